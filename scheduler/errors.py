@@ -1,0 +1,66 @@
+"""One exception family for everything a user can cause.
+
+Each subclass carries its exit code; the CLI and the web edge turn them into a Swedish message
+in one place. Messages are written for the coordinator, so they say what is wrong and where.
+"""
+
+from __future__ import annotations
+
+
+class SchedulerError(Exception):
+    """Base for errors a user can cause and fix; never a programming error."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class PlanFileError(SchedulerError):
+    """A plan file (.toml or .xlsx) that cannot be read. The message names file, sheet, row, column."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.path = path
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+        where = [f"fil {path}"]
+        if sheet is not None:
+            where.append(f"flik «{sheet}»")
+        if row is not None:
+            where.append(f"rad {row}")
+        if column is not None:
+            where.append(f"kolumn {column}")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+class ConfigError(SchedulerError):
+    """A bad config.toml or environment variable. The message names the key."""
+
+    exit_code = 2
+
+
+class UsageError(SchedulerError):
+    """A command used wrongly (unknown role, bad date, missing plan)."""
+
+    exit_code = 2
+
+
+class NotFoundError(SchedulerError):
+    """Something asked for by name or token does not exist."""
+
+    exit_code = 3

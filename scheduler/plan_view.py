@@ -1,0 +1,60 @@
+"""The plan as the coordinator reads it: text for the terminal and the `plan --json` contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scheduler.planfile.settings import settings_to_mapping
+from scheduler.roles import Responsibility
+from scheduler.store.plans import StoredPlan
+
+
+def plan_as_json(stored: StoredPlan, read: dict[int, Responsibility]) -> dict[str, Any]:
+    """`{"organisation", "year", "areas": [{"name", "measures": [...]}]}`: a contract others read."""
+    areas: list[dict[str, Any]] = [
+        {"name": area.name, "measures": []} for area in stored.plan.areas
+    ]
+    by_name = {area["name"]: area for area in areas}
+    for item in stored.measures:
+        measure = item.measure
+        who = read[item.id]
+        by_name[item.area]["measures"].append({
+            "id": item.id,
+            "title": measure.title,
+            "cause": measure.cause,
+            "action": measure.action,
+            "when_text": measure.when_text,
+            "responsible_text": measure.responsible_text,
+            "followup_text": measure.followup_text,
+            "operational_goal": measure.operational_goal,
+            "convener": who.convener,
+            "convener_rule": who.rule,
+            "participants": list(who.participants),
+            "schedule": settings_to_mapping(measure.schedule),
+        })  # fmt: skip
+    return {"organisation": stored.plan.organisation, "year": stored.plan.year, "areas": areas}
+
+
+def plan_as_text(stored: StoredPlan, read: dict[int, Responsibility]) -> str:
+    plan = stored.plan
+    total = len(stored.measures)
+    lines = [f"Åtgärdsplan {plan.year}: {plan.organisation}",
+             f"{len(plan.areas)} områden, {total} åtgärder", ""]  # fmt: skip
+    for number, area in enumerate(plan.areas, start=1):
+        items = [m for m in stored.measures if m.area == area.name]
+        lines.append(f"{number}. {area.name} ({len(items)} åtgärder)")
+        if not items:
+            lines.append("     (inga åtgärder)")
+        for item in items:
+            who = read[item.id]
+            convener = who.convener or "sammankallande saknas"
+            when = item.measure.when_text or "När saknas"
+            lines.append(f"   - {item.measure.title}")
+            lines.append(f"       När: {_one_line(when)}  ·  Sammankallande: {convener}")
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def _one_line(text: str, limit: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

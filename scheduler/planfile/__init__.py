@@ -1,0 +1,58 @@
+"""Plan files: the municipal workbook (.xlsx) and the TOML plan file, read and written."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from scheduler.errors import PlanFileError
+from scheduler.model import Plan
+from scheduler.planfile.toml_file import plan_to_toml, read_toml_plan
+from scheduler.planfile.workbook import plan_to_workbook, read_workbook_plan
+
+SUFFIXES = (".toml", ".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class PlanRead:
+    plan: Plan
+    notes: tuple[str, ...] = ()
+
+
+def read_plan(path: Path, *, year: int | None = None, organisation: str | None = None) -> PlanRead:
+    """Read a plan file; `year` and `organisation` fill in (or override) what the file lacks."""
+    if not path.exists():
+        raise PlanFileError("filen finns inte", path=str(path))
+    if path.is_dir():
+        raise PlanFileError("är en mapp, inte en planfil", path=str(path))
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return PlanRead(read_toml_plan(path, year=year, organisation=organisation))
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
+        read = read_workbook_plan(path, year=year, organisation=organisation)
+        return PlanRead(read.plan, read.notes)
+    raise PlanFileError(
+        f"okänd filtyp «{path.suffix or '(ingen)'}»: en plan är en .xlsx-arbetsbok eller en .toml-fil",
+        path=str(path),
+    )
+
+
+def write_plan(plan: Plan, path: Path) -> None:
+    """Write the plan in the format the suffix names, atomically: a reader never sees half a file."""
+    suffix = path.suffix.lower()
+    if suffix not in {".toml", ".xlsx"}:
+        raise PlanFileError("exportera till .xlsx eller .toml", path=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(handle)
+    try:
+        if suffix == ".toml":
+            Path(temporary).write_text(plan_to_toml(plan), encoding="utf-8")
+        else:
+            plan_to_workbook(plan).save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,102 @@
+"""Per-measure schedule overrides (`[areas.measures.schedule]`): validation and plain-dict form.
+
+The same dict form is written to TOML plan files and stored as JSON in the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from scheduler.model import ScheduleSettings
+
+KINDS = ("meeting", "task")
+WEEKDAYS = {
+    "måndag": "MO", "tisdag": "TU", "onsdag": "WE", "torsdag": "TH", "fredag": "FR",
+    "lördag": "SA", "söndag": "SU",
+}  # fmt: skip
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+# Raised with a Swedish message naming the key; the caller adds file, sheet and row.
+Fail = Callable[[str], Exception]
+
+
+def settings_from_mapping(
+    raw: Mapping[str, Any], fail: Fail, *, nested: bool = True
+) -> ScheduleSettings:
+    known = {"kind", "weekday", "time", "duration_minutes", "location", "months", "rrule"}
+    if nested:
+        known.add("series")
+    for key in raw:
+        if key not in known:
+            raise fail(f"okänd nyckel «schedule.{key}» (kända: {', '.join(sorted(known))})")
+    kind = _optional_str(raw, "kind", fail)
+    if kind is not None and kind not in KINDS:
+        raise fail(f'schedule.kind ska vara "meeting" (möte) eller "task" (uppgift), inte {kind!r}')
+    weekday = _optional_str(raw, "weekday", fail)
+    if (
+        weekday is not None
+        and weekday.casefold() not in WEEKDAYS
+        and weekday.upper() not in WEEKDAYS.values()
+    ):
+        raise fail(f"schedule.weekday ska vara en veckodag (måndag–söndag), inte {weekday!r}")
+    time = _optional_str(raw, "time", fail)
+    if time is not None and not _TIME.match(time):
+        raise fail(f'schedule.time ska skrivas TT:MM, t.ex. "09:00", inte {time!r}')
+    duration = raw.get("duration_minutes")
+    if duration is not None and (
+        not isinstance(duration, int) or isinstance(duration, bool) or not 0 < duration <= 24 * 60
+    ):
+        raise fail(f"schedule.duration_minutes ska vara minuter (1–1440), inte {duration!r}")
+    months = raw.get("months")
+    if months is not None:
+        if not isinstance(months, list) or not all(
+            isinstance(m, int) and 1 <= m <= 12 for m in months
+        ):
+            raise fail(f"schedule.months ska vara en lista med månadsnummer 1–12, inte {months!r}")
+        months = tuple(months)
+    rrule = _optional_str(raw, "rrule", fail)
+    if rrule is not None:
+        rrule = rrule.removeprefix("RRULE:")
+        if "FREQ=" not in rrule.upper():
+            raise fail(f"schedule.rrule saknar FREQ=: {rrule!r}")
+    series: list[tuple[str, ScheduleSettings]] = []
+    raw_series = raw.get("series", {})
+    if not isinstance(raw_series, Mapping):
+        raise fail("schedule.series ska vara en tabell med en deltabell per serie")
+    for label, own in raw_series.items():
+        if not isinstance(own, Mapping):
+            raise fail(f"schedule.series.{label} ska vara en tabell")
+        series.append((label, settings_from_mapping(own, fail, nested=False)))
+    return ScheduleSettings(
+        kind=kind,
+        weekday=weekday,
+        time=time,
+        duration_minutes=duration,
+        location=_optional_str(raw, "location", fail),
+        months=months,
+        rrule=rrule,
+        series=tuple(series),
+    )
+
+
+def settings_to_mapping(settings: ScheduleSettings) -> dict[str, Any]:
+    """The plain-dict form, leaving out what is not set."""
+    out: dict[str, Any] = {}
+    for key in ("kind", "weekday", "time", "duration_minutes", "location", "rrule"):
+        value = getattr(settings, key)
+        if value is not None:
+            out[key] = value
+    if settings.months is not None:
+        out["months"] = list(settings.months)
+    if settings.series:
+        out["series"] = {label: settings_to_mapping(own) for label, own in settings.series}
+    return out
+
+
+def _optional_str(raw: Mapping[str, Any], key: str, fail: Fail) -> str | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, str):
+        raise fail(f"schedule.{key} ska vara en text, inte {value!r}")
+    return value

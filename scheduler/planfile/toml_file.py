@@ -1,0 +1,179 @@
+"""The TOML plan file: read and write. The format is documented in README.md ("Planfil (TOML)")."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from scheduler.errors import PlanFileError
+from scheduler.model import Area, Measure, Plan
+from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
+
+TEXT_FIELDS = (
+    "title",
+    "cause",
+    "action",
+    "when_text",
+    "responsible_text",
+    "followup_text",
+    "operational_goal",
+)
+_MEASURE_KEYS = {*TEXT_FIELDS, "convener", "schedule"}
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def read_toml_plan(path: Path, *, year: int | None = None, organisation: str | None = None) -> Plan:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PlanFileError("filen är inte UTF-8-kodad text", path=source) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        position = _TOML_POSITION.search(str(exc))
+        row, column = (int(position[1]), position[2]) if position else (None, None)
+        detail = _TOML_POSITION.sub("", str(exc)).strip()
+        raise PlanFileError(
+            f"TOML-syntaxfel: {detail}", path=source, row=row, column=column
+        ) from None
+    lines = _table_header_lines(text)
+    return plan_from_mapping(raw, source=source, lines=lines, year=year, organisation=organisation)
+
+
+def plan_from_mapping(
+    raw: Mapping[str, Any],
+    *,
+    source: str,
+    lines: dict[tuple[int, int | None], int] | None = None,
+    year: int | None = None,
+    organisation: str | None = None,
+) -> Plan:
+    lines = lines or {}
+
+    def fail(message: str, area: int | None = None, measure: int | None = None) -> PlanFileError:
+        where = []
+        if area is not None:
+            name = _area_name(raw, area)
+            where.append(f"område {area + 1}" + (f" «{name}»" if name else ""))
+        if measure is not None:
+            where.append(f"åtgärd {measure + 1}")
+        prefix = ", ".join(where)
+        row = lines.get((area, measure)) if area is not None else None
+        return PlanFileError(f"{prefix}: {message}" if prefix else message, path=source, row=row)
+
+    for key in raw:
+        if key not in {"organisation", "year", "areas"}:
+            raise fail(f"okänd nyckel «{key}» (kända: organisation, year, areas)")
+    plan_year = year if year is not None else raw.get("year")
+    if (
+        not isinstance(plan_year, int)
+        or isinstance(plan_year, bool)
+        or not 2000 <= plan_year <= 2100
+    ):
+        raise fail(f"«year» ska vara planens år, t.ex. year = 2025 (fick {plan_year!r})")
+    plan_organisation = organisation if organisation is not None else raw.get("organisation")
+    if not isinstance(plan_organisation, str) or not plan_organisation.strip():
+        raise fail(
+            '«organisation» saknas: ange organisationens namn, t.ex. organisation = "Kungsholmens stadsdelsförvaltning"'
+        )
+    raw_areas = raw.get("areas", [])
+    if not isinstance(raw_areas, list) or not raw_areas:
+        raise fail('planen har inga områden: lägg till minst ett [[areas]] med name = "…"')
+
+    areas: list[Area] = []
+    for a, raw_area in enumerate(raw_areas):
+        if not isinstance(raw_area, Mapping):
+            raise fail("ska vara en tabell [[areas]]", a)
+        for key in raw_area:
+            if key not in {"name", "measures"}:
+                raise fail(f"okänd nyckel «{key}» (kända: name, measures)", a)
+        name = raw_area.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise fail("områdets namn (name) saknas", a)
+        measures: list[Measure] = []
+        raw_measures = raw_area.get("measures", [])
+        if not isinstance(raw_measures, list):
+            raise fail("measures ska vara en lista [[areas.measures]]", a)
+        for m, raw_measure in enumerate(raw_measures):
+            measures.append(_measure(raw_measure, lambda msg, a=a, m=m: fail(msg, a, m)))
+        areas.append(Area(name=name.strip(), measures=tuple(measures)))
+    return Plan(organisation=plan_organisation.strip(), year=plan_year, areas=tuple(areas))
+
+
+def _measure(raw: Any, fail: Any) -> Measure:
+    if not isinstance(raw, Mapping):
+        raise fail("ska vara en tabell [[areas.measures]]")
+    for key in raw:
+        if key not in _MEASURE_KEYS:
+            raise fail(f"okänd nyckel «{key}» (kända: {', '.join(sorted(_MEASURE_KEYS))})")
+    texts: dict[str, str] = {}
+    for key in TEXT_FIELDS:
+        value = raw.get(key, "")
+        if not isinstance(value, str):
+            raise fail(f"«{key}» ska vara en text, inte {value!r}")
+        texts[key] = value.strip()
+    if not texts["title"]:
+        raise fail("åtgärden saknar titel (title)")
+    convener = raw.get("convener")
+    if convener is not None and (not isinstance(convener, str) or not convener.strip()):
+        raise fail("«convener» ska vara namnet på den sammankallande rollen")
+    schedule = raw.get("schedule", {})
+    if not isinstance(schedule, Mapping):
+        raise fail("«schedule» ska vara en tabell")
+    return Measure(
+        **texts,
+        convener=convener.strip() if convener else None,
+        schedule=settings_from_mapping(schedule, fail),
+    )
+
+
+def _area_name(raw: Mapping[str, Any], index: int) -> str | None:
+    areas = raw.get("areas")
+    if isinstance(areas, list) and index < len(areas) and isinstance(areas[index], Mapping):
+        name = areas[index].get("name")
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _table_header_lines(text: str) -> dict[tuple[int, int | None], int]:
+    """Line numbers of `[[areas]]` and `[[areas.measures]]` headers, for error messages."""
+    found: dict[tuple[int, int | None], int] = {}
+    area, measure = -1, -1
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped == "[[areas]]":
+            area, measure = area + 1, -1
+            found[(area, None)] = number
+        elif stripped == "[[areas.measures]]" and area >= 0:
+            measure += 1
+            found[(area, measure)] = number
+    return found
+
+
+def plan_to_toml(plan: Plan) -> str:
+    areas: list[dict[str, Any]] = []
+    for area in plan.areas:
+        measures: list[dict[str, Any]] = []
+        for measure in area.measures:
+            entry: dict[str, Any] = {key: getattr(measure, key) for key in TEXT_FIELDS}
+            if not entry["operational_goal"]:
+                del entry["operational_goal"]
+            if measure.convener:
+                entry["convener"] = measure.convener
+            if not measure.schedule.is_empty():
+                entry["schedule"] = settings_to_mapping(measure.schedule)
+            measures.append(entry)
+        areas.append({"name": area.name, "measures": measures} if measures else {"name": area.name})
+    body = tomli_w.dumps(
+        {"organisation": plan.organisation, "year": plan.year, "areas": areas},
+        multiline_strings=True,
+    )
+    return (
+        f"# Åtgärdsplan {plan.year}: plan file of the Åtgärdsplan scheduler (see README).\n{body}"
+    )

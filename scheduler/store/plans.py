@@ -1,0 +1,219 @@
+"""Plans in the database: import (one transaction, idempotent, update in place) and load."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from scheduler.errors import NotFoundError
+from scheduler.model import Area, Measure, Plan
+from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
+from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
+
+_TEXT_FIELDS = ("title", "cause", "action", "when_text", "responsible_text", "followup_text",
+                "operational_goal")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    plan_id: int
+    organisation: str
+    year: int
+    plan_created: bool
+    added: int
+    changed: int
+    unchanged: int
+    retired: int
+
+    @property
+    def changed_anything(self) -> bool:
+        return self.plan_created or bool(self.added or self.changed or self.retired)
+
+
+@dataclass(frozen=True)
+class StoredMeasure:
+    id: int
+    key: str
+    area: str
+    measure: Measure
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    id: int
+    revision: int
+    updated_at: datetime
+    plan: Plan
+    measures: tuple[StoredMeasure, ...]  # in plan order
+
+    def measure(self, measure_id: int) -> StoredMeasure:
+        for stored in self.measures:
+            if stored.id == measure_id:
+                return stored
+        raise NotFoundError(f"Åtgärd {measure_id} finns inte i planen.")
+
+
+def measure_key(area: str, title: str, nth: int) -> str:
+    """A measure's identity across re-imports: area, title and its rank among equal titles."""
+    return json.dumps([area, title, nth], ensure_ascii=False)
+
+
+def _keyed(plan: Plan) -> list[tuple[int, Area, int, Measure, str]]:
+    out = []
+    for area_position, area in enumerate(plan.areas):
+        seen: dict[str, int] = {}
+        for position, measure in enumerate(area.measures):
+            nth = seen.get(measure.title, 0)
+            seen[measure.title] = nth + 1
+            out.append(
+                (area_position, area, position, measure, measure_key(area.name, measure.title, nth))
+            )
+    return out
+
+
+def import_plan(engine: Engine, plan: Plan, *, source: str, now: datetime) -> ImportResult:
+    """Store the plan; the same plan again changes nothing, an edited one updates in place."""
+    with Session(engine) as session, session.begin():
+        row = session.exec(
+            select(PlanRow).where(
+                PlanRow.organisation == plan.organisation, PlanRow.year == plan.year
+            )
+        ).first()
+        plan_created = row is None
+        if row is None:
+            row = PlanRow(organisation=plan.organisation, year=plan.year, source=source,
+                          revision=1, created_at=now, updated_at=now)  # fmt: skip
+            session.add(row)
+            session.flush()
+        assert row.id is not None
+        plan_id = row.id
+
+        areas = {a.name: a for a in session.exec(select(AreaRow).where(AreaRow.plan_id == plan_id))}
+        area_ids: dict[str, int] = {}
+        area_changed = False
+        for position, area in enumerate(plan.areas):
+            area_row = areas.pop(area.name, None)
+            if area_row is None:
+                area_row = AreaRow(plan_id=plan_id, position=position, name=area.name)
+                session.add(area_row)
+                area_changed = True
+            elif area_row.position != position or area_row.retired:
+                area_row.position, area_row.retired = position, False
+                area_changed = True
+            session.flush()
+            assert area_row.id is not None
+            area_ids[area.name] = area_row.id
+        for gone in areas.values():
+            if not gone.retired:
+                gone.retired = True
+                area_changed = True
+
+        existing = {
+            m.key: m for m in session.exec(select(MeasureRow).where(MeasureRow.plan_id == plan_id))
+        }
+        added = changed = unchanged = 0
+        for _, area, position, measure, key in _keyed(plan):
+            values = {f: getattr(measure, f) for f in _TEXT_FIELDS}
+            values |= {
+                "area_id": area_ids[area.name],
+                "position": position,
+                "convener_override": measure.convener,
+                "schedule_json": json.dumps(
+                    settings_to_mapping(measure.schedule), ensure_ascii=False, sort_keys=True
+                ),
+                "retired": False,
+            }
+            measure_row = existing.pop(key, None)
+            if measure_row is None:
+                session.add(MeasureRow(plan_id=plan_id, key=key, updated_at=now, **values))
+                added += 1
+            elif any(getattr(measure_row, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(measure_row, f, v)
+                measure_row.updated_at = now
+                changed += 1
+            else:
+                unchanged += 1
+        retired = 0
+        for gone_measure in existing.values():
+            if not gone_measure.retired:
+                gone_measure.retired = True
+                gone_measure.updated_at = now
+                retired += 1
+
+        if not plan_created and (added or changed or retired or area_changed):
+            row.revision += 1
+            row.updated_at = now
+            row.source = source
+        return ImportResult(plan_id, plan.organisation, plan.year, plan_created, added, changed,
+                            unchanged, retired)  # fmt: skip
+
+
+def list_plans(engine: Engine) -> list[PlanRow]:
+    with Session(engine) as session:
+        return list(
+            session.exec(select(PlanRow).order_by(col(PlanRow.year), col(PlanRow.organisation)))
+        )
+
+
+def find_plan_id(engine: Engine, *, year: int | None = None) -> int:
+    """The plan a command works on: the one of `year`, else the newest year imported."""
+    with Session(engine) as session:
+        query = select(PlanRow).order_by(col(PlanRow.year).desc(), col(PlanRow.updated_at).desc())
+        if year is not None:
+            query = query.where(PlanRow.year == year)
+        row = session.exec(query).first()
+    if row is None or row.id is None:
+        if year is not None:
+            raise NotFoundError(
+                f"Det finns ingen plan för {year}. Importera en med «scheduler import FIL»."
+            )
+        raise NotFoundError(
+            "Ingen plan är importerad ännu. Importera en med «scheduler import FIL»."
+        )
+    return row.id
+
+
+def load_plan(engine: Engine, plan_id: int) -> StoredPlan:
+    with Session(engine) as session:
+        row = session.get(PlanRow, plan_id)
+        if row is None:
+            raise NotFoundError(f"Plan {plan_id} finns inte.")
+        area_rows = session.exec(
+            select(AreaRow)
+            .where(AreaRow.plan_id == plan_id, col(AreaRow.retired).is_(False))
+            .order_by(col(AreaRow.position))
+        ).all()
+        measure_rows = session.exec(
+            select(MeasureRow)
+            .where(MeasureRow.plan_id == plan_id, col(MeasureRow.retired).is_(False))
+            .order_by(col(MeasureRow.position))
+        ).all()
+    stored: list[StoredMeasure] = []
+    areas: list[Area] = []
+    for area_row in area_rows:
+        measures = []
+        for m in measure_rows:
+            if m.area_id != area_row.id:
+                continue
+            measure = _measure_from_row(m)
+            measures.append(measure)
+            assert m.id is not None
+            stored.append(StoredMeasure(m.id, m.key, area_row.name, measure))
+        areas.append(Area(name=area_row.name, measures=tuple(measures)))
+    assert row.id is not None
+    plan = Plan(organisation=row.organisation, year=row.year, areas=tuple(areas))
+    return StoredPlan(row.id, row.revision, row.updated_at, plan, tuple(stored))
+
+
+def _measure_from_row(row: MeasureRow) -> Measure:
+    def fail(message: str) -> Exception:  # stored settings were validated on import
+        return ValueError(message)
+
+    settings = settings_from_mapping(json.loads(row.schedule_json or "{}"), fail)
+    values = {f.name: getattr(row, f.name) for f in fields(Measure) if f.name in _TEXT_FIELDS}
+    return Measure(**values, convener=row.convener_override, schedule=settings)

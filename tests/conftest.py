@@ -1,0 +1,111 @@
+"""Shared fixtures: a store on SQLite and (when reachable) PostgreSQL, the seed plan, the CLI."""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from scheduler.cli import main
+from scheduler.store.engine import normalise_url, open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_PLAN = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
+SEED_TEXT = ROOT.parent / "shared" / "seed" / "atgardsplan-2024.txt"
+PG_ENV = "SCHEDULER_TEST_DATABASE_URL"
+
+
+def _postgres_problem(url: str | None) -> str | None:
+    """Why PostgreSQL cannot be used for the tests, or None when it can."""
+    if not url:
+        return f"PostgreSQL skipped: {PG_ENV} is not set (.ci/run sets it)"
+    try:
+        with create_engine(normalise_url(url)).connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as exc:  # any failure to connect means: not reachable
+        return f"PostgreSQL skipped: {url} is not reachable ({exc.__class__.__name__})"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ.get(PG_ENV)
+    problem = _postgres_problem(url)
+    if problem:
+        if os.environ.get("CI") and url:
+            pytest.fail(problem)
+        pytest.skip(problem)
+    assert url is not None
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a schema of its own on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(base))
+    with admin.begin() as connection:
+        connection.execute(text(f'create schema "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    engine = open_store(store_url)
+    yield engine
+    engine.dispose()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Cli:
+    """Runs `scheduler …` in-process against a config file of the test's own."""
+
+    config: Path
+
+    def __call__(self, *argv: str) -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["--config", str(self.config), *argv])
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def write_config(path: Path, database_url: str, extra: str = "") -> Path:
+    base = (ROOT / "config.toml").read_text(encoding="utf-8")
+    base = base.replace('url = "sqlite:///db/scheduler.sqlite3"', f'url = "{database_url}"')
+    path.write_text(base + "\n" + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cli(tmp_path: Path, store_url: str) -> Cli:
+    return Cli(write_config(tmp_path / "config.toml", store_url))
+
+
+@pytest.fixture
+def sqlite_cli(tmp_path: Path) -> Cli:
+    """The CLI on SQLite only, for tests about the command line rather than the store."""
+    return Cli(write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'cli.sqlite3'}"))
