@@ -24,9 +24,14 @@ $(VENV)/.installed-test: pyproject.toml requirements.lock | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# Imports the embedded plan, rolls it forward so its meetings are upcoming, makes a calendar
+# link (replacing the one of the last run), and serves feeds, answer pages and reminders.
 run: install
 	$(BIN)/scheduler import $(SEED)
-	$(BIN)/scheduler plan
+	$(BIN)/scheduler plan --year 2024
+	$(BIN)/scheduler rollover
+	$(BIN)/scheduler feeds create "make run" --replace
+	$(BIN)/scheduler serve
 
 # Real calendar parsers (ical.js via node, libical via PyGObject) and Chromium for the tests.
 clients:

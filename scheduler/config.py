@@ -24,7 +24,7 @@ ENV_DATABASE_URL = "SCHEDULER_DATABASE_URL"
 # Top-level tables and the keys each may hold. Tables owned by later stages (calendar, feeds,
 # reminders, followup) are validated by their own modules; here they are only passed through.
 _KNOWN_KEYS: dict[str, set[str] | None] = {
-    "organisation": {"name", "coordinator_role", "base_url"},
+    "organisation": {"name", "coordinator_role", "base_url", "email"},
     "database": {"url"},
     "roles": None,  # free-form: one sub-table per role
     "calendar": None,
@@ -58,6 +58,8 @@ class Config:
     organisation_name: str | None = None
     coordinator_role: str | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # The organisation's own address: the ORGANIZER of published meetings, the sender of emails.
+    email: str = "noreply@example.org"
     roles: tuple[RoleConfig, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
@@ -130,12 +132,16 @@ def config_from_mapping(
         url or DEFAULT_DATABASE_URL, base=path.parent if path else Path.cwd()
     )
     base_url = _string(organisation, "base_url", "organisation", where) or "http://127.0.0.1:8000"
+    email = _string(organisation, "email", "organisation", where) or "noreply@example.org"
+    if not _EMAIL_RE.match(email):
+        raise ConfigError(f"{where}«organisation.email» är ingen giltig e-postadress: {email!r}.")
     return Config(
         path=path,
         database_url=url,
         organisation_name=_string(organisation, "name", "organisation", where),
         coordinator_role=_string(organisation, "coordinator_role", "organisation", where),
         base_url=base_url.rstrip("/"),
+        email=email,
         roles=_roles(raw.get("roles", {}), where),
         raw=raw,
     )

@@ -23,6 +23,8 @@ class ScheduleSettings:
     location: str | None = None
     months: tuple[int, ...] | None = None
     rrule: str | None = None  # explicit RRULE, replaces what När would give
+    # Days before a meeting or deadline the convener is reminded, replacing config's leads.
+    reminder_days: tuple[int, ...] | None = None
     # Overrides for one series of a measure, keyed by the series label ("Fridhemsplan").
     series: tuple[tuple[str, ScheduleSettings], ...] = ()
 
@@ -38,6 +40,7 @@ class ScheduleSettings:
                     location=own.location or self.location,
                     months=own.months or self.months,
                     rrule=own.rrule or self.rrule,
+                    reminder_days=own.reminder_days or self.reminder_days,
                 )
         return ScheduleSettings(
             kind=self.kind,
@@ -47,6 +50,7 @@ class ScheduleSettings:
             location=self.location,
             months=self.months,
             rrule=self.rrule,
+            reminder_days=self.reminder_days,
         )
 
     def is_empty(self) -> bool:

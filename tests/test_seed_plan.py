@@ -84,7 +84,9 @@ def _measures(plan: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _measure(plan: dict[str, Any], area_idx: int, title: str, nth: int = 0) -> dict[str, str]:
-    matches = [m for m in plan["areas"][area_idx].get("measures", []) if m["title"] == title]
+    matches: list[dict[str, str]] = [
+        m for m in plan["areas"][area_idx].get("measures", []) if m["title"] == title
+    ]
     return matches[nth]
 
 

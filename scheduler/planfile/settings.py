@@ -25,7 +25,16 @@ Fail = Callable[[str], Exception]
 def settings_from_mapping(
     raw: Mapping[str, Any], fail: Fail, *, nested: bool = True
 ) -> ScheduleSettings:
-    known = {"kind", "weekday", "time", "duration_minutes", "location", "months", "rrule"}
+    known = {
+        "kind",
+        "weekday",
+        "time",
+        "duration_minutes",
+        "location",
+        "months",
+        "rrule",
+        "reminder_days",
+    }
     if nested:
         known.add("series")
     for key in raw:
@@ -56,6 +65,15 @@ def settings_from_mapping(
         ):
             raise fail(f"schedule.months ska vara en lista med månadsnummer 1–12, inte {months!r}")
         months = tuple(months)
+    reminder_days = raw.get("reminder_days")
+    if reminder_days is not None:
+        if not isinstance(reminder_days, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 365 for d in reminder_days
+        ):
+            raise fail(
+                f"schedule.reminder_days ska vara en lista med dagar 0–365, inte {reminder_days!r}"
+            )
+        reminder_days = tuple(reminder_days)
     rrule = _optional_str(raw, "rrule", fail)
     if rrule is not None:
         rrule = rrule.removeprefix("RRULE:")
@@ -77,6 +95,7 @@ def settings_from_mapping(
         location=_optional_str(raw, "location", fail),
         months=months,
         rrule=rrule,
+        reminder_days=reminder_days,
         series=tuple(series),
     )
 
@@ -90,6 +109,8 @@ def settings_to_mapping(settings: ScheduleSettings) -> dict[str, Any]:
             out[key] = value
     if settings.months is not None:
         out["months"] = list(settings.months)
+    if settings.reminder_days is not None:
+        out["reminder_days"] = list(settings.reminder_days)
     if settings.series:
         out["series"] = {label: settings_to_mapping(own) for label, own in settings.series}
     return out

@@ -7,10 +7,33 @@ to a measure hangs off `measure.id`, which an edited re-import keeps.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Dialect, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every database. SQLite has no time zones
+    and would otherwise drop the offset silently (09:00+01:00 stored as 09:00)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"naive or non-datetime value stored as a timestamp: {value!r}")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class PlanRow(SQLModel, table=True):
@@ -23,8 +46,8 @@ class PlanRow(SQLModel, table=True):
     source: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Bumped whenever anything in the plan changes: feeds use it for DTSTAMP and cache keys.
     revision: int = Field(default=1)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class AreaRow(SQLModel, table=True):
@@ -59,4 +82,108 @@ class MeasureRow(SQLModel, table=True):
     schedule_json: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     # A measure that left the plan is retired, not deleted: what was recorded about it stays.
     retired: bool = Field(default=False)
-    updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OccurrenceRow(SQLModel, table=True):
+    """One dated meeting or task, as published. The schedule computes them; this row remembers
+    what was published (UID, SEQUENCE, last change) and what people did to it (moved, cancelled,
+    held). Rows are never deleted while the plan exists: a dropped occurrence is cancelled."""
+
+    __tablename__ = "occurrence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    measure_id: int = Field(foreign_key="measure.id", index=True, ondelete="CASCADE")
+    uid: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    series_label: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    kind: str  # "meeting" or "task"
+    original_date: date  # the date the rule gave: part of the UID, never changes
+    start: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    end: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    all_day: bool = Field(default=False)
+    location: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(default="planned")  # "planned" or "cancelled"
+    # Set when a person moved or cancelled it: a recomputed schedule then leaves it alone.
+    manual: bool = Field(default=False)
+    sequence: int = Field(default=0)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # The convener's answer after the meeting: None not reported, True held, False cancelled.
+    held: bool | None = Field(default=None)
+    held_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    held_recorded_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class FeedTokenRow(SQLModel, table=True):
+    """A secret feed address for one audience. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "feed_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    audience: str = Field(sa_column=Column(Text, nullable=False))  # who it was given to
+    # The feeds this token opens: a scope name ("roll-kommunpolis"), or "" for every feed.
+    scope: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+
+
+class OutboxRow(SQLModel, table=True):
+    """One email to send: a reminder, a held-or-not question, a digest, a follow-up prompt.
+
+    The database, not the scheduler's memory, is the truth. `key` is unique per occurrence and
+    kind, so a reminder is created once however often the schedule is synced. A dispatcher claims
+    a row with a conditional update (status pending → sending, with a lease) before it sends.
+    """
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    kind: str = Field(index=True)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", index=True, ondelete="CASCADE")
+    occurrence_id: int | None = Field(
+        default=None, foreign_key="occurrence.id", index=True, ondelete="CASCADE"
+    )
+    role: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    recipient: str = Field(sa_column=Column(Text, nullable=False))  # an address
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    # After this the message is no longer useful (the meeting has begun): skipped, not sent.
+    useful_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    attachment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # .ics text
+    status: str = Field(
+        default="pending", index=True
+    )  # pending, sending, sent, failed, skipped, cancelled
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    claimed_by: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    claimed_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SecretRow(SQLModel, table=True):
+    """Secrets the processes share (the key that signs links), created once, kept in the store so
+    every web process and dispatcher, on any host, signs and checks with the same key."""
+
+    __tablename__ = "secret"
+
+    name: str = Field(sa_column=Column(Text, primary_key=True))
+    value: str = Field(sa_column=Column(Text, nullable=False))

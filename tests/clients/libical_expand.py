@@ -362,6 +362,15 @@ def parse_errors(comp: GObj, errors: list[str]) -> None:
         parse_errors(child, errors)
 
 
+def is_error_property(prop: GObj) -> bool:
+    """libical 3.0.16 knows RFC 7986 properties (REFRESH-INTERVAL, NAME …) the GIR enum of
+    Debian 12 lacks: PyGObject raises ValueError for their kind. Those are never X-LIC-ERROR."""
+    try:
+        return bool(prop.isa() == P.XLICERROR_PROPERTY)
+    except ValueError:
+        return False
+
+
 def restriction_errors(cal: GObj, errors: list[str]) -> None:
     """Run icalrestriction_check on every component, each in its own VCALENDAR copy."""
     method = first(cal, P.METHOD_PROPERTY)
@@ -371,7 +380,7 @@ def restriction_errors(cal: GObj, errors: list[str]) -> None:
     for part in parts:
         wrapper = ICalGLib.Component.new_vcalendar()
         for prop in props(cal):
-            if prop.isa() != P.XLICERROR_PROPERTY:
+            if not is_error_property(prop):
                 wrapper.add_property(prop.clone())
         if part is not None:
             wrapper.add_component(part.clone())

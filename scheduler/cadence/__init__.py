@@ -1,0 +1,56 @@
+"""The cadence engine: what a När text means (parse) and when it happens in a year (place).
+
+    cadence = parse_when("4 ggr/år")
+    schedule = place(cadence, year=2025, policy=CalendarPolicy())
+
+Pure functions throughout: the year, the policy and the settings are arguments.
+"""
+
+from scheduler.cadence.activity import MEETING, TASK, activity_kind
+from scheduler.cadence.calendar import YearCalendar, blocked_days, year_calendar
+from scheduler.cadence.describe import describe
+from scheduler.cadence.model import (
+    AS_NEEDED,
+    CONTINUOUS,
+    DEADLINE,
+    RECURRING,
+    TRIGGERED,
+    UNITS,
+    UNSPECIFIED,
+    Cadence,
+    DeadlineSpec,
+    MonthDay,
+    SeriesSpec,
+)
+from scheduler.cadence.parse import parse_when
+from scheduler.cadence.place import place
+from scheduler.cadence.policy import CalendarPolicy
+from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
+
+__all__ = [
+    "AS_NEEDED",
+    "CONTINUOUS",
+    "DEADLINE",
+    "DEADLINE_LABEL",
+    "MEETING",
+    "RECURRING",
+    "TASK",
+    "TRIGGERED",
+    "UNITS",
+    "UNSPECIFIED",
+    "Cadence",
+    "CalendarPolicy",
+    "DeadlineSpec",
+    "MonthDay",
+    "Occurrence",
+    "PlacedSeries",
+    "Schedule",
+    "SeriesSpec",
+    "YearCalendar",
+    "activity_kind",
+    "blocked_days",
+    "describe",
+    "parse_when",
+    "place",
+    "year_calendar",
+]

@@ -1,0 +1,57 @@
+"""Is a recurring item a meeting (a time and a room) or a task (something due on a day)?
+
+Decided by keywords: the När text first (it is the most specific: "Möten 4 ggr/år"), then the
+measure's title, then its action. Within one text the keyword that comes first wins, because the
+head noun of a Swedish phrase usually comes first ("Möte för att ta fram en kartläggning").
+Nothing found: a meeting, the common case in a collaboration plan.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+MEETING: Final = "meeting"
+TASK: Final = "task"
+KINDS: Final = (MEETING, TASK)
+
+_L: Final = r"a-zåäöéü"
+_W: Final = rf"[{_L}]*"
+
+# Work that is delivered, not attended. Long stems also match inside compounds
+# ("informationsutskick", "trygghetsenkät").
+_TASK = re.compile(
+    rf"(?<![{_L}]){_W}?(?:nyhetsbrev|utskick|enkät|survey|kartläggning|kartlägga|implementer"
+    rf"|rapport|sammanställ|redovis|inventer|publicer|informationsblad|nyhetsmejl|uppdatera"
+    rf"|revider|utvärder|analys|ansökan|upphandl|beställ|lägesbild|affisch|kampanj)"
+    rf"|(?<![{_L}])(?:skicka|ta\s+fram|påbörja|starta|införa|ta\s+in)(?![{_L}])"
+)
+# Things people attend. "råd" and "est" only as whole words or known compounds: "område" and
+# "bestämma" must not count.
+_MEETING = re.compile(
+    rf"(?<![{_L}]){_W}?(?:möte|möten|mötet|mötena|träff|forum|nätverk|vandring|avstämning"
+    rf"|styrgrupp|arbetsgrupp|referensgrupp|workshop|seminari|konferens|dialog|samråd"
+    rf"|sammanträd|utbildning|föreläsning|samverkan|samverkansforum|säkerhetsråd|trygghetsråd"
+    rf"|pensionärsråd|funktionshinderråd|besök)"
+    rf"|(?<![{_L}])(?:råd|rådet|råden|ssp|est)(?![{_L}])"
+)
+
+
+def activity_kind(when: str, title: str = "", action: str = "", override: str | None = None) -> str:
+    """MEETING or TASK for a series; `override` (settings.kind) wins when it is valid."""
+    if override in KINDS:
+        assert override is not None
+        return override
+    for text in (when, title, action):
+        kind = _first_keyword(text.lower())
+        if kind is not None:
+            return kind
+    return MEETING
+
+
+def _first_keyword(low: str) -> str | None:
+    task = _TASK.search(low)
+    meeting = _MEETING.search(low)
+    if task and (meeting is None or task.start() < meeting.start()):
+        return TASK
+    return MEETING if meeting else None

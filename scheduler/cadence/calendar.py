@@ -1,0 +1,145 @@
+"""Which days of a year nothing is placed on, and why (in Swedish, for the coordinator).
+
+Closed days: public holidays and de-facto holidays (midsommarafton, julafton, nyårsafton) from the
+`holidays` package, the district's school breaks by ISO week, and the policy's blackouts (julafton
+to trettondagen by default). Inactive months (July) are a separate, softer rule: a per-measure
+setting can open them, it cannot open a holiday.
+"""
+
+from __future__ import annotations
+
+import calendar as stdlib_calendar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from types import MappingProxyType
+
+import holidays
+from dateutil.easter import easter
+
+from scheduler.cadence.model import MonthDay
+from scheduler.cadence.policy import PASKLOV_BEFORE_EASTER, PASKLOV_EASTER_MONDAY, CalendarPolicy
+from scheduler.cadence.vocabulary import MONTH_NAMES
+
+# holidays can list every Sunday as "Söndag"; a Sunday is not a holiday to move a meeting for.
+_SUNDAY_ENTRY = "söndag"
+
+
+@dataclass(frozen=True)
+class YearCalendar:
+    """The closed days of one year under one policy."""
+
+    year: int
+    closed: Mapping[date, str]  # day → reason ("midsommarafton", "sportlov v. 9")
+    active_months: frozenset[int]
+
+    def reason(self, day: date, months: frozenset[int] | None = None) -> str | None:
+        """Why nothing can be placed on `day`, or None if it is free.
+
+        `months` replaces the policy's active months (a measure's own months setting).
+        """
+        if day.year != self.year:
+            return f"utanför planåret {self.year}"
+        if day in self.closed:
+            return self.closed[day]
+        if day.month not in (self.active_months if months is None else months):
+            return f"inga möten i {MONTH_NAMES[day.month]}"
+        return None
+
+
+def month_day_in(year: int, month_day: MonthDay) -> date:
+    """The date of a month-day in `year`; 29 February in other years is the 28th."""
+    last = stdlib_calendar.monthrange(year, month_day.month)[1]
+    return date(year, month_day.month, min(month_day.day, last))
+
+
+@lru_cache(maxsize=64)
+def year_calendar(year: int, policy: CalendarPolicy) -> YearCalendar:
+    """The closed days of `year`; cached because every series of every measure asks."""
+    closed: dict[date, str] = {}
+    # Lowest priority first: a later rule's reason wins, so a holiday inside the Christmas
+    # blackout is named as the holiday.
+    for start, end in policy.blackouts:
+        for day in _range_in_year(year, start, end):
+            closed[day] = f"uppehåll {start.day}/{start.month}–{end.day}/{end.month}"
+    for day, reason in _school_breaks(year, policy).items():
+        closed[day] = reason
+    for day, reason in _holidays(year, policy).items():
+        closed[day] = reason
+    return YearCalendar(year, MappingProxyType(closed), frozenset(policy.active_months))
+
+
+def blocked_days(year: int, policy: CalendarPolicy) -> dict[date, str]:
+    """Every day of `year` nothing is placed on by default, inactive months included."""
+    calendar = year_calendar(year, policy)
+    blocked: dict[date, str] = {}
+    day = date(year, 1, 1)
+    while day.year == year:
+        reason = calendar.reason(day)
+        if reason is not None:
+            blocked[day] = reason
+        day += timedelta(days=1)
+    return blocked
+
+
+def _holidays(year: int, policy: CalendarPolicy) -> dict[date, str]:
+    categories = [
+        name
+        for name, wanted in ((holidays.PUBLIC, policy.public_holidays),
+                             (holidays.DE_FACTO, policy.de_facto_holidays))
+        if wanted
+    ]  # fmt: skip
+    if not categories:
+        return {}
+    found = holidays.country_holidays("SE", years=year, categories=categories, language="sv")
+    named: dict[date, str] = {}
+    for day, names in found.items():
+        # One date can carry several names joined by "; " (e.g. a holiday on a Sunday).
+        real = [n.strip() for n in str(names).split(";") if n.strip().lower() != _SUNDAY_ENTRY]
+        if real:
+            named[day] = ", ".join(n[:1].lower() + n[1:] for n in real)
+    return named
+
+
+def _school_breaks(year: int, policy: CalendarPolicy) -> dict[date, str]:
+    breaks: dict[date, str] = {}
+    weeks = (
+        ("sportlov", policy.sportlov_week),
+        ("påsklov", _pasklov_week(year, policy.pasklov_week)),
+        ("höstlov", policy.hostlov_week),
+    )
+    for name, week in weeks:
+        if week is None or not _has_week(year, week):
+            continue
+        monday = date.fromisocalendar(year, week, 1)
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            if day.year == year:
+                breaks[day] = f"{name} v. {week}"
+    return breaks
+
+
+def _pasklov_week(year: int, rule: int | str | None) -> int | None:
+    if rule == PASKLOV_EASTER_MONDAY:
+        return (easter(year) + timedelta(days=1)).isocalendar().week
+    if rule == PASKLOV_BEFORE_EASTER:
+        return (easter(year) - timedelta(days=2)).isocalendar().week
+    return rule if isinstance(rule, int) else None
+
+
+def _has_week(year: int, week: int) -> bool:
+    return 1 <= week <= date(year, 12, 28).isocalendar().week
+
+
+def _range_in_year(year: int, start: MonthDay, end: MonthDay) -> list[date]:
+    """The days of a month-day range in `year`; a range that wraps the new year gives both ends."""
+    first, last = month_day_in(year, start), month_day_in(year, end)
+    if first <= last:
+        spans = [(first, last)]
+    else:
+        spans = [(date(year, 1, 1), last), (first, date(year, 12, 31))]
+    days: list[date] = []
+    for a, b in spans:
+        days.extend(a + timedelta(days=n) for n in range((b - a).days + 1))
+    return days

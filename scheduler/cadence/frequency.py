@@ -1,0 +1,219 @@
+"""How often: counts per period, adverbs, "varannan", weekdays, ordinals and clock times.
+
+Each reader takes lower-cased text and returns what it found with its span, so the parser can tell
+several series apart and cut labels around them. Patterns have no nested repetition: they stay
+linear on any input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from scheduler.cadence.vocabulary import (
+    NUMBER_WORDS,
+    ORDINAL_WORDS,
+    UNIT_ADVERBS,
+    UNIT_WORDS,
+    WEEKDAYS,
+    number_value,
+    ordinal_value,
+    weekday_code,
+)
+
+_L: Final = r"a-zåäöéü"  # letters, for word boundaries that know Swedish
+_NUMBER_ALT: Final = "|".join(
+    sorted(
+        [r"\d{1,3}", r"ett\s+par", *(w for w in NUMBER_WORDS if " " not in w)],
+        key=len,
+        reverse=True,
+    )
+)
+_COUNT_NOUN: Final = (
+    r"(?:gånger|gång|ggr|gg|g|tillfällen|tillfälle|träffar|träff|möten|möte|utskick|nummer"
+    r"|vandringar|omgångar|avstämningar|avstämning|sittningar)\.?"
+)
+_UNIT: Final = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
+_WEEKDAY: Final = "|".join(WEEKDAYS)
+_ORDINAL: Final = "|".join(sorted((re.escape(w) for w in ORDINAL_WORDS), key=len, reverse=True))
+
+# "4 ggr/år", "fyra gånger per år", "en gång i månaden", "2-3 ggr/termin", "4/år".
+_COUNT_PER = re.compile(
+    rf"(?<![{_L}\d/.-])(?P<num>{_NUMBER_ALT})"
+    rf"(?:\s*(?:-|till|à|eller)\s*(?P<num2>{_NUMBER_ALT}))?"
+    rf"(?:\s*{_COUNT_NOUN}(?:\s*/\s*|\s+(?:per|i|om|varje|under|pr\.?)\s+)"
+    rf"|\s*/\s*|\s+(?:per|pr\.?)\s+)"
+    rf"(?P<unit>{_UNIT})(?![{_L}])"
+)
+# "4 gånger", "två gånger under våren": a count whose period comes from a window, or nowhere.
+_BARE_COUNT = re.compile(
+    rf"(?<![{_L}\d/.-])(?P<num>{_NUMBER_ALT})(?:\s*(?:-|till|eller)\s*(?P<num2>{_NUMBER_ALT}))?"
+    rf"\s*(?:gånger|gång|ggr|gg|tillfällen|träffar|möten|utskick|omgångar)\.?(?![{_L}])"
+)
+# "kvartalsvis", "varje månad", "per vecka" (alone, without a count), "månadsmöte".
+_ADVERB = re.compile(
+    rf"(?<![{_L}])(?:(?P<adverb>{'|'.join(UNIT_ADVERBS)})"
+    rf"|(?:varje|varenda)\s+(?P<unit>{_UNIT})"
+    rf"|(?P<prefix>vecko|månads|kvartals|termins|års)(?:möte|möten|träff|träffar|avstämning"
+    rf"|avstämningar|brev|utskick))(?![{_L}])"
+)
+# "varannan vecka", "var tredje månad", "var 14:e dag", "varannan onsdag".
+_INTERVAL = re.compile(
+    rf"(?<![{_L}])(?:(?P<every_other>varannan|vartannat|varannat)"
+    rf"|var\s+(?P<ordinal>{_ORDINAL}|\d{{1,2}}(?::\s?(?:e|a|dje))?))"
+    rf"\s+(?P<unit>dag|vecka|månad|kvartal|tertial|termin|halvår|år|(?P<weekday>{_WEEKDAY}))"
+    rf"(?:en|ar)?(?![{_L}])"
+)
+# "första tisdagen varje månad", "sista torsdagen i månaden", "den 2:a onsdagen per kvartal".
+_ORDINAL_WEEKDAY = re.compile(
+    rf"(?<![{_L}])(?P<ordinal>{_ORDINAL}|\d:(?:a|e))\s+(?P<weekday>{_WEEKDAY})(?:en|ar|arna)?"
+    rf"(?:\s+(?:i|varje|per|av|under)(?:\s+varje)?\s+(?P<unit>månaden|månad|kvartalet|kvartal"
+    rf"|terminen|termin|året|år))?(?![{_L}])"
+)
+# A weekday on its own: "varje måndag", "tisdagar", "på onsdagen".
+_WEEKDAY_WORD = re.compile(
+    rf"(?<![{_L}])(?P<every>varje\s+|alla\s+)?(?P<weekday>{_WEEKDAY})(?P<suffix>arna|ar|en|s)?"
+    rf"(?![{_L}])"
+)
+_CLOCK = re.compile(
+    rf"(?<![\d.:{_L}])(?:kl(?:ockan|\.)?\s*(?P<h>\d{{1,2}})(?:[.:](?P<m>\d{{2}}))?"
+    r"|(?P<hh>\d{1,2}):(?P<mm>\d{2}))"
+    r"(?:\s*-\s*(?:kl\.?\s*)?(?P<h2>\d{1,2})(?:[.:](?P<m2>\d{2}))?)?(?![\d:])"
+)
+
+_PREFIX_UNITS: Final = {
+    "vecko": "week",
+    "månads": "month",
+    "kvartals": "quarter",
+    "termins": "term",
+    "års": "year",
+}
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A phrase that makes a series: how many per what, every how many."""
+
+    start: int
+    end: int
+    count: int
+    per: str | None  # None: "4 gånger" without a period
+    interval: int = 1
+    weekdays: tuple[str, ...] = ()
+    upper: int | None = None  # "2-3 ggr": the upper bound, for a message
+
+
+@dataclass(frozen=True)
+class OrdinalWeekday:
+    ordinal: int
+    weekday: str
+    per: str | None  # "varje månad" after it; None when not said
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ClockTime:
+    hour: int
+    minute: int
+    duration_minutes: int | None
+    start: int
+    end: int
+
+
+def find_anchors(low: str) -> list[Anchor]:
+    """All series-making phrases in `low`, left to right, without overlaps."""
+    found: list[Anchor] = []
+    for match in _COUNT_PER.finditer(low):
+        found.append(_count_anchor(match, UNIT_WORDS[match.group("unit")]))
+    for match in _INTERVAL.finditer(low):
+        found.append(_interval_anchor(match))
+    for match in _ADVERB.finditer(low):
+        found.append(_adverb_anchor(match))
+    for match in _BARE_COUNT.finditer(low):
+        found.append(_count_anchor(match, None))
+    return _without_overlaps(found)
+
+
+def find_weekday_anchor(low: str) -> Anchor | None:
+    """A weekly series named by its weekday alone ("varje måndag", "tisdagar kl 10")."""
+    for match in _WEEKDAY_WORD.finditer(low):
+        if match.group("every") or match.group("suffix") in ("ar", "arna"):
+            days = read_weekdays(low)
+            return Anchor(match.start(), match.end(), 1, "week", 1, days)
+    return None
+
+
+def read_weekdays(low: str) -> tuple[str, ...]:
+    """Every weekday named in `low`, in week order, as RRULE codes."""
+    codes = {weekday_code(m.group("weekday")) for m in _WEEKDAY_WORD.finditer(low)}
+    return tuple(code for code in ("MO", "TU", "WE", "TH", "FR", "SA", "SU") if code in codes)
+
+
+def read_ordinal_weekday(low: str) -> OrdinalWeekday | None:
+    match = _ORDINAL_WEEKDAY.search(low)
+    if match is None:
+        return None
+    ordinal = ordinal_value(match.group("ordinal"))
+    weekday = weekday_code(match.group("weekday"))
+    if ordinal is None or weekday is None or not (-2 <= ordinal <= 5) or ordinal == 0:
+        return None
+    unit = match.group("unit")
+    per = UNIT_WORDS.get(unit) if unit else None
+    return OrdinalWeekday(ordinal, weekday, per, match.start(), match.end())
+
+
+def read_clock(low: str) -> ClockTime | None:
+    """A clock time ("kl 13", "kl. 9.30-11", "13:00-14:30"); None if absent or impossible."""
+    for match in _CLOCK.finditer(low):
+        hour = int(match.group("h") or match.group("hh"))
+        minute = int(match.group("m") or match.group("mm") or 0)
+        if hour > 23 or minute > 59:
+            continue
+        duration = None
+        if match.group("h2"):
+            end_hour, end_minute = int(match.group("h2")), int(match.group("m2") or 0)
+            length = end_hour * 60 + end_minute - (hour * 60 + minute)
+            if end_hour <= 23 and end_minute <= 59 and length > 0:
+                duration = length
+        return ClockTime(hour, minute, duration, match.start(), match.end())
+    return None
+
+
+def _count_anchor(match: re.Match[str], per: str | None) -> Anchor:
+    count = number_value(match.group("num")) or 0
+    upper = number_value(match.group("num2")) if match.group("num2") else None
+    if upper is not None and upper <= count:
+        upper = None
+    return Anchor(match.start(), match.end(), count, per, upper=upper)
+
+
+def _interval_anchor(match: re.Match[str]) -> Anchor:
+    interval = 2 if match.group("every_other") else (ordinal_value(match.group("ordinal")) or 1)
+    weekday = match.group("weekday")
+    if weekday:
+        code = weekday_code(weekday)
+        return Anchor(match.start(), match.end(), 1, "week", interval, (code,) if code else ())
+    unit = match.group("unit")
+    return Anchor(match.start(), match.end(), 1, UNIT_WORDS.get(unit, "year"), max(interval, 1))
+
+
+def _adverb_anchor(match: re.Match[str]) -> Anchor:
+    if match.group("adverb"):
+        per = UNIT_ADVERBS[match.group("adverb")]
+    elif match.group("unit"):
+        per = UNIT_WORDS[match.group("unit")]
+    else:
+        per = _PREFIX_UNITS[match.group("prefix")]
+    return Anchor(match.start(), match.end(), 1, per)
+
+
+def _without_overlaps(found: list[Anchor]) -> list[Anchor]:
+    """Keep the earliest-starting, longest phrase where two overlap ("en gång i månaden")."""
+    kept: list[Anchor] = []
+    for anchor in sorted(found, key=lambda a: (a.start, -(a.end - a.start))):
+        if kept and anchor.start < kept[-1].end:
+            continue
+        kept.append(anchor)
+    return kept

@@ -1,0 +1,98 @@
+"""Words that make a När undated or event-driven, and words that bind a series to a season.
+
+"vid behov" (as needed), "kontinuerligt" (continuous), "vid kontakter med …" (triggered),
+"säsongsbetonat" (warm months), "gymnasiet" (school terms). All take lower-cased text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_L: Final = r"a-zåäöéü"
+_W: Final = rf"[{_L}]*"  # the rest of a word
+
+
+def _words(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![{_L}])(?:{pattern})(?![{_L}])")
+
+
+_AS_NEEDED = _words(
+    r"vid\s+behov|efter\s+behov|enligt\s+behov|utifrån\s+behov|vid\s+särskilda\s+behov"
+    r"|när\s+behov\s+(?:finns|uppstår)|om\s+behov\s+(?:finns|uppstår)|när\s+det\s+behövs"
+    r"|behovsstyrt|behovsstyrda|behovsanpassat|behovsanpassad|v\.b\.?"
+    r"|vid\s+förfrågan|på\s+förfrågan|vid\s+efterfrågan|på\s+begäran|vid\s+önskemål|ad\s*hoc"
+)
+_CONTINUOUS = _words(
+    r"kontinuerlig|kontinuerligt|kontinuerliga|löpande|linjearbete|linjearbetet|i\s+linjen"
+    r"|ordinarie\s+(?:arbete|arbetet|verksamhet|verksamheten|uppdrag)|fortlöpande|ständigt"
+    r"|ständig|pågående|pågår|hela\s+året|året\s+runt|under\s+hela\s+(?:året|perioden)"
+    r"|dagliga\s+arbetet|det\s+dagliga|daglig\s+samverkan|dagligt\s+arbete|i\s+vardagen"
+    r"|samsitter|samlokaliserade|permanent|permanenta|alltid|stående\s+uppdrag|kontinuitet"
+    r"|varaktigt|successivt"
+)
+# "Återkommande", "regelbundet": recurring in spirit but without a frequency to place.
+_VAGUE_RECURRING = _words(r"återkommande|regelbundet|regelbundna|regelbunden|periodvis")
+# "Under året" alone: the work runs through the year, nothing is dated.
+_THROUGH_THE_YEAR = _words(r"under\s+året|under\s+verksamhetsåret|under\s+årets\s+gång")
+_TRIGGERED = _words(
+    r"vid\s+(?:varje\s+|alla\s+|eventuella\s+|akuta?\s+|nya\s+|större\s+|allvarliga\s+)?"
+    r"(?:kontakt|akut|incident|händelse|larm|ingripande|frihetsberöv|anmäl|misstank|misstänk"
+    r"|oro|orosanmäl|brott|skottlossning|våld|uppkomm|ärende|kris|gripande|förhör|avvikelse"
+    r"|signal|indikation|polisanmäl|upptäckt|inbrott|klotter|skadegörelse|ordningsstörning"
+    rf"|större\s+evenemang){_W}"
+    rf"|vid\s+varje|akut|akuta|akutt|efter\s+(?:varje|inträffade?)\s+[{_L}]+"
+    rf"|i\s+samband\s+med\s+(?:[{_L}]+\s+)?(?:varje|akut|akuta|händelse|händelser|incident|incidenter"
+    r"|ingripande|ingripanden|anmälan|gripande|larm)|i\s+händelse\s+av"
+    r"|när\s+(?:det\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"
+    r"|händer)|när\s+det\s+finns\s+(?:barn|misstanke|oro)|händelsestyrt|händelsestyrd"
+    r"|händelsebaserat|ärendestyrt|ärendebaserat|vid\s+uppkommen\s+situation"
+)
+# "Alla våldsutövare ska erbjudas …": each case triggers the offer.
+_EVERY_CASE = re.compile(rf"(?<![{_L}])alla(?![{_L}])")
+_OFFER = re.compile(rf"(?<![{_L}])erbjud{_W}")
+
+_SCHOOL = _words(
+    rf"skol{_W}|grundskol{_W}|högstadie{_W}|mellanstadie{_W}|lågstadie{_W}"
+    rf"|gymnasie{_W}|gymnasiet|elev{_W}|läsår{_W}|vårtermin{_W}|hösttermin{_W}|ssp"
+    r"|terminerna|terminstid|terminstiden"
+)
+_SEASONAL = _words(
+    rf"säsong{_W}|säsongsbetonat|sommarhalvåret|sommarsäsongen|utomhussäsongen"
+    r"|barmarkssäsongen|varma\s+månaderna|sommartid"
+)
+
+
+def is_as_needed(low: str) -> bool:
+    return _AS_NEEDED.search(low) is not None
+
+
+def is_continuous(low: str) -> bool:
+    return _CONTINUOUS.search(low) is not None
+
+
+def is_vague_recurring(low: str) -> bool:
+    return _VAGUE_RECURRING.search(low) is not None
+
+
+def is_through_the_year(low: str) -> bool:
+    return _THROUGH_THE_YEAR.search(low) is not None
+
+
+def is_triggered(low: str) -> bool:
+    if _TRIGGERED.search(low):
+        return True
+    return _EVERY_CASE.search(low) is not None and _OFFER.search(low) is not None
+
+
+def is_school_bound(low: str) -> bool:
+    return _SCHOOL.search(low) is not None
+
+
+def is_seasonal(low: str) -> bool:
+    return _SEASONAL.search(low) is not None
+
+
+def as_needed_spans(low: str) -> list[tuple[int, int]]:
+    """Where "vid behov" and its kin are: the parser keeps them out of labels."""
+    return [(m.start(), m.end()) for m in _AS_NEEDED.finditer(low)]

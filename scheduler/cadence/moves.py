@@ -1,0 +1,80 @@
+"""Moving dates off closed days: a meeting on midsommarafton happens another day, it is not lost.
+
+Monthly and rarer series move to the same weekday a week later, then later still within the
+year, then to earlier weeks. Weekly and daily series cannot move a week without landing on their
+own next date, so they move to another working day of the same week, or are dropped when the whole
+week is closed (sportlov): a weekly meeting simply does not happen that week. Fortnightly and
+rarer weekly series try the same week first, then other weeks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+Closed = Callable[[date], str | None]  # why a day is closed, or None when it is free
+Reach = Literal["week", "week_then_year", "year"]
+
+
+def reach_of(rule: str) -> Reach:
+    """How far a series' dates may move, from its RRULE's frequency and interval."""
+    parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
+    frequency, interval = parts.get("FREQ"), parts.get("INTERVAL", "1")
+    if frequency == "DAILY" or (frequency == "WEEKLY" and interval == "1"):
+        return "week"
+    if frequency == "WEEKLY":
+        return "week_then_year"
+    return "year"
+
+
+@dataclass(frozen=True)
+class Placement:
+    original: date
+    placed: date | None  # None: dropped, nowhere to go
+    reason: str | None  # why the original day was closed; None when it was kept
+
+
+def place_dates(dates: list[date], closed: Closed, *, reach: Reach) -> list[Placement]:
+    """Each date kept, moved to a free day no other date of the series uses, or dropped."""
+    taken = {d for d in dates if closed(d) is None}
+    placements: list[Placement] = []
+    for original in sorted(dates):
+        reason = closed(original)
+        if reason is None:
+            placements.append(Placement(original, original, None))
+            continue
+        candidates = [
+            *(_same_week(original) if reach != "year" else ()),
+            *(_other_weeks(original) if reach != "week" else ()),
+        ]
+        target = next((d for d in candidates if d not in taken and closed(d) is None), None)
+        if target is not None:
+            taken.add(target)
+        placements.append(Placement(original, target, reason))
+    return placements
+
+
+def _other_weeks(original: date) -> list[date]:
+    """Same weekday, later weeks of the year first, then earlier ones."""
+    later = []
+    day = original + timedelta(weeks=1)
+    while day.year == original.year:
+        later.append(day)
+        day += timedelta(weeks=1)
+    earlier = []
+    day = original - timedelta(weeks=1)
+    while day.year == original.year:
+        earlier.append(day)
+        day -= timedelta(weeks=1)
+    return later + earlier
+
+
+def _same_week(original: date) -> list[date]:
+    """The other working days of the week: later days first, then earlier, within the year."""
+    monday = original - timedelta(days=original.weekday())
+    workdays = [monday + timedelta(days=n) for n in range(5)]
+    later = [d for d in workdays if d > original]
+    earlier = [d for d in reversed(workdays) if d < original]
+    return [d for d in later + earlier if d.year == original.year]

@@ -1,0 +1,411 @@
+"""Read a När text into a Cadence: which kinds, which series, which deadline, what was unclear.
+
+The text is cut into sentences; a sentence can hold several series ("Styrgrupp 4 ggr/år,
+arbetsgrupp varannan vecka") or a parenthesised breakdown of a total ("8 ggr/år (4 ggr/år
+mellan- och högstadiet och 4 ggr/år gymnasiet)": the parts are the series, the total is not).
+Time expressions in a sentence with a series limit that series; elsewhere they are a deadline.
+Nothing here raises: what cannot be read becomes a Swedish warning that quotes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+from typing import Final
+
+from scheduler.cadence.frequency import (
+    Anchor,
+    find_anchors,
+    find_weekday_anchor,
+    read_clock,
+    read_ordinal_weekday,
+    read_weekdays,
+)
+from scheduler.cadence.labels import label_before, labels_after
+from scheduler.cadence.markers import (
+    is_as_needed,
+    is_continuous,
+    is_school_bound,
+    is_seasonal,
+    is_through_the_year,
+    is_triggered,
+    is_vague_recurring,
+)
+from scheduler.cadence.model import (
+    AS_NEEDED,
+    CONTINUOUS,
+    DEADLINE,
+    RECURRING,
+    TRIGGERED,
+    UNSPECIFIED,
+    Cadence,
+    DeadlineSpec,
+    MonthDay,
+    SeriesSpec,
+)
+from scheduler.cadence.text import MAX_CHARS, lower_same_length, normalise, quote, sentences
+from scheduler.cadence.windows import (
+    Window,
+    has_deadline_marker,
+    is_excluded,
+    is_lone_year,
+    months_of,
+    read_windows,
+)
+
+_L: Final = r"a-zåäöéü"
+_PARENTHESES = re.compile(r"\(([^()]{0,300})\)")
+_SEPARATOR = re.compile(rf",|(?<![{_L}])(?:och|samt|men|medan|respektive|resp\.)(?![{_L}])")
+# "2 ggr/termin, dvs 4 ggr/år" says one thing twice: the second count is not a series.
+_RESTATEMENT = re.compile(
+    rf"(?<![{_L}])(?:dvs|d\.v\.s|det\s+vill\s+säga|alltså|totalt|sammanlagt|i\s+snitt"
+    rf"|motsvarande|ungefär|cirka|ca)(?![{_L}])|="
+)
+# A sentence that says nothing readable but has a number or "gånger" was meant as a cadence.
+_LOOKS_LIKE_CADENCE = re.compile(rf"\d|(?<![{_L}])(?:gång|gånger|ggr|gg)(?![{_L}])")
+MAX_COUNT: Final = 366
+
+
+@dataclass
+class _Reading:
+    """What the sentences have given so far."""
+
+    series: list[SeriesSpec] = field(default_factory=list)
+    loose_windows: list[tuple[Window, bool]] = field(default_factory=list)  # (window, "senast")
+    warnings: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # sentences that looked like a cadence
+
+
+def parse_when(text: str) -> Cadence:
+    """The Cadence of a När text. Never raises; unreadable text is `unspecified` with a warning."""
+    clean = normalise(text)
+    if not clean:
+        return Cadence(
+            text, frozenset({UNSPECIFIED}), warnings=("När är tomt: inget att planera.",)
+        )
+    reading = _Reading()
+    if len(clean) > MAX_CHARS:
+        reading.warnings.append(
+            f"När är {len(clean)} tecken långt; bara de första {MAX_CHARS} lästes: {quote(clean)}"
+        )
+        clean = clean[:MAX_CHARS]
+    low = lower_same_length(clean)
+    for start, end in sentences(clean):
+        _read_sentence(clean, low, start, end, reading)
+    return _cadence(text, clean, low, reading)
+
+
+def _read_sentence(clean: str, low: str, start: int, end: int, reading: _Reading) -> None:
+    before = len(reading.series)
+    breakdown = _breakdown(low, start, end)
+    if breakdown is not None:
+        inner_start, inner_end = breakdown
+        outside = low[start:inner_start] + " " + low[inner_end:end]
+        parts = _series_in(clean, low, inner_start, inner_end, outside, reading, breakdown=True)
+        _check_total(outside, parts, clean[start:end], reading)
+        reading.series.extend(parts)
+    else:
+        reading.series.extend(_series_in(clean, low, start, end, "", reading, breakdown=False))
+    if len(reading.series) > before:
+        return
+    windows = read_windows(low[start:end], clean[start:end])
+    for window in windows:
+        reading.warnings.extend(_problem_warnings(window))
+    marker = has_deadline_marker(low[start:end])
+    reading.loose_windows.extend((w, marker) for w in _with_lone_year(windows))
+    sentence = low[start:end]
+    if not windows and _LOOKS_LIKE_CADENCE.search(sentence) and not _any_marker(sentence):
+        reading.unread.append(clean[start:end])
+
+
+def _breakdown(low: str, start: int, end: int) -> tuple[int, int] | None:
+    """The inside of "( … )" when it lists two or more counts: the parts of a total."""
+    for match in _PARENTHESES.finditer(low, start, end):
+        if len(find_anchors(match.group(1))) >= 2:
+            return match.start(1), match.end(1)
+    return None
+
+
+def _check_total(outside: str, parts: list[SeriesSpec], sentence: str, reading: _Reading) -> None:
+    totals = find_anchors(outside)
+    if not totals or not parts:
+        return
+    total = totals[0]
+    named = sum(p.count for p in {(p.label, p.count, p.per): p for p in parts}.values())
+    if total.per == parts[0].per and total.count != named:
+        reading.warnings.append(
+            f"Totalen {total.count} stämmer inte med delarna ({named}) i {quote(sentence)}; "
+            "delarna planeras."
+        )
+
+
+def _series_in(
+    clean: str,
+    low: str,
+    start: int,
+    end: int,
+    context: str,
+    reading: _Reading,
+    *,
+    breakdown: bool,
+) -> list[SeriesSpec]:
+    anchors = [
+        replace(a, start=start + a.start, end=start + a.end) for a in _anchors(low[start:end])
+    ]
+    if not anchors:
+        return []
+    specs: list[SeriesSpec] = []
+    for (seg_start, seg_end), anchor in zip(
+        _segments(low, start, end, anchors), anchors, strict=True
+    ):
+        specs.extend(
+            _specs(clean, low, seg_start, seg_end, anchor, context, reading, breakdown=breakdown)
+        )
+    return specs
+
+
+def _anchors(low: str) -> list[Anchor]:
+    """The series-making phrases of a stretch, restatements ("dvs 4 ggr/år") left out."""
+    kept: list[Anchor] = []
+    for anchor in find_anchors(low):
+        if kept and _RESTATEMENT.search(low[kept[-1].end : anchor.start]):
+            continue
+        kept.append(anchor)
+    if kept:
+        return kept
+    ordinal = read_ordinal_weekday(low)
+    if ordinal is not None:
+        return [Anchor(ordinal.start, ordinal.end, 1, ordinal.per or "month")]
+    weekday = find_weekday_anchor(low)
+    return [weekday] if weekday is not None else []
+
+
+def _segments(low: str, start: int, end: int, anchors: list[Anchor]) -> list[tuple[int, int]]:
+    """Cut a stretch between its anchors, at the last separator ("," "och") of each gap."""
+    bounds = [start]
+    for first, second in pairwise(anchors):
+        separators = list(_SEPARATOR.finditer(low, first.end, second.start))
+        if separators:
+            bounds += [separators[-1].start(), separators[-1].end()]
+        else:
+            bounds += [second.start, second.start]
+    bounds.append(end)
+    return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+
+
+def _specs(
+    clean: str,
+    low: str,
+    start: int,
+    end: int,
+    anchor: Anchor,
+    context: str,
+    reading: _Reading,
+    *,
+    breakdown: bool,
+) -> list[SeriesSpec]:
+    """The series of one segment: one, or one per forum it names."""
+    seg, seg_low = clean[start:end], low[start:end]
+    if anchor.count <= 0:
+        reading.warnings.append(f"Antalet 0 i {quote(seg)} ger inga tillfällen.")
+        return []
+    spec = _with_windows(_spec_from_anchor(anchor, seg, reading), seg, seg_low, reading)
+    spec = _with_days_and_times(spec, seg_low)
+    if anchor.per is None and not (spec.months or spec.iso_weeks or spec.dates or spec.windows):
+        reading.warnings.append(f"{quote(seg)} säger inte per vad; tolkas som per år.")
+    spec = replace(
+        spec,
+        school_bound=is_school_bound(seg_low) or is_school_bound(context),
+        seasonal=is_seasonal(seg_low) or is_seasonal(context),
+    )
+    labels = labels_after(clean[anchor.end : end], breakdown=breakdown)
+    if not labels:
+        labels = [label_before(clean[start : anchor.start])]
+    return [replace(spec, label=label) for label in labels]
+
+
+def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec:
+    count = anchor.count
+    if anchor.upper is not None:
+        reading.warnings.append(
+            f"{quote(seg)} anger {count}–{anchor.upper} gånger; {count} planeras, "
+            "resten får läggas vid behov."
+        )
+    if count > MAX_COUNT:
+        reading.warnings.append(f"{quote(seg)}: {count} gånger är för många; {MAX_COUNT} planeras.")
+        count = MAX_COUNT
+    return SeriesSpec(
+        count=count,
+        per=anchor.per or "year",
+        interval=min(anchor.interval, 60),
+        weekdays=anchor.weekdays,
+    )
+
+
+def _with_windows(spec: SeriesSpec, seg: str, seg_low: str, reading: _Reading) -> SeriesSpec:
+    """Months, weeks, dates and periods named in the segment limit its series."""
+    months: set[int] = set()
+    weeks: set[int] = set()
+    dates: set[MonthDay] = set()
+    windows: list[tuple[MonthDay, MonthDay]] = []
+    excluded: set[int] = set()
+    year: int | None = None
+    for found in read_windows(seg_low, seg):
+        reading.warnings.extend(_problem_warnings(found))
+        if is_excluded(found, seg_low):
+            excluded.update(found.months or months_of((found.start, found.end)))
+            continue
+        year = year or found.year
+        if is_lone_year(found):
+            continue
+        if found.months and not found.from_marker:
+            months.update(found.months)
+        elif found.iso_weeks:
+            weeks.update(found.iso_weeks)
+        elif found.dates and not found.from_marker:
+            dates.update(found.dates)
+        else:
+            windows.append((found.start, found.end))
+    count = spec.count
+    if spec.per == "year" and months and count < len(months):
+        count = len(months)  # "årligen i mars och oktober": once in each named month
+    return replace(
+        spec,
+        count=count,
+        months=tuple(sorted(months)),
+        iso_weeks=tuple(sorted(weeks)),
+        dates=tuple(sorted(dates)),
+        windows=tuple(windows),
+        excluded_months=tuple(sorted(excluded)),
+        year=year,
+    )
+
+
+def _with_days_and_times(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
+    ordinal = read_ordinal_weekday(seg_low)
+    clock = read_clock(seg_low)
+    weekdays = spec.weekdays or read_weekdays(seg_low)
+    if ordinal is not None:
+        weekdays = (ordinal.weekday,)
+    return replace(
+        spec,
+        weekdays=weekdays,
+        ordinal=ordinal.ordinal if ordinal is not None else None,
+        time=(clock.hour, clock.minute) if clock is not None else None,
+        duration_minutes=clock.duration_minutes if clock is not None else None,
+    )
+
+
+def _problem_warnings(window: Window) -> list[str]:
+    return [f"{problem[:1].upper()}{problem[1:]}; det ignoreras." for problem in window.problems]
+
+
+def _with_lone_year(windows: list[Window]) -> list[Window]:
+    """ "Hösten, 2025": a lone year belongs to the windows beside it that have none."""
+    lone = [w for w in windows if is_lone_year(w)]
+    others = [w for w in windows if not is_lone_year(w)]
+    if not others:
+        return lone
+    if len(lone) == 1:
+        return [w if w.year else replace(w, year=lone[0].year) for w in others]
+    return others
+
+
+def _any_marker(low: str) -> bool:
+    return (
+        is_as_needed(low)
+        or is_continuous(low)
+        or is_triggered(low)
+        or is_through_the_year(low)
+        or is_vague_recurring(low)
+    )
+
+
+def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
+    kinds: set[str] = set()
+    series = _labelled(reading.series)
+    if series:
+        kinds.add(RECURRING)
+    deadline, extra = _from_loose_windows(reading.loose_windows)
+    series += extra
+    if extra:
+        kinds.add(RECURRING)
+    if deadline is not None:
+        kinds.add(DEADLINE)
+    if is_as_needed(low):
+        kinds.add(AS_NEEDED)
+    if is_triggered(low):
+        kinds.add(TRIGGERED)
+    if is_continuous(low):
+        kinds.add(CONTINUOUS)
+    warnings = reading.warnings
+    if not kinds and is_vague_recurring(low):
+        kinds.add(CONTINUOUS)
+        warnings.append(f"{quote(clean)} säger inte hur ofta; inga datum planeras.")
+    if not kinds and is_through_the_year(low):
+        kinds.add(CONTINUOUS)
+    if not kinds:
+        warnings.append(f"Kunde inte tolka När: {quote(clean)}; inga datum planeras.")
+        return Cadence(text, frozenset({UNSPECIFIED}), warnings=tuple(warnings))
+    for unread in reading.unread:
+        warnings.append(f"Delvis tolkat: {quote(unread)} kunde inte läsas.")
+    return Cadence(
+        text,
+        frozenset(kinds),
+        tuple(series),
+        deadline,
+        tuple(warnings),
+        partial=bool(reading.unread),
+    )
+
+
+def _labelled(series: list[SeriesSpec]) -> list[SeriesSpec]:
+    """One series needs no label; several need one each, so unnamed ones get a plain name."""
+    if len(series) == 1:
+        return [replace(series[0], label="")]
+    labelled = []
+    for number, spec in enumerate(series, start=1):
+        labelled.append(spec if spec.label else replace(spec, label=f"Serie {number}"))
+    return labelled
+
+
+def _from_loose_windows(
+    loose: list[tuple[Window, bool]],
+) -> tuple[DeadlineSpec | None, list[SeriesSpec]]:
+    """Time expressions outside any series: a list is a series, anything else a deadline.
+
+    "I mars och oktober", "vecka 12 och 38", "12/3 och 8/10" name the dates of a series;
+    "våren 2024", "senast vecka 40", "Q2" name when something is due. "Senast" makes even a
+    list a deadline (its last item).
+    """
+    if not loose:
+        return None, []
+    for window, deadline_marker in loose:
+        if deadline_marker:
+            continue
+        if len(window.months) >= 2:
+            return None, [
+                SeriesSpec(count=len(window.months), months=window.months, year=window.year)
+            ]
+        if len(window.iso_weeks) >= 2:
+            return None, [
+                SeriesSpec(
+                    count=len(window.iso_weeks), iso_weeks=window.iso_weeks, year=window.year
+                )
+            ]
+        if len(window.dates) >= 2:
+            return None, [SeriesSpec(count=len(window.dates), dates=window.dates, year=window.year)]
+    return _deadline(loose[-1][0]), []
+
+
+def _deadline(window: Window) -> DeadlineSpec | None:
+    if window.iso_weeks:
+        week = window.iso_weeks[-1]
+        return DeadlineSpec(MonthDay(1, 1), MonthDay(12, 31), window.year, window.description, week)
+    if window.dates:
+        day = window.dates[-1]
+        return DeadlineSpec(day, day, window.year, window.description)
+    if window.problems and window.start == MonthDay(1, 1) and window.end == MonthDay(12, 31):
+        return None  # only an impossible date was named: its warning says so
+    return DeadlineSpec(window.start, window.end, window.year, window.description)

@@ -1,0 +1,94 @@
+"""RRULE text in and dates out, through dateutil: the one place that expands a rule.
+
+A placed series is stored as RRULE + DTSTART (+ EXDATE/RDATE), and its dates are computed by
+expanding exactly that text, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from dateutil.rrule import rrule, rrulestr
+
+# Finer frequencies are not meetings, and an impossible rule at those frequencies would make
+# dateutil search for centuries.
+ALLOWED_FREQUENCIES: Final = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
+_PROBE_YEAR: Final = 9990  # dateutil stops at year 9999: a probe from here always ends
+_BOUND = re.compile(r"^(?:COUNT|UNTIL|DTSTART)=", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BoundedRule:
+    """A rule limited to one year: its text (with COUNT), first start, and its dates."""
+
+    rule: str
+    dtstart: datetime
+    dates: tuple[datetime, ...]
+
+
+class RuleError(ValueError):
+    """An RRULE that cannot be used; the message is Swedish, for a warning."""
+
+
+def clean_rule(text: str) -> str:
+    """An RRULE value as written in a plan file, without "RRULE:", spaces or COUNT/UNTIL."""
+    body = text.strip()
+    if body.upper().startswith("RRULE:"):
+        body = body[len("RRULE:") :]
+    if "\n" in body or not body:
+        raise RuleError("en RRULE ska vara en rad, t.ex. FREQ=MONTHLY;BYDAY=2TU")
+    parts = [p.strip() for p in body.split(";") if p.strip()]
+    frequency = next(
+        (p.split("=", 1)[1].upper() for p in parts if p.upper().startswith("FREQ=")), ""
+    )
+    if frequency not in ALLOWED_FREQUENCIES:
+        raise RuleError("FREQ ska vara YEARLY, MONTHLY, WEEKLY eller DAILY")
+    return ";".join(p for p in parts if not _BOUND.match(p))
+
+
+def expand(rule: str, dtstart: datetime, last: datetime) -> list[datetime]:
+    """The starts of `rule` from `dtstart` up to and including `last`."""
+    parsed = _parse(rule, dtstart)
+    if not _can_occur(rule, dtstart):
+        return []
+    return list(parsed.between(dtstart, last, inc=True))
+
+
+def bounded(rule: str, first: datetime, last: datetime) -> BoundedRule | None:
+    """`rule` (without COUNT) limited to [first, last]: COUNT added, DTSTART its first date.
+
+    Returns None when the rule gives no date in the span. Re-anchoring DTSTART keeps the phase
+    of INTERVAL rules, because the first date lies in a period the old anchor also counted.
+    """
+    dates = expand(rule, first, last)
+    if not dates:
+        return None
+    counted = f"{rule};COUNT={len(dates)}"
+    if expand(counted, dates[0], last) != dates:
+        # A rule whose meaning depends on its anchor in a way re-anchoring breaks: keep the
+        # dates as one-off dates instead (the caller stores them as RDATE).
+        return BoundedRule("FREQ=DAILY;COUNT=1", dates[0], tuple(dates))
+    return BoundedRule(counted, dates[0], tuple(dates))
+
+
+def _parse(rule: str, dtstart: datetime) -> rrule:
+    try:
+        parsed = rrulestr(rule, dtstart=dtstart)
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        raise RuleError(f"RRULE kan inte läsas ({exc})") from exc
+    if not isinstance(parsed, rrule):
+        raise RuleError("RRULE kan inte läsas")
+    return parsed
+
+
+def _can_occur(rule: str, dtstart: datetime) -> bool:
+    """Whether the rule's pattern ever matches ("BYMONTH=2;BYMONTHDAY=31" never does).
+
+    dateutil looks for the next match until year 9999; asked from 9990 it gives up quickly.
+    """
+    pattern = ";".join(p for p in rule.split(";") if not _BOUND.match(p))
+    probe = dtstart.replace(year=_PROBE_YEAR, month=1, day=1, tzinfo=None)
+    return next(iter(_parse(pattern, probe)), None) is not None

@@ -1,0 +1,472 @@
+"""When in the year: seasons, months, ISO weeks, quarters, tertials, halves, dates and years.
+
+`read_windows` finds every time expression in lower-cased text and returns it as a window of the
+year (start and end day, maybe a year), with the original words for messages. Whether a window is a
+deadline or limits a series is the parser's decision, not this module's.
+"""
+
+from __future__ import annotations
+
+import calendar as stdlib_calendar
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from scheduler.cadence.model import MonthDay
+from scheduler.cadence.vocabulary import (
+    HALF_YEARS,
+    MONTH_ABBREVIATIONS,
+    MONTHS,
+    QUARTERS,
+    SEASONS,
+    TERTIALS,
+    month_value,
+    ordinal_value,
+)
+
+_L: Final = r"a-zåäöéü"
+MIN_YEAR: Final = 1990  # a plan year outside this range is a typo, not a plan
+MAX_YEAR: Final = 2199
+
+_MONTH_WORD: Final = "|".join(
+    sorted([*MONTHS, *(a for a in MONTH_ABBREVIATIONS if a != "jul")], key=len, reverse=True)
+)
+_YEAR: Final = r"(?:19|20|21)\d\d"
+
+_ISO_DATE = re.compile(rf"(?<![\d{_L}])(?P<y>{_YEAR})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?!\d)")
+_DAY_MONTH = re.compile(
+    rf"(?<![\d{_L}])(?P<d>\d{{1,2}})(?::?e|:a)?\s+(?P<m>{_MONTH_WORD})\.?"
+    rf"(?:\s+(?P<y>{_YEAR}))?(?![{_L}\d])"
+)
+# "15/6", "15/6 2025", "31.3.2025"; "13.00" is a clock time, so a dotted date needs its year.
+_NUMERIC_DATE = re.compile(
+    rf"(?<![\d{_L}/.:])(?P<d>\d{{1,2}})(?:/(?P<m>\d{{1,2}})(?:[\s/-](?P<y>{_YEAR}))?"
+    rf"|\.(?P<m2>\d{{1,2}})\.(?P<y2>{_YEAR}))(?![\d/.:])"
+)
+_WEEKS = re.compile(
+    rf"(?<![{_L}])(?:veckorna|vecka|vecko|v\.|v)\s*(?P<list>\d{{1,2}}"
+    rf"(?:\s*(?:,|och|samt|-|till)\s*(?:v\.?\s*)?\d{{1,2}}){{0,30}})(?![\d/])"
+    rf"(?:\s*,?\s*(?P<y>{_YEAR}))?"
+)
+_QUARTER = re.compile(
+    rf"(?<![{_L}])(?:(?:q|kv\.?|kvartal)\s*(?P<n>[1-4])(?![\d])"
+    rf"|(?P<ord>första|andra|tredje|fjärde|sista)\s+kvartalet)(?:[\s-]*(?P<y>{_YEAR}))?"
+    rf"(?![{_L}\d])"
+)
+_TERTIAL = re.compile(
+    rf"(?<![{_L}])(?:(?:t|tertial)\s*(?P<n>[1-3])(?![\d])"
+    rf"|(?P<ord>första|andra|tredje|sista)\s+tertialet)(?:[\s-]*(?P<y>{_YEAR}))?"
+    rf"(?![{_L}\d])"
+)
+_HALF = re.compile(
+    rf"(?<![{_L}])(?P<ord>första|andra|sista|1:a|2:a)\s+halvåret(?:\s+(?P<y>{_YEAR}))?"
+    rf"(?![{_L}\d])"
+)
+_SEASON_FORMS: Final[dict[str, str]] = {
+    "vårterminen": "vårtermin",
+    "vårtermin": "vårtermin",
+    "vt": "vårtermin",
+    "höstterminen": "hösttermin",
+    "hösttermin": "hösttermin",
+    "ht": "hösttermin",
+    "sommarhalvåret": "sommarhalvår",
+    "vinterhalvåret": "vinterhalvår",
+    "våren": "vår",
+    "vårens": "vår",
+    "vår": "vår",
+    "sommaren": "sommar",
+    "sommarens": "sommar",
+    "sommar": "sommar",
+    "hösten": "höst",
+    "höstens": "höst",
+    "höst": "höst",
+    "vintern": "vinter",
+    "vinterns": "vinter",
+    "vinter": "vinter",
+}
+_SEASON = re.compile(
+    rf"(?<![{_L}])(?P<before>(?:under|i|till|senast|på|inför|efter)\s+)?"
+    rf"(?P<season>{'|'.join(sorted(_SEASON_FORMS, key=len, reverse=True))})"
+    rf"(?:\s*-?\s*(?P<y>{_YEAR})|-?(?P<yy>\d\d))?(?![{_L}\d])"
+)
+# "före sommaren", "innan jul", "till årsskiftet": due before a break.
+_BEFORE_BREAK = re.compile(
+    rf"(?<![{_L}])(?:före|innan|till|senast\s+(?:före|innan|till)?\s*|inför)\s*"
+    rf"(?P<what>midsommar|sommaren|sommarlovet|sommaruppehållet|semestern|semestrarna"
+    rf"|julen|jul|jullovet|julledigheten|juluppehållet|årsskiftet|nyår|årets\s+slut)(?![{_L}])"
+)
+_YEAR_END = re.compile(rf"(?<![{_L}])(?:vid\s+|i\s+)?(?:slutet\s+av\s+året|årets\s+slut)(?![{_L}])")
+_MONTH_PART = re.compile(
+    rf"(?<![{_L}])(?:i\s+)?(?P<part>början|mitten|slutet)\s+av\s+(?P<m>{_MONTH_WORD})\.?"
+    rf"(?:\s+(?P<y>{_YEAR}))?(?![{_L}])"
+)
+_MONTH = re.compile(rf"(?<![{_L}])(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}\d])")
+_LONE_YEAR = re.compile(rf"(?<![\d{_L}/.:-])(?P<y>{_YEAR})(?![\d/.:-]\d|[{_L}\d])")
+_LIST_GAP = re.compile(r"\s*(?:,|och|samt|&|resp\.?|respektive|eller)\s*")
+_RANGE_GAP = re.compile(r"\s*(?:-|till|t\.o\.m\.?|tom|till\s+och\s+med)\s*")
+
+_DEADLINE_MARKER = re.compile(
+    rf"(?<![{_L}])(?:senast|innan|före|klart|klar|slutförd|slutfört|slutföras|färdig|färdigt"
+    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|genomförs"
+    rf"|genomföras|inom)(?![{_L}])"
+)
+_EXCEPT_MARKER = re.compile(
+    rf"(?<![{_L}])(?:utom|förutom|ej|inte|exkl\.?|exklusive|undantaget|undantag)"
+    rf"(?:\s+(?:i|under|på))?\s+$"
+)
+_FROM_MARKER = re.compile(
+    rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|fr\.\s*o\.\s*m\.?|från|efter|med\s+start)\s+$"
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of the year named by the text ("våren 2024", "Q3", "vecka 40", "31 mars")."""
+
+    start: MonthDay
+    end: MonthDay
+    year: int | None
+    description: str  # the original words
+    span: tuple[int, int]
+    months: tuple[int, ...] = ()  # a list of single months ("mars och oktober")
+    iso_weeks: tuple[int, ...] = ()  # a list of weeks ("vecka 12 och 38")
+    dates: tuple[MonthDay, ...] = ()  # a list of dates ("12/3 och 8/10")
+    from_marker: bool = False  # "från mars": the window runs from here to the end of the year
+    problems: tuple[str, ...] = field(default=())  # what was named but impossible (31/2, v. 60)
+
+
+def read_windows(low: str, original: str) -> list[Window]:
+    """Every time expression in `low`, left to right, without overlaps."""
+    taken: list[tuple[int, int]] = []
+    found: list[Window] = []
+
+    def claim(window: Window | None) -> None:
+        if window is None:
+            return
+        a, b = window.span
+        if any(a < end and start < b for start, end in taken):
+            return
+        taken.append(window.span)
+        found.append(window)
+
+    for reader in (
+        _dates,
+        _weeks,
+        _quarters,
+        _tertials,
+        _halves,
+        _before_breaks,
+        _year_ends,
+        _month_parts,
+        _seasons,
+        _months,
+        _lone_years,
+    ):
+        for window in reader(low, original):
+            claim(window)
+    found.sort(key=lambda w: w.span)
+    return [_with_from_marker(w, low) for w in _merge_lists(found, low)]
+
+
+def has_deadline_marker(low: str) -> bool:
+    return _DEADLINE_MARKER.search(low) is not None
+
+
+def _with_from_marker(window: Window, low: str) -> Window:
+    before = low[max(0, window.span[0] - 20) : window.span[0]]
+    if _FROM_MARKER.search(before):
+        return Window(
+            window.start,
+            MonthDay(12, 31),
+            window.year,
+            window.description,
+            window.span,
+            from_marker=True,
+            problems=window.problems,
+        )
+    return window
+
+
+def _text(original: str, match: re.Match[str]) -> str:
+    return original[match.start() : match.end()].strip()
+
+
+def _year(match: re.Match[str], group: str = "y") -> int | None:
+    value = match.group(group)
+    if not value:
+        return None
+    year = int(value)
+    return year if MIN_YEAR <= year <= MAX_YEAR else None
+
+
+def _month_day(month: int, day: int) -> MonthDay | None:
+    """A valid day of the year (29 February allowed: it exists in some years)."""
+    if not 1 <= month <= 12 or not 1 <= day <= stdlib_calendar.monthrange(2024, month)[1]:
+        return None
+    return MonthDay(month, day)
+
+
+def _month_end(month: int) -> MonthDay:
+    # Day 31 means "the month's last day"; placing clamps it to the month's real length.
+    return MonthDay(month, stdlib_calendar.monthrange(2023, month)[1])
+
+
+def _single_day(
+    original: str, match: re.Match[str], day: MonthDay | None, year: int | None
+) -> Window:
+    span = (match.start(), match.end())
+    if day is None:
+        problem = f'datumet "{_text(original, match)}" finns inte'
+        return Window(
+            MonthDay(1, 1),
+            MonthDay(12, 31),
+            year,
+            _text(original, match),
+            span,
+            problems=(problem,),
+        )
+    return Window(day, day, year, _text(original, match), span, dates=(day,))
+
+
+def _dates(low: str, original: str) -> list[Window]:
+    windows = []
+    for match in _ISO_DATE.finditer(low):
+        day = _month_day(int(match.group("m")), int(match.group("d")))
+        windows.append(_single_day(original, match, day, _year(match)))
+    for match in _DAY_MONTH.finditer(low):
+        month = month_value(match.group("m")) or 0
+        day = _month_day(month, int(match.group("d")))
+        windows.append(_single_day(original, match, day, _year(match)))
+    for match in _NUMERIC_DATE.finditer(low):
+        day = _month_day(int(match.group("m") or match.group("m2")), int(match.group("d")))
+        year = _year(match) or _year(match, "y2")
+        windows.append(_single_day(original, match, day, year))
+    return windows
+
+
+def _weeks(low: str, original: str) -> list[Window]:
+    windows = []
+    for match in _WEEKS.finditer(low):
+        numbers = [int(n) for n in re.findall(r"\d{1,2}", match.group("list"))]
+        ranges = re.findall(r"(\d{1,2})\s*(?:-|till)\s*(?:v\.?\s*)?(\d{1,2})", match.group("list"))
+        weeks = set(numbers)
+        for first, last in ranges:
+            if int(first) <= int(last):
+                weeks.update(range(int(first), int(last) + 1))
+        valid = tuple(sorted(w for w in weeks if 1 <= w <= 53))
+        problems = tuple(f"vecka {w} finns inte" for w in sorted(weeks) if not 1 <= w <= 53)
+        windows.append(
+            Window(
+                MonthDay(1, 1),
+                MonthDay(12, 31),
+                _year(match),
+                _text(original, match),
+                (match.start(), match.end()),
+                iso_weeks=valid,
+                problems=problems,
+            )
+        )
+    return windows
+
+
+def _numbered(match: re.Match[str], table: dict[int, tuple[MonthDay, MonthDay]]) -> int:
+    if match.group("n"):
+        return int(match.group("n"))
+    value = ordinal_value(match.group("ord")) or 1
+    return len(table) if value < 0 else min(value, len(table))
+
+
+def _periods(
+    low: str, original: str, pattern: re.Pattern[str], table: dict[int, tuple[MonthDay, MonthDay]]
+) -> list[Window]:
+    windows = []
+    for match in pattern.finditer(low):
+        start, end = table[_numbered(match, table)]
+        windows.append(
+            Window(start, end, _year(match), _text(original, match), (match.start(), match.end()))
+        )
+    return windows
+
+
+def _quarters(low: str, original: str) -> list[Window]:
+    return _periods(low, original, _QUARTER, QUARTERS)
+
+
+def _tertials(low: str, original: str) -> list[Window]:
+    return _periods(low, original, _TERTIAL, TERTIALS)
+
+
+def _halves(low: str, original: str) -> list[Window]:
+    windows = []
+    for match in _HALF.finditer(low):
+        half = 1 if match.group("ord") in ("första", "1:a") else 2
+        start, end = HALF_YEARS[half]
+        windows.append(
+            Window(start, end, _year(match), _text(original, match), (match.start(), match.end()))
+        )
+    return windows
+
+
+def _seasons(low: str, original: str) -> list[Window]:
+    windows = []
+    for match in _SEASON.finditer(low):
+        form = match.group("season")
+        year = _year(match)
+        short = match.group("yy")
+        if short and form in ("vt", "ht"):
+            year = 2000 + int(short)
+        elif short:
+            continue  # "våren 24" is too likely a date ("våren 24 maj"); leave it
+        # "vår" and "höst" without an article are also ordinary words ("vår verksamhet"): only a
+        # year or a preposition makes them a season.
+        if form in ("vår", "höst", "sommar", "vinter", "vt", "ht") and not (
+            year or match.group("before")
+        ):
+            continue
+        season = _SEASON_FORMS[form]
+        start, end = SEASONS[season]
+        span = (match.start() + len(match.group("before") or ""), match.end())
+        windows.append(Window(start, end, year, original[span[0] : span[1]].strip(), span))
+    return windows
+
+
+def _before_breaks(low: str, original: str) -> list[Window]:
+    windows = []
+    for match in _BEFORE_BREAK.finditer(low):
+        what = match.group("what")
+        if what.startswith(("jul", "år", "nyår")):
+            end = MonthDay(12, 20) if what.startswith("jul") else MonthDay(12, 31)
+        else:
+            end = MonthDay(6, 15)  # before the summer: by the end of the spring term
+        start = MonthDay(1, 1)
+        windows.append(
+            Window(start, end, None, _text(original, match), (match.start(), match.end()))
+        )
+    return windows
+
+
+def _year_ends(low: str, original: str) -> list[Window]:
+    return [
+        Window(MonthDay(10, 1), MonthDay(12, 31), None, _text(original, m), (m.start(), m.end()))
+        for m in _YEAR_END.finditer(low)
+    ]
+
+
+def _month_parts(low: str, original: str) -> list[Window]:
+    windows = []
+    for match in _MONTH_PART.finditer(low):
+        month = month_value(match.group("m")) or 1
+        last = _month_end(month).day
+        first, final = {"början": (1, 10), "mitten": (11, 20)}.get(match.group("part"), (21, last))
+        windows.append(
+            Window(
+                MonthDay(month, first),
+                MonthDay(month, final),
+                _year(match),
+                _text(original, match),
+                (match.start(), match.end()),
+            )
+        )
+    return windows
+
+
+def _months(low: str, original: str) -> list[Window]:
+    windows = []
+    for match in _MONTH.finditer(low):
+        month = month_value(match.group("m"))
+        if month is None:
+            continue
+        windows.append(
+            Window(
+                MonthDay(month, 1),
+                _month_end(month),
+                _year(match),
+                _text(original, match),
+                (match.start(), match.end()),
+                months=(month,),
+            )
+        )
+    return windows
+
+
+def _lone_years(low: str, original: str) -> list[Window]:
+    windows = []
+    for match in _LONE_YEAR.finditer(low):
+        year = _year(match)
+        if year is not None:
+            windows.append(
+                Window(
+                    MonthDay(1, 1),
+                    MonthDay(12, 31),
+                    year,
+                    _text(original, match),
+                    (match.start(), match.end()),
+                )
+            )
+    return windows
+
+
+def is_excluded(window: Window, low: str) -> bool:
+    """Whether the window is named as an exception: "utom juli", "förutom sommaren"."""
+    return _EXCEPT_MARKER.search(low[max(0, window.span[0] - 20) : window.span[0]]) is not None
+
+
+def months_of(window: tuple[MonthDay, MonthDay]) -> tuple[int, ...]:
+    """The months a window touches; a window across the new year wraps."""
+    start, end = window[0].month, window[1].month
+    if start <= end:
+        return tuple(range(start, end + 1))
+    return tuple(range(start, 13)) + tuple(range(1, end + 1))
+
+
+def is_lone_year(window: Window) -> bool:
+    return window.description.strip().isdigit()
+
+
+def _merge_lists(found: list[Window], low: str) -> list[Window]:
+    """Join "mars och oktober" into one list, "april-oktober" into one range, "12/3 och 8/10" too."""
+    merged: list[Window] = []
+    for window in found:
+        if merged and _joinable(merged[-1], window):
+            gap = low[merged[-1].span[1] : window.span[0]]
+            previous = merged.pop()
+            if _RANGE_GAP.fullmatch(gap) and previous.months and window.months:
+                merged.append(_range(previous, window))
+                continue
+            if _LIST_GAP.fullmatch(gap):
+                merged.append(_list(previous, window))
+                continue
+            merged.append(previous)
+        merged.append(window)
+    return merged
+
+
+def _joinable(first: Window, second: Window) -> bool:
+    return (bool(first.months) and bool(second.months)) or (
+        bool(first.dates) and bool(second.dates)
+    )
+
+
+def _range(first: Window, second: Window) -> Window:
+    year = second.year or first.year
+    return Window(
+        first.start,
+        second.end,
+        year,
+        f"{first.description}-{second.description}",
+        (first.span[0], second.span[1]),
+    )
+
+
+def _list(first: Window, second: Window) -> Window:
+    year = second.year or first.year
+    return Window(
+        min(first.start, second.start),
+        max(first.end, second.end),
+        year,
+        f"{first.description}, {second.description}",
+        (first.span[0], second.span[1]),
+        months=tuple(sorted(set(first.months) | set(second.months))),
+        dates=tuple(sorted(set(first.dates) | set(second.dates))),
+        problems=first.problems + second.problems,
+    )

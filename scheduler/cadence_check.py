@@ -1,0 +1,27 @@
+"""Findings about how each När was read, for `scheduler check`. Pure."""
+
+from __future__ import annotations
+
+from scheduler.cadence.model import UNSPECIFIED
+from scheduler.check import Finding
+from scheduler.schedule import PlanSchedule
+
+
+def cadence_findings(schedule: PlanSchedule) -> list[Finding]:
+    findings = []
+    for item in schedule.measures:
+        measure = item.stored.measure
+        if not measure.when_text:
+            continue  # reported as an empty När already
+        if item.cadence.kind == UNSPECIFIED:
+            message = f"När kunde inte tolkas: «{measure.when_text}»; inga möten planeras"
+        elif item.cadence.partial:
+            message = (
+                f"När lästes bara delvis: {'; '.join(item.cadence.warnings) or measure.when_text}"
+            )
+        elif item.schedule.warnings:
+            message = "; ".join(item.schedule.warnings)
+        else:
+            continue
+        findings.append(Finding("cadence", message, item.stored.area, measure.title))
+    return findings

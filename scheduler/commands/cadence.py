@@ -1,0 +1,114 @@
+"""cadence (how a När is read) and agenda (every dated meeting and task of the plan)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any
+
+from scheduler.cadence import describe
+from scheduler.check import lexicon_for
+from scheduler.commands.context import Context, date_argument, now_utc, year_argument
+from scheduler.errors import UsageError
+from scheduler.feeds.ical import STOCKHOLM
+from scheduler.planning import calendar_policy, plan_schedule, refresh_occurrences
+from scheduler.store.occurrences import CANCELLED, list_occurrences
+from scheduler.templating import swedish_date
+
+KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
+            "deadline": "klart senast", "triggered": "vid händelse", "unspecified": "ej tolkad"}  # fmt: skip
+
+
+PER_SV = {"day": "dag", "week": "vecka", "month": "månad", "quarter": "kvartal", "tertial": "tertial",
+          "term": "termin", "half_year": "halvår", "year": "år", "once": "gång"}  # fmt: skip
+
+
+def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
+    year = args.year or now_utc().year
+    result = describe(args.text, year=year, policy=calendar_policy(ctx.config))
+    if args.json:
+        ctx.print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    ctx.print(f"«{result['text']}»")
+    flags = [KINDS_SV.get(str(result["kind"]), str(result["kind"]))]
+    if result["as_needed"] and result["kind"] != "as_needed":
+        flags.append("samt vid behov")
+    if result["continuous"] and result["kind"] != "continuous":
+        flags.append("därefter löpande")
+    ctx.print(f"Typ: {', '.join(flags)}  ·  {result['occurrences']} tillfällen {year}")
+    if result["deadline"]:
+        ctx.print(f"Klart senast: {result['deadline']}")
+    for series in result["series"]:  # type: ignore[attr-defined]
+        label = series["label"] or "Serie"
+        per = PER_SV.get(series["per"], series["per"])
+        ctx.print(f"  {label}: {series['count']} gånger per {per}  ·  RRULE {series['rrule']}")
+        ctx.print("    " + ", ".join(series["dates"]))
+    for warning in result["warnings"]:  # type: ignore[attr-defined]
+        ctx.print(f"Obs: {warning}")
+    return 0
+
+
+def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
+    stored = ctx.plan(args.year)
+    refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
+    schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
+    by_measure = {item.stored.id: item for item in schedule.measures}
+    role = None
+    if args.role:
+        role = lexicon_for(ctx.config).canonical(args.role) or args.role
+    first: date = args.from_date or date(stored.plan.year, 1, 1)
+    last: date = args.to_date or date(stored.plan.year, 12, 31)
+    if last < first:
+        raise UsageError("--to ligger före --from.")
+    entries: list[dict[str, Any]] = []
+    for row in list_occurrences(ctx.engine, plan_id=stored.id):
+        item = by_measure[row.measure_id]
+        day = row.start.astimezone(STOCKHOLM).date()
+        if not first <= day <= last:
+            continue
+        who = item.responsibility
+        if role and role.casefold() not in {r.casefold() for r in who.participants}:
+            continue
+        entries.append({
+            "uid": row.uid, "date": day.isoformat(),
+            "start": None if row.all_day else row.start.astimezone(STOCKHOLM).isoformat(),
+            "end": None if row.all_day else row.end.astimezone(STOCKHOLM).isoformat(),
+            "all_day": row.all_day, "kind": row.kind, "status": row.status,
+            "area": item.stored.area, "title": item.stored.measure.title, "series": row.series_label,
+            "convener": who.convener, "participants": list(who.participants),
+            "location": row.location, "sequence": row.sequence,
+        })  # fmt: skip
+    if args.json:
+        ctx.print(json.dumps(entries, ensure_ascii=False, indent=2))
+        return 0
+    if not entries:
+        ctx.print(f"Inga möten eller uppgifter mellan {first} och {last}.")
+        return 0
+    for entry in entries:
+        when = "heldag" if entry["all_day"] else entry["start"][11:16]
+        what = "Uppgift" if entry["kind"] == "task" else "Möte"
+        series = f" – {entry['series']}" if entry["series"] else ""
+        status = " (INSTÄLLT)" if entry["status"] == CANCELLED else ""
+        ctx.print(f"{swedish_date(date.fromisoformat(entry['date'])):28} {when:6}  {what}: {entry['title']}{series}{status}"
+                  f"  · sammankallande: {entry['convener'] or 'saknas'}")  # fmt: skip
+    ctx.print(f"\n{len(entries)} möten och uppgifter.")
+    return 0
+
+
+def register(commands: Any) -> None:
+    sub = commands.add_parser("cadence", help="visa hur en När-text tolkas")
+    sub.add_argument("text", metavar="TEXT")
+    sub.add_argument(
+        "--year", type=year_argument, help="år att placera tillfällena i (annars i år)"
+    )
+    sub.add_argument("--json", action="store_true")
+    sub.set_defaults(run=cmd_cadence)
+
+    sub = commands.add_parser("agenda", help="alla daterade möten och uppgifter i planen")
+    sub.add_argument("--from", dest="from_date", type=date_argument, metavar="DATUM")
+    sub.add_argument("--to", dest="to_date", type=date_argument, metavar="DATUM")
+    sub.add_argument("--role", help="bara det rollen sammankallar eller deltar i")
+    sub.add_argument("--year", type=year_argument)
+    sub.add_argument("--json", action="store_true")
+    sub.set_defaults(run=cmd_agenda)

@@ -1,0 +1,202 @@
+"""feeds (list, create, revoke, export), move and cancel an occurrence, serve."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from scheduler.commands.context import Context, now_utc
+from scheduler.errors import UsageError
+from scheduler.feeds.ical import STOCKHOLM
+from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
+from scheduler.feeds.service import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
+from scheduler.planning import plan_schedule, refresh_occurrences
+from scheduler.reminders.delivery import delivery_for
+from scheduler.reminders.runner import DispatcherRunner
+from scheduler.reminders.settings import EmailSettings, ReminderSettings, check_role_addresses
+from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
+from scheduler.store.occurrences import (
+    cancel_occurrence,
+    get_occurrence,
+    list_occurrences,
+    move_occurrence,
+)
+from scheduler.web.feed_page import webcal
+
+
+def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
+    rows = list_tokens(ctx.engine)
+    if not rows:
+        ctx.print("Inga kalenderlänkar ännu. Skapa en med «scheduler feeds create MOTTAGARE».")
+    for row in rows:
+        state = f"återkallad {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "aktiv"
+        scope = row.scope or "alla kalendrar"
+        ctx.print(
+            f"{row.id:4}  {row.audience}  ·  {scope}  ·  skapad {row.created_at:%Y-%m-%d}  ·  {state}"
+        )
+    return 0
+
+
+def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
+    now = now_utc()
+    stored = ctx.plan()
+    refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now)
+    schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
+    scopes = all_scopes(schedule)
+    if args.scope and args.scope not in {s.name for s in scopes}:
+        known = ", ".join(s.name for s in scopes)
+        raise UsageError(f"Det finns ingen kalender «{args.scope}». Välj bland: {known}")
+    if args.replace:
+        for old in list_tokens(ctx.engine):
+            if old.audience == args.audience and old.revoked_at is None and old.id is not None:
+                revoke_token(ctx.engine, old.id, now=now)
+    row, token = create_token(ctx.engine, audience=args.audience, scope=args.scope or "", now=now)
+    base = f"{ctx.config.base_url}/feeds/{token}"
+    ctx.print(f"Kalenderlänk {row.id} för {args.audience}. Spara länkarna: de visas bara nu.")
+    ctx.print(f"Sida med instruktioner: {base}/")
+    for scope in scopes:
+        if args.scope and scope.name != args.scope:
+            continue
+        ctx.print(f"  {scope.title}\n    {webcal(f'{base}/{scope.name}.ics')}")
+    return 0
+
+
+def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
+    row = revoke_token(ctx.engine, args.id, now=now_utc())
+    ctx.print(f"Kalenderlänk {row.id} ({row.audience}) är återkallad; den ger nu 404.")
+    return 0
+
+
+def _write_atomically(path: Path, body: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(body)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
+    now = now_utc()
+    stored = ctx.plan(args.year)
+    refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now)
+    schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
+    rows = list_occurrences(ctx.engine, plan_id=stored.id)
+    settings = FeedSettings.from_config(ctx.config)
+    directory = Path(args.directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for scope in all_scopes(schedule):
+        formats = [EVENTS, TODOS] + ([SERIES_EXPORT] if scope.kind in {MEASURE, SERIES} else [])
+        for fmt in formats:
+            rendered = render_feed(schedule, rows, scope.name, fmt, now=now, settings=settings)
+            _write_atomically(directory / rendered.filename, rendered.body)
+            written += 1
+    ctx.print(f"Skrev {written} kalenderfiler till {directory}.")
+    return 0
+
+
+def _local_moment(day: str, clock: str) -> datetime:
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=STOCKHOLM)
+    except ValueError:
+        raise UsageError(
+            f"Ogiltig tid «{day} {clock}»: skriv datum ÅÅÅÅ-MM-DD och tid TT:MM."
+        ) from None
+
+
+def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
+    row = get_occurrence(ctx.engine, args.uid)
+    old_start = row.start.astimezone(STOCKHOLM)
+    clock = args.time or old_start.strftime("%H:%M")
+    start = _local_moment(args.date, clock)
+    end = start + (row.end - row.start if not args.minutes else timedelta(minutes=args.minutes))
+    moved = move_occurrence(
+        ctx.engine, args.uid, start=start, end=end, now=now_utc(), note=args.note or ""
+    )
+    ctx.print(
+        f"Flyttat till {start:%Y-%m-%d %H:%M} (version {moved.sequence}); kalendrarna uppdateras."
+    )
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
+    row = cancel_occurrence(ctx.engine, args.uid, now=now_utc(), note=args.note or "")
+    ctx.print(
+        f"Inställt: {row.start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}. Det syns som inställt i kalendrarna."
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
+    import uvicorn
+
+    from scheduler.web.app import create_app
+
+    server = ctx.config.table("server")
+    host = args.host or str(server.get("host", "127.0.0.1"))
+    port = args.port or int(server.get("port", 8000))
+    try:
+        stored = ctx.plan()
+        refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
+    except Exception as exc:  # no plan yet is fine: the server starts and serves 404s
+        ctx.print(f"Obs: {exc}")
+    email = EmailSettings.from_config(ctx.config)
+    check_role_addresses(ctx.config)
+    runner = DispatcherRunner(ctx.engine, delivery=delivery_for(email), email=email,
+                              settings=ReminderSettings.from_config(ctx.config))  # fmt: skip
+    where = f"mappen {email.outbox_dir}" if email.backend == "file" else f"SMTP {email.smtp_host}"
+    ctx.print(f"Påminnelser skickas via {where}.")
+    ctx.print(f"Servern lyssnar på http://{host}:{port}/ (avsluta med Ctrl+C).")
+    runner.start()
+    try:
+        uvicorn.run(create_app(ctx.engine, ctx.config), host=host, port=port, log_level="warning")
+    finally:
+        runner.shutdown()
+    return 0
+
+
+def register(commands: Any) -> None:
+    feeds = commands.add_parser("feeds", help="kalenderlänkar: list, create, revoke, export")
+    actions = feeds.add_subparsers(dest="action", metavar="ÅTGÄRD", required=True)
+    sub = actions.add_parser("list", help="visa kalenderlänkarna")
+    sub.set_defaults(run=cmd_feeds_list)
+    sub = actions.add_parser("create", help="skapa en hemlig kalenderlänk för en mottagare")
+    sub.add_argument(
+        "audience", metavar="MOTTAGARE", help="vem länken ges till, t.ex. «SSP-gruppen»"
+    )
+    sub.add_argument("--scope", help="bara en kalender, t.ex. roll-kommunpolis (annars alla)")
+    sub.add_argument("--replace", action="store_true", help="återkalla mottagarens tidigare länkar")
+    sub.set_defaults(run=cmd_feeds_create)
+    sub = actions.add_parser("revoke", help="återkalla en kalenderlänk")
+    sub.add_argument("id", type=int, metavar="NUMMER")
+    sub.set_defaults(run=cmd_feeds_revoke)
+    sub = actions.add_parser("export", help="skriv alla kalendrar som filer, för valfri webbserver")
+    sub.add_argument("directory", metavar="MAPP")
+    sub.add_argument("--year", type=int)
+    sub.set_defaults(run=cmd_feeds_export)
+
+    sub = commands.add_parser("move", help="flytta ett möte (behåller UID, höjer SEQUENCE)")
+    sub.add_argument("uid", metavar="UID")
+    sub.add_argument("date", metavar="DATUM")
+    sub.add_argument("time", nargs="?", metavar="TID")
+    sub.add_argument("--minutes", type=int, help="ny längd i minuter")
+    sub.add_argument("--note", help="förklaring som syns i kalendern")
+    sub.set_defaults(run=cmd_move)
+
+    sub = commands.add_parser("cancel", help="ställ in ett möte")
+    sub.add_argument("uid", metavar="UID")
+    sub.add_argument("--note", help="förklaring som syns i kalendern")
+    sub.set_defaults(run=cmd_cancel)
+
+    sub = commands.add_parser("serve", help="starta webbservern (kalendrar, svar, uppföljning)")
+    sub.add_argument("--host")
+    sub.add_argument("--port", type=int)
+    sub.set_defaults(run=cmd_serve)

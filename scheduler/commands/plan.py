@@ -1,0 +1,121 @@
+"""import, plan, check, export, rollover."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from scheduler.check import check_plan, lexicon_for, responsibilities
+from scheduler.commands.context import Context, now_utc, year_argument
+from scheduler.plan_view import plan_as_json, plan_as_text
+from scheduler.planfile import read_plan, write_plan
+from scheduler.planning import import_and_schedule, refresh_occurrences, rolled_over, upcoming_year
+from scheduler.store.plans import find_plan_id
+
+
+def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    path = Path(args.path)
+    organisation = args.organisation or ctx.config.organisation_name
+    read = read_plan(path, year=args.year, organisation=organisation)
+    result, synced = import_and_schedule(
+        ctx.engine, ctx.config, read.plan, source=str(path), now=now_utc()
+    )
+    for note in read.notes:
+        ctx.print(f"Obs: {note}")
+    measures = result.added + result.changed + result.unchanged
+    if not result.changed_anything and not synced.changed_anything:
+        ctx.print(f"Planen {result.organisation} {result.year} är redan importerad; inget ändrades "
+                  f"({measures} åtgärder).")  # fmt: skip
+        return 0
+    verb = "Importerade" if result.plan_created else "Uppdaterade"
+    ctx.print(f"{verb} {result.organisation} {result.year}: {len(read.plan.areas)} områden, "
+              f"{measures} åtgärder ({result.added} nya, {result.changed} ändrade, "
+              f"{result.unchanged} oförändrade, {result.retired} borttagna).")  # fmt: skip
+    ctx.print(f"Kalendern: {synced.added} nya, {synced.moved} flyttade och {synced.cancelled} "
+              f"inställda möten och uppgifter.")  # fmt: skip
+    return 0
+
+
+def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
+    stored = ctx.plan(args.year)
+    read = responsibilities(stored.measures, lexicon_for(ctx.config))
+    if args.json:
+        ctx.print(json.dumps(plan_as_json(stored, read), ensure_ascii=False, indent=2))
+    else:
+        ctx.print(plan_as_text(stored, read))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.cadence_check import cadence_findings
+    from scheduler.planning import plan_schedule
+
+    stored = ctx.plan(args.year)
+    findings = check_plan(stored.measures, ctx.config)
+    findings += cadence_findings(plan_schedule(ctx.engine, ctx.config, plan_id=stored.id))
+    if not findings:
+        ctx.print(f"Inget att åtgärda i planen {stored.plan.organisation} {stored.plan.year}.")
+        return 0
+    ctx.print(f"{len(findings)} saker att se över i planen {stored.plan.year}:")
+    for finding in findings:
+        where = f"{finding.area} › {finding.measure}: " if finding.measure else ""
+        ctx.print(f"  - {where}{finding.message}")
+    return 1
+
+
+def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    stored = ctx.plan(args.year)
+    path = Path(args.path)
+    write_plan(stored.plan, path)
+    ctx.print(f"Skrev planen {stored.plan.year} till {path}.")
+    return 0
+
+
+def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
+    now = now_utc()
+    target = args.year or upcoming_year(now.date())
+    source = ctx.plan(args.source_year)
+    if source.plan.year == target:
+        ctx.print(f"Planen för {target} finns redan.")
+        refresh_occurrences(
+            ctx.engine, ctx.config, plan_id=find_plan_id(ctx.engine, year=target), now=now
+        )
+        return 0
+    result, synced = import_and_schedule(ctx.engine, ctx.config, rolled_over(source.plan, target),
+                                         source=f"rollover från {source.plan.year}", now=now)  # fmt: skip
+    verb = "Skapade" if result.plan_created else "Uppdaterade"
+    ctx.print(f"{verb} planen för {target} från {source.plan.year} (utan uppföljningstexter): "
+              f"{synced.added + synced.unchanged + synced.moved} möten och uppgifter.")  # fmt: skip
+    return 0
+
+
+def register(commands: Any) -> None:
+    sub = commands.add_parser("import", help="läs in en plan (.xlsx eller .toml)")
+    sub.add_argument("path", metavar="FIL")
+    sub.add_argument("--year", type=year_argument, help="planens år, om filen inte anger det")
+    sub.add_argument("--organisation", help="organisationens namn, om filen inte anger det")
+    sub.set_defaults(run=cmd_import)
+
+    sub = commands.add_parser("plan", help="visa planens områden och åtgärder")
+    sub.add_argument("--json", action="store_true", help="maskinläsbar JSON")
+    sub.add_argument("--year", type=year_argument, help="vilket års plan (annars den senaste)")
+    sub.set_defaults(run=cmd_plan)
+
+    sub = commands.add_parser("check", help="visa det samordnaren bör se över")
+    sub.add_argument("--year", type=year_argument)
+    sub.set_defaults(run=cmd_check)
+
+    sub = commands.add_parser("export", help="skriv planen till .xlsx eller .toml")
+    sub.add_argument("path", metavar="FIL")
+    sub.add_argument("--year", type=year_argument)
+    sub.set_defaults(run=cmd_export)
+
+    sub = commands.add_parser("rollover", help="kopiera planen till ett annat år, utan uppföljning")
+    sub.add_argument("year", nargs="?", type=year_argument,
+                     help="målåret (annars innevarande år, eller nästa när året snart är slut)")  # fmt: skip
+    sub.add_argument(
+        "--from", dest="source_year", type=year_argument, help="källårets plan (annars den senaste)"
+    )
+    sub.set_defaults(run=cmd_rollover)

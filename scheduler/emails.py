@@ -1,0 +1,96 @@
+"""The one email pipeline: templates/emails/<name>.subject.txt, <name>.txt and <name>.html
+rendered with Jinja2 into a MIME message (text and HTML parts, optional .ics attachment).
+
+Rendering is pure and separate from sending. Header values are built with the stdlib's header
+registry, which refuses line breaks, so a role name, a title or an address cannot inject headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from typing import Any
+
+from scheduler.errors import ConfigError
+from scheduler.templating import environment
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str = "text"
+    subtype: str = "calendar"
+    params: tuple[tuple[str, str], ...] = (("method", "PUBLISH"),)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def one_line(text: str) -> str:
+    """A header-safe single line: line breaks and control characters become spaces."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
+    env = environment("emails")
+    subject = env.get_template(f"{name}.subject.txt").render(context)
+    return RenderedEmail(
+        subject=one_line(subject),
+        text=env.get_template(f"{name}.txt").render(context),
+        html=env.get_template(f"{name}.html").render(context),
+    )
+
+
+def address(email: str, display_name: str = "") -> Address:
+    """A validated address; a malformed one is a configuration error, named."""
+    try:
+        user, domain = email.strip().split("@", 1)
+        return Address(display_name=one_line(display_name), username=user, domain=domain)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"Ogiltig e-postadress {email!r}: {exc}") from None
+
+
+def message_id(key: str, domain: str) -> str:
+    """Deterministic per reminder: a resend after a crash carries the same Message-ID, so mail
+    clients and servers can tell it is the same message."""
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def build_message(
+    rendered: RenderedEmail,
+    *,
+    sender: Address,
+    recipient: Address,
+    key: str,
+    date: datetime,
+    attachments: tuple[Attachment, ...] = (),
+) -> EmailMessage:
+    message = EmailMessage(policy=SMTP)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id(key, sender.domain)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    for attachment in attachments:
+        message.add_attachment(
+            attachment.content,
+            maintype=attachment.maintype,
+            subtype=attachment.subtype,
+            filename=attachment.filename,
+            params=dict(attachment.params),
+        )
+    return message

@@ -1,0 +1,162 @@
+"""What a feed says about each occurrence: Swedish summaries and descriptions. Pure.
+
+Roles, never personal addresses, appear in a feed: a feed URL can be forwarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from scheduler.feeds.ical import STOCKHOLM, FeedEvent, FeedHeader, RecurringEvent
+from scheduler.feeds.scopes import Scope
+from scheduler.schedule import MeasureSchedule, PlanSchedule, occurrence_uid
+from scheduler.store.occurrences import CANCELLED
+from scheduler.store.tables import OccurrenceRow
+
+DEADLINE_LABELS = {"klart senast", "deadline"}
+
+
+@dataclass(frozen=True)
+class Window:
+    start: date
+    end: date  # exclusive
+
+    @classmethod
+    def year(cls, year: int) -> Window:
+        return cls(date(year, 1, 1), date(year + 1, 1, 1))
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment.astimezone(STOCKHOLM).date() < self.end
+
+
+def summary(item: MeasureSchedule, series_label: str, kind: str, cancelled: bool) -> str:
+    title = item.stored.measure.title
+    if kind == "task":
+        text = (
+            f"Klart senast: {title}"
+            if series_label.casefold() in DEADLINE_LABELS
+            else f"Uppgift: {title}"
+        )
+    else:
+        text = f"{title} – {series_label}" if series_label else title
+    return f"INSTÄLLT: {text}" if cancelled else text
+
+
+def description(item: MeasureSchedule, row: OccurrenceRow | None, link: str | None) -> str:
+    measure = item.stored.measure
+    who = item.responsibility
+    others = [role for role in who.participants if role != who.convener]
+    lines = []
+    if measure.action:
+        lines += [measure.action, ""]
+    lines.append(f"Sammankallande: {who.convener or 'ej angiven i planen'}")
+    if others:
+        lines.append(f"Deltar: {', '.join(others)}")
+    lines.append(f"Område: {item.stored.area}")
+    if measure.when_text:
+        lines.append(f"Enligt planen: {measure.when_text}")
+    if row is not None and row.status == CANCELLED:
+        lines.append(f"Inställt{': ' + row.note if row.note else '.'}")
+    elif row is not None and row.manual:
+        lines.append(f"Flyttat{': ' + row.note if row.note else '.'}")
+    if link:
+        lines += ["", link]
+    return "\n".join(lines)
+
+
+def event_for(item: MeasureSchedule, row: OccurrenceRow, link: str | None) -> FeedEvent:
+    """One occurrence as a calendar entry: in feeds and attached to reminder emails."""
+    cancelled = row.status == CANCELLED
+    return FeedEvent(
+        uid=row.uid, sequence=row.sequence, stamp=row.changed_at, created=row.created_at,
+        start=row.start, end=row.end, all_day=row.all_day,
+        summary=summary(item, row.series_label, row.kind, cancelled),
+        description=description(item, row, link), location=row.location, cancelled=cancelled,
+        categories=(item.stored.area, "Uppgift" if row.kind == "task" else "Möte"),
+        url=link, task=row.kind == "task",
+    )  # fmt: skip
+
+
+def feed_events(
+    schedule: PlanSchedule,
+    rows: Iterable[OccurrenceRow],
+    scope: Scope,
+    *,
+    now: datetime,
+    window: Window,
+    keep_cancelled: timedelta,
+    link: Callable[[int], str | None] = lambda _: None,
+) -> list[FeedEvent]:
+    by_measure = {item.stored.id: item for item in schedule.measures}
+    events = []
+    for row in rows:
+        item = by_measure.get(row.measure_id)
+        if item is None or not window.contains(row.start):
+            continue
+        if not scope.includes(area=item.stored.area, measure_id=row.measure_id,
+                              series_label=row.series_label, roles=item.responsibility.participants):  # fmt: skip
+            continue
+        if row.status == CANCELLED and now - row.changed_at > keep_cancelled:
+            continue  # a cancellation has been shown long enough: it leaves the feed
+        events.append(event_for(item, row, link(row.measure_id)))
+    return events
+
+
+def feed_header(
+    schedule: PlanSchedule, scope: Scope, *, refresh: timedelta, organizer_email: str
+) -> FeedHeader:
+    plan = schedule.stored.plan
+    return FeedHeader(
+        name=scope.title,
+        description=f"{plan.organisation}: {scope.title}. Uppdateras automatiskt från åtgärdsplanen {plan.year}.",
+        organizer_name=plan.organisation,
+        organizer_email=organizer_email,
+        refresh=refresh,
+    )
+
+
+def recurring_events(
+    schedule: PlanSchedule, rows: Sequence[OccurrenceRow], measure_id: int, series_label: str | None
+) -> list[RecurringEvent]:
+    """The measure's series as recurring events; people's moves and cancellations become
+    EXDATE (the rule's date) and RDATE (where it went)."""
+    item = schedule.for_measure(measure_id)
+    events = []
+    for series in item.schedule.series:
+        if series_label is not None and series.label != series_label:
+            continue
+        if not series.occurrences:
+            continue
+        computed = {
+            occurrence_uid(
+                schedule.stored, item.stored, series.label, o.moved_from or o.start.date()
+            ): o
+            for o in series.occurrences
+        }
+        exdates, rdates = list(series.exdates), list(series.rdates)
+        for row in rows:
+            occurrence = computed.get(row.uid)
+            if occurrence is None or not (row.manual or row.status == CANCELLED):
+                continue
+            if occurrence.start in rdates:
+                rdates.remove(occurrence.start)
+            else:
+                exdates.append(occurrence.start)
+            if row.status != CANCELLED:
+                rdates.append(row.start)
+        stamp = max(
+            (r.changed_at for r in rows if r.uid in computed), default=schedule.stored.updated_at
+        )
+        events.append(
+            RecurringEvent(
+                uid=occurrence_uid(schedule.stored, item.stored, series.label, date(1970, 1, 1)).replace("@", "-serie@"),
+                stamp=stamp, start=series.dtstart, duration=series.duration,
+                all_day=series.occurrences[0].all_day, rrule=series.rrule,
+                exdates=tuple(sorted(exdates)), rdates=tuple(sorted(rdates)),
+                summary=summary(item, series.label, series.kind, False),
+                description=description(item, None, None), location=series.location,
+            )
+        )  # fmt: skip
+    return events

@@ -1,0 +1,97 @@
+"""Which occurrences a feed holds: the whole plan, an area, a measure, one series, or a role.
+
+A scope has a URL name (`roll-kommunpolis`) and a Swedish calendar name. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from scheduler.errors import NotFoundError
+from scheduler.schedule import PlanSchedule
+
+PLAN, AREA, MEASURE, SERIES, ROLE = "plan", "area", "measure", "series", "role"
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower case, dashes: "Hornsbergs- och Kristinebergs strand" → "hornsbergs-och-kristinebergs-strand"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str  # in the URL: /feeds/<token>/<name>.ics
+    kind: str
+    title: str  # the calendar's name in the client
+    area: str | None = None
+    measure_id: int | None = None
+    series_label: str | None = None
+    role: str | None = None
+
+    def includes(
+        self, *, area: str, measure_id: int, series_label: str, roles: tuple[str, ...]
+    ) -> bool:
+        if self.kind == PLAN:
+            return True
+        if self.kind == AREA:
+            return area == self.area
+        if self.kind == MEASURE:
+            return measure_id == self.measure_id
+        if self.kind == SERIES:
+            return measure_id == self.measure_id and series_label == self.series_label
+        return self.role in roles
+
+
+def all_scopes(schedule: PlanSchedule) -> list[Scope]:
+    plan = schedule.stored.plan
+    scopes = [Scope("plan", PLAN, f"Åtgärdsplan {plan.year}: alla möten och uppgifter")]
+    dated_areas = {
+        item.stored.area
+        for item in schedule.measures
+        if any(s.occurrences for s in item.schedule.series)
+    }
+    for area in plan.areas:
+        if area.name in dated_areas:  # an area with nothing dated would be an empty calendar
+            scopes.append(
+                Scope(
+                    f"omrade-{slugify(area.name)}",
+                    AREA,
+                    f"{area.name} ({plan.year})",
+                    area=area.name,
+                )
+            )
+    roles: dict[str, None] = {}
+    for item in schedule.measures:
+        measure = item.stored
+        dated = [s for s in item.schedule.series if s.occurrences]
+        if not dated:
+            continue
+        for role in item.responsibility.participants:
+            roles.setdefault(role, None)
+        scopes.append(Scope(f"atgard-{measure.id}", MEASURE, f"{measure.measure.title} ({plan.year})",
+                            measure_id=measure.id))  # fmt: skip
+        labelled = [s for s in dated if s.label]
+        if len(labelled) > 1:
+            for series in labelled:
+                scopes.append(Scope(
+                    f"atgard-{measure.id}-{slugify(series.label)}", SERIES,
+                    f"{measure.measure.title}: {series.label} ({plan.year})",
+                    measure_id=measure.id, series_label=series.label,
+                ))  # fmt: skip
+    for role in roles:
+        scopes.append(
+            Scope(
+                f"roll-{slugify(role)}", ROLE, f"{role}: möten och uppgifter {plan.year}", role=role
+            )
+        )
+    return scopes
+
+
+def find_scope(schedule: PlanSchedule, name: str) -> Scope:
+    for scope in all_scopes(schedule):
+        if scope.name == name:
+            return scope
+    raise NotFoundError(f"Det finns ingen kalender som heter «{name}».")

@@ -1,0 +1,212 @@
+"""Feeds as served: token check, scope lookup, rendering, strong ETag, and a cache.
+
+A poll costs no database work: the feed bytes are cached per (token, scope, format, window, day),
+and the store is asked whether anything changed (plan revision, last occurrence change, the set of
+valid tokens) at most once every `recheck_seconds`. A change elsewhere (an import from the command
+line, a revoked token) is therefore seen within that interval.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from scheduler.config import Config
+from scheduler.config_spec import number, read_table
+from scheduler.errors import NotFoundError
+from scheduler.feeds.content import Window, feed_events, feed_header, recurring_events
+from scheduler.feeds.ical import render_events, render_recurring, render_todos
+from scheduler.feeds.scopes import MEASURE, SERIES, Scope, all_scopes, find_scope
+from scheduler.planning import plan_schedule
+from scheduler.schedule import PlanSchedule
+from scheduler.store.feed_tokens import active_tokens, hash_token
+from scheduler.store.occurrences import list_occurrences, schedule_version
+from scheduler.store.plans import find_plan_id
+from scheduler.store.tables import FeedTokenRow, OccurrenceRow
+
+EVENTS, TODOS, SERIES_EXPORT = "events", "todos", "series"
+FORMAT_SUFFIXES = {".todo": TODOS, ".serie": SERIES_EXPORT}
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    refresh: timedelta = timedelta(hours=12)
+    keep_cancelled: timedelta = timedelta(days=60)
+    recheck_seconds: float = 30.0
+    organizer_email: str = "noreply@example.org"
+
+    @classmethod
+    def from_config(cls, config: Config) -> FeedSettings:
+        values = read_table(config.table("feeds"), "feeds", {
+            "refresh_hours": (number(1), 12),
+            "keep_cancelled_days": (number(0), 60),
+            "recheck_seconds": (number(0), 30),
+        })  # fmt: skip
+        return cls(
+            refresh=timedelta(hours=values["refresh_hours"]),
+            keep_cancelled=timedelta(days=values["keep_cancelled_days"]),
+            recheck_seconds=float(values["recheck_seconds"]),
+            organizer_email=config.email,
+        )
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    body: bytes
+    etag: str  # strong, quoted
+    filename: str
+
+
+@dataclass
+class _State:
+    fingerprint: object
+    tokens: dict[str, FeedTokenRow]
+    schedule: PlanSchedule | None
+    rows: list[OccurrenceRow]
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+class FeedService:
+    def __init__(self, engine: Engine, config: Config, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 settings: FeedSettings | None = None) -> None:  # fmt: skip
+        self.engine = engine
+        self.config = config
+        self.clock = clock
+        self.settings = settings or FeedSettings.from_config(config)
+        self._lock = threading.Lock()
+        self._state: _State | None = None
+        self._checked_at = float("-inf")
+        self._cache: dict[tuple[object, ...], RenderedFeed] = {}
+
+    # -- state -----------------------------------------------------------------------------
+    def _fresh_state(self) -> _State:
+        with self._lock:
+            monotonic = time.monotonic()
+            if (
+                self._state is not None
+                and monotonic - self._checked_at < self.settings.recheck_seconds
+            ):
+                return self._state
+            tokens = active_tokens(self.engine)
+            try:
+                plan_id = find_plan_id(self.engine)
+            except NotFoundError:
+                plan_id = None
+            version = (
+                schedule_version(self.engine, plan_id=plan_id) if plan_id is not None else None
+            )
+            fingerprint = (plan_id, version)
+            if self._state is None or self._state.fingerprint != fingerprint:
+                schedule = (
+                    plan_schedule(self.engine, self.config, plan_id=plan_id)
+                    if plan_id is not None
+                    else None
+                )
+                rows = list_occurrences(self.engine, plan_id=plan_id) if plan_id is not None else []
+                self._state = _State(fingerprint, tokens, schedule, rows)
+                self._cache.clear()
+            else:
+                self._state.tokens = tokens
+            self._checked_at = monotonic
+            return self._state
+
+    def invalidate(self) -> None:
+        """Forget everything: the next request reads the store again."""
+        with self._lock:
+            self._state = None
+            self._cache.clear()
+
+    # -- lookups ---------------------------------------------------------------------------
+    def token(self, token: str) -> FeedTokenRow:
+        row = self._fresh_state().tokens.get(hash_token(token))
+        if row is None:
+            raise NotFoundError("Okänd eller återkallad kalenderlänk.")
+        return row
+
+    def schedule(self) -> PlanSchedule:
+        state = self._fresh_state()
+        if state.schedule is None:
+            raise NotFoundError("Ingen plan är importerad ännu.")
+        return state.schedule
+
+    def scopes_for(self, token: str) -> list[Scope]:
+        row = self.token(token)
+        scopes = all_scopes(self.schedule())
+        return [s for s in scopes if not row.scope or s.name == row.scope]
+
+    def occurrences(self) -> list[OccurrenceRow]:
+        return self._fresh_state().rows
+
+    def link(self, token: str, measure_id: int) -> str:
+        return f"{self.config.base_url}/feeds/{token}/#atgard-{measure_id}"
+
+    # -- rendering -------------------------------------------------------------------------
+    def render(
+        self, token: str, name: str, *, window: tuple[date, date] | None = None
+    ) -> RenderedFeed:
+        token_row = self.token(token)
+        name, fmt = split_format(name)
+        if token_row.scope and name != token_row.scope:
+            raise NotFoundError("Kalenderlänken gäller inte den här kalendern.")
+        state = self._fresh_state()
+        schedule = self.schedule()
+        now = self.clock()
+        key = (token_row.token_hash, name, fmt, window, now.date())
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        rendered = render_feed(schedule, state.rows, name, fmt, now=now, settings=self.settings,
+                               window=window, link=lambda measure_id: self.link(token, measure_id))  # fmt: skip
+        self._cache[key] = rendered
+        return rendered
+
+
+def split_format(name: str) -> tuple[str, str]:
+    """ "atgard-7.todo" → ("atgard-7", TODOS)."""
+    for suffix, fmt in FORMAT_SUFFIXES.items():
+        if name.endswith(suffix):
+            return name.removesuffix(suffix), fmt
+    return name, EVENTS
+
+
+def render_feed(
+    schedule: PlanSchedule,
+    rows: list[OccurrenceRow],
+    name: str,
+    fmt: str,
+    *,
+    now: datetime,
+    settings: FeedSettings,
+    window: tuple[date, date] | None = None,
+    link: Callable[[int], str | None] = lambda _: None,
+) -> RenderedFeed:
+    """One feed's bytes: pure but for the values passed in."""
+    scope = find_scope(schedule, name)
+    span = Window(*window) if window else Window.year(schedule.stored.plan.year)
+    header = feed_header(
+        schedule, scope, refresh=settings.refresh, organizer_email=settings.organizer_email
+    )
+    if fmt == SERIES_EXPORT:
+        if scope.kind not in {MEASURE, SERIES} or scope.measure_id is None:
+            raise NotFoundError("Återkommande serier finns bara för en åtgärd eller en serie.")
+        body = render_recurring(
+            header, recurring_events(schedule, rows, scope.measure_id, scope.series_label)
+        )
+    else:
+        events = feed_events(schedule, rows, scope, now=now, window=span,
+                             keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
+        if fmt == TODOS:
+            body = render_todos(header, [event for event in events if event.task])
+        else:
+            body = render_events(header, events)
+    suffix = {EVENTS: "", TODOS: ".todo", SERIES_EXPORT: ".serie"}[fmt]
+    return RenderedFeed(body, etag_for(body), f"{name}{suffix}.ics")

@@ -1,0 +1,132 @@
+"""The dispatcher: one pass sends what is due, once. Work lives in the outbox, not in memory, so
+any number of dispatchers may run (cron, `scheduler serve` on several hosts) and a killed one
+loses nothing: its claim expires and the row is sent again, with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from scheduler.emails import Attachment, RenderedEmail, address, build_message
+from scheduler.errors import ConfigError
+from scheduler.reminders.delivery import Delivery, DeliveryError
+from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.store.outbox import (
+    claim,
+    due_ids,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    mark_skipped,
+    skip_stale,
+    superseded_ids,
+)
+from scheduler.store.tables import OutboxRow
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class PassResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    lost_to_others: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def found_work(self) -> bool:
+        return bool(self.sent or self.retried or self.failed or self.skipped)
+
+
+def message_for(row: OutboxRow, email: EmailSettings, *, now: datetime):  # type: ignore[no-untyped-def]
+    attachments = (
+        (Attachment("mote.ics", row.attachment.encode("utf-8")),) if row.attachment else ()
+    )
+    return build_message(
+        RenderedEmail(row.subject, row.body_text, row.body_html),
+        sender=address(email.sender, email.sender_name),
+        recipient=address(row.recipient, row.role),
+        key=row.key,
+        date=now,
+        attachments=attachments,
+    )
+
+
+def handle_one(
+    engine: Engine, row_id: int, *, delivery: Delivery, email: EmailSettings, settings: ReminderSettings,
+    worker: str, now: datetime, result: PassResult,
+) -> None:  # fmt: skip
+    row = claim(
+        engine, row_id, worker=worker, now=now, lease=timedelta(minutes=settings.claim_minutes)
+    )
+    if row is None:
+        result.lost_to_others += 1
+        return
+    assert row.id is not None
+    if (
+        row.useful_until is not None
+        and row.useful_until.replace(tzinfo=row.useful_until.tzinfo or now.tzinfo) <= now
+    ):
+        mark_skipped(
+            engine,
+            row.id,
+            worker=worker,
+            now=now,
+            reason="Inte längre aktuellt: tiden har redan passerat.",
+        )
+        result.skipped += 1
+        return
+    attempts = row.attempts + 1
+    try:
+        delivery.send(message_for(row, email, now=now))
+    except ConfigError as exc:  # a malformed address: no retry helps
+        mark_failed(engine, row.id, worker=worker, now=now, attempts=attempts, error=str(exc))
+        result.failed += 1
+        result.errors.append(f"{row.recipient}: {exc}")
+        return
+    except DeliveryError as exc:
+        if exc.permanent or attempts >= settings.max_attempts:
+            mark_failed(engine, row.id, worker=worker, now=now, attempts=attempts, error=str(exc))
+            result.failed += 1
+        else:
+            mark_retry(engine, row.id, worker=worker, now=now, attempts=attempts,
+                       retry_at=now + settings.retry_delay(attempts), error=str(exc))  # fmt: skip
+            result.retried += 1
+        result.errors.append(f"{row.recipient}: {exc}")
+        return
+    mark_sent(engine, row.id, worker=worker, now=now, attempts=attempts)
+    result.sent += 1
+
+
+def run_due(
+    engine: Engine, *, delivery: Delivery, email: EmailSettings, settings: ReminderSettings, now: datetime,
+    worker: str | None = None, clock: Callable[[], datetime] | None = None,
+) -> PassResult:  # fmt: skip
+    """One pass: skip what is stale, then send at most `max_per_pass` due rows, oldest first.
+    `clock`, when given, is read before each send so leases match real time in long passes."""
+    worker = worker or worker_name()
+    result = PassResult()
+    result.skipped += skip_stale(engine, now=now)
+    lease = timedelta(minutes=settings.claim_minutes)
+    for row_id in superseded_ids(engine, now=now):
+        if claim(engine, row_id, worker=worker, now=now, lease=lease) is not None:
+            mark_skipped(
+                engine, row_id, worker=worker, now=now, reason="Ersatt av en senare påminnelse."
+            )
+            result.skipped += 1
+    for row_id in due_ids(engine, now=now, limit=settings.max_per_pass):
+        moment = clock() if clock else now
+        handle_one(engine, row_id, delivery=delivery, email=email, settings=settings, worker=worker,
+                   now=moment, result=result)  # fmt: skip
+    return result

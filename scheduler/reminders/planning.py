@@ -1,0 +1,236 @@
+"""Which emails the schedule calls for, rendered, with when each is due. Pure.
+
+Per meeting, to the convener: reminders N days before (default 14 and 2) at the send time, and
+after it one question: was it held? Per task: 28 days before when its period is long, 7 when short,
+and on the day; after the due day one question: was it done? Optionally a weekly digest per role.
+The key of a reminder names the occurrence, the kind and the start it was made for: a moved
+meeting gets new reminders (the old pending ones are cancelled), an unchanged one never twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from scheduler.config import Config, RoleConfig
+from scheduler.emails import RenderedEmail, render_email
+from scheduler.feeds.content import event_for, summary
+from scheduler.feeds.ical import STOCKHOLM, FeedHeader, render_events
+from scheduler.links import LinkSigner
+from scheduler.reminders.settings import ReminderSettings
+from scheduler.schedule import MeasureSchedule, PlanSchedule
+from scheduler.store.occurrences import CANCELLED
+from scheduler.store.tables import OccurrenceRow
+
+ANSWER_PURPOSE = "answer"
+HELD, NOT_HELD, DONE, NOT_DONE = "held", "cancelled", "done", "not_done"
+
+
+@dataclass(frozen=True)
+class PlannedMail:
+    key: str
+    kind: str
+    occurrence_id: int | None
+    role: str
+    recipient: str
+    due_at: datetime
+    useful_until: datetime | None
+    email: RenderedEmail
+    attachment: str | None  # an .ics to attach (METHOD:PUBLISH)
+
+
+@dataclass(frozen=True)
+class MailContext:
+    """What every reminder needs besides the schedule."""
+
+    config: Config
+    settings: ReminderSettings
+    signer: LinkSigner
+
+
+def _at(day: date, context: MailContext) -> datetime:
+    return datetime.combine(day, context.settings.send_time, tzinfo=STOCKHOLM)
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(STOCKHOLM).date()
+
+
+def answer_link(context: MailContext, row: OccurrenceRow, answer: str) -> str:
+    expires = row.end + timedelta(days=context.settings.link_days)
+    token = context.signer.sign({"uid": row.uid, "answer": answer}, expires=expires)
+    return f"{context.config.base_url}/svar/{token}"
+
+
+def _base_context(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> dict[str, Any]:
+    measure = item.stored.measure
+    who = item.responsibility
+    return {
+        "organisation": config.organisation_name or item.stored.area,
+        "role": who.convener,
+        "title": measure.title,
+        "series": row.series_label,
+        "summary": summary(item, row.series_label, row.kind, False),
+        "area": item.stored.area,
+        "action": measure.action,
+        "when_text": measure.when_text,
+        "responsible_text": measure.responsible_text,
+        "participants": [r for r in who.participants if r != who.convener],
+        "start": row.start,
+        "end": row.end,
+        "all_day": row.all_day,
+        "location": row.location,
+        "uid": row.uid,
+    }
+
+
+def _attachment(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> str:
+    header = FeedHeader(
+        name=item.stored.measure.title,
+        description=f"{item.stored.measure.title} ({item.stored.area})",
+        organizer_name=config.organisation_name or "Åtgärdsplanen",
+        organizer_email=config.email,
+    )
+    return render_events(header, [event_for(item, row, None)]).decode("utf-8")
+
+
+def _series_gaps(rows: Iterable[OccurrenceRow]) -> dict[int, timedelta | None]:
+    """For each occurrence, the time since the previous one of its series (None: the first)."""
+    by_series: dict[tuple[int, str], list[OccurrenceRow]] = defaultdict(list)
+    for row in rows:
+        by_series[(row.measure_id, row.series_label)].append(row)
+    gaps: dict[int, timedelta | None] = {}
+    for series in by_series.values():
+        series.sort(key=lambda r: r.start)
+        for index, row in enumerate(series):
+            assert row.id is not None
+            gaps[row.id] = row.start - series[index - 1].start if index else None
+    return gaps
+
+
+@dataclass(frozen=True)
+class _Occurrence:
+    """One occurrence with what its mails share; `mail` makes one of them."""
+
+    item: MeasureSchedule
+    row: OccurrenceRow
+    role: RoleConfig
+    context: MailContext
+
+    def mail(self, kind: str, due: datetime, until: datetime | None, template: str,
+             extra: dict[str, Any], *, attach: bool = False) -> PlannedMail:  # fmt: skip
+        row, config = self.row, self.context.config
+        return PlannedMail(
+            key=f"{row.uid}|{kind}|{row.start.isoformat()}", kind=kind, occurrence_id=row.id,
+            role=self.role.name, recipient=self.role.email or "", due_at=due, useful_until=until,
+            email=render_email(template, {**_base_context(self.item, row, config), **extra}),
+            attachment=_attachment(self.item, row, config) if attach else None,
+        )  # fmt: skip
+
+
+def _meeting_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail]:
+    row, context = one.row, one.context
+    day = _local_day(row.start)
+    mails = [
+        one.mail(f"meeting-{days}d", _at(day - timedelta(days=days), context), row.start,
+                 "meeting_reminder", {"days_before": days}, attach=True)
+        for days in leads
+    ]  # fmt: skip
+    if context.settings.held_question:
+        mails.append(one.mail(
+            "held", row.end + timedelta(hours=1), row.end + timedelta(days=context.settings.link_days),
+            "held_question", {"held_link": answer_link(context, row, HELD),
+                              "cancelled_link": answer_link(context, row, NOT_HELD)},
+        ))  # fmt: skip
+    return mails
+
+
+def _task_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail]:
+    row, context = one.row, one.context
+    day = _local_day(row.start)
+    mails = [
+        one.mail(f"task-{days}d", _at(day - timedelta(days=days), context), row.start + timedelta(days=1),
+                 "task_reminder", {"days_before": days}, attach=days > 0)
+        for days in leads
+    ]  # fmt: skip
+    if context.settings.held_question:
+        mails.append(one.mail(
+            "task-overdue", _at(day + timedelta(days=context.settings.overdue_days), context),
+            row.end + timedelta(days=context.settings.link_days), "task_done_question",
+            {"done_link": answer_link(context, row, DONE), "not_done_link": answer_link(context, row, NOT_DONE)},
+        ))  # fmt: skip
+    return mails
+
+
+def planned_mails(
+    schedule: PlanSchedule, rows: list[OccurrenceRow], context: MailContext
+) -> list[PlannedMail]:
+    by_measure = {item.stored.id: item for item in schedule.measures}
+    settings = context.settings
+    gaps = _series_gaps(r for r in rows if r.status != CANCELLED)
+    mails: list[PlannedMail] = []
+    for row in rows:
+        item = by_measure.get(row.measure_id)
+        if item is None or row.status == CANCELLED or row.id is None:
+            continue
+        convener = item.responsibility.convener
+        role = context.config.role(convener) if convener else None
+        if role is None or not role.email:
+            continue  # `scheduler check` reports a convener without an address
+        one = _Occurrence(item, row, role, context)
+        override = item.stored.measure.schedule.for_series(row.series_label).reminder_days
+        single = settings.digest != "instead"  # with "instead", the digest replaces the leads
+        if row.kind == "meeting":
+            leads = override if override is not None else settings.meeting_days
+            mails += _meeting_mails(one, leads if single else ())
+        else:
+            gap = gaps.get(row.id)
+            long = gap is None or gap >= timedelta(days=settings.long_period_days)
+            default = settings.task_long_days if long else settings.task_short_days
+            leads = override if override is not None else default
+            mails += _task_mails(one, leads if single else ())
+    if settings.digest != "off":
+        mails += _digests(schedule, rows, context)
+    return mails
+
+
+def _digests(
+    schedule: PlanSchedule, rows: list[OccurrenceRow], context: MailContext
+) -> list[PlannedMail]:
+    """Monday 08:00 (send time) per convening role: what is coming in the next weeks."""
+    by_measure = {item.stored.id: item for item in schedule.measures}
+    weeks = timedelta(weeks=context.settings.digest_weeks)
+    per_role: dict[str, list[tuple[OccurrenceRow, MeasureSchedule]]] = defaultdict(list)
+    for row in rows:
+        item = by_measure.get(row.measure_id)
+        if item is None or row.status == CANCELLED or not item.responsibility.convener:
+            continue
+        per_role[item.responsibility.convener].append((row, item))
+    mails = []
+    year = schedule.stored.plan.year
+    monday = date(year, 1, 1) - timedelta(days=date(year, 1, 1).weekday())
+    while monday.year <= year:
+        start = _at(monday, context)
+        for convener, items in per_role.items():
+            role = context.config.role(convener)
+            if role is None or not role.email:
+                continue
+            coming = [(r, i) for r, i in items if start <= r.start < start + weeks]
+            if not coming:
+                continue
+            iso_year, iso_week, _ = monday.isocalendar()
+            entries = [{"summary": summary(i, r.series_label, r.kind, False), "start": r.start,
+                        "all_day": r.all_day, "area": i.stored.area} for r, i in sorted(coming, key=lambda x: x[0].start)]  # fmt: skip
+            mails.append(PlannedMail(
+                key=f"digest|{role.name}|{iso_year}-W{iso_week:02d}", kind="digest", occurrence_id=None,
+                role=role.name, recipient=role.email, due_at=start, useful_until=start + timedelta(days=7),
+                email=render_email("digest", {"role": role.name, "week": iso_week, "entries": entries,
+                                              "weeks": context.settings.digest_weeks,
+                                              "organisation": context.config.organisation_name or ""}),
+                attachment=None,
+            ))  # fmt: skip
+        monday += timedelta(days=7)
+    return mails

@@ -1,0 +1,65 @@
+"""The dispatcher inside `scheduler serve`: APScheduler 3 wakes it at the next due time.
+
+APScheduler holds no work: the job lives in code and the work in the outbox, so several servers
+(and cron running `scheduler remind run-due`) can run side by side, each row still sent once.
+After each pass the job is re-armed for the earliest pending row, and at least every
+`poll_seconds` to see rows another process added.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from scheduler.reminders.delivery import Delivery
+from scheduler.reminders.dispatch import PassResult, run_due, worker_name
+from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.store.outbox import next_due
+
+log = logging.getLogger(__name__)
+JOB_ID = "dispatch-outbox"
+
+
+class DispatcherRunner:
+    def __init__(self, engine: Engine, *, delivery: Delivery, email: EmailSettings, settings: ReminderSettings,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), poll_seconds: float = 300) -> None:  # fmt: skip
+        self.engine = engine
+        self.delivery = delivery
+        self.email = email
+        self.settings = settings
+        self.clock = clock
+        self.poll = timedelta(seconds=poll_seconds)
+        self.worker = worker_name()
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self._arm(self.clock())
+
+    def shutdown(self) -> None:
+        self.scheduler.shutdown(wait=True)
+
+    def _arm(self, when: datetime) -> None:
+        self.scheduler.add_job(self.tick, "date", run_date=when, id=JOB_ID, replace_existing=True,
+                               max_instances=1, misfire_grace_time=None, coalesce=True)  # fmt: skip
+
+    def tick(self) -> PassResult | None:
+        now = self.clock()
+        result = None
+        try:
+            result = run_due(self.engine, delivery=self.delivery, email=self.email, settings=self.settings,
+                             now=now, worker=self.worker, clock=self.clock)  # fmt: skip
+            if result.found_work:
+                log.info("dispatcher: %s", result)
+        except Exception:  # a pass that failed (database away) must not stop the next one
+            log.exception("dispatcher pass failed")
+        upcoming = next_due(self.engine) if result is not None else None
+        soon = now + self.poll
+        # A full pass may have left due rows behind (bounded rate): come back right away then.
+        wake = min(upcoming, soon) if upcoming else soon
+        self._arm(max(wake, now + timedelta(seconds=1)))
+        return result

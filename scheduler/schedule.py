@@ -1,0 +1,110 @@
+"""The plan's dated meetings and tasks: every measure's När parsed and placed. Pure.
+
+Each dated item gets a UID built from plan, measure, series and the date its rule gave, so the same
+plan always yields the same UIDs, and a meeting moved off a holiday keeps the UID of its rule date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from scheduler.cadence import Cadence, CalendarPolicy, PlacedSeries, Schedule, parse_when, place
+from scheduler.roles import Responsibility
+from scheduler.store.plans import StoredMeasure, StoredPlan
+
+UID_DOMAIN = "atgardsplan-scheduler"
+
+
+@dataclass(frozen=True)
+class PlannedOccurrence:
+    """One dated meeting or task of the plan, with what a calendar entry or reminder needs."""
+
+    uid: str
+    measure_id: int
+    series_label: str
+    kind: str  # "meeting" or "task"
+    original_date: date
+    start: datetime
+    end: datetime
+    all_day: bool
+    location: str | None
+
+
+@dataclass(frozen=True)
+class MeasureSchedule:
+    stored: StoredMeasure
+    cadence: Cadence
+    schedule: Schedule
+    responsibility: Responsibility
+
+
+@dataclass(frozen=True)
+class PlanSchedule:
+    stored: StoredPlan
+    measures: tuple[MeasureSchedule, ...]
+
+    @property
+    def occurrences(self) -> list[PlannedOccurrence]:
+        found = [
+            occurrence
+            for item in self.measures
+            for series in item.schedule.series
+            for occurrence in planned_occurrences(self.stored, item.stored, series)
+        ]
+        return sorted(found, key=lambda o: (o.start, o.uid))
+
+    def for_measure(self, measure_id: int) -> MeasureSchedule:
+        return next(item for item in self.measures if item.stored.id == measure_id)
+
+
+def occurrence_uid(stored_plan: StoredPlan, measure: StoredMeasure, label: str, day: date) -> str:
+    identity = "|".join(
+        [
+            stored_plan.plan.organisation,
+            str(stored_plan.plan.year),
+            measure.key,
+            label,
+            day.isoformat(),
+        ]
+    )
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
+    return f"{digest}@{UID_DOMAIN}"
+
+
+def planned_occurrences(
+    stored_plan: StoredPlan, measure: StoredMeasure, series: PlacedSeries
+) -> Iterable[PlannedOccurrence]:
+    for occurrence in series.occurrences:
+        rule_date = occurrence.moved_from or occurrence.start.date()
+        yield PlannedOccurrence(
+            uid=occurrence_uid(stored_plan, measure, series.label, rule_date),
+            measure_id=measure.id,
+            series_label=series.label,
+            kind=occurrence.kind,
+            original_date=rule_date,
+            start=occurrence.start,
+            end=occurrence.end,
+            all_day=occurrence.all_day,
+            location=series.location,
+        )
+
+
+def schedule_plan(
+    stored: StoredPlan, *, policy: CalendarPolicy, responsibilities: dict[int, Responsibility]
+) -> PlanSchedule:
+    items = []
+    for measure in stored.measures:
+        cadence = parse_when(measure.measure.when_text)
+        placed = place(
+            cadence,
+            year=stored.plan.year,
+            policy=policy,
+            settings=measure.measure.schedule,
+            title=measure.measure.title,
+            action=measure.measure.action,
+        )
+        items.append(MeasureSchedule(measure, cadence, placed, responsibilities[measure.id]))
+    return PlanSchedule(stored, tuple(items))

@@ -1,0 +1,56 @@
+"""Feed tokens: long random secrets, stored only as SHA-256, revocable, one per audience."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from scheduler.errors import NotFoundError
+from scheduler.store.tables import FeedTokenRow
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(
+    engine: Engine, *, audience: str, scope: str = "", now: datetime
+) -> tuple[FeedTokenRow, str]:
+    """A new token; the secret itself is returned once and never stored."""
+    token = secrets.token_urlsafe(32)
+    row = FeedTokenRow(token_hash=hash_token(token), audience=audience, scope=scope, created_at=now)
+    with Session(engine) as session, session.begin():
+        session.add(row)
+        session.flush()
+        session.expunge(row)
+    return row, token
+
+
+def list_tokens(engine: Engine) -> list[FeedTokenRow]:
+    with Session(engine) as session:
+        return list(session.exec(select(FeedTokenRow).order_by(col(FeedTokenRow.id))))
+
+
+def active_tokens(engine: Engine) -> dict[str, FeedTokenRow]:
+    """Every token still valid, by hash."""
+    with Session(engine) as session:
+        rows = session.exec(select(FeedTokenRow).where(col(FeedTokenRow.revoked_at).is_(None)))
+        return {row.token_hash: row for row in rows}
+
+
+def revoke_token(engine: Engine, token_id: int, *, now: datetime) -> FeedTokenRow:
+    with Session(engine) as session, session.begin():
+        row = session.get(FeedTokenRow, token_id)
+        if row is None:
+            raise NotFoundError(
+                f"Det finns ingen kalenderlänk med nummer {token_id} (se «scheduler feeds list»)."
+            )
+        if row.revoked_at is None:
+            row.revoked_at = now
+        session.flush()
+        session.expunge(row)
+    return row

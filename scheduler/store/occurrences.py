@@ -1,0 +1,179 @@
+"""Published occurrences: keep the database in step with the computed schedule, and record what
+people do to single occurrences (move, cancel, held or not).
+
+The computed schedule says what should be; these rows say what was published. Syncing bumps
+SEQUENCE and the change time of an occurrence only when something a calendar shows changed, so an
+unchanged plan gives byte-identical feeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from scheduler.errors import NotFoundError, UsageError
+from scheduler.schedule import PlannedOccurrence
+from scheduler.store.tables import OccurrenceRow, PlanRow
+
+PLANNED = "planned"
+CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    added: int
+    moved: int
+    cancelled: int
+    unchanged: int
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.moved or self.cancelled)
+
+
+def _same(row: OccurrenceRow, planned: PlannedOccurrence) -> bool:
+    return (
+        _aware(row.start) == planned.start
+        and _aware(row.end) == planned.end
+        and row.all_day == planned.all_day
+        and row.kind == planned.kind
+        and row.location == planned.location
+        and row.status == PLANNED
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def sync_occurrences(
+    engine: Engine, *, plan_id: int, planned: Iterable[PlannedOccurrence], now: datetime
+) -> SyncResult:
+    added = moved = cancelled = unchanged = 0
+    with Session(engine) as session, session.begin():
+        rows = {
+            r.uid: r
+            for r in session.exec(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan_id))
+        }
+        seen: set[str] = set()
+        for item in planned:
+            seen.add(item.uid)
+            row = rows.get(item.uid)
+            if row is None:
+                session.add(
+                    OccurrenceRow(
+                        plan_id=plan_id, measure_id=item.measure_id, uid=item.uid,
+                        series_label=item.series_label, kind=item.kind,
+                        original_date=item.original_date, start=item.start, end=item.end,
+                        all_day=item.all_day, location=item.location, status=PLANNED,
+                        sequence=0, created_at=now, changed_at=now,
+                    )
+                )  # fmt: skip
+                added += 1
+            elif row.manual or _same(row, item):
+                unchanged += 1
+            else:
+                row.start, row.end, row.all_day = item.start, item.end, item.all_day
+                row.kind, row.location, row.status = item.kind, item.location, PLANNED
+                row.sequence += 1
+                row.changed_at = now
+                moved += 1
+        for uid, row in rows.items():
+            if uid not in seen and row.status == PLANNED and not row.manual:
+                row.status = CANCELLED
+                row.note = "Utgår: mötet finns inte längre i planen."
+                row.sequence += 1
+                row.changed_at = now
+                cancelled += 1
+    return SyncResult(added, moved, cancelled, unchanged)
+
+
+def list_occurrences(engine: Engine, *, plan_id: int) -> list[OccurrenceRow]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OccurrenceRow)
+            .where(OccurrenceRow.plan_id == plan_id)
+            .order_by(col(OccurrenceRow.start), col(OccurrenceRow.uid))
+        ).all()
+    for row in rows:
+        row.start, row.end, row.changed_at = (
+            _aware(row.start),
+            _aware(row.end),
+            _aware(row.changed_at),
+        )
+    return list(rows)
+
+
+def get_occurrence(engine: Engine, uid: str) -> OccurrenceRow:
+    with Session(engine) as session:
+        row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
+    if row is None:
+        raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
+    row.start, row.end, row.changed_at = _aware(row.start), _aware(row.end), _aware(row.changed_at)
+    return row
+
+
+def move_occurrence(
+    engine: Engine, uid: str, *, start: datetime, end: datetime, now: datetime, note: str = ""
+) -> OccurrenceRow:
+    """A person moved a meeting: same UID, higher SEQUENCE, and the schedule leaves it alone."""
+    if end <= start:
+        raise UsageError("Sluttiden måste vara efter starttiden.")
+    with Session(engine) as session, session.begin():
+        row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
+        if row is None:
+            raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
+        row.start, row.end, row.status, row.manual = start, end, PLANNED, True
+        row.note = note
+        row.sequence += 1
+        row.changed_at = now
+        session.flush()
+        session.expunge(row)
+    return row
+
+
+def cancel_occurrence(engine: Engine, uid: str, *, now: datetime, note: str = "") -> OccurrenceRow:
+    with Session(engine) as session, session.begin():
+        row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
+        if row is None:
+            raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
+        if row.status != CANCELLED:
+            row.status, row.manual, row.note = CANCELLED, True, note
+            row.sequence += 1
+            row.changed_at = now
+        session.flush()
+        session.expunge(row)
+    return row
+
+
+def schedule_version(engine: Engine, *, plan_id: int) -> tuple[int, str, int]:
+    """A cheap fingerprint of everything a feed shows: plan revision, last change, row count."""
+    with Session(engine) as session:
+        revision = session.exec(select(PlanRow.revision).where(PlanRow.id == plan_id)).one()
+        last, count = session.exec(
+            select(func.max(OccurrenceRow.changed_at), func.count())
+            .where(OccurrenceRow.plan_id == plan_id)
+        ).one()  # fmt: skip
+    return revision, str(last), int(count)
+
+
+def record_answer(
+    engine: Engine, uid: str, *, held: bool, note: str, now: datetime
+) -> OccurrenceRow:
+    """The convener's answer after the meeting (held or not) or the due day (done or not).
+    The last answer counts; the follow-up reads it."""
+    with Session(engine) as session, session.begin():
+        row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
+        if row is None:
+            raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
+        row.held, row.held_note, row.held_recorded_at = held, note, now
+        session.flush()
+        session.expunge(row)
+    return row

@@ -1,0 +1,242 @@
+"""The outbox: emails as rows. Created when the schedule is made, claimed before sending with a
+conditional update (so two dispatchers, on one host or several, never send the same row), marked
+sent, retried with growing delays, or skipped with a reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, update
+from sqlmodel import Session, col, select
+
+from scheduler.reminders.planning import PlannedMail
+from scheduler.store.tables import OutboxRow
+
+_LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")
+PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = (
+    "pending",
+    "sending",
+    "sent",
+    "failed",
+    "skipped",
+    "cancelled",
+)
+STATUSES = (PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class OutboxSync:
+    added: int
+    updated: int
+    cancelled: int
+
+
+def sync_outbox(
+    engine: Engine,
+    *,
+    planned: Iterable[PlannedMail],
+    kinds_owned: tuple[str, ...],
+    plan_id: int,
+    now: datetime,
+) -> OutboxSync:
+    """Make the pending rows match what the schedule calls for. Rows already sent, failed or
+    skipped are history and stay as they are; `kinds_owned` says which kinds this call may cancel."""
+    added = updated = cancelled = 0
+    with Session(engine) as session, session.begin():
+        existing = {
+            row.key: row
+            for row in session.exec(select(OutboxRow).where(OutboxRow.plan_id == plan_id))
+        }
+        seen: set[str] = set()
+        for mail in planned:
+            seen.add(mail.key)
+            row = existing.get(mail.key)
+            values: dict[str, Any] = {
+                "kind": mail.kind, "occurrence_id": mail.occurrence_id, "role": mail.role,
+                "recipient": mail.recipient, "due_at": mail.due_at, "useful_until": mail.useful_until,
+                "subject": mail.email.subject, "body_text": mail.email.text, "body_html": mail.email.html,
+                "attachment": mail.attachment,
+            }  # fmt: skip
+            if row is None:
+                session.add(OutboxRow(key=mail.key, plan_id=plan_id, status=PENDING, created_at=now,
+                                      updated_at=now, **values))  # fmt: skip
+                added += 1
+            elif row.status in (PENDING, CANCELLED) and _differs(row, values):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.status = PENDING
+                row.updated_at = now
+                updated += 1
+        for key, row in existing.items():
+            if key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned):
+                row.status = CANCELLED
+                row.last_error = "Mötet eller uppgiften har ändrats eller ställts in."
+                row.updated_at = now
+                cancelled += 1
+    return OutboxSync(added, updated, cancelled)
+
+
+def _differs(row: OutboxRow, values: dict[str, Any]) -> bool:
+    for name, value in values.items():
+        current = getattr(row, name)
+        if isinstance(current, datetime):
+            current = _aware(current)
+        if current != value:
+            return True
+    return row.status == CANCELLED
+
+
+def skip_stale(engine: Engine, *, now: datetime) -> int:
+    """Rows due but no longer useful (the meeting has begun): skipped, with the reason."""
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.useful_until) <= now)
+            .values(
+                status=SKIPPED,
+                last_error="Inte längre aktuellt: tiden har redan passerat.",
+                updated_at=now,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def due_ids(engine: Engine, *, now: datetime, limit: int) -> list[int]:
+    """Rows ready to send, oldest due first, including claims that expired (a crashed sender)."""
+    ready = or_(
+        and_(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now,
+             or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now)),
+        and_(col(OutboxRow.status) == SENDING, col(OutboxRow.claimed_until) < now),
+    )  # fmt: skip
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxRow.id)
+            .where(ready)
+            .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
+            .limit(limit)
+        )
+        return [row_id for row_id in rows if row_id is not None]
+
+
+def superseded_ids(engine: Engine, *, now: datetime) -> list[int]:
+    """Due reminders overtaken by a later one for the same occurrence (after downtime, the 14-day
+    and the 2-day reminder may both be due): only the latest is worth sending."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxRow.id, OutboxRow.occurrence_id, OutboxRow.kind, OutboxRow.due_at)
+            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now,
+                   col(OutboxRow.occurrence_id).is_not(None))
+        ).all()  # fmt: skip
+    latest: dict[tuple[int | None, str], tuple[datetime, int | None]] = {}
+    overtaken: list[int] = []
+    for row_id, occurrence_id, kind, due in sorted(rows, key=lambda r: r[3]):
+        lead = _LEAD_KIND.match(kind)
+        family = lead[1] if lead else kind  # meeting-14d and meeting-2d are one family
+        key = (occurrence_id, family)
+        if key in latest and latest[key][1] is not None:
+            overtaken.append(latest[key][1])  # type: ignore[arg-type]
+        latest[key] = (due, row_id)
+    return overtaken
+
+
+def claim(
+    engine: Engine, row_id: int, *, worker: str, now: datetime, lease: timedelta
+) -> OutboxRow | None:
+    """Take one row for sending, or None when another dispatcher has it. The WHERE clause repeats
+    the readiness test, so of two dispatchers racing for a row exactly one update matches."""
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.id) == row_id,
+                or_(col(OutboxRow.status) == PENDING,
+                    and_(col(OutboxRow.status) == SENDING, col(OutboxRow.claimed_until) < now)),
+            )
+            .values(status=SENDING, claimed_by=worker, claimed_until=now + lease, updated_at=now)
+        )  # fmt: skip
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        row = session.get(OutboxRow, row_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def _finish(engine: Engine, row_id: int, worker: str, **values: object) -> bool:
+    """Conditional on still holding the claim: a dispatcher whose lease ran out changes nothing."""
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.id) == row_id,
+                col(OutboxRow.status) == SENDING,
+                col(OutboxRow.claimed_by) == worker,
+            )
+            .values(**values)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+
+def mark_sent(engine: Engine, row_id: int, *, worker: str, now: datetime, attempts: int) -> bool:
+    return _finish(engine, row_id, worker, status=SENT, sent_at=now, attempts=attempts, claimed_until=None,
+                   last_error="", updated_at=now)  # fmt: skip
+
+
+def mark_retry(engine: Engine, row_id: int, *, worker: str, now: datetime, attempts: int, retry_at: datetime,
+               error: str) -> bool:  # fmt: skip
+    return _finish(engine, row_id, worker, status=PENDING, attempts=attempts, next_attempt_at=retry_at,
+                   claimed_until=None, last_error=error, updated_at=now)  # fmt: skip
+
+
+def mark_failed(
+    engine: Engine, row_id: int, *, worker: str, now: datetime, attempts: int, error: str
+) -> bool:
+    return _finish(engine, row_id, worker, status=FAILED, attempts=attempts, claimed_until=None,
+                   last_error=error, updated_at=now)  # fmt: skip
+
+
+def mark_skipped(engine: Engine, row_id: int, *, worker: str, now: datetime, reason: str) -> bool:
+    return _finish(
+        engine,
+        row_id,
+        worker,
+        status=SKIPPED,
+        claimed_until=None,
+        last_error=reason,
+        updated_at=now,
+    )
+
+
+def list_outbox(engine: Engine, *, status: str | None = None) -> list[OutboxRow]:
+    with Session(engine) as session:
+        query = select(OutboxRow).order_by(col(OutboxRow.due_at), col(OutboxRow.id))
+        if status:
+            query = query.where(OutboxRow.status == status)
+        rows = list(session.exec(query))
+    for row in rows:
+        row.due_at = _aware(row.due_at) or row.due_at
+        row.useful_until = _aware(row.useful_until)
+        row.sent_at = _aware(row.sent_at)
+    return rows
+
+
+def next_due(engine: Engine) -> datetime | None:
+    """When the dispatcher should wake next: the earliest pending due time or retry."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxRow.due_at, OutboxRow.next_attempt_at).where(
+                col(OutboxRow.status).in_([PENDING, SENDING])
+            )
+        ).all()
+    times = [_aware(max(due, retry) if retry else due) for due, retry in rows]
+    return min((t for t in times if t is not None), default=None)

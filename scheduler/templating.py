@@ -1,0 +1,54 @@
+"""Jinja2 environments for the web pages and the emails, from the top-level templates/ folder."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+          "oktober", "november", "december")  # fmt: skip
+
+
+def swedish_date(value: object) -> str:
+    """ "tisdag 10 september 2024" """
+    from datetime import date, datetime
+
+    from scheduler.feeds.ical import STOCKHOLM
+
+    if isinstance(value, datetime):
+        value = value.astimezone(STOCKHOLM).date()
+    if not isinstance(value, date):
+        return str(value)
+    return f"{WEEKDAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def swedish_time(value: object) -> str:
+    from datetime import datetime
+
+    from scheduler.feeds.ical import STOCKHOLM
+
+    return (
+        value.astimezone(STOCKHOLM).strftime("%H:%M") if isinstance(value, datetime) else str(value)
+    )
+
+
+@cache
+def environment(kind: str) -> Environment:
+    """`kind` is a folder under templates/: "web" or "emails". HTML is escaped; text is not."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES / kind),
+        autoescape=select_autoescape(
+            enabled_extensions=("html",), default_for_string=False, default=False
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["datum"] = swedish_date
+    env.filters["tid"] = swedish_time
+    return env

@@ -1,0 +1,89 @@
+"""Answers from reminder emails: held or cancelled, done or not.
+
+Opening a link only shows a confirmation page; only its button (a POST) records. Mail scanners
+that follow every link therefore change nothing. Links are signed and expire.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+
+from scheduler.links import LinkError
+from scheduler.planning import answer_signer
+from scheduler.reminders.planning import DONE, HELD, NOT_DONE, NOT_HELD
+from scheduler.store.occurrences import get_occurrence, record_answer
+from scheduler.templating import environment
+
+NOTE_LIMIT = 2000
+QUESTIONS = {
+    HELD: ("Mötet hölls", True),
+    NOT_HELD: ("Mötet ställdes in", False),
+    DONE: ("Uppgiften blev klar", True),
+    NOT_DONE: ("Uppgiften blev inte klar", False),
+}
+
+router = APIRouter()
+
+
+def _page(template: str, status: int = 200, **context: object) -> HTMLResponse:
+    return HTMLResponse(
+        environment("web").get_template(template).render(**context), status_code=status
+    )
+
+
+def _message(title: str, text: str, kind: str, status: int) -> HTMLResponse:
+    return _page("message.html", status, title=title, text=text, kind=kind)
+
+
+def _verify(request: Request, token: str) -> dict[str, object] | HTMLResponse:
+    app = request.app
+    try:
+        payload = answer_signer(app.state.engine, app.state.config).verify(
+            token, now=app.state.clock()
+        )
+    except LinkError as exc:
+        if exc.expired:
+            return _message("Länken har gått ut", "Svarslänken har gått ut. Kontakta samordnaren om du vill "
+                            "rapportera hur det gick.", "error", 410)  # fmt: skip
+        return _message("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela länken "
+                        "från e-postmeddelandet kom med.", "error", 400)  # fmt: skip
+    if payload.get("answer") not in QUESTIONS or not isinstance(payload.get("uid"), str):
+        return _message("Ogiltig länk", "Länken är ogiltig.", "error", 400)
+    return payload
+
+
+@router.get("/svar/{token}", response_class=HTMLResponse)
+def confirm(request: Request, token: str) -> HTMLResponse:
+    payload = _verify(request, token)
+    if isinstance(payload, HTMLResponse):
+        return payload
+    row = get_occurrence(request.app.state.engine, str(payload["uid"]))
+    label, _ = QUESTIONS[str(payload["answer"])]
+    return _page(
+        "answer.html", label=label, row=row, token=token, note="", error=None, recorded=row.held
+    )
+
+
+@router.post("/svar/{token}", response_class=HTMLResponse)
+def record(request: Request, token: str, note: Annotated[str, Form()] = "") -> HTMLResponse:
+    payload = _verify(request, token)
+    if isinstance(payload, HTMLResponse):
+        return payload
+    row = get_occurrence(request.app.state.engine, str(payload["uid"]))
+    label, held = QUESTIONS[str(payload["answer"])]
+    if len(note) > NOTE_LIMIT:
+        return _page("answer.html", 422, label=label, row=row, token=token, note=note, recorded=row.held,
+                     error=f"Kommentaren får vara högst {NOTE_LIMIT} tecken (den är {len(note)}).")  # fmt: skip
+    record_answer(
+        request.app.state.engine,
+        row.uid,
+        held=held,
+        note=note.strip(),
+        now=request.app.state.clock(),
+    )
+    return _message(
+        "Tack!", f"Svaret «{label}» är sparat och kommer med i årets uppföljning.", "ok", 200
+    )

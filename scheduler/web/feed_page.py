@@ -1,0 +1,54 @@
+"""The page behind a feed token: the calendars with webcal links and how to subscribe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scheduler.feeds.scopes import MEASURE, SERIES
+from scheduler.feeds.service import FeedService
+from scheduler.store.occurrences import CANCELLED
+from scheduler.templating import environment
+
+
+def webcal(url: str) -> str:
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
+    row = feeds.token(token)
+    schedule = feeds.schedule()
+    base = f"{feeds.config.base_url}/feeds/{token}"
+    scopes: list[dict[str, Any]] = []
+    for scope in feeds.scopes_for(token):
+        https = f"{base}/{scope.name}.ics"
+        scopes.append({
+            "name": scope.name, "title": scope.title, "https": https, "webcal": webcal(https),
+            "todo": f"{base}/{scope.name}.todo.ics",
+            "series": f"{base}/{scope.name}.serie.ics" if scope.kind in {MEASURE, SERIES} else None,
+        })  # fmt: skip
+    state_rows = feeds.occurrences()
+    measures = []
+    for item in schedule.measures:
+        who = item.responsibility
+        upcoming = [
+            {
+                "start": r.start,
+                "all_day": r.all_day,
+                "label": r.series_label,
+                "cancelled": r.status == CANCELLED,
+            }
+            for r in state_rows
+            if r.measure_id == item.stored.id and r.start >= now
+        ][:6]
+        measures.append({
+            "id": item.stored.id, "title": item.stored.measure.title, "area": item.stored.area,
+            "action": item.stored.measure.action, "when_text": item.stored.measure.when_text,
+            "convener": who.convener, "others": [r for r in who.participants if r != who.convener],
+            "upcoming": upcoming,
+        })  # fmt: skip
+    return (
+        environment("web")
+        .get_template("feeds.html")
+        .render(plan=schedule.stored.plan, audience=row.audience, scopes=scopes, measures=measures)
+    )

@@ -1,0 +1,59 @@
+"""A plan with its schedule in a store, for the feed and web tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from scheduler.config import Config, load_config
+from scheduler.model import Area, Measure, Plan, ScheduleSettings
+from scheduler.planfile import read_plan
+from scheduler.planning import import_and_schedule, plan_schedule
+from scheduler.schedule import PlanSchedule
+from scheduler.store.engine import open_store
+from scheduler.store.occurrences import list_occurrences
+from scheduler.store.tables import OccurrenceRow
+from tests.conftest import SEED_PLAN, write_config
+
+IMPORTED_AT = datetime(2024, 1, 8, 7, 0, tzinfo=UTC)
+
+# A weekly meeting through both DST changes, so every feed test crosses them.
+DST_MEASURE = Measure(
+    title="Veckoavstämning kring sommartid",
+    action="Avstämning mellan polis och trygghetssamordnare.",
+    when_text="Varje vecka i mars, april, oktober och november",
+    responsible_text="Trygghetssamordnaren sammankallar. Kommunpolis deltar.",
+    schedule=ScheduleSettings(rrule="FREQ=WEEKLY;BYMONTH=3,4,10,11;BYDAY=TU", time="09:00"),
+)
+
+
+def seed_with_dst_measure() -> Plan:
+    plan = read_plan(SEED_PLAN).plan
+    last = plan.areas[-1]
+    return replace(plan, areas=(*plan.areas[:-1], Area(last.name, (*last.measures, DST_MEASURE))))
+
+
+@dataclass
+class Scheduled:
+    engine: Engine
+    config: Config
+    plan_id: int
+
+    def schedule(self) -> PlanSchedule:
+        return plan_schedule(self.engine, self.config, plan_id=self.plan_id)
+
+    def rows(self) -> list[OccurrenceRow]:
+        return list_occurrences(self.engine, plan_id=self.plan_id)
+
+
+def scheduled_plan(tmp_path: Path, url: str | None = None, plan: Plan | None = None) -> Scheduled:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    url = url or f"sqlite:///{tmp_path / 'feeds.sqlite3'}"
+    config = load_config(str(write_config(tmp_path / "config.toml", url)), environ={})
+    engine = open_store(config.database_url)
+    result, _ = import_and_schedule(engine, config, plan or seed_with_dst_measure(), source="test",
+                                    now=IMPORTED_AT)  # fmt: skip
+    return Scheduled(engine, config, result.plan_id)
