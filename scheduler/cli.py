@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scheduler import __version__
-from scheduler.commands import cadence, feeds, plan, remind
+from scheduler.commands import cadence, feeds, followup, plan, remind
 from scheduler.commands.context import Command, Context
 from scheduler.errors import SchedulerError, UsageError
 
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="KOMMANDO", parser_class=_SwedishParser
     )
-    for module in (plan, cadence, feeds, remind):
+    for module in (plan, cadence, feeds, remind, followup):
         module.register(commands)
     return parser
 

@@ -39,10 +39,16 @@ class YearCalendar:
 
         `months` replaces the policy's active months (a measure's own months setting).
         """
+        return self.closed_on(day) or self.month_closed(day, months)
+
+    def closed_on(self, day: date) -> str | None:
+        """Why `day` is closed to everything (holiday, break, blackout, another year)."""
         if day.year != self.year:
             return f"utanför planåret {self.year}"
-        if day in self.closed:
-            return self.closed[day]
+        return self.closed.get(day)
+
+    def month_closed(self, day: date, months: frozenset[int] | None = None) -> str | None:
+        """Why `day`'s month is not used, or None if it is an active (or given) month."""
         if day.month not in (self.active_months if months is None else months):
             return f"inga möten i {MONTH_NAMES[day.month]}"
         return None

@@ -35,6 +35,11 @@ _GENERIC = re.compile(
     rf"|minst|dock|och|samt|eller|totalt|sammanlagt|genomförs|hålls|sker|ses|träffas"
     rf"|sammanträder|återkommande|planerat|planerade|även|också|i\s+snitt)(?![{_L}])\s*"
 )
+# "Styrgruppen träffas 4 ggr/år": the verb is not part of the name.
+_TRAILING_VERB = re.compile(
+    rf"(?<![{_L}])(?:träffas|ses|möts|sammanträder|hålls|genomförs|sker|har\s+möten?|har"
+    rf"|ska|bör|cirka|ca|minst|med)\s*$"
+)
 _NAME_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:och|samt|&)\s+")
 
 
@@ -55,7 +60,7 @@ def labels_after(original: str, *, breakdown: bool) -> list[str]:
 
 
 def label_before(original: str) -> str:
-    """A label named before a count: "Styrgrupp 4 ggr/år" → "Styrgrupp"; generic words → ""."""
+    """A label named before a count: "Styrgruppen träffas 4 ggr/år" → "Styrgruppen"."""
     text = original.strip(" ,;:-")
     low = text.lower()
     while True:
@@ -63,7 +68,13 @@ def label_before(original: str) -> str:
         if not generic or not generic.group():
             break
         text, low = text[generic.end() :], low[generic.end() :]
-    return _tidy(_cut(text))
+    text = _cut(text)
+    while True:
+        verb = _TRAILING_VERB.search(text.lower())
+        if not verb:
+            break
+        text = text[: verb.start()]
+    return _tidy(text)
 
 
 def _cut(text: str) -> str:

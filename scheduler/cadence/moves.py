@@ -36,20 +36,34 @@ class Placement:
     reason: str | None  # why the original day was closed; None when it was kept
 
 
-def place_dates(dates: list[date], closed: Closed, *, reach: Reach) -> list[Placement]:
-    """Each date kept, moved to a free day no other date of the series uses, or dropped."""
-    taken = {d for d in dates if closed(d) is None}
+def place_dates(
+    dates: list[date], closed: Closed, outside: Closed, *, reach: Reach
+) -> list[Placement]:
+    """Each date kept, moved to a free day no other date of the series uses, or dropped.
+
+    `closed` is the calendar (holidays, breaks); `outside` is the series' own season (its
+    months, window, terms). A weekly series outside its season has no meeting that week,
+    while a monthly one moves into it: its few meetings are the point.
+    """
+
+    def why(day: date) -> str | None:
+        return closed(day) or outside(day)
+
+    taken = {d for d in dates if why(d) is None}
     placements: list[Placement] = []
     for original in sorted(dates):
-        reason = closed(original)
+        reason = why(original)
         if reason is None:
             placements.append(Placement(original, original, None))
+            continue
+        if reach != "year" and outside(original) is not None:
+            placements.append(Placement(original, None, reason))
             continue
         candidates = [
             *(_same_week(original) if reach != "year" else ()),
             *(_other_weeks(original) if reach != "week" else ()),
         ]
-        target = next((d for d in candidates if d not in taken and closed(d) is None), None)
+        target = next((d for d in candidates if d not in taken and why(d) is None), None)
         if target is not None:
             taken.add(target)
         placements.append(Placement(original, target, reason))

@@ -56,7 +56,7 @@ from scheduler.cadence.windows import (
 
 _L: Final = r"a-zåäöéü"
 _PARENTHESES = re.compile(r"\(([^()]{0,300})\)")
-_SEPARATOR = re.compile(rf",|(?<![{_L}])(?:och|samt|men|medan|respektive|resp\.)(?![{_L}])")
+_SEPARATOR = re.compile(rf"[,\n]|(?<![{_L}])(?:och|samt|men|medan|respektive|resp\.)(?![{_L}])")
 # "2 ggr/termin, dvs 4 ggr/år" says one thing twice: the second count is not a series.
 _RESTATEMENT = re.compile(
     rf"(?<![{_L}])(?:dvs|d\.v\.s|det\s+vill\s+säga|alltså|totalt|sammanlagt|i\s+snitt"
@@ -132,7 +132,7 @@ def _check_total(outside: str, parts: list[SeriesSpec], sentence: str, reading: 
     if not totals or not parts:
         return
     total = totals[0]
-    named = sum(p.count for p in {(p.label, p.count, p.per): p for p in parts}.values())
+    named = sum(p.count for p in parts)
     if total.per == parts[0].per and total.count != named:
         reading.warnings.append(
             f"Totalen {total.count} stämmer inte med delarna ({named}) i {quote(sentence)}; "
@@ -408,4 +408,7 @@ def _deadline(window: Window) -> DeadlineSpec | None:
         return DeadlineSpec(day, day, window.year, window.description)
     if window.problems and window.start == MonthDay(1, 1) and window.end == MonthDay(12, 31):
         return None  # only an impossible date was named: its warning says so
+    if window.from_marker:
+        # "Från mars", "efter sommaren": something starts then, so it is due when it starts.
+        return DeadlineSpec(window.start, window.start, window.year, window.description)
     return DeadlineSpec(window.start, window.end, window.year, window.description)

@@ -1,9 +1,9 @@
 """Place a Cadence in a plan year: series with RRULE, EXDATE/RDATE and dated occurrences.
 
-For each series: resolve the plan file's settings over the policy, work out the months and days
-it may use (seasonal forums in the warm months, school forums in the terms), write its rule,
-expand it in the year, and move each date that falls on a closed day (EXDATE the original, RDATE
-the new day). A deadline becomes a one-occurrence task series "Klart senast".
+For each series: resolve the plan file's settings over the policy, work out where it may go
+(season.py), write its rule (pattern.py), expand it in the year (rrules.py), and move each date
+that falls on a closed day (moves.py): the original date becomes an EXDATE, the new day an RDATE.
+A deadline becomes a one-occurrence task series "Klart senast".
 """
 
 from __future__ import annotations
@@ -14,29 +14,23 @@ from datetime import date, datetime, time, timedelta
 from scheduler.cadence.activity import TASK, activity_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
-from scheduler.cadence.markers import is_school_bound
 from scheduler.cadence.model import Cadence, SeriesSpec
-from scheduler.cadence.moves import Closed, Placement, place_dates, reach_of
+from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import Frame, pattern_for
-from scheduler.cadence.policy import CalendarPolicy, DayRange
+from scheduler.cadence.policy import CalendarPolicy
 from scheduler.cadence.rrules import RuleError, bounded, clean_rule, expand
-from scheduler.cadence.schedule import (
-    DEADLINE_LABEL,
-    Occurrence,
-    PlacedSeries,
-    Schedule,
-)
+from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
+from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
-from scheduler.cadence.windows import months_of
 from scheduler.model import ScheduleSettings
 
 ONE_DAY = timedelta(days=1)
-ONE_OFF_RULE = "FREQ=DAILY;COUNT=1"
+ONE_OFF_RULE = "FREQ=DAILY;COUNT=1"  # DTSTART itself; further one-off dates are RDATEs
 
 
 @dataclass(frozen=True)
-class _Context:
+class _Measure:
     """What every series of one measure is placed with."""
 
     year: int
@@ -45,6 +39,16 @@ class _Context:
     title: str
     action: str
     several: bool
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """A series' rule and the dates it gives before any move."""
+
+    rule: str
+    dtstart: datetime
+    from_rule: tuple[datetime, ...]  # dates the RRULE itself gives
+    one_off: tuple[datetime, ...]  # further dates, stored as RDATE
 
 
 def place(
@@ -61,17 +65,16 @@ def place(
     specs = cadence.series
     if not specs and settings.rrule:
         specs = (SeriesSpec(),)  # the plan file gives the rule the När text does not
-    context = _Context(year, policy, cadence.text, title, action, several=len(specs) > 1)
-    placed: list[PlacedSeries] = []
-    for index, spec in enumerate(specs):
-        series = _place_series(spec, index, settings.for_series(spec.label), context, warnings)
-        if series is not None:
-            placed.append(series)
+    measure = _Measure(year, policy, cadence.text, title, action, several=len(specs) > 1)
+    placed = [
+        series
+        for index, spec in enumerate(specs)
+        if (series := _place_series(spec, index, settings, measure, warnings)) is not None
+    ]
     deadline: date | None = None
     if cadence.deadline is not None:
         due = due_date(cadence.deadline, year=year, policy=policy)
-        if due.warning:
-            warnings.append(due.warning)
+        warnings.extend([due.warning] if due.warning else [])
         deadline = due.day
         if deadline is not None and deadline.year == year:
             placed.append(_deadline_series(deadline, policy))
@@ -84,99 +87,95 @@ def place(
 
 
 def _place_series(
-    spec: SeriesSpec, index: int, settings: ScheduleSettings, context: _Context, warnings: list[str]
+    spec: SeriesSpec,
+    index: int,
+    settings: ScheduleSettings,
+    measure: _Measure,
+    warnings: list[str],
 ) -> PlacedSeries | None:
     name = f' "{spec.label}"' if spec.label else ""
-    own = resolve(settings, context.policy, spec.label)
+    own = resolve(settings.for_series(spec.label), measure.policy, spec.label)
     warnings.extend(own.warnings)
-    if spec.year is not None and spec.year != context.year:
+    if spec.year is not None and spec.year != measure.year:
         warnings.append(
-            f"Serien{name} gäller {spec.year}, inte planåret {context.year}; inga datum i år."
+            f"Serien{name} gäller {spec.year}, inte planåret {measure.year}; inga datum i år."
         )
         return None
-    kind = activity_kind(context.when, context.title, context.action, own.kind)
-    frame = _frame(spec, index, own, context)
-    closed = _closed(spec, frame, context)
-    start_time = (
-        time(0, 0)
-        if kind == TASK
-        else (own.time or _spec_time(spec) or context.policy.default_time)
+    kind = activity_kind(measure.when, measure.title, measure.action, own.kind)
+    frame = frame_for(
+        spec, own, measure.policy, index=index, several=measure.several, title=measure.title
     )
-    zone = context.policy.zone
-    first = datetime.combine(date(context.year, 1, 1), start_time, tzinfo=zone)
-    last = datetime.combine(date(context.year, 12, 31), time(23, 59), tzinfo=zone)
-
-    rule = _rule(spec, frame, own, warnings, name)
-    if spec.dates and not own.rrule:
-        days = sorted({month_day_in(context.year, d) for d in spec.dates})
-        base = [datetime.combine(days[0], start_time, tzinfo=zone)]
-        extra = [datetime.combine(d, start_time, tzinfo=zone) for d in days[1:]]
-        rule, dtstart = ONE_OFF_RULE, base[0]
-    elif rule is None:
+    at = time(0, 0) if kind == TASK else _start_time(spec, own, measure.policy)
+    dated = _dated(spec, frame, own, at, measure, warnings, name)
+    if dated is None:
         return None
-    else:
-        limited = bounded(rule, first, last)
-        if limited is None:
-            warnings.append(f"Serien{name} ger inga datum {context.year}.")
-            return None
-        rule, dtstart = limited.rule, limited.dtstart
-        base = expand(rule, dtstart, last)
-        extra = [d for d in limited.dates if d not in set(base)]
-
-    reach = reach_of(rule)
-    placements = place_dates([d.date() for d in base + extra], closed, reach=reach)
-    duration = (
-        ONE_DAY
-        if kind == TASK
-        else timedelta(
-            minutes=own.duration_minutes
-            or spec.duration_minutes
-            or context.policy.default_duration_minutes
-        )
+    reach = reach_of(dated.rule)
+    placements = place_dates(
+        [d.date() for d in dated.from_rule + dated.one_off],
+        year_calendar(measure.year, measure.policy).closed_on,
+        outside_of(spec, frame, measure.policy, measure.year),
+        reach=reach,
     )
-    base_days = {d.date() for d in base}
-    exdates, rdates, occurrences = [], [], []
-    for placement in placements:
-        original = datetime.combine(placement.original, start_time, tzinfo=zone)
-        if placement.original in base_days and placement.placed != placement.original:
-            exdates.append(original)
-        if placement.placed is None:
-            if reach != "week":
-                warnings.append(
-                    f"Serien{name}: {placement.original} ({placement.reason}) kunde inte "
-                    "flyttas till en öppen dag och stryks."
-                )
-            continue
-        at = datetime.combine(placement.placed, start_time, tzinfo=zone)
-        if placement.original not in base_days or placement.placed != placement.original:
-            rdates.append(at)
-        occurrences.append(_occurrence(at, duration, kind, spec.label, placement))
+    for dropped in (p for p in placements if p.placed is None and reach == "year"):
+        warnings.append(
+            f"Serien{name}: {dropped.original} ({dropped.reason}) kunde inte flyttas till en "
+            "öppen dag och stryks."
+        )
+    length = ONE_DAY if kind == TASK else _length(spec, own, measure.policy)
+    exdates, rdates, occurrences = _exceptions(dated, placements, at, length, kind, spec.label)
     return PlacedSeries(
         label=spec.label,
         count=spec.count,
-        per="once" if spec.dates and not own.rrule else spec.per,
+        per="once" if dated.rule == ONE_OFF_RULE and spec.dates else spec.per,
         kind=kind,
-        rrule=rule,
-        dtstart=dtstart,
-        exdates=tuple(exdates),
-        rdates=tuple(sorted(rdates)),
-        occurrences=tuple(sorted(occurrences, key=lambda o: o.start)),
-        duration=duration,
+        rrule=dated.rule,
+        dtstart=dated.dtstart,
+        exdates=exdates,
+        rdates=rdates,
+        occurrences=occurrences,
+        duration=length,
         location=own.location,
     )
+
+
+def _dated(
+    spec: SeriesSpec,
+    frame: Frame,
+    own: Resolved,
+    at: time,
+    measure: _Measure,
+    warnings: list[str],
+    name: str,
+) -> _Dated | None:
+    """The rule and dates of a series in the year, before moves; None (and why) if it has none."""
+    zone = measure.policy.zone
+    rule = _rule(spec, frame, own, warnings, name)
+    if rule is None and spec.dates:
+        days = sorted({month_day_in(measure.year, d) for d in spec.dates})
+        starts = tuple(datetime.combine(d, at, tzinfo=zone) for d in days)
+        return _Dated(ONE_OFF_RULE, starts[0], starts[:1], starts[1:])
+    if rule is None:
+        return None
+    first = datetime.combine(date(measure.year, 1, 1), at, tzinfo=zone)
+    last = datetime.combine(date(measure.year, 12, 31), time(23, 59), tzinfo=zone)
+    limited = bounded(rule, first, last)
+    if limited is None:
+        warnings.append(f"Serien{name} ger inga datum {measure.year}.")
+        return None
+    from_rule = tuple(expand(limited.rule, limited.dtstart, last))
+    one_off = tuple(d for d in limited.dates if d not in from_rule)
+    return _Dated(limited.rule, limited.dtstart, from_rule, one_off)
 
 
 def _rule(
     spec: SeriesSpec, frame: Frame, own: Resolved, warnings: list[str], name: str
 ) -> str | None:
-    """The series' RRULE (without COUNT), or None when it has none."""
+    """The series' RRULE (without COUNT): the plan file's, or one written from the text."""
     if own.rrule:
         try:
-            rule = clean_rule(own.rrule)
+            return clean_rule(own.rrule)
         except RuleError as exc:
             warnings.append(f"Inställd RRULE{name} {quote(own.rrule)} används inte: {exc}.")
-        else:
-            return rule
     if spec.dates:
         return None
     pattern = pattern_for(spec, frame)
@@ -187,76 +186,51 @@ def _rule(
     return pattern.rule()
 
 
-def _frame(spec: SeriesSpec, index: int, own: Resolved, context: _Context) -> Frame:
-    policy = context.policy
-    months = set(own.months or spec.months or policy.active_months)
-    if spec.seasonal and not (own.months or spec.months):
-        months &= set(policy.seasonal_months)
-    if spec.windows:
-        months &= {m for window in spec.windows for m in months_of(window)}
-    months -= set(spec.excluded_months)
-    terms = (months_of(policy.spring_term), months_of(policy.autumn_term))
-    if _follows_terms(spec, context):
-        months &= set(terms[0]) | set(terms[1])
-    weekday = own.weekday or (spec.weekdays[0] if spec.weekdays else policy.default_weekday)
-    week = policy.week_of_month
-    if context.several:
-        # Several series of one measure go in different weeks, so forums that share people
-        # (two school levels, three places) do not meet on the same day.
-        week = (week - 1 + index) % 4 + 1
-    return Frame(tuple(sorted(months)), terms, weekday, week, _follows_terms(spec, context))
+def _exceptions(
+    dated: _Dated,
+    placements: list[Placement],
+    at: time,
+    length: timedelta,
+    kind: str,
+    label: str,
+) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[Occurrence, ...]]:
+    """EXDATE for each rule date not kept, RDATE for each moved or one-off date, occurrences."""
+    zone = dated.dtstart.tzinfo
+    from_rule = {d.date() for d in dated.from_rule}
+    exdates, rdates, occurrences = [], [], []
+    for placement in placements:
+        kept = placement.placed == placement.original
+        if placement.original in from_rule and not kept:
+            exdates.append(datetime.combine(placement.original, at, tzinfo=zone))
+        if placement.placed is None:
+            continue
+        start = datetime.combine(placement.placed, at, tzinfo=zone)
+        if placement.original not in from_rule or not kept:
+            rdates.append(start)
+        occurrences.append(
+            Occurrence(
+                start=start,
+                end=start + length,
+                all_day=kind == TASK,
+                kind=kind,
+                series_label=label,
+                moved_from=None if kept else placement.original,
+                move_reason=None if kept else placement.reason,
+            )
+        )
+    occurrences.sort(key=lambda o: o.start)
+    return tuple(exdates), tuple(sorted(rdates)), tuple(occurrences)
 
 
-def _follows_terms(spec: SeriesSpec, context: _Context) -> bool:
-    return spec.school_bound or spec.per == "term" or is_school_bound(context.title.lower())
+def _start_time(spec: SeriesSpec, own: Resolved, policy: CalendarPolicy) -> time:
+    if own.time is not None:
+        return own.time
+    return time(*spec.time) if spec.time is not None else policy.default_time
 
 
-def _closed(spec: SeriesSpec, frame: Frame, context: _Context) -> Closed:
-    """Why a day is closed to this series: the calendar, then its own window and terms."""
-    calendar = year_calendar(context.year, context.policy)
-    # The series' own months, not just the policy's: a moved meeting stays in its season.
-    months = frozenset(frame.months)
-    terms = (context.policy.spring_term, context.policy.autumn_term)
-    windows = spec.windows
-    by_term = frame.by_term
-
-    def reason(day: date) -> str | None:
-        why = calendar.reason(day, months)
-        if why is not None:
-            return why
-        if windows and not any(_inside(day, window) for window in windows):
-            return "utanför perioden"
-        if by_term and not any(_inside(day, term) for term in terms):
-            return "utanför terminerna"
-        return None
-
-    return reason
-
-
-def _inside(day: date, window: DayRange) -> bool:
-    start, end = month_day_in(day.year, window[0]), month_day_in(day.year, window[1])
-    if start <= end:
-        return start <= day <= end
-    return day >= start or day <= end
-
-
-def _spec_time(spec: SeriesSpec) -> time | None:
-    return time(*spec.time) if spec.time is not None else None
-
-
-def _occurrence(
-    at: datetime, duration: timedelta, kind: str, label: str, placement: Placement
-) -> Occurrence:
-    moved = placement.placed != placement.original
-    return Occurrence(
-        start=at,
-        end=at + duration,
-        all_day=kind == TASK,
-        kind=kind,
-        series_label=label,
-        moved_from=placement.original if moved else None,
-        move_reason=placement.reason if moved else None,
-    )
+def _length(spec: SeriesSpec, own: Resolved, policy: CalendarPolicy) -> timedelta:
+    minutes = own.duration_minutes or spec.duration_minutes or policy.default_duration_minutes
+    return timedelta(minutes=minutes)
 
 
 def _deadline_series(day: date, policy: CalendarPolicy) -> PlacedSeries:

@@ -25,11 +25,13 @@ _ABBREVIATIONS: Final = frozenset(
      "ht", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec",
      "o", "s", "f.d", "inkl", "exkl", "tel", "enl", "ang", "gg", "ggr", "g"}
 )  # fmt: skip
-_SENTENCE_END: Final = re.compile(r"[.!?]+(?=\s)|[;\n]+")
+# Line breaks are not sentence ends: cells wrap mid-phrase ("4\nggr/år"). They stay in the text
+# so the parser can still cut two series listed on two lines.
+_SENTENCE_END: Final = re.compile(r"[.!?]+(?=\s)|;+")
 
 
 def normalise(text: str) -> str:
-    """NFC, one kind of dash, single spaces; line breaks kept as sentence boundaries."""
+    """NFC, one kind of dash, single spaces, line breaks kept, empty lines dropped."""
     text = unicodedata.normalize("NFC", text).translate(_DASHES)
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     return "\n".join(line for line in lines if line)
@@ -41,7 +43,7 @@ def lower_same_length(text: str) -> str:
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of `text`: cut at . ! ? ; and line breaks, not after "kl." or "v."."""
+    """Spans of the sentences of `text`: cut at . ! ? and ;, not after "kl." or "v."."""
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):

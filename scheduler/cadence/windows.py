@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar as stdlib_calendar
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Final
 
 from scheduler.cadence.model import MonthDay
@@ -107,15 +108,15 @@ _RANGE_GAP = re.compile(r"\s*(?:-|till|t\.o\.m\.?|tom|till\s+och\s+med)\s*")
 
 _DEADLINE_MARKER = re.compile(
     rf"(?<![{_L}])(?:senast|innan|före|klart|klar|slutförd|slutfört|slutföras|färdig|färdigt"
-    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|genomförs"
-    rf"|genomföras|inom)(?![{_L}])"
+    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|inom)(?![{_L}])"
 )
 _EXCEPT_MARKER = re.compile(
     rf"(?<![{_L}])(?:utom|förutom|ej|inte|exkl\.?|exklusive|undantaget|undantag)"
     rf"(?:\s+(?:i|under|på))?\s+$"
 )
 _FROM_MARKER = re.compile(
-    rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|fr\.\s*o\.\s*m\.?|från|efter|med\s+start)\s+$"
+    rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|fr\.\s*o\.\s*m\.?|från|efter|med\s+start"
+    rf"|första\s+gången(?:\s+i)?|startar(?:\s+i)?|börjar(?:\s+i)?)\s+$"
 )
 
 
@@ -173,10 +174,15 @@ def has_deadline_marker(low: str) -> bool:
 
 
 def _with_from_marker(window: Window, low: str) -> Window:
+    """ "från mars" runs from March to the year's end; "efter sommaren" from the day after it."""
     before = low[max(0, window.span[0] - 20) : window.span[0]]
-    if _FROM_MARKER.search(before):
+    marker = _FROM_MARKER.search(before)
+    if marker:
+        start = window.start
+        if marker.group().startswith("efter"):
+            start = _day_after(window.end)
         return Window(
-            window.start,
+            start,
             MonthDay(12, 31),
             window.year,
             window.description,
@@ -185,6 +191,11 @@ def _with_from_marker(window: Window, low: str) -> Window:
             problems=window.problems,
         )
     return window
+
+
+def _day_after(day: MonthDay) -> MonthDay:
+    following = date(2024, day.month, day.day) + timedelta(days=1)  # 2024: 29 Feb exists
+    return MonthDay(following.month, following.day)
 
 
 def _text(original: str, match: re.Match[str]) -> str:
@@ -424,24 +435,27 @@ def is_lone_year(window: Window) -> bool:
 
 
 def _merge_lists(found: list[Window], low: str) -> list[Window]:
-    """Join "mars och oktober" into one list, "april-oktober" into one range, "12/3 och 8/10" too."""
+    """Join "mars och oktober" into one list; "april-oktober" and "Q1-Q3" into one range."""
     merged: list[Window] = []
     for window in found:
-        if merged and _joinable(merged[-1], window):
-            gap = low[merged[-1].span[1] : window.span[0]]
-            previous = merged.pop()
-            if _RANGE_GAP.fullmatch(gap) and previous.months and window.months:
-                merged.append(_range(previous, window))
+        if merged:
+            previous = merged[-1]
+            gap = low[previous.span[1] : window.span[0]]
+            if _RANGE_GAP.fullmatch(gap) and _rangeable(previous, window):
+                merged[-1] = _range(previous, window)
                 continue
-            if _LIST_GAP.fullmatch(gap):
-                merged.append(_list(previous, window))
+            if _LIST_GAP.fullmatch(gap) and _listable(previous, window):
+                merged[-1] = _list(previous, window)
                 continue
-            merged.append(previous)
         merged.append(window)
     return merged
 
 
-def _joinable(first: Window, second: Window) -> bool:
+def _rangeable(first: Window, second: Window) -> bool:
+    return not (is_lone_year(first) or is_lone_year(second) or first.iso_weeks or second.iso_weeks)
+
+
+def _listable(first: Window, second: Window) -> bool:
     return (bool(first.months) and bool(second.months)) or (
         bool(first.dates) and bool(second.dates)
     )

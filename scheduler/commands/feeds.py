@@ -14,6 +14,8 @@ from scheduler.errors import UsageError
 from scheduler.feeds.ical import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
 from scheduler.feeds.service import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
+from scheduler.followup.campaign import tick as followup_tick
+from scheduler.followup.settings import FollowupSettings
 from scheduler.planning import plan_schedule, refresh_occurrences
 from scheduler.reminders.delivery import delivery_for
 from scheduler.reminders.runner import DispatcherRunner
@@ -150,8 +152,14 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"Obs: {exc}")
     email = EmailSettings.from_config(ctx.config)
     check_role_addresses(ctx.config)
-    runner = DispatcherRunner(ctx.engine, delivery=delivery_for(email), email=email,
-                              settings=ReminderSettings.from_config(ctx.config))  # fmt: skip
+    FollowupSettings.from_config(ctx.config)  # a bad [followup] table is reported now
+    runner = DispatcherRunner(
+        ctx.engine,
+        delivery=delivery_for(email),
+        email=email,
+        settings=ReminderSettings.from_config(ctx.config),
+        before_pass=lambda now: followup_tick(ctx.engine, ctx.config, now=now),
+    )
     where = f"mappen {email.outbox_dir}" if email.backend == "file" else f"SMTP {email.smtp_host}"
     ctx.print(f"Påminnelser skickas via {where}.")
     ctx.print(f"Servern lyssnar på http://{host}:{port}/ (avsluta med Ctrl+C).")

@@ -9,6 +9,7 @@ from typing import Any
 from scheduler.commands.context import Context, moment_argument, now_utc
 from scheduler.errors import NotFoundError
 from scheduler.feeds.ical import STOCKHOLM
+from scheduler.followup.campaign import tick as followup_tick
 from scheduler.planning import refresh_occurrences
 from scheduler.reminders.delivery import delivery_for
 from scheduler.reminders.dispatch import run_due
@@ -28,6 +29,7 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     # Without a plan there is nothing to remind of, but the outbox may still hold other mail.
     with contextlib.suppress(NotFoundError):
         refresh_occurrences(ctx.engine, ctx.config, plan_id=find_plan_id(ctx.engine), now=now)
+    followup_tick(ctx.engine, ctx.config, now=now)
     result = run_due(ctx.engine, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip
     ctx.print(f"Skickade {result.sent}, försöker igen senare {result.retried}, misslyckade {result.failed}, "

@@ -5,12 +5,14 @@ loses nothing: its claim expires and the row is sent again, with the same Messag
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
@@ -21,14 +23,18 @@ from scheduler.reminders.settings import EmailSettings, ReminderSettings
 from scheduler.store.outbox import (
     claim,
     due_ids,
+    mark_cancelled,
     mark_failed,
     mark_retry,
     mark_sent,
     mark_skipped,
+    outdated_reason,
     skip_stale,
     superseded_ids,
 )
 from scheduler.store.tables import OutboxRow
+
+log = logging.getLogger(__name__)
 
 
 def worker_name() -> str:
@@ -42,14 +48,15 @@ class PassResult:
     failed: int = 0
     skipped: int = 0
     lost_to_others: int = 0
+    cancelled: int = 0  # its meeting was cancelled or moved since the reminder was made
     errors: list[str] = field(default_factory=list)
 
     @property
     def found_work(self) -> bool:
-        return bool(self.sent or self.retried or self.failed or self.skipped)
+        return bool(self.sent or self.retried or self.failed or self.skipped or self.cancelled)
 
 
-def message_for(row: OutboxRow, email: EmailSettings, *, now: datetime):  # type: ignore[no-untyped-def]
+def message_for(row: OutboxRow, email: EmailSettings, *, now: datetime) -> EmailMessage:
     attachments = (
         (Attachment("mote.ics", row.attachment.encode("utf-8")),) if row.attachment else ()
     )
@@ -87,6 +94,11 @@ def handle_one(
         )
         result.skipped += 1
         return
+    outdated = outdated_reason(engine, row)
+    if outdated is not None:
+        mark_cancelled(engine, row.id, worker=worker, now=now, reason=outdated)
+        result.cancelled += 1
+        return
     attempts = row.attempts + 1
     try:
         delivery.send(message_for(row, email, now=now))
@@ -95,7 +107,10 @@ def handle_one(
         result.failed += 1
         result.errors.append(f"{row.recipient}: {exc}")
         return
-    except DeliveryError as exc:
+    except Exception as exc:  # SMTP trouble, or anything else: this row only, never the pass
+        if not isinstance(exc, DeliveryError):
+            log.exception("sending outbox row %s failed", row.id)
+            exc = DeliveryError(f"{exc.__class__.__name__}: {exc}", permanent=False)
         if exc.permanent or attempts >= settings.max_attempts:
             mark_failed(engine, row.id, worker=worker, now=now, attempts=attempts, error=str(exc))
             result.failed += 1

@@ -59,6 +59,23 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(STOCKHOLM).date()
 
 
+def reminder_key(row: OccurrenceRow, kind: str) -> str:
+    """Names the occurrence, the kind and the start the reminder was made for."""
+    return f"{row.uid}|{kind}|{row.start.isoformat()}"
+
+
+def made_for_start(key: str) -> datetime | None:
+    """The start a reminder's key was made for (None for keys of other mail, e.g. digests)."""
+    parts = key.rsplit("|", 2)
+    if len(parts) != 3:
+        return None
+    try:
+        start = datetime.fromisoformat(parts[2])
+    except ValueError:
+        return None
+    return start if start.tzinfo else None
+
+
 def answer_link(context: MailContext, row: OccurrenceRow, answer: str) -> str:
     expires = row.end + timedelta(days=context.settings.link_days)
     token = context.signer.sign({"uid": row.uid, "answer": answer}, expires=expires)
@@ -124,7 +141,7 @@ class _Occurrence:
              extra: dict[str, Any], *, attach: bool = False) -> PlannedMail:  # fmt: skip
         row, config = self.row, self.context.config
         return PlannedMail(
-            key=f"{row.uid}|{kind}|{row.start.isoformat()}", kind=kind, occurrence_id=row.id,
+            key=reminder_key(row, kind), kind=kind, occurrence_id=row.id,
             role=self.role.name, recipient=self.role.email or "", due_at=due, useful_until=until,
             email=render_email(template, {**_base_context(self.item, row, config), **extra}),
             attachment=_attachment(self.item, row, config) if attach else None,

@@ -26,13 +26,16 @@ JOB_ID = "dispatch-outbox"
 
 class DispatcherRunner:
     def __init__(self, engine: Engine, *, delivery: Delivery, email: EmailSettings, settings: ReminderSettings,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), poll_seconds: float = 300) -> None:  # fmt: skip
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), poll_seconds: float = 300,
+                 before_pass: Callable[[datetime], object] | None = None) -> None:  # fmt: skip
         self.engine = engine
         self.delivery = delivery
         self.email = email
         self.settings = settings
         self.clock = clock
         self.poll = timedelta(seconds=poll_seconds)
+        # Work that creates outbox rows on a date (the follow-up campaign) runs before each pass.
+        self.before_pass = before_pass
         self.worker = worker_name()
         self.scheduler = BackgroundScheduler(timezone=UTC)
 
@@ -51,6 +54,8 @@ class DispatcherRunner:
         now = self.clock()
         result = None
         try:
+            if self.before_pass is not None:
+                self.before_pass(now)
             result = run_due(self.engine, delivery=self.delivery, email=self.email, settings=self.settings,
                              now=now, worker=self.worker, clock=self.clock)  # fmt: skip
             if result.found_work:

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, insert, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from scheduler.reminders.planning import PlannedMail
-from scheduler.store.tables import OutboxRow
+from scheduler.reminders.planning import PlannedMail, made_for_start
+from scheduler.store.occurrences import CANCELLED as OCCURRENCE_CANCELLED
+from scheduler.store.tables import OccurrenceRow, OutboxRow
 
 _LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")
 PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = (
@@ -68,22 +70,42 @@ def sync_outbox(
                 "attachment": mail.attachment,
             }  # fmt: skip
             if row is None:
-                session.add(OutboxRow(key=mail.key, plan_id=plan_id, status=PENDING, created_at=now,
-                                      updated_at=now, **values))  # fmt: skip
-                added += 1
+                added += _insert_new(session, {"key": mail.key, "plan_id": plan_id, "status": PENDING,
+                                               "created_at": now, "updated_at": now, **values})  # fmt: skip
             elif row.status in (PENDING, CANCELLED) and _differs(row, values):
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.status = PENDING
-                row.updated_at = now
-                updated += 1
+                # Compare and set: a dispatcher may have claimed the row since it was read here,
+                # and a row being sent must not be put back to pending (it would go out twice).
+                updated += _update_if(session, row, (PENDING, CANCELLED), status=PENDING,
+                                      updated_at=now, **values)  # fmt: skip
         for key, row in existing.items():
             if key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned):
-                row.status = CANCELLED
-                row.last_error = "Mötet eller uppgiften har ändrats eller ställts in."
-                row.updated_at = now
-                cancelled += 1
+                cancelled += _update_if(session, row, (PENDING,), status=CANCELLED, updated_at=now,
+                                        last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
     return OutboxSync(added, updated, cancelled)
+
+
+def _insert_new(session: Session, values: dict[str, Any]) -> int:
+    """Insert a row unless its key exists: two processes syncing at once both add the same new
+    reminders, and the second must not fail on the unique key (the first one's row stands)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = postgresql.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
+    elif dialect == "sqlite":
+        statement = sqlite.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
+    else:
+        statement = insert(OutboxRow)
+    result = session.execute(statement.values(**values))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _update_if(session: Session, row: OutboxRow, statuses: tuple[str, ...], **values: Any) -> int:
+    result = session.execute(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == row.id, col(OutboxRow.status).in_(statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _differs(row: OutboxRow, values: dict[str, Any]) -> bool:
@@ -111,17 +133,25 @@ def skip_stale(engine: Engine, *, now: datetime) -> int:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending, due, and not waiting for a retry."""
+    return and_(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now,
+                or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now))  # fmt: skip
+
+
+def _ready(now: datetime) -> ColumnElement[bool]:
+    """Due, or claimed by a sender whose lease ran out (a crashed dispatcher)."""
+    return or_(
+        _due(now), and_(col(OutboxRow.status) == SENDING, col(OutboxRow.claimed_until) < now)
+    )
+
+
 def due_ids(engine: Engine, *, now: datetime, limit: int) -> list[int]:
     """Rows ready to send, oldest due first, including claims that expired (a crashed sender)."""
-    ready = or_(
-        and_(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now,
-             or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now)),
-        and_(col(OutboxRow.status) == SENDING, col(OutboxRow.claimed_until) < now),
-    )  # fmt: skip
     with Session(engine) as session:
         rows = session.exec(
             select(OutboxRow.id)
-            .where(ready)
+            .where(_ready(now))
             .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
             .limit(limit)
         )
@@ -153,17 +183,15 @@ def claim(
     engine: Engine, row_id: int, *, worker: str, now: datetime, lease: timedelta
 ) -> OutboxRow | None:
     """Take one row for sending, or None when another dispatcher has it. The WHERE clause repeats
-    the readiness test, so of two dispatchers racing for a row exactly one update matches."""
+    the whole readiness test, so of two dispatchers racing for a row exactly one update matches,
+    and a row another one has meanwhile sent, put back for a retry later, or that a sync has
+    changed, is left alone."""
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(OutboxRow)
-            .where(
-                col(OutboxRow.id) == row_id,
-                or_(col(OutboxRow.status) == PENDING,
-                    and_(col(OutboxRow.status) == SENDING, col(OutboxRow.claimed_until) < now)),
-            )
+            .where(col(OutboxRow.id) == row_id, _ready(now))
             .values(status=SENDING, claimed_by=worker, claimed_until=now + lease, updated_at=now)
-        )  # fmt: skip
+        )
         if getattr(result, "rowcount", 0) != 1:
             return None
         row = session.get(OutboxRow, row_id)
@@ -217,6 +245,35 @@ def mark_skipped(engine: Engine, row_id: int, *, worker: str, now: datetime, rea
     )
 
 
+def mark_cancelled(engine: Engine, row_id: int, *, worker: str, now: datetime, reason: str) -> bool:
+    return _finish(engine, row_id, worker, status=CANCELLED, claimed_until=None, last_error=reason,
+                   updated_at=now)  # fmt: skip
+
+
+def outdated_reason(engine: Engine, row: OutboxRow) -> str | None:
+    """Why a reminder no longer fits its meeting or task, or None when it still does.
+
+    The schedule sync cancels such rows, but a dispatcher that does not sync (the one inside
+    `scheduler serve`) may reach them first, after a `scheduler cancel` or `scheduler move`."""
+    if row.occurrence_id is None:
+        return None
+    with Session(engine) as session:
+        found = session.exec(
+            select(OccurrenceRow.status, OccurrenceRow.start).where(
+                OccurrenceRow.id == row.occurrence_id
+            )
+        ).first()
+    if found is None:
+        return "Mötet eller uppgiften finns inte längre."
+    status, start = found
+    if status == OCCURRENCE_CANCELLED:
+        return "Mötet eller uppgiften har ställts in."
+    made_for = made_for_start(row.key)
+    if made_for is not None and made_for != _aware(start):
+        return "Mötet eller uppgiften har flyttats."
+    return None
+
+
 def list_outbox(engine: Engine, *, status: str | None = None) -> list[OutboxRow]:
     with Session(engine) as session:
         query = select(OutboxRow).order_by(col(OutboxRow.due_at), col(OutboxRow.id))
@@ -231,12 +288,16 @@ def list_outbox(engine: Engine, *, status: str | None = None) -> list[OutboxRow]
 
 
 def next_due(engine: Engine) -> datetime | None:
-    """When the dispatcher should wake next: the earliest pending due time or retry."""
+    """When the dispatcher should wake next: the earliest pending due time or retry, or when a
+    claim by another dispatcher runs out (it may have crashed). Not the due time of a row being
+    sent: that is in the past, and would wake the dispatcher every second until it is sent."""
     with Session(engine) as session:
         rows = session.exec(
-            select(OutboxRow.due_at, OutboxRow.next_attempt_at).where(
-                col(OutboxRow.status).in_([PENDING, SENDING])
-            )
-        ).all()
-    times = [_aware(max(due, retry) if retry else due) for due, retry in rows]
+            select(OutboxRow.status, OutboxRow.due_at, OutboxRow.next_attempt_at,
+                   OutboxRow.claimed_until).where(col(OutboxRow.status).in_([PENDING, SENDING]))
+        ).all()  # fmt: skip
+    times = [
+        _aware(claimed or due) if status == SENDING else _aware(max(due, retry) if retry else due)
+        for status, due, retry, claimed in rows
+    ]
     return min((t for t in times if t is not None), default=None)

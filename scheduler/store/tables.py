@@ -187,3 +187,36 @@ class SecretRow(SQLModel, table=True):
 
     name: str = Field(sa_column=Column(Text, primary_key=True))
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class CampaignRow(SQLModel, table=True):
+    """The year-end follow-up of one plan: started once, whatever starts it (date or hand)."""
+
+    __tablename__ = "followup_campaign"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", unique=True, ondelete="CASCADE")
+    started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    deadline: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class FollowUpRow(SQLModel, table=True):
+    """What a responsible role reports about one measure. A draft can be saved and resumed; a
+    submitted answer can be changed until the deadline. The coordinator may answer on a role's
+    behalf, which is recorded."""
+
+    __tablename__ = "followup_answer"
+    __table_args__ = (UniqueConstraint("measure_id", name="uq_followup_measure"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    measure_id: int = Field(foreign_key="measure.id", ondelete="CASCADE")
+    role: str = Field(sa_column=Column(Text, nullable=False))
+    status: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    submitted: bool = Field(default=False)
+    by_coordinator: bool = Field(default=False)
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )

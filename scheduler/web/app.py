@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from scheduler.config import Config
 from scheduler.errors import NotFoundError, SchedulerError
 from scheduler.feeds.service import FeedService, FeedSettings
-from scheduler.web import answers
+from scheduler.web import answers, followup
 from scheduler.web.feed_page import feed_page
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -61,6 +61,7 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
         return PlainTextResponse(f"Fel: {exc}", status_code=400)
 
     app.include_router(answers.router)
+    app.include_router(followup.router)
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> str:

@@ -2,6 +2,7 @@
 # Install the real calendar parsers used by tests/clients (see __init__.py):
 #   * libical 3 through PyGObject, for Debian's /usr/bin/python3
 #     (Debian packages libical3, gir1.2-ical-3.0, python3-gi);
+#   * Debian's chromium, for the browser tests (Playwright drives /usr/bin/chromium);
 #   * node + npm (Debian's nodejs and npm, unless a node is already there) and
 #     ical.js, pinned in package.json / package-lock.json, into node_modules.
 # Idempotent; a second run only checks and takes about a second. Debian 12, as
@@ -23,7 +24,8 @@ installed() {
     [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]
 }
 
-apt_packages=(libical3 gir1.2-ical-3.0 python3-gi)
+# chromium: the real browser the follow-up form tests drive through Playwright.
+apt_packages=(libical3 gir1.2-ical-3.0 python3-gi chromium fonts-dejavu-core)
 if ! command -v node >/dev/null 2>&1 && ! command -v nodejs >/dev/null 2>&1; then
     apt_packages+=(nodejs)
 fi

@@ -1,0 +1,79 @@
+"""Where in the year one series may go: its months, its weekday and week, its terms or window.
+
+A series uses the policy's active months unless the plan file or the text names months; a
+seasonal forum keeps to the warm months, a school forum to the terms, "under våren" to spring.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from scheduler.cadence.calendar import month_day_in, year_calendar
+from scheduler.cadence.markers import is_school_bound
+from scheduler.cadence.model import SeriesSpec
+from scheduler.cadence.moves import Closed
+from scheduler.cadence.overrides import Resolved
+from scheduler.cadence.pattern import Frame
+from scheduler.cadence.policy import CalendarPolicy, DayRange
+from scheduler.cadence.windows import months_of
+
+
+def frame_for(
+    spec: SeriesSpec,
+    own: Resolved,
+    policy: CalendarPolicy,
+    *,
+    index: int,
+    several: bool,
+    title: str,
+) -> Frame:
+    """The months, weekday and week of the month `spec` is placed in."""
+    months = set(own.months or spec.months or policy.active_months)
+    if spec.seasonal and not (own.months or spec.months):
+        months &= set(policy.seasonal_months)
+    if spec.windows:
+        months &= {m for window in spec.windows for m in months_of(window)}
+    months -= set(spec.excluded_months)
+    terms = (months_of(policy.spring_term), months_of(policy.autumn_term))
+    by_term = follows_terms(spec, title)
+    if by_term:
+        months &= set(terms[0]) | set(terms[1])
+    weekday = own.weekday or (spec.weekdays[0] if spec.weekdays else policy.default_weekday)
+    week = policy.week_of_month
+    if several:
+        # Several series of one measure go in different weeks, so forums that share people
+        # (two school levels, three places) do not meet on the same day.
+        week = (week - 1 + index) % 4 + 1
+    return Frame(tuple(sorted(months)), terms, weekday, week, by_term)
+
+
+def follows_terms(spec: SeriesSpec, title: str) -> bool:
+    """School forums (by their words, or a title such as "SSP") and counts per term."""
+    return spec.school_bound or spec.per == "term" or is_school_bound(title.lower())
+
+
+def outside_of(spec: SeriesSpec, frame: Frame, policy: CalendarPolicy, year: int) -> Closed:
+    """Why a day is outside the series' own season (months, windows, terms), or None."""
+    calendar = year_calendar(year, policy)
+    months = frozenset(frame.months)
+    terms = (policy.spring_term, policy.autumn_term)
+    windows = spec.windows
+
+    def reason(day: date) -> str | None:
+        why = calendar.month_closed(day, months)
+        if why is not None:
+            return why
+        if windows and not any(_inside(day, window) for window in windows):
+            return "utanför perioden"
+        if frame.by_term and not any(_inside(day, term) for term in terms):
+            return "utanför terminerna"
+        return None
+
+    return reason
+
+
+def _inside(day: date, window: DayRange) -> bool:
+    start, end = month_day_in(day.year, window[0]), month_day_in(day.year, window[1])
+    if start <= end:
+        return start <= day <= end
+    return day >= start or day <= end  # a window across the new year

@@ -1,0 +1,104 @@
+"""Follow-up campaign and answers in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from scheduler.store.tables import CampaignRow, FollowUpRow, OutboxRow
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    measure_id: int
+    status: str | None
+    text: str
+
+
+def get_campaign(engine: Engine, plan_id: int) -> CampaignRow | None:
+    with Session(engine) as session:
+        return session.exec(select(CampaignRow).where(CampaignRow.plan_id == plan_id)).first()
+
+
+def create_campaign(
+    engine: Engine, *, plan_id: int, deadline: datetime, now: datetime
+) -> tuple[CampaignRow, bool]:
+    """The plan's campaign, created now unless it exists: (row, created). Two processes starting it
+    at once create it once (the unique plan_id decides)."""
+    existing = get_campaign(engine, plan_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with Session(engine) as session, session.begin():
+            row = CampaignRow(
+                plan_id=plan_id, started_at=now.astimezone(UTC), deadline=deadline.astimezone(UTC)
+            )
+            session.add(row)
+            session.flush()
+            session.expunge(row)
+            return row, True
+    except IntegrityError:
+        winner = get_campaign(engine, plan_id)
+        assert winner is not None
+        return winner, False
+
+
+def answers(engine: Engine, plan_id: int) -> dict[int, FollowUpRow]:
+    """Every answer of the plan, by measure id."""
+    with Session(engine) as session:
+        rows = session.exec(select(FollowUpRow).where(FollowUpRow.plan_id == plan_id))
+        return {row.measure_id: row for row in rows}
+
+
+def save_answers(
+    engine: Engine, *, plan_id: int, role: str, items: Iterable[AnswerInput], submit: bool,
+    by_coordinator: bool, now: datetime, nudge_keys_prefix: str | None = None,
+) -> None:  # fmt: skip
+    """Store a role's answers in one transaction. Submitting also cancels the role's pending
+    nudges, so nobody is reminded of what they have just sent."""
+    with Session(engine) as session, session.begin():
+        current = {
+            row.measure_id: row
+            for row in session.exec(select(FollowUpRow).where(FollowUpRow.plan_id == plan_id))
+        }
+        for item in items:
+            row = current.get(item.measure_id)
+            if row is None:
+                row = FollowUpRow(
+                    plan_id=plan_id, measure_id=item.measure_id, role=role, updated_at=now
+                )
+                session.add(row)
+            row.role, row.status, row.text, row.updated_at = role, item.status, item.text, now
+            row.by_coordinator = by_coordinator
+            if submit:
+                row.submitted, row.submitted_at = True, now
+        if submit and nudge_keys_prefix:
+            pending = session.exec(
+                select(OutboxRow).where(
+                    col(OutboxRow.key).startswith(nudge_keys_prefix), OutboxRow.status == "pending"
+                )
+            )
+            for mail in pending:
+                mail.status, mail.last_error, mail.updated_at = (
+                    "cancelled",
+                    "Svaret har kommit in.",
+                    now,
+                )
+
+
+def enqueue_once(engine: Engine, rows: Iterable[Mapping[str, object]], *, now: datetime) -> int:
+    """Insert outbox rows whose key is new; an existing key is left alone (sent once, ever)."""
+    added = 0
+    with Session(engine) as session, session.begin():
+        for values in rows:
+            key = str(values["key"])
+            if session.exec(select(OutboxRow.id).where(OutboxRow.key == key)).first() is not None:
+                continue
+            session.add(OutboxRow(**values, status="pending", created_at=now, updated_at=now))  # type: ignore[arg-type]
+            added += 1
+    return added
