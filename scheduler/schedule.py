@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from scheduler.cadence import Cadence, CalendarPolicy, PlacedSeries, Schedule, parse_when, place
+from scheduler.deconflict import deconflict
 from scheduler.roles import Responsibility
 from scheduler.store.plans import StoredMeasure, StoredPlan
 
@@ -95,16 +96,17 @@ def planned_occurrences(
 def schedule_plan(
     stored: StoredPlan, *, policy: CalendarPolicy, responsibilities: dict[int, Responsibility]
 ) -> PlanSchedule:
-    items = []
-    for measure in stored.measures:
-        cadence = parse_when(measure.measure.when_text)
-        placed = place(
-            cadence,
-            year=stored.plan.year,
-            policy=policy,
-            settings=measure.measure.schedule,
-            title=measure.measure.title,
-            action=measure.measure.action,
-        )
-        items.append(MeasureSchedule(measure, cadence, placed, responsibilities[measure.id]))
+    cadences = [parse_when(measure.measure.when_text) for measure in stored.measures]
+    placed = [
+        place(cadence, year=stored.plan.year, policy=policy, settings=measure.measure.schedule,
+              title=measure.measure.title, action=measure.measure.action)
+        for cadence, measure in zip(cadences, stored.measures, strict=True)
+    ]  # fmt: skip
+    conveners = [responsibilities[measure.id].convener for measure in stored.measures]
+    placed, clashes = deconflict(placed, conveners)
+    items = [
+        MeasureSchedule(measure, cadence, replace(schedule, warnings=(*schedule.warnings, *clash)),
+                        responsibilities[measure.id])
+        for measure, cadence, schedule, clash in zip(stored.measures, cadences, placed, clashes, strict=True)
+    ]  # fmt: skip
     return PlanSchedule(stored, tuple(items))

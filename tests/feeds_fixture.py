@@ -25,7 +25,8 @@ DST_MEASURE = Measure(
     title="Veckoavstämning kring sommartid",
     action="Avstämning mellan polis och trygghetssamordnare.",
     when_text="Varje vecka i mars, april, oktober och november",
-    responsible_text="Trygghetssamordnaren sammankallar. Kommunpolis deltar.",
+    # Its own convener, so no other meeting moves it off 09:00.
+    responsible_text="Kommunpolisen sammankallar. Trygghetssamordnaren deltar.",
     schedule=ScheduleSettings(rrule="FREQ=WEEKLY;BYMONTH=3,4,10,11;BYDAY=TU", time="09:00"),
 )
 

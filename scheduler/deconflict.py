@@ -1,0 +1,107 @@
+"""One convener, one meeting at a time. Pure.
+
+The cadence engine places each measure on its own; with the same default weekday and time, the
+trygghetssamordnare would be called to three meetings at 09:00 on the same Tuesday. Here every
+meeting that overlaps an earlier one (in time, then plan order) of the same convener moves to later
+the same day, after a break. The move is an exception of its series, as any move is: EXDATE at the
+rule's time and RDATE at the new one, so a series exported with its RRULE says the same as the
+feeds. A day too full to fit it keeps the collision and reports it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+
+from scheduler.cadence import Occurrence, PlacedSeries, Schedule
+
+BREAK = timedelta(minutes=15)
+DAY_ENDS = time(17, 0)
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A meeting to fit: which measure (by position in the plan) and series, and its occurrence."""
+
+    position: int
+    series_index: int
+    occurrence_index: int
+    occurrence: Occurrence
+
+
+def _latest_end(day_start: datetime) -> datetime:
+    return datetime.combine(day_start.date(), DAY_ENDS, tzinfo=day_start.tzinfo)
+
+
+def deconflict(
+    schedules: list[Schedule], conveners: list[str | None]
+) -> tuple[list[Schedule], list[list[str]]]:
+    """The schedules with each convener's overlapping meetings moved apart, and per schedule the
+    warnings (in Swedish) about collisions that could not be resolved."""
+    by_convener: dict[str, list[Booking]] = defaultdict(list)
+    for position, (schedule, convener) in enumerate(zip(schedules, conveners, strict=True)):
+        if not convener:
+            continue
+        for s, series in enumerate(schedule.series):
+            for o, occurrence in enumerate(series.occurrences):
+                if occurrence.kind == "meeting" and not occurrence.all_day:
+                    by_convener[convener].append(Booking(position, s, o, occurrence))
+
+    moved: dict[tuple[int, int, int], datetime] = {}
+    warnings: list[list[str]] = [[] for _ in schedules]
+    for bookings in by_convener.values():
+        busy: list[tuple[datetime, datetime]] = []
+        for booking in sorted(
+            bookings, key=lambda b: (b.occurrence.start, b.position, b.series_index)
+        ):
+            start, length = (
+                booking.occurrence.start,
+                booking.occurrence.end - booking.occurrence.start,
+            )
+            while clash := [b for b in busy if b[0] < start + length and start < b[1]]:
+                start = max(end for _, end in clash) + BREAK
+            if start + length > _latest_end(booking.occurrence.start):
+                start = booking.occurrence.start
+                warnings[booking.position].append(
+                    f"Krock: samma sammankallande har redan ett möte {start:%Y-%m-%d %H:%M} och dagen är full"
+                )
+            elif start != booking.occurrence.start:
+                moved[(booking.position, booking.series_index, booking.occurrence_index)] = start
+            busy.append((start, start + length))
+
+    result = []
+    for position, schedule in enumerate(schedules):
+        series = tuple(
+            _moved_series(
+                item,
+                {
+                    o: moved[(position, s, o)]
+                    for o in range(len(item.occurrences))
+                    if (position, s, o) in moved
+                },
+            )  # fmt: skip
+            for s, item in enumerate(schedule.series)
+        )
+        result.append(replace(schedule, series=series))
+    return result, warnings
+
+
+def _moved_series(series: PlacedSeries, moves: dict[int, datetime]) -> PlacedSeries:
+    if not moves:
+        return series
+    occurrences = list(series.occurrences)
+    exdates, rdates = list(series.exdates), list(series.rdates)
+    for index, start in moves.items():
+        old = occurrences[index]
+        if old.start in rdates:  # already an exception (moved off a holiday): move the exception
+            rdates.remove(old.start)
+        else:
+            exdates.append(old.start)
+        rdates.append(start)
+        occurrences[index] = replace(
+            old, start=start, end=start + (old.end - old.start), moved_from=old.moved_from or old.start.date(),
+            move_reason=old.move_reason or "samma sammankallande har ett annat möte då",
+        )  # fmt: skip
+    return replace(series, occurrences=tuple(sorted(occurrences, key=lambda o: o.start)),
+                   exdates=tuple(sorted(exdates)), rdates=tuple(sorted(rdates)))  # fmt: skip

@@ -1,0 +1,45 @@
+"""One convener, one meeting at a time: overlapping meetings of the same convener move apart."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+from dateutil.rrule import rrulestr
+
+from scheduler.feeds.ical import STOCKHOLM
+from tests.feeds_fixture import scheduled_plan
+
+
+def test_no_convener_is_called_to_two_meetings_at_once(tmp_path: Path) -> None:
+    schedule = scheduled_plan(tmp_path).schedule()
+    per_convener: dict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
+    for item in schedule.measures:
+        for series in item.schedule.series:
+            for occurrence in series.occurrences:
+                if occurrence.kind == "meeting" and item.responsibility.convener:
+                    per_convener[item.responsibility.convener].append(
+                        (occurrence.start, occurrence.end, item.stored.measure.title)
+                    )
+    assert per_convener["Trygghetssamordnare"]
+    for meetings in per_convener.values():
+        meetings.sort()
+        for (_, end, first), (start, _, second) in zip(meetings, meetings[1:], strict=False):
+            assert end <= start, (first, second, start)
+
+
+def test_a_moved_meeting_is_an_exception_of_its_series_and_keeps_its_day(tmp_path: Path) -> None:
+    schedule = scheduled_plan(tmp_path).schedule()
+    shifted = [
+        (series, occurrence)
+        for item in schedule.measures for series in item.schedule.series for occurrence in series.occurrences
+        if occurrence.move_reason == "samma sammankallande har ett annat möte då"
+    ]  # fmt: skip
+    assert shifted, "the seed has days where the trygghetssamordnare convenes several forums"
+    for series, occurrence in shifted:
+        assert occurrence.start.astimezone(STOCKHOLM).date() == occurrence.moved_from
+        assert occurrence.start in series.rdates
+        rule = rrulestr(series.rrule, dtstart=series.dtstart)
+        expanded = (set(rule) - set(series.exdates)) | set(series.rdates)
+        assert sorted(expanded) == [o.start for o in series.occurrences]
