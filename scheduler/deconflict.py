@@ -43,8 +43,8 @@ def deconflict(
     for position, (schedule, convener) in enumerate(zip(schedules, conveners, strict=True)):
         if not convener:
             continue
-        for s, series in enumerate(schedule.series):
-            for o, occurrence in enumerate(series.occurrences):
+        for s, placed in enumerate(schedule.series):
+            for o, occurrence in enumerate(placed.occurrences):
                 if occurrence.kind == "meeting" and not occurrence.all_day:
                     by_convener[convener].append(Booking(position, s, o, occurrence))
 
@@ -80,7 +80,7 @@ def deconflict(
                     for o in range(len(item.occurrences))
                     if (position, s, o) in moved
                 },
-            )  # fmt: skip
+            )
             for s, item in enumerate(schedule.series)
         )
         result.append(replace(schedule, series=series))

@@ -53,11 +53,14 @@ def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
 
 def address(email: str, display_name: str = "") -> Address:
     """A validated address; a malformed one is a configuration error, named."""
+    user, at, domain = email.strip().partition("@")
+    problem = ConfigError(f"Ogiltig e-postadress {email!r}: skriv den som namn@exempel.se.")
+    if not (at and user and domain) or "@" in domain:
+        raise problem
     try:
-        user, domain = email.strip().split("@", 1)
         return Address(display_name=one_line(display_name), username=user, domain=domain)
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"Ogiltig e-postadress {email!r}: {exc}") from None
+    except (ValueError, TypeError):  # a line break or other character no header may hold
+        raise problem from None
 
 
 def message_id(key: str, domain: str) -> str:

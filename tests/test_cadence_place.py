@@ -6,12 +6,13 @@ occurrences 2025 gets, and a constraint the dates must meet (weekday, months, wi
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from dateutil.rrule import rruleset, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 
 from scheduler.cadence import (
     AS_NEEDED,
@@ -29,6 +30,7 @@ from scheduler.cadence import (
     parse_when,
     place,
 )
+from scheduler.cadence import policy as policy_module
 from scheduler.errors import ConfigError
 from scheduler.model import ScheduleSettings
 
@@ -40,7 +42,9 @@ WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 def assert_series_is_its_rule(series: PlacedSeries) -> None:
     """RRULE from DTSTART, minus EXDATE, plus RDATE: exactly the series' occurrence starts."""
     rules = rruleset()
-    rules.rrule(rrulestr(series.rrule, dtstart=series.dtstart))  # type: ignore[arg-type]
+    rule = rrulestr(series.rrule, dtstart=series.dtstart)
+    assert isinstance(rule, rrule)
+    rules.rrule(rule)
     for day in series.exdates:
         rules.exdate(day)
     for day in series.rdates:
@@ -563,6 +567,25 @@ def test_an_explicit_rrule_replaces_the_text_and_still_skips_holidays() -> None:
     assert_series_is_its_rule(series)
 
 
+def test_an_explicit_rrule_keeps_its_own_count_within_the_year() -> None:
+    settings = ScheduleSettings(rrule="FREQ=MONTHLY;BYMONTH=3,4,5,6;BYDAY=1WE;COUNT=2")
+    (series,) = place(parse_when(""), year=YEAR, policy=POLICY, settings=settings).series
+    assert [o.start.date() for o in series.occurrences] == [date(2025, 3, 5), date(2025, 4, 2)]
+    assert series.rrule == "FREQ=MONTHLY;BYMONTH=3,4,5,6;BYDAY=1WE;COUNT=2"
+    assert_series_is_its_rule(series)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["FREQ=SECONDLY", "FREQ=MONTHLY;BYDAY=XX", "FREQ=WEEKLY;UNTIL=20250601", "BYDAY=MO", ""],
+)
+def test_an_unusable_explicit_rrule_falls_back_to_the_text_with_a_warning(rule: str) -> None:
+    settings = ScheduleSettings(rrule=rule)
+    schedule = place(parse_when("2 ggr/år"), year=YEAR, policy=POLICY, settings=settings)
+    assert len(schedule.occurrences) == 2
+    assert any("RRULE" in w for w in schedule.warnings) or not rule
+
+
 def test_a_bad_setting_is_a_warning_not_a_crash() -> None:
     settings = ScheduleSettings(weekday="tisdg", time="25:00", rrule="FREQ=SECONDLY")
     schedule = place(parse_when("2 ggr/år"), year=YEAR, policy=POLICY, settings=settings)
@@ -598,6 +621,13 @@ def test_a_deadline_is_a_single_task_series_labelled_klart_senast() -> None:
 # The policy from config.toml [calendar].
 def test_an_empty_calendar_table_gives_the_defaults() -> None:
     assert CalendarPolicy.from_mapping({}) == CalendarPolicy()
+
+
+def test_the_documented_calendar_table_is_the_default_policy() -> None:
+    doc = policy_module.__doc__ or ""
+    example = doc[doc.index("\n    [calendar]\n") :]
+    table = tomllib.loads("\n".join(line.strip() for line in example.splitlines()))
+    assert CalendarPolicy.from_mapping(table["calendar"]) == CalendarPolicy()
 
 
 def test_a_calendar_table_is_read_with_swedish_and_rrule_weekdays() -> None:

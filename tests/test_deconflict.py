@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def test_no_convener_is_called_to_two_meetings_at_once(tmp_path: Path) -> None:
     assert per_convener["Trygghetssamordnare"]
     for meetings in per_convener.values():
         meetings.sort()
-        for (_, end, first), (start, _, second) in zip(meetings, meetings[1:], strict=False):
+        for (_, end, first), (start, _, second) in pairwise(meetings):
             assert end <= start, (first, second, start)
 
 

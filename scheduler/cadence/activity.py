@@ -39,8 +39,7 @@ _MEETING = re.compile(
 
 def activity_kind(when: str, title: str = "", action: str = "", override: str | None = None) -> str:
     """MEETING or TASK for a series; `override` (settings.kind) wins when it is valid."""
-    if override in KINDS:
-        assert override is not None
+    if override is not None and override in KINDS:
         return override
     for text in (when, title, action):
         kind = _first_keyword(text.lower())

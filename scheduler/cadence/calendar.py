@@ -90,12 +90,11 @@ def blocked_days(year: int, policy: CalendarPolicy) -> dict[date, str]:
 
 
 def _holidays(year: int, policy: CalendarPolicy) -> dict[date, str]:
-    categories = [
-        name
-        for name, wanted in ((holidays.PUBLIC, policy.public_holidays),
-                             (holidays.DE_FACTO, policy.de_facto_holidays))
-        if wanted
-    ]  # fmt: skip
+    categories = []
+    if policy.public_holidays:
+        categories.append(holidays.PUBLIC)
+    if policy.de_facto_holidays:
+        categories.append(holidays.DE_FACTO)
     if not categories:
         return {}
     found = holidays.country_holidays("SE", years=year, categories=categories, language="sv")

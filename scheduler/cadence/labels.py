@@ -25,9 +25,9 @@ _PLURAL_NOUNS: Final = frozenset(
 _FOR = re.compile(r"^\s*(?:för(?!\s+att\b)|inom)\s+")
 # A label ends where a reason or a condition begins ("… strand på grund av mer säsongsbetonat").
 _LABEL_END = re.compile(
-    rf"(?<![{_L}])(?:på\s+grund\s+av|p\.g\.a|pga|eftersom|då\s+|för\s+att|med\s+anledning"
-    rf"|samt|vid\s+behov|dock|under|utom|med\s+start|från|fr\.o\.m|kl\.?|klockan|varav|dvs"
-    rf"|d\.v\.s)(?![{_L}])|[.;:()/]"
+    rf"(?<![{_L}])(?:på\s+grund\s+av|p\.g\.a|pga|eftersom|då|för\s+att|med\s+anledning"
+    rf"|samt|vid\s+behov|dock|under|utom|med\s+start|från|fr\.o\.m|kl|klockan|varav|dvs"
+    rf"|d\.v\.s)(?![{_L}])|[.;()/]"
 )
 # Words that say "meeting" without naming one: "Möten 8 ggr/år" has no label.
 _GENERIC = re.compile(

@@ -9,7 +9,7 @@ on the policy's n:th weekday (second Tuesday by default).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from scheduler.cadence.model import SeriesSpec
@@ -84,7 +84,7 @@ def _daily(spec: SeriesSpec, frame: Frame) -> Pattern:
     if spec.count > 1:
         notes = (f"{spec.count} gånger per dag planeras som ett tillfälle per dag",)
     if spec.interval % 7 == 0:
-        return _weekly(1, spec.interval // 7, spec.weekdays, frame)
+        return replace(_weekly(1, spec.interval // 7, spec.weekdays, frame), notes=notes)
     days = spec.weekdays or WORKDAY_CODES
     return Pattern("DAILY", spec.interval, frame.months, days=tuple(days), notes=notes)
 
@@ -110,7 +110,7 @@ def _monthly(spec: SeriesSpec, frame: Frame) -> Pattern | None:
     if spec.interval > 1:
         if 12 % spec.interval == 0:
             # "var tredje månad" is four a year: spread like "4 ggr/år", not anchored on January.
-            per_year = SeriesSpec(count=spec.count * 12 // spec.interval, per="year")
+            per_year = replace(spec, count=spec.count * 12 // spec.interval, per="year", interval=1)
             return _per_period(per_year, frame)
         day = f"{spec.ordinal or frame.week_of_month}{frame.weekday}"
         return Pattern("MONTHLY", spec.interval, frame.months, days=(day,))

@@ -19,14 +19,13 @@ from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import Frame, pattern_for
 from scheduler.cadence.policy import CalendarPolicy
-from scheduler.cadence.rrules import RuleError, bounded, clean_rule, expand
+from scheduler.cadence.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule, expand
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
 from scheduler.model import ScheduleSettings
 
 ONE_DAY = timedelta(days=1)
-ONE_OFF_RULE = "FREQ=DAILY;COUNT=1"  # DTSTART itself; further one-off dates are RDATEs
 
 
 @dataclass(frozen=True)

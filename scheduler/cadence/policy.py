@@ -1,7 +1,25 @@
 """The organisation's calendar rules: when meetings may happen, read from config.toml [calendar].
 
 Every field has a default that fits a Stockholm district administration, so an empty [calendar]
-table works. `from_mapping` validates a table and names the bad key in Swedish.
+table works. `from_mapping` validates a table and names the bad key in Swedish. The defaults,
+written as config.toml would:
+
+    [calendar]
+    timezone = "Europe/Stockholm"
+    default_weekday = "tisdag"          # måndag–fredag, or MO–FR
+    default_time = "09:00"
+    default_duration_minutes = 90
+    week_of_month = 2                   # meetings on the 2nd weekday of a month (1–4)
+    active_months = [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12]   # no meetings in July
+    blackouts = ["12-24..01-06"]        # julafton to trettondagen
+    public_holidays = true
+    de_facto_holidays = true            # midsommarafton, julafton, nyårsafton
+    sportlov_week = 9                   # ISO week, or false
+    pasklov_week = "annandag_pask"      # or "fore_pask", an ISO week, or false
+    hostlov_week = 44
+    spring_term = "01-15..06-14"
+    autumn_term = "08-20..12-20"
+    seasonal_months = [4, 5, 6, 7, 8, 9, 10]   # säsongsbetonade forum (still not in July)
 """
 
 from __future__ import annotations
@@ -9,9 +27,9 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import time
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.cadence.model import MonthDay
@@ -33,7 +51,7 @@ _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 @dataclass(frozen=True)
 class CalendarPolicy:
-    """How a count per period becomes dates; see README "Konfiguration" for each key."""
+    """How a count per period becomes dates (the keys and defaults: see the module docstring)."""
 
     timezone: str = "Europe/Stockholm"
     default_weekday: str = "TU"  # RRULE code
@@ -68,10 +86,11 @@ class CalendarPolicy:
             raise ConfigError(
                 f"Okänd nyckel {prefix}.{unknown[0]} (giltiga: {', '.join(sorted(names))})"
             )
-        values: dict[str, object] = {}
+        # Each reader returns its own field's type; Any is what a per-key table can promise.
+        values: dict[str, Any] = {}
         for key, raw in mapping.items():
             values[key] = _READERS[key](raw, f"{prefix}.{key}")
-        return cls(**values)  # type: ignore[arg-type]
+        return replace(cls(), **values)
 
 
 def _bad(key: str, raw: object, hint: str) -> ConfigError:
@@ -91,9 +110,8 @@ def _timezone(raw: object, key: str) -> str:
 
 def _weekday(raw: object, key: str) -> str:
     code = weekday_code(raw) if isinstance(raw, str) else None
-    if code not in WORKDAY_CODES:
+    if code is None or code not in WORKDAY_CODES:
         raise _bad(key, raw, "ange måndag–fredag")
-    assert code is not None
     return code
 
 

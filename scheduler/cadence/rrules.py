@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 from dateutil.rrule import rrule, rrulestr
@@ -17,7 +17,9 @@ from dateutil.rrule import rrule, rrulestr
 # dateutil search for centuries.
 ALLOWED_FREQUENCIES: Final = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY")
 _PROBE_YEAR: Final = 9990  # dateutil stops at year 9999: a probe from here always ends
-_BOUND = re.compile(r"^(?:COUNT|UNTIL|DTSTART)=", re.IGNORECASE)
+ONE_OFF_RULE: Final = "FREQ=DAILY;COUNT=1"  # DTSTART alone; further one-off dates are RDATEs
+_BOUND = re.compile(r"^(?:COUNT|UNTIL)=", re.IGNORECASE)
+_VALIDATION_START: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,10 @@ class RuleError(ValueError):
 
 
 def clean_rule(text: str) -> str:
-    """An RRULE value as written in a plan file, without "RRULE:", spaces or COUNT/UNTIL."""
+    """An RRULE value as written in a plan file, checked, without "RRULE:" and spaces.
+
+    Its own COUNT or UNTIL is kept: it limits the dates before they are limited to the year.
+    """
     body = text.strip()
     if body.upper().startswith("RRULE:"):
         body = body[len("RRULE:") :]
@@ -46,7 +51,9 @@ def clean_rule(text: str) -> str:
     )
     if frequency not in ALLOWED_FREQUENCIES:
         raise RuleError("FREQ ska vara YEARLY, MONTHLY, WEEKLY eller DAILY")
-    return ";".join(p for p in parts if not _BOUND.match(p))
+    rule = ";".join(parts)
+    _parse(rule, _VALIDATION_START)  # UNTIL must then be UTC ("…Z"), as RFC 5545 asks
+    return rule
 
 
 def expand(rule: str, dtstart: datetime, last: datetime) -> list[datetime]:
@@ -66,11 +73,11 @@ def bounded(rule: str, first: datetime, last: datetime) -> BoundedRule | None:
     dates = expand(rule, first, last)
     if not dates:
         return None
-    counted = f"{rule};COUNT={len(dates)}"
+    counted = f"{_without_bounds(rule)};COUNT={len(dates)}"
     if expand(counted, dates[0], last) != dates:
         # A rule whose meaning depends on its anchor in a way re-anchoring breaks: keep the
         # dates as one-off dates instead (the caller stores them as RDATE).
-        return BoundedRule("FREQ=DAILY;COUNT=1", dates[0], tuple(dates))
+        return BoundedRule(ONE_OFF_RULE, dates[0], tuple(dates))
     return BoundedRule(counted, dates[0], tuple(dates))
 
 
@@ -89,6 +96,10 @@ def _can_occur(rule: str, dtstart: datetime) -> bool:
 
     dateutil looks for the next match until year 9999; asked from 9990 it gives up quickly.
     """
-    pattern = ";".join(p for p in rule.split(";") if not _BOUND.match(p))
+    pattern = _without_bounds(rule)
     probe = dtstart.replace(year=_PROBE_YEAR, month=1, day=1, tzinfo=None)
     return next(iter(_parse(pattern, probe)), None) is not None
+
+
+def _without_bounds(rule: str) -> str:
+    return ";".join(p for p in rule.split(";") if not _BOUND.match(p))

@@ -144,7 +144,7 @@ SEASONS: Final[dict[str, tuple[MonthDay, MonthDay]]] = {
     "vår": (MonthDay(3, 1), MonthDay(6, 15)),
     "sommar": (MonthDay(6, 1), MonthDay(8, 31)),
     "höst": (MonthDay(8, 1), MonthDay(11, 30)),
-    "vinter": (MonthDay(1, 1), MonthDay(2, 28)),
+    "vinter": (MonthDay(1, 1), MonthDay(2, 29)),  # clamped to the 28th in other years
     # As the plan's own follow-up says: "sommarhalvåret, april-oktober"; winter is the rest.
     "sommarhalvår": (MonthDay(4, 1), MonthDay(10, 31)),
     "vinterhalvår": (MonthDay(11, 1), MonthDay(3, 31)),

@@ -174,7 +174,7 @@ def has_deadline_marker(low: str) -> bool:
 
 
 def _with_from_marker(window: Window, low: str) -> Window:
-    """ "från mars" runs from March to the year's end; "efter sommaren" from the day after it."""
+    """Widen a window named after "från" (to the year's end) or "efter" (from the day after)."""
     before = low[max(0, window.span[0] - 20) : window.span[0]]
     marker = _FROM_MARKER.search(before)
     if marker:
@@ -218,8 +218,8 @@ def _month_day(month: int, day: int) -> MonthDay | None:
 
 
 def _month_end(month: int) -> MonthDay:
-    # Day 31 means "the month's last day"; placing clamps it to the month's real length.
-    return MonthDay(month, stdlib_calendar.monthrange(2023, month)[1])
+    # Taken from a leap year: placing clamps 29 February to the 28th in other years.
+    return MonthDay(month, stdlib_calendar.monthrange(2024, month)[1])
 
 
 def _single_day(

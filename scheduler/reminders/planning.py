@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from scheduler.config import Config, RoleConfig
-from scheduler.emails import RenderedEmail, render_email
+from scheduler.emails import RenderedEmail, one_line, render_email
 from scheduler.feeds.content import event_for, summary
 from scheduler.feeds.ical import STOCKHOLM, FeedHeader, render_events
 from scheduler.links import LinkSigner
@@ -105,10 +105,11 @@ def _base_context(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> 
 
 
 def _attachment(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> str:
+    # One line each: calendar-level properties take no line breaks (a workbook title may have one).
     header = FeedHeader(
-        name=item.stored.measure.title,
-        description=f"{item.stored.measure.title} ({item.stored.area})",
-        organizer_name=config.organisation_name or "Åtgärdsplanen",
+        name=one_line(item.stored.measure.title),
+        description=one_line(f"{item.stored.measure.title} ({item.stored.area})"),
+        organizer_name=one_line(config.organisation_name or "Åtgärdsplanen"),
         organizer_email=config.email,
     )
     return render_events(header, [event_for(item, row, None)]).decode("utf-8")

@@ -98,7 +98,11 @@ class EmailSettings:
             "timeout_seconds": (integer(1, 600), 30),
         })  # fmt: skip
         sender = v["from"] or config.email
-        address(sender)  # a malformed sender is reported now
+        try:
+            address(sender)  # a malformed sender is reported now, with its key
+        except ConfigError:
+            key = "email.from" if v["from"] else "organisation.email"
+            raise ConfigError(f"«{key}» är ingen giltig e-postadress: {sender!r}.") from None
         password = None
         if v["smtp_password_env"]:
             password = env.get(v["smtp_password_env"])
@@ -121,4 +125,9 @@ def check_role_addresses(config: Config) -> None:
     """Every configured address parses: a typo is reported at start, not at the first send."""
     for role in config.roles:
         if role.email:
-            address(role.email, role.name)
+            try:
+                address(role.email, role.name)
+            except ConfigError:
+                raise ConfigError(
+                    f"«roles.{role.key}.email» är ingen giltig e-postadress: {role.email!r}."
+                ) from None
