@@ -174,3 +174,22 @@ def test_plan_before_any_import_says_what_to_do(sqlite_cli: Cli) -> None:
 def test_an_unknown_command_is_a_usage_error(sqlite_cli: Cli) -> None:
     result = sqlite_cli("importera")
     assert result.code == 2 and "scheduler" in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ('[calendar]\ndefault_weekday = "tisdg"\n', "calendar.default_weekday"),
+        ("[reminders]\nmeeting_days = 14\n", "«reminders.meeting_days» ska vara en lista"),
+        ('[email]\nbackend = "post"\n', "«email.backend» ska vara ett av"),
+        ('[followup]\nstart = "15 nov"\n', "«followup.start»"),
+        ("[feeds]\nrefresh_hour = 3\n", "okänd nyckel «feeds.refresh_hour»"),
+        ('[server]\nport = "åttatusen"\n', "«server.port»"),
+    ],
+)
+def test_every_config_table_is_checked_at_start_by_any_command(
+    tmp_path: Path, extra: str, expected: str
+) -> None:
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/x.sqlite3", extra=extra)
+    result = Cli(config)("plan")
+    assert result.code == 2 and expected in result.err and "Traceback" not in result.err

@@ -24,7 +24,9 @@ class Context:
 
     @cached_property
     def config(self) -> Config:
-        return load_config(self._config_path)
+        from scheduler.config_check import validate_config
+
+        return validate_config(load_config(self._config_path))
 
     @cached_property
     def engine(self) -> Engine:

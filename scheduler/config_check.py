@@ -1,0 +1,24 @@
+"""Every table of config.toml validated at once, so any command reports a wrong key or value at
+start, naming it, rather than when the part that reads it first runs."""
+
+from __future__ import annotations
+
+from scheduler.cadence import CalendarPolicy
+from scheduler.config import Config
+from scheduler.config_spec import integer, read_table, text
+from scheduler.feeds.service import FeedSettings
+from scheduler.followup.settings import FollowupSettings
+from scheduler.reminders.settings import EmailSettings, ReminderSettings, check_role_addresses
+
+
+def validate_config(config: Config) -> Config:
+    CalendarPolicy.from_mapping(config.table("calendar"))
+    FeedSettings.from_config(config)
+    ReminderSettings.from_config(config)
+    EmailSettings.from_config(config)
+    FollowupSettings.from_config(config)
+    read_table(config.table("server"), "server", {
+        "host": (text(), "127.0.0.1"), "port": (integer(1, 65535), 8000), "secret_key": (text(), None),
+    })  # fmt: skip
+    check_role_addresses(config)
+    return config
