@@ -248,6 +248,12 @@ def test_a_count_without_a_period_is_per_year_and_says_so() -> None:
     assert any("per år" in w for w in cadence.warnings)
 
 
+def test_every_other_year_is_planned_this_year_and_says_so() -> None:
+    cadence = parse_when("Vartannat år")
+    assert (cadence.series[0].per, cadence.series[0].interval) == ("year", 2)
+    assert any("planåret" in w for w in cadence.warnings)
+
+
 def test_a_range_of_counts_plans_the_lower_and_says_so() -> None:
     cadence = parse_when("3-4 ggr/år")
     assert cadence.series[0].count == 3

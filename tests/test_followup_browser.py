@@ -61,7 +61,8 @@ def _run_loop(world: FollowupWorld, clock: Clock, browser: object, tmp_path: Pat
     roles = {task.role: task for task in campaign.role_tasks(_schedule(world), world.config)}
     recipients = sorted(str(m["To"].addresses[0].addr_spec) for m in mails)
     assert recipients == sorted(str(t.email) for t in roles.values())
-    assert len(mails) == len(roles) == 7  # one email per role, not one per measure
+    # One email per role, not one per measure: the seed's seven roles and the test measure's Kommunpolis.
+    assert len(mails) == len(roles) == 8
 
     by_address = {task.email: task.role for task in roles.values()}
     typed: dict[int, tuple[str, str]] = {}

@@ -232,6 +232,12 @@ def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec
             f"{quote(seg)} anger {count}–{anchor.upper} gånger; {count} planeras, "
             "resten får läggas vid behov."
         )
+    if anchor.per == "year" and anchor.interval > 1:
+        # The text does not say which years; the plan year is one of them until someone says not.
+        reading.warnings.append(
+            f"{quote(seg)}: vart {anchor.interval}:e år planeras i planåret; "
+            "kontrollera att det är rätt år."
+        )
     if count > MAX_COUNT:
         reading.warnings.append(f"{quote(seg)}: {count} gånger är för många; {MAX_COUNT} planeras.")
         count = MAX_COUNT
