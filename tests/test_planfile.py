@@ -204,6 +204,10 @@ def test_a_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
         ('[[areas]]\nname = "A"\n[[areas.measures]]\ntitle = "T"\n[areas.measures.schedule]\n'
          'time = "9"\n', "schedule.time ska skrivas TT:MM"),
         ('[[areas]]\n', "områdets namn (name) saknas"),
+        ('[[areas]]\nname = "A"\n[[areas.measures]]\ntitle = "T"\n[areas.measures.schedule]\n'
+         'rrule = "FREQ=MONTHLY;BYDAY=2XX"\n', "schedule.rrule är ingen giltig RRULE"),
+        ('[[areas]]\nname = "A"\n[[areas.measures]]\ntitle = "T"\n[areas.measures.schedule]\n'
+         'rrule = "FREQ=WEEKLY;UNTIL=20251231T120000"\n', "UNTIL ska anges i UTC"),
     ],
 )  # fmt: skip
 def test_a_bad_toml_plan_says_what_and_where(tmp_path: Path, body: str, expected: str) -> None:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
+
+from dateutil.rrule import rrulestr
 
 from scheduler.model import ScheduleSettings
 
@@ -77,8 +80,7 @@ def settings_from_mapping(
     rrule = _optional_str(raw, "rrule", fail)
     if rrule is not None:
         rrule = rrule.removeprefix("RRULE:")
-        if "FREQ=" not in rrule.upper():
-            raise fail(f"schedule.rrule saknar FREQ=: {rrule!r}")
+        _check_rrule(rrule, fail)
     series: list[tuple[str, ScheduleSettings]] = []
     raw_series = raw.get("series", {})
     if not isinstance(raw_series, Mapping):
@@ -98,6 +100,21 @@ def settings_from_mapping(
         reminder_days=reminder_days,
         series=tuple(series),
     )
+
+
+def _check_rrule(rrule: str, fail: Fail) -> None:
+    """An RRULE dateutil can expand; UNTIL in UTC, as RFC 5545 wants with a zoned DTSTART."""
+    if "FREQ=" not in rrule.upper():
+        raise fail(f"schedule.rrule saknar FREQ=: {rrule!r}")
+    until = re.search(r"UNTIL=([0-9TZ]+)", rrule.upper())
+    if until and len(until[1]) > 8 and not until[1].endswith("Z"):
+        raise fail(
+            f"schedule.rrule: UNTIL ska anges i UTC, t.ex. UNTIL=20251231T230000Z (fick {until[1]})"
+        )
+    try:
+        rrulestr(rrule, dtstart=datetime(2000, 1, 1, tzinfo=UTC))
+    except (ValueError, TypeError) as exc:
+        raise fail(f"schedule.rrule är ingen giltig RRULE ({exc}): {rrule!r}") from None
 
 
 def settings_to_mapping(settings: ScheduleSettings) -> dict[str, Any]:
