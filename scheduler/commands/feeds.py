@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +12,7 @@ from scheduler.errors import UsageError
 from scheduler.feeds.ical import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
 from scheduler.feeds.service import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
+from scheduler.files import write_bytes_atomically
 from scheduler.followup.campaign import tick as followup_tick
 from scheduler.followup.settings import FollowupSettings
 from scheduler.planning import plan_schedule, refresh_occurrences
@@ -73,18 +72,6 @@ def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _write_atomically(path: Path, body: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(body)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
     now = now_utc()
     stored = ctx.plan(args.year)
@@ -99,7 +86,7 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
         formats = [EVENTS, TODOS] + ([SERIES_EXPORT] if scope.kind in {MEASURE, SERIES} else [])
         for fmt in formats:
             rendered = render_feed(schedule, rows, scope.name, fmt, now=now, settings=settings)
-            _write_atomically(directory / rendered.filename, rendered.body)
+            write_bytes_atomically(directory / rendered.filename, rendered.body)
             written += 1
     ctx.print(f"Skrev {written} kalenderfiler till {directory}.")
     return 0

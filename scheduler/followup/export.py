@@ -3,8 +3,6 @@ answer's status as a green, yellow or red cell, or a readable report of the year
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +10,7 @@ from pathlib import Path
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from scheduler.errors import UsageError
+from scheduler.files import write_atomically
 from scheduler.followup.facts import STATUS_COLOURS, STATUSES, MeasureFacts
 from scheduler.model import Area, Plan
 from scheduler.planfile.workbook import plan_to_workbook
@@ -48,20 +47,6 @@ def followed_up(
     return FollowedUp(replace(stored.plan, areas=tuple(areas)), statuses)
 
 
-def _write_atomically(path: Path, write: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix
-    )
-    os.close(handle)
-    try:
-        write(temporary)  # type: ignore[operator]
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_workbook(result: FollowedUp, path: Path) -> None:
     workbook = plan_to_workbook(result.plan)
     for a, sheet in enumerate(workbook.worksheets[1 : len(result.plan.areas) + 1]):
@@ -80,7 +65,7 @@ def write_workbook(result: FollowedUp, path: Path) -> None:
             cell = sheet.cell(row, status_column, STATUSES[status])
             cell.fill = fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    _write_atomically(path, workbook.save)
+    write_atomically(path, workbook.save)
 
 
 def write_report(result: FollowedUp, stored: StoredPlan, facts: dict[int, MeasureFacts], path: Path, *,
@@ -100,4 +85,4 @@ def write_report(result: FollowedUp, stored: StoredPlan, facts: dict[int, Measur
         areas.append({"name": area.name, "items": items})
     template = environment("reports").get_template(f"followup{suffix}")
     text = template.render(plan=result.plan, areas=areas, now=now, colours=STATUS_COLOURS)
-    _write_atomically(path, lambda target: Path(target).write_text(text, encoding="utf-8"))
+    write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from scheduler.errors import PlanFileError
+from scheduler.files import write_atomically
 from scheduler.model import Plan
 from scheduler.planfile.toml_file import plan_to_toml, read_toml_plan
 from scheduler.planfile.workbook import plan_to_workbook, read_workbook_plan
@@ -44,15 +43,9 @@ def write_plan(plan: Plan, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in {".toml", ".xlsx"}:
         raise PlanFileError("exportera till .xlsx eller .toml", path=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(handle)
-    try:
-        if suffix == ".toml":
-            Path(temporary).write_text(plan_to_toml(plan), encoding="utf-8")
-        else:
-            plan_to_workbook(plan).save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    if suffix == ".toml":
+        text = plan_to_toml(plan)
+        write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"))
+    else:
+        workbook = plan_to_workbook(plan)
+        write_atomically(path, lambda target: workbook.save(target))

@@ -37,20 +37,13 @@ class SyncResult:
 
 def _same(row: OccurrenceRow, planned: PlannedOccurrence) -> bool:
     return (
-        _aware(row.start) == planned.start
-        and _aware(row.end) == planned.end
+        row.start == planned.start
+        and row.end == planned.end
         and row.all_day == planned.all_day
         and row.kind == planned.kind
         and row.location == planned.location
         and row.status == PLANNED
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def sync_occurrences(
@@ -102,12 +95,6 @@ def list_occurrences(engine: Engine, *, plan_id: int) -> list[OccurrenceRow]:
             .where(OccurrenceRow.plan_id == plan_id)
             .order_by(col(OccurrenceRow.start), col(OccurrenceRow.uid))
         ).all()
-    for row in rows:
-        row.start, row.end, row.changed_at = (
-            _aware(row.start),
-            _aware(row.end),
-            _aware(row.changed_at),
-        )
     return list(rows)
 
 
@@ -116,7 +103,6 @@ def get_occurrence(engine: Engine, uid: str) -> OccurrenceRow:
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
     if row is None:
         raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
-    row.start, row.end, row.changed_at = _aware(row.start), _aware(row.end), _aware(row.changed_at)
     return row
 
 

@@ -73,6 +73,15 @@ def _verify(request: Request, token: str, purpose: str) -> dict[str, Any] | HTML
                         "e-postmeddelandet kom med.", 400)  # fmt: skip
 
 
+def _campaign(request: Request, plan_id: int) -> CampaignRow | HTMLResponse:
+    campaign = get_campaign(request.app.state.engine, plan_id)
+    if campaign is None:
+        return _message(
+            "Ingen uppföljning", "Uppföljningen för den här planen har inte startats.", 404
+        )
+    return campaign
+
+
 def _target(
     request: Request, token: str, *, coordinator: bool, role_slug: str | None = None
 ) -> FormTarget | HTMLResponse:
@@ -81,11 +90,9 @@ def _target(
         return payload
     app = request.app
     plan_id = int(payload["plan"])
-    campaign = get_campaign(app.state.engine, plan_id)
-    if campaign is None:
-        return _message(
-            "Ingen uppföljning", "Uppföljningen för den här planen har inte startats.", 404
-        )
+    campaign = _campaign(request, plan_id)
+    if isinstance(campaign, HTMLResponse):
+        return campaign
     tasks = role_tasks(
         plan_schedule(app.state.engine, app.state.config, plan_id=plan_id), app.state.config
     )
@@ -195,11 +202,9 @@ def overview(request: Request, token: str) -> Response:
         return payload
     app = request.app
     plan_id = int(payload["plan"])
-    campaign = get_campaign(app.state.engine, plan_id)
-    if campaign is None:
-        return _message(
-            "Ingen uppföljning", "Uppföljningen för den här planen har inte startats.", 404
-        )
+    campaign = _campaign(request, plan_id)
+    if isinstance(campaign, HTMLResponse):
+        return campaign
     schedule = plan_schedule(app.state.engine, app.state.config, plan_id=plan_id)
     rows = statuses(role_tasks(schedule, app.state.config), answers(app.state.engine, plan_id))
     return _html(
