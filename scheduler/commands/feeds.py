@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.commands.context import Context, now_utc
-from scheduler.errors import UsageError
+from scheduler.errors import NotFoundError, UsageError
 from scheduler.feeds.ical import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
 from scheduler.feeds.service import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
@@ -135,7 +135,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     try:
         stored = ctx.plan()
         refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
-    except Exception as exc:  # no plan yet is fine: the server starts and serves 404s
+    except NotFoundError as exc:  # no plan yet is fine: the server starts and serves 404s
         ctx.print(f"Obs: {exc}")
     email = EmailSettings.from_config(ctx.config)
     check_role_addresses(ctx.config)

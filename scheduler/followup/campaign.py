@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from scheduler.config import Config
 from scheduler.emails import render_email
-from scheduler.errors import UsageError
+from scheduler.errors import NotFoundError, UsageError
 from scheduler.feeds.scopes import slugify
 from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
@@ -185,7 +185,7 @@ def tick(engine: Engine, config: Config, *, now: datetime) -> int:
     settings = FollowupSettings.from_config(config)
     try:
         plan_id = find_plan_id(engine)
-    except Exception:
+    except NotFoundError:  # no plan imported yet: nothing to follow up
         return 0
     campaign = get_campaign(engine, plan_id)
     schedule = plan_schedule(engine, config, plan_id=plan_id)

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from scheduler.errors import UsageError
 from scheduler.followup.campaign import (
     COORDINATOR_PURPOSE,
     FORM_PURPOSE,
@@ -100,7 +101,7 @@ def _target(
         task = find_role(
             tasks, role_slug if coordinator and role_slug else str(payload.get("role"))
         )
-    except Exception:
+    except UsageError:
         return _message("Okänd roll", "Rollen har inga åtgärder att följa upp.", 404)
     url = (
         f"/uppfoljning/samordnare/{token}/roll/{task.slug}"
