@@ -107,9 +107,12 @@ def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
     clock = args.time or old_start.strftime("%H:%M")
     start = _local_moment(args.date, clock)
     end = start + (row.end - row.start if not args.minutes else timedelta(minutes=args.minutes))
+    now = now_utc()
     moved = move_occurrence(
-        ctx.engine, args.uid, start=start, end=end, now=now_utc(), note=args.note or ""
+        ctx.engine, args.uid, start=start, end=end, now=now, note=args.note or ""
     )
+    # Its reminders follow now, not at the next dispatcher pass.
+    refresh_occurrences(ctx.engine, ctx.config, plan_id=moved.plan_id, now=now)
     ctx.print(
         f"Flyttat till {start:%Y-%m-%d %H:%M} (version {moved.sequence}); kalendrarna uppdateras."
     )
@@ -117,7 +120,11 @@ def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
-    row = cancel_occurrence(ctx.engine, args.uid, now=now_utc(), note=args.note or "")
+    now = now_utc()
+    row = cancel_occurrence(ctx.engine, args.uid, now=now, note=args.note or "")
+    refresh_occurrences(
+        ctx.engine, ctx.config, plan_id=row.plan_id, now=now
+    )  # cancels its reminders
     ctx.print(
         f"Inställt: {row.start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}. Det syns som inställt i kalendrarna."
     )

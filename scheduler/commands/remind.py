@@ -32,8 +32,9 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     followup_tick(ctx.engine, ctx.config, now=now)
     result = run_due(ctx.engine, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip
+    cancelled = f", inställda {result.cancelled}" if result.cancelled else ""
     ctx.print(f"Skickade {result.sent}, försöker igen senare {result.retried}, misslyckade {result.failed}, "
-              f"hoppade över {result.skipped}.")  # fmt: skip
+              f"hoppade över {result.skipped}{cancelled}.")  # fmt: skip
     for error in result.errors:
         ctx.print(f"  Fel: {error}")
     return 0

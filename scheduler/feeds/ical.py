@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Todo, vCalAddress, vRecur
 
+from scheduler.emails import one_line
 from scheduler.feeds.timezone import TZID, stockholm_vtimezone
 
 PRODID = "-//Atgardsplan scheduler//Atgardsplan//SV"
@@ -71,10 +72,12 @@ def _calendar(header: FeedHeader) -> Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", header.name)
-    calendar.add("name", header.name)
-    calendar.add("x-wr-caldesc", header.description)
-    calendar.add("description", header.description)
+    # A title may hold a line break (workbook cells do); calendar-level names must be one line.
+    name, description = one_line(header.name), one_line(header.description)
+    calendar.add("x-wr-calname", name)
+    calendar.add("name", name)
+    calendar.add("x-wr-caldesc", description)
+    calendar.add("description", description)
     calendar.add("x-wr-timezone", TZID)
     calendar.add("refresh-interval", header.refresh, parameters={"VALUE": "DURATION"})
     # Outlook reads X-PUBLISHED-TTL as an RFC 5545 duration ("PT12H"); icalendar would write

@@ -9,6 +9,7 @@ After each pass the job is re-armed for the earliest pending row, and at least e
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -38,21 +39,34 @@ class DispatcherRunner:
         self.before_pass = before_pass
         self.worker = worker_name()
         self.scheduler = BackgroundScheduler(timezone=UTC)
+        self._arming = threading.Lock()
+        self._stopping = False
 
     def start(self) -> None:
         self.scheduler.start()
         self._arm(self.clock())
 
     def shutdown(self) -> None:
+        # APScheduler holds its job store lock while it waits for a running pass, and that pass
+        # ends by arming the next one (which takes the same lock): stop arming first, or the two
+        # wait for each other forever (Ctrl+C on `scheduler serve` in the middle of a pass).
+        with self._arming:
+            self._stopping = True
         self.scheduler.shutdown(wait=True)
 
     def _arm(self, when: datetime) -> None:
-        self.scheduler.add_job(self.tick, "date", run_date=when, id=JOB_ID, replace_existing=True,
-                               max_instances=1, misfire_grace_time=None, coalesce=True)  # fmt: skip
+        with self._arming:
+            if self._stopping:
+                return
+            # Two instances: the pass that arms this run may not have been counted out yet when
+            # it fires a second later, and a run skipped for "max instances" would never re-arm.
+            self.scheduler.add_job(self.tick, "date", run_date=when, id=JOB_ID, replace_existing=True,
+                                   max_instances=2, misfire_grace_time=None, coalesce=True)  # fmt: skip
 
     def tick(self) -> PassResult | None:
         now = self.clock()
         result = None
+        upcoming = None
         try:
             if self.before_pass is not None:
                 self.before_pass(now)
@@ -60,9 +74,9 @@ class DispatcherRunner:
                              now=now, worker=self.worker, clock=self.clock)  # fmt: skip
             if result.found_work:
                 log.info("dispatcher: %s", result)
+            upcoming = next_due(self.engine)
         except Exception:  # a pass that failed (database away) must not stop the next one
             log.exception("dispatcher pass failed")
-        upcoming = next_due(self.engine) if result is not None else None
         soon = now + self.poll
         # A full pass may have left due rows behind (bounded rate): come back right away then.
         wake = min(upcoming, soon) if upcoming else soon

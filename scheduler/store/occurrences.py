@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scheduler.errors import NotFoundError, UsageError
@@ -47,6 +48,18 @@ def _same(row: OccurrenceRow, planned: PlannedOccurrence) -> bool:
 
 
 def sync_occurrences(
+    engine: Engine, *, plan_id: int, planned: Iterable[PlannedOccurrence], now: datetime
+) -> SyncResult:
+    """Two processes syncing the same change at once: one inserts first and the other's insert
+    fails on the unique UID; run again, it finds those rows and has nothing left to add."""
+    items = list(planned)
+    try:
+        return _sync_once(engine, plan_id=plan_id, planned=items, now=now)
+    except IntegrityError:
+        return _sync_once(engine, plan_id=plan_id, planned=items, now=now)
+
+
+def _sync_once(
     engine: Engine, *, plan_id: int, planned: Iterable[PlannedOccurrence], now: datetime
 ) -> SyncResult:
     added = moved = cancelled = unchanged = 0

@@ -74,6 +74,9 @@ def record(request: Request, token: str, note: Annotated[str, Form()] = "") -> H
         return payload
     row = get_occurrence(request.app.state.engine, str(payload["uid"]))
     label, held = QUESTIONS[str(payload["answer"])]
+    # Browsers send a textarea's line breaks as CRLF but count them as one character for its
+    # maxlength: count (and keep) them as one here too, or a note the form accepted is refused.
+    note = note.replace("\r\n", "\n")
     if len(note) > NOTE_LIMIT:
         return _page("answer.html", 422, label=label, row=row, token=token, note=note, recorded=row.held,
                      error=f"Kommentaren får vara högst {NOTE_LIMIT} tecken (den är {len(note)}).")  # fmt: skip

@@ -1,0 +1,261 @@
+"""A real SMTP server for the reminder tests, and a store with the embedded plan whose reminders
+go to it.
+
+The server is aiosmtpd's threaded `Controller` on 127.0.0.1 and a free port, in the test process;
+dispatchers in other processes reach it over TCP like any mail server. Its handler records every
+message and can be told to misbehave: refuse everything with 451 for a while (at RCPT or at DATA),
+refuse one recipient (550, or 451), be slow to answer DATA, or hold the first messages until a
+number of senders are talking to it at once (to make two dispatchers' passes overlap for sure).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from sqlalchemy import Engine
+
+from scheduler.config import Config, load_config
+from scheduler.model import Plan
+from scheduler.planfile import read_plan
+from scheduler.planning import import_and_schedule, refresh_occurrences
+from scheduler.reminders.delivery import delivery_for
+from scheduler.reminders.dispatch import PassResult, run_due
+from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.store.engine import open_store
+from scheduler.store.occurrences import list_occurrences
+from scheduler.store.outbox import list_outbox
+from scheduler.store.tables import OccurrenceRow, OutboxRow
+from tests.conftest import SEED_PLAN, Cli, write_config
+
+SENDER = "paminnelser@kungsholmen.example.org"
+# Before the first reminder of the 2024 plan is due (the earliest is 28 days before 9 January).
+BEFORE_EVERYTHING = datetime(2023, 12, 1, 7, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message as the server got it: envelope, raw bytes, and the parsed message."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes
+    message: EmailMessage
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+    @property
+    def sent_at(self) -> datetime:
+        """The dispatcher's `now` when it built the message (its Date header)."""
+        return parsedate_to_datetime(str(self.message["Date"])).astimezone(UTC)
+
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        assert part is not None
+        return str(part.get_content())
+
+
+@dataclass
+class RecordingHandler:
+    """aiosmtpd handler. The test thread sets the knobs; the server thread reads them."""
+
+    messages: list[Received] = field(default_factory=list)
+    refuse_temporarily: str | None = None  # "rcpt" or "data": answer 451 to every message
+    refuse_recipients: dict[str, str] = field(default_factory=dict)  # address → reply, e.g. 550 …
+    delay: float = 0.0  # seconds to wait after recording a message before answering 250
+    hold_until_concurrent: int = 0  # hold DATA answers until this many are in DATA at once
+    hold_timeout: float = 20.0
+    refusals: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _in_data: int = 0
+    _released: bool = False
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        reply = self.refuse_recipients.get(address.lower())
+        if reply is None and self.refuse_temporarily == "rcpt":
+            reply = "451 4.7.1 Greylisted, please try again later"
+        if reply is not None:
+            with self._lock:
+                self.refusals += 1
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_temporarily == "data":
+            with self._lock:
+                self.refusals += 1
+            return "451 4.3.0 Temporary local problem, please try again later"
+        data = bytes(envelope.content)
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        received = Received(envelope.mail_from, tuple(envelope.rcpt_tos), data, parsed)
+        with self._lock:
+            self.messages.append(received)
+            self._in_data += 1
+        try:
+            if self.hold_until_concurrent and not self._released:
+                deadline = time.monotonic() + self.hold_timeout
+                while self._in_data < self.hold_until_concurrent and time.monotonic() < deadline:
+                    await asyncio.sleep(0.02)
+                self._released = True
+            deadline = time.monotonic() + self.delay
+            while time.monotonic() < deadline and self.delay:
+                await asyncio.sleep(0.02)
+        finally:
+            with self._lock:
+                self._in_data -= 1
+        return "250 2.0.0 Accepted"
+
+    # What the tests read.
+
+    def snapshot(self) -> list[Received]:
+        with self._lock:
+            return list(self.messages)
+
+    def message_ids(self) -> Counter[str]:
+        return Counter(m.message_id for m in self.snapshot())
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[Received]:
+        """Poll (bounded) until at least `count` messages arrived."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.snapshot()
+            if len(got) >= count:
+                return got
+            time.sleep(0.02)
+        raise AssertionError(
+            f"expected {count} messages within {timeout}s, got {len(self.snapshot())}"
+        )
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+
+def poll_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait (bounded) for something another thread or process does."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {timeout}s")
+        time.sleep(0.02)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class SmtpServer:
+    handler: RecordingHandler
+    host: str
+    port: int
+
+    def config_toml(self) -> str:
+        """The [email] table that sends through this server."""
+        return (
+            "[email]\n"
+            'backend = "smtp"\n'
+            f'smtp_host = "{self.host}"\n'
+            f"smtp_port = {self.port}\n"
+            'smtp_security = "none"\n'
+            f'from = "{SENDER}"\n'
+            "timeout_seconds = 20\n"
+        )
+
+
+@contextmanager
+def smtp_server() -> Iterator[SmtpServer]:
+    handler = RecordingHandler()
+    for attempt in range(5):  # the free port may be taken between probing and binding
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
+        try:
+            controller.start()
+        except Exception:
+            if attempt == 4:
+                raise
+            continue
+        break
+    try:
+        yield SmtpServer(handler, "127.0.0.1", port)
+    finally:
+        controller.stop()
+
+
+@dataclass
+class World:
+    """The embedded 2024 plan imported into a store, its reminders going to `smtp`."""
+
+    engine: Engine
+    config: Config
+    config_path: Path
+    plan_id: int
+    smtp: SmtpServer
+
+    @property
+    def cli(self) -> Cli:
+        return Cli(self.config_path)
+
+    @property
+    def email(self) -> EmailSettings:
+        return EmailSettings.from_config(self.config, environ={})
+
+    @property
+    def settings(self) -> ReminderSettings:
+        return ReminderSettings.from_config(self.config)
+
+    def run(self, now: datetime, *, settings: ReminderSettings | None = None) -> PassResult:
+        """One dispatcher pass at `now`, as `scheduler remind run-due` does it (without refresh)."""
+        email_settings = self.email
+        return run_due(self.engine, delivery=delivery_for(email_settings), email=email_settings,
+                       settings=settings or self.settings, now=now)  # fmt: skip
+
+    def refresh(self, now: datetime) -> None:
+        refresh_occurrences(self.engine, self.config, plan_id=self.plan_id, now=now)
+
+    def outbox(self, status: str | None = None) -> list[OutboxRow]:
+        return list_outbox(self.engine, status=status)
+
+    def occurrences(self) -> list[OccurrenceRow]:
+        return list_occurrences(self.engine, plan_id=self.plan_id)
+
+    def rows_for(self, occurrence: OccurrenceRow) -> list[OutboxRow]:
+        return [r for r in self.outbox() if r.occurrence_id == occurrence.id]
+
+
+def make_world(tmp_path: Path, url: str, smtp: SmtpServer, *, extra: str = "",
+               now: datetime = BEFORE_EVERYTHING, edit: Callable[[str], str] | None = None,
+               plan: Plan | None = None) -> World:  # fmt: skip
+    """Config (the repo's, with the test's database, this SMTP server and `extra`; `edit` may
+    change its text), then the embedded plan (or `plan`) imported and scheduled at `now`."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = write_config(tmp_path / "config.toml", url, extra=smtp.config_toml() + extra)
+    if edit is not None:
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+    config = load_config(str(path), environ={})
+    engine = open_store(config.database_url)
+    plan = plan or read_plan(SEED_PLAN).plan
+    result, _ = import_and_schedule(engine, config, plan, source="test", now=now)
+    return World(engine, config, path, result.plan_id, smtp)

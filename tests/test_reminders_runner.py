@@ -1,0 +1,185 @@
+"""The APScheduler runner inside `scheduler serve`: each tick is one dispatcher pass, after which
+the job is armed again for the next due time. Ticks are called directly with a fake clock on a
+paused scheduler (nothing sleeps); one test starts the real background scheduler and stops it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from scheduler.emails import RenderedEmail
+from scheduler.reminders.delivery import delivery_for
+from scheduler.reminders.planning import PlannedMail
+from scheduler.reminders.runner import JOB_ID, DispatcherRunner
+from scheduler.reminders.settings import ReminderSettings
+from scheduler.store.outbox import PENDING, SENT, claim, next_due, sync_outbox
+from tests.smtp_server import SmtpServer, World, make_world, poll_until, smtp_server
+
+MONTH = 30 * 86400
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def world(tmp_path: Path, smtp: SmtpServer) -> World:
+    return make_world(tmp_path, f"sqlite:///{tmp_path / 'runner.sqlite3'}", smtp)
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def paused() -> Iterator[list[DispatcherRunner]]:
+    """Runners whose scheduler is started paused: jobs are armed (next_run_time computed) but
+    never run by themselves. Shut down after the test."""
+    runners: list[DispatcherRunner] = []
+    yield runners
+    for runner in runners:
+        runner.shutdown()
+        assert not runner.scheduler.running
+
+
+def runner_for(world: World, clock: FakeClock, paused: list[DispatcherRunner], *,
+               settings: ReminderSettings | None = None, poll_seconds: float = MONTH) -> DispatcherRunner:  # fmt: skip
+    email = world.email
+    runner = DispatcherRunner(world.engine, delivery=delivery_for(email), email=email,
+                              settings=settings or world.settings, clock=clock,
+                              poll_seconds=poll_seconds)  # fmt: skip
+    runner.scheduler.start(paused=True)
+    paused.append(runner)
+    return runner
+
+
+def armed_for(runner: DispatcherRunner) -> datetime:
+    moment = next_run(runner)
+    assert moment is not None
+    return moment
+
+
+def next_run(runner: DispatcherRunner) -> datetime | None:
+    """When the job will run next; None while a run is going on (a run removes its date job
+    until the pass arms the next one)."""
+    job = runner.scheduler.get_job(JOB_ID)
+    return None if job is None else job.next_run_time
+
+
+def test_tick_sends_what_is_due_and_arms_the_job_for_the_next_due_time(
+    world: World, smtp: SmtpServer, paused: list[DispatcherRunner]
+) -> None:
+    first = next_due(world.engine)
+    assert first is not None
+    clock = FakeClock(first)
+    runner = runner_for(world, clock, paused)
+    for _ in range(6):
+        due = [r for r in world.outbox(PENDING) if r.due_at <= clock.now]
+        result = runner.tick()
+        assert result is not None and result.sent == len(due) >= 1
+        upcoming = min(r.due_at for r in world.outbox(PENDING))
+        assert armed_for(runner) == upcoming > clock.now
+        clock.now = armed_for(runner)  # the scheduler would wake us then
+    assert len(smtp.handler.snapshot()) == len(world.outbox(SENT))
+
+    # Nothing due for longer than the poll interval: it looks again after `poll_seconds`.
+    short = runner_for(world, clock, paused, poll_seconds=600)
+    short.tick()
+    assert armed_for(short) == clock.now + timedelta(seconds=600)
+
+
+def test_a_full_pass_comes_back_at_once(world: World, paused: list[DispatcherRunner]) -> None:
+    """At most `max_per_pass` per pass; what is left due is picked up a second later."""
+    now = datetime(2024, 1, 9, 12, 0, tzinfo=UTC)  # a morning of several due reminders
+    clock = FakeClock(now)
+    settings = ReminderSettings(max_per_pass=1)
+    runner = runner_for(world, clock, paused, settings=settings)
+    result = runner.tick()
+    assert result is not None and result.sent == 1
+    assert armed_for(runner) == now + timedelta(seconds=1)
+
+
+def test_a_claim_held_elsewhere_wakes_the_runner_when_it_runs_out(
+    world: World, paused: list[DispatcherRunner]
+) -> None:
+    """Another dispatcher is sending the only due row: come back when its claim expires (it may
+    have crashed), not every second."""
+    first = next_due(world.engine)
+    assert first is not None
+    (row,) = [r for r in world.outbox(PENDING) if r.due_at <= first]
+    assert row.id is not None
+    lease = timedelta(minutes=world.settings.claim_minutes)
+    assert claim(world.engine, row.id, worker="other-host:1:abc", now=first, lease=lease)
+    clock = FakeClock(first + timedelta(seconds=5))
+    runner = runner_for(world, clock, paused)
+    result = runner.tick()
+    assert result is not None and result.sent == 0
+    assert armed_for(runner) == first + lease
+
+
+def test_start_runs_a_pass_in_the_background_and_shutdown_stops_it(
+    world: World, smtp: SmtpServer
+) -> None:
+    now = datetime.now(UTC)
+    mail = PlannedMail(
+        key="runner-test|now", kind="test", occurrence_id=None, role="Trygghetssamordnare",
+        recipient="trygghetssamordnare@kungsholmen.example.org", due_at=now - timedelta(minutes=1),
+        useful_until=now + timedelta(hours=1), email=RenderedEmail("Test", "Hej!", "<p>Hej!</p>"),
+        attachment=None,
+    )  # fmt: skip
+    sync_outbox(world.engine, planned=[mail], kinds_owned=(), plan_id=world.plan_id, now=now)
+    email = world.email
+    runner = DispatcherRunner(world.engine, delivery=delivery_for(email), email=email,
+                              settings=world.settings, poll_seconds=MONTH)  # fmt: skip
+    runner.start()
+    try:
+        (got,) = smtp.handler.wait_for(1, timeout=20)
+        assert got.message["Subject"] == "Test"
+        # The pass has finished once the job is armed for later (nothing else is due).
+        poll_until(lambda: (next_run(runner) or now) > now + timedelta(days=1))
+    finally:
+        runner.shutdown()
+    assert not runner.scheduler.running
+    assert [r.key for r in world.outbox(SENT)] == ["runner-test|now"]
+    assert len(smtp.handler.snapshot()) == 1  # the 2024 reminders were all stale: skipped
+
+
+def test_shutdown_in_the_middle_of_a_pass_waits_for_it_and_returns(
+    world: World, smtp: SmtpServer
+) -> None:
+    """Ctrl+C on `scheduler serve` while the dispatcher is talking to a slow server: the pass
+    finishes, the runner stops, nothing is armed again (and nothing hangs)."""
+    now = datetime.now(UTC)
+    mails = [
+        PlannedMail(
+            key=f"runner-test|{n}", kind="test", occurrence_id=None, role="Trygghetssamordnare",
+            recipient="trygghetssamordnare@kungsholmen.example.org", due_at=now - timedelta(minutes=1),
+            useful_until=now + timedelta(hours=1), email=RenderedEmail(f"Test {n}", "Hej!", "<p>Hej!</p>"),
+            attachment=None,
+        )
+        for n in (1, 2)
+    ]  # fmt: skip
+    sync_outbox(world.engine, planned=mails, kinds_owned=(), plan_id=world.plan_id, now=now)
+    smtp.handler.delay = 1.0
+    email = world.email
+    runner = DispatcherRunner(world.engine, delivery=delivery_for(email), email=email,
+                              settings=world.settings, poll_seconds=MONTH)  # fmt: skip
+    runner.start()
+    smtp.handler.wait_for(1)  # the pass is in the middle of its first send
+    stopping = threading.Thread(target=runner.shutdown, daemon=True)
+    stopping.start()
+    stopping.join(timeout=20)
+    assert not stopping.is_alive(), "shutdown hangs"
+    assert not runner.scheduler.running
+    assert runner.scheduler.get_job(JOB_ID) is None
+    assert sorted(r.key for r in world.outbox(SENT)) == ["runner-test|1", "runner-test|2"]
