@@ -7,6 +7,7 @@ permanent (5xx), with the server's own answer.
 
 from __future__ import annotations
 
+import base64
 import os
 import smtplib
 import ssl
@@ -52,21 +53,45 @@ class SmtpDelivery:
     def __init__(self, settings: EmailSettings) -> None:
         self.settings = settings
 
+    def _tls(self) -> ssl.SSLContext:
+        # Certificates are always verified; a relay with a private CA names it in smtp_ca_file.
+        return ssl.create_default_context(
+            cafile=str(self.settings.smtp_ca_file) if self.settings.smtp_ca_file else None
+        )
+
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
         if s.smtp_security == "tls":
-            return smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds,
-                                    context=ssl.create_default_context())  # fmt: skip
+            return smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=s.timeout_seconds, context=self._tls()
+            )
         client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds)
         if s.smtp_security == "starttls":
-            client.starttls(context=ssl.create_default_context())
+            client.starttls(context=self._tls())
         return client
+
+    def _login(self, client: smtplib.SMTP) -> None:
+        user, password = self.settings.smtp_username or "", self.settings.smtp_password or ""
+        if (user + password).isascii():
+            client.login(user, password)
+            return
+        # smtplib encodes credentials as ASCII and fails on "hemligt-lösenord"; AUTH PLAIN carries
+        # UTF-8 (RFC 4616), so send it by hand.
+        client.ehlo_or_helo_if_needed()
+        if not client.has_extn("auth"):
+            raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+        token = base64.b64encode(
+            b"\0" + user.encode("utf-8") + b"\0" + password.encode("utf-8")
+        ).decode("ascii")
+        code, answer = client.docmd("AUTH", f"PLAIN {token}")
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, answer)
 
     def send(self, message: EmailMessage) -> None:
         try:
             with self._connect() as client:
                 if self.settings.smtp_username:
-                    client.login(self.settings.smtp_username, self.settings.smtp_password or "")
+                    self._login(client)
                 refused = client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, answer = next(iter(exc.recipients.values()))

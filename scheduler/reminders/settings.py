@@ -79,6 +79,7 @@ class EmailSettings:
     smtp_username: str | None = None
     smtp_password: str | None = None
     timeout_seconds: int = 30
+    smtp_ca_file: Path | None = None  # a private CA to trust, for an internal relay
 
     @classmethod
     def from_config(
@@ -96,6 +97,7 @@ class EmailSettings:
             "smtp_username": (text(), None),
             "smtp_password_env": (text(), None),
             "timeout_seconds": (integer(1, 600), 30),
+            "smtp_ca_file": (text(), None),
         })  # fmt: skip
         sender = v["from"] or config.email
         try:
@@ -111,13 +113,16 @@ class EmailSettings:
                     f"«email.smtp_password_env» pekar på miljövariabeln {v['smtp_password_env']}, som inte är satt."
                 )
         base = config.path.parent if config.path else Path.cwd()
+        ca_file = (base / v["smtp_ca_file"]).resolve() if v["smtp_ca_file"] else None
+        if ca_file is not None and not ca_file.is_file():
+            raise ConfigError(f"«email.smtp_ca_file»: filen {ca_file} finns inte.")
         return cls(
             backend=v["backend"], sender=sender,
             sender_name=v["from_name"] or config.organisation_name or "Åtgärdsplanen",
             outbox_dir=(base / v["outbox_dir"]).resolve(), smtp_host=v["smtp_host"],
             smtp_port=v["smtp_port"], smtp_security=v["smtp_security"],
             smtp_username=v["smtp_username"], smtp_password=password,
-            timeout_seconds=v["timeout_seconds"],
+            timeout_seconds=v["timeout_seconds"], smtp_ca_file=ca_file,
         )  # fmt: skip
 
 

@@ -1,0 +1,162 @@
+"""SMTP as municipal relays run it: STARTTLS or implicit TLS, certificates verified (a private CA
+named in config), login with the password from an environment variable. Real aiosmtpd servers
+with a certificate made for the test."""
+
+from __future__ import annotations
+
+import ssl
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from scheduler.config import load_config
+from scheduler.emails import RenderedEmail, address, build_message
+from scheduler.reminders.delivery import DeliveryError, SmtpDelivery
+from scheduler.reminders.settings import EmailSettings
+from tests.conftest import write_config
+from tests.live_server import free_port
+
+USER, PASSWORD = "schemalaggare", "hemligt-lösenord"
+
+
+@dataclass
+class Recorder:
+    subjects: list[str] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.subjects.append(
+            str(message_from_bytes(envelope.original_content, policy=default)["Subject"])
+        )
+        return "250 OK"
+
+
+def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+        USER.encode(),
+        PASSWORD.encode(),
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+@dataclass
+class Certificate:
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "relay.pem", folder / "relay.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return Certificate(cert, key)
+
+
+@pytest.fixture
+def starttls_server(certificate: Certificate) -> Iterator[tuple[Recorder, int]]:
+    recorder, port = Recorder(), free_port()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, tls_context=certificate.server_context(),
+                            require_starttls=True, auth_required=True, authenticator=authenticate)  # fmt: skip
+    controller.start()
+    yield recorder, port
+    controller.stop()
+
+
+@pytest.fixture
+def tls_server(certificate: Certificate) -> Iterator[tuple[Recorder, int]]:
+    recorder, port = Recorder(), free_port()
+    # aiosmtpd 1.4 only offers AUTH over STARTTLS unless told the implicit TLS link is secure too.
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, ssl_context=certificate.server_context(),
+                            auth_required=True, auth_require_tls=False, authenticator=authenticate)  # fmt: skip
+    controller.start()
+    yield recorder, port
+    controller.stop()
+
+
+def settings(
+    tmp_path: Path, port: int, security: str, ca_file: Path | None, password: str = PASSWORD
+) -> EmailSettings:
+    extra = (f'[email]\nbackend = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\n'
+             f'smtp_security = "{security}"\nsmtp_username = "{USER}"\nsmtp_password_env = "SMTP_PASSWORD"\n')  # fmt: skip
+    if ca_file:
+        extra += f'smtp_ca_file = "{ca_file}"\n'
+    config = load_config(
+        str(write_config(tmp_path / "config.toml", "sqlite://", extra=extra)), environ={}
+    )
+    return EmailSettings.from_config(config, environ={"SMTP_PASSWORD": password})
+
+
+def message(subject: str):
+    return build_message(RenderedEmail(subject, "text", "<p>html</p>"), sender=address("a@example.org", "A"),
+                         recipient=address("b@example.org", "B"), key=subject, date=datetime.now(UTC))  # fmt: skip
+
+
+def test_starttls_with_login_delivers(tmp_path: Path, starttls_server: tuple[Recorder, int],
+                                      certificate: Certificate) -> None:  # fmt: skip
+    recorder, port = starttls_server
+    SmtpDelivery(settings(tmp_path, port, "starttls", certificate.cert)).send(
+        message("Påminnelse via STARTTLS")
+    )
+    assert recorder.subjects == ["Påminnelse via STARTTLS"]
+
+
+@pytest.mark.filterwarnings(
+    "ignore:Requiring AUTH while not requiring TLS"
+)  # the link is TLS from the start
+def test_implicit_tls_with_login_delivers(tmp_path: Path, tls_server: tuple[Recorder, int],
+                                          certificate: Certificate) -> None:  # fmt: skip
+    recorder, port = tls_server
+    SmtpDelivery(settings(tmp_path, port, "tls", certificate.cert)).send(
+        message("Påminnelse via TLS")
+    )
+    assert recorder.subjects == ["Påminnelse via TLS"]
+
+
+def test_a_wrong_password_is_a_permanent_failure_with_the_servers_answer(
+    tmp_path: Path, starttls_server: tuple[Recorder, int], certificate: Certificate
+) -> None:
+    recorder, port = starttls_server
+    with pytest.raises(DeliveryError) as failure:
+        SmtpDelivery(settings(tmp_path, port, "starttls", certificate.cert, password="fel")).send(
+            message("x")
+        )
+    assert failure.value.permanent and "535" in str(failure.value)
+    assert recorder.subjects == []
+
+
+def test_an_untrusted_certificate_is_refused_not_ignored(
+    tmp_path: Path, starttls_server: tuple[Recorder, int]
+) -> None:
+    recorder, port = starttls_server
+    with pytest.raises(DeliveryError) as failure:
+        SmtpDelivery(settings(tmp_path, port, "starttls", None)).send(message("x"))
+    assert (
+        "CERTIFICATE_VERIFY_FAILED" in str(failure.value)
+        or "certificate" in str(failure.value).lower()
+    )
+    assert recorder.subjects == []
+
+
+def test_a_missing_ca_file_is_reported_at_start(tmp_path: Path) -> None:
+    from scheduler.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="smtp_ca_file"):
+        settings(tmp_path, 25, "starttls", tmp_path / "saknas.pem")
