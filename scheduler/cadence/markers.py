@@ -91,8 +91,3 @@ def is_school_bound(low: str) -> bool:
 
 def is_seasonal(low: str) -> bool:
     return _SEASONAL.search(low) is not None
-
-
-def as_needed_spans(low: str) -> list[tuple[int, int]]:
-    """Where "vid behov" and its kin are: the parser keeps them out of labels."""
-    return [(m.start(), m.end()) for m in _AS_NEEDED.finditer(low)]

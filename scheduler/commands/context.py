@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import Engine
 
 from scheduler.config import Config, load_config
-from scheduler.errors import UsageError
 from scheduler.store.engine import open_store
 from scheduler.store.plans import StoredPlan, find_plan_id, load_plan
 
@@ -76,7 +75,3 @@ def moment_argument(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
     return moment.astimezone(UTC)
-
-
-def usage(message: str) -> UsageError:
-    return UsageError(message)

@@ -119,12 +119,6 @@ class FeedService:
             self._checked_at = monotonic
             return self._state
 
-    def invalidate(self) -> None:
-        """Forget everything: the next request reads the store again."""
-        with self._lock:
-            self._state = None
-            self._cache.clear()
-
     # -- lookups ---------------------------------------------------------------------------
     def token(self, token: str) -> FeedTokenRow:
         row = self._fresh_state().tokens.get(hash_token(token))

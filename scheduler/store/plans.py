@@ -153,13 +153,6 @@ def import_plan(engine: Engine, plan: Plan, *, source: str, now: datetime) -> Im
                             unchanged, retired)  # fmt: skip
 
 
-def list_plans(engine: Engine) -> list[PlanRow]:
-    with Session(engine) as session:
-        return list(
-            session.exec(select(PlanRow).order_by(col(PlanRow.year), col(PlanRow.organisation)))
-        )
-
-
 def find_plan_id(engine: Engine, *, year: int | None = None) -> int:
     """The plan a command works on: the one of `year`, else the newest year imported."""
     with Session(engine) as session:
