@@ -1,0 +1,34 @@
+"""Which characters a stored text may hold.
+
+Control characters other than tab, line feed and carriage return have no meaning in a plan or a
+follow-up answer, are illegal in xlsx (openpyxl raises IllegalCharacterError) and XML, and can hide
+text from a reader. They are refused where text comes in (plan files, web forms) with a message
+naming where; writers also drop them as a last line of defence for rows stored before the check.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except \t \n \r, DEL, and the C1 controls.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def first_control_character(text: str) -> int | None:
+    """The index of the first disallowed control character in `text`, or None."""
+    found = _CONTROL.search(text)
+    return found.start() if found else None
+
+
+def describe_control_character(text: str) -> str | None:
+    """A Swedish description of the first disallowed control character, e.g.
+    'otillåtet styrtecken U+0007 på position 12', or None when there is none."""
+    index = first_control_character(text)
+    if index is None:
+        return None
+    return f"otillåtet styrtecken U+{ord(text[index]):04X} på position {index + 1}"
+
+
+def without_control_characters(text: str) -> str:
+    """`text` with every disallowed control character removed."""
+    return _CONTROL.sub("", text)
