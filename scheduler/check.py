@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from scheduler.config import Config
+from scheduler.model.stored import StoredMeasure
 from scheduler.roles import Responsibility, RoleLexicon, read_responsibility
-from scheduler.store.plans import StoredMeasure
 
 
 @dataclass(frozen=True)

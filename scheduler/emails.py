@@ -16,7 +16,9 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 
+from scheduler.base.text import one_line
 from scheduler.errors import ConfigError
+from scheduler.model.mail import RenderedEmail
 from scheduler.templating import environment
 
 
@@ -27,18 +29,6 @@ class Attachment:
     maintype: str = "text"
     subtype: str = "calendar"
     params: tuple[tuple[str, str], ...] = (("method", "PUBLISH"),)
-
-
-@dataclass(frozen=True)
-class RenderedEmail:
-    subject: str
-    text: str
-    html: str
-
-
-def one_line(text: str) -> str:
-    """A header-safe single line: line breaks and control characters become spaces."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:

@@ -15,7 +15,7 @@ from scheduler.cadence import CalendarPolicy
 from scheduler.check import lexicon_for, responsibilities
 from scheduler.config import Config
 from scheduler.links import LinkSigner
-from scheduler.model import Area, Plan
+from scheduler.model.plan import Area, Plan
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule import PlanSchedule, schedule_plan

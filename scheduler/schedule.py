@@ -9,29 +9,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 
 from scheduler.cadence import Cadence, CalendarPolicy, PlacedSeries, Schedule, parse_when, place
 from scheduler.deconflict import deconflict
+from scheduler.model.occurrence import PlannedOccurrence
+from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.roles import Responsibility
-from scheduler.store.plans import StoredMeasure, StoredPlan
 
 UID_DOMAIN = "atgardsplan-scheduler"
-
-
-@dataclass(frozen=True)
-class PlannedOccurrence:
-    """One dated meeting or task of the plan, with what a calendar entry or reminder needs."""
-
-    uid: str
-    measure_id: int
-    series_label: str
-    kind: str  # "meeting" or "task"
-    original_date: date
-    start: datetime
-    end: datetime
-    all_day: bool
-    location: str | None
 
 
 @dataclass(frozen=True)

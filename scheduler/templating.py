@@ -17,7 +17,7 @@ def swedish_date(value: object) -> str:
     """ "tisdag 10 september 2024" """
     from datetime import date, datetime
 
-    from scheduler.feeds.ical import STOCKHOLM
+    from scheduler.base.time import STOCKHOLM
 
     if isinstance(value, datetime):
         value = value.astimezone(STOCKHOLM).date()
@@ -29,7 +29,7 @@ def swedish_date(value: object) -> str:
 def swedish_time(value: object) -> str:
     from datetime import datetime
 
-    from scheduler.feeds.ical import STOCKHOLM
+    from scheduler.base.time import STOCKHOLM
 
     return (
         value.astimezone(STOCKHOLM).strftime("%H:%M") if isinstance(value, datetime) else str(value)

@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from scheduler.config import Config, load_config
-from scheduler.model import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.occurrence import Occurrence
+from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.planfile import read_plan
 from scheduler.planning import import_and_schedule, plan_schedule
 from scheduler.schedule import PlanSchedule
 from scheduler.store.engine import open_store
 from scheduler.store.occurrences import list_occurrences
-from scheduler.store.tables import OccurrenceRow
 from tests.conftest import SEED_PLAN, write_config
 
 IMPORTED_AT = datetime(2024, 1, 8, 7, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ class Scheduled:
     def schedule(self) -> PlanSchedule:
         return plan_schedule(self.engine, self.config, plan_id=self.plan_id)
 
-    def rows(self) -> list[OccurrenceRow]:
+    def rows(self) -> list[Occurrence]:
         return list_occurrences(self.engine, plan_id=self.plan_id)
 
 

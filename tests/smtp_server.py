@@ -30,7 +30,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from scheduler.config import Config, load_config
-from scheduler.model import Plan
+from scheduler.model.occurrence import Occurrence
+from scheduler.model.plan import Plan
 from scheduler.planfile import read_plan
 from scheduler.planning import import_and_schedule, refresh_occurrences
 from scheduler.reminders.delivery import delivery_for
@@ -39,7 +40,7 @@ from scheduler.reminders.settings import EmailSettings, ReminderSettings
 from scheduler.store.engine import open_store
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox
-from scheduler.store.tables import OccurrenceRow, OutboxRow
+from scheduler.store.tables import OutboxRow
 from tests.conftest import SEED_PLAN, Cli, write_config
 
 SENDER = "paminnelser@kungsholmen.example.org"
@@ -238,10 +239,10 @@ class World:
     def outbox(self, status: str | None = None) -> list[OutboxRow]:
         return list_outbox(self.engine, status=status)
 
-    def occurrences(self) -> list[OccurrenceRow]:
+    def occurrences(self) -> list[Occurrence]:
         return list_occurrences(self.engine, plan_id=self.plan_id)
 
-    def rows_for(self, occurrence: OccurrenceRow) -> list[OutboxRow]:
+    def rows_for(self, occurrence: Occurrence) -> list[OutboxRow]:
         return [r for r in self.outbox() if r.occurrence_id == occurrence.id]
 
 

@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 
 from scheduler.emails import message_id
 from scheduler.links import LinkSigner
+from scheduler.model.occurrence import Occurrence
 from scheduler.planning import answer_signer, link_secret
 from scheduler.reminders.planning import ANSWER_PURPOSE
 from scheduler.store.occurrences import get_occurrence
 from scheduler.store.outbox import next_due
-from scheduler.store.tables import OccurrenceRow
 from scheduler.web.app import create_app
 from tests.smtp_server import SENDER, SmtpServer, World, make_world, smtp_server
 
@@ -45,13 +45,13 @@ class Clock:
 @dataclass
 class Answering:
     world: World
-    occurrence: OccurrenceRow
+    occurrence: Occurrence
     held_path: str
     cancelled_path: str
     clock: Clock
     client: TestClient
 
-    def stored(self) -> OccurrenceRow:
+    def stored(self) -> Occurrence:
         return get_occurrence(self.world.engine, self.occurrence.uid)
 
     def assert_nothing_stored(self) -> None:

@@ -32,7 +32,7 @@ from scheduler.cadence import (
 )
 from scheduler.cadence import policy as policy_module
 from scheduler.errors import ConfigError
-from scheduler.model import ScheduleSettings
+from scheduler.model.plan import ScheduleSettings
 
 YEAR = 2025
 POLICY = CalendarPolicy()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dateutil.rrule import rrulestr
 
-from scheduler.feeds.ical import STOCKHOLM
+from scheduler.base.time import STOCKHOLM
 from tests.feeds_fixture import scheduled_plan
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.feeds.ical import STOCKHOLM
+from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
 from scheduler.feeds.service import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
-from scheduler.store.occurrences import CANCELLED, cancel_occurrence, move_occurrence
-from scheduler.store.tables import OccurrenceRow
+from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from tests.clients import (
     ClientResult,
     icaljs_expand_many,
@@ -44,14 +44,14 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Scheduled:
     return scheduled
 
 
-def _instant(row: OccurrenceRow) -> str:
+def _instant(row: Occurrence) -> str:
     """How a client reports the start: the local day of an all-day task, else the UTC instant."""
     if row.all_day:
         return row.start.astimezone(STOCKHOLM).date().isoformat()
     return row.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _expected(rows: list[OccurrenceRow], uids: set[str]) -> set[tuple[str | None, str, str]]:
+def _expected(rows: list[Occurrence], uids: set[str]) -> set[tuple[str | None, str, str]]:
     return {(r.uid, _instant(r), "CANCELLED" if r.status == CANCELLED else "CONFIRMED")
             for r in rows if r.uid in uids}  # fmt: skip
 

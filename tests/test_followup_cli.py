@@ -8,11 +8,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from scheduler.followup.facts import measure_facts, prefill
+from scheduler.model.occurrence import Occurrence
 from scheduler.store.engine import open_store
 from scheduler.store.followups import AnswerInput, save_answers
 from scheduler.store.occurrences import list_occurrences, record_answer
 from scheduler.store.plans import find_plan_id, load_plan
-from scheduler.store.tables import OccurrenceRow
 from tests.conftest import SEED_PLAN, Cli
 
 NOW = datetime(2024, 11, 20, 9, 0, tzinfo=UTC)
@@ -20,9 +20,29 @@ NOW = datetime(2024, 11, 20, 9, 0, tzinfo=UTC)
 
 def _row(
     kind: str, start: datetime, held: bool | None = None, status: str = "planned"
-) -> OccurrenceRow:
-    return OccurrenceRow(plan_id=1, measure_id=1, uid=str(start), kind=kind, original_date=start.date(), start=start,
-                         end=start + timedelta(hours=1), status=status, held=held, created_at=NOW, changed_at=NOW)  # fmt: skip
+) -> Occurrence:
+    return Occurrence(
+        id=1,
+        plan_id=1,
+        measure_id=1,
+        uid=str(start),
+        series_label="",
+        kind=kind,
+        original_date=start.date(),
+        start=start,
+        end=start + timedelta(hours=1),
+        all_day=False,
+        location=None,
+        status=status,
+        manual=False,
+        sequence=0,
+        note="",
+        held=held,
+        held_note="",
+        held_recorded_at=None,
+        created_at=NOW,
+        changed_at=NOW,
+    )
 
 
 def test_facts_count_held_cancelled_unreported_and_upcoming() -> None:

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from scheduler.errors import PlanFileError
-from scheduler.model import Measure, ScheduleSettings
+from scheduler.model.plan import Measure, ScheduleSettings
 from scheduler.planfile import read_plan, write_plan
 from tests.conftest import SEED_PLAN
 

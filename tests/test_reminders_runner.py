@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.emails import RenderedEmail
+from scheduler.model.mail import PlannedMail, RenderedEmail
 from scheduler.reminders.delivery import delivery_for
-from scheduler.reminders.planning import PlannedMail
 from scheduler.reminders.runner import JOB_ID, DispatcherRunner
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.store.outbox import PENDING, SENT, claim, next_due, sync_outbox

@@ -14,7 +14,8 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from scheduler.emails import RenderedEmail, address, build_message, message_id
+from scheduler.emails import address, build_message, message_id
+from scheduler.model.mail import RenderedEmail
 from scheduler.planfile import read_plan
 from scheduler.reminders.delivery import SmtpDelivery
 from scheduler.reminders.dispatch import message_for, run_due

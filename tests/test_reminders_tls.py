@@ -19,7 +19,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from scheduler.config import load_config
-from scheduler.emails import RenderedEmail, address, build_message
+from scheduler.emails import address, build_message
+from scheduler.model.mail import RenderedEmail
 from scheduler.reminders.delivery import DeliveryError, SmtpDelivery
 from scheduler.reminders.settings import EmailSettings
 from tests.conftest import write_config

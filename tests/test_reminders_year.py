@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.base.time import STOCKHOLM
 from scheduler.emails import message_id
-from scheduler.feeds.ical import STOCKHOLM
-from scheduler.store.occurrences import CANCELLED as OCCURRENCE_CANCELLED
+from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
+from scheduler.model.occurrence import Occurrence
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from scheduler.store.outbox import CANCELLED, PENDING, SENT, SKIPPED, next_due
-from scheduler.store.tables import OccurrenceRow, OutboxRow
+from scheduler.store.tables import OutboxRow
 from tests.conftest import ROOT
 from tests.smtp_server import SENDER, Received, SmtpServer, World, make_world, smtp_server
 
@@ -58,7 +59,7 @@ def conveners(world: World) -> dict[int, tuple[str, str]]:
     return {m["id"]: (m["title"], m["convener"]) for a in plan["areas"] for m in a["measures"]}
 
 
-def key(occurrence: OccurrenceRow, kind: str) -> str:
+def key(occurrence: Occurrence, kind: str) -> str:
     return f"{occurrence.uid}|{kind}|{occurrence.start.isoformat()}"
 
 

@@ -12,7 +12,7 @@ from datetime import time
 from scheduler.cadence.activity import KINDS
 from scheduler.cadence.policy import CalendarPolicy, parse_clock
 from scheduler.cadence.vocabulary import WEEKDAY_NAMES, weekday_code
-from scheduler.model import ScheduleSettings
+from scheduler.model.plan import ScheduleSettings
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from scheduler.cadence.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rul
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
-from scheduler.model import ScheduleSettings
+from scheduler.model.plan import ScheduleSettings
 
 ONE_DAY = timedelta(days=1)
 

@@ -7,13 +7,14 @@ import json
 from datetime import date
 from typing import Any
 
+from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import describe
 from scheduler.check import lexicon_for
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
 from scheduler.errors import UsageError
-from scheduler.feeds.ical import STOCKHOLM
+from scheduler.model.occurrence import CANCELLED
 from scheduler.planning import calendar_policy, plan_schedule, refresh_occurrences
-from scheduler.store.occurrences import CANCELLED, list_occurrences
+from scheduler.store.occurrences import list_occurrences
 from scheduler.templating import swedish_date
 
 KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",

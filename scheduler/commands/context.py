@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import Engine
 
 from scheduler.config import Config, load_config
+from scheduler.model.stored import StoredPlan
 from scheduler.store.engine import open_store
-from scheduler.store.plans import StoredPlan, find_plan_id, load_plan
+from scheduler.store.plans import find_plan_id, load_plan
 
 
 class Context:

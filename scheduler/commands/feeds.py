@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Context, now_utc
 from scheduler.errors import NotFoundError, UsageError
-from scheduler.feeds.ical import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
 from scheduler.feeds.service import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
 from scheduler.files import write_bytes_atomically

@@ -6,9 +6,9 @@ import argparse
 import contextlib
 from typing import Any
 
+from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Context, moment_argument, now_utc
 from scheduler.errors import NotFoundError
-from scheduler.feeds.ical import STOCKHOLM
 from scheduler.followup.campaign import tick as followup_tick
 from scheduler.planning import refresh_occurrences
 from scheduler.reminders.delivery import delivery_for

@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scheduler.feeds.ical import STOCKHOLM, FeedEvent, FeedHeader, RecurringEvent
+from scheduler.base.time import STOCKHOLM
+from scheduler.feeds.ical import FeedEvent, FeedHeader, RecurringEvent
 from scheduler.feeds.scopes import Scope
+from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.schedule import MeasureSchedule, PlanSchedule, occurrence_uid
-from scheduler.store.occurrences import CANCELLED
-from scheduler.store.tables import OccurrenceRow
 
 DEADLINE_LABELS = {"klart senast", "deadline"}
 
@@ -44,7 +44,7 @@ def summary(item: MeasureSchedule, series_label: str, kind: str, cancelled: bool
     return f"INSTÄLLT: {text}" if cancelled else text
 
 
-def description(item: MeasureSchedule, row: OccurrenceRow | None, link: str | None) -> str:
+def description(item: MeasureSchedule, row: Occurrence | None, link: str | None) -> str:
     measure = item.stored.measure
     who = item.responsibility
     others = [role for role in who.participants if role != who.convener]
@@ -66,7 +66,7 @@ def description(item: MeasureSchedule, row: OccurrenceRow | None, link: str | No
     return "\n".join(lines)
 
 
-def event_for(item: MeasureSchedule, row: OccurrenceRow, link: str | None) -> FeedEvent:
+def event_for(item: MeasureSchedule, row: Occurrence, link: str | None) -> FeedEvent:
     """One occurrence as a calendar entry: in feeds and attached to reminder emails."""
     cancelled = row.status == CANCELLED
     return FeedEvent(
@@ -81,7 +81,7 @@ def event_for(item: MeasureSchedule, row: OccurrenceRow, link: str | None) -> Fe
 
 def feed_events(
     schedule: PlanSchedule,
-    rows: Iterable[OccurrenceRow],
+    rows: Iterable[Occurrence],
     scope: Scope,
     *,
     now: datetime,
@@ -118,7 +118,7 @@ def feed_header(
 
 
 def recurring_events(
-    schedule: PlanSchedule, rows: Sequence[OccurrenceRow], measure_id: int, series_label: str | None
+    schedule: PlanSchedule, rows: Sequence[Occurrence], measure_id: int, series_label: str | None
 ) -> list[RecurringEvent]:
     """The measure's series as recurring events; people's moves and cancellations become
     EXDATE (the rule's date) and RDATE (where it went)."""

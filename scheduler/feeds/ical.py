@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Todo, vCalAddress, vRecur
 
-from scheduler.emails import one_line
-from scheduler.feeds.timezone import TZID, stockholm_vtimezone
+from scheduler.base.text import one_line
+from scheduler.base.time import STOCKHOLM, TZID
+from scheduler.feeds.timezone import stockholm_vtimezone
 
 PRODID = "-//Atgardsplan scheduler//Atgardsplan//SV"
-STOCKHOLM = ZoneInfo(TZID)
 
 
 @dataclass(frozen=True)

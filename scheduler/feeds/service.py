@@ -23,12 +23,13 @@ from scheduler.errors import NotFoundError
 from scheduler.feeds.content import Window, feed_events, feed_header, recurring_events
 from scheduler.feeds.ical import render_events, render_recurring, render_todos
 from scheduler.feeds.scopes import MEASURE, SERIES, Scope, all_scopes, find_scope
+from scheduler.model.occurrence import Occurrence
 from scheduler.planning import plan_schedule
 from scheduler.schedule import PlanSchedule
 from scheduler.store.feed_tokens import active_tokens, hash_token
 from scheduler.store.occurrences import list_occurrences, schedule_version
 from scheduler.store.plans import find_plan_id
-from scheduler.store.tables import FeedTokenRow, OccurrenceRow
+from scheduler.store.tables import FeedTokenRow
 
 EVENTS, TODOS, SERIES_EXPORT = "events", "todos", "series"
 FORMAT_SUFFIXES = {".todo": TODOS, ".serie": SERIES_EXPORT}
@@ -68,7 +69,7 @@ class _State:
     fingerprint: object
     tokens: dict[str, FeedTokenRow]
     schedule: PlanSchedule | None
-    rows: list[OccurrenceRow]
+    rows: list[Occurrence]
 
 
 def etag_for(body: bytes) -> str:
@@ -137,7 +138,7 @@ class FeedService:
         scopes = all_scopes(self.schedule())
         return [s for s in scopes if not row.scope or s.name == row.scope]
 
-    def occurrences(self) -> list[OccurrenceRow]:
+    def occurrences(self) -> list[Occurrence]:
         return self._fresh_state().rows
 
     def link(self, token: str, measure_id: int) -> str:
@@ -174,7 +175,7 @@ def split_format(name: str) -> tuple[str, str]:
 
 def render_feed(
     schedule: PlanSchedule,
-    rows: list[OccurrenceRow],
+    rows: list[Occurrence],
     name: str,
     fmt: str,
     *,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from icalendar import Timezone
 
-TZID = "Europe/Stockholm"
-
 VTIMEZONE = """BEGIN:VTIMEZONE
 TZID:Europe/Stockholm
 X-LIC-LOCATION:Europe/Stockholm

@@ -12,9 +12,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from scheduler.errors import UsageError
 from scheduler.files import write_atomically
 from scheduler.followup.facts import STATUS_COLOURS, STATUSES, MeasureFacts
-from scheduler.model import Area, Plan
+from scheduler.model.plan import Area, Plan
+from scheduler.model.stored import StoredPlan
 from scheduler.planfile.workbook import plan_to_workbook
-from scheduler.store.plans import StoredPlan
 from scheduler.store.tables import FollowUpRow
 from scheduler.templating import environment
 

@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler.store.occurrences import CANCELLED
-from scheduler.store.tables import OccurrenceRow
+from scheduler.model.occurrence import CANCELLED, Occurrence
 
 STATUSES = {
     "genomford": "Genomförd enligt plan",
@@ -63,7 +62,7 @@ class MeasureFacts:
         return out
 
 
-def measure_facts(rows: Iterable[OccurrenceRow], *, now: datetime) -> MeasureFacts:
+def measure_facts(rows: Iterable[Occurrence], *, now: datetime) -> MeasureFacts:
     counts = dict.fromkeys(MeasureFacts.__dataclass_fields__, 0)
     for row in rows:
         if row.kind == "meeting":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from scheduler.errors import PlanFileError
 from scheduler.files import write_atomically
-from scheduler.model import Plan
+from scheduler.model.plan import Plan
 from scheduler.planfile.toml_file import plan_to_toml, read_toml_plan
 from scheduler.planfile.workbook import plan_to_workbook, read_workbook_plan
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from dateutil.rrule import rrulestr
 
-from scheduler.model import ScheduleSettings
+from scheduler.model.plan import ScheduleSettings
 
 KINDS = ("meeting", "task")
 WEEKDAYS = {

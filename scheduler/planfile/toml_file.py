@@ -11,7 +11,7 @@ from typing import Any
 import tomli_w
 
 from scheduler.errors import PlanFileError
-from scheduler.model import Area, Measure, Plan
+from scheduler.model.plan import Area, Measure, Plan
 from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
 
 TEXT_FIELDS = (

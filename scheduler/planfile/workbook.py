@@ -28,7 +28,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.errors import PlanFileError
-from scheduler.model import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
 
 # Header text (normalised) → Measure field. "title" is the first column.

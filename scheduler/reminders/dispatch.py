@@ -16,8 +16,9 @@ from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
-from scheduler.emails import Attachment, RenderedEmail, address, build_message
+from scheduler.emails import Attachment, address, build_message
 from scheduler.errors import ConfigError
+from scheduler.model.mail import RenderedEmail
 from scheduler.reminders.delivery import Delivery, DeliveryError
 from scheduler.reminders.settings import EmailSettings, ReminderSettings
 from scheduler.store.outbox import (

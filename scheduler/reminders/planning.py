@@ -15,31 +15,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from scheduler.base.text import one_line
+from scheduler.base.time import STOCKHOLM
 from scheduler.config import Config, RoleConfig
-from scheduler.emails import RenderedEmail, one_line, render_email
+from scheduler.emails import render_email
 from scheduler.feeds.content import event_for, summary
-from scheduler.feeds.ical import STOCKHOLM, FeedHeader, render_events
+from scheduler.feeds.ical import FeedHeader, render_events
 from scheduler.links import LinkSigner
+from scheduler.model.mail import PlannedMail, reminder_key
+from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule import MeasureSchedule, PlanSchedule
-from scheduler.store.occurrences import CANCELLED
-from scheduler.store.tables import OccurrenceRow
 
 ANSWER_PURPOSE = "answer"
 HELD, NOT_HELD, DONE, NOT_DONE = "held", "cancelled", "done", "not_done"
-
-
-@dataclass(frozen=True)
-class PlannedMail:
-    key: str
-    kind: str
-    occurrence_id: int | None
-    role: str
-    recipient: str
-    due_at: datetime
-    useful_until: datetime | None
-    email: RenderedEmail
-    attachment: str | None  # an .ics to attach (METHOD:PUBLISH)
 
 
 @dataclass(frozen=True)
@@ -59,30 +48,13 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(STOCKHOLM).date()
 
 
-def reminder_key(row: OccurrenceRow, kind: str) -> str:
-    """Names the occurrence, the kind and the start the reminder was made for."""
-    return f"{row.uid}|{kind}|{row.start.isoformat()}"
-
-
-def made_for_start(key: str) -> datetime | None:
-    """The start a reminder's key was made for (None for keys of other mail, e.g. digests)."""
-    parts = key.rsplit("|", 2)
-    if len(parts) != 3:
-        return None
-    try:
-        start = datetime.fromisoformat(parts[2])
-    except ValueError:
-        return None
-    return start if start.tzinfo else None
-
-
-def answer_link(context: MailContext, row: OccurrenceRow, answer: str) -> str:
+def answer_link(context: MailContext, row: Occurrence, answer: str) -> str:
     expires = row.end + timedelta(days=context.settings.link_days)
     token = context.signer.sign({"uid": row.uid, "answer": answer}, expires=expires)
     return f"{context.config.base_url}/svar/{token}"
 
 
-def _base_context(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> dict[str, Any]:
+def _base_context(item: MeasureSchedule, row: Occurrence, config: Config) -> dict[str, Any]:
     measure = item.stored.measure
     who = item.responsibility
     return {
@@ -104,7 +76,7 @@ def _base_context(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> 
     }
 
 
-def _attachment(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> str:
+def _attachment(item: MeasureSchedule, row: Occurrence, config: Config) -> str:
     # One line each: calendar-level properties take no line breaks (a workbook title may have one).
     header = FeedHeader(
         name=one_line(item.stored.measure.title),
@@ -115,9 +87,9 @@ def _attachment(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> st
     return render_events(header, [event_for(item, row, None)]).decode("utf-8")
 
 
-def _series_gaps(rows: Iterable[OccurrenceRow]) -> dict[int, timedelta | None]:
+def _series_gaps(rows: Iterable[Occurrence]) -> dict[int, timedelta | None]:
     """For each occurrence, the time since the previous one of its series (None: the first)."""
-    by_series: dict[tuple[int, str], list[OccurrenceRow]] = defaultdict(list)
+    by_series: dict[tuple[int, str], list[Occurrence]] = defaultdict(list)
     for row in rows:
         by_series[(row.measure_id, row.series_label)].append(row)
     gaps: dict[int, timedelta | None] = {}
@@ -134,7 +106,7 @@ class _Occurrence:
     """One occurrence with what its mails share; `mail` makes one of them."""
 
     item: MeasureSchedule
-    row: OccurrenceRow
+    row: Occurrence
     role: RoleConfig
     context: MailContext
 
@@ -184,7 +156,7 @@ def _task_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail]:
 
 
 def planned_mails(
-    schedule: PlanSchedule, rows: list[OccurrenceRow], context: MailContext
+    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext
 ) -> list[PlannedMail]:
     by_measure = {item.stored.id: item for item in schedule.measures}
     settings = context.settings
@@ -216,12 +188,12 @@ def planned_mails(
 
 
 def _digests(
-    schedule: PlanSchedule, rows: list[OccurrenceRow], context: MailContext
+    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext
 ) -> list[PlannedMail]:
     """Monday 08:00 (send time) per convening role: what is coming in the next weeks."""
     by_measure = {item.stored.id: item for item in schedule.measures}
     weeks = timedelta(weeks=context.settings.digest_weeks)
-    per_role: dict[str, list[tuple[OccurrenceRow, MeasureSchedule]]] = defaultdict(list)
+    per_role: dict[str, list[tuple[Occurrence, MeasureSchedule]]] = defaultdict(list)
     for row in rows:
         item = by_measure.get(row.measure_id)
         if item is None or row.status == CANCELLED or not item.responsibility.convener:

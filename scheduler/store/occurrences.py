@@ -17,11 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scheduler.errors import NotFoundError, UsageError
-from scheduler.schedule import PlannedOccurrence
+from scheduler.model.occurrence import CANCELLED, PLANNED, Occurrence, PlannedOccurrence
 from scheduler.store.tables import OccurrenceRow, PlanRow
-
-PLANNED = "planned"
-CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -101,27 +98,40 @@ def _sync_once(
     return SyncResult(added, moved, cancelled, unchanged)
 
 
-def list_occurrences(engine: Engine, *, plan_id: int) -> list[OccurrenceRow]:
+def occurrence_value(row: OccurrenceRow) -> Occurrence:
+    """The row as a plain value: nothing outside the store sees an ORM object."""
+    assert row.id is not None
+    return Occurrence(
+        id=row.id, plan_id=row.plan_id, measure_id=row.measure_id, uid=row.uid,
+        series_label=row.series_label, kind=row.kind, original_date=row.original_date,
+        start=row.start, end=row.end, all_day=row.all_day, location=row.location,
+        status=row.status, manual=row.manual, sequence=row.sequence, note=row.note,
+        held=row.held, held_note=row.held_note, held_recorded_at=row.held_recorded_at,
+        created_at=row.created_at, changed_at=row.changed_at,
+    )  # fmt: skip
+
+
+def list_occurrences(engine: Engine, *, plan_id: int) -> list[Occurrence]:
     with Session(engine) as session:
         rows = session.exec(
             select(OccurrenceRow)
             .where(OccurrenceRow.plan_id == plan_id)
             .order_by(col(OccurrenceRow.start), col(OccurrenceRow.uid))
         ).all()
-    return list(rows)
+    return [occurrence_value(row) for row in rows]
 
 
-def get_occurrence(engine: Engine, uid: str) -> OccurrenceRow:
+def get_occurrence(engine: Engine, uid: str) -> Occurrence:
     with Session(engine) as session:
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
     if row is None:
         raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
-    return row
+    return occurrence_value(row)
 
 
 def move_occurrence(
     engine: Engine, uid: str, *, start: datetime, end: datetime, now: datetime, note: str = ""
-) -> OccurrenceRow:
+) -> Occurrence:
     """A person moved a meeting: same UID, higher SEQUENCE, and the schedule leaves it alone."""
     if end <= start:
         raise UsageError("Sluttiden måste vara efter starttiden.")
@@ -134,11 +144,10 @@ def move_occurrence(
         row.sequence += 1
         row.changed_at = now
         session.flush()
-        session.expunge(row)
-    return row
+        return occurrence_value(row)
 
 
-def cancel_occurrence(engine: Engine, uid: str, *, now: datetime, note: str = "") -> OccurrenceRow:
+def cancel_occurrence(engine: Engine, uid: str, *, now: datetime, note: str = "") -> Occurrence:
     with Session(engine) as session, session.begin():
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
         if row is None:
@@ -148,8 +157,7 @@ def cancel_occurrence(engine: Engine, uid: str, *, now: datetime, note: str = ""
             row.sequence += 1
             row.changed_at = now
         session.flush()
-        session.expunge(row)
-    return row
+        return occurrence_value(row)
 
 
 def schedule_version(engine: Engine, *, plan_id: int) -> tuple[int, str, int]:
@@ -163,9 +171,7 @@ def schedule_version(engine: Engine, *, plan_id: int) -> tuple[int, str, int]:
     return revision, str(last), int(count)
 
 
-def record_answer(
-    engine: Engine, uid: str, *, held: bool, note: str, now: datetime
-) -> OccurrenceRow:
+def record_answer(engine: Engine, uid: str, *, held: bool, note: str, now: datetime) -> Occurrence:
     """The convener's answer after the meeting (held or not) or the due day (done or not).
     The last answer counts; the follow-up reads it."""
     with Session(engine) as session, session.begin():
@@ -174,5 +180,4 @@ def record_answer(
             raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
         row.held, row.held_note, row.held_recorded_at = held, note, now
         session.flush()
-        session.expunge(row)
-    return row
+        return occurrence_value(row)

@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, Engine, and_, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from scheduler.reminders.planning import PlannedMail, made_for_start
-from scheduler.store.occurrences import CANCELLED as OCCURRENCE_CANCELLED
+from scheduler.model.mail import PlannedMail, made_for_start
+from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.store.tables import OccurrenceRow, OutboxRow
 
 _LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")

@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from scheduler.errors import NotFoundError
-from scheduler.model import Area, Measure, Plan
+from scheduler.model.plan import Area, Measure, Plan
+from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
 
@@ -32,29 +33,6 @@ class ImportResult:
     @property
     def changed_anything(self) -> bool:
         return self.plan_created or bool(self.added or self.changed or self.retired)
-
-
-@dataclass(frozen=True)
-class StoredMeasure:
-    id: int
-    key: str
-    area: str
-    measure: Measure
-
-
-@dataclass(frozen=True)
-class StoredPlan:
-    id: int
-    revision: int
-    updated_at: datetime
-    plan: Plan
-    measures: tuple[StoredMeasure, ...]  # in plan order
-
-    def measure(self, measure_id: int) -> StoredMeasure:
-        for stored in self.measures:
-            if stored.id == measure_id:
-                return stored
-        raise NotFoundError(f"Åtgärd {measure_id} finns inte i planen.")
 
 
 def measure_key(area: str, title: str, nth: int) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from scheduler.feeds.scopes import MEASURE, SERIES
 from scheduler.feeds.service import FeedService
-from scheduler.store.occurrences import CANCELLED
+from scheduler.model.occurrence import CANCELLED
 from scheduler.templating import environment
 
 
