@@ -17,10 +17,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from scheduler.cadence import CalendarPolicy, parse_when, place
-from scheduler.config import load_config
-from scheduler.feeds.service import EVENTS, FeedSettings, render_feed
-from scheduler.planfile import read_plan
-from scheduler.planning import import_and_schedule, plan_schedule
+from scheduler.plan.files import read_plan
+from scheduler.services.feeds import EVENTS, FeedSettings, render_feed
+from scheduler.services.refresh import import_and_schedule, plan_schedule
+from scheduler.settings.config import load_config
 from scheduler.store.engine import open_store
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from scheduler import __version__
+from scheduler.base.errors import SchedulerError, UsageError
 from scheduler.commands import cadence, feeds, followup, plan, remind
 from scheduler.commands.context import Command, Context
-from scheduler.errors import SchedulerError, UsageError
 
 
 class _SwedishParser(argparse.ArgumentParser):

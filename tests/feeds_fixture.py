@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scheduler.config import Config, load_config
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
-from scheduler.planfile import read_plan
-from scheduler.planning import import_and_schedule, plan_schedule
-from scheduler.schedule import PlanSchedule
+from scheduler.plan.files import read_plan
+from scheduler.schedule.occurrences import PlanSchedule
+from scheduler.services.refresh import import_and_schedule, plan_schedule
+from scheduler.settings.config import Config, load_config
 from scheduler.store.engine import open_store
 from scheduler.store.occurrences import list_occurrences
 from tests.conftest import SEED_PLAN, write_config

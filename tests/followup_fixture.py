@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
-from scheduler.config import Config, load_config
-from scheduler.planning import import_and_schedule
-from scheduler.reminders.delivery import delivery_for
-from scheduler.reminders.dispatch import PassResult, run_due
+from scheduler.mail.delivery import delivery_for
 from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.services.dispatch import PassResult, run_due
+from scheduler.services.refresh import import_and_schedule
+from scheduler.settings.config import Config, load_config
 from scheduler.store.engine import open_store
 from tests.conftest import write_config
 from tests.feeds_fixture import IMPORTED_AT, seed_with_dst_measure

@@ -29,14 +29,14 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
-from scheduler.config import Config, load_config
+from scheduler.mail.delivery import delivery_for
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.plan import Plan
-from scheduler.planfile import read_plan
-from scheduler.planning import import_and_schedule, refresh_occurrences
-from scheduler.reminders.delivery import delivery_for
-from scheduler.reminders.dispatch import PassResult, run_due
+from scheduler.plan.files import read_plan
 from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.services.dispatch import PassResult, run_due
+from scheduler.services.refresh import import_and_schedule, refresh_occurrences
+from scheduler.settings.config import Config, load_config
 from scheduler.store.engine import open_store
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox

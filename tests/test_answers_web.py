@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from scheduler.emails import message_id
-from scheduler.links import LinkSigner
+from scheduler.base.links import LinkSigner
+from scheduler.mail.render import message_id
 from scheduler.model.occurrence import Occurrence
-from scheduler.planning import answer_signer, link_secret
 from scheduler.reminders.planning import ANSWER_PURPOSE
+from scheduler.services.refresh import answer_signer, link_secret
 from scheduler.store.occurrences import get_occurrence
 from scheduler.store.outbox import next_due
 from scheduler.web.app import create_app

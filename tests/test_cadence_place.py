@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from dateutil.rrule import rrule, rruleset, rrulestr
 
+from scheduler.base.errors import ConfigError
 from scheduler.cadence import (
     AS_NEEDED,
     CONTINUOUS,
@@ -31,7 +32,6 @@ from scheduler.cadence import (
     place,
 )
 from scheduler.cadence import policy as policy_module
-from scheduler.errors import ConfigError
 from scheduler.model.plan import ScheduleSettings
 
 YEAR = 2025

@@ -11,8 +11,8 @@ import pytest
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
-from scheduler.feeds.service import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
 from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from tests.clients import (
     ClientResult,
@@ -153,7 +153,7 @@ def test_uids_are_stable_across_exports_and_a_reimport(tmp_path: Path) -> None:
     assert one == two
     assert one == other  # a fresh database with the same plan publishes the very same bytes
 
-    from scheduler.planning import import_and_schedule
+    from scheduler.services.refresh import import_and_schedule
     from tests.feeds_fixture import seed_with_dst_measure
 
     import_and_schedule(first.engine, first.config, seed_with_dst_measure(), source="test",

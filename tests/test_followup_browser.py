@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from scheduler.followup import campaign
 from scheduler.followup.export import followed_up, write_workbook
+from scheduler.services import followup as campaign
 from scheduler.store.followups import answers
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
@@ -148,6 +148,6 @@ def _run_loop(world: FollowupWorld, clock: Clock, browser: object, tmp_path: Pat
 
 
 def _schedule(world: FollowupWorld):
-    from scheduler.planning import plan_schedule
+    from scheduler.services.refresh import plan_schedule
 
     return plan_schedule(world.engine, world.config, plan_id=world.plan_id)

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from scheduler.followup import campaign
 from scheduler.followup.settings import FollowupSettings
-from scheduler.planning import plan_schedule
+from scheduler.services import followup as campaign
+from scheduler.services.refresh import plan_schedule
 from scheduler.store.followups import answers, get_campaign
 from tests.followup_fixture import FollowupWorld, followup_world, local
 from tests.live_server import Clock

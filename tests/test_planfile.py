@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from scheduler.errors import PlanFileError
+from scheduler.base.errors import PlanFileError
 from scheduler.model.plan import Measure, ScheduleSettings
-from scheduler.planfile import read_plan, write_plan
+from scheduler.plan.files import read_plan, write_plan
 from tests.conftest import SEED_PLAN
 
 HEADER = ["Prioriterat samverkansområde", "Orsak", "Åtgärd", "När", "Vem", "Uppföljning"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.emails import message_id
+from scheduler.mail.render import message_id
 from scheduler.store.outbox import PENDING, SENDING, SENT, SKIPPED, next_due
 from scheduler.store.tables import OutboxRow
 from tests.conftest import ROOT

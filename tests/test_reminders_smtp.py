@@ -14,11 +14,11 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from scheduler.emails import address, build_message, message_id
+from scheduler.mail.delivery import SmtpDelivery
+from scheduler.mail.render import address, build_message, message_id
 from scheduler.model.mail import RenderedEmail
-from scheduler.planfile import read_plan
-from scheduler.reminders.delivery import SmtpDelivery
-from scheduler.reminders.dispatch import message_for, run_due
+from scheduler.plan.files import read_plan
+from scheduler.services.dispatch import message_for, run_due
 from scheduler.store.outbox import (
     FAILED,
     PENDING,

@@ -18,11 +18,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from scheduler.config import load_config
-from scheduler.emails import address, build_message
+from scheduler.mail.delivery import DeliveryError, SmtpDelivery
+from scheduler.mail.render import address, build_message
 from scheduler.model.mail import RenderedEmail
-from scheduler.reminders.delivery import DeliveryError, SmtpDelivery
 from scheduler.reminders.settings import EmailSettings
+from scheduler.settings.config import load_config
 from tests.conftest import write_config
 from tests.live_server import free_port
 
@@ -157,7 +157,7 @@ def test_an_untrusted_certificate_is_refused_not_ignored(
 
 
 def test_a_missing_ca_file_is_reported_at_start(tmp_path: Path) -> None:
-    from scheduler.errors import ConfigError
+    from scheduler.base.errors import ConfigError
 
     with pytest.raises(ConfigError, match="smtp_ca_file"):
         settings(tmp_path, 25, "starttls", tmp_path / "saknas.pem")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.emails import message_id
+from scheduler.mail.render import message_id
 from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.model.occurrence import Occurrence
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence

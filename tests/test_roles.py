@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from scheduler.roles import RoleLexicon, read_responsibility
+from scheduler.plan.roles import RoleLexicon, read_responsibility
 from tests.conftest import SEED_PLAN
 
 # Convener of every seed measure, in plan order (None: Vem is empty and must be reported).

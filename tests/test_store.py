@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from scheduler.model.plan import Area, Plan
-from scheduler.planfile import read_plan
+from scheduler.plan.files import read_plan
 from scheduler.store.plans import find_plan_id, import_plan, load_plan
 from scheduler.store.tables import MeasureRow, PlanRow
 from tests.conftest import SEED_PLAN

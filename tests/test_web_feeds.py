@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from scheduler.feeds.service import FeedSettings
+from scheduler.services.feeds import FeedSettings
 from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.web.app import create_app
 from tests.feeds_fixture import Scheduled, scheduled_plan

@@ -32,9 +32,9 @@ from datetime import time
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduler.base.errors import ConfigError
 from scheduler.cadence.model import MonthDay
 from scheduler.cadence.vocabulary import WORKDAY_CODES, weekday_code
-from scheduler.errors import ConfigError
 
 DayRange = tuple[MonthDay, MonthDay]
 

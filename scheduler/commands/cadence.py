@@ -7,15 +7,15 @@ import json
 from datetime import date
 from typing import Any
 
+from scheduler.base.errors import UsageError
+from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import describe
-from scheduler.check import lexicon_for
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
-from scheduler.errors import UsageError
 from scheduler.model.occurrence import CANCELLED
-from scheduler.planning import calendar_policy, plan_schedule, refresh_occurrences
+from scheduler.plan.review import lexicon_for
+from scheduler.services.refresh import calendar_policy, plan_schedule, refresh_occurrences
 from scheduler.store.occurrences import list_occurrences
-from scheduler.templating import swedish_date
 
 KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
             "deadline": "klart senast", "triggered": "vid händelse", "unspecified": "ej tolkad"}  # fmt: skip

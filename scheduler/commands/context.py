@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from scheduler.config import Config, load_config
 from scheduler.model.stored import StoredPlan
+from scheduler.settings.config import Config, load_config
 from scheduler.store.engine import open_store
 from scheduler.store.plans import find_plan_id, load_plan
 
@@ -24,7 +24,7 @@ class Context:
 
     @cached_property
     def config(self) -> Config:
-        from scheduler.config_check import validate_config
+        from scheduler.services.config_check import validate_config
 
         return validate_config(load_config(self._config_path))
 

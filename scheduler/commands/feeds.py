@@ -7,18 +7,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.files import write_bytes_atomically
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Context, now_utc
-from scheduler.errors import NotFoundError, UsageError
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
-from scheduler.feeds.service import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
-from scheduler.files import write_bytes_atomically
-from scheduler.followup.campaign import tick as followup_tick
 from scheduler.followup.settings import FollowupSettings
-from scheduler.planning import plan_schedule, refresh_occurrences
-from scheduler.reminders.delivery import delivery_for
-from scheduler.reminders.runner import DispatcherRunner
+from scheduler.mail.delivery import delivery_for
 from scheduler.reminders.settings import EmailSettings, ReminderSettings, check_role_addresses
+from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
+from scheduler.services.followup import tick as followup_tick
+from scheduler.services.refresh import plan_schedule, refresh_occurrences
+from scheduler.services.runner import DispatcherRunner
 from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.store.occurrences import (
     cancel_occurrence,

@@ -6,15 +6,15 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.templating import swedish_date
 from scheduler.commands.context import Context, moment_argument, now_utc, year_argument
-from scheduler.errors import NotFoundError, UsageError
-from scheduler.followup import campaign as followup
 from scheduler.followup.export import followed_up, write_report, write_workbook
 from scheduler.followup.settings import FollowupSettings
-from scheduler.planning import plan_schedule
+from scheduler.services import followup as followup
+from scheduler.services.refresh import plan_schedule
 from scheduler.store.followups import answers, get_campaign
 from scheduler.store.plans import find_plan_id, load_plan
-from scheduler.templating import swedish_date
 
 
 def cmd_start(args: argparse.Namespace, ctx: Context) -> int:

@@ -7,11 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from scheduler.check import check_plan, lexicon_for, responsibilities
 from scheduler.commands.context import Context, now_utc, year_argument
-from scheduler.plan_view import plan_as_json, plan_as_text
-from scheduler.planfile import read_plan, write_plan
-from scheduler.planning import import_and_schedule, refresh_occurrences, rolled_over, upcoming_year
+from scheduler.plan.files import read_plan, write_plan
+from scheduler.plan.review import check_plan, lexicon_for, responsibilities
+from scheduler.plan.view import plan_as_json, plan_as_text
+from scheduler.services.refresh import (
+    import_and_schedule,
+    refresh_occurrences,
+    rolled_over,
+    upcoming_year,
+)
 from scheduler.store.plans import find_plan_id
 
 
@@ -49,8 +54,8 @@ def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.cadence_check import cadence_findings
-    from scheduler.planning import plan_schedule
+    from scheduler.schedule.review import cadence_findings
+    from scheduler.services.refresh import plan_schedule
 
     stored = ctx.plan(args.year)
     findings = check_plan(stored.measures, ctx.config)

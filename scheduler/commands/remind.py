@@ -6,14 +6,14 @@ import argparse
 import contextlib
 from typing import Any
 
+from scheduler.base.errors import NotFoundError
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Context, moment_argument, now_utc
-from scheduler.errors import NotFoundError
-from scheduler.followup.campaign import tick as followup_tick
-from scheduler.planning import refresh_occurrences
-from scheduler.reminders.delivery import delivery_for
-from scheduler.reminders.dispatch import run_due
+from scheduler.mail.delivery import delivery_for
 from scheduler.reminders.settings import EmailSettings, ReminderSettings, check_role_addresses
+from scheduler.services.dispatch import run_due
+from scheduler.services.followup import tick as followup_tick
+from scheduler.services.refresh import refresh_occurrences
 from scheduler.store.outbox import STATUSES, list_outbox
 from scheduler.store.plans import find_plan_id
 

@@ -13,7 +13,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.ical import FeedEvent, FeedHeader, RecurringEvent
 from scheduler.feeds.scopes import Scope
 from scheduler.model.occurrence import CANCELLED, Occurrence
-from scheduler.schedule import MeasureSchedule, PlanSchedule, occurrence_uid
+from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule, occurrence_uid
 
 DEADLINE_LABELS = {"klart senast", "deadline"}
 

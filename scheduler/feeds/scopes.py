@@ -9,8 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from scheduler.errors import NotFoundError
-from scheduler.schedule import PlanSchedule
+from scheduler.base.errors import NotFoundError
+from scheduler.schedule.occurrences import PlanSchedule
 
 PLAN, AREA, MEASURE, SERIES, ROLE = "plan", "area", "measure", "series", "role"
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from scheduler.errors import UsageError
-from scheduler.files import write_atomically
+from scheduler.base.errors import UsageError
+from scheduler.base.files import write_atomically
+from scheduler.base.templating import environment
 from scheduler.followup.facts import STATUS_COLOURS, STATUSES, MeasureFacts
 from scheduler.model.plan import Area, Plan
 from scheduler.model.stored import StoredPlan
-from scheduler.planfile.workbook import plan_to_workbook
+from scheduler.plan.files.workbook import plan_to_workbook
 from scheduler.store.tables import FollowUpRow
-from scheduler.templating import environment
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from scheduler.base.errors import ConfigError
 from scheduler.base.time import STOCKHOLM
-from scheduler.config import Config
-from scheduler.config_spec import Key, integer, read_table
-from scheduler.errors import ConfigError
+from scheduler.settings.config import Config
+from scheduler.settings.spec import Key, integer, read_table
 
 _MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from scheduler.errors import NotFoundError
+from scheduler.base.errors import NotFoundError
 from scheduler.model.plan import Measure, Plan
 
 

@@ -15,17 +15,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from scheduler.base.links import LinkSigner
 from scheduler.base.text import one_line
 from scheduler.base.time import STOCKHOLM
-from scheduler.config import Config, RoleConfig
-from scheduler.emails import render_email
 from scheduler.feeds.content import event_for, summary
 from scheduler.feeds.ical import FeedHeader, render_events
-from scheduler.links import LinkSigner
+from scheduler.mail.render import render_email
 from scheduler.model.mail import PlannedMail, reminder_key
 from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.reminders.settings import ReminderSettings
-from scheduler.schedule import MeasureSchedule, PlanSchedule
+from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
+from scheduler.settings.config import Config, RoleConfig
 
 ANSWER_PURPOSE = "answer"
 HELD, NOT_HELD, DONE, NOT_DONE = "held", "cancelled", "done", "not_done"

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
 
-from scheduler.config import Config
-from scheduler.config_spec import boolean, choice, clock, days_list, integer, read_table, text
-from scheduler.emails import address
-from scheduler.errors import ConfigError
+from scheduler.base.errors import ConfigError
+from scheduler.mail.render import address
+from scheduler.settings.config import Config
+from scheduler.settings.spec import boolean, choice, clock, days_list, integer, read_table, text
 
 
 @dataclass(frozen=True)

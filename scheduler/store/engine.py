@@ -3,6 +3,7 @@ schema to the newest Alembic revision first, so a fresh database and an old one 
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,9 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from scheduler.errors import ConfigError
+from scheduler.base.errors import ConfigError
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "db" / "migrations"
+MIGRATIONS = str(files("scheduler.store") / "migrations")
 
 
 def normalise_url(url: str) -> str:
@@ -52,7 +53,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def migrate(engine: Engine) -> None:
     config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", MIGRATIONS)
     try:
         with engine.begin() as connection:
             config.attributes["connection"] = connection

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduler.errors import NotFoundError
+from scheduler.base.errors import NotFoundError
 from scheduler.store.tables import FeedTokenRow
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from scheduler.errors import NotFoundError, UsageError
+from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.model.occurrence import CANCELLED, PLANNED, Occurrence, PlannedOccurrence
 from scheduler.store.tables import OccurrenceRow, PlanRow
 

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduler.errors import NotFoundError
+from scheduler.base.errors import NotFoundError
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.model.stored import StoredMeasure, StoredPlan
-from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
+from scheduler.plan.files.settings import settings_from_mapping, settings_to_mapping
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
 
 _TEXT_FIELDS = ("title", "cause", "action", "when_text", "responsible_text", "followup_text",

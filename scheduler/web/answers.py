@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
-from scheduler.links import LinkError
-from scheduler.planning import answer_signer
+from scheduler.base.links import LinkError
+from scheduler.base.templating import environment
 from scheduler.reminders.planning import DONE, HELD, NOT_DONE, NOT_HELD
+from scheduler.services.refresh import answer_signer
 from scheduler.store.occurrences import get_occurrence, record_answer
-from scheduler.templating import environment
 
 NOTE_LIMIT = 2000
 QUESTIONS = {

@@ -9,9 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 
-from scheduler.config import Config
-from scheduler.errors import NotFoundError, SchedulerError
-from scheduler.feeds.service import FeedService, FeedSettings
+from scheduler.base.errors import NotFoundError, SchedulerError
+from scheduler.services.feeds import FeedService, FeedSettings
+from scheduler.settings.config import Config
 from scheduler.web import answers, followup
 from scheduler.web.feed_page import feed_page
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from scheduler.base.templating import environment
 from scheduler.feeds.scopes import MEASURE, SERIES
-from scheduler.feeds.service import FeedService
 from scheduler.model.occurrence import CANCELLED
-from scheduler.templating import environment
+from scheduler.services.feeds import FeedService
 
 
 def webcal(url: str) -> str:

@@ -15,8 +15,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from scheduler.errors import UsageError
-from scheduler.followup.campaign import (
+from scheduler.base.errors import UsageError
+from scheduler.base.links import LinkError
+from scheduler.base.templating import environment
+from scheduler.followup.facts import STATUSES, MeasureFacts, prefill
+from scheduler.followup.settings import FollowupSettings
+from scheduler.services.followup import (
     COORDINATOR_PURPOSE,
     FORM_PURPOSE,
     RoleTask,
@@ -27,13 +31,9 @@ from scheduler.followup.campaign import (
     signers,
     statuses,
 )
-from scheduler.followup.facts import STATUSES, MeasureFacts, prefill
-from scheduler.followup.settings import FollowupSettings
-from scheduler.links import LinkError
-from scheduler.planning import plan_schedule
+from scheduler.services.refresh import plan_schedule
 from scheduler.store.followups import AnswerInput, answers, get_campaign, save_answers
 from scheduler.store.tables import CampaignRow
-from scheduler.templating import environment
 
 router = APIRouter()
 CSRF_COOKIE = "uppfoljning_csrf"

@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
-from scheduler.reminders.delivery import Delivery
-from scheduler.reminders.dispatch import PassResult, run_due, worker_name
+from scheduler.mail.delivery import Delivery
 from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.services.dispatch import PassResult, run_due, worker_name
 from scheduler.store.outbox import next_due
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scheduler.errors import ConfigError
+from scheduler.base.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///db/scheduler.sqlite3"
 ENV_CONFIG = "SCHEDULER_CONFIG"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.errors import PlanFileError
-from scheduler.files import write_atomically
+from scheduler.base.errors import PlanFileError
+from scheduler.base.files import write_atomically
 from scheduler.model.plan import Plan
-from scheduler.planfile.toml_file import plan_to_toml, read_toml_plan
-from scheduler.planfile.workbook import plan_to_workbook, read_workbook_plan
+from scheduler.plan.files.toml_file import plan_to_toml, read_toml_plan
+from scheduler.plan.files.workbook import plan_to_workbook, read_workbook_plan
 
 SUFFIXES = (".toml", ".xlsx", ".xlsm")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.model.stored import StoredPlan
-from scheduler.planfile.settings import settings_to_mapping
-from scheduler.roles import Responsibility
+from scheduler.plan.files.settings import settings_to_mapping
+from scheduler.plan.roles import Responsibility
 
 
 def plan_as_json(stored: StoredPlan, read: dict[int, Responsibility]) -> dict[str, Any]:

@@ -11,15 +11,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from scheduler.config import Config
-from scheduler.emails import render_email
-from scheduler.errors import NotFoundError, UsageError
+from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.links import LinkSigner
 from scheduler.feeds.scopes import slugify
 from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
-from scheduler.links import LinkSigner
-from scheduler.planning import link_secret, plan_schedule
-from scheduler.schedule import MeasureSchedule, PlanSchedule
+from scheduler.mail.render import render_email
+from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
+from scheduler.services.refresh import link_secret, plan_schedule
+from scheduler.settings.config import Config
 from scheduler.store.followups import answers, create_campaign, enqueue_once, get_campaign
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id

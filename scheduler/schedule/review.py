@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from scheduler.cadence.model import UNSPECIFIED
-from scheduler.check import Finding
-from scheduler.schedule import PlanSchedule
+from scheduler.plan.review import Finding
+from scheduler.schedule.occurrences import PlanSchedule
 
 
 def cadence_findings(schedule: PlanSchedule) -> list[Finding]:

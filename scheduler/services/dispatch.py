@@ -16,10 +16,10 @@ from email.message import EmailMessage
 
 from sqlalchemy import Engine
 
-from scheduler.emails import Attachment, address, build_message
-from scheduler.errors import ConfigError
+from scheduler.base.errors import ConfigError
+from scheduler.mail.delivery import Delivery, DeliveryError
+from scheduler.mail.render import Attachment, address, build_message
 from scheduler.model.mail import RenderedEmail
-from scheduler.reminders.delivery import Delivery, DeliveryError
 from scheduler.reminders.settings import EmailSettings, ReminderSettings
 from scheduler.store.outbox import (
     claim,

@@ -10,9 +10,9 @@ from typing import Any
 
 import tomli_w
 
-from scheduler.errors import PlanFileError
+from scheduler.base.errors import PlanFileError
 from scheduler.model.plan import Area, Measure, Plan
-from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
+from scheduler.plan.files.settings import settings_from_mapping, settings_to_mapping
 
 TEXT_FIELDS = (
     "title",

@@ -16,10 +16,10 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 
+from scheduler.base.errors import ConfigError
+from scheduler.base.templating import environment
 from scheduler.base.text import one_line
-from scheduler.errors import ConfigError
 from scheduler.model.mail import RenderedEmail
-from scheduler.templating import environment
 
 
 @dataclass(frozen=True)

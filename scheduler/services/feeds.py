@@ -17,15 +17,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from scheduler.config import Config
-from scheduler.config_spec import number, read_table
-from scheduler.errors import NotFoundError
+from scheduler.base.errors import NotFoundError
 from scheduler.feeds.content import Window, feed_events, feed_header, recurring_events
 from scheduler.feeds.ical import render_events, render_recurring, render_todos
 from scheduler.feeds.scopes import MEASURE, SERIES, Scope, all_scopes, find_scope
 from scheduler.model.occurrence import Occurrence
-from scheduler.planning import plan_schedule
-from scheduler.schedule import PlanSchedule
+from scheduler.schedule.occurrences import PlanSchedule
+from scheduler.services.refresh import plan_schedule
+from scheduler.settings.config import Config
+from scheduler.settings.spec import number, read_table
 from scheduler.store.feed_tokens import active_tokens, hash_token
 from scheduler.store.occurrences import list_occurrences, schedule_version
 from scheduler.store.plans import find_plan_id

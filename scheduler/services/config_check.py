@@ -4,11 +4,11 @@ start, naming it, rather than when the part that reads it first runs."""
 from __future__ import annotations
 
 from scheduler.cadence import CalendarPolicy
-from scheduler.config import Config
-from scheduler.config_spec import integer, read_table, text
-from scheduler.feeds.service import FeedSettings
 from scheduler.followup.settings import FollowupSettings
 from scheduler.reminders.settings import EmailSettings, ReminderSettings, check_role_addresses
+from scheduler.services.feeds import FeedSettings
+from scheduler.settings.config import Config
+from scheduler.settings.spec import integer, read_table, text
 
 
 def validate_config(config: Config) -> Config:

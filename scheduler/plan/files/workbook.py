@@ -27,9 +27,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scheduler.errors import PlanFileError
+from scheduler.base.errors import PlanFileError
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
-from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
+from scheduler.plan.files.settings import settings_from_mapping, settings_to_mapping
 
 # Header text (normalised) → Measure field. "title" is the first column.
 HEADERS: dict[str, str] = {

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler.errors import ConfigError
+from scheduler.base.errors import ConfigError
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scheduler.config import Config
 from scheduler.model.stored import StoredMeasure
-from scheduler.roles import Responsibility, RoleLexicon, read_responsibility
+from scheduler.plan.roles import Responsibility, RoleLexicon, read_responsibility
+from scheduler.settings.config import Config
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,12 @@
-"""Jinja2 environments for the web pages and the emails, from the top-level templates/ folder."""
+"""Jinja2 environments for the web pages, the emails and the reports, from the package's
+templates/ folder (loaded as package data, so a normal install has them)."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
           "oktober", "november", "december")  # fmt: skip
@@ -40,7 +39,7 @@ def swedish_time(value: object) -> str:
 def environment(kind: str) -> Environment:
     """`kind` is a folder under templates/: "web" or "emails". HTML is escaped; text is not."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES / kind),
+        loader=PackageLoader("scheduler", f"templates/{kind}"),
         autoescape=select_autoescape(
             enabled_extensions=("html",), default_for_string=False, default=False
         ),

@@ -11,14 +11,14 @@ from datetime import date, datetime
 
 from sqlalchemy import Engine
 
+from scheduler.base.links import LinkSigner
 from scheduler.cadence import CalendarPolicy
-from scheduler.check import lexicon_for, responsibilities
-from scheduler.config import Config
-from scheduler.links import LinkSigner
 from scheduler.model.plan import Area, Plan
+from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
-from scheduler.schedule import PlanSchedule, schedule_plan
+from scheduler.schedule.occurrences import PlanSchedule, schedule_plan
+from scheduler.settings.config import Config
 from scheduler.store.occurrences import SyncResult, list_occurrences, sync_occurrences
 from scheduler.store.outbox import sync_outbox
 from scheduler.store.plans import ImportResult, find_plan_id, import_plan, load_plan

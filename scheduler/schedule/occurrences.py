@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from scheduler.cadence import Cadence, CalendarPolicy, PlacedSeries, Schedule, parse_when, place
-from scheduler.deconflict import deconflict
 from scheduler.model.occurrence import PlannedOccurrence
 from scheduler.model.stored import StoredMeasure, StoredPlan
-from scheduler.roles import Responsibility
+from scheduler.plan.roles import Responsibility
+from scheduler.schedule.deconflict import deconflict
 
 UID_DOMAIN = "atgardsplan-scheduler"
 

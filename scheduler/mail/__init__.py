@@ -1,0 +1,1 @@
+"""The one email pipeline: rendering, MIME messages, delivery (file or SMTP)."""

@@ -1,0 +1,1 @@
+"""The plan as plain values: model, roles, review, plan files (.toml, .xlsx)."""

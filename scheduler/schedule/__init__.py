@@ -1,0 +1,1 @@
+"""The plan's dated occurrences: placing every measure, deconflicting, review."""

@@ -1,0 +1,1 @@
+"""Where the pure steps meet the store: import, refresh, feeds, dispatch, follow-up."""
