@@ -208,6 +208,9 @@ def test_a_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
          'rrule = "FREQ=MONTHLY;BYDAY=2XX"\n', "schedule.rrule är ingen giltig RRULE"),
         ('[[areas]]\nname = "A"\n[[areas.measures]]\ntitle = "T"\n[areas.measures.schedule]\n'
          'rrule = "FREQ=WEEKLY;UNTIL=20251231T120000"\n', "UNTIL ska anges i UTC"),
+        # The placer refuses finer frequencies; the plan file uses the same check (issue 10).
+        ('[[areas]]\nname = "A"\n[[areas.measures]]\ntitle = "T"\n[areas.measures.schedule]\n'
+         'rrule = "FREQ=SECONDLY"\n', "FREQ ska vara YEARLY, MONTHLY, WEEKLY eller DAILY"),
     ],
 )  # fmt: skip
 def test_a_bad_toml_plan_says_what_and_where(tmp_path: Path, body: str, expected: str) -> None:

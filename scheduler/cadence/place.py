@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule, expand
 from scheduler.cadence.activity import TASK, activity_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
@@ -19,7 +20,6 @@ from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import Frame, pattern_for
 from scheduler.cadence.policy import CalendarPolicy
-from scheduler.cadence.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule, expand
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote

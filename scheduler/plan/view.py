@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scheduler.model.schedule_settings import settings_to_mapping
 from scheduler.model.stored import StoredPlan
-from scheduler.plan.files.settings import settings_to_mapping
 from scheduler.plan.roles import Responsibility
 
 

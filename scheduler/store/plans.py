@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError
 from scheduler.model.plan import Area, Measure, Plan
+from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 from scheduler.model.stored import StoredMeasure, StoredPlan
-from scheduler.plan.files.settings import settings_from_mapping, settings_to_mapping
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
 
 _TEXT_FIELDS = ("title", "cause", "action", "when_text", "responsible_text", "followup_text",

@@ -12,7 +12,7 @@ import tomli_w
 
 from scheduler.base.errors import PlanFileError
 from scheduler.model.plan import Area, Measure, Plan
-from scheduler.plan.files.settings import settings_from_mapping, settings_to_mapping
+from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 
 TEXT_FIELDS = (
     "title",

@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.base.errors import PlanFileError
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
-from scheduler.plan.files.settings import settings_from_mapping, settings_to_mapping
+from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 
 # Header text (normalised) → Measure field. "title" is the first column.
 HEADERS: dict[str, str] = {

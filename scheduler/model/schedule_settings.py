@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from dateutil.rrule import rrulestr
-
+from scheduler.base.rrules import RuleError, clean_rule
 from scheduler.model.plan import ScheduleSettings
 
 KINDS = ("meeting", "task")
@@ -103,18 +101,11 @@ def settings_from_mapping(
 
 
 def _check_rrule(rrule: str, fail: Fail) -> None:
-    """An RRULE dateutil can expand; UNTIL in UTC, as RFC 5545 wants with a zoned DTSTART."""
-    if "FREQ=" not in rrule.upper():
-        raise fail(f"schedule.rrule saknar FREQ=: {rrule!r}")
-    until = re.search(r"UNTIL=([0-9TZ]+)", rrule.upper())
-    if until and len(until[1]) > 8 and not until[1].endswith("Z"):
-        raise fail(
-            f"schedule.rrule: UNTIL ska anges i UTC, t.ex. UNTIL=20251231T230000Z (fick {until[1]})"
-        )
+    """The same rule check the placer uses, so a plan file cannot hold a rule it refuses."""
     try:
-        rrulestr(rrule, dtstart=datetime(2000, 1, 1, tzinfo=UTC))
-    except (ValueError, TypeError) as exc:
-        raise fail(f"schedule.rrule är ingen giltig RRULE ({exc}): {rrule!r}") from None
+        clean_rule(rrule)
+    except RuleError as exc:
+        raise fail(f"schedule.rrule är ingen giltig RRULE: {exc}: {rrule!r}") from None
 
 
 def settings_to_mapping(settings: ScheduleSettings) -> dict[str, Any]:

@@ -52,6 +52,9 @@ def clean_rule(text: str) -> str:
     if frequency not in ALLOWED_FREQUENCIES:
         raise RuleError("FREQ ska vara YEARLY, MONTHLY, WEEKLY eller DAILY")
     rule = ";".join(parts)
+    until = re.search(r"UNTIL=([0-9TZ]+)", rule.upper())
+    if until and len(until[1]) > 8 and not until[1].endswith("Z"):
+        raise RuleError(f"UNTIL ska anges i UTC, t.ex. UNTIL=20251231T230000Z (fick {until[1]})")
     _parse(rule, _VALIDATION_START)  # UNTIL must then be UTC ("…Z"), as RFC 5545 asks
     return rule
 
