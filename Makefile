@@ -27,6 +27,7 @@ install-test: $(VENV)/.installed-test
 # Imports the embedded plan, rolls it forward so its meetings are upcoming, makes a calendar
 # link (replacing the one of the last run), and serves feeds, answer pages and reminders.
 run: install
+	$(BIN)/scheduler db upgrade
 	$(BIN)/scheduler import $(SEED)
 	$(BIN)/scheduler plan --year 2024
 	$(BIN)/scheduler rollover
@@ -40,6 +41,7 @@ clients:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install-test
 	$(BIN)/mypy

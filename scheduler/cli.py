@@ -13,7 +13,7 @@ from typing import Any
 
 from scheduler import __version__
 from scheduler.base.errors import SchedulerError, UsageError
-from scheduler.commands import cadence, feeds, followup, plan, remind
+from scheduler.commands import cadence, db, feeds, followup, plan, remind
 from scheduler.commands.context import Command, Context
 
 
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(
         dest="command", metavar="KOMMANDO", parser_class=_SwedishParser
     )
-    for module in (plan, cadence, feeds, remind, followup):
+    for module in (plan, cadence, feeds, remind, followup, db):
         module.register(commands)
     return parser
 

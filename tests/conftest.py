@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from scheduler.cli import main
-from scheduler.store.engine import normalise_url, open_store
+from scheduler.store.engine import normalise_url, upgrade_store
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PLAN = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
@@ -68,7 +68,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def engine(store_url: str) -> Iterator[Engine]:
-    engine = open_store(store_url)
+    engine = upgrade_store(store_url)[0]
     yield engine
     engine.dispose()
 
@@ -100,12 +100,22 @@ def write_config(path: Path, database_url: str, extra: str = "") -> Path:
     return path
 
 
+def upgraded_cli(config: Path) -> Cli:
+    """The CLI on a database brought to the newest schema, as `make run` does first."""
+    cli = Cli(config)
+    result = cli("db", "upgrade")
+    assert result.code == 0, result.err
+    return cli
+
+
 @pytest.fixture
 def cli(tmp_path: Path, store_url: str) -> Cli:
-    return Cli(write_config(tmp_path / "config.toml", store_url))
+    return upgraded_cli(write_config(tmp_path / "config.toml", store_url))
 
 
 @pytest.fixture
 def sqlite_cli(tmp_path: Path) -> Cli:
     """The CLI on SQLite only, for tests about the command line rather than the store."""
-    return Cli(write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'cli.sqlite3'}"))
+    return upgraded_cli(
+        write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    )

@@ -14,7 +14,7 @@ from scheduler.plan.files import read_plan
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import import_and_schedule, plan_schedule
 from scheduler.settings.config import Config, load_config
-from scheduler.store.engine import open_store
+from scheduler.store.engine import upgrade_store
 from scheduler.store.occurrences import list_occurrences
 from tests.conftest import SEED_PLAN, write_config
 
@@ -54,7 +54,7 @@ def scheduled_plan(tmp_path: Path, url: str | None = None, plan: Plan | None = N
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = url or f"sqlite:///{tmp_path / 'feeds.sqlite3'}"
     config = load_config(str(write_config(tmp_path / "config.toml", url)), environ={})
-    engine = open_store(config.database_url)
+    engine = upgrade_store(config.database_url)[0]
     result, _ = import_and_schedule(engine, config, plan or seed_with_dst_measure(), source="test",
                                     now=IMPORTED_AT)  # fmt: skip
     return Scheduled(engine, config, result.plan_id)

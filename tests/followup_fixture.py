@@ -21,7 +21,7 @@ from scheduler.reminders.settings import EmailSettings, ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
 from scheduler.services.refresh import import_and_schedule
 from scheduler.settings.config import Config, load_config
-from scheduler.store.engine import open_store
+from scheduler.store.engine import upgrade_store
 from tests.conftest import write_config
 from tests.feeds_fixture import IMPORTED_AT, seed_with_dst_measure
 from tests.live_server import free_port
@@ -103,7 +103,7 @@ def followup_world(
             encoding="utf-8",
         )
     config = load_config(str(path), environ={})
-    engine = open_store(config.database_url)
+    engine = upgrade_store(config.database_url)[0]
     result, _ = import_and_schedule(
         engine, config, seed_with_dst_measure(), source="test", now=IMPORTED_AT
     )

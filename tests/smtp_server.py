@@ -37,7 +37,7 @@ from scheduler.reminders.settings import EmailSettings, ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
 from scheduler.services.refresh import import_and_schedule, refresh_occurrences
 from scheduler.settings.config import Config, load_config
-from scheduler.store.engine import open_store
+from scheduler.store.engine import upgrade_store
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox
 from scheduler.store.tables import OutboxRow
@@ -256,7 +256,7 @@ def make_world(tmp_path: Path, url: str, smtp: SmtpServer, *, extra: str = "",
     if edit is not None:
         path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     config = load_config(str(path), environ={})
-    engine = open_store(config.database_url)
+    engine = upgrade_store(config.database_url)[0]
     plan = plan or read_plan(SEED_PLAN).plan
     result, _ = import_and_schedule(engine, config, plan, source="test", now=now)
     return World(engine, config, path, result.plan_id, smtp)

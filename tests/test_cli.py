@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from scheduler.store.tables import MeasureRow
-from tests.conftest import ROOT, SEED_PLAN, SEED_TEXT, Cli, write_config
+from tests.conftest import ROOT, SEED_PLAN, SEED_TEXT, Cli, upgraded_cli, write_config
 
 
 def _squash(text: str) -> str:
@@ -74,7 +74,7 @@ def test_check_reports_missing_conveners_and_empty_when(sqlite_cli: Cli) -> None
 def test_check_reports_roles_missing_from_config(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{tmp_path}/x.sqlite3"\n', encoding="utf-8")
-    cli = Cli(config)
+    cli = upgraded_cli(config)
     cli("import", str(SEED_PLAN), "--organisation", "X")
     out = cli("check").out
     assert "rollen «Trygghetssamordnare» finns inte under [roles]" in out
@@ -160,6 +160,7 @@ def test_config_comes_from_the_environment_and_the_database_url_too(tmp_path: Pa
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/from-config.sqlite3")
     env = {"SCHEDULER_CONFIG": str(config),
            "SCHEDULER_DATABASE_URL": f"sqlite:///{tmp_path}/from-env.sqlite3"}  # fmt: skip
+    assert _run("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
     result = _run("import", str(SEED_PLAN), env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "from-env.sqlite3").exists()
@@ -193,3 +194,59 @@ def test_every_config_table_is_checked_at_start_by_any_command(
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/x.sqlite3", extra=extra)
     result = Cli(config)("plan")
     assert result.code == 2 and expected in result.err and "Traceback" not in result.err
+
+
+def test_only_db_upgrade_changes_the_schema_and_other_commands_say_to_run_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 10: migrations no longer run on every command; an empty or old database is named,
+    with the command that fixes it, and nothing is created behind the user's back."""
+    database = tmp_path / "fresh.sqlite3"
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{database}")
+    cli = Cli(config)
+    refused = cli("import", str(SEED_PLAN))
+    assert refused.code == 4 and "är tom" in refused.err and "scheduler db upgrade" in refused.err
+    assert "Traceback" not in refused.err
+    first = cli("db", "upgrade")
+    assert first.code == 0 and "uppgraderad: schemaversion tom →" in first.out
+    again = cli("db", "upgrade")
+    assert again.code == 0 and "redan uppgraderad" in again.out
+    assert cli("import", str(SEED_PLAN)).code == 0
+
+
+def test_an_old_schema_is_named_with_both_versions(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    from scheduler.store.engine import MIGRATIONS, create_store_engine
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    engine = create_store_engine(url)
+    alembic = AlembicConfig()
+    alembic.set_main_option("script_location", MIGRATIONS)
+    with engine.begin() as connection:
+        alembic.attributes["connection"] = connection
+        command.upgrade(alembic, "0002")
+    engine.dispose()
+    result = Cli(write_config(tmp_path / "config.toml", url))("plan")
+    assert result.code == 4
+    assert "har schemaversion 0002" in result.err and "scheduler db upgrade" in result.err
+
+
+def test_upgrades_started_together_all_succeed_on_sqlite_and_postgresql(store_url: str) -> None:
+    """Several processes (web workers, a dispatcher, `make run`) upgrading one new database at
+    once: the lock lets one migrate while the others wait and then find nothing to do."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4) as pool:
+        results = list(pool.map(_upgrade_in_another_process, [store_url] * 4))
+    assert all(after == results[0][1] for _, after in results)
+    assert sum(1 for before, _ in results if before is None) == 1
+
+
+def _upgrade_in_another_process(url: str) -> tuple[str | None, str]:
+    from scheduler.store.engine import upgrade_store
+
+    engine, before, after = upgrade_store(url)
+    engine.dispose()
+    return before, after

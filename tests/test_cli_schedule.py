@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scheduler.store.engine import open_store
+from scheduler.store.engine import upgrade_store
 from tests.conftest import SEED_PLAN, Cli
 
 
@@ -139,7 +139,7 @@ def test_migrations_match_the_tables(tmp_path: Path) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    engine = open_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    engine = upgrade_store(f"sqlite:///{tmp_path / 'm.sqlite3'}")[0]
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from scheduler.followup.facts import measure_facts, prefill
 from scheduler.model.occurrence import Occurrence
-from scheduler.store.engine import open_store
+from scheduler.store.engine import upgrade_store
 from scheduler.store.followups import AnswerInput, save_answers
 from scheduler.store.occurrences import list_occurrences, record_answer
 from scheduler.store.plans import find_plan_id, load_plan
@@ -75,7 +75,7 @@ def test_start_status_and_export_from_the_command_line(sqlite_cli: Cli, tmp_path
     assert "0 nya" in sqlite_cli("followup", "start", "--now", "2024-11-16T08:00").out
 
     url = sqlite_cli.config.read_text(encoding="utf-8").split('url = "', 2)[2].split('"')[0]
-    engine = open_store(url)
+    engine = upgrade_store(url)[0]
     plan_id = find_plan_id(engine)
     stored = load_plan(engine, plan_id)
     ssp = stored.measures[0]

@@ -64,3 +64,9 @@ class NotFoundError(SchedulerError):
     """Something asked for by name or token does not exist."""
 
     exit_code = 3
+
+
+class StoreNotReadyError(SchedulerError):
+    """The database's schema is not the one this code expects: `scheduler db upgrade` fixes it."""
+
+    exit_code = 4
