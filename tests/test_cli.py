@@ -205,7 +205,7 @@ def test_only_db_upgrade_changes_the_schema_and_other_commands_say_to_run_it(
     config = write_config(tmp_path / "config.toml", f"sqlite:///{database}")
     cli = Cli(config)
     refused = cli("import", str(SEED_PLAN))
-    assert refused.code == 4 and "är tom" in refused.err and "scheduler db upgrade" in refused.err
+    assert refused.code == 5 and "är tom" in refused.err and "scheduler db upgrade" in refused.err
     assert "Traceback" not in refused.err
     first = cli("db", "upgrade")
     assert first.code == 0 and "uppgraderad: schemaversion tom →" in first.out
@@ -229,7 +229,7 @@ def test_an_old_schema_is_named_with_both_versions(tmp_path: Path) -> None:
         command.upgrade(alembic, "0002")
     engine.dispose()
     result = Cli(write_config(tmp_path / "config.toml", url))("plan")
-    assert result.code == 4
+    assert result.code == 5
     assert "har schemaversion 0002" in result.err and "scheduler db upgrade" in result.err
 
 

@@ -69,4 +69,4 @@ class NotFoundError(SchedulerError):
 class StoreNotReadyError(SchedulerError):
     """The database's schema is not the one this code expects: `scheduler db upgrade` fixes it."""
 
-    exit_code = 4
+    exit_code = 5

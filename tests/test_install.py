@@ -1,0 +1,110 @@
+"""A normal install works from another folder (issue 10).
+
+`pip install .` (not editable) into a fresh venv, then, in an empty folder with only a config:
+upgrade the database, import the seed plan, export the feeds, serve a page and a feed, and send a
+reminder to a real SMTP server. Templates and migrations must travel inside the package for this
+to work: nothing may be found through the source tree.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEED_PLAN, write_config
+from tests.live_server import free_port
+from tests.smtp_server import SmtpServer, poll_until, smtp_server
+
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".venv", ".git", "node_modules", "__pycache__", "*.egg-info", "build", ".*_cache", "outbox",
+    "*.sqlite3*", ".hypothesis",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `bin` folder of a fresh venv with the project installed from a copy of its source."""
+    base = tmp_path_factory.mktemp("install")
+    source = base / "source"
+    shutil.copytree(ROOT, source, ignore=_NOT_SOURCE)
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+         "--disable-pip-version-check", "-c", str(ROOT / "requirements.lock"), str(source)],
+        check=True, timeout=600,
+    )  # fmt: skip
+    shutil.rmtree(source)  # whatever the installed package needs, it must have taken along
+    return venv / "bin"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with smtp_server() as server:
+        yield server
+
+
+def test_the_installed_package_works_from_an_empty_folder(
+    installed: Path, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    work = tmp_path / "tom-mapp"
+    work.mkdir()
+    config = write_config(
+        work / "config.toml", "sqlite:///planer.sqlite3", extra=smtp.config_toml()
+    )
+
+    def scheduler(*argv: str) -> str:
+        result = subprocess.run(
+            [str(installed / "scheduler"), "--config", str(config), *argv],
+            cwd=work, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        return result.stdout
+
+    assert "uppgraderad" in scheduler("db", "upgrade")
+    assert "23 åtgärder" in scheduler("import", str(SEED_PLAN))
+    link = scheduler("feeds", "create", "installationstest")
+    page = re.search(r"http://\S+/feeds/[\w-]+/", link)
+    assert page is not None
+    scheduler("feeds", "export", "kalendrar")
+    assert (work / "kalendrar" / "plan.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+    # The first reminders of the 2024 plan are due in December 2023 (before `serve`, whose own
+    # dispatcher runs at today's date and would skip them as long past).
+    scheduler("remind", "run-due", "--now", "2023-12-13T09:00")
+    received = smtp.handler.wait_for(1)
+    assert received[0].message["Subject"]
+    assert received[0].text().strip()
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(installed / "scheduler"), "--config", str(config), "serve", "--port", str(port)],
+        cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        path = page.group(0).split("/", 3)[3]
+
+        def answers() -> bool:
+            try:
+                with urllib.request.urlopen(f"{base}/{path}", timeout=5) as response:
+                    return bool(response.status == 200)
+            except OSError:
+                return False
+
+        poll_until(answers, timeout=60)
+        with urllib.request.urlopen(f"{base}/{path}", timeout=10) as response:
+            assert "Outlook" in response.read().decode("utf-8")  # the page template was found
+        with urllib.request.urlopen(f"{base}/{path}plan.ics", timeout=10) as response:
+            assert response.headers["Content-Type"].startswith("text/calendar")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
