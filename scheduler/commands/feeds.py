@@ -217,6 +217,8 @@ def _listening_socket(host: str, port: int) -> socket.socket:
             raise ResourceError(f"porten {port} används redan på {host}; stoppa det som använder "
                                 "den eller välj en annan med --port eller server.port.") from exc  # fmt: skip
         raise ResourceError(f"kan inte lyssna på {host}:{port}: {os_reason(exc)}.") from exc
+    # Listening from here on: a client that connects while the app starts up waits in the queue.
+    listening.listen(2048)
     return listening
 
 
