@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import secrets
 import sys
 import traceback
@@ -67,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(run: Command, args: argparse.Namespace, setup: logs.LogSetup) -> int:
     try:
-        return run(args, Context(args.config))
+        code = run(args, Context(args.config))
+        sys.stdout.flush()  # output that cannot be written is this run's failure, not the exit's
+        return code
     except SchedulerError as exc:
         return _told(exc)
     except KeyboardInterrupt:
@@ -102,4 +105,19 @@ def _unexpected(exc: Exception, setup: logs.LogSetup) -> int:
         traceback.print_exception(exc, file=sys.stderr)
         where = f"Loggen {setup.error_log} går inte att skriva; detaljerna står ovan, referens {reference}."
     print(f"Fel: oväntat fel ({exc.__class__.__name__}). {where}", file=sys.stderr)
+    _drop_unwritten_output()
     return UNEXPECTED
+
+
+def _drop_unwritten_output() -> None:
+    """Python flushes stdout once more at exit; when writing it is what failed, that flush would
+    fail again and print an English "Exception ignored" after our line. Send the rest nowhere."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (tests capture into a StringIO)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fileno)
+    finally:
+        os.close(devnull)

@@ -60,6 +60,24 @@ def test_an_unexpected_failure_is_one_swedish_line_with_a_reference_and_the_trac
 
 
 @pytest.mark.skipif(not FULL_DISK.exists(), reason="needs /dev/full")
+def test_a_process_whose_output_cannot_be_written_ends_with_one_line_and_exit_code_1(
+    sqlite_cli: Cli, tmp_path: Path
+) -> None:
+    """Buffered output fails only when flushed; without care Python reports that at exit, in
+    English, with exit code 120."""
+    log = tmp_path / "scheduler.log"
+    with open(FULL_DISK, "wb") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "scheduler", "--config", str(sqlite_cli.config),
+             "--log-file", str(log), "cadence", "4 ggr/år"],
+            stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60, check=False,
+        )  # fmt: skip
+    found = UNEXPECTED_LINE.match(result.stderr)
+    assert result.returncode == 1 and found, result.stderr
+    assert found["ref"] in log.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not FULL_DISK.exists(), reason="needs /dev/full")
 def test_the_error_log_defaults_to_the_xdg_state_folder(
     sqlite_cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
