@@ -113,6 +113,11 @@ def _drop_unwritten_output() -> None:
     """Python flushes stdout once more at exit; when writing it is what failed, that flush would
     fail again and print an English "Exception ignored" after our line. Send the rest nowhere."""
     try:
+        sys.stdout.flush()
+        return  # output is fine: what the command printed before it failed stays
+    except (OSError, ValueError):
+        pass
+    try:
         fileno = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):  # not a file (tests capture into a StringIO)
         return
