@@ -277,6 +277,14 @@ def test_config_values_that_overflow_are_refused_naming_the_key(
     _one_fel_line(result.err)
 
 
+def test_a_config_nested_too_deep_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[calendar]\nblackouts = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    result = Cli(config)("plan")
+    assert result.code == 2 and f"{config}: ogiltig TOML: för djupt nästlad." in result.err
+    _one_fel_line(result.err)
+
+
 def _agenda(cli: Cli) -> list[dict[str, object]]:
     listed: list[dict[str, object]] = json.loads(cli("agenda", "--json").out)
     return listed
