@@ -6,6 +6,8 @@ in one place. Messages are written for the coordinator, so they say what is wron
 
 from __future__ import annotations
 
+import errno
+
 
 class SchedulerError(Exception):
     """Base for errors a user can cause and fix; never a programming error."""
@@ -64,6 +66,42 @@ class NotFoundError(SchedulerError):
     """Something asked for by name or token does not exist."""
 
     exit_code = 3
+
+
+class ResourceError(SchedulerError):
+    """The operating system refused: a file or folder that cannot be written, a port in use."""
+
+    exit_code = 4
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, path: object | None = None) -> ResourceError:
+        """One line naming the path (the one asked for, not a temporary file) and the reason."""
+        where = path if path is not None else exc.filename
+        reason = os_reason(exc)
+        return cls(f"«{where}» går inte att använda: {reason}." if where else f"{reason}.")
+
+
+_OS_REASONS = {
+    errno.EACCES: "åtkomst nekad",
+    errno.EPERM: "åtgärden är inte tillåten här",
+    errno.EROFS: "filsystemet är skrivskyddat",
+    errno.ENOSPC: "disken är full",
+    errno.EDQUOT: "diskkvoten är slut",
+    errno.ENOTDIR: "en del av sökvägen är en fil, inte en mapp",
+    errno.EISDIR: "det är en mapp, inte en fil",
+    errno.EEXIST: "det finns redan något med det namnet",
+    errno.ENOENT: "finns inte",
+    errno.ENAMETOOLONG: "namnet är för långt",
+    errno.EADDRINUSE: "adressen används redan",
+    errno.EADDRNOTAVAIL: "adressen finns inte på den här datorn",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason in Swedish; unknown ones keep the system's own words."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    return exc.strerror or exc.__class__.__name__
 
 
 class StoreNotReadyError(SchedulerError):

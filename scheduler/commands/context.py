@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
@@ -46,21 +46,35 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+# The years a plan, a date or a moment given on the command line may fall in: wide enough for
+# any plan, narrow enough that a meeting moved to the edge and lengthened stays a valid datetime.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+YEARS = f"år {FIRST_YEAR}–{LAST_YEAR}"
+MAX_MINUTES = 24 * 60
+
+
+def in_range(year: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR
+
+
 def year_argument(text: str) -> int:
     try:
         year = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"ogiltigt år: {text!r}") from None
-    if not 2000 <= year <= 2100:
-        raise argparse.ArgumentTypeError(f"ogiltigt år: {text!r}")
+    if not in_range(year):
+        raise argparse.ArgumentTypeError(f"ogiltigt år: {text!r} (välj {YEARS})")
     return year
 
 
 def date_argument(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"ogiltigt datum: {text!r} (skriv ÅÅÅÅ-MM-DD)") from None
+    if not in_range(day.year):
+        raise argparse.ArgumentTypeError(f"datumet {text!r} ligger utanför {YEARS}")
+    return day
 
 
 def moment_argument(text: str) -> datetime:
@@ -73,6 +87,55 @@ def moment_argument(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"ogiltig tidpunkt: {text!r} (skriv t.ex. 2025-03-01T08:00)"
         ) from None
+    if not in_range(moment.year):
+        raise argparse.ArgumentTypeError(f"tidpunkten {text!r} ligger utanför {YEARS}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
     return moment.astimezone(UTC)
+
+
+def bounded_integer(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argparse type for a whole number in [low, high]; `what` names it in the message."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"ogiltigt {what}: {text!r} (ett heltal)") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"ogiltigt {what}: {text!r} (välj {low}–{high})")
+        return value
+
+    return parse
+
+
+minutes_argument = bounded_integer(1, MAX_MINUTES, "antal minuter")
+port_argument = bounded_integer(1, 65535, "portnummer")
+
+
+class Choice:
+    """An argparse type for a choice written either in Swedish, as the output shows it, or as the
+    internal English name; gives the internal name. Case, and `-`/`_` for a space, do not matter."""
+
+    def __init__(self, swedish: Mapping[str, str]) -> None:
+        self.swedish = dict(swedish)  # internal name → Swedish word
+        self._names = {_fold(name): name for name in self.swedish}
+        self._names.update({_fold(sv): name for name, sv in self.swedish.items()})
+
+    def __call__(self, text: str) -> str:
+        try:
+            return self._names[_fold(text)]
+        except KeyError:
+            raise argparse.ArgumentTypeError(
+                f"ogiltigt val: {text!r} (välj bland {self.listing()})"
+            ) from None
+
+    def listing(self) -> str:
+        """`väntar (pending), skickas (sending), …` for help and messages."""
+        return ", ".join(
+            sv if sv == name else f"{sv} ({name})" for name, sv in self.swedish.items()
+        )
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.replace("_", " ").replace("-", " ").split()).casefold()

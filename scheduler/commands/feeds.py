@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import logging
+import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.errors import NotFoundError, ResourceError, UsageError, os_reason
 from scheduler.base.files import write_bytes_atomically
 from scheduler.base.time import STOCKHOLM
-from scheduler.commands.context import Context, now_utc
+from scheduler.commands.context import (
+    YEARS,
+    Context,
+    in_range,
+    minutes_argument,
+    now_utc,
+    port_argument,
+    year_argument,
+)
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
 from scheduler.followup.settings import FollowupSettings
 from scheduler.mail.delivery import delivery_for
@@ -73,14 +84,13 @@ def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
+    directory = _export_directory(Path(args.directory))
     now = now_utc()
     stored = ctx.plan(args.year)
     refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now)
     schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
     rows = list_occurrences(ctx.engine, plan_id=stored.id)
     settings = FeedSettings.from_config(ctx.config)
-    directory = Path(args.directory)
-    directory.mkdir(parents=True, exist_ok=True)
     written = 0
     for scope in all_scopes(schedule):
         formats = [EVENTS, TODOS] + ([SERIES_EXPORT] if scope.kind in {MEASURE, SERIES} else [])
@@ -92,13 +102,29 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _export_directory(directory: Path) -> Path:
+    """The folder for the calendar files, made if missing; checked before any work is done."""
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(
+            f"«{directory}» är en fil, inte en mapp; ange en mapp för kalenderfilerna."
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResourceError.from_os_error(exc, directory) from exc
+    return directory
+
+
 def _local_moment(day: str, clock: str) -> datetime:
     try:
-        return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=STOCKHOLM)
+        moment = datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=STOCKHOLM)
     except ValueError:
         raise UsageError(
             f"Ogiltig tid «{day} {clock}»: skriv datum ÅÅÅÅ-MM-DD och tid TT:MM."
         ) from None
+    if not in_range(moment.year):
+        raise UsageError(f"Ogiltig tid «{day} {clock}»: ett möte kan flyttas inom {YEARS}.")
+    return moment
 
 
 def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
@@ -155,14 +181,45 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
         before_pass=lambda now: followup_tick(ctx.engine, ctx.config, now=now),
     )
     where = f"mappen {email.outbox_dir}" if email.backend == "file" else f"SMTP {email.smtp_host}"
+    listening = _listening_socket(host, port)
     ctx.print(f"Påminnelser skickas via {where}.")
     ctx.print(f"Servern lyssnar på http://{host}:{port}/ (avsluta med Ctrl+C).")
+    # Logging is cli.main's (scheduler.commands.logs): uvicorn's loggers propagate to it, at its level,
+    # so the access log shows at info.
+    config = uvicorn.Config(
+        create_app(ctx.engine, ctx.config), host=host, port=port, log_config=None,
+        log_level=logging.getLogger().getEffectiveLevel(),
+    )  # fmt: skip
     runner.start()
     try:
-        uvicorn.run(create_app(ctx.engine, ctx.config), host=host, port=port, log_level="warning")
+        uvicorn.Server(config).run(sockets=[listening])
     finally:
         runner.shutdown()
+        listening.close()
     return 0
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound here: uvicorn reports a taken port in English and exits 1."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise UsageError(f"Värddatorn «{host}» finns inte (--host eller server.host).") from None
+    listening = socket.socket(family, kind, proto)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind(address)
+    except OSError as exc:
+        listening.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ResourceError(f"porten {port} används redan på {host}; stoppa det som använder "
+                                "den eller välj en annan med --port eller server.port.") from exc  # fmt: skip
+        raise ResourceError(f"kan inte lyssna på {host}:{port}: {os_reason(exc)}.") from exc
+    # Listening from here on: a client that connects while the app starts up waits in the queue.
+    listening.listen(2048)
+    return listening
 
 
 def register(commands: Any) -> None:
@@ -182,14 +239,14 @@ def register(commands: Any) -> None:
     sub.set_defaults(run=cmd_feeds_revoke)
     sub = actions.add_parser("export", help="skriv alla kalendrar som filer, för valfri webbserver")
     sub.add_argument("directory", metavar="MAPP")
-    sub.add_argument("--year", type=int)
+    sub.add_argument("--year", type=year_argument)
     sub.set_defaults(run=cmd_feeds_export)
 
     sub = commands.add_parser("move", help="flytta ett möte (behåller UID, höjer SEQUENCE)")
     sub.add_argument("uid", metavar="UID")
     sub.add_argument("date", metavar="DATUM")
     sub.add_argument("time", nargs="?", metavar="TID")
-    sub.add_argument("--minutes", type=int, help="ny längd i minuter")
+    sub.add_argument("--minutes", type=minutes_argument, help="ny längd i minuter (1–1440)")
     sub.add_argument("--note", help="förklaring som syns i kalendern")
     sub.set_defaults(run=cmd_move)
 
@@ -200,5 +257,5 @@ def register(commands: Any) -> None:
 
     sub = commands.add_parser("serve", help="starta webbservern (kalendrar, svar, uppföljning)")
     sub.add_argument("--host")
-    sub.add_argument("--port", type=int)
+    sub.add_argument("--port", type=port_argument, help="port att lyssna på (1–65535)")
     sub.set_defaults(run=cmd_serve)

@@ -8,7 +8,7 @@ from typing import Any
 
 from scheduler.base.errors import NotFoundError
 from scheduler.base.time import STOCKHOLM
-from scheduler.commands.context import Context, moment_argument, now_utc
+from scheduler.commands.context import Choice, Context, moment_argument, now_utc
 from scheduler.mail.delivery import delivery_for
 from scheduler.reminders.settings import EmailSettings, ReminderSettings, check_role_addresses
 from scheduler.services.dispatch import run_due
@@ -19,6 +19,7 @@ from scheduler.store.plans import find_plan_id
 
 STATUS_SV = {"pending": "väntar", "sending": "skickas", "sent": "skickat", "failed": "misslyckat",
              "skipped": "hoppat över", "cancelled": "inställt"}  # fmt: skip
+STATUS_CHOICE = Choice({status: STATUS_SV.get(status, status) for status in STATUSES})
 
 
 def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
@@ -43,7 +44,8 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     rows = list_outbox(ctx.engine, status=args.status)
     if not rows:
-        ctx.print("Inga påminnelser" + (f" med status {args.status}." if args.status else "."))
+        shown = f" med status {STATUS_SV.get(args.status, args.status)}" if args.status else ""
+        ctx.print(f"Inga påminnelser{shown}.")
         return 0
     for row in rows:
         due = row.due_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
@@ -67,5 +69,6 @@ def register(commands: Any) -> None:
     )
     sub.set_defaults(run=cmd_run_due)
     sub = actions.add_parser("list", help="visa påminnelser och deras status")
-    sub.add_argument("--status", choices=STATUSES)
+    sub.add_argument("--status", type=STATUS_CHOICE, metavar="STATUS",
+                     help=f"bara påminnelser med den statusen: {STATUS_CHOICE.listing()}")  # fmt: skip
     sub.set_defaults(run=cmd_list)

@@ -45,9 +45,9 @@ class FeedSettings:
     @classmethod
     def from_config(cls, config: Config) -> FeedSettings:
         values = read_table(config.table("feeds"), "feeds", {
-            "refresh_hours": (number(1), 12),
-            "keep_cancelled_days": (number(0), 60),
-            "recheck_seconds": (number(0), 30),
+            "refresh_hours": (number(1, 24 * 7), 12),
+            "keep_cancelled_days": (number(0, 3650), 60),
+            "recheck_seconds": (number(0, 24 * 3600), 30),
         })  # fmt: skip
         return cls(
             refresh=timedelta(hours=values["refresh_hours"]),

@@ -102,6 +102,8 @@ def load_config(explicit: str | None = None, *, environ: Mapping[str, str] | Non
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: ogiltig TOML: {exc}") from exc
+        except RecursionError:  # tomllib reads nested arrays and tables recursively
+            raise ConfigError(f"{path}: ogiltig TOML: för djupt nästlad.") from None
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{path}: filen är inte UTF-8-kodad text.") from exc
     return config_from_mapping(raw, path=path, environ=env)

@@ -3,6 +3,7 @@ value is named the same way everywhere ("«reminders.meeting_days» ska vara …
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,9 +26,18 @@ def integer(minimum: int = 0, maximum: int = 10**6) -> Key:
                f"ett heltal {minimum}–{maximum}")  # fmt: skip
 
 
-def number(minimum: float = 0) -> Key:
-    return Key(None, lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= minimum,
-               f"ett tal ≥ {minimum}")  # fmt: skip
+def number(minimum: float = 0, maximum: float = 10**6) -> Key:
+    """A finite number in [minimum, maximum]: TOML allows inf, nan and integers of any size, which
+    overflow the durations made from them."""
+    return Key(
+        None, lambda v: _finite(v) and minimum <= v <= maximum, f"ett tal {minimum}–{maximum}"
+    )
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
 
 
 def days_list() -> Key:
