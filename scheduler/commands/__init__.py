@@ -1,2 +1,1 @@
-"""The `scheduler` subcommands, one module per capability. Each module's `register` adds its
-commands to the parser; each command parses nothing itself, calls the library and prints."""
+"""The `scheduler` subcommands, one module per capability: parse arguments, call a service, print."""

@@ -1,1 +1,1 @@
-"""Calendar feeds: what goes in a feed (scopes, content), the one iCalendar writer, tokens."""
+"""Calendar feeds: what goes in a feed (scopes, content) and the one iCalendar writer (pure)."""

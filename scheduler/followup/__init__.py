@@ -1,2 +1,1 @@
-"""Year-end follow-up: ask each responsible role what was done, collect it through a form, and
-write it back into the plan's Uppföljning column."""
+"""Year-end follow-up as values: the facts per measure and the followed-up plan's export."""

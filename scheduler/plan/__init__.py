@@ -1,1 +1,1 @@
-"""The plan as plain values: model, roles, review, plan files (.toml, .xlsx)."""
+"""The plan as people wrote it: who convenes (roles), what to look at (review), plan files."""

@@ -1,2 +1,1 @@
-"""Reminders: which emails the schedule calls for (planning), how they are sent (delivery), and
-the dispatcher that sends what is due, once."""
+"""Reminders: which emails the schedule calls for, and when (pure; the dispatcher is a service)."""
