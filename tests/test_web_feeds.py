@@ -71,9 +71,11 @@ def test_unknown_and_revoked_tokens_get_a_bare_404(scheduled: Scheduled) -> None
     row = next(r for r in list_tokens(scheduled.engine) if r.revoked_at is None)
     assert row.id is not None
     revoke_token(scheduled.engine, row.id, now=NOW)
-    for path in (f"/feeds/{secret}/plan.ics", f"/feeds/{secret}/"):
-        revoked = http.get(path)
-        assert revoked.status_code == 404 and revoked.text == "Hittades inte."
+    revoked = http.get(f"/feeds/{secret}/plan.ics")
+    assert revoked.status_code == 404 and revoked.text == "Hittades inte."
+    # The subscribe page of a revoked token is the same Swedish page as any missing page.
+    page, missing = http.get(f"/feeds/{secret}/"), http.get("/finns-inte")
+    assert page.status_code == missing.status_code == 404 and page.text == missing.text
     assert http.head(f"/feeds/{secret}/plan.ics").status_code == 404
 
 
