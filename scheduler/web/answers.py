@@ -16,7 +16,7 @@ from scheduler.planning import answer_signer
 from scheduler.reminders.planning import DONE, HELD, NOT_DONE, NOT_HELD
 from scheduler.store.occurrences import get_occurrence, record_answer
 from scheduler.text_safety import describe_control_character
-from scheduler.web.pages import PostedForm, posted_form, render
+from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
 
 NOTE_LIMIT = 2000
 QUESTIONS = {
@@ -50,7 +50,7 @@ def _verify(request: Request, token: str) -> dict[str, object] | HTMLResponse:
     return payload
 
 
-@router.get("/svar/{token}", response_class=HTMLResponse)
+@router.api_route("/svar/{token}", methods=PAGE_METHODS, response_class=HTMLResponse)
 def confirm(request: Request, token: str) -> HTMLResponse:
     payload = _verify(request, token)
     if isinstance(payload, HTMLResponse):

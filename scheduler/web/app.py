@@ -15,6 +15,7 @@ from scheduler.feeds.service import FeedService, FeedSettings
 from scheduler.templating import TEMPLATES, environment
 from scheduler.web import answers, followup, pages
 from scheduler.web.feed_page import feed_page
+from scheduler.web.pages import PAGE_METHODS
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 STYLE_SHEET = TEMPLATES / "web" / "static" / "site.css"
@@ -56,11 +57,11 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
     app.include_router(answers.router)
     app.include_router(followup.router)
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:
         return environment("web").get_template("home.html").render()
 
-    @app.get("/static/site.css")
+    @app.api_route("/static/site.css", methods=PAGE_METHODS)
     def style_sheet() -> Response:
         return Response(STYLE_SHEET.read_bytes(), media_type="text/css; charset=utf-8",
                         headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
@@ -80,7 +81,7 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
             return Response(content=b"", headers=headers, media_type=CALENDAR_TYPE)
         return Response(content=rendered.body, headers=headers, media_type=CALENDAR_TYPE)
 
-    @app.get("/feeds/{token}/", response_class=HTMLResponse)
+    @app.api_route("/feeds/{token}/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def page(token: str) -> str:
         return feed_page(feeds, token, now=now())
 

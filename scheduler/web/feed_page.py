@@ -18,8 +18,12 @@ def webcal(url: str) -> str:
 
 def _covers(scopes: list[Scope], item: MeasureSchedule, series_label: str) -> bool:
     return any(
-        scope.includes(area=item.stored.area, measure_id=item.stored.id, series_label=series_label,
-                       roles=item.responsibility.participants)  # fmt: skip
+        scope.includes(
+            area=item.stored.area,
+            measure_id=item.stored.id,
+            series_label=series_label,
+            roles=item.responsibility.participants,
+        )
         for scope in scopes
     )
 
@@ -53,7 +57,8 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
                 "cancelled": r.status == CANCELLED,
             }
             for r in state_rows
-            if r.measure_id == item.stored.id and r.start >= now
+            if r.measure_id == item.stored.id
+            and r.start >= now
             and _covers(allowed, item, r.series_label)
         ][:6]
         measures.append({

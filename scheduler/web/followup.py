@@ -44,7 +44,7 @@ from scheduler.store.followups import (
 )
 from scheduler.store.tables import CampaignRow
 from scheduler.text_safety import describe_control_character
-from scheduler.web.pages import PostedForm, posted_form, render
+from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
 
 router = APIRouter()
 CSRF_PURPOSE = "followup-csrf"
@@ -199,11 +199,13 @@ def _field_errors(values: dict[int, dict[str, str]], *, submit: bool, max_text: 
             errors[measure_id] = FieldError(first_status, "Välj en av statusarna.")
         elif len(text) > max_text:
             errors[measure_id] = FieldError(
-                f"text-{measure_id}", f"Texten får vara högst {max_text} tecken (den är {len(text)})."
+                f"text-{measure_id}",
+                f"Texten får vara högst {max_text} tecken (den är {len(text)}).",
             )
         elif control:
             errors[measure_id] = FieldError(
-                f"text-{measure_id}", f"Texten innehåller ett {control}. Ta bort det och spara igen."
+                f"text-{measure_id}",
+                f"Texten innehåller ett {control}. Ta bort det och spara igen.",
             )
         elif submit and not status:
             errors[measure_id] = FieldError(first_status, "Välj en status innan du skickar in.")
@@ -249,7 +251,9 @@ def _handle_post(request: Request, target: FormTarget, form: PostedForm) -> Resp
     )
 
 
-@router.get("/uppfoljning/samordnare/{token}", response_class=HTMLResponse)
+@router.api_route(
+    "/uppfoljning/samordnare/{token}", methods=PAGE_METHODS, response_class=HTMLResponse
+)
 def overview(request: Request, token: str) -> Response:
     payload = _verify(request, token, COORDINATOR_PURPOSE)
     if isinstance(payload, HTMLResponse):
@@ -272,7 +276,9 @@ def overview(request: Request, token: str) -> Response:
     )
 
 
-@router.get("/uppfoljning/samordnare/{token}/roll/{role}", response_class=HTMLResponse)
+@router.api_route(
+    "/uppfoljning/samordnare/{token}/roll/{role}", methods=PAGE_METHODS, response_class=HTMLResponse
+)
 def coordinator_form(
     request: Request, token: str, role: str, sparat: str | None = None
 ) -> Response:
@@ -290,7 +296,7 @@ def coordinator_save(
     return target if isinstance(target, HTMLResponse) else _handle_post(request, target, form)
 
 
-@router.get("/uppfoljning/{token}", response_class=HTMLResponse)
+@router.api_route("/uppfoljning/{token}", methods=PAGE_METHODS, response_class=HTMLResponse)
 def form(request: Request, token: str, sparat: str | None = None) -> Response:
     target = _target(request, token, coordinator=False)
     return (

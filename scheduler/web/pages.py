@@ -14,7 +14,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from fastapi.routing import APIRoute
 from starlette.datastructures import FormData, Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +22,10 @@ from scheduler.errors import NotFoundError, SchedulerError
 from scheduler.templating import environment
 
 log = logging.getLogger(__name__)
+
+# Every page answers HEAD as GET without the body (Starlette's responses leave it out for HEAD);
+# FastAPI's @get does not add HEAD, so page routes name both.
+PAGE_METHODS = ["GET", "HEAD"]
 
 # The largest request body read (a follow-up form of many measures at the longest text is well
 # under this); anything larger is refused with 413 before it is read.
@@ -83,7 +86,7 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def install(app: FastAPI, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
-    """Error handlers, middleware and HEAD for `app`; call after every route is added."""
+    """Error handlers and middleware for `app`."""
     app.state.max_body_bytes = max_body_bytes
 
     @app.exception_handler(HTTPException)
@@ -113,10 +116,6 @@ def install(app: FastAPI, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         response.headers.update({**SECURITY_HEADERS, "Cache-Control": DEFAULT_CACHE_CONTROL})
         return response
 
-    # HEAD is GET without the body (Starlette's responses leave the body out for HEAD).
-    for route in app.routes:
-        if isinstance(route, APIRoute) and "GET" in route.methods:
-            route.methods.add("HEAD")
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: its headers reach every response
 
