@@ -46,7 +46,9 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
     state_rows = feeds.occurrences()
     measures = []
     for item in schedule.measures:
-        if not any(_covers(allowed, item, series.label) for series in item.schedule.series):
+        # A measure with nothing dated yet still belongs to its area's and its roles' page.
+        labels = [series.label for series in item.schedule.series] or [""]
+        if not any(_covers(allowed, item, label) for label in labels):
             continue
         who = item.responsibility
         upcoming = [
