@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -264,11 +265,12 @@ def test_a_correctly_signed_link_without_plan_or_with_ill_typed_fields_gets_a_sw
 ) -> None:
     form_signer, coordinator_signer = campaign.signers(world.engine, world.config)
     expires = local("2025-01-01T00:00")
-    role_payloads = [{"role": ROLE}, {"plan": "1", "role": ROLE}, {"plan": True, "role": ROLE},
+    role_payloads: list[dict[str, Any]] = [{"role": ROLE}, {"plan": "1", "role": ROLE}, {"plan": True, "role": ROLE},
                      {"plan": world.plan_id}, {"plan": world.plan_id, "role": 7}]  # fmt: skip
     forms = [f"/uppfoljning/{form_signer.sign(p, expires=expires)}" for p in role_payloads]
     overviews = []
-    for payload in ({}, {"plan": None}, {"plan": [1]}):
+    coordinator_payloads: list[dict[str, Any]] = [{}, {"plan": None}, {"plan": [1]}]
+    for payload in coordinator_payloads:
         token = coordinator_signer.sign(payload, expires=expires)
         overviews.append(f"/uppfoljning/samordnare/{token}")
         forms.append(f"/uppfoljning/samordnare/{token}/roll/preventionssamordnare")
@@ -307,3 +309,15 @@ def test_saving_a_draft_after_submitting_keeps_the_submitted_answer_for_the_expo
     )
     texts = [m.followup_text for a in exported.plan.areas for m in a.measures]
     assert "Inskickat svar" in texts and "Ett utkast efteråt" not in texts
+
+
+def test_a_post_on_a_link_that_expired_meanwhile_gives_the_typed_text_back_to_copy(
+    world: FollowupWorld, http: TestClient, clock: Clock
+) -> None:
+    url, mid = link(world), ssp_id(world)
+    page = http.get(url).text
+    clock.now = local("2025-01-10T10:00")  # the page was left open past the link's life
+    late = post(http, url, page, mid, text="Det jag skrev <i>länge</i>")
+    assert late.status_code == 410 and "Länken har gått ut" in late.text
+    assert "Det jag skrev &lt;i&gt;länge&lt;/i&gt;</textarea>" in late.text
+    assert answers(world.engine, world.plan_id) == {}

@@ -16,7 +16,7 @@ from scheduler.planning import answer_signer
 from scheduler.reminders.planning import DONE, HELD, NOT_DONE, NOT_HELD
 from scheduler.store.occurrences import get_occurrence, record_answer
 from scheduler.text_safety import describe_control_character
-from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
+from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
 
 NOTE_LIMIT = 2000
 QUESTIONS = {
@@ -29,11 +29,7 @@ QUESTIONS = {
 router = APIRouter()
 
 
-def _message(title: str, text: str, kind: str, status: int) -> HTMLResponse:
-    return render("message.html", status, title=title, text=text, kind=kind)
-
-
-def _verify(request: Request, token: str) -> dict[str, object] | HTMLResponse:
+def _verify(request: Request, token: str) -> dict[str, object] | Refusal:
     app = request.app
     try:
         payload = answer_signer(app.state.engine, app.state.config).verify(
@@ -41,20 +37,20 @@ def _verify(request: Request, token: str) -> dict[str, object] | HTMLResponse:
         )
     except LinkError as exc:
         if exc.expired:
-            return _message("Länken har gått ut", "Svarslänken har gått ut. Kontakta samordnaren om du vill "
-                            "rapportera hur det gick.", "error", 410)  # fmt: skip
-        return _message("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela länken "
-                        "från e-postmeddelandet kom med.", "error", 400)  # fmt: skip
+            return Refusal("Länken har gått ut", "Svarslänken har gått ut. Kontakta samordnaren om du vill "
+                           "rapportera hur det gick.", 410)  # fmt: skip
+        return Refusal("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela länken "
+                       "från e-postmeddelandet kom med.", 400)  # fmt: skip
     if payload.get("answer") not in QUESTIONS or not isinstance(payload.get("uid"), str):
-        return _message("Ogiltig länk", "Länken är ogiltig.", "error", 400)
+        return Refusal("Ogiltig länk", "Länken är ogiltig.", 400)
     return payload
 
 
 @router.api_route("/svar/{token}", methods=PAGE_METHODS, response_class=HTMLResponse)
 def confirm(request: Request, token: str) -> HTMLResponse:
     payload = _verify(request, token)
-    if isinstance(payload, HTMLResponse):
-        return payload
+    if isinstance(payload, Refusal):
+        return payload.page()
     row = get_occurrence(request.app.state.engine, str(payload["uid"]))
     label, _ = QUESTIONS[str(payload["answer"])]
     return render(
@@ -79,8 +75,8 @@ def record(
     request: Request, token: str, form: Annotated[PostedForm, Depends(posted_form)]
 ) -> HTMLResponse:
     payload = _verify(request, token)
-    if isinstance(payload, HTMLResponse):
-        return payload
+    if isinstance(payload, Refusal):
+        return payload.page(form.typed())
     row = get_occurrence(request.app.state.engine, str(payload["uid"]))
     label, held = QUESTIONS[str(payload["answer"])]
     # Browsers send a textarea's line breaks as CRLF but count them as one character for its
@@ -98,6 +94,5 @@ def record(
         note=note.strip(),
         now=request.app.state.clock(),
     )
-    return _message(
-        "Tack!", f"Svaret «{label}» är sparat och kommer med i årets uppföljning.", "ok", 200
-    )
+    text = f"Svaret «{label}» är sparat och kommer med i årets uppföljning."
+    return render("message.html", title="Tack!", text=text, kind="ok")

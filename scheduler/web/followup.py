@@ -44,7 +44,7 @@ from scheduler.store.followups import (
 )
 from scheduler.store.tables import CampaignRow
 from scheduler.text_safety import describe_control_character
-from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
+from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
 
 router = APIRouter()
 CSRF_PURPOSE = "followup-csrf"
@@ -69,16 +69,11 @@ class FieldError:
     message: str
 
 
-def _message(title: str, text: str, status: int) -> HTMLResponse:
-    return render("message.html", status, title=title, text=text, kind="error")
+INVALID_LINK = Refusal("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela "
+                       "länken från e-postmeddelandet kom med.", 400)  # fmt: skip
 
 
-def _invalid_link() -> HTMLResponse:
-    return _message("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela "
-                    "länken från e-postmeddelandet kom med.", 400)  # fmt: skip
-
-
-def _verify(request: Request, token: str, purpose: str) -> dict[str, Any] | HTMLResponse:
+def _verify(request: Request, token: str, purpose: str) -> dict[str, Any] | Refusal:
     app = request.app
     form_signer, coordinator_signer = signers(app.state.engine, app.state.config)
     signer = form_signer if purpose == FORM_PURPOSE else coordinator_signer
@@ -86,9 +81,9 @@ def _verify(request: Request, token: str, purpose: str) -> dict[str, Any] | HTML
         return signer.verify(token, now=app.state.clock())
     except LinkError as exc:
         if exc.expired:
-            return _message("Länken har gått ut", "Länken till uppföljningen har gått ut. Kontakta samordnaren "
-                            "om du behöver lämna eller ändra ett svar.", 410)  # fmt: skip
-        return _invalid_link()
+            return Refusal("Länken har gått ut", "Länken till uppföljningen har gått ut. Kontakta samordnaren "
+                           "om du behöver lämna eller ändra ett svar.", 410)  # fmt: skip
+        return INVALID_LINK
 
 
 def _plan_id(payload: dict[str, Any]) -> int | None:
@@ -97,10 +92,10 @@ def _plan_id(payload: dict[str, Any]) -> int | None:
     return plan if isinstance(plan, int) and not isinstance(plan, bool) else None
 
 
-def _campaign(request: Request, plan_id: int) -> CampaignRow | HTMLResponse:
+def _campaign(request: Request, plan_id: int) -> CampaignRow | Refusal:
     campaign = get_campaign(request.app.state.engine, plan_id)
     if campaign is None:
-        return _message(
+        return Refusal(
             "Ingen uppföljning", "Uppföljningen för den här planen har inte startats.", 404
         )
     return campaign
@@ -108,17 +103,17 @@ def _campaign(request: Request, plan_id: int) -> CampaignRow | HTMLResponse:
 
 def _target(
     request: Request, token: str, *, coordinator: bool, role_slug: str | None = None
-) -> FormTarget | HTMLResponse:
+) -> FormTarget | Refusal:
     payload = _verify(request, token, COORDINATOR_PURPOSE if coordinator else FORM_PURPOSE)
-    if isinstance(payload, HTMLResponse):
+    if isinstance(payload, Refusal):
         return payload
     app = request.app
     plan_id = _plan_id(payload)
     role = role_slug if coordinator else payload.get("role")
     if plan_id is None or not isinstance(role, str):
-        return _invalid_link()
+        return INVALID_LINK
     campaign = _campaign(request, plan_id)
-    if isinstance(campaign, HTMLResponse):
+    if isinstance(campaign, Refusal):
         return campaign
     tasks = role_tasks(
         plan_schedule(app.state.engine, app.state.config, plan_id=plan_id), app.state.config
@@ -126,7 +121,7 @@ def _target(
     try:
         task = find_role(tasks, role)
     except UsageError:
-        return _message("Okänd roll", "Rollen har inga åtgärder att följa upp.", 404)
+        return Refusal("Okänd roll", "Rollen har inga åtgärder att följa upp.", 404)
     url = (
         f"/uppfoljning/samordnare/{token}/roll/{task.slug}"
         if coordinator
@@ -256,15 +251,15 @@ def _handle_post(request: Request, target: FormTarget, form: PostedForm) -> Resp
 )
 def overview(request: Request, token: str) -> Response:
     payload = _verify(request, token, COORDINATOR_PURPOSE)
-    if isinstance(payload, HTMLResponse):
-        return payload
+    if isinstance(payload, Refusal):
+        return payload.page()
     app = request.app
     plan_id = _plan_id(payload)
     if plan_id is None:
-        return _invalid_link()
+        return INVALID_LINK.page()
     campaign = _campaign(request, plan_id)
-    if isinstance(campaign, HTMLResponse):
-        return campaign
+    if isinstance(campaign, Refusal):
+        return campaign.page()
     schedule = plan_schedule(app.state.engine, app.state.config, plan_id=plan_id)
     rows = statuses(role_tasks(schedule, app.state.config), answers(app.state.engine, plan_id))
     return render(
@@ -284,7 +279,9 @@ def coordinator_form(
 ) -> Response:
     target = _target(request, token, coordinator=True, role_slug=role)
     return (
-        target if isinstance(target, HTMLResponse) else _render_form(request, target, saved=sparat)
+        target.page()
+        if isinstance(target, Refusal)
+        else _render_form(request, target, saved=sparat)
     )
 
 
@@ -293,14 +290,20 @@ def coordinator_save(
     request: Request, token: str, role: str, form: Annotated[PostedForm, Depends(posted_form)]
 ) -> Response:
     target = _target(request, token, coordinator=True, role_slug=role)
-    return target if isinstance(target, HTMLResponse) else _handle_post(request, target, form)
+    return (
+        target.page(form.typed())
+        if isinstance(target, Refusal)
+        else _handle_post(request, target, form)
+    )
 
 
 @router.api_route("/uppfoljning/{token}", methods=PAGE_METHODS, response_class=HTMLResponse)
 def form(request: Request, token: str, sparat: str | None = None) -> Response:
     target = _target(request, token, coordinator=False)
     return (
-        target if isinstance(target, HTMLResponse) else _render_form(request, target, saved=sparat)
+        target.page()
+        if isinstance(target, Refusal)
+        else _render_form(request, target, saved=sparat)
     )
 
 
@@ -309,4 +312,8 @@ def save(
     request: Request, token: str, form: Annotated[PostedForm, Depends(posted_form)]
 ) -> Response:
     target = _target(request, token, coordinator=False)
-    return target if isinstance(target, HTMLResponse) else _handle_post(request, target, form)
+    return (
+        target.page(form.typed())
+        if isinstance(target, Refusal)
+        else _handle_post(request, target, form)
+    )

@@ -8,6 +8,7 @@ text. Everything else is an HTML page in the site's layout.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,20 @@ def error_page(status: int, text: str | None = None, headers: dict[str, str] | N
     response = render("error.html", status, title=title, text=text or default, code=status)
     response.headers.update(headers or {})
     return response
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a link's page cannot be shown (forged, expired, nothing behind it). For a POST the page
+    also gives back what was typed, to copy: nothing of it was stored."""
+
+    title: str
+    text: str
+    status: int
+
+    def page(self, typed: Sequence[str] = ()) -> HTMLResponse:
+        return render("message.html", self.status, title=self.title, text=self.text, kind="error",
+                      typed=[text for text in typed if text.strip()])  # fmt: skip
 
 
 def _is_feed(request: Request) -> bool:
@@ -185,6 +200,11 @@ class PostedForm:
         """A text field, line breaks as "\\n" (browsers send a textarea's as CRLF, HTML spec)."""
         value = self.fields.get(name) if self.fields is not None else None
         return (value if isinstance(value, str) else "").replace("\r\n", "\n").replace("\r", "\n")
+
+    def typed(self) -> list[str]:
+        """Every free text of the form (a note, an answer's text), in the order sent."""
+        names = [] if self.fields is None else list(dict.fromkeys(self.fields.keys()))
+        return [self.text(name) for name in names if name == "note" or name.startswith("text-")]
 
 
 async def posted_form(request: Request) -> PostedForm:
