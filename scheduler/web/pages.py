@@ -7,7 +7,6 @@ text. Everything else is an HTML page in the site's layout.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +20,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.errors import NotFoundError, SchedulerError
 from scheduler.templating import environment
-
-log = logging.getLogger(__name__)
 
 # Every page answers HEAD as GET without the body (Starlette's responses leave it out for HEAD);
 # FastAPI's @get does not add HEAD, so page routes name both.
@@ -124,9 +121,9 @@ def install(app: FastAPI, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         return error_page(400, f"{exc}")
 
     @app.exception_handler(Exception)
-    async def server_error(_request: Request, exc: Exception) -> Response:
-        # Runs in Starlette's outermost middleware, outside SecurityHeaders: set them here.
-        log.error("Oväntat fel i webbservern", exc_info=exc)
+    async def server_error(_request: Request, _exc: Exception) -> Response:
+        # Runs in Starlette's outermost middleware, outside SecurityHeaders: set them here. The
+        # middleware raises the exception again after this page is sent, so the server logs it.
         response = error_page(500)
         response.headers.update({**SECURITY_HEADERS, "Cache-Control": DEFAULT_CACHE_CONTROL})
         return response
