@@ -321,3 +321,16 @@ def test_a_post_on_a_link_that_expired_meanwhile_gives_the_typed_text_back_to_co
     assert late.status_code == 410 and "Länken har gått ut" in late.text
     assert "Det jag skrev &lt;i&gt;länge&lt;/i&gt;</textarea>" in late.text
     assert answers(world.engine, world.plan_id) == {}
+
+
+def test_a_body_the_form_parser_cannot_read_gets_the_swedish_form_not_english_json(
+    world: FollowupWorld, http: TestClient
+) -> None:
+    url = link(world)
+    broken = http.post(
+        url, content=b"--x\r\nnonsense", headers={"content-type": "multipart/form-data"}
+    )
+    assert broken.status_code == 400 and broken.headers["content-type"].startswith("text/html")
+    assert "Formuläret kunde inte läsas" in broken.text and '<form method="post"' in broken.text
+    assert "detail" not in broken.text
+    assert answers(world.engine, world.plan_id) == {}
