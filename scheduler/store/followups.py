@@ -10,7 +10,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from scheduler.errors import UsageError
 from scheduler.store.tables import CampaignRow, FollowUpRow, OutboxRow
+
+
+class SubmittedAnswerError(UsageError):
+    """A draft may not replace a submitted answer: the export publishes submitted answers, so a
+    draft saved over one would be published as if submitted. A submitted answer is changed by
+    submitting again."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,8 @@ def save_answers(
     by_coordinator: bool, now: datetime, nudge_keys_prefix: str | None = None,
 ) -> None:  # fmt: skip
     """Store a role's answers in one transaction. Submitting also cancels the role's pending
-    nudges, so nobody is reminded of what they have just sent."""
+    nudges, so nobody is reminded of what they have just sent. A draft over a submitted answer
+    raises SubmittedAnswerError and stores nothing."""
     with Session(engine) as session, session.begin():
         current = {
             row.measure_id: row
@@ -68,6 +76,11 @@ def save_answers(
         }
         for item in items:
             row = current.get(item.measure_id)
+            if not submit and row is not None and row.submitted:
+                raise SubmittedAnswerError(
+                    "Svaret är redan inskickat; ett utkast kan inte ersätta det. Skicka in "
+                    "ändringen i stället."
+                )
             if row is None:
                 row = FollowUpRow(
                     plan_id=plan_id, measure_id=item.measure_id, role=role, updated_at=now
