@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except \t \n \r, DEL, and the C1 controls.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls except \t \n \r, DEL, the C1 controls, and what XML 1.0 cannot hold at all (lone
+# surrogates, U+FFFE, U+FFFF): an xlsx holding one of those no longer opens.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def first_control_character(text: str) -> int | None:
