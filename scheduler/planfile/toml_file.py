@@ -14,7 +14,7 @@ from scheduler.errors import PlanFileError
 from scheduler.model import Area, Measure, Plan
 from scheduler.planfile.limits import ReadLimits, too_long
 from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
-from scheduler.text_safety import describe_control_character, without_control_characters
+from scheduler.text_safety import describe_control_character, without_control_characters_in
 
 TEXT_FIELDS = (
     "title",
@@ -232,7 +232,7 @@ def plan_to_toml(plan: Plan) -> str:
             measures.append(entry)
         areas.append({"name": area.name, "measures": measures} if measures else {"name": area.name})
     body = tomli_w.dumps(
-        _without_control_characters(
+        without_control_characters_in(
             {"organisation": plan.organisation, "year": plan.year, "areas": areas}
         ),
         multiline_strings=True,
@@ -241,15 +241,3 @@ def plan_to_toml(plan: Plan) -> str:
         f"# Åtgärdsplan {plan.year}: plan file of the Åtgärdsplan scheduler (see README).\n{body}"
     )
 
-
-def _without_control_characters(value: Any) -> Any:
-    """Every string in a TOML document, keys included, without control characters."""
-    if isinstance(value, str):
-        return without_control_characters(value)
-    if isinstance(value, dict):
-        return {
-            _without_control_characters(k): _without_control_characters(v) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_without_control_characters(v) for v in value]
-    return value

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
@@ -36,7 +37,11 @@ from scheduler.errors import PlanFileError
 from scheduler.model import Area, Measure, Plan, ScheduleSettings
 from scheduler.planfile.limits import EXCEL_MAX_CELL_CHARS, ReadLimits, too_long
 from scheduler.planfile.settings import settings_from_mapping, settings_to_mapping
-from scheduler.text_safety import describe_control_character, without_control_characters
+from scheduler.text_safety import (
+    describe_control_character,
+    without_control_characters,
+    without_control_characters_in,
+)
 
 # Header text (normalised) → Measure field. "title" is the first column.
 HEADERS: dict[str, str] = {
@@ -139,7 +144,11 @@ class _Where:
         self.limits = limits
 
     def error(
-        self, message: str, sheet: str | None = None, row: int | None = None, column: int | None = None
+        self,
+        message: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: int | None = None,
     ) -> PlanFileError:
         letter = get_column_letter(column) if column is not None else None
         return PlanFileError(message, path=self.source, sheet=sheet, row=row, column=letter)
@@ -280,9 +289,22 @@ def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
     workbook's title property."""
     try:
         _check_archive(path, where)
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # load_workbook(read_only=True, data_only=True), keeping the reader to ask it which
+        # sheets the workbook lists: openpyxl silently drops one whose part is missing, and a
+        # plan missing an area would retire that area's measures.
+        reader = ExcelReader(path, read_only=True, data_only=True)
+        reader.read()
+        workbook = reader.wb
+        missing = [
+            s.name for s, rel in reader.parser.find_sheets() if rel.target not in reader.valid_files
+        ]
     except _UNREADABLE as exc:
         raise _unreadable(path, where, exc) from None
+    if missing:
+        workbook.close()
+        raise where.error(
+            f"filen är ingen Excel-arbetsbok (.xlsx) som går att läsa: fliken «{missing[0]}» saknas i filen"
+        )
     try:
         title = workbook.properties.title or ""
         sheets = [_stream_sheet(workbook, sheet, where) for sheet in workbook.worksheets]
@@ -303,7 +325,9 @@ class _SheetParser(WorkSheetParser):  # type: ignore[misc]
     def parse_cell(self, element: Any) -> dict[str, Any]:
         cell: dict[str, Any] = super().parse_cell(element)
         formula = element.find(FORMULA_TAG)
-        if formula is not None and element.find(VALUE_TAG) is None:
+        # openpyxl and other generators write <v/>; an empty text result is t="str" with <v/>.
+        cached = element.findtext(VALUE_TAG)
+        if formula is not None and not cached and element.get("t") != "str":
             cell["value"] = "=" + (formula.text or "")
             cell["data_type"] = "f"
         return cell
@@ -612,7 +636,8 @@ def plan_to_workbook(
             if measure.convener or not measure.schedule.is_empty():
                 settings_rows.append([
                     area.name, measure.title, nth, measure.convener,
-                    json.dumps(settings_to_mapping(measure.schedule), ensure_ascii=False),
+                    json.dumps(without_control_characters_in(settings_to_mapping(measure.schedule)),
+                               ensure_ascii=False),
                 ])  # fmt: skip
         sheet.freeze_panes = "B2"
     if settings_rows:
