@@ -38,6 +38,11 @@ class ReadLimits:
 def too_long(length: int, limits: ReadLimits) -> str:
     """The Swedish message for a text over the limit, naming the limit's key."""
     return (
-        f"texten har {length:,} tecken; gränsen är {limits.max_text_chars:,} tecken "
-        "(limits.max_text_chars i config.toml)"
-    ).replace(",", " ")
+        f"texten har {_grouped(length)} tecken; gränsen är {_grouped(limits.max_text_chars)} "
+        "tecken (limits.max_text_chars i config.toml)"
+    )
+
+
+def _grouped(number: int) -> str:
+    """12345 → "12 345", as Swedish text writes it."""
+    return f"{number:,}".replace(",", " ")

@@ -240,4 +240,3 @@ def plan_to_toml(plan: Plan) -> str:
     return (
         f"# Åtgärdsplan {plan.year}: plan file of the Åtgärdsplan scheduler (see README).\n{body}"
     )
-

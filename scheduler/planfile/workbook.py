@@ -170,11 +170,11 @@ class _Where:
                 f"cellen {coordinate} innehåller felvärdet {cell.value}, ingen text",
                 sheet, row, column,
             )  # fmt: skip
-        text = _cell_text(cell.value)
-        problem = describe_control_character(text)
+        # Checked before trimming: some control characters count as whitespace to str.strip.
+        problem = describe_control_character(cell.value) if isinstance(cell.value, str) else None
         if problem:
             raise self.error(f"cellen {coordinate} har ett {problem}", sheet, row, column)
-        return text
+        return _cell_text(cell.value)
 
 
 def _shorten(text: str, width: int = 60) -> str:
@@ -242,6 +242,8 @@ def read_workbook_plan(
             "organisationens namn framgår inte av arbetsboken: ange det med --organisation "
             "eller som organisation.name i config.toml"
         )
+    if problem := describe_control_character(plan_organisation):
+        raise where.error(f"organisationens namn har ett {problem}")
     plan = Plan(organisation=plan_organisation, year=plan_year, areas=tuple(areas))
     return WorkbookRead(plan=_apply_settings(plan, settings_rows, where), notes=tuple(notes))
 
@@ -287,6 +289,7 @@ def _check_archive(path: Path, where: _Where) -> None:
 def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
     """Every worksheet's rows with content, streamed (openpyxl's read-only mode), and the
     workbook's title property."""
+    reader: ExcelReader | None = None
     try:
         _check_archive(path, where)
         # load_workbook(read_only=True, data_only=True), keeping the reader to ask it which
@@ -299,6 +302,8 @@ def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
             s.name for s, rel in reader.parser.find_sheets() if rel.target not in reader.valid_files
         ]
     except _UNREADABLE as exc:
+        if reader is not None:
+            reader.archive.close()
         raise _unreadable(path, where, exc) from None
     if missing:
         workbook.close()
