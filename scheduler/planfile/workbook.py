@@ -295,7 +295,7 @@ def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
         # load_workbook(read_only=True, data_only=True), keeping the reader to ask it which
         # sheets the workbook lists: openpyxl silently drops one whose part is missing, and a
         # plan missing an area would retire that area's measures.
-        reader = ExcelReader(path, read_only=True, data_only=True)
+        reader = ExcelReader(path, read_only=True, data_only=True, keep_links=False)
         reader.read()
         workbook = reader.wb
         missing = [
