@@ -7,6 +7,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from scheduler.markdown_text import markdown_block, markdown_inline
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -51,4 +53,6 @@ def environment(kind: str) -> Environment:
     )
     env.filters["datum"] = swedish_date
     env.filters["tid"] = swedish_time
+    env.filters["md"] = markdown_inline  # plan and answer text in a Markdown line
+    env.filters["md_block"] = markdown_block  # ... as Markdown paragraphs
     return env

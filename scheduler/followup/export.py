@@ -13,7 +13,7 @@ from scheduler.errors import UsageError
 from scheduler.files import write_atomically
 from scheduler.followup.facts import STATUS_COLOURS, STATUSES, MeasureFacts
 from scheduler.model import Area, Plan
-from scheduler.planfile.workbook import plan_to_workbook
+from scheduler.planfile.workbook import plan_to_workbook, put
 from scheduler.store.plans import StoredPlan
 from scheduler.store.tables import FollowUpRow
 from scheduler.templating import environment
@@ -53,7 +53,7 @@ def write_workbook(result: FollowedUp, path: Path) -> None:
         headers = [cell.value for cell in sheet[1]]
         followup_column = headers.index("Uppföljning") + 1
         status_column = len(headers) + 1
-        sheet.cell(1, status_column, "Status").font = Font(bold=True)
+        put(sheet, 1, status_column, "Status").font = Font(bold=True)
         sheet.column_dimensions[sheet.cell(1, status_column).column_letter].width = 24
         for m in range(len(result.plan.areas[a].measures)):
             status = result.statuses.get((a, m))
@@ -62,7 +62,7 @@ def write_workbook(result: FollowedUp, path: Path) -> None:
             fill = PatternFill("solid", fgColor=STATUS_COLOURS[status])
             row = 3 + m
             sheet.cell(row, followup_column).fill = fill
-            cell = sheet.cell(row, status_column, STATUSES[status])
+            cell = put(sheet, row, status_column, STATUSES[status])
             cell.fill = fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     write_atomically(path, workbook.save)

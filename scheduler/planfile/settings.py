@@ -13,6 +13,7 @@ from typing import Any
 from dateutil.rrule import rrulestr
 
 from scheduler.model import ScheduleSettings
+from scheduler.text_safety import describe_control_character
 
 KINDS = ("meeting", "task")
 WEEKDAYS = {
@@ -86,6 +87,8 @@ def settings_from_mapping(
     if not isinstance(raw_series, Mapping):
         raise fail("schedule.series ska vara en tabell med en deltabell per serie")
     for label, own in raw_series.items():
+        if problem := describe_control_character(label):
+            raise fail(f"schedule.series: seriens namn har ett {problem}")
         if not isinstance(own, Mapping):
             raise fail(f"schedule.series.{label} ska vara en tabell")
         series.append((label, settings_from_mapping(own, fail, nested=False)))
@@ -137,4 +140,6 @@ def _optional_str(raw: Mapping[str, Any], key: str, fail: Fail) -> str | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
         raise fail(f"schedule.{key} ska vara en text, inte {value!r}")
+    if value is not None and (problem := describe_control_character(value)):
+        raise fail(f"schedule.{key} har ett {problem}")
     return value
