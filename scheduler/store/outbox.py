@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, insert, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -313,6 +313,17 @@ def list_outbox(engine: Engine, *, status: str | None = None) -> list[OutboxRow]
         row.useful_until = _aware(row.useful_until)
         row.sent_at = _aware(row.sent_at)
     return rows
+
+
+def reminder_counts(engine: Engine, *, now: datetime) -> tuple[int, int]:
+    """(due, failed): rows ready to send now (a dispatcher should be at them), and rows that
+    failed for good (someone should look at them)."""
+    with Session(engine) as session:
+        due = session.exec(select(func.count()).select_from(OutboxRow).where(_due(now))).one()
+        failed = session.exec(
+            select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == FAILED)
+        ).one()
+    return int(due), int(failed)
 
 
 def next_due(engine: Engine) -> datetime | None:

@@ -14,6 +14,7 @@ from scheduler.errors import NotFoundError, SchedulerError
 from scheduler.feeds.service import FeedService, FeedSettings
 from scheduler.web import answers, followup
 from scheduler.web.feed_page import feed_page
+from scheduler.web.health import router as health_router
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
@@ -62,6 +63,7 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
 
     app.include_router(answers.router)
     app.include_router(followup.router)
+    app.include_router(health_router)
 
     @app.get("/", response_class=HTMLResponse)
     def home() -> str:
