@@ -63,10 +63,12 @@ def test_two_dispatchers_reaching_the_follow_up_step_at_once_both_succeed_and_en
             processes = [run_due(config, now), run_due(config, now)]
             release(processes)
             for process in processes:
-                out, err = process.communicate(timeout=120)
+                _out, err = process.communicate(timeout=120)
                 assert process.returncode == 0, f"{now}: {err}"
                 assert "Traceback" not in err and "IntegrityError" not in err, err
-            keys = Counter(row.key for row in list_outbox(engine) if row.key.startswith("followup|"))
+            keys = Counter(
+                row.key for row in list_outbox(engine) if row.key.startswith("followup|")
+            )
             assert keys and max(keys.values()) == 1
         kinds = Counter(row.kind for row in list_outbox(engine) if row.key.startswith("followup|"))
         assert kinds["followup-start"] == 7 and kinds["followup-nudge"] >= 1
