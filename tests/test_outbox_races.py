@@ -8,14 +8,21 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from scheduler.followup import campaign
+from scheduler.planning import plan_schedule
 from scheduler.store.engine import open_store
+from scheduler.store.followups import AnswerInput, answers, save_answers
 from scheduler.store.outbox import list_outbox
 from tests.conftest import ROOT, SEED_PLAN, Cli, write_config
+from tests.followup_fixture import followup_world, local
+from tests.smtp_server import poll_until
 
 # The seed plan is for 2024: the campaign starts 15 November, nudges a week later, and the
 # coordinator's summary is due once the deadline (15 December) has passed.
@@ -75,3 +82,49 @@ def test_two_dispatchers_reaching_the_follow_up_step_at_once_both_succeed_and_en
         assert kinds["followup-summary"] == 1
     finally:
         engine.dispose()
+
+
+def test_a_submitted_answer_does_not_cancel_a_nudge_a_dispatcher_has_claimed(
+    tmp_path: Path, store_url: str
+) -> None:
+    """The role submits while a dispatcher is claiming its nudge: the claim wins, the nudge is
+    being sent and stays so (it is not marked cancelled under the dispatcher's feet). PostgreSQL
+    only: there the two transactions can be interleaved for sure (the submit waits on the claim's
+    row lock, seen in pg_locks); SQLite has one writer at a time."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's")
+    world = followup_world(tmp_path, url=store_url)
+    try:
+        campaign.start(world.engine, world.config, now=local("2024-11-15T08:00"))
+        assert campaign.tick(world.engine, world.config, now=local("2024-11-22T09:00")) >= 1
+        nudge = next(r for r in list_outbox(world.engine) if r.kind == "followup-nudge")
+        tasks = campaign.role_tasks(
+            plan_schedule(world.engine, world.config, plan_id=world.plan_id), world.config
+        )
+        task = campaign.find_role(tasks, nudge.role)
+        items = [AnswerInput(m.stored.id, "genomford", "Klart.") for m in task.measures]
+        with world.engine.connect() as dispatcher:
+            claiming = dispatcher.begin()
+            dispatcher.execute(text("UPDATE outbox SET status = 'sending', claimed_by = 'annan' WHERE id = :id"),
+                               {"id": nudge.id})  # fmt: skip
+            xid = dispatcher.execute(text("SELECT pg_current_xact_id()::text")).scalar_one()
+
+            def submit() -> None:
+                save_answers(world.engine, plan_id=world.plan_id, role=task.role, items=items, submit=True,
+                             by_coordinator=False, now=local("2024-11-22T10:00"),
+                             nudge_keys_prefix=f"followup|{world.plan_id}|{task.slug}|nudge")  # fmt: skip
+
+            submitting = threading.Thread(target=submit)
+            submitting.start()
+            with world.engine.connect() as watcher:
+                poll_until(lambda: watcher.execute(text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' "
+                    "AND transactionid::text = :xid AND NOT granted"), {"xid": xid}).scalar_one() == 1)  # fmt: skip
+            claiming.commit()
+            submitting.join(timeout=60)
+            assert not submitting.is_alive()
+        (after,) = [r for r in list_outbox(world.engine) if r.id == nudge.id]
+        assert (after.status, after.claimed_by) == ("sending", "annan")
+        assert all(answer.submitted for answer in answers(world.engine, world.plan_id).values())
+    finally:
+        world.close()
