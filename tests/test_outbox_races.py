@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from scheduler.followup import campaign
 from scheduler.planning import plan_schedule
@@ -56,6 +56,22 @@ def release(processes: list[subprocess.Popen[str]]) -> None:
         process.stdin.flush()
 
 
+def release_together_at_the_follow_up_step(
+    engine: Engine, processes: list[subprocess.Popen[str]]
+) -> None:
+    """On PostgreSQL the two can be held at the follow-up step itself: with its campaign table
+    locked, both wait at their first read of it (seen in pg_locks), then go on together."""
+    with engine.connect() as gatekeeper:
+        holding = gatekeeper.begin()
+        gatekeeper.execute(text("LOCK TABLE followup_campaign IN ACCESS EXCLUSIVE MODE"))
+        release(processes)
+        with engine.connect() as watcher:
+            waiting = text("SELECT count(*) FROM pg_locks "
+                           "WHERE relation = 'followup_campaign'::regclass AND NOT granted")  # fmt: skip
+            poll_until(lambda: watcher.execute(waiting).scalar_one() == len(processes), timeout=60)
+        holding.commit()
+
+
 @pytest.mark.parametrize("attempt", range(ROUNDS))
 def test_two_dispatchers_reaching_the_follow_up_step_at_once_both_succeed_and_enqueue_once(
     tmp_path: Path, store_url: str, attempt: int
@@ -68,7 +84,10 @@ def test_two_dispatchers_reaching_the_follow_up_step_at_once_both_succeed_and_en
     try:
         for now in MOMENTS:
             processes = [run_due(config, now), run_due(config, now)]
-            release(processes)
+            if store_url.startswith("postgresql"):
+                release_together_at_the_follow_up_step(engine, processes)
+            else:
+                release(processes)
             for process in processes:
                 _out, err = process.communicate(timeout=120)
                 assert process.returncode == 0, f"{now}: {err}"
