@@ -27,7 +27,7 @@ from tests.smtp_server import poll_until
 # The seed plan is for 2024: the campaign starts 15 November, nudges a week later, and the
 # coordinator's summary is due once the deadline (15 December) has passed.
 MOMENTS = ("2024-11-15T09:00", "2024-11-22T09:00", "2024-12-16T09:00")
-ROUNDS = 3
+ROUNDS = 3  # on SQLite, where the two are only started together, the race is won by chance
 
 
 # A real `scheduler remind run-due` process that has imported everything and waits for a line on
@@ -76,6 +76,8 @@ def release_together_at_the_follow_up_step(
 def test_two_dispatchers_reaching_the_follow_up_step_at_once_both_succeed_and_enqueue_once(
     tmp_path: Path, store_url: str, attempt: int
 ) -> None:
+    if attempt and store_url.startswith("postgresql"):
+        pytest.skip("one round is enough where both are held at the follow-up step itself")
     config = write_config(
         tmp_path / "config.toml", store_url, extra="[reminders]\nmax_per_pass = 1\n"
     )
