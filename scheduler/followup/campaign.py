@@ -20,8 +20,9 @@ from scheduler.followup.settings import FollowupSettings
 from scheduler.links import LinkSigner
 from scheduler.planning import link_secret, plan_schedule
 from scheduler.schedule import MeasureSchedule, PlanSchedule
-from scheduler.store.followups import answers, create_campaign, enqueue_once, get_campaign
+from scheduler.store.followups import answers, create_campaign, get_campaign
 from scheduler.store.occurrences import list_occurrences
+from scheduler.store.outbox import enqueue_once
 from scheduler.store.plans import find_plan_id
 from scheduler.store.tables import CampaignRow, FollowUpRow
 

@@ -101,6 +101,7 @@ def _base_context(item: MeasureSchedule, row: OccurrenceRow, config: Config) -> 
         "all_day": row.all_day,
         "location": row.location,
         "uid": row.uid,
+        "kind": row.kind,  # "meeting" or "task": the wording differs
     }
 
 

@@ -64,6 +64,20 @@ def migrate(engine: Engine) -> None:
         ) from None
 
 
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration this code knows (a process started on
+    an older database, or the other way round, is not)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
+
+
 def open_store(url: str) -> Engine:
     engine = create_store_engine(url)
     migrate(engine)

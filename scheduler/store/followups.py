@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from scheduler.errors import UsageError
-from scheduler.store.tables import CampaignRow, FollowUpRow, OutboxRow
+from scheduler.store.outbox import cancel_pending
+from scheduler.store.tables import CampaignRow, FollowUpRow
 
 
 class SubmittedAnswerError(UsageError):
@@ -91,27 +92,6 @@ def save_answers(
             if submit:
                 row.submitted, row.submitted_at = True, now
         if submit and nudge_keys_prefix:
-            pending = session.exec(
-                select(OutboxRow).where(
-                    col(OutboxRow.key).startswith(nudge_keys_prefix), OutboxRow.status == "pending"
-                )
+            cancel_pending(
+                session, key_prefix=nudge_keys_prefix, reason="Svaret har kommit in.", now=now
             )
-            for mail in pending:
-                mail.status, mail.last_error, mail.updated_at = (
-                    "cancelled",
-                    "Svaret har kommit in.",
-                    now,
-                )
-
-
-def enqueue_once(engine: Engine, rows: Iterable[Mapping[str, object]], *, now: datetime) -> int:
-    """Insert outbox rows whose key is new; an existing key is left alone (sent once, ever)."""
-    added = 0
-    with Session(engine) as session, session.begin():
-        for values in rows:
-            key = str(values["key"])
-            if session.exec(select(OutboxRow.id).where(OutboxRow.key == key)).first() is not None:
-                continue
-            session.add(OutboxRow(**values, status="pending", created_at=now, updated_at=now))  # type: ignore[arg-type]
-            added += 1
-    return added

@@ -15,6 +15,7 @@ from scheduler.feeds.service import FeedService, FeedSettings
 from scheduler.templating import TEMPLATES, environment
 from scheduler.web import answers, followup, pages
 from scheduler.web.feed_page import feed_page
+from scheduler.web.health import router as health_router
 from scheduler.web.pages import PAGE_METHODS
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -56,6 +57,7 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
 
     app.include_router(answers.router)
     app.include_router(followup.router)
+    app.include_router(health_router)
 
     @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:
