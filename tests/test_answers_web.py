@@ -90,7 +90,7 @@ def test_opening_a_link_confirms_and_only_the_post_records(answering: Answering)
         assert re.search(r'<form method="post"', page.text)
         assert "<script" not in page.text
         answering.assert_nothing_stored()
-    assert answering.client.head(answering.held_path).status_code in (200, 405)
+    assert answering.client.head(answering.held_path).status_code == 200
     answering.assert_nothing_stored()
 
     note = "Bra möte, 8 deltagare. Nästa gång: lägesbild från polisen."
@@ -168,3 +168,21 @@ def test_expired_forged_and_overlong_answers_store_nothing(answering: Answering)
     assert client.post(path, data={"note": lines}).status_code == 200
     row = answering.stored()
     assert row.held is True and row.held_note == lines.replace("\r\n", "\n")
+
+
+def test_a_note_the_form_parser_or_the_text_check_refuses_comes_back_in_the_swedish_page(
+    answering: Answering,
+) -> None:
+    """A note over the parser's 1 MB (once English JSON) and one with a control character."""
+    client, path = answering.client, answering.held_path
+    for typed, reason in (("Lång kommentar. " * 70_000, "högst 2000 tecken"),
+                          ("Mötet\x00 hölls", "styrtecken U+0000 på position 6")):  # fmt: skip
+        response = client.post(path, data={"note": typed})
+        assert response.status_code == 422 and response.headers["content-type"].startswith(
+            "text/html"
+        )
+        assert reason in response.text and "detail" not in response.text
+        assert f">{html.escape(typed, quote=True)}</textarea>" in response.text
+        assert '<div class="error" role="alert" id="fel">' in response.text
+        assert '<a href="#note">' in response.text
+    answering.assert_nothing_stored()

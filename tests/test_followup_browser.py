@@ -151,3 +151,35 @@ def _schedule(world: FollowupWorld):
     from scheduler.services.refresh import plan_schedule
 
     return plan_schedule(world.engine, world.config, plan_id=world.plan_id)
+
+
+def test_pages_render_under_the_content_security_policy_without_violations(
+    tmp_path: Path, browser: object
+) -> None:
+    """The policy allows no inline style or script: the style sheet must load and apply, and
+    Chromium must report no violation, on the form, the feed page and an error page."""
+    from scheduler.store.feed_tokens import create_token
+
+    port = free_port()
+    world = followup_world(tmp_path, base_url=f"http://127.0.0.1:{port}")
+    clock = Clock(local("2024-11-16T10:00"))
+    try:
+        started = campaign.start(world.engine, world.config, now=local("2024-11-15T08:00"))
+        assert started.created
+        world.send_due(clock.now)
+        link = form_link(world.inbox.take()[0])
+        secret = create_token(world.engine, audience="SSP", scope="", now=clock.now)[1]
+        with serving(create_app(world.engine, world.config, clock=clock), port) as base:
+            page = browser.new_page()  # type: ignore[attr-defined]
+            messages: list[str] = []
+            page.on("console", lambda message: messages.append(message.text))
+            for url, status in ((link, 200), (f"{base}/feeds/{secret}/", 200),
+                                (f"{base}/finns-inte", 404)):  # fmt: skip
+                response = page.goto(url)
+                assert response is not None and response.status == status
+                assert response.headers["content-security-policy"].startswith("default-src 'self'")
+                width = page.evaluate("getComputedStyle(document.body).maxWidth")
+                assert width == "768px", url  # 48rem from site.css: the sheet loaded and applied
+            assert not [m for m in messages if "Content Security Policy" in m], messages
+    finally:
+        world.close()

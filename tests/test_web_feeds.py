@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from scheduler.model.plan import Area, Plan
 from scheduler.services.feeds import FeedSettings
 from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.web.app import create_app
-from tests.feeds_fixture import Scheduled, scheduled_plan
+from tests.conftest import Cli
+from tests.feeds_fixture import Scheduled, scheduled_plan, seed_with_dst_measure
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 
@@ -71,9 +76,11 @@ def test_unknown_and_revoked_tokens_get_a_bare_404(scheduled: Scheduled) -> None
     row = next(r for r in list_tokens(scheduled.engine) if r.revoked_at is None)
     assert row.id is not None
     revoke_token(scheduled.engine, row.id, now=NOW)
-    for path in (f"/feeds/{secret}/plan.ics", f"/feeds/{secret}/"):
-        revoked = http.get(path)
-        assert revoked.status_code == 404 and revoked.text == "Hittades inte."
+    revoked = http.get(f"/feeds/{secret}/plan.ics")
+    assert revoked.status_code == 404 and revoked.text == "Hittades inte."
+    # The subscribe page of a revoked token is the same Swedish page as any missing page.
+    page, missing = http.get(f"/feeds/{secret}/"), http.get("/finns-inte")
+    assert page.status_code == missing.status_code == 404 and page.text == missing.text
     assert http.head(f"/feeds/{secret}/plan.ics").status_code == 404
 
 
@@ -133,3 +140,104 @@ def test_the_feed_changes_when_the_plan_changes(scheduled: Scheduled) -> None:
     after = http.get(url, headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
     assert b"STATUS:CANCELLED" in after.content
+
+
+def _measure_ids(page: str) -> set[int]:
+    return {int(found) for found in re.findall(r'<div class="scope" id="atgard-(\d+)">', page)}
+
+
+def test_a_role_scoped_tokens_page_lists_only_the_measures_of_its_scope(
+    scheduled: Scheduled,
+) -> None:
+    http = client_for(scheduled)
+    schedule = scheduled.schedule()
+    everything = _measure_ids(http.get(f"/feeds/{token(scheduled)}/").text)
+    assert everything == {item.stored.id for item in schedule.measures}
+    police = {
+        i.stored.id for i in schedule.measures if "Kommunpolis" in i.responsibility.participants
+    }
+    page = http.get(f"/feeds/{token(scheduled, scope='roll-kommunpolis')}/").text
+    assert _measure_ids(page) == police and 0 < len(police) < len(everything)
+    one = schedule.measures[0].stored
+    page = http.get(f"/feeds/{token(scheduled, scope=f'atgard-{one.id}')}/").text
+    assert _measure_ids(page) == {one.id}
+    others = [i.stored.measure.title for i in schedule.measures if i.stored.id != one.id]
+    assert not [title for title in others if f"<strong>{html.escape(title)}</strong>" in page]
+
+
+def test_the_feed_cache_keeps_a_fixed_number_of_entries(
+    scheduled: Scheduled,
+) -> None:
+    """1,500 different ?from= once grew the server without bound."""
+    settings = FeedSettings(recheck_seconds=3600, organizer_email=scheduled.config.email,
+                            cache_entries=16)  # fmt: skip
+    app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
+    http, service = TestClient(app), app.state.feeds
+    url = f"/feeds/{token(scheduled)}/plan.ics"
+    kept = http.get(url).content
+    for day in range(60):  # 60 different windows inside the plan year
+        window = {"from": f"2024-03-{day % 28 + 1:02d}", "to": f"2024-{day % 8 + 4:02d}-01"}
+        assert http.get(url, params=window).status_code == 200
+        assert service.cache_size <= 16
+    assert service.cache_size == 16
+    assert http.get(url).content == kept
+    assert FeedSettings.from_config(scheduled.config).cache_entries == 256  # the default
+
+
+def test_an_absurd_window_is_clamped_to_the_plans_span_same_bytes_and_etag(
+    scheduled: Scheduled,
+) -> None:
+    http = client_for(scheduled, recheck_seconds=3600)
+    service = http.app.state.feeds  # type: ignore[attr-defined]
+    url = f"/feeds/{token(scheduled)}/plan.ics"
+    whole = http.get(url, params={"from": "2024-01-01", "to": "2025-01-01"})
+    before = service.cache_size
+    for start, end in (("0001-01-01", "9999-12-31"), ("1900-01-01", "2200-01-01"),
+                       ("2023-06-01", "2031-01-01")):  # fmt: skip
+        wide = http.get(url, params={"from": start, "to": end})
+        assert wide.content == whole.content and wide.headers["etag"] == whole.headers["etag"]
+    assert service.cache_size == before  # one entry for every window over the whole span
+    outside = [
+        http.get(url, params={"from": f"{y}-01-01", "to": f"{y}-12-31"}) for y in (1800, 3000)
+    ]
+    assert outside[0].headers["etag"] == outside[1].headers["etag"]
+    assert b"BEGIN:VEVENT" not in outside[0].content and service.cache_size == before + 1
+
+
+SLUG_ALIKE = ("Trygg miljö", "Trygg-miljö!")
+
+
+def _plan_with_slug_alike_areas() -> Plan:
+    seed = seed_with_dst_measure()
+    first, second = seed.areas[0], seed.areas[1]
+    areas = (Area(SLUG_ALIKE[0], first.measures), Area(SLUG_ALIKE[1], second.measures))
+    return replace(seed, areas=(*areas, *seed.areas[2:]))
+
+
+def test_areas_whose_names_slug_alike_get_calendars_and_urls_of_their_own(tmp_path: Path) -> None:
+    scheduled = scheduled_plan(tmp_path, plan=_plan_with_slug_alike_areas())
+    http = client_for(scheduled)
+    secret = token(scheduled)
+    page = http.get(f"/feeds/{secret}/").text
+    assert f"/feeds/{secret}/omrade-trygg-miljo.ics" in page
+    assert f"/feeds/{secret}/omrade-trygg-miljo-2.ics" in page
+    first = http.get(f"/feeds/{secret}/omrade-trygg-miljo.ics")
+    second = http.get(f"/feeds/{secret}/omrade-trygg-miljo-2.ics")
+    assert b"X-WR-CALNAME:Trygg milj\xc3\xb6 (2024)" in first.content
+    assert b"X-WR-CALNAME:Trygg-milj\xc3\xb6! (2024)" in second.content
+    assert first.headers["etag"] != second.headers["etag"]
+
+
+def test_feeds_export_writes_one_file_for_each_of_two_slug_alike_areas(
+    sqlite_cli: Cli, tmp_path: Path
+) -> None:
+    from scheduler.plan.files import write_plan
+
+    plan_file = tmp_path / "plan.toml"
+    write_plan(_plan_with_slug_alike_areas(), plan_file)
+    assert sqlite_cli("import", str(plan_file)).code == 0
+    folder = tmp_path / "export"
+    assert sqlite_cli("feeds", "export", str(folder)).code == 0
+    first = (folder / "omrade-trygg-miljo.ics").read_bytes()
+    second = (folder / "omrade-trygg-miljo-2.ics").read_bytes()
+    assert "Trygg miljö (2024)".encode() in first and "Trygg-miljö! (2024)".encode() in second

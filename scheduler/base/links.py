@@ -6,6 +6,8 @@ email is rendered, however long before it is sent.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,3 +40,13 @@ class LinkSigner:
         if now >= datetime.fromtimestamp(payload["exp"], UTC):
             raise LinkError("Länken har gått ut.", expired=True)
         return payload
+
+
+def bound_token(secret: str, *, purpose: str, value: str) -> str:
+    """A token only `value` earns (an HMAC with the server's secret): a form's CSRF token bound to
+    its signed link, so a token taken from one link's page is refused on another's."""
+    return hmac.new(secret.encode(), f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def same_token(expected: str, given: object) -> bool:
+    return isinstance(given, str) and hmac.compare_digest(expected.encode(), given.encode())

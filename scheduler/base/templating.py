@@ -4,9 +4,14 @@ templates/ folder (loaded as package data, so a normal install has them)."""
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from scheduler.base.markdown_text import markdown_block, markdown_inline
+
+# Package data: a normal (not editable) install has the templates too.
+TEMPLATES = files("scheduler") / "templates"
 WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
           "oktober", "november", "december")  # fmt: skip
@@ -50,4 +55,6 @@ def environment(kind: str) -> Environment:
     )
     env.filters["datum"] = swedish_date
     env.filters["tid"] = swedish_time
+    env.filters["md"] = markdown_inline  # plan and answer text in a Markdown line
+    env.filters["md_block"] = markdown_block  # ... as Markdown paragraphs
     return env

@@ -9,9 +9,11 @@ naming where; writers also drop them as a last line of defence for rows stored b
 from __future__ import annotations
 
 import re
+from typing import Any
 
-# C0 controls except \t \n \r, DEL, and the C1 controls.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 controls except \t \n \r, DEL, the C1 controls, and what XML 1.0 cannot hold at all (lone
+# surrogates, U+FFFE, U+FFFF): an xlsx holding one of those no longer opens.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def first_control_character(text: str) -> int | None:
@@ -32,3 +34,18 @@ def describe_control_character(text: str) -> str | None:
 def without_control_characters(text: str) -> str:
     """`text` with every disallowed control character removed."""
     return _CONTROL.sub("", text)
+
+
+def without_control_characters_in(value: Any) -> Any:
+    """`value` (strings, dicts, lists and tuples, nested; dict keys too) with every disallowed
+    control character removed from every string, for writers serialising a whole structure."""
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, dict):
+        return {
+            without_control_characters_in(k): without_control_characters_in(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(without_control_characters_in(v) for v in value)
+    return value

@@ -9,6 +9,7 @@ from typing import Any
 
 from scheduler.commands.context import Context, now_utc, year_argument
 from scheduler.plan.files import read_plan, write_plan
+from scheduler.plan.files.limits import ReadLimits
 from scheduler.plan.review import check_plan, lexicon_for, responsibilities
 from scheduler.plan.view import plan_as_json, plan_as_text
 from scheduler.services.refresh import (
@@ -23,7 +24,8 @@ from scheduler.store.plans import find_plan_id
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     path = Path(args.path)
     organisation = args.organisation or ctx.config.organisation_name
-    read = read_plan(path, year=args.year, organisation=organisation)
+    limits = ReadLimits.from_config(ctx.config)
+    read = read_plan(path, year=args.year, organisation=organisation, limits=limits)
     result, synced = import_and_schedule(
         ctx.engine, ctx.config, read.plan, source=str(path), now=now_utc()
     )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
+import sys
+from datetime import datetime
 from typing import Any
 
-from scheduler.base.errors import NotFoundError
+from scheduler.base.errors import NotFoundError, SchedulerError
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Choice, Context, moment_argument, now_utc
 from scheduler.mail.delivery import delivery_for
@@ -16,6 +19,8 @@ from scheduler.services.followup import tick as followup_tick
 from scheduler.services.refresh import refresh_occurrences
 from scheduler.store.outbox import STATUSES, list_outbox
 from scheduler.store.plans import find_plan_id
+
+log = logging.getLogger(__name__)
 
 STATUS_SV = {"pending": "väntar", "sending": "skickas", "sent": "skickat", "failed": "misslyckat",
              "skipped": "hoppat över", "cancelled": "inställt"}  # fmt: skip
@@ -30,7 +35,7 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     # Without a plan there is nothing to remind of, but the outbox may still hold other mail.
     with contextlib.suppress(NotFoundError):
         refresh_occurrences(ctx.engine, ctx.config, plan_id=find_plan_id(ctx.engine), now=now)
-    followup_tick(ctx.engine, ctx.config, now=now)
+    followup_failed = not _followup_step(ctx, now)
     result = run_due(ctx.engine, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip
     cancelled = f", inställda {result.cancelled}" if result.cancelled else ""
@@ -38,7 +43,25 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
               f"hoppade över {result.skipped}{cancelled}.")  # fmt: skip
     for error in result.errors:
         ctx.print(f"  Fel: {error}")
-    return 0
+    return 1 if followup_failed else 0
+
+
+def _followup_step(ctx: Context, now: datetime) -> bool:
+    """The follow-up step (campaign start, nudges, summary), apart from the reminder pass: when it
+    fails, what is due is still sent; the failure is one line here and the traceback goes to the
+    log. False when it failed."""
+    try:
+        followup_tick(ctx.engine, ctx.config, now=now)
+    except SchedulerError as exc:
+        log.warning("follow-up step refused: %s", exc)
+        print(f"Fel: uppföljningssteget: {exc} Påminnelserna skickas ändå.", file=sys.stderr)
+        return False
+    except Exception as exc:
+        log.exception("follow-up step failed; the reminder pass runs anyway")
+        print(f"Fel: uppföljningssteget misslyckades ({exc.__class__.__name__}); påminnelserna "
+              "skickas ändå. Se loggen.", file=sys.stderr)  # fmt: skip
+        return False
+    return True
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:

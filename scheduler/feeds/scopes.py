@@ -45,6 +45,26 @@ class Scope:
         return self.role in roles
 
 
+class UniqueNames:
+    """Names that slug alike ("Trygg miljö", "Trygg-miljö!") get a suffix in the order they come:
+    `omrade-trygg-miljo`, `omrade-trygg-miljo-2`. Every calendar keeps a URL and a file of its own."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._by_text: dict[str, str] = {}
+
+    def __call__(self, base: str, text: str) -> str:
+        if text in self._by_text:  # the same text asked again keeps its name
+            return self._by_text[text]
+        name, number = base, 1
+        while name in self._taken:
+            number += 1
+            name = f"{base}-{number}"
+        self._taken.add(name)
+        self._by_text[text] = name
+        return name
+
+
 def all_scopes(schedule: PlanSchedule) -> list[Scope]:
     plan = schedule.stored.plan
     scopes = [Scope("plan", PLAN, f"Åtgärdsplan {plan.year}: alla möten och uppgifter")]
@@ -53,16 +73,13 @@ def all_scopes(schedule: PlanSchedule) -> list[Scope]:
         for item in schedule.measures
         if any(s.occurrences for s in item.schedule.series)
     }
+    # Names are given over every area in plan order, dated or not, so an area that gains or loses
+    # its dates does not rename another area's calendar.
+    area_names = UniqueNames()
     for area in plan.areas:
+        name = area_names(f"omrade-{slugify(area.name)}", area.name)
         if area.name in dated_areas:  # an area with nothing dated would be an empty calendar
-            scopes.append(
-                Scope(
-                    f"omrade-{slugify(area.name)}",
-                    AREA,
-                    f"{area.name} ({plan.year})",
-                    area=area.name,
-                )
-            )
+            scopes.append(Scope(name, AREA, f"{area.name} ({plan.year})", area=area.name))
     roles: dict[str, None] = {}
     for item in schedule.measures:
         measure = item.stored
@@ -75,18 +92,17 @@ def all_scopes(schedule: PlanSchedule) -> list[Scope]:
                             measure_id=measure.id))  # fmt: skip
         labelled = [s for s in dated if s.label]
         if len(labelled) > 1:
+            series_names = UniqueNames()
             for series in labelled:
                 scopes.append(Scope(
-                    f"atgard-{measure.id}-{slugify(series.label)}", SERIES,
+                    series_names(f"atgard-{measure.id}-{slugify(series.label)}", series.label), SERIES,
                     f"{measure.measure.title}: {series.label} ({plan.year})",
                     measure_id=measure.id, series_label=series.label,
                 ))  # fmt: skip
+    role_names = UniqueNames()
     for role in roles:
-        scopes.append(
-            Scope(
-                f"roll-{slugify(role)}", ROLE, f"{role}: möten och uppgifter {plan.year}", role=role
-            )
-        )
+        name = role_names(f"roll-{slugify(role)}", role)
+        scopes.append(Scope(name, ROLE, f"{role}: möten och uppgifter {plan.year}", role=role))
     return scopes
 
 

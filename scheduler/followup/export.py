@@ -15,7 +15,7 @@ from scheduler.base.templating import environment
 from scheduler.followup.facts import STATUS_COLOURS, STATUSES, MeasureFacts
 from scheduler.model.plan import Area, Plan
 from scheduler.model.stored import StoredPlan
-from scheduler.plan.files.workbook import plan_to_workbook
+from scheduler.plan.files.workbook import plan_to_workbook, put
 from scheduler.store.tables import FollowUpRow
 
 
@@ -53,7 +53,7 @@ def write_workbook(result: FollowedUp, path: Path) -> None:
         headers = [cell.value for cell in sheet[1]]
         followup_column = headers.index("Uppföljning") + 1
         status_column = len(headers) + 1
-        sheet.cell(1, status_column, "Status").font = Font(bold=True)
+        put(sheet, 1, status_column, "Status").font = Font(bold=True)
         sheet.column_dimensions[sheet.cell(1, status_column).column_letter].width = 24
         for m in range(len(result.plan.areas[a].measures)):
             status = result.statuses.get((a, m))
@@ -62,7 +62,7 @@ def write_workbook(result: FollowedUp, path: Path) -> None:
             fill = PatternFill("solid", fgColor=STATUS_COLOURS[status])
             row = 3 + m
             sheet.cell(row, followup_column).fill = fill
-            cell = sheet.cell(row, status_column, STATUSES[status])
+            cell = put(sheet, row, status_column, STATUSES[status])
             cell.fill = fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     write_atomically(path, workbook.save)

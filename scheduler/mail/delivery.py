@@ -37,6 +37,15 @@ class FileDelivery:
         self.folder = folder
 
     def send(self, message: EmailMessage) -> None:
+        try:
+            self._write(message)
+        except OSError as exc:  # a folder that is a file, not writable, a full disk: retried later
+            reason = exc.strerror or exc.__class__.__name__
+            raise DeliveryError(
+                f"Utkorgen {self.folder} går inte att skriva till: {reason}.", permanent=False
+            ) from None
+
+    def _write(self, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = str(message["Message-ID"]).strip("<>").split("@")[0] + ".eml"
         handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".eml")

@@ -28,7 +28,9 @@ class Attachment:
     content: bytes
     maintype: str = "text"
     subtype: str = "calendar"
-    params: tuple[tuple[str, str], ...] = (("method", "PUBLISH"),)
+    # charset: strict MIME readers take text without one as US-ASCII and garble å, ä, ö.
+    # method: as the attached VCALENDAR's METHOD (RFC 6047).
+    params: tuple[tuple[str, str], ...] = (("charset", "utf-8"), ("method", "PUBLISH"))
 
 
 def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scheduler.base.rrules import RuleError, clean_rule
+from scheduler.base.text_safety import describe_control_character
 from scheduler.model.plan import ScheduleSettings
 
 KINDS = ("meeting", "task")
@@ -84,6 +85,8 @@ def settings_from_mapping(
     if not isinstance(raw_series, Mapping):
         raise fail("schedule.series ska vara en tabell med en deltabell per serie")
     for label, own in raw_series.items():
+        if problem := describe_control_character(label):
+            raise fail(f"schedule.series: seriens namn har ett {problem}")
         if not isinstance(own, Mapping):
             raise fail(f"schedule.series.{label} ska vara en tabell")
         series.append((label, settings_from_mapping(own, fail, nested=False)))
@@ -128,4 +131,6 @@ def _optional_str(raw: Mapping[str, Any], key: str, fail: Fail) -> str | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
         raise fail(f"schedule.{key} ska vara en text, inte {value!r}")
+    if value is not None and (problem := describe_control_character(value)):
+        raise fail(f"schedule.{key} har ett {problem}")
     return value

@@ -73,6 +73,7 @@ def _base_context(item: MeasureSchedule, row: Occurrence, config: Config) -> dic
         "all_day": row.all_day,
         "location": row.location,
         "uid": row.uid,
+        "kind": row.kind,  # "meeting" or "task": the wording differs
     }
 
 

@@ -99,6 +99,12 @@ class EmailSettings:
             "timeout_seconds": (integer(1, 600), 30),
             "smtp_ca_file": (text(), None),
         })  # fmt: skip
+        if v["smtp_security"] == "none" and v["smtp_username"]:
+            # A login over a plain connection sends the password in clear, whatever the host.
+            raise ConfigError(
+                '«email.smtp_security» = "none" med «email.smtp_username»: lösenordet skulle '
+                'skickas okrypterat. Välj "starttls" eller "tls", eller ta bort smtp_username.'
+            )
         sender = v["from"] or config.email
         try:
             address(sender)  # a malformed sender is reported now, with its key

@@ -21,6 +21,7 @@ from scheduler.mail.delivery import Delivery, DeliveryError
 from scheduler.mail.render import Attachment, address, build_message
 from scheduler.model.mail import RenderedEmail
 from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.store.heartbeat import PassCounts, record_pass
 from scheduler.store.outbox import (
     claim,
     due_ids,
@@ -52,14 +53,17 @@ class PassResult:
     cancelled: int = 0  # its meeting was cancelled or moved since the reminder was made
     errors: list[str] = field(default_factory=list)
 
-    @property
-    def found_work(self) -> bool:
-        return bool(self.sent or self.retried or self.failed or self.skipped or self.cancelled)
+
+def attachment_name(kind: str) -> str:
+    """What the attached .ics is called: a task's reminder carries a task, not a meeting."""
+    return "uppgift.ics" if kind.startswith("task") else "mote.ics"
 
 
 def message_for(row: OutboxRow, email: EmailSettings, *, now: datetime) -> EmailMessage:
     attachments = (
-        (Attachment("mote.ics", row.attachment.encode("utf-8")),) if row.attachment else ()
+        (Attachment(attachment_name(row.kind), row.attachment.encode("utf-8")),)
+        if row.attachment
+        else ()
     )
     return build_message(
         RenderedEmail(row.subject, row.body_text, row.body_html),
@@ -109,16 +113,21 @@ def handle_one(
         result.errors.append(f"{row.recipient}: {exc}")
         return
     except Exception as exc:  # SMTP trouble, or anything else: this row only, never the pass
-        if not isinstance(exc, DeliveryError):
+        if not isinstance(exc, DeliveryError):  # a bug, not the mail server: keep its traceback
             log.exception("sending outbox row %s failed", row.id)
             exc = DeliveryError(f"{exc.__class__.__name__}: {exc}", permanent=False)
         if exc.permanent or attempts >= settings.max_attempts:
             mark_failed(engine, row.id, worker=worker, now=now, attempts=attempts, error=str(exc))
             result.failed += 1
+            log.warning("reminder %s to %s failed for good: %s", row.id, row.recipient, exc)
         else:
-            mark_retry(engine, row.id, worker=worker, now=now, attempts=attempts,
-                       retry_at=now + settings.retry_delay(attempts), error=str(exc))  # fmt: skip
+            retry_at = now + settings.retry_delay(attempts)
+            mark_retry(engine, row.id, worker=worker, now=now, attempts=attempts, retry_at=retry_at,
+                       error=str(exc))  # fmt: skip
             result.retried += 1
+            # Expected trouble (a mail server away, a full disk): one line, no traceback.
+            log.warning("reminder %s to %s not sent, retry at %s: %s", row.id, row.recipient,
+                        retry_at.isoformat(timespec="minutes"), exc)  # fmt: skip
         result.errors.append(f"{row.recipient}: {exc}")
         return
     mark_sent(engine, row.id, worker=worker, now=now, attempts=attempts)
@@ -145,4 +154,9 @@ def run_due(
         moment = clock() if clock else now
         handle_one(engine, row_id, delivery=delivery, email=email, settings=settings, worker=worker,
                    now=moment, result=result)  # fmt: skip
+    log.info("dispatcher pass at %s: sent %d, retried %d, failed %d, skipped %d, cancelled %d, "
+             "claimed by others %d", now.isoformat(timespec="seconds"), result.sent, result.retried,
+             result.failed, result.skipped, result.cancelled, result.lost_to_others)  # fmt: skip
+    record_pass(engine, PassCounts(result.sent, result.retried, result.failed, result.skipped,
+                                   result.cancelled, result.lost_to_others), worker=worker, now=now)  # fmt: skip
     return result

@@ -4,6 +4,10 @@ A poll costs no database work: the feed bytes are cached per (token, scope, form
 and the store is asked whether anything changed (plan revision, last occurrence change, the set of
 valid tokens) at most once every `recheck_seconds`. A change elsewhere (an import from the command
 line, a revoked token) is therefore seen within that interval.
+
+The cache holds at most `cache_entries` feeds, the least recently used leaving first, and a
+requested window is clamped to the plan's span first: any `?from=…&to=…` however absurd is at
+most one more entry, and windows that hold the same days share it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from scheduler.base.errors import NotFoundError
+from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.content import Window, feed_events, feed_header, recurring_events
 from scheduler.feeds.ical import render_events, render_recurring, render_todos
 from scheduler.feeds.scopes import MEASURE, SERIES, Scope, all_scopes, find_scope
@@ -25,7 +31,7 @@ from scheduler.model.occurrence import Occurrence
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import plan_schedule
 from scheduler.settings.config import Config
-from scheduler.settings.spec import number, read_table
+from scheduler.settings.spec import integer, number, read_table
 from scheduler.store.feed_tokens import active_tokens, hash_token
 from scheduler.store.occurrences import list_occurrences, schedule_version
 from scheduler.store.plans import find_plan_id
@@ -41,6 +47,7 @@ class FeedSettings:
     keep_cancelled: timedelta = timedelta(days=60)
     recheck_seconds: float = 30.0
     organizer_email: str = "noreply@example.org"
+    cache_entries: int = 256
 
     @classmethod
     def from_config(cls, config: Config) -> FeedSettings:
@@ -48,12 +55,14 @@ class FeedSettings:
             "refresh_hours": (number(1, 24 * 7), 12),
             "keep_cancelled_days": (number(0, 3650), 60),
             "recheck_seconds": (number(0, 24 * 3600), 30),
+            "cache_entries": (integer(1, 100_000), 256),
         })  # fmt: skip
         return cls(
             refresh=timedelta(hours=values["refresh_hours"]),
             keep_cancelled=timedelta(days=values["keep_cancelled_days"]),
             recheck_seconds=float(values["recheck_seconds"]),
             organizer_email=config.email,
+            cache_entries=values["cache_entries"],
         )
 
 
@@ -70,6 +79,19 @@ class _State:
     tokens: dict[str, FeedTokenRow]
     schedule: PlanSchedule | None
     rows: list[Occurrence]
+    span: Window | None  # every day the plan has something on, and its whole year
+
+
+def plan_span(schedule: PlanSchedule, rows: list[Occurrence]) -> Window:
+    year = Window.year(schedule.stored.plan.year)
+    days = [row.start.astimezone(STOCKHOLM).date() for row in rows]
+    return Window(min([year.start, *days]), max([year.end, *(d + timedelta(days=1) for d in days)]))
+
+
+def clamp(window: tuple[date, date], span: Window) -> tuple[date, date]:
+    """`window` cut to `span`; a window outside it becomes the one empty window."""
+    start, end = max(window[0], span.start), min(window[1], span.end)
+    return (start, end) if start < end else (span.start, span.start)
 
 
 def etag_for(body: bytes) -> str:
@@ -86,7 +108,7 @@ class FeedService:
         self._lock = threading.Lock()
         self._state: _State | None = None
         self._checked_at = float("-inf")
-        self._cache: dict[tuple[object, ...], RenderedFeed] = {}
+        self._cache: OrderedDict[tuple[object, ...], RenderedFeed] = OrderedDict()
 
     # -- state -----------------------------------------------------------------------------
     def _fresh_state(self) -> _State:
@@ -113,7 +135,8 @@ class FeedService:
                     else None
                 )
                 rows = list_occurrences(self.engine, plan_id=plan_id) if plan_id is not None else []
-                self._state = _State(fingerprint, tokens, schedule, rows)
+                span = plan_span(schedule, rows) if schedule is not None else None
+                self._state = _State(fingerprint, tokens, schedule, rows, span)
                 self._cache.clear()
             else:
                 self._state.tokens = tokens
@@ -154,15 +177,36 @@ class FeedService:
             raise NotFoundError("Kalenderlänken gäller inte den här kalendern.")
         state = self._fresh_state()
         schedule = self.schedule()
+        if window is not None and state.span is not None:
+            window = clamp(window, state.span)
         now = self.clock()
         key = (token_row.token_hash, name, fmt, window, now.date())
-        cached = self._cache.get(key)
+        cached = self._cached(key)
         if cached is not None:
             return cached
         rendered = render_feed(schedule, state.rows, name, fmt, now=now, settings=self.settings,
                                window=window, link=lambda measure_id: self.link(token, measure_id))  # fmt: skip
-        self._cache[key] = rendered
+        self._keep(key, rendered)
         return rendered
+
+    # -- the cache: a fixed number of feeds, least recently used out first ------------------
+    @property
+    def cache_size(self) -> int:
+        return len(self._cache)
+
+    def _cached(self, key: tuple[object, ...]) -> RenderedFeed | None:
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+            return found
+
+    def _keep(self, key: tuple[object, ...], rendered: RenderedFeed) -> None:
+        with self._lock:
+            self._cache[key] = rendered
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.settings.cache_entries:
+                self._cache.popitem(last=False)
 
 
 def split_format(name: str) -> tuple[str, str]:

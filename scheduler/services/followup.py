@@ -20,8 +20,9 @@ from scheduler.mail.render import render_email
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.refresh import link_secret, plan_schedule
 from scheduler.settings.config import Config
-from scheduler.store.followups import answers, create_campaign, enqueue_once, get_campaign
+from scheduler.store.followups import answers, create_campaign, get_campaign
 from scheduler.store.occurrences import list_occurrences
+from scheduler.store.outbox import enqueue_once
 from scheduler.store.plans import find_plan_id
 from scheduler.store.tables import CampaignRow, FollowUpRow
 

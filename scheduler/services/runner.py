@@ -65,15 +65,12 @@ class DispatcherRunner:
 
     def tick(self) -> PassResult | None:
         now = self.clock()
+        self._before_pass(now)
         result = None
         upcoming = None
         try:
-            if self.before_pass is not None:
-                self.before_pass(now)
             result = run_due(self.engine, delivery=self.delivery, email=self.email, settings=self.settings,
                              now=now, worker=self.worker, clock=self.clock)  # fmt: skip
-            if result.found_work:
-                log.info("dispatcher: %s", result)
             upcoming = next_due(self.engine)
         except Exception:  # a pass that failed (database away) must not stop the next one
             log.exception("dispatcher pass failed")
@@ -82,3 +79,13 @@ class DispatcherRunner:
         wake = min(upcoming, soon) if upcoming else soon
         self._arm(max(wake, now + timedelta(seconds=1)))
         return result
+
+    def _before_pass(self, now: datetime) -> None:
+        """The follow-up step, apart from the pass: its failure is logged, and the reminders
+        already due are still sent."""
+        if self.before_pass is None:
+            return
+        try:
+            self.before_pass(now)
+        except Exception:
+            log.exception("follow-up step failed; the reminder pass runs anyway")

@@ -33,6 +33,7 @@ _KNOWN_KEYS: dict[str, set[str] | None] = {
     "reminders": None,
     "followup": None,
     "server": None,
+    "limits": None,
 }
 
 _EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")

@@ -146,3 +146,9 @@ def _upgrade_lock(engine: Engine) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration this code knows (for /healthz: a process
+    started on an older database, or the other way round, is not)."""
+    return current_revision(engine) == head_revision()

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from scheduler.store.tables import CampaignRow, FollowUpRow, OutboxRow
+from scheduler.base.errors import UsageError
+from scheduler.store.outbox import cancel_pending
+from scheduler.store.tables import CampaignRow, FollowUpRow
+
+
+class SubmittedAnswerError(UsageError):
+    """A draft may not replace a submitted answer: the export publishes submitted answers, so a
+    draft saved over one would be published as if submitted. A submitted answer is changed by
+    submitting again."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,8 @@ def save_answers(
     by_coordinator: bool, now: datetime, nudge_keys_prefix: str | None = None,
 ) -> None:  # fmt: skip
     """Store a role's answers in one transaction. Submitting also cancels the role's pending
-    nudges, so nobody is reminded of what they have just sent."""
+    nudges, so nobody is reminded of what they have just sent. A draft over a submitted answer
+    raises SubmittedAnswerError and stores nothing."""
     with Session(engine) as session, session.begin():
         current = {
             row.measure_id: row
@@ -68,6 +77,11 @@ def save_answers(
         }
         for item in items:
             row = current.get(item.measure_id)
+            if not submit and row is not None and row.submitted:
+                raise SubmittedAnswerError(
+                    "Svaret är redan inskickat; ett utkast kan inte ersätta det. Skicka in "
+                    "ändringen i stället."
+                )
             if row is None:
                 row = FollowUpRow(
                     plan_id=plan_id, measure_id=item.measure_id, role=role, updated_at=now
@@ -78,27 +92,6 @@ def save_answers(
             if submit:
                 row.submitted, row.submitted_at = True, now
         if submit and nudge_keys_prefix:
-            pending = session.exec(
-                select(OutboxRow).where(
-                    col(OutboxRow.key).startswith(nudge_keys_prefix), OutboxRow.status == "pending"
-                )
+            cancel_pending(
+                session, key_prefix=nudge_keys_prefix, reason="Svaret har kommit in.", now=now
             )
-            for mail in pending:
-                mail.status, mail.last_error, mail.updated_at = (
-                    "cancelled",
-                    "Svaret har kommit in.",
-                    now,
-                )
-
-
-def enqueue_once(engine: Engine, rows: Iterable[Mapping[str, object]], *, now: datetime) -> int:
-    """Insert outbox rows whose key is new; an existing key is left alone (sent once, ever)."""
-    added = 0
-    with Session(engine) as session, session.begin():
-        for values in rows:
-            key = str(values["key"])
-            if session.exec(select(OutboxRow.id).where(OutboxRow.key == key)).first() is not None:
-                continue
-            session.add(OutboxRow(**values, status="pending", created_at=now, updated_at=now))  # type: ignore[arg-type]
-            added += 1
-    return added

@@ -5,12 +5,12 @@ sent, retried with growing delays, or skipped with a reason."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, insert, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -84,17 +84,45 @@ def sync_outbox(
     return OutboxSync(added, updated, cancelled)
 
 
-def _insert_new(session: Session, values: dict[str, Any]) -> int:
-    """Insert a row unless its key exists: two processes syncing at once both add the same new
-    reminders, and the second must not fail on the unique key (the first one's row stands)."""
+def enqueue_once(engine: Engine, rows: Iterable[Mapping[str, object]], *, now: datetime) -> int:
+    """Add mail that is sent once, ever (the follow-up's start, nudges and summary): a row whose
+    key exists is left as it is, whatever its status. Two dispatchers reaching the same step at
+    once both insert; the database's unique key decides, and neither fails. Returns rows added."""
+    added = 0
+    with Session(engine) as session, session.begin():
+        for values in rows:
+            added += _insert_new(session, {**values, "status": PENDING, "created_at": now,
+                                           "updated_at": now})  # fmt: skip
+    return added
+
+
+def _insert_new(session: Session, values: Mapping[str, Any]) -> int:
+    """Insert a row unless its key exists, in one statement (`INSERT … ON CONFLICT (key) DO
+    NOTHING`): checking first and inserting after loses to another process doing the same, which
+    then fails on the unique key. The row that is there stands."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         statement: Any = postgresql.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
     elif dialect == "sqlite":
         statement = sqlite.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
-    else:
+    else:  # only SQLite and PostgreSQL are supported; elsewhere the unique key still holds
         statement = insert(OutboxRow)
-    result = session.execute(statement.values(**values))
+    # RETURNING says whether a row was added: psycopg's rowcount for such an insert is -1.
+    added = session.execute(statement.values(**values).returning(col(OutboxRow.id))).first()
+    return 0 if added is None else 1
+
+
+def cancel_pending(session: Session, *, key_prefix: str, reason: str, now: datetime) -> int:
+    """Cancel the pending rows whose key starts with `key_prefix`, inside the caller's
+    transaction (a submitted answer cancels its nudges with it). Conditional on still pending: a
+    row a dispatcher has claimed meanwhile is being sent, and is not marked cancelled."""
+    result = session.execute(
+        update(OutboxRow)
+        .where(col(OutboxRow.key).startswith(key_prefix, autoescape=True),
+               col(OutboxRow.status) == PENDING)
+        .values(status=CANCELLED, last_error=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -285,6 +313,17 @@ def list_outbox(engine: Engine, *, status: str | None = None) -> list[OutboxRow]
         row.useful_until = _aware(row.useful_until)
         row.sent_at = _aware(row.sent_at)
     return rows
+
+
+def reminder_counts(engine: Engine, *, now: datetime) -> tuple[int, int]:
+    """(due, failed): rows ready to send now (a dispatcher should be at them), and rows that
+    failed for good (someone should look at them)."""
+    with Session(engine) as session:
+        due = session.exec(select(func.count()).select_from(OutboxRow).where(_due(now))).one()
+        failed = session.exec(
+            select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == FAILED)
+        ).one()
+    return int(due), int(failed)
 
 
 def next_due(engine: Engine) -> datetime | None:

@@ -179,6 +179,23 @@ class OutboxRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class DispatcherPassRow(SQLModel, table=True):
+    """The last dispatcher pass on each host, with its counts: what `/healthz` reports, so a
+    monitor sees a dispatcher that has stopped. One row per host, overwritten each pass."""
+
+    __tablename__ = "dispatcher_pass"
+
+    host: str = Field(sa_column=Column(Text, primary_key=True))
+    worker: str = Field(sa_column=Column(Text, nullable=False))
+    finished_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent: int = Field(default=0)
+    retried: int = Field(default=0)
+    failed: int = Field(default=0)
+    skipped: int = Field(default=0)
+    cancelled: int = Field(default=0)
+    claimed_by_others: int = Field(default=0)
+
+
 class SecretRow(SQLModel, table=True):
     """Secrets the processes share (the key that signs links), created once, kept in the store so
     every web process and dispatcher, on any host, signs and checks with the same key."""

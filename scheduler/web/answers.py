@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from scheduler.base.links import LinkError
-from scheduler.base.templating import environment
+from scheduler.base.text_safety import describe_control_character
 from scheduler.reminders.planning import DONE, HELD, NOT_DONE, NOT_HELD
 from scheduler.services.refresh import answer_signer
 from scheduler.store.occurrences import get_occurrence, record_answer
+from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
 
 NOTE_LIMIT = 2000
 QUESTIONS = {
@@ -28,17 +29,7 @@ QUESTIONS = {
 router = APIRouter()
 
 
-def _page(template: str, status: int = 200, **context: object) -> HTMLResponse:
-    return HTMLResponse(
-        environment("web").get_template(template).render(**context), status_code=status
-    )
-
-
-def _message(title: str, text: str, kind: str, status: int) -> HTMLResponse:
-    return _page("message.html", status, title=title, text=text, kind=kind)
-
-
-def _verify(request: Request, token: str) -> dict[str, object] | HTMLResponse:
+def _verify(request: Request, token: str) -> dict[str, object] | Refusal:
     app = request.app
     try:
         payload = answer_signer(app.state.engine, app.state.config).verify(
@@ -46,40 +37,56 @@ def _verify(request: Request, token: str) -> dict[str, object] | HTMLResponse:
         )
     except LinkError as exc:
         if exc.expired:
-            return _message("Länken har gått ut", "Svarslänken har gått ut. Kontakta samordnaren om du vill "
-                            "rapportera hur det gick.", "error", 410)  # fmt: skip
-        return _message("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela länken "
-                        "från e-postmeddelandet kom med.", "error", 400)  # fmt: skip
+            return Refusal("Länken har gått ut", "Svarslänken har gått ut. Kontakta samordnaren om du vill "
+                           "rapportera hur det gick.", 410)  # fmt: skip
+        return Refusal("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela länken "
+                       "från e-postmeddelandet kom med.", 400)  # fmt: skip
     if payload.get("answer") not in QUESTIONS or not isinstance(payload.get("uid"), str):
-        return _message("Ogiltig länk", "Länken är ogiltig.", "error", 400)
+        return Refusal("Ogiltig länk", "Länken är ogiltig.", 400)
     return payload
 
 
-@router.get("/svar/{token}", response_class=HTMLResponse)
+@router.api_route("/svar/{token}", methods=PAGE_METHODS, response_class=HTMLResponse)
 def confirm(request: Request, token: str) -> HTMLResponse:
     payload = _verify(request, token)
-    if isinstance(payload, HTMLResponse):
-        return payload
+    if isinstance(payload, Refusal):
+        return payload.page()
     row = get_occurrence(request.app.state.engine, str(payload["uid"]))
     label, _ = QUESTIONS[str(payload["answer"])]
-    return _page(
+    return render(
         "answer.html", label=label, row=row, token=token, note="", error=None, recorded=row.held
     )
 
 
+def _note_problem(form: PostedForm, note: str) -> tuple[int, str] | None:
+    """Why the note cannot be stored, with the status to answer, or None."""
+    if form.fields is None:
+        return 400, "Kommentaren kunde inte läsas. Skriv den igen och spara."
+    if len(note) > NOTE_LIMIT:
+        return 422, f"Kommentaren får vara högst {NOTE_LIMIT} tecken (den är {len(note)})."
+    control = describe_control_character(note)
+    if control:
+        return 422, f"Kommentaren innehåller ett {control}. Ta bort det och spara igen."
+    return None
+
+
 @router.post("/svar/{token}", response_class=HTMLResponse)
-def record(request: Request, token: str, note: Annotated[str, Form()] = "") -> HTMLResponse:
+def record(
+    request: Request, token: str, form: Annotated[PostedForm, Depends(posted_form)]
+) -> HTMLResponse:
     payload = _verify(request, token)
-    if isinstance(payload, HTMLResponse):
-        return payload
+    if isinstance(payload, Refusal):
+        return payload.page(form.typed())
     row = get_occurrence(request.app.state.engine, str(payload["uid"]))
     label, held = QUESTIONS[str(payload["answer"])]
     # Browsers send a textarea's line breaks as CRLF but count them as one character for its
     # maxlength: count (and keep) them as one here too, or a note the form accepted is refused.
-    note = note.replace("\r\n", "\n")
-    if len(note) > NOTE_LIMIT:
-        return _page("answer.html", 422, label=label, row=row, token=token, note=note, recorded=row.held,
-                     error=f"Kommentaren får vara högst {NOTE_LIMIT} tecken (den är {len(note)}).")  # fmt: skip
+    note = form.text("note")
+    problem = _note_problem(form, note)
+    if problem:
+        status, error = problem
+        return render("answer.html", status, label=label, row=row, token=token, note=note,
+                      recorded=row.held, error=error)  # fmt: skip
     record_answer(
         request.app.state.engine,
         row.uid,
@@ -87,6 +94,5 @@ def record(request: Request, token: str, note: Annotated[str, Form()] = "") -> H
         note=note.strip(),
         now=request.app.state.clock(),
     )
-    return _message(
-        "Tack!", f"Svaret «{label}» är sparat och kommer med i årets uppföljning.", "ok", 200
-    )
+    text = f"Svaret «{label}» är sparat och kommer med i årets uppföljning."
+    return render("message.html", title="Tack!", text=text, kind="ok")

@@ -1,4 +1,4 @@
-"""The web server: calendar feeds and the feed page (later: reminder answers, follow-up form)."""
+"""The web server: calendar feeds and their page, reminder answers, the follow-up form."""
 
 from __future__ import annotations
 
@@ -6,16 +6,20 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
-from scheduler.base.errors import NotFoundError, SchedulerError
+from scheduler.base.errors import SchedulerError
+from scheduler.base.templating import TEMPLATES, environment
 from scheduler.services.feeds import FeedService, FeedSettings
 from scheduler.settings.config import Config
-from scheduler.web import answers, followup
+from scheduler.web import answers, followup, pages
 from scheduler.web.feed_page import feed_page
+from scheduler.web.health import router as health_router
+from scheduler.web.pages import PAGE_METHODS
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+STYLE_SHEET = TEMPLATES / "web" / "static" / "site.css"
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -40,7 +44,7 @@ def _window(request: Request) -> tuple[date, date] | None:
 
 
 def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] | None = None,
-               feed_settings: FeedSettings | None = None) -> FastAPI:  # fmt: skip
+               feed_settings: FeedSettings | None = None, max_body_bytes: int = pages.MAX_BODY_BYTES) -> FastAPI:  # fmt: skip
     now = clock or (lambda: datetime.now(UTC))
     app = FastAPI(
         title="Åtgärdsplanens schemaläggare", docs_url=None, redoc_url=None, openapi_url=None
@@ -51,21 +55,18 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
     app.state.config = config
     app.state.clock = now
 
-    @app.exception_handler(NotFoundError)
-    async def not_found(_request: Request, _exc: NotFoundError) -> Response:
-        # An unknown or revoked token learns nothing: the same bare 404 as any missing page.
-        return PlainTextResponse("Hittades inte.", status_code=404)
-
-    @app.exception_handler(SchedulerError)
-    async def bad_request(_request: Request, exc: SchedulerError) -> Response:
-        return PlainTextResponse(f"Fel: {exc}", status_code=400)
-
     app.include_router(answers.router)
     app.include_router(followup.router)
+    app.include_router(health_router)
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:
-        return "<!doctype html><html lang=sv><meta charset=utf-8><title>Åtgärdsplanen</title><p>Åtgärdsplanens schemaläggare.</p></html>"
+        return environment("web").get_template("home.html").render()
+
+    @app.api_route("/static/site.css", methods=PAGE_METHODS)
+    def style_sheet() -> Response:
+        return Response(STYLE_SHEET.read_bytes(), media_type="text/css; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
 
     @app.api_route("/feeds/{token}/{name}.ics", methods=["GET", "HEAD"])
     def feed(token: str, name: str, request: Request) -> Response:
@@ -82,8 +83,9 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
             return Response(content=b"", headers=headers, media_type=CALENDAR_TYPE)
         return Response(content=rendered.body, headers=headers, media_type=CALENDAR_TYPE)
 
-    @app.get("/feeds/{token}/", response_class=HTMLResponse)
+    @app.api_route("/feeds/{token}/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def page(token: str) -> str:
         return feed_page(feeds, token, now=now())
 
+    pages.install(app, max_body_bytes=max_body_bytes)
     return app

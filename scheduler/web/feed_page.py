@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from scheduler.base.templating import environment
-from scheduler.feeds.scopes import MEASURE, SERIES
+from scheduler.feeds.scopes import MEASURE, SERIES, Scope
 from scheduler.model.occurrence import CANCELLED
+from scheduler.schedule.occurrences import MeasureSchedule
 from scheduler.services.feeds import FeedService
 
 
@@ -15,12 +16,27 @@ def webcal(url: str) -> str:
     return "webcal://" + url.split("://", 1)[1]
 
 
+def _covers(scopes: list[Scope], item: MeasureSchedule, series_label: str) -> bool:
+    return any(
+        scope.includes(
+            area=item.stored.area,
+            measure_id=item.stored.id,
+            series_label=series_label,
+            roles=item.responsibility.participants,
+        )
+        for scope in scopes
+    )
+
+
 def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
+    """The page lists only what the token's calendars hold: a link for one role or one forum
+    shows nothing of the rest of the plan."""
     row = feeds.token(token)
     schedule = feeds.schedule()
     base = f"{feeds.config.base_url}/feeds/{token}"
+    allowed = feeds.scopes_for(token)
     scopes: list[dict[str, Any]] = []
-    for scope in feeds.scopes_for(token):
+    for scope in allowed:
         https = f"{base}/{scope.name}.ics"
         scopes.append({
             "name": scope.name, "title": scope.title, "https": https, "webcal": webcal(https),
@@ -30,6 +46,10 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
     state_rows = feeds.occurrences()
     measures = []
     for item in schedule.measures:
+        # A measure with nothing dated yet still belongs to its area's and its roles' page.
+        labels = [series.label for series in item.schedule.series] or [""]
+        if not any(_covers(allowed, item, label) for label in labels):
+            continue
         who = item.responsibility
         upcoming = [
             {
@@ -39,7 +59,9 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
                 "cancelled": r.status == CANCELLED,
             }
             for r in state_rows
-            if r.measure_id == item.stored.id and r.start >= now
+            if r.measure_id == item.stored.id
+            and r.start >= now
+            and _covers(allowed, item, r.series_label)
         ][:6]
         measures.append({
             "id": item.stored.id, "title": item.stored.measure.title, "area": item.stored.area,

@@ -1,23 +1,27 @@
 """The follow-up form: one page per responsible role, reached by a personal signed link; and the
 coordinator's overview, from which any role's form can be filled in on its behalf.
 
-Server-rendered, no JavaScript. A draft can be saved and resumed; a submitted answer can be changed
-until the deadline. CSRF is a double-submit cookie. Whatever goes wrong, the typed text comes back
-in the form and nothing is stored.
+Server-rendered, no JavaScript. A draft can be saved and resumed until the answer is submitted; a
+submitted answer can be changed, by submitting again, until the deadline (a draft never replaces a
+submitted answer, which the export publishes). The CSRF token is bound to the signed link (an HMAC
+of the form's URL with the server's secret), so a token from one link's page is refused on
+another's. Whatever goes wrong, the typed text comes back in the form and nothing is stored.
+
+The routes are plain functions, which FastAPI runs in a thread: their database work (which may
+wait for a SQLite lock) never holds up the event loop that serves the feeds.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scheduler.base.errors import UsageError
-from scheduler.base.links import LinkError
-from scheduler.base.templating import environment
+from scheduler.base.links import LinkError, bound_token, same_token
+from scheduler.base.text_safety import describe_control_character
 from scheduler.followup.facts import STATUSES, MeasureFacts, prefill
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.followup import (
@@ -31,12 +35,21 @@ from scheduler.services.followup import (
     signers,
     statuses,
 )
-from scheduler.services.refresh import plan_schedule
-from scheduler.store.followups import AnswerInput, answers, get_campaign, save_answers
+from scheduler.services.refresh import link_secret, plan_schedule
+from scheduler.store.followups import (
+    AnswerInput,
+    SubmittedAnswerError,
+    answers,
+    get_campaign,
+    save_answers,
+)
 from scheduler.store.tables import CampaignRow
+from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
 
 router = APIRouter()
-CSRF_COOKIE = "uppfoljning_csrf"
+CSRF_PURPOSE = "followup-csrf"
+SUBMITTED_ALREADY = ("Svaret är redan inskickat, så det kan inte sparas som utkast. Din text finns "
+                     "kvar nedan: välj «Skicka in» för att ändra det inskickade svaret.")  # fmt: skip
 
 
 @dataclass
@@ -50,17 +63,17 @@ class FormTarget:
     action_url: str
 
 
-def _html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(
-        environment("web").get_template(template).render(**context), status_code=status
-    )
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # the id of the form control at fault, for the error summary's link
+    message: str
 
 
-def _message(title: str, text: str, status: int) -> HTMLResponse:
-    return _html("message.html", status, title=title, text=text, kind="error")
+INVALID_LINK = Refusal("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela "
+                       "länken från e-postmeddelandet kom med.", 400)  # fmt: skip
 
 
-def _verify(request: Request, token: str, purpose: str) -> dict[str, Any] | HTMLResponse:
+def _verify(request: Request, token: str, purpose: str) -> dict[str, Any] | Refusal:
     app = request.app
     form_signer, coordinator_signer = signers(app.state.engine, app.state.config)
     signer = form_signer if purpose == FORM_PURPOSE else coordinator_signer
@@ -68,16 +81,21 @@ def _verify(request: Request, token: str, purpose: str) -> dict[str, Any] | HTML
         return signer.verify(token, now=app.state.clock())
     except LinkError as exc:
         if exc.expired:
-            return _message("Länken har gått ut", "Länken till uppföljningen har gått ut. Kontakta samordnaren "
-                            "om du behöver lämna eller ändra ett svar.", 410)  # fmt: skip
-        return _message("Ogiltig länk", "Länken är ogiltig eller ofullständig. Kontrollera att hela länken från "
-                        "e-postmeddelandet kom med.", 400)  # fmt: skip
+            return Refusal("Länken har gått ut", "Länken till uppföljningen har gått ut. Kontakta samordnaren "
+                           "om du behöver lämna eller ändra ett svar.", 410)  # fmt: skip
+        return INVALID_LINK
 
 
-def _campaign(request: Request, plan_id: int) -> CampaignRow | HTMLResponse:
+def _plan_id(payload: dict[str, Any]) -> int | None:
+    """The payload's plan id, or None when a (correctly signed) payload lacks one or has another type."""
+    plan = payload.get("plan")
+    return plan if isinstance(plan, int) and not isinstance(plan, bool) else None
+
+
+def _campaign(request: Request, plan_id: int) -> CampaignRow | Refusal:
     campaign = get_campaign(request.app.state.engine, plan_id)
     if campaign is None:
-        return _message(
+        return Refusal(
             "Ingen uppföljning", "Uppföljningen för den här planen har inte startats.", 404
         )
     return campaign
@@ -85,24 +103,25 @@ def _campaign(request: Request, plan_id: int) -> CampaignRow | HTMLResponse:
 
 def _target(
     request: Request, token: str, *, coordinator: bool, role_slug: str | None = None
-) -> FormTarget | HTMLResponse:
+) -> FormTarget | Refusal:
     payload = _verify(request, token, COORDINATOR_PURPOSE if coordinator else FORM_PURPOSE)
-    if isinstance(payload, HTMLResponse):
+    if isinstance(payload, Refusal):
         return payload
     app = request.app
-    plan_id = int(payload["plan"])
+    plan_id = _plan_id(payload)
+    role = role_slug if coordinator else payload.get("role")
+    if plan_id is None or not isinstance(role, str):
+        return INVALID_LINK
     campaign = _campaign(request, plan_id)
-    if isinstance(campaign, HTMLResponse):
+    if isinstance(campaign, Refusal):
         return campaign
     tasks = role_tasks(
         plan_schedule(app.state.engine, app.state.config, plan_id=plan_id), app.state.config
     )
     try:
-        task = find_role(
-            tasks, role_slug if coordinator and role_slug else str(payload.get("role"))
-        )
+        task = find_role(tasks, role)
     except UsageError:
-        return _message("Okänd roll", "Rollen har inga åtgärder att följa upp.", 404)
+        return Refusal("Okänd roll", "Rollen har inga åtgärder att följa upp.", 404)
     url = (
         f"/uppfoljning/samordnare/{token}/roll/{task.slug}"
         if coordinator
@@ -116,9 +135,15 @@ def _closed(request: Request, target: FormTarget) -> bool:
     return not target.coordinator and request.app.state.clock() >= target.campaign.deadline
 
 
+def _csrf(request: Request, target: FormTarget) -> str:
+    app = request.app
+    secret = link_secret(app.state.engine, app.state.config)
+    return bound_token(secret, purpose=CSRF_PURPOSE, value=target.action_url)
+
+
 def _render_form(request: Request, target: FormTarget, *, values: dict[int, dict[str, str]] | None = None,
-                 errors: dict[int, str] | None = None, general: str | None = None, status: int = 200,
-                 csrf: str | None = None, saved: str | None = None) -> HTMLResponse:  # fmt: skip
+                 errors: dict[int, FieldError] | None = None, general: str | None = None, status: int = 200,
+                 saved: str | None = None) -> HTMLResponse:  # fmt: skip
     app = request.app
     stored = answers(app.state.engine, target.plan_id)
     facts = facts_by_measure(app.state.engine, target.plan_id, now=app.state.clock())
@@ -128,6 +153,7 @@ def _render_form(request: Request, target: FormTarget, *, values: dict[int, dict
         row = stored.get(measure_id)
         own_facts = facts.get(measure_id, MeasureFacts())
         typed = (values or {}).get(measure_id)
+        error = (errors or {}).get(measure_id)
         items.append({
             "id": measure_id, "area": item.stored.area, "title": item.stored.measure.title,
             "action": item.stored.measure.action, "when_text": item.stored.measure.when_text,
@@ -135,80 +161,108 @@ def _render_form(request: Request, target: FormTarget, *, values: dict[int, dict
             "status": typed["status"] if typed else (row.status if row else None) or "",
             "text": typed["text"] if typed else (row.text if row else prefill(own_facts)),
             "submitted": bool(row and row.submitted), "by_coordinator": bool(row and row.by_coordinator),
-            "error": (errors or {}).get(measure_id),
+            "error": error.message if error else None, "error_field": error.field if error else None,
         })  # fmt: skip
-    token = csrf or request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     settings = FollowupSettings.from_config(app.state.config)
-    response = _html(
-        "followup_form.html", status, role=target.task.role, items=items, statuses=STATUSES, csrf=token,
-        action_url=target.action_url, closed=_closed(request, target), coordinator=target.coordinator,
-        deadline=last_day(target.campaign), general=general, saved=saved, max_text=settings.max_text,
+    return render(
+        "followup_form.html", status, role=target.task.role, items=items, statuses=STATUSES,
+        csrf=_csrf(request, target), action_url=target.action_url, closed=_closed(request, target),
+        coordinator=target.coordinator, deadline=last_day(target.campaign), general=general,
+        saved=saved, max_text=settings.max_text,
+        # Once submitted, changes are made by submitting again: a draft would replace the answer.
+        drafts=not any(item["submitted"] for item in items),
     )  # fmt: skip
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/uppfoljning",
-                        secure=request.url.scheme == "https")  # fmt: skip
-    return response
 
 
-async def _handle_post(request: Request, target: FormTarget) -> Response:
+def _posted_values(target: FormTarget, form: PostedForm) -> dict[int, dict[str, str]]:
+    return {
+        item.stored.id: {
+            "status": form.text(f"status-{item.stored.id}"),
+            "text": form.text(f"text-{item.stored.id}"),
+        }
+        for item in target.task.measures
+    }
+
+
+def _field_errors(values: dict[int, dict[str, str]], *, submit: bool, max_text: int) -> dict[int, FieldError]:  # fmt: skip
+    errors: dict[int, FieldError] = {}
+    for measure_id, value in values.items():
+        status, text = value["status"], value["text"]
+        first_status = f"status-{measure_id}-{next(iter(STATUSES))}"
+        control = describe_control_character(text)
+        if status and status not in STATUSES:
+            errors[measure_id] = FieldError(first_status, "Välj en av statusarna.")
+        elif len(text) > max_text:
+            errors[measure_id] = FieldError(
+                f"text-{measure_id}",
+                f"Texten får vara högst {max_text} tecken (den är {len(text)}).",
+            )
+        elif control:
+            errors[measure_id] = FieldError(
+                f"text-{measure_id}",
+                f"Texten innehåller ett {control}. Ta bort det och spara igen.",
+            )
+        elif submit and not status:
+            errors[measure_id] = FieldError(first_status, "Välj en status innan du skickar in.")
+        elif submit and not text.strip():
+            errors[measure_id] = FieldError(
+                f"text-{measure_id}", "Beskriv vad som har genomförts innan du skickar in."
+            )
+    return errors
+
+
+def _handle_post(request: Request, target: FormTarget, form: PostedForm) -> Response:
     app = request.app
-    form = await request.form()
-    values: dict[int, dict[str, str]] = {}
-    for item in target.task.measures:
-        measure_id = item.stored.id
-        # Browsers send a textarea's line breaks as CRLF (HTML spec); the plan keeps "\n".
-        text = str(form.get(f"text-{measure_id}") or "").replace("\r\n", "\n").replace("\r", "\n")
-        values[measure_id] = {"status": str(form.get(f"status-{measure_id}") or ""), "text": text}
-    cookie, field = request.cookies.get(CSRF_COOKIE), form.get("csrf")
-    if not cookie or not field or not secrets.compare_digest(cookie, str(field)):
-        fresh = secrets.token_urlsafe(24)
-        return _render_form(request, target, values=values, status=403, csrf=fresh,
+    values = _posted_values(target, form)
+    if form.fields is None:
+        return _render_form(request, target, status=400,
+                            general="Formuläret kunde inte läsas. Det som visas nedan är det senast sparade; "
+                            "skriv in ändringarna igen och spara.")  # fmt: skip
+    if not same_token(_csrf(request, target), form.fields.get("csrf")):
+        return _render_form(request, target, values=values, status=403,
                             general="Formuläret kunde inte sparas eftersom sidan var för gammal eller öppnad "
                             "på annat sätt. Din text finns kvar nedan: kontrollera den och spara igen.")  # fmt: skip
     if _closed(request, target):
         return _render_form(request, target, values=values, status=403,
                             general="Sista svarsdag har passerat och formuläret är stängt. Din text finns kvar "
                             "nedan; kontakta samordnaren om något behöver ändras.")  # fmt: skip
-    submit = form.get("action") == "skicka"
+    submit = form.fields.get("action") == "skicka"
     settings = FollowupSettings.from_config(app.state.config)
-    errors: dict[int, str] = {}
-    for measure_id, value in values.items():
-        if value["status"] and value["status"] not in STATUSES:
-            errors[measure_id] = "Välj en av statusarna."
-        elif len(value["text"]) > settings.max_text:
-            errors[measure_id] = (
-                f"Texten får vara högst {settings.max_text} tecken (den är {len(value['text'])})."
-            )
-        elif submit and not value["status"]:
-            errors[measure_id] = "Välj en status innan du skickar in."
-        elif submit and not value["text"].strip():
-            errors[measure_id] = "Beskriv vad som har genomförts innan du skickar in."
+    errors = _field_errors(values, submit=submit, max_text=settings.max_text)
     if errors:
         return _render_form(request, target, values=values, errors=errors, status=422,
-                            general="Något behöver rättas innan svaret kan sparas; se markeringarna nedan.")  # fmt: skip
-    save_answers(
-        app.state.engine, plan_id=target.plan_id, role=target.task.role,
-        items=[AnswerInput(mid, v["status"] or None, v["text"].strip()) for mid, v in values.items()],
-        submit=submit, by_coordinator=target.coordinator, now=app.state.clock(),
-        nudge_keys_prefix=f"followup|{target.plan_id}|{target.task.slug}|nudge",
-    )  # fmt: skip
+                            general="Något behöver rättas innan svaret kan sparas:")  # fmt: skip
+    try:
+        save_answers(
+            app.state.engine, plan_id=target.plan_id, role=target.task.role,
+            items=[AnswerInput(mid, v["status"] or None, v["text"].strip()) for mid, v in values.items()],
+            submit=submit, by_coordinator=target.coordinator, now=app.state.clock(),
+            nudge_keys_prefix=f"followup|{target.plan_id}|{target.task.slug}|nudge",
+        )  # fmt: skip
+    except SubmittedAnswerError:
+        return _render_form(request, target, values=values, status=409, general=SUBMITTED_ALREADY)
     return RedirectResponse(
         f"{target.action_url}?sparat={'skickat' if submit else 'utkast'}", status_code=303
     )
 
 
-@router.get("/uppfoljning/samordnare/{token}", response_class=HTMLResponse)
+@router.api_route(
+    "/uppfoljning/samordnare/{token}", methods=PAGE_METHODS, response_class=HTMLResponse
+)
 def overview(request: Request, token: str) -> Response:
     payload = _verify(request, token, COORDINATOR_PURPOSE)
-    if isinstance(payload, HTMLResponse):
-        return payload
+    if isinstance(payload, Refusal):
+        return payload.page()
     app = request.app
-    plan_id = int(payload["plan"])
+    plan_id = _plan_id(payload)
+    if plan_id is None:
+        return INVALID_LINK.page()
     campaign = _campaign(request, plan_id)
-    if isinstance(campaign, HTMLResponse):
-        return campaign
+    if isinstance(campaign, Refusal):
+        return campaign.page()
     schedule = plan_schedule(app.state.engine, app.state.config, plan_id=plan_id)
     rows = statuses(role_tasks(schedule, app.state.config), answers(app.state.engine, plan_id))
-    return _html(
+    return render(
         "followup_overview.html",
         rows=rows,
         token=token,
@@ -217,31 +271,49 @@ def overview(request: Request, token: str) -> Response:
     )
 
 
-@router.get("/uppfoljning/samordnare/{token}/roll/{role}", response_class=HTMLResponse)
+@router.api_route(
+    "/uppfoljning/samordnare/{token}/roll/{role}", methods=PAGE_METHODS, response_class=HTMLResponse
+)
 def coordinator_form(
     request: Request, token: str, role: str, sparat: str | None = None
 ) -> Response:
     target = _target(request, token, coordinator=True, role_slug=role)
     return (
-        target if isinstance(target, HTMLResponse) else _render_form(request, target, saved=sparat)
+        target.page()
+        if isinstance(target, Refusal)
+        else _render_form(request, target, saved=sparat)
     )
 
 
 @router.post("/uppfoljning/samordnare/{token}/roll/{role}", response_class=HTMLResponse)
-async def coordinator_save(request: Request, token: str, role: str) -> Response:
+def coordinator_save(
+    request: Request, token: str, role: str, form: Annotated[PostedForm, Depends(posted_form)]
+) -> Response:
     target = _target(request, token, coordinator=True, role_slug=role)
-    return target if isinstance(target, HTMLResponse) else await _handle_post(request, target)
+    return (
+        target.page(form.typed())
+        if isinstance(target, Refusal)
+        else _handle_post(request, target, form)
+    )
 
 
-@router.get("/uppfoljning/{token}", response_class=HTMLResponse)
+@router.api_route("/uppfoljning/{token}", methods=PAGE_METHODS, response_class=HTMLResponse)
 def form(request: Request, token: str, sparat: str | None = None) -> Response:
     target = _target(request, token, coordinator=False)
     return (
-        target if isinstance(target, HTMLResponse) else _render_form(request, target, saved=sparat)
+        target.page()
+        if isinstance(target, Refusal)
+        else _render_form(request, target, saved=sparat)
     )
 
 
 @router.post("/uppfoljning/{token}", response_class=HTMLResponse)
-async def save(request: Request, token: str) -> Response:
+def save(
+    request: Request, token: str, form: Annotated[PostedForm, Depends(posted_form)]
+) -> Response:
     target = _target(request, token, coordinator=False)
-    return target if isinstance(target, HTMLResponse) else await _handle_post(request, target)
+    return (
+        target.page(form.typed())
+        if isinstance(target, Refusal)
+        else _handle_post(request, target, form)
+    )

@@ -8,6 +8,7 @@ from pathlib import Path
 from scheduler.base.errors import PlanFileError
 from scheduler.base.files import write_atomically
 from scheduler.model.plan import Plan
+from scheduler.plan.files.limits import ReadLimits
 from scheduler.plan.files.toml_file import plan_to_toml, read_toml_plan
 from scheduler.plan.files.workbook import plan_to_workbook, read_workbook_plan
 
@@ -20,17 +21,24 @@ class PlanRead:
     notes: tuple[str, ...] = ()
 
 
-def read_plan(path: Path, *, year: int | None = None, organisation: str | None = None) -> PlanRead:
-    """Read a plan file; `year` and `organisation` fill in (or override) what the file lacks."""
+def read_plan(
+    path: Path,
+    *,
+    year: int | None = None,
+    organisation: str | None = None,
+    limits: ReadLimits | None = None,
+) -> PlanRead:
+    """Read a plan file; `year` and `organisation` fill in (or override) what the file lacks.
+    `limits` (from `[limits]` in config.toml) bound what is read."""
     if not path.exists():
         raise PlanFileError("filen finns inte", path=str(path))
     if path.is_dir():
         raise PlanFileError("är en mapp, inte en planfil", path=str(path))
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        return PlanRead(read_toml_plan(path, year=year, organisation=organisation))
+        return PlanRead(read_toml_plan(path, year=year, organisation=organisation, limits=limits))
     if suffix in {".xlsx", ".xlsm", ".xls"}:
-        read = read_workbook_plan(path, year=year, organisation=organisation)
+        read = read_workbook_plan(path, year=year, organisation=organisation, limits=limits)
         return PlanRead(read.plan, read.notes)
     raise PlanFileError(
         f"okänd filtyp «{path.suffix or '(ingen)'}»: en plan är en .xlsx-arbetsbok eller en .toml-fil",

@@ -11,8 +11,10 @@ from typing import Any
 import tomli_w
 
 from scheduler.base.errors import PlanFileError
+from scheduler.base.text_safety import describe_control_character, without_control_characters_in
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.plan.files.limits import ReadLimits, too_long
 
 TEXT_FIELDS = (
     "title",
@@ -27,8 +29,22 @@ _MEASURE_KEYS = {*TEXT_FIELDS, "convener", "schedule"}
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def read_toml_plan(path: Path, *, year: int | None = None, organisation: str | None = None) -> Plan:
+def read_toml_plan(
+    path: Path,
+    *,
+    year: int | None = None,
+    organisation: str | None = None,
+    limits: ReadLimits | None = None,
+) -> Plan:
     source = str(path)
+    limits = limits or ReadLimits()
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise PlanFileError(
+            f"filen är {size / 1024 / 1024:.0f} MB; gränsen är {limits.max_uncompressed_mb} MB "
+            "(limits.max_uncompressed_mb i config.toml)",
+            path=source,
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -43,7 +59,21 @@ def read_toml_plan(path: Path, *, year: int | None = None, organisation: str | N
             f"TOML-syntaxfel: {detail}", path=source, row=row, column=column
         ) from None
     lines = _table_header_lines(text)
-    return plan_from_mapping(raw, source=source, lines=lines, year=year, organisation=organisation)
+    return plan_from_mapping(
+        raw, source=source, lines=lines, year=year, organisation=organisation, limits=limits
+    )
+
+
+def clean_text(value: str, limits: ReadLimits) -> str:
+    """A text field as stored: outer whitespace trimmed and line ends made \\n (as a workbook
+    cell reads), so a plan reads the same from either format. Raises ValueError with the Swedish
+    reason for a disallowed control character or a text over the limit."""
+    problem = describe_control_character(value)
+    if problem:
+        raise ValueError(problem)
+    if len(value) > limits.max_text_chars:
+        raise ValueError(too_long(len(value), limits))
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def plan_from_mapping(
@@ -53,8 +83,10 @@ def plan_from_mapping(
     lines: dict[tuple[int, int | None], int] | None = None,
     year: int | None = None,
     organisation: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> Plan:
     lines = lines or {}
+    limits = limits or ReadLimits()
 
     def fail(message: str, area: int | None = None, measure: int | None = None) -> PlanFileError:
         where = []
@@ -82,11 +114,16 @@ def plan_from_mapping(
         raise fail(
             '«organisation» saknas: ange organisationens namn, t.ex. organisation = "Kungsholmens stadsdelsförvaltning"'
         )
+    try:
+        plan_organisation = clean_text(plan_organisation, limits)
+    except ValueError as exc:
+        raise fail(f"«organisation»: {exc}") from None
     raw_areas = raw.get("areas", [])
     if not isinstance(raw_areas, list) or not raw_areas:
         raise fail('planen har inga områden: lägg till minst ett [[areas]] med name = "…"')
 
     areas: list[Area] = []
+    first_of_name: dict[str, int] = {}
     for a, raw_area in enumerate(raw_areas):
         if not isinstance(raw_area, Mapping):
             raise fail("ska vara en tabell [[areas]]", a)
@@ -96,17 +133,31 @@ def plan_from_mapping(
         name = raw_area.get("name")
         if not isinstance(name, str) or not name.strip():
             raise fail("områdets namn (name) saknas", a)
+        try:
+            name = clean_text(name, limits)
+        except ValueError as exc:
+            raise fail(f"«name»: {exc}", a) from None
+        if name in first_of_name:
+            first = first_of_name[name]
+            line = lines.get((first, None))
+            raise fail(
+                f"området «{name}» finns redan som område {first + 1}"
+                + (f" (rad {line})" if line else "")
+                + ": ett område får bara finnas en gång",
+                a,
+            )
+        first_of_name[name] = a
         measures: list[Measure] = []
         raw_measures = raw_area.get("measures", [])
         if not isinstance(raw_measures, list):
             raise fail("measures ska vara en lista [[areas.measures]]", a)
         for m, raw_measure in enumerate(raw_measures):
-            measures.append(_measure(raw_measure, lambda msg, a=a, m=m: fail(msg, a, m)))
-        areas.append(Area(name=name.strip(), measures=tuple(measures)))
-    return Plan(organisation=plan_organisation.strip(), year=plan_year, areas=tuple(areas))
+            measures.append(_measure(raw_measure, lambda msg, a=a, m=m: fail(msg, a, m), limits))
+        areas.append(Area(name=name, measures=tuple(measures)))
+    return Plan(organisation=plan_organisation, year=plan_year, areas=tuple(areas))
 
 
-def _measure(raw: Any, fail: Any) -> Measure:
+def _measure(raw: Any, fail: Any, limits: ReadLimits) -> Measure:
     if not isinstance(raw, Mapping):
         raise fail("ska vara en tabell [[areas.measures]]")
     for key in raw:
@@ -117,18 +168,26 @@ def _measure(raw: Any, fail: Any) -> Measure:
         value = raw.get(key, "")
         if not isinstance(value, str):
             raise fail(f"«{key}» ska vara en text, inte {value!r}")
-        texts[key] = value.strip()
+        try:
+            texts[key] = clean_text(value, limits)
+        except ValueError as exc:
+            raise fail(f"«{key}»: {exc}") from None
     if not texts["title"]:
         raise fail("åtgärden saknar titel (title)")
     convener = raw.get("convener")
     if convener is not None and (not isinstance(convener, str) or not convener.strip()):
         raise fail("«convener» ska vara namnet på den sammankallande rollen")
+    if convener is not None:
+        try:
+            convener = clean_text(convener, limits)
+        except ValueError as exc:
+            raise fail(f"«convener»: {exc}") from None
     schedule = raw.get("schedule", {})
     if not isinstance(schedule, Mapping):
         raise fail("«schedule» ska vara en tabell")
     return Measure(
         **texts,
-        convener=convener.strip() if convener else None,
+        convener=convener or None,
         schedule=settings_from_mapping(schedule, fail),
     )
 
@@ -157,6 +216,8 @@ def _table_header_lines(text: str) -> dict[tuple[int, int | None], int]:
 
 
 def plan_to_toml(plan: Plan) -> str:
+    """The plan as a TOML plan file. Control characters are dropped (refused at input; this is
+    the last line of defence for rows stored before that check)."""
     areas: list[dict[str, Any]] = []
     for area in plan.areas:
         measures: list[dict[str, Any]] = []
@@ -171,7 +232,9 @@ def plan_to_toml(plan: Plan) -> str:
             measures.append(entry)
         areas.append({"name": area.name, "measures": measures} if measures else {"name": area.name})
     body = tomli_w.dumps(
-        {"organisation": plan.organisation, "year": plan.year, "areas": areas},
+        without_control_characters_in(
+            {"organisation": plan.organisation, "year": plan.year, "areas": areas}
+        ),
         multiline_strings=True,
     )
     return (

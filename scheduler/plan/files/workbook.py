@@ -15,21 +15,33 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+import zlib
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.base.errors import PlanFileError
+from scheduler.base.text_safety import (
+    describe_control_character,
+    without_control_characters,
+    without_control_characters_in,
+)
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.plan.files.limits import EXCEL_MAX_CELL_CHARS, ReadLimits, too_long
 
 # Header text (normalised) → Measure field. "title" is the first column.
 HEADERS: dict[str, str] = {
@@ -73,7 +85,7 @@ _INSTRUCTION_PREFIXES = (
 )
 SETTINGS_SHEET = "scheduler"
 _YEAR = re.compile(r"åtgärdsplan\s+(20\d\d)", re.IGNORECASE)
-_ORGANISATION = re.compile(r"^\s*organisation\s*:\s*(.+?)\s*$", re.IGNORECASE)
+_ORGANISATION = re.compile(r"^\s*organisation\s*:\s*(.+?)\s*$", re.IGNORECASE | re.DOTALL)
 _HEADER_SCAN_ROWS = 30
 
 
@@ -81,6 +93,26 @@ _HEADER_SCAN_ROWS = 30
 class WorkbookRead:
     plan: Plan
     notes: tuple[str, ...]  # sheets skipped and other things the coordinator should know
+
+
+@dataclass(frozen=True)
+class _Value:
+    """One non-empty cell as the sheet XML holds it."""
+
+    value: Any
+    kind: str  # openpyxl's data type: "s", "n", "d", "b", "e" (error), or "f" (formula, no value)
+
+
+# A sheet as the rows that hold something: row number → column → value. Rows that only carry
+# formatting are never stored, so a sheet formatted down to row 1,048,576 costs nothing.
+_Rows = dict[int, dict[int, _Value]]
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    title: str
+    rows: _Rows
+    merges: tuple[tuple[int, int, int, int], ...]  # (min_col, min_row, max_col, max_row)
 
 
 def _normalise(value: object) -> str:
@@ -104,121 +136,309 @@ def _cell_text(value: Any) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+class _Where:
+    """Builds errors naming the file, sheet, row and column of a cell."""
+
+    def __init__(self, source: str, limits: ReadLimits) -> None:
+        self.source = source
+        self.limits = limits
+
+    def error(
+        self,
+        message: str,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: int | None = None,
+    ) -> PlanFileError:
+        letter = get_column_letter(column) if column is not None else None
+        return PlanFileError(message, path=self.source, sheet=sheet, row=row, column=letter)
+
+    def text(self, cell: _Value | None, sheet: str, row: int, column: int) -> str:
+        """A cell read as text, refusing what is not text a plan can hold."""
+        if cell is None:
+            return ""
+        coordinate = f"{get_column_letter(column)}{row}"
+        if cell.kind == "f":
+            raise self.error(
+                f"cellen {coordinate} innehåller en formel utan beräknat värde "
+                f"({_shorten(str(cell.value))}); öppna och spara arbetsboken i Excel, "
+                "eller skriv texten utan inledande =",
+                sheet, row, column,
+            )  # fmt: skip
+        if cell.kind == "e":
+            raise self.error(
+                f"cellen {coordinate} innehåller felvärdet {cell.value}, ingen text",
+                sheet, row, column,
+            )  # fmt: skip
+        # Checked before trimming: some control characters count as whitespace to str.strip.
+        problem = describe_control_character(cell.value) if isinstance(cell.value, str) else None
+        if problem:
+            raise self.error(f"cellen {coordinate} har ett {problem}", sheet, row, column)
+        return _cell_text(cell.value)
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def read_workbook_plan(
-    path: Path, *, year: int | None = None, organisation: str | None = None
+    path: Path,
+    *,
+    year: int | None = None,
+    organisation: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> WorkbookRead:
-    source = str(path)
-    try:
-        workbook = load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        hint = " (spara den som .xlsx i Excel)" if path.suffix.lower() == ".xls" else ""
-        raise PlanFileError(
-            f"filen är ingen Excel-arbetsbok (.xlsx) som går att läsa{hint}: {exc.__class__.__name__}",
-            path=source,
-        ) from None
+    limits = limits or ReadLimits()
+    where = _Where(str(path), limits)
+    sheets, title = _load_sheets(path, where)
 
     areas: list[Area] = []
+    area_sheets: dict[str, str] = {}
     notes: list[str] = []
-    settings_rows: list[tuple[Any, ...]] = []
+    settings_rows: list[tuple[int, list[Any]]] = []
     found_year: int | None = None
     found_organisation: str | None = None
-    title_year = _YEAR.search(workbook.properties.title or "")
+    title_year = _YEAR.search(title)
     if title_year:
         found_year = int(title_year[1])
 
-    for sheet in workbook.worksheets:
+    for sheet in sheets:
         if sheet.title == SETTINGS_SHEET:
-            settings_rows = [tuple(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+            settings_rows = _settings_rows(sheet, where)
             continue
-        header = _find_header(sheet, source)
+        header = _find_header(sheet, where)
         if header is None:
-            meta_year, meta_organisation = _metadata(sheet)
+            meta_year, meta_organisation = _metadata(sheet, where)
             found_year = found_year or meta_year
             found_organisation = found_organisation or meta_organisation
-            if sheet.max_row > 1 or sheet.cell(1, 1).value is not None:
+            if sheet.rows:
                 notes.append(
                     f"Fliken «{sheet.title}» har ingen rubrikrad och lästes inte som område."
                 )
             continue
-        areas.append(_read_area(sheet, header, source, notes))
+        area = _read_area(sheet, header, where, notes)
+        if area.name in area_sheets:
+            raise where.error(
+                f"området «{area.name}» finns på två flikar, «{area_sheets[area.name]}» och "
+                f"«{sheet.title}»: ett område får bara finnas en gång"
+            )
+        area_sheets[area.name] = sheet.title
+        areas.append(area)
 
     if not areas:
-        raise PlanFileError(
+        raise where.error(
             "ingen flik har rubrikraden «Prioriterat samverkansområde | Orsak | Åtgärd | När | Vem | "
-            "Uppföljning»",
-            path=source,
+            "Uppföljning»"
         )
     plan_year = year or found_year or _year_from_name(path)
     if plan_year is None:
-        raise PlanFileError(
+        raise where.error(
             "planens år framgår inte av arbetsboken (t.ex. «Åtgärdsplan 2025» på första fliken) "
-            "eller filnamnet: ange det med --year",
-            path=source,
+            "eller filnamnet: ange det med --year"
         )
     plan_organisation = organisation or found_organisation
     if not plan_organisation:
-        raise PlanFileError(
+        raise where.error(
             "organisationens namn framgår inte av arbetsboken: ange det med --organisation "
-            "eller som organisation.name i config.toml",
-            path=source,
+            "eller som organisation.name i config.toml"
         )
+    if problem := describe_control_character(plan_organisation):
+        raise where.error(f"organisationens namn har ett {problem}")
     plan = Plan(organisation=plan_organisation, year=plan_year, areas=tuple(areas))
-    return WorkbookRead(plan=_apply_settings(plan, settings_rows, source), notes=tuple(notes))
+    return WorkbookRead(plan=_apply_settings(plan, settings_rows, where), notes=tuple(notes))
 
 
-def _find_header(sheet: Worksheet, source: str) -> tuple[int, dict[str, int]] | None:
+# What a damaged or foreign file raises inside openpyxl and zipfile: never a traceback for the
+# user, always "not a readable workbook". ValueError and TypeError come from openpyxl's typed
+# XML descriptors meeting values they do not expect.
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    InvalidFileException,
+    KeyError,
+    OSError,
+    EOFError,
+    zlib.error,
+    ParseError,
+    ValueError,
+    TypeError,
+)
+
+
+def _unreadable(path: Path, where: _Where, exc: BaseException) -> PlanFileError:
+    hint = " (spara den som .xlsx i Excel)" if path.suffix.lower() == ".xls" else ""
+    return where.error(
+        f"filen är ingen Excel-arbetsbok (.xlsx) som går att läsa{hint}: {exc.__class__.__name__}"
+    )
+
+
+def _check_archive(path: Path, where: _Where) -> None:
+    """Refuse a file that unpacks to more than the limit before anything is parsed (zip bombs).
+
+    zipfile never hands out more than an entry's declared size, so the declared sizes bound what
+    parsing can read."""
+    with zipfile.ZipFile(path) as archive:
+        total = sum(info.file_size for info in archive.infolist())
+    if total > where.limits.max_bytes:
+        raise where.error(
+            f"arbetsboken är {total / 1024 / 1024:.0f} MB uppackad; gränsen är "
+            f"{where.limits.max_uncompressed_mb} MB (limits.max_uncompressed_mb i config.toml)"
+        )
+
+
+def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
+    """Every worksheet's rows with content, streamed (openpyxl's read-only mode), and the
+    workbook's title property."""
+    reader: ExcelReader | None = None
+    try:
+        _check_archive(path, where)
+        # load_workbook(read_only=True, data_only=True), keeping the reader to ask it which
+        # sheets the workbook lists: openpyxl silently drops one whose part is missing, and a
+        # plan missing an area would retire that area's measures.
+        reader = ExcelReader(path, read_only=True, data_only=True, keep_links=False)
+        reader.read()
+        workbook = reader.wb
+        missing = [
+            s.name for s, rel in reader.parser.find_sheets() if rel.target not in reader.valid_files
+        ]
+    except _UNREADABLE as exc:
+        if reader is not None:
+            reader.archive.close()
+        raise _unreadable(path, where, exc) from None
+    if missing:
+        workbook.close()
+        raise where.error(
+            f"filen är ingen Excel-arbetsbok (.xlsx) som går att läsa: fliken «{missing[0]}» saknas i filen"
+        )
+    try:
+        title = workbook.properties.title or ""
+        sheets = [_stream_sheet(workbook, sheet, where) for sheet in workbook.worksheets]
+    except _UNREADABLE as exc:
+        raise _unreadable(path, where, exc) from None
+    finally:
+        workbook.close()
+    return sheets, title
+
+
+class _SheetParser(WorkSheetParser):  # type: ignore[misc]
+    """openpyxl's streaming sheet parser (what read-only mode iterates with), telling a formula
+    without a cached value apart from an empty cell. Driven directly rather than through
+    `iter_rows`, which would hand out every missing row up to the last one, and so that the
+    sheet's merged cells (`parser.merged_cells`), not offered in read-only mode, are read in the
+    same pass. Tied to openpyxl's internals: the version is pinned and the tests cover it."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell: dict[str, Any] = super().parse_cell(element)
+        formula = element.find(FORMULA_TAG)
+        # openpyxl and other generators write <v/>; an empty text result is t="str" with <v/>.
+        cached = element.findtext(VALUE_TAG)
+        if formula is not None and not cached and element.get("t") != "str":
+            cell["value"] = "=" + (formula.text or "")
+            cell["data_type"] = "f"
+        return cell
+
+
+def _stream_sheet(workbook: Any, sheet: Any, where: _Where) -> _Sheet:
+    limits = where.limits
+    rows: _Rows = {}
+    with sheet._get_source() as source:
+        parser = _SheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            content: dict[int, _Value] = {}
+            for cell in cells:
+                value = cell["value"]
+                if value is None or value == "":
+                    continue
+                if isinstance(value, str) and len(value) > limits.max_text_chars:
+                    raise where.error(
+                        f"cellen {get_column_letter(cell['column'])}{number}: "
+                        + too_long(len(value), limits),
+                        sheet.title, number, cell["column"],
+                    )  # fmt: skip
+                content[cell["column"]] = _Value(value, cell["data_type"])
+            if not content:
+                continue
+            if len(rows) >= limits.max_rows_per_sheet:
+                raise where.error(
+                    f"fliken har fler än {limits.max_rows_per_sheet} rader med innehåll "
+                    "(limits.max_rows_per_sheet i config.toml)",
+                    sheet.title, number,
+                )  # fmt: skip
+            rows[number] = content
+        merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+        merges = tuple(range_boundaries(m.ref) for m in merged if m.ref)
+    return _Sheet(title=sheet.title, rows=rows, merges=merges)
+
+
+def _find_header(sheet: _Sheet, where: _Where) -> tuple[int, dict[str, int]] | None:
     """(row, field → column) of the header row, None for a sheet without one."""
-    for row in sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, _HEADER_SCAN_ROWS)):
+    for row_number in sorted(sheet.rows):
+        if row_number > _HEADER_SCAN_ROWS:
+            break
         columns: dict[str, int] = {}
-        for cell in row:
-            if cell.value is None:
+        for column, cell in sorted(sheet.rows[row_number].items()):
+            if cell.kind != "s":
                 continue
             field = HEADERS.get(_normalise(cell.value))
             if field and field not in columns:
-                columns[field] = cell.column
+                columns[field] = column
         if len(columns) < 3:
             continue
-        row_number = row[0].row
         for field in REQUIRED:
             if field not in columns:
-                raise PlanFileError(
+                raise where.error(
                     f"okänd layout: rubriken «{COLUMN_LABELS[field]}» saknas i rubrikraden "
                     f"(fann {', '.join(COLUMN_LABELS[f] for f in columns)})",
-                    path=source,
-                    sheet=sheet.title,
-                    row=row_number,
-                )
+                    sheet.title, row_number,
+                )  # fmt: skip
         return row_number, columns
     return None
 
 
-def _merged_fill(sheet: Worksheet) -> dict[tuple[int, int], Any]:
-    """Values that vertically merged cells show in every row they span (first column only)."""
-    fill: dict[tuple[int, int], Any] = {}
-    for merged in sheet.merged_cells.ranges:
-        if merged.max_row == merged.min_row:
+def _merged_fill(sheet: _Sheet) -> dict[tuple[int, int], _Value]:
+    """Values that vertically merged cells show in the rows they span with content of their own
+    (a merge over a million rows costs only the rows that exist)."""
+    fill: dict[tuple[int, int], _Value] = {}
+    numbers = sorted(sheet.rows)
+    for min_col, min_row, _max_col, max_row in sheet.merges:
+        if max_row == min_row:
             continue
-        value = sheet.cell(merged.min_row, merged.min_col).value
-        for row in range(merged.min_row + 1, merged.max_row + 1):
-            fill[(row, merged.min_col)] = value
+        value = sheet.rows.get(min_row, {}).get(min_col)
+        if value is None:
+            continue
+        for row in numbers[bisect_right(numbers, min_row) : bisect_right(numbers, max_row)]:
+            fill[(row, min_col)] = value
     return fill
 
 
 def _read_area(
-    sheet: Worksheet, header: tuple[int, dict[str, int]], source: str, notes: list[str]
+    sheet: _Sheet, header: tuple[int, dict[str, int]], where: _Where, notes: list[str]
 ) -> Area:
     header_row, columns = header
     fill = _merged_fill(sheet)
     area_name: str | None = None
     measures: list[Measure] = []
-    for row in range(header_row + 1, sheet.max_row + 1):
+    for row in sorted(sheet.rows):
+        if row <= header_row:
+            continue
+        cells = sheet.rows[row]
+        own = {f: where.text(cells.get(c), sheet.title, row, c) for f, c in columns.items()}
+        # A row whose only content is a merged cell's continuation (an area name merged down
+        # over the blank row under it) is no measure.
+        if not any(v and not _is_instruction(v) for v in own.values()):
+            continue
         values = {
-            field: _cell_text(fill.get((row, column), sheet.cell(row, column).value))
-            for field, column in columns.items()
+            f: own[f] or where.text(fill.get((row, c)), sheet.title, row, c)
+            for f, c in columns.items()
         }
         content = {f: v for f, v in values.items() if v and not _is_instruction(v)}
-        if not content:
-            continue
         if area_name is None and set(content) == {"title"}:
             area_name = content["title"]
             continue
@@ -228,13 +448,10 @@ def _read_area(
                 f"Fliken «{sheet.title}»: områdets namn saknas under rubrikraden; flikens namn används."
             )
         if not values["title"]:
-            raise PlanFileError(
+            raise where.error(
                 "åtgärden saknar titel (första kolumnen är tom men raden har innehåll)",
-                path=source,
-                sheet=sheet.title,
-                row=row,
-                column=get_column_letter(columns["title"]),
-            )
+                sheet.title, row, columns["title"],
+            )  # fmt: skip
         texts: dict[str, Any] = {f: ("" if _is_instruction(v) else v) for f, v in values.items()}
         measures.append(Measure(**texts))
     if area_name is None:
@@ -242,18 +459,40 @@ def _read_area(
     return Area(name=area_name, measures=tuple(measures))
 
 
-def _metadata(sheet: Worksheet) -> tuple[int | None, str | None]:
+def _metadata(sheet: _Sheet, where: _Where) -> tuple[int | None, str | None]:
     year: int | None = None
     organisation: str | None = None
-    for row in sheet.iter_rows(min_row=1, max_row=min(sheet.max_row, 15), values_only=True):
-        for value in row:
-            if not isinstance(value, str):
+    for row in sorted(sheet.rows):
+        if row > 15:
+            break
+        for column, cell in sorted(sheet.rows[row].items()):
+            if cell.kind != "s":
                 continue
-            if year is None and (match := _YEAR.search(value)):
+            if year is None and (match := _YEAR.search(cell.value)):
                 year = int(match[1])
-            if organisation is None and (match := _ORGANISATION.match(value)):
+            if organisation is None and (match := _ORGANISATION.match(cell.value)):
+                where.text(cell, sheet.title, row, column)  # refuses control characters
                 organisation = match[1]
     return year, organisation
+
+
+def _settings_rows(sheet: _Sheet, where: _Where) -> list[tuple[int, list[Any]]]:
+    """The hidden sheet's rows under its header: (row number, [Område, Titel, Nr, convener,
+    schedule]), texts checked like any cell."""
+    out: list[tuple[int, list[Any]]] = []
+    for row in sorted(sheet.rows):
+        if row < 2:
+            continue
+        cells = sheet.rows[row]
+        values: list[Any] = []
+        for column in range(1, 6):
+            cell = cells.get(column)
+            if column == 3 and cell is not None and cell.kind == "n":
+                values.append(cell.value)
+            else:
+                values.append(where.text(cell, sheet.title, row, column) or None)
+        out.append((row, values))
+    return out
 
 
 def _year_from_name(path: Path) -> int | None:
@@ -261,16 +500,16 @@ def _year_from_name(path: Path) -> int | None:
     return int(match[1]) if match else None
 
 
-def _apply_settings(plan: Plan, rows: Iterable[tuple[Any, ...]], source: str) -> Plan:
+def _apply_settings(plan: Plan, rows: Iterable[tuple[int, list[Any]]], where: _Where) -> Plan:
     """Put the hidden sheet's convener and schedule overrides back on their measures."""
     by_key: dict[tuple[str, str, int], tuple[str | None, ScheduleSettings]] = {}
-    for number, row in enumerate(rows, start=2):
-        if not row or row[0] is None:
+    for number, row in rows:
+        if row[0] is None:
             continue
-        area, title, nth, convener, raw = (list(row) + [None] * 5)[:5]
+        area, title, nth, convener, raw = row
 
         def fail(message: str, number: int = number) -> PlanFileError:
-            return PlanFileError(message, path=source, sheet=SETTINGS_SHEET, row=number)
+            return where.error(message, SETTINGS_SHEET, number)
 
         try:
             mapping = json.loads(raw) if raw else {}
@@ -278,7 +517,7 @@ def _apply_settings(plan: Plan, rows: Iterable[tuple[Any, ...]], source: str) ->
             raise fail("kolumnen schedule innehåller ingen giltig JSON") from None
         if not isinstance(mapping, dict):
             raise fail("kolumnen schedule ska vara ett JSON-objekt")
-        by_key[(str(area), str(title), int(nth or 0))] = (
+        by_key[(str(area), str(title), _nth(nth, where, number))] = (
             str(convener) if convener else None,
             settings_from_mapping(mapping, fail),
         )
@@ -305,6 +544,22 @@ def _apply_settings(plan: Plan, rows: Iterable[tuple[Any, ...]], source: str) ->
     return Plan(organisation=plan.organisation, year=plan.year, areas=tuple(areas))
 
 
+def _nth(value: Any, where: _Where, row: int) -> int:
+    """The Nr column: which of the measures sharing a title (0, 1, …); empty means 0."""
+    if value is None:
+        return 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise where.error(
+            f"kolumnen Nr ska vara ett heltal 0 eller större, inte «{_shorten(str(value))}»",
+            SETTINGS_SHEET, row, 3,
+        )  # fmt: skip
+    return value
+
+
 # --- writing -------------------------------------------------------------------------------
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -313,12 +568,29 @@ _WIDTHS = {"title": 30, "cause": 40, "operational_goal": 30, "action": 40, "when
            "responsible_text": 36, "followup_text": 50}  # fmt: skip
 
 
+def put(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Write one cell. Text is always a string cell, never a formula or an error value, whatever
+    its first character (`=HYPERLINK(…)` typed into an answer stays that text), and loses any
+    control character (refused at input; dropped here for rows stored before that check) so a
+    save never dies with IllegalCharacterError."""
+    cell: Cell = sheet.cell(row, column)
+    if isinstance(value, str):
+        # openpyxl infers the type from the value ('f' for "=…", 'e' for "#N/A"); the type set
+        # after assigning is what it writes (t="inlineStr").
+        cell.value = without_control_characters(value)[:EXCEL_MAX_CELL_CHARS]
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
+
 def sheet_title(name: str, taken: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\, unique ignoring case."""
+    name = without_control_characters(name)
     base = re.sub(r"[\[\]:*?/\\]", "-", name).strip("'") or "Område"
     base = base[:31]
     title, n = base, 2
-    while title.casefold() in taken or title == SETTINGS_SHEET:
+    while title.casefold() in taken or title.casefold() == SETTINGS_SHEET:
         suffix = f" ({n})"
         title, n = base[: 31 - len(suffix)] + suffix, n + 1
     taken.add(title.casefold())
@@ -333,13 +605,12 @@ def plan_to_workbook(
     intro = workbook.active
     assert intro is not None
     intro.title = "Instruktion"
-    intro["A1"] = f"Åtgärdsplan {plan.year}"
-    intro["A1"].font = Font(bold=True, size=16)
-    intro["A2"] = f"Organisation: {plan.organisation}"
-    intro["A4"] = (
+    put(intro, 1, 1, f"Åtgärdsplan {plan.year}").font = Font(bold=True, size=16)
+    put(intro, 2, 1, f"Organisation: {plan.organisation}")
+    put(intro, 4, 1, (
         "Det finns en flik per prioriterat samverkansområde. Kolumnen Uppföljning fylls i "
         "i samband med uppföljningen i slutet av året."
-    )
+    ))  # fmt: skip
     intro.column_dimensions["A"].width = 100
     workbook.properties.title = f"Åtgärdsplan {plan.year}"
 
@@ -350,13 +621,13 @@ def plan_to_workbook(
     for area in plan.areas:
         sheet = workbook.create_sheet(sheet_title(area.name, taken))
         for column, field in enumerate(fields, start=1):
-            cell = sheet.cell(1, column, COLUMN_LABELS[field])
+            cell = put(sheet, 1, column, COLUMN_LABELS[field])
             cell.font = Font(bold=True)
             cell.fill = _HEADER_FILL
             cell.alignment = _WRAP
             sheet.column_dimensions[get_column_letter(column)].width = _WIDTHS[field]
             value = area.name if field == "title" else INSTRUCTIONS.get(field, "")
-            second = sheet.cell(2, column, value)
+            second = put(sheet, 2, column, value)
             second.alignment = _WRAP
             second.font = Font(bold=True) if field == "title" else Font(italic=True, color="808080")
         seen: dict[str, int] = {}
@@ -364,19 +635,21 @@ def plan_to_workbook(
             row = 3 + offset
             for column, field in enumerate(fields, start=1):
                 value = getattr(measure, field)
-                sheet.cell(row, column, value or None).alignment = _WRAP
+                put(sheet, row, column, value or None).alignment = _WRAP
             nth = seen.get(measure.title, 0)
             seen[measure.title] = nth + 1
             if measure.convener or not measure.schedule.is_empty():
                 settings_rows.append([
                     area.name, measure.title, nth, measure.convener,
-                    json.dumps(settings_to_mapping(measure.schedule), ensure_ascii=False),
+                    json.dumps(without_control_characters_in(settings_to_mapping(measure.schedule)),
+                               ensure_ascii=False),
                 ])  # fmt: skip
         sheet.freeze_panes = "B2"
     if settings_rows:
         hidden = workbook.create_sheet(SETTINGS_SHEET)
         hidden.sheet_state = "hidden"
-        hidden.append(["Område", "Titel", "Nr", "convener", "schedule"])
-        for settings_row in settings_rows:
-            hidden.append(settings_row)
+        rows = [["Område", "Titel", "Nr", "convener", "schedule"], *settings_rows]
+        for row, values in enumerate(rows, start=1):
+            for column, value in enumerate(values, start=1):
+                put(hidden, row, column, value)
     return workbook

@@ -1,0 +1,48 @@
+"""[limits] in config.toml: how much of a plan file is read before it is refused.
+
+A plan is a few dozen measures; these bounds keep a hostile or broken file (a zip bomb, a sheet
+formatted down to row 1,048,576, a pasted novel in one cell) from taking the machine's memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.settings.config import Config
+from scheduler.settings.spec import integer, read_table
+
+# Excel holds at most 32,767 characters in a cell; a longer text could not be exported.
+EXCEL_MAX_CELL_CHARS = 32_767
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    max_rows_per_sheet: int = 5_000  # rows with content, per sheet
+    max_text_chars: int = 10_000  # per cell and per text field (xlsx and TOML)
+    max_uncompressed_mb: int = 25  # the whole .xlsx unpacked, or a .toml file
+
+    @classmethod
+    def from_config(cls, config: Config) -> ReadLimits:
+        v = read_table(config.table("limits"), "limits", {
+            "max_rows_per_sheet": (integer(10, 1_048_576), cls.max_rows_per_sheet),
+            "max_text_chars": (integer(100, EXCEL_MAX_CELL_CHARS), cls.max_text_chars),
+            "max_uncompressed_mb": (integer(1, 2_000), cls.max_uncompressed_mb),
+        })  # fmt: skip
+        return cls(**v)
+
+    @property
+    def max_bytes(self) -> int:
+        return self.max_uncompressed_mb * 1024 * 1024
+
+
+def too_long(length: int, limits: ReadLimits) -> str:
+    """The Swedish message for a text over the limit, naming the limit's key."""
+    return (
+        f"texten har {_grouped(length)} tecken; gränsen är {_grouped(limits.max_text_chars)} "
+        "tecken (limits.max_text_chars i config.toml)"
+    )
+
+
+def _grouped(number: int) -> str:
+    """12345 → "12 345", as Swedish text writes it."""
+    return f"{number:,}".replace(",", " ")
