@@ -20,7 +20,7 @@ from scheduler.services.refresh import plan_schedule
 from scheduler.store.engine import open_store
 from scheduler.store.followups import AnswerInput, answers, save_answers
 from scheduler.store.outbox import list_outbox
-from tests.conftest import ROOT, SEED_PLAN, Cli, write_config
+from tests.conftest import ROOT, SEED_PLAN, upgraded_cli, write_config
 from tests.followup_fixture import followup_world, local
 from tests.smtp_server import poll_until
 
@@ -73,15 +73,26 @@ def release_together_at_the_follow_up_step(
 
 
 @pytest.mark.parametrize("attempt", range(ROUNDS))
-def test_two_dispatchers_reaching_the_follow_up_step_at_once_both_succeed_and_enqueue_once(
-    tmp_path: Path, store_url: str, attempt: int
+def test_two_dispatchers_reaching_the_follow_up_step_at_once_on_sqlite(
+    tmp_path: Path, attempt: int
 ) -> None:
-    if attempt and store_url.startswith("postgresql"):
-        pytest.skip("one round is enough where both are held at the follow-up step itself")
+    """On SQLite the two can only be started together: the race is won by chance, so rounds."""
+    _two_dispatchers_at_the_follow_up_step(tmp_path, f"sqlite:///{tmp_path / 'races.sqlite3'}")
+
+
+def test_two_dispatchers_held_at_the_follow_up_step_together_on_postgresql(
+    tmp_path: Path, postgres_store_url: str
+) -> None:
+    """On PostgreSQL both are held at the follow-up step itself: one round is certain."""
+    _two_dispatchers_at_the_follow_up_step(tmp_path, postgres_store_url)
+
+
+def _two_dispatchers_at_the_follow_up_step(tmp_path: Path, store_url: str) -> None:
+    """Both finish cleanly and every follow-up email exists once."""
     config = write_config(
         tmp_path / "config.toml", store_url, extra="[reminders]\nmax_per_pass = 1\n"
     )
-    assert Cli(config)("import", str(SEED_PLAN)).code == 0
+    assert upgraded_cli(config)("import", str(SEED_PLAN)).code == 0
     engine = open_store(store_url)
     try:
         for now in MOMENTS:
@@ -106,15 +117,13 @@ def test_two_dispatchers_reaching_the_follow_up_step_at_once_both_succeed_and_en
 
 
 def test_a_submitted_answer_does_not_cancel_a_nudge_a_dispatcher_has_claimed(
-    tmp_path: Path, store_url: str
+    tmp_path: Path, postgres_store_url: str
 ) -> None:
     """The role submits while a dispatcher is claiming its nudge: the claim wins, the nudge is
     being sent and stays so (it is not marked cancelled under the dispatcher's feet). PostgreSQL
     only: there the two transactions can be interleaved for sure (the submit waits on the claim's
     row lock, seen in pg_locks); SQLite has one writer at a time."""
-    if not store_url.startswith("postgresql"):
-        pytest.skip("row locks are PostgreSQL's")
-    world = followup_world(tmp_path, url=store_url)
+    world = followup_world(tmp_path, url=postgres_store_url)
     try:
         campaign.start(world.engine, world.config, now=local("2024-11-15T08:00"))
         assert campaign.tick(world.engine, world.config, now=local("2024-11-22T09:00")) >= 1

@@ -227,6 +227,7 @@ def test_a_small_workbook_formatted_down_to_row_1048576_imports_within_300_mb(
     _last_row_workbook(path)
     assert path.stat().st_size < 10_000
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert _run_limited(config, "db", "upgrade").returncode == 0
     result = _run_limited(config, "import", str(path), "--organisation", "Testkommunen")
     assert result.returncode == 0, result.stderr
     assert "3 områden, 3 åtgärder" in result.stdout
