@@ -13,10 +13,10 @@ from scheduler.base.errors import UsageError
 from scheduler.base.files import write_atomically
 from scheduler.base.templating import environment
 from scheduler.followup.facts import STATUS_COLOURS, STATUSES, MeasureFacts
+from scheduler.model.followup import Answer
 from scheduler.model.plan import Area, Plan
 from scheduler.model.stored import StoredPlan
 from scheduler.plan.files.workbook import plan_to_workbook, put
-from scheduler.store.tables import FollowUpRow
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class FollowedUp:
 
 
 def followed_up(
-    stored: StoredPlan, answers: dict[int, FollowUpRow], *, include_drafts: bool = False
+    stored: StoredPlan, answers: dict[int, Answer], *, include_drafts: bool = False
 ) -> FollowedUp:
     """Answers go into the Uppföljning column; a measure without one keeps what the plan had."""
     by_key = {m.key: m.id for m in stored.measures}

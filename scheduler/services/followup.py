@@ -17,6 +17,7 @@ from scheduler.feeds.scopes import slugify
 from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
 from scheduler.mail.render import render_email
+from scheduler.model.followup import Answer
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.refresh import link_secret, plan_schedule
 from scheduler.settings.config import Config
@@ -24,7 +25,7 @@ from scheduler.store.followups import answers, create_campaign, get_campaign
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import enqueue_once
 from scheduler.store.plans import find_plan_id
-from scheduler.store.tables import CampaignRow, FollowUpRow
+from scheduler.store.tables import CampaignRow
 
 FORM_PURPOSE = "followup"
 COORDINATOR_PURPOSE = "followup-coordinator"
@@ -110,7 +111,7 @@ def facts_by_measure(engine: Engine, plan_id: int, *, now: datetime) -> dict[int
     return {measure_id: measure_facts(items, now=now) for measure_id, items in by_measure.items()}
 
 
-def statuses(tasks: list[RoleTask], stored: dict[int, FollowUpRow]) -> list[RoleStatus]:
+def statuses(tasks: list[RoleTask], stored: dict[int, Answer]) -> list[RoleStatus]:
     out = []
     for task in tasks:
         mine = [stored[m.stored.id] for m in task.measures if m.stored.id in stored]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from scheduler.base.errors import UsageError
+from scheduler.model.followup import Answer
 from scheduler.store.outbox import cancel_pending
 from scheduler.store.tables import CampaignRow, FollowUpRow
 
@@ -56,11 +57,19 @@ def create_campaign(
         return winner, False
 
 
-def answers(engine: Engine, plan_id: int) -> dict[int, FollowUpRow]:
+def answer_value(row: FollowUpRow) -> Answer:
+    return Answer(
+        measure_id=row.measure_id, role=row.role, status=row.status, text=row.text,
+        submitted=row.submitted, by_coordinator=row.by_coordinator, updated_at=row.updated_at,
+        submitted_at=row.submitted_at,
+    )  # fmt: skip
+
+
+def answers(engine: Engine, plan_id: int) -> dict[int, Answer]:
     """Every answer of the plan, by measure id."""
     with Session(engine) as session:
         rows = session.exec(select(FollowUpRow).where(FollowUpRow.plan_id == plan_id))
-        return {row.measure_id: row for row in rows}
+        return {row.measure_id: answer_value(row) for row in rows}
 
 
 def save_answers(
