@@ -22,7 +22,7 @@ from scheduler.store.plans import find_plan_id
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     path = Path(args.path)
-    organisation = args.organisation or ctx.config.organisation_name
+    organisation = args.organisation or ctx.config.organisation.name
     read = read_plan(path, year=args.year, organisation=organisation)
     result, synced = import_and_schedule(
         ctx.engine, ctx.config, read.plan, source=str(path), now=now_utc()

@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 
 from scheduler.base.errors import NotFoundError, SchedulerError
+from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
-from scheduler.settings.config import Config
+from scheduler.settings.model import Settings
 from scheduler.web import answers, followup
 from scheduler.web.feed_page import feed_page
 
@@ -39,7 +40,7 @@ def _window(request: Request) -> tuple[date, date] | None:
     return first, last
 
 
-def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] | None = None,
+def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime] | None = None,
                feed_settings: FeedSettings | None = None) -> FastAPI:  # fmt: skip
     now = clock or (lambda: datetime.now(UTC))
     app = FastAPI(
@@ -48,7 +49,9 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
     feeds = FeedService(engine, config, clock=now, settings=feed_settings)
     app.state.feeds = feeds
     app.state.engine = engine
+    # The settings are read once, at start: no request parses or reads the config again.
     app.state.config = config
+    app.state.followup_settings = FollowupSettings.from_section(config.followup)
     app.state.clock = now
 
     @app.exception_handler(NotFoundError)

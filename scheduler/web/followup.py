@@ -138,7 +138,7 @@ def _render_form(request: Request, target: FormTarget, *, values: dict[int, dict
             "error": (errors or {}).get(measure_id),
         })  # fmt: skip
     token = csrf or request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-    settings = FollowupSettings.from_config(app.state.config)
+    settings: FollowupSettings = app.state.followup_settings
     response = _html(
         "followup_form.html", status, role=target.task.role, items=items, statuses=STATUSES, csrf=token,
         action_url=target.action_url, closed=_closed(request, target), coordinator=target.coordinator,
@@ -169,7 +169,7 @@ async def _handle_post(request: Request, target: FormTarget) -> Response:
                             general="Sista svarsdag har passerat och formuläret är stängt. Din text finns kvar "
                             "nedan; kontakta samordnaren om något behöver ändras.")  # fmt: skip
     submit = form.get("action") == "skicka"
-    settings = FollowupSettings.from_config(app.state.config)
+    settings: FollowupSettings = app.state.followup_settings
     errors: dict[int, str] = {}
     for measure_id, value in values.items():
         if value["status"] and value["status"] not in STATUSES:
