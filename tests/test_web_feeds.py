@@ -22,7 +22,9 @@ def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
 
 
 def client_for(scheduled: Scheduled, recheck_seconds: float = 0.0) -> TestClient:
-    settings = FeedSettings(recheck_seconds=recheck_seconds, organizer_email=scheduled.config.email)
+    settings = FeedSettings(
+        recheck_seconds=recheck_seconds, organizer_email=scheduled.config.organisation.email
+    )
     app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
     return TestClient(app)
 
