@@ -6,10 +6,12 @@ A key is one line in its table's model:
 
     name: Type = key(default, "vad den ska vara", ge=…, le=…)
 
-A new table is a `Section` subclass and one line in `Settings`. The models are strict (TOML gives
-real types, so "14" is not 14 and true is not 1) and forbid unknown keys. Values that need the
-place of the file or the environment (a relative path, the SMTP password) are resolved while
-validating, from the context `Settings.build` passes.
+A new table is a `Section` subclass and one line in `Settings` (`name: Table = section(Table,
+"name")`). The models are strict (TOML gives real types, so "14" is not 14 and true is not 1) and
+forbid unknown keys. Values that need the place of the file or the environment (a relative path,
+the SMTP password) are resolved while validating, from the context that
+`scheduler.settings.config.settings_from_mapping` passes. A rule between keys raises `rule(…)`
+with its own message.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
-from annotated_types import Interval
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -142,8 +143,8 @@ BreakWeek = Annotated[int | None, PlainValidator(_break_week)]
 PasklovWeek = Annotated[int | str | None, PlainValidator(_pasklov)]
 Email = Annotated[str, PlainValidator(_address)]
 # Lists arrive from TOML as lists: the outer type is lax (list → tuple), each item strict.
-Month = Annotated[int, Strict(), Interval(ge=1, le=12)]
-Day = Annotated[int, Strict(), Interval(ge=0, le=365)]
+Month = Annotated[int, Strict(), Field(ge=1, le=12)]
+Day = Annotated[int, Strict(), Field(ge=0, le=365)]
 Months = Annotated[tuple[Month, ...], Field(strict=False, min_length=1),
                    AfterValidator(lambda months: tuple(sorted(set(months))))]  # fmt: skip
 Days = Annotated[tuple[Day, ...], Field(strict=False)]
@@ -347,7 +348,8 @@ _FOLLOWUP_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 def _followup_day(raw: object) -> MonthDayPair:
     if isinstance(raw, tuple):
         return raw[0], raw[1]
-    if isinstance(raw, str) and _FOLLOWUP_DAY.match(raw):
+    # 29 February is refused: most plan years have none.
+    if isinstance(raw, str) and _FOLLOWUP_DAY.match(raw) and raw != "02-29":
         return _month_day(raw)
     raise ValueError("not MM-DD")
 
