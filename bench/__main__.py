@@ -20,7 +20,7 @@ from scheduler.cadence import CalendarPolicy, parse_when, place
 from scheduler.plan.files import read_plan
 from scheduler.services.feeds import EVENTS, FeedSettings, render_feed
 from scheduler.services.refresh import import_and_schedule, plan_schedule
-from scheduler.settings.config import load_config
+from scheduler.settings.config import load_settings
 from scheduler.store.engine import upgrade_store
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
@@ -68,7 +68,7 @@ def main() -> None:
         config_path.write_text(
             text.replace("sqlite:///db/scheduler.sqlite3", f"sqlite:///{folder}/b.sqlite3")
         )
-        config = load_config(str(config_path), environ={})
+        config = load_settings(str(config_path), environ={})
         engine = upgrade_store(config.database_url)[0]
         plan = read_plan(ROOT / "db" / "seed" / "kungsholmen-2024.toml").plan
         now = datetime(2024, 1, 10, tzinfo=UTC)

@@ -13,7 +13,8 @@ from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.plan.files import read_plan
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import import_and_schedule, plan_schedule
-from scheduler.settings.config import Config, load_config
+from scheduler.settings.config import load_settings
+from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
 from scheduler.store.occurrences import list_occurrences
 from tests.conftest import SEED_PLAN, write_config
@@ -40,7 +41,7 @@ def seed_with_dst_measure() -> Plan:
 @dataclass
 class Scheduled:
     engine: Engine
-    config: Config
+    config: Settings
     plan_id: int
 
     def schedule(self) -> PlanSchedule:
@@ -53,7 +54,7 @@ class Scheduled:
 def scheduled_plan(tmp_path: Path, url: str | None = None, plan: Plan | None = None) -> Scheduled:
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = url or f"sqlite:///{tmp_path / 'feeds.sqlite3'}"
-    config = load_config(str(write_config(tmp_path / "config.toml", url)), environ={})
+    config = load_settings(str(write_config(tmp_path / "config.toml", url)), environ={})
     engine = upgrade_store(config.database_url)[0]
     result, _ = import_and_schedule(engine, config, plan or seed_with_dst_measure(), source="test",
                                     now=IMPORTED_AT)  # fmt: skip

@@ -17,10 +17,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from scheduler.mail.delivery import delivery_for
-from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.mail.settings import EmailSettings
+from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
 from scheduler.services.refresh import import_and_schedule
-from scheduler.settings.config import Config, load_config
+from scheduler.settings.config import load_settings
+from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
 from tests.conftest import write_config
 from tests.feeds_fixture import IMPORTED_AT, seed_with_dst_measure
@@ -57,15 +59,15 @@ class Inbox:
 @dataclass
 class FollowupWorld:
     engine: Engine
-    config: Config
+    config: Settings
     plan_id: int
     inbox: Inbox
     controller: Controller
 
     def send_due(self, now: datetime) -> PassResult:
-        settings = EmailSettings.from_config(self.config)
+        settings = EmailSettings.from_settings(self.config)
         return run_due(self.engine, delivery=delivery_for(settings), email=settings,
-                       settings=ReminderSettings.from_config(self.config), now=now)  # fmt: skip
+                       settings=ReminderSettings.from_section(self.config.reminders), now=now)  # fmt: skip
 
     def close(self) -> None:
         self.controller.stop()
@@ -102,7 +104,7 @@ def followup_world(
             path.read_text(encoding="utf-8").replace("http://127.0.0.1:8000", base_url),
             encoding="utf-8",
         )
-    config = load_config(str(path), environ={})
+    config = load_settings(str(path), environ={})
     engine = upgrade_store(config.database_url)[0]
     result, _ = import_and_schedule(
         engine, config, seed_with_dst_measure(), source="test", now=IMPORTED_AT

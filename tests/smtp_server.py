@@ -30,13 +30,15 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 
 from scheduler.mail.delivery import delivery_for
+from scheduler.mail.settings import EmailSettings
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.plan import Plan
 from scheduler.plan.files import read_plan
-from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
 from scheduler.services.refresh import import_and_schedule, refresh_occurrences
-from scheduler.settings.config import Config, load_config
+from scheduler.settings.config import load_settings
+from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox
@@ -210,7 +212,7 @@ class World:
     """The embedded 2024 plan imported into a store, its reminders going to `smtp`."""
 
     engine: Engine
-    config: Config
+    config: Settings
     config_path: Path
     plan_id: int
     smtp: SmtpServer
@@ -221,11 +223,11 @@ class World:
 
     @property
     def email(self) -> EmailSettings:
-        return EmailSettings.from_config(self.config, environ={})
+        return EmailSettings.from_settings(self.config)
 
     @property
     def settings(self) -> ReminderSettings:
-        return ReminderSettings.from_config(self.config)
+        return ReminderSettings.from_section(self.config.reminders)
 
     def run(self, now: datetime, *, settings: ReminderSettings | None = None) -> PassResult:
         """One dispatcher pass at `now`, as `scheduler remind run-due` does it (without refresh)."""
@@ -255,7 +257,7 @@ def make_world(tmp_path: Path, url: str, smtp: SmtpServer, *, extra: str = "",
     path = write_config(tmp_path / "config.toml", url, extra=smtp.config_toml() + extra)
     if edit is not None:
         path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
-    config = load_config(str(path), environ={})
+    config = load_settings(str(path), environ={})
     engine = upgrade_store(config.database_url)[0]
     plan = plan or read_plan(SEED_PLAN).plan
     result, _ = import_and_schedule(engine, config, plan, source="test", now=now)

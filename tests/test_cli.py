@@ -151,8 +151,7 @@ def test_a_bad_role_address_in_config_is_named(tmp_path: Path) -> None:
     config.write_text('[roles.polis]\nemail = "polis at example"\n', encoding="utf-8")
     result = _run("--config", str(config), "plan")
     assert (
-        result.returncode == 2
-        and "«roles.polis.email» är ingen giltig e-postadress" in result.stderr
+        result.returncode == 2 and "«roles.polis.email» ska vara en e-postadress" in result.stderr
     )
 
 

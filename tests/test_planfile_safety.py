@@ -23,6 +23,7 @@ from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.plan.files.toml_file import plan_from_mapping
+from scheduler.settings.config import load_settings
 from scheduler.store.engine import open_store
 from scheduler.store.followups import AnswerInput, save_answers
 from scheduler.store.plans import find_plan_id, load_plan
@@ -323,11 +324,8 @@ def test_bad_limits_in_the_config_are_named(tmp_path: Path, table: str, expected
     config = write_config(
         tmp_path / "config.toml", f"sqlite:///{tmp_path / 'db.sqlite3'}", f"[limits]\n{table}\n"
     )
-    from scheduler.services.config_check import validate_config
-    from scheduler.settings.config import load_config
-
     with pytest.raises(ConfigError) as caught:
-        validate_config(load_config(str(config)))
+        load_settings(str(config), environ={})
     assert expected in str(caught.value)
 
 

@@ -138,7 +138,9 @@ def test_smtp_security_none_with_a_username_is_refused_at_start(tmp_path: Path) 
     result = Cli(config)("remind", "run-due")
     assert result.code == 2 and result.out == ""
     (line,) = result.err.splitlines()
-    assert line.startswith("Fel: «email.smtp_security»") and "«email.smtp_username»" in line
+    # Like every config error, the line names the file first (scheduler.settings.config).
+    assert line.startswith(f"Fel: {config}: «email.smtp_security»")
+    assert "«email.smtp_username»" in line
     assert not (tmp_path / "x.sqlite3").exists()  # refused before anything was touched
 
 

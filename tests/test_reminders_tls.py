@@ -20,9 +20,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from scheduler.mail.delivery import DeliveryError, SmtpDelivery
 from scheduler.mail.render import address, build_message
+from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import RenderedEmail
-from scheduler.reminders.settings import EmailSettings
-from scheduler.settings.config import load_config
+from scheduler.settings.config import load_settings
 from tests.conftest import write_config
 from tests.live_server import free_port
 
@@ -99,10 +99,11 @@ def settings(
              f'smtp_security = "{security}"\nsmtp_username = "{USER}"\nsmtp_password_env = "SMTP_PASSWORD"\n')  # fmt: skip
     if ca_file:
         extra += f'smtp_ca_file = "{ca_file}"\n'
-    config = load_config(
-        str(write_config(tmp_path / "config.toml", "sqlite://", extra=extra)), environ={}
+    config = load_settings(
+        str(write_config(tmp_path / "config.toml", "sqlite://", extra=extra)),
+        environ={"SMTP_PASSWORD": password},
     )
-    return EmailSettings.from_config(config, environ={"SMTP_PASSWORD": password})
+    return EmailSettings.from_settings(config)
 
 
 def message(subject: str):

@@ -27,7 +27,9 @@ def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
 
 
 def client_for(scheduled: Scheduled, recheck_seconds: float = 0.0) -> TestClient:
-    settings = FeedSettings(recheck_seconds=recheck_seconds, organizer_email=scheduled.config.email)
+    settings = FeedSettings(
+        recheck_seconds=recheck_seconds, organizer_email=scheduled.config.organisation.email
+    )
     app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
     return TestClient(app)
 
@@ -169,7 +171,7 @@ def test_the_feed_cache_keeps_a_fixed_number_of_entries(
     scheduled: Scheduled,
 ) -> None:
     """1,500 different ?from= once grew the server without bound."""
-    settings = FeedSettings(recheck_seconds=3600, organizer_email=scheduled.config.email,
+    settings = FeedSettings(recheck_seconds=3600, organizer_email=scheduled.config.organisation.email,
                             cache_entries=16)  # fmt: skip
     app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
     http, service = TestClient(app), app.state.feeds
@@ -181,7 +183,7 @@ def test_the_feed_cache_keeps_a_fixed_number_of_entries(
         assert service.cache_size <= 16
     assert service.cache_size == 16
     assert http.get(url).content == kept
-    assert FeedSettings.from_config(scheduled.config).cache_entries == 256  # the default
+    assert FeedSettings.from_settings(scheduled.config).cache_entries == 256  # the default
 
 
 def test_an_absurd_window_is_clamped_to_the_plans_span_same_bytes_and_etag(

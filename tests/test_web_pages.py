@@ -46,7 +46,7 @@ def form_path(world: FollowupWorld) -> str:
     row = get_campaign(world.engine, world.plan_id)
     assert row is not None
     url = campaign.form_link(
-        world.engine, world.config, row, ROLE, FollowupSettings.from_config(world.config)
+        world.engine, world.config, row, ROLE, FollowupSettings.from_section(world.config.followup)
     )
     return url.removeprefix(world.config.base_url)
 

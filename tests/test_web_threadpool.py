@@ -32,13 +32,15 @@ def test_a_form_post_waiting_for_a_sqlite_lock_does_not_stall_feed_polls(tmp_pat
         row = get_campaign(world.engine, world.plan_id)
         assert row is not None
         form = campaign.form_link(world.engine, world.config, row, ROLE,
-                                  FollowupSettings.from_config(world.config))  # fmt: skip
+                                  FollowupSettings.from_section(world.config.followup))  # fmt: skip
         schedule = plan_schedule(world.engine, world.config, plan_id=world.plan_id)
         ssp = next(i.stored.id for i in schedule.measures if i.stored.measure.title == "SSP")
         secret = create_token(
             world.engine, audience="SSP", scope="", now=local("2024-11-15T08:00")
         )[1]
-        settings = FeedSettings(recheck_seconds=3600, organizer_email=world.config.email)
+        settings = FeedSettings(
+            recheck_seconds=3600, organizer_email=world.config.organisation.email
+        )
         app = create_app(world.engine, world.config, clock=Clock(local("2024-11-16T10:00")),
                          feed_settings=settings)  # fmt: skip
         with serving(app, port) as base, httpx.Client(base_url=base, timeout=120) as http:

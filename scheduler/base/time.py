@@ -7,7 +7,19 @@ not a setting: a configurable zone the VTIMEZONE did not follow would publish wr
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from zoneinfo import ZoneInfo
 
 TZID = "Europe/Stockholm"
 STOCKHOLM = ZoneInfo(TZID)
+
+_CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def parse_clock(text: str) -> time | None:
+    """A local time written "HH:MM" (or "HH.MM", "9:00"), or None if it is not one."""
+    match = _CLOCK.match(text)
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        return None
+    return time(int(match.group(1)), int(match.group(2)))

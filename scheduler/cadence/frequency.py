@@ -11,15 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from scheduler.base.weekdays import WEEKDAYS, weekday_code
 from scheduler.cadence.vocabulary import (
     NUMBER_WORDS,
     ORDINAL_WORDS,
     UNIT_ADVERBS,
     UNIT_WORDS,
-    WEEKDAYS,
     number_value,
     ordinal_value,
-    weekday_code,
 )
 
 _L: Final = r"a-zåäöéü"  # letters, for word boundaries that know Swedish

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import time
 
+from scheduler.base.weekdays import WEEKDAY_NAMES, weekday_code
 from scheduler.cadence.activity import KINDS
 from scheduler.cadence.policy import CalendarPolicy, parse_clock
-from scheduler.cadence.vocabulary import WEEKDAY_NAMES, weekday_code
 from scheduler.model.plan import ScheduleSettings
 
 

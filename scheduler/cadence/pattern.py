@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Final
 
+from scheduler.base.weekdays import WEEKDAY_CODES, WORKDAY_CODES
 from scheduler.cadence.model import SeriesSpec
-from scheduler.cadence.vocabulary import WEEKDAY_CODES, WORKDAY_CODES
 
 ALL_MONTHS: Final = tuple(range(1, 13))
 _PERIODS_PER_YEAR: Final = {"quarter": 4, "tertial": 3, "half_year": 2, "term": 2, "year": 1}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule, expand
+from scheduler.base.time import STOCKHOLM
 from scheduler.cadence.activity import TASK, activity_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
@@ -147,7 +148,7 @@ def _dated(
     name: str,
 ) -> _Dated | None:
     """The rule and dates of a series in the year, before moves; None (and why) if it has none."""
-    zone = measure.policy.zone
+    zone = STOCKHOLM
     rule = _rule(spec, frame, own, warnings, name)
     if rule is None and spec.dates:
         days = sorted({month_day_in(measure.year, d) for d in spec.dates})
@@ -233,7 +234,7 @@ def _length(spec: SeriesSpec, own: Resolved, policy: CalendarPolicy) -> timedelt
 
 
 def _deadline_series(day: date, policy: CalendarPolicy) -> PlacedSeries:
-    start = datetime.combine(day, time(0, 0), tzinfo=policy.zone)
+    start = datetime.combine(day, time(0, 0), tzinfo=STOCKHOLM)
     occurrence = Occurrence(start, start + ONE_DAY, True, TASK, DEADLINE_LABEL)
     return PlacedSeries(
         label=DEADLINE_LABEL,

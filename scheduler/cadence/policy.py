@@ -1,11 +1,11 @@
-"""The organisation's calendar rules: when meetings may happen, read from config.toml [calendar].
+"""The organisation's calendar rules: when meetings may happen, from config.toml [calendar].
 
-Every field has a default that fits a Stockholm district administration, so an empty [calendar]
-table works. `from_mapping` validates a table and names the bad key in Swedish. The defaults,
-written as config.toml would:
+The keys, their defaults and their checks are declared once in scheduler.settings.model
+(`Calendar`); this is the placer's view of them, built from that validated table. Every field has
+a default that fits a Stockholm district administration, so an empty [calendar] table works. The
+defaults, written as config.toml would:
 
     [calendar]
-    timezone = "Europe/Stockholm"
     default_weekday = "tisdag"          # måndag–fredag, or MO–FR
     default_time = "09:00"
     default_duration_minutes = 90
@@ -20,40 +20,29 @@ written as config.toml would:
     spring_term = "01-15..06-14"
     autumn_term = "08-20..12-20"
     seasonal_months = [4, 5, 6, 7, 8, 9, 10]   # säsongsbetonade forum (still not in July)
+
+The time zone is not a setting: it is always Europe/Stockholm (scheduler.base.time).
 """
 
 from __future__ import annotations
 
-import calendar
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import time
-from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.base.errors import ConfigError
+from scheduler.base.time import parse_clock
 from scheduler.cadence.model import MonthDay
-from scheduler.cadence.vocabulary import WORKDAY_CODES, weekday_code
+from scheduler.settings.model import PASKLOV_BEFORE_EASTER, PASKLOV_EASTER_MONDAY, Calendar
+from scheduler.settings.model import DayRange as DayPairs
+
+__all__ = ["PASKLOV_BEFORE_EASTER", "PASKLOV_EASTER_MONDAY", "CalendarPolicy", "parse_clock"]
 
 DayRange = tuple[MonthDay, MonthDay]
-
-# Påsklov as a rule rather than a week number, because Easter moves: the week of Easter Monday
-# (Annandag påsk), or the week before it (the week of Good Friday).
-PASKLOV_EASTER_MONDAY: Final = "annandag_pask"
-PASKLOV_BEFORE_EASTER: Final = "fore_pask"
-_PASKLOV_RULES: Final = (PASKLOV_EASTER_MONDAY, PASKLOV_BEFORE_EASTER)
-
-_MONTH_DAY = re.compile(r"^\s*(\d{1,2})-(\d{1,2})\s*$")
-_RANGE_SPLIT = re.compile(r"\s*(?:\.\.|/|–)\s*")
-_TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 
 @dataclass(frozen=True)
 class CalendarPolicy:
     """How a count per period becomes dates (the keys and defaults: see the module docstring)."""
 
-    timezone: str = "Europe/Stockholm"
     default_weekday: str = "TU"  # RRULE code
     default_time: time = time(9, 0)
     default_duration_minutes: int = 90
@@ -71,147 +60,20 @@ class CalendarPolicy:
     autumn_term: DayRange = (MonthDay(8, 20), MonthDay(12, 20))
     seasonal_months: tuple[int, ...] = (4, 5, 6, 7, 8, 9, 10)
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)  # ZoneInfo caches instances by key
-
     @classmethod
-    def from_mapping(
-        cls, mapping: Mapping[str, object], *, prefix: str = "calendar"
-    ) -> CalendarPolicy:
-        """A policy from a config table; unknown keys and bad values raise ConfigError."""
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(mapping) - names)
-        if unknown:
-            raise ConfigError(
-                f"Okänd nyckel {prefix}.{unknown[0]} (giltiga: {', '.join(sorted(names))})"
-            )
-        # Each reader returns its own field's type; Any is what a per-key table can promise.
-        values: dict[str, Any] = {}
-        for key, raw in mapping.items():
-            values[key] = _READERS[key](raw, f"{prefix}.{key}")
-        return replace(cls(), **values)
+    def from_section(cls, calendar: Calendar) -> CalendarPolicy:
+        """The policy from the validated [calendar] table."""
+        return cls(
+            default_weekday=calendar.default_weekday, default_time=calendar.default_time,
+            default_duration_minutes=calendar.default_duration_minutes,
+            week_of_month=calendar.week_of_month, active_months=calendar.active_months,
+            blackouts=tuple(_days(pair) for pair in calendar.blackouts),
+            public_holidays=calendar.public_holidays, de_facto_holidays=calendar.de_facto_holidays,
+            sportlov_week=calendar.sportlov_week, pasklov_week=calendar.pasklov_week,
+            hostlov_week=calendar.hostlov_week, spring_term=_days(calendar.spring_term),
+            autumn_term=_days(calendar.autumn_term), seasonal_months=calendar.seasonal_months,
+        )  # fmt: skip
 
 
-def _bad(key: str, raw: object, hint: str) -> ConfigError:
-    shown = f'"{raw}"' if isinstance(raw, str) else repr(raw)
-    return ConfigError(f"Ogiltigt värde för {key}: {shown} ({hint})")
-
-
-def _timezone(raw: object, key: str) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise _bad(key, raw, "ange en tidszon, t.ex. Europe/Stockholm")
-    try:
-        ZoneInfo(raw.strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise _bad(key, raw, "okänd tidszon; ange t.ex. Europe/Stockholm") from exc
-    return raw.strip()
-
-
-def _weekday(raw: object, key: str) -> str:
-    code = weekday_code(raw) if isinstance(raw, str) else None
-    if code is None or code not in WORKDAY_CODES:
-        raise _bad(key, raw, "ange måndag–fredag")
-    return code
-
-
-def parse_clock(text: str) -> time | None:
-    """A local time written "HH:MM" (or "HH.MM"), or None if it is not one."""
-    match = _TIME.match(text)
-    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        return None
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-def _clock(raw: object, key: str) -> time:
-    clock = parse_clock(raw) if isinstance(raw, str) else None
-    if clock is None:
-        raise _bad(key, raw, 'ange tid som "HH:MM", t.ex. "09:00"')
-    return clock
-
-
-def _integer(raw: object, key: str, low: int, high: int, hint: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
-        raise _bad(key, raw, hint)
-    return raw
-
-
-def _duration(raw: object, key: str) -> int:
-    return _integer(raw, key, 5, 24 * 60, "ange minuter, 5–1440")
-
-
-def _week_of_month(raw: object, key: str) -> int:
-    return _integer(raw, key, 1, 4, "ange 1–4: vilken veckodag i månaden")
-
-
-def _months(raw: object, key: str) -> tuple[int, ...]:
-    if not isinstance(raw, list | tuple) or not raw:
-        raise _bad(key, raw, "ange en lista med månadsnummer 1–12, t.ex. [1, 2, 3]")
-    months = tuple(_integer(m, key, 1, 12, "månadsnummer är 1–12") for m in raw)
-    return tuple(sorted(set(months)))
-
-
-def _month_day(raw: str, key: str, whole: object) -> MonthDay:
-    match = _MONTH_DAY.match(raw)
-    if match:
-        month, day = int(match.group(1)), int(match.group(2))
-        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2024, month)[1]:
-            return MonthDay(month, day)
-    raise _bad(key, whole, 'ange "MM-DD..MM-DD", t.ex. "12-24..01-06"')
-
-
-def _day_range(raw: object, key: str) -> DayRange:
-    if isinstance(raw, str):
-        parts = _RANGE_SPLIT.split(raw.strip())
-        if len(parts) == 2:
-            return _month_day(parts[0], key, raw), _month_day(parts[1], key, raw)
-    raise _bad(key, raw, 'ange "MM-DD..MM-DD", t.ex. "08-20..12-20"')
-
-
-def _day_ranges(raw: object, key: str) -> tuple[DayRange, ...]:
-    if not isinstance(raw, list | tuple):
-        raise _bad(key, raw, 'ange en lista, t.ex. ["12-24..01-06"]')
-    return tuple(_day_range(item, key) for item in raw)
-
-
-def _flag(raw: object, key: str) -> bool:
-    if not isinstance(raw, bool):
-        raise _bad(key, raw, "ange true eller false")
-    return raw
-
-
-def _break_week(raw: object, key: str) -> int | None:
-    if raw is False:
-        return None
-    return _integer(raw, key, 1, 53, "ange en veckonummer 1–53, eller false för inget lov")
-
-
-def _pasklov(raw: object, key: str) -> int | str | None:
-    if isinstance(raw, str) and raw.strip().lower() in _PASKLOV_RULES:
-        return raw.strip().lower()
-    if raw is False or (isinstance(raw, int) and not isinstance(raw, bool)):
-        return _break_week(raw, key)
-    raise _bad(
-        key,
-        raw,
-        f'ange "{PASKLOV_EASTER_MONDAY}", "{PASKLOV_BEFORE_EASTER}", ett veckonummer eller false',
-    )
-
-
-_READERS: Final = {
-    "timezone": _timezone,
-    "default_weekday": _weekday,
-    "default_time": _clock,
-    "default_duration_minutes": _duration,
-    "week_of_month": _week_of_month,
-    "active_months": _months,
-    "blackouts": _day_ranges,
-    "public_holidays": _flag,
-    "de_facto_holidays": _flag,
-    "sportlov_week": _break_week,
-    "pasklov_week": _pasklov,
-    "hostlov_week": _break_week,
-    "spring_term": _day_range,
-    "autumn_term": _day_range,
-    "seasonal_months": _months,
-}
+def _days(pair: DayPairs) -> DayRange:
+    return MonthDay(*pair[0]), MonthDay(*pair[1])

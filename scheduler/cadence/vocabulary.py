@@ -1,7 +1,7 @@
 """The Swedish words a När text is made of: numbers, weekdays, months, units, seasons.
 
-Tables only, plus lookups that both the parser and the config reader use. Keys are lower case;
-callers lower-case their input first.
+Tables only, plus lookups the parser uses (the weekdays are in scheduler.base.weekdays, which the
+settings read too). Keys are lower case; callers lower-case their input first.
 """
 
 from __future__ import annotations
@@ -46,19 +46,6 @@ ORDINAL_WORDS: Final[dict[str, int]] = {
     "sista": -1,
     "näst sista": -2,
 }
-
-WEEKDAYS: Final[dict[str, str]] = {
-    "måndag": "MO",
-    "tisdag": "TU",
-    "onsdag": "WE",
-    "torsdag": "TH",
-    "fredag": "FR",
-    "lördag": "SA",
-    "söndag": "SU",
-}
-WEEKDAY_CODES: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WORKDAY_CODES: Final = WEEKDAY_CODES[:5]
-WEEKDAY_NAMES: Final[dict[str, str]] = {code: name for name, code in WEEKDAYS.items()}
 
 MONTHS: Final[dict[str, int]] = {
     "januari": 1,
@@ -179,23 +166,6 @@ HALF_YEARS: Final[dict[int, tuple[MonthDay, MonthDay]]] = {
     1: (MonthDay(1, 1), MonthDay(6, 30)),
     2: (MonthDay(7, 1), MonthDay(12, 31)),
 }
-
-
-def weekday_code(name: str) -> str | None:
-    """The RRULE code for a Swedish weekday name or an RRULE code, else None.
-
-    Accepts "tisdag", "Tisdagar", "tisdagen", "TU", "tu".
-    """
-    word = name.strip().lower()
-    if word.upper() in WEEKDAY_CODES:
-        return word.upper()
-    for suffix in ("arna", "ar", "en", "s", ""):
-        if suffix and not word.endswith(suffix):
-            continue
-        stem = word[: len(word) - len(suffix)] if suffix else word
-        if stem in WEEKDAYS:
-            return WEEKDAYS[stem]
-    return None
 
 
 def number_value(word: str) -> int | None:

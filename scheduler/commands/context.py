@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from scheduler.model.stored import StoredPlan
-from scheduler.settings.config import Config, load_config
+from scheduler.settings.config import load_settings
+from scheduler.settings.model import Settings
 from scheduler.store.engine import open_store
 from scheduler.store.plans import find_plan_id, load_plan
 
@@ -23,10 +24,10 @@ class Context:
         self.out = out or sys.stdout
 
     @cached_property
-    def config(self) -> Config:
-        from scheduler.services.config_check import validate_config
-
-        return validate_config(load_config(self._config_path))
+    def config(self) -> Settings:
+        """Built once per command, from config.toml and the environment; every table is checked
+        now, so any command names a bad key before it does anything."""
+        return load_settings(self._config_path)
 
     @cached_property
     def engine(self) -> Engine:

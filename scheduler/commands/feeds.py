@@ -23,9 +23,9 @@ from scheduler.commands.context import (
     year_argument,
 )
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
-from scheduler.followup.settings import FollowupSettings
 from scheduler.mail.delivery import delivery_for
-from scheduler.reminders.settings import EmailSettings, ReminderSettings, check_role_addresses
+from scheduler.mail.settings import EmailSettings
+from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.refresh import plan_schedule, refresh_occurrences
@@ -90,7 +90,7 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
     refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now)
     schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
     rows = list_occurrences(ctx.engine, plan_id=stored.id)
-    settings = FeedSettings.from_config(ctx.config)
+    settings = FeedSettings.from_settings(ctx.config)
     written = 0
     for scope in all_scopes(schedule):
         formats = [EVENTS, TODOS] + ([SERIES_EXPORT] if scope.kind in {MEASURE, SERIES} else [])
@@ -162,22 +162,19 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
 
     from scheduler.web.app import create_app
 
-    server = ctx.config.table("server")
-    host = args.host or str(server.get("host", "127.0.0.1"))
-    port = args.port or int(server.get("port", 8000))
+    host = args.host or ctx.config.server.host
+    port = args.port or ctx.config.server.port
     try:
         stored = ctx.plan()
         refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
     except NotFoundError as exc:  # no plan yet is fine: the server starts and serves 404s
         ctx.print(f"Obs: {exc}")
-    email = EmailSettings.from_config(ctx.config)
-    check_role_addresses(ctx.config)
-    FollowupSettings.from_config(ctx.config)  # a bad [followup] table is reported now
+    email = EmailSettings.from_settings(ctx.config)
     runner = DispatcherRunner(
         ctx.engine,
         delivery=delivery_for(email),
         email=email,
-        settings=ReminderSettings.from_config(ctx.config),
+        settings=ReminderSettings.from_section(ctx.config.reminders),
         before_pass=lambda now: followup_tick(ctx.engine, ctx.config, now=now),
     )
     where = f"mappen {email.outbox_dir}" if email.backend == "file" else f"SMTP {email.smtp_host}"

@@ -41,7 +41,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     plan_id = find_plan_id(ctx.engine, year=args.year)
     campaign = get_campaign(ctx.engine, plan_id)
     if campaign is None:
-        settings = FollowupSettings.from_config(ctx.config)
+        settings = FollowupSettings.from_section(ctx.config.followup)
         year = load_plan(ctx.engine, plan_id).plan.year
         ctx.print(f"Uppföljningen har inte startat; den startar {swedish_date(settings.start_at(year))} "
                   "eller med «scheduler followup start».")  # fmt: skip

@@ -23,8 +23,8 @@ from scheduler.store.plans import find_plan_id
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     path = Path(args.path)
-    organisation = args.organisation or ctx.config.organisation_name
-    limits = ReadLimits.from_config(ctx.config)
+    organisation = args.organisation or ctx.config.organisation.name
+    limits = ReadLimits.from_section(ctx.config.limits)
     read = read_plan(path, year=args.year, organisation=organisation, limits=limits)
     result, synced = import_and_schedule(
         ctx.engine, ctx.config, read.plan, source=str(path), now=now_utc()

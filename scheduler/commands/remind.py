@@ -13,7 +13,8 @@ from scheduler.base.errors import NotFoundError, SchedulerError
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Choice, Context, moment_argument, now_utc
 from scheduler.mail.delivery import delivery_for
-from scheduler.reminders.settings import EmailSettings, ReminderSettings, check_role_addresses
+from scheduler.mail.settings import EmailSettings
+from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.refresh import refresh_occurrences
@@ -29,9 +30,8 @@ STATUS_CHOICE = Choice({status: STATUS_SV.get(status, status) for status in STAT
 
 def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     now = args.now or now_utc()
-    email = EmailSettings.from_config(ctx.config)
-    settings = ReminderSettings.from_config(ctx.config)
-    check_role_addresses(ctx.config)
+    email = EmailSettings.from_settings(ctx.config)
+    settings = ReminderSettings.from_section(ctx.config.reminders)
     # Without a plan there is nothing to remind of, but the outbox may still hold other mail.
     with contextlib.suppress(NotFoundError):
         refresh_occurrences(ctx.engine, ctx.config, plan_id=find_plan_id(ctx.engine), now=now)

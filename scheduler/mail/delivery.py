@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from scheduler.reminders.settings import EmailSettings
+from scheduler.mail.settings import EmailSettings
 
 
 class DeliveryError(Exception):

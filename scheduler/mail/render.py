@@ -16,6 +16,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import Any
 
+from scheduler.base.addresses import parse_address
 from scheduler.base.errors import ConfigError
 from scheduler.base.templating import environment
 from scheduler.base.text import one_line
@@ -45,14 +46,10 @@ def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
 
 def address(email: str, display_name: str = "") -> Address:
     """A validated address; a malformed one is a configuration error, named."""
-    user, at, domain = email.strip().partition("@")
-    problem = ConfigError(f"Ogiltig e-postadress {email!r}: skriv den som namn@exempel.se.")
-    if not (at and user and domain) or "@" in domain:
-        raise problem
-    try:
-        return Address(display_name=one_line(display_name), username=user, domain=domain)
-    except (ValueError, TypeError):  # a line break or other character no header may hold
-        raise problem from None
+    parsed = parse_address(email, display_name)
+    if parsed is None:
+        raise ConfigError(f"Ogiltig e-postadress {email!r}: skriv den som namn@exempel.se.")
+    return parsed
 
 
 def message_id(key: str, domain: str) -> str:

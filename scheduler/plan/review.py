@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from scheduler.model.stored import StoredMeasure
 from scheduler.plan.roles import Responsibility, RoleLexicon, read_responsibility
-from scheduler.settings.config import Config
+from scheduler.settings.model import Settings
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class Finding:
     measure: str | None = None
 
 
-def lexicon_for(config: Config) -> RoleLexicon:
-    return RoleLexicon.build((role.name, role.aliases) for role in config.roles)
+def lexicon_for(config: Settings) -> RoleLexicon:
+    return RoleLexicon.build((role.name, role.aliases) for role in config.all_roles)
 
 
 def responsibilities(
@@ -36,7 +36,7 @@ def responsibilities(
     }
 
 
-def check_plan(measures: Iterable[StoredMeasure], config: Config) -> list[Finding]:
+def check_plan(measures: Iterable[StoredMeasure], config: Settings) -> list[Finding]:
     measures = list(measures)
     read = responsibilities(measures, lexicon_for(config))
     findings: list[Finding] = []

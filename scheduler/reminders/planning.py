@@ -25,7 +25,7 @@ from scheduler.model.mail import PlannedMail, reminder_key
 from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-from scheduler.settings.config import Config, RoleConfig
+from scheduler.settings.model import RoleConfig, Settings
 
 ANSWER_PURPOSE = "answer"
 HELD, NOT_HELD, DONE, NOT_DONE = "held", "cancelled", "done", "not_done"
@@ -35,7 +35,7 @@ HELD, NOT_HELD, DONE, NOT_DONE = "held", "cancelled", "done", "not_done"
 class MailContext:
     """What every reminder needs besides the schedule."""
 
-    config: Config
+    config: Settings
     settings: ReminderSettings
     signer: LinkSigner
 
@@ -54,11 +54,11 @@ def answer_link(context: MailContext, row: Occurrence, answer: str) -> str:
     return f"{context.config.base_url}/svar/{token}"
 
 
-def _base_context(item: MeasureSchedule, row: Occurrence, config: Config) -> dict[str, Any]:
+def _base_context(item: MeasureSchedule, row: Occurrence, config: Settings) -> dict[str, Any]:
     measure = item.stored.measure
     who = item.responsibility
     return {
-        "organisation": config.organisation_name or item.stored.area,
+        "organisation": config.organisation.name or item.stored.area,
         "role": who.convener,
         "title": measure.title,
         "series": row.series_label,
@@ -77,13 +77,13 @@ def _base_context(item: MeasureSchedule, row: Occurrence, config: Config) -> dic
     }
 
 
-def _attachment(item: MeasureSchedule, row: Occurrence, config: Config) -> str:
+def _attachment(item: MeasureSchedule, row: Occurrence, config: Settings) -> str:
     # One line each: calendar-level properties take no line breaks (a workbook title may have one).
     header = FeedHeader(
         name=one_line(item.stored.measure.title),
         description=one_line(f"{item.stored.measure.title} ({item.stored.area})"),
-        organizer_name=one_line(config.organisation_name or "Åtgärdsplanen"),
-        organizer_email=config.email,
+        organizer_name=one_line(config.organisation.name or "Åtgärdsplanen"),
+        organizer_email=config.organisation.email,
     )
     return render_events(header, [event_for(item, row, None)]).decode("utf-8")
 
@@ -220,7 +220,7 @@ def _digests(
                 role=role.name, recipient=role.email, due_at=start, useful_until=start + timedelta(days=7),
                 email=render_email("digest", {"role": role.name, "week": iso_week, "entries": entries,
                                               "weeks": context.settings.digest_weeks,
-                                              "organisation": context.config.organisation_name or ""}),
+                                              "organisation": context.config.organisation.name or ""}),
                 attachment=None,
             ))  # fmt: skip
         monday += timedelta(days=7)

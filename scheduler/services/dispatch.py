@@ -19,8 +19,9 @@ from sqlalchemy import Engine
 from scheduler.base.errors import ConfigError
 from scheduler.mail.delivery import Delivery, DeliveryError
 from scheduler.mail.render import Attachment, address, build_message
+from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import RenderedEmail
-from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.reminders.settings import ReminderSettings
 from scheduler.store.heartbeat import PassCounts, record_pass
 from scheduler.store.outbox import (
     claim,

@@ -30,8 +30,7 @@ from scheduler.feeds.scopes import MEASURE, SERIES, Scope, all_scopes, find_scop
 from scheduler.model.occurrence import Occurrence
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import plan_schedule
-from scheduler.settings.config import Config
-from scheduler.settings.spec import integer, number, read_table
+from scheduler.settings.model import Settings
 from scheduler.store.feed_tokens import active_tokens, hash_token
 from scheduler.store.occurrences import list_occurrences, schedule_version
 from scheduler.store.plans import find_plan_id
@@ -50,19 +49,14 @@ class FeedSettings:
     cache_entries: int = 256
 
     @classmethod
-    def from_config(cls, config: Config) -> FeedSettings:
-        values = read_table(config.table("feeds"), "feeds", {
-            "refresh_hours": (number(1, 24 * 7), 12),
-            "keep_cancelled_days": (number(0, 3650), 60),
-            "recheck_seconds": (number(0, 24 * 3600), 30),
-            "cache_entries": (integer(1, 100_000), 256),
-        })  # fmt: skip
+    def from_settings(cls, settings: Settings) -> FeedSettings:
+        feeds = settings.feeds
         return cls(
-            refresh=timedelta(hours=values["refresh_hours"]),
-            keep_cancelled=timedelta(days=values["keep_cancelled_days"]),
-            recheck_seconds=float(values["recheck_seconds"]),
-            organizer_email=config.email,
-            cache_entries=values["cache_entries"],
+            refresh=timedelta(hours=feeds.refresh_hours),
+            keep_cancelled=timedelta(days=feeds.keep_cancelled_days),
+            recheck_seconds=feeds.recheck_seconds,
+            organizer_email=settings.organisation.email,
+            cache_entries=feeds.cache_entries,
         )
 
 
@@ -99,12 +93,12 @@ def etag_for(body: bytes) -> str:
 
 
 class FeedService:
-    def __init__(self, engine: Engine, config: Config, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    def __init__(self, engine: Engine, config: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  settings: FeedSettings | None = None) -> None:  # fmt: skip
         self.engine = engine
         self.config = config
         self.clock = clock
-        self.settings = settings or FeedSettings.from_config(config)
+        self.settings = settings or FeedSettings.from_settings(config)
         self._lock = threading.Lock()
         self._state: _State | None = None
         self._checked_at = float("-inf")

@@ -20,7 +20,7 @@ from scheduler.mail.render import render_email
 from scheduler.model.followup import Answer
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.refresh import link_secret, plan_schedule
-from scheduler.settings.config import Config
+from scheduler.settings.model import Settings
 from scheduler.store.followups import answers, create_campaign, get_campaign
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import enqueue_once
@@ -62,9 +62,9 @@ def last_day(campaign: CampaignRow) -> datetime:
     return campaign.deadline - timedelta(seconds=1)
 
 
-def role_tasks(schedule: PlanSchedule, config: Config) -> list[RoleTask]:
+def role_tasks(schedule: PlanSchedule, config: Settings) -> list[RoleTask]:
     """Each measure is answered by its convener; measures without one go to the coordinator."""
-    coordinator = config.coordinator_role or "Samordnare"
+    coordinator = config.organisation.coordinator_role or "Samordnare"
     by_role: dict[str, list[MeasureSchedule]] = {}
     for item in schedule.measures:
         role = item.responsibility.convener or coordinator
@@ -83,13 +83,13 @@ def find_role(tasks: list[RoleTask], name: str) -> RoleTask:
     raise UsageError(f"Rollen «{name}» har inga åtgärder att följa upp.")
 
 
-def signers(engine: Engine, config: Config) -> tuple[LinkSigner, LinkSigner]:
+def signers(engine: Engine, config: Settings) -> tuple[LinkSigner, LinkSigner]:
     secret = link_secret(engine, config)
     return LinkSigner(secret, purpose=FORM_PURPOSE), LinkSigner(secret, purpose=COORDINATOR_PURPOSE)
 
 
 def form_link(
-    engine: Engine, config: Config, campaign: CampaignRow, role: str, settings: FollowupSettings
+    engine: Engine, config: Settings, campaign: CampaignRow, role: str, settings: FollowupSettings
 ) -> str:
     signer, _ = signers(engine, config)
     token = signer.sign({"plan": campaign.plan_id, "role": role},
@@ -97,7 +97,7 @@ def form_link(
     return f"{config.base_url}/uppfoljning/{token}"
 
 
-def coordinator_link(engine: Engine, config: Config, campaign: CampaignRow) -> str:
+def coordinator_link(engine: Engine, config: Settings, campaign: CampaignRow) -> str:
     _, signer = signers(engine, config)
     token = signer.sign({"plan": campaign.plan_id}, expires=campaign.deadline + timedelta(days=120))
     return f"{config.base_url}/uppfoljning/samordnare/{token}"
@@ -147,9 +147,11 @@ class StartResult:
     roles_without_address: tuple[str, ...]
 
 
-def start(engine: Engine, config: Config, *, now: datetime, year: int | None = None) -> StartResult:
+def start(
+    engine: Engine, config: Settings, *, now: datetime, year: int | None = None
+) -> StartResult:
     """Start (or resume) the campaign: one email per responsible role, each sent once, ever."""
-    settings = FollowupSettings.from_config(config)
+    settings = FollowupSettings.from_section(config.followup)
     plan_id = find_plan_id(engine, year=year)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
     deadline = settings.deadline_at(schedule.stored.plan.year)
@@ -171,7 +173,7 @@ def start(engine: Engine, config: Config, *, now: datetime, year: int | None = N
     return StartResult(campaign, created, added, tuple(missing))
 
 
-def _context(engine: Engine, config: Config, schedule: PlanSchedule, campaign: CampaignRow, task: RoleTask,
+def _context(engine: Engine, config: Settings, schedule: PlanSchedule, campaign: CampaignRow, task: RoleTask,
              facts: dict[int, MeasureFacts], settings: FollowupSettings) -> dict[str, Any]:  # fmt: skip
     return {
         "role": task.role, "year": schedule.stored.plan.year, "organisation": schedule.stored.plan.organisation,
@@ -180,11 +182,11 @@ def _context(engine: Engine, config: Config, schedule: PlanSchedule, campaign: C
     }  # fmt: skip
 
 
-def tick(engine: Engine, config: Config, *, now: datetime) -> int:
+def tick(engine: Engine, config: Settings, *, now: datetime) -> int:
     """What the dispatcher does for the follow-up before each pass: start the campaign on its date,
     nudge those who have not submitted every `nudge_days`, and send the coordinator a summary at
     the deadline. Returns the number of emails enqueued."""
-    settings = FollowupSettings.from_config(config)
+    settings = FollowupSettings.from_section(config.followup)
     try:
         plan_id = find_plan_id(engine)
     except NotFoundError:  # no plan imported yet: nothing to follow up
@@ -214,7 +216,11 @@ def tick(engine: Engine, config: Config, *, now: datetime) -> int:
                                    status.task.role, status.task.email, nudge_day, campaign.deadline,
                                    "followup_nudge", context, plan_id))  # fmt: skip
     else:
-        coordinator = config.role(config.coordinator_role) if config.coordinator_role else None
+        coordinator = (
+            config.role(config.organisation.coordinator_role)
+            if config.organisation.coordinator_role
+            else None
+        )
         if coordinator and coordinator.email:
             rows = [{"role": s.task.role, "total": len(s.task.measures), "submitted": s.submitted,
                      "answered": s.answered, "by_coordinator": s.by_coordinator} for s in statuses(tasks, stored)]  # fmt: skip

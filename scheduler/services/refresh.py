@@ -5,7 +5,6 @@ This is where the pure steps (roles, cadence, schedule) meet the store; the CLI 
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -18,51 +17,50 @@ from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import PlanSchedule, schedule_plan
-from scheduler.settings.config import Config
+from scheduler.settings.model import Settings
 from scheduler.store.occurrences import SyncResult, list_occurrences, sync_occurrences
 from scheduler.store.outbox import sync_outbox
 from scheduler.store.plans import ImportResult, find_plan_id, import_plan, load_plan
 from scheduler.store.secrets import shared_secret
 
-ENV_SECRET = "SCHEDULER_SECRET_KEY"
 # The outbox kinds the schedule owns: a pending one the schedule no longer calls for is cancelled.
 REMINDER_KINDS = ("meeting-", "task-", "held", "digest")
 
 
-def calendar_policy(config: Config) -> CalendarPolicy:
-    return CalendarPolicy.from_mapping(config.table("calendar"))
+def calendar_policy(config: Settings) -> CalendarPolicy:
+    return CalendarPolicy.from_section(config.calendar)
 
 
 def plan_schedule(
-    engine: Engine, config: Config, *, year: int | None = None, plan_id: int | None = None
+    engine: Engine, config: Settings, *, year: int | None = None, plan_id: int | None = None
 ) -> PlanSchedule:
     stored = load_plan(engine, plan_id if plan_id is not None else find_plan_id(engine, year=year))
     read = responsibilities(stored.measures, lexicon_for(config))
     return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read)
 
 
-def link_secret(engine: Engine, config: Config) -> str:
-    """The key that signs links: config or environment for a deployment that wants its own,
-    else one created once in the store and shared by every process that uses it."""
-    configured = os.environ.get(ENV_SECRET) or config.table("server").get("secret_key")
-    if isinstance(configured, str) and configured:
-        return configured
+def link_secret(engine: Engine, config: Settings) -> str:
+    """The key that signs links: config or environment (SCHEDULER_SECRET_KEY, read at start) for a
+    deployment that wants its own, else one created once in the store and shared by every process
+    that uses it."""
+    if config.server.secret_key:
+        return config.server.secret_key
     return shared_secret(engine, "links")
 
 
-def answer_signer(engine: Engine, config: Config) -> LinkSigner:
+def answer_signer(engine: Engine, config: Settings) -> LinkSigner:
     return LinkSigner(link_secret(engine, config), purpose=ANSWER_PURPOSE)
 
 
 def refresh_occurrences(
-    engine: Engine, config: Config, *, plan_id: int, now: datetime
+    engine: Engine, config: Settings, *, plan_id: int, now: datetime
 ) -> SyncResult:
     """Bring the published occurrences, and the reminders they call for, in step with the plan,
     the calendar policy and the role addresses."""
     schedule = plan_schedule(engine, config, plan_id=plan_id)
     result = sync_occurrences(engine, plan_id=plan_id, planned=schedule.occurrences, now=now)
     context = MailContext(
-        config, ReminderSettings.from_config(config), answer_signer(engine, config)
+        config, ReminderSettings.from_section(config.reminders), answer_signer(engine, config)
     )
     mails = planned_mails(schedule, list_occurrences(engine, plan_id=plan_id), context)
     sync_outbox(engine, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id, now=now)
@@ -70,7 +68,7 @@ def refresh_occurrences(
 
 
 def import_and_schedule(
-    engine: Engine, config: Config, plan: Plan, *, source: str, now: datetime
+    engine: Engine, config: Settings, plan: Plan, *, source: str, now: datetime
 ) -> tuple[ImportResult, SyncResult]:
     result = import_plan(engine, plan, source=source, now=now)
     return result, refresh_occurrences(engine, config, plan_id=result.plan_id, now=now)

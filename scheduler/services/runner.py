@@ -17,7 +17,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 
 from scheduler.mail.delivery import Delivery
-from scheduler.reminders.settings import EmailSettings, ReminderSettings
+from scheduler.mail.settings import EmailSettings
+from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due, worker_name
 from scheduler.store.outbox import next_due
 

@@ -1,1 +1,1 @@
-"""config.toml and the environment, read once and validated."""
+"""config.toml and the environment, read once at start into one typed `Settings`."""

@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 
 from scheduler.base.errors import SchedulerError
 from scheduler.base.templating import TEMPLATES, environment
+from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
-from scheduler.settings.config import Config
+from scheduler.settings.model import Settings
 from scheduler.web import answers, followup, pages
 from scheduler.web.feed_page import feed_page
 from scheduler.web.health import router as health_router
@@ -43,7 +44,7 @@ def _window(request: Request) -> tuple[date, date] | None:
     return first, last
 
 
-def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] | None = None,
+def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime] | None = None,
                feed_settings: FeedSettings | None = None, max_body_bytes: int = pages.MAX_BODY_BYTES) -> FastAPI:  # fmt: skip
     now = clock or (lambda: datetime.now(UTC))
     app = FastAPI(
@@ -52,7 +53,9 @@ def create_app(engine: Engine, config: Config, *, clock: Callable[[], datetime] 
     feeds = FeedService(engine, config, clock=now, settings=feed_settings)
     app.state.feeds = feeds
     app.state.engine = engine
+    # The settings are read once, at start: no request parses or reads the config again.
     app.state.config = config
+    app.state.followup_settings = FollowupSettings.from_section(config.followup)
     app.state.clock = now
 
     app.include_router(answers.router)

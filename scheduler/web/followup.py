@@ -163,7 +163,7 @@ def _render_form(request: Request, target: FormTarget, *, values: dict[int, dict
             "submitted": bool(row and row.submitted), "by_coordinator": bool(row and row.by_coordinator),
             "error": error.message if error else None, "error_field": error.field if error else None,
         })  # fmt: skip
-    settings = FollowupSettings.from_config(app.state.config)
+    settings: FollowupSettings = app.state.followup_settings
     return render(
         "followup_form.html", status, role=target.task.role, items=items, statuses=STATUSES,
         csrf=_csrf(request, target), action_url=target.action_url, closed=_closed(request, target),
@@ -227,7 +227,7 @@ def _handle_post(request: Request, target: FormTarget, form: PostedForm) -> Resp
                             general="Sista svarsdag har passerat och formuläret är stängt. Din text finns kvar "
                             "nedan; kontakta samordnaren om något behöver ändras.")  # fmt: skip
     submit = form.fields.get("action") == "skicka"
-    settings = FollowupSettings.from_config(app.state.config)
+    settings: FollowupSettings = app.state.followup_settings
     errors = _field_errors(values, submit=submit, max_text=settings.max_text)
     if errors:
         return _render_form(request, target, values=values, errors=errors, status=422,

@@ -1,4 +1,5 @@
-"""[limits] in config.toml: how much of a plan file is read before it is refused.
+"""[limits] in config.toml: how much of a plan file is read before it is refused (the keys are
+declared in scheduler.settings.model).
 
 A plan is a few dozen measures; these bounds keep a hostile or broken file (a zip bomb, a sheet
 formatted down to row 1,048,576, a pasted novel in one cell) from taking the machine's memory.
@@ -8,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.settings.config import Config
-from scheduler.settings.spec import integer, read_table
+from scheduler.settings.model import EXCEL_MAX_CELL_CHARS, Limits
 
-# Excel holds at most 32,767 characters in a cell; a longer text could not be exported.
-EXCEL_MAX_CELL_CHARS = 32_767
+__all__ = ["EXCEL_MAX_CELL_CHARS", "ReadLimits", "too_long"]
 
 
 @dataclass(frozen=True)
@@ -22,13 +21,8 @@ class ReadLimits:
     max_uncompressed_mb: int = 25  # the whole .xlsx unpacked, or a .toml file
 
     @classmethod
-    def from_config(cls, config: Config) -> ReadLimits:
-        v = read_table(config.table("limits"), "limits", {
-            "max_rows_per_sheet": (integer(10, 1_048_576), cls.max_rows_per_sheet),
-            "max_text_chars": (integer(100, EXCEL_MAX_CELL_CHARS), cls.max_text_chars),
-            "max_uncompressed_mb": (integer(1, 2_000), cls.max_uncompressed_mb),
-        })  # fmt: skip
-        return cls(**v)
+    def from_section(cls, limits: Limits) -> ReadLimits:
+        return cls(**limits.model_dump())
 
     @property
     def max_bytes(self) -> int:

@@ -1,0 +1,460 @@
+"""Every key of config.toml, declared once: its type, its default, its range, and the Swedish words
+for what it must be, which the error message quotes ("«feeds.refresh_hours» ska vara ett tal
+1–168 (fick 0).").
+
+A key is one line in its table's model:
+
+    name: Type = key(default, "vad den ska vara", ge=…, le=…)
+
+A new table is a `Section` subclass and one line in `Settings` (`name: Table = section(Table,
+"name")`). The models are strict (TOML gives real types, so "14" is not 14 and true is not 1) and
+forbid unknown keys. Values that need the place of the file or the environment (a relative path,
+the SMTP password) are resolved while validating, from the context that
+`scheduler.settings.config.settings_from_mapping` passes. A rule between keys raises `rule(…)`
+with its own message.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from scheduler.base.addresses import parse_address
+from scheduler.base.time import TZID, parse_clock
+from scheduler.base.weekdays import WORKDAY_CODES, weekday_code
+from scheduler.settings.toml_text import toml_value
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DATABASE_URL: Final = "sqlite:///db/scheduler.sqlite3"
+# A rule that names its own keys: the formatter prints its message as it is.
+RULE: Final = "regel"
+
+# Påsklov as a rule rather than a week number, because Easter moves: the week of Easter Monday
+# (Annandag påsk), or the week before it (the week of Good Friday).
+PASKLOV_EASTER_MONDAY: Final = "annandag_pask"
+PASKLOV_BEFORE_EASTER: Final = "fore_pask"
+
+MonthDayPair = tuple[int, int]  # (month, day) of any year
+DayRange = tuple[MonthDayPair, MonthDayPair]
+
+
+def key(default: Any, expected: str, **constraints: Any) -> Any:
+    """A config key: its default, what it must be (Swedish, completes "«x» ska vara …"), and
+    pydantic's constraints (ge, le, min_length …)."""
+    return Field(default, description=expected, **constraints)
+
+
+def rule(message: str) -> PydanticCustomError:
+    """A broken rule between keys, or about the environment: the message names the keys."""
+    return PydanticCustomError(RULE, message)
+
+
+# -- value types the tables share -------------------------------------------------------------
+
+
+def _workday(raw: object) -> str:
+    code = weekday_code(raw) if isinstance(raw, str) else None
+    if code is None or code not in WORKDAY_CODES:
+        raise ValueError("not a workday")
+    return code
+
+
+def _clock(raw: object) -> time:
+    if isinstance(raw, time):
+        return raw
+    clock = parse_clock(raw) if isinstance(raw, str) else None
+    if clock is None:
+        raise ValueError("not a clock time")
+    return clock
+
+
+_MONTH_DAY = re.compile(r"^\s*(\d{1,2})-(\d{1,2})\s*$")
+_RANGE_SPLIT = re.compile(r"\s*(?:\.\.|/|–)\s*")
+
+
+def _month_day(text: str) -> MonthDayPair:
+    match = _MONTH_DAY.match(text)
+    if match:
+        month, day = int(match.group(1)), int(match.group(2))
+        if 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2024, month)[1]:
+            return month, day
+    raise ValueError("not a day of the year")
+
+
+def _day_range(raw: object) -> DayRange:
+    if isinstance(raw, tuple) and len(raw) == 2:  # already a value (a default, or from code)
+        return (raw[0][0], raw[0][1]), (raw[1][0], raw[1][1])
+    if isinstance(raw, str):
+        parts = _RANGE_SPLIT.split(raw.strip())
+        if len(parts) == 2:
+            return _month_day(parts[0]), _month_day(parts[1])
+    raise ValueError("not a range of days")
+
+
+def _break_week(raw: object) -> int | None:
+    """An ISO week 1–53, or false (or None, from code) for none."""
+    if raw is False or raw is None:
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= 53:
+        return raw
+    raise ValueError("not a week")
+
+
+def _pasklov(raw: object) -> int | str | None:
+    if isinstance(raw, str) and raw.strip().lower() in (
+        PASKLOV_EASTER_MONDAY,
+        PASKLOV_BEFORE_EASTER,
+    ):
+        return raw.strip().lower()
+    return _break_week(raw)
+
+
+def _address(raw: object) -> str:
+    if not isinstance(raw, str) or parse_address(raw) is None:
+        raise ValueError("not an address")
+    return raw.strip()
+
+
+Workday = Annotated[str, PlainValidator(_workday)]
+Clock = Annotated[time, PlainValidator(_clock)]
+Range = Annotated[DayRange, PlainValidator(_day_range)]
+BreakWeek = Annotated[int | None, PlainValidator(_break_week)]
+PasklovWeek = Annotated[int | str | None, PlainValidator(_pasklov)]
+Email = Annotated[str, PlainValidator(_address)]
+# Lists arrive from TOML as lists: the outer type is lax (list → tuple), each item strict.
+Month = Annotated[int, Strict(), Field(ge=1, le=12)]
+Day = Annotated[int, Strict(), Field(ge=0, le=365)]
+Months = Annotated[tuple[Month, ...], Field(strict=False, min_length=1),
+                   AfterValidator(lambda months: tuple(sorted(set(months))))]  # fmt: skip
+Days = Annotated[tuple[Day, ...], Field(strict=False)]
+Ranges = Annotated[tuple[Range, ...], Field(strict=False)]
+Texts = Annotated[tuple[Annotated[str, Strict()], ...], Field(strict=False)]
+
+DAYS = "en lista med dagar 0–365, t.ex. [14, 2]"
+MONTHS = "en lista med månadsnummer 1–12, t.ex. [1, 2, 3]"
+TEXT = "en text"
+FLAG = "true eller false"
+ADDRESS = 'en e-postadress, t.ex. "namn@exempel.se"'
+CLOCK = 'en tid "TT:MM", t.ex. "09:00"'
+RANGE = 'ett datumintervall "MM-DD..MM-DD", t.ex. "08-20..12-20"'
+WEEK = "ett veckonummer 1–53, eller false för inget lov"
+
+
+def _base_dir(info: ValidationInfo) -> Path:
+    context = info.context if isinstance(info.context, Mapping) else {}
+    base = context.get("base")
+    return base if isinstance(base, Path) else Path.cwd()
+
+
+def _environ(info: ValidationInfo) -> Mapping[str, str]:
+    context = info.context if isinstance(info.context, Mapping) else {}
+    environ = context.get("environ")
+    return environ if isinstance(environ, Mapping) else {}
+
+
+# -- the tables --------------------------------------------------------------------------------
+
+
+class Section(BaseModel):
+    """A table of config.toml: unknown keys are errors, values keep their TOML types."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=False)
+
+
+class Organisation(Section):
+    name: str | None = key(None, TEXT)
+    coordinator_role: str | None = key(None, TEXT)
+    base_url: Annotated[str, AfterValidator(lambda url: url.rstrip("/"))] = key(
+        "http://127.0.0.1:8000", 'en webbadress, t.ex. "https://trygghet.example.se"'
+    )
+    # The organisation's own address: the ORGANIZER of published meetings, the sender of emails.
+    email: Email = key("noreply@example.org", ADDRESS)
+
+
+class Database(Section):
+    url: str = key(DEFAULT_DATABASE_URL, 'en databas-URL, t.ex. "sqlite:///db/scheduler.sqlite3"',
+                   validate_default=True)  # fmt: skip
+
+    @field_validator("url")
+    @classmethod
+    def _relative_to_the_file(cls, url: str, info: ValidationInfo) -> str:
+        """A relative SQLite path is relative to the config file, not to where the command runs."""
+        prefix = "sqlite:///"
+        if (
+            not url.startswith(prefix)
+            or url == "sqlite:///:memory:"
+            or url[len(prefix) :].startswith("/")
+        ):
+            return url
+        return prefix + str((_base_dir(info) / url[len(prefix) :]).resolve())
+
+
+class Role(Section):
+    """A role of the plan mapped to a person and an address."""
+
+    name: str | None = key(None, TEXT)  # display name; the key capitalised when left out
+    person: str | None = key(None, TEXT)
+    email: Email | None = key(None, ADDRESS)
+    aliases: Texts = key((), "en lista med texter")  # other spellings found in Vem texts
+
+
+class Calendar(Section):
+    """When meetings may happen. The defaults fit a Stockholm district administration."""
+
+    default_weekday: Workday = key("TU", 'en vardag, "måndag"–"fredag" eller "MO"–"FR"')
+    default_time: Clock = key(time(9, 0), CLOCK)
+    default_duration_minutes: int = key(90, "ett antal minuter 5–1440", ge=5, le=24 * 60)
+    # Meetings go on the n:th weekday of a month: the second avoids the first days of a month,
+    # which collide with holidays (1 Jan, 1 May) and with month-end reporting.
+    week_of_month: int = key(2, "1–4: vilken veckodag i månaden", ge=1, le=4)
+    active_months: Months = key((1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12), MONTHS)
+    blackouts: Ranges = key(
+        (((12, 24), (1, 6)),), 'en lista med datumintervall, t.ex. ["12-24..01-06"]'
+    )
+    public_holidays: bool = key(True, FLAG)
+    de_facto_holidays: bool = key(True, FLAG)  # midsommarafton, julafton, nyårsafton
+    sportlov_week: BreakWeek = key(9, WEEK)
+    pasklov_week: PasklovWeek = key(
+        PASKLOV_EASTER_MONDAY,
+        f'"{PASKLOV_EASTER_MONDAY}", "{PASKLOV_BEFORE_EASTER}", ett veckonummer 1–53 eller false',
+    )
+    hostlov_week: BreakWeek = key(44, WEEK)
+    spring_term: Range = key(((1, 15), (6, 14)), RANGE)
+    autumn_term: Range = key(((8, 20), (12, 20)), RANGE)
+    seasonal_months: Months = key((4, 5, 6, 7, 8, 9, 10), MONTHS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_timezone(cls, data: Any) -> Any:
+        """The zone is Europe/Stockholm, always (scheduler.base.time). An old config that says
+        so still works, with a warning; one that names another zone is refused."""
+        if not isinstance(data, Mapping) or "timezone" not in data:
+            return data
+        if data["timezone"] != TZID:
+            raise rule(
+                f"«calendar.timezone» finns inte längre: schemaläggaren arbetar alltid i {TZID} "
+                f"(fick {toml_value(data['timezone'])}); ta bort nyckeln."
+            )
+        log.warning(
+            "«calendar.timezone» behövs inte längre (tidszonen är alltid %s); ta bort nyckeln.",
+            TZID,
+        )
+        return {name: value for name, value in data.items() if name != "timezone"}
+
+
+class Feeds(Section):
+    # Finite numbers in a range: TOML allows inf, nan and integers of any size, which overflow
+    # the durations made from them.
+    refresh_hours: float = key(12, "ett tal 1–168", ge=1, le=24 * 7, allow_inf_nan=False)
+    keep_cancelled_days: float = key(60, "ett tal 0–3650", ge=0, le=3650, allow_inf_nan=False)
+    recheck_seconds: float = key(30, "ett tal 0–86400", ge=0, le=24 * 3600, allow_inf_nan=False)
+    # Rendered feeds kept in memory by the server, the least recently used leaving first.
+    cache_entries: int = key(256, "ett heltal 1–100000", ge=1, le=100_000)
+
+
+class EmailSection(Section):
+    """[email]: how reminders leave. Paths are relative to the config file; the password comes
+    from the environment variable `smtp_password_env` names."""
+
+    backend: Literal["file", "smtp"] = key("file", 'ett av "file", "smtp"')
+    from_: Email | None = key(None, ADDRESS, alias="from")
+    from_name: str | None = key(None, TEXT)
+    outbox_dir: Path = key(Path("outbox"), 'en mapp, t.ex. "outbox"', strict=False,
+                           validate_default=True)  # fmt: skip
+    smtp_host: str = key("localhost", TEXT)
+    smtp_port: int = key(587, "ett portnummer 1–65535", ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = key(
+        "starttls", 'ett av "starttls", "tls", "none"'
+    )
+    smtp_username: str | None = key(None, TEXT)
+    smtp_password_env: str | None = key(None, "namnet på en miljövariabel")
+    timeout_seconds: int = key(30, "ett antal sekunder 1–600", ge=1, le=600)
+    smtp_ca_file: Path | None = key(None, "en fil med CA-certifikat (PEM)", strict=False)
+    _smtp_password: str | None = PrivateAttr(None)
+
+    @property
+    def smtp_password(self) -> str | None:
+        return self._smtp_password
+
+    @field_validator("outbox_dir", "smtp_ca_file", mode="before")
+    @classmethod
+    def _text_path(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str | Path):
+            raise ValueError("not a path")
+        return value
+
+    @field_validator("outbox_dir", "smtp_ca_file")
+    @classmethod
+    def _relative_to_the_file(cls, path: Path | None, info: ValidationInfo) -> Path | None:
+        return None if path is None else (_base_dir(info) / path).resolve()
+
+    @model_validator(mode="after")
+    def _from_the_environment(self, info: ValidationInfo) -> EmailSection:
+        if self.smtp_security == "none" and self.smtp_username:
+            # A login over a plain connection sends the password in clear, whatever the host.
+            raise rule(
+                '«email.smtp_security» = "none" med «email.smtp_username»: lösenordet skulle '
+                'skickas okrypterat. Välj "starttls" eller "tls", eller ta bort smtp_username.'
+            )
+        if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
+            raise rule(f"«email.smtp_ca_file»: filen {self.smtp_ca_file} finns inte.")
+        if self.smtp_password_env:
+            self._smtp_password = _environ(info).get(self.smtp_password_env)
+            if self._smtp_password is None and self.backend == "smtp":
+                raise rule(
+                    f"«email.smtp_password_env» pekar på miljövariabeln {self.smtp_password_env}, "
+                    "som inte är satt."
+                )
+        return self
+
+
+class Reminders(Section):
+    meeting_days: Days = key((14, 2), DAYS)
+    task_long_days: Days = key((28, 0), DAYS)
+    task_short_days: Days = key((7, 0), DAYS)
+    # A task whose series repeats less often than this is "long".
+    long_period_days: int = key(45, "ett antal dagar 1–366", ge=1, le=366)
+    send_time: Clock = key(time(8, 0), CLOCK)
+    held_question: bool = key(True, FLAG)  # ask the convener after each meeting whether it was held
+    overdue_days: int = key(1, "ett antal dagar 0–60", ge=0, le=60)  # the nudge after a due day
+    digest: Literal["off", "also", "instead"] = key("off", 'ett av "off", "also", "instead"')
+    digest_weeks: int = key(3, "ett antal veckor 1–12", ge=1, le=12)
+    # The bounded rate: at most this many sends per dispatcher pass.
+    max_per_pass: int = key(20, "ett heltal 1–10000", ge=1, le=10_000)
+    retry_minutes: Days = key(
+        (2, 10, 30, 120, 480), "en lista med minuter 0–365, t.ex. [2, 10, 30]"
+    )
+    # A claim older than this is taken to be a crashed dispatcher's.
+    claim_minutes: int = key(10, "ett antal minuter 1–1440", ge=1, le=24 * 60)
+    link_days: int = key(30, "ett antal dagar 1–365", ge=1, le=365)  # answer links live this long
+
+
+_FOLLOWUP_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def _followup_day(raw: object) -> MonthDayPair:
+    if isinstance(raw, tuple):
+        return raw[0], raw[1]
+    # 29 February is refused: most plan years have none.
+    if isinstance(raw, str) and _FOLLOWUP_DAY.match(raw) and raw != "02-29":
+        return _month_day(raw)
+    raise ValueError("not MM-DD")
+
+
+FollowupDay = Annotated[MonthDayPair, PlainValidator(_followup_day)]
+
+
+class Followup(Section):
+    start: FollowupDay = key((11, 15), 'en dag "MM-DD", t.ex. "11-15"')  # of the plan year
+    deadline: FollowupDay = key((12, 15), 'en dag "MM-DD", t.ex. "12-15"')
+    nudge_days: int = key(7, "ett antal dagar 1–60", ge=1, le=60)
+    # The form can be opened (read only) this long after the deadline.
+    link_grace_days: int = key(14, "ett antal dagar 0–365", ge=0, le=365)
+    max_text: int = key(5000, "ett antal tecken 100–100000", ge=100, le=100_000)  # per answer
+
+    @model_validator(mode="after")
+    def _deadline_after_start(self) -> Followup:
+        if self.deadline <= self.start:
+            raise rule("«followup.deadline» måste ligga efter «followup.start» under året.")
+        return self
+
+
+# Excel holds at most 32,767 characters in a cell; a longer text could not be exported.
+EXCEL_MAX_CELL_CHARS: Final = 32_767
+
+
+class Limits(Section):
+    """How much of a plan file is read before it is refused (scheduler.plan.files.limits)."""
+
+    max_rows_per_sheet: int = key(5_000, "ett heltal 10–1048576", ge=10, le=1_048_576)
+    max_text_chars: int = key(10_000, f"ett heltal 100–{EXCEL_MAX_CELL_CHARS}", ge=100,
+                              le=EXCEL_MAX_CELL_CHARS)  # fmt: skip
+    max_uncompressed_mb: int = key(25, "ett heltal 1–2000", ge=1, le=2_000)
+
+
+class Server(Section):
+    host: str = key("127.0.0.1", TEXT)
+    port: int = key(8000, "ett portnummer 1–65535", ge=1, le=65535)
+    # The key that signs links; else one is made once and kept in the database.
+    secret_key: str | None = key(None, TEXT)
+
+
+@dataclass(frozen=True)
+class RoleConfig:
+    """A configured role as the plan's readers use it: the key, a display name, the address."""
+
+    key: str  # the name as written in config.toml, e.g. "trygghetssamordnare"
+    name: str  # display name, e.g. "Trygghetssamordnare"
+    person: str | None = None
+    email: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+def section(model: type[Section], name: str) -> Any:
+    """A table of the root: left out, it is its model's defaults."""
+    return Field(default_factory=model, description=f"en tabell ([{name}])")
+
+
+class Settings(Section):
+    """The whole config.toml, validated; built once at start (`load_settings`) and passed on."""
+
+    organisation: Organisation = section(Organisation, "organisation")
+    database: Database = section(Database, "database")
+    roles: dict[str, Role] = key({}, "en tabell per roll ([roles.<namn>])", strict=False)
+    calendar: Calendar = section(Calendar, "calendar")
+    feeds: Feeds = section(Feeds, "feeds")
+    email: EmailSection = section(EmailSection, "email")
+    reminders: Reminders = section(Reminders, "reminders")
+    followup: Followup = section(Followup, "followup")
+    server: Server = section(Server, "server")
+    limits: Limits = section(Limits, "limits")
+    # Where the settings came from: None when there was no file (all defaults).
+    _path: Path | None = PrivateAttr(None)
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url
+
+    @property
+    def base_url(self) -> str:
+        return self.organisation.base_url
+
+    @property
+    def all_roles(self) -> tuple[RoleConfig, ...]:
+        return tuple(
+            RoleConfig(key=name, name=role.name or name[:1].upper() + name[1:],
+                       person=role.person, email=role.email, aliases=role.aliases)
+            for name, role in self.roles.items()
+        )  # fmt: skip
+
+    def role(self, name: str) -> RoleConfig | None:
+        wanted = name.casefold()
+        for role in self.all_roles:
+            if wanted in {role.key.casefold(), role.name.casefold()}:
+                return role
+        return None
