@@ -64,3 +64,10 @@ class NotFoundError(SchedulerError):
     """Something asked for by name or token does not exist."""
 
     exit_code = 3
+
+
+class StoreError(SchedulerError):
+    """The database cannot be used as configured (unreachable, read-only, not a database), or
+    refused what was asked of it. Nothing was changed."""
+
+    exit_code = 2

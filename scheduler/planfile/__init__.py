@@ -20,17 +20,28 @@ class PlanRead:
     notes: tuple[str, ...] = ()
 
 
-def read_plan(path: Path, *, year: int | None = None, organisation: str | None = None) -> PlanRead:
-    """Read a plan file; `year` and `organisation` fill in (or override) what the file lacks."""
+def read_plan(
+    path: Path,
+    *,
+    year: int | None = None,
+    organisation: str | None = None,
+    default_organisation: str | None = None,
+) -> PlanRead:
+    """Read a plan file; `year` and `organisation` override what the file says (--year,
+    --organisation); `default_organisation` (the config's) is used only when the file names none."""
     if not path.exists():
         raise PlanFileError("filen finns inte", path=str(path))
     if path.is_dir():
         raise PlanFileError("är en mapp, inte en planfil", path=str(path))
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        return PlanRead(read_toml_plan(path, year=year, organisation=organisation))
+        return PlanRead(
+            read_toml_plan(path, year=year, organisation=organisation,
+                           default_organisation=default_organisation)
+        )  # fmt: skip
     if suffix in {".xlsx", ".xlsm", ".xls"}:
-        read = read_workbook_plan(path, year=year, organisation=organisation)
+        read = read_workbook_plan(path, year=year, organisation=organisation,
+                                  default_organisation=default_organisation)  # fmt: skip
         return PlanRead(read.plan, read.notes)
     raise PlanFileError(
         f"okänd filtyp «{path.suffix or '(ingen)'}»: en plan är en .xlsx-arbetsbok eller en .toml-fil",

@@ -27,7 +27,13 @@ _MEASURE_KEYS = {*TEXT_FIELDS, "convener", "schedule"}
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def read_toml_plan(path: Path, *, year: int | None = None, organisation: str | None = None) -> Plan:
+def read_toml_plan(
+    path: Path,
+    *,
+    year: int | None = None,
+    organisation: str | None = None,
+    default_organisation: str | None = None,
+) -> Plan:
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -43,7 +49,8 @@ def read_toml_plan(path: Path, *, year: int | None = None, organisation: str | N
             f"TOML-syntaxfel: {detail}", path=source, row=row, column=column
         ) from None
     lines = _table_header_lines(text)
-    return plan_from_mapping(raw, source=source, lines=lines, year=year, organisation=organisation)
+    return plan_from_mapping(raw, source=source, lines=lines, year=year, organisation=organisation,
+                             default_organisation=default_organisation)  # fmt: skip
 
 
 def plan_from_mapping(
@@ -53,6 +60,7 @@ def plan_from_mapping(
     lines: dict[tuple[int, int | None], int] | None = None,
     year: int | None = None,
     organisation: str | None = None,
+    default_organisation: str | None = None,
 ) -> Plan:
     lines = lines or {}
 
@@ -77,7 +85,10 @@ def plan_from_mapping(
         or not 2000 <= plan_year <= 2100
     ):
         raise fail(f"«year» ska vara planens år, t.ex. year = 2025 (fick {plan_year!r})")
+    # --organisation, then the file's own, then the config's.
     plan_organisation = organisation if organisation is not None else raw.get("organisation")
+    if plan_organisation is None:
+        plan_organisation = default_organisation
     if not isinstance(plan_organisation, str) or not plan_organisation.strip():
         raise fail(
             '«organisation» saknas: ange organisationens namn, t.ex. organisation = "Kungsholmens stadsdelsförvaltning"'

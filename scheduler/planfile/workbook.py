@@ -105,7 +105,11 @@ def _cell_text(value: Any) -> str:
 
 
 def read_workbook_plan(
-    path: Path, *, year: int | None = None, organisation: str | None = None
+    path: Path,
+    *,
+    year: int | None = None,
+    organisation: str | None = None,
+    default_organisation: str | None = None,
 ) -> WorkbookRead:
     source = str(path)
     try:
@@ -155,7 +159,8 @@ def read_workbook_plan(
             "eller filnamnet: ange det med --year",
             path=source,
         )
-    plan_organisation = organisation or found_organisation
+    # --organisation, then the workbook's "Organisation: …" cell, then the config's.
+    plan_organisation = organisation or found_organisation or default_organisation
     if not plan_organisation:
         raise PlanFileError(
             "organisationens namn framgår inte av arbetsboken: ange det med --organisation "
