@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
@@ -139,6 +141,8 @@ def migrate(engine: Engine) -> None:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
+        if _is_current(engine, config):
+            return  # the usual case: no write lock, so a long import does not hold up a reader
         with locked_transaction(engine, MIGRATION_LOCK) as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -147,6 +151,13 @@ def migrate(engine: Engine) -> None:
         if problem is None:
             raise
         raise problem from None
+
+
+def _is_current(engine: Engine, config: AlembicConfig) -> bool:
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current == heads
 
 
 def open_store(url: str) -> Engine:
