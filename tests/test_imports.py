@@ -135,8 +135,8 @@ def test_organisation_precedence_is_option_then_file_then_config(
 def test_commands_without_organisation_keep_acting_on_the_configs_plan(
     cli: Cli, store_url: str, tmp_path: Path
 ) -> None:
-    """`plan`, `export`, `check` and `rollover` stay on Kungsholmen's plan after Norrmalm's file
-    was imported (later, so the newest); `--organisation` picks Norrmalm's."""
+    """`plan`, `export`, the follow-up and `rollover` stay on Kungsholmen's plan after Norrmalm's
+    file was imported (later, so the newest); `--organisation` picks Norrmalm's."""
     assert cli("import", str(SEED_PLAN)).code == 0
     norrmalm = tmp_path / "norrmalm.toml"
     write_plan(norrmalm_plan(), norrmalm)
@@ -152,6 +152,10 @@ def test_commands_without_organisation_keep_acting_on_the_configs_plan(
     assert read_plan(exported).plan.organisation == KUNGSHOLMEN
     missing = cli("plan", "--organisation", "Östermalm")
     assert missing.code == 3 and missing.err.startswith("Fel: ") and "Östermalm" in missing.err
+
+    # The dispatcher's follow-up step starts Kungsholmen's campaign (its 7 responsible roles).
+    assert cli("remind", "run-due", "--now", "2024-11-16T08:00").code == 0
+    assert "Uppföljning 2024: 0 av 7 roller" in cli("followup", "status").out
 
     assert cli("rollover", "2025", "--from", "2024").code == 0
     assert cli("rollover", "2025", "--organisation", NORRMALM).code == 0
