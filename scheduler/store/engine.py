@@ -81,6 +81,8 @@ def store_problem(engine: Engine, exc: DBAPIError) -> StoreError | None:
         what = "är skrivskyddad: ge programmet skrivrätt till filen och dess mapp"
     elif "not a database" in lowered or "malformed" in lowered:
         what = "är ingen databas (fel fil i database.url?)"
+    elif "database is locked" in lowered:
+        what = "är låst av en annan process som skriver; försök igen om en stund"
     elif "unable to open" in lowered:
         what = "går inte att öppna: finns mappen, och får programmet skriva där?"
     elif isinstance(exc, OperationalError):
