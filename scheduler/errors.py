@@ -102,3 +102,10 @@ def os_reason(exc: OSError) -> str:
     if exc.errno in _OS_REASONS:
         return _OS_REASONS[exc.errno]
     return exc.strerror or exc.__class__.__name__
+
+
+class StoreError(SchedulerError):
+    """The database cannot be used as configured (unreachable, read-only, not a database), or
+    refused what was asked of it. Nothing was changed."""
+
+    exit_code = 2

@@ -9,7 +9,7 @@ import os
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from scheduler.cadence import CalendarPolicy
 from scheduler.check import lexicon_for, responsibilities
@@ -19,6 +19,7 @@ from scheduler.model import Area, Plan
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule import PlanSchedule, schedule_plan
+from scheduler.store.engine import Bind, write_transaction
 from scheduler.store.occurrences import SyncResult, list_occurrences, sync_occurrences
 from scheduler.store.outbox import sync_outbox
 from scheduler.store.plans import ImportResult, find_plan_id, import_plan, load_plan
@@ -34,9 +35,9 @@ def calendar_policy(config: Config) -> CalendarPolicy:
 
 
 def plan_schedule(
-    engine: Engine, config: Config, *, year: int | None = None, plan_id: int | None = None
+    bind: Bind, config: Config, *, year: int | None = None, plan_id: int | None = None
 ) -> PlanSchedule:
-    stored = load_plan(engine, plan_id if plan_id is not None else find_plan_id(engine, year=year))
+    stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
     read = responsibilities(stored.measures, lexicon_for(config))
     return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read)
 
@@ -54,26 +55,51 @@ def answer_signer(engine: Engine, config: Config) -> LinkSigner:
     return LinkSigner(link_secret(engine, config), purpose=ANSWER_PURPOSE)
 
 
+def mail_context(engine: Engine, config: Config) -> MailContext:
+    """What reminders need besides the schedule; made before a write transaction opens, since the
+    link key may be created (and committed) on first use."""
+    settings = ReminderSettings.from_config(config)
+    return MailContext(config, settings, answer_signer(engine, config))
+
+
 def refresh_occurrences(
     engine: Engine, config: Config, *, plan_id: int, now: datetime
 ) -> SyncResult:
     """Bring the published occurrences, and the reminders they call for, in step with the plan,
-    the calendar policy and the role addresses."""
-    schedule = plan_schedule(engine, config, plan_id=plan_id)
-    result = sync_occurrences(engine, plan_id=plan_id, planned=schedule.occurrences, now=now)
-    context = MailContext(
-        config, ReminderSettings.from_config(config), answer_signer(engine, config)
+    the calendar policy and the role addresses: one transaction."""
+    context = mail_context(engine, config)
+    with write_transaction(engine) as connection:
+        return _refresh(connection, context, plan_id=plan_id, now=now)
+
+
+def _refresh(
+    connection: Connection, context: MailContext, *, plan_id: int, now: datetime
+) -> SyncResult:
+    schedule = plan_schedule(connection, context.config, plan_id=plan_id)
+    result = sync_occurrences(connection, plan_id=plan_id, planned=schedule.occurrences, now=now)
+    mails = planned_mails(schedule, list_occurrences(connection, plan_id=plan_id), context)
+    outbox = sync_outbox(
+        connection, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id, now=now
     )
-    mails = planned_mails(schedule, list_occurrences(engine, plan_id=plan_id), context)
-    sync_outbox(engine, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id, now=now)
-    return result
+    return replace(result, reminders=outbox.changed)
 
 
 def import_and_schedule(
-    engine: Engine, config: Config, plan: Plan, *, source: str, now: datetime
+    engine: Engine,
+    config: Config,
+    plan: Plan,
+    *,
+    source: str,
+    now: datetime,
+    force: bool = False,
 ) -> tuple[ImportResult, SyncResult]:
-    result = import_plan(engine, plan, source=source, now=now)
-    return result, refresh_occurrences(engine, config, plan_id=result.plan_id, now=now)
+    """The plan, its occurrences and its reminders, stored in one transaction: all or nothing,
+    so an import killed half-way leaves the previous plan as it was. `force` lets an import
+    retire more than half of the plan's measures."""
+    context = mail_context(engine, config)
+    with write_transaction(engine) as connection:
+        result = import_plan(connection, plan, source=source, now=now, force=force)
+        return result, _refresh(connection, context, plan_id=result.plan_id, now=now)
 
 
 def rolled_over(plan: Plan, year: int) -> Plan:

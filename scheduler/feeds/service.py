@@ -119,7 +119,7 @@ class FeedService:
                 return self._state
             tokens = active_tokens(self.engine)
             try:
-                plan_id = find_plan_id(self.engine)
+                plan_id = find_plan_id(self.engine, prefer=self.config.organisation_name)
             except NotFoundError:
                 plan_id = None
             version = (
