@@ -108,3 +108,10 @@ class StoreNotReadyError(SchedulerError):
     """The database's schema is not the one this code expects: `scheduler db upgrade` fixes it."""
 
     exit_code = 5
+
+
+class StoreError(SchedulerError):
+    """The database cannot be used as configured (unreachable, read-only, not a database), or
+    refused what was asked of it. Nothing was changed."""
+
+    exit_code = 2

@@ -64,7 +64,9 @@ def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("--to ligger före --from.")
     entries: list[dict[str, Any]] = []
     for row in list_occurrences(ctx.engine, plan_id=stored.id):
-        item = by_measure[row.measure_id]
+        item = by_measure.get(row.measure_id)
+        if item is None:
+            continue  # a retired measure's (cancelled) occurrences: no longer in the plan, as in the feeds
         day = row.start.astimezone(STOCKHOLM).date()
         if not first <= day <= last:
             continue

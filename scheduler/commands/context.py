@@ -33,8 +33,15 @@ class Context:
     def engine(self) -> Engine:
         return open_store(self.config.database_url)
 
-    def plan(self, year: int | None = None) -> StoredPlan:
-        return load_plan(self.engine, find_plan_id(self.engine, year=year))
+    def plan_id(self, year: int | None = None, organisation: str | None = None) -> int:
+        """The plan a command acts on: `organisation`'s when named (--organisation), else
+        preferably the config's organisation's, else the newest of any."""
+        if organisation:
+            return find_plan_id(self.engine, year=year, organisation=organisation)
+        return find_plan_id(self.engine, year=year, prefer=self.config.organisation.name)
+
+    def plan(self, year: int | None = None, organisation: str | None = None) -> StoredPlan:
+        return load_plan(self.engine, self.plan_id(year, organisation))
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out)

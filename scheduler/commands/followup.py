@@ -14,7 +14,7 @@ from scheduler.followup.settings import FollowupSettings
 from scheduler.services import followup as followup
 from scheduler.services.refresh import plan_schedule
 from scheduler.store.followups import answers, get_campaign
-from scheduler.store.plans import find_plan_id, load_plan
+from scheduler.store.plans import load_plan
 
 
 def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
@@ -38,7 +38,7 @@ def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
-    plan_id = find_plan_id(ctx.engine, year=args.year)
+    plan_id = ctx.plan_id(args.year)
     campaign = get_campaign(ctx.engine, plan_id)
     if campaign is None:
         settings = FollowupSettings.from_section(ctx.config.followup)
@@ -65,7 +65,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
-    plan_id = find_plan_id(ctx.engine, year=args.year)
+    plan_id = ctx.plan_id(args.year)
     stored = load_plan(ctx.engine, plan_id)
     if get_campaign(ctx.engine, plan_id) is None and not args.force:
         raise NotFoundError("Uppföljningen har inte startats; exportera ändå med --force.")

@@ -18,16 +18,15 @@ from scheduler.services.refresh import (
     rolled_over,
     upcoming_year,
 )
-from scheduler.store.plans import find_plan_id
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     path = Path(args.path)
-    organisation = args.organisation or ctx.config.organisation.name
     limits = ReadLimits.from_section(ctx.config.limits)
-    read = read_plan(path, year=args.year, organisation=organisation, limits=limits)
+    read = read_plan(path, year=args.year, organisation=args.organisation,
+                     default_organisation=ctx.config.organisation.name, limits=limits)  # fmt: skip
     result, synced = import_and_schedule(
-        ctx.engine, ctx.config, read.plan, source=str(path), now=now_utc()
+        ctx.engine, ctx.config, read.plan, source=str(path), now=now_utc(), force=args.force
     )
     for note in read.notes:
         ctx.print(f"Obs: {note}")
@@ -42,11 +41,13 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
               f"{result.unchanged} oförändrade, {result.retired} borttagna).")  # fmt: skip
     ctx.print(f"Kalendern: {synced.added} nya, {synced.moved} flyttade och {synced.cancelled} "
               f"inställda möten och uppgifter.")  # fmt: skip
+    if synced.reminders:
+        ctx.print(f"Påminnelser: {synced.reminders} nya, ändrade eller inställda.")
     return 0
 
 
 def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
-    stored = ctx.plan(args.year)
+    stored = ctx.plan(args.year, args.organisation)
     read = responsibilities(stored.measures, lexicon_for(ctx.config))
     if args.json:
         ctx.print(json.dumps(plan_as_json(stored, read), ensure_ascii=False, indent=2))
@@ -59,7 +60,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.schedule.review import cadence_findings
     from scheduler.services.refresh import plan_schedule
 
-    stored = ctx.plan(args.year)
+    stored = ctx.plan(args.year, args.organisation)
     findings = check_plan(stored.measures, ctx.config)
     findings += cadence_findings(plan_schedule(ctx.engine, ctx.config, plan_id=stored.id))
     if not findings:
@@ -73,7 +74,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
-    stored = ctx.plan(args.year)
+    stored = ctx.plan(args.year, args.organisation)
     path = Path(args.path)
     write_plan(stored.plan, path)
     ctx.print(f"Skrev planen {stored.plan.year} till {path}.")
@@ -83,15 +84,14 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
     now = now_utc()
     target = args.year or upcoming_year(now.date())
-    source = ctx.plan(args.source_year)
+    source = ctx.plan(args.source_year, args.organisation)
     if source.plan.year == target:
         ctx.print(f"Planen för {target} finns redan.")
-        refresh_occurrences(
-            ctx.engine, ctx.config, plan_id=find_plan_id(ctx.engine, year=target), now=now
-        )
+        refresh_occurrences(ctx.engine, ctx.config, plan_id=source.id, now=now)
         return 0
     result, synced = import_and_schedule(ctx.engine, ctx.config, rolled_over(source.plan, target),
-                                         source=f"rollover från {source.plan.year}", now=now)  # fmt: skip
+                                         source=f"rollover från {source.plan.year}", now=now,
+                                         force=args.force)  # fmt: skip
     verb = "Skapade" if result.plan_created else "Uppdaterade"
     ctx.print(f"{verb} planen för {target} från {source.plan.year} (utan uppföljningstexter): "
               f"{synced.added + synced.unchanged + synced.moved} möten och uppgifter.")  # fmt: skip
@@ -102,21 +102,26 @@ def register(commands: Any) -> None:
     sub = commands.add_parser("import", help="läs in en plan (.xlsx eller .toml)")
     sub.add_argument("path", metavar="FIL")
     sub.add_argument("--year", type=year_argument, help="planens år, om filen inte anger det")
-    sub.add_argument("--organisation", help="organisationens namn, om filen inte anger det")
+    sub.add_argument("--organisation",
+                     help="organisationens namn (annars filens, annars organisation.name i config.toml)")  # fmt: skip
+    _force_argument(sub)
     sub.set_defaults(run=cmd_import)
 
     sub = commands.add_parser("plan", help="visa planens områden och åtgärder")
     sub.add_argument("--json", action="store_true", help="maskinläsbar JSON")
     sub.add_argument("--year", type=year_argument, help="vilket års plan (annars den senaste)")
+    _organisation_argument(sub)
     sub.set_defaults(run=cmd_plan)
 
     sub = commands.add_parser("check", help="visa det samordnaren bör se över")
     sub.add_argument("--year", type=year_argument)
+    _organisation_argument(sub)
     sub.set_defaults(run=cmd_check)
 
     sub = commands.add_parser("export", help="skriv planen till .xlsx eller .toml")
     sub.add_argument("path", metavar="FIL")
     sub.add_argument("--year", type=year_argument)
+    _organisation_argument(sub)
     sub.set_defaults(run=cmd_export)
 
     sub = commands.add_parser("rollover", help="kopiera planen till ett annat år, utan uppföljning")
@@ -125,4 +130,16 @@ def register(commands: Any) -> None:
     sub.add_argument(
         "--from", dest="source_year", type=year_argument, help="källårets plan (annars den senaste)"
     )
+    _organisation_argument(sub)
+    _force_argument(sub)
     sub.set_defaults(run=cmd_rollover)
+
+
+def _organisation_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--organisation",
+                     help="vilken organisations plan (annars organisation.name i config.toml)")  # fmt: skip
+
+
+def _force_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--force", action="store_true",
+                     help="ta bort fler än hälften av planens åtgärder om filen saknar dem")  # fmt: skip

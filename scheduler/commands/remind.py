@@ -19,7 +19,6 @@ from scheduler.services.dispatch import run_due
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.refresh import refresh_occurrences
 from scheduler.store.outbox import STATUSES, list_outbox
-from scheduler.store.plans import find_plan_id
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     settings = ReminderSettings.from_section(ctx.config.reminders)
     # Without a plan there is nothing to remind of, but the outbox may still hold other mail.
     with contextlib.suppress(NotFoundError):
-        refresh_occurrences(ctx.engine, ctx.config, plan_id=find_plan_id(ctx.engine), now=now)
+        refresh_occurrences(ctx.engine, ctx.config, plan_id=ctx.plan_id(), now=now)
     followup_failed = not _followup_step(ctx, now)
     result = run_due(ctx.engine, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip

@@ -115,7 +115,7 @@ class FeedService:
                 return self._state
             tokens = active_tokens(self.engine)
             try:
-                plan_id = find_plan_id(self.engine)
+                plan_id = find_plan_id(self.engine, prefer=self.config.organisation.name)
             except NotFoundError:
                 plan_id = None
             version = (

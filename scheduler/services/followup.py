@@ -152,7 +152,7 @@ def start(
 ) -> StartResult:
     """Start (or resume) the campaign: one email per responsible role, each sent once, ever."""
     settings = FollowupSettings.from_section(config.followup)
-    plan_id = find_plan_id(engine, year=year)
+    plan_id = find_plan_id(engine, year=year, prefer=config.organisation.name)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
     deadline = settings.deadline_at(schedule.stored.plan.year)
     if now >= deadline and get_campaign(engine, plan_id) is None:
@@ -188,7 +188,7 @@ def tick(engine: Engine, config: Settings, *, now: datetime) -> int:
     the deadline. Returns the number of emails enqueued."""
     settings = FollowupSettings.from_section(config.followup)
     try:
-        plan_id = find_plan_id(engine)
+        plan_id = find_plan_id(engine, prefer=config.organisation.name)
     except NotFoundError:  # no plan imported yet: nothing to follow up
         return 0
     campaign = get_campaign(engine, plan_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from scheduler.base.links import LinkSigner
 from scheduler.cadence import CalendarPolicy
@@ -18,6 +18,7 @@ from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_ma
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import PlanSchedule, schedule_plan
 from scheduler.settings.model import Settings
+from scheduler.store.engine import Bind, write_transaction
 from scheduler.store.occurrences import SyncResult, list_occurrences, sync_occurrences
 from scheduler.store.outbox import sync_outbox
 from scheduler.store.plans import ImportResult, find_plan_id, import_plan, load_plan
@@ -32,9 +33,9 @@ def calendar_policy(config: Settings) -> CalendarPolicy:
 
 
 def plan_schedule(
-    engine: Engine, config: Settings, *, year: int | None = None, plan_id: int | None = None
+    bind: Bind, config: Settings, *, year: int | None = None, plan_id: int | None = None
 ) -> PlanSchedule:
-    stored = load_plan(engine, plan_id if plan_id is not None else find_plan_id(engine, year=year))
+    stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
     read = responsibilities(stored.measures, lexicon_for(config))
     return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read)
 
@@ -52,26 +53,51 @@ def answer_signer(engine: Engine, config: Settings) -> LinkSigner:
     return LinkSigner(link_secret(engine, config), purpose=ANSWER_PURPOSE)
 
 
+def mail_context(engine: Engine, config: Settings) -> MailContext:
+    """What reminders need besides the schedule; made before a write transaction opens, since the
+    link key may be created (and committed) on first use."""
+    settings = ReminderSettings.from_section(config.reminders)
+    return MailContext(config, settings, answer_signer(engine, config))
+
+
 def refresh_occurrences(
     engine: Engine, config: Settings, *, plan_id: int, now: datetime
 ) -> SyncResult:
     """Bring the published occurrences, and the reminders they call for, in step with the plan,
-    the calendar policy and the role addresses."""
-    schedule = plan_schedule(engine, config, plan_id=plan_id)
-    result = sync_occurrences(engine, plan_id=plan_id, planned=schedule.occurrences, now=now)
-    context = MailContext(
-        config, ReminderSettings.from_section(config.reminders), answer_signer(engine, config)
+    the calendar policy and the role addresses: one transaction."""
+    context = mail_context(engine, config)
+    with write_transaction(engine) as connection:
+        return _refresh(connection, context, plan_id=plan_id, now=now)
+
+
+def _refresh(
+    connection: Connection, context: MailContext, *, plan_id: int, now: datetime
+) -> SyncResult:
+    schedule = plan_schedule(connection, context.config, plan_id=plan_id)
+    result = sync_occurrences(connection, plan_id=plan_id, planned=schedule.occurrences, now=now)
+    mails = planned_mails(schedule, list_occurrences(connection, plan_id=plan_id), context)
+    outbox = sync_outbox(
+        connection, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id, now=now
     )
-    mails = planned_mails(schedule, list_occurrences(engine, plan_id=plan_id), context)
-    sync_outbox(engine, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id, now=now)
-    return result
+    return replace(result, reminders=outbox.changed)
 
 
 def import_and_schedule(
-    engine: Engine, config: Settings, plan: Plan, *, source: str, now: datetime
+    engine: Engine,
+    config: Settings,
+    plan: Plan,
+    *,
+    source: str,
+    now: datetime,
+    force: bool = False,
 ) -> tuple[ImportResult, SyncResult]:
-    result = import_plan(engine, plan, source=source, now=now)
-    return result, refresh_occurrences(engine, config, plan_id=result.plan_id, now=now)
+    """The plan, its occurrences and its reminders, stored in one transaction: all or nothing,
+    so an import killed half-way leaves the previous plan as it was. `force` lets an import
+    retire more than half of the plan's measures."""
+    context = mail_context(engine, config)
+    with write_transaction(engine) as connection:
+        result = import_plan(connection, plan, source=source, now=now, force=force)
+        return result, _refresh(connection, context, plan_id=result.plan_id, now=now)
 
 
 def rolled_over(plan: Plan, year: int) -> Plan:

@@ -1,15 +1,14 @@
-"""Engines and migrations.
+"""Engines, transactions and migrations.
 
-Only `scheduler db upgrade` changes the schema (`upgrade_store`), one process at a time: under a
-PostgreSQL advisory lock, or a lock file beside a SQLite database. Every other command opens the
-store with `open_store`, which only checks that the schema is the one this code expects and says
-what to run when it is not: a read-only command or a cron pass never migrates, and several web
-processes starting together never race on the schema.
+Only `scheduler db upgrade` changes the schema (`upgrade_store`), one process at a time, under the
+same write lock as imports (SQLite's own, a PostgreSQL advisory lock). Every other command opens
+the store with `open_store`, which only checks that the schema is the one this code expects and
+says what to run when it is not: a read-only command or a cron pass never migrates, and several
+web processes starting together never race on the schema.
 """
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -20,11 +19,21 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
-from scheduler.base.errors import ConfigError, StoreNotReadyError
+from scheduler.base.errors import ConfigError, StoreError, StoreNotReadyError
 
+# Where the store functions run: on their own (an Engine: each opens and commits its own
+# transaction) or inside a caller's transaction (a Connection: the caller commits once).
+Bind = Engine | Connection
+
+# PostgreSQL advisory lock names, hashed with the schema so that schemas on one server (the tests)
+# do not wait for each other.
+MIGRATION_LOCK = "scheduler:migrate"
+SCHEDULE_LOCK = "scheduler:schedule"
+
+# Package data: a normal (not editable) install has the migrations too.
 MIGRATIONS = str(files("scheduler.store") / "migrations")
 
 
@@ -62,8 +71,80 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-# Any fixed 64-bit number: the key of the advisory lock every upgrading process takes.
-_UPGRADE_LOCK_KEY = 0x5343484544554C45  # "SCHEDULE"
+def _where(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _detail(exc: DBAPIError) -> str:
+    text = str(exc.orig if exc.orig is not None else exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def store_problem(engine: Engine, exc: DBAPIError) -> StoreError | None:
+    """A driver error that says the database cannot be used as configured, in Swedish; None for
+    one that says something else (a programming error, which must not be dressed up)."""
+    detail = _detail(exc)
+    lowered = detail.lower()
+    if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
+        what = "är skrivskyddad: ge programmet skrivrätt till filen och dess mapp"
+    elif "not a database" in lowered or "malformed" in lowered:
+        what = "är ingen databas (fel fil i database.url?)"
+    elif "database is locked" in lowered:
+        what = "är låst av en annan process som skriver; försök igen om en stund"
+    elif "unable to open" in lowered:
+        what = "går inte att öppna: finns mappen, och får programmet skriva där?"
+    elif isinstance(exc, OperationalError):
+        what = "går inte att nå"
+    else:
+        return None
+    return StoreError(f"databasen {_where(engine)} {what} ({detail})")
+
+
+@contextmanager
+def locked_transaction(engine: Engine, lock: str) -> Iterator[Connection]:
+    """One transaction that holds a write lock from its first statement to its commit, so two
+    processes doing the same work run one after the other, the second seeing the first's result.
+
+    SQLite: BEGIN IMMEDIATE takes the database's write lock at once (the busy timeout waits for
+    it). PostgreSQL: a transaction-level advisory lock named `lock`, released by commit or
+    rollback. Anything raised inside rolls the whole transaction back."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # pysqlite begins lazily and never before DDL; an explicit BEGIN makes the whole
+            # block, DDL included, one transaction holding the write lock.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            connection.execute(
+                text("select pg_advisory_xact_lock(hashtext(current_schema() || :name))"),
+                {"name": lock},
+            )
+        try:
+            yield connection
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+
+
+@contextmanager
+def write_transaction(engine: Engine, *, lock: str = SCHEDULE_LOCK) -> Iterator[Connection]:
+    """`locked_transaction`, with the driver errors a user can cause (a read-only or foreign
+    file, a conflict the readers did not catch) as one Swedish message; nothing is stored."""
+    try:
+        with locked_transaction(engine, lock) as connection:
+            yield connection
+    except IntegrityError as exc:
+        raise StoreError(
+            f"det som skulle sparas krockar med det som redan finns i databasen ({_detail(exc)}); "
+            "inget ändrades"
+        ) from None
+    except DBAPIError as exc:
+        problem = store_problem(engine, exc)
+        if problem is None:
+            raise
+        raise problem from None
+
+
 UPGRADE_HINT = "Kör «scheduler db upgrade»."
 
 
@@ -82,23 +163,25 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The database's schema revision; None for an empty database."""
-    with _reachable(engine), engine.connect() as connection:
+    with _usable(engine), engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration this code knows (for /healthz: a process
+    started on an older database, or the other way round, is not)."""
+    return current_revision(engine) == head_revision()
 
 
 def upgrade_store(url: str) -> tuple[Engine, str | None, str]:
     """Bring the schema to the newest revision, one process at a time.
 
     Returns the engine and the revisions before and after. Safe to run any number of times and
-    from any number of processes at once: the second waits for the first and finds nothing to do.
+    from any number of processes at once: the others wait for the lock and find nothing to do.
     """
     engine = create_store_engine(url)
     config = _alembic_config()
-    with _reachable(engine), _upgrade_lock(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Held to the end of this transaction: a concurrent upgrade waits here.
-            connection.execute(text("select pg_advisory_xact_lock(:key)"),
-                               {"key": _UPGRADE_LOCK_KEY})  # fmt: skip
+    with _usable(engine), locked_transaction(engine, MIGRATION_LOCK) as connection:
         before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
@@ -110,7 +193,7 @@ def open_store(url: str) -> Engine:
     engine = create_store_engine(url)
     current, head = current_revision(engine), head_revision()
     if current != head:
-        where = engine.url.render_as_string(hide_password=True)
+        where = _where(engine)
         engine.dispose()
         if current is None:
             raise StoreNotReadyError(f"Databasen {where} är tom. {UPGRADE_HINT}")
@@ -122,33 +205,12 @@ def open_store(url: str) -> Engine:
 
 
 @contextmanager
-def _reachable(engine: Engine) -> Iterator[None]:
+def _usable(engine: Engine) -> Iterator[None]:
+    """Driver errors that say the database cannot be used as configured, as one Swedish line."""
     try:
         yield
-    except (OperationalError, DatabaseError) as exc:
-        raise ConfigError(
-            f"Databasen {engine.url.render_as_string(hide_password=True)} går inte att nå: "
-            f"{exc.orig}"
-        ) from None
-
-
-@contextmanager
-def _upgrade_lock(engine: Engine) -> Iterator[None]:
-    """SQLite has no advisory locks: an exclusive lock on a file beside the database serialises
-    upgrades between processes on this machine (the only ones that can share the file)."""
-    database = engine.url.database
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        yield
-        return
-    with open(f"{database}.upgrade-lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def schema_is_current(engine: Engine) -> bool:
-    """Whether the database is at the newest migration this code knows (for /healthz: a process
-    started on an older database, or the other way round, is not)."""
-    return current_revision(engine) == head_revision()
+    except DBAPIError as exc:
+        problem = store_problem(engine, exc)
+        if problem is None:
+            raise
+        raise problem from None

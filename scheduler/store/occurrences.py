@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.model.occurrence import CANCELLED, PLANNED, Occurrence, PlannedOccurrence
+from scheduler.store.engine import Bind
 from scheduler.store.tables import OccurrenceRow, PlanRow
 
 
@@ -27,10 +27,12 @@ class SyncResult:
     moved: int
     cancelled: int
     unchanged: int
+    # Reminder rows added, updated or cancelled with them (a changed address changes only these).
+    reminders: int = 0
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.added or self.moved or self.cancelled)
+        return bool(self.added or self.moved or self.cancelled or self.reminders)
 
 
 def _same(row: OccurrenceRow, planned: PlannedOccurrence) -> bool:
@@ -45,22 +47,12 @@ def _same(row: OccurrenceRow, planned: PlannedOccurrence) -> bool:
 
 
 def sync_occurrences(
-    engine: Engine, *, plan_id: int, planned: Iterable[PlannedOccurrence], now: datetime
+    bind: Bind, *, plan_id: int, planned: Iterable[PlannedOccurrence], now: datetime
 ) -> SyncResult:
-    """Two processes syncing the same change at once: one inserts first and the other's insert
-    fails on the unique UID; run again, it finds those rows and has nothing left to add."""
-    items = list(planned)
-    try:
-        return _sync_once(engine, plan_id=plan_id, planned=items, now=now)
-    except IntegrityError:
-        return _sync_once(engine, plan_id=plan_id, planned=items, now=now)
-
-
-def _sync_once(
-    engine: Engine, *, plan_id: int, planned: Iterable[PlannedOccurrence], now: datetime
-) -> SyncResult:
+    """Callers run this inside `write_transaction` (planning.refresh_occurrences), whose lock
+    makes two processes syncing the same change take turns: the second finds the first's rows."""
     added = moved = cancelled = unchanged = 0
-    with Session(engine) as session, session.begin():
+    with Session(bind) as session, session.begin():
         rows = {
             r.uid: r
             for r in session.exec(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan_id))
@@ -111,8 +103,8 @@ def occurrence_value(row: OccurrenceRow) -> Occurrence:
     )  # fmt: skip
 
 
-def list_occurrences(engine: Engine, *, plan_id: int) -> list[Occurrence]:
-    with Session(engine) as session:
+def list_occurrences(bind: Bind, *, plan_id: int) -> list[Occurrence]:
+    with Session(bind) as session:
         rows = session.exec(
             select(OccurrenceRow)
             .where(OccurrenceRow.plan_id == plan_id)

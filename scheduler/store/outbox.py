@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from scheduler.model.mail import PlannedMail, made_for_start
 from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
+from scheduler.store.engine import Bind
 from scheduler.store.tables import OccurrenceRow, OutboxRow
 
 _LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")
@@ -42,9 +43,13 @@ class OutboxSync:
     updated: int
     cancelled: int
 
+    @property
+    def changed(self) -> int:
+        return self.added + self.updated + self.cancelled
+
 
 def sync_outbox(
-    engine: Engine,
+    bind: Bind,
     *,
     planned: Iterable[PlannedMail],
     kinds_owned: tuple[str, ...],
@@ -54,7 +59,7 @@ def sync_outbox(
     """Make the pending rows match what the schedule calls for. Rows already sent, failed or
     skipped are history and stay as they are; `kinds_owned` says which kinds this call may cancel."""
     added = updated = cancelled = 0
-    with Session(engine) as session, session.begin():
+    with Session(bind) as session, session.begin():
         existing = {
             row.key: row
             for row in session.exec(select(OutboxRow).where(OutboxRow.plan_id == plan_id))

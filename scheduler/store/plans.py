@@ -6,13 +6,13 @@ import json
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from scheduler.base.errors import NotFoundError
+from scheduler.base.errors import NotFoundError, PlanFileError, UsageError
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 from scheduler.model.stored import StoredMeasure, StoredPlan
+from scheduler.store.engine import Bind
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
 
 _TEXT_FIELDS = ("title", "cause", "action", "when_text", "responsible_text", "followup_text",
@@ -53,9 +53,21 @@ def _keyed(plan: Plan) -> list[tuple[int, Area, int, Measure, str]]:
     return out
 
 
-def import_plan(engine: Engine, plan: Plan, *, source: str, now: datetime) -> ImportResult:
-    """Store the plan; the same plan again changes nothing, an edited one updates in place."""
-    with Session(engine) as session, session.begin():
+# An import that would retire more than this share of a plan's measures needs `force`: a
+# workbook with only its headers, or the wrong file, would otherwise empty the plan silently.
+RETIRE_SHARE_LIMIT = 0.5
+_NAMED_AT_MOST = 5
+
+
+def import_plan(
+    bind: Bind, plan: Plan, *, source: str, now: datetime, force: bool = False
+) -> ImportResult:
+    """Store the plan; the same plan again changes nothing, an edited one updates in place.
+
+    Raises UsageError (nothing stored) for two areas of one name, and for an import that would
+    retire more than half of the plan's measures unless `force`."""
+    _refuse_duplicate_areas(plan, source)
+    with Session(bind) as session, session.begin():
         row = session.exec(
             select(PlanRow).where(
                 PlanRow.organisation == plan.organisation, PlanRow.year == plan.year
@@ -69,6 +81,13 @@ def import_plan(engine: Engine, plan: Plan, *, source: str, now: datetime) -> Im
             session.flush()
         assert row.id is not None
         plan_id = row.id
+
+        existing = {
+            m.key: m for m in session.exec(select(MeasureRow).where(MeasureRow.plan_id == plan_id))
+        }
+        keyed = _keyed(plan)
+        if not force:
+            _refuse_mass_retirement(plan, existing, {key for *_, key in keyed})
 
         areas = {a.name: a for a in session.exec(select(AreaRow).where(AreaRow.plan_id == plan_id))}
         area_ids: dict[str, int] = {}
@@ -90,11 +109,8 @@ def import_plan(engine: Engine, plan: Plan, *, source: str, now: datetime) -> Im
                 gone.retired = True
                 area_changed = True
 
-        existing = {
-            m.key: m for m in session.exec(select(MeasureRow).where(MeasureRow.plan_id == plan_id))
-        }
         added = changed = unchanged = 0
-        for _, area, position, measure, key in _keyed(plan):
+        for _, area, position, measure, key in keyed:
             values = {f: getattr(measure, f) for f in _TEXT_FIELDS}
             values |= {
                 "area_id": area_ids[area.name],
@@ -131,26 +147,74 @@ def import_plan(engine: Engine, plan: Plan, *, source: str, now: datetime) -> Im
                             unchanged, retired)  # fmt: skip
 
 
-def find_plan_id(engine: Engine, *, year: int | None = None) -> int:
-    """The plan a command works on: the one of `year`, else the newest year imported."""
-    with Session(engine) as session:
-        query = select(PlanRow).order_by(col(PlanRow.year).desc(), col(PlanRow.updated_at).desc())
+def _refuse_duplicate_areas(plan: Plan, source: str) -> None:
+    seen: set[str] = set()
+    for area in plan.areas:
+        if area.name in seen:
+            raise PlanFileError(
+                f"området «{area.name}» finns två gånger; ett område per namn (slå ihop dem eller "
+                "byt namn på det ena). Inget ändrades.",
+                path=source,
+            )
+        seen.add(area.name)
+
+
+def _refuse_mass_retirement(plan: Plan, existing: dict[str, MeasureRow], keys: set[str]) -> None:
+    """Refuse to retire more than half of the plan's current measures, naming what would go."""
+    active = [m for m in existing.values() if not m.retired]
+    leaving = sorted((m for m in active if m.key not in keys), key=lambda m: m.position)
+    if not active or len(leaving) <= len(active) * RETIRE_SHARE_LIMIT:
+        return
+    named = ", ".join(f"«{m.title.splitlines()[0] if m.title else ''}»"
+                      for m in leaving[:_NAMED_AT_MOST])  # fmt: skip
+    more = len(leaving) - _NAMED_AT_MOST
+    rest = f" och {more} till" if more > 0 else ""
+    raise UsageError(
+        f"importen skulle ta bort {len(leaving)} av {len(active)} åtgärder i planen "
+        f"{plan.organisation} {plan.year} ({named}{rest}). Kontrollera att det är rätt fil och år; "
+        "kör med --force om de ska tas bort. Inget ändrades."
+    )
+
+
+def find_plan_id(
+    bind: Bind,
+    *,
+    year: int | None = None,
+    organisation: str | None = None,
+    prefer: str | None = None,
+) -> int:
+    """The plan a command works on: the one of `year`, else the newest year imported.
+
+    `organisation` restricts the choice to that organisation's plans; `prefer` (the config's
+    organisation) only puts its plans first, so an installation with plans of one organisation
+    acts on them as always, whatever other organisation's file was imported besides."""
+    with Session(bind) as session:
+        query = select(PlanRow)
         if year is not None:
             query = query.where(PlanRow.year == year)
+        if organisation is not None:
+            query = query.where(PlanRow.organisation == organisation)
+        if prefer is not None:
+            query = query.order_by((col(PlanRow.organisation) == prefer).desc())
+        query = query.order_by(col(PlanRow.year).desc(), col(PlanRow.updated_at).desc())
         row = session.exec(query).first()
     if row is None or row.id is None:
+        whose = f" för {organisation}" if organisation is not None else ""
         if year is not None:
             raise NotFoundError(
-                f"Det finns ingen plan för {year}. Importera en med «scheduler import FIL»."
+                f"Det finns ingen plan{whose} för {year}. Importera en med «scheduler import FIL»."
+                if organisation is None
+                else f"Det finns ingen plan för {organisation} {year}. Importera en med "
+                "«scheduler import FIL»."
             )
         raise NotFoundError(
-            "Ingen plan är importerad ännu. Importera en med «scheduler import FIL»."
+            f"Ingen plan{whose} är importerad ännu. Importera en med «scheduler import FIL»."
         )
     return row.id
 
 
-def load_plan(engine: Engine, plan_id: int) -> StoredPlan:
-    with Session(engine) as session:
+def load_plan(bind: Bind, plan_id: int) -> StoredPlan:
+    with Session(bind) as session:
         row = session.get(PlanRow, plan_id)
         if row is None:
             raise NotFoundError(f"Plan {plan_id} finns inte.")

@@ -26,9 +26,11 @@ def read_plan(
     *,
     year: int | None = None,
     organisation: str | None = None,
+    default_organisation: str | None = None,
     limits: ReadLimits | None = None,
 ) -> PlanRead:
-    """Read a plan file; `year` and `organisation` fill in (or override) what the file lacks.
+    """Read a plan file; `year` and `organisation` override what the file says (--year,
+    --organisation); `default_organisation` (the config's) is used only when the file names none.
     `limits` (from `[limits]` in config.toml) bound what is read."""
     if not path.exists():
         raise PlanFileError("filen finns inte", path=str(path))
@@ -36,9 +38,13 @@ def read_plan(
         raise PlanFileError("är en mapp, inte en planfil", path=str(path))
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        return PlanRead(read_toml_plan(path, year=year, organisation=organisation, limits=limits))
+        return PlanRead(
+            read_toml_plan(path, year=year, organisation=organisation,
+                           default_organisation=default_organisation, limits=limits)
+        )  # fmt: skip
     if suffix in {".xlsx", ".xlsm", ".xls"}:
-        read = read_workbook_plan(path, year=year, organisation=organisation, limits=limits)
+        read = read_workbook_plan(path, year=year, organisation=organisation,
+                                  default_organisation=default_organisation, limits=limits)  # fmt: skip
         return PlanRead(read.plan, read.notes)
     raise PlanFileError(
         f"okänd filtyp «{path.suffix or '(ingen)'}»: en plan är en .xlsx-arbetsbok eller en .toml-fil",

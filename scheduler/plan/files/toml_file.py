@@ -34,6 +34,7 @@ def read_toml_plan(
     *,
     year: int | None = None,
     organisation: str | None = None,
+    default_organisation: str | None = None,
     limits: ReadLimits | None = None,
 ) -> Plan:
     source = str(path)
@@ -60,7 +61,13 @@ def read_toml_plan(
         ) from None
     lines = _table_header_lines(text)
     return plan_from_mapping(
-        raw, source=source, lines=lines, year=year, organisation=organisation, limits=limits
+        raw,
+        source=source,
+        lines=lines,
+        year=year,
+        organisation=organisation,
+        default_organisation=default_organisation,
+        limits=limits,
     )
 
 
@@ -83,6 +90,7 @@ def plan_from_mapping(
     lines: dict[tuple[int, int | None], int] | None = None,
     year: int | None = None,
     organisation: str | None = None,
+    default_organisation: str | None = None,
     limits: ReadLimits | None = None,
 ) -> Plan:
     lines = lines or {}
@@ -109,7 +117,10 @@ def plan_from_mapping(
         or not 2000 <= plan_year <= 2100
     ):
         raise fail(f"«year» ska vara planens år, t.ex. year = 2025 (fick {plan_year!r})")
+    # --organisation, then the file's own, then the config's.
     plan_organisation = organisation if organisation is not None else raw.get("organisation")
+    if plan_organisation is None:
+        plan_organisation = default_organisation
     if not isinstance(plan_organisation, str) or not plan_organisation.strip():
         raise fail(
             '«organisation» saknas: ange organisationens namn, t.ex. organisation = "Kungsholmens stadsdelsförvaltning"'

@@ -186,6 +186,7 @@ def read_workbook_plan(
     *,
     year: int | None = None,
     organisation: str | None = None,
+    default_organisation: str | None = None,
     limits: ReadLimits | None = None,
 ) -> WorkbookRead:
     limits = limits or ReadLimits()
@@ -236,7 +237,8 @@ def read_workbook_plan(
             "planens år framgår inte av arbetsboken (t.ex. «Åtgärdsplan 2025» på första fliken) "
             "eller filnamnet: ange det med --year"
         )
-    plan_organisation = organisation or found_organisation
+    # --organisation, then the workbook's "Organisation: …" cell, then the config's.
+    plan_organisation = organisation or found_organisation or default_organisation
     if not plan_organisation:
         raise where.error(
             "organisationens namn framgår inte av arbetsboken: ange det med --organisation "
