@@ -19,11 +19,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from scheduler.base.errors import PlanFileError, StoreError
-from scheduler.model.occurrence import Occurrence
 from scheduler.model.plan import Area, Plan
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.store.engine import open_store, write_transaction
-from scheduler.store.tables import AreaRow, MeasureRow, OutboxRow, PlanRow
+from scheduler.store.tables import AreaRow, MeasureRow, OccurrenceRow, OutboxRow, PlanRow
 from tests.conftest import ROOT, SEED_PLAN, Cli, upgraded_cli, write_config
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"  # organisation.name in the test config
@@ -52,7 +51,8 @@ def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
                     for m in session.exec(select(MeasureRow))
                 ),
                 "occurrence": sorted(
-                    (o.uid, o.status, o.start, o.sequence) for o in session.exec(select(Occurrence))
+                    (o.uid, o.status, o.start, o.sequence)
+                    for o in session.exec(select(OccurrenceRow))
                 ),
                 "outbox": sorted(
                     (r.key, r.status, r.due_at) for r in session.exec(select(OutboxRow))
