@@ -7,6 +7,8 @@ busy machine shifts them less; they are for comparing changes on one machine, no
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -52,7 +54,19 @@ def peak_kib(work: Callable[[], object]) -> float:
     return peak / 1024
 
 
+def startup_ms(*argv: str, repeat: int = 5) -> float:
+    """Wall time of a whole `python -m scheduler …` process: interpreter start and imports."""
+    command = [sys.executable, "-m", "scheduler", *argv]
+    return median_ms(lambda: subprocess.run(command, cwd=ROOT, capture_output=True, check=False),
+                     repeat)  # fmt: skip
+
+
 def main() -> None:
+    print(f"startup, scheduler --help:         {startup_ms('--help'):8.2f} ms")
+    print(f"startup, scheduler cadence --json: "
+          f"{startup_ms('cadence', '4 ggr/år', '--year', '2025', '--json'):8.2f} ms")  # fmt: skip
+    print(f"startup, python -c pass:           "
+          f"{median_ms(lambda: subprocess.run([sys.executable, '-c', 'pass'], check=False), 5):8.2f} ms")  # fmt: skip
     policy = CalendarPolicy()
     print(
         f"parse_when, 10 phrases:            {median_ms(lambda: [parse_when(p) for p in PHRASES], 50):8.2f} ms"

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import text
 
 from scheduler.mail.delivery import delivery_for
+from scheduler.model.mail import PENDING, SENT
 from scheduler.services.dispatch import message_for
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.runner import DispatcherRunner
-from scheduler.store.outbox import PENDING, SENT
 from scheduler.store.tables import OutboxRow
 from tests.conftest import Cli, write_config
 from tests.smtp_server import SmtpServer, World, make_world, smtp_server

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.mail.render import message_id
-from scheduler.store.outbox import PENDING, SENDING, SENT, SKIPPED, next_due
+from scheduler.model.mail import PENDING, SENDING, SENT, SKIPPED
+from scheduler.store.outbox import next_due
 from scheduler.store.tables import OutboxRow
 from tests.conftest import ROOT
 from tests.smtp_server import SENDER, SmtpServer, World, make_world, smtp_server

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from scheduler.mail.delivery import delivery_for
-from scheduler.model.mail import PlannedMail, RenderedEmail
+from scheduler.model.mail import PENDING, SENT, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import JOB_ID, DispatcherRunner
-from scheduler.store.outbox import PENDING, SENT, claim, next_due, sync_outbox
+from scheduler.store.outbox import claim, next_due, sync_outbox
 from tests.smtp_server import SmtpServer, World, make_world, poll_until, smtp_server
 
 MONTH = 30 * 86400

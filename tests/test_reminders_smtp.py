@@ -16,19 +16,10 @@ import pytest
 
 from scheduler.mail.delivery import SmtpDelivery
 from scheduler.mail.render import address, build_message, message_id
-from scheduler.model.mail import RenderedEmail
+from scheduler.model.mail import FAILED, PENDING, SENDING, SENT, SKIPPED, RenderedEmail
 from scheduler.plan.files import read_plan
 from scheduler.services.dispatch import message_for, run_due
-from scheduler.store.outbox import (
-    FAILED,
-    PENDING,
-    SENDING,
-    SENT,
-    SKIPPED,
-    claim,
-    due_ids,
-    next_due,
-)
+from scheduler.store.outbox import claim, due_ids, next_due
 from scheduler.store.tables import OutboxRow
 from tests.conftest import SEED_PLAN
 from tests.smtp_server import SENDER, SmtpServer, World, free_port, make_world, smtp_server

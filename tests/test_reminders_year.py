@@ -19,10 +19,11 @@ import pytest
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.render import message_id
+from scheduler.model.mail import CANCELLED, PENDING, SENT, SKIPPED
 from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.model.occurrence import Occurrence
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
-from scheduler.store.outbox import CANCELLED, PENDING, SENT, SKIPPED, next_due
+from scheduler.store.outbox import next_due
 from scheduler.store.tables import OutboxRow
 from tests.conftest import ROOT
 from tests.smtp_server import SENDER, Received, SmtpServer, World, make_world, smtp_server

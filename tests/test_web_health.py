@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
+from scheduler.model.mail import FAILED, PENDING
 from scheduler.store.engine import normalise_url
-from scheduler.store.outbox import FAILED, PENDING
 from scheduler.web.app import create_app
 from tests.smtp_server import SmtpServer, World, make_world, smtp_server
 

@@ -8,14 +8,9 @@ from datetime import date
 from typing import Any
 
 from scheduler.base.errors import UsageError
-from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence import describe
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
 from scheduler.model.occurrence import CANCELLED
-from scheduler.plan.review import lexicon_for
-from scheduler.services.refresh import calendar_policy, plan_schedule, refresh_occurrences
-from scheduler.store.occurrences import list_occurrences
 
 KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
             "deadline": "klart senast", "triggered": "vid händelse", "unspecified": "ej tolkad"}  # fmt: skip
@@ -26,8 +21,11 @@ PER_SV = {"day": "dag", "week": "vecka", "month": "månad", "quarter": "kvartal"
 
 
 def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
+    # Only the pure cadence engine: reading a När needs no database (and loads none).
+    from scheduler.cadence import CalendarPolicy, describe
+
     year = args.year or now_utc().year
-    result = describe(args.text, year=year, policy=calendar_policy(ctx.config))
+    result = describe(args.text, year=year, policy=CalendarPolicy.from_section(ctx.config.calendar))
     if args.json:
         ctx.print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -51,6 +49,11 @@ def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.base.templating import swedish_date
+    from scheduler.plan.review import lexicon_for
+    from scheduler.services.refresh import plan_schedule, refresh_occurrences
+    from scheduler.store.occurrences import list_occurrences
+
     stored = ctx.plan(args.year)
     refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
     schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)

@@ -7,15 +7,14 @@ import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Any
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING, Any
 
 from scheduler.model.stored import StoredPlan
-from scheduler.settings.config import load_settings
-from scheduler.settings.model import Settings
-from scheduler.store.engine import open_store
-from scheduler.store.plans import find_plan_id, load_plan
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from scheduler.settings.model import Settings
 
 
 class Context:
@@ -27,20 +26,28 @@ class Context:
     def config(self) -> Settings:
         """Built once per command, from config.toml and the environment; every table is checked
         now, so any command names a bad key before it does anything."""
+        from scheduler.settings.config import load_settings
+
         return load_settings(self._config_path)
 
     @cached_property
     def engine(self) -> Engine:
+        from scheduler.store.engine import open_store
+
         return open_store(self.config.database_url)
 
     def plan_id(self, year: int | None = None, organisation: str | None = None) -> int:
         """The plan a command acts on: `organisation`'s when named (--organisation), else
         preferably the config's organisation's, else the newest of any."""
+        from scheduler.store.plans import find_plan_id
+
         if organisation:
             return find_plan_id(self.engine, year=year, organisation=organisation)
         return find_plan_id(self.engine, year=year, prefer=self.config.organisation.name)
 
     def plan(self, year: int | None = None, organisation: str | None = None) -> StoredPlan:
+        from scheduler.store.plans import load_plan
+
         return load_plan(self.engine, self.plan_id(year, organisation))
 
     def print(self, text: str = "") -> None:

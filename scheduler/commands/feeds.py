@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.base.errors import NotFoundError, ResourceError, UsageError, os_reason
-from scheduler.base.files import write_bytes_atomically
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import (
     YEARS,
@@ -22,25 +21,11 @@ from scheduler.commands.context import (
     port_argument,
     year_argument,
 )
-from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
-from scheduler.mail.delivery import delivery_for
-from scheduler.mail.settings import EmailSettings
-from scheduler.reminders.settings import ReminderSettings
-from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
-from scheduler.services.followup import tick as followup_tick
-from scheduler.services.refresh import plan_schedule, refresh_occurrences
-from scheduler.services.runner import DispatcherRunner
-from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
-from scheduler.store.occurrences import (
-    cancel_occurrence,
-    get_occurrence,
-    list_occurrences,
-    move_occurrence,
-)
-from scheduler.web.feed_page import webcal
 
 
 def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.store.feed_tokens import list_tokens
+
     rows = list_tokens(ctx.engine)
     if not rows:
         ctx.print("Inga kalenderlänkar ännu. Skapa en med «scheduler feeds create MOTTAGARE».")
@@ -54,6 +39,11 @@ def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.feeds.scopes import all_scopes
+    from scheduler.services.refresh import plan_schedule, refresh_occurrences
+    from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
+    from scheduler.web.feed_page import webcal
+
     now = now_utc()
     stored = ctx.plan()
     refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now)
@@ -78,12 +68,20 @@ def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.store.feed_tokens import revoke_token
+
     row = revoke_token(ctx.engine, args.id, now=now_utc())
     ctx.print(f"Kalenderlänk {row.id} ({row.audience}) är återkallad; den ger nu 404.")
     return 0
 
 
 def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.base.files import write_bytes_atomically
+    from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
+    from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
+    from scheduler.services.refresh import plan_schedule, refresh_occurrences
+    from scheduler.store.occurrences import list_occurrences
+
     directory = _export_directory(Path(args.directory))
     now = now_utc()
     stored = ctx.plan(args.year)
@@ -128,6 +126,9 @@ def _local_moment(day: str, clock: str) -> datetime:
 
 
 def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.services.refresh import refresh_occurrences
+    from scheduler.store.occurrences import get_occurrence, move_occurrence
+
     row = get_occurrence(ctx.engine, args.uid)
     old_start = row.start.astimezone(STOCKHOLM)
     clock = args.time or old_start.strftime("%H:%M")
@@ -146,6 +147,9 @@ def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.services.refresh import refresh_occurrences
+    from scheduler.store.occurrences import cancel_occurrence
+
     now = now_utc()
     row = cancel_occurrence(ctx.engine, args.uid, now=now, note=args.note or "")
     refresh_occurrences(
@@ -160,6 +164,12 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     import uvicorn
 
+    from scheduler.mail.delivery import delivery_for
+    from scheduler.mail.settings import EmailSettings
+    from scheduler.reminders.settings import ReminderSettings
+    from scheduler.services.followup import tick as followup_tick
+    from scheduler.services.refresh import refresh_occurrences
+    from scheduler.services.runner import DispatcherRunner
     from scheduler.web.app import create_app
 
     host = args.host or ctx.config.server.host

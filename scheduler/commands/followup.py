@@ -7,17 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.base.errors import NotFoundError, UsageError
-from scheduler.base.templating import swedish_date
 from scheduler.commands.context import Context, moment_argument, now_utc, year_argument
-from scheduler.followup.export import followed_up, write_report, write_workbook
-from scheduler.followup.settings import FollowupSettings
-from scheduler.services import followup as followup
-from scheduler.services.refresh import plan_schedule
-from scheduler.store.followups import answers, get_campaign
-from scheduler.store.plans import load_plan
 
 
 def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.base.templating import swedish_date
+    from scheduler.services import followup as followup
+
     now = args.now or now_utc()
     result = followup.start(ctx.engine, ctx.config, now=now, year=args.year)
     deadline = swedish_date(followup.last_day(result.campaign))
@@ -38,6 +34,13 @@ def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.base.templating import swedish_date
+    from scheduler.followup.settings import FollowupSettings
+    from scheduler.services import followup as followup
+    from scheduler.services.refresh import plan_schedule
+    from scheduler.store.followups import answers, get_campaign
+    from scheduler.store.plans import load_plan
+
     plan_id = ctx.plan_id(args.year)
     campaign = get_campaign(ctx.engine, plan_id)
     if campaign is None:
@@ -65,6 +68,11 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.followup.export import followed_up, write_report, write_workbook
+    from scheduler.services import followup as followup
+    from scheduler.store.followups import answers, get_campaign
+    from scheduler.store.plans import load_plan
+
     plan_id = ctx.plan_id(args.year)
     stored = load_plan(ctx.engine, plan_id)
     if get_campaign(ctx.engine, plan_id) is None and not args.force:

@@ -8,19 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.commands.context import Context, now_utc, year_argument
-from scheduler.plan.files import read_plan, write_plan
-from scheduler.plan.files.limits import ReadLimits
-from scheduler.plan.review import check_plan, lexicon_for, responsibilities
-from scheduler.plan.view import plan_as_json, plan_as_text
-from scheduler.services.refresh import (
-    import_and_schedule,
-    refresh_occurrences,
-    rolled_over,
-    upcoming_year,
-)
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.plan.files import read_plan
+    from scheduler.plan.files.limits import ReadLimits
+    from scheduler.services.refresh import import_and_schedule
+
     path = Path(args.path)
     limits = ReadLimits.from_section(ctx.config.limits)
     read = read_plan(path, year=args.year, organisation=args.organisation,
@@ -47,6 +41,9 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.plan.review import lexicon_for, responsibilities
+    from scheduler.plan.view import plan_as_json, plan_as_text
+
     stored = ctx.plan(args.year, args.organisation)
     read = responsibilities(stored.measures, lexicon_for(ctx.config))
     if args.json:
@@ -57,6 +54,7 @@ def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.plan.review import check_plan
     from scheduler.schedule.review import cadence_findings
     from scheduler.services.refresh import plan_schedule
 
@@ -74,6 +72,8 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.plan.files import write_plan
+
     stored = ctx.plan(args.year, args.organisation)
     path = Path(args.path)
     write_plan(stored.plan, path)
@@ -82,6 +82,13 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.services.refresh import (
+        import_and_schedule,
+        refresh_occurrences,
+        rolled_over,
+        upcoming_year,
+    )
+
     now = now_utc()
     target = args.year or upcoming_year(now.date())
     source = ctx.plan(args.source_year, args.organisation)

@@ -12,13 +12,7 @@ from typing import Any
 from scheduler.base.errors import NotFoundError, SchedulerError
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Choice, Context, moment_argument, now_utc
-from scheduler.mail.delivery import delivery_for
-from scheduler.mail.settings import EmailSettings
-from scheduler.reminders.settings import ReminderSettings
-from scheduler.services.dispatch import run_due
-from scheduler.services.followup import tick as followup_tick
-from scheduler.services.refresh import refresh_occurrences
-from scheduler.store.outbox import STATUSES, list_outbox
+from scheduler.model.mail import STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +22,12 @@ STATUS_CHOICE = Choice({status: STATUS_SV.get(status, status) for status in STAT
 
 
 def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.mail.delivery import delivery_for
+    from scheduler.mail.settings import EmailSettings
+    from scheduler.reminders.settings import ReminderSettings
+    from scheduler.services.dispatch import run_due
+    from scheduler.services.refresh import refresh_occurrences
+
     now = args.now or now_utc()
     email = EmailSettings.from_settings(ctx.config)
     settings = ReminderSettings.from_section(ctx.config.reminders)
@@ -49,6 +49,8 @@ def _followup_step(ctx: Context, now: datetime) -> bool:
     """The follow-up step (campaign start, nudges, summary), apart from the reminder pass: when it
     fails, what is due is still sent; the failure is one line here and the traceback goes to the
     log. False when it failed."""
+    from scheduler.services.followup import tick as followup_tick
+
     try:
         followup_tick(ctx.engine, ctx.config, now=now)
     except SchedulerError as exc:
@@ -64,6 +66,8 @@ def _followup_step(ctx: Context, now: datetime) -> bool:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.store.outbox import list_outbox
+
     rows = list_outbox(ctx.engine, status=args.status)
     if not rows:
         shown = f" med status {STATUS_SV.get(args.status, args.status)}" if args.status else ""

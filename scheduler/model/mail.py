@@ -11,6 +11,12 @@ from datetime import datetime
 
 from scheduler.model.occurrence import Occurrence
 
+# An outbox row's life: pending → sending (claimed) → sent | failed | skipped | cancelled.
+PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = (
+    "pending", "sending", "sent", "failed", "skipped", "cancelled",
+)  # fmt: skip
+STATUSES = (PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED)
+
 
 @dataclass(frozen=True)
 class RenderedEmail:

@@ -14,21 +14,21 @@ from sqlalchemy import ColumnElement, Engine, and_, func, insert, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from scheduler.model.mail import PlannedMail, made_for_start
+from scheduler.model.mail import (
+    CANCELLED,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    PlannedMail,
+    made_for_start,
+)
 from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.store.engine import Bind
 from scheduler.store.tables import OccurrenceRow, OutboxRow
 
 _LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")
-PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = (
-    "pending",
-    "sending",
-    "sent",
-    "failed",
-    "skipped",
-    "cancelled",
-)
-STATUSES = (PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED)
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -1,0 +1,62 @@
+"""Commands load only what they use (issue 10): `--help` and reading a När text load no
+database, spreadsheet or migration module, so they start fast and work without a database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, write_config
+
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "openpyxl", "scheduler.store")
+
+# Runs the command in a fresh interpreter and prints which of the heavy modules it loaded.
+PROBE = (
+    "import contextlib, io, json, sys\n"
+    "from scheduler.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+    "    try:\n"
+    "        code = main(sys.argv[1:])\n"
+    "    except SystemExit as exit:\n"
+    "        code = exit.code\n"
+    "heavy = sorted({m for m in sys.modules if m.split('.')[0] in {'sqlalchemy', 'sqlmodel',"
+    " 'alembic', 'psycopg', 'openpyxl'} or m.startswith('scheduler.store')})\n"
+    "print(json.dumps({'code': code, 'heavy': heavy, 'out': out.getvalue()}))\n"
+)
+
+
+def _loaded(tmp_path: Path, *argv: str) -> dict[str, object]:
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'ingen.sqlite3'}")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "--config", str(config), *argv],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    report: dict[str, object] = json.loads(result.stdout.splitlines()[-1])
+    return report
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--help",),
+        ("cadence", "4 ggr/år", "--json"),
+        ("cadence", "Varannan tisdag", "--year", "2025"),
+    ],
+)
+def test_help_and_reading_a_when_text_load_no_database_or_spreadsheet_module(
+    tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    report = _loaded(tmp_path, *argv)
+    assert report["code"] == 0
+    assert report["heavy"] == [], report["heavy"]
+    assert not (tmp_path / "ingen.sqlite3").exists()  # nothing was created either
+
+
+def test_the_probe_sees_the_store_when_a_command_uses_it(tmp_path: Path) -> None:
+    """The check can fail: a command that reads the database does load the store."""
+    report = _loaded(tmp_path, "plan")
+    assert "scheduler.store.engine" in report["heavy"]  # type: ignore[operator]
