@@ -7,10 +7,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from scheduler.swedish import MONTH_WORDS, WEEKDAY_WORDS
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-          "oktober", "november", "december")  # fmt: skip
 
 
 def swedish_date(value: object) -> str:
@@ -23,7 +22,9 @@ def swedish_date(value: object) -> str:
         value = value.astimezone(STOCKHOLM).date()
     if not isinstance(value, date):
         return str(value)
-    return f"{WEEKDAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+    return (
+        f"{WEEKDAY_WORDS[value.weekday()]} {value.day} {MONTH_WORDS[value.month - 1]} {value.year}"
+    )
 
 
 def swedish_time(value: object) -> str:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from scheduler.swedish import LETTERS as _L
+
 MEETING: Final = "meeting"
 TASK: Final = "task"
 KINDS: Final = (MEETING, TASK)
 
-_L: Final = r"a-zåäöéü"
 _W: Final = rf"[{_L}]*"
 
 # Work that is delivered, not attended. Long stems also match inside compounds

@@ -21,8 +21,8 @@ from scheduler.cadence.vocabulary import (
     ordinal_value,
     weekday_code,
 )
+from scheduler.swedish import LETTERS as _L
 
-_L: Final = r"a-zåäöéü"  # letters, for word boundaries that know Swedish
 _NUMBER_ALT: Final = "|".join(
     sorted(
         [r"\d{1,3}", r"ett\s+par", *(w for w in NUMBER_WORDS if " " not in w)],

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_L: Final = r"a-zåäöéü"
+from scheduler.swedish import LETTERS as _L
+
 _W: Final = rf"[{_L}]*"  # the rest of a word
 
 

@@ -53,8 +53,8 @@ from scheduler.cadence.windows import (
     months_of,
     read_windows,
 )
+from scheduler.swedish import LETTERS as _L
 
-_L: Final = r"a-zåäöéü"
 _PARENTHESES = re.compile(r"\(([^()]{0,300})\)")
 _SEPARATOR = re.compile(rf"[,\n]|(?<![{_L}])(?:och|samt|men|medan|respektive|resp\.)(?![{_L}])")
 # "2 ggr/termin, dvs 4 ggr/år" says one thing twice: the second count is not a series.
