@@ -224,7 +224,7 @@ def test_the_describe_contract_for_every_seed_phrase() -> None:
         described = describe(row.when, year=PLAN_YEAR, policy=POLICY)
         assert set(described) == {
             "text", "kind", "as_needed", "continuous", "deadline", "occurrences", "series",
-            "warnings",
+            "warnings", "partial",
         }  # fmt: skip
         assert described["text"] == row.when and described["kind"] == row.kind
         series = described["series"]

@@ -21,6 +21,7 @@ def test_cadence_json_is_the_documented_contract(sqlite_cli: Cli) -> None:
         "occurrences",
         "series",
         "warnings",
+        "partial",
     }
     assert (data["kind"], data["occurrences"], data["series"][0]["count"]) == ("recurring", 4, 4)
     assert all(day.startswith("2025-") for day in data["series"][0]["dates"])

@@ -55,3 +55,8 @@ def _first_keyword(low: str) -> str | None:
     if task and (meeting is None or task.start() < meeting.start()):
         return TASK
     return MEETING if meeting else None
+
+
+def keyword_spans(low: str) -> list[tuple[int, int]]:
+    """Where the meeting and task words of `low` are: the reading uses them to decide the kind."""
+    return [m.span() for pattern in (_TASK, _MEETING) for m in pattern.finditer(low)]

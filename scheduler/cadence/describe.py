@@ -1,6 +1,7 @@
 """A När text explained as JSON: what the CLI's `describe` and the web's preview show.
 
-The shape is a contract other code and people's scripts read; keep its keys stable.
+The shape is a contract other code and people's scripts read; keep its keys stable. `partial`
+(added with issue 12) is true when some words of the text were not used; the warnings quote them.
 """
 
 from __future__ import annotations
@@ -32,4 +33,5 @@ def describe(text: str, *, year: int, policy: CalendarPolicy) -> dict[str, objec
             for series in schedule.series
         ],
         "warnings": list(schedule.warnings),
+        "partial": cadence.partial,
     }

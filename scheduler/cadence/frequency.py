@@ -76,6 +76,12 @@ _WEEKDAY_WORD = re.compile(
     rf"(?<![{_L}])(?P<every>varje\s+|alla\s+)?(?P<weekday>{_WEEKDAY})(?P<suffix>arna|ar|en|s)?"
     rf"(?![{_L}])"
 )
+# "första veckan i varje månad", "sista veckan i kvartalet", "andra veckan varje termin".
+_WEEK_OF_PERIOD = re.compile(
+    rf"(?<![{_L}])(?:den\s+)?(?P<ordinal>första|andra|tredje|fjärde|sista)\s+veckan"
+    rf"\s+(?:i|varje|per|av|under)(?:\s+varje)?\s+(?P<unit>månaden|månad|kvartalet|kvartal"
+    rf"|tertialet|tertial|terminen|termin|halvåret|halvår)(?![{_L}])"
+)
 _CLOCK = re.compile(
     rf"(?<![\d.:{_L}])(?:kl(?:ockan|\.)?\s*(?P<h>\d{{1,2}})(?:[.:](?P<m>\d{{2}}))?"
     r"|(?P<hh>\d{1,2}):(?P<mm>\d{2}))"
@@ -102,6 +108,8 @@ class Anchor:
     interval: int = 1
     weekdays: tuple[str, ...] = ()
     upper: int | None = None  # "2-3 ggr": the upper bound, for a message
+    ordinal: int | None = None  # "första veckan i varje kvartal": the week of the month (1, -1)
+    edge: int | None = None  # … and of the period's months, the first (1) or the last (-1)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,16 @@ def find_anchors(low: str) -> list[Anchor]:
         found.append(_adverb_anchor(match))
     for match in _BARE_COUNT.finditer(low):
         found.append(_count_anchor(match, None))
+    for match in _WEEK_OF_PERIOD.finditer(low):
+        found.append(_week_of_period_anchor(match))
     return _without_overlaps(found)
+
+
+def reader_spans(low: str) -> list[tuple[int, int]]:
+    """Where every phrase this module reads is in `low`: words the reading uses."""
+    patterns = (_COUNT_PER, _BARE_COUNT, _ADVERB, _INTERVAL, _ORDINAL_WEEKDAY, _WEEKDAY_WORD,
+                _CLOCK, _WEEK_OF_PERIOD)  # fmt: skip
+    return [m.span() for pattern in patterns for m in pattern.finditer(low)]
 
 
 def find_weekday_anchor(low: str) -> Anchor | None:
@@ -197,6 +214,15 @@ def _interval_anchor(match: re.Match[str]) -> Anchor:
         return Anchor(match.start(), match.end(), 1, "week", interval, (code,) if code else ())
     unit = match.group("unit")
     return Anchor(match.start(), match.end(), 1, UNIT_WORDS.get(unit, "year"), max(interval, 1))
+
+
+def _week_of_period_anchor(match: re.Match[str]) -> Anchor:
+    ordinal = ordinal_value(match.group("ordinal")) or 1
+    per = UNIT_WORDS[match.group("unit")]
+    # In a month the week is the ordinal itself; in a longer period it is that week of the
+    # period's first month, or the last week of its last month ("sista veckan i kvartalet").
+    edge = None if per == "month" else (-1 if ordinal < 0 else 1)
+    return Anchor(match.start(), match.end(), 1, per, ordinal=ordinal, edge=edge)
 
 
 def _adverb_anchor(match: re.Match[str]) -> Anchor:

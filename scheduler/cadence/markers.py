@@ -36,18 +36,30 @@ _CONTINUOUS = _words(
 _VAGUE_RECURRING = _words(r"återkommande|regelbundet|regelbundna|regelbunden|periodvis")
 # "Under året" alone: the work runs through the year, nothing is dated.
 _THROUGH_THE_YEAR = _words(r"under\s+året|under\s+verksamhetsåret|under\s+årets\s+gång")
+# Events that start work when they happen. Each is a word stem: "händelse" also reads
+# "händelser", "händelsen". Adding an event is one line here and a test.
+TRIGGER_EVENTS: Final = (
+    "kontakt", "akut", "incident", "händelse", "larm", "ingripande", "frihetsberöv", "anmäl",
+    "misstank", "misstänk", "oro", "orosanmäl", "brott", "skottlossning", "våld", "uppkomm",
+    "ärende", "kris", "gripande", "förhör", "avvikelse", "signal", "indikation", "polisanmäl",
+    "upptäckt", "inbrott", "klotter", "skadegörelse", "ordningsstörning", "evenemang",
+    "olycka", "olyckor", "hot", "bråk", "slagsmål", "bränder", "brand", "anlagd", "stöld",
+    "rån", "konflikt", "tillbud", "krissituation", "akutläge",
+)  # fmt: skip
+# The words that put an event before the work: "vid", "när", "efter", "i samband med".
+TRIGGER_INTROS: Final = (r"vid", r"när", r"efter", r"ifall", r"i\s+samband\s+med",
+                         r"i\s+händelse\s+av", r"med\s+anledning\s+av")  # fmt: skip
+# Between them, up to two words: an article or adjectives ("vid en allvarlig händelse", "när en
+# händelse inträffar", "vid allvarliga händelser", "efter varje större incident").
+_EVENT = "|".join(TRIGGER_EVENTS)
 _TRIGGERED = _words(
-    r"vid\s+(?:varje\s+|alla\s+|eventuella\s+|akuta?\s+|nya\s+|större\s+|allvarliga\s+)?"
-    r"(?:kontakt|akut|incident|händelse|larm|ingripande|frihetsberöv|anmäl|misstank|misstänk"
-    r"|oro|orosanmäl|brott|skottlossning|våld|uppkomm|ärende|kris|gripande|förhör|avvikelse"
-    r"|signal|indikation|polisanmäl|upptäckt|inbrott|klotter|skadegörelse|ordningsstörning"
-    rf"|större\s+evenemang){_W}"
+    rf"(?:{'|'.join(TRIGGER_INTROS)})\s+(?:[{_L}]+\s+){{0,2}}?(?:{_EVENT}){_W}"
     rf"|vid\s+varje|akut|akuta|akutt|efter\s+(?:varje|inträffade?)\s+[{_L}]+"
-    rf"|i\s+samband\s+med\s+(?:[{_L}]+\s+)?(?:varje|akut|akuta|händelse|händelser|incident|incidenter"
-    r"|ingripande|ingripanden|anmälan|gripande|larm)|i\s+händelse\s+av"
+    rf"|i\s+samband\s+med\s+(?:[{_L}]+\s+)?(?:varje|akut|akuta)"
     r"|när\s+(?:det\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"
     r"|händer)|när\s+det\s+finns\s+(?:barn|misstanke|oro)|händelsestyrt|händelsestyrd"
     r"|händelsebaserat|ärendestyrt|ärendebaserat|vid\s+uppkommen\s+situation"
+    rf"|(?:vid\s+)?(?:{_EVENT}){_W}\s+(?:inträffar|uppstår|sker|händer)"
 )
 # "Alla våldsutövare ska erbjudas …": each case triggers the offer.
 _EVERY_CASE = re.compile(rf"(?<![{_L}])alla(?![{_L}])")
@@ -62,6 +74,16 @@ _SEASONAL = _words(
     rf"säsong{_W}|säsongsbetonat|sommarhalvåret|sommarsäsongen|utomhussäsongen"
     r"|barmarkssäsongen|varma\s+månaderna|sommartid"
 )
+
+
+def marker_spans(low: str) -> list[tuple[int, int]]:
+    """Where any marker of this module is in `low`: words the reading uses."""
+    patterns = (_AS_NEEDED, _CONTINUOUS, _VAGUE_RECURRING, _THROUGH_THE_YEAR, _TRIGGERED,
+                _SCHOOL, _SEASONAL)  # fmt: skip
+    spans = [m.span() for pattern in patterns for m in pattern.finditer(low)]
+    if is_triggered(low):
+        spans += [m.span() for p in (_EVERY_CASE, _OFFER) for m in p.finditer(low)]
+    return spans
 
 
 def is_as_needed(low: str) -> bool:

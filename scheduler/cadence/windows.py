@@ -101,6 +101,12 @@ _DEADLINE_MARKER = re.compile(
     rf"(?<![{_L}])(?:senast|innan|före|klart|klar|slutförd|slutfört|slutföras|färdig|färdigt"
     rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|inom)(?![{_L}])"
 )
+_EXCEPT_WORD = re.compile(
+    rf"(?<![{_L}])(?:utom|förutom|exkl\.?|exklusive|undantaget|undantag)(?![{_L}])"
+)
+_FROM_WORD = re.compile(
+    rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|från|med\s+start|startar|börjar)(?![{_L}])"
+)
 _EXCEPT_MARKER = re.compile(
     rf"(?<![{_L}])(?:utom|förutom|ej|inte|exkl\.?|exklusive|undantaget|undantag)"
     rf"(?:\s+(?:i|under|på))?\s+$"
@@ -162,6 +168,14 @@ def read_windows(low: str, original: str) -> list[Window]:
             claim(window)
     found.sort(key=lambda w: w.span)
     return [_with_from_marker(w, low) for w in _merge_lists(found, low)]
+
+
+def marker_spans(low: str) -> list[tuple[int, int]]:
+    """Where the deadline, "från" and "utom" words of `low` are: words the reading uses."""
+    spans = [m.span() for m in _DEADLINE_MARKER.finditer(low)]
+    for pattern in (_EXCEPT_WORD, _FROM_WORD):
+        spans += [m.span() for m in pattern.finditer(low)]
+    return spans
 
 
 def has_deadline_marker(low: str) -> bool:
