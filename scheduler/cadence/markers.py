@@ -53,7 +53,8 @@ TRIGGER_INTROS: Final = (r"vid", r"när", r"efter", r"ifall", r"i\s+samband\s+me
 # händelse inträffar", "vid allvarliga händelser", "efter varje större incident").
 _EVENT = "|".join(TRIGGER_EVENTS)
 _TRIGGERED = _words(
-    rf"(?:{'|'.join(TRIGGER_INTROS)})\s+(?:[{_L}]+\s+){{0,2}}?(?:{_EVENT}){_W}"
+    rf"(?:{'|'.join(TRIGGER_INTROS)})\s+(?:[{_L}]+\s+){{0,2}}(?:{_EVENT}){_W}"
+    rf"(?:\s+(?:om|med|mot|av|på|kring)\s+[{_L}]+)?"
     rf"|vid\s+varje|akut|akuta|akutt|efter\s+(?:varje|inträffade?)\s+[{_L}]+"
     rf"|i\s+samband\s+med\s+(?:[{_L}]+\s+)?(?:varje|akut|akuta)"
     r"|när\s+(?:det\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"

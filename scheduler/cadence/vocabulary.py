@@ -254,7 +254,9 @@ FILLER_WORDS: Final = frozenset(
      "grund", "pga", "eftersom", "tillsammans", "både", "än", "man", "vi", "oss", "vår", "vårt",
      "våra", "deras", "dess", "sin", "sitt", "sina", "behov", "kl", "klockan", "st", "nr", "ggr",
      "gånger", "gång", "tillfällen", "tillfälle", "planeras", "planerat", "planerade",
-     "tidigast", "ungefärligen", "runt", "kring", "ytterligare", "extra", "dessutom", "plus"}
+     "tidigast", "ungefärligen", "runt", "kring", "ytterligare", "extra", "dessutom", "plus",
+     "samband", "upp", "ingår", "ingå", "oftare", "sällan", "mån", "lämpligt", "lämplig",
+     "lämpliga", "möjligt", "övrigt", "typ", "bland", "annat"}
 )  # fmt: skip
 # DESCRIPTION_WORDS say who takes part or what is done, not when: a När often says both
 # ("Socialsekreterare deltar aktivt i det dagliga arbetet hos polisen"). Role names (scheduler/

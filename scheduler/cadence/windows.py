@@ -99,13 +99,15 @@ _RANGE_GAP = re.compile(r"\s*(?:-|till|t\.o\.m\.?|tom|till\s+och\s+med)\s*")
 
 _DEADLINE_MARKER = re.compile(
     rf"(?<![{_L}])(?:senast|innan|före|klart|klar|slutförd|slutfört|slutföras|färdig|färdigt"
-    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|inom)(?![{_L}])"
+    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|inom|uppstart"
+    rf"|start)(?![{_L}])"
 )
 _EXCEPT_WORD = re.compile(
-    rf"(?<![{_L}])(?:utom|förutom|exkl\.?|exklusive|undantaget|undantag)(?![{_L}])"
+    rf"(?<![{_L}])(?:utom|förutom|exkl\.?|exklusive|undantaget|undantag|ej|inte)(?![{_L}])"
 )
 _FROM_WORD = re.compile(
-    rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|från|med\s+start|startar|börjar)(?![{_L}])"
+    rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|från|med\s+start|startar|börjar"
+    rf"|första\s+gången)(?![{_L}])"
 )
 _EXCEPT_MARKER = re.compile(
     rf"(?<![{_L}])(?:utom|förutom|ej|inte|exkl\.?|exklusive|undantaget|undantag)"
