@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from scheduler.swedish import MONTH_WORDS, WEEKDAY_WORDS
+from scheduler.swedish import MONTH_WORDS, WEEKDAY_WORDS, count, noun
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -52,4 +52,8 @@ def environment(kind: str) -> Environment:
     )
     env.filters["datum"] = swedish_date
     env.filters["tid"] = swedish_time
+    # Agreement with a count: {{ n|antal("åtgärd") }} → "1 åtgärd" / "2 åtgärder";
+    # {{ n|form("inskickad", "inskickade") }} → the word alone.
+    env.filters["antal"] = count
+    env.filters["form"] = noun
     return env
