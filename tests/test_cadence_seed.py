@@ -231,7 +231,7 @@ def test_the_describe_contract_for_every_seed_phrase() -> None:
         assert isinstance(series, list)
         assert described["occurrences"] == sum(len(s["dates"]) for s in series)
         for item in series:
-            assert set(item) == {"label", "count", "per", "rrule", "dates"}
+            assert set(item) == {"label", "count", "per", "interval", "rrule", "dates"}
         json.dumps(described)
 
 

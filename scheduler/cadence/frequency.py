@@ -143,7 +143,28 @@ def find_anchors(low: str) -> list[Anchor]:
         found.append(_count_anchor(match, None))
     for match in _WEEK_OF_PERIOD.finditer(low):
         found.append(_week_of_period_anchor(match))
-    return _without_overlaps(found)
+    return _joined(_without_overlaps(found), low)
+
+
+def _joined(anchors: list[Anchor], low: str) -> list[Anchor]:
+    """ "En gång årligen", "två gånger månadsvis": a bare count and the period after it are one."""
+    joined: list[Anchor] = []
+    for anchor in anchors:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.per is None
+            and anchor.per is not None
+            and anchor.count == 1
+            and anchor.interval == 1
+            and not low[previous.end : anchor.start].strip()
+        ):
+            joined[-1] = Anchor(
+                previous.start, anchor.end, previous.count, anchor.per, upper=previous.upper
+            )
+            continue
+        joined.append(anchor)
+    return joined
 
 
 def reader_spans(low: str) -> list[tuple[int, int]]:

@@ -57,7 +57,7 @@ _TRIGGERED = _words(
     rf"(?:\s+(?:om|med|mot|av|på|kring)\s+[{_L}]+)?"
     rf"|vid\s+varje|akut|akuta|akutt|efter\s+(?:varje|inträffade?)\s+[{_L}]+"
     rf"|i\s+samband\s+med\s+(?:[{_L}]+\s+)?(?:varje|akut|akuta)"
-    r"|när\s+(?:det\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"
+    r"|när\s+(?:det\s+|något\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"
     r"|händer)|när\s+det\s+finns\s+(?:barn|misstanke|oro)|händelsestyrt|händelsestyrd"
     r"|händelsebaserat|ärendestyrt|ärendebaserat|vid\s+uppkommen\s+situation"
     rf"|(?:vid\s+)?(?:{_EVENT}){_W}\s+(?:inträffar|uppstår|sker|händer)"

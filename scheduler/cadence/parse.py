@@ -49,6 +49,7 @@ from scheduler.cadence.model import (
 )
 from scheduler.cadence.text import MAX_CHARS, lower_same_length, normalise, quote, sentences
 from scheduler.cadence.unread import (
+    Occasion,
     occasion_warning,
     occasions,
     role_spans,
@@ -90,6 +91,7 @@ class _Reading:
     unread: list[str] = field(default_factory=list)  # sentences that looked like a cadence
     used: list[Span] = field(default_factory=list)  # what the readers used, in the whole text
     reported: list[Span] = field(default_factory=list)  # unused, but already warned about
+    occasions: list[Occasion] = field(default_factory=list)  # named times no one can date
 
     def use(self, offset: int, spans: list[Span]) -> None:
         self.used.extend((offset + a, offset + b) for a, b in spans)
@@ -109,6 +111,7 @@ def parse_when(text: str) -> Cadence:
         )
         clean = clean[:MAX_CHARS]
     low = lower_same_length(clean)
+    reading.occasions = occasions(low, clean)
     for start, end in sentences(clean):
         _read_sentence(clean, low, start, end, reading)
     return _cadence(text, clean, low, reading)
@@ -192,7 +195,27 @@ def _series_in(
         specs.extend(
             _specs(clean, low, seg_start, seg_end, anchor, context, reading, breakdown=breakdown)
         )
-    return specs
+    return _once_in_each(specs, anchors)
+
+
+def _once_in_each(specs: list[SeriesSpec], anchors: list[Anchor]) -> list[SeriesSpec]:
+    """ "En gång under våren och en gång under hösten" is one series, once in each season."""
+    if len(specs) < 2 or len(specs) != len(anchors):
+        return specs
+    single = all(a.per is None and a.count == 1 for a in anchors)
+    seasonal = all((s.windows or s.periods) and not s.label for s in specs)
+    if not (single and seasonal):
+        return specs
+    first = specs[0]
+    return [
+        replace(
+            first,
+            count=len(specs),
+            windows=tuple(w for s in specs for w in s.windows),
+            periods=tuple(p for s in specs for p in s.periods),
+            summer=any(s.summer for s in specs),
+        )
+    ]
 
 
 def _anchors(low: str) -> list[Anchor]:
@@ -241,6 +264,14 @@ def _specs(
         reading.warnings.append(f"Antalet 0 i {quote(seg)} ger inga tillfällen.")
         reading.reported.append((start, end))
         return []
+    limit = _occasion_limiting(low, start, end, anchor, reading.occasions)
+    if limit is not None:
+        reading.warnings.append(
+            f"{quote(seg)} planeras inte: serien gäller {quote(limit.text)}, som inte går att "
+            "datera."
+        )
+        reading.reported.append((start, end))
+        return []
     spec = _spec_from_anchor(anchor, seg, reading)
     spec = _with_windows(spec, seg, seg_low, reading, offset=start, per=anchor.per)
     spec = _with_days_and_times(spec, seg_low)
@@ -258,6 +289,21 @@ def _specs(
         labels = [label_before(clean[start : anchor.start])]
     _use_label_words(labels, low, start, end, reading)
     return [replace(spec, label=label) for label in labels]
+
+
+def _occasion_limiting(
+    low: str, start: int, end: int, anchor: Anchor, named: list[Occasion]
+) -> Occasion | None:
+    """An occasion in the segment that the count is for ("veckovis under valrörelsen"), not one
+    in a clause of its own ("2 ggr/år samt under valrörelsen")."""
+    for occasion in named:
+        a, b = occasion.span
+        if not (start <= a and b <= end):
+            continue
+        between = low[anchor.end : a] if a >= anchor.end else low[b : anchor.start]
+        if not _SEPARATOR.search(between):
+            return occasion
+    return None
 
 
 def _use_label_words(labels: list[str], low: str, start: int, end: int, reading: _Reading) -> None:
@@ -355,11 +401,16 @@ def _with_days_and_times(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
     ordinal = read_ordinal_weekday(seg_low)
     clock = read_clock(seg_low)
     weekdays = spec.weekdays or read_weekdays(seg_low)
+    edge = spec.period_edge
     if ordinal is not None:
         weekdays = (ordinal.weekday,)
+        if ordinal.per not in (None, "month"):
+            # "Första måndagen i kvartalet": in the quarter's first month, not its middle one.
+            edge = 1 if ordinal.ordinal > 0 else -1
     return replace(
         spec,
         weekdays=weekdays,
+        period_edge=edge,
         ordinal=ordinal.ordinal if ordinal is not None else spec.ordinal,
         time=(clock.hour, clock.minute) if clock is not None else None,
         duration_minutes=clock.duration_minutes if clock is not None else None,
@@ -396,6 +447,14 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     series = _labelled(reading.series)
     if series:
         kinds.add(RECURRING)
+    named = reading.occasions
+    # A year or season inside an occasion ("under valrörelsen 2026") is the occasion's, not a
+    # deadline of its own.
+    reading.loose_windows = [
+        (w, m)
+        for w, m in reading.loose_windows
+        if not any(w.span[0] < o.span[1] and o.span[0] < w.span[1] for o in named)
+    ]
     deadline, extra = _from_loose_windows(reading.loose_windows, reading)
     series += extra
     if extra:
@@ -414,7 +473,6 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
         warnings.append(f"{quote(clean)} säger inte hur ofta; inga datum planeras.")
     if not kinds and is_through_the_year(low):
         kinds.add(CONTINUOUS)
-    named = occasions(low, clean)
     warnings.extend(occasion_warning(o) for o in named)
     if not kinds:
         if not named:
@@ -490,7 +548,7 @@ def _from_loose_windows(
             return None, [spec]
     window, marker = loose[-1]
     reading.used.append(window.span)
-    if window.name and not marker:
+    if window.name and not marker and not window.from_marker:
         reading.warnings.append(
             f"{quote(window.description)} läses som en tidsfrist i slutet av "
             f'{SEASON_NAMES.get(window.name, window.name)}, men texten säger inte "senast" '

@@ -38,6 +38,13 @@ from scheduler.cadence.policy import (
 )
 from scheduler.cadence.windows import months_of
 
+# School breaks the calendar closes for meetings, and the setting that does it.
+_CLOSED_BREAKS: dict[str, str] = {
+    "sportlov": "sportlov_week",
+    "påsklov": "pasklov_week",
+    "höstlov": "hostlov_week",
+    "jullov": "blackouts",
+}
 _PERIOD_MONTHS: dict[str, tuple[tuple[int, ...], ...]] = {
     "quarter": ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12)),
     "tertial": ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12)),
@@ -98,14 +105,35 @@ def _series(spec: SeriesSpec, year: int, policy: CalendarPolicy, warnings: list[
             warnings.append(f'"{name}" finns inte i kalenderinställningarna {year}; ignoreras.')
         windows.extend(found)
     months = spec.months
+    breaks = [name for name in spec.periods if name in _CLOSED_BREAKS]
+    if breaks:
+        warnings.append(
+            f'"{breaks[0]}": kalendern håller skollov stängda (calendar.{_CLOSED_BREAKS[breaks[0]]})'
+            ", så inget möte läggs under lovet; ange datum i planfilen om det ska bli av."
+        )
+    allowed = set(policy.active_months)
     if spec.summer and not months and windows:
         # The text asks for summer: the months of its windows, July included.
         months = tuple(sorted({m for window in windows for m in months_of(window)}))
+        allowed |= set(months)
+    if spec.per == "year" and len(windows) >= 2 and spec.count == len(windows) and not spec.months:
+        # Once in each window ("våren, sommaren och hösten"): the middle usable month of each.
+        months = _one_month_each(windows, allowed) or months
     if spec.period_edge is not None and not months:
         months = _edge_months(spec, policy)
     if tuple(windows) == spec.windows and months == spec.months:
         return spec
     return replace(spec, windows=tuple(windows), months=months)
+
+
+def _one_month_each(windows: list[DayRange], allowed: set[int]) -> tuple[int, ...]:
+    chosen: list[int] = []
+    for window in windows:
+        usable = [m for m in months_of(window) if m in allowed and m not in chosen]
+        if not usable:
+            return ()
+        chosen.append(usable[len(usable) // 2])
+    return tuple(sorted(chosen))
 
 
 def _edge_months(spec: SeriesSpec, policy: CalendarPolicy) -> tuple[int, ...]:

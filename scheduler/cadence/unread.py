@@ -33,6 +33,7 @@ _LEADING: Final = frozenset({"under", "vid", "i", "på", "inför", "efter", "fö
 _OCCASION = re.compile(
     rf"(?<![{LETTERS}])(?P<intro>{OCCASION_INTRO})\s+(?:(?:den|det|de|årets|nästa)\s+)?"
     rf"(?P<what>{'|'.join(f'(?:{p})' for p in OCCASIONS)})(?![{LETTERS}])"
+    r"(?:\s+(?:19|20|21)\d\d(?!\d))?"  # "under valrörelsen 2026": the year is the occasion's
 )
 _OCCASION_NAMES: Final = tuple((re.compile(rf"^(?:{p})$"), name) for p, name in OCCASIONS.items())
 
@@ -50,14 +51,15 @@ def occasions(low: str, original: str) -> list[Occasion]:
     for match in _OCCASION.finditer(low):
         what = match.group("what")
         name = next((n for pattern, n in _OCCASION_NAMES if pattern.match(what)), what)
-        found.append(Occasion(match.span(), original[match.start() : match.end()], name))
+        text = original[match.start() : match.end()]
+        found.append(Occasion(match.span(), text, name))
     return found
 
 
 def occasion_warning(occasion: Occasion) -> str:
     return (
-        f"{quote(occasion.text)} har inget datum som går att räkna ut ({occasion.name} ligger "
-        "olika varje år); ange datum, vecka eller månad. Det planeras inte."
+        f"{quote(occasion.text)} går inte att datera ({occasion.name} ligger olika från år till "
+        "år); ange datum, vecka eller månad."
     )
 
 

@@ -255,7 +255,7 @@ FILLER_WORDS: Final = frozenset(
      "våra", "deras", "dess", "sin", "sitt", "sina", "behov", "kl", "klockan", "st", "nr", "ggr",
      "gånger", "gång", "tillfällen", "tillfälle", "planeras", "planerat", "planerade",
      "tidigast", "ungefärligen", "runt", "kring", "ytterligare", "extra", "dessutom", "plus",
-     "samband", "upp", "ingår", "ingå", "oftare", "sällan", "mån", "lämpligt", "lämplig",
+     "samband", "upp", "via", "ingår", "ingå", "oftare", "sällan", "mån", "lämpligt", "lämplig",
      "lämpliga", "möjligt", "övrigt", "typ", "bland", "annat"}
 )  # fmt: skip
 # DESCRIPTION_WORDS say who takes part or what is done, not when: a När often says both
@@ -277,7 +277,9 @@ DESCRIPTION_WORDS: Final = frozenset(
      "andra", "nya", "ny", "nytt", "fokus", "frågor", "fråga", "ärenden", "information",
      "kontakt", "dialog", "ledning", "ledningen", "chefer", "chef", "fler", "flera", "olika",
      "respektive", "resp", "alternativt", "hela", "inklusive", "inkl", "ordinarie", "ordförande",
-     "sammankallande", "styrgruppen", "arbetsgruppen", "nätverket", "rådet"}
+     "sammankallande", "styrgruppen", "arbetsgruppen", "nätverket", "rådet", "insats", "insatser",
+     "insatsen", "förskola", "förskolan", "förskolor", "förskolorna", "skola", "skolan",
+     "skolor", "skolorna", "fritidsgård", "fritidsgården", "fritidsgårdar"}
 )  # fmt: skip
 
 QUARTERS: Final[dict[int, tuple[MonthDay, MonthDay]]] = {

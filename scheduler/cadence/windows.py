@@ -89,7 +89,7 @@ _MONTH_PART = re.compile(
 )
 _MONTH = re.compile(rf"(?<![{_L}])(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}\d])")
 _LONE_YEAR = re.compile(rf"(?<![\d{_L}/.:-])(?P<y>{_YEAR})(?![\d/.:-]\d|[{_L}\d])")
-_LIST_GAP = re.compile(r"\s*(?:,|och|samt|&|resp\.?|respektive|eller)\s*")
+_LIST_GAP = re.compile(r"\s*(?:,|och|samt|&|resp\.?|respektive|eller)\s*(?:(?:i|under|på|den)\s+)?")
 # Between two seasons of a list: "våren och hösten", "en gång på våren och en på hösten".
 _SEASON_GAP = re.compile(
     r"\s*(?:,|och|samt|&)\s*(?:(?:en|ett|två|tre|1|2|3)(?:\s+(?:gång|gånger|ggr))?\s+)?"
