@@ -398,7 +398,8 @@ def _with_windows(
 
 
 def _with_days_and_times(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
-    ordinal = read_ordinal_weekday(seg_low)
+    # "Var tredje måndag" is every third week, not the third Monday of a month.
+    ordinal = read_ordinal_weekday(seg_low) if spec.per not in ("day", "week") else None
     clock = read_clock(seg_low)
     weekdays = spec.weekdays or read_weekdays(seg_low)
     edge = spec.period_edge

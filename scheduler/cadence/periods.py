@@ -15,7 +15,8 @@ the plan year:
 | före sommar / före jul (deadlines) | 1 January to the end of the spring / autumn term |
 
 A text that asks for summer ("under sommaren", "sommarlovet") may use July although it is not an
-active month: the series' months become the months of its windows.
+active month: the series' months become the months of its windows. So may a named ISO week
+("vecka 27"): its month joins the active months.
 
 "Första veckan i varje kvartal" is the first week of each quarter's first *active* month (with the
 default policy January, April, August, October: July is inactive, so the third quarter starts in
@@ -121,9 +122,23 @@ def _series(spec: SeriesSpec, year: int, policy: CalendarPolicy, warnings: list[
         months = _one_month_each(windows, allowed) or months
     if spec.period_edge is not None and not months:
         months = _edge_months(spec, policy)
+    if spec.iso_weeks and not months:
+        # A named week is kept even in an inactive month ("vecka 27" is in July).
+        months = _week_months(spec.iso_weeks, year, allowed)
     if tuple(windows) == spec.windows and months == spec.months:
         return spec
     return replace(spec, windows=tuple(windows), months=months)
+
+
+def _week_months(weeks: tuple[int, ...], year: int, allowed: set[int]) -> tuple[int, ...]:
+    last_week = date(year, 12, 28).isocalendar().week
+    named = {
+        (date.fromisocalendar(year, week, 1) + timedelta(days=offset)).month
+        for week in weeks
+        if 1 <= week <= last_week
+        for offset in range(5)
+    }
+    return tuple(sorted(allowed | named))
 
 
 def _one_month_each(windows: list[DayRange], allowed: set[int]) -> tuple[int, ...]:
