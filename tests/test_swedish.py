@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 import pytest
 
@@ -66,7 +67,7 @@ def test_how_often_is_said_in_swedish_that_agrees(
 
 def test_every_other_tuesday_is_described_with_its_interval() -> None:
     described = describe("Varannan tisdag", year=2025, policy=CalendarPolicy())
-    (series,) = described["series"]  # type: ignore[misc]
+    (series,) = cast(list[dict[str, object]], described["series"])
     assert (series["count"], series["per"], series["interval"]) == (1, "week", 2)
 
 
