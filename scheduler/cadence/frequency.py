@@ -16,6 +16,7 @@ from scheduler.cadence.vocabulary import (
     ORDINAL_WORDS,
     UNIT_ADVERBS,
     UNIT_WORDS,
+    WEEKDAY_CODES,
     WEEKDAYS,
     number_value,
     ordinal_value,
@@ -186,7 +187,7 @@ def find_weekday_anchor(low: str) -> Anchor | None:
 def read_weekdays(low: str) -> tuple[str, ...]:
     """Every weekday named in `low`, in week order, as RRULE codes."""
     codes = {weekday_code(m.group("weekday")) for m in _WEEKDAY_WORD.finditer(low)}
-    return tuple(code for code in ("MO", "TU", "WE", "TH", "FR", "SA", "SU") if code in codes)
+    return tuple(code for code in WEEKDAY_CODES if code in codes)
 
 
 def read_ordinal_weekday(low: str) -> OrdinalWeekday | None:

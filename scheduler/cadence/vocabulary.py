@@ -12,6 +12,7 @@ from scheduler.cadence.model import MonthDay
 
 # The weekday and month tables are shared with templates and plan files; re-exported here so the
 # cadence modules keep one vocabulary to import from.
+from scheduler.swedish import LETTERS
 from scheduler.swedish import MONTH_NAMES as MONTH_NAMES
 from scheduler.swedish import MONTHS as MONTHS
 from scheduler.swedish import WEEKDAY_CODES as WEEKDAY_CODES
@@ -219,20 +220,20 @@ SUMMER_PERIODS: Final = frozenset({"sommar", "sommarlov"})
 # Named occasions whose dates no reader of the text can know: they move every year, or happen only
 # some years. A När naming one is warned about, never guessed. Pattern (lower case) → what it is.
 OCCASIONS: Final[dict[str, str]] = {
-    r"valrörelse[a-zåäö]*": "valrörelsen",
+    rf"valrörelse[{LETTERS}]*": "valrörelsen",
     r"valet|valdagen|valår(?:et)?|valsöndagen": "valet",
-    r"kulturnatt[a-zåäö]*": "Kulturnatten",
-    r"kulturfestival[a-zåäö]*": "Kulturfestivalen",
+    rf"kulturnatt[{LETTERS}]*": "Kulturnatten",
+    rf"kulturfestival[{LETTERS}]*": "Kulturfestivalen",
     r"pride(?:veckan|festivalen|paraden)?": "Pride",
-    r"almedal[a-zåäö]*": "Almedalsveckan",
+    rf"almedal[{LETTERS}]*": "Almedalsveckan",
     r"ramadan(?:en)?|eid": "ramadan och eid",
     r"nobel(?:festen|dagen|middagen)": "Nobelfesten",
     r"marat(?:h)?on(?:et)?|stockholm\s+marathon": "maratonloppet",
     r"derby(?:t|match(?:en|er)?)?|hemmamatch(?:en|er)?|matchdag(?:en|ar)?": "matcherna",
-    r"studenten|studentfirande[a-zåäö]*|studentutspring[a-zåäö]*": "studenten",
+    rf"studenten|studentfirande[{LETTERS}]*|studentutspring[{LETTERS}]*": "studenten",
     r"we\s+are\s+sthlm|ung08": "festivalen",
     r"budgetarbetet|budgetprocessen|bokslut(?:et)?|delårsrapport(?:en)?": "budgetåret",
-    r"nämndsammanträde[a-zåäö]*|nämndmöte[a-zåäö]*": "nämndens sammanträden",
+    rf"nämndsammanträde[{LETTERS}]*|nämndmöte[{LETTERS}]*": "nämndens sammanträden",
 }
 # An occasion counts only after a word that makes it a time ("under valrörelsen", "inför valet"),
 # so "rapport om valet" is not one.
