@@ -449,14 +449,7 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     if series:
         kinds.add(RECURRING)
     named = reading.occasions
-    # A year or season inside an occasion ("under valrörelsen 2026") is the occasion's, not a
-    # deadline of its own.
-    reading.loose_windows = [
-        (w, m)
-        for w, m in reading.loose_windows
-        if not any(w.span[0] < o.span[1] and o.span[0] < w.span[1] for o in named)
-    ]
-    deadline, extra = _from_loose_windows(reading.loose_windows, reading)
+    deadline, extra = _from_loose_windows(_outside_occasions(reading), reading)
     series += extra
     if extra:
         kinds.add(RECURRING)
@@ -496,6 +489,18 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
         tuple(warnings),
         partial=bool(reading.unread or unused or named),
     )
+
+
+def _outside_occasions(reading: _Reading) -> list[tuple[Window, bool]]:
+    """The loose windows that are not part of an occasion: a year inside "under valrörelsen
+    2026" is the occasion's, not a deadline of its own."""
+    return [
+        (window, marker)
+        for window, marker in reading.loose_windows
+        if not any(
+            window.span[0] < o.span[1] and o.span[0] < window.span[1] for o in reading.occasions
+        )
+    ]
 
 
 def _unused(clean: str, low: str, reading: _Reading) -> list[str]:
