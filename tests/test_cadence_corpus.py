@@ -181,6 +181,8 @@ def _check_constraint(row: Row, cadence: Cadence, schedule: Schedule) -> None:
         assert sorted(f"{d:%m-%d}" for d in days) == expected["dates"].split(",")
     if "deadline" in expected:
         assert schedule.deadline == date.fromisoformat(expected["deadline"])
+    if "at" in expected:
+        assert dated and {f"{o.start:%H:%M}" for o in dated} == {expected["at"]}
 
 
 def _check_warnings(row: Row, cadence: Cadence, resolved: Cadence) -> None:

@@ -14,6 +14,7 @@ from typing import Final
 from scheduler.cadence.vocabulary import (
     NUMBER_WORDS,
     ORDINAL_WORDS,
+    TIMES_OF_DAY,
     UNIT_ADVERBS,
     UNIT_WORDS,
     WEEKDAY_CODES,
@@ -76,6 +77,10 @@ _ORDINAL_WEEKDAY = re.compile(
 _WEEKDAY_WORD = re.compile(
     rf"(?<![{_L}])(?P<every>varje\s+|alla\s+)?(?P<weekday>{_WEEKDAY})(?P<suffix>arna|ar|en|s)?"
     rf"(?![{_L}])"
+)
+_TIME_OF_DAY = re.compile(
+    rf"(?<![{_L}])(?:på\s+|under\s+|i\s+samband\s+med\s+)?"
+    rf"(?P<part>{'|'.join(sorted(TIMES_OF_DAY, key=len, reverse=True))})(?![{_L}])"
 )
 # "första veckan i varje månad", "sista veckan i kvartalet", "andra veckan varje termin".
 _WEEK_OF_PERIOD = re.compile(
@@ -171,7 +176,7 @@ def _joined(anchors: list[Anchor], low: str) -> list[Anchor]:
 def reader_spans(low: str) -> list[tuple[int, int]]:
     """Where every phrase this module reads is in `low`: words the reading uses."""
     patterns = (_COUNT_PER, _BARE_COUNT, _ADVERB, _INTERVAL, _ORDINAL_WEEKDAY, _WEEKDAY_WORD,
-                _CLOCK, _WEEK_OF_PERIOD)  # fmt: skip
+                _CLOCK, _WEEK_OF_PERIOD, _TIME_OF_DAY)  # fmt: skip
     return [m.span() for pattern in patterns for m in pattern.finditer(low)]
 
 
@@ -204,7 +209,19 @@ def read_ordinal_weekday(low: str) -> OrdinalWeekday | None:
 
 
 def read_clock(low: str) -> ClockTime | None:
-    """A clock time ("kl 13", "kl. 9.30-11", "13:00-14:30"); None if absent or impossible."""
+    """A clock time ("kl 13", "kl. 9.30-11", "13:00-14:30"), else a part of the day ("på
+    kvällen": 18:00); None if absent or impossible."""
+    clock = _read_clock_time(low)
+    if clock is not None:
+        return clock
+    part = _TIME_OF_DAY.search(low)
+    if part is None:
+        return None
+    hour, minute = TIMES_OF_DAY[part.group("part")]
+    return ClockTime(hour, minute, None, part.start(), part.end())
+
+
+def _read_clock_time(low: str) -> ClockTime | None:
     for match in _CLOCK.finditer(low):
         hour = int(match.group("h") or match.group("hh"))
         minute = int(match.group("m") or match.group("mm") or 0)

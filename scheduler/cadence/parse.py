@@ -92,6 +92,7 @@ class _Reading:
     used: list[Span] = field(default_factory=list)  # what the readers used, in the whole text
     reported: list[Span] = field(default_factory=list)  # unused, but already warned about
     occasions: list[Occasion] = field(default_factory=list)  # named times no one can date
+    sentences: list[Span] = field(default_factory=list)
 
     def use(self, offset: int, spans: list[Span]) -> None:
         self.used.extend((offset + a, offset + b) for a, b in spans)
@@ -112,7 +113,8 @@ def parse_when(text: str) -> Cadence:
         clean = clean[:MAX_CHARS]
     low = lower_same_length(clean)
     reading.occasions = occasions(low, clean)
-    for start, end in sentences(clean):
+    reading.sentences = sentences(clean)
+    for start, end in reading.sentences:
         _read_sentence(clean, low, start, end, reading)
     return _cadence(text, clean, low, reading)
 
@@ -449,7 +451,7 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     if series:
         kinds.add(RECURRING)
     named = reading.occasions
-    deadline, extra = _from_loose_windows(_outside_occasions(reading), reading)
+    deadline, extra = _from_loose_windows(_outside_occasions(reading), low, reading)
     series += extra
     if extra:
         kinds.add(RECURRING)
@@ -491,6 +493,16 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     )
 
 
+def _in_its_sentence(spec: SeriesSpec, window: Window, low: str, reading: _Reading) -> SeriesSpec:
+    """A series named by its months or seasons ("I mars och oktober kl 13", "på kvällen vår och
+    höst") takes the weekday and time of its sentence."""
+    start, end = next(
+        ((a, b) for a, b in reading.sentences if a <= window.span[0] < b), (0, len(low))
+    )
+    reading.use(start, reader_spans(low[start:end]))
+    return _with_days_and_times(spec, low[start:end])
+
+
 def _outside_occasions(reading: _Reading) -> list[tuple[Window, bool]]:
     """The loose windows that are not part of an occasion: a year inside "under valrörelsen
     2026" is the occasion's, not a deadline of its own."""
@@ -522,7 +534,7 @@ def _labelled(series: list[SeriesSpec]) -> list[SeriesSpec]:
 
 
 def _from_loose_windows(
-    loose: list[tuple[Window, bool]], reading: _Reading
+    loose: list[tuple[Window, bool]], low: str, reading: _Reading
 ) -> tuple[DeadlineSpec | None, list[SeriesSpec]]:
     """Time expressions outside any series: a list is a series, anything else a deadline.
 
@@ -539,7 +551,7 @@ def _from_loose_windows(
         listed = _season_list(loose, index)
         if listed:
             reading.used.extend(w.span for w in listed)
-            return None, [_season_series(listed)]
+            return None, [_in_its_sentence(_season_series(listed), window, low, reading)]
         spec = None
         if len(window.months) >= 2:
             spec = SeriesSpec(count=len(window.months), months=window.months, year=window.year)
@@ -551,7 +563,7 @@ def _from_loose_windows(
             spec = SeriesSpec(count=len(window.dates), dates=window.dates, year=window.year)
         if spec is not None:
             reading.used.append(window.span)
-            return None, [spec]
+            return None, [_in_its_sentence(spec, window, low, reading)]
     window, marker = loose[-1]
     reading.used.append(window.span)
     if window.name and not marker and not window.from_marker:

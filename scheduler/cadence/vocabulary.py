@@ -217,6 +217,33 @@ POLICY_PERIODS: Final = frozenset(
 # The text asks for summer: July, outside the policy's active months by default, is allowed.
 SUMMER_PERIODS: Final = frozenset({"sommar", "sommarlov"})
 
+# Parts of the day a När may name instead of a clock time ("på kvällen", "förmiddagstid"), and
+# the time a meeting then starts. A clock time in the text ("kl 18") wins.
+TIMES_OF_DAY: Final[dict[str, tuple[int, int]]] = {
+    "morgon": (8, 0),
+    "morgonen": (8, 0),
+    "morgnar": (8, 0),
+    "förmiddag": (9, 0),
+    "förmiddagen": (9, 0),
+    "förmiddagar": (9, 0),
+    "förmiddagstid": (9, 0),
+    "lunch": (12, 0),
+    "lunchen": (12, 0),
+    "lunchtid": (12, 0),
+    "eftermiddag": (13, 0),
+    "eftermiddagen": (13, 0),
+    "eftermiddagar": (13, 0),
+    "eftermiddagstid": (13, 0),
+    "kväll": (18, 0),
+    "kvällen": (18, 0),
+    "kvällar": (18, 0),
+    "kvällstid": (18, 0),
+    "kvällstider": (18, 0),
+    "natt": (21, 0),
+    "natten": (21, 0),
+    "nattetid": (21, 0),
+}
+
 # Named occasions whose dates no reader of the text can know: they move every year, or happen only
 # some years. A När naming one is warned about, never guessed. Pattern (lower case) → what it is.
 OCCASIONS: Final[dict[str, str]] = {
