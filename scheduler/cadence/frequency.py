@@ -34,7 +34,8 @@ _NUMBER_ALT: Final = "|".join(
 )
 _COUNT_NOUN: Final = (
     r"(?:gånger|gång|ggr|gg|g|tillfällen|tillfälle|träffar|träff|möten|möte|utskick|nummer"
-    r"|vandringar|omgångar|avstämningar|avstämning|sittningar)\.?"
+    r"|vandringar|omgångar|avstämningar|avstämning|sittningar|heldagar|heldag|halvdagar"
+    r"|halvdag)\.?"
 )
 _UNIT: Final = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
 _WEEKDAY: Final = "|".join(WEEKDAYS)
@@ -77,6 +78,11 @@ _ORDINAL_WEEKDAY = re.compile(
 _WEEKDAY_WORD = re.compile(
     rf"(?<![{_L}])(?P<every>varje\s+|alla\s+)?(?P<weekday>{_WEEKDAY})(?P<suffix>arna|ar|en|s)?"
     rf"(?![{_L}])"
+)
+# "måndag–fredag", "måndag till torsdag", "mån-fre": every day of the range.
+_WEEKDAY_RANGE = re.compile(
+    rf"(?<![{_L}])(?P<first>{_WEEKDAY})(?:ar|en)?\s*(?:-|till|t\.o\.m\.?)\s*"
+    rf"(?P<last>{_WEEKDAY})(?:ar|en)?(?![{_L}])"
 )
 _TIME_OF_DAY = re.compile(
     rf"(?<![{_L}])(?:på\s+|under\s+|i\s+samband\s+med\s+)?"
@@ -176,12 +182,16 @@ def _joined(anchors: list[Anchor], low: str) -> list[Anchor]:
 def reader_spans(low: str) -> list[tuple[int, int]]:
     """Where every phrase this module reads is in `low`: words the reading uses."""
     patterns = (_COUNT_PER, _BARE_COUNT, _ADVERB, _INTERVAL, _ORDINAL_WEEKDAY, _WEEKDAY_WORD,
-                _CLOCK, _WEEK_OF_PERIOD, _TIME_OF_DAY)  # fmt: skip
+                _WEEKDAY_RANGE, _CLOCK, _WEEK_OF_PERIOD, _TIME_OF_DAY)  # fmt: skip
     return [m.span() for pattern in patterns for m in pattern.finditer(low)]
 
 
 def find_weekday_anchor(low: str) -> Anchor | None:
-    """A weekly series named by its weekday alone ("varje måndag", "tisdagar kl 10")."""
+    """A weekly series named by its weekdays alone ("varje måndag", "tisdagar kl 10",
+    "måndag–fredag")."""
+    weekday_range = _WEEKDAY_RANGE.search(low)
+    if weekday_range is not None:
+        return Anchor(weekday_range.start(), weekday_range.end(), 1, "week", 1, read_weekdays(low))
     for match in _WEEKDAY_WORD.finditer(low):
         if match.group("every") or match.group("suffix") in ("ar", "arna"):
             days = read_weekdays(low)
@@ -192,6 +202,10 @@ def find_weekday_anchor(low: str) -> Anchor | None:
 def read_weekdays(low: str) -> tuple[str, ...]:
     """Every weekday named in `low`, in week order, as RRULE codes."""
     codes = {weekday_code(m.group("weekday")) for m in _WEEKDAY_WORD.finditer(low)}
+    for match in _WEEKDAY_RANGE.finditer(low):
+        first = WEEKDAY_CODES.index(weekday_code(match.group("first")) or "MO")
+        last = WEEKDAY_CODES.index(weekday_code(match.group("last")) or "MO")
+        codes.update(WEEKDAY_CODES[first : last + 1])
     return tuple(code for code in WEEKDAY_CODES if code in codes)
 
 

@@ -566,7 +566,7 @@ def _from_loose_windows(
             return None, [_in_its_sentence(spec, window, low, reading)]
     window, marker = loose[-1]
     reading.used.append(window.span)
-    if window.name and not marker and not window.from_marker:
+    if window.name and not marker and not window.from_marker and not window.name.startswith("före"):
         reading.warnings.append(
             f"{quote(window.description)} läses som en tidsfrist i slutet av "
             f'{SEASON_NAMES.get(window.name, window.name)}, men texten säger inte "senast" '

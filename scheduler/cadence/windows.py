@@ -99,7 +99,7 @@ _RANGE_GAP = re.compile(r"\s*(?:-|till|t\.o\.m\.?|tom|till\s+och\s+med)\s*")
 
 _DEADLINE_MARKER = re.compile(
     rf"(?<![{_L}])(?:senast|innan|före|klart|klar|slutförd|slutfört|slutföras|färdig|färdigt"
-    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|inom|uppstart"
+    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|inom|uppstart|inför"
     rf"|start)(?![{_L}])"
 )
 _EXCEPT_WORD = re.compile(
