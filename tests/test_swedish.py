@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -78,6 +79,19 @@ def test_the_cadence_command_says_1_tillfalle_and_varannan_vecka(sqlite_cli: Cli
     assert "varannan vecka" in fortnight and "1 gånger" not in fortnight
     deadline = sqlite_cli("cadence", "Senast 31 mars", "--year", "2025").out
     assert "1 gånger per gång" not in deadline and "1 gång" in deadline
+
+
+def test_check_with_one_finding_says_1_sak(sqlite_cli: Cli, tmp_path: Path) -> None:
+    plan = tmp_path / "plan.toml"
+    plan.write_text(
+        'organisation = "X"\nyear = 2025\n[[areas]]\nname = "A"\n'
+        '[[areas.measures]]\ntitle = "Forum"\nwhen_text = "se bilaga"\n'
+        'responsible_text = "Trygghetssamordnaren sammankallar."\n',
+        encoding="utf-8",
+    )
+    sqlite_cli("import", str(plan))
+    out = sqlite_cli("check").out
+    assert out.splitlines()[0] == "1 sak att se över i planen 2025:"
 
 
 def test_the_plan_says_nar_saknas_once(sqlite_cli: Cli) -> None:

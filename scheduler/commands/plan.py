@@ -63,7 +63,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     if not findings:
         ctx.print(f"Inget att åtgärda i planen {stored.plan.organisation} {stored.plan.year}.")
         return 0
-    ctx.print(f"{len(findings)} saker att se över i planen {stored.plan.year}:")
+    ctx.print(f"{count(len(findings), 'sak', 'saker')} att se över i planen {stored.plan.year}:")
     for finding in findings:
         where = f"{finding.area} › {finding.measure}: " if finding.measure else ""
         ctx.print(f"  - {where}{finding.message}")
