@@ -214,6 +214,25 @@ def test_a_count_per_year_gives_that_many_dates_in_that_year(
     assert len({d.month for d in days}) == count  # spread: never two in one month
 
 
+PERIODS_PER_YEAR: Final = {"kvartal": 4, "termin": 2, "halvår": 2, "tertial": 3, "månad": 11}
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    count=st.integers(1, 2),
+    unit=st.sampled_from(sorted(PERIODS_PER_YEAR)),
+    year=st.integers(2024, 2030),
+)
+def test_a_count_per_period_gives_that_many_in_each_period(
+    count: int, unit: str, year: int
+) -> None:
+    """ "2 ggr/termin" is four a year; "1 gång/månad" is one in each of the 11 active months."""
+    schedule = place(parse_when(f"{count} ggr/{unit}"), year=year, policy=POLICY)
+    days = [o.start.date() for o in schedule.occurrences]
+    assert len(days) == count * PERIODS_PER_YEAR[unit]
+    assert all(d.year == year and d.month != 7 for d in days)
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     weekday=st.sampled_from(WORK_WEEKDAYS),
