@@ -52,12 +52,19 @@ def assert_series_is_its_rule(series: PlacedSeries) -> None:
     assert list(rules) == [o.start for o in series.occurrences], series.rrule
 
 
-def assert_all_open(schedule: Schedule, year: int, policy: CalendarPolicy = POLICY) -> None:
-    """No dated occurrence on a closed day, in an inactive month, or outside the plan year."""
+def assert_all_open(
+    schedule: Schedule, year: int, policy: CalendarPolicy = POLICY, *, inactive_ok: bool = False
+) -> None:
+    """No dated occurrence on a closed day, in an inactive month, or outside the plan year.
+
+    `inactive_ok`: the text named an inactive month ("under sommaren" opens July).
+    """
     closed = blocked_days(year, policy)
     for occurrence in schedule.occurrences:
         day = occurrence.start.date()
         assert day.year == year, occurrence
+        if inactive_ok and closed.get(day, "").startswith("inga möten"):
+            continue
         assert day not in closed, (occurrence, closed.get(day))
 
 
@@ -99,7 +106,7 @@ CASES = [
     case("Fyra gånger om året", R, 4, months=QUARTERLY),
     case("Möten fyra gånger per år", R, 4, months=QUARTERLY, work="meeting"),
     case("Två gånger per år", R, 2, months=(4, 10)),
-    case("2 ggr per år, vår och höst", R, 2, months=(4, 10)),
+    case("2 ggr per år, vår och höst", R, 2, months=(3, 4, 5, 6, 8, 9, 10, 11)),  # in the seasons
     case("Tre gånger per år", R, 3, months=(2, 5, 10)),
     case("3 ggr/år", R, 3, months=(2, 5, 10)),
     case("6 ggr/år", R, 6, day="TU", months=(2, 4, 6, 8, 10, 12)),
@@ -182,7 +189,8 @@ CASES = [
     case("Återkommande varje vecka", R, WEEKLY),
     case("Varje vecka under terminerna", R, (30, 40), between=("2025-01-15", "2025-12-20")),
     case("Veckovis under hösten", R, (14, 17), months=AUTUMN),
-    case("Varje fredag under sommaren", R, (6, 9), months=(6, 8)),
+    # The text asks for summer, so July is open (issue 12); midsommarafton moves within its week.
+    case("Varje fredag under sommaren", R, (12, 13), months=(6, 7, 8)),
     case("Kl 18-21 varje fredag", R, (40, 48), day="FR", at="18:00", minutes=180),
     case("Varje onsdag kl. 8.30", R, (40, 48), day="WE", at="08:30"),
     # Daily.
@@ -361,7 +369,7 @@ def test_a_phrase_reads_and_places_as_a_coordinator_means_it(c: Case) -> None:
     assert cadence.continuous == (C in c.flags)
     if c.kind == U:
         assert cadence.warnings and any(c.text.strip()[:20] in w for w in cadence.warnings)
-    assert_all_open(schedule, YEAR)
+    assert_all_open(schedule, YEAR, inactive_ok=bool(c.months and 7 in c.months))
     for occurrence in occurrences:
         day = occurrence.start.date()
         if c.day and occurrence.moved_from is None:

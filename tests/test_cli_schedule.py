@@ -21,6 +21,7 @@ def test_cadence_json_is_the_documented_contract(sqlite_cli: Cli) -> None:
         "occurrences",
         "series",
         "warnings",
+        "partial",
     }
     assert (data["kind"], data["occurrences"], data["series"][0]["count"]) == ("recurring", 4, 4)
     assert all(day.startswith("2025-") for day in data["series"][0]["dates"])
@@ -30,7 +31,7 @@ def test_cadence_json_is_the_documented_contract(sqlite_cli: Cli) -> None:
 
 def test_cadence_prints_in_swedish(sqlite_cli: Cli) -> None:
     out = sqlite_cli("cadence", "En gång per år/vid behov", "--year", "2025").out
-    assert "återkommande, samt vid behov" in out and "1 tillfällen 2025" in out
+    assert "återkommande, samt vid behov" in out and "1 tillfälle 2025" in out
 
 
 def test_agenda_lists_dated_items_filtered_by_role_and_window(sqlite_cli: Cli) -> None:

@@ -110,7 +110,9 @@ def _monthly(spec: SeriesSpec, frame: Frame) -> Pattern | None:
     if spec.interval > 1:
         if 12 % spec.interval == 0:
             # "var tredje månad" is four a year: spread like "4 ggr/år", not anchored on January.
-            per_year = replace(spec, count=spec.count * 12 // spec.interval, per="year", interval=1)
+            # Counted over the months the series may use: "varannan månad under hösten" is two.
+            count = max(1, round(spec.count * len(frame.months) / spec.interval))
+            per_year = replace(spec, count=count, per="year", interval=1)
             return _per_period(per_year, frame)
         day = f"{spec.ordinal or frame.week_of_month}{frame.weekday}"
         return Pattern("MONTHLY", spec.interval, frame.months, days=(day,))
@@ -167,6 +169,16 @@ def _counts(count: int, per: str, periods: list[tuple[int, ...]]) -> list[int]:
     for n in range(count):
         # Spring first: with an odd count the longer half gets the extra one.
         counts[open_periods[n % len(open_periods)]] += 1
+    # A half with fewer months than its share passes the rest to a half with room ("mars,
+    # oktober och november": one in spring, two in autumn), so each stays once a month.
+    for full in open_periods:
+        for other in open_periods:
+            room = len(periods[other]) - counts[other]
+            extra = counts[full] - len(periods[full])
+            if other != full and extra > 0 and room > 0:
+                moved = min(extra, room)
+                counts[full] -= moved
+                counts[other] += moved
     return counts
 
 

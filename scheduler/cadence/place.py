@@ -18,6 +18,7 @@ from scheduler.cadence.model import Cadence, SeriesSpec
 from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import Frame, pattern_for
+from scheduler.cadence.periods import resolve_periods
 from scheduler.cadence.policy import CalendarPolicy
 from scheduler.cadence.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule, expand
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
@@ -60,6 +61,7 @@ def place(
     action: str = "",
 ) -> Schedule:
     """The dated schedule of `cadence` in `year`. Pure; never raises on any parsed cadence."""
+    cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
     specs = cadence.series
     if not specs and settings.rrule:

@@ -5,23 +5,21 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from scheduler.cadence import describe
+from scheduler.cadence.describe import frequency_text
 from scheduler.check import lexicon_for
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
 from scheduler.errors import UsageError
 from scheduler.feeds.ical import STOCKHOLM
 from scheduler.planning import calendar_policy, plan_schedule, refresh_occurrences
 from scheduler.store.occurrences import CANCELLED, list_occurrences
+from scheduler.swedish import count
 from scheduler.templating import swedish_date
 
 KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
             "deadline": "klart senast", "triggered": "vid händelse", "unspecified": "ej tolkad"}  # fmt: skip
-
-
-PER_SV = {"day": "dag", "week": "vecka", "month": "månad", "quarter": "kvartal", "tertial": "tertial",
-          "term": "termin", "half_year": "halvår", "year": "år", "once": "gång"}  # fmt: skip
 
 
 def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
@@ -36,13 +34,14 @@ def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
         flags.append("samt vid behov")
     if result["continuous"] and result["kind"] != "continuous":
         flags.append("därefter löpande")
-    ctx.print(f"Typ: {', '.join(flags)}  ·  {result['occurrences']} tillfällen {year}")
+    occurrences = count(cast(int, result["occurrences"]), "tillfälle")
+    ctx.print(f"Typ: {', '.join(flags)}  ·  {occurrences} {year}")
     if result["deadline"]:
         ctx.print(f"Klart senast: {result['deadline']}")
     for series in result["series"]:  # type: ignore[attr-defined]
         label = series["label"] or "Serie"
-        per = PER_SV.get(series["per"], series["per"])
-        ctx.print(f"  {label}: {series['count']} gånger per {per}  ·  RRULE {series['rrule']}")
+        often = frequency_text(series["count"], series["per"], series["interval"])
+        ctx.print(f"  {label}: {often}  ·  RRULE {series['rrule']}")
         ctx.print("    " + ", ".join(series["dates"]))
     for warning in result["warnings"]:  # type: ignore[attr-defined]
         ctx.print(f"Obs: {warning}")
@@ -94,7 +93,7 @@ def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
         status = " (INSTÄLLT)" if entry["status"] == CANCELLED else ""
         ctx.print(f"{swedish_date(date.fromisoformat(entry['date'])):28} {when:6}  {what}: {entry['title']}{series}{status}"
                   f"  · sammankallande: {entry['convener'] or 'saknas'}")  # fmt: skip
-    ctx.print(f"\n{len(entries)} möten och uppgifter.")
+    ctx.print(f"\n{count(len(entries), 'möte eller uppgift', 'möten och uppgifter')}.")
     return 0
 
 

@@ -37,6 +37,7 @@ from scheduler.store.occurrences import (
     list_occurrences,
     move_occurrence,
 )
+from scheduler.swedish import count
 from scheduler.web.feed_page import webcal
 
 
@@ -98,7 +99,7 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
             rendered = render_feed(schedule, rows, scope.name, fmt, now=now, settings=settings)
             write_bytes_atomically(directory / rendered.filename, rendered.body)
             written += 1
-    ctx.print(f"Skrev {written} kalenderfiler till {directory}.")
+    ctx.print(f"Skrev {count(written, 'kalenderfil', 'kalenderfiler')} till {directory}.")
     return 0
 
 

@@ -14,6 +14,7 @@ from scheduler.followup.settings import FollowupSettings
 from scheduler.planning import plan_schedule
 from scheduler.store.followups import answers, get_campaign
 from scheduler.store.plans import load_plan
+from scheduler.swedish import count
 from scheduler.templating import swedish_date
 
 
@@ -27,7 +28,7 @@ def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(
             f"Uppföljningen pågår redan (startad {result.campaign.started_at:%Y-%m-%d}); sista svarsdag {deadline}."
         )
-    ctx.print(f"{result.emails} nya e-postmeddelanden i utkorgen (inget skickas två gånger); "
+    ctx.print(f"{count(result.emails, 'nytt e-postmeddelande', 'nya e-postmeddelanden')} i utkorgen (inget skickas två gånger); "
               "de går iväg vid nästa utskick («scheduler remind run-due» eller servern).")  # fmt: skip
     for role in result.roles_without_address:
         ctx.print(f"Obs: {role} har ingen e-postadress i config.toml och får inget utskick.")
@@ -52,7 +53,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     )
     done = sum(r.done for r in rows)
     ctx.print(
-        f"Uppföljning {schedule.stored.plan.year}: {done} av {len(rows)} roller har skickat in allt."
+        f"Uppföljning {schedule.stored.plan.year}: {done} av {count(len(rows), 'roll')} har skickat in allt."
     )
     for row in rows:
         mark = "klar" if row.done else "väntar"
@@ -82,7 +83,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     else:
         raise UsageError("Exportera uppföljningen till .xlsx, .md eller .html.")
     ctx.print(
-        f"Skrev uppföljningen {stored.plan.year} till {path} ({len(result.statuses)} åtgärder med svar)."
+        f"Skrev uppföljningen {stored.plan.year} till {path} ({count(len(result.statuses), 'åtgärd')} med svar)."
     )
     return 0
 

@@ -13,13 +13,10 @@ from typing import Any
 from dateutil.rrule import rrulestr
 
 from scheduler.model import ScheduleSettings
+from scheduler.swedish import WEEKDAYS
 from scheduler.text_safety import describe_control_character
 
 KINDS = ("meeting", "task")
-WEEKDAYS = {
-    "måndag": "MO", "tisdag": "TU", "onsdag": "WE", "torsdag": "TH", "fredag": "FR",
-    "lördag": "SA", "söndag": "SU",
-}  # fmt: skip
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 # Raised with a Swedish message naming the key; the caller adds file, sheet and row.
