@@ -7,11 +7,10 @@ last resort: here two forums whose När names the same day (the first Tuesday) n
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-
-from dataclasses import replace
 
 from dateutil.rrule import rrulestr
 

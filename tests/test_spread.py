@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import holidays
 import pytest
 
-from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.cadence import CalendarPolicy, Schedule, parse_when, place
 from scheduler.cadence.calendar import is_working_day, working_day_before
 from scheduler.cadence.spread import PlanItem, spread
 from scheduler.feeds.ical import STOCKHOLM
@@ -96,7 +97,7 @@ def test_the_seed_needs_deconfliction_only_as_a_last_resort(seed: Seed2025) -> N
         per_convener[who].append((start, end, title))
     for meetings in per_convener.values():
         meetings.sort()
-        for (_, end, _), (start, _, _) in zip(meetings, meetings[1:], strict=False):
+        for (_, end, _), (start, _, _) in pairwise(meetings):
             assert end <= start
 
 
@@ -118,7 +119,9 @@ def test_a_reminder_before_a_meeting_goes_out_on_the_working_day_before_never_af
     seed: Seed2025,
 ) -> None:
     starts = {
-        o.uid: o.start.astimezone(STOCKHOLM) for o in seed.schedule.occurrences if o.kind == "meeting"
+        o.uid: o.start.astimezone(STOCKHOLM)
+        for o in seed.schedule.occurrences
+        if o.kind == "meeting"
     }
     checked = 0
     for row in seed.outbox:
@@ -141,7 +144,9 @@ def test_a_reminder_before_a_meeting_goes_out_on_the_working_day_before_never_af
 
 
 def test_the_walks_are_in_the_evening(seed: Seed2025) -> None:
-    walks = [(start, end) for title, _, start, end in seed.meetings() if title == "Trygghetsvandring"]
+    walks = [
+        (start, end) for title, _, start, end in seed.meetings() if title == "Trygghetsvandring"
+    ]
     assert len(walks) == 2
     for start, end in walks:
         assert start.time() == time(18, 0)
@@ -181,9 +186,7 @@ def test_a_new_measure_of_another_convener_moves_no_series_of_the_first(tmp_path
 
 
 def test_a_named_weekday_or_date_is_kept_by_the_spread() -> None:
-    items = [
-        _item(str(n), "En gång/månad", "Trygghetssamordnare") for n in range(6)
-    ] + [
+    items = [_item(str(n), "En gång/månad", "Trygghetssamordnare") for n in range(6)] + [
         _item("tisdag", "Första tisdagen varje månad", "Trygghetssamordnare"),
         _item("datum", "12/3 och 8/10", "Trygghetssamordnare"),
         _item("fil", "En gång/månad", "Trygghetssamordnare", ScheduleSettings(weekday="fredag")),
@@ -339,31 +342,37 @@ def test_varannan_tisdag_2025_never_has_meetings_in_two_consecutive_weeks() -> N
     schedule = place(parse_when("Varannan tisdag"), year=2025, policy=POLICY)
     weeks = sorted(o.start.isocalendar().week for o in schedule.occurrences)
     assert len(weeks) >= 18
-    assert all(b - a >= 2 for a, b in zip(weeks, weeks[1:], strict=False)), weeks
+    assert all(b - a >= 2 for a, b in pairwise(weeks)), weeks
     for o in schedule.occurrences:
         if o.moved_from is not None:
             assert o.start.isocalendar().week == o.moved_from.isocalendar().week
 
 
-@pytest.mark.parametrize("text", ["Var tredje vecka", "Varannan vecka", "2 ggr/månad", "Varannan torsdag"])
+@pytest.mark.parametrize(
+    "text", ["Var tredje vecka", "Varannan vecka", "2 ggr/månad", "Varannan torsdag"]
+)
 @pytest.mark.parametrize("year", [2024, 2025, 2026, 2027])
 def test_every_n_weeks_series_keep_their_rhythm(text: str, year: int) -> None:
     schedule = place(parse_when(text), year=year, policy=POLICY)
     weeks = sorted(o.start.isocalendar().week for o in schedule.occurrences)
-    assert weeks and all(b - a >= 2 for a, b in zip(weeks, weeks[1:], strict=False)), weeks
+    assert weeks and all(b - a >= 2 for a, b in pairwise(weeks)), weeks
 
 
 def test_a_deadline_in_a_school_break_keeps_its_day() -> None:
-    """"Senast 31 mars" in 2027 is due 31 March, although påsklov (week 13) covers it."""
+    """ "Senast 31 mars" in 2027 is due 31 March, although påsklov (week 13) covers it."""
     schedule = place(parse_when("Senast 31 mars"), year=2027, policy=POLICY)
     assert schedule.deadline == date(2027, 3, 31)
     assert [o.start.date() for o in schedule.occurrences] == [date(2027, 3, 31)]
 
 
 def test_a_deadline_still_avoids_weekends_holidays_and_blackouts() -> None:
-    assert place(parse_when("Senast 1 november"), year=2025, policy=POLICY).deadline == date(2025, 10, 31)
+    assert place(parse_when("Senast 1 november"), year=2025, policy=POLICY).deadline == date(
+        2025, 10, 31
+    )
     assert place(parse_when("Senast 6 juni"), year=2025, policy=POLICY).deadline == date(2025, 6, 5)
-    assert place(parse_when("Senast 30 december"), year=2025, policy=POLICY).deadline == date(2025, 12, 23)
+    assert place(parse_when("Senast 30 december"), year=2025, policy=POLICY).deadline == date(
+        2025, 12, 23
+    )
 
 
 def test_a_recurring_task_in_a_school_break_keeps_its_day_a_meeting_does_not() -> None:
@@ -423,17 +432,16 @@ def _items(plan: Plan) -> list[PlanItem]:
     return items
 
 
-def _dates_by_measure(schedules: list[object], plan: Plan) -> dict[str, list[tuple[str, str]]]:
+def _dates_by_measure(schedules: list[Schedule], plan: Plan) -> dict[str, list[tuple[str, str]]]:
     titles = [m.title for a in plan.areas for m in a.measures]
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for title, schedule in zip(titles, schedules, strict=True):
-        found[title] += sorted(
-            (o.series_label, o.start.isoformat())
-            for o in schedule.occurrences  # type: ignore[attr-defined]
-        )
+        found[title] += sorted((o.series_label, o.start.isoformat()) for o in schedule.occurrences)
     return dict(found)
 
 
-def _item(title: str, when: str, convener: str, settings: ScheduleSettings | None = None) -> PlanItem:
+def _item(
+    title: str, when: str, convener: str, settings: ScheduleSettings | None = None
+) -> PlanItem:
     return PlanItem(f"test|{title}|0", parse_when(when), settings or ScheduleSettings(), title,
                     "", convener)  # fmt: skip

@@ -44,7 +44,6 @@ from scheduler.cadence.pattern import Slot
 from scheduler.cadence.place import Freedom, freedom, place, place_series, series_specs
 from scheduler.cadence.policy import CalendarPolicy
 from scheduler.cadence.schedule import PlacedSeries, Schedule
-from scheduler.cadence.vocabulary import WEEKDAY_CODES
 from scheduler.model import ScheduleSettings
 
 WEEKS = (1, 2, 3, 4)
@@ -60,7 +59,7 @@ class PlanItem:
 
     key: str  # the measure's identity across edits and re-imports
     cadence: Cadence
-    settings: ScheduleSettings = ScheduleSettings()  # noqa: B008 (frozen: safe to share)
+    settings: ScheduleSettings = field(default_factory=ScheduleSettings)
     title: str = ""
     action: str = ""
     convener: str | None = None
@@ -204,7 +203,9 @@ def _with_crowding(
             for day in days
             if (item.owner, day) in crowded
         ]
-        result.append(replace(schedule, warnings=(*schedule.warnings, *notes)) if notes else schedule)
+        result.append(
+            replace(schedule, warnings=(*schedule.warnings, *notes)) if notes else schedule
+        )
     return result
 
 
