@@ -26,7 +26,7 @@ from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import Frame, Slot, pattern_for
 from scheduler.cadence.policy import ActivityDefault, CalendarPolicy
-from scheduler.cadence.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule, expand
+from scheduler.cadence.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
@@ -244,7 +244,9 @@ def _dated(
     if limited is None:
         warnings.append(f"Serien{name} ger inga datum {measure.year}.")
         return None
-    from_rule = tuple(expand(limited.rule, limited.dtstart, last))
+    # `bounded` has checked that a counted rule expands to exactly its dates; only a one-off
+    # rule (DTSTART alone) leaves further dates as RDATEs.
+    from_rule = limited.dates if limited.rule != ONE_OFF_RULE else limited.dates[:1]
     one_off = tuple(d for d in limited.dates if d not in from_rule)
     return _Dated(limited.rule, limited.dtstart, from_rule, one_off)
 
