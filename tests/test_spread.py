@@ -445,3 +445,32 @@ def _item(
 ) -> PlanItem:
     return PlanItem(f"test|{title}|0", parse_when(when), settings or ScheduleSettings(), title,
                     "", convener)  # fmt: skip
+
+
+def test_a_digest_for_a_week_starting_on_a_holiday_goes_out_the_working_day_before(
+    tmp_path: Path,
+) -> None:
+    """The Monday digest of Easter week 2025 (annandag påsk, 21 April) goes out on Thursday
+    17 April (långfredag is a holiday too); those of the first weeks of 2025 (30 December and
+    6 January, in the Christmas blackout) on 23 December 2024."""
+    from scheduler.config import load_config
+    from scheduler.planning import import_and_schedule
+    from scheduler.store.engine import open_store
+    from tests.conftest import write_config
+
+    path = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'digest.sqlite3'}",
+                        "[reminders]\ndigest = \"also\"\n")  # fmt: skip
+    config = load_config(str(path), environ={})
+    engine = open_store(config.database_url)
+    import_and_schedule(engine, config, seed_2025(), source="test",
+                        now=datetime(2024, 11, 1, tzinfo=STOCKHOLM))  # fmt: skip
+    digests = {
+        r.key: r.due_at.astimezone(STOCKHOLM) for r in list_outbox(engine) if r.kind == "digest"
+    }
+    assert digests
+    for due in digests.values():
+        assert is_working_day(due.date(), POLICY) and due.time() == time(8, 0)
+    easter = [due for key, due in digests.items() if key.endswith("2025-W17")]
+    assert [due.date() for due in easter] == [date(2025, 4, 17)] * len(easter) and easter
+    christmas = [due for key, due in digests.items() if key.endswith(("2025-W01", "2025-W02"))]
+    assert christmas and {due.date() for due in christmas} == {date(2024, 12, 23)}
