@@ -151,6 +151,9 @@ def test_the_walks_are_in_the_evening(seed: Seed2025) -> None:
     for start, end in walks:
         assert start.time() == time(18, 0)
         assert end - start == timedelta(minutes=120)
+    # An evening meeting is not "too late in the day" for deconflict: no false collision.
+    (walk,) = [m for m in seed.schedule.measures if m.stored.measure.title == "Trygghetsvandring"]
+    assert not [w for w in walk.schedule.warnings if "Krock" in w]
 
 
 def test_the_same_plan_gives_the_same_dates_and_rows_moved_change_nothing(tmp_path: Path) -> None:
@@ -474,3 +477,8 @@ def test_a_digest_for_a_week_starting_on_a_holiday_goes_out_the_working_day_befo
     assert [due.date() for due in easter] == [date(2025, 4, 17)] * len(easter) and easter
     christmas = [due for key, due in digests.items() if key.endswith(("2025-W01", "2025-W02"))]
     assert christmas and {due.date() for due in christmas} == {date(2024, 12, 23)}
+
+
+def test_a_policy_that_closes_the_whole_year_still_gives_a_reminder_day() -> None:
+    closed = CalendarPolicy.from_mapping({"blackouts": ["01-01..12-31"]})
+    assert working_day_before(date(2025, 3, 4), closed) == date(2025, 3, 4)

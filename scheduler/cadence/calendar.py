@@ -27,6 +27,7 @@ from scheduler.cadence.vocabulary import MONTH_NAMES
 
 # holidays can list every Sunday as "Söndag"; a Sunday is not a holiday to move a meeting for.
 _SUNDAY_ENTRY = "söndag"
+_SEARCH_DAYS = 400  # more than a year: a working day is always found if there is one
 
 
 @dataclass(frozen=True)
@@ -100,15 +101,21 @@ def is_working_day(day: date, policy: CalendarPolicy) -> bool:
 
 def working_day_before(day: date, policy: CalendarPolicy) -> date:
     """`day` itself when it is a working day, else the nearest working day before it."""
-    while not is_working_day(day, policy):
-        day -= timedelta(days=1)
-    return day
+    return _nearest_working_day(day, policy, timedelta(days=-1))
 
 
 def working_day_after(day: date, policy: CalendarPolicy) -> date:
     """`day` itself when it is a working day, else the nearest working day after it."""
-    while not is_working_day(day, policy):
-        day += timedelta(days=1)
+    return _nearest_working_day(day, policy, timedelta(days=1))
+
+
+def _nearest_working_day(day: date, policy: CalendarPolicy, step: timedelta) -> date:
+    # A policy can black out a whole year; then `day` itself, rather than searching forever.
+    candidate = day
+    for _ in range(_SEARCH_DAYS):
+        if is_working_day(candidate, policy):
+            return candidate
+        candidate += step
     return day
 
 
