@@ -7,6 +7,7 @@ The seed plan is scheduled for 2025 as `make run` would roll it forward; the res
 
 from __future__ import annotations
 
+import random
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import holidays
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scheduler.cadence import CalendarPolicy, Schedule, parse_when, place
 from scheduler.cadence.calendar import is_working_day, working_day_before
@@ -482,3 +485,41 @@ def test_a_digest_for_a_week_starting_on_a_holiday_goes_out_the_working_day_befo
 def test_a_policy_that_closes_the_whole_year_still_gives_a_reminder_day() -> None:
     closed = CalendarPolicy.from_mapping({"blackouts": ["01-01..12-31"]})
     assert working_day_before(date(2025, 3, 4), closed) == date(2025, 3, 4)
+
+
+# Properties of the spread over any small plan: meaning, not only "does not crash".
+
+PER_YEAR = {"En gång per år": 1, "2 ggr/år": 2, "3 ggr/år": 3, "4 ggr/år": 4, "6 ggr/år": 6,
+            "En gång/månad": 11}  # fmt: skip
+NAMED = {"Första tisdagen varje månad": "TU", "Sista torsdagen i månaden": "TH",
+         "En gång per månad på onsdagar": "WE"}  # fmt: skip
+WHO = ("Trygghetssamordnare", "Preventionssamordnare", "Kommunpolis")
+
+plans = st.lists(
+    st.tuples(st.sampled_from(sorted(PER_YEAR) + sorted(NAMED)), st.sampled_from(WHO)),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan=plans, year=st.integers(2024, 2030), seed=st.randoms(use_true_random=False))
+def test_any_plan_spreads_with_its_counts_named_days_and_year_kept(
+    plan: list[tuple[str, str]], year: int, seed: random.Random
+) -> None:
+    items = [_item(f"Forum {n}", when, who) for n, (when, who) in enumerate(plan)]
+    schedules = spread(items, year=year, policy=POLICY)
+    for (when, _), schedule in zip(plan, schedules, strict=True):
+        days = [o.start.date() for o in schedule.occurrences]
+        assert all(day.year == year for day in days)  # inside the plan year
+        if when in PER_YEAR:  # a count per year gives that many dates
+            assert len(days) == PER_YEAR[when], (when, days, schedule.warnings)
+        else:  # a named weekday is kept (a date moved off a holiday aside)
+            kept = [o.start for o in schedule.occurrences if o.moved_from is None]
+            assert kept and {CODES[d.weekday()] for d in kept} == {NAMED[when]}, when
+    # The same plan in any order gives every measure the same dates (UIDs stay stable).
+    shuffled = list(range(len(items)))
+    seed.shuffle(shuffled)
+    again = spread([items[i] for i in shuffled], year=year, policy=POLICY)
+    for position, i in enumerate(shuffled):
+        assert again[position].occurrences == schedules[i].occurrences
