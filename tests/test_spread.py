@@ -284,6 +284,18 @@ def test_a_trygghetsvandring_is_at_six_in_the_evening_and_a_nattvandring_on_frid
     assert {o.end - o.start for o in night.occurrences} == {timedelta(hours=3)}
 
 
+def test_the_activity_is_read_from_the_title_or_the_nar_not_the_actions_prose() -> None:
+    forum = place(parse_when("4 ggr/år"), year=2025, policy=POLICY, title="Platssamverkan",
+                  action="Polisen deltar och bjuder in till trygghetsvandringar.")  # fmt: skip
+    assert {o.start.time() for o in forum.occurrences} == {POLICY.default_time}
+    night = place(parse_when("Nattvandring en gång/månad"), year=2025, policy=POLICY,
+                  title="Trygga unga")  # fmt: skip
+    kept = [o for o in night.occurrences if o.moved_from is None]
+    assert kept and {o.start.strftime("%a %H:%M") for o in kept} == {"Fri 21:00"}
+    parents = place(parse_when("2 ggr/termin"), year=2025, policy=POLICY, title="Föräldramöten")
+    assert {o.start.time() for o in parents.occurrences} == {time(18, 0)}
+
+
 def test_a_time_or_day_in_the_text_or_plan_file_beats_the_activity_default() -> None:
     walk = place(parse_when("2 ggr/år kl 10"), year=2025, policy=POLICY, title="Trygghetsvandring")
     assert {o.start.time() for o in walk.occurrences} == {time(10, 0)}

@@ -135,7 +135,7 @@ def freedom(
     kind = activity_kind(cadence.text, title, action, own.kind)
     if kind != MEETING or own.rrule or spec.dates:
         return Freedom(False, False)
-    activity = policy.activity_for(title, action) or ActivityDefault()
+    activity = policy.activity_for(title, cadence.text) or ActivityDefault()
     weekday = not (own.weekday or spec.weekdays or activity.weekday)
     week = spec.ordinal is None and not spec.iso_weeks and spec.per not in ("day", "week")
     return Freedom(weekday, week)
@@ -181,7 +181,7 @@ def _place_series(
     kind = activity_kind(measure.when, measure.title, measure.action, own.kind)
     activity = ActivityDefault()
     if kind != TASK:
-        activity = measure.policy.activity_for(measure.title, measure.action) or activity
+        activity = measure.policy.activity_for(measure.title, measure.when) or activity
     frame = frame_for(
         spec, own, measure.policy, index=index, several=measure.several, title=measure.title,
         slot=slot or Slot(), activity_weekday=activity.weekday,

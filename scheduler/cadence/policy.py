@@ -24,7 +24,7 @@ written as config.toml would:
     max_meetings_per_day = 2            # per convener, when the plan's series get their days
 
     # Activities with their own weekday, time or length (a word in the measure's title, else
-    # in its action; "trygghetsvandringar" has "trygghetsvandring"). A district's entry replaces
+    # in its När; "trygghetsvandringar" has "trygghetsvandring"). A district's entry replaces
     # the fields it gives and adds new words.
     [calendar.activity_defaults.trygghetsvandring]
     time = "18:00"
@@ -39,6 +39,10 @@ written as config.toml would:
     weekday = "fredag"
     time = "21:00"
     duration_minutes = 180
+
+    [calendar.activity_defaults."föräldramöte"]
+    time = "18:00"
+    duration_minutes = 90
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ ACTIVITY_DEFAULTS: Final[tuple[tuple[str, ActivityDefault], ...]] = (
     ("trygghetsvandring", ActivityDefault(None, time(18, 0), 120)),
     ("nattvandring", ActivityDefault("FR", time(21, 0), 180)),
     ("föräldravandring", ActivityDefault("FR", time(21, 0), 180)),
+    ("föräldramöte", ActivityDefault(None, time(18, 0), 90)),
 )
 
 
@@ -118,13 +123,14 @@ class CalendarPolicy:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)  # ZoneInfo caches instances by key
 
-    def activity_for(self, title: str, action: str = "") -> ActivityDefault | None:
-        """The defaults of the activity the title names (else the action), or None.
+    def activity_for(self, title: str, when: str = "") -> ActivityDefault | None:
+        """The defaults of the activity the title names (else the När text), or None.
 
-        A word matches inside compounds and inflections ("Trygghetsvandringar i Hornsberg");
-        the title decides first because it names the measure, the action may mention others.
+        A word matches inside compounds and inflections ("Trygghetsvandringar i Hornsberg").
+        The title decides first because it names the measure; the action is not read, because
+        its prose mentions other activities ("… och bjuder in till trygghetsvandringar").
         """
-        for text in (title, action):
+        for text in (title, when):
             words = _WORD.findall(text.lower())
             for name, default in self.activity_defaults:
                 if any(name in word for word in words):
