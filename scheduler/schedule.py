@@ -1,4 +1,5 @@
-"""The plan's dated meetings and tasks: every measure's När parsed and placed. Pure.
+"""The plan's dated meetings and tasks: every measure's När parsed and placed as one plan (the
+meetings spread over the meeting weekdays, cadence/spread.py; deconflict as the last resort). Pure.
 
 Each dated item gets a UID built from plan, measure, series and the date its rule gave, so the same
 plan always yields the same UIDs, and a meeting moved off a holiday keeps the UID of its rule date.

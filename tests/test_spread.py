@@ -104,6 +104,26 @@ def test_the_seed_needs_deconfliction_only_as_a_last_resort(seed: Seed2025) -> N
             assert end <= start
 
 
+def test_no_one_taking_part_has_two_meetings_at_once_in_2025(seed: Seed2025) -> None:
+    """One person's meetings avoid the same slot: conveners and every role named in Vem (the
+    police take part in most forums), and the two SSP series never share a day."""
+    busy: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for item in seed.schedule.measures:
+        for series in item.schedule.series:
+            for o in series.occurrences:
+                if o.kind == "meeting":
+                    for role in item.responsibility.participants:
+                        busy[role].append((o.start, o.end))
+    assert len(busy["Polis"]) > 20
+    for role, meetings in busy.items():
+        meetings.sort()
+        for (_, end), (start, _) in pairwise(meetings):
+            assert end <= start, (role, start)
+    (ssp,) = [m for m in seed.schedule.measures if m.stored.measure.title == "SSP"]
+    first, second = ({o.start.date() for o in s.occurrences} for s in ssp.schedule.series)
+    assert len(first) == len(second) == 4 and not first & second
+
+
 def test_no_reminder_is_due_on_a_weekend_holiday_julafton_nyarsafton_or_midsommarafton(
     seed: Seed2025,
 ) -> None:
