@@ -4,7 +4,10 @@ Monthly and rarer series move to the same weekday a week later, then later still
 year, then to earlier weeks. Weekly and daily series cannot move a week without landing on their
 own next date, so they move to another working day of the same week, or are dropped when the whole
 week is closed (sportlov): a weekly meeting simply does not happen that week. Fortnightly and
-rarer weekly series try the same week first, then other weeks.
+other every-n-weeks series, and several-a-month ones ("2 ggr/månad"), keep their rhythm: they try
+the same week first, then a nearby week only when that puts no two meetings of the series in the
+same or consecutive weeks; else the meeting is dropped. ("Varannan tisdag" over sportlov does not
+become two Tuesdays in a row.)
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import Literal
 
 Closed = Callable[[date], str | None]  # why a day is closed, or None when it is free
 Reach = Literal["week", "week_then_year", "year"]
+# How far (in weeks) a rhythmic series' meeting may move to another week.
+_RHYTHM_REACH = 3
 
 
 def reach_of(rule: str) -> Reach:
@@ -26,6 +31,8 @@ def reach_of(rule: str) -> Reach:
         return "week"
     if frequency == "WEEKLY":
         return "week_then_year"
+    if frequency == "MONTHLY" and len(parts.get("BYDAY", "").split(",")) > 1:
+        return "week_then_year"  # several a month: a rhythm, like every other week
     return "year"
 
 
@@ -59,15 +66,27 @@ def place_dates(
         if reach != "year" and outside(original) is not None:
             placements.append(Placement(original, None, reason))
             continue
-        candidates = [
-            *(_same_week(original) if reach != "year" else ()),
-            *(_other_weeks(original) if reach != "week" else ()),
-        ]
+        other_weeks = _other_weeks(original) if reach != "week" else []
+        if reach == "week_then_year":
+            other_weeks = [d for d in other_weeks if _keeps_rhythm(d, original, taken)]
+        candidates = [*(_same_week(original) if reach != "year" else ()), *other_weeks]
         target = next((d for d in candidates if d not in taken and why(d) is None), None)
         if target is not None:
             taken.add(target)
         placements.append(Placement(original, target, reason))
     return placements
+
+
+def _week(day: date) -> int:
+    """A week number that runs on across years: the ordinal of its Monday, in weeks."""
+    return (day.toordinal() - day.weekday()) // 7
+
+
+def _keeps_rhythm(day: date, original: date, taken: set[date]) -> bool:
+    """Whether moving `original` to `day` (in another week) stays near its own week and leaves
+    a week free between it and every other meeting of the series."""
+    near = abs(_week(day) - _week(original)) <= _RHYTHM_REACH
+    return near and all(abs(_week(day) - _week(other)) > 1 for other in taken)
 
 
 def _other_weeks(original: date) -> list[date]:

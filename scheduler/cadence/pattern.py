@@ -24,7 +24,7 @@ _PERIOD_MONTHS: Final[dict[str, tuple[tuple[int, ...], ...]]] = {
     "year": ((1, 2, 3, 4, 5, 6), (7, 8, 9, 10, 11, 12)),
 }
 # Several meetings a month: which weeks. Two a month are a fortnight apart.
-_MONTH_ORDINALS: Final = {1: (2,), 2: (1, 3), 3: (1, 2, 4)}
+_MONTH_ORDINALS: Final = {3: (1, 2, 4)}
 WEEKS_PER_MONTH: Final = 4.35
 _SPREAD_WEEK: Final = {2: ("TU", "TH"), 3: ("MO", "WE", "FR"), 4: ("MO", "TU", "WE", "TH")}
 
@@ -51,6 +51,17 @@ class Pattern:
         if self.days:
             parts.append("BYDAY=" + ",".join(self.days))
         return ";".join(parts)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The weekday and week of the month a plan-wide spread (spread.py) gives a series.
+
+    None leaves that part to the text or the policy.
+    """
+
+    weekday: str | None = None
+    week: int | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,10 @@ def _monthly(spec: SeriesSpec, frame: Frame) -> Pattern | None:
         ordinals: tuple[int, ...] = (spec.ordinal,)
     elif spec.count == 1:
         ordinals = (frame.week_of_month,)
+    elif spec.count == 2:
+        # A fortnight apart: 1st and 3rd weekday, or 2nd and 4th when the series' week is late.
+        first = 1 if frame.week_of_month <= 2 else 2
+        ordinals = (first, first + 2)
     else:
         ordinals = _MONTH_ORDINALS[spec.count]
     return Pattern("MONTHLY", 1, frame.months, days=tuple(f"{o}{frame.weekday}" for o in ordinals))

@@ -20,6 +20,29 @@ written as config.toml would:
     spring_term = "01-15..06-14"
     autumn_term = "08-20..12-20"
     seasonal_months = [4, 5, 6, 7, 8, 9, 10]   # säsongsbetonade forum (still not in July)
+    meeting_weekdays = ["måndag", "tisdag", "onsdag", "torsdag"]   # where a plan's meetings spread
+    max_meetings_per_day = 2            # per convener, when the plan's series get their days
+
+    # Activities with their own weekday, time or length (a word in the measure's title, else
+    # in its När; "trygghetsvandringar" has "trygghetsvandring"). A district's entry replaces
+    # the fields it gives and adds new words.
+    [calendar.activity_defaults.trygghetsvandring]
+    time = "18:00"
+    duration_minutes = 120
+
+    [calendar.activity_defaults.nattvandring]
+    weekday = "fredag"
+    time = "21:00"
+    duration_minutes = 180
+
+    [calendar.activity_defaults."föräldravandring"]
+    weekday = "fredag"
+    time = "21:00"
+    duration_minutes = 180
+
+    [calendar.activity_defaults."föräldramöte"]
+    time = "18:00"
+    duration_minutes = 90
 """
 
 from __future__ import annotations
@@ -33,7 +56,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.cadence.model import MonthDay
-from scheduler.cadence.vocabulary import WORKDAY_CODES, weekday_code
+from scheduler.cadence.vocabulary import WEEKDAY_CODES, WORKDAY_CODES, weekday_code
 from scheduler.errors import ConfigError
 
 DayRange = tuple[MonthDay, MonthDay]
@@ -47,6 +70,26 @@ _PASKLOV_RULES: Final = (PASKLOV_EASTER_MONDAY, PASKLOV_BEFORE_EASTER)
 _MONTH_DAY = re.compile(r"^\s*(\d{1,2})-(\d{1,2})\s*$")
 _RANGE_SPLIT = re.compile(r"\s*(?:\.\.|/|–)\s*")
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+_WORD = re.compile(r"[a-zåäöéü]+")
+
+
+@dataclass(frozen=True)
+class ActivityDefault:
+    """Where an activity goes when nothing else says: walks in the evening, nattvandring on
+    Fridays. None leaves that part to the policy."""
+
+    weekday: str | None = None  # RRULE code; any day of the week (a walk can be on a Saturday)
+    time: time | None = None
+    duration_minutes: int | None = None
+
+
+# Built in, so a district without the table gets walks in the evening; config can change them.
+ACTIVITY_DEFAULTS: Final[tuple[tuple[str, ActivityDefault], ...]] = (
+    ("trygghetsvandring", ActivityDefault(None, time(18, 0), 120)),
+    ("nattvandring", ActivityDefault("FR", time(21, 0), 180)),
+    ("föräldravandring", ActivityDefault("FR", time(21, 0), 180)),
+    ("föräldramöte", ActivityDefault(None, time(18, 0), 90)),
+)
 
 
 @dataclass(frozen=True)
@@ -70,10 +113,29 @@ class CalendarPolicy:
     spring_term: DayRange = (MonthDay(1, 15), MonthDay(6, 14))
     autumn_term: DayRange = (MonthDay(8, 20), MonthDay(12, 20))
     seasonal_months: tuple[int, ...] = (4, 5, 6, 7, 8, 9, 10)
+    # The plan's meetings are spread over these days (spread.py), at most this many a day for
+    # one convener; a När or setting that names a day keeps it.
+    meeting_weekdays: tuple[str, ...] = ("MO", "TU", "WE", "TH")
+    max_meetings_per_day: int = 2
+    activity_defaults: tuple[tuple[str, ActivityDefault], ...] = ACTIVITY_DEFAULTS
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)  # ZoneInfo caches instances by key
+
+    def activity_for(self, title: str, when: str = "") -> ActivityDefault | None:
+        """The defaults of the activity the title names (else the När text), or None.
+
+        A word matches inside compounds and inflections ("Trygghetsvandringar i Hornsberg").
+        The title decides first because it names the measure; the action is not read, because
+        its prose mentions other activities ("… och bjuder in till trygghetsvandringar").
+        """
+        for text in (title, when):
+            words = _WORD.findall(text.lower())
+            for name, default in self.activity_defaults:
+                if any(name in word for word in words):
+                    return default
+        return None
 
     @classmethod
     def from_mapping(
@@ -186,6 +248,58 @@ def _break_week(raw: object, key: str) -> int | None:
     return _integer(raw, key, 1, 53, "ange en veckonummer 1–53, eller false för inget lov")
 
 
+def _weekdays(raw: object, key: str) -> tuple[str, ...]:
+    if not isinstance(raw, list | tuple) or not raw:
+        raise _bad(key, raw, 'ange en lista med veckodagar, t.ex. ["måndag", "tisdag"]')
+    codes = {_weekday(day, key) for day in raw}
+    return tuple(code for code in WORKDAY_CODES if code in codes)
+
+
+def _per_day(raw: object, key: str) -> int:
+    return _integer(raw, key, 1, 10, "ange 1–10 möten per dag")
+
+
+_ACTIVITY_KEYS: Final = ("weekday", "time", "duration_minutes")
+
+
+def _activity(raw: object, key: str) -> ActivityDefault:
+    if not isinstance(raw, Mapping):
+        raise _bad(key, raw, 'ange en tabell, t.ex. { time = "18:00" }')
+    unknown = sorted(set(raw) - set(_ACTIVITY_KEYS))
+    if unknown:
+        raise ConfigError(f"Okänd nyckel {key}.{unknown[0]} (giltiga: {', '.join(_ACTIVITY_KEYS)})")
+    weekday = None
+    if "weekday" in raw:
+        weekday = weekday_code(raw["weekday"]) if isinstance(raw["weekday"], str) else None
+        if weekday is None or weekday not in WEEKDAY_CODES:
+            raise _bad(f"{key}.weekday", raw["weekday"], "ange måndag–söndag")
+    clock = _clock(raw["time"], f"{key}.time") if "time" in raw else None
+    minutes = None
+    if "duration_minutes" in raw:
+        minutes = _duration(raw["duration_minutes"], f"{key}.duration_minutes")
+    return ActivityDefault(weekday, clock, minutes)
+
+
+def _activities(raw: object, key: str) -> tuple[tuple[str, ActivityDefault], ...]:
+    """The built-in table with the district's entries over it: a given field replaces the
+    built-in one, a new word is added."""
+    if not isinstance(raw, Mapping):
+        raise _bad(key, raw, "ange en tabell per aktivitet, t.ex. [calendar.activity_defaults.x]")
+    table = dict(ACTIVITY_DEFAULTS)
+    for word, entry in raw.items():
+        name = str(word).strip().lower()
+        if not name or not name.isalpha():
+            raise _bad(key, word, "ange ett ord, t.ex. trygghetsvandring")
+        own = _activity(entry, f"{key}.{word}")
+        base = table.get(name, ActivityDefault())
+        table[name] = ActivityDefault(
+            own.weekday if "weekday" in entry else base.weekday,
+            own.time if "time" in entry else base.time,
+            own.duration_minutes if "duration_minutes" in entry else base.duration_minutes,
+        )
+    return tuple(table.items())
+
+
 def _pasklov(raw: object, key: str) -> int | str | None:
     if isinstance(raw, str) and raw.strip().lower() in _PASKLOV_RULES:
         return raw.strip().lower()
@@ -214,4 +328,7 @@ _READERS: Final = {
     "spring_term": _day_range,
     "autumn_term": _day_range,
     "seasonal_months": _months,
+    "meeting_weekdays": _weekdays,
+    "max_meetings_per_day": _per_day,
+    "activity_defaults": _activities,
 }

@@ -11,7 +11,7 @@ from scheduler.cadence import describe
 from scheduler.cadence.describe import frequency_text
 from scheduler.check import lexicon_for
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
-from scheduler.errors import UsageError
+from scheduler.errors import NotFoundError, UsageError
 from scheduler.feeds.ical import STOCKHOLM
 from scheduler.planning import calendar_policy, plan_schedule, refresh_occurrences
 from scheduler.store.occurrences import CANCELLED, list_occurrences
@@ -22,8 +22,20 @@ KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous"
             "deadline": "klart senast", "triggered": "vid händelse", "unspecified": "ej tolkad"}  # fmt: skip
 
 
+def plan_year(ctx: Context) -> int:
+    """The year a När is placed in without --year: this year's if a plan for it is imported,
+    else the newest plan's, else this year. (Years and organisations get richer later.)"""
+    this_year = now_utc().astimezone(STOCKHOLM).year
+    for year in (this_year, None):
+        try:
+            return ctx.plan(year).plan.year
+        except NotFoundError:
+            continue
+    return this_year
+
+
 def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
-    year = args.year or now_utc().year
+    year = args.year or plan_year(ctx)
     result = describe(args.text, year=year, policy=calendar_policy(ctx.config))
     if args.json:
         ctx.print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -101,7 +113,9 @@ def register(commands: Any) -> None:
     sub = commands.add_parser("cadence", help="visa hur en När-text tolkas")
     sub.add_argument("text", metavar="TEXT")
     sub.add_argument(
-        "--year", type=year_argument, help="år att placera tillfällena i (annars i år)"
+        "--year",
+        type=year_argument,
+        help="år att placera tillfällena i (annars planens år: årets plan, annars den nyaste)",
     )
     sub.add_argument("--json", action="store_true")
     sub.set_defaults(run=cmd_cadence)
