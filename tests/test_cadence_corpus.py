@@ -24,7 +24,9 @@ from scheduler.cadence import (
     blocked_days,
     parse_when,
     place,
+    year_calendar,
 )
+from scheduler.cadence.calendar import is_working_day
 from scheduler.cadence.periods import resolve_periods
 from scheduler.swedish import MONTH_NAMES, WEEKDAY_CODES, WEEKDAY_NAMES
 from tests.test_cadence_place import assert_series_is_its_rule
@@ -137,10 +139,15 @@ def test_a_corpus_phrase_reads_and_places_as_written(row: Row) -> None:
     _check_constraint(row, cadence, schedule)
     _check_warnings(row, cadence, resolved)
     closed = blocked_days(YEAR, POLICY)
+    work = year_calendar(YEAR, POLICY)  # the days closed to tasks: holidays and blackouts
     opens_months = "months" in row.constraint or "between" in row.constraint
     for occurrence in occurrences:
         day = occurrence.start.date()
         assert day.year == YEAR
+        if occurrence.kind == "task":
+            # Tasks and deadlines avoid weekends, holidays and blackouts, not school breaks.
+            assert is_working_day(day, POLICY), (day, work.closed_to_work(day))
+            continue
         reason = closed.get(day, "")
         assert not reason or (opens_months and reason.startswith("inga möten")), (day, reason)
     for series in schedule.series:
@@ -231,6 +238,11 @@ def test_a_count_per_period_gives_that_many_in_each_period(
     days = [o.start.date() for o in schedule.occurrences]
     assert len(days) == count * PERIODS_PER_YEAR[unit]
     assert all(d.year == year and d.month != 7 for d in days)
+    if unit == "månad":  # a closed day moves a meeting within its own month
+        months = [d.month for d in days]
+        assert {m: months.count(m) for m in set(months)} == dict.fromkeys(
+            POLICY.active_months, count
+        )
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,7 +5,10 @@ last working day up to then; "senast vecka 40" on that week's last working day. 
 weekday that is no holiday and not in a blackout: school breaks and the months without meetings
 close days to meetings, not to work ("senast 31 mars" stays 31 March in a påsklov week).
 A window with no open day (all in the Christmas blackout, say) falls back to the last open day before it: being
-early is safe for a deadline, being late is not.
+early is safe for a deadline, being late is not. A deadline that names when the work starts
+("från mars", "med start januari") is the other way round: it is due on the first working day
+from its start, because before it the work has not begun ("från mars" is 3 March 2025, not
+28 February).
 """
 
 from __future__ import annotations
@@ -39,6 +42,13 @@ def due_date(deadline: DeadlineSpec, *, year: int, policy: CalendarPolicy) -> Du
     def open_day(day: date) -> bool:
         return day.weekday() < 5 and calendar.closed_to_work(day) is None
 
+    if deadline.starts:
+        day = first
+        while day.year == own_year:
+            if open_day(day):
+                return DueDate(day)
+            day += timedelta(days=1)
+        return DueDate(None, f'"{deadline.description}" har ingen öppen arbetsdag.')
     day = last
     while day >= first:
         if open_day(day):

@@ -77,6 +77,9 @@ class DeadlineSpec:
     description: str  # the words that gave the window, for messages ("våren 2024")
     iso_week: int | None = None  # "senast vecka 40": the window is that week of the year
     period: str | None = None  # a school term or break: start and end come from the policy
+    # "Från mars", "med start januari": the window's start is when the work starts, so a closed
+    # start day moves the due date to the next working day, never before the start.
+    starts: bool = False
 
 
 @dataclass(frozen=True)

@@ -612,5 +612,7 @@ def _deadline(window: Window) -> DeadlineSpec | None:
         return None  # only an impossible date was named: its warning says so
     if window.from_marker:
         # "Från mars", "efter sommaren": something starts then, so it is due when it starts.
-        return DeadlineSpec(window.start, window.start, window.year, window.description)
+        return DeadlineSpec(
+            window.start, window.start, window.year, window.description, starts=True
+        )
     return DeadlineSpec(window.start, window.end, window.year, window.description, period=period)

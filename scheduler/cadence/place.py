@@ -31,6 +31,7 @@ from scheduler.cadence.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rul
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
+from scheduler.cadence.vocabulary import WEEKDAY_CODES
 from scheduler.model import ScheduleSettings
 
 ONE_DAY = timedelta(days=1)
@@ -199,6 +200,7 @@ def _place_series(
         calendar.closed_to_work if kind == TASK else calendar.closed_on,
         outside_of(spec, frame, measure.policy, measure.year),
         reach=reach,
+        weekdays=frozenset(WEEKDAY_CODES.index(c) for c in measure.policy.meeting_weekdays),
     )
     for dropped in (p for p in placements if p.placed is None and reach == "year"):
         warnings.append(
