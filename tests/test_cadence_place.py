@@ -31,8 +31,10 @@ from scheduler.cadence import (
     blocked_days,
     parse_when,
     place,
+    year_calendar,
 )
 from scheduler.cadence import policy as policy_module
+from scheduler.cadence.calendar import is_working_day
 from scheduler.model.plan import ScheduleSettings
 from scheduler.settings.config import settings_from_mapping
 
@@ -54,13 +56,27 @@ def assert_series_is_its_rule(series: PlacedSeries) -> None:
     assert list(rules) == [o.start for o in series.occurrences], series.rrule
 
 
-def assert_all_open(schedule: Schedule, year: int, policy: CalendarPolicy = POLICY) -> None:
-    """No dated occurrence on a closed day, in an inactive month, or outside the plan year."""
+def assert_all_open(
+    schedule: Schedule, year: int, policy: CalendarPolicy = POLICY, *, inactive_ok: bool = False
+) -> None:
+    """No dated occurrence outside the plan year; no meeting on a closed day or in an inactive
+    month; no task on a holiday or in a blackout (school breaks close days to meetings only).
+
+    `inactive_ok`: the text named an inactive month ("under sommaren" opens July).
+    """
     closed = blocked_days(year, policy)
+    calendar = year_calendar(year, policy)
     for occurrence in schedule.occurrences:
         day = occurrence.start.date()
         assert day.year == year, occurrence
-        assert day not in closed, (occurrence, closed.get(day))
+        if inactive_ok and closed.get(day, "").startswith("inga möten"):
+            continue
+        if occurrence.kind == "task":
+            assert calendar.closed_to_work(day) is None, (occurrence, calendar.closed_to_work(day))
+        else:
+            assert day not in closed, (occurrence, closed.get(day))
+    if schedule.deadline is not None and schedule.deadline.year == year:
+        assert is_working_day(schedule.deadline, policy), schedule.deadline
 
 
 @dataclass(frozen=True)
@@ -101,7 +117,7 @@ CASES = [
     case("Fyra gånger om året", R, 4, months=QUARTERLY),
     case("Möten fyra gånger per år", R, 4, months=QUARTERLY, work="meeting"),
     case("Två gånger per år", R, 2, months=(4, 10)),
-    case("2 ggr per år, vår och höst", R, 2, months=(4, 10)),
+    case("2 ggr per år, vår och höst", R, 2, months=(3, 4, 5, 6, 8, 9, 10, 11)),  # in the seasons
     case("Tre gånger per år", R, 3, months=(2, 5, 10)),
     case("3 ggr/år", R, 3, months=(2, 5, 10)),
     case("6 ggr/år", R, 6, day="TU", months=(2, 4, 6, 8, 10, 12)),
@@ -184,7 +200,8 @@ CASES = [
     case("Återkommande varje vecka", R, WEEKLY),
     case("Varje vecka under terminerna", R, (30, 40), between=("2025-01-15", "2025-12-20")),
     case("Veckovis under hösten", R, (14, 17), months=AUTUMN),
-    case("Varje fredag under sommaren", R, (6, 9), months=(6, 8)),
+    # The text asks for summer, so July is open (issue 12); midsommarafton moves within its week.
+    case("Varje fredag under sommaren", R, (12, 13), months=(6, 7, 8)),
     case("Kl 18-21 varje fredag", R, (40, 48), day="FR", at="18:00", minutes=180),
     case("Varje onsdag kl. 8.30", R, (40, 48), day="WE", at="08:30"),
     # Daily.
@@ -251,7 +268,7 @@ CASES = [
     case("Starta upp under våren 2026", D, 0, deadline="2026-06-15"),
     case("Klart 2024", D, 0, deadline="2024-12-23"),
     case("Påbörjas Q1 och ska vara klart Q4", D, 1, deadline="2025-12-23"),
-    case("Under vintern", D, 1, deadline="2025-02-21"),
+    case("Under vintern", D, 1, deadline="2025-02-28"),  # sportlov closes no deadline
     case("Senast 15 juni 2025", D, 1, deadline="2025-06-13"),
     case("31/3", D, 1, deadline="2025-03-31"),
     case("Uppstart i april", D, 1, deadline="2025-04-30"),
@@ -363,7 +380,7 @@ def test_a_phrase_reads_and_places_as_a_coordinator_means_it(c: Case) -> None:
     assert cadence.continuous == (C in c.flags)
     if c.kind == U:
         assert cadence.warnings and any(c.text.strip()[:20] in w for w in cadence.warnings)
-    assert_all_open(schedule, YEAR)
+    assert_all_open(schedule, YEAR, inactive_ok=bool(c.months and 7 in c.months))
     for occurrence in occurrences:
         day = occurrence.start.date()
         if c.day and occurrence.moved_from is None:

@@ -224,14 +224,14 @@ def test_the_describe_contract_for_every_seed_phrase() -> None:
         described = describe(row.when, year=PLAN_YEAR, policy=POLICY)
         assert set(described) == {
             "text", "kind", "as_needed", "continuous", "deadline", "occurrences", "series",
-            "warnings",
+            "warnings", "partial",
         }  # fmt: skip
         assert described["text"] == row.when and described["kind"] == row.kind
         series = described["series"]
         assert isinstance(series, list)
         assert described["occurrences"] == sum(len(s["dates"]) for s in series)
         for item in series:
-            assert set(item) == {"label", "count", "per", "rrule", "dates"}
+            assert set(item) == {"label", "count", "per", "interval", "rrule", "dates"}
         json.dumps(described)
 
 

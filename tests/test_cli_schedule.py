@@ -21,6 +21,7 @@ def test_cadence_json_is_the_documented_contract(sqlite_cli: Cli) -> None:
         "occurrences",
         "series",
         "warnings",
+        "partial",
     }
     assert (data["kind"], data["occurrences"], data["series"][0]["count"]) == ("recurring", 4, 4)
     assert all(day.startswith("2025-") for day in data["series"][0]["dates"])
@@ -30,7 +31,23 @@ def test_cadence_json_is_the_documented_contract(sqlite_cli: Cli) -> None:
 
 def test_cadence_prints_in_swedish(sqlite_cli: Cli) -> None:
     out = sqlite_cli("cadence", "En gång per år/vid behov", "--year", "2025").out
-    assert "återkommande, samt vid behov" in out and "1 tillfällen 2025" in out
+    assert "återkommande, samt vid behov" in out and "1 tillfälle 2025" in out
+
+
+def test_cadence_without_year_uses_the_imported_plans_year(sqlite_cli: Cli) -> None:
+    """No plan (an upgraded, empty database): this year; after an import: the plan's year."""
+    from datetime import UTC, datetime
+
+    from scheduler.base.time import STOCKHOLM
+
+    this_year = datetime.now(UTC).astimezone(STOCKHOLM).year
+    before = sqlite_cli("cadence", "Möten 4 ggr/år").out
+    assert f"4 tillfällen {this_year}" in before
+    sqlite_cli("import", str(SEED_PLAN))
+    plan_year = json.loads(sqlite_cli("plan", "--json").out)["year"]
+    after = sqlite_cli("cadence", "Möten 4 ggr/år", "--json")
+    dates = json.loads(after.out)["series"][0]["dates"]
+    assert dates and all(day.startswith(f"{plan_year}-") for day in dates)
 
 
 def test_agenda_lists_dated_items_filtered_by_role_and_window(sqlite_cli: Cli) -> None:

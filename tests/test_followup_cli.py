@@ -57,7 +57,7 @@ def test_facts_count_held_cancelled_unreported_and_upcoming() -> None:
     assert (facts.tasks_planned, facts.tasks_done, facts.tasks_overdue) == (2, 1, 1)
     assert prefill(facts) == (
         "Möten: 4 planerade; 1 hölls, 1 ställdes in, 1 ströks ur schemat, 1 utan rapport, 1 återstår. "
-        "Uppgifter: 2 planerade; 1 klara, 1 försenade utan rapport."
+        "Uppgifter: 2 planerade; 1 klar, 1 försenad utan rapport."  # one agrees (issue 12)
     )
 
 

@@ -52,12 +52,23 @@ def first_time_both_are_due(world: World) -> datetime:
 
 def catch_up_to_the_first_prevention_reminder(world: World, smtp: SmtpServer) -> datetime:
     """Passes at every due time before the first reminder to the preventionssamordnare; returns
-    a moment three days after it, when it is the oldest due row and others are due after it."""
-    first = min(r.due_at for r in world.outbox() if r.recipient == PREVENTION)
+    a moment up to three days after it, when it is the oldest due row, the only one to that
+    address, and others are due after it.
+    (The first one that is also first in the pass order at its time: reminders go out at 08:00
+    on working days, so two conveners' reminders often share a morning.)"""
+    rows = world.outbox()  # in the dispatcher's order: due time, then id
+    first = next(
+        row.due_at
+        for n, row in enumerate(rows)
+        if row.recipient == PREVENTION and (n == 0 or rows[n - 1].due_at < row.due_at)
+    )
     while (due := next_due(world.engine)) is not None and due < first:
         world.run(due)
     smtp.handler.clear()
-    now = first + timedelta(days=3)
+    # Three days on, but before the next reminder to the same convener (working-day reminders
+    # can bring two to one address within a few days): the refused one is that address's only.
+    later = [r.due_at for r in rows if r.recipient == PREVENTION and r.due_at > first]
+    now = min([first + timedelta(days=3), *(due - timedelta(minutes=1) for due in later[:1])])
     rows = due_rows(world, now)
     assert rows[0].recipient == PREVENTION
     assert [r for r in rows[1:] if r.recipient == SAFETY]
@@ -160,7 +171,11 @@ def test_one_refused_address_does_not_hold_up_the_others(
         assert row.next_attempt_at is not None
         world.run(row.next_attempt_at)
         world.run(row.next_attempt_at + timedelta(hours=1))
-        assert [m.rcpt_tos for m in smtp.handler.snapshot()].count((PREVENTION,)) == 1
+        # Once: one message per row sent to that address (the next reminder to the same
+        # convener may fall due by then too).
+        sent = [r for r in world.outbox(SENT) if r.recipient == PREVENTION]
+        assert refused.key in {r.key for r in sent}
+        assert [m.rcpt_tos for m in smtp.handler.snapshot()].count((PREVENTION,)) == len(sent)
 
 
 def test_a_server_that_does_not_answer_is_retried(tmp_path: Path, smtp: SmtpServer) -> None:

@@ -9,12 +9,10 @@ from importlib.resources import files
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from scheduler.base.markdown_text import markdown_block, markdown_inline
+from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_WORDS, count, noun
 
 # Package data: a normal (not editable) install has the templates too.
 TEMPLATES = files("scheduler") / "templates"
-WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-          "oktober", "november", "december")  # fmt: skip
 
 
 def swedish_date(value: object) -> str:
@@ -27,7 +25,9 @@ def swedish_date(value: object) -> str:
         value = value.astimezone(STOCKHOLM).date()
     if not isinstance(value, date):
         return str(value)
-    return f"{WEEKDAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+    return (
+        f"{WEEKDAY_WORDS[value.weekday()]} {value.day} {MONTH_WORDS[value.month - 1]} {value.year}"
+    )
 
 
 def swedish_time(value: object) -> str:
@@ -57,4 +57,8 @@ def environment(kind: str) -> Environment:
     env.filters["tid"] = swedish_time
     env.filters["md"] = markdown_inline  # plan and answer text in a Markdown line
     env.filters["md_block"] = markdown_block  # ... as Markdown paragraphs
+    # Agreement with a count: {{ n|antal("åtgärd") }} → "1 åtgärd" / "2 åtgärder";
+    # {{ n|form("inskickad", "inskickade") }} → the word alone.
+    env.filters["antal"] = count
+    env.filters["form"] = noun
     return env

@@ -1,21 +1,16 @@
-"""Swedish weekday names and their RRULE codes: read by the När parser and by the settings."""
+"""Weekday names and their RRULE codes, as the När parser and the settings read them: the tables
+are Swedish's (scheduler.base.swedish); here the workdays and the lookup that accepts inflected
+names and codes."""
 
 from __future__ import annotations
 
 from typing import Final
 
-WEEKDAYS: Final[dict[str, str]] = {
-    "måndag": "MO",
-    "tisdag": "TU",
-    "onsdag": "WE",
-    "torsdag": "TH",
-    "fredag": "FR",
-    "lördag": "SA",
-    "söndag": "SU",
-}
-WEEKDAY_CODES: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+from scheduler.base.swedish import WEEKDAY_CODES, WEEKDAY_NAMES, WEEKDAYS
+
+__all__ = ["WEEKDAYS", "WEEKDAY_CODES", "WEEKDAY_NAMES", "WORKDAY_CODES", "weekday_code"]
+
 WORKDAY_CODES: Final = WEEKDAY_CODES[:5]
-WEEKDAY_NAMES: Final[dict[str, str]] = {code: name for name, code in WEEKDAYS.items()}
 
 
 def weekday_code(name: str) -> str | None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from scheduler.base.swedish import LETTERS as _L
+
 MEETING: Final = "meeting"
 TASK: Final = "task"
 KINDS: Final = (MEETING, TASK)
 
-_L: Final = r"a-zåäöéü"
 _W: Final = rf"[{_L}]*"
 
 # Work that is delivered, not attended. Long stems also match inside compounds
@@ -54,3 +55,8 @@ def _first_keyword(low: str) -> str | None:
     if task and (meeting is None or task.start() < meeting.start()):
         return TASK
     return MEETING if meeting else None
+
+
+def keyword_spans(low: str) -> list[tuple[int, int]]:
+    """Where the meeting and task words of `low` are: the reading uses them to decide the kind."""
+    return [m.span() for pattern in (_TASK, _MEETING) for m in pattern.finditer(low)]

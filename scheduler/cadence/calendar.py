@@ -4,6 +4,9 @@ Closed days: public holidays and de-facto holidays (midsommarafton, julafton, ny
 `holidays` package, the district's school breaks by ISO week, and the policy's blackouts (julafton
 to trettondagen by default). Inactive months (July) are a separate, softer rule: a per-measure
 setting can open them, it cannot open a holiday.
+
+School breaks close days to meetings only. Work (tasks, deadlines) and reminder emails avoid
+weekends, holidays and blackouts: a deadline "senast 31 mars" has nothing to do with påsklov.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from scheduler.cadence.vocabulary import MONTH_NAMES
 
 # holidays can list every Sunday as "Söndag"; a Sunday is not a holiday to move a meeting for.
 _SUNDAY_ENTRY = "söndag"
+_SEARCH_DAYS = 400  # more than a year: a working day is always found if there is one
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class YearCalendar:
     year: int
     closed: Mapping[date, str]  # day → reason ("midsommarafton", "sportlov v. 9")
     active_months: frozenset[int]
+    # The closed days that are not school breaks: holidays and blackouts, closed to all work.
+    work_closed: Mapping[date, str]
 
     def reason(self, day: date, months: frozenset[int] | None = None) -> str | None:
         """Why nothing can be placed on `day`, or None if it is free.
@@ -46,6 +52,15 @@ class YearCalendar:
         if day.year != self.year:
             return f"utanför planåret {self.year}"
         return self.closed.get(day)
+
+    def closed_to_work(self, day: date) -> str | None:
+        """Why `day` is closed to tasks and deadlines (holiday, blackout, another year).
+
+        Weekends are not listed: a task's rule puts it on a weekday; `is_working_day` asks both.
+        """
+        if day.year != self.year:
+            return f"utanför planåret {self.year}"
+        return self.work_closed.get(day)
 
     def month_closed(self, day: date, months: frozenset[int] | None = None) -> str | None:
         """Why `day`'s month is not used, or None if it is an active (or given) month."""
@@ -63,17 +78,45 @@ def month_day_in(year: int, month_day: MonthDay) -> date:
 @lru_cache(maxsize=64)
 def year_calendar(year: int, policy: CalendarPolicy) -> YearCalendar:
     """The closed days of `year`; cached because every series of every measure asks."""
-    closed: dict[date, str] = {}
+    work: dict[date, str] = {}
     # Lowest priority first: a later rule's reason wins, so a holiday inside the Christmas
     # blackout is named as the holiday.
     for start, end in policy.blackouts:
         for day in _range_in_year(year, start, end):
-            closed[day] = f"uppehåll {start.day}/{start.month}–{end.day}/{end.month}"
-    for day, reason in _school_breaks(year, policy).items():
-        closed[day] = reason
-    for day, reason in _holidays(year, policy).items():
-        closed[day] = reason
-    return YearCalendar(year, MappingProxyType(closed), frozenset(policy.active_months))
+            work[day] = f"uppehåll {start.day}/{start.month}–{end.day}/{end.month}"
+    holidays_of_year = _holidays(year, policy)
+    work.update(holidays_of_year)
+    closed = {day: reason for day, reason in work.items() if day not in holidays_of_year}
+    closed.update(_school_breaks(year, policy))
+    closed.update(holidays_of_year)
+    return YearCalendar(
+        year, MappingProxyType(closed), frozenset(policy.active_months), MappingProxyType(work)
+    )
+
+
+def is_working_day(day: date, policy: CalendarPolicy) -> bool:
+    """A weekday that is no holiday, de-facto holiday or blackout day (school breaks are)."""
+    return day.weekday() < 5 and year_calendar(day.year, policy).closed_to_work(day) is None
+
+
+def working_day_before(day: date, policy: CalendarPolicy) -> date:
+    """`day` itself when it is a working day, else the nearest working day before it."""
+    return _nearest_working_day(day, policy, timedelta(days=-1))
+
+
+def working_day_after(day: date, policy: CalendarPolicy) -> date:
+    """`day` itself when it is a working day, else the nearest working day after it."""
+    return _nearest_working_day(day, policy, timedelta(days=1))
+
+
+def _nearest_working_day(day: date, policy: CalendarPolicy, step: timedelta) -> date:
+    # A policy can black out a whole year; then `day` itself, rather than searching forever.
+    candidate = day
+    for _ in range(_SEARCH_DAYS):
+        if is_working_day(candidate, policy):
+            return candidate
+        candidate += step
+    return day
 
 
 def blocked_days(year: int, policy: CalendarPolicy) -> dict[date, str]:

@@ -1,9 +1,14 @@
 """The due date of a deadline: the last open working day of its window.
 
 "Våren 2024" is due at the end of spring (15 June, before midsommar and the summer break), on the
-last working day up to then that is not closed; "senast vecka 40" on that week's last open day.
-A window with no open day (all in July, say) falls back to the last open day before it: being
-early is safe for a deadline, being late is not.
+last working day up to then; "senast vecka 40" on that week's last working day. A working day is a
+weekday that is no holiday and not in a blackout: school breaks and the months without meetings
+close days to meetings, not to work ("senast 31 mars" stays 31 March in a påsklov week).
+A window with no open day (all in the Christmas blackout, say) falls back to the last open day before it: being
+early is safe for a deadline, being late is not. A deadline that names when the work starts
+("från mars", "med start januari") is the other way round: it is due on the first working day
+from its start, because before it the work has not begun ("från mars" is 3 March 2025, not
+28 February).
 """
 
 from __future__ import annotations
@@ -35,8 +40,15 @@ def due_date(deadline: DeadlineSpec, *, year: int, policy: CalendarPolicy) -> Du
     calendar = year_calendar(own_year, policy)
 
     def open_day(day: date) -> bool:
-        return day.weekday() < 5 and calendar.reason(day) is None
+        return day.weekday() < 5 and calendar.closed_to_work(day) is None
 
+    if deadline.starts:
+        day = first
+        while day.year == own_year:
+            if open_day(day):
+                return DueDate(day)
+            day += timedelta(days=1)
+        return DueDate(None, f'"{deadline.description}" har ingen öppen arbetsdag.')
     day = last
     while day >= first:
         if open_day(day):

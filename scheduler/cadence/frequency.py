@@ -11,17 +11,18 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from scheduler.base.weekdays import WEEKDAYS, weekday_code
+from scheduler.base.swedish import LETTERS as _L
+from scheduler.base.weekdays import WEEKDAY_CODES, WEEKDAYS, weekday_code
 from scheduler.cadence.vocabulary import (
     NUMBER_WORDS,
     ORDINAL_WORDS,
+    TIMES_OF_DAY,
     UNIT_ADVERBS,
     UNIT_WORDS,
     number_value,
     ordinal_value,
 )
 
-_L: Final = r"a-zåäöéü"  # letters, for word boundaries that know Swedish
 _NUMBER_ALT: Final = "|".join(
     sorted(
         [r"\d{1,3}", r"ett\s+par", *(w for w in NUMBER_WORDS if " " not in w)],
@@ -31,7 +32,8 @@ _NUMBER_ALT: Final = "|".join(
 )
 _COUNT_NOUN: Final = (
     r"(?:gånger|gång|ggr|gg|g|tillfällen|tillfälle|träffar|träff|möten|möte|utskick|nummer"
-    r"|vandringar|omgångar|avstämningar|avstämning|sittningar)\.?"
+    r"|vandringar|omgångar|avstämningar|avstämning|sittningar|heldagar|heldag|halvdagar"
+    r"|halvdag)\.?"
 )
 _UNIT: Final = "|".join(sorted((re.escape(w) for w in UNIT_WORDS), key=len, reverse=True))
 _WEEKDAY: Final = "|".join(WEEKDAYS)
@@ -75,6 +77,21 @@ _WEEKDAY_WORD = re.compile(
     rf"(?<![{_L}])(?P<every>varje\s+|alla\s+)?(?P<weekday>{_WEEKDAY})(?P<suffix>arna|ar|en|s)?"
     rf"(?![{_L}])"
 )
+# "måndag–fredag", "måndag till torsdag", "mån-fre": every day of the range.
+_WEEKDAY_RANGE = re.compile(
+    rf"(?<![{_L}])(?P<first>{_WEEKDAY})(?:ar|en)?\s*(?:-|till|t\.o\.m\.?)\s*"
+    rf"(?P<last>{_WEEKDAY})(?:ar|en)?(?![{_L}])"
+)
+_TIME_OF_DAY = re.compile(
+    rf"(?<![{_L}])(?:på\s+|under\s+|i\s+samband\s+med\s+)?"
+    rf"(?P<part>{'|'.join(sorted(TIMES_OF_DAY, key=len, reverse=True))})(?![{_L}])"
+)
+# "första veckan i varje månad", "sista veckan i kvartalet", "andra veckan varje termin".
+_WEEK_OF_PERIOD = re.compile(
+    rf"(?<![{_L}])(?:den\s+)?(?P<ordinal>första|andra|tredje|fjärde|sista)\s+veckan"
+    rf"\s+(?:i|varje|per|av|under)(?:\s+varje)?\s+(?P<unit>månaden|månad|kvartalet|kvartal"
+    rf"|tertialet|tertial|terminen|termin|halvåret|halvår)(?![{_L}])"
+)
 _CLOCK = re.compile(
     rf"(?<![\d.:{_L}])(?:kl(?:ockan|\.)?\s*(?P<h>\d{{1,2}})(?:[.:](?P<m>\d{{2}}))?"
     r"|(?P<hh>\d{1,2}):(?P<mm>\d{2}))"
@@ -101,6 +118,8 @@ class Anchor:
     interval: int = 1
     weekdays: tuple[str, ...] = ()
     upper: int | None = None  # "2-3 ggr": the upper bound, for a message
+    ordinal: int | None = None  # "första veckan i varje kvartal": the week of the month (1, -1)
+    edge: int | None = None  # … and of the period's months, the first (1) or the last (-1)
 
 
 @dataclass(frozen=True)
@@ -132,11 +151,45 @@ def find_anchors(low: str) -> list[Anchor]:
         found.append(_adverb_anchor(match))
     for match in _BARE_COUNT.finditer(low):
         found.append(_count_anchor(match, None))
-    return _without_overlaps(found)
+    for match in _WEEK_OF_PERIOD.finditer(low):
+        found.append(_week_of_period_anchor(match))
+    return _joined(_without_overlaps(found), low)
+
+
+def _joined(anchors: list[Anchor], low: str) -> list[Anchor]:
+    """ "En gång årligen", "två gånger månadsvis": a bare count and the period after it are one."""
+    joined: list[Anchor] = []
+    for anchor in anchors:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.per is None
+            and anchor.per is not None
+            and anchor.count == 1
+            and anchor.interval == 1
+            and not low[previous.end : anchor.start].strip()
+        ):
+            joined[-1] = Anchor(
+                previous.start, anchor.end, previous.count, anchor.per, upper=previous.upper
+            )
+            continue
+        joined.append(anchor)
+    return joined
+
+
+def reader_spans(low: str) -> list[tuple[int, int]]:
+    """Where every phrase this module reads is in `low`: words the reading uses."""
+    patterns = (_COUNT_PER, _BARE_COUNT, _ADVERB, _INTERVAL, _ORDINAL_WEEKDAY, _WEEKDAY_WORD,
+                _WEEKDAY_RANGE, _CLOCK, _WEEK_OF_PERIOD, _TIME_OF_DAY)  # fmt: skip
+    return [m.span() for pattern in patterns for m in pattern.finditer(low)]
 
 
 def find_weekday_anchor(low: str) -> Anchor | None:
-    """A weekly series named by its weekday alone ("varje måndag", "tisdagar kl 10")."""
+    """A weekly series named by its weekdays alone ("varje måndag", "tisdagar kl 10",
+    "måndag–fredag")."""
+    weekday_range = _WEEKDAY_RANGE.search(low)
+    if weekday_range is not None:
+        return Anchor(weekday_range.start(), weekday_range.end(), 1, "week", 1, read_weekdays(low))
     for match in _WEEKDAY_WORD.finditer(low):
         if match.group("every") or match.group("suffix") in ("ar", "arna"):
             days = read_weekdays(low)
@@ -147,7 +200,11 @@ def find_weekday_anchor(low: str) -> Anchor | None:
 def read_weekdays(low: str) -> tuple[str, ...]:
     """Every weekday named in `low`, in week order, as RRULE codes."""
     codes = {weekday_code(m.group("weekday")) for m in _WEEKDAY_WORD.finditer(low)}
-    return tuple(code for code in ("MO", "TU", "WE", "TH", "FR", "SA", "SU") if code in codes)
+    for match in _WEEKDAY_RANGE.finditer(low):
+        first = WEEKDAY_CODES.index(weekday_code(match.group("first")) or "MO")
+        last = WEEKDAY_CODES.index(weekday_code(match.group("last")) or "MO")
+        codes.update(WEEKDAY_CODES[first : last + 1])
+    return tuple(code for code in WEEKDAY_CODES if code in codes)
 
 
 def read_ordinal_weekday(low: str) -> OrdinalWeekday | None:
@@ -164,7 +221,19 @@ def read_ordinal_weekday(low: str) -> OrdinalWeekday | None:
 
 
 def read_clock(low: str) -> ClockTime | None:
-    """A clock time ("kl 13", "kl. 9.30-11", "13:00-14:30"); None if absent or impossible."""
+    """A clock time ("kl 13", "kl. 9.30-11", "13:00-14:30"), else a part of the day ("på
+    kvällen": 18:00); None if absent or impossible."""
+    clock = _read_clock_time(low)
+    if clock is not None:
+        return clock
+    part = _TIME_OF_DAY.search(low)
+    if part is None:
+        return None
+    hour, minute = TIMES_OF_DAY[part.group("part")]
+    return ClockTime(hour, minute, None, part.start(), part.end())
+
+
+def _read_clock_time(low: str) -> ClockTime | None:
     for match in _CLOCK.finditer(low):
         hour = int(match.group("h") or match.group("hh"))
         minute = int(match.group("m") or match.group("mm") or 0)
@@ -196,6 +265,15 @@ def _interval_anchor(match: re.Match[str]) -> Anchor:
         return Anchor(match.start(), match.end(), 1, "week", interval, (code,) if code else ())
     unit = match.group("unit")
     return Anchor(match.start(), match.end(), 1, UNIT_WORDS.get(unit, "year"), max(interval, 1))
+
+
+def _week_of_period_anchor(match: re.Match[str]) -> Anchor:
+    ordinal = ordinal_value(match.group("ordinal")) or 1
+    per = UNIT_WORDS[match.group("unit")]
+    # In a month the week is the ordinal itself; in a longer period it is that week of the
+    # period's first month, or the last week of its last month ("sista veckan i kvartalet").
+    edge = None if per == "month" else (-1 if ordinal < 0 else 1)
+    return Anchor(match.start(), match.end(), 1, per, ordinal=ordinal, edge=edge)
 
 
 def _adverb_anchor(match: re.Match[str]) -> Anchor:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_L: Final = r"a-zåäöéü"
+from scheduler.base.swedish import LETTERS as _L
+
 MAX_LABEL: Final = 60
 
 # "för forumen …": the words that introduce the forums a count is for. A plural noun says the

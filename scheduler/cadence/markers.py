@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_L: Final = r"a-zåäöéü"
+from scheduler.base.swedish import LETTERS as _L
+
 _W: Final = rf"[{_L}]*"  # the rest of a word
 
 
@@ -17,50 +18,97 @@ def _words(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![{_L}])(?:{pattern})(?![{_L}])")
 
 
-_AS_NEEDED = _words(
-    r"vid\s+behov|efter\s+behov|enligt\s+behov|utifrån\s+behov|vid\s+särskilda\s+behov"
-    r"|när\s+behov\s+(?:finns|uppstår)|om\s+behov\s+(?:finns|uppstår)|när\s+det\s+behövs"
-    r"|behovsstyrt|behovsstyrda|behovsanpassat|behovsanpassad|v\.b\.?"
-    r"|vid\s+förfrågan|på\s+förfrågan|vid\s+efterfrågan|på\s+begäran|vid\s+önskemål|ad\s*hoc"
-)
-_CONTINUOUS = _words(
-    r"kontinuerlig|kontinuerligt|kontinuerliga|löpande|linjearbete|linjearbetet|i\s+linjen"
-    r"|ordinarie\s+(?:arbete|arbetet|verksamhet|verksamheten|uppdrag)|fortlöpande|ständigt"
-    r"|ständig|pågående|pågår|hela\s+året|året\s+runt|under\s+hela\s+(?:året|perioden)"
-    r"|dagliga\s+arbetet|det\s+dagliga|daglig\s+samverkan|dagligt\s+arbete|i\s+vardagen"
-    r"|samsitter|samlokaliserade|permanent|permanenta|alltid|stående\s+uppdrag|kontinuitet"
-    r"|varaktigt|successivt"
-)
+def _phrases(*phrases: str) -> re.Pattern[str]:
+    """A pattern for a table of phrases: a space matches any whitespace, a final "*" the rest of
+    a word ("skol*" reads "skolan", "skolor"; not "förskolan", which starts elsewhere)."""
+    parts = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        body = r"\s+".join(re.escape(word) for word in phrase.rstrip("*").split())
+        parts.append(body + (_W if phrase.endswith("*") else ""))
+    return _words("|".join(parts))
+
+
+# Each table below is phrase → the kind it marks. Adding a phrase is one line and a test.
+AS_NEEDED_PHRASES: Final = (
+    "vid behov", "efter behov", "enligt behov", "utifrån behov", "vid särskilda behov",
+    "när behov finns", "när behov uppstår", "om behov finns", "om behov uppstår",
+    "när det behövs", "behovsstyrt", "behovsstyrda", "behovsanpassat", "behovsanpassad", "v.b",
+    "v.b.", "vid förfrågan", "på förfrågan", "vid efterfrågan", "på begäran", "vid önskemål",
+    "ad hoc", "adhoc",
+)  # fmt: skip
+CONTINUOUS_PHRASES: Final = (
+    "kontinuerlig", "kontinuerligt", "kontinuerliga", "löpande", "linjearbete", "linjearbetet",
+    "i linjen", "ordinarie arbete", "ordinarie arbetet", "ordinarie verksamhet",
+    "ordinarie verksamheten", "ordinarie uppdrag", "fortlöpande", "ständigt", "ständig",
+    "pågående", "pågår", "hela året", "året runt", "under hela året", "under hela perioden",
+    "dagliga arbetet", "det dagliga", "daglig samverkan", "dagligt arbete", "i vardagen",
+    "samsitter", "samlokaliserade", "permanent", "permanenta", "alltid", "stående uppdrag",
+    "kontinuitet", "varaktigt", "successivt",
+)  # fmt: skip
 # "Återkommande", "regelbundet": recurring in spirit but without a frequency to place.
-_VAGUE_RECURRING = _words(r"återkommande|regelbundet|regelbundna|regelbunden|periodvis")
+VAGUE_RECURRING_PHRASES: Final = (
+    "återkommande", "regelbundet", "regelbundna", "regelbunden", "periodvis",
+)  # fmt: skip
 # "Under året" alone: the work runs through the year, nothing is dated.
-_THROUGH_THE_YEAR = _words(r"under\s+året|under\s+verksamhetsåret|under\s+årets\s+gång")
+THROUGH_THE_YEAR_PHRASES: Final = ("under året", "under verksamhetsåret", "under årets gång")
+# A series that follows the school terms (SSP, "med eleverna"); "förskolan" runs all year.
+SCHOOL_PHRASES: Final = (
+    "skol*", "grundskol*", "högstadie*", "mellanstadie*", "lågstadie*", "gymnasie*", "gymnasiet",
+    "elev*", "läsår*", "vårtermin*", "hösttermin*", "ssp", "terminerna", "terminstid",
+    "terminstiden",
+)  # fmt: skip
+# A series in the warm months (calendar.seasonal_months).
+SEASONAL_PHRASES: Final = (
+    "säsong*", "säsongsbetonat", "sommarhalvåret", "sommarsäsongen", "utomhussäsongen",
+    "barmarkssäsongen", "varma månaderna", "sommartid",
+)  # fmt: skip
+
+_AS_NEEDED = _phrases(*AS_NEEDED_PHRASES)
+_CONTINUOUS = _phrases(*CONTINUOUS_PHRASES)
+_VAGUE_RECURRING = _phrases(*VAGUE_RECURRING_PHRASES)
+_THROUGH_THE_YEAR = _phrases(*THROUGH_THE_YEAR_PHRASES)
+# Events that start work when they happen. Each is a word stem: "händelse" also reads
+# "händelser", "händelsen". Adding an event is one line here and a test.
+TRIGGER_EVENTS: Final = (
+    "kontakt", "akut", "incident", "händelse", "larm", "ingripande", "frihetsberöv", "anmäl",
+    "misstank", "misstänk", "oro", "orosanmäl", "brott", "skottlossning", "våld", "uppkomm",
+    "ärende", "kris", "gripande", "förhör", "avvikelse", "signal", "indikation", "polisanmäl",
+    "upptäckt", "inbrott", "klotter", "skadegörelse", "ordningsstörning", "evenemang",
+    "olycka", "olyckor", "hot", "bråk", "slagsmål", "bränder", "brand", "anlagd", "stöld",
+    "rån", "konflikt", "tillbud", "krissituation", "akutläge",
+)  # fmt: skip
+# The words that put an event before the work: "vid", "när", "efter", "i samband med".
+TRIGGER_INTROS: Final = (r"vid", r"när", r"efter", r"ifall", r"i\s+samband\s+med",
+                         r"i\s+händelse\s+av", r"med\s+anledning\s+av")  # fmt: skip
+# Between them, up to two words: an article or adjectives ("vid en allvarlig händelse", "när en
+# händelse inträffar", "vid allvarliga händelser", "efter varje större incident").
+_EVENT = "|".join(TRIGGER_EVENTS)
 _TRIGGERED = _words(
-    r"vid\s+(?:varje\s+|alla\s+|eventuella\s+|akuta?\s+|nya\s+|större\s+|allvarliga\s+)?"
-    r"(?:kontakt|akut|incident|händelse|larm|ingripande|frihetsberöv|anmäl|misstank|misstänk"
-    r"|oro|orosanmäl|brott|skottlossning|våld|uppkomm|ärende|kris|gripande|förhör|avvikelse"
-    r"|signal|indikation|polisanmäl|upptäckt|inbrott|klotter|skadegörelse|ordningsstörning"
-    rf"|större\s+evenemang){_W}"
+    rf"(?:{'|'.join(TRIGGER_INTROS)})\s+(?:[{_L}]+\s+){{0,2}}(?:{_EVENT}){_W}"
+    rf"(?:\s+(?:om|med|mot|av|på|kring)\s+[{_L}]+)?"
     rf"|vid\s+varje|akut|akuta|akutt|efter\s+(?:varje|inträffade?)\s+[{_L}]+"
-    rf"|i\s+samband\s+med\s+(?:[{_L}]+\s+)?(?:varje|akut|akuta|händelse|händelser|incident|incidenter"
-    r"|ingripande|ingripanden|anmälan|gripande|larm)|i\s+händelse\s+av"
-    r"|när\s+(?:det\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"
+    rf"|i\s+samband\s+med\s+(?:[{_L}]+\s+)?(?:varje|akut|akuta)"
+    r"|när\s+(?:det\s+|något\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"
     r"|händer)|när\s+det\s+finns\s+(?:barn|misstanke|oro)|händelsestyrt|händelsestyrd"
     r"|händelsebaserat|ärendestyrt|ärendebaserat|vid\s+uppkommen\s+situation"
+    rf"|(?:vid\s+)?(?:{_EVENT}){_W}\s+(?:inträffar|uppstår|sker|händer)"
 )
 # "Alla våldsutövare ska erbjudas …": each case triggers the offer.
 _EVERY_CASE = re.compile(rf"(?<![{_L}])alla(?![{_L}])")
 _OFFER = re.compile(rf"(?<![{_L}])erbjud{_W}")
 
-_SCHOOL = _words(
-    rf"skol{_W}|grundskol{_W}|högstadie{_W}|mellanstadie{_W}|lågstadie{_W}"
-    rf"|gymnasie{_W}|gymnasiet|elev{_W}|läsår{_W}|vårtermin{_W}|hösttermin{_W}|ssp"
-    r"|terminerna|terminstid|terminstiden"
-)
-_SEASONAL = _words(
-    rf"säsong{_W}|säsongsbetonat|sommarhalvåret|sommarsäsongen|utomhussäsongen"
-    r"|barmarkssäsongen|varma\s+månaderna|sommartid"
-)
+_SCHOOL = _phrases(*SCHOOL_PHRASES)
+_SEASONAL = _phrases(*SEASONAL_PHRASES)
+
+
+def marker_spans(low: str) -> list[tuple[int, int]]:
+    """Where any marker of this module is in `low`: words the reading uses."""
+    patterns = (_AS_NEEDED, _CONTINUOUS, _VAGUE_RECURRING, _THROUGH_THE_YEAR, _TRIGGERED,
+                _SCHOOL, _SEASONAL)  # fmt: skip
+    spans = [m.span() for pattern in patterns for m in pattern.finditer(low)]
+    if is_triggered(low):
+        spans += [m.span() for p in (_EVERY_CASE, _OFFER) for m in p.finditer(low)]
+    return spans
 
 
 def is_as_needed(low: str) -> bool:

@@ -54,6 +54,12 @@ class SeriesSpec:
     duration_minutes: int | None = None  # "kl 13–15" → 120
     seasonal: bool = False  # säsongsbetonat, sommarhalvåret: warm months
     school_bound: bool = False  # follows the school terms (SSP, skolor, gymnasiet …)
+    # School terms and breaks named ("under sommarlovet", "under terminerna"): keys of
+    # vocabulary.SEASONS whose dates come from the calendar policy; placing adds their windows.
+    periods: tuple[str, ...] = ()
+    summer: bool = False  # the text asks for summer: July is allowed though not an active month
+    # "första veckan i varje kvartal": the first (1) or last (-1) active month of each period
+    period_edge: int | None = None
 
     @property
     def weekday(self) -> str | None:
@@ -70,6 +76,10 @@ class DeadlineSpec:
     year: int | None  # None: the plan year
     description: str  # the words that gave the window, for messages ("våren 2024")
     iso_week: int | None = None  # "senast vecka 40": the window is that week of the year
+    period: str | None = None  # a school term or break: start and end come from the policy
+    # "Från mars", "med start januari": the window's start is when the work starts, so a closed
+    # start day moves the due date to the next working day, never before the start.
+    starts: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,12 @@ Monthly and rarer series move to the same weekday a week later, then later still
 year, then to earlier weeks. Weekly and daily series cannot move a week without landing on their
 own next date, so they move to another working day of the same week, or are dropped when the whole
 week is closed (sportlov): a weekly meeting simply does not happen that week. Fortnightly and
-rarer weekly series try the same week first, then other weeks.
+other every-n-weeks series keep their rhythm: they try the same week first, then a nearby week
+only when that puts no two meetings of the series in the same or consecutive weeks; else the
+meeting is dropped. ("Varannan tisdag" over sportlov does not become two Tuesdays in a row.)
+Several-a-month series ("2 ggr/månad") are a count per month: a closed day moves the meeting
+within its own month, to its own week first, then to a week that keeps a week free around it,
+and only then to any open day of the month (two meetings in consecutive weeks beat one too few).
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from datetime import date, timedelta
 from typing import Literal
 
 Closed = Callable[[date], str | None]  # why a day is closed, or None when it is free
-Reach = Literal["week", "week_then_year", "year"]
+Reach = Literal["week", "week_then_year", "month", "year"]
+# How far (in weeks) a rhythmic series' meeting may move to another week.
+_RHYTHM_REACH = 3
 
 
 def reach_of(rule: str) -> Reach:
@@ -26,6 +33,8 @@ def reach_of(rule: str) -> Reach:
         return "week"
     if frequency == "WEEKLY":
         return "week_then_year"
+    if frequency == "MONTHLY" and len(parts.get("BYDAY", "").split(",")) > 1:
+        return "month"  # several a month: the count is per month, so the month holds them
     return "year"
 
 
@@ -37,9 +46,17 @@ class Placement:
 
 
 def place_dates(
-    dates: list[date], closed: Closed, outside: Closed, *, reach: Reach
+    dates: list[date],
+    closed: Closed,
+    outside: Closed,
+    *,
+    reach: Reach,
+    weekdays: frozenset[int] = frozenset(range(5)),
 ) -> list[Placement]:
     """Each date kept, moved to a free day no other date of the series uses, or dropped.
+
+    `weekdays` (0 = Monday): the days a series moving within its month prefers, besides its own
+    (the policy's meeting weekdays), among days equally far from its other meetings.
 
     `closed` is the calendar (holidays, breaks); `outside` is the series' own season (its
     months, window, terms). A weekly series outside its season has no meeting that week,
@@ -59,15 +76,59 @@ def place_dates(
         if reach != "year" and outside(original) is not None:
             placements.append(Placement(original, None, reason))
             continue
-        candidates = [
-            *(_same_week(original) if reach != "year" else ()),
-            *(_other_weeks(original) if reach != "week" else ()),
-        ]
+        if reach == "month":
+            candidates = _in_month(original, taken, weekdays)
+        else:
+            other_weeks = _other_weeks(original) if reach != "week" else []
+            if reach == "week_then_year":
+                other_weeks = [d for d in other_weeks if _keeps_rhythm(d, original, taken)]
+            candidates = [*(_same_week(original) if reach != "year" else ()), *other_weeks]
         target = next((d for d in candidates if d not in taken and why(d) is None), None)
         if target is not None:
             taken.add(target)
         placements.append(Placement(original, target, reason))
     return placements
+
+
+def _week(day: date) -> int:
+    """A week number that runs on across years: the ordinal of its Monday, in weeks."""
+    return (day.toordinal() - day.weekday()) // 7
+
+
+def _keeps_rhythm(day: date, original: date, taken: set[date]) -> bool:
+    """Whether moving `original` to `day` (in another week) stays near its own week and leaves
+    a week free between it and every other meeting of the series."""
+    near = abs(_week(day) - _week(original)) <= _RHYTHM_REACH
+    return near and all(abs(_week(day) - _week(other)) > 1 for other in taken)
+
+
+def _in_month(original: date, taken: set[date], weekdays: frozenset[int]) -> list[date]:
+    """The working days of `original`'s month, its own week first, then other weeks nearest
+    first (its own weekday first in each): days with a free week to every other meeting of the
+    series before days in a week next to another meeting, before days in a week that already
+    has one; among equals, its own and the preferred `weekdays` before the others."""
+    own = [d for d in _same_week(original) if d.month == original.month]
+    day, others = original.replace(day=1), []
+    while day.month == original.month:
+        if day.weekday() < 5 and _week(day) != _week(original):
+            others.append(day)
+        day += timedelta(days=1)
+    others.sort(
+        key=lambda d: (abs(_week(d) - _week(original)), d.weekday() != original.weekday(), d)
+    )
+    # By the gap to the nearest other meeting (2 weeks or more, 1, the same week), then the
+    # preferred weekdays first; stable, so its own week first among equals.
+    return sorted(
+        own + others,
+        key=lambda d: (
+            -min((_gap(d, o) for o in taken), default=2),
+            d.weekday() != original.weekday() and d.weekday() not in weekdays,
+        ),
+    )
+
+
+def _gap(day: date, other: date) -> int:
+    return min(abs(_week(day) - _week(other)), 2)
 
 
 def _other_weeks(original: date) -> list[date]:

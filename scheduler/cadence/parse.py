@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Final
 
+from scheduler.base.swedish import LETTERS as _L
+from scheduler.cadence.activity import keyword_spans
 from scheduler.cadence.frequency import (
     Anchor,
     find_anchors,
@@ -21,6 +23,7 @@ from scheduler.cadence.frequency import (
     read_clock,
     read_ordinal_weekday,
     read_weekdays,
+    reader_spans,
 )
 from scheduler.cadence.labels import label_before, labels_after
 from scheduler.cadence.markers import (
@@ -31,6 +34,7 @@ from scheduler.cadence.markers import (
     is_through_the_year,
     is_triggered,
     is_vague_recurring,
+    marker_spans,
 )
 from scheduler.cadence.model import (
     AS_NEEDED,
@@ -45,6 +49,14 @@ from scheduler.cadence.model import (
     SeriesSpec,
 )
 from scheduler.cadence.text import MAX_CHARS, lower_same_length, normalise, quote, sentences
+from scheduler.cadence.unread import (
+    Occasion,
+    occasion_warning,
+    occasions,
+    role_spans,
+    unused_runs,
+)
+from scheduler.cadence.vocabulary import POLICY_PERIODS, SEASON_NAMES, SUMMER_PERIODS
 from scheduler.cadence.windows import (
     Window,
     has_deadline_marker,
@@ -53,8 +65,8 @@ from scheduler.cadence.windows import (
     months_of,
     read_windows,
 )
+from scheduler.cadence.windows import marker_spans as window_marker_spans
 
-_L: Final = r"a-zåäöéü"
 _PARENTHESES = re.compile(r"\(([^()]{0,300})\)")
 _SEPARATOR = re.compile(rf"[,\n]|(?<![{_L}])(?:och|samt|men|medan|respektive|resp\.)(?![{_L}])")
 # "2 ggr/termin, dvs 4 ggr/år" says one thing twice: the second count is not a series.
@@ -64,7 +76,9 @@ _RESTATEMENT = re.compile(
 )
 # A sentence that says nothing readable but has a number or "gånger" was meant as a cadence.
 _LOOKS_LIKE_CADENCE = re.compile(rf"\d|(?<![{_L}])(?:gång|gånger|ggr|gg)(?![{_L}])")
+_WORD = re.compile(rf"[{_L}\d]+")
 MAX_COUNT: Final = 366
+Span = tuple[int, int]
 
 
 @dataclass
@@ -75,6 +89,13 @@ class _Reading:
     loose_windows: list[tuple[Window, bool]] = field(default_factory=list)  # (window, "senast")
     warnings: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # sentences that looked like a cadence
+    used: list[Span] = field(default_factory=list)  # what the readers used, in the whole text
+    reported: list[Span] = field(default_factory=list)  # unused, but already warned about
+    occasions: list[Occasion] = field(default_factory=list)  # named times no one can date
+    sentences: list[Span] = field(default_factory=list)
+
+    def use(self, offset: int, spans: list[Span]) -> None:
+        self.used.extend((offset + a, offset + b) for a, b in spans)
 
 
 def parse_when(text: str) -> Cadence:
@@ -91,7 +112,9 @@ def parse_when(text: str) -> Cadence:
         )
         clean = clean[:MAX_CHARS]
     low = lower_same_length(clean)
-    for start, end in sentences(clean):
+    reading.occasions = occasions(low, clean)
+    reading.sentences = sentences(clean)
+    for start, end in reading.sentences:
         _read_sentence(clean, low, start, end, reading)
     return _cadence(text, clean, low, reading)
 
@@ -102,6 +125,9 @@ def _read_sentence(clean: str, low: str, start: int, end: int, reading: _Reading
     if breakdown is not None:
         inner_start, inner_end = breakdown
         outside = low[start:inner_start] + " " + low[inner_end:end]
+        # The total outside the parentheses is read too: it is checked against the parts.
+        reading.use(start, reader_spans(low[start:inner_start]))
+        reading.use(inner_end, reader_spans(low[inner_end:end]))
         parts = _series_in(clean, low, inner_start, inner_end, outside, reading, breakdown=True)
         _check_total(outside, parts, clean[start:end], reading)
         reading.series.extend(parts)
@@ -109,14 +135,22 @@ def _read_sentence(clean: str, low: str, start: int, end: int, reading: _Reading
         reading.series.extend(_series_in(clean, low, start, end, "", reading, breakdown=False))
     if len(reading.series) > before:
         return
-    windows = read_windows(low[start:end], clean[start:end])
+    windows = [
+        replace(w, span=(start + w.span[0], start + w.span[1]))
+        for w in read_windows(low[start:end], clean[start:end])
+    ]
     for window in windows:
         reading.warnings.extend(_problem_warnings(window))
+        if window.problems:
+            reading.reported.append(window.span)
     marker = has_deadline_marker(low[start:end])
-    reading.loose_windows.extend((w, marker) for w in _with_lone_year(windows))
+    kept = _with_lone_year(windows)
+    reading.used.extend(w.span for w in windows if w not in kept and is_lone_year(w))
+    reading.loose_windows.extend((w, marker) for w in kept)
     sentence = low[start:end]
     if not windows and _LOOKS_LIKE_CADENCE.search(sentence) and not _any_marker(sentence):
         reading.unread.append(clean[start:end])
+        reading.reported.append((start, end))
 
 
 def _breakdown(low: str, start: int, end: int) -> tuple[int, int] | None:
@@ -155,6 +189,7 @@ def _series_in(
     ]
     if not anchors:
         return []
+    reading.used.extend((a.start, a.end) for a in anchors)
     specs: list[SeriesSpec] = []
     for (seg_start, seg_end), anchor in zip(
         _segments(low, start, end, anchors), anchors, strict=True
@@ -162,7 +197,27 @@ def _series_in(
         specs.extend(
             _specs(clean, low, seg_start, seg_end, anchor, context, reading, breakdown=breakdown)
         )
-    return specs
+    return _once_in_each(specs, anchors)
+
+
+def _once_in_each(specs: list[SeriesSpec], anchors: list[Anchor]) -> list[SeriesSpec]:
+    """ "En gång under våren och en gång under hösten" is one series, once in each season."""
+    if len(specs) < 2 or len(specs) != len(anchors):
+        return specs
+    single = all(a.per is None and a.count == 1 for a in anchors)
+    seasonal = all((s.windows or s.periods) and not s.label for s in specs)
+    if not (single and seasonal):
+        return specs
+    first = specs[0]
+    return [
+        replace(
+            first,
+            count=len(specs),
+            windows=tuple(w for s in specs for w in s.windows),
+            periods=tuple(p for s in specs for p in s.periods),
+            summer=any(s.summer for s in specs),
+        )
+    ]
 
 
 def _anchors(low: str) -> list[Anchor]:
@@ -209,10 +264,22 @@ def _specs(
     seg, seg_low = clean[start:end], low[start:end]
     if anchor.count <= 0:
         reading.warnings.append(f"Antalet 0 i {quote(seg)} ger inga tillfällen.")
+        reading.reported.append((start, end))
         return []
-    spec = _with_windows(_spec_from_anchor(anchor, seg, reading), seg, seg_low, reading)
+    limit = _occasion_limiting(low, start, end, anchor, reading.occasions)
+    if limit is not None:
+        reading.warnings.append(
+            f"{quote(seg)} planeras inte: serien gäller {quote(limit.text)}, som inte går att "
+            "datera."
+        )
+        reading.reported.append((start, end))
+        return []
+    spec = _spec_from_anchor(anchor, seg, reading)
+    spec = _with_windows(spec, seg, seg_low, reading, offset=start, per=anchor.per)
     spec = _with_days_and_times(spec, seg_low)
-    if anchor.per is None and not (spec.months or spec.iso_weeks or spec.dates or spec.windows):
+    reading.use(start, reader_spans(seg_low))
+    placed = spec.months or spec.iso_weeks or spec.dates or spec.windows or spec.periods
+    if anchor.per is None and not placed:
         reading.warnings.append(f"{quote(seg)} säger inte per vad; tolkas som per år.")
     spec = replace(
         spec,
@@ -222,7 +289,30 @@ def _specs(
     labels = labels_after(clean[anchor.end : end], breakdown=breakdown)
     if not labels:
         labels = [label_before(clean[start : anchor.start])]
+    _use_label_words(labels, low, start, end, reading)
     return [replace(spec, label=label) for label in labels]
+
+
+def _occasion_limiting(
+    low: str, start: int, end: int, anchor: Anchor, named: list[Occasion]
+) -> Occasion | None:
+    """An occasion in the segment that the count is for ("veckovis under valrörelsen"), not one
+    in a clause of its own ("2 ggr/år samt under valrörelsen")."""
+    for occasion in named:
+        a, b = occasion.span
+        if not (start <= a and b <= end):
+            continue
+        between = low[anchor.end : a] if a >= anchor.end else low[b : anchor.start]
+        if not _SEPARATOR.search(between):
+            return occasion
+    return None
+
+
+def _use_label_words(labels: list[str], low: str, start: int, end: int, reading: _Reading) -> None:
+    """The words of a series' name are used: they say which forum meets, even when one series
+    alone needs no label shown."""
+    words = {w for label in labels for w in _WORD.findall(label.lower())}
+    reading.used.extend(m.span() for m in _WORD.finditer(low, start, end) if m.group() in words)
 
 
 def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec:
@@ -246,26 +336,42 @@ def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec
         per=anchor.per or "year",
         interval=min(anchor.interval, 60),
         weekdays=anchor.weekdays,
+        ordinal=anchor.ordinal,
+        period_edge=anchor.edge,
     )
 
 
-def _with_windows(spec: SeriesSpec, seg: str, seg_low: str, reading: _Reading) -> SeriesSpec:
+def _with_windows(
+    spec: SeriesSpec,
+    seg: str,
+    seg_low: str,
+    reading: _Reading,
+    *,
+    offset: int,
+    per: str | None,
+) -> SeriesSpec:
     """Months, weeks, dates and periods named in the segment limit its series."""
     months: set[int] = set()
     weeks: set[int] = set()
     dates: set[MonthDay] = set()
     windows: list[tuple[MonthDay, MonthDay]] = []
+    periods: list[str] = []
     excluded: set[int] = set()
     year: int | None = None
+    summer = False
     for found in read_windows(seg_low, seg):
         reading.warnings.extend(_problem_warnings(found))
+        reading.use(offset, [found.span])
         if is_excluded(found, seg_low):
             excluded.update(found.months or months_of((found.start, found.end)))
             continue
         year = year or found.year
         if is_lone_year(found):
             continue
-        if found.months and not found.from_marker:
+        summer = summer or found.name in SUMMER_PERIODS
+        if found.name in POLICY_PERIODS and not found.from_marker:
+            periods.append(str(found.name))
+        elif found.months and not found.from_marker:
             months.update(found.months)
         elif found.iso_weeks:
             weeks.update(found.iso_weeks)
@@ -276,6 +382,9 @@ def _with_windows(spec: SeriesSpec, seg: str, seg_low: str, reading: _Reading) -
     count = spec.count
     if spec.per == "year" and months and count < len(months):
         count = len(months)  # "årligen i mars och oktober": once in each named month
+    named = len(windows) + len(periods)
+    if per is None and count == 1 and named >= 2:
+        count = named  # "en gång på våren och en på hösten": once in each
     return replace(
         spec,
         count=count,
@@ -283,21 +392,29 @@ def _with_windows(spec: SeriesSpec, seg: str, seg_low: str, reading: _Reading) -
         iso_weeks=tuple(sorted(weeks)),
         dates=tuple(sorted(dates)),
         windows=tuple(windows),
+        periods=tuple(dict.fromkeys(periods)),
+        summer=summer,
         excluded_months=tuple(sorted(excluded)),
         year=year,
     )
 
 
 def _with_days_and_times(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
-    ordinal = read_ordinal_weekday(seg_low)
+    # "Var tredje måndag" is every third week, not the third Monday of a month.
+    ordinal = read_ordinal_weekday(seg_low) if spec.per not in ("day", "week") else None
     clock = read_clock(seg_low)
     weekdays = spec.weekdays or read_weekdays(seg_low)
+    edge = spec.period_edge
     if ordinal is not None:
         weekdays = (ordinal.weekday,)
+        if ordinal.per not in (None, "month"):
+            # "Första måndagen i kvartalet": in the quarter's first month, not its middle one.
+            edge = 1 if ordinal.ordinal > 0 else -1
     return replace(
         spec,
         weekdays=weekdays,
-        ordinal=ordinal.ordinal if ordinal is not None else None,
+        period_edge=edge,
+        ordinal=ordinal.ordinal if ordinal is not None else spec.ordinal,
         time=(clock.hour, clock.minute) if clock is not None else None,
         duration_minutes=clock.duration_minutes if clock is not None else None,
     )
@@ -333,7 +450,8 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     series = _labelled(reading.series)
     if series:
         kinds.add(RECURRING)
-    deadline, extra = _from_loose_windows(reading.loose_windows)
+    named = reading.occasions
+    deadline, extra = _from_loose_windows(_outside_occasions(reading), low, reading)
     series += extra
     if extra:
         kinds.add(RECURRING)
@@ -351,19 +469,58 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
         warnings.append(f"{quote(clean)} säger inte hur ofta; inga datum planeras.")
     if not kinds and is_through_the_year(low):
         kinds.add(CONTINUOUS)
+    warnings.extend(occasion_warning(o) for o in named)
     if not kinds:
-        warnings.append(f"Kunde inte tolka När: {quote(clean)}; inga datum planeras.")
-        return Cadence(text, frozenset({UNSPECIFIED}), warnings=tuple(warnings))
+        if not named:
+            warnings.append(f"Kunde inte tolka När: {quote(clean)}; inga datum planeras.")
+        else:
+            warnings.append(f"Inget annat i {quote(clean)} gick att läsa; inga datum planeras.")
+        return Cadence(text, frozenset({UNSPECIFIED}), warnings=tuple(warnings), partial=False)
     for unread in reading.unread:
         warnings.append(f"Delvis tolkat: {quote(unread)} kunde inte läsas.")
+    reading.reported.extend(o.span for o in named)
+    unused = _unused(clean, low, reading)
+    warnings.extend(
+        f"Delvis tolkat: {quote(words)} lästes inte och påverkar inte datumen." for words in unused
+    )
     return Cadence(
         text,
         frozenset(kinds),
         tuple(series),
         deadline,
         tuple(warnings),
-        partial=bool(reading.unread),
+        partial=bool(reading.unread or unused or named),
     )
+
+
+def _in_its_sentence(spec: SeriesSpec, window: Window, low: str, reading: _Reading) -> SeriesSpec:
+    """A series named by its months or seasons ("I mars och oktober kl 13", "på kvällen vår och
+    höst") takes the weekday and time of its sentence."""
+    start, end = next(
+        ((a, b) for a, b in reading.sentences if a <= window.span[0] < b), (0, len(low))
+    )
+    reading.use(start, reader_spans(low[start:end]))
+    return _with_days_and_times(spec, low[start:end])
+
+
+def _outside_occasions(reading: _Reading) -> list[tuple[Window, bool]]:
+    """The loose windows that are not part of an occasion: a year inside "under valrörelsen
+    2026" is the occasion's, not a deadline of its own."""
+    return [
+        (window, marker)
+        for window, marker in reading.loose_windows
+        if not any(
+            window.span[0] < o.span[1] and o.span[0] < window.span[1] for o in reading.occasions
+        )
+    ]
+
+
+def _unused(clean: str, low: str, reading: _Reading) -> list[str]:
+    """The words of the text that no reader used and no warning has quoted yet."""
+    used = [*reading.used, *reading.reported]
+    used += marker_spans(low) + window_marker_spans(low) + keyword_spans(low) + role_spans(clean)
+    used += [m.span() for m in _RESTATEMENT.finditer(low)]
+    return unused_runs(clean, low, used, [(0, len(clean))])
 
 
 def _labelled(series: list[SeriesSpec]) -> list[SeriesSpec]:
@@ -377,35 +534,74 @@ def _labelled(series: list[SeriesSpec]) -> list[SeriesSpec]:
 
 
 def _from_loose_windows(
-    loose: list[tuple[Window, bool]],
+    loose: list[tuple[Window, bool]], low: str, reading: _Reading
 ) -> tuple[DeadlineSpec | None, list[SeriesSpec]]:
     """Time expressions outside any series: a list is a series, anything else a deadline.
 
-    "I mars och oktober", "vecka 12 och 38", "12/3 och 8/10" name the dates of a series;
-    "våren 2024", "senast vecka 40", "Q2" name when something is due. "Senast" makes even a
-    list a deadline (its last item).
+    "I mars och oktober", "vecka 12 och 38", "12/3 och 8/10", "våren och hösten" name the dates
+    of a series; "våren 2024", "senast vecka 40", "Q2" name when something is due. "Senast" makes
+    even a list a deadline (its last item). Windows that end up in neither are left unused, so
+    the reading quotes them.
     """
     if not loose:
         return None, []
-    for window, deadline_marker in loose:
+    for index, (window, deadline_marker) in enumerate(loose):
         if deadline_marker:
             continue
+        listed = _season_list(loose, index)
+        if listed:
+            reading.used.extend(w.span for w in listed)
+            return None, [_in_its_sentence(_season_series(listed), window, low, reading)]
+        spec = None
         if len(window.months) >= 2:
-            return None, [
-                SeriesSpec(count=len(window.months), months=window.months, year=window.year)
-            ]
-        if len(window.iso_weeks) >= 2:
-            return None, [
-                SeriesSpec(
-                    count=len(window.iso_weeks), iso_weeks=window.iso_weeks, year=window.year
-                )
-            ]
-        if len(window.dates) >= 2:
-            return None, [SeriesSpec(count=len(window.dates), dates=window.dates, year=window.year)]
-    return _deadline(loose[-1][0]), []
+            spec = SeriesSpec(count=len(window.months), months=window.months, year=window.year)
+        elif len(window.iso_weeks) >= 2:
+            spec = SeriesSpec(
+                count=len(window.iso_weeks), iso_weeks=window.iso_weeks, year=window.year
+            )
+        elif len(window.dates) >= 2:
+            spec = SeriesSpec(count=len(window.dates), dates=window.dates, year=window.year)
+        if spec is not None:
+            reading.used.append(window.span)
+            return None, [_in_its_sentence(spec, window, low, reading)]
+    window, marker = loose[-1]
+    reading.used.append(window.span)
+    if window.name and not marker and not window.from_marker and not window.name.startswith("före"):
+        reading.warnings.append(
+            f"{quote(window.description)} läses som en tidsfrist i slutet av "
+            f'{SEASON_NAMES.get(window.name, window.name)}, men texten säger inte "senast" '
+            'eller "klart"; skriv det, eller hur ofta, om något annat menas.'
+        )
+    return _deadline(window), []
+
+
+def _season_list(loose: list[tuple[Window, bool]], index: int) -> list[Window]:
+    """ "Våren och hösten" from `index` on: two or more seasons joined as a list, else []."""
+    listed = [loose[index][0]]
+    for window, marker in loose[index + 1 :]:
+        if not (window.joined and window.name) or marker:
+            break
+        listed.append(window)
+    if len(listed) < 2 or not listed[0].name:
+        return []
+    return listed
+
+
+def _season_series(listed: list[Window]) -> SeriesSpec:
+    """Once in each season of a list: "vår och höst 2025" is two, one a season."""
+    windows = tuple((w.start, w.end) for w in listed if w.name not in POLICY_PERIODS)
+    periods = tuple(str(w.name) for w in listed if w.name in POLICY_PERIODS)
+    return SeriesSpec(
+        count=len(listed),
+        windows=windows,
+        periods=periods,
+        summer=any(w.name in SUMMER_PERIODS for w in listed),
+        year=next((w.year for w in listed if w.year), None),
+    )
 
 
 def _deadline(window: Window) -> DeadlineSpec | None:
+    period = window.name if window.name in POLICY_PERIODS else None
     if window.iso_weeks:
         week = window.iso_weeks[-1]
         return DeadlineSpec(MonthDay(1, 1), MonthDay(12, 31), window.year, window.description, week)
@@ -416,5 +612,7 @@ def _deadline(window: Window) -> DeadlineSpec | None:
         return None  # only an impossible date was named: its warning says so
     if window.from_marker:
         # "Från mars", "efter sommaren": something starts then, so it is due when it starts.
-        return DeadlineSpec(window.start, window.start, window.year, window.description)
-    return DeadlineSpec(window.start, window.end, window.year, window.description)
+        return DeadlineSpec(
+            window.start, window.start, window.year, window.description, starts=True
+        )
+    return DeadlineSpec(window.start, window.end, window.year, window.description, period=period)

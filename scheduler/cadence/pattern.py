@@ -24,7 +24,7 @@ _PERIOD_MONTHS: Final[dict[str, tuple[tuple[int, ...], ...]]] = {
     "year": ((1, 2, 3, 4, 5, 6), (7, 8, 9, 10, 11, 12)),
 }
 # Several meetings a month: which weeks. Two a month are a fortnight apart.
-_MONTH_ORDINALS: Final = {1: (2,), 2: (1, 3), 3: (1, 2, 4)}
+_MONTH_ORDINALS: Final = {3: (1, 2, 4)}
 WEEKS_PER_MONTH: Final = 4.35
 _SPREAD_WEEK: Final = {2: ("TU", "TH"), 3: ("MO", "WE", "FR"), 4: ("MO", "TU", "WE", "TH")}
 
@@ -51,6 +51,17 @@ class Pattern:
         if self.days:
             parts.append("BYDAY=" + ",".join(self.days))
         return ";".join(parts)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The weekday and week of the month a plan-wide spread (spread.py) gives a series.
+
+    None leaves that part to the text or the policy.
+    """
+
+    weekday: str | None = None
+    week: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +121,9 @@ def _monthly(spec: SeriesSpec, frame: Frame) -> Pattern | None:
     if spec.interval > 1:
         if 12 % spec.interval == 0:
             # "var tredje månad" is four a year: spread like "4 ggr/år", not anchored on January.
-            per_year = replace(spec, count=spec.count * 12 // spec.interval, per="year", interval=1)
+            # Counted over the months the series may use: "varannan månad under hösten" is two.
+            count = max(1, round(spec.count * len(frame.months) / spec.interval))
+            per_year = replace(spec, count=count, per="year", interval=1)
             return _per_period(per_year, frame)
         day = f"{spec.ordinal or frame.week_of_month}{frame.weekday}"
         return Pattern("MONTHLY", spec.interval, frame.months, days=(day,))
@@ -121,6 +134,10 @@ def _monthly(spec: SeriesSpec, frame: Frame) -> Pattern | None:
         ordinals: tuple[int, ...] = (spec.ordinal,)
     elif spec.count == 1:
         ordinals = (frame.week_of_month,)
+    elif spec.count == 2:
+        # A fortnight apart: 1st and 3rd weekday, or 2nd and 4th when the series' week is late.
+        first = 1 if frame.week_of_month <= 2 else 2
+        ordinals = (first, first + 2)
     else:
         ordinals = _MONTH_ORDINALS[spec.count]
     return Pattern("MONTHLY", 1, frame.months, days=tuple(f"{o}{frame.weekday}" for o in ordinals))
@@ -167,6 +184,16 @@ def _counts(count: int, per: str, periods: list[tuple[int, ...]]) -> list[int]:
     for n in range(count):
         # Spring first: with an odd count the longer half gets the extra one.
         counts[open_periods[n % len(open_periods)]] += 1
+    # A half with fewer months than its share passes the rest to a half with room ("mars,
+    # oktober och november": one in spring, two in autumn), so each stays once a month.
+    for full in open_periods:
+        for other in open_periods:
+            room = len(periods[other]) - counts[other]
+            extra = counts[full] - len(periods[full])
+            if other != full and extra > 0 and room > 0:
+                moved = min(extra, room)
+                counts[full] -= moved
+                counts[other] += moved
     return counts
 
 

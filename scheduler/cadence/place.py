@@ -4,23 +4,32 @@ For each series: resolve the plan file's settings over the policy, work out wher
 (season.py), write its rule (pattern.py), expand it in the year (rrules.py), and move each date
 that falls on a closed day (moves.py): the original date becomes an EXDATE, the new day an RDATE.
 A deadline becomes a one-occurrence task series "Klart senast".
+
+Meetings close on holidays, blackouts and school breaks; tasks only on holidays and blackouts.
+An activity with its own defaults in the policy (a trygghetsvandring at 18:00) gets its time,
+length and weekday unless the text or the plan file says otherwise. Within a plan, spread.py
+gives each series a `Slot` (weekday and week of the month) so the plan's meetings spread out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
-from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule, expand
+from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence.activity import TASK, activity_kind
+from scheduler.base.weekdays import WEEKDAY_CODES
+from scheduler.cadence.activity import MEETING, TASK, activity_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
 from scheduler.cadence.model import Cadence, SeriesSpec
 from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
-from scheduler.cadence.pattern import Frame, pattern_for
-from scheduler.cadence.policy import CalendarPolicy
+from scheduler.cadence.pattern import Frame, Slot, pattern_for
+from scheduler.cadence.periods import resolve_periods
+from scheduler.cadence.policy import ActivityDefault, CalendarPolicy
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
@@ -59,17 +68,23 @@ def place(
     settings: ScheduleSettings = ScheduleSettings(),  # noqa: B008 (frozen: safe to share)
     title: str = "",
     action: str = "",
+    slots: Mapping[int, Slot] | None = None,
 ) -> Schedule:
-    """The dated schedule of `cadence` in `year`. Pure; never raises on any parsed cadence."""
+    """The dated schedule of `cadence` in `year`. Pure; never raises on any parsed cadence.
+
+    `slots` gives series (by their index in `series_specs(cadence, settings)`) the weekday and
+    week of the month a plan-wide spread chose; without, the policy's defaults are used.
+    """
+    cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
-    specs = cadence.series
-    if not specs and settings.rrule:
-        specs = (SeriesSpec(),)  # the plan file gives the rule the När text does not
+    specs = series_specs(cadence, settings)
     measure = _Measure(year, policy, cadence.text, title, action, several=len(specs) > 1)
+    chosen = slots or {}
     placed = [
         series
         for index, spec in enumerate(specs)
-        if (series := _place_series(spec, index, settings, measure, warnings)) is not None
+        if (series := _place_series(spec, index, settings, measure, warnings, chosen.get(index)))
+        is not None
     ]
     deadline: date | None = None
     if cadence.deadline is not None:
@@ -86,12 +101,78 @@ def place(
     return Schedule(tuple(placed), deadline, tuple(warnings))
 
 
+def series_specs(cadence: Cadence, settings: ScheduleSettings) -> tuple[SeriesSpec, ...]:
+    """The series a measure is placed as: the text's, or one when only the plan file has a rule."""
+    if not cadence.series and settings.rrule:
+        return (SeriesSpec(),)  # the plan file gives the rule the När text does not
+    return cadence.series
+
+
+@dataclass(frozen=True)
+class Freedom:
+    """What of a series' day the plan-wide spread may choose; False: the text or file fixed it."""
+
+    weekday: bool
+    week: bool
+
+    @property
+    def any(self) -> bool:
+        return self.weekday or self.week
+
+
+def freedom(
+    cadence: Cadence,
+    index: int,
+    *,
+    policy: CalendarPolicy,
+    settings: ScheduleSettings,
+    title: str = "",
+    action: str = "",
+) -> Freedom:
+    """Whether series `index` may get its weekday and week of the month from the spread.
+
+    Only meetings are spread (a task is due on a day, it takes no room). A När or plan file that
+    names a weekday, a date, an ISO week or a rule keeps it; so does an activity's own weekday.
+    """
+    spec = series_specs(cadence, settings)[index]
+    own = resolve(settings.for_series(spec.label), policy, spec.label)
+    kind = activity_kind(cadence.text, title, action, own.kind)
+    if kind != MEETING or own.rrule or spec.dates:
+        return Freedom(False, False)
+    activity = policy.activity_for(title, cadence.text) or ActivityDefault()
+    weekday = not (own.weekday or spec.weekdays or activity.weekday)
+    week = spec.ordinal is None and not spec.iso_weeks and spec.per not in ("day", "week")
+    return Freedom(weekday, week)
+
+
+@lru_cache(maxsize=4096)
+def place_series(
+    cadence: Cadence,
+    index: int,
+    *,
+    year: int,
+    policy: CalendarPolicy,
+    settings: ScheduleSettings,
+    title: str,
+    action: str,
+    slot: Slot,
+) -> PlacedSeries | None:
+    """Series `index` of `cadence` placed with `slot`, without warnings: what the spread weighs.
+
+    Cached: the spread tries each series in many slots, and every command schedules the plan.
+    """
+    specs = series_specs(cadence, settings)
+    measure = _Measure(year, policy, cadence.text, title, action, several=len(specs) > 1)
+    return _place_series(specs[index], index, settings, measure, [], slot)
+
+
 def _place_series(
     spec: SeriesSpec,
     index: int,
     settings: ScheduleSettings,
     measure: _Measure,
     warnings: list[str],
+    slot: Slot | None = None,
 ) -> PlacedSeries | None:
     name = f' "{spec.label}"' if spec.label else ""
     own = resolve(settings.for_series(spec.label), measure.policy, spec.label)
@@ -102,26 +183,32 @@ def _place_series(
         )
         return None
     kind = activity_kind(measure.when, measure.title, measure.action, own.kind)
+    activity = ActivityDefault()
+    if kind != TASK:
+        activity = measure.policy.activity_for(measure.title, measure.when) or activity
     frame = frame_for(
-        spec, own, measure.policy, index=index, several=measure.several, title=measure.title
-    )
-    at = time(0, 0) if kind == TASK else _start_time(spec, own, measure.policy)
+        spec, own, measure.policy, index=index, several=measure.several, title=measure.title,
+        slot=slot or Slot(), activity_weekday=activity.weekday,
+    )  # fmt: skip
+    at = time(0, 0) if kind == TASK else _start_time(spec, own, measure.policy, activity)
     dated = _dated(spec, frame, own, at, measure, warnings, name)
     if dated is None:
         return None
     reach = reach_of(dated.rule)
+    calendar = year_calendar(measure.year, measure.policy)
     placements = place_dates(
         [d.date() for d in dated.from_rule + dated.one_off],
-        year_calendar(measure.year, measure.policy).closed_on,
+        calendar.closed_to_work if kind == TASK else calendar.closed_on,
         outside_of(spec, frame, measure.policy, measure.year),
         reach=reach,
+        weekdays=frozenset(WEEKDAY_CODES.index(c) for c in measure.policy.meeting_weekdays),
     )
     for dropped in (p for p in placements if p.placed is None and reach == "year"):
         warnings.append(
             f"Serien{name}: {dropped.original} ({dropped.reason}) kunde inte flyttas till en "
             "öppen dag och stryks."
         )
-    length = ONE_DAY if kind == TASK else _length(spec, own, measure.policy)
+    length = ONE_DAY if kind == TASK else _length(spec, own, measure.policy, activity)
     exdates, rdates, occurrences = _exceptions(dated, placements, at, length, kind, spec.label)
     return PlacedSeries(
         label=spec.label,
@@ -162,7 +249,9 @@ def _dated(
     if limited is None:
         warnings.append(f"Serien{name} ger inga datum {measure.year}.")
         return None
-    from_rule = tuple(expand(limited.rule, limited.dtstart, last))
+    # `bounded` has checked that a counted rule expands to exactly its dates; only a one-off
+    # rule (DTSTART alone) leaves further dates as RDATEs.
+    from_rule = limited.dates if limited.rule != ONE_OFF_RULE else limited.dates[:1]
     one_off = tuple(d for d in limited.dates if d not in from_rule)
     return _Dated(limited.rule, limited.dtstart, from_rule, one_off)
 
@@ -222,14 +311,25 @@ def _exceptions(
     return tuple(exdates), tuple(sorted(rdates)), tuple(occurrences)
 
 
-def _start_time(spec: SeriesSpec, own: Resolved, policy: CalendarPolicy) -> time:
+def _start_time(
+    spec: SeriesSpec, own: Resolved, policy: CalendarPolicy, activity: ActivityDefault
+) -> time:
     if own.time is not None:
         return own.time
-    return time(*spec.time) if spec.time is not None else policy.default_time
+    if spec.time is not None:
+        return time(*spec.time)
+    return activity.time or policy.default_time
 
 
-def _length(spec: SeriesSpec, own: Resolved, policy: CalendarPolicy) -> timedelta:
-    minutes = own.duration_minutes or spec.duration_minutes or policy.default_duration_minutes
+def _length(
+    spec: SeriesSpec, own: Resolved, policy: CalendarPolicy, activity: ActivityDefault
+) -> timedelta:
+    minutes = (
+        own.duration_minutes
+        or spec.duration_minutes
+        or activity.duration_minutes
+        or policy.default_duration_minutes
+    )
     return timedelta(minutes=minutes)
 
 

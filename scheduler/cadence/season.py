@@ -13,7 +13,7 @@ from scheduler.cadence.markers import is_school_bound
 from scheduler.cadence.model import SeriesSpec
 from scheduler.cadence.moves import Closed
 from scheduler.cadence.overrides import Resolved
-from scheduler.cadence.pattern import Frame
+from scheduler.cadence.pattern import Frame, Slot
 from scheduler.cadence.policy import CalendarPolicy, DayRange
 from scheduler.cadence.windows import months_of
 
@@ -26,8 +26,14 @@ def frame_for(
     index: int,
     several: bool,
     title: str,
+    slot: Slot = Slot(),  # noqa: B008 (frozen: safe to share)
+    activity_weekday: str | None = None,
 ) -> Frame:
-    """The months, weekday and week of the month `spec` is placed in."""
+    """The months, weekday and week of the month `spec` is placed in.
+
+    The weekday named by the plan file or the text wins, then the activity's own day
+    (nattvandring on Fridays), then the slot the plan-wide spread gave, then the policy's.
+    """
     months = set(own.months or spec.months or policy.active_months)
     if spec.seasonal and not (own.months or spec.months):
         months &= set(policy.seasonal_months)
@@ -38,9 +44,12 @@ def frame_for(
     by_term = follows_terms(spec, title)
     if by_term:
         months &= set(terms[0]) | set(terms[1])
-    weekday = own.weekday or (spec.weekdays[0] if spec.weekdays else policy.default_weekday)
+    named = own.weekday or (spec.weekdays[0] if spec.weekdays else activity_weekday)
+    weekday = named or slot.weekday or policy.default_weekday
     week = policy.week_of_month
-    if several:
+    if slot.week is not None:
+        week = slot.week
+    elif several:
         # Several series of one measure go in different weeks, so forums that share people
         # (two school levels, three places) do not meet on the same day.
         week = (week - 1 + index) % 4 + 1

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 from typing import Final
 
+# The weekday and month tables are shared with templates and plan files; re-exported here so the
+# cadence modules keep one vocabulary to import from.
+from scheduler.base.swedish import LETTERS
+from scheduler.base.swedish import MONTH_NAMES as MONTH_NAMES
+from scheduler.base.swedish import MONTHS as MONTHS
+from scheduler.base.swedish import WEEKDAY_CODES as WEEKDAY_CODES
+from scheduler.base.swedish import WEEKDAY_NAMES as WEEKDAY_NAMES
+from scheduler.base.swedish import WEEKDAYS as WEEKDAYS
 from scheduler.cadence.model import MonthDay
 
 NUMBER_WORDS: Final[dict[str, int]] = {
@@ -47,20 +55,6 @@ ORDINAL_WORDS: Final[dict[str, int]] = {
     "näst sista": -2,
 }
 
-MONTHS: Final[dict[str, int]] = {
-    "januari": 1,
-    "februari": 2,
-    "mars": 3,
-    "april": 4,
-    "maj": 5,
-    "juni": 6,
-    "juli": 7,
-    "augusti": 8,
-    "september": 9,
-    "oktober": 10,
-    "november": 11,
-    "december": 12,
-}
 MONTH_ABBREVIATIONS: Final[dict[str, int]] = {
     "jan": 1,
     "feb": 2,
@@ -75,7 +69,6 @@ MONTH_ABBREVIATIONS: Final[dict[str, int]] = {
     "nov": 11,
     "dec": 12,
 }
-MONTH_NAMES: Final[dict[int, str]] = {number: name for name, number in MONTHS.items()}
 
 # The word stems that name a unit a count is per ("gånger per termin").
 UNIT_WORDS: Final[dict[str, str]] = {
@@ -135,9 +128,19 @@ SEASONS: Final[dict[str, tuple[MonthDay, MonthDay]]] = {
     # As the plan's own follow-up says: "sommarhalvåret, april-oktober"; winter is the rest.
     "sommarhalvår": (MonthDay(4, 1), MonthDay(10, 31)),
     "vinterhalvår": (MonthDay(11, 1), MonthDay(3, 31)),
-    # The default school terms of CalendarPolicy; a deadline "vårterminen" is due by their end.
+    # School periods: these are the default CalendarPolicy's; placing resolves them from the
+    # configured calendar.spring_term / autumn_term / *_week (cadence/periods.py).
     "vårtermin": (MonthDay(1, 15), MonthDay(6, 14)),
     "hösttermin": (MonthDay(8, 20), MonthDay(12, 20)),
+    "terminer": (MonthDay(1, 15), MonthDay(12, 20)),
+    "sommarlov": (MonthDay(6, 15), MonthDay(8, 19)),
+    "jullov": (MonthDay(12, 21), MonthDay(1, 14)),
+    "sportlov": (MonthDay(2, 24), MonthDay(3, 2)),
+    "påsklov": (MonthDay(4, 21), MonthDay(4, 27)),
+    "höstlov": (MonthDay(10, 27), MonthDay(11, 2)),
+    # "före sommaren", "innan jul": from the start of the year to the end of the term before it.
+    "före sommar": (MonthDay(1, 1), MonthDay(6, 14)),
+    "före jul": (MonthDay(1, 1), MonthDay(12, 20)),
 }
 SEASON_NAMES: Final[dict[str, str]] = {
     "vår": "våren",
@@ -148,7 +151,161 @@ SEASON_NAMES: Final[dict[str, str]] = {
     "vinterhalvår": "vinterhalvåret",
     "vårtermin": "vårterminen",
     "hösttermin": "höstterminen",
+    "terminer": "terminerna",
+    "sommarlov": "sommarlovet",
+    "jullov": "jullovet",
+    "sportlov": "sportlovet",
+    "påsklov": "påsklovet",
+    "höstlov": "höstlovet",
+    "före sommar": "före sommaren",
+    "före jul": "före jul",
 }
+# The written forms of each season and school period → its key above. A form without an article
+# ("vår", "höst") is also an ordinary word ("vår verksamhet"), so the reader accepts it only with a
+# year, a preposition, or in a list of seasons ("vår och höst").
+SEASON_FORMS: Final[dict[str, str]] = {
+    "vårterminen": "vårtermin",
+    "vårtermin": "vårtermin",
+    "vt": "vårtermin",
+    "höstterminen": "hösttermin",
+    "hösttermin": "hösttermin",
+    "ht": "hösttermin",
+    "terminerna": "terminer",
+    "terminstid": "terminer",
+    "terminstiden": "terminer",
+    "skolterminerna": "terminer",
+    "sommarlovet": "sommarlov",
+    "sommarlov": "sommarlov",
+    "sommarloven": "sommarlov",
+    "jullovet": "jullov",
+    "jullov": "jullov",
+    "sportlovet": "sportlov",
+    "sportlov": "sportlov",
+    "påsklovet": "påsklov",
+    "påsklov": "påsklov",
+    "höstlovet": "höstlov",
+    "höstlov": "höstlov",
+    "sommarhalvåret": "sommarhalvår",
+    "vinterhalvåret": "vinterhalvår",
+    "våren": "vår",
+    "vårens": "vår",
+    "vår": "vår",
+    "vårar": "vår",
+    "somrarna": "sommar",
+    "sommaren": "sommar",
+    "sommarens": "sommar",
+    "sommar": "sommar",
+    "hösten": "höst",
+    "höstens": "höst",
+    "höst": "höst",
+    "höstar": "höst",
+    "vintern": "vinter",
+    "vinterns": "vinter",
+    "vinter": "vinter",
+}
+# Forms that are ordinary words too: they count as a season only with a year, a preposition or in
+# a list of seasons.
+BARE_SEASON_FORMS: Final = frozenset({"vår", "höst", "sommar", "vinter", "vt", "ht"})
+# Periods whose dates come from the calendar policy (school terms and breaks), not from SEASONS.
+POLICY_PERIODS: Final = frozenset(
+    {"vårtermin", "hösttermin", "terminer", "sommarlov", "jullov", "sportlov", "påsklov", "höstlov",
+     "före sommar", "före jul"}
+)  # fmt: skip
+# The text asks for summer: July, outside the policy's active months by default, is allowed.
+SUMMER_PERIODS: Final = frozenset({"sommar", "sommarlov"})
+
+# Parts of the day a När may name instead of a clock time ("på kvällen", "förmiddagstid"), and
+# the time a meeting then starts. A clock time in the text ("kl 18") wins.
+TIMES_OF_DAY: Final[dict[str, tuple[int, int]]] = {
+    "morgon": (8, 0),
+    "morgonen": (8, 0),
+    "morgnar": (8, 0),
+    "förmiddag": (9, 0),
+    "förmiddagen": (9, 0),
+    "förmiddagar": (9, 0),
+    "förmiddagstid": (9, 0),
+    "lunch": (12, 0),
+    "lunchen": (12, 0),
+    "lunchtid": (12, 0),
+    "eftermiddag": (13, 0),
+    "eftermiddagen": (13, 0),
+    "eftermiddagar": (13, 0),
+    "eftermiddagstid": (13, 0),
+    "kväll": (18, 0),
+    "kvällen": (18, 0),
+    "kvällar": (18, 0),
+    "kvällstid": (18, 0),
+    "kvällstider": (18, 0),
+    "natt": (21, 0),
+    "natten": (21, 0),
+    "nattetid": (21, 0),
+}
+
+# Named occasions whose dates no reader of the text can know: they move every year, or happen only
+# some years. A När naming one is warned about, never guessed. Pattern (lower case) → what it is.
+OCCASIONS: Final[dict[str, str]] = {
+    rf"valrörelse[{LETTERS}]*": "valrörelsen",
+    r"valet|valdagen|valår(?:et)?|valsöndagen": "valet",
+    rf"kulturnatt[{LETTERS}]*": "Kulturnatten",
+    rf"kulturfestival[{LETTERS}]*": "Kulturfestivalen",
+    r"pride(?:veckan|festivalen|paraden)?": "Pride",
+    rf"almedal[{LETTERS}]*": "Almedalsveckan",
+    r"ramadan(?:en)?|eid": "ramadan och eid",
+    r"nobel(?:festen|dagen|middagen)": "Nobelfesten",
+    r"marat(?:h)?on(?:et)?|stockholm\s+marathon": "maratonloppet",
+    r"derby(?:t|match(?:en|er)?)?|hemmamatch(?:en|er)?|matchdag(?:en|ar)?": "matcherna",
+    rf"studenten|studentfirande[{LETTERS}]*|studentutspring[{LETTERS}]*": "studenten",
+    r"we\s+are\s+sthlm|ung08": "festivalen",
+    r"budgetarbetet|budgetprocessen|bokslut(?:et)?|delårsrapport(?:en)?": "budgetåret",
+    rf"nämndsammanträde[{LETTERS}]*|nämndmöte[{LETTERS}]*": "nämndens sammanträden",
+}
+# An occasion counts only after a word that makes it a time ("under valrörelsen", "inför valet"),
+# so "rapport om valet" is not one.
+OCCASION_INTRO: Final = r"(?:vid|under|inför|efter|före|innan|kring|runt|i\s+samband\s+med|till)"
+
+# Words an honest reading may leave unused without saying so. Everything else a När holds and the
+# reading did not use is quoted in a warning ("Delvis tolkat: ..."), and the cadence is partial.
+# FILLER_WORDS carry grammar, not time: articles, prepositions, conjunctions, auxiliaries.
+FILLER_WORDS: Final = frozenset(
+    {"och", "samt", "eller", "men", "i", "på", "av", "för", "med", "till", "från", "om", "under",
+     "vid", "efter", "före", "inför", "mellan", "per", "pr", "varje", "var", "en", "ett", "den",
+     "det", "de", "dem", "denna", "detta", "dessa", "som", "att", "är", "ska", "skall", "bör",
+     "kan", "kommer", "blir", "bli", "vara", "har", "ha", "hålls", "hållas", "genomförs",
+     "genomföras", "sker", "ske", "ses", "träffas", "möts", "sammanträder", "även", "också",
+     "dock", "minst", "max", "högst", "cirka", "ca", "ungefär", "bl", "a", "t", "ex", "etc",
+     "osv", "mm", "m", "exempelvis", "inom", "hos", "utifrån", "enligt", "dvs", "så", "sedan",
+     "därefter", "då", "när", "nu", "mer", "mera", "mest", "något", "några", "någon", "alla",
+     "allt", "all", "gärna", "helst", "normalt", "vanligtvis", "oftast", "ofta", "beroende",
+     "grund", "pga", "eftersom", "tillsammans", "både", "än", "man", "vi", "oss", "vår", "vårt",
+     "våra", "deras", "dess", "sin", "sitt", "sina", "behov", "kl", "klockan", "st", "nr", "ggr",
+     "gånger", "gång", "tillfällen", "tillfälle", "planeras", "planerat", "planerade",
+     "tidigast", "ungefärligen", "runt", "kring", "ytterligare", "extra", "dessutom", "plus",
+     "samband", "upp", "via", "ingår", "ingå", "oftare", "sällan", "mån", "lämpligt", "lämplig",
+     "lämpliga", "möjligt", "övrigt", "typ", "bland", "annat"}
+)  # fmt: skip
+# DESCRIPTION_WORDS say who takes part or what is done, not when: a När often says both
+# ("Socialsekreterare deltar aktivt i det dagliga arbetet hos polisen"). Role names (scheduler/
+# roles.py) and meeting/task words (activity.py) are read elsewhere and need no entry here.
+DESCRIPTION_WORDS: Final = frozenset(
+    {"möte", "möten", "mötet", "mötena", "träff", "träffar", "träffen", "sammanträde",
+     "sammanträden", "samverkan", "samverkansmöte", "samverkansmöten", "arbete", "arbetet",
+     "arbetar", "arbeta", "barn", "barnen", "unga", "ungdomar", "ungdomarna", "elever",
+     "eleverna", "föräldrar", "vårdnadshavare", "aktörer", "aktörerna", "relevanta", "berörda",
+     "deltar", "delta", "deltagande", "aktivt", "aktiv", "situationer", "situation",
+     "närvarande", "motiverande", "samtal", "samtalen", "stöd", "erbjuds", "erbjudas",
+     "våldsutövare", "våldsutsatta", "användas", "används", "genomföra", "genomförande",
+     "planering", "gemensamt", "gemensam", "gemensamma", "lokal", "lokala", "regional",
+     "regionala", "nivå", "representanter", "parterna", "parter", "grupp", "gruppen",
+     "deltagare", "deltagarna", "personal", "personalen", "medarbetare", "boende", "invånare",
+     "kommunen", "staden", "stadsdelen", "området", "områden", "platsen", "platser", "plats",
+     "digitalt", "digital", "fysiskt", "fysisk", "teams", "online", "övriga",
+     "andra", "nya", "ny", "nytt", "fokus", "frågor", "fråga", "ärenden", "information",
+     "kontakt", "dialog", "ledning", "ledningen", "chefer", "chef", "fler", "flera", "olika",
+     "respektive", "resp", "alternativt", "hela", "inklusive", "inkl", "ordinarie", "ordförande",
+     "sammankallande", "styrgruppen", "arbetsgruppen", "nätverket", "rådet", "insats", "insatser",
+     "insatsen", "förskola", "förskolan", "förskolor", "förskolorna", "skola", "skolan",
+     "skolor", "skolorna", "fritidsgård", "fritidsgården", "fritidsgårdar"}
+)  # fmt: skip
 
 QUARTERS: Final[dict[int, tuple[MonthDay, MonthDay]]] = {
     1: (MonthDay(1, 1), MonthDay(3, 31)),

@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import calendar as stdlib_calendar
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Final
 
+from scheduler.base.swedish import LETTERS as _L
 from scheduler.cadence.model import MonthDay
 from scheduler.cadence.vocabulary import (
+    BARE_SEASON_FORMS,
     HALF_YEARS,
     MONTH_ABBREVIATIONS,
     MONTHS,
     QUARTERS,
+    SEASON_FORMS,
     SEASONS,
     TERTIALS,
     month_value,
     ordinal_value,
 )
 
-_L: Final = r"a-zåäöéü"
 MIN_YEAR: Final = 1990  # a plan year outside this range is a typo, not a plan
 MAX_YEAR: Final = 2199
 
@@ -46,7 +48,7 @@ _NUMERIC_DATE = re.compile(
 )
 _WEEKS = re.compile(
     rf"(?<![{_L}])(?:veckorna|vecka|vecko|v\.|v)\s*(?P<list>\d{{1,2}}"
-    rf"(?:\s*(?:,|och|samt|-|till)\s*(?:v\.?\s*)?\d{{1,2}}){{0,30}})(?![\d/])"
+    rf"(?:\s*(?:,|och|samt|-|till)\s*(?:vecka\s*|v\.?\s*)?\d{{1,2}}){{0,30}})(?![\d/])"
     rf"(?:\s*,?\s*(?P<y>{_YEAR}))?"
 )
 _QUARTER = re.compile(
@@ -63,31 +65,15 @@ _HALF = re.compile(
     rf"(?<![{_L}])(?P<ord>första|andra|sista|1:a|2:a)\s+halvåret(?:\s+(?P<y>{_YEAR}))?"
     rf"(?![{_L}\d])"
 )
-_SEASON_FORMS: Final[dict[str, str]] = {
-    "vårterminen": "vårtermin",
-    "vårtermin": "vårtermin",
-    "vt": "vårtermin",
-    "höstterminen": "hösttermin",
-    "hösttermin": "hösttermin",
-    "ht": "hösttermin",
-    "sommarhalvåret": "sommarhalvår",
-    "vinterhalvåret": "vinterhalvår",
-    "våren": "vår",
-    "vårens": "vår",
-    "vår": "vår",
-    "sommaren": "sommar",
-    "sommarens": "sommar",
-    "sommar": "sommar",
-    "hösten": "höst",
-    "höstens": "höst",
-    "höst": "höst",
-    "vintern": "vinter",
-    "vinterns": "vinter",
-    "vinter": "vinter",
-}
+_SEASON_WORD: Final = "|".join(sorted(SEASON_FORMS, key=len, reverse=True))
+# "vår och höst", "våren, sommaren och hösten": a list makes even the bare forms seasons.
+_SEASON_LIST = re.compile(
+    rf"(?<![{_L}])(?:{_SEASON_WORD})(?:\s*(?:,|och|samt|&)\s*(?:(?:under|i|på)\s+)?"
+    rf"(?:{_SEASON_WORD})){{1,5}}(?![{_L}])"
+)
 _SEASON = re.compile(
     rf"(?<![{_L}])(?P<before>(?:under|i|till|senast|på|inför|efter)\s+)?"
-    rf"(?P<season>{'|'.join(sorted(_SEASON_FORMS, key=len, reverse=True))})"
+    rf"(?P<season>{_SEASON_WORD})"
     rf"(?:\s*-?\s*(?P<y>{_YEAR})|-?(?P<yy>\d\d))?(?![{_L}\d])"
 )
 # "före sommaren", "innan jul", "till årsskiftet": due before a break.
@@ -103,12 +89,25 @@ _MONTH_PART = re.compile(
 )
 _MONTH = re.compile(rf"(?<![{_L}])(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}\d])")
 _LONE_YEAR = re.compile(rf"(?<![\d{_L}/.:-])(?P<y>{_YEAR})(?![\d/.:-]\d|[{_L}\d])")
-_LIST_GAP = re.compile(r"\s*(?:,|och|samt|&|resp\.?|respektive|eller)\s*")
+_LIST_GAP = re.compile(r"\s*(?:,|och|samt|&|resp\.?|respektive|eller)\s*(?:(?:i|under|på|den)\s+)?")
+# Between two seasons of a list: "våren och hösten", "en gång på våren och en på hösten".
+_SEASON_GAP = re.compile(
+    r"\s*(?:,|och|samt|&)\s*(?:(?:en|ett|två|tre|1|2|3)(?:\s+(?:gång|gånger|ggr))?\s+)?"
+    r"(?:(?:under|i|på)\s+)?"
+)
 _RANGE_GAP = re.compile(r"\s*(?:-|till|t\.o\.m\.?|tom|till\s+och\s+med)\s*")
 
 _DEADLINE_MARKER = re.compile(
     rf"(?<![{_L}])(?:senast|innan|före|klart|klar|slutförd|slutfört|slutföras|färdig|färdigt"
-    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|inom)(?![{_L}])"
+    rf"|t\.o\.m\.?|till\s+och\s+med|deadline|påbörja|påbörjas|starta|startas|inom|uppstart|inför"
+    rf"|start)(?![{_L}])"
+)
+_EXCEPT_WORD = re.compile(
+    rf"(?<![{_L}])(?:utom|förutom|exkl\.?|exklusive|undantaget|undantag|ej|inte)(?![{_L}])"
+)
+_FROM_WORD = re.compile(
+    rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|från|med\s+start|startar|börjar"
+    rf"|första\s+gången)(?![{_L}])"
 )
 _EXCEPT_MARKER = re.compile(
     rf"(?<![{_L}])(?:utom|förutom|ej|inte|exkl\.?|exklusive|undantaget|undantag)"
@@ -134,6 +133,10 @@ class Window:
     dates: tuple[MonthDay, ...] = ()  # a list of dates ("12/3 och 8/10")
     from_marker: bool = False  # "från mars": the window runs from here to the end of the year
     problems: tuple[str, ...] = field(default=())  # what was named but impossible (31/2, v. 60)
+    # The season or school period named ("vår", "sommarlov", "vårtermin": keys of SEASONS); the
+    # school ones are resolved from the calendar policy when placed (cadence/periods.py).
+    name: str | None = None
+    joined: bool = False  # listed after the window before it: "våren och hösten"
 
 
 def read_windows(low: str, original: str) -> list[Window]:
@@ -169,6 +172,14 @@ def read_windows(low: str, original: str) -> list[Window]:
     return [_with_from_marker(w, low) for w in _merge_lists(found, low)]
 
 
+def marker_spans(low: str) -> list[tuple[int, int]]:
+    """Where the deadline, "från" and "utom" words of `low` are: words the reading uses."""
+    spans = [m.span() for m in _DEADLINE_MARKER.finditer(low)]
+    for pattern in (_EXCEPT_WORD, _FROM_WORD):
+        spans += [m.span() for m in pattern.finditer(low)]
+    return spans
+
+
 def has_deadline_marker(low: str) -> bool:
     return _DEADLINE_MARKER.search(low) is not None
 
@@ -181,14 +192,14 @@ def _with_from_marker(window: Window, low: str) -> Window:
         start = window.start
         if marker.group().startswith("efter"):
             start = _day_after(window.end)
-        return Window(
-            start,
-            MonthDay(12, 31),
-            window.year,
-            window.description,
-            window.span,
+        return replace(
+            window,
+            start=start,
+            end=MonthDay(12, 31),
+            months=(),
+            iso_weeks=(),
+            dates=(),
             from_marker=True,
-            problems=window.problems,
         )
     return window
 
@@ -319,6 +330,7 @@ def _halves(low: str, original: str) -> list[Window]:
 
 
 def _seasons(low: str, original: str) -> list[Window]:
+    listed = [m.span() for m in _SEASON_LIST.finditer(low)]
     windows = []
     for match in _SEASON.finditer(low):
         form = match.group("season")
@@ -328,16 +340,16 @@ def _seasons(low: str, original: str) -> list[Window]:
             year = 2000 + int(short)
         elif short:
             continue  # "våren 24" is too likely a date ("våren 24 maj"); leave it
+        in_list = any(a <= match.start("season") < b for a, b in listed)
         # "vår" and "höst" without an article are also ordinary words ("vår verksamhet"): only a
-        # year or a preposition makes them a season.
-        if form in ("vår", "höst", "sommar", "vinter", "vt", "ht") and not (
-            year or match.group("before")
-        ):
+        # year, a preposition or a list of seasons makes them a season.
+        if form in BARE_SEASON_FORMS and not (year or match.group("before") or in_list):
             continue
-        season = _SEASON_FORMS[form]
+        season = SEASON_FORMS[form]
         start, end = SEASONS[season]
         span = (match.start() + len(match.group("before") or ""), match.end())
-        windows.append(Window(start, end, year, original[span[0] : span[1]].strip(), span))
+        description = original[span[0] : span[1]].strip()
+        windows.append(Window(start, end, year, description, span, name=season))
     return windows
 
 
@@ -345,14 +357,13 @@ def _before_breaks(low: str, original: str) -> list[Window]:
     windows = []
     for match in _BEFORE_BREAK.finditer(low):
         what = match.group("what")
-        if what.startswith(("jul", "år", "nyår")):
-            end = MonthDay(12, 20) if what.startswith("jul") else MonthDay(12, 31)
+        if what.startswith(("år", "nyår")):
+            name, (start, end) = None, (MonthDay(1, 1), MonthDay(12, 31))
         else:
-            end = MonthDay(6, 15)  # before the summer: by the end of the spring term
-        start = MonthDay(1, 1)
-        windows.append(
-            Window(start, end, None, _text(original, match), (match.start(), match.end()))
-        )
+            # Before Christmas or the summer: by the end of the school term before it.
+            name = "före jul" if what.startswith("jul") else "före sommar"
+            start, end = SEASONS[name]
+        windows.append(Window(start, end, None, _text(original, match), match.span(), name=name))
     return windows
 
 
@@ -435,7 +446,11 @@ def is_lone_year(window: Window) -> bool:
 
 
 def _merge_lists(found: list[Window], low: str) -> list[Window]:
-    """Join "mars och oktober" into one list; "april-oktober" and "Q1-Q3" into one range."""
+    """Join "mars och oktober" into one list; "april-oktober" and "Q1-Q3" into one range.
+
+    Seasons stay separate windows, marked `joined` ("våren och hösten"), and share a year named
+    once ("vår och höst 2025").
+    """
     merged: list[Window] = []
     for window in found:
         if merged:
@@ -447,8 +462,20 @@ def _merge_lists(found: list[Window], low: str) -> list[Window]:
             if _LIST_GAP.fullmatch(gap) and _listable(previous, window):
                 merged[-1] = _list(previous, window)
                 continue
+            if _SEASON_GAP.fullmatch(gap) and previous.name and window.name:
+                window = replace(window, joined=True)
         merged.append(window)
-    return merged
+    return _share_years(merged)
+
+
+def _share_years(windows: list[Window]) -> list[Window]:
+    """ "Vår och höst 2025": the year at the end of a list of seasons is every season's."""
+    shared = list(windows)
+    for index in range(len(shared) - 1, 0, -1):
+        later, earlier = shared[index], shared[index - 1]
+        if later.joined and later.year and not earlier.year:
+            shared[index - 1] = replace(earlier, year=later.year)
+    return shared
 
 
 def _rangeable(first: Window, second: Window) -> bool:
@@ -456,8 +483,10 @@ def _rangeable(first: Window, second: Window) -> bool:
 
 
 def _listable(first: Window, second: Window) -> bool:
-    return (bool(first.months) and bool(second.months)) or (
-        bool(first.dates) and bool(second.dates)
+    return (
+        (bool(first.months) and bool(second.months))
+        or (bool(first.dates) and bool(second.dates))
+        or (bool(first.iso_weeks) and bool(second.iso_weeks))
     )
 
 
@@ -481,6 +510,7 @@ def _list(first: Window, second: Window) -> Window:
         f"{first.description}, {second.description}",
         (first.span[0], second.span[1]),
         months=tuple(sorted(set(first.months) | set(second.months))),
+        iso_weeks=tuple(sorted(set(first.iso_weeks) | set(second.iso_weeks))),
         dates=tuple(sorted(set(first.dates) | set(second.dates))),
         problems=first.problems + second.problems,
     )

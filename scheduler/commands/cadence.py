@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from scheduler.base.errors import UsageError
+from scheduler.base.errors import NotFoundError, StoreNotReadyError, UsageError
+from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
 from scheduler.model.occurrence import CANCELLED
@@ -16,15 +17,43 @@ KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous"
             "deadline": "klart senast", "triggered": "vid händelse", "unspecified": "ej tolkad"}  # fmt: skip
 
 
-PER_SV = {"day": "dag", "week": "vecka", "month": "månad", "quarter": "kvartal", "tertial": "tertial",
-          "term": "termin", "half_year": "halvår", "year": "år", "once": "gång"}  # fmt: skip
+def plan_year(ctx: Context) -> int:
+    """The year a När is placed in without --year: this year's if a plan for it is imported,
+    else the newest plan's, else this year. (Years and organisations get richer later.)
+
+    A SQLite file that does not exist holds no plan: this year, without loading the store (nor
+    creating the file). A database not yet upgraded holds none either."""
+    this_year = now_utc().astimezone(STOCKHOLM).year
+    if not _may_hold_a_plan(ctx.config.database_url):
+        return this_year
+    for year in (this_year, None):
+        try:
+            return ctx.plan(year).plan.year
+        except NotFoundError:
+            continue
+        except StoreNotReadyError:
+            break
+    return this_year
+
+
+def _may_hold_a_plan(url: str) -> bool:
+    """False for an in-memory SQLite database or a SQLite file that is not there."""
+    from pathlib import Path
+
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return True
+    path = url[len(prefix) :].split("?", 1)[0]
+    return bool(path) and path != ":memory:" and Path(path).is_file()
 
 
 def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
-    # Only the pure cadence engine: reading a När needs no database (and loads none).
+    # Only the pure cadence engine: reading a När needs no database (and loads none unless
+    # there is one to take the plan's year from).
     from scheduler.cadence import CalendarPolicy, describe
+    from scheduler.cadence.describe import frequency_text
 
-    year = args.year or now_utc().year
+    year = args.year or plan_year(ctx)
     result = describe(args.text, year=year, policy=CalendarPolicy.from_section(ctx.config.calendar))
     if args.json:
         ctx.print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -35,13 +64,14 @@ def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
         flags.append("samt vid behov")
     if result["continuous"] and result["kind"] != "continuous":
         flags.append("därefter löpande")
-    ctx.print(f"Typ: {', '.join(flags)}  ·  {result['occurrences']} tillfällen {year}")
+    occurrences = count(cast(int, result["occurrences"]), "tillfälle")
+    ctx.print(f"Typ: {', '.join(flags)}  ·  {occurrences} {year}")
     if result["deadline"]:
         ctx.print(f"Klart senast: {result['deadline']}")
     for series in result["series"]:  # type: ignore[attr-defined]
         label = series["label"] or "Serie"
-        per = PER_SV.get(series["per"], series["per"])
-        ctx.print(f"  {label}: {series['count']} gånger per {per}  ·  RRULE {series['rrule']}")
+        often = frequency_text(series["count"], series["per"], series["interval"])
+        ctx.print(f"  {label}: {often}  ·  RRULE {series['rrule']}")
         ctx.print("    " + ", ".join(series["dates"]))
     for warning in result["warnings"]:  # type: ignore[attr-defined]
         ctx.print(f"Obs: {warning}")
@@ -98,7 +128,7 @@ def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
         status = " (INSTÄLLT)" if entry["status"] == CANCELLED else ""
         ctx.print(f"{swedish_date(date.fromisoformat(entry['date'])):28} {when:6}  {what}: {entry['title']}{series}{status}"
                   f"  · sammankallande: {entry['convener'] or 'saknas'}")  # fmt: skip
-    ctx.print(f"\n{len(entries)} möten och uppgifter.")
+    ctx.print(f"\n{count(len(entries), 'möte eller uppgift', 'möten och uppgifter')}.")
     return 0
 
 
@@ -106,7 +136,9 @@ def register(commands: Any) -> None:
     sub = commands.add_parser("cadence", help="visa hur en När-text tolkas")
     sub.add_argument("text", metavar="TEXT")
     sub.add_argument(
-        "--year", type=year_argument, help="år att placera tillfällena i (annars i år)"
+        "--year",
+        type=year_argument,
+        help="år att placera tillfällena i (annars planens år: årets plan, annars den nyaste)",
     )
     sub.add_argument("--json", action="store_true")
     sub.set_defaults(run=cmd_cadence)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.base.errors import NotFoundError, ResourceError, UsageError, os_reason
+from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import (
     YEARS,
@@ -96,7 +97,7 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
             rendered = render_feed(schedule, rows, scope.name, fmt, now=now, settings=settings)
             write_bytes_atomically(directory / rendered.filename, rendered.body)
             written += 1
-    ctx.print(f"Skrev {written} kalenderfiler till {directory}.")
+    ctx.print(f"Skrev {count(written, 'kalenderfil', 'kalenderfiler')} till {directory}.")
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.swedish import count
 from scheduler.commands.context import Context, moment_argument, now_utc, year_argument
 
 
@@ -23,7 +24,7 @@ def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(
             f"Uppföljningen pågår redan (startad {result.campaign.started_at:%Y-%m-%d}); sista svarsdag {deadline}."
         )
-    ctx.print(f"{result.emails} nya e-postmeddelanden i utkorgen (inget skickas två gånger); "
+    ctx.print(f"{count(result.emails, 'nytt e-postmeddelande', 'nya e-postmeddelanden')} i utkorgen (inget skickas två gånger); "
               "de går iväg vid nästa utskick («scheduler remind run-due» eller servern).")  # fmt: skip
     for role in result.roles_without_address:
         ctx.print(f"Obs: {role} har ingen e-postadress i config.toml och får inget utskick.")
@@ -55,7 +56,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     )
     done = sum(r.done for r in rows)
     ctx.print(
-        f"Uppföljning {schedule.stored.plan.year}: {done} av {len(rows)} roller har skickat in allt."
+        f"Uppföljning {schedule.stored.plan.year}: {done} av {count(len(rows), 'roll')} har skickat in allt."
     )
     for row in rows:
         mark = "klar" if row.done else "väntar"
@@ -90,7 +91,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     else:
         raise UsageError("Exportera uppföljningen till .xlsx, .md eller .html.")
     ctx.print(
-        f"Skrev uppföljningen {stored.plan.year} till {path} ({len(result.statuses)} åtgärder med svar)."
+        f"Skrev uppföljningen {stored.plan.year} till {path} ({count(len(result.statuses), 'åtgärd')} med svar)."
     )
     return 0
 

@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from scheduler.base.swedish import count
 from scheduler.commands.context import Context, now_utc, year_argument
+
+_ITEMS = ("möte eller uppgift", "möten och uppgifter")
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
@@ -27,12 +30,14 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     measures = result.added + result.changed + result.unchanged
     if not result.changed_anything and not synced.changed_anything:
         ctx.print(f"Planen {result.organisation} {result.year} är redan importerad; inget ändrades "
-                  f"({measures} åtgärder).")  # fmt: skip
+                  f"({count(measures, 'åtgärd')}).")  # fmt: skip
         return 0
     verb = "Importerade" if result.plan_created else "Uppdaterade"
-    ctx.print(f"{verb} {result.organisation} {result.year}: {len(read.plan.areas)} områden, "
-              f"{measures} åtgärder ({result.added} nya, {result.changed} ändrade, "
-              f"{result.unchanged} oförändrade, {result.retired} borttagna).")  # fmt: skip
+    ctx.print(f"{verb} {result.organisation} {result.year}: {count(len(read.plan.areas), 'område')}, "
+              f"{count(measures, 'åtgärd')} ({count(result.added, 'ny', 'nya')}, "
+              f"{count(result.changed, 'ändrad', 'ändrade')}, "
+              f"{count(result.unchanged, 'oförändrad', 'oförändrade')}, "
+              f"{count(result.retired, 'borttagen', 'borttagna')}).")  # fmt: skip
     ctx.print(f"Kalendern: {synced.added} nya, {synced.moved} flyttade och {synced.cancelled} "
               f"inställda möten och uppgifter.")  # fmt: skip
     if synced.reminders:
@@ -64,7 +69,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     if not findings:
         ctx.print(f"Inget att åtgärda i planen {stored.plan.organisation} {stored.plan.year}.")
         return 0
-    ctx.print(f"{len(findings)} saker att se över i planen {stored.plan.year}:")
+    ctx.print(f"{count(len(findings), 'sak', 'saker')} att se över i planen {stored.plan.year}:")
     for finding in findings:
         where = f"{finding.area} › {finding.measure}: " if finding.measure else ""
         ctx.print(f"  - {where}{finding.message}")
@@ -101,7 +106,7 @@ def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
                                          force=args.force)  # fmt: skip
     verb = "Skapade" if result.plan_created else "Uppdaterade"
     ctx.print(f"{verb} planen för {target} från {source.plan.year} (utan uppföljningstexter): "
-              f"{synced.added + synced.unchanged + synced.moved} möten och uppgifter.")  # fmt: skip
+              f"{count(synced.added + synced.unchanged + synced.moved, *_ITEMS)}.")  # fmt: skip
     return 0
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from scheduler.base.swedish import count, noun
 from scheduler.model.occurrence import CANCELLED, Occurrence
 
 STATUSES = {
@@ -49,16 +50,20 @@ class MeasureFacts:
                 parts.append(f"{self.meetings_unreported} utan rapport")
             if self.meetings_upcoming:
                 parts.append(f"{self.meetings_upcoming} återstår")
-            out.append(f"Möten: {self.meetings_planned} planerade; " + ", ".join(parts) + ".")
+            planned = count(self.meetings_planned, "planerat", "planerade")
+            out.append(f"Möten: {planned}; " + ", ".join(parts) + ".")
         if self.tasks_planned:
-            parts = [f"{self.tasks_done} klara"]
+            parts = [count(self.tasks_done, "klar", "klara")]
             if self.tasks_not_done:
-                parts.append(f"{self.tasks_not_done} inte klara")
+                parts.append(
+                    f"{self.tasks_not_done} inte {noun(self.tasks_not_done, 'klar', 'klara')}"
+                )
             if self.tasks_overdue:
-                parts.append(f"{self.tasks_overdue} försenade utan rapport")
+                parts.append(f"{count(self.tasks_overdue, 'försenad', 'försenade')} utan rapport")
             if self.tasks_upcoming:
                 parts.append(f"{self.tasks_upcoming} återstår")
-            out.append(f"Uppgifter: {self.tasks_planned} planerade; " + ", ".join(parts) + ".")
+            planned = count(self.tasks_planned, "planerad", "planerade")
+            out.append(f"Uppgifter: {planned}; " + ", ".join(parts) + ".")
         return out
 
 

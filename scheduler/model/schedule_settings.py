@@ -10,14 +10,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scheduler.base.rrules import RuleError, clean_rule
+from scheduler.base.swedish import WEEKDAYS
 from scheduler.base.text_safety import describe_control_character
 from scheduler.model.plan import ScheduleSettings
 
 KINDS = ("meeting", "task")
-WEEKDAYS = {
-    "måndag": "MO", "tisdag": "TU", "onsdag": "WE", "torsdag": "TH", "fredag": "FR",
-    "lördag": "SA", "söndag": "SU",
-}  # fmt: skip
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 # Raised with a Swedish message naming the key; the caller adds file, sheet and row.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scheduler.base.swedish import count
 from scheduler.model.schedule_settings import settings_to_mapping
 from scheduler.model.stored import StoredPlan
 from scheduler.plan.roles import Responsibility
@@ -39,16 +40,16 @@ def plan_as_text(stored: StoredPlan, read: dict[int, Responsibility]) -> str:
     plan = stored.plan
     total = len(stored.measures)
     lines = [f"Åtgärdsplan {plan.year}: {plan.organisation}",
-             f"{len(plan.areas)} områden, {total} åtgärder", ""]  # fmt: skip
+             f"{count(len(plan.areas), 'område')}, {count(total, 'åtgärd')}", ""]  # fmt: skip
     for number, area in enumerate(plan.areas, start=1):
         items = [m for m in stored.measures if m.area == area.name]
-        lines.append(f"{number}. {area.name} ({len(items)} åtgärder)")
+        lines.append(f"{number}. {area.name} ({count(len(items), 'åtgärd')})")
         if not items:
             lines.append("     (inga åtgärder)")
         for item in items:
             who = read[item.id]
             convener = who.convener or "sammankallande saknas"
-            when = item.measure.when_text or "När saknas"
+            when = item.measure.when_text or "saknas"
             lines.append(f"   - {item.measure.title}")
             lines.append(f"       När: {_one_line(when)}  ·  Sammankallande: {convener}")
         lines.append("")

@@ -5,19 +5,27 @@ after it one question: was it held? Per task: 28 days before when its period is 
 and on the day; after the due day one question: was it done? Optionally a weekly digest per role.
 The key of a reminder names the occurrence, the kind and the start it was made for: a moved
 meeting gets new reminders (the old pending ones are cancelled), an unchanged one never twice.
+
+Mail goes out on working days only (calendar.is_working_day: no weekend, holiday, julafton,
+nyårsafton, midsommarafton or blackout day). A reminder before something that would fall on a
+closed day goes out on the working day before, never after what it is for (two leads that land on
+the same day become one, the longer); a question after it waits for the next working day.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from scheduler.base.links import LinkSigner
 from scheduler.base.text import one_line
 from scheduler.base.time import STOCKHOLM
+from scheduler.cadence import CalendarPolicy
+from scheduler.cadence.calendar import working_day_after, working_day_before
 from scheduler.feeds.content import event_for, summary
 from scheduler.feeds.ical import FeedHeader, render_events
 from scheduler.mail.render import render_email
@@ -39,9 +47,40 @@ class MailContext:
     settings: ReminderSettings
     signer: LinkSigner
 
+    @cached_property
+    def policy(self) -> CalendarPolicy:
+        """The calendar policy, for which days are working days."""
+        return CalendarPolicy.from_section(self.config.calendar)
+
 
 def _at(day: date, context: MailContext) -> datetime:
     return datetime.combine(day, context.settings.send_time, tzinfo=STOCKHOLM)
+
+
+def _before(day: date, start: datetime, context: MailContext) -> datetime:
+    """Send time on `day`, or on the working day before it; always before `start`."""
+    due = _at(working_day_before(day, context.policy), context)
+    while due >= start:
+        due = _at(working_day_before(due.date() - timedelta(days=1), context.policy), context)
+    return due
+
+
+def _after(moment: datetime, context: MailContext) -> datetime:
+    """`moment` if it is on a working day, else the send time of the next working day."""
+    day = _local_day(moment)
+    if working_day_after(day, context.policy) == day:
+        return moment
+    return _at(working_day_after(day, context.policy), context)
+
+
+def _one_per_due(
+    leads: tuple[int, ...], due: Callable[[int], datetime]
+) -> list[tuple[int, datetime]]:
+    """Each lead with its due time; of leads due at the same time only the longest is kept."""
+    seen: dict[datetime, int] = {}
+    for days in sorted(leads, reverse=True):
+        seen.setdefault(due(days), days)
+    return sorted(((days, moment) for moment, days in seen.items()), reverse=True)
 
 
 def _local_day(moment: datetime) -> date:
@@ -125,14 +164,15 @@ class _Occurrence:
 def _meeting_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
+    dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), row.start, context))
     mails = [
-        one.mail(f"meeting-{days}d", _at(day - timedelta(days=days), context), row.start,
-                 "meeting_reminder", {"days_before": days}, attach=True)
-        for days in leads
+        one.mail(f"meeting-{days}d", due, row.start, "meeting_reminder", {"days_before": days},
+                 attach=True)
+        for days, due in dues
     ]  # fmt: skip
     if context.settings.held_question:
         mails.append(one.mail(
-            "held", row.end + timedelta(hours=1), row.end + timedelta(days=context.settings.link_days),
+            "held", _after(row.end + timedelta(hours=1), context), row.end + timedelta(days=context.settings.link_days),
             "held_question", {"held_link": answer_link(context, row, HELD),
                               "cancelled_link": answer_link(context, row, NOT_HELD)},
         ))  # fmt: skip
@@ -142,14 +182,16 @@ def _meeting_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail
 def _task_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
+    end = row.start + timedelta(days=1)
+    dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), end, context))
     mails = [
-        one.mail(f"task-{days}d", _at(day - timedelta(days=days), context), row.start + timedelta(days=1),
-                 "task_reminder", {"days_before": days}, attach=days > 0)
-        for days in leads
+        one.mail(f"task-{days}d", due, end, "task_reminder", {"days_before": days},
+                 attach=days > 0)
+        for days, due in dues
     ]  # fmt: skip
     if context.settings.held_question:
         mails.append(one.mail(
-            "task-overdue", _at(day + timedelta(days=context.settings.overdue_days), context),
+            "task-overdue", _after(_at(day + timedelta(days=context.settings.overdue_days), context), context),
             row.end + timedelta(days=context.settings.link_days), "task_done_question",
             {"done_link": answer_link(context, row, DONE), "not_done_link": answer_link(context, row, NOT_DONE)},
         ))  # fmt: skip
@@ -205,6 +247,8 @@ def _digests(
     monday = date(year, 1, 1) - timedelta(days=date(year, 1, 1).weekday())
     while monday.year <= year:
         start = _at(monday, context)
+        # On a closed Monday (annandag påsk, in the Christmas blackout) the working day before.
+        due = _at(working_day_before(monday, context.policy), context)
         for convener, items in per_role.items():
             role = context.config.role(convener)
             if role is None or not role.email:
@@ -217,7 +261,7 @@ def _digests(
                         "all_day": r.all_day, "area": i.stored.area} for r, i in sorted(coming, key=lambda x: x[0].start)]  # fmt: skip
             mails.append(PlannedMail(
                 key=f"digest|{role.name}|{iso_year}-W{iso_week:02d}", kind="digest", occurrence_id=None,
-                role=role.name, recipient=role.email, due_at=start, useful_until=start + timedelta(days=7),
+                role=role.name, recipient=role.email, due_at=due, useful_until=start + timedelta(days=7),
                 email=render_email("digest", {"role": role.name, "week": iso_week, "entries": entries,
                                               "weeks": context.settings.digest_weeks,
                                               "organisation": context.config.organisation.name or ""}),

@@ -61,7 +61,9 @@ def deconflict(
             )
             while clash := [b for b in busy if b[0] < start + length and start < b[1]]:
                 start = max(end for _, end in clash) + BREAK
-            if start + length > _latest_end(booking.occurrence.start):
+            # An evening meeting (a walk at 18:00) is not "too late" where it was placed.
+            latest = max(_latest_end(booking.occurrence.start), booking.occurrence.end)
+            if start + length > latest:
                 start = booking.occurrence.start
                 warnings[booking.position].append(
                     f"Krock: samma sammankallande har redan ett möte {start:%Y-%m-%d %H:%M} och dagen är full"

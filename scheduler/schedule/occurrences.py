@@ -1,4 +1,5 @@
-"""The plan's dated meetings and tasks: every measure's När parsed and placed. Pure.
+"""The plan's dated meetings and tasks: every measure's När parsed and placed as one plan (the
+meetings spread over the meeting weekdays, cadence/spread.py; deconflict as the last resort). Pure.
 
 Each dated item gets a UID built from plan, measure, series and the date its rule gave, so the same
 plan always yields the same UIDs, and a meeting moved off a holiday keeps the UID of its rule date.
@@ -11,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from scheduler.cadence import Cadence, CalendarPolicy, PlacedSeries, Schedule, parse_when, place
+from scheduler.cadence import Cadence, CalendarPolicy, PlacedSeries, Schedule, parse_when
+from scheduler.cadence.spread import PlanItem, spread
 from scheduler.model.occurrence import PlannedOccurrence
 from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.plan.roles import Responsibility
@@ -83,16 +85,19 @@ def schedule_plan(
     stored: StoredPlan, *, policy: CalendarPolicy, responsibilities: dict[int, Responsibility]
 ) -> PlanSchedule:
     cadences = [parse_when(measure.measure.when_text) for measure in stored.measures]
-    placed = [
-        place(cadence, year=stored.plan.year, policy=policy, settings=measure.measure.schedule,
-              title=measure.measure.title, action=measure.measure.action)
+    items = [
+        PlanItem(measure.key, cadence, measure.measure.schedule, measure.measure.title,
+                 measure.measure.action, responsibilities[measure.id].convener,
+                 tuple(responsibilities[measure.id].participants))
         for cadence, measure in zip(cadences, stored.measures, strict=True)
     ]  # fmt: skip
+    # The plan's meetings spread over the meeting weekdays; deconflict is the last resort.
+    placed = spread(items, year=stored.plan.year, policy=policy)
     conveners = [responsibilities[measure.id].convener for measure in stored.measures]
     placed, clashes = deconflict(placed, conveners)
-    items = [
+    measures = [
         MeasureSchedule(measure, cadence, replace(schedule, warnings=(*schedule.warnings, *clash)),
                         responsibilities[measure.id])
         for measure, cadence, schedule, clash in zip(stored.measures, cadences, placed, clashes, strict=True)
     ]  # fmt: skip
-    return PlanSchedule(stored, tuple(items))
+    return PlanSchedule(stored, tuple(measures))

@@ -42,7 +42,7 @@ from pydantic_core import PydanticCustomError
 from scheduler.base.addresses import parse_address
 from scheduler.base.time import TZID, parse_clock
 from scheduler.base.weekdays import WORKDAY_CODES, weekday_code
-from scheduler.settings.toml_text import toml_value
+from scheduler.settings.toml_text import quoted_key, toml_value
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,22 @@ def _workday(raw: object) -> str:
     if code is None or code not in WORKDAY_CODES:
         raise ValueError("not a workday")
     return code
+
+
+def _weekday(raw: object) -> str:
+    """Any day of the week (an activity such as a walk can be on a Saturday)."""
+    code = weekday_code(raw) if isinstance(raw, str) else None
+    if code is None:
+        raise ValueError("not a weekday")
+    return code
+
+
+def _workdays(raw: object) -> tuple[str, ...]:
+    """A non-empty list of workdays, in week order, each once."""
+    if not isinstance(raw, list | tuple) or not raw:
+        raise ValueError("not a list of workdays")
+    codes = {_workday(day) for day in raw}
+    return tuple(code for code in WORKDAY_CODES if code in codes)
 
 
 def _clock(raw: object) -> time:
@@ -137,6 +153,8 @@ def _address(raw: object) -> str:
 
 
 Workday = Annotated[str, PlainValidator(_workday)]
+Weekday = Annotated[str, PlainValidator(_weekday)]
+Workdays = Annotated[tuple[str, ...], PlainValidator(_workdays)]
 Clock = Annotated[time, PlainValidator(_clock)]
 Range = Annotated[DayRange, PlainValidator(_day_range)]
 BreakWeek = Annotated[int | None, PlainValidator(_break_week)]
@@ -219,6 +237,16 @@ class Role(Section):
     aliases: Texts = key((), "en lista med texter")  # other spellings found in Vem texts
 
 
+class ActivityDefaults(Section):
+    """[calendar.activity_defaults.<ord>]: where an activity goes when nothing else says. A key
+    left out keeps the built-in value for that word (scheduler.cadence.policy), else the
+    policy's."""
+
+    weekday: Weekday | None = key(None, 'en veckodag, "måndag"–"söndag" eller "MO"–"SU"')
+    time: Clock | None = key(None, CLOCK)
+    duration_minutes: int | None = key(None, "ett antal minuter 5–1440", ge=5, le=24 * 60)
+
+
 class Calendar(Section):
     """When meetings may happen. The defaults fit a Stockholm district administration."""
 
@@ -243,6 +271,29 @@ class Calendar(Section):
     spring_term: Range = key(((1, 15), (6, 14)), RANGE)
     autumn_term: Range = key(((8, 20), (12, 20)), RANGE)
     seasonal_months: Months = key((4, 5, 6, 7, 8, 9, 10), MONTHS)
+    # The plan's meetings are spread over these days, at most this many a day for one convener.
+    meeting_weekdays: Workdays = key(("MO", "TU", "WE", "TH"),
+                                     'en lista med vardagar, t.ex. ["måndag", "tisdag"]')  # fmt: skip
+    max_meetings_per_day: int = key(2, "ett antal möten per dag 1–10", ge=1, le=10)
+    # Activities with their own weekday, time or length, by a word of the measure's title (else
+    # of its När); over the built-in ones (trygghetsvandring, nattvandring …).
+    activity_defaults: dict[str, ActivityDefaults] = key(
+        {}, "en tabell per aktivitet ([calendar.activity_defaults.<ord>])", strict=False
+    )
+
+    @field_validator("activity_defaults")
+    @classmethod
+    def _one_word_each(cls, table: dict[str, ActivityDefaults]) -> dict[str, ActivityDefaults]:
+        words: dict[str, ActivityDefaults] = {}
+        for word, entry in table.items():
+            name = word.strip().lower()
+            if not name or not name.isalpha():
+                raise rule(
+                    f"«calendar.activity_defaults.{quoted_key(word)}»: namnet ska vara ett ord, "
+                    "t.ex. trygghetsvandring."
+                )
+            words[name] = entry
+        return words
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,244 @@
+"""Spread a plan's meetings: each series gets its weekday and week of the month. Pure.
+
+Placed one by one, every count per period lands on the policy's weekday (the second Tuesday), so
+one coordinator would convene three forums on the same Tuesday while the other days stay empty.
+Here the plan is placed as a whole. Series whose day the text or the plan file fixes (a named
+weekday, a date, an ISO week, an RRULE, an activity's own day) are placed first and stay. Every
+other meeting series is then given a `Slot`, a weekday of `calendar.meeting_weekdays` and a week
+of the month, by a greedy pass that weighs, in this order:
+
+1. days on which the convener would have more than `calendar.max_meetings_per_day` meetings
+   (a day still over it, when no slot was free, is a warning on the measure);
+2. meetings on a weekday beyond the convener's fair share of it (the convener's meetings /
+   number of meeting weekdays, with a quarter's slack), and beyond half of the plan's meetings;
+3. days the convener, or the measure's own other series, already has a meeting;
+4. meetings at the same time as another meeting of someone taking part;
+5. meetings on a weekday beyond the plan's fair share of it (with the same slack);
+6. the series' own preference order (below).
+
+Deterministic and stable under small edits: the pass takes the series with most meetings first
+(they are the hardest to fit), ties broken by a hash of the measure's key (area, title, rank) and
+the series' label, never by its row in the workbook; each series' preference order of weekdays
+is rotated by the same hash, and weeks start at `calendar.week_of_month`. So the same plan gives
+the same dates (and UIDs), moving rows changes nothing, and an edit moves only the series whose
+slot the edited one now crowds. Balance is weighed per convener, with slack, rather than against
+the whole plan: a measure added for one convener then leaves another convener's series where
+they were (only the plan-wide weekday counts, which weigh after everything about the convener,
+and the overlap of shared participants reach across).
+Deconfliction (scheduler/deconflict.py) still moves a meeting to later the same day when a fixed
+day leaves no other choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from scheduler.cadence.activity import MEETING
+from scheduler.cadence.model import Cadence
+from scheduler.cadence.pattern import Slot
+from scheduler.cadence.place import Freedom, freedom, place, place_series, series_specs
+from scheduler.cadence.policy import CalendarPolicy
+from scheduler.cadence.schedule import PlacedSeries, Schedule
+from scheduler.model.plan import ScheduleSettings
+
+WEEKS = (1, 2, 3, 4)
+_PLAN = "plan"  # the whole plan, in the weekday counts
+# A weekday may hold this much more than an even share (never over half) before the spread
+# weighs it: below that a series keeps its own preference, so one edit moves few others.
+SLACK = 1.25
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One measure of the plan, with what its placement and its spread need."""
+
+    key: str  # the measure's identity across edits and re-imports
+    cadence: Cadence
+    settings: ScheduleSettings = field(default_factory=ScheduleSettings)
+    title: str = ""
+    action: str = ""
+    convener: str | None = None
+    participants: tuple[str, ...] = ()
+
+    @property
+    def owner(self) -> str:
+        """Whose days the cap counts: the convener, else the measure itself."""
+        return f"roll:{self.convener}" if self.convener else f"åtgärd:{self.key}"
+
+
+@dataclass(frozen=True)
+class _Occ:
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class _Open:
+    """A series the spread chooses a slot for."""
+
+    item: int  # index in the plan's items
+    series: int  # index among the item's series
+    label: str
+    candidates: tuple[Slot, ...]  # in the series' preference order
+    size: int  # meetings with the default slot, to take big series first
+    tie: bytes
+
+
+@dataclass
+class _Load:
+    """What the series placed so far occupy."""
+
+    cap: int  # meetings a day per owner
+    half: int  # meetings a weekday may hold in the whole plan
+    shares: dict[str, int]  # per owner and for the plan: a weekday's share before it weighs
+    per_day: Counter[tuple[str, date]] = field(default_factory=Counter)
+    per_weekday: Counter[tuple[str, int]] = field(default_factory=Counter)
+    busy: dict[tuple[str, date], list[tuple[datetime, datetime]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def cost(self, item: PlanItem, series: PlacedSeries | None) -> tuple[int, int, int, int, int]:
+        """(over the daily cap, over the convener's share of a weekday or half the plan's, days
+        shared, overlaps, over the plan's share of a weekday): lower is better."""
+        over = shared = balance = overlap = spread = 0
+        days: Counter[date] = Counter()
+        weekdays: Counter[int] = Counter()
+        for o in _meetings(series):
+            day, weekday = o.start.date(), o.start.weekday()
+            own = self.per_day[(item.owner, day)] + days[day]
+            over += own >= self.cap
+            shared += own > 0 or self.per_day[(_measure(item), day)] + days[day] > 0
+            days[day] += 1
+            balance += (
+                self.per_weekday[(item.owner, weekday)] + weekdays[weekday]
+                >= self.shares[item.owner]
+            ) + (self.per_weekday[(_PLAN, weekday)] + weekdays[weekday] >= self.half)
+            spread += self.per_weekday[(_PLAN, weekday)] + weekdays[weekday] >= self.shares[_PLAN]
+            weekdays[weekday] += 1
+            for person in item.participants:
+                overlap += any(o.start < e and s < o.end for s, e in self.busy[(person, day)])
+        return over, balance, shared, overlap, spread
+
+    def add(self, item: PlanItem, series: PlacedSeries | None) -> None:
+        for o in _meetings(series):
+            day = o.start.date()
+            self.per_day[(item.owner, day)] += 1
+            self.per_day[(_measure(item), day)] += 1
+            self.per_weekday[(item.owner, day.weekday())] += 1
+            self.per_weekday[(_PLAN, day.weekday())] += 1
+            for person in {item.convener, *item.participants} - {None}:
+                self.busy[(str(person), day)].append((o.start, o.end))
+
+    def crowded(self) -> dict[tuple[str, date], int]:
+        """Days an owner has more meetings than the cap (the spread found no other way)."""
+        return {
+            (owner, day): n
+            for (owner, day), n in self.per_day.items()
+            if owner.startswith("roll:") and n > self.cap
+        }
+
+
+def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> list[Schedule]:
+    """Every item's schedule in `year`, its open series spread over the meeting weekdays."""
+    open_series: list[_Open] = []
+    fixed: list[tuple[int, int]] = []
+    sizes: Counter[str] = Counter()
+    for i, item in enumerate(items):
+        for s, spec in enumerate(series_specs(item.cadence, item.settings)):
+            free = freedom(item.cadence, s, policy=policy, settings=item.settings,
+                           title=item.title, action=item.action)  # fmt: skip
+            size = len(_meetings(_placed(item, s, Slot(), year, policy)))
+            sizes[item.owner] += size
+            sizes[_PLAN] += size
+            if free.any:
+                tie = _hash(item.key, spec.label, s)
+                slots = _candidates(free, policy, tie)
+                open_series.append(_Open(i, s, spec.label, slots, size, tie))
+            else:
+                fixed.append((i, s))
+    share = SLACK / max(1, len(policy.meeting_weekdays))
+    load = _Load(
+        cap=policy.max_meetings_per_day,
+        half=max(1, math.ceil(sizes[_PLAN] / 2)),
+        shares={owner: max(1, math.ceil(share * n)) for owner, n in sizes.items()},
+    )
+    for i, s in fixed:
+        load.add(items[i], _placed(items[i], s, Slot(), year, policy))
+    chosen: dict[int, dict[int, Slot]] = defaultdict(dict)
+    for entry in sorted(open_series, key=lambda e: (-e.size, e.tie)):
+        item = items[entry.item]
+        best = min(
+            enumerate(entry.candidates),
+            key=lambda c: (load.cost(item, _placed(item, entry.series, c[1], year, policy)), c[0]),
+        )[1]
+        chosen[entry.item][entry.series] = best
+        load.add(item, _placed(item, entry.series, best, year, policy))
+    schedules = [
+        place(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
+              action=item.action, slots=chosen.get(i))
+        for i, item in enumerate(items)
+    ]  # fmt: skip
+    return _with_crowding(items, schedules, load.crowded(), policy)
+
+
+def _with_crowding(
+    items: Sequence[PlanItem],
+    schedules: list[Schedule],
+    crowded: dict[tuple[str, date], int],
+    policy: CalendarPolicy,
+) -> list[Schedule]:
+    """Each schedule with a warning for every day its convener has more meetings than allowed."""
+    result = []
+    for item, schedule in zip(items, schedules, strict=True):
+        days = sorted({o.start.date() for o in schedule.occurrences if o.kind == MEETING})
+        notes = [
+            f"{item.convener} har {crowded[(item.owner, day)]} möten {day.isoformat()} "
+            f"(högst {policy.max_meetings_per_day} per dag enligt "
+            "calendar.max_meetings_per_day); flytta något av dem."
+            for day in days
+            if (item.owner, day) in crowded
+        ]
+        result.append(
+            replace(schedule, warnings=(*schedule.warnings, *notes)) if notes else schedule
+        )
+    return result
+
+
+def _placed(
+    item: PlanItem, series: int, slot: Slot, year: int, policy: CalendarPolicy
+) -> PlacedSeries | None:
+    return place_series(item.cadence, series, year=year, policy=policy, settings=item.settings,
+                        title=item.title, action=item.action, slot=slot)  # fmt: skip
+
+
+def _meetings(series: PlacedSeries | None) -> list[_Occ]:
+    if series is None:
+        return []
+    return [_Occ(o.start, o.end) for o in series.occurrences if o.kind == MEETING and not o.all_day]
+
+
+def _measure(item: PlanItem) -> str:
+    return f"serier:{item.key}"
+
+
+def _hash(key: str, label: str, index: int) -> bytes:
+    return hashlib.sha256(f"{key}\x1f{label}\x1f{index}".encode()).digest()
+
+
+def _candidates(free: Freedom, policy: CalendarPolicy, tie: bytes) -> tuple[Slot, ...]:
+    """The slots a series may take, in its preference order: the policy's week first, then the
+    later ones; within a week the meeting weekdays rotated by the series' hash."""
+    days: list[str | None] = [None]
+    if free.weekday:
+        shift = tie[0] % len(policy.meeting_weekdays)
+        days = list(policy.meeting_weekdays[shift:] + policy.meeting_weekdays[:shift])
+    weeks: list[int | None] = [None]
+    if free.week:
+        start = WEEKS.index(policy.week_of_month)
+        weeks = list(WEEKS[start:] + WEEKS[:start])
+    return tuple(Slot(day, week) for week in weeks for day in days)
