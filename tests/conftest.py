@@ -9,12 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from scheduler.cli import main
 from scheduler.store.engine import normalise_url, upgrade_store
+
+if TYPE_CHECKING:
+    from tests.smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PLAN = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
@@ -132,3 +136,12 @@ def sqlite_cli(tmp_path: Path) -> Cli:
     return upgraded_cli(
         write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     )
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free loopback port that records what it gets."""
+    from tests.smtp_server import smtp_server  # it imports this module: imported when used
+
+    with smtp_server() as server:
+        yield server

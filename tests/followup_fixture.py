@@ -26,7 +26,7 @@ from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
 from tests.conftest import write_config
 from tests.feeds_fixture import IMPORTED_AT, seed_with_dst_measure
-from tests.live_server import free_port
+from tests.helpers import free_port
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LINK = re.compile(r"(https?://\S+/uppfoljning/\S+)")

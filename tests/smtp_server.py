@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 import threading
 import time
 from collections import Counter
@@ -44,6 +43,7 @@ from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox
 from scheduler.store.tables import OutboxRow
 from tests.conftest import SEED_PLAN, Cli, write_config
+from tests.helpers import free_port
 
 SENDER = "paminnelser@kungsholmen.example.org"
 # Before the first reminder of the 2024 plan is due (the earliest is 28 days before 9 January).
@@ -152,21 +152,6 @@ class RecordingHandler:
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
-
-
-def poll_until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait (bounded) for something another thread or process does."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached within {timeout}s")
-        time.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,21 +25,8 @@ from scheduler.services.refresh import answer_signer, link_secret
 from scheduler.store.occurrences import get_occurrence
 from scheduler.store.outbox import next_due
 from scheduler.web.app import create_app
-from tests.smtp_server import SENDER, SmtpServer, World, make_world, smtp_server
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.helpers import Clock
+from tests.smtp_server import SENDER, SmtpServer, World, make_world
 
 
 @dataclass

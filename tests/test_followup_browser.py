@@ -16,7 +16,8 @@ from scheduler.store.followups import answers
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
 from tests.followup_fixture import FollowupWorld, followup_world, form_link, local
-from tests.live_server import Clock, free_port, serving
+from tests.helpers import Clock, free_port
+from tests.live_server import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -17,7 +17,7 @@ from scheduler.services import followup as campaign
 from scheduler.services.refresh import plan_schedule
 from scheduler.store.followups import answers, get_campaign
 from tests.followup_fixture import FollowupWorld, followup_world, local
-from tests.live_server import Clock
+from tests.helpers import Clock
 
 ROLE = "Preventionssamordnare"  # answers for one measure: SSP
 

@@ -13,14 +13,13 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, SEED_PLAN, write_config
-from tests.live_server import free_port
-from tests.smtp_server import SmtpServer, poll_until, smtp_server
+from tests.helpers import free_port, poll_until
+from tests.smtp_server import SmtpServer
 
 _NOT_SOURCE = shutil.ignore_patterns(
     ".venv", ".git", "node_modules", "__pycache__", "*.egg-info", "build", ".*_cache", "outbox",
@@ -43,12 +42,6 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )  # fmt: skip
     shutil.rmtree(source)  # whatever the installed package needs, it must have taken along
     return venv / "bin"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 def test_the_installed_package_works_from_an_empty_folder(

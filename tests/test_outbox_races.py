@@ -22,7 +22,7 @@ from scheduler.store.followups import AnswerInput, answers, save_answers
 from scheduler.store.outbox import list_outbox
 from tests.conftest import ROOT, SEED_PLAN, upgraded_cli, write_config
 from tests.followup_fixture import followup_world, local
-from tests.smtp_server import poll_until
+from tests.helpers import poll_until
 
 # The seed plan is for 2024: the campaign starts 15 November, nudges a week later, and the
 # coordinator's summary is due once the deadline (15 December) has passed.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default
@@ -24,16 +23,10 @@ from scheduler.services.followup import tick as followup_tick
 from scheduler.services.runner import DispatcherRunner
 from scheduler.store.tables import OutboxRow
 from tests.conftest import Cli, write_config
-from tests.smtp_server import SmtpServer, World, make_world, smtp_server
+from tests.smtp_server import SmtpServer, World, make_world
 
 # A morning when several reminders of the 2024 seed plan are due, none of them stale.
 MORNING = datetime.fromisoformat("2024-01-09T08:30:00+01:00")
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 def break_the_follow_up(world: World) -> None:

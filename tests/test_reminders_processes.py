@@ -9,30 +9,21 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from scheduler.mail.render import message_id
 from scheduler.model.mail import PENDING, SENDING, SENT, SKIPPED
 from scheduler.store.outbox import next_due
 from scheduler.store.tables import OutboxRow
 from tests.conftest import ROOT
-from tests.smtp_server import SENDER, SmtpServer, World, make_world, smtp_server
+from tests.smtp_server import SENDER, SmtpServer, World, make_world
 
 # Passes ran at every due time until CAUGHT_UP; the next one is a week later, at PASS_AT, when a
 # batch of reminders is due (14-day, 2-day and task ones), none overtaken or stale yet.
 CAUGHT_UP = datetime.fromisoformat("2024-01-30T00:00:00+01:00")
 PASS_AT = datetime.fromisoformat("2024-02-06T08:30:00+01:00")
 DOMAIN = SENDER.split("@")[1]
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 def dispatcher(world: World, now: datetime) -> subprocess.Popen[str]:

@@ -16,15 +16,10 @@ from scheduler.model.mail import PENDING, SENT, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import JOB_ID, DispatcherRunner
 from scheduler.store.outbox import claim, next_due, sync_outbox
-from tests.smtp_server import SmtpServer, World, make_world, poll_until, smtp_server
+from tests.helpers import poll_until
+from tests.smtp_server import SmtpServer, World, make_world
 
 MONTH = 30 * 86400
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

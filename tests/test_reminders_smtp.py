@@ -5,7 +5,6 @@ address in config.toml stops `scheduler remind run-due` before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -22,16 +21,11 @@ from scheduler.services.dispatch import message_for, run_due
 from scheduler.store.outbox import claim, due_ids, next_due
 from scheduler.store.tables import OutboxRow
 from tests.conftest import SEED_PLAN
-from tests.smtp_server import SENDER, SmtpServer, World, free_port, make_world, smtp_server
+from tests.helpers import free_port
+from tests.smtp_server import SENDER, SmtpServer, World, make_world
 
 PREVENTION = "preventionssamordnare@kungsholmen.example.org"
 SAFETY = "trygghetssamordnare@kungsholmen.example.org"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import RenderedEmail
 from scheduler.settings.config import load_settings
 from tests.conftest import write_config
-from tests.live_server import free_port
+from tests.helpers import free_port
 
 USER, PASSWORD = "schemalaggare", "hemligt-lösenord"
 

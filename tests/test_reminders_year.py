@@ -11,12 +11,11 @@ import json
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import holidays
-import pytest
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.render import message_id
@@ -27,16 +26,10 @@ from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from scheduler.store.outbox import next_due
 from scheduler.store.tables import OutboxRow
 from tests.conftest import ROOT
-from tests.smtp_server import SENDER, Received, SmtpServer, World, make_world, smtp_server
+from tests.smtp_server import SENDER, Received, SmtpServer, World, make_world
 
 END = datetime(2025, 2, 1, 8, 0, tzinfo=UTC)  # every held question of 2024 is due before this
 REMINDER_KINDS = ("meeting-14d", "meeting-2d", "held")
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with smtp_server() as server:
-        yield server
 
 
 def local(moment: datetime) -> datetime:

@@ -19,7 +19,7 @@ from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import answers, get_campaign
 from scheduler.web.app import create_app
 from tests.followup_fixture import FollowupWorld, followup_world, local
-from tests.live_server import Clock
+from tests.helpers import Clock
 
 ROLE = "Preventionssamordnare"
 

@@ -19,7 +19,8 @@ from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import answers, get_campaign
 from scheduler.web.app import create_app
 from tests.followup_fixture import followup_world, local
-from tests.live_server import Clock, free_port, serving
+from tests.helpers import Clock, free_port
+from tests.live_server import serving
 
 ROLE = "Preventionssamordnare"
 

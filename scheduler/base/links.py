@@ -26,6 +26,8 @@ class LinkSigner:
     def __init__(self, secret: str, *, purpose: str) -> None:
         # The purpose is the salt: a link made for one page is refused by another.
         self._serializer = URLSafeSerializer(secret, salt=purpose)
+        # Tells whether links made with another key would differ, without keeping the key in view.
+        self.key_digest = hashlib.sha256(f"{purpose}\0{secret}".encode()).hexdigest()
 
     def sign(self, payload: dict[str, Any], *, expires: datetime) -> str:
         return self._serializer.dumps({**payload, "exp": int(expires.timestamp())})

@@ -5,12 +5,17 @@ This is where the pure steps (roles, cadence, schedule) meet the store; the CLI 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import Connection, Engine
 
+from scheduler import __version__
 from scheduler.base.links import LinkSigner
+from scheduler.base.templating import TEMPLATES
 from scheduler.cadence import CalendarPolicy
 from scheduler.model.plan import Area, Plan
 from scheduler.plan.review import lexicon_for, responsibilities
@@ -19,7 +24,14 @@ from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import PlanSchedule, schedule_plan
 from scheduler.settings.model import Settings
 from scheduler.store.engine import Bind, write_transaction
-from scheduler.store.occurrences import SyncResult, list_occurrences, sync_occurrences
+from scheduler.store.occurrences import (
+    SyncResult,
+    list_occurrences,
+    schedule_state,
+    store_fingerprint,
+    stored_fingerprint,
+    sync_occurrences,
+)
 from scheduler.store.outbox import sync_outbox
 from scheduler.store.plans import ImportResult, find_plan_id, import_plan, load_plan
 from scheduler.store.secrets import shared_secret
@@ -64,10 +76,44 @@ def refresh_occurrences(
     engine: Engine, config: Settings, *, plan_id: int, now: datetime
 ) -> SyncResult:
     """Bring the published occurrences, and the reminders they call for, in step with the plan,
-    the calendar policy and the role addresses: one transaction."""
+    the calendar policy and the role addresses: one transaction.
+
+    When nothing they are computed from has changed since the last refresh (the fingerprint),
+    nothing is computed, rendered or written and no write lock is taken: `agenda`, the feeds and
+    every cron pass of `remind run-due` only read."""
     context = mail_context(engine, config)
+    if _up_to_date(engine, context, plan_id=plan_id):
+        return SyncResult(0, 0, 0, 0)
     with write_transaction(engine) as connection:
         return _refresh(connection, context, plan_id=plan_id, now=now)
+
+
+@cache
+def _templates_digest() -> str:
+    """The email templates as shipped: a new version's wording is a change too."""
+    digest = hashlib.sha256(__version__.encode())
+    for entry in sorted((TEMPLATES / "emails").iterdir(), key=lambda e: e.name):
+        digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(bind: Bind, context: MailContext, *, plan_id: int) -> str:
+    """What the schedule and its reminders are computed from: the stored plan's state, the
+    settings that shape them, the link key (answer links) and the email templates."""
+    config = context.config
+    shaping = {
+        "state": schedule_state(bind, plan_id=plan_id),
+        # The sections as validated values (repr is stable for these frozen models).
+        "settings": [repr(config.organisation), repr(config.roles), repr(config.calendar),
+                     repr(config.reminders)],
+        "link_key": context.signer.key_digest,
+        "templates": _templates_digest(),
+    }  # fmt: skip
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
+
+
+def _up_to_date(bind: Bind, context: MailContext, *, plan_id: int) -> bool:
+    return stored_fingerprint(bind, plan_id=plan_id) == _fingerprint(bind, context, plan_id=plan_id)
 
 
 def _refresh(
@@ -78,6 +124,10 @@ def _refresh(
     mails = planned_mails(schedule, list_occurrences(connection, plan_id=plan_id), context)
     outbox = sync_outbox(
         connection, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id, now=now
+    )
+    # After the sync: what it changed (SEQUENCE, change times) is part of the state it leaves.
+    store_fingerprint(
+        connection, plan_id=plan_id, fingerprint=_fingerprint(connection, context, plan_id=plan_id)
     )
     return replace(result, reminders=outbox.changed)
 
@@ -97,6 +147,8 @@ def import_and_schedule(
     context = mail_context(engine, config)
     with write_transaction(engine) as connection:
         result = import_plan(connection, plan, source=source, now=now, force=force)
+        if _up_to_date(connection, context, plan_id=result.plan_id):
+            return result, SyncResult(0, 0, 0, 0)
         return result, _refresh(connection, context, plan_id=result.plan_id, now=now)
 
 

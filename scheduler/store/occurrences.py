@@ -173,3 +173,27 @@ def record_answer(engine: Engine, uid: str, *, held: bool, note: str, now: datet
         row.held, row.held_note, row.held_recorded_at = held, note, now
         session.flush()
         return occurrence_value(row)
+
+
+def schedule_state(bind: Bind, *, plan_id: int) -> str:
+    """Everything of the stored plan a schedule refresh reads, as one cheap text: the plan's
+    revision and the occurrences' last change, last answer and count (a move, a cancel or an
+    answer changes it; nothing else that is stored does)."""
+    with Session(bind) as session:
+        revision = session.exec(select(PlanRow.revision).where(PlanRow.id == plan_id)).one()
+        changed, answered, count = session.exec(
+            select(func.max(OccurrenceRow.changed_at), func.max(OccurrenceRow.held_recorded_at),
+                   func.count()).where(OccurrenceRow.plan_id == plan_id)
+        ).one()  # fmt: skip
+    return f"{revision}|{changed}|{answered}|{count}"
+
+
+def stored_fingerprint(bind: Bind, *, plan_id: int) -> str:
+    with Session(bind) as session:
+        return session.exec(select(PlanRow.schedule_fingerprint).where(PlanRow.id == plan_id)).one()
+
+
+def store_fingerprint(bind: Bind, *, plan_id: int, fingerprint: str) -> None:
+    with Session(bind) as session, session.begin():
+        row = session.exec(select(PlanRow).where(PlanRow.id == plan_id)).one()
+        row.schedule_fingerprint = fingerprint

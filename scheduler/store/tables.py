@@ -46,6 +46,12 @@ class PlanRow(SQLModel, table=True):
     source: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Bumped whenever anything in the plan changes: feeds use it for DTSTAMP and cache keys.
     revision: int = Field(default=1)
+    # What the published occurrences and planned reminders were last computed from (plan, the
+    # occurrences' own state, the settings that shape them): a refresh with the same fingerprint
+    # has nothing to do, so reading commands and cron passes do not write or re-render.
+    schedule_fingerprint: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
