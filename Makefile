@@ -47,7 +47,7 @@ typecheck: install-test
 	$(BIN)/mypy
 
 unit: install-test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 test: install-test clients lint typecheck unit
 
