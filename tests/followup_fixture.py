@@ -66,7 +66,7 @@ class FollowupWorld:
 
     def send_due(self, now: datetime) -> PassResult:
         settings = EmailSettings.from_settings(self.config)
-        return run_due(self.engine, delivery=delivery_for(settings), email=settings,
+        return run_due(self.engine, config=self.config, delivery=delivery_for(settings), email=settings,
                        settings=ReminderSettings.from_section(self.config.reminders), now=now)  # fmt: skip
 
     def close(self) -> None:

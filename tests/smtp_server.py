@@ -217,7 +217,7 @@ class World:
     def run(self, now: datetime, *, settings: ReminderSettings | None = None) -> PassResult:
         """One dispatcher pass at `now`, as `scheduler remind run-due` does it (without refresh)."""
         email_settings = self.email
-        return run_due(self.engine, delivery=delivery_for(email_settings), email=email_settings,
+        return run_due(self.engine, config=self.config, delivery=delivery_for(email_settings), email=email_settings,
                        settings=settings or self.settings, now=now)  # fmt: skip
 
     def refresh(self, now: datetime) -> None:

@@ -49,7 +49,7 @@ def paused() -> Iterator[list[DispatcherRunner]]:
 def runner_for(world: World, clock: FakeClock, paused: list[DispatcherRunner], *,
                settings: ReminderSettings | None = None, poll_seconds: float = MONTH) -> DispatcherRunner:  # fmt: skip
     email = world.email
-    runner = DispatcherRunner(world.engine, delivery=delivery_for(email), email=email,
+    runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email), email=email,
                               settings=settings or world.settings, clock=clock,
                               poll_seconds=poll_seconds)  # fmt: skip
     runner.scheduler.start(paused=True)
@@ -133,7 +133,7 @@ def test_start_runs_a_pass_in_the_background_and_shutdown_stops_it(
     )  # fmt: skip
     sync_outbox(world.engine, planned=[mail], kinds_owned=(), plan_id=world.plan_id, now=now)
     email = world.email
-    runner = DispatcherRunner(world.engine, delivery=delivery_for(email), email=email,
+    runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email), email=email,
                               settings=world.settings, poll_seconds=MONTH)  # fmt: skip
     runner.start()
     try:
@@ -166,7 +166,7 @@ def test_shutdown_in_the_middle_of_a_pass_waits_for_it_and_returns(
     sync_outbox(world.engine, planned=mails, kinds_owned=(), plan_id=world.plan_id, now=now)
     smtp.handler.delay = 1.0
     email = world.email
-    runner = DispatcherRunner(world.engine, delivery=delivery_for(email), email=email,
+    runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email), email=email,
                               settings=world.settings, poll_seconds=MONTH)  # fmt: skip
     runner.start()
     smtp.handler.wait_for(1)  # the pass is in the middle of its first send

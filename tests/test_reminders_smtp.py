@@ -196,7 +196,7 @@ def test_a_bug_while_sending_one_row_does_not_stop_the_pass(world: World, smtp: 
                 raise RuntimeError("oväntat fel")
             real.send(message)
 
-    result = run_due(world.engine, delivery=Flaky(), email=world.email, settings=world.settings,
+    result = run_due(world.engine, config=world.config, delivery=Flaky(), email=world.email, settings=world.settings,
                      now=now)  # fmt: skip
     assert result.retried == 1 and result.sent >= 1
     assert len(smtp.handler.snapshot()) == result.sent

@@ -183,6 +183,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     email = EmailSettings.from_settings(ctx.config)
     runner = DispatcherRunner(
         ctx.engine,
+        config=ctx.config,
         delivery=delivery_for(email),
         email=email,
         settings=ReminderSettings.from_section(ctx.config.reminders),

@@ -35,7 +35,7 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     with contextlib.suppress(NotFoundError):
         refresh_occurrences(ctx.engine, ctx.config, plan_id=ctx.plan_id(), now=now)
     followup_failed = not _followup_step(ctx, now)
-    result = run_due(ctx.engine, delivery=delivery_for(email), email=email, settings=settings, now=now,
+    result = run_due(ctx.engine, config=ctx.config, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip
     cancelled = f", inställda {result.cancelled}" if result.cancelled else ""
     ctx.print(f"Skickade {result.sent}, försöker igen senare {result.retried}, misslyckade {result.failed}, "

@@ -44,6 +44,11 @@ def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
     )
 
 
+def render_subject(name: str, context: dict[str, Any]) -> str:
+    """The subject alone, one line: what is planned ahead, without the bodies."""
+    return one_line(environment("emails").get_template(f"{name}.subject.txt").render(context))
+
+
 def address(email: str, display_name: str = "") -> Address:
     """A validated address; a malformed one is a configuration error, named."""
     parsed = parse_address(email, display_name)

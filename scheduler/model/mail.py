@@ -25,6 +25,16 @@ class RenderedEmail:
     html: str
 
 
+def subject_only(subject: str) -> RenderedEmail:
+    """A reminder as planned: its subject, no bodies; they are rendered when it is claimed."""
+    return RenderedEmail(subject, "", "")
+
+
+def rendered_at_claim(text: str, html: str) -> bool:
+    """An outbox row without bodies is a reminder rendered when it is claimed for sending."""
+    return not text and not html
+
+
 @dataclass(frozen=True)
 class PlannedMail:
     key: str
@@ -34,8 +44,8 @@ class PlannedMail:
     recipient: str
     due_at: datetime
     useful_until: datetime | None
-    email: RenderedEmail
-    attachment: str | None  # an .ics to attach (METHOD:PUBLISH)
+    email: RenderedEmail  # a reminder: subject_only (bodies rendered at claim); a digest: whole
+    attachment: str | None  # an .ics to attach (METHOD:PUBLISH); a reminder's is made at claim
 
 
 def reminder_key(row: Occurrence, kind: str) -> str:

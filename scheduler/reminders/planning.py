@@ -1,4 +1,8 @@
-"""Which emails the schedule calls for, rendered, with when each is due. Pure.
+"""Which emails the schedule calls for, with when each is due, and how each is rendered. Pure.
+
+Planning makes a reminder's subject only (what `remind list` shows and what tells a change);
+`render_reminder` makes its bodies and .ics when the dispatcher claims it, from the data as it is
+then. The weekly digest is still rendered whole when it is planned.
 
 Per meeting, to the convener: reminders N days before (default 14 and 2) at the send time, and
 after it one question: was it held? Per task: 28 days before when its period is long, 7 when short,
@@ -14,6 +18,7 @@ the same day become one, the longer); a question after it waits for the next wor
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -28,8 +33,8 @@ from scheduler.cadence import CalendarPolicy
 from scheduler.cadence.calendar import working_day_after, working_day_before
 from scheduler.feeds.content import event_for, summary
 from scheduler.feeds.ical import FeedHeader, render_events
-from scheduler.mail.render import render_email
-from scheduler.model.mail import PlannedMail, reminder_key
+from scheduler.mail.render import render_email, render_subject
+from scheduler.model.mail import PlannedMail, RenderedEmail, reminder_key, subject_only
 from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
@@ -37,6 +42,7 @@ from scheduler.settings.model import RoleConfig, Settings
 
 ANSWER_PURPOSE = "answer"
 HELD, NOT_HELD, DONE, NOT_DONE = "held", "cancelled", "done", "not_done"
+_LEAD = re.compile(r"^(meeting|task)-(\d+)d$")
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,49 @@ def _series_gaps(rows: Iterable[Occurrence]) -> dict[int, timedelta | None]:
     return gaps
 
 
+class UnknownKind(ValueError):
+    """An outbox kind that is no reminder this version renders."""
+
+
+def _content_for(kind: str, row: Occurrence, context: MailContext, *, links: bool
+                 ) -> tuple[str, dict[str, Any], bool]:  # fmt: skip
+    """A reminder kind's template, what it adds to the shared context, and whether the
+    occurrence goes along as an .ics. The answer links are signed only when `links`: the body
+    needs them, the subject does not."""
+    lead = _LEAD.match(kind)
+    if lead:
+        days = int(lead[2])
+        template = "meeting_reminder" if lead[1] == "meeting" else "task_reminder"
+        return template, {"days_before": days}, lead[1] == "meeting" or days > 0
+    if kind == "held":
+        extra = ({"held_link": answer_link(context, row, HELD),
+                  "cancelled_link": answer_link(context, row, NOT_HELD)} if links else {})  # fmt: skip
+        return "held_question", extra, False
+    if kind == "task-overdue":
+        extra = ({"done_link": answer_link(context, row, DONE),
+                  "not_done_link": answer_link(context, row, NOT_DONE)} if links else {})  # fmt: skip
+        return "task_done_question", extra, False
+    raise UnknownKind(kind)
+
+
+def reminder_subject(
+    item: MeasureSchedule, row: Occurrence, kind: str, context: MailContext
+) -> str:
+    """The subject alone (one line, cheap): what the planning stores and compares."""
+    template, extra, _attach = _content_for(kind, row, context, links=False)
+    return render_subject(template, {**_base_context(item, row, context.config), **extra})
+
+
+def render_reminder(
+    item: MeasureSchedule, row: Occurrence, kind: str, context: MailContext
+) -> tuple[RenderedEmail, str | None]:
+    """The whole reminder, from the occurrence as it is now: subject, bodies and, for a meeting or
+    a task ahead, its .ics. Made when the email is claimed for sending, not when it is planned."""
+    template, extra, attach = _content_for(kind, row, context, links=True)
+    email = render_email(template, {**_base_context(item, row, context.config), **extra})
+    return email, _attachment(item, row, context.config) if attach else None
+
+
 @dataclass(frozen=True)
 class _Occurrence:
     """One occurrence with what its mails share; `mail` makes one of them."""
@@ -150,14 +199,14 @@ class _Occurrence:
     role: RoleConfig
     context: MailContext
 
-    def mail(self, kind: str, due: datetime, until: datetime | None, template: str,
-             extra: dict[str, Any], *, attach: bool = False) -> PlannedMail:  # fmt: skip
-        row, config = self.row, self.context.config
+    def mail(self, kind: str, due: datetime, until: datetime | None) -> PlannedMail:
+        """Who gets it, when, and its subject; the bodies are rendered at claim."""
+        row = self.row
+        subject = reminder_subject(self.item, row, kind, self.context)
         return PlannedMail(
             key=reminder_key(row, kind), kind=kind, occurrence_id=row.id,
             role=self.role.name, recipient=self.role.email or "", due_at=due, useful_until=until,
-            email=render_email(template, {**_base_context(self.item, row, config), **extra}),
-            attachment=_attachment(self.item, row, config) if attach else None,
+            email=subject_only(subject), attachment=None,
         )  # fmt: skip
 
 
@@ -166,15 +215,11 @@ def _meeting_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail
     day = _local_day(row.start)
     dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), row.start, context))
     mails = [
-        one.mail(f"meeting-{days}d", due, row.start, "meeting_reminder", {"days_before": days},
-                 attach=True)
-        for days, due in dues
+        one.mail(f"meeting-{days}d", due, row.start) for days, due in dues
     ]  # fmt: skip
     if context.settings.held_question:
         mails.append(one.mail(
             "held", _after(row.end + timedelta(hours=1), context), row.end + timedelta(days=context.settings.link_days),
-            "held_question", {"held_link": answer_link(context, row, HELD),
-                              "cancelled_link": answer_link(context, row, NOT_HELD)},
         ))  # fmt: skip
     return mails
 
@@ -185,15 +230,12 @@ def _task_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail]:
     end = row.start + timedelta(days=1)
     dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), end, context))
     mails = [
-        one.mail(f"task-{days}d", due, end, "task_reminder", {"days_before": days},
-                 attach=days > 0)
-        for days, due in dues
+        one.mail(f"task-{days}d", due, end) for days, due in dues
     ]  # fmt: skip
     if context.settings.held_question:
         mails.append(one.mail(
             "task-overdue", _after(_at(day + timedelta(days=context.settings.overdue_days), context), context),
-            row.end + timedelta(days=context.settings.link_days), "task_done_question",
-            {"done_link": answer_link(context, row, DONE), "not_done_link": answer_link(context, row, NOT_DONE)},
+            row.end + timedelta(days=context.settings.link_days),
         ))  # fmt: skip
     return mails
 

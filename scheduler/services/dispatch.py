@@ -22,6 +22,8 @@ from scheduler.mail.render import Attachment, address, build_message
 from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
+from scheduler.services.reminder_mail import Gone, MailContent, ReminderRenderer
+from scheduler.settings.model import Settings
 from scheduler.store.heartbeat import PassCounts, record_pass
 from scheduler.store.outbox import (
     claim,
@@ -60,14 +62,21 @@ def attachment_name(kind: str) -> str:
     return "uppgift.ics" if kind.startswith("task") else "mote.ics"
 
 
-def message_for(row: OutboxRow, email: EmailSettings, *, now: datetime) -> EmailMessage:
+def message_for(
+    row: OutboxRow, email: EmailSettings, *, now: datetime, content: MailContent | None = None
+) -> EmailMessage:
+    """The message for `row`: its `content` as rendered at claim, or else as stored. The
+    Message-ID comes from the row's key, so every attempt at one row carries the same."""
+    content = content or MailContent(
+        RenderedEmail(row.subject, row.body_text, row.body_html), row.attachment
+    )
     attachments = (
-        (Attachment(attachment_name(row.kind), row.attachment.encode("utf-8")),)
-        if row.attachment
+        (Attachment(attachment_name(row.kind), content.attachment.encode("utf-8")),)
+        if content.attachment
         else ()
     )
     return build_message(
-        RenderedEmail(row.subject, row.body_text, row.body_html),
+        content.email,
         sender=address(email.sender, email.sender_name),
         recipient=address(row.recipient, row.role),
         key=row.key,
@@ -78,7 +87,7 @@ def message_for(row: OutboxRow, email: EmailSettings, *, now: datetime) -> Email
 
 def handle_one(
     engine: Engine, row_id: int, *, delivery: Delivery, email: EmailSettings, settings: ReminderSettings,
-    worker: str, now: datetime, result: PassResult,
+    renderer: ReminderRenderer, worker: str, now: datetime, result: PassResult,
 ) -> None:  # fmt: skip
     row = claim(
         engine, row_id, worker=worker, now=now, lease=timedelta(minutes=settings.claim_minutes)
@@ -107,7 +116,12 @@ def handle_one(
         return
     attempts = row.attempts + 1
     try:
-        delivery.send(message_for(row, email, now=now))
+        content = renderer.content(row)  # a reminder: rendered now, from its meeting as it is now
+        delivery.send(message_for(row, email, now=now, content=content))
+    except Gone as gone:  # its meeting, task or measure is no more
+        mark_skipped(engine, row.id, worker=worker, now=now, reason=str(gone))
+        result.skipped += 1
+        return
     except ConfigError as exc:  # a malformed address: no retry helps
         mark_failed(engine, row.id, worker=worker, now=now, attempts=attempts, error=str(exc))
         result.failed += 1
@@ -136,13 +150,17 @@ def handle_one(
 
 
 def run_due(
-    engine: Engine, *, delivery: Delivery, email: EmailSettings, settings: ReminderSettings, now: datetime,
-    worker: str | None = None, clock: Callable[[], datetime] | None = None,
+    engine: Engine, *, config: Settings, delivery: Delivery, email: EmailSettings,
+    settings: ReminderSettings, now: datetime, worker: str | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> PassResult:  # fmt: skip
-    """One pass: skip what is stale, then send at most `max_per_pass` due rows, oldest first.
-    `clock`, when given, is read before each send so leases match real time in long passes."""
+    """One pass: skip what is stale, then send at most `max_per_pass` due rows, oldest first,
+    each reminder rendered as it is claimed (from `config` and the stored plan; the schedule is
+    computed once for the pass). `clock`, when given, is read before each send so leases match
+    real time in long passes."""
     worker = worker or worker_name()
     result = PassResult()
+    renderer = ReminderRenderer(engine, config)
     result.skipped += skip_stale(engine, now=now)
     lease = timedelta(minutes=settings.claim_minutes)
     for row_id in superseded_ids(engine, now=now):
@@ -153,8 +171,8 @@ def run_due(
             result.skipped += 1
     for row_id in due_ids(engine, now=now, limit=settings.max_per_pass):
         moment = clock() if clock else now
-        handle_one(engine, row_id, delivery=delivery, email=email, settings=settings, worker=worker,
-                   now=moment, result=result)  # fmt: skip
+        handle_one(engine, row_id, delivery=delivery, email=email, settings=settings, renderer=renderer,
+                   worker=worker, now=moment, result=result)  # fmt: skip
     log.info("dispatcher pass at %s: sent %d, retried %d, failed %d, skipped %d, cancelled %d, "
              "claimed by others %d", now.isoformat(timespec="seconds"), result.sent, result.retried,
              result.failed, result.skipped, result.cancelled, result.lost_to_others)  # fmt: skip

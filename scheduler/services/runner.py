@@ -20,6 +20,7 @@ from scheduler.mail.delivery import Delivery
 from scheduler.mail.settings import EmailSettings
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due, worker_name
+from scheduler.settings.model import Settings
 from scheduler.store.outbox import next_due
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,12 @@ JOB_ID = "dispatch-outbox"
 
 
 class DispatcherRunner:
-    def __init__(self, engine: Engine, *, delivery: Delivery, email: EmailSettings, settings: ReminderSettings,
+    def __init__(self, engine: Engine, *, config: Settings, delivery: Delivery, email: EmailSettings,
+                 settings: ReminderSettings,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC), poll_seconds: float = 300,
                  before_pass: Callable[[datetime], object] | None = None) -> None:  # fmt: skip
         self.engine = engine
+        self.config = config
         self.delivery = delivery
         self.email = email
         self.settings = settings
@@ -70,7 +73,7 @@ class DispatcherRunner:
         result = None
         upcoming = None
         try:
-            result = run_due(self.engine, delivery=self.delivery, email=self.email, settings=self.settings,
+            result = run_due(self.engine, config=self.config, delivery=self.delivery, email=self.email, settings=self.settings,
                              now=now, worker=self.worker, clock=self.clock)  # fmt: skip
             upcoming = next_due(self.engine)
         except Exception:  # a pass that failed (database away) must not stop the next one

@@ -1,4 +1,5 @@
-"""The outbox: emails as rows. Created when the schedule is made, claimed before sending with a
+"""The outbox: emails as rows. Created when the schedule is made (a reminder with its subject only:
+its bodies and .ics are rendered when it is claimed), claimed before sending with a
 conditional update (so two dispatchers, on one host or several, never send the same row), marked
 sent, retried with growing delays, or skipped with a reason."""
 
@@ -68,6 +69,9 @@ def sync_outbox(
         for mail in planned:
             seen.add(mail.key)
             row = existing.get(mail.key)
+            # Who, when and the subject tell a change. A reminder carries no bodies and no .ics
+            # (rendered at claim), so there is nothing more to compare; the empty values also
+            # clear bodies a row kept from before. Mail planned whole (the digest) keeps its own.
             values: dict[str, Any] = {
                 "kind": mail.kind, "occurrence_id": mail.occurrence_id, "role": mail.role,
                 "recipient": mail.recipient, "due_at": mail.due_at, "useful_until": mail.useful_until,

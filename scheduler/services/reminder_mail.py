@@ -1,0 +1,92 @@
+"""A reminder rendered when it is claimed for sending, from the data as it is then.
+
+The planning stores who gets a reminder, when, and its subject; the bodies (and the answer links
+of the held/done questions) and the .ics are made here, just before sending, so a meeting whose
+place or agenda changed since goes out as it is now. The plan's schedule is computed once per
+state of the plan (its revision and its occurrences) for all rows of a pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import NoResultFound
+
+from scheduler.model.mail import RenderedEmail, rendered_at_claim
+from scheduler.model.occurrence import Occurrence
+from scheduler.reminders.planning import MailContext, UnknownKind, render_reminder
+from scheduler.schedule.occurrences import MeasureSchedule
+from scheduler.services.refresh import mail_context, plan_schedule
+from scheduler.settings.model import Settings
+from scheduler.store.occurrences import list_occurrences, schedule_state
+from scheduler.store.tables import OutboxRow
+
+
+@dataclass(frozen=True)
+class MailContent:
+    email: RenderedEmail
+    attachment: str | None  # .ics text
+
+
+class Gone(Exception):
+    """The row's meeting, task or measure no longer exists: the reason, in Swedish."""
+
+
+@dataclass(frozen=True)
+class _PlanState:
+    measures: dict[int, MeasureSchedule]
+    occurrences: dict[int, Occurrence]
+
+
+@dataclass
+class ReminderRenderer:
+    """Renders claimed rows; one per dispatcher pass (its cache lives as long as it does)."""
+
+    engine: Engine
+    config: Settings
+    _context: MailContext | None = None
+    _plans: dict[int, tuple[str, _PlanState]] = field(default_factory=dict)
+
+    def content(self, row: OutboxRow) -> MailContent:
+        """What to send for `row`: as stored when it was rendered ahead (a follow-up email, a
+        digest), else rendered now from its occurrence. Raises Gone when that is no more."""
+        if not rendered_at_claim(row.body_text, row.body_html):
+            return MailContent(
+                RenderedEmail(row.subject, row.body_text, row.body_html), row.attachment
+            )
+        if row.plan_id is None or row.occurrence_id is None:
+            raise Gone("Mötet eller uppgiften finns inte längre.")
+        state = self._state(row.plan_id)
+        occurrence = state.occurrences.get(row.occurrence_id)
+        if occurrence is None:
+            raise Gone("Mötet eller uppgiften finns inte längre.")
+        item = state.measures.get(occurrence.measure_id)
+        if item is None:
+            raise Gone("Åtgärden finns inte längre i planen.")
+        try:
+            email, attachment = render_reminder(item, occurrence, row.kind, self._mail_context())
+        except UnknownKind:
+            raise Gone(f"Okänd sorts påminnelse: {row.kind}.") from None
+        return MailContent(email, attachment)
+
+    def _mail_context(self) -> MailContext:
+        if self._context is None:  # made once, and only when a row needs it (the link key)
+            self._context = mail_context(self.engine, self.config)
+        return self._context
+
+    def _state(self, plan_id: int) -> _PlanState:
+        try:
+            current = schedule_state(self.engine, plan_id=plan_id)
+        except NoResultFound:
+            raise Gone("Planen finns inte längre.") from None
+        cached = self._plans.get(plan_id)
+        if cached is not None and cached[0] == current:
+            return cached[1]
+        schedule = plan_schedule(self.engine, self.config, plan_id=plan_id)
+        state = _PlanState(
+            {item.stored.id: item for item in schedule.measures},
+            {o.id: o for o in list_occurrences(self.engine, plan_id=plan_id) if o.id is not None},
+        )
+        self._plans[plan_id] = (current, state)
+        return state
