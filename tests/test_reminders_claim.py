@@ -135,3 +135,46 @@ def test_a_reminder_whose_meeting_is_gone_is_skipped_with_the_reason(
     assert row.status == SKIPPED and row.last_error == "Mötet eller uppgiften finns inte längre."
     assert result.skipped >= 1
     assert all("orphan" not in str(m.message["Subject"]) for m in smtp.handler.snapshot())
+
+
+def test_a_weekly_digest_is_made_when_sent_from_what_is_then_coming(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    """The digest row holds its subject only; the email sent lists what is coming as the week
+    begins: a meeting cancelled after the digest was planned is not in it."""
+    from scheduler.base.templating import swedish_date, swedish_time
+    from scheduler.services.refresh import refresh_occurrences
+    from scheduler.services.reminder_mail import ReminderRenderer
+    from scheduler.store.occurrences import cancel_occurrence
+
+    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'digest.sqlite3'}", smtp,
+                       extra='[reminders]\ndigest = "also"\n')  # fmt: skip
+    digests = [r for r in world.outbox(PENDING) if r.kind == "digest"]
+    assert digests and all((r.body_text, r.body_html) == ("", "") for r in digests)
+    # The week with most on: after one is cancelled, there is still a digest to send.
+    row = max(digests, key=lambda r: int(r.subject.split(": ", 1)[1].split(" ", 1)[0]))
+    before = ReminderRenderer(world.engine, world.config).content(row).email.text
+    entries = [line for line in before.splitlines() if line.startswith("- ")]
+    assert entries
+    titles = {i.stored.id: i.stored.measure.title
+              for i in plan_schedule(world.engine, world.config, plan_id=world.plan_id).measures}  # fmt: skip
+
+    def line_of(o: Any) -> str:
+        return f"- {swedish_date(o.start)} kl. {swedish_time(o.start)}:"
+
+    gone = next(o for o in world.occurrences() if o.status != "cancelled" and not o.all_day
+                and any(e.startswith(line_of(o)) and titles[o.measure_id] in e for e in entries))  # fmt: skip
+    day_before = row.due_at - timedelta(days=1)
+    cancel_occurrence(world.engine, gone.uid, now=day_before)
+    refresh_occurrences(world.engine, world.config, plan_id=world.plan_id, now=day_before)
+    for _ in range(100):  # a pass sends at most max_per_pass: catch up to the digest
+        world.run(row.due_at)
+        if next(r for r in world.outbox() if r.key == row.key).status != PENDING:
+            break
+    domain = SENDER.split("@")[1]
+    (sent,) = [m for m in smtp.handler.snapshot() if m.message_id == message_id(row.key, domain)]
+    after = [line for line in sent.text().splitlines() if line.startswith("- ")]
+    assert len(after) == len(entries) - 1
+    assert not [e for e in after if e.startswith(line_of(gone)) and titles[gone.measure_id] in e]
+    (stored,) = [r for r in world.outbox() if r.key == row.key]
+    assert stored.status == SENT

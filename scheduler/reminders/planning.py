@@ -275,39 +275,88 @@ def planned_mails(
 def _digests(
     schedule: PlanSchedule, rows: list[Occurrence], context: MailContext
 ) -> list[PlannedMail]:
-    """Monday 08:00 (send time) per convening role: what is coming in the next weeks."""
-    by_measure = {item.stored.id: item for item in schedule.measures}
-    weeks = timedelta(weeks=context.settings.digest_weeks)
-    per_role: dict[str, list[tuple[Occurrence, MeasureSchedule]]] = defaultdict(list)
-    for row in rows:
-        item = by_measure.get(row.measure_id)
-        if item is None or row.status == CANCELLED or not item.responsibility.convener:
-            continue
-        per_role[item.responsibility.convener].append((row, item))
+    """Monday 08:00 (send time) per convening role: what is coming in the next weeks. Planned
+    with its subject only; `render_digest` makes it from the schedule as it is when claimed."""
     mails = []
     year = schedule.stored.plan.year
     monday = date(year, 1, 1) - timedelta(days=date(year, 1, 1).weekday())
+    roles = {role.name: role for role in _digest_roles(schedule, context)}
     while monday.year <= year:
         start = _at(monday, context)
         # On a closed Monday (annandag påsk, in the Christmas blackout) the working day before.
         due = _at(working_day_before(monday, context.policy), context)
-        for convener, items in per_role.items():
-            role = context.config.role(convener)
-            if role is None or not role.email:
-                continue
-            coming = [(r, i) for r, i in items if start <= r.start < start + weeks]
-            if not coming:
+        for role in roles.values():
+            entries = digest_entries(schedule, rows, context, role=role.name, monday=monday)
+            if not entries:
                 continue
             iso_year, iso_week, _ = monday.isocalendar()
-            entries = [{"summary": summary(i, r.series_label, r.kind, False), "start": r.start,
-                        "all_day": r.all_day, "area": i.stored.area} for r, i in sorted(coming, key=lambda x: x[0].start)]  # fmt: skip
             mails.append(PlannedMail(
                 key=f"digest|{role.name}|{iso_year}-W{iso_week:02d}", kind="digest", occurrence_id=None,
-                role=role.name, recipient=role.email, due_at=due, useful_until=start + timedelta(days=7),
-                email=render_email("digest", {"role": role.name, "week": iso_week, "entries": entries,
-                                              "weeks": context.settings.digest_weeks,
-                                              "organisation": context.config.organisation.name or ""}),
+                role=role.name, recipient=str(role.email), due_at=due,
+                useful_until=start + timedelta(days=7),
+                email=subject_only(render_subject("digest", _digest_context(role.name, monday, entries, context))),
                 attachment=None,
             ))  # fmt: skip
         monday += timedelta(days=7)
     return mails
+
+
+def _digest_roles(schedule: PlanSchedule, context: MailContext) -> list[RoleConfig]:
+    """The convening roles with an address: those that get a digest."""
+    found: dict[str, RoleConfig] = {}
+    for item in schedule.measures:
+        convener = item.responsibility.convener
+        role = context.config.role(convener) if convener else None
+        if role is not None and role.email:
+            found[role.name] = role
+    return list(found.values())
+
+
+def digest_entries(
+    schedule: PlanSchedule,
+    rows: Iterable[Occurrence],
+    context: MailContext,
+    *,
+    role: str,
+    monday: date,
+) -> list[dict[str, Any]]:
+    """What `role` convenes in the `digest_weeks` from `monday`, in time order."""
+    start = _at(monday, context)
+    end = start + timedelta(weeks=context.settings.digest_weeks)
+    by_measure = {item.stored.id: item for item in schedule.measures}
+    coming = []
+    for row in rows:
+        item = by_measure.get(row.measure_id)
+        if item is None or row.status == CANCELLED or not item.responsibility.convener:
+            continue
+        convening = context.config.role(item.responsibility.convener)
+        if convening is None or convening.name != role or not start <= row.start < end:
+            continue
+        coming.append((row, item))
+    return [{"summary": summary(i, r.series_label, r.kind, False), "start": r.start,
+             "all_day": r.all_day, "area": i.stored.area}
+            for r, i in sorted(coming, key=lambda pair: (pair[0].start, pair[0].uid))]  # fmt: skip
+
+
+def _digest_context(
+    role: str, monday: date, entries: list[dict[str, Any]], context: MailContext
+) -> dict[str, Any]:
+    return {"role": role, "week": monday.isocalendar()[1], "entries": entries,
+            "weeks": context.settings.digest_weeks,
+            "organisation": context.config.organisation.name or ""}  # fmt: skip
+
+
+def render_digest(
+    schedule: PlanSchedule,
+    rows: Iterable[Occurrence],
+    context: MailContext,
+    *,
+    role: str,
+    monday: date,
+) -> RenderedEmail | None:
+    """The digest of `role` for the week of `monday`, from the schedule as it is now; None when
+    nothing is coming any more."""
+    entries = digest_entries(schedule, rows, context, role=role, monday=monday)
+    if not entries:
+        return None
+    return render_email("digest", _digest_context(role, monday, entries, context))

@@ -9,18 +9,21 @@ state of the plan (its revision and its occurrences) for all rows of a pass.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import NoResultFound
 
 from scheduler.model.mail import RenderedEmail, rendered_at_claim
 from scheduler.model.occurrence import Occurrence
-from scheduler.reminders.planning import MailContext, UnknownKind, render_reminder
-from scheduler.schedule.occurrences import MeasureSchedule
+from scheduler.reminders.planning import MailContext, UnknownKind, render_digest, render_reminder
+from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.refresh import mail_context, plan_schedule
 from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.tables import OutboxRow
+
+DIGEST = "digest"
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Gone(Exception):
 
 @dataclass(frozen=True)
 class _PlanState:
+    schedule: PlanSchedule
     measures: dict[int, MeasureSchedule]
     occurrences: dict[int, Occurrence]
 
@@ -49,12 +53,15 @@ class ReminderRenderer:
     _plans: dict[int, tuple[str, _PlanState]] = field(default_factory=dict)
 
     def content(self, row: OutboxRow) -> MailContent:
-        """What to send for `row`: as stored when it was rendered ahead (a follow-up email, a
-        digest), else rendered now from its occurrence. Raises Gone when that is no more."""
+        """What to send for `row`: as stored when it was rendered ahead (a follow-up email), else
+        rendered now: a reminder from its occurrence, a digest from the weeks it covers. Raises
+        Gone when that is no more."""
         if not rendered_at_claim(row.body_text, row.body_html):
             return MailContent(
                 RenderedEmail(row.subject, row.body_text, row.body_html), row.attachment
             )
+        if row.kind == DIGEST:
+            return self._digest(row)
         if row.plan_id is None or row.occurrence_id is None:
             raise Gone("Mötet eller uppgiften finns inte längre.")
         state = self._state(row.plan_id)
@@ -69,6 +76,19 @@ class ReminderRenderer:
         except UnknownKind:
             raise Gone(f"Okänd sorts påminnelse: {row.kind}.") from None
         return MailContent(email, attachment)
+
+    def _digest(self, row: OutboxRow) -> MailContent:
+        """A role's weekly digest, from what is coming as the week begins."""
+        if row.plan_id is None:
+            raise Gone("Planen finns inte längre.")
+        iso_year, _, iso_week = row.key.rpartition("|")[2].partition("-W")
+        monday = date.fromisocalendar(int(iso_year), int(iso_week), 1)
+        state = self._state(row.plan_id)
+        email = render_digest(state.schedule, state.occurrences.values(), self._mail_context(),
+                              role=row.role, monday=monday)  # fmt: skip
+        if email is None:
+            raise Gone("Inget är på gång de närmaste veckorna längre.")
+        return MailContent(email, None)
 
     def _mail_context(self) -> MailContext:
         if self._context is None:  # made once, and only when a row needs it (the link key)
@@ -85,6 +105,7 @@ class ReminderRenderer:
             return cached[1]
         schedule = plan_schedule(self.engine, self.config, plan_id=plan_id)
         state = _PlanState(
+            schedule,
             {item.stored.id: item for item in schedule.measures},
             {o.id: o for o in list_occurrences(self.engine, plan_id=plan_id) if o.id is not None},
         )
