@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduler.base.swedish import count
 from scheduler.commands.context import Context, now_utc, year_argument
+
+if TYPE_CHECKING:
+    from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 
 _ITEMS = ("möte eller uppgift", "möten och uppgifter")
 
@@ -87,12 +90,15 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.base.errors import NotFoundError, UsageError
     from scheduler.services.refresh import (
         import_and_schedule,
+        plan_schedule,
         refresh_occurrences,
         rolled_over,
         upcoming_year,
     )
+    from scheduler.store.plans import find_plan_id
 
     now = now_utc()
     target = args.year or upcoming_year(now.date())
@@ -101,13 +107,42 @@ def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"Planen för {target} finns redan.")
         refresh_occurrences(ctx.engine, ctx.config, plan_id=source.id, now=now)
         return 0
-    result, synced = import_and_schedule(ctx.engine, ctx.config, rolled_over(source.plan, target),
+    organisation = source.plan.organisation
+    try:
+        find_plan_id(ctx.engine, year=target, organisation=organisation)
+    except NotFoundError:
+        pass
+    else:
+        if not args.force:
+            raise UsageError(
+                f"planen {organisation} {target} finns redan: en rollover från {source.plan.year} "
+                f"skulle skriva över den, och det som ändrats i {target} gick förlorat. Lägg till "
+                "--force för att skriva över den ändå."
+            )
+    result, _synced = import_and_schedule(ctx.engine, ctx.config, rolled_over(source.plan, target),
                                          source=f"rollover från {source.plan.year}", now=now,
                                          force=args.force)  # fmt: skip
-    verb = "Skapade" if result.plan_created else "Uppdaterade"
+    before = plan_schedule(ctx.engine, ctx.config, plan_id=source.id)
+    after = plan_schedule(ctx.engine, ctx.config, plan_id=result.plan_id)
+    verb = "Skapade" if result.plan_created else "Skrev över"
     ctx.print(f"{verb} planen för {target} från {source.plan.year} (utan uppföljningstexter): "
-              f"{count(synced.added + synced.unchanged + synced.moved, *_ITEMS)}.")  # fmt: skip
+              f"{count(len(after.occurrences), *_ITEMS)}.")  # fmt: skip
+    for title, when in _dated_before_not_after(before, after):
+        ctx.print(f"Obs: När «{when}» för «{title}» ger inga datum {target}: skriv om den för "
+                  "det nya året.")  # fmt: skip
     return 0
+
+
+def _dated_before_not_after(before: PlanSchedule, after: PlanSchedule) -> list[tuple[str, str]]:
+    """Measures whose När gave dates in the source year and gives none in the new one ("Våren
+    2024" in 2025): a rollover copies the text, but the reading of it does not carry over."""
+
+    def dated(item: MeasureSchedule) -> bool:
+        return any(series.occurrences for series in item.schedule.series)
+
+    had = {item.stored.key for item in before.measures if dated(item)}
+    return [(item.stored.measure.title, item.stored.measure.when_text)
+            for item in after.measures if item.stored.key in had and not dated(item)]  # fmt: skip
 
 
 def register(commands: Any) -> None:
@@ -143,7 +178,8 @@ def register(commands: Any) -> None:
         "--from", dest="source_year", type=year_argument, help="källårets plan (annars den senaste)"
     )
     _organisation_argument(sub)
-    _force_argument(sub)
+    _force_argument(sub, "skriv över målårets plan om den redan finns (och ta bort åtgärder som "
+                         "källåret saknar)")  # fmt: skip
     sub.set_defaults(run=cmd_rollover)
 
 
@@ -152,6 +188,6 @@ def _organisation_argument(sub: argparse.ArgumentParser) -> None:
                      help="vilken organisations plan (annars organisation.name i config.toml)")  # fmt: skip
 
 
-def _force_argument(sub: argparse.ArgumentParser) -> None:
+def _force_argument(sub: argparse.ArgumentParser, help_text: str | None = None) -> None:
     sub.add_argument("--force", action="store_true",
-                     help="ta bort fler än hälften av planens åtgärder om filen saknar dem")  # fmt: skip
+                     help=help_text or "ta bort fler än hälften av planens åtgärder om filen saknar dem")  # fmt: skip
