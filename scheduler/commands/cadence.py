@@ -12,6 +12,7 @@ from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
 from scheduler.model.occurrence import CANCELLED
+from scheduler.model.stored import StoredPlan
 
 KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
             "deadline": "klart senast", "triggered": "vid händelse", "unspecified": "ej tolkad"}  # fmt: skip
@@ -78,43 +79,65 @@ def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _agenda_plans(args: argparse.Namespace, ctx: Context) -> list[StoredPlan]:
+    """The plans the agenda reads: `--year`'s; without it, every plan of a year that --from/--to
+    span (in time, December and January of two plans come in one list); with neither, the
+    newest plan."""
+    if args.year or not (args.from_date or args.to_date):
+        return [ctx.plan(args.year)]
+    first_year = (args.from_date or args.to_date).year
+    last_year = (args.to_date or args.from_date).year
+    plans = []
+    for year in range(first_year, last_year + 1):
+        try:
+            plans.append(ctx.plan(year))
+        except NotFoundError:
+            continue
+    if not plans:
+        years = str(first_year) if first_year == last_year else f"{first_year}–{last_year}"
+        raise NotFoundError(f"Det finns ingen plan för {years}.")
+    return plans
+
+
 def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.templating import swedish_date
     from scheduler.plan.review import lexicon_for
     from scheduler.services.refresh import plan_schedule, refresh_occurrences
     from scheduler.store.occurrences import list_occurrences
 
-    stored = ctx.plan(args.year)
-    refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
-    schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
-    by_measure = {item.stored.id: item for item in schedule.measures}
+    plans = _agenda_plans(args, ctx)
+    first: date = args.from_date or date(plans[0].plan.year, 1, 1)
+    last: date = args.to_date or date(plans[-1].plan.year, 12, 31)
+    if last < first:
+        raise UsageError("--to ligger före --from.")
     role = None
     if args.role:
         role = lexicon_for(ctx.config).canonical(args.role) or args.role
-    first: date = args.from_date or date(stored.plan.year, 1, 1)
-    last: date = args.to_date or date(stored.plan.year, 12, 31)
-    if last < first:
-        raise UsageError("--to ligger före --from.")
     entries: list[dict[str, Any]] = []
-    for row in list_occurrences(ctx.engine, plan_id=stored.id):
-        item = by_measure.get(row.measure_id)
-        if item is None:
-            continue  # a retired measure's (cancelled) occurrences: no longer in the plan, as in the feeds
-        day = row.start.astimezone(STOCKHOLM).date()
-        if not first <= day <= last:
-            continue
-        who = item.responsibility
-        if role and role.casefold() not in {r.casefold() for r in who.participants}:
-            continue
-        entries.append({
-            "uid": row.uid, "date": day.isoformat(),
-            "start": None if row.all_day else row.start.astimezone(STOCKHOLM).isoformat(),
-            "end": None if row.all_day else row.end.astimezone(STOCKHOLM).isoformat(),
-            "all_day": row.all_day, "kind": row.kind, "status": row.status,
-            "area": item.stored.area, "title": item.stored.measure.title, "series": row.series_label,
-            "convener": who.convener, "participants": list(who.participants),
-            "location": row.location, "sequence": row.sequence,
-        })  # fmt: skip
+    for stored in plans:
+        refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
+        schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
+        by_measure = {item.stored.id: item for item in schedule.measures}
+        for row in list_occurrences(ctx.engine, plan_id=stored.id):
+            item = by_measure.get(row.measure_id)
+            if item is None:
+                continue  # a retired measure's (cancelled) occurrences: no longer in the plan, as in the feeds
+            day = row.start.astimezone(STOCKHOLM).date()
+            if not first <= day <= last:
+                continue
+            who = item.responsibility
+            if role and role.casefold() not in {r.casefold() for r in who.participants}:
+                continue
+            entries.append({
+                "uid": row.uid, "date": day.isoformat(),
+                "start": None if row.all_day else row.start.astimezone(STOCKHOLM).isoformat(),
+                "end": None if row.all_day else row.end.astimezone(STOCKHOLM).isoformat(),
+                "all_day": row.all_day, "kind": row.kind, "status": row.status,
+                "area": item.stored.area, "title": item.stored.measure.title, "series": row.series_label,
+                "convener": who.convener, "participants": list(who.participants),
+                "location": row.location, "sequence": row.sequence,
+            })  # fmt: skip
+    entries.sort(key=lambda entry: (entry["date"], entry["start"] or "", entry["uid"]))
     if args.json:
         ctx.print(json.dumps(entries, ensure_ascii=False, indent=2))
         return 0
