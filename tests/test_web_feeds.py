@@ -83,6 +83,9 @@ def test_unknown_and_revoked_tokens_get_a_bare_404(scheduled: Scheduled) -> None
     # The subscribe page of a revoked token is the same Swedish page as any missing page.
     page, missing = http.get(f"/feeds/{secret}/"), http.get("/finns-inte")
     assert page.status_code == missing.status_code == 404 and page.text == missing.text
+    # It says whom to ask, and nothing about the plan (issue 11).
+    assert "be den som gav dig länken" in page.text
+    assert "Kungsholmen" not in page.text and "SSP" not in page.text
     assert http.head(f"/feeds/{secret}/plan.ics").status_code == 404
 
 

@@ -48,7 +48,8 @@ ERROR_TEXTS = {
     400: ("Felaktig begäran", "Sidan kunde inte visas eftersom begäran var felaktig. Kontrollera "
           "att hela länken kom med och försök igen."),
     404: ("Sidan finns inte", "Adressen leder inte till någon sida här. Kontrollera att hela "
-          "länken från e-postmeddelandet kom med."),
+          "länken kom med. En kalenderlänk som har slutat fungera kan ha dragits tillbaka eller "
+          "bytts ut: be den som gav dig länken, oftast kommunens trygghetssamordnare, om en ny."),
     405: ("Det går inte att göra så här", "Sidan tar inte emot den sortens begäran. Öppna "
           "länken i webbläsaren som vanligt."),
     413: ("För mycket skickades", "Det som skickades är större än servern tar emot, och inget "
