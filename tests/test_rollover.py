@@ -52,3 +52,33 @@ def test_a_rollover_names_the_when_texts_that_give_no_dates_in_the_new_year(cli:
     assert any("«Våren 2024»" in line and "«Nattvandring»" in line for line in notes), notes
     # Texts without a year ("Möten 4 ggr/år") give dates in any year: not named.
     assert not any("ggr/år" in line for line in notes), notes
+
+
+def test_the_closing_years_follow_up_starts_after_a_november_rollover(tmp_path: Path) -> None:
+    """Before, the follow-up looked only at the newest plan: after a rollover to next year in
+    early November, the closing year's campaign (15 November) never started."""
+    from datetime import UTC, datetime
+
+    from scheduler.services import followup
+    from scheduler.services.refresh import import_and_schedule, rolled_over
+    from scheduler.settings.config import load_settings
+    from scheduler.store.engine import upgrade_store
+    from scheduler.store.outbox import list_outbox
+    from tests.conftest import write_config
+
+    url = f"sqlite:///{tmp_path / 'years.sqlite3'}"
+    config = load_settings(str(write_config(tmp_path / "config.toml", url)), environ={})
+    engine = upgrade_store(url)[0]
+    try:
+        plan = read_plan(SEED_PLAN).plan
+        january = datetime(2024, 1, 10, 9, tzinfo=UTC)
+        closing, _ = import_and_schedule(engine, config, plan, source="test", now=january)
+        november = datetime(2024, 11, 5, 9, tzinfo=UTC)
+        import_and_schedule(engine, config, rolled_over(plan, 2025), source="rollover",
+                            now=november)  # fmt: skip
+        started = followup.tick(engine, config, now=datetime(2024, 11, 20, 9, tzinfo=UTC))
+        assert started > 0
+        starts = [r for r in list_outbox(engine) if r.kind == "followup-start"]
+        assert starts and {r.plan_id for r in starts} == {closing.plan_id}
+    finally:
+        engine.dispose()

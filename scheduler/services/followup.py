@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.base.links import LinkSigner
+from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import slugify
 from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
@@ -186,11 +187,23 @@ def tick(engine: Engine, config: Settings, *, now: datetime) -> int:
     """What the dispatcher does for the follow-up before each pass: start the campaign on its date,
     nudge those who have not submitted every `nudge_days`, and send the coordinator a summary at
     the deadline. Returns the number of emails enqueued."""
+    # The plans whose follow-up may be under way now: this year's and last year's (its summary
+    # after a December deadline, or a dispatcher that was down over new year). Not "the newest":
+    # after a rollover in November the closing year's follow-up must still start.
+    local_year = now.astimezone(STOCKHOLM).year
+    enqueued = 0
+    for year in (local_year - 1, local_year):
+        try:
+            plan_id = find_plan_id(engine, year=year, prefer=config.organisation.name)
+        except NotFoundError:  # no plan for that year: nothing to follow up
+            continue
+        enqueued += _tick_plan(engine, config, plan_id, now=now)
+    return enqueued
+
+
+def _tick_plan(engine: Engine, config: Settings, plan_id: int, *, now: datetime) -> int:
+    """One plan's follow-up step: start, nudge or summary, whichever its dates call for."""
     settings = FollowupSettings.from_section(config.followup)
-    try:
-        plan_id = find_plan_id(engine, prefer=config.organisation.name)
-    except NotFoundError:  # no plan imported yet: nothing to follow up
-        return 0
     campaign = get_campaign(engine, plan_id)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
     year = schedule.stored.plan.year
