@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 from datetime import datetime
 from typing import Any
 
-from scheduler.base.errors import NotFoundError, SchedulerError
+from scheduler.base.errors import SchedulerError
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Choice, Context, moment_argument, now_utc
 from scheduler.model.mail import STATUSES
@@ -26,14 +25,15 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.mail.settings import EmailSettings
     from scheduler.reminders.settings import ReminderSettings
     from scheduler.services.dispatch import run_due
-    from scheduler.services.refresh import refresh_occurrences
+    from scheduler.services.refresh import plans_in_time, refresh_occurrences
 
     now = args.now or now_utc()
     email = EmailSettings.from_settings(ctx.config)
     settings = ReminderSettings.from_section(ctx.config.reminders)
-    # Without a plan there is nothing to remind of, but the outbox may still hold other mail.
-    with contextlib.suppress(NotFoundError):
-        refresh_occurrences(ctx.engine, ctx.config, plan_id=ctx.plan_id(), now=now)
+    # Every plan whose time it is (the closing year's too, after a rollover); without a plan
+    # there is nothing to remind of, but the outbox may still hold other mail.
+    for plan_id in plans_in_time(ctx.engine, ctx.config, now=now):
+        refresh_occurrences(ctx.engine, ctx.config, plan_id=plan_id, now=now)
     followup_failed = not _followup_step(ctx, now)
     result = run_due(ctx.engine, config=ctx.config, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip

@@ -14,8 +14,10 @@ from functools import cache
 from sqlalchemy import Connection, Engine
 
 from scheduler import __version__
+from scheduler.base.errors import NotFoundError
 from scheduler.base.links import LinkSigner
 from scheduler.base.templating import TEMPLATES
+from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.model.plan import Area, Plan
 from scheduler.plan.review import lexicon_for, responsibilities
@@ -165,3 +167,18 @@ def upcoming_year(today: date, *, days_left_threshold: int = 60) -> int:
     """The year whose meetings are upcoming: next year once this one is nearly over."""
     days_left = (date(today.year, 12, 31) - today).days
     return today.year + 1 if days_left < days_left_threshold else today.year
+
+
+def plans_in_time(bind: Bind, config: Settings, *, now: datetime) -> list[int]:
+    """The plans whose time it is: last year's (its follow-up and December), this year's and
+    next year's (planned ahead after a rollover), for the configured organisation first. What
+    runs on its own (the dispatcher's refresh, the server at start) acts on these, not on "the
+    newest plan"."""
+    local_year = now.astimezone(STOCKHOLM).year
+    found = []
+    for year in (local_year - 1, local_year, local_year + 1):
+        try:
+            found.append(find_plan_id(bind, year=year, prefer=config.organisation.name))
+        except NotFoundError:
+            continue
+    return found
