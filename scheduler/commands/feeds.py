@@ -169,15 +169,17 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.mail.settings import EmailSettings
     from scheduler.reminders.settings import ReminderSettings
     from scheduler.services.followup import tick as followup_tick
-    from scheduler.services.refresh import refresh_occurrences
+    from scheduler.services.refresh import plans_in_time, refresh_occurrences
     from scheduler.services.runner import DispatcherRunner
     from scheduler.web.app import create_app
 
     host = args.host or ctx.config.server.host
     port = args.port or ctx.config.server.port
     try:
-        stored = ctx.plan()
-        refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
+        # The plans whose time it is; an installation with only older plans keeps its newest.
+        now = now_utc()
+        for plan_id in plans_in_time(ctx.engine, ctx.config, now=now) or [ctx.plan().id]:
+            refresh_occurrences(ctx.engine, ctx.config, plan_id=plan_id, now=now)
     except NotFoundError as exc:  # no plan yet is fine: the server starts and serves 404s
         ctx.print(f"Obs: {exc}")
     email = EmailSettings.from_settings(ctx.config)
