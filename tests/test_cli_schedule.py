@@ -122,9 +122,14 @@ def test_feed_links_are_created_listed_revoked_and_exported(
     sqlite_cli: Cli, tmp_path: Path
 ) -> None:
     sqlite_cli("import", str(SEED_PLAN))
-    created = sqlite_cli("feeds", "create", "SSP-gruppen", "--scope", "atgard-1")
-    assert created.code == 0 and "webcal://" in created.out and "/atgard-1.ics" in created.out
-    assert "plan.ics" not in created.out
+    created = sqlite_cli("feeds", "create", "SSP-gruppen", "--scope", "atgard-ssp")
+    assert created.code == 0 and "webcal://" in created.out and "/atgard-ssp.ics" in created.out
+    assert "plan.ics" not in created.out and "atgard-ssp-gymnasiet" not in created.out
+    # An old id name (measure 1 is SSP) is still understood, and stored as the name that lasts.
+    old_name = sqlite_cli("feeds", "create", "SSP-gruppen 2", "--scope", "atgard-1")
+    assert old_name.code == 0 and "/atgard-ssp.ics" in old_name.out
+    assert "/atgard-1.ics" not in old_name.out
+    assert "SSP-gruppen 2  ·  atgard-ssp  ·" in sqlite_cli("feeds", "list").out
     listed = sqlite_cli("feeds", "list").out
     assert "SSP-gruppen" in listed and "aktiv" in listed
     token = created.out.split("/feeds/")[1].split("/")[0]
@@ -141,10 +146,13 @@ def test_feed_links_are_created_listed_revoked_and_exported(
     assert {
         "plan.ics",
         "plan.todo.ics",
-        "atgard-1.serie.ics",
+        "atgard-ssp.ics",
+        "atgard-ssp.serie.ics",
+        "atgard-ssp-gymnasiet.ics",
         "roll-preventionssamordnare.ics",
     } <= names
     assert not [n for n in names if n.startswith(".")]  # no temporary files left behind
+    assert not [n for n in names if n[len("atgard-") :][:1].isdigit()]  # no database ids
     assert (folder / "plan.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
     again = {p.name: p.read_bytes() for p in folder.iterdir()}
     sqlite_cli("feeds", "export", str(folder))

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from scheduler.model.plan import Area, Plan
+from scheduler.model.plan import Area, Plan, ScheduleSettings
 from scheduler.services.feeds import FeedSettings
+from scheduler.services.refresh import plan_schedule
 from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
+from scheduler.store.plans import find_plan_id
 from scheduler.web.app import create_app
 from tests.conftest import Cli
-from tests.feeds_fixture import Scheduled, scheduled_plan, seed_with_dst_measure
+from tests.feeds_fixture import DST_MEASURE, Scheduled, scheduled_plan, seed_with_dst_measure
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 
@@ -164,10 +166,14 @@ def test_a_role_scoped_tokens_page_lists_only_the_measures_of_its_scope(
     page = http.get(f"/feeds/{token(scheduled, scope='roll-kommunpolis')}/").text
     assert _measure_ids(page) == police and 0 < len(police) < len(everything)
     one = schedule.measures[0].stored
-    page = http.get(f"/feeds/{token(scheduled, scope=f'atgard-{one.id}')}/").text
-    assert _measure_ids(page) == {one.id}
-    others = [i.stored.measure.title for i in schedule.measures if i.stored.id != one.id]
-    assert not [title for title in others if f"<strong>{html.escape(title)}</strong>" in page]
+    assert one.measure.title == "SSP"
+    # The measure's name from its title, and the old id name a token may still carry: one calendar.
+    for scope in ("atgard-ssp", f"atgard-{one.id}"):
+        page = http.get(f"/feeds/{token(scheduled, scope=scope)}/").text
+        assert _measure_ids(page) == {one.id}
+        others = [i.stored.measure.title for i in schedule.measures if i.stored.id != one.id]
+        assert not [title for title in others if f"<strong>{html.escape(title)}</strong>" in page]
+        assert "/atgard-ssp.ics" in page and f"/atgard-{one.id}.ics" not in page
 
 
 def test_the_feed_cache_keeps_a_fixed_number_of_entries(
@@ -246,3 +252,118 @@ def test_feeds_export_writes_one_file_for_each_of_two_slug_alike_areas(
     first = (folder / "omrade-trygg-miljo.ics").read_bytes()
     second = (folder / "omrade-trygg-miljo-2.ics").read_bytes()
     assert "Trygg miljö (2024)".encode() in first and "Trygg-miljö! (2024)".encode() in second
+
+
+# -- measure calendars are named by title, so a link outlives the year ------------------------
+
+
+def test_a_measures_calendar_is_named_from_its_title_and_its_series_from_theirs(
+    scheduled: Scheduled,
+) -> None:
+    http = client_for(scheduled)
+    secret = token(scheduled)
+    page = http.get(f"/feeds/{secret}/").text
+    for name in ("atgard-ssp", "atgard-ssp-gymnasiet", "atgard-platssamverkan-fridhemsplan"):
+        assert f"/feeds/{secret}/{name}.ics" in page
+        assert http.get(f"/feeds/{secret}/{name}.ics").status_code == 200
+    assert not re.search(r"/atgard-\d", page)  # no database id in any calendar URL
+    gymnasiet = http.get(f"/feeds/{secret}/atgard-ssp-gymnasiet.ics").content
+    assert b"X-WR-CALNAME:SSP: Gymnasiet (2024)" in gymnasiet
+
+
+def test_old_id_names_still_answer_for_the_measure_with_that_id(scheduled: Scheduled) -> None:
+    """Links given out before the names came from titles: the token's scope and the URL."""
+    http = client_for(scheduled)
+    ssp = scheduled.schedule().measures[0].stored
+    assert ssp.measure.title == "SSP"
+    everything = token(scheduled)
+    by_title = http.get(f"/feeds/{everything}/atgard-ssp.ics")
+    by_id = http.get(f"/feeds/{everything}/atgard-{ssp.id}.ics")
+    assert by_title.status_code == by_id.status_code == 200
+    assert by_id.content == by_title.content and b"X-WR-CALNAME:SSP (2024)" in by_id.content
+    old_series = http.get(f"/feeds/{everything}/atgard-{ssp.id}-gymnasiet.ics")
+    assert old_series.content == http.get(f"/feeds/{everything}/atgard-ssp-gymnasiet.ics").content
+    assert http.get(f"/feeds/{everything}/atgard-{ssp.id}.todo.ics").status_code == 200
+    assert http.get(f"/feeds/{everything}/atgard-99999.ics").status_code == 404
+
+    old_scope = token(scheduled, scope=f"atgard-{ssp.id}")  # as `feeds create --scope` made it
+    kept = http.get(f"/feeds/{old_scope}/atgard-{ssp.id}.ics")
+    assert kept.status_code == 200 and b"X-WR-CALNAME:SSP (2024)" in kept.content
+    assert http.get(f"/feeds/{old_scope}/atgard-ssp.ics").content == kept.content
+    assert http.get(f"/feeds/{old_scope}/atgard-ssp.serie.ics").status_code == 200
+    assert http.get(f"/feeds/{old_scope}/plan.ics").status_code == 404
+    assert http.get(f"/feeds/{old_scope}/atgard-platssamverkan.ics").status_code == 404
+    new_scope = token(scheduled, scope="atgard-ssp")
+    assert http.get(f"/feeds/{new_scope}/atgard-{ssp.id}.ics").content == (
+        http.get(f"/feeds/{new_scope}/atgard-ssp.ics").content
+    )
+    assert http.get(f"/feeds/{new_scope}/atgard-platssamverkan.ics").status_code == 404
+
+
+def test_after_rollover_the_same_name_answers_with_the_new_years_meetings(
+    scheduled: Scheduled, tmp_path: Path
+) -> None:
+    http = client_for(scheduled)
+    before_ids = {i.stored.measure.title: i.stored.id for i in scheduled.schedule().measures}
+    ssp_only = token(scheduled, scope="atgard-ssp")  # made in 2024, before the rollover
+    everything = token(scheduled)
+    before = http.get(f"/feeds/{ssp_only}/atgard-ssp.ics")
+    assert before.status_code == 200 and b"DTSTART;TZID=Europe/Stockholm:2024" in before.content
+
+    rolled = Cli(tmp_path / "config.toml")("rollover", "2025")
+    assert rolled.code == 0 and "2025" in rolled.out
+    newest = find_plan_id(scheduled.engine, prefer=scheduled.config.organisation.name)
+    assert newest != scheduled.plan_id
+    after_ids = {
+        i.stored.measure.title: i.stored.id
+        for i in plan_schedule(scheduled.engine, scheduled.config, plan_id=newest).measures
+    }
+    assert after_ids["SSP"] != before_ids["SSP"]  # a new database id: the old name would be gone
+
+    for secret, name in ((ssp_only, "atgard-ssp"), (everything, "atgard-ssp"),
+                         (everything, "atgard-ssp-gymnasiet")):  # fmt: skip
+        after = http.get(f"/feeds/{secret}/{name}.ics")
+        assert after.status_code == 200, (secret == ssp_only, name)
+        assert b"DTSTART;TZID=Europe/Stockholm:2025" in after.content
+        assert b"DTSTART;TZID=Europe/Stockholm:2024" not in after.content
+        assert b"(2025)" in after.content
+    assert http.get(f"/feeds/{ssp_only}/plan.ics").status_code == 404  # still only its calendar
+    assert http.get(f"/feeds/{ssp_only}/atgard-ssp-gymnasiet.ics").status_code == 404
+
+
+def _plan_with_slug_alike_measures() -> Plan:
+    """Three dated measures whose titles slug alike, in one area, after the seed's measures."""
+    seed = seed_with_dst_measure()
+    monthly = ScheduleSettings(rrule="FREQ=MONTHLY;BYDAY=1WE", time="13:00")
+    alike = (
+        replace(DST_MEASURE, title="Trygghetsråd/Unga"),
+        replace(DST_MEASURE, title="Trygghetsråd/Unga", schedule=monthly),
+        replace(DST_MEASURE, title="Trygghetsråd – unga!", schedule=replace(monthly, time="15:00")),
+    )
+    last = seed.areas[-1]
+    return replace(seed, areas=(*seed.areas[:-1], Area(last.name, (*last.measures, *alike))))
+
+
+def test_measures_whose_titles_slug_alike_get_names_and_files_of_their_own(
+    tmp_path: Path,
+) -> None:
+    scheduled = scheduled_plan(tmp_path, plan=_plan_with_slug_alike_measures())
+    folder = tmp_path / "export"
+    assert Cli(tmp_path / "config.toml")("feeds", "export", str(folder)).code == 0
+    names = ["atgard-trygghetsrad-unga" + suffix for suffix in ("", "-2", "-3")]
+    files = [(folder / f"{name}.ics").read_bytes() for name in names]
+    assert len(set(files)) == 3
+    # Each file holds its own measure's meetings, in plan order: the weekly one (moved off 09:00
+    # by the sommartid meeting of the same convener), the 13:00 one, the 15:00 one.
+    times = [set(re.findall(rb"DTSTART;TZID=Europe/Stockholm:\d{8}(T\d{6})", f)) for f in files]
+    assert times[1:] == [{b"T130000"}, {b"T150000"}]
+    assert len(times[0]) == 1 and times[0] != {b"T130000"} and times[0] != {b"T150000"}
+    assert all((folder / f"{name}.serie.ics").exists() for name in names)
+    # In plan order, and the same names on the web.
+    http = client_for(scheduled)
+    secret = token(scheduled)
+    page = http.get(f"/feeds/{secret}/").text
+    assert [page.index(f"/{name}.ics") for name in names] == sorted(
+        page.index(f"/{name}.ics") for name in names
+    )
+    assert "X-WR-CALNAME:Trygghetsråd – unga! (2024)".encode() in files[2]

@@ -40,7 +40,7 @@ def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.feeds.scopes import all_scopes
+    from scheduler.feeds.scopes import all_scopes, find_scope
     from scheduler.services.refresh import plan_schedule, refresh_occurrences
     from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
     from scheduler.web.feed_page import webcal
@@ -50,19 +50,25 @@ def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
     refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now)
     schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
     scopes = all_scopes(schedule)
-    if args.scope and args.scope not in {s.name for s in scopes}:
-        known = ", ".join(s.name for s in scopes)
-        raise UsageError(f"Det finns ingen kalender «{args.scope}». Välj bland: {known}")
+    chosen = ""
+    if args.scope:
+        try:  # an old id name (`atgard-24`) is stored as the name that outlives the year
+            chosen = find_scope(schedule, args.scope).name
+        except NotFoundError:
+            known = ", ".join(s.name for s in scopes)
+            raise UsageError(
+                f"Det finns ingen kalender «{args.scope}». Välj bland: {known}"
+            ) from None
     if args.replace:
         for old in list_tokens(ctx.engine):
             if old.audience == args.audience and old.revoked_at is None and old.id is not None:
                 revoke_token(ctx.engine, old.id, now=now)
-    row, token = create_token(ctx.engine, audience=args.audience, scope=args.scope or "", now=now)
+    row, token = create_token(ctx.engine, audience=args.audience, scope=chosen, now=now)
     base = f"{ctx.config.base_url}/feeds/{token}"
     ctx.print(f"Kalenderlänk {row.id} för {args.audience}. Spara länkarna: de visas bara nu.")
     ctx.print(f"Sida med instruktioner: {base}/")
     for scope in scopes:
-        if args.scope and scope.name != args.scope:
+        if chosen and scope.name != chosen:
             continue
         ctx.print(f"  {scope.title}\n    {webcal(f'{base}/{scope.name}.ics')}")
     return 0

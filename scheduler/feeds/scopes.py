@@ -1,12 +1,18 @@
 """Which occurrences a feed holds: the whole plan, an area, a measure, one series, or a role.
 
 A scope has a URL name (`roll-kommunpolis`) and a Swedish calendar name. Pure.
+
+A measure's name comes from its title (`atgard-ssp`, a series `atgard-ssp-gymnasiet`), not from its
+database id, so it is the same after a rollover or a re-import and a link keeps working. The names of
+earlier versions (`atgard-24`, `atgard-24-gymnasiet`) are still understood, for the measure that has
+that id, so links already given out keep working too.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from scheduler.base.errors import NotFoundError
@@ -47,21 +53,24 @@ class Scope:
 
 class UniqueNames:
     """Names that slug alike ("Trygg miljö", "Trygg-miljö!") get a suffix in the order they come:
-    `omrade-trygg-miljo`, `omrade-trygg-miljo-2`. Every calendar keeps a URL and a file of its own."""
+    `omrade-trygg-miljo`, `omrade-trygg-miljo-2`. Every calendar keeps a URL and a file of its own.
+
+    `key` says what is named: the same key asked again keeps its name (an area's name, say), while
+    two things with the same text but different keys (two measures both titled "Barn") get two."""
 
     def __init__(self) -> None:
         self._taken: set[str] = set()
-        self._by_text: dict[str, str] = {}
+        self._by_key: dict[Hashable, str] = {}
 
-    def __call__(self, base: str, text: str) -> str:
-        if text in self._by_text:  # the same text asked again keeps its name
-            return self._by_text[text]
+    def __call__(self, base: str, key: Hashable) -> str:
+        if key in self._by_key:
+            return self._by_key[key]
         name, number = base, 1
         while name in self._taken:
             number += 1
             name = f"{base}-{number}"
         self._taken.add(name)
-        self._by_text[text] = name
+        self._by_key[key] = name
         return name
 
 
@@ -80,6 +89,15 @@ def all_scopes(schedule: PlanSchedule) -> list[Scope]:
         name = area_names(f"omrade-{slugify(area.name)}", area.name)
         if area.name in dated_areas:  # an area with nothing dated would be an empty calendar
             scopes.append(Scope(name, AREA, f"{area.name} ({plan.year})", area=area.name))
+    # Measures are named from their titles over every measure in plan order, dated or not, before
+    # any series, so neither a measure gaining its dates nor a new series renames another calendar.
+    # Measures and series share one namespace: "SSP" + series "Gymnasiet" and a measure titled
+    # "SSP Gymnasiet" cannot both be `atgard-ssp-gymnasiet`.
+    measure_names = UniqueNames()
+    names: dict[int, str] = {}
+    for item in schedule.measures:
+        title = item.stored.measure.title
+        names[item.stored.id] = measure_names(f"atgard-{slugify(title)}", item.stored.id)
     roles: dict[str, None] = {}
     for item in schedule.measures:
         measure = item.stored
@@ -88,15 +106,15 @@ def all_scopes(schedule: PlanSchedule) -> list[Scope]:
             continue
         for role in item.responsibility.participants:
             roles.setdefault(role, None)
-        scopes.append(Scope(f"atgard-{measure.id}", MEASURE, f"{measure.measure.title} ({plan.year})",
+        name = names[measure.id]
+        scopes.append(Scope(name, MEASURE, f"{measure.measure.title} ({plan.year})",
                             measure_id=measure.id))  # fmt: skip
         labelled = [s for s in dated if s.label]
         if len(labelled) > 1:
-            series_names = UniqueNames()
             for series in labelled:
                 scopes.append(Scope(
-                    series_names(f"atgard-{measure.id}-{slugify(series.label)}", series.label), SERIES,
-                    f"{measure.measure.title}: {series.label} ({plan.year})",
+                    measure_names(f"{name}-{slugify(series.label)}", ("series", measure.id, series.label)),
+                    SERIES, f"{measure.measure.title}: {series.label} ({plan.year})",
                     measure_id=measure.id, series_label=series.label,
                 ))  # fmt: skip
     role_names = UniqueNames()
@@ -106,8 +124,27 @@ def all_scopes(schedule: PlanSchedule) -> list[Scope]:
     return scopes
 
 
+# The names before they came from titles: the measure's database id, then the series' slug.
+_BY_ID = re.compile(r"atgard-(\d+)(?:-(.+))?")
+
+
 def find_scope(schedule: PlanSchedule, name: str) -> Scope:
-    for scope in all_scopes(schedule):
+    """The calendar called `name`; an old id name (`atgard-24`) finds the measure with that id."""
+    scopes = all_scopes(schedule)
+    for scope in scopes:
         if scope.name == name:
             return scope
+    by_id = _BY_ID.fullmatch(name)
+    if by_id is not None:
+        measure_id, series_slug = int(by_id[1]), by_id[2]
+        old_names = UniqueNames()  # rebuilt as they were given: per measure, in series order
+        for scope in scopes:
+            if scope.measure_id != measure_id:
+                continue
+            if scope.kind == MEASURE and series_slug is None:
+                return scope
+            if scope.kind == SERIES and scope.series_label is not None:
+                old = old_names(slugify(scope.series_label), scope.series_label)
+                if old == series_slug:
+                    return scope
     raise NotFoundError(f"Det finns ingen kalender som heter «{name}».")

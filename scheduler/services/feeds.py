@@ -152,8 +152,13 @@ class FeedService:
 
     def scopes_for(self, token: str) -> list[Scope]:
         row = self.token(token)
-        scopes = all_scopes(self.schedule())
-        return [s for s in scopes if not row.scope or s.name == row.scope]
+        schedule = self.schedule()
+        if not row.scope:
+            return all_scopes(schedule)
+        try:  # a token's scope may be an old id name (`atgard-24`): it opens that measure's calendar
+            return [find_scope(schedule, row.scope)]
+        except NotFoundError:
+            return []
 
     def occurrences(self) -> list[Occurrence]:
         return self._fresh_state().rows
@@ -167,10 +172,13 @@ class FeedService:
     ) -> RenderedFeed:
         token_row = self.token(token)
         name, fmt = split_format(name)
-        if token_row.scope and name != token_row.scope:
-            raise NotFoundError("Kalenderlänken gäller inte den här kalendern.")
         state = self._fresh_state()
         schedule = self.schedule()
+        # Names are compared as the calendars they name, so an old id name (`atgard-24`) in the URL
+        # or in the token's scope is the same calendar as its title name (`atgard-ssp`).
+        name = find_scope(schedule, name).name
+        if token_row.scope and name not in {s.name for s in self.scopes_for(token)}:
+            raise NotFoundError("Kalenderlänken gäller inte den här kalendern.")
         if window is not None and state.span is not None:
             window = clamp(window, state.span)
         now = self.clock()
@@ -204,7 +212,7 @@ class FeedService:
 
 
 def split_format(name: str) -> tuple[str, str]:
-    """ "atgard-7.todo" → ("atgard-7", TODOS)."""
+    """ "atgard-ssp.todo" → ("atgard-ssp", TODOS)."""
     for suffix, fmt in FORMAT_SUFFIXES.items():
         if name.endswith(suffix):
             return name.removesuffix(suffix), fmt
