@@ -154,7 +154,7 @@ def _school_breaks(year: int, policy: CalendarPolicy) -> dict[date, str]:
     breaks: dict[date, str] = {}
     weeks = (
         ("sportlov", policy.sportlov_week),
-        ("påsklov", _pasklov_week(year, policy.pasklov_week)),
+        ("påsklov", pasklov_week(year, policy.pasklov_week)),
         ("höstlov", policy.hostlov_week),
     )
     for name, week in weeks:
@@ -168,7 +168,9 @@ def _school_breaks(year: int, policy: CalendarPolicy) -> dict[date, str]:
     return breaks
 
 
-def _pasklov_week(year: int, rule: int | str | None) -> int | None:
+def pasklov_week(year: int, rule: int | str | None) -> int | None:
+    """The ISO week of påsklov under the policy's rule (the week of annandag påsk, the week before
+    Easter, a fixed week, or none)."""
     if rule == PASKLOV_EASTER_MONDAY:
         return (easter(year) + timedelta(days=1)).isocalendar().week
     if rule == PASKLOV_BEFORE_EASTER:

@@ -28,15 +28,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from dateutil.easter import easter
-
+from scheduler.cadence.calendar import pasklov_week
 from scheduler.cadence.model import Cadence, DeadlineSpec, MonthDay, SeriesSpec
-from scheduler.cadence.policy import (
-    PASKLOV_BEFORE_EASTER,
-    PASKLOV_EASTER_MONDAY,
-    CalendarPolicy,
-    DayRange,
-)
+from scheduler.cadence.policy import CalendarPolicy, DayRange
 from scheduler.cadence.windows import months_of
 
 # School breaks the calendar closes for meetings, and the setting that does it.
@@ -87,7 +81,7 @@ def period_windows(name: str, year: int, policy: CalendarPolicy) -> tuple[DayRan
         return ((MonthDay(1, 1), autumn[1]),)
     weeks = {
         "sportlov": policy.sportlov_week,
-        "påsklov": _pasklov_week(year, policy.pasklov_week),
+        "påsklov": pasklov_week(year, policy.pasklov_week),
         "höstlov": policy.hostlov_week,
     }
     week = weeks.get(name)
@@ -177,15 +171,6 @@ def _deadline(
         return None
     start, end = found[0][0], found[-1][1]
     return replace(deadline, start=start, end=end)
-
-
-def _pasklov_week(year: int, rule: int | str | None) -> int | None:
-    """The ISO week of påsklov, as the calendar closes it (cadence/calendar.py)."""
-    if rule == PASKLOV_EASTER_MONDAY:
-        return (easter(year) + timedelta(days=1)).isocalendar().week
-    if rule == PASKLOV_BEFORE_EASTER:
-        return (easter(year) - timedelta(days=2)).isocalendar().week
-    return rule if isinstance(rule, int) else None
 
 
 def _shift(day: MonthDay, days: int) -> MonthDay:
