@@ -32,7 +32,7 @@ from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import plan_schedule
 from scheduler.settings.model import Settings
 from scheduler.store.feed_tokens import active_tokens, hash_token
-from scheduler.store.occurrences import list_occurrences, schedule_version
+from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import find_plan_id
 from scheduler.store.tables import FeedTokenRow
 
@@ -118,9 +118,7 @@ class FeedService:
                 plan_id = find_plan_id(self.engine, prefer=self.config.organisation.name)
             except NotFoundError:
                 plan_id = None
-            version = (
-                schedule_version(self.engine, plan_id=plan_id) if plan_id is not None else None
-            )
+            version = schedule_state(self.engine, plan_id=plan_id) if plan_id is not None else None
             fingerprint = (plan_id, version)
             if self._state is None or self._state.fingerprint != fingerprint:
                 schedule = (

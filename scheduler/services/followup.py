@@ -11,16 +11,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.errors import UsageError
 from scheduler.base.links import LinkSigner
-from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import slugify
 from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
 from scheduler.mail.render import render_email
 from scheduler.model.followup import Answer
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-from scheduler.services.refresh import link_secret, plan_schedule
+from scheduler.services.refresh import link_secret, plan_schedule, plans_in_time
 from scheduler.settings.model import Settings
 from scheduler.store.followups import answers, create_campaign, get_campaign
 from scheduler.store.occurrences import list_occurrences
@@ -190,15 +189,10 @@ def tick(engine: Engine, config: Settings, *, now: datetime) -> int:
     # The plans whose follow-up may be under way now: this year's and last year's (its summary
     # after a December deadline, or a dispatcher that was down over new year). Not "the newest":
     # after a rollover in November the closing year's follow-up must still start.
-    local_year = now.astimezone(STOCKHOLM).year
-    enqueued = 0
-    for year in (local_year - 1, local_year):
-        try:
-            plan_id = find_plan_id(engine, year=year, prefer=config.organisation.name)
-        except NotFoundError:  # no plan for that year: nothing to follow up
-            continue
-        enqueued += _tick_plan(engine, config, plan_id, now=now)
-    return enqueued
+    return sum(
+        _tick_plan(engine, config, plan_id, now=now)
+        for plan_id in plans_in_time(engine, config, now=now, years=(-1, 0))
+    )
 
 
 def _tick_plan(engine: Engine, config: Settings, plan_id: int, *, now: datetime) -> int:

@@ -169,16 +169,20 @@ def upcoming_year(today: date, *, days_left_threshold: int = 60) -> int:
     return today.year + 1 if days_left < days_left_threshold else today.year
 
 
-def plans_in_time(bind: Bind, config: Settings, *, now: datetime) -> list[int]:
-    """The plans whose time it is: last year's (its follow-up and December), this year's and
-    next year's (planned ahead after a rollover), for the configured organisation first. What
-    runs on its own (the dispatcher's refresh, the server at start) acts on these, not on "the
-    newest plan"."""
+def plans_in_time(
+    bind: Bind, config: Settings, *, now: datetime, years: tuple[int, ...] = (-1, 0, 1)
+) -> list[int]:
+    """The plans whose time it is, by year relative to now: by default last year's (its
+    follow-up and December), this year's and next year's (planned ahead after a rollover), for
+    the configured organisation first. What runs on its own (the dispatcher's refresh, the
+    follow-up, the server at start) acts on these, not on "the newest plan"."""
     local_year = now.astimezone(STOCKHOLM).year
     found = []
-    for year in (local_year - 1, local_year, local_year + 1):
+    for offset in years:
         try:
-            found.append(find_plan_id(bind, year=year, prefer=config.organisation.name))
+            found.append(
+                find_plan_id(bind, year=local_year + offset, prefer=config.organisation.name)
+            )
         except NotFoundError:
             continue
     return found

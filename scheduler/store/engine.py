@@ -131,18 +131,13 @@ def write_transaction(engine: Engine, *, lock: str = SCHEDULE_LOCK) -> Iterator[
     """`locked_transaction`, with the driver errors a user can cause (a read-only or foreign
     file, a conflict the readers did not catch) as one Swedish message; nothing is stored."""
     try:
-        with locked_transaction(engine, lock) as connection:
+        with _usable(engine), locked_transaction(engine, lock) as connection:
             yield connection
     except IntegrityError as exc:
         raise StoreError(
             f"det som skulle sparas krockar med det som redan finns i databasen ({_detail(exc)}); "
             "inget ändrades"
         ) from None
-    except DBAPIError as exc:
-        problem = store_problem(engine, exc)
-        if problem is None:
-            raise
-        raise problem from None
 
 
 UPGRADE_HINT = "Kör «scheduler db upgrade»."

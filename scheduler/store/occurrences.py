@@ -152,17 +152,6 @@ def cancel_occurrence(engine: Engine, uid: str, *, now: datetime, note: str = ""
         return occurrence_value(row)
 
 
-def schedule_version(engine: Engine, *, plan_id: int) -> tuple[int, str, int]:
-    """A cheap fingerprint of everything a feed shows: plan revision, last change, row count."""
-    with Session(engine) as session:
-        revision = session.exec(select(PlanRow.revision).where(PlanRow.id == plan_id)).one()
-        last, count = session.exec(
-            select(func.max(OccurrenceRow.changed_at), func.count())
-            .where(OccurrenceRow.plan_id == plan_id)
-        ).one()  # fmt: skip
-    return revision, str(last), int(count)
-
-
 def record_answer(engine: Engine, uid: str, *, held: bool, note: str, now: datetime) -> Occurrence:
     """The convener's answer after the meeting (held or not) or the due day (done or not).
     The last answer counts; the follow-up reads it."""
@@ -176,9 +165,9 @@ def record_answer(engine: Engine, uid: str, *, held: bool, note: str, now: datet
 
 
 def schedule_state(bind: Bind, *, plan_id: int) -> str:
-    """Everything of the stored plan a schedule refresh reads, as one cheap text: the plan's
-    revision and the occurrences' last change, last answer and count (a move, a cancel or an
-    answer changes it; nothing else that is stored does)."""
+    """Everything of the stored plan a schedule refresh, a feed or a reminder reads, as one cheap
+    text: the plan's revision and the occurrences' last change, last answer and count (a move, a
+    cancel or an answer changes it; nothing else that is stored does)."""
     with Session(bind) as session:
         revision = session.exec(select(PlanRow.revision).where(PlanRow.id == plan_id)).one()
         changed, answered, count = session.exec(
