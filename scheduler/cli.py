@@ -46,10 +46,34 @@ def build_parser() -> SwedishParser:
                              "~/.local/state/scheduler/scheduler.log)")  # fmt: skip
     parser.add_argument("--version", action="version", version=f"scheduler {__version__}",
                         help="visa versionen och avsluta")  # fmt: skip
+    _organisation_option(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="KOMMANDO")
     for module in (plan, cadence, feeds, remind, followup, db):
         module.register(commands)
+    for command in _subparsers(parser):
+        # After the command too (`scheduler agenda --organisation norrmalm`); SUPPRESS keeps the
+        # value given before the command when it is not repeated after it.
+        _organisation_option(command, default=argparse.SUPPRESS)
     return parser
+
+
+ORGANISATION_HELP = (
+    "vilken organisation (kort eller fullt namn i config.toml); behövs när flera är konfigurerade"
+)
+
+
+def _organisation_option(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument("--organisation", metavar="NAMN", default=default, help=ORGANISATION_HELP)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command and subcommand parser under `parser`."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                found += [sub, *_subparsers(sub)]
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(run: Command, args: argparse.Namespace, setup: logs.LogSetup) -> int:
     try:
-        code = run(args, Context(args.config))
+        code = run(args, Context(args.config, organisation=args.organisation))
         sys.stdout.flush()  # output that cannot be written is this run's failure, not the exit's
         return code
     except SchedulerError as exc:

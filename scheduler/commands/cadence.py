@@ -20,19 +20,19 @@ KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous"
 
 def plan_year(ctx: Context) -> int:
     """The year a När is placed in without --year: this year's if a plan for it is imported,
-    else the newest plan's, else this year. (Years and organisations get richer later.)
+    else the newest plan's, else this year. (With several organisations, the one named by --organisation.)
 
     A SQLite file that does not exist holds no plan: this year, without loading the store (nor
     creating the file). A database not yet upgraded holds none either."""
     this_year = now_utc().astimezone(STOCKHOLM).year
-    if not _may_hold_a_plan(ctx.config.database_url):
+    if not _may_hold_a_plan(ctx.settings.database_url):
         return this_year
     for year in (this_year, None):
         try:
             return ctx.plan(year).plan.year
         except NotFoundError:
             continue
-        except StoreNotReadyError:
+        except (StoreNotReadyError, UsageError):  # not upgraded; several organisations, none named
             break
     return this_year
 
@@ -55,7 +55,9 @@ def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.cadence.describe import frequency_text
 
     year = args.year or plan_year(ctx)
-    result = describe(args.text, year=year, policy=CalendarPolicy.from_section(ctx.config.calendar))
+    result = describe(
+        args.text, year=year, policy=CalendarPolicy.from_section(ctx.settings.calendar)
+    )
     if args.json:
         ctx.print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0

@@ -18,12 +18,18 @@ if TYPE_CHECKING:
 
 
 class Context:
-    def __init__(self, config_path: str | None, out: Any = None) -> None:
+    """`settings` is the whole installation; `config` is what one organisation sees (its name,
+    coordinator, roles), chosen by --organisation, or the only one configured."""
+
+    def __init__(
+        self, config_path: str | None, out: Any = None, *, organisation: str | None = None
+    ) -> None:
         self._config_path = config_path
+        self._organisation = organisation
         self.out = out or sys.stdout
 
     @cached_property
-    def config(self) -> Settings:
+    def settings(self) -> Settings:
         """Built once per command, from config.toml and the environment; every table is checked
         now, so any command names a bad key before it does anything."""
         from scheduler.settings.config import load_settings
@@ -31,27 +37,67 @@ class Context:
         return load_settings(self._config_path)
 
     @cached_property
+    def organisation(self) -> str | None:
+        """The organisation's full name as plans carry it: --organisation (a short or a full
+        name), else the only one configured; None when one district is configured without a name
+        (any plan is its)."""
+        from scheduler.base.errors import UsageError
+
+        settings = self.settings
+        if self._organisation:
+            found = settings.find_organisation(self._organisation)
+            if found is not None:
+                return found
+            if settings.several_organisations:
+                raise UsageError(
+                    f"organisationen «{self._organisation}» finns inte i konfigurationen "
+                    f"(välj bland {_listing(settings)})."
+                )
+            return self._organisation.strip()
+        if settings.several_organisations:
+            raise UsageError(
+                f"ange vilken organisation med --organisation (en av {_listing(settings)})."
+            )
+        return settings.organisation.name
+
+    @property
+    def organisation_chosen(self) -> str | None:
+        """The organisation named by --organisation, as its full name; else None."""
+        return self.organisation if self._organisation else None
+
+    @cached_property
+    def config(self) -> Settings:
+        organisation = self.organisation
+        return (
+            self.settings if organisation is None else self.settings.for_organisation(organisation)
+        )
+
+    @cached_property
     def engine(self) -> Engine:
         from scheduler.store.engine import open_store
 
-        return open_store(self.config.database_url)
+        return open_store(self.settings.database_url)
 
-    def plan_id(self, year: int | None = None, organisation: str | None = None) -> int:
-        """The plan a command acts on: `organisation`'s when named (--organisation), else
-        preferably the config's organisation's, else the newest of any."""
+    def plan_id(self, year: int | None = None) -> int:
+        """The plan a command acts on: of `year`, else the newest, of the organisation named with
+        --organisation; else preferably of the configured organisation, else of any."""
         from scheduler.store.plans import find_plan_id
 
-        if organisation:
-            return find_plan_id(self.engine, year=year, organisation=organisation)
-        return find_plan_id(self.engine, year=year, prefer=self.config.organisation.name)
+        if self._organisation or self.settings.several_organisations:
+            return find_plan_id(self.engine, year=year, organisation=self.organisation)
+        return find_plan_id(self.engine, year=year, prefer=self.settings.organisation.name)
 
-    def plan(self, year: int | None = None, organisation: str | None = None) -> StoredPlan:
+    def plan(self, year: int | None = None) -> StoredPlan:
         from scheduler.store.plans import load_plan
 
-        return load_plan(self.engine, self.plan_id(year, organisation))
+        return load_plan(self.engine, self.plan_id(year))
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out)
+
+
+def _listing(settings: Settings) -> str:
+    return ", ".join(f"{short} ({entry.name})" for short, entry in settings.organisations.items())
 
 
 Command = Callable[[argparse.Namespace, Context], int]

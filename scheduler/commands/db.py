@@ -11,7 +11,7 @@ from scheduler.commands.context import Context
 def cmd_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.store.engine import upgrade_store
 
-    engine, before, after = upgrade_store(ctx.config.database_url)
+    engine, before, after = upgrade_store(ctx.settings.database_url)
     engine.dispose()
     where = engine.url.render_as_string(hide_password=True)
     if before == after:

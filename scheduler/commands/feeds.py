@@ -27,16 +27,27 @@ from scheduler.commands.context import (
 def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.store.feed_tokens import list_tokens
 
-    rows = list_tokens(ctx.engine)
+    rows = list_tokens(ctx.engine, organisations=_token_organisations(ctx))
     if not rows:
         ctx.print("Inga kalenderlänkar ännu. Skapa en med «scheduler feeds create MOTTAGARE».")
     for row in rows:
         state = f"återkallad {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "aktiv"
         scope = row.scope or "alla kalendrar"
-        ctx.print(
-            f"{row.id:4}  {row.audience}  ·  {scope}  ·  skapad {row.created_at:%Y-%m-%d}  ·  {state}"
-        )
+        whose = f"  ·  {row.organisation}" if ctx.settings.several_organisations else ""
+        ctx.print(f"{row.id:4}  {row.audience}  ·  {scope}{whose}  ·  skapad "
+                  f"{row.created_at:%Y-%m-%d}  ·  {state}")  # fmt: skip
     return 0
+
+
+def _token_organisations(ctx: Context) -> tuple[str, ...] | None:
+    """The organisations whose links a command lists or replaces: the one chosen (with links
+    made before there could be several, when it is the installation's first); all when one
+    district is configured without a name."""
+    organisation = ctx.organisation
+    if organisation is None:
+        return None
+    first = ctx.settings.organisation_names[:1]
+    return (organisation, "") if organisation in first else (organisation,)
 
 
 def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
@@ -60,10 +71,11 @@ def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
                 f"Det finns ingen kalender «{args.scope}». Välj bland: {known}"
             ) from None
     if args.replace:
-        for old in list_tokens(ctx.engine):
+        for old in list_tokens(ctx.engine, organisations=_token_organisations(ctx)):
             if old.audience == args.audience and old.revoked_at is None and old.id is not None:
                 revoke_token(ctx.engine, old.id, now=now)
-    row, token = create_token(ctx.engine, audience=args.audience, scope=chosen, now=now)
+    row, token = create_token(ctx.engine, audience=args.audience, scope=chosen,
+                              organisation=stored.plan.organisation, now=now)  # fmt: skip
     base = f"{ctx.config.base_url}/feeds/{token}"
     ctx.print(f"Kalenderlänk {row.id} för {args.audience}. Spara länkarna: de visas bara nu.")
     ctx.print(f"Sida med instruktioner: {base}/")
@@ -146,7 +158,7 @@ def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
         ctx.engine, args.uid, start=start, end=end, now=now, note=args.note or ""
     )
     # Its reminders follow now, not at the next dispatcher pass.
-    refresh_occurrences(ctx.engine, ctx.config, plan_id=moved.plan_id, now=now)
+    refresh_occurrences(ctx.engine, ctx.settings, plan_id=moved.plan_id, now=now)
     ctx.print(
         f"Flyttat till {start:%Y-%m-%d %H:%M} (version {moved.sequence}); kalendrarna uppdateras."
     )
@@ -160,7 +172,7 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     now = now_utc()
     row = cancel_occurrence(ctx.engine, args.uid, now=now, note=args.note or "")
     refresh_occurrences(
-        ctx.engine, ctx.config, plan_id=row.plan_id, now=now
+        ctx.engine, ctx.settings, plan_id=row.plan_id, now=now
     )  # cancels its reminders
     ctx.print(
         f"Inställt: {row.start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}. Det syns som inställt i kalendrarna."
@@ -177,25 +189,26 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.followup import tick as followup_tick
     from scheduler.services.refresh import plans_in_time, refresh_occurrences
     from scheduler.services.runner import DispatcherRunner
+    from scheduler.store.plans import newest_plan_ids
     from scheduler.web.app import create_app
 
-    host = args.host or ctx.config.server.host
-    port = args.port or ctx.config.server.port
+    host = args.host or ctx.settings.server.host
+    port = args.port or ctx.settings.server.port
     try:
         # The plans whose time it is; an installation with only older plans keeps its newest.
         now = now_utc()
-        for plan_id in plans_in_time(ctx.engine, ctx.config, now=now) or [ctx.plan().id]:
-            refresh_occurrences(ctx.engine, ctx.config, plan_id=plan_id, now=now)
-    except NotFoundError as exc:  # no plan yet is fine: the server starts and serves 404s
+        for plan_id in plans_in_time(ctx.engine, now=now) or newest_plan_ids(ctx.engine):
+            refresh_occurrences(ctx.engine, ctx.settings, plan_id=plan_id, now=now)
+    except NotFoundError as exc:
         ctx.print(f"Obs: {exc}")
-    email = EmailSettings.from_settings(ctx.config)
+    email = EmailSettings.from_settings(ctx.settings)
     runner = DispatcherRunner(
         ctx.engine,
-        config=ctx.config,
+        config=ctx.settings,
         delivery=delivery_for(email),
         email=email,
-        settings=ReminderSettings.from_section(ctx.config.reminders),
-        before_pass=lambda now: followup_tick(ctx.engine, ctx.config, now=now),
+        settings=ReminderSettings.from_section(ctx.settings.reminders),
+        before_pass=lambda now: followup_tick(ctx.engine, ctx.settings, now=now),
     )
     where = f"mappen {email.outbox_dir}" if email.backend == "file" else f"SMTP {email.smtp_host}"
     listening = _listening_socket(host, port)
@@ -204,7 +217,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     # Logging is cli.main's (scheduler.commands.logs): uvicorn's loggers propagate to it, at its level,
     # so the access log shows at info.
     config = uvicorn.Config(
-        create_app(ctx.engine, ctx.config), host=host, port=port, log_config=None,
+        create_app(ctx.engine, ctx.settings), host=host, port=port, log_config=None,
         log_level=logging.getLogger().getEffectiveLevel(),
     )  # fmt: skip
     runner.start()

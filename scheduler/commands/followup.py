@@ -16,7 +16,7 @@ def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services import followup as followup
 
     now = args.now or now_utc()
-    result = followup.start(ctx.engine, ctx.config, now=now, year=args.year)
+    result = followup.start(ctx.engine, ctx.config, now=now, plan_id=ctx.plan_id(args.year))
     deadline = swedish_date(followup.last_day(result.campaign))
     if result.created:
         ctx.print(f"Uppföljningen har startat; sista svarsdag {deadline}.")

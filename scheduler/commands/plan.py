@@ -22,12 +22,16 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.refresh import import_and_schedule
 
     path = Path(args.path)
-    limits = ReadLimits.from_section(ctx.config.limits)
-    read = read_plan(path, year=args.year, organisation=args.organisation,
-                     default_organisation=ctx.config.organisation.name, limits=limits)  # fmt: skip
+    limits = ReadLimits.from_section(ctx.settings.limits)
+    chosen = ctx.organisation_chosen
+    default = chosen or (None if ctx.settings.several_organisations else ctx.organisation)
+    read = read_plan(path, year=args.year, organisation=chosen, default_organisation=default,
+                     limits=limits)  # fmt: skip
+    organisation = _configured_organisation(ctx, read.plan.organisation, path)
     result, synced = import_and_schedule(
-        ctx.engine, ctx.config, read.plan, source=str(path), now=now_utc(), force=args.force
-    )
+        ctx.engine, ctx.settings.for_organisation(organisation), read.plan, source=str(path),
+        now=now_utc(), force=args.force,
+    )  # fmt: skip
     for note in read.notes:
         ctx.print(f"Obs: {note}")
     measures = result.added + result.changed + result.unchanged
@@ -48,11 +52,36 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def _configured_organisation(ctx: Context, organisation: str, path: Path) -> str:
+    """The plan's organisation as configured: with several, one of them (a misspelt name would
+    start a district of its own with no roles); with one, a plan of another name is imported
+    with a warning that its roles have no addresses here."""
+    from scheduler.base.errors import PlanFileError
+
+    settings = ctx.settings
+    found = settings.find_organisation(organisation)
+    if found is not None:
+        return found
+    if settings.several_organisations:
+        names = ", ".join(settings.organisation_names)
+        raise PlanFileError(
+            f"organisationen «{organisation}» finns inte i konfigurationen (där finns {names}). "
+            "Rätta namnet i filen, ange --organisation, eller lägg till organisationen i "
+            "config.toml. Inget ändrades.",
+            path=str(path),
+        )
+    if settings.organisation.name:
+        ctx.print(f"Obs: planen gäller {organisation}, men config.toml beskriver "
+                  f"{settings.organisation.name}: dess roller och adresser används inte för "
+                  "den här planen.")  # fmt: skip
+    return organisation
+
+
 def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.plan.review import lexicon_for, responsibilities
     from scheduler.plan.view import plan_as_json, plan_as_text
 
-    stored = ctx.plan(args.year, args.organisation)
+    stored = ctx.plan(args.year)
     read = responsibilities(stored.measures, lexicon_for(ctx.config))
     if args.json:
         ctx.print(json.dumps(plan_as_json(stored, read), ensure_ascii=False, indent=2))
@@ -66,7 +95,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.schedule.review import cadence_findings
     from scheduler.services.refresh import plan_schedule
 
-    stored = ctx.plan(args.year, args.organisation)
+    stored = ctx.plan(args.year)
     findings = check_plan(stored.measures, ctx.config)
     findings += cadence_findings(plan_schedule(ctx.engine, ctx.config, plan_id=stored.id))
     if not findings:
@@ -82,7 +111,7 @@ def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.plan.files import write_plan
 
-    stored = ctx.plan(args.year, args.organisation)
+    stored = ctx.plan(args.year)
     path = Path(args.path)
     write_plan(stored.plan, path)
     ctx.print(f"Skrev planen {stored.plan.year} till {path}.")
@@ -102,7 +131,7 @@ def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
 
     now = now_utc()
     target = args.year or upcoming_year(now.date())
-    source = ctx.plan(args.source_year, args.organisation)
+    source = ctx.plan(args.source_year)
     if source.plan.year == target:
         ctx.print(f"Planen för {target} finns redan.")
         refresh_occurrences(ctx.engine, ctx.config, plan_id=source.id, now=now)
@@ -149,26 +178,21 @@ def register(commands: Any) -> None:
     sub = commands.add_parser("import", help="läs in en plan (.xlsx eller .toml)")
     sub.add_argument("path", metavar="FIL")
     sub.add_argument("--year", type=year_argument, help="planens år, om filen inte anger det")
-    sub.add_argument("--organisation",
-                     help="organisationens namn (annars filens, annars organisation.name i config.toml)")  # fmt: skip
     _force_argument(sub)
     sub.set_defaults(run=cmd_import)
 
     sub = commands.add_parser("plan", help="visa planens områden och åtgärder")
     sub.add_argument("--json", action="store_true", help="maskinläsbar JSON")
     sub.add_argument("--year", type=year_argument, help="vilket års plan (annars den senaste)")
-    _organisation_argument(sub)
     sub.set_defaults(run=cmd_plan)
 
     sub = commands.add_parser("check", help="visa det samordnaren bör se över")
     sub.add_argument("--year", type=year_argument)
-    _organisation_argument(sub)
     sub.set_defaults(run=cmd_check)
 
     sub = commands.add_parser("export", help="skriv planen till .xlsx eller .toml")
     sub.add_argument("path", metavar="FIL")
     sub.add_argument("--year", type=year_argument)
-    _organisation_argument(sub)
     sub.set_defaults(run=cmd_export)
 
     sub = commands.add_parser("rollover", help="kopiera planen till ett annat år, utan uppföljning")
@@ -177,15 +201,9 @@ def register(commands: Any) -> None:
     sub.add_argument(
         "--from", dest="source_year", type=year_argument, help="källårets plan (annars den senaste)"
     )
-    _organisation_argument(sub)
     _force_argument(sub, "skriv över målårets plan om den redan finns (och ta bort åtgärder som "
                          "källåret saknar)")  # fmt: skip
     sub.set_defaults(run=cmd_rollover)
-
-
-def _organisation_argument(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--organisation",
-                     help="vilken organisations plan (annars organisation.name i config.toml)")  # fmt: skip
 
 
 def _force_argument(sub: argparse.ArgumentParser, help_text: str | None = None) -> None:

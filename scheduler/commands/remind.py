@@ -28,14 +28,14 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.refresh import plans_in_time, refresh_occurrences
 
     now = args.now or now_utc()
-    email = EmailSettings.from_settings(ctx.config)
-    settings = ReminderSettings.from_section(ctx.config.reminders)
+    email = EmailSettings.from_settings(ctx.settings)
+    settings = ReminderSettings.from_section(ctx.settings.reminders)
     # Every plan whose time it is (the closing year's too, after a rollover); without a plan
     # there is nothing to remind of, but the outbox may still hold other mail.
-    for plan_id in plans_in_time(ctx.engine, ctx.config, now=now):
-        refresh_occurrences(ctx.engine, ctx.config, plan_id=plan_id, now=now)
+    for plan_id in plans_in_time(ctx.engine, now=now):
+        refresh_occurrences(ctx.engine, ctx.settings, plan_id=plan_id, now=now)
     followup_failed = not _followup_step(ctx, now)
-    result = run_due(ctx.engine, config=ctx.config, delivery=delivery_for(email), email=email, settings=settings, now=now,
+    result = run_due(ctx.engine, config=ctx.settings, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip
     cancelled = f", inställda {result.cancelled}" if result.cancelled else ""
     ctx.print(f"Skickade {result.sent}, försöker igen senare {result.retried}, misslyckade {result.failed}, "
@@ -52,7 +52,7 @@ def _followup_step(ctx: Context, now: datetime) -> bool:
     from scheduler.services.followup import tick as followup_tick
 
     try:
-        followup_tick(ctx.engine, ctx.config, now=now)
+        followup_tick(ctx.engine, ctx.settings, now=now)
     except SchedulerError as exc:
         log.warning("follow-up step refused: %s", exc)
         print(f"Fel: uppföljningssteget: {exc} Påminnelserna skickas ändå.", file=sys.stderr)

@@ -105,12 +105,23 @@ def feed_events(
 
 
 def feed_header(
-    schedule: PlanSchedule, scope: Scope, *, refresh: timedelta, organizer_email: str
+    schedule: PlanSchedule,
+    scope: Scope,
+    *,
+    refresh: timedelta,
+    organizer_email: str,
+    years: Sequence[int] = (),
 ) -> FeedHeader:
+    """The calendar's name and description; `years` are the plan years it shows."""
     plan = schedule.stored.plan
+    shown = sorted(set(years)) or [plan.year]
+    plans = (
+        f"åtgärdsplanen {shown[0]}" if len(shown) == 1
+        else f"åtgärdsplanerna {', '.join(map(str, shown[:-1]))} och {shown[-1]}"
+    )  # fmt: skip
     return FeedHeader(
         name=scope.title,
-        description=f"{plan.organisation}: {scope.title}. Uppdateras automatiskt från åtgärdsplanen {plan.year}.",
+        description=f"{plan.organisation}: {scope.title}. Uppdateras automatiskt från {plans}.",
         organizer_name=plan.organisation,
         organizer_email=organizer_email,
         refresh=refresh,

@@ -74,9 +74,16 @@ class UniqueNames:
         return name
 
 
-def all_scopes(schedule: PlanSchedule) -> list[Scope]:
+def all_scopes(schedule: PlanSchedule, *, year_in_titles: bool = True) -> list[Scope]:
+    """The plan's calendars. A subscription outlives the year, so its titles name no year
+    (`year_in_titles=False`); one year's exported files do."""
     plan = schedule.stored.plan
-    scopes = [Scope("plan", PLAN, f"Åtgärdsplan {plan.year}: alla möten och uppgifter")]
+
+    def of_year(title: str) -> str:
+        return f"{title} ({plan.year})" if year_in_titles else title
+
+    plan_title = f"Åtgärdsplan {plan.year}" if year_in_titles else "Åtgärdsplan"
+    scopes = [Scope("plan", PLAN, f"{plan_title}: alla möten och uppgifter")]
     dated_areas = {
         item.stored.area
         for item in schedule.measures
@@ -88,7 +95,7 @@ def all_scopes(schedule: PlanSchedule) -> list[Scope]:
     for area in plan.areas:
         name = area_names(f"omrade-{slugify(area.name)}", area.name)
         if area.name in dated_areas:  # an area with nothing dated would be an empty calendar
-            scopes.append(Scope(name, AREA, f"{area.name} ({plan.year})", area=area.name))
+            scopes.append(Scope(name, AREA, of_year(area.name), area=area.name))
     # Measures are named from their titles over every measure in plan order, dated or not, before
     # any series, so neither a measure gaining its dates nor a new series renames another calendar.
     # Measures and series share one namespace: "SSP" + series "Gymnasiet" and a measure titled
@@ -107,20 +114,21 @@ def all_scopes(schedule: PlanSchedule) -> list[Scope]:
         for role in item.responsibility.participants:
             roles.setdefault(role, None)
         name = names[measure.id]
-        scopes.append(Scope(name, MEASURE, f"{measure.measure.title} ({plan.year})",
+        scopes.append(Scope(name, MEASURE, of_year(measure.measure.title),
                             measure_id=measure.id))  # fmt: skip
         labelled = [s for s in dated if s.label]
         if len(labelled) > 1:
             for series in labelled:
                 scopes.append(Scope(
                     measure_names(f"{name}-{slugify(series.label)}", ("series", measure.id, series.label)),
-                    SERIES, f"{measure.measure.title}: {series.label} ({plan.year})",
+                    SERIES, of_year(f"{measure.measure.title}: {series.label}"),
                     measure_id=measure.id, series_label=series.label,
                 ))  # fmt: skip
     role_names = UniqueNames()
     for role in roles:
         name = role_names(f"roll-{slugify(role)}", role)
-        scopes.append(Scope(name, ROLE, f"{role}: möten och uppgifter {plan.year}", role=role))
+        title = f"{role}: möten och uppgifter" + (f" {plan.year}" if year_in_titles else "")
+        scopes.append(Scope(name, ROLE, title, role=role))
     return scopes
 
 
@@ -128,9 +136,9 @@ def all_scopes(schedule: PlanSchedule) -> list[Scope]:
 _BY_ID = re.compile(r"atgard-(\d+)(?:-(.+))?")
 
 
-def find_scope(schedule: PlanSchedule, name: str) -> Scope:
+def find_scope(schedule: PlanSchedule, name: str, *, year_in_titles: bool = True) -> Scope:
     """The calendar called `name`; an old id name (`atgard-24`) finds the measure with that id."""
-    scopes = all_scopes(schedule)
+    scopes = all_scopes(schedule, year_in_titles=year_in_titles)
     for scope in scopes:
         if scope.name == name:
             return scope

@@ -1,13 +1,19 @@
 """Feeds as served: token check, scope lookup, rendering, strong ETag, and a cache.
 
+A link belongs to one organisation and shows a rolling window over its plans: from
+`feeds.past_days` back to the end of its newest plan. After a November rollover a subscriber
+sees the closing year's December and the new year together; in March the old year has left. A
+calendar is found by its name in every plan of the window (names come from titles and outlive
+the year), and UIDs differ per year, so clients update rather than duplicate.
+
 A poll costs no database work: the feed bytes are cached per (token, scope, format, window, day),
-and the store is asked whether anything changed (plan revision, last occurrence change, the set of
-valid tokens) at most once every `recheck_seconds`. A change elsewhere (an import from the command
-line, a revoked token) is therefore seen within that interval.
+and the store is asked whether anything changed (each plan's state, the set of valid tokens) at
+most once every `recheck_seconds`. A change elsewhere (an import from the command line, a revoked
+token) is therefore seen within that interval.
 
 The cache holds at most `cache_entries` feeds, the least recently used leaving first, and a
-requested window is clamped to the plan's span first: any `?from=…&to=…` however absurd is at
-most one more entry, and windows that hold the same days share it.
+requested window is clamped to the organisation's plans first: any `?from=…&to=…` however absurd
+is at most one more entry, and windows that hold the same days share it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
@@ -25,7 +31,13 @@ from sqlalchemy import Engine
 from scheduler.base.errors import NotFoundError
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.content import Window, feed_events, feed_header, recurring_events
-from scheduler.feeds.ical import render_events, render_recurring, render_todos
+from scheduler.feeds.ical import (
+    FeedEvent,
+    FeedHeader,
+    render_events,
+    render_recurring,
+    render_todos,
+)
 from scheduler.feeds.scopes import MEASURE, SERIES, Scope, all_scopes, find_scope
 from scheduler.model.occurrence import Occurrence
 from scheduler.schedule.occurrences import PlanSchedule
@@ -33,7 +45,7 @@ from scheduler.services.refresh import plan_schedule
 from scheduler.settings.model import Settings
 from scheduler.store.feed_tokens import active_tokens, hash_token
 from scheduler.store.occurrences import list_occurrences, schedule_state
-from scheduler.store.plans import find_plan_id
+from scheduler.store.plans import find_plan_id, plan_organisation, plans_of
 from scheduler.store.tables import FeedTokenRow
 
 EVENTS, TODOS, SERIES_EXPORT = "events", "todos", "series"
@@ -47,6 +59,7 @@ class FeedSettings:
     recheck_seconds: float = 30.0
     organizer_email: str = "noreply@example.org"
     cache_entries: int = 256
+    past: timedelta = timedelta(days=60)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedSettings:
@@ -57,6 +70,7 @@ class FeedSettings:
             recheck_seconds=feeds.recheck_seconds,
             organizer_email=settings.organisation.email,
             cache_entries=feeds.cache_entries,
+            past=timedelta(days=feeds.past_days),
         )
 
 
@@ -67,13 +81,30 @@ class RenderedFeed:
     filename: str
 
 
-@dataclass
-class _State:
-    fingerprint: object
-    tokens: dict[str, FeedTokenRow]
-    schedule: PlanSchedule | None
+@dataclass(frozen=True)
+class PlanFeed:
+    """One plan year as the feeds read it."""
+
+    schedule: PlanSchedule
     rows: list[Occurrence]
-    span: Window | None  # every day the plan has something on, and its whole year
+    span: Window  # every day the plan has something on, and its whole year
+
+    @property
+    def year(self) -> int:
+        return self.schedule.stored.plan.year
+
+
+@dataclass
+class _Organisation:
+    """An organisation's plans, oldest first, as of the last check."""
+
+    states: tuple[tuple[int, str], ...]  # (plan id, schedule_state)
+    plans: list[PlanFeed]
+
+    def span(self) -> Window | None:
+        if not self.plans:
+            return None
+        return Window(min(p.span.start for p in self.plans), max(p.span.end for p in self.plans))
 
 
 def plan_span(schedule: PlanSchedule, rows: list[Occurrence]) -> Window:
@@ -88,6 +119,13 @@ def clamp(window: tuple[date, date], span: Window) -> tuple[date, date]:
     return (start, end) if start < end else (span.start, span.start)
 
 
+def rolling_window(plans: list[PlanFeed], *, today: date, past: timedelta) -> tuple[date, date]:
+    """What a subscription shows: `past` back from today to the end of the newest plan (empty
+    when every plan is over)."""
+    start, end = today - past, plans[-1].span.end
+    return (start, end) if start < end else (end, end)
+
+
 def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
 
@@ -96,73 +134,116 @@ class FeedService:
     def __init__(self, engine: Engine, config: Settings, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  settings: FeedSettings | None = None) -> None:  # fmt: skip
         self.engine = engine
-        self.config = config
+        self.config = config  # the whole installation's: each link shows its organisation's
         self.clock = clock
         self.settings = settings or FeedSettings.from_settings(config)
         self._lock = threading.Lock()
-        self._state: _State | None = None
-        self._checked_at = float("-inf")
+        self._tokens: dict[str, FeedTokenRow] = {}
+        self._tokens_checked_at = float("-inf")
+        self._organisations: dict[str, _Organisation] = {}
+        self._checked_at: dict[str, float] = {}
+        self._plan_feeds: dict[int, tuple[str, PlanFeed]] = {}
         self._cache: OrderedDict[tuple[object, ...], RenderedFeed] = OrderedDict()
 
     # -- state -----------------------------------------------------------------------------
-    def _fresh_state(self) -> _State:
+    def _recheck_due(self, checked_at: float) -> bool:
+        return time.monotonic() - checked_at >= self.settings.recheck_seconds
+
+    def _active_tokens(self) -> dict[str, FeedTokenRow]:
         with self._lock:
-            monotonic = time.monotonic()
-            if (
-                self._state is not None
-                and monotonic - self._checked_at < self.settings.recheck_seconds
-            ):
-                return self._state
-            tokens = active_tokens(self.engine)
-            try:
-                plan_id = find_plan_id(self.engine, prefer=self.config.organisation.name)
-            except NotFoundError:
-                plan_id = None
-            version = schedule_state(self.engine, plan_id=plan_id) if plan_id is not None else None
-            fingerprint = (plan_id, version)
-            if self._state is None or self._state.fingerprint != fingerprint:
-                schedule = (
-                    plan_schedule(self.engine, self.config, plan_id=plan_id)
-                    if plan_id is not None
-                    else None
+            if self._recheck_due(self._tokens_checked_at):
+                self._tokens = active_tokens(self.engine)
+                self._tokens_checked_at = time.monotonic()
+            return self._tokens
+
+    def _organisation(self, name: str) -> _Organisation:
+        """The organisation's plans, re-read when one of them changed (at most once per
+        `recheck_seconds`); a changed plan's schedule is computed again, the others kept."""
+        with self._lock:
+            known = self._organisations.get(name)
+            if known is not None and not self._recheck_due(self._checked_at.get(name, -1e18)):
+                return known
+            states = tuple(
+                (plan_id, schedule_state(self.engine, plan_id=plan_id))
+                for plan_id, _ in plans_of(self.engine, name)
+            )
+            if known is None or known.states != states:
+                known = _Organisation(
+                    states, [self._plan_feed(pid, state) for pid, state in states]
                 )
-                rows = list_occurrences(self.engine, plan_id=plan_id) if plan_id is not None else []
-                span = plan_span(schedule, rows) if schedule is not None else None
-                self._state = _State(fingerprint, tokens, schedule, rows, span)
+                self._organisations[name] = known
                 self._cache.clear()
-            else:
-                self._state.tokens = tokens
-            self._checked_at = monotonic
-            return self._state
+            self._checked_at[name] = time.monotonic()
+            return known
+
+    def _plan_feed(self, plan_id: int, state: str) -> PlanFeed:
+        cached = self._plan_feeds.get(plan_id)
+        if cached is not None and cached[0] == state:
+            return cached[1]
+        schedule = plan_schedule(self.engine, self.config, plan_id=plan_id)
+        rows = list_occurrences(self.engine, plan_id=plan_id)
+        feed = PlanFeed(schedule, rows, plan_span(schedule, rows))
+        self._plan_feeds[plan_id] = (state, feed)
+        return feed
+
+    def organisation_of(self, row: FeedTokenRow) -> str:
+        """A link's organisation; one made before there could be several belongs to the
+        installation's first (or only) configured organisation, else to the newest plan's."""
+        if row.organisation:
+            return row.organisation
+        configured = self.config.organisation_names
+        if configured:
+            return configured[0]
+        try:
+            return plan_organisation(self.engine, find_plan_id(self.engine))
+        except NotFoundError:
+            return ""
 
     # -- lookups ---------------------------------------------------------------------------
     def token(self, token: str) -> FeedTokenRow:
-        row = self._fresh_state().tokens.get(hash_token(token))
+        row = self._active_tokens().get(hash_token(token))
         if row is None:
             raise NotFoundError("Okänd eller återkallad kalenderlänk.")
         return row
 
-    def schedule(self) -> PlanSchedule:
-        state = self._fresh_state()
-        if state.schedule is None:
+    def plans(self, token: str) -> list[PlanFeed]:
+        """The link's organisation's plans, oldest first; NotFoundError when it has none."""
+        plans = self._organisation(self.organisation_of(self.token(token))).plans
+        if not plans:
             raise NotFoundError("Ingen plan är importerad ännu.")
-        return state.schedule
+        return plans
+
+    def in_window(self, token: str) -> list[PlanFeed]:
+        """The plans a subscription shows now (at least the newest), oldest first."""
+        plans = self.plans(token)
+        start, end = rolling_window(plans, today=self._today(), past=self.settings.past)
+        shown = [p for p in plans if p.span.start < end and start < p.span.end]
+        return shown or plans[-1:]
 
     def scopes_for(self, token: str) -> list[Scope]:
+        """The calendars the link opens, named as in the newest plan of its window."""
         row = self.token(token)
-        schedule = self.schedule()
+        scopes = _scopes(self.in_window(token))
         if not row.scope:
-            return all_scopes(schedule)
-        try:  # a token's scope may be an old id name (`atgard-24`): it opens that measure's calendar
-            return [find_scope(schedule, row.scope)]
-        except NotFoundError:
-            return []
+            return scopes
+        name = self._canonical(token, row.scope)
+        return [scope for scope in scopes if scope.name == name]
 
-    def occurrences(self) -> list[Occurrence]:
-        return self._fresh_state().rows
+    def _canonical(self, token: str, name: str) -> str | None:
+        """The name that outlives the year for `name`, which may be an old id name (`atgard-24`)
+        that only the plan of that year knows."""
+        for plan in reversed(self.plans(token)):
+            try:
+                return find_scope(plan.schedule, name).name
+            except NotFoundError:
+                continue
+        return None
 
     def link(self, token: str, measure_id: int) -> str:
         return f"{self.config.base_url}/feeds/{token}/#atgard-{measure_id}"
+
+    def _today(self) -> date:
+        return self.clock().astimezone(STOCKHOLM).date()
 
     # -- rendering -------------------------------------------------------------------------
     def render(
@@ -170,24 +251,37 @@ class FeedService:
     ) -> RenderedFeed:
         token_row = self.token(token)
         name, fmt = split_format(name)
-        state = self._fresh_state()
-        schedule = self.schedule()
+        plans = self.plans(token)
         # Names are compared as the calendars they name, so an old id name (`atgard-24`) in the URL
         # or in the token's scope is the same calendar as its title name (`atgard-ssp`).
-        name = find_scope(schedule, name).name
-        if token_row.scope and name not in {s.name for s in self.scopes_for(token)}:
+        canonical = self._canonical(token, name)
+        if canonical is None:
+            raise NotFoundError(f"Det finns ingen kalender som heter «{name}».")
+        if token_row.scope and canonical != self._canonical(token, token_row.scope):
             raise NotFoundError("Kalenderlänken gäller inte den här kalendern.")
-        if window is not None and state.span is not None:
-            window = clamp(window, state.span)
+        organisation = self._organisation(self.organisation_of(token_row))
+        span = organisation.span()
+        assert span is not None
         now = self.clock()
-        key = (token_row.token_hash, name, fmt, window, now.date())
+        if window is None:
+            window = rolling_window(plans, today=self._today(), past=self.settings.past)
+        window = clamp(window, span)
+        key = (token_row.token_hash, canonical, fmt, window, now.date())
         cached = self._cached(key)
         if cached is not None:
             return cached
-        rendered = render_feed(schedule, state.rows, name, fmt, now=now, settings=self.settings,
-                               window=window, link=lambda measure_id: self.link(token, measure_id))  # fmt: skip
+        settings = self._settings_for(plans[-1])
+        rendered = render_window(plans, canonical, fmt, now=now, settings=settings, window=window,
+                                 link=lambda measure_id: self.link(token, measure_id))  # fmt: skip
         self._keep(key, rendered)
         return rendered
+
+    def _settings_for(self, plan: PlanFeed) -> FeedSettings:
+        """The organiser address is the plan's organisation's."""
+        config = self.config.for_organisation(plan.schedule.stored.plan.organisation)
+        if config.organisation.email == self.config.organisation.email:
+            return self.settings
+        return replace(self.settings, organizer_email=config.organisation.email)
 
     # -- the cache: a fixed number of feeds, least recently used out first ------------------
     @property
@@ -209,6 +303,49 @@ class FeedService:
                 self._cache.popitem(last=False)
 
 
+def _scopes(plans: list[PlanFeed]) -> list[Scope]:
+    """Every calendar of the plans, once each, as the newest plan names and titles it."""
+    seen: dict[str, Scope] = {}
+    for plan in reversed(plans):
+        for scope in all_scopes(plan.schedule, year_in_titles=False):
+            seen.setdefault(scope.name, scope)
+    order = {scope.name: i for i, scope in enumerate(all_scopes(plans[-1].schedule))}
+    return sorted(seen.values(), key=lambda s: order.get(s.name, len(order)))
+
+
+def render_window(
+    plans: list[PlanFeed],
+    name: str,
+    fmt: str,
+    *,
+    now: datetime,
+    settings: FeedSettings,
+    window: tuple[date, date],
+    link: Callable[[int], str | None] = lambda _: None,
+) -> RenderedFeed:
+    """A subscription's bytes: the calendar `name` in each plan of the window, as one calendar."""
+    shown = [p for p in plans if p.span.start < window[1] and window[0] < p.span.end] or plans[-1:]
+    if fmt == SERIES_EXPORT:  # a series export is one year's rules: the newest plan's
+        return render_feed(shown[-1].schedule, shown[-1].rows, name, fmt, now=now,
+                           settings=settings, window=window, link=link, year_in_titles=False)  # fmt: skip
+    events: list[FeedEvent] = []
+    newest: tuple[PlanSchedule, Scope] | None = None
+    for plan in shown:
+        try:
+            scope = find_scope(plan.schedule, name, year_in_titles=False)
+        except NotFoundError:
+            continue  # the calendar has nothing this year (a measure added or removed since)
+        newest = (plan.schedule, scope)
+        events += feed_events(plan.schedule, plan.rows, scope, now=now, window=Window(*window),
+                              keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
+    if newest is None:
+        raise NotFoundError(f"Det finns ingen kalender som heter «{name}».")
+    years = sorted({p.year for p in shown})
+    header = feed_header(newest[0], newest[1], refresh=settings.refresh,
+                         organizer_email=settings.organizer_email, years=years)  # fmt: skip
+    return _rendered(header, events, name, fmt)
+
+
 def split_format(name: str) -> tuple[str, str]:
     """ "atgard-ssp.todo" → ("atgard-ssp", TODOS)."""
     for suffix, fmt in FORMAT_SUFFIXES.items():
@@ -227,25 +364,30 @@ def render_feed(
     settings: FeedSettings,
     window: tuple[date, date] | None = None,
     link: Callable[[int], str | None] = lambda _: None,
+    year_in_titles: bool = True,
 ) -> RenderedFeed:
-    """One feed's bytes: pure but for the values passed in."""
-    scope = find_scope(schedule, name)
+    """One plan's feed's bytes (`feeds export`): pure but for the values passed in."""
+    scope = find_scope(schedule, name, year_in_titles=year_in_titles)
     span = Window(*window) if window else Window.year(schedule.stored.plan.year)
-    header = feed_header(
-        schedule, scope, refresh=settings.refresh, organizer_email=settings.organizer_email
-    )
+    header = feed_header(schedule, scope, refresh=settings.refresh,
+                         organizer_email=settings.organizer_email,
+                         years=[schedule.stored.plan.year])  # fmt: skip
     if fmt == SERIES_EXPORT:
         if scope.kind not in {MEASURE, SERIES} or scope.measure_id is None:
             raise NotFoundError("Återkommande serier finns bara för en åtgärd eller en serie.")
         body = render_recurring(
             header, recurring_events(schedule, rows, scope.measure_id, scope.series_label)
         )
+        return RenderedFeed(body, etag_for(body), f"{name}.serie.ics")
+    events = feed_events(schedule, rows, scope, now=now, window=span,
+                         keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
+    return _rendered(header, events, name, fmt)
+
+
+def _rendered(header: FeedHeader, events: list[FeedEvent], name: str, fmt: str) -> RenderedFeed:
+    if fmt == TODOS:
+        body = render_todos(header, [event for event in events if event.task])
     else:
-        events = feed_events(schedule, rows, scope, now=now, window=span,
-                             keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
-        if fmt == TODOS:
-            body = render_todos(header, [event for event in events if event.task])
-        else:
-            body = render_events(header, events)
-    suffix = {EVENTS: "", TODOS: ".todo", SERIES_EXPORT: ".serie"}[fmt]
+        body = render_events(header, events)
+    suffix = {EVENTS: "", TODOS: ".todo"}[fmt]
     return RenderedFeed(body, etag_for(body), f"{name}{suffix}.ics")

@@ -19,7 +19,12 @@ from scheduler.followup.settings import FollowupSettings
 from scheduler.mail.render import render_email
 from scheduler.model.followup import Answer
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-from scheduler.services.refresh import link_secret, plan_schedule, plans_in_time
+from scheduler.services.refresh import (
+    link_secret,
+    plan_schedule,
+    plans_in_time,
+    settings_for_plan,
+)
 from scheduler.settings.model import Settings
 from scheduler.store.followups import answers, create_campaign, get_campaign
 from scheduler.store.occurrences import list_occurrences
@@ -63,7 +68,9 @@ def last_day(campaign: CampaignRow) -> datetime:
 
 
 def role_tasks(schedule: PlanSchedule, config: Settings) -> list[RoleTask]:
-    """Each measure is answered by its convener; measures without one go to the coordinator."""
+    """Each measure is answered by its convener; measures without one go to the coordinator (the
+    plan's organisation's, as are the roles' addresses)."""
+    config = config.for_organisation(schedule.stored.plan.organisation)
     coordinator = config.organisation.coordinator_role or "Samordnare"
     by_role: dict[str, list[MeasureSchedule]] = {}
     for item in schedule.measures:
@@ -148,11 +155,19 @@ class StartResult:
 
 
 def start(
-    engine: Engine, config: Settings, *, now: datetime, year: int | None = None
+    engine: Engine,
+    config: Settings,
+    *,
+    now: datetime,
+    year: int | None = None,
+    plan_id: int | None = None,
 ) -> StartResult:
-    """Start (or resume) the campaign: one email per responsible role, each sent once, ever."""
+    """Start (or resume) the campaign of the plan `plan_id` (else of `year`, else the newest):
+    one email per responsible role of the plan's organisation, each sent once, ever."""
     settings = FollowupSettings.from_section(config.followup)
-    plan_id = find_plan_id(engine, year=year, prefer=config.organisation.name)
+    if plan_id is None:
+        plan_id = find_plan_id(engine, year=year, prefer=config.organisation.name)
+    config = settings_for_plan(engine, config, plan_id=plan_id)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
     deadline = settings.deadline_at(schedule.stored.plan.year)
     if now >= deadline and get_campaign(engine, plan_id) is None:
@@ -191,19 +206,20 @@ def tick(engine: Engine, config: Settings, *, now: datetime) -> int:
     # after a rollover in November the closing year's follow-up must still start.
     return sum(
         _tick_plan(engine, config, plan_id, now=now)
-        for plan_id in plans_in_time(engine, config, now=now, years=(-1, 0))
+        for plan_id in plans_in_time(engine, now=now, years=(-1, 0))
     )
 
 
 def _tick_plan(engine: Engine, config: Settings, plan_id: int, *, now: datetime) -> int:
     """One plan's follow-up step: start, nudge or summary, whichever its dates call for."""
     settings = FollowupSettings.from_section(config.followup)
+    config = settings_for_plan(engine, config, plan_id=plan_id)
     campaign = get_campaign(engine, plan_id)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
     year = schedule.stored.plan.year
     if campaign is None:
         if settings.start_at(year) <= now < settings.deadline_at(year):
-            return start(engine, config, now=now, year=year).emails
+            return start(engine, config, now=now, plan_id=plan_id).emails
         return 0
     mails = []
     stored = answers(engine, plan_id)

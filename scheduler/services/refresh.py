@@ -14,7 +14,6 @@ from functools import cache
 from sqlalchemy import Connection, Engine
 
 from scheduler import __version__
-from scheduler.base.errors import NotFoundError
 from scheduler.base.links import LinkSigner
 from scheduler.base.templating import TEMPLATES
 from scheduler.base.time import STOCKHOLM
@@ -35,7 +34,14 @@ from scheduler.store.occurrences import (
     sync_occurrences,
 )
 from scheduler.store.outbox import sync_outbox
-from scheduler.store.plans import ImportResult, find_plan_id, import_plan, load_plan
+from scheduler.store.plans import (
+    ImportResult,
+    find_plan_id,
+    import_plan,
+    load_plan,
+    plan_ids_of_years,
+    plan_organisation,
+)
 from scheduler.store.secrets import shared_secret
 
 # The outbox kinds the schedule owns: a pending one the schedule no longer calls for is cancelled.
@@ -49,9 +55,17 @@ def calendar_policy(config: Settings) -> CalendarPolicy:
 def plan_schedule(
     bind: Bind, config: Settings, *, year: int | None = None, plan_id: int | None = None
 ) -> PlanSchedule:
+    """The plan's schedule, read with its own organisation's roles (`config` may be the whole
+    installation's settings or one organisation's)."""
     stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
+    config = config.for_organisation(stored.plan.organisation)
     read = responsibilities(stored.measures, lexicon_for(config))
     return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read)
+
+
+def settings_for_plan(bind: Bind, config: Settings, *, plan_id: int) -> Settings:
+    """The settings as the plan's organisation sees them: its roles, addresses, coordinator."""
+    return config.for_organisation(plan_organisation(bind, plan_id))
 
 
 def link_secret(engine: Engine, config: Settings) -> str:
@@ -83,7 +97,7 @@ def refresh_occurrences(
     When nothing they are computed from has changed since the last refresh (the fingerprint),
     nothing is computed, rendered or written and no write lock is taken: `agenda`, the feeds and
     every cron pass of `remind run-due` only read."""
-    context = mail_context(engine, config)
+    context = mail_context(engine, settings_for_plan(engine, config, plan_id=plan_id))
     if _up_to_date(engine, context, plan_id=plan_id):
         return SyncResult(0, 0, 0, 0)
     with write_transaction(engine) as connection:
@@ -146,7 +160,7 @@ def import_and_schedule(
     """The plan, its occurrences and its reminders, stored in one transaction: all or nothing,
     so an import killed half-way leaves the previous plan as it was. `force` lets an import
     retire more than half of the plan's measures."""
-    context = mail_context(engine, config)
+    context = mail_context(engine, config.for_organisation(plan.organisation))
     with write_transaction(engine) as connection:
         result = import_plan(connection, plan, source=source, now=now, force=force)
         if _up_to_date(connection, context, plan_id=result.plan_id):
@@ -170,19 +184,16 @@ def upcoming_year(today: date, *, days_left_threshold: int = 60) -> int:
 
 
 def plans_in_time(
-    bind: Bind, config: Settings, *, now: datetime, years: tuple[int, ...] = (-1, 0, 1)
+    bind: Bind,
+    *,
+    now: datetime,
+    years: tuple[int, ...] = (-1, 0, 1),
+    organisation: str | None = None,
 ) -> list[int]:
-    """The plans whose time it is, by year relative to now: by default last year's (its
-    follow-up and December), this year's and next year's (planned ahead after a rollover), for
-    the configured organisation first. What runs on its own (the dispatcher's refresh, the
+    """The plans whose time it is, of every organisation (or of `organisation`), by year
+    relative to now: by default last year's (its follow-up and December), this year's and next
+    year's (planned ahead after a rollover). What runs on its own (the dispatcher's refresh, the
     follow-up, the server at start) acts on these, not on "the newest plan"."""
     local_year = now.astimezone(STOCKHOLM).year
-    found = []
-    for offset in years:
-        try:
-            found.append(
-                find_plan_id(bind, year=local_year + offset, prefer=config.organisation.name)
-            )
-        except NotFoundError:
-            continue
-    return found
+    return plan_ids_of_years(bind, years=tuple(local_year + offset for offset in years),
+                             organisation=organisation)  # fmt: skip

@@ -49,7 +49,7 @@ class ReminderRenderer:
 
     engine: Engine
     config: Settings
-    _context: MailContext | None = None
+    _contexts: dict[str, MailContext] = field(default_factory=dict)  # by organisation
     _plans: dict[int, tuple[str, _PlanState]] = field(default_factory=dict)
 
     def content(self, row: OutboxRow) -> MailContent:
@@ -72,7 +72,9 @@ class ReminderRenderer:
         if item is None:
             raise Gone("Åtgärden finns inte längre i planen.")
         try:
-            email, attachment = render_reminder(item, occurrence, row.kind, self._mail_context())
+            email, attachment = render_reminder(
+                item, occurrence, row.kind, self._mail_context(state.schedule)
+            )
         except UnknownKind:
             raise Gone(f"Okänd sorts påminnelse: {row.kind}.") from None
         return MailContent(email, attachment)
@@ -84,16 +86,20 @@ class ReminderRenderer:
         iso_year, _, iso_week = row.key.rpartition("|")[2].partition("-W")
         monday = date.fromisocalendar(int(iso_year), int(iso_week), 1)
         state = self._state(row.plan_id)
-        email = render_digest(state.schedule, state.occurrences.values(), self._mail_context(),
-                              role=row.role, monday=monday)  # fmt: skip
+        email = render_digest(state.schedule, state.occurrences.values(),
+                              self._mail_context(state.schedule), role=row.role, monday=monday)  # fmt: skip
         if email is None:
             raise Gone("Inget är på gång de närmaste veckorna längre.")
         return MailContent(email, None)
 
-    def _mail_context(self) -> MailContext:
-        if self._context is None:  # made once, and only when a row needs it (the link key)
-            self._context = mail_context(self.engine, self.config)
-        return self._context
+    def _mail_context(self, schedule: PlanSchedule) -> MailContext:
+        """The plan's organisation's: its name and roles. Made once per organisation, and only
+        when a row needs it (the link key)."""
+        organisation = schedule.stored.plan.organisation
+        if organisation not in self._contexts:
+            config = self.config.for_organisation(organisation)
+            self._contexts[organisation] = mail_context(self.engine, config)
+        return self._contexts[organisation]
 
     def _state(self, plan_id: int) -> _PlanState:
         try:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from scheduler.base.errors import ConfigError
 from scheduler.settings.messages import settings_error
 from scheduler.settings.model import Settings
+from scheduler.settings.toml_text import quoted_key
 
 ENV_CONFIG: Final = "SCHEDULER_CONFIG"
 ENV_DATABASE_URL: Final = "SCHEDULER_DATABASE_URL"
@@ -55,15 +56,61 @@ def load_settings(
     path = find_config_path(explicit, environ=env)
     raw: dict[str, Any] = {}
     if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: ogiltig TOML: {exc}") from exc
-        except RecursionError:  # tomllib reads nested arrays and tables recursively
-            raise ConfigError(f"{path}: ogiltig TOML: för djupt nästlad.") from None
-        except UnicodeDecodeError as exc:
-            raise ConfigError(f"{path}: filen är inte UTF-8-kodad text.") from exc
+        raw = _read_toml(path)
+        raw = _with_organisation_files(raw, base=path.parent)
     return settings_from_mapping(raw, path=path, environ=env)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: ogiltig TOML: {exc}") from exc
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise ConfigError(f"{path}: ogiltig TOML: för djupt nästlad.") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: filen är inte UTF-8-kodad text.") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: filen kan inte läsas ({exc.strerror}).") from exc
+
+
+# What a district's own file may hold: the two tables of a single-district config.
+_ORGANISATION_FILE_TABLES: Final = ("organisation", "roles")
+
+
+def _with_organisation_files(raw: dict[str, Any], *, base: Path) -> dict[str, Any]:
+    """[organisations.x] with `file = "x.toml"` replaced by that file's [organisation] and
+    [roles]: a district's roles and addresses can live in a file its own coordinator edits.
+    A relative path is relative to the config file."""
+    table = raw.get("organisations")
+    if not isinstance(table, Mapping):
+        return raw
+    resolved: dict[str, Any] = {}
+    for short, entry in table.items():
+        if not isinstance(entry, Mapping) or "file" not in entry:
+            resolved[short] = entry
+            continue
+        where = f"«organisations.{quoted_key(short)}.file»"
+        if set(entry) != {"file"} or not isinstance(entry["file"], str):
+            raise ConfigError(
+                f'{where}: en organisation i en egen fil anges bara med file = "sökväg"; '
+                "allt annat står i filen."
+            )
+        path = (base / entry["file"]).resolve()
+        if not path.is_file():
+            raise ConfigError(f"{where}: filen {path} finns inte.")
+        content = _read_toml(path)
+        unknown = sorted(set(content) - set(_ORGANISATION_FILE_TABLES))
+        if unknown:
+            raise ConfigError(
+                f"{path}: okänd tabell «{unknown[0]}» (en organisations fil har bara "
+                "[organisation] och [roles])."
+            )
+        organisation = content.get("organisation", {})
+        if not isinstance(organisation, Mapping):
+            raise ConfigError(f"{path}: «organisation» ska vara en tabell ([organisation]).")
+        resolved[short] = {**organisation, "roles": content.get("roles", {})}
+    return {**raw, "organisations": resolved}
 
 
 def settings_from_mapping(

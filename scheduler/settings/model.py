@@ -237,6 +237,19 @@ class Role(Section):
     aliases: Texts = key((), "en lista med texter")  # other spellings found in Vem texts
 
 
+class OrganisationEntry(Section):
+    """[organisations.<kort namn>]: one district of an installation that serves several. It has
+    what a single district's [organisation] and [roles] say; the address and base_url of the
+    shared [organisation] table apply where it gives none. `file = "…"` reads the district from
+    a file of its own (see scheduler.settings.config)."""
+
+    name: str = key(..., TEXT, min_length=1)  # as the plan files name it
+    coordinator_role: str | None = key(None, TEXT)
+    email: Email | None = key(None, ADDRESS)
+    roles: dict[str, Role] = key({}, "en tabell per roll ([organisations.<namn>.roles.<roll>])",
+                                 strict=False)  # fmt: skip
+
+
 class ActivityDefaults(Section):
     """[calendar.activity_defaults.<ord>]: where an activity goes when nothing else says. A key
     left out keeps the built-in value for that word (scheduler.cadence.policy), else the
@@ -320,6 +333,9 @@ class Feeds(Section):
     refresh_hours: float = key(12, "ett tal 1–168", ge=1, le=24 * 7, allow_inf_nan=False)
     keep_cancelled_days: float = key(60, "ett tal 0–3650", ge=0, le=3650, allow_inf_nan=False)
     recheck_seconds: float = key(30, "ett tal 0–86400", ge=0, le=24 * 3600, allow_inf_nan=False)
+    # A subscription shows this many days back, and everything ahead to the end of the newest
+    # plan: after a November rollover, the closing year's December and the new year together.
+    past_days: int = key(60, "ett antal dagar 0–3650", ge=0, le=3650)
     # Rendered feeds kept in memory by the server, the least recently used leaving first.
     cache_entries: int = key(256, "ett heltal 1–100000", ge=1, le=100_000)
 
@@ -471,6 +487,10 @@ class Settings(Section):
     """The whole config.toml, validated; built once at start (`load_settings`) and passed on."""
 
     organisation: Organisation = section(Organisation, "organisation")
+    # Several districts in one installation: one table each, by a short name ([organisations.x]).
+    organisations: dict[str, OrganisationEntry] = key(
+        {}, "en tabell per organisation ([organisations.<kort namn>])", strict=False
+    )
     database: Database = section(Database, "database")
     roles: dict[str, Role] = key({}, "en tabell per roll ([roles.<namn>])", strict=False)
     calendar: Calendar = section(Calendar, "calendar")
@@ -483,9 +503,82 @@ class Settings(Section):
     # Where the settings came from: None when there was no file (all defaults).
     _path: Path | None = PrivateAttr(None)
 
+    @model_validator(mode="after")
+    def _one_way_to_name_organisations(self) -> Settings:
+        if not self.organisations:
+            return self
+        if self.roles or self.organisation.name or self.organisation.coordinator_role:
+            raise rule(
+                "«organisations» och «organisation.name», «organisation.coordinator_role» eller "
+                "[roles] går inte ihop: med flera organisationer har varje "
+                "[organisations.<kort namn>] sitt namn, sin samordnare och sina roller."
+            )
+        seen: dict[str, str] = {}
+        for short, entry in self.organisations.items():
+            for handle in (short.casefold(), entry.name.casefold()):
+                if seen.get(handle, short) != short:
+                    raise rule(
+                        f"«organisations.{quoted_key(short)}» och "
+                        f"«organisations.{quoted_key(seen[handle])}» har samma namn: "
+                        "varje organisation behöver ett eget."
+                    )
+                seen[handle] = short
+        return self
+
     @property
     def path(self) -> Path | None:
         return self._path
+
+    @property
+    def several_organisations(self) -> bool:
+        return bool(self.organisations)
+
+    @property
+    def organisation_names(self) -> tuple[str, ...]:
+        """The organisations configured by name: every district's, or the one district's."""
+        if self.organisations:
+            return tuple(entry.name for entry in self.organisations.values())
+        return (self.organisation.name,) if self.organisation.name else ()
+
+    def find_organisation(self, handle: str) -> str | None:
+        """The configured organisation's full name for a short name or a full name, any case."""
+        wanted = handle.strip().casefold()
+        for short, entry in self.organisations.items():
+            if wanted in {short.casefold(), entry.name.casefold()}:
+                return entry.name
+        name = self.organisation.name
+        if not self.organisations and name and wanted == name.casefold():
+            return name
+        return None
+
+    def for_organisation(self, name: str) -> Settings:
+        """The settings as one organisation sees them: its name, coordinator, roles and address
+        in [organisation] and [roles], and no other organisation's. With one district configured
+        that is these settings, for a plan of its name (or any plan when no name is given); a
+        plan of another name sees no roles, so no address of this district is ever used for it.
+        """
+        if not self.organisations:
+            if self.organisation.name in (None, name):
+                return self
+            return self.model_copy(update={
+                "organisation": self.organisation.model_copy(update={"name": name, "coordinator_role": None}),
+                "roles": {},
+            })  # fmt: skip
+        full = self.find_organisation(name)
+        entry = next((e for e in self.organisations.values() if e.name == full), None)
+        if entry is None:
+            return self.model_copy(update={
+                "organisation": self.organisation.model_copy(update={"name": name}),
+                "organisations": {},
+            })  # fmt: skip
+        return self.model_copy(update={
+            "organisation": self.organisation.model_copy(update={
+                "name": entry.name, "coordinator_role": entry.coordinator_role,
+                "email": entry.email or self.organisation.email,
+            }),
+            "roles": entry.roles,
+            "organisations": {},
+        })  # fmt: skip
 
     @property
     def database_url(self) -> str:

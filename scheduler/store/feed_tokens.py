@@ -18,11 +18,12 @@ def hash_token(token: str) -> str:
 
 
 def create_token(
-    engine: Engine, *, audience: str, scope: str = "", now: datetime
+    engine: Engine, *, audience: str, scope: str = "", organisation: str = "", now: datetime
 ) -> tuple[FeedTokenRow, str]:
-    """A new token; the secret itself is returned once and never stored."""
+    """A new token of `organisation`; the secret itself is returned once and never stored."""
     token = secrets.token_urlsafe(32)
-    row = FeedTokenRow(token_hash=hash_token(token), audience=audience, scope=scope, created_at=now)
+    row = FeedTokenRow(token_hash=hash_token(token), audience=audience, scope=scope,
+                       organisation=organisation, created_at=now)  # fmt: skip
     with Session(engine) as session, session.begin():
         session.add(row)
         session.flush()
@@ -30,9 +31,15 @@ def create_token(
     return row, token
 
 
-def list_tokens(engine: Engine) -> list[FeedTokenRow]:
+def list_tokens(
+    engine: Engine, *, organisations: tuple[str, ...] | None = None
+) -> list[FeedTokenRow]:
+    """Every link, or those of `organisations` ("" among them for links made before)."""
+    query = select(FeedTokenRow).order_by(col(FeedTokenRow.id))
+    if organisations is not None:
+        query = query.where(col(FeedTokenRow.organisation).in_(organisations))
     with Session(engine) as session:
-        return list(session.exec(select(FeedTokenRow).order_by(col(FeedTokenRow.id))))
+        return list(session.exec(query))
 
 
 def active_tokens(engine: Engine) -> dict[str, FeedTokenRow]:

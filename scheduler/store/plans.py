@@ -213,6 +213,50 @@ def find_plan_id(
     return row.id
 
 
+def plan_ids_of_years(
+    bind: Bind, *, years: tuple[int, ...], organisation: str | None = None
+) -> list[int]:
+    """Every plan of those years (of `organisation` only, when given), by organisation and year."""
+    query = select(PlanRow.id).where(col(PlanRow.year).in_(years))
+    if organisation is not None:
+        query = query.where(PlanRow.organisation == organisation)
+    query = query.order_by(col(PlanRow.organisation), col(PlanRow.year))
+    with Session(bind) as session:
+        return [plan_id for plan_id in session.exec(query) if plan_id is not None]
+
+
+def newest_plan_ids(bind: Bind) -> list[int]:
+    """Each organisation's newest plan."""
+    with Session(bind) as session:
+        rows = session.exec(select(PlanRow.id, PlanRow.organisation, PlanRow.year)).all()
+    newest: dict[str, tuple[int, int]] = {}
+    for plan_id, organisation, year in rows:
+        if plan_id is not None and year >= newest.get(organisation, (year, plan_id))[0]:
+            newest[organisation] = (year, plan_id)
+    return [plan_id for _, plan_id in sorted(newest.values())]
+
+
+def plan_organisation(bind: Bind, plan_id: int) -> str:
+    with Session(bind) as session:
+        organisation = session.exec(
+            select(PlanRow.organisation).where(PlanRow.id == plan_id)
+        ).first()
+    if organisation is None:
+        raise NotFoundError(f"Plan {plan_id} finns inte.")
+    return organisation
+
+
+def plans_of(bind: Bind, organisation: str) -> list[tuple[int, int]]:
+    """(plan id, year) of every plan of `organisation`, oldest year first."""
+    with Session(bind) as session:
+        rows = session.exec(
+            select(PlanRow.id, PlanRow.year)
+            .where(PlanRow.organisation == organisation)
+            .order_by(col(PlanRow.year))
+        ).all()
+    return [(plan_id, year) for plan_id, year in rows if plan_id is not None]
+
+
 def load_plan(bind: Bind, plan_id: int) -> StoredPlan:
     with Session(bind) as session:
         row = session.get(PlanRow, plan_id)

@@ -132,6 +132,9 @@ class FeedTokenRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     audience: str = Field(sa_column=Column(Text, nullable=False))  # who it was given to
+    # The organisation whose calendars it opens; "" (links made before there could be several):
+    # the installation's only organisation.
+    organisation: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # The feeds this token opens: a scope name ("roll-kommunpolis"), or "" for every feed.
     scope: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -32,7 +32,8 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
     """The page lists only what the token's calendars hold: a link for one role or one forum
     shows nothing of the rest of the plan."""
     row = feeds.token(token)
-    schedule = feeds.schedule()
+    plans = feeds.in_window(token)
+    schedule = plans[-1].schedule
     base = f"{feeds.config.base_url}/feeds/{token}"
     allowed = feeds.scopes_for(token)
     scopes: list[dict[str, Any]] = []
@@ -43,7 +44,14 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
             "todo": f"{base}/{scope.name}.todo.ics",
             "series": f"{base}/{scope.name}.serie.ics" if scope.kind in {MEASURE, SERIES} else None,
         })  # fmt: skip
-    state_rows = feeds.occurrences()
+    # What is coming, from every plan of the window (the closing year's December after a
+    # rollover), by the measure's identity across years.
+    coming: dict[str, list[Any]] = {}
+    for plan in plans:
+        key_of = {item.stored.id: item.stored.key for item in plan.schedule.measures}
+        for r in plan.rows:
+            if r.start >= now and r.measure_id in key_of:
+                coming.setdefault(key_of[r.measure_id], []).append(r)
     measures = []
     for item in schedule.measures:
         # A measure with nothing dated yet still belongs to its area's and its roles' page.
@@ -58,10 +66,8 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
                 "label": r.series_label,
                 "cancelled": r.status == CANCELLED,
             }
-            for r in state_rows
-            if r.measure_id == item.stored.id
-            and r.start >= now
-            and _covers(allowed, item, r.series_label)
+            for r in sorted(coming.get(item.stored.key, []), key=lambda r: r.start)
+            if _covers(allowed, item, r.series_label)
         ][:6]
         measures.append({
             "id": item.stored.id, "title": item.stored.measure.title, "area": item.stored.area,
