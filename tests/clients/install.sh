@@ -3,6 +3,7 @@
 #   * libical 3 through PyGObject, for Debian's /usr/bin/python3
 #     (Debian packages libical3, gir1.2-ical-3.0, python3-gi);
 #   * Debian's chromium, for the browser tests (Playwright drives /usr/bin/chromium);
+#   * Debian's faketime, which shifts the clock of real processes (the year-change tests);
 #   * node + npm (Debian's nodejs and npm, unless a node is already there) and
 #     ical.js, pinned in package.json / package-lock.json, into node_modules.
 # Idempotent; a second run only checks and takes about a second. Debian 12, as
@@ -25,7 +26,8 @@ installed() {
 }
 
 # chromium: the real browser the follow-up form tests drive through Playwright.
-apt_packages=(libical3 gir1.2-ical-3.0 python3-gi chromium fonts-dejavu-core)
+# faketime: `scheduler serve` through a year change on a shifted clock, never by sleeping.
+apt_packages=(libical3 gir1.2-ical-3.0 python3-gi chromium fonts-dejavu-core faketime)
 if ! command -v node >/dev/null 2>&1 && ! command -v nodejs >/dev/null 2>&1; then
     apt_packages+=(nodejs)
 fi
