@@ -84,7 +84,7 @@ def test_two_years_links_feeds_follow_up_and_reminders_across_the_change(
     def feed(token: str, name: str) -> bytes:
         response = http.get(f"/feeds/{token}/{name}.ics")
         assert response.status_code == 200, (name, response.status_code)
-        return response.content
+        return bytes(response.content)
 
     january = days_in(feed(everything, "plan"))
     assert january and {d.year for d in january} == {2024}
