@@ -266,3 +266,19 @@ def test_a_districts_link_never_opens_the_others_calendars(installation: Install
 
     listed = installation.cli("feeds", "list", "--organisation", "norrmalm")
     assert listed.code == 0 and listed.out.count("SSP-gruppen") == 1 and NORRMALM in listed.out
+
+
+def test_one_district_config_imports_another_districts_plan_without_its_addresses(
+    cli: Cli, tmp_path: Path
+) -> None:
+    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
+    assert cli("import", str(SEED_PLAN)).code == 0
+    imported = cli("import", str(tmp_path / "norrmalm-2024.toml"))
+    assert imported.code == 0, imported.err
+    assert f"Obs: planen gäller {NORRMALM}" in imported.out and KUNGSHOLMEN in imported.out
+    config = load_settings(str(cli.config), environ={})
+    engine = open_store(config.database_url)
+    norrmalm = find_plan_id(engine, year=2024, organisation=NORRMALM)
+    kungsholmen = find_plan_id(engine, year=2024, organisation=KUNGSHOLMEN)
+    planned = {r.plan_id for r in list_outbox(engine)}
+    assert kungsholmen in planned and norrmalm not in planned  # no Kungsholmen address used

@@ -251,3 +251,79 @@ def test_no_module_reads_the_config_or_the_environment_but_the_settings() -> Non
         if ".table(" in text or ("os.environ" in text and "SCHEDULER_" in text):
             offenders.append(os.path.relpath(path, ROOT))
     assert offenders == []
+
+
+# -- several organisations ---------------------------------------------------------------------
+
+
+def test_several_organisations_cannot_be_mixed_with_the_single_district_form() -> None:
+    both = error_for({"organisation": {"name": "A"}, "organisations": {"b": {"name": "B"}}})
+    assert "«organisations»" in both and "«organisation.name»" in both
+    roles = error_for({"roles": {"polis": {}}, "organisations": {"b": {"name": "B"}}})
+    assert "[roles]" in roles
+
+
+def test_two_organisations_of_one_name_are_refused_naming_both() -> None:
+    message = error_for({"organisations": {"a": {"name": "Norrmalm"}, "b": {"name": "norrmalm"}}})
+    assert "«organisations.b»" in message and "«organisations.a»" in message
+
+
+def test_an_organisation_needs_a_name_and_its_keys_are_named_in_errors() -> None:
+    assert "«organisations.a.name»" in error_for({"organisations": {"a": {}}})
+    bad = error_for(
+        {"organisations": {"a": {"name": "A", "roles": {"polis": {"email": "inte en adress"}}}}}
+    )
+    assert bad.startswith("«organisations.a.roles.polis.email» ska vara en e-postadress")
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_organisation_in_a_file_of_its_own(tmp_path: Path) -> None:
+    (tmp_path / "districts").mkdir()
+    write(tmp_path / "districts" / "norrmalm.toml",
+          '[organisation]\nname = "Norrmalm"\ncoordinator_role = "Samordnare"\n'
+          '[roles.samordnare]\nemail = "s@norrmalm.example.org"\n')  # fmt: skip
+    config = write(
+        tmp_path / "config.toml", '[organisations.norrmalm]\nfile = "districts/norrmalm.toml"\n'
+    )
+    settings = load_settings(str(config), environ={})
+    view = settings.for_organisation("norrmalm")
+    role = view.role("samordnare")
+    assert view.organisation.name == "Norrmalm" and role is not None
+    assert role.email == "s@norrmalm.example.org"
+    assert view.organisation.coordinator_role == "Samordnare"
+
+
+@pytest.mark.parametrize(
+    ("entry", "file_text", "expected"),
+    [
+        ('file = "saknas.toml"', None, "finns inte"),
+        ('file = "n.toml"\nname = "N"', "", "anges bara med file"),
+        ('file = "n.toml"', '[organisation]\nname = "N"\n[calendar]\n', "okänd tabell «calendar»"),
+        ('file = "n.toml"', "[organisation\n", "ogiltig TOML"),
+    ],
+)
+def test_a_bad_organisation_file_is_one_message_naming_it(
+    tmp_path: Path, entry: str, file_text: str | None, expected: str
+) -> None:
+    if file_text is not None:
+        write(tmp_path / "n.toml", file_text)
+    config = write(tmp_path / "config.toml", f"[organisations.n]\n{entry}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(config), environ={})
+    assert expected in str(caught.value)
+    assert "«organisations.n.file»" in str(caught.value) or "n.toml" in str(caught.value)
+
+
+def test_one_district_keeps_its_roles_from_a_plan_of_another_name() -> None:
+    settings = settings_from_mapping(
+        {"organisation": {"name": "Kungsholmen"}, "roles": {"polis": {"email": "p@k.example.org"}}}
+    )
+    assert settings.for_organisation("Kungsholmen") is settings
+    other = settings.for_organisation("Norrmalm")
+    assert other.organisation.name == "Norrmalm" and other.all_roles == ()
+    unnamed = settings_from_mapping({"roles": {"polis": {"email": "p@k.example.org"}}})
+    assert unnamed.for_organisation("Vem som helst") is unnamed
