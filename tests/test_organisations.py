@@ -211,12 +211,14 @@ def test_reminders_and_follow_up_go_only_to_the_districts_own_addresses(
 
     sent = [r for r in list_outbox(installation.engine) if r.status == SENT]
     delivered = {m.message_id: set(m.rcpt_tos) for m in smtp.handler.messages}
+    senders = {m.message_id: str(m.message["From"]) for m in smtp.handler.messages}
     seen_kinds: dict[str, set[str]] = {KUNGSHOLMEN: set(), NORRMALM: set()}
     for row in sent:
         assert row.plan_id is not None
         organisation = plan_organisation(installation.engine, row.plan_id)
         assert row.recipient.endswith(f"@{DOMAINS[organisation]}"), (organisation, row.key)
         assert delivered[message_id(row.key, SENDER.split("@")[1])] == {row.recipient}
+        assert organisation in senders[message_id(row.key, SENDER.split("@")[1])]  # who writes
         seen_kinds[organisation].add(row.kind.split("-")[0])
     for organisation in DOMAINS:
         assert {"meeting", "followup"} <= seen_kinds[organisation], (organisation, seen_kinds)

@@ -63,7 +63,12 @@ def attachment_name(kind: str) -> str:
 
 
 def message_for(
-    row: OutboxRow, email: EmailSettings, *, now: datetime, content: MailContent | None = None
+    row: OutboxRow,
+    email: EmailSettings,
+    *,
+    now: datetime,
+    content: MailContent | None = None,
+    sender_name: str | None = None,
 ) -> EmailMessage:
     """The message for `row`: its `content` as rendered at claim, or else as stored. The
     Message-ID comes from the row's key, so every attempt at one row carries the same."""
@@ -77,7 +82,7 @@ def message_for(
     )
     return build_message(
         content.email,
-        sender=address(email.sender, email.sender_name),
+        sender=address(email.sender, sender_name or email.sender_name),
         recipient=address(row.recipient, row.role),
         key=row.key,
         date=now,
@@ -117,7 +122,8 @@ def handle_one(
     attempts = row.attempts + 1
     try:
         content = renderer.content(row)  # a reminder: rendered now, from its meeting as it is now
-        delivery.send(message_for(row, email, now=now, content=content))
+        sender_name = renderer.sender_name(row)  # with several districts: the row's own
+        delivery.send(message_for(row, email, now=now, content=content, sender_name=sender_name))
     except Gone as gone:  # its meeting, task or measure is no more
         mark_skipped(engine, row.id, worker=worker, now=now, reason=str(gone))
         result.skipped += 1

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Engine
 from sqlalchemy.exc import NoResultFound
 
+from scheduler.base.errors import NotFoundError
 from scheduler.model.mail import RenderedEmail, rendered_at_claim
 from scheduler.model.occurrence import Occurrence
 from scheduler.reminders.planning import MailContext, UnknownKind, render_digest, render_reminder
@@ -21,6 +22,7 @@ from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.refresh import mail_context, plan_schedule
 from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
+from scheduler.store.plans import plan_organisation
 from scheduler.store.tables import OutboxRow
 
 DIGEST = "digest"
@@ -51,6 +53,7 @@ class ReminderRenderer:
     config: Settings
     _contexts: dict[str, MailContext] = field(default_factory=dict)  # by organisation
     _plans: dict[int, tuple[str, _PlanState]] = field(default_factory=dict)
+    _organisations: dict[int, str] = field(default_factory=dict)  # by plan id
 
     def content(self, row: OutboxRow) -> MailContent:
         """What to send for `row`: as stored when it was rendered ahead (a follow-up email), else
@@ -78,6 +81,21 @@ class ReminderRenderer:
         except UnknownKind:
             raise Gone(f"Okänd sorts påminnelse: {row.kind}.") from None
         return MailContent(email, attachment)
+
+    def sender_name(self, row: OutboxRow) -> str | None:
+        """The name mail is sent in: with several districts and no [email] from_name, the
+        row's plan's organisation, so a role that serves two districts sees which one writes.
+        None: the installation's one name."""
+        if self.config.email.from_name or not self.config.several_organisations:
+            return None
+        if row.plan_id is None:
+            return None
+        if row.plan_id not in self._organisations:
+            try:
+                self._organisations[row.plan_id] = plan_organisation(self.engine, row.plan_id)
+            except NotFoundError:
+                return None
+        return self._organisations[row.plan_id]
 
     def _digest(self, row: OutboxRow) -> MailContent:
         """A role's weekly digest, from what is coming as the week begins."""
