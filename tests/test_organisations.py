@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,11 +30,13 @@ from scheduler.plan.files import read_plan, write_plan
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
 from scheduler.services.feeds import FeedSettings
+from scheduler.services.followup import coordinator_link
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.refresh import plans_in_time, refresh_occurrences
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import open_store
+from scheduler.store.followups import get_campaign
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox
 from scheduler.store.plans import find_plan_id, plan_organisation
@@ -284,3 +287,24 @@ def test_one_district_config_imports_another_districts_plan_without_its_addresse
     kungsholmen = find_plan_id(engine, year=2024, organisation=KUNGSHOLMEN)
     planned = {r.plan_id for r in list_outbox(engine)}
     assert kungsholmen in planned and norrmalm not in planned  # no Kungsholmen address used
+
+
+def test_a_districts_follow_up_links_show_only_its_own_plan(installation: Installation) -> None:
+    installation.dispatcher_pass(morning(date(2024, 11, 15)))  # both campaigns start
+    clock = Clock(morning(date(2024, 11, 20)))
+    http = TestClient(create_app(installation.engine, installation.config, clock=clock))
+    for mine, other in ((KUNGSHOLMEN, NORRMALM), (NORRMALM, KUNGSHOLMEN)):
+        campaign = get_campaign(installation.engine, installation.plan_id(mine))
+        assert campaign is not None
+        overview = http.get(urlsplit(coordinator_link(installation.engine, installation.config,
+                                                      campaign)).path)  # fmt: skip
+        assert overview.status_code == 200
+        assert mine in overview.text and other not in overview.text
+        form_mail = next(
+            r for r in list_outbox(installation.engine)
+            if r.kind == "followup-start" and r.plan_id == installation.plan_id(mine)
+        )  # fmt: skip
+        link = re.search(r"https?://\S+/uppfoljning/\S+", form_mail.body_text)
+        assert link is not None
+        form = http.get(urlsplit(link.group(0)).path)
+        assert form.status_code == 200 and mine in form.text and other not in form.text

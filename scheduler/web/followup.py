@@ -43,6 +43,7 @@ from scheduler.store.followups import (
     get_campaign,
     save_answers,
 )
+from scheduler.store.plans import plan_organisation
 from scheduler.store.tables import CampaignRow
 from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
 
@@ -166,6 +167,8 @@ def _render_form(request: Request, target: FormTarget, *, values: dict[int, dict
     settings: FollowupSettings = app.state.followup_settings
     return render(
         "followup_form.html", status, role=target.task.role, items=items, statuses=STATUSES,
+        # A role that serves two districts sees which one asks.
+        organisation=plan_organisation(app.state.engine, target.campaign.plan_id),
         csrf=_csrf(request, target), action_url=target.action_url, closed=_closed(request, target),
         coordinator=target.coordinator, deadline=last_day(target.campaign), general=general,
         saved=saved, max_text=settings.max_text,
