@@ -79,8 +79,21 @@ class Context:
         return open_store(self.settings.database_url)
 
     def plan_id(self, year: int | None = None) -> int:
-        """The plan a command acts on: of `year`, else the newest, of the organisation named with
-        --organisation; else preferably of the configured organisation, else of any."""
+        """The plan a command acts on: of `year`; without one, by date: this year's plan, else
+        the newest (in December, after a rollover, `followup status` is about the closing year).
+        Of the organisation named with --organisation; else preferably of the configured
+        organisation, else of any."""
+        from scheduler.base.errors import NotFoundError
+        from scheduler.base.time import STOCKHOLM
+
+        if year is None:
+            try:
+                return self._plan_id_of(now_utc().astimezone(STOCKHOLM).year)
+            except NotFoundError:
+                pass
+        return self._plan_id_of(year)
+
+    def _plan_id_of(self, year: int | None) -> int:
         from scheduler.store.plans import find_plan_id
 
         if self._organisation or self.settings.several_organisations:
