@@ -82,3 +82,23 @@ def test_the_closing_years_follow_up_starts_after_a_november_rollover(tmp_path: 
         assert starts and {r.plan_id for r in starts} == {closing.plan_id}
     finally:
         engine.dispose()
+
+
+def test_without_year_a_command_takes_this_years_plan_before_a_newer_one(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """After a rollover in November, `followup status` and `plan` are about the year still
+    running, not the one planned ahead; with no plan for this year, the newest one."""
+    from datetime import UTC, datetime
+
+    this_year = datetime.now(UTC).year  # the CLI reads the real clock; so does this test
+    plan = read_plan(SEED_PLAN).plan
+    for year in (this_year - 1, this_year + 1):
+        write_plan(replace(plan, year=year), tmp_path / f"plan-{year}.toml")
+        assert cli("import", str(tmp_path / f"plan-{year}.toml")).code == 0
+    assert json.loads(cli("plan", "--json").out)["year"] == this_year + 1  # none for this year
+    write_plan(replace(plan, year=this_year), tmp_path / "plan-now.toml")
+    assert cli("import", str(tmp_path / "plan-now.toml")).code == 0
+    assert json.loads(cli("plan", "--json").out)["year"] == this_year
+    status = cli("followup", "status")
+    assert status.code == 0 and str(this_year) in status.out
