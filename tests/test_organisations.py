@@ -308,3 +308,32 @@ def test_a_districts_follow_up_links_show_only_its_own_plan(installation: Instal
         assert link is not None
         form = http.get(urlsplit(link.group(0)).path)
         assert form.status_code == 200 and mine in form.text and other not in form.text
+
+
+def test_commands_about_one_district_refuse_the_others_links_meetings_and_mail(
+    installation: Installation,
+) -> None:
+    cli = installation.cli
+    _token(installation, "kungsholmen", "K-gruppen")
+    listed = cli("feeds", "list", "--organisation", "kungsholmen")
+    found = re.search(r"^\s*(\d+)\s+K-gruppen", listed.out, re.M)
+    assert found is not None, listed.out
+    refused = cli("feeds", "revoke", found.group(1), "--organisation", "norrmalm")
+    assert refused.code == 3 and NORRMALM in refused.err
+    assert "aktiv" in cli("feeds", "list", "--organisation", "kungsholmen").out
+
+    kungsholmen_uid = list_occurrences(installation.engine,
+                                       plan_id=installation.plan_id(KUNGSHOLMEN))[0].uid  # fmt: skip
+    for command in (("move", kungsholmen_uid, "2024-06-03"), ("cancel", kungsholmen_uid)):
+        moved = cli(*command, "--organisation", "norrmalm")
+        assert moved.code == 3 and NORRMALM in moved.err, moved.err
+    assert cli("cancel", kungsholmen_uid, "--organisation", "kungsholmen").code == 0
+
+    everything = len(list_outbox(installation.engine))
+    for organisation in DOMAINS:
+        listing = cli("remind", "list", "--organisation", organisation)
+        assert listing.code == 0
+        shown = sum(int(n) for n in re.findall(r": (\d+)", listing.out.strip().splitlines()[-1]))
+        mine = list_outbox(installation.engine, organisation=organisation)
+        assert shown == len(mine) and 0 < shown < everything
+        assert {r.plan_id for r in mine} == {installation.plan_id(organisation)}

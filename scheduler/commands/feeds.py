@@ -87,8 +87,15 @@ def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.store.feed_tokens import revoke_token
+    from scheduler.store.feed_tokens import list_tokens, revoke_token
 
+    if ctx.organisation_chosen or ctx.settings.several_organisations:
+        mine = {t.id for t in list_tokens(ctx.engine, organisations=_token_organisations(ctx))}
+        if args.id not in mine:  # another district's link is not this one's to revoke
+            raise NotFoundError(
+                f"{ctx.organisation} har ingen kalenderlänk med nummer {args.id} "
+                "(se «scheduler feeds list»)."
+            )
     row = revoke_token(ctx.engine, args.id, now=now_utc())
     ctx.print(f"Kalenderlänk {row.id} ({row.audience}) är återkallad; den ger nu 404.")
     return 0
@@ -144,11 +151,21 @@ def _local_moment(day: str, clock: str) -> datetime:
     return moment
 
 
+def _refuse_another_districts(ctx: Context, plan_id: int, uid: str) -> None:
+    """With --organisation, only that district's meetings are moved or cancelled."""
+    from scheduler.store.plans import plan_organisation
+
+    chosen = ctx.organisation_chosen
+    if chosen is not None and plan_organisation(ctx.engine, plan_id) != chosen:
+        raise NotFoundError(f"{chosen} har inget möte eller någon uppgift med UID {uid}.")
+
+
 def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.refresh import refresh_occurrences
     from scheduler.store.occurrences import get_occurrence, move_occurrence
 
     row = get_occurrence(ctx.engine, args.uid)
+    _refuse_another_districts(ctx, row.plan_id, args.uid)
     old_start = row.start.astimezone(STOCKHOLM)
     clock = args.time or old_start.strftime("%H:%M")
     start = _local_moment(args.date, clock)
@@ -167,9 +184,10 @@ def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.refresh import refresh_occurrences
-    from scheduler.store.occurrences import cancel_occurrence
+    from scheduler.store.occurrences import cancel_occurrence, get_occurrence
 
     now = now_utc()
+    _refuse_another_districts(ctx, get_occurrence(ctx.engine, args.uid).plan_id, args.uid)
     row = cancel_occurrence(ctx.engine, args.uid, now=now, note=args.note or "")
     refresh_occurrences(
         ctx.engine, ctx.settings, plan_id=row.plan_id, now=now

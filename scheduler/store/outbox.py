@@ -27,7 +27,7 @@ from scheduler.model.mail import (
 )
 from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.store.engine import Bind
-from scheduler.store.tables import OccurrenceRow, OutboxRow
+from scheduler.store.tables import OccurrenceRow, OutboxRow, PlanRow
 
 _LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")
 
@@ -311,11 +311,17 @@ def outdated_reason(engine: Engine, row: OutboxRow) -> str | None:
     return None
 
 
-def list_outbox(engine: Engine, *, status: str | None = None) -> list[OutboxRow]:
+def list_outbox(
+    engine: Engine, *, status: str | None = None, organisation: str | None = None
+) -> list[OutboxRow]:
+    """The outbox by due time: every row, or those of `status`, of `organisation`'s plans."""
     with Session(engine) as session:
         query = select(OutboxRow).order_by(col(OutboxRow.due_at), col(OutboxRow.id))
         if status:
             query = query.where(OutboxRow.status == status)
+        if organisation is not None:
+            plans = select(PlanRow.id).where(PlanRow.organisation == organisation)
+            query = query.where(col(OutboxRow.plan_id).in_(plans))
         rows = list(session.exec(query))
     for row in rows:
         row.due_at = _aware(row.due_at) or row.due_at
