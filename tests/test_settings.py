@@ -327,3 +327,25 @@ def test_one_district_keeps_its_roles_from_a_plan_of_another_name() -> None:
     assert other.organisation.name == "Norrmalm" and other.all_roles == ()
     unnamed = settings_from_mapping({"roles": {"polis": {"email": "p@k.example.org"}}})
     assert unnamed.for_organisation("Vem som helst") is unnamed
+
+
+def test_the_plan_cycle_hand_in_day_and_a_districts_own_dates_over_the_shared_ones() -> None:
+    settings = settings_from_mapping({})
+    hand_in = settings.plan_cycle.hand_in
+    assert hand_in is not None and (hand_in.month, hand_in.day, hand_in.tertial) == (4, 30, 1)
+    dated = settings_from_mapping({"plan_cycle": {"hand_in": "05-15"}}).plan_cycle.hand_in
+    assert dated is not None and (dated.month, dated.day, dated.tertial) == (5, 15, None)
+    assert settings_from_mapping({"plan_cycle": {"hand_in": False}}).plan_cycle.hand_in is None
+    assert "«plan_cycle.hand_in» ska vara" in error_for({"plan_cycle": {"hand_in": "tertial 4"}})
+    several = settings_from_mapping({
+        "followup": {"start": "11-01"},
+        "organisations": {
+            "a": {"name": "A", "followup": {"deadline": "12-10"}, "plan_cycle": {"hand_in": False}},
+            "b": {"name": "B"},
+        },
+    })  # fmt: skip
+    a, b = several.for_organisation("a"), several.for_organisation("b")
+    assert (a.followup.start, a.followup.deadline) == ((11, 1), (12, 10))
+    assert a.plan_cycle.hand_in is None
+    assert (b.followup.start, b.followup.deadline) == ((11, 1), (12, 15))
+    assert b.plan_cycle.hand_in is not None

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.base.swedish import count
 from scheduler.commands.context import Context, moment_argument, now_utc, year_argument
+from scheduler.model.stored import StoredPlan
 
 
 def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
@@ -93,7 +95,21 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(
         f"Skrev uppföljningen {stored.plan.year} till {path} ({count(len(result.statuses), 'åtgärd')} med svar)."
     )
+    _followed_up_after_deadline(ctx, stored, now=args.now or now_utc())
     return 0
+
+
+def _followed_up_after_deadline(ctx: Context, stored: StoredPlan, *, now: datetime) -> None:
+    """Exported after its deadline, the year's follow-up is done: the plan is `uppföljd`."""
+    from scheduler.model.stored import FOLLOWED_UP
+    from scheduler.services.plan_state import mark_plan
+    from scheduler.store.followups import get_campaign
+
+    campaign = get_campaign(ctx.engine, stored.id)
+    if stored.state == FOLLOWED_UP or campaign is None or now < campaign.deadline:
+        return
+    mark_plan(ctx.engine, ctx.config, stored.id, FOLLOWED_UP, now=now)
+    ctx.print(f"Planen {stored.plan.organisation} {stored.plan.year} är nu uppföljd.")
 
 
 def register(commands: Any) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scheduler.base.swedish import count
+from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Context, now_utc, year_argument
+from scheduler.model.stored import DRAFT, FOLLOWED_UP, HANDED_IN
 
 if TYPE_CHECKING:
     from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
@@ -34,6 +36,12 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     )  # fmt: skip
     for note in read.notes:
         ctx.print(f"Obs: {note}")
+    if result.state != DRAFT and (result.added or result.changed or result.retired):
+        when = (
+            f" {result.handed_in_at.astimezone(STOCKHOLM):%Y-%m-%d}" if result.handed_in_at else ""
+        )
+        ctx.print(f"Obs: planen {result.organisation} {result.year} är {result.state}{when}; den "
+                  "inlämnade planen har ändrats. Meddela mottagarna, eller lämna in den igen.")  # fmt: skip
     measures = result.added + result.changed + result.unchanged
     if not result.changed_anything and not synced.changed_anything:
         ctx.print(f"Planen {result.organisation} {result.year} är redan importerad; inget ändrades "
@@ -92,12 +100,15 @@ def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.plan.review import check_plan
+    from scheduler.schedule.plan_tasks import hand_in_findings
     from scheduler.schedule.review import cadence_findings
     from scheduler.services.refresh import plan_schedule
 
     stored = ctx.plan(args.year)
     findings = check_plan(stored.measures, ctx.config)
     findings += cadence_findings(plan_schedule(ctx.engine, ctx.config, plan_id=stored.id))
+    findings += hand_in_findings(stored, ctx.config.plan_cycle.hand_in,
+                                 today=now_utc().astimezone(STOCKHOLM).date())  # fmt: skip
     if not findings:
         ctx.print(f"Inget att åtgärda i planen {stored.plan.organisation} {stored.plan.year}.")
         return 0
@@ -162,6 +173,35 @@ def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def cmd_hand_in(args: argparse.Namespace, ctx: Context) -> int:
+    """The plan is handed in: its hand-in task is done and its reminders stop."""
+    return _mark(ctx, args.year, HANDED_IN)
+
+
+def cmd_followed_up(args: argparse.Namespace, ctx: Context) -> int:
+    return _mark(ctx, args.year, FOLLOWED_UP)
+
+
+def _mark(ctx: Context, year: int | None, state: str) -> int:
+    from scheduler.plan.view import state_text
+    from scheduler.services.plan_state import mark_plan
+    from scheduler.store.plans import load_plan
+
+    stored = ctx.plan(year)
+    if stored.state == state:
+        ctx.print(
+            f"Planen {stored.plan.organisation} {stored.plan.year} är redan {state_text(stored)}."
+        )
+        return 0
+    now = now_utc()
+    synced = mark_plan(ctx.engine, ctx.config, stored.id, state, now=now)
+    marked = load_plan(ctx.engine, stored.id)
+    ctx.print(f"Planen {marked.plan.organisation} {marked.plan.year} är nu {state_text(marked)}.")
+    if synced.reminders:
+        ctx.print(f"Påminnelser: {synced.reminders} ändrade eller inställda.")
+    return 0
+
+
 def _dated_before_not_after(before: PlanSchedule, after: PlanSchedule) -> list[tuple[str, str]]:
     """Measures whose När gave dates in the source year and gives none in the new one ("Våren
     2024" in 2025): a rollover copies the text, but the reading of it does not carry over."""
@@ -181,10 +221,23 @@ def register(commands: Any) -> None:
     _force_argument(sub)
     sub.set_defaults(run=cmd_import)
 
-    sub = commands.add_parser("plan", help="visa planens områden och åtgärder")
+    sub = commands.add_parser(
+        "plan", help="visa planens områden och åtgärder, eller ändra dess tillstånd"
+    )
     sub.add_argument("--json", action="store_true", help="maskinläsbar JSON")
-    sub.add_argument("--year", type=year_argument, help="vilket års plan (annars den senaste)")
+    sub.add_argument(
+        "--year", type=year_argument, help="vilket års plan (annars årets, annars den senaste)"
+    )
     sub.set_defaults(run=cmd_plan)
+    marks = sub.add_subparsers(dest="mark", metavar="ÅTGÄRD")
+    mark = marks.add_parser(
+        "hand-in", help="markera planen som inlämnad (inlämningsuppgiften är klar)"
+    )
+    mark.add_argument("--year", type=year_argument)
+    mark.set_defaults(run=cmd_hand_in)
+    mark = marks.add_parser("followed-up", help="markera planen som uppföljd")
+    mark.add_argument("--year", type=year_argument)
+    mark.set_defaults(run=cmd_followed_up)
 
     sub = commands.add_parser("check", help="visa det samordnaren bör se över")
     sub.add_argument("--year", type=year_argument)

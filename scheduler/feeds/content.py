@@ -54,7 +54,8 @@ def description(item: MeasureSchedule, row: Occurrence | None, link: str | None)
     lines.append(f"Sammankallande: {who.convener or 'ej angiven i planen'}")
     if others:
         lines.append(f"Deltar: {', '.join(others)}")
-    lines.append(f"Område: {item.stored.area}")
+    if item.stored.area:  # the plan's own tasks belong to no area
+        lines.append(f"Område: {item.stored.area}")
     if measure.when_text:
         lines.append(f"Enligt planen: {measure.when_text}")
     if row is not None and row.status == CANCELLED:
@@ -74,7 +75,7 @@ def event_for(item: MeasureSchedule, row: Occurrence, link: str | None) -> FeedE
         start=row.start, end=row.end, all_day=row.all_day,
         summary=summary(item, row.series_label, row.kind, cancelled),
         description=description(item, row, link), location=row.location, cancelled=cancelled,
-        categories=(item.stored.area, "Uppgift" if row.kind == "task" else "Möte"),
+        categories=tuple(c for c in (item.stored.area, "Uppgift" if row.kind == "task" else "Möte") if c),
         url=link, task=row.kind == "task",
     )  # fmt: skip
 

@@ -102,7 +102,7 @@ def all_scopes(schedule: PlanSchedule, *, year_in_titles: bool = True) -> list[S
     # "SSP Gymnasiet" cannot both be `atgard-ssp-gymnasiet`.
     measure_names = UniqueNames()
     names: dict[int, str] = {}
-    for item in schedule.measures:
+    for item in schedule.workbook_measures:
         title = item.stored.measure.title
         names[item.stored.id] = measure_names(f"atgard-{slugify(title)}", item.stored.id)
     roles: dict[str, None] = {}
@@ -113,6 +113,8 @@ def all_scopes(schedule: PlanSchedule, *, year_in_titles: bool = True) -> list[S
             continue
         for role in item.responsibility.participants:
             roles.setdefault(role, None)
+        if item.is_plan_task:
+            continue  # in the plan's and its role's calendars, not a calendar of its own
         name = names[measure.id]
         scopes.append(Scope(name, MEASURE, of_year(measure.measure.title),
                             measure_id=measure.id))  # fmt: skip

@@ -8,6 +8,15 @@ from datetime import datetime
 from scheduler.base.errors import NotFoundError
 from scheduler.model.plan import Measure, Plan
 
+# A plan's state through its year: a draft until it is handed in (with tertialrapport 1), then
+# followed up once the year-end follow-up is exported after its deadline (or marked so).
+DRAFT, HANDED_IN, FOLLOWED_UP = "utkast", "inlämnad", "uppföljd"
+PLAN_STATES = (DRAFT, HANDED_IN, FOLLOWED_UP)
+# The plan's own tasks are stored like measures, under keys no workbook row can have.
+PLAN_TASK_PREFIX = "plan:"
+HAND_IN = "hand-in"
+HAND_IN_KEY = PLAN_TASK_PREFIX + HAND_IN
+
 
 @dataclass(frozen=True)
 class StoredMeasure:
@@ -15,6 +24,11 @@ class StoredMeasure:
     key: str
     area: str
     measure: Measure
+
+    @property
+    def is_plan_task(self) -> bool:
+        """The plan's own task (handing it in), not a measure of the workbook."""
+        return self.key.startswith(PLAN_TASK_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -24,6 +38,11 @@ class StoredPlan:
     updated_at: datetime
     plan: Plan
     measures: tuple[StoredMeasure, ...]  # in plan order
+    # The plan's own tasks (its hand-in), as stored; their texts come from the config.
+    plan_tasks: tuple[StoredMeasure, ...] = ()
+    state: str = DRAFT
+    handed_in_at: datetime | None = None
+    followed_up_at: datetime | None = None
 
     def measure(self, measure_id: int) -> StoredMeasure:
         for stored in self.measures:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.base.swedish import count
+from scheduler.base.time import STOCKHOLM
 from scheduler.model.schedule_settings import settings_to_mapping
-from scheduler.model.stored import StoredPlan
+from scheduler.model.stored import DRAFT, FOLLOWED_UP, StoredPlan
 from scheduler.plan.roles import Responsibility
 
 
 def plan_as_json(stored: StoredPlan, read: dict[int, Responsibility]) -> dict[str, Any]:
-    """`{"organisation", "year", "areas": [{"name", "measures": [...]}]}`: a contract others read."""
+    """`{"organisation", "year", "state", "areas": [{"name", "measures": [...]}]}`: a contract
+    others read. `state` is "utkast", "inlämnad" or "uppföljd"."""
     areas: list[dict[str, Any]] = [
         {"name": area.name, "measures": []} for area in stored.plan.areas
     ]
@@ -33,14 +35,24 @@ def plan_as_json(stored: StoredPlan, read: dict[int, Responsibility]) -> dict[st
             "participants": list(who.participants),
             "schedule": settings_to_mapping(measure.schedule),
         })  # fmt: skip
-    return {"organisation": stored.plan.organisation, "year": stored.plan.year, "areas": areas}
+    return {"organisation": stored.plan.organisation, "year": stored.plan.year,
+            "state": stored.state, "areas": areas}  # fmt: skip
+
+
+def state_text(stored: StoredPlan) -> str:
+    """ "inlämnad 2024-04-26", "utkast" …: the state and, once there is one, its date."""
+    moment = stored.followed_up_at if stored.state == FOLLOWED_UP else stored.handed_in_at
+    if stored.state == DRAFT or moment is None:
+        return stored.state
+    return f"{stored.state} {moment.astimezone(STOCKHOLM):%Y-%m-%d}"
 
 
 def plan_as_text(stored: StoredPlan, read: dict[int, Responsibility]) -> str:
     plan = stored.plan
     total = len(stored.measures)
     lines = [f"Åtgärdsplan {plan.year}: {plan.organisation}",
-             f"{count(len(plan.areas), 'område')}, {count(total, 'åtgärd')}", ""]  # fmt: skip
+             f"{count(len(plan.areas), 'område')}, {count(total, 'åtgärd')}",
+             f"Tillstånd: {state_text(stored)}", ""]  # fmt: skip
     for number, area in enumerate(plan.areas, start=1):
         items = [m for m in stored.measures if m.area == area.name]
         lines.append(f"{number}. {area.name} ({count(len(items), 'åtgärd')})")

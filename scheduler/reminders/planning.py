@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -36,6 +36,7 @@ from scheduler.feeds.ical import FeedHeader, render_events
 from scheduler.mail.render import render_email, render_subject
 from scheduler.model.mail import PlannedMail, RenderedEmail, reminder_key, subject_only
 from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.model.stored import DRAFT
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.settings.model import RoleConfig, Settings
@@ -119,6 +120,7 @@ def _base_context(item: MeasureSchedule, row: Occurrence, config: Settings) -> d
         "location": row.location,
         "uid": row.uid,
         "kind": row.kind,  # "meeting" or "task": the wording differs
+        "findings": None,  # the plan's check, in the reminders to hand the plan in
     }
 
 
@@ -181,11 +183,19 @@ def reminder_subject(
 
 
 def render_reminder(
-    item: MeasureSchedule, row: Occurrence, kind: str, context: MailContext
+    item: MeasureSchedule,
+    row: Occurrence,
+    kind: str,
+    context: MailContext,
+    *,
+    findings: Sequence[str] | None = None,
 ) -> tuple[RenderedEmail, str | None]:
     """The whole reminder, from the occurrence as it is now: subject, bodies and, for a meeting or
-    a task ahead, its .ics. Made when the email is claimed for sending, not when it is planned."""
+    a task ahead, its .ics. Made when the email is claimed for sending, not when it is planned.
+    `findings`: what `scheduler check` reports, for the reminders to hand the plan in."""
     template, extra, attach = _content_for(kind, row, context, links=True)
+    if findings is not None:
+        extra = {**extra, "findings": list(findings)}
     email = render_email(template, {**_base_context(item, row, context.config), **extra})
     return email, _attachment(item, row, context.config) if attach else None
 
@@ -244,6 +254,8 @@ def planned_mails(
     schedule: PlanSchedule, rows: list[Occurrence], context: MailContext
 ) -> list[PlannedMail]:
     by_measure = {item.stored.id: item for item in schedule.measures}
+    if schedule.stored.state != DRAFT:  # handed in: its hand-in task needs no more reminders
+        by_measure = {key: item for key, item in by_measure.items() if not item.is_plan_task}
     settings = context.settings
     gaps = _series_gaps(r for r in rows if r.status != CANCELLED)
     mails: list[PlannedMail] = []

@@ -29,11 +29,23 @@ class MeasureSchedule:
     schedule: Schedule
     responsibility: Responsibility
 
+    @property
+    def is_plan_task(self) -> bool:
+        """The plan's own task (its hand-in): dated, in the feeds and reminded like a measure's
+        task, but no measure of the workbook (not followed up, not its own calendar)."""
+        return self.stored.is_plan_task
+
 
 @dataclass(frozen=True)
 class PlanSchedule:
     stored: StoredPlan
+    # The workbook's measures in plan order, then the plan's own tasks.
     measures: tuple[MeasureSchedule, ...]
+
+    @property
+    def workbook_measures(self) -> tuple[MeasureSchedule, ...]:
+        """The measures of the plan itself, without the plan's own tasks."""
+        return tuple(item for item in self.measures if not item.is_plan_task)
 
     @property
     def occurrences(self) -> list[PlannedOccurrence]:
@@ -82,8 +94,14 @@ def planned_occurrences(
 
 
 def schedule_plan(
-    stored: StoredPlan, *, policy: CalendarPolicy, responsibilities: dict[int, Responsibility]
+    stored: StoredPlan,
+    *,
+    policy: CalendarPolicy,
+    responsibilities: dict[int, Responsibility],
+    tasks: Iterable[tuple[StoredMeasure, Responsibility]] = (),
 ) -> PlanSchedule:
+    """Every measure's När read and placed as one plan; then the plan's own `tasks` (each a
+    deadline of its own, placed alone, not spread among the meetings)."""
     cadences = [parse_when(measure.measure.when_text) for measure in stored.measures]
     items = [
         PlanItem(measure.key, cadence, measure.measure.schedule, measure.measure.title,
@@ -100,4 +118,10 @@ def schedule_plan(
                         responsibilities[measure.id])
         for measure, cadence, schedule, clash in zip(stored.measures, cadences, placed, clashes, strict=True)
     ]  # fmt: skip
+    for task, responsibility in tasks:
+        cadence = parse_when(task.measure.when_text)
+        item = PlanItem(task.key, cadence, task.measure.schedule, task.measure.title,
+                        task.measure.action, responsibility.convener, responsibility.participants)  # fmt: skip
+        (schedule,) = spread([item], year=stored.plan.year, policy=policy)
+        measures.append(MeasureSchedule(task, cadence, schedule, responsibility))
     return PlanSchedule(stored, tuple(measures))

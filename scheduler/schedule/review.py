@@ -9,7 +9,7 @@ from scheduler.schedule.occurrences import PlanSchedule
 
 def cadence_findings(schedule: PlanSchedule) -> list[Finding]:
     findings = []
-    for item in schedule.measures:
+    for item in schedule.workbook_measures:
         measure = item.stored.measure
         if not measure.when_text:
             continue  # reported as an empty När already

@@ -73,7 +73,7 @@ def role_tasks(schedule: PlanSchedule, config: Settings) -> list[RoleTask]:
     config = config.for_organisation(schedule.stored.plan.organisation)
     coordinator = config.organisation.coordinator_role or "Samordnare"
     by_role: dict[str, list[MeasureSchedule]] = {}
-    for item in schedule.measures:
+    for item in schedule.workbook_measures:  # the plan's own tasks are not followed up
         role = item.responsibility.convener or coordinator
         by_role.setdefault(role, []).append(item)
     tasks = []

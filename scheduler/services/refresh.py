@@ -23,6 +23,7 @@ from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import PlanSchedule, schedule_plan
+from scheduler.schedule.plan_tasks import plan_tasks
 from scheduler.settings.model import Settings
 from scheduler.store.engine import Bind, write_transaction
 from scheduler.store.occurrences import (
@@ -46,6 +47,9 @@ from scheduler.store.secrets import shared_secret
 
 # The outbox kinds the schedule owns: a pending one the schedule no longer calls for is cancelled.
 REMINDER_KINDS = ("meeting-", "task-", "held", "digest")
+# Who does the plan's own tasks (and answers for measures without a convener) when the config
+# names no coordinator role.
+COORDINATOR_FALLBACK = "Samordnare"
 
 
 def calendar_policy(config: Settings) -> CalendarPolicy:
@@ -60,7 +64,9 @@ def plan_schedule(
     stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
     config = config.for_organisation(stored.plan.organisation)
     read = responsibilities(stored.measures, lexicon_for(config))
-    return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read)
+    tasks = plan_tasks(stored, hand_in=config.plan_cycle.hand_in,
+                       coordinator=config.organisation.coordinator_role or COORDINATOR_FALLBACK)  # fmt: skip
+    return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read, tasks=tasks)
 
 
 def settings_for_plan(bind: Bind, config: Settings, *, plan_id: int) -> Settings:
@@ -121,7 +127,7 @@ def _fingerprint(bind: Bind, context: MailContext, *, plan_id: int) -> str:
         "state": schedule_state(bind, plan_id=plan_id),
         # The sections as validated values (repr is stable for these frozen models).
         "settings": [repr(config.organisation), repr(config.roles), repr(config.calendar),
-                     repr(config.reminders)],
+                     repr(config.reminders), repr(config.plan_cycle)],
         "link_key": context.signer.key_digest,
         "templates": _templates_digest(),
     }  # fmt: skip

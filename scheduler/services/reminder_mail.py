@@ -17,8 +17,10 @@ from sqlalchemy.exc import NoResultFound
 from scheduler.base.errors import NotFoundError
 from scheduler.model.mail import RenderedEmail, rendered_at_claim
 from scheduler.model.occurrence import Occurrence
+from scheduler.plan.review import check_plan
 from scheduler.reminders.planning import MailContext, UnknownKind, render_digest, render_reminder
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
+from scheduler.schedule.review import cadence_findings
 from scheduler.services.refresh import mail_context, plan_schedule
 from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
@@ -74,13 +76,20 @@ class ReminderRenderer:
         item = state.measures.get(occurrence.measure_id)
         if item is None:
             raise Gone("Åtgärden finns inte längre i planen.")
+        findings = self._findings(state.schedule) if item.is_plan_task else None
         try:
             email, attachment = render_reminder(
-                item, occurrence, row.kind, self._mail_context(state.schedule)
+                item, occurrence, row.kind, self._mail_context(state.schedule), findings=findings
             )
         except UnknownKind:
             raise Gone(f"Okänd sorts påminnelse: {row.kind}.") from None
         return MailContent(email, attachment)
+
+    def _findings(self, schedule: PlanSchedule) -> list[str]:
+        """What `scheduler check` reports about the plan now, one line each."""
+        config = self._mail_context(schedule).config
+        found = check_plan(schedule.stored.measures, config) + cadence_findings(schedule)
+        return [f"{f.area} › {f.measure}: {f.message}" if f.measure else f.message for f in found]
 
     def sender_name(self, row: OutboxRow) -> str | None:
         """The name mail is sent in: with several districts and no [email] from_name, the

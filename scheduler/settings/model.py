@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -248,6 +248,9 @@ class OrganisationEntry(Section):
     email: Email | None = key(None, ADDRESS)
     roles: dict[str, Role] = key({}, "en tabell per roll ([organisations.<namn>.roles.<roll>])",
                                  strict=False)  # fmt: skip
+    # The district's own plan year, over the shared [plan_cycle] and [followup] key by key.
+    plan_cycle: PlanCycle | None = key(None, "en tabell ([organisations.<namn>.plan_cycle])")
+    followup: Followup | None = key(None, "en tabell ([organisations.<namn>.followup])")
 
 
 class ActivityDefaults(Section):
@@ -447,6 +450,49 @@ class Followup(Section):
         return self
 
 
+# The end of each tertial ("tertial 1" is the end of April): when plans and reports are due.
+TERTIAL_ENDS: Final = {1: (4, 30), 2: (8, 31), 3: (12, 31)}
+_TERTIAL = re.compile(r"^\s*tertial\s*([123])\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class HandIn:
+    """When the plan is handed in: a day of its year, and how the plan's instructions name it."""
+
+    month: int
+    day: int
+    tertial: int | None = None  # "tertial 1": the plan goes in with tertialrapport 1
+
+
+def _hand_in(raw: object) -> HandIn | None:
+    if raw is False or raw is None:
+        return None
+    if isinstance(raw, HandIn):
+        return raw
+    if isinstance(raw, str):
+        tertial = _TERTIAL.match(raw)
+        if tertial:
+            number = int(tertial.group(1))
+            return HandIn(*TERTIAL_ENDS[number], tertial=number)
+        if _FOLLOWUP_DAY.match(raw.strip()) and raw.strip() != "02-29":
+            month, day = _month_day(raw)
+            return HandIn(month, day)
+    raise ValueError("not a hand-in day")
+
+
+HandInDay = Annotated[HandIn | None, PlainValidator(_hand_in)]
+
+
+class PlanCycle(Section):
+    """[plan_cycle]: the plan's own year. It is handed in on `hand_in` (a task for the
+    coordinator, with reminders), then followed up at the year's end ([followup])."""
+
+    hand_in: HandInDay = key(
+        HandIn(4, 30, tertial=1),
+        '"tertial 1" (30 april), "tertial 2", "tertial 3", en dag "MM-DD" eller false',
+    )
+
+
 # Excel holds at most 32,767 characters in a cell; a longer text could not be exported.
 EXCEL_MAX_CELL_CHARS: Final = 32_767
 
@@ -498,6 +544,7 @@ class Settings(Section):
     email: EmailSection = section(EmailSection, "email")
     reminders: Reminders = section(Reminders, "reminders")
     followup: Followup = section(Followup, "followup")
+    plan_cycle: PlanCycle = section(PlanCycle, "plan_cycle")
     server: Server = section(Server, "server")
     limits: Limits = section(Limits, "limits")
     # Where the settings came from: None when there was no file (all defaults).
@@ -578,6 +625,8 @@ class Settings(Section):
             }),
             "roles": entry.roles,
             "organisations": {},
+            "plan_cycle": _over(self.plan_cycle, entry.plan_cycle),
+            "followup": _over(self.followup, entry.followup),
         })  # fmt: skip
 
     @property
@@ -602,3 +651,13 @@ class Settings(Section):
             if wanted in {role.key.casefold(), role.name.casefold()}:
                 return role
         return None
+
+
+_S = TypeVar("_S", bound=Section)
+
+
+def _over(shared: _S, own: _S | None) -> _S:
+    """A district's table over the shared one: the keys it gives, the shared values elsewhere."""
+    if own is None:
+        return shared
+    return shared.model_copy(update={name: getattr(own, name) for name in own.model_fields_set})

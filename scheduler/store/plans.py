@@ -11,7 +11,16 @@ from sqlmodel import Session, col, select
 from scheduler.base.errors import NotFoundError, PlanFileError, UsageError
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
-from scheduler.model.stored import StoredMeasure, StoredPlan
+from scheduler.model.stored import (
+    DRAFT,
+    FOLLOWED_UP,
+    HAND_IN,
+    HAND_IN_KEY,
+    HANDED_IN,
+    PLAN_STATES,
+    StoredMeasure,
+    StoredPlan,
+)
 from scheduler.store.engine import Bind
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
 
@@ -29,6 +38,8 @@ class ImportResult:
     changed: int
     unchanged: int
     retired: int
+    state: str = DRAFT
+    handed_in_at: datetime | None = None
 
     @property
     def changed_anything(self) -> bool:
@@ -83,7 +94,12 @@ def import_plan(
         plan_id = row.id
 
         existing = {
-            m.key: m for m in session.exec(select(MeasureRow).where(MeasureRow.plan_id == plan_id))
+            m.key: m
+            for m in session.exec(
+                select(MeasureRow).where(
+                    MeasureRow.plan_id == plan_id, col(MeasureRow.plan_task).is_(None)
+                )
+            )
         }
         keyed = _keyed(plan)
         if not force:
@@ -139,12 +155,49 @@ def import_plan(
                 gone_measure.updated_at = now
                 retired += 1
 
+        # After the measures: a new plan's measures get the first ids, as before there were tasks.
+        _ensure_plan_tasks(session, plan_id, now=now)
         if not plan_created and (added or changed or retired or area_changed):
             row.revision += 1
             row.updated_at = now
             row.source = source
         return ImportResult(plan_id, plan.organisation, plan.year, plan_created, added, changed,
-                            unchanged, retired)  # fmt: skip
+                            unchanged, retired, state=row.state, handed_in_at=row.handed_in_at)  # fmt: skip
+
+
+def _ensure_plan_tasks(session: Session, plan_id: int, *, now: datetime) -> None:
+    """The plan's own tasks exist once per plan (their texts come from the config when the plan
+    is scheduled; the row gives them an id, a UID and reminders like a measure's)."""
+    found = session.exec(
+        select(MeasureRow.id).where(MeasureRow.plan_id == plan_id, MeasureRow.key == HAND_IN_KEY)
+    ).first()
+    if found is None:
+        session.add(MeasureRow(plan_id=plan_id, area_id=None, key=HAND_IN_KEY, position=-1,
+                               title="Lämna in åtgärdsplanen", plan_task=HAND_IN, updated_at=now))  # fmt: skip
+        session.flush()
+
+
+def set_plan_state(bind: Bind, plan_id: int, state: str, *, now: datetime) -> PlanRow:
+    """Mark the plan `state` (utkast, inlämnad, uppföljd); a change bumps the revision, so the
+    schedule, its reminders and the feeds follow (a handed-in plan's hand-in reminders stop)."""
+    if state not in PLAN_STATES:
+        raise UsageError(f"okänt tillstånd «{state}» (välj bland {', '.join(PLAN_STATES)}).")
+    with Session(bind) as session, session.begin():
+        row = session.get(PlanRow, plan_id)
+        if row is None:
+            raise NotFoundError(f"Plan {plan_id} finns inte.")
+        if row.state != state:
+            row.state = state
+            if state == HANDED_IN and row.handed_in_at is None:
+                row.handed_in_at = now
+            if state == FOLLOWED_UP:
+                row.followed_up_at = row.followed_up_at or now
+                row.handed_in_at = row.handed_in_at or now
+            row.revision += 1
+            row.updated_at = now
+        session.flush()
+        session.expunge(row)
+        return row
 
 
 def _refuse_duplicate_areas(plan: Plan, source: str) -> None:
@@ -272,6 +325,11 @@ def load_plan(bind: Bind, plan_id: int) -> StoredPlan:
             .where(MeasureRow.plan_id == plan_id, col(MeasureRow.retired).is_(False))
             .order_by(col(MeasureRow.position))
         ).all()
+    tasks = tuple(
+        StoredMeasure(m.id, m.key, "", _measure_from_row(m))
+        for m in measure_rows
+        if m.plan_task is not None and m.id is not None
+    )
     stored: list[StoredMeasure] = []
     areas: list[Area] = []
     for area_row in area_rows:
@@ -286,7 +344,9 @@ def load_plan(bind: Bind, plan_id: int) -> StoredPlan:
         areas.append(Area(name=area_row.name, measures=tuple(measures)))
     assert row.id is not None
     plan = Plan(organisation=row.organisation, year=row.year, areas=tuple(areas))
-    return StoredPlan(row.id, row.revision, row.updated_at, plan, tuple(stored))
+    return StoredPlan(row.id, row.revision, row.updated_at, plan, tuple(stored), plan_tasks=tasks,
+                      state=row.state, handed_in_at=row.handed_in_at,
+                      followed_up_at=row.followed_up_at)  # fmt: skip
 
 
 def _measure_from_row(row: MeasureRow) -> Measure:

@@ -52,6 +52,16 @@ class PlanRow(SQLModel, table=True):
     schedule_fingerprint: str = Field(
         default="", sa_column=Column(Text, nullable=False, server_default="")
     )
+    # The plan's own life: "utkast", "inlämnad" (handed in), "uppföljd" (followed up).
+    state: str = Field(
+        default="utkast", sa_column=Column(Text, nullable=False, server_default="utkast")
+    )
+    handed_in_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    followed_up_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
@@ -73,7 +83,11 @@ class MeasureRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
-    area_id: int = Field(foreign_key="area.id", index=True, ondelete="CASCADE")
+    # None for the plan's own task (`plan_task`), which belongs to no area.
+    area_id: int | None = Field(default=None, foreign_key="area.id", index=True, ondelete="CASCADE")
+    # "hand-in": not a measure of the workbook but the plan's own task; never shown or exported
+    # as a measure, scheduled from the config (scheduler.services.plan_tasks).
+    plan_task: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     key: str = Field(sa_column=Column(Text, nullable=False))
     position: int
     title: str = Field(sa_column=Column(Text, nullable=False))

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from scheduler.base.links import LinkError
 from scheduler.base.text_safety import describe_control_character
 from scheduler.reminders.planning import DONE, HELD, NOT_DONE, NOT_HELD
+from scheduler.services.plan_state import answered_hand_in
 from scheduler.services.refresh import answer_signer
 from scheduler.store.occurrences import get_occurrence, record_answer
 from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
@@ -95,4 +96,7 @@ def record(
         now=request.app.state.clock(),
     )
     text = f"Svaret «{label}» är sparat och kommer med i årets uppföljning."
+    if held and answered_hand_in(request.app.state.engine, request.app.state.config, row.uid,
+                                 now=request.app.state.clock()):  # fmt: skip
+        text = "Svaret är sparat: planen är markerad som inlämnad, och påminnelserna om den har upphört."
     return render("message.html", title="Tack!", text=text, kind="ok")

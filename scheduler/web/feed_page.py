@@ -53,7 +53,7 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
             if r.start >= now and r.measure_id in key_of:
                 coming.setdefault(key_of[r.measure_id], []).append(r)
     measures = []
-    for item in schedule.measures:
+    for item in schedule.workbook_measures:
         # A measure with nothing dated yet still belongs to its area's and its roles' page.
         labels = [series.label for series in item.schedule.series] or [""]
         if not any(_covers(allowed, item, label) for label in labels):
