@@ -7,8 +7,10 @@ Time is passed in: dispatcher passes at chosen mornings, `--now` on the follow-u
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 
@@ -197,3 +199,26 @@ def test_the_hand_in_day_comes_from_the_config(
     none = make_world(tmp_path / "none", store_url, smtp, extra="[plan_cycle]\nhand_in = false\n")
     agenda = json.loads(none.cli("agenda", "--json", "--year", "2024").out)
     assert not [e for e in agenda if e["title"].startswith("Lämna in åtgärdsplanen")]
+
+
+def test_answering_done_to_the_hand_in_question_hands_the_plan_in(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'p.sqlite3'}", smtp,
+                       now=morning(date(2024, 1, 10)))  # fmt: skip
+    passes(world, date(2024, 4, 29), date(2024, 5, 6))  # the day, then the question after it
+    (question,) = [
+        r for r in world.outbox(SENT) if r.kind == "task-overdue" and HAND_IN_TITLE in r.subject
+    ]
+    (mail,) = [m for m in smtp.handler.messages if str(m.message["Subject"]) == question.subject]
+    links = re.findall(r"(https?://\S+/svar/\S+)", mail.text())
+    assert len(links) == 2  # done, not done
+    clock = Clock(morning(date(2024, 5, 6)) + timedelta(hours=2))
+    with TestClient(create_app(world.engine, world.config, clock=clock)) as client:
+        answered = client.post(
+            urlsplit(links[0]).path, data={"note": "Inlämnad till stadsledningskontoret."}
+        )
+    assert answered.status_code == 200 and "markerad som inlämnad" in answered.text
+    assert json.loads(world.cli("plan", "--json", "--year", "2024").out)["state"] == "inlämnad"
+    (row,) = hand_in_rows(world)
+    assert row.held is True
