@@ -63,14 +63,14 @@ def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
 
 
 def plans_by_organisation(url: str) -> dict[tuple[str, int], int]:
-    """(organisation, year) → active measures."""
+    """(organisation, year) → active measures (of the workbook: not the plan's own tasks)."""
     engine = open_store(url)
     try:
         with Session(engine) as session:
             rows = session.exec(
                 select(PlanRow.organisation, PlanRow.year, func.count(col(MeasureRow.id)))
                 .join(MeasureRow, col(MeasureRow.plan_id) == col(PlanRow.id))
-                .where(col(MeasureRow.retired).is_(False))
+                .where(col(MeasureRow.retired).is_(False), col(MeasureRow.plan_task).is_(None))
                 .group_by(col(PlanRow.organisation), col(PlanRow.year))
             ).all()
         return {(organisation, year): count for organisation, year, count in rows}
