@@ -44,7 +44,7 @@ GAP_DEGREES = 8.0  # between December and January, for the ring numbers
 MONTH_DEGREES = (360.0 - GAP_DEGREES) / 12
 HOLE_RADIUS = 100.0  # the middle, with the year
 OUTER_RADIUS = 350.0
-MONTH_LABEL_RADIUS = 382.0
+MONTH_LABEL_RADIUS = 368.0  # where a label's edge nearest the wheel stands
 RING_GAP = 6.0
 MAX_LANE_WIDTH = 34.0
 WHEEL_HALF_HEIGHT = 400.0  # from the centre to beyond the month labels
@@ -72,21 +72,23 @@ class _Builder:
     def __init__(self, wheel: Wheel) -> None:
         self.wheel = wheel
         self.root = ET.Element("svg")
-        self.cx = WIDTH / 2
+        # The wheel is drawn around (0, 0) in a group moved to its place below the header.
+        self.cx = self.cy = 0.0
 
     def svg(self) -> str:
         body = ET.Element("g")
-        header_end = self._header(body)
-        self.cy = header_end + WHEEL_HALF_HEIGHT
+        centre_y = self._header(body) + 20 + WHEEL_HALF_HEIGHT
+        drawing = _element(body, "g", id="hjul",
+                           transform=f"translate({_number(WIDTH / 2)} {_number(centre_y)})")  # fmt: skip
         self.bounds = self._ring_bounds()
-        self._rings(body)
-        self._months(body)
-        self._today(body)
+        self._rings(drawing)
+        self._months(drawing)
+        self._today(drawing)
         for ring, outer, lane_width in self.bounds:
-            self._marks(body, ring, outer, lane_width)
-        self._ring_numbers(body)
-        self._centre(body)
-        height = math.ceil(self._legend(body, self.cy + WHEEL_HALF_HEIGHT + 20))
+            self._marks(drawing, ring, outer, lane_width)
+        self._ring_numbers(drawing)
+        self._centre(drawing)
+        height = math.ceil(self._legend(body, centre_y + WHEEL_HALF_HEIGHT + 20))
 
         root = self.root
         for name, value in (("xmlns", SVG_NS), ("version", "1.1"),
@@ -168,12 +170,17 @@ class _Builder:
 
     def _months(self, parent: ET.Element) -> None:
         lines = _element(parent, "g", stroke=GRID, **{"stroke-width": 1})
-        labels = _element(parent, "g", fill=TEXT, **{"font-size": 16, "text-anchor": "middle"})
+        labels = _element(parent, "g", fill=TEXT, **{"font-size": 16})
         for month in range(12):
             start = GAP_DEGREES / 2 + month * MONTH_DEGREES
             self._radial(lines, start, HOLE_RADIUS, OUTER_RADIUS + 8)
-            x, y = self._point(start + MONTH_DEGREES / 2, MONTH_LABEL_RADIUS)
-            label = _element(labels, "text", x=x, y=y, dy="0.35em")
+            middle = start + MONTH_DEGREES / 2
+            # Labels on the sides grow away from the wheel; those at the top and bottom centre.
+            side = math.sin(math.radians(middle))
+            anchor = "start" if side > 0.4 else "end" if side < -0.4 else "middle"
+            radius = MONTH_LABEL_RADIUS + (14 if anchor == "middle" else 0)
+            x, y = self._point(middle, radius)
+            label = _element(labels, "text", x=x, y=y, dy="0.35em", **{"text-anchor": anchor})
             label.text = MONTH_WORDS[month].capitalize()
         self._radial(lines, 360 - GAP_DEGREES / 2, HOLE_RADIUS, OUTER_RADIUS + 8)
 
