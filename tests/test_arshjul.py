@@ -168,6 +168,31 @@ def test_an_unknown_area_or_role_is_one_line_naming_the_known_ones(
     assert not path.exists() and not (tmp_path / "arshjul.pdf").exists()
 
 
+def test_a_district_gets_the_wheel_of_its_own_plan(tmp_path: Path) -> None:
+    from scheduler.plan.files import write_plan
+    from tests.conftest import upgraded_cli
+    from tests.test_organisations import NORRMALM, norrmalm_plan, write_two_district_config
+
+    cli = upgraded_cli(write_two_district_config(tmp_path, f"sqlite:///{tmp_path / 'two.sqlite3'}"))
+    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
+    for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
+        assert cli("import", str(plan_file)).code == 0
+    unnamed = cli("arshjul", str(tmp_path / "arshjul.svg"), "--year", "2024")
+    assert unnamed.code == 2 and "--organisation" in unnamed.err
+    wheels = {}
+    for district in ("kungsholmen", "norrmalm"):
+        root = wheel_file(cli, tmp_path / f"{district}.svg", "--organisation", district)
+        assert uids(root) == published(agenda(cli, "--organisation", district))
+        wheels[district] = root
+    assert not uids(wheels["kungsholmen"]) & uids(wheels["norrmalm"])
+    assert title_of(wheels["norrmalm"]) == f"Årshjul 2024: {NORRMALM}"
+    norrmalm_titles = [title_of(m) for m in marks(wheels["norrmalm"])]
+    assert any(t.startswith("SSP Norrmalm – ") for t in norrmalm_titles)
+    assert not any(
+        t.startswith("SSP Norrmalm") for t in map(title_of, marks(wheels["kungsholmen"]))
+    )
+
+
 # The picture itself, from the schedule (pure).
 
 
