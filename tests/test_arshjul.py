@@ -20,6 +20,7 @@ from scheduler.arshjul.svg import BACKGROUND, PALETTE, RING_FILL, render_svg
 from scheduler.arshjul.wheel import build_wheel, choose_area, choose_role
 from scheduler.base.errors import ResourceError, UsageError
 from scheduler.base.templating import swedish_date
+from scheduler.base.time import STOCKHOLM
 from scheduler.model.plan import Area, Measure, Plan
 from tests.conftest import SEED_PLAN, Cli
 from tests.feeds_fixture import Scheduled, scheduled_plan
@@ -212,7 +213,7 @@ def test_a_mark_stands_at_its_dates_angle(seed: Scheduled) -> None:
     rows = {row.uid: row for row in seed.rows()}
     for uid, (x, y) in places.items():
         day = days[uid]
-        assert day == rows[uid].start.date() or abs((day - rows[uid].start.date()).days) <= 1
+        assert day == rows[uid].start.astimezone(STOCKHOLM).date()
         angle = clockwise_from_top(x, y)
         # January at the top and clockwise: the share of the year gone by, within a few degrees
         # (months are drawn equally wide, with a narrow gap at the top).
@@ -356,6 +357,11 @@ def test_hostile_text_stays_text(tmp_path: Path) -> None:
     assert 'Roll: Roll <b>&"' in title_of(parse(svg))
     with pytest.raises(UsageError, match="Lugnt & stilla"):
         choose_area(schedule, "<img>")
+    # An area with nothing dated is an empty wheel that says so.
+    quiet = build_wheel(schedule, hostile.rows(), today=TODAY, area="Lugnt & stilla")
+    assert (quiet.marks, quiet.without_marks) == ((), ("Lugnt & stilla",))
+    quiet_texts = [e.text for e in parse(render_svg(quiet)).iter(f"{SVG}text")]
+    assert "Utan daterade möten eller uppgifter: Lugnt & stilla" in quiet_texts
 
 
 # The PNG.

@@ -159,6 +159,9 @@ class _Builder:
 
     def _rings(self, parent: ET.Element) -> None:
         group = _element(parent, "g", fill="none")
+        for edge in (OUTER_RADIUS, HOLE_RADIUS):  # the wheel's outline, even with no rings
+            _element(group, "circle", cx=self.cx, cy=self.cy, r=edge, stroke=GRID,
+                     **{"stroke-width": 1})  # fmt: skip
         for ring, outer, lane_width in self.bounds:
             width = lane_width * len(ring.lanes)
             _element(group, "circle", cx=self.cx, cy=self.cy, r=outer - width / 2,
@@ -245,6 +248,9 @@ class _Builder:
                 _text(legend, line, x=62, y=y, size=16)
                 if number < len(lines) - 1:
                     y += LINE
+        if not wheel.rings and not wheel.without_marks:
+            y += LINE
+            _text(legend, "Inga daterade möten eller uppgifter.", x=30, y=y, size=16)
         if wheel.without_marks:
             y += LINE + 10
             for number, line in enumerate(_wrap("Utan daterade möten eller uppgifter: "
