@@ -4,10 +4,8 @@ submitted → nudges only to those who did not answer → export → the workboo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 
 from scheduler.followup.export import followed_up, write_workbook
@@ -19,27 +17,7 @@ from tests.followup_fixture import FollowupWorld, followup_world, form_link, loc
 from tests.helpers import Clock, free_port
 from tests.live_server import serving
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 SILENT_ROLE = "Socialtjänsten"  # the role that never answers: it alone is nudged
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        import os
-
-        message = f"{CHROMIUM} missing: run `bash tests/clients/install.sh`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def test_the_whole_follow_up_loop_in_a_real_browser(tmp_path: Path, browser: object) -> None:

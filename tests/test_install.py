@@ -69,6 +69,9 @@ def test_the_installed_package_works_from_an_empty_folder(
     assert page is not None
     scheduler("feeds", "export", "kalendrar")
     assert (work / "kalendrar" / "plan.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    # The årshjul as PNG: resvg came along as a wheel, with no system library.
+    scheduler("arshjul", "arshjul.png", "--year", "2024")
+    assert (work / "arshjul.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
     # The first reminders of the 2024 plan are due in December 2023 (before `serve`, whose own
     # dispatcher runs at today's date and would skip them as long past).

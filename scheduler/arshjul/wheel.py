@@ -1,0 +1,167 @@
+"""What the årshjul shows: the plan year's dated meetings and tasks as published (cancelled ones
+left out), one ring per area, for the whole plan or for one area or one role. Pure: the schedule,
+the occurrences and today are arguments.
+
+An area keeps its number (plan order, from 1) and so its colour whatever is chosen, so a wheel for
+one area or role matches the whole plan's wheel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from scheduler.base.errors import UsageError
+from scheduler.base.templating import swedish_date, swedish_time
+from scheduler.base.time import STOCKHOLM
+from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
+
+MEETING, TASK = "meeting", "task"
+DEADLINE_LABELS = {"klart senast", "deadline"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One meeting or task on its day."""
+
+    uid: str
+    day: date
+    kind: str  # MEETING or TASK
+    lane: int  # which of its ring's measures, from the outside in
+    title: str  # "SSP – Gymnasiet: tisdag 13 februari 2024 kl. 13:00"
+
+
+@dataclass(frozen=True)
+class Ring:
+    """One priority area: its measures with marks (a lane each, plan order) and the marks."""
+
+    area: str
+    number: int  # the area's place in the plan, from 1: its label and colour
+    lanes: tuple[str, ...]
+    marks: tuple[Mark, ...]
+
+    @property
+    def meetings(self) -> int:
+        return sum(mark.kind == MEETING for mark in self.marks)
+
+    @property
+    def tasks(self) -> int:
+        return sum(mark.kind == TASK for mark in self.marks)
+
+
+@dataclass(frozen=True)
+class Wheel:
+    organisation: str
+    year: int
+    today: date
+    rings: tuple[Ring, ...]  # plan order; areas without marks have none
+    without_marks: tuple[str, ...]  # the chosen areas with nothing dated, plan order
+    chosen: str | None  # "Område: …" or "Roll: …"; None for the whole plan
+
+    @property
+    def marks(self) -> tuple[Mark, ...]:
+        return tuple(mark for ring in self.rings for mark in ring.marks)
+
+
+def known_areas(schedule: PlanSchedule) -> list[str]:
+    return [area.name for area in schedule.stored.plan.areas]
+
+
+def known_roles(schedule: PlanSchedule) -> list[str]:
+    """Every role the plan names as convener or participant, in plan order."""
+    roles: dict[str, None] = {}
+    for item in schedule.measures:
+        for role in item.responsibility.participants:
+            roles.setdefault(role, None)
+    return list(roles)
+
+
+def choose_area(schedule: PlanSchedule, name: str) -> str:
+    """The plan's area called `name` (in any case); else a UsageError naming the plan's areas."""
+    return _choose(name, known_areas(schedule), "okänt område", "planens områden")
+
+
+def choose_role(schedule: PlanSchedule, name: str) -> str:
+    """The role called `name` (in any case) among those the plan names; else a UsageError
+    naming them."""
+    return _choose(name, known_roles(schedule), "okänd roll", "planens roller")
+
+
+def _choose(name: str, known: list[str], unknown: str, listing: str) -> str:
+    wanted = name.strip().casefold()
+    for candidate in known:
+        if candidate.casefold() == wanted:
+            return candidate
+    names = ", ".join(known) or "inga"
+    raise UsageError(f"{unknown} «{name}» ({listing}: {names}).")
+
+
+def build_wheel(
+    schedule: PlanSchedule,
+    occurrences: Iterable[Occurrence],
+    *,
+    today: date,
+    area: str | None = None,
+    role: str | None = None,
+) -> Wheel:
+    """The wheel of the plan's year. `area` and `role` (names as the plan has them; see
+    `choose_area` and `choose_role`) keep only that area's or role's measures."""
+    plan = schedule.stored.plan
+    by_measure = {item.stored.id: item for item in schedule.measures}
+    kept: dict[int, list[Occurrence]] = {}
+    for row in sorted(occurrences, key=lambda o: (o.start, o.uid)):
+        item = by_measure.get(row.measure_id)
+        if item is None or row.status == CANCELLED:  # a retired measure's, or called off
+            continue
+        if row.start.astimezone(STOCKHOLM).year != plan.year:  # moved out of the plan's year
+            continue
+        if _chosen(item, area, role):
+            kept.setdefault(item.stored.id, []).append(row)
+    rings: list[Ring] = []
+    without: list[str] = []
+    for number, plan_area in enumerate(plan.areas, 1):
+        items = [
+            item
+            for item in schedule.measures
+            if item.stored.area == plan_area.name and item.stored.id in kept
+        ]
+        if not items:
+            if (area is None and role is None) or area == plan_area.name:
+                without.append(plan_area.name)
+            continue
+        marks = [
+            _mark(item, row, lane)
+            for lane, item in enumerate(items)
+            for row in kept[item.stored.id]
+        ]
+        marks.sort(key=lambda mark: (mark.day, mark.lane, mark.uid))
+        rings.append(Ring(plan_area.name, number, tuple(i.stored.measure.title for i in items),
+                          tuple(marks)))  # fmt: skip
+    chosen = f"Område: {area}" if area else f"Roll: {role}" if role else None
+    return Wheel(plan.organisation, plan.year, today, tuple(rings), tuple(without), chosen)
+
+
+def _chosen(item: MeasureSchedule, area: str | None, role: str | None) -> bool:
+    if area is not None and item.stored.area != area:
+        return False
+    return role is None or role in item.responsibility.participants
+
+
+def _mark(item: MeasureSchedule, row: Occurrence, lane: int) -> Mark:
+    day = row.start.astimezone(STOCKHOLM).date()
+    kind = TASK if row.kind == TASK else MEETING
+    return Mark(row.uid, day, kind, lane, mark_title(item, row))
+
+
+def mark_title(item: MeasureSchedule, row: Occurrence) -> str:
+    """ "SSP – Gymnasiet: tisdag 13 februari 2024 kl. 13:00", "Nyhetsbrev (uppgift): fredag 23
+    februari 2024", "Nattvandring (klart senast): fredag 31 maj 2024"."""
+    title = item.stored.measure.title
+    when = swedish_date(row.start)
+    deadline = row.series_label.casefold() in DEADLINE_LABELS
+    name = f"{title} – {row.series_label}" if row.series_label and not deadline else title
+    if row.kind == TASK:
+        return f"{name} ({'klart senast' if deadline else 'uppgift'}): {when}"
+    return f"{name}: {when}" if row.all_day else f"{name}: {when} kl. {swedish_time(row.start)}"
