@@ -17,7 +17,7 @@ import pytest
 
 from scheduler.arshjul.png import svg_to_png
 from scheduler.arshjul.svg import BACKGROUND, PALETTE, RING_FILL, render_svg
-from scheduler.arshjul.wheel import build_wheel, choose_area, choose_role
+from scheduler.arshjul.wheel import PLAN_RING, build_wheel, choose_area, choose_role
 from scheduler.base.errors import ResourceError, UsageError
 from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
@@ -126,7 +126,7 @@ def test_one_mark_per_dated_occurrence_the_agenda_lists(cli: Cli, tmp_path: Path
 
 def test_one_area_or_one_role_shows_only_its_marks(sqlite_cli: Cli, tmp_path: Path) -> None:
     entries = agenda(imported(sqlite_cli))
-    areas = {str(e["area"]) for e in entries}
+    areas = {str(e["area"]) for e in entries if e["area"]}  # not the plan's own hand-in task
     assert len(areas) == 2  # the seed dates two of its five areas
     for area in sorted(areas):
         # Any case will do, as the coordinator types it.
@@ -246,9 +246,10 @@ def test_later_dates_stand_further_round_and_each_area_has_its_ring(seed: Schedu
     for group in (g for g in root.iter(f"{SVG}g") if "data-area" in g.attrib):
         radii = [math.hypot(*places[m.attrib["data-uid"]]) for m in marks(group)]
         spans[group.attrib["data-area"]] = (min(radii), max(radii))
-    areas = [area.name for area in seed.schedule().stored.plan.areas]
+    areas = [area.name for area in seed.schedule().stored.plan.areas] + [PLAN_RING]
     assert list(spans) == [area for area in areas if area in spans]  # plan order, outside in
-    assert len(spans) == 3  # the seed's two dated areas and the test's weekly meeting
+    # The seed's two dated areas, the test's weekly meeting, and the plan's own hand-in inside.
+    assert len(spans) == 4
     for (_, (inner, _)), (_, (_, outer)) in itertools.pairwise(spans.items()):
         assert outer < inner
 
@@ -349,7 +350,7 @@ def test_hostile_text_stays_text(tmp_path: Path) -> None:
         svg = render_svg(build_wheel(schedule, hostile.rows(), today=TODAY, **chosen))
         assert "<script" not in svg and "<b>" not in svg
         root = parse(svg)  # well-formed XML
-        found = marks(root)
+        found = [m for m in marks(root) if not title_of(m).startswith("Lämna in åtgärdsplanen")]
         assert len(found) == 4
         assert all(title_of(m).startswith('<script>alert("x")</script> & Co: ') for m in found)
         texts = {e.text for e in root.iter(f"{SVG}text")}

@@ -121,15 +121,18 @@ def build_wheel(
             kept.setdefault(item.stored.id, []).append(row)
     rings: list[Ring] = []
     without: list[str] = []
-    for number, plan_area in enumerate(plan.areas, 1):
+    # The plan's own tasks (handing it in) are a ring of their own, after the areas.
+    groups = [(plan_area.name, False) for plan_area in plan.areas] + [(PLAN_RING, True)]
+    for number, (name, own) in enumerate(groups, 1):
         items = [
             item
             for item in schedule.measures
-            if item.stored.area == plan_area.name and item.stored.id in kept
+            if item.stored.id in kept
+            and (item.is_plan_task if own else item.stored.area == name and not item.is_plan_task)
         ]
         if not items:
-            if (area is None and role is None) or area == plan_area.name:
-                without.append(plan_area.name)
+            if not own and ((area is None and role is None) or area == name):
+                without.append(name)
             continue
         marks = [
             _mark(item, row, lane)
@@ -137,10 +140,14 @@ def build_wheel(
             for row in kept[item.stored.id]
         ]
         marks.sort(key=lambda mark: (mark.day, mark.lane, mark.uid))
-        rings.append(Ring(plan_area.name, number, tuple(i.stored.measure.title for i in items),
+        rings.append(Ring(name, number, tuple(i.stored.measure.title for i in items),
                           tuple(marks)))  # fmt: skip
     chosen = f"Område: {area}" if area else f"Roll: {role}" if role else None
     return Wheel(plan.organisation, plan.year, today, tuple(rings), tuple(without), chosen)
+
+
+# The ring of the plan's own tasks (its hand-in), inside the areas' rings.
+PLAN_RING = "Åtgärdsplanen"
 
 
 def _chosen(item: MeasureSchedule, area: str | None, role: str | None) -> bool:
