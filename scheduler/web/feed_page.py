@@ -98,14 +98,14 @@ def recommended(scopes: Sequence[Scope]) -> Scope:
 
 
 def holds(scope: Scope) -> str:
-    """What a calendar holds, in plain words."""
+    """What a calendar holds, in plain words, where its title does not say it already."""
     if scope.kind == PLAN:
-        return "Alla möten och uppgifter i åtgärdsplanen."
+        return ""  # the title says it: "Åtgärdsplan: alla möten och uppgifter"
     if scope.kind == AREA:
         return f"Alla möten och uppgifter inom området {scope.area}."
     if scope.kind == ROLE:
         return f"Möten och uppgifter där {scope.role} är sammankallande eller deltar."
-    return f"Mötena och uppgifterna för {scope.title}."
+    return f"Mötena och uppgifterna för åtgärden {scope.title}."
 
 
 def _covers(scopes: Iterable[Scope], item: MeasureSchedule, series_label: str) -> bool:

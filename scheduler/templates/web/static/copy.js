@@ -31,7 +31,10 @@
     status.setAttribute("role", "status");
 
     button.addEventListener("click", function () {
-      status.textContent = "";
+      // Only the newest message stays: it belongs to the button just pressed.
+      document.querySelectorAll(".copy-status").forEach(function (other) {
+        other.textContent = "";
+      });
       copyText(input).then(
         function () {
           status.textContent = "Adressen är kopierad. Klistra in den i kalenderprogrammet.";
