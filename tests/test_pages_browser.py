@@ -122,7 +122,6 @@ def test_the_subscribe_page_works_without_javascript(site: Site, browser: Any) -
     assert page.locator("button.copy").count() == 0  # the enhancement did not run
     address = page.get_by_label("Kalenderns adress")
     address.select_text()  # selecting the field takes the address alone, as the hint says
-    assert page.evaluate("String(window.getSelection())") in ("", site.feeds + "plan.ics")
     selected = address.evaluate("f => f.value.slice(f.selectionStart, f.selectionEnd)")
     assert selected == site.feeds + "plan.ics"
     page.locator("summary", has_text="Thunderbird").click()  # folds open without a script
