@@ -166,3 +166,12 @@ def smtp() -> Iterator[SmtpServer]:
 
     with smtp_server() as server:
         yield server
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Debian's chromium through Playwright (tests/browser.py); skipped where it is missing."""
+    from tests.browser import chromium
+
+    with chromium() as instance:
+        yield instance

@@ -135,8 +135,9 @@ def _schedule(world: FollowupWorld):
 def test_pages_render_under_the_content_security_policy_without_violations(
     tmp_path: Path, browser: object
 ) -> None:
-    """The policy allows no inline style or script: the style sheet must load and apply, and
-    Chromium must report no violation, on the form, the feed page and an error page."""
+    """The policy allows no inline style or script: the style sheet must load and apply, the
+    subscribe page's script (a file of the site) must run, and Chromium must report no
+    violation, on the form, the feed page and an error page."""
     from scheduler.store.feed_tokens import create_token
 
     port = free_port()
@@ -159,6 +160,9 @@ def test_pages_render_under_the_content_security_policy_without_violations(
                 assert response.headers["content-security-policy"].startswith("default-src 'self'")
                 width = page.evaluate("getComputedStyle(document.body).maxWidth")
                 assert width == "768px", url  # 48rem from site.css: the sheet loaded and applied
+                if "/feeds/" in url:  # copy.js, a file of the site, ran under the policy
+                    fields = page.locator("input[data-copy]").count()
+                    assert fields > 1 and page.locator("button.copy").count() == fields
             assert not [m for m in messages if "Content Security Policy" in m], messages
     finally:
         world.close()

@@ -101,6 +101,10 @@ def test_the_installed_package_works_from_an_empty_folder(
             assert "Outlook" in response.read().decode("utf-8")  # the page template was found
         with urllib.request.urlopen(f"{base}/{path}plan.ics", timeout=10) as response:
             assert response.headers["Content-Type"].startswith("text/calendar")
+        # The page's style sheet and copy button script travel in the package too.
+        for name, kind in (("site.css", "text/css"), ("copy.js", "text/javascript")):
+            with urllib.request.urlopen(f"{base}/static/{name}", timeout=10) as response:
+                assert response.headers["Content-Type"].startswith(kind) and response.read()
     finally:
         server.terminate()
         server.wait(timeout=30)

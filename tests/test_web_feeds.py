@@ -150,7 +150,7 @@ def test_the_feed_changes_when_the_plan_changes(scheduled: Scheduled) -> None:
 
 
 def _measure_ids(page: str) -> set[int]:
-    return {int(found) for found in re.findall(r'<div class="scope" id="atgard-(\d+)">', page)}
+    return {int(found) for found in re.findall(r'<section class="measure" id="atgard-(\d+)"', page)}
 
 
 def test_a_role_scoped_tokens_page_lists_only_the_measures_of_its_scope(
@@ -172,7 +172,7 @@ def test_a_role_scoped_tokens_page_lists_only_the_measures_of_its_scope(
         page = http.get(f"/feeds/{token(scheduled, scope=scope)}/").text
         assert _measure_ids(page) == {one.id}
         others = [i.stored.measure.title for i in schedule.measures if i.stored.id != one.id]
-        assert not [title for title in others if f"<strong>{html.escape(title)}</strong>" in page]
+        assert not [title for title in others if f">{html.escape(title)}</h4>" in page]
         assert "/atgard-ssp.ics" in page and f"/atgard-{one.id}.ics" not in page
 
 

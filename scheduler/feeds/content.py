@@ -105,6 +105,15 @@ def feed_events(
     return events
 
 
+def plan_years(years: Iterable[int]) -> str:
+    """ "åtgärdsplanen 2024", "åtgärdsplanerna 2024 och 2025": the plan years a subscription
+    shows, in the feed's description and on its page."""
+    shown = sorted(set(years))
+    if len(shown) == 1:
+        return f"åtgärdsplanen {shown[0]}"
+    return f"åtgärdsplanerna {', '.join(map(str, shown[:-1]))} och {shown[-1]}"
+
+
 def feed_header(
     schedule: PlanSchedule,
     scope: Scope,
@@ -115,11 +124,7 @@ def feed_header(
 ) -> FeedHeader:
     """The calendar's name and description; `years` are the plan years it shows."""
     plan = schedule.stored.plan
-    shown = sorted(set(years)) or [plan.year]
-    plans = (
-        f"åtgärdsplanen {shown[0]}" if len(shown) == 1
-        else f"åtgärdsplanerna {', '.join(map(str, shown[:-1]))} och {shown[-1]}"
-    )  # fmt: skip
+    plans = plan_years(years or [plan.year])
     return FeedHeader(
         name=scope.title,
         description=f"{plan.organisation}: {scope.title}. Uppdateras automatiskt från {plans}.",

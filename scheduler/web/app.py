@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
@@ -20,7 +20,9 @@ from scheduler.web.health import router as health_router
 from scheduler.web.pages import PAGE_METHODS
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
-STYLE_SHEET = TEMPLATES / "web" / "static" / "site.css"
+STATIC = TEMPLATES / "web" / "static"
+# The files served under /static and their types; nothing else is served from the folder.
+STATIC_FILES = {"site.css": "text/css; charset=utf-8", "copy.js": "text/javascript; charset=utf-8"}
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -66,9 +68,12 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     def home() -> str:
         return environment("web").get_template("home.html").render()
 
-    @app.api_route("/static/site.css", methods=PAGE_METHODS)
-    def style_sheet() -> Response:
-        return Response(STYLE_SHEET.read_bytes(), media_type="text/css; charset=utf-8",
+    @app.api_route("/static/{name}", methods=PAGE_METHODS)
+    def static_file(name: str) -> Response:
+        media_type = STATIC_FILES.get(name)
+        if media_type is None:
+            raise HTTPException(404)
+        return Response((STATIC / name).read_bytes(), media_type=media_type,
                         headers={"Cache-Control": "public, max-age=3600"})  # fmt: skip
 
     @app.api_route("/feeds/{token}/{name}.ics", methods=["GET", "HEAD"])

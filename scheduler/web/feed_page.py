@@ -1,22 +1,114 @@
-"""The page behind a feed token: the calendars with webcal links and how to subscribe."""
+"""The subscribe page behind a feed token (`/feeds/<token>/`).
+
+Written for someone who got a link and wants the meetings in their calendar: first the one
+calendar to choose (the link's own, or the whole plan) with its address in a field of its own
+and the steps for each calendar program, then the other calendars folded away, then what the
+calendar holds: the measures the link covers, each with every coming date.
+
+The page shows what the link's calendars show: the plans of the subscription's rolling window
+(after a rollover, the closing year and the next), and of those only what the link's scope
+covers. A role's link lists that role's measures, a measure's link that measure.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from scheduler.base.templating import environment
-from scheduler.feeds.scopes import MEASURE, SERIES, Scope
-from scheduler.model.occurrence import CANCELLED
+from scheduler.feeds.content import plan_years
+from scheduler.feeds.scopes import AREA, MEASURE, PLAN, ROLE, SERIES, Scope, all_scopes
+from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.schedule.occurrences import MeasureSchedule
-from scheduler.services.feeds import FeedService
+from scheduler.services.feeds import FeedService, PlanFeed
+
+# A measure with more coming dates than FOLD_AFTER shows the first DATES_SHOWN and folds the
+# rest under "och N till" (never drops them): a weekly meeting has forty, and the list should not
+# push the next measure off the screen. A monthly one (up to twelve) is shown whole.
+DATES_SHOWN = 10
+FOLD_AFTER = 12
+
+# The headings of the folded list of other calendars, in the order shown.
+GROUPS = ((AREA, "Områden"), (MEASURE, "Åtgärder och forum"), (ROLE, "Roller"))
 
 
 def webcal(url: str) -> str:
+    """The address with the scheme calendar programs open as a subscription."""
     return "webcal://" + url.split("://", 1)[1]
 
 
-def _covers(scopes: list[Scope], item: MeasureSchedule, series_label: str) -> bool:
+@dataclass(frozen=True)
+class Calendar:
+    """One calendar the link opens, as the page offers it."""
+
+    name: str
+    kind: str
+    title: str
+    address: str
+    subscribe: str  # the same address for programs that open subscriptions from a link
+    download_series: str | None  # a measure's series, to import once as a recurring meeting
+    download_tasks: str  # the tasks as a to-do list
+
+
+@dataclass(frozen=True)
+class Day:
+    start: datetime
+    all_day: bool
+    label: str
+    cancelled: bool
+
+
+@dataclass
+class MeasureEntry:
+    ids: list[int]  # the measure's id in each plan of the window, newest first: every link's anchor
+    title: str
+    area: str
+    action: str
+    when_text: str
+    convener: str | None
+    others: list[str]
+    days: list[Day] = field(default_factory=list)
+
+    @property
+    def shown(self) -> list[Day]:
+        """The first dates; the rest are folded under "och N till"."""
+        return self.days if len(self.days) <= FOLD_AFTER else self.days[:DATES_SHOWN]
+
+    @property
+    def folded(self) -> list[Day]:
+        return self.days[len(self.shown) :]
+
+
+def _calendar(base: str, scope: Scope) -> Calendar:
+    address = f"{base}/{scope.name}.ics"
+    return Calendar(
+        name=scope.name, kind=scope.kind, title=scope.title, address=address,
+        subscribe=webcal(address),
+        download_series=f"{base}/{scope.name}.serie.ics" if scope.kind in {MEASURE, SERIES} else None,
+        download_tasks=f"{base}/{scope.name}.todo.ics",
+    )  # fmt: skip
+
+
+def recommended(scopes: Sequence[Scope]) -> Scope:
+    """The calendar to take: a link made for one calendar, that one; else the whole plan."""
+    if len(scopes) == 1:
+        return scopes[0]
+    return next((scope for scope in scopes if scope.kind == PLAN), scopes[0])
+
+
+def holds(scope: Scope) -> str:
+    """What a calendar holds, in plain words, where its title does not say it already."""
+    if scope.kind == PLAN:
+        return ""  # the title says it: "Åtgärdsplan: alla möten och uppgifter"
+    if scope.kind == AREA:
+        return f"Alla möten och uppgifter inom området {scope.area}."
+    if scope.kind == ROLE:
+        return f"Möten och uppgifter där {scope.role} är sammankallande eller deltar."
+    return f"Mötena och uppgifterna för åtgärden {scope.title}."
+
+
+def _covers(scopes: Iterable[Scope], item: MeasureSchedule, series_label: str) -> bool:
     return any(
         scope.includes(
             area=item.stored.area,
@@ -28,55 +120,69 @@ def _covers(scopes: list[Scope], item: MeasureSchedule, series_label: str) -> bo
     )
 
 
+def measures_covered(
+    plans: Sequence[PlanFeed], names: set[str], *, now: datetime
+) -> list[MeasureEntry]:
+    """The measures the calendars `names` hold in the window's plans, each once (by its identity
+    across years, newest plan's text and order first), with every date from `now` on."""
+    entries: dict[str, MeasureEntry] = {}
+    for plan in reversed(plans):
+        # The link's calendars as this plan names them: a measure's id differs per year.
+        scopes = [s for s in all_scopes(plan.schedule, year_in_titles=False) if s.name in names]
+        rows: dict[int, list[Occurrence]] = {}
+        for row in plan.rows:
+            if row.end > now:
+                rows.setdefault(row.measure_id, []).append(row)
+        for item in plan.schedule.workbook_measures:  # the plan's own hand-in is no measure
+            # A measure with nothing dated yet still belongs to its area's and its roles' page.
+            labels = [series.label for series in item.schedule.series] or [""]
+            if not any(_covers(scopes, item, label) for label in labels):
+                continue
+            entry = entries.get(item.stored.key)
+            if entry is None:
+                who = item.responsibility
+                entry = entries[item.stored.key] = MeasureEntry(
+                    ids=[], title=item.stored.measure.title, area=item.stored.area,
+                    action=item.stored.measure.action, when_text=item.stored.measure.when_text,
+                    convener=who.convener, others=[r for r in who.participants if r != who.convener],
+                )  # fmt: skip
+            entry.ids.append(item.stored.id)
+            entry.days += [
+                Day(r.start, r.all_day, r.series_label, r.status == CANCELLED)
+                for r in rows.get(item.stored.id, [])
+                if _covers(scopes, item, r.series_label)
+            ]
+    for entry in entries.values():
+        entry.days.sort(key=lambda day: day.start)
+    return list(entries.values())
+
+
 def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
-    """The page lists only what the token's calendars hold: a link for one role or one forum
-    shows nothing of the rest of the plan."""
     row = feeds.token(token)
     plans = feeds.in_window(token)
-    schedule = plans[-1].schedule
     base = f"{feeds.config.base_url}/feeds/{token}"
-    allowed = feeds.scopes_for(token)
-    scopes: list[dict[str, Any]] = []
-    for scope in allowed:
-        https = f"{base}/{scope.name}.ics"
-        scopes.append({
-            "name": scope.name, "title": scope.title, "https": https, "webcal": webcal(https),
-            "todo": f"{base}/{scope.name}.todo.ics",
-            "series": f"{base}/{scope.name}.serie.ics" if scope.kind in {MEASURE, SERIES} else None,
-        })  # fmt: skip
-    # What is coming, from every plan of the window (the closing year's December after a
-    # rollover), by the measure's identity across years.
-    coming: dict[str, list[Any]] = {}
-    for plan in plans:
-        key_of = {item.stored.id: item.stored.key for item in plan.schedule.measures}
-        for r in plan.rows:
-            if r.start >= now and r.measure_id in key_of:
-                coming.setdefault(key_of[r.measure_id], []).append(r)
-    measures = []
-    for item in schedule.workbook_measures:
-        # A measure with nothing dated yet still belongs to its area's and its roles' page.
-        labels = [series.label for series in item.schedule.series] or [""]
-        if not any(_covers(allowed, item, label) for label in labels):
-            continue
-        who = item.responsibility
-        upcoming = [
-            {
-                "start": r.start,
-                "all_day": r.all_day,
-                "label": r.series_label,
-                "cancelled": r.status == CANCELLED,
-            }
-            for r in sorted(coming.get(item.stored.key, []), key=lambda r: r.start)
-            if _covers(allowed, item, r.series_label)
-        ][:6]
-        measures.append({
-            "id": item.stored.id, "title": item.stored.measure.title, "area": item.stored.area,
-            "action": item.stored.measure.action, "when_text": item.stored.measure.when_text,
-            "convener": who.convener, "others": [r for r in who.participants if r != who.convener],
-            "upcoming": upcoming,
-        })  # fmt: skip
+    scopes = feeds.scopes_for(token)
+    first = recommended(scopes)
+    others = [scope for scope in scopes if scope is not first]
+    groups = [
+        (heading, [_calendar(base, s) for s in others if s.kind in ((kind, SERIES) if kind == MEASURE else (kind,))])
+        for kind, heading in GROUPS
+    ]  # fmt: skip
+    address = _calendar(base, first).address
     return (
         environment("web")
         .get_template("feeds.html")
-        .render(plan=schedule.stored.plan, audience=row.audience, scopes=scopes, measures=measures)
+        .render(
+            organisation=plans[-1].schedule.stored.plan.organisation,
+            years=plan_years(plan.year for plan in plans),
+            past_days=feeds.settings.past.days,
+            audience=row.audience,
+            recommended=_calendar(base, first),
+            holds=holds(first),
+            # How the address begins, from the address itself: http:// or https:// as it is.
+            address_start=address[: address.index("/feeds/") + len("/feeds/")],
+            others=[(heading, calendars) for heading, calendars in groups if calendars],
+            other_count=len(others),
+            measures=measures_covered(plans, {scope.name for scope in scopes}, now=now),
+        )
     )

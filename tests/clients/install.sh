@@ -5,7 +5,8 @@
 #   * Debian's chromium, for the browser tests (Playwright drives /usr/bin/chromium);
 #   * Debian's faketime, which shifts the clock of real processes (the year-change tests);
 #   * node + npm (Debian's nodejs and npm, unless a node is already there) and
-#     ical.js, pinned in package.json / package-lock.json, into node_modules.
+#     ical.js and axe-core (the accessibility checks the browser tests inject),
+#     pinned in package.json / package-lock.json, into node_modules.
 # Idempotent; a second run only checks and takes about a second. Debian 12, as
 # root (or with sudo). apt-get update runs only when a package is missing.
 set -euo pipefail
@@ -58,17 +59,20 @@ fi
 node_bin="$(command -v node || command -v nodejs)"
 say "node $("$node_bin" --version) ($node_bin), npm $(npm --version)"
 
-# ical.js: npm ci from the lock, unless node_modules already holds the locked version.
+# The node packages: npm ci from the lock, unless node_modules already holds every locked version.
 lock="$here/package-lock.json"
 have_version() {
     "$node_bin" -e '
         const fs = require("fs");
-        const [lock, mod] = process.argv.slice(1);
-        const want = JSON.parse(fs.readFileSync(lock, "utf8")).packages["node_modules/ical.js"].version;
-        let have = null;
-        try { have = JSON.parse(fs.readFileSync(mod, "utf8")).version; } catch (e) {}
-        process.exit(have === want ? 0 : 1);
-    ' "$lock" "$here/node_modules/ical.js/package.json"
+        const [lock, here] = process.argv.slice(1);
+        const packages = JSON.parse(fs.readFileSync(lock, "utf8")).packages;
+        for (const [path, entry] of Object.entries(packages)) {
+            if (!path) continue;  // the root project itself
+            let have = null;
+            try { have = JSON.parse(fs.readFileSync(`${here}/${path}/package.json`, "utf8")).version; } catch (e) {}
+            if (have !== entry.version) process.exit(1);
+        }
+    ' "$lock" "$here"
 }
 
 cd "$here"
@@ -76,7 +80,7 @@ if [[ ! -f "$lock" ]]; then
     say "+ npm install (no package-lock.json yet: creating it; commit it)"
     npm install --no-audit --no-fund --no-update-notifier
 elif have_version; then
-    say "ical.js already installed as locked in package-lock.json"
+    say "node packages already installed as locked in package-lock.json"
 else
     say "+ npm ci (in $here)"
     npm ci --no-audit --no-fund --no-update-notifier
@@ -89,6 +93,9 @@ fi
     const version = JSON.parse(readFileSync("node_modules/ical.js/package.json", "utf8")).version;
     ICAL.parse("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
     console.log(`tests/clients/install.sh: ical.js ${version} OK`);
+    const axe = JSON.parse(readFileSync("node_modules/axe-core/package.json", "utf8")).version;
+    readFileSync("node_modules/axe-core/axe.min.js");
+    console.log(`tests/clients/install.sh: axe-core ${axe} OK`);
 '
 /usr/bin/python3 -c '
 import gi
