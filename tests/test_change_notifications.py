@@ -317,3 +317,23 @@ def test_headers_stay_one_line_and_the_html_escapes_the_note_and_the_title(
     for reading in read_by_clients(ics):
         (event,) = reading.events
         assert event.uid == meeting.uid
+
+
+def test_a_moved_task_is_told_as_a_task_with_an_all_day_entry(
+    tmp_path: Path, smtp: SmtpServer
+) -> None:
+    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'task.sqlite3'}", smtp)
+    task = next(o for o in world.occurrences() if o.kind == "task")
+    result = world.cli("move", task.uid, "2024-03-20", "--now", at(CHANGED))
+    assert result.code == 0, result.err
+    assert "får ett mejl om ändringen." in result.out
+    assert world.run(CHANGED).sent == 1
+    arrived = only_message(smtp)
+    assert "Uppgiften «" in arrived.text() and "till onsdag 20 mars 2024." in arrived.text()
+    assert "sammankallande: meddela deltagarna" not in arrived.text()
+    ics, part = calendar_part(arrived.message)
+    assert part.get_filename() == "uppgift.ics" and part.get_param("method") == "REQUEST"
+    for reading in read_by_clients(ics):
+        (event,) = reading.events
+        assert (event.uid, event.start_utc, event.all_day) == (task.uid, "2024-03-20", True)
+        assert event.sequence == task.sequence + 1
