@@ -138,27 +138,6 @@ def sqlite_cli(tmp_path: Path) -> Cli:
     )
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    """Debian's chromium through Playwright (installed by tests/clients/install.sh)."""
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} missing: run `bash tests/clients/install.sh`"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a free loopback port that records what it gets."""

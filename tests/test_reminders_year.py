@@ -19,7 +19,15 @@ import holidays
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.render import message_id
-from scheduler.model.mail import CANCELLED, PENDING, SENT, SKIPPED
+from scheduler.model.mail import (
+    CANCELLED,
+    CHANGE_CANCELLED,
+    CHANGE_MOVED,
+    PENDING,
+    SENT,
+    SKIPPED,
+    is_change,
+)
 from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.model.occurrence import Occurrence
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
@@ -170,10 +178,13 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
     new_start = local(moved.start) + timedelta(days=7)
 
     def cancel(now: datetime) -> None:
-        assert world.cli("cancel", cancelled.uid, "--note", "Inställt i testet").code == 0
+        result = world.cli("cancel", cancelled.uid, "--note", "Inställt i testet",
+                           "--now", now.isoformat())  # fmt: skip
+        assert result.code == 0, result.err
 
     def move(now: datetime) -> None:
-        result = world.cli("move", moved.uid, f"{new_start:%Y-%m-%d}", f"{new_start:%H:%M}")
+        result = world.cli("move", moved.uid, f"{new_start:%Y-%m-%d}", f"{new_start:%H:%M}",
+                           "--now", now.isoformat())  # fmt: skip
         assert result.code == 0, result.err
 
     cancel_at = morning(local(cancelled.start).date() - timedelta(days=10))
@@ -200,7 +211,8 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
         address = addresses[convener]
         start = local(occurrence.start)
         kinds = expected_kinds(start.date())
-        assert {r.kind for r in world.rows_for(occurrence)} == set(kinds), title
+        reminders = {r.kind for r in world.rows_for(occurrence) if not is_change(r.kind)}
+        assert reminders == set(kinds), title
         for kind in kinds:
             row = rows[key(occurrence, kind)]
             assert row.status == SENT, (title, kind, row.status)
@@ -229,7 +241,18 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
     to_prevention = [m for m in delivered.values() if m.rcpt_tos == (prevention,)]
     assert all("SSP" in subject(m) for m in to_prevention)
     ssp_mails = sum(len(expected_kinds(local(final[o.uid].start).date())) for o in ssp)
-    assert len(to_prevention) == ssp_mails + (1 if moved in ssp else 0)  # + the moved one's first
+    # + the moved one's first reminder, and the notice of each change to an SSP meeting.
+    changed_ssp = sum(o in ssp for o in (moved, cancelled))
+    assert len(to_prevention) == ssp_mails + (1 if moved in ssp else 0) + changed_ssp
+
+    # Each change was told to its convener once, in the pass right after it.
+    for occurrence, kind, changed_at in ((moved, CHANGE_MOVED, move_at),
+                                         (cancelled, CHANGE_CANCELLED, cancel_at)):  # fmt: skip
+        (notice,) = [r for r in world.rows_for(occurrence) if is_change(r.kind)]
+        assert notice.kind == kind and notice.status == SENT
+        arrived = delivered[message_id(notice.key, domain)]
+        assert arrived.rcpt_tos == (addresses[by_measure[occurrence.measure_id][1]],)
+        assert arrived.sent_at == changed_at
 
     # The cancelled meeting: its first reminder went out before the cancellation, nothing after.
     assert final[cancelled.uid].status == OCCURRENCE_CANCELLED
@@ -239,6 +262,8 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
         assert row.status == CANCELLED
         assert message_id(row.key, domain) not in delivered
     for row in world.rows_for(cancelled):
+        if is_change(row.kind):
+            continue  # the notice of the cancellation itself, checked above
         got = delivered.get(message_id(row.key, domain))
         assert got is None or got.sent_at < cancel_at
 

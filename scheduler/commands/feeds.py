@@ -8,7 +8,7 @@ import logging
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scheduler.base.errors import NotFoundError, ResourceError, UsageError, os_reason
 from scheduler.base.swedish import count
@@ -18,10 +18,14 @@ from scheduler.commands.context import (
     Context,
     in_range,
     minutes_argument,
+    moment_argument,
     now_utc,
     port_argument,
     year_argument,
 )
+
+if TYPE_CHECKING:
+    from scheduler.services.changes import Change
 
 
 def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
@@ -161,8 +165,8 @@ def _refuse_another_districts(ctx: Context, plan_id: int, uid: str) -> None:
 
 
 def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.refresh import refresh_occurrences
-    from scheduler.store.occurrences import get_occurrence, move_occurrence
+    from scheduler.services import changes
+    from scheduler.store.occurrences import get_occurrence
 
     row = get_occurrence(ctx.engine, args.uid)
     _refuse_another_districts(ctx, row.plan_id, args.uid)
@@ -170,32 +174,45 @@ def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
     clock = args.time or old_start.strftime("%H:%M")
     start = _local_moment(args.date, clock)
     end = start + (row.end - row.start if not args.minutes else timedelta(minutes=args.minutes))
-    now = now_utc()
-    moved = move_occurrence(
-        ctx.engine, args.uid, start=start, end=end, now=now, note=args.note or ""
-    )
-    # Its reminders follow now, not at the next dispatcher pass.
-    refresh_occurrences(ctx.engine, ctx.settings, plan_id=moved.plan_id, now=now)
+    change = changes.move(ctx.engine, ctx.settings, args.uid, start=start, end=end,
+                          now=args.now or now_utc(), note=args.note or "")  # fmt: skip
     ctx.print(
-        f"Flyttat till {start:%Y-%m-%d %H:%M} (version {moved.sequence}); kalendrarna uppdateras."
+        f"Flyttat till {start:%Y-%m-%d %H:%M} (version {change.occurrence.sequence}); "
+        "kalendrarna uppdateras."
     )
+    ctx.print(_told(change))
     return 0
 
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.refresh import refresh_occurrences
-    from scheduler.store.occurrences import cancel_occurrence, get_occurrence
+    from scheduler.services import changes
+    from scheduler.store.occurrences import get_occurrence
 
-    now = now_utc()
     _refuse_another_districts(ctx, get_occurrence(ctx.engine, args.uid).plan_id, args.uid)
-    row = cancel_occurrence(ctx.engine, args.uid, now=now, note=args.note or "")
-    refresh_occurrences(
-        ctx.engine, ctx.settings, plan_id=row.plan_id, now=now
-    )  # cancels its reminders
-    ctx.print(
-        f"Inställt: {row.start.astimezone(STOCKHOLM):%Y-%m-%d %H:%M}. Det syns som inställt i kalendrarna."
+    change = changes.cancel(
+        ctx.engine, ctx.settings, args.uid, now=args.now or now_utc(), note=args.note or ""
     )
+    start = change.occurrence.start.astimezone(STOCKHOLM)
+    ctx.print(f"Inställt: {start:%Y-%m-%d %H:%M}. Det syns som inställt i kalendrarna.")
+    ctx.print(_told(change))
     return 0
+
+
+def _told(change: Change) -> str:
+    """One line: whether the convener gets an email about the change, and if not, why."""
+    from scheduler.services import changes
+
+    who = f"Sammankallande ({change.convener})"
+    if change.unsent is None:
+        return f"{who} får ett mejl om ändringen."
+    if change.unsent == changes.NO_CONVENER:
+        return "Obs: åtgärden har ingen sammankallande; ingen får ett mejl om ändringen."
+    if change.unsent == changes.NO_ADDRESS:
+        return (f"Obs: {change.convener} har ingen e-postadress i config.toml och får inget mejl "
+                "om ändringen.")  # fmt: skip
+    if change.unsent == changes.UNCHANGED:
+        return "Det var redan inställt; inget nytt mejl."
+    return f"{who} får inget mejl: tiden har redan passerat."
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
@@ -295,12 +312,14 @@ def register(commands: Any) -> None:
     sub.add_argument("date", metavar="DATUM")
     sub.add_argument("time", nargs="?", metavar="TID")
     sub.add_argument("--minutes", type=minutes_argument, help="ny längd i minuter (1–1440)")
-    sub.add_argument("--note", help="förklaring som syns i kalendern")
+    sub.add_argument("--note", help="förklaring som syns i kalendern och i mejlet")
+    sub.add_argument("--now", type=moment_argument, help="ändringens tidpunkt (annars nu)")
     sub.set_defaults(run=cmd_move)
 
     sub = commands.add_parser("cancel", help="ställ in ett möte")
     sub.add_argument("uid", metavar="UID")
-    sub.add_argument("--note", help="förklaring som syns i kalendern")
+    sub.add_argument("--note", help="förklaring som syns i kalendern och i mejlet")
+    sub.add_argument("--now", type=moment_argument, help="ändringens tidpunkt (annars nu)")
     sub.set_defaults(run=cmd_cancel)
 
     sub = commands.add_parser("serve", help="starta webbservern (kalendrar, svar, uppföljning)")

@@ -4,6 +4,11 @@ Subscription feeds carry each occurrence as its own VEVENT (clients get RECURREN
 EXDATE wrong); tasks are all-day events because Google and Outlook ignore VTODO in subscriptions,
 with a separate VTODO rendering for clients that show them. A series can also be written as one
 recurring VEVENT (RRULE, EXDATE, RDATE) for importing a forum as a real recurring meeting.
+
+Feeds and reminder attachments are METHOD:PUBLISH. The email that tells a convener about a moved or
+cancelled meeting carries an iTIP message instead (RFC 5546): METHOD:REQUEST or METHOD:CANCEL, with
+the convener as ATTENDEE, so a meeting they put in their own calendar follows (same UID, higher
+SEQUENCE).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from scheduler.base.time import STOCKHOLM, TZID
 from scheduler.feeds.timezone import stockholm_vtimezone
 
 PRODID = "-//Atgardsplan scheduler//Atgardsplan//SV"
+# The calendar's METHOD: a feed or a copy to keep (PUBLISH); an update of a meeting in someone's
+# calendar, or its cancellation (iTIP REQUEST, CANCEL).
+PUBLISH, REQUEST, CANCEL = "PUBLISH", "REQUEST", "CANCEL"
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,15 @@ class FeedHeader:
     organizer_name: str  # the organisation: iTIP PUBLISH wants an ORGANIZER on every component
     organizer_email: str
     refresh: timedelta = timedelta(hours=12)
+    method: str = PUBLISH
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """Someone an iTIP message is for (the convener, who chairs the meeting)."""
+
+    email: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ class FeedEvent:
     categories: tuple[str, ...] = ()
     url: str | None = None
     task: bool = False  # work with a due date rather than a meeting
+    attendees: tuple[Attendee, ...] = ()  # only in iTIP messages: feeds name roles, not people
 
 
 @dataclass(frozen=True)
@@ -70,7 +88,12 @@ def _calendar(header: FeedHeader) -> Calendar:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", header.method)
+    if header.method != PUBLISH:
+        # An iTIP message is one entry for the recipient's own calendar, not a calendar to
+        # subscribe to: no name, no refresh (a client could offer it as a calendar of its own).
+        calendar.add_component(stockholm_vtimezone())
+        return calendar
     # A title may hold a line break (workbook cells do); calendar-level names must be one line.
     name, description = one_line(header.name), one_line(header.description)
     calendar.add("x-wr-calname", name)
@@ -122,6 +145,12 @@ def _common(component: Event | Todo, item: FeedEvent, header: FeedHeader) -> Non
     component.add("created", _utc(item.created))
     component.add("last-modified", _utc(item.stamp))
     component.add("sequence", item.sequence)
+    for attendee in item.attendees:
+        address = vCalAddress(f"mailto:{attendee.email}")
+        # The convener chairs the meeting; no reply is asked for (RSVP=FALSE): the message
+        # only keeps their calendar in step.
+        address.params.update({"CN": one_line(attendee.name), "ROLE": "CHAIR", "RSVP": "FALSE"})
+        component.add("attendee", address)
     component.add("summary", item.summary)
     component.add("description", item.description)
     if item.location:

@@ -1,11 +1,13 @@
 """Emails the schedule calls for, as values: what the planning computes and the outbox stores.
 
 A reminder's key names the occurrence, the kind and the start it was made for; the outbox reads
-the start back to tell a reminder made for a meeting that has since moved.
+the start back to tell a reminder made for a meeting that has since moved. A change notice's key
+names the occurrence, the SEQUENCE the change gave it and the start the convener last knew of.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,3 +65,38 @@ def made_for_start(key: str) -> datetime | None:
     except ValueError:
         return None
     return start if start.tzinfo else None
+
+
+# The email to the convener when a person moves or cancels a meeting or task.
+CHANGE_MOVED, CHANGE_CANCELLED = "change-moved", "change-cancelled"
+CHANGE_PREFIX = "change"
+
+
+def is_change(kind: str) -> bool:
+    return kind in (CHANGE_MOVED, CHANGE_CANCELLED)
+
+
+def change_key(uid: str, sequence: int, known_start: datetime) -> str:
+    """One key per change (the occurrence and the SEQUENCE the change gave it), so a repeat
+    never adds a second row. It also carries the start the convener last heard of (the start
+    before the change, or before earlier changes that were never sent), which the email shows
+    as "from": the occurrence itself keeps only where it is now. A change is made under the
+    store's write lock, so one SEQUENCE always comes with one such start."""
+    return f"{CHANGE_PREFIX}|{uid}|{sequence}|{known_start.isoformat()}"
+
+
+def change_key_prefix(uid: str) -> str:
+    """What the keys of every change notice of one occurrence begin with."""
+    return f"{CHANGE_PREFIX}|{uid}|"
+
+
+def change_known_start(key: str) -> datetime:
+    """The start a change notice's key says the convener knew of."""
+    return datetime.fromisoformat(key.rsplit("|", 1)[1])
+
+
+def earliest_known_start(keys: Iterable[str]) -> datetime | None:
+    """Of change notices of one occurrence never sent, what the oldest knew: where the convener
+    last knew the meeting to be (None: there were none)."""
+    oldest = min(keys, key=lambda key: int(key.rsplit("|", 2)[1]), default=None)
+    return None if oldest is None else change_known_start(oldest)

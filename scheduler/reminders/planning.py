@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -32,7 +32,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.cadence.calendar import working_day_after, working_day_before
 from scheduler.feeds.content import event_for, summary
-from scheduler.feeds.ical import FeedHeader, render_events
+from scheduler.feeds.ical import PUBLISH, Attendee, FeedHeader, render_events
 from scheduler.mail.render import render_email, render_subject
 from scheduler.model.mail import PlannedMail, RenderedEmail, reminder_key, subject_only
 from scheduler.model.occurrence import CANCELLED, Occurrence
@@ -100,7 +100,8 @@ def answer_link(context: MailContext, row: Occurrence, answer: str) -> str:
     return f"{context.config.base_url}/svar/{token}"
 
 
-def _base_context(item: MeasureSchedule, row: Occurrence, config: Settings) -> dict[str, Any]:
+def mail_facts(item: MeasureSchedule, row: Occurrence, config: Settings) -> dict[str, Any]:
+    """What every email about one meeting or task shows of it (the templates' shared context)."""
     measure = item.stored.measure
     who = item.responsibility
     return {
@@ -124,15 +125,31 @@ def _base_context(item: MeasureSchedule, row: Occurrence, config: Settings) -> d
     }
 
 
-def _attachment(item: MeasureSchedule, row: Occurrence, config: Settings) -> str:
+def calendar_file(
+    item: MeasureSchedule,
+    row: Occurrence,
+    config: Settings,
+    *,
+    method: str = PUBLISH,
+    attendees: tuple[Attendee, ...] = (),
+) -> str:
+    """The occurrence as an .ics to attach: as in the feeds (UID, SEQUENCE, DTSTAMP, ORGANIZER),
+    a copy to keep (PUBLISH) or an update of the entry in the recipient's calendar (REQUEST,
+    CANCEL: iTIP, with the recipient as ATTENDEE)."""
     # One line each: calendar-level properties take no line breaks (a workbook title may have one).
     header = FeedHeader(
         name=one_line(item.stored.measure.title),
         description=one_line(f"{item.stored.measure.title} ({item.stored.area})"),
         organizer_name=one_line(config.organisation.name or "Åtgärdsplanen"),
         organizer_email=config.organisation.email,
+        method=method,
     )
-    return render_events(header, [event_for(item, row, None)]).decode("utf-8")
+    event = replace(event_for(item, row, None), attendees=attendees)
+    return render_events(header, [event]).decode("utf-8")
+
+
+def _attachment(item: MeasureSchedule, row: Occurrence, config: Settings) -> str:
+    return calendar_file(item, row, config)
 
 
 def _series_gaps(rows: Iterable[Occurrence]) -> dict[int, timedelta | None]:
@@ -179,7 +196,7 @@ def reminder_subject(
 ) -> str:
     """The subject alone (one line, cheap): what the planning stores and compares."""
     template, extra, _attach = _content_for(kind, row, context, links=False)
-    return render_subject(template, {**_base_context(item, row, context.config), **extra})
+    return render_subject(template, {**mail_facts(item, row, context.config), **extra})
 
 
 def render_reminder(
@@ -196,7 +213,7 @@ def render_reminder(
     template, extra, attach = _content_for(kind, row, context, links=True)
     if findings is not None:
         extra = {**extra, "findings": list(findings)}
-    email = render_email(template, {**_base_context(item, row, context.config), **extra})
+    email = render_email(template, {**mail_facts(item, row, context.config), **extra})
     return email, _attachment(item, row, context.config) if attach else None
 
 

@@ -76,10 +76,11 @@ def message_for(
         RenderedEmail(row.subject, row.body_text, row.body_html), row.attachment
     )
     attachments = (
-        (Attachment(attachment_name(row.kind), content.attachment.encode("utf-8")),)
+        (Attachment(content.filename or attachment_name(row.kind), content.attachment.encode("utf-8"),
+                    params=(("charset", "utf-8"), ("method", content.method))),)
         if content.attachment
         else ()
-    )
+    )  # fmt: skip
     return build_message(
         content.email,
         sender=address(email.sender, sender_name or email.sender_name),

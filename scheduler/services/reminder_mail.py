@@ -1,4 +1,5 @@
-"""A reminder rendered when it is claimed for sending, from the data as it is then.
+"""A reminder (or a change notice) rendered when it is claimed for sending, from the data as it
+is then.
 
 The planning stores who gets a reminder, when, and its subject; the bodies (and the answer links
 of the held/done questions) and the .ics are made here, just before sending, so a meeting whose
@@ -15,9 +16,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import NoResultFound
 
 from scheduler.base.errors import NotFoundError
-from scheduler.model.mail import RenderedEmail, rendered_at_claim
+from scheduler.feeds.ical import PUBLISH, Attendee
+from scheduler.model.mail import RenderedEmail, change_known_start, is_change, rendered_at_claim
 from scheduler.model.occurrence import Occurrence
 from scheduler.plan.review import check_plan
+from scheduler.reminders.changes import render_change
 from scheduler.reminders.planning import MailContext, UnknownKind, render_digest, render_reminder
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.schedule.review import cadence_findings
@@ -34,6 +37,8 @@ DIGEST = "digest"
 class MailContent:
     email: RenderedEmail
     attachment: str | None  # .ics text
+    method: str = PUBLISH  # the attached VCALENDAR's METHOD
+    filename: str | None = None  # else named by the row's kind
 
 
 class Gone(Exception):
@@ -76,6 +81,11 @@ class ReminderRenderer:
         item = state.measures.get(occurrence.measure_id)
         if item is None:
             raise Gone("Åtgärden finns inte längre i planen.")
+        if is_change(row.kind):  # a move or cancellation, told as the occurrence is now
+            change = render_change(item, occurrence, change_known_start(row.key),
+                                   Attendee(row.recipient, row.role),
+                                   self._mail_context(state.schedule).config)  # fmt: skip
+            return MailContent(change.email, change.calendar, change.method, change.filename)
         findings = self._findings(state.schedule) if item.is_plan_task else None
         try:
             email, attachment = render_reminder(

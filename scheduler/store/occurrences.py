@@ -113,8 +113,8 @@ def list_occurrences(bind: Bind, *, plan_id: int) -> list[Occurrence]:
     return [occurrence_value(row) for row in rows]
 
 
-def get_occurrence(engine: Engine, uid: str) -> Occurrence:
-    with Session(engine) as session:
+def get_occurrence(bind: Bind, uid: str) -> Occurrence:
+    with Session(bind) as session:
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
     if row is None:
         raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
@@ -122,12 +122,12 @@ def get_occurrence(engine: Engine, uid: str) -> Occurrence:
 
 
 def move_occurrence(
-    engine: Engine, uid: str, *, start: datetime, end: datetime, now: datetime, note: str = ""
+    bind: Bind, uid: str, *, start: datetime, end: datetime, now: datetime, note: str = ""
 ) -> Occurrence:
     """A person moved a meeting: same UID, higher SEQUENCE, and the schedule leaves it alone."""
     if end <= start:
         raise UsageError("Sluttiden måste vara efter starttiden.")
-    with Session(engine) as session, session.begin():
+    with Session(bind) as session, session.begin():
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
         if row is None:
             raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
@@ -139,8 +139,9 @@ def move_occurrence(
         return occurrence_value(row)
 
 
-def cancel_occurrence(engine: Engine, uid: str, *, now: datetime, note: str = "") -> Occurrence:
-    with Session(engine) as session, session.begin():
+def cancel_occurrence(bind: Bind, uid: str, *, now: datetime, note: str = "") -> Occurrence:
+    """A person cancelled it: higher SEQUENCE, once (cancelling again changes nothing)."""
+    with Session(bind) as session, session.begin():
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
         if row is None:
             raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")

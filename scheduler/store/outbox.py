@@ -17,12 +17,14 @@ from sqlmodel import Session, col, select
 
 from scheduler.model.mail import (
     CANCELLED,
+    CHANGE_PREFIX,
     FAILED,
     PENDING,
     SENDING,
     SENT,
     SKIPPED,
     PlannedMail,
+    is_change,
     made_for_start,
 )
 from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
@@ -93,12 +95,13 @@ def sync_outbox(
     return OutboxSync(added, updated, cancelled)
 
 
-def enqueue_once(engine: Engine, rows: Iterable[Mapping[str, object]], *, now: datetime) -> int:
-    """Add mail that is sent once, ever (the follow-up's start, nudges and summary): a row whose
-    key exists is left as it is, whatever its status. Two dispatchers reaching the same step at
-    once both insert; the database's unique key decides, and neither fails. Returns rows added."""
+def enqueue_once(bind: Bind, rows: Iterable[Mapping[str, object]], *, now: datetime) -> int:
+    """Add mail that is sent once, ever (the follow-up's start, nudges and summary, a change
+    notice): a row whose key exists is left as it is, whatever its status. Two dispatchers
+    reaching the same step at once both insert; the database's unique key decides, and neither
+    fails. Returns rows added."""
     added = 0
-    with Session(engine) as session, session.begin():
+    with Session(bind) as session, session.begin():
         for values in rows:
             added += _insert_new(session, {**values, "status": PENDING, "created_at": now,
                                            "updated_at": now})  # fmt: skip
@@ -133,6 +136,22 @@ def cancel_pending(session: Session, *, key_prefix: str, reason: str, now: datet
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def withdraw_pending(bind: Bind, *, key_prefix: str, reason: str, now: datetime) -> list[str]:
+    """Cancel the pending rows whose key starts with `key_prefix` and return their keys (a later
+    change notice replaces an earlier one not yet sent, and takes over what it knew).
+    Conditional on still pending: a row a dispatcher is sending is left to be sent."""
+    with Session(bind) as session, session.begin():
+        rows = session.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.key).startswith(key_prefix, autoescape=True),
+                   col(OutboxRow.status) == PENDING)
+            .values(status=CANCELLED, last_error=reason, updated_at=now)
+            .returning(col(OutboxRow.key))
+            .execution_options(synchronize_session=False)
+        ).all()  # fmt: skip
+    return [key for (key,) in rows]
 
 
 def _update_if(session: Session, row: OutboxRow, statuses: tuple[str, ...], **values: Any) -> int:
@@ -208,7 +227,8 @@ def superseded_ids(engine: Engine, *, now: datetime) -> list[int]:
     overtaken: list[int] = []
     for row_id, occurrence_id, kind, due in sorted(rows, key=lambda r: r[3]):
         lead = _LEAD_KIND.match(kind)
-        family = lead[1] if lead else kind  # meeting-14d and meeting-2d are one family
+        # meeting-14d and meeting-2d are one family; so are all change notices of a meeting.
+        family = lead[1] if lead else CHANGE_PREFIX if is_change(kind) else kind
         key = (occurrence_id, family)
         if key in latest and latest[key][1] is not None:
             overtaken.append(latest[key][1])  # type: ignore[arg-type]
@@ -302,6 +322,11 @@ def outdated_reason(engine: Engine, row: OutboxRow) -> str | None:
         ).first()
     if found is None:
         return "Mötet eller uppgiften finns inte längre."
+    if is_change(row.kind):
+        # A change notice is about the move or the cancellation: it is rendered from the
+        # occurrence as it is when claimed, so a later change only makes it newer. (A later
+        # change made by a person withdraws it when that change's own notice is added.)
+        return None
     status, start = found
     if status == OCCURRENCE_CANCELLED:
         return "Mötet eller uppgiften har ställts in."
