@@ -46,7 +46,7 @@ def test_an_unknown_key_is_named_with_the_keys_its_table_knows() -> None:
     )
     assert error_for({"kalender": {}}) == (
         "okänd nyckel «kalender» (kända: calendar, database, email, feeds, followup, limits, "
-        "organisation, organisations, reminders, roles, server)."
+        "organisation, organisations, plan_cycle, reminders, roles, server)."
     )
 
 
