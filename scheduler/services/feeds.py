@@ -143,6 +143,9 @@ class FeedService:
         self._organisations: dict[str, _Organisation] = {}
         self._checked_at: dict[str, float] = {}
         self._plan_feeds: dict[int, tuple[str, PlanFeed]] = {}
+        # Per state of the plans: a calendar name as asked → the name that outlives the year.
+        self._names: dict[tuple[str, str], str | None] = {}
+        self._default_organisation = ""  # of links made before there could be several
         self._cache: OrderedDict[tuple[object, ...], RenderedFeed] = OrderedDict()
 
     # -- state -----------------------------------------------------------------------------
@@ -153,6 +156,7 @@ class FeedService:
         with self._lock:
             if self._recheck_due(self._tokens_checked_at):
                 self._tokens = active_tokens(self.engine)
+                self._default_organisation = self._find_default_organisation()
                 self._tokens_checked_at = time.monotonic()
             return self._tokens
 
@@ -173,6 +177,7 @@ class FeedService:
                 )
                 self._organisations[name] = known
                 self._cache.clear()
+                self._names.clear()
             self._checked_at[name] = time.monotonic()
             return known
 
@@ -189,8 +194,9 @@ class FeedService:
     def organisation_of(self, row: FeedTokenRow) -> str:
         """A link's organisation; one made before there could be several belongs to the
         installation's first (or only) configured organisation, else to the newest plan's."""
-        if row.organisation:
-            return row.organisation
+        return row.organisation or self._default_organisation
+
+    def _find_default_organisation(self) -> str:
         configured = self.config.organisation_names
         if configured:
             return configured[0]
@@ -231,13 +237,20 @@ class FeedService:
 
     def _canonical(self, token: str, name: str) -> str | None:
         """The name that outlives the year for `name`, which may be an old id name (`atgard-24`)
-        that only the plan of that year knows."""
+        that only the plan of that year knows. Looked up once per state of the plans."""
+        key = (self.organisation_of(self.token(token)), name)
+        if key in self._names:
+            return self._names[key]
+        found = None
         for plan in reversed(self.plans(token)):
             try:
-                return find_scope(plan.schedule, name).name
+                found = find_scope(plan.schedule, name).name
+                break
             except NotFoundError:
                 continue
-        return None
+        with self._lock:
+            self._names[key] = found
+        return found
 
     def link(self, token: str, measure_id: int) -> str:
         return f"{self.config.base_url}/feeds/{token}/#atgard-{measure_id}"
