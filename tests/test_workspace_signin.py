@@ -32,7 +32,7 @@ def test_the_right_password_opens_the_workspace(workspace: Workspace) -> None:
     assert http.get("/arshjul").headers["location"] == "/logga-in?orsak=inloggning"
     signed_in = log_in(http)
     assert signed_in.status_code == 303
-    assert signed_in.headers["location"] == "/arshjul"
+    assert signed_in.headers["location"] == "/plan"
     cookie = signed_in.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=")
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Max-Age=28800" in cookie
@@ -42,6 +42,7 @@ def test_the_right_password_opens_the_workspace(workspace: Workspace) -> None:
     assert "Kungsholmens stadsdelsförvaltning" in page.text
     assert "Logga ut (anna)" in page.text
     assert 'href="/arshjul" aria-current="page"' in page.text
+    assert 'href="/plan">Plan</a>' in page.text
 
 
 def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(workspace: Workspace) -> None:
