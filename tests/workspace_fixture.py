@@ -74,3 +74,26 @@ def seeded_workspace(tmp_path: Path, store_url: str) -> Workspace:
     assert imported.code == 0, imported.err
     workspace.add_account(USERNAME, "Kungsholmens stadsdelsförvaltning")
     return workspace
+
+
+def messy_workbook(path: Path, organisation: str = "Kungsholmens stadsdelsförvaltning") -> Path:
+    """A workbook as a person might fill one in, built cell by cell: a När that cannot be read,
+    a Vem that names no convener, stray spaces."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    intro = book.active
+    assert intro is not None
+    intro.title = "Instruktion"
+    intro.append(["Åtgärdsplan 2024"])
+    intro.append([f"Organisation: {organisation}"])
+    area = book.create_sheet("Trygghet i centrum")
+    area.append(["Prioriterat samverkansområde", "Orsak", "Åtgärd", "När", "Vem", "Uppföljning"])
+    area.append(["Trygghet i centrum"])
+    area.append(["Trygghetsvandring", "Otrygghet kvällstid", "Vandring med boende",
+                 "när månen står rätt", "Kommunpolis är sammankallande", None])  # fmt: skip
+    area.append(
+        ["  Lägesbild  ", "Behov av lägesbild", "Möten", " 4 ggr/år ", "Alla berörda", None]
+    )
+    book.save(path)
+    return path
