@@ -6,7 +6,7 @@ the plan as .xlsx (/plan.xlsx)."""
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -159,7 +159,8 @@ def upload(
     try:
         lines = _import(request, coordinator, name, suffix, upload.file.read())
     except SchedulerError as exc:
-        return _page(request, coordinator, status=422, errors=[f"{exc}"])
+        message = f"{exc}"
+        return _page(request, coordinator, status=422, errors=[message[:1].upper() + message[1:]])
     return _page(request, coordinator, done=lines)
 
 
@@ -178,7 +179,9 @@ def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, 
             f"«{name}» är en plan för «{read.plan.organisation}», men du är inloggad för "
             f"{coordinator.organisation}. Rätta organisationen i filen; inget ändrades."
         )
-    result, synced = import_and_schedule(app.state.engine, coordinator.config, read.plan,
+    # Stored under the organisation's configured name, whichever of its names the file used.
+    plan = replace(read.plan, organisation=coordinator.organisation)
+    result, synced = import_and_schedule(app.state.engine, coordinator.config, plan,
                                          source=name, now=app.state.clock())  # fmt: skip
     lines = []
     measures = result.added + result.changed + result.unchanged
