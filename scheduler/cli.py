@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from scheduler import __version__
 from scheduler.base.errors import ResourceError, SchedulerError
-from scheduler.commands import arshjul, cadence, db, feeds, followup, logs, plan, remind
+from scheduler.commands import accounts, arshjul, cadence, db, feeds, followup, logs, plan, remind
 from scheduler.commands.context import Choice, Command, Context
 from scheduler.commands.parser import SwedishParser
 
@@ -48,7 +48,7 @@ def build_parser() -> SwedishParser:
                         help="visa versionen och avsluta")  # fmt: skip
     _organisation_option(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="KOMMANDO")
-    for module in (plan, cadence, arshjul, feeds, remind, followup, db):
+    for module in (plan, cadence, arshjul, feeds, remind, followup, accounts, db):
         module.register(commands)
     for command in _subparsers(parser):
         # After the command too (`scheduler agenda --organisation norrmalm`); SUPPRESS keeps the

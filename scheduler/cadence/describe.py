@@ -26,6 +26,10 @@ UNIT_NOUNS: Final[dict[str, tuple[str, bool]]] = {
     "half_year": ("halvår", True),
     "year": ("år", True),
 }
+# A När's kind in Swedish, as `scheduler cadence` and the workspace's plan page say it.
+KIND_WORDS: Final = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
+                     "deadline": "klart senast", "triggered": "vid händelse",
+                     "unspecified": "ej tolkad"}  # fmt: skip
 _ORDINALS: Final = {3: "tredje", 4: "fjärde", 5: "femte", 6: "sjätte", 7: "sjunde", 8: "åttonde",
                     9: "nionde", 10: "tionde", 11: "elfte", 12: "tolfte"}  # fmt: skip
 
@@ -56,6 +60,11 @@ def describe(text: str, *, year: int, policy: CalendarPolicy) -> dict[str, objec
         "warnings": list(schedule.warnings),
         "partial": cadence.partial,
     }
+
+
+def series_frequency(label: str, count: int, per: str, intervals: dict[str, int]) -> str:
+    """How often one placed series recurs, with the interval the text gave its label."""
+    return frequency_text(count, per, _interval(label, per, intervals))
 
 
 def _interval(label: str, per: str, intervals: dict[str, int]) -> int:

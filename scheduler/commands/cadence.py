@@ -10,12 +10,10 @@ from typing import Any, cast
 from scheduler.base.errors import NotFoundError, StoreNotReadyError, UsageError
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
+from scheduler.cadence.describe import KIND_WORDS as KINDS_SV
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
 from scheduler.model.occurrence import CANCELLED
 from scheduler.model.stored import StoredPlan
-
-KINDS_SV = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
-            "deadline": "klart senast", "triggered": "vid händelse", "unspecified": "ej tolkad"}  # fmt: skip
 
 
 def plan_year(ctx: Context) -> int:

@@ -511,6 +511,8 @@ class Server(Section):
     port: int = key(8000, "ett portnummer 1–65535", ge=1, le=65535)
     # The key that signs links; else one is made once and kept in the database.
     secret_key: str | None = key(None, TEXT)
+    # How long a coordinator's sign-in to the workspace lasts.
+    session_hours: int = key(8, "ett heltal 1–168", ge=1, le=168)
 
 
 @dataclass(frozen=True)

@@ -260,3 +260,32 @@ class FollowUpRow(SQLModel, table=True):
     submitted_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+
+
+class AccountRow(SQLModel, table=True):
+    """A coordinator's account for the workspace: one organisation's pages only. The password is
+    kept only as an argon2 hash."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Case-folded: "Anna" and "anna" are one account.
+    username: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    organisation: str = Field(sa_column=Column(Text, nullable=False))
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class LoginFailureRow(SQLModel, table=True):
+    """Wrong passwords given for one username (known or not), so every web process throttles
+    alike; cleared by a right password."""
+
+    __tablename__ = "login_failure"
+
+    username: str = Field(sa_column=Column(Text, primary_key=True))
+    failures: int = Field(default=0)
+    last_failure_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # No attempt for this username is checked before this moment.
+    locked_until: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )

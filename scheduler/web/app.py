@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
 from scheduler.base.errors import SchedulerError
@@ -14,10 +14,11 @@ from scheduler.base.templating import TEMPLATES, environment
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
 from scheduler.settings.model import Settings
-from scheduler.web import answers, followup, pages
+from scheduler.web import answers, arshjul, followup, pages, plan_page, signin
 from scheduler.web.feed_page import feed_page
 from scheduler.web.health import router as health_router
 from scheduler.web.pages import PAGE_METHODS
+from scheduler.web.session import SignInNeeded, end_session
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 STATIC = TEMPLATES / "web" / "static"
@@ -63,6 +64,18 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(answers.router)
     app.include_router(followup.router)
     app.include_router(health_router)
+    app.include_router(signin.router)
+    app.include_router(arshjul.router)
+    app.include_router(plan_page.router)
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_needed(_request: Request, exc: SignInNeeded) -> Response:
+        # A workspace page without a valid session: to the sign-in page, saying why.
+        response = RedirectResponse(
+            f"/logga-in?orsak={exc.reason or 'inloggning'}", status_code=303
+        )
+        end_session(response)
+        return response
 
     @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:

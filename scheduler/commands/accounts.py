@@ -1,0 +1,89 @@
+"""user add|list|remove: the coordinators' accounts for the workspace (`scheduler serve`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from scheduler.base.errors import UsageError
+from scheduler.base.swedish import count
+from scheduler.commands.context import Context, now_utc
+
+
+def _password(args: argparse.Namespace) -> str:
+    """From standard input (one line) with --password-stdin, else asked twice without echo."""
+    if args.password_stdin:
+        return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    import getpass
+
+    first = getpass.getpass("Lösenord: ")
+    if getpass.getpass("Samma lösenord igen: ") != first:
+        raise UsageError("lösenorden var inte lika; inget konto skapades.")
+    return first
+
+
+def _organisation(args: argparse.Namespace, ctx: Context) -> str:
+    """--organisation as configured; without it, the one district's name."""
+    from scheduler.services.accounts import configured_organisation
+
+    settings = ctx.settings
+    handle = getattr(args, "organisation", None)
+    names = settings.organisation_names
+    if handle or not names:
+        return configured_organisation(settings, handle or "")
+    if len(names) > 1:
+        raise UsageError(f"ange vilken organisation kontot hör till med --organisation "
+                         f"(en av {', '.join(names)}).")  # fmt: skip
+    return names[0]
+
+
+def cmd_user_add(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.services.accounts import check_username, create_account
+
+    check_username(args.name)  # before the password is asked for
+    organisation = _organisation(args, ctx)
+    account = create_account(ctx.engine, ctx.settings, username=args.name,
+                             organisation=organisation, password=_password(args), now=now_utc())  # fmt: skip
+    ctx.print(f"Skapade kontot «{account.username}» för {account.organisation}.")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.base.time import STOCKHOLM
+    from scheduler.store.accounts import list_accounts
+
+    accounts = list_accounts(ctx.engine)
+    if not accounts:
+        ctx.print("Inga konton (skapa ett med «scheduler user add NAMN --organisation ORG»).")
+        return 0
+    ctx.print(f"{count(len(accounts), 'konto', 'konton')}:")
+    for account in accounts:
+        created = account.created_at.astimezone(STOCKHOLM)
+        ctx.print(f"  {account.username}  {account.organisation}  (skapat {created:%Y-%m-%d})")
+    return 0
+
+
+def cmd_user_remove(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.services.accounts import normal_username
+    from scheduler.store.accounts import remove_account
+
+    account = remove_account(ctx.engine, normal_username(args.name))
+    ctx.print(f"Tog bort kontot «{account.username}» ({account.organisation}); dess "
+              "inloggningar gäller inte längre.")  # fmt: skip
+    return 0
+
+
+def register(commands: Any) -> None:
+    user = commands.add_parser("user", help="samordnarnas konton för arbetsytan i webbläsaren")
+    actions = user.add_subparsers(dest="action", metavar="ÅTGÄRD", required=True)
+    add = actions.add_parser("add", help="skapa ett konto (lösenordet frågas efter)")
+    add.add_argument("name", metavar="NAMN", help="användarnamnet")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="läs lösenordet från standard in (en rad) i stället för att fråga")  # fmt: skip
+    add.set_defaults(run=cmd_user_add)
+    listing = actions.add_parser("list", help="visa alla konton")
+    listing.set_defaults(run=cmd_user_list)
+    remove = actions.add_parser("remove", help="ta bort ett konto")
+    remove.add_argument("name", metavar="NAMN", help="användarnamnet")
+    remove.set_defaults(run=cmd_user_remove)

@@ -1,0 +1,160 @@
+"""The årshjul in the workspace: the signed-in coordinator's plan as a wheel on a page, and as
+SVG and PNG to download (`?omrade=` / `?roll=` for one area or one role)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+
+from scheduler.arshjul.png import svg_to_png
+from scheduler.arshjul.svg import render_svg
+from scheduler.arshjul.wheel import (
+    Wheel,
+    build_wheel,
+    choose_area,
+    choose_role,
+    known_areas,
+    known_roles,
+)
+from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.time import STOCKHOLM
+from scheduler.plan.review import lexicon_for
+from scheduler.schedule.occurrences import PlanSchedule
+from scheduler.services.refresh import plan_schedule, refresh_occurrences
+from scheduler.store.occurrences import list_occurrences
+from scheduler.store.plans import find_plan_id
+from scheduler.web.layout import workspace_message, workspace_page
+from scheduler.web.pages import PAGE_METHODS
+from scheduler.web.session import Coordinator, current_coordinator, own_organisation
+
+router = APIRouter()
+SVG_TYPE = "image/svg+xml"
+
+
+def organisation_plan_id(
+    request: Request, coordinator: Coordinator, year: int | None = None
+) -> int:
+    """The coordinator's organisation's plan: of `year`; else this year's, else the newest.
+    Only ever a plan of that organisation (NotFoundError when there is none)."""
+    engine = request.app.state.engine
+    organisation = coordinator.organisation
+    if year is None:
+        today = request.app.state.clock().astimezone(STOCKHOLM).date()
+        try:
+            return find_plan_id(engine, year=today.year, organisation=organisation)
+        except NotFoundError:
+            pass
+    return find_plan_id(engine, year=year, organisation=organisation)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    wheel: Wheel
+    schedule: PlanSchedule
+    area: str | None
+    role: str | None
+
+
+class UnknownChoice(Exception):
+    def __init__(self, message: str, schedule: PlanSchedule) -> None:
+        super().__init__(message)
+        self.schedule = schedule
+
+
+def _wheel(request: Request, coordinator: Coordinator) -> Chosen:
+    app = request.app
+    engine, now = app.state.engine, app.state.clock()
+    plan_id = organisation_plan_id(request, coordinator)
+    refresh_occurrences(engine, app.state.config, plan_id=plan_id, now=now)
+    schedule = plan_schedule(engine, app.state.config, plan_id=plan_id)
+    area_name = request.query_params.get("omrade", "").strip()
+    role_name = request.query_params.get("roll", "").strip()
+    try:
+        if area_name and role_name:
+            raise UsageError("välj ett område eller en roll, inte båda.")
+        area = choose_area(schedule, area_name) if area_name else None
+        role = None
+        if role_name:  # as `agenda --role`: "kommunpolisen" is Kommunpolis
+            canonical = lexicon_for(coordinator.config).canonical(role_name) or role_name
+            role = choose_role(schedule, canonical)
+    except UsageError as exc:
+        raise UnknownChoice(str(exc), schedule) from None
+    today = now.astimezone(STOCKHOLM).date()
+    wheel = build_wheel(schedule, list_occurrences(engine, plan_id=plan_id), today=today,
+                        area=area, role=role)  # fmt: skip
+    return Chosen(wheel, schedule, area, role)
+
+
+def _no_plan(coordinator: Coordinator) -> Response:
+    return workspace_message(coordinator, title="Ingen plan ännu", status=404,
+                             text=f"Det finns ingen importerad plan för {coordinator.organisation} "
+                             "ännu, så det finns inget årshjul att visa.")  # fmt: skip
+
+
+def _unknown(coordinator: Coordinator, exc: UnknownChoice) -> Response:
+    message = str(exc)
+    return workspace_message(coordinator, title="Okänt område eller roll", status=404,
+                             text=message[:1].upper() + message[1:])  # fmt: skip
+
+
+def _filename(chosen: Chosen, suffix: str) -> str:
+    import re
+
+    which = chosen.area or chosen.role
+    tail = f"-{re.sub(r'[^a-z0-9åäö]+', '-', which.casefold()).strip('-')}" if which else ""
+    return (
+        f"arshjul-{chosen.wheel.year}{tail}{suffix}".replace("å", "a")
+        .replace("ä", "a")
+        .replace("ö", "o")
+    )
+
+
+def _download(request: Request, coordinator: Coordinator, suffix: str) -> Response:
+    own_organisation(request, coordinator)
+    try:
+        chosen = _wheel(request, coordinator)
+    except NotFoundError:
+        return _no_plan(coordinator)
+    except UnknownChoice as exc:
+        return _unknown(coordinator, exc)
+    svg = render_svg(chosen.wheel)
+    body, media_type = (
+        (svg_to_png(svg), "image/png") if suffix == ".png" else (svg.encode(), SVG_TYPE)
+    )
+    return Response(body, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{_filename(chosen, suffix)}"'})  # fmt: skip
+
+
+@router.api_route("/arshjul.svg", methods=PAGE_METHODS)
+def arshjul_svg(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    return _download(request, coordinator, ".svg")
+
+
+@router.api_route("/arshjul.png", methods=PAGE_METHODS)
+def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    return _download(request, coordinator, ".png")
+
+
+@router.api_route("/arshjul", methods=PAGE_METHODS, response_class=HTMLResponse)
+def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    own_organisation(request, coordinator)
+    try:
+        chosen = _wheel(request, coordinator)
+    except NotFoundError:
+        return _no_plan(coordinator)
+    except UnknownChoice as exc:
+        return _unknown(coordinator, exc)
+    svg = render_svg(chosen.wheel)
+    inline = svg.split("?>", 1)[1].strip() if svg.startswith("<?xml") else svg
+    query = request.url.query
+    return workspace_page(
+        "arshjul.html", coordinator, current="/arshjul", wheel=chosen.wheel,
+        # Built by render_svg from escaped text (ElementTree): safe to place as it is.
+        svg=Markup(inline),
+        areas=known_areas(chosen.schedule), roles=known_roles(chosen.schedule),
+        area=chosen.area or "", role=chosen.role or "", query=f"?{query}" if query else "",
+    )  # fmt: skip

@@ -1,0 +1,220 @@
+"""The plan in the workspace (/plan): its areas and measures as in the workbook, how each När was
+read, every warning, who convenes and where the reminders go; an upload that imports a workbook
+or TOML file as `scheduler import` does (same reading, messages and all-or-nothing import); and
+the plan as .xlsx (/plan.xlsx)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from scheduler.base.errors import NotFoundError, SchedulerError
+from scheduler.base.swedish import count
+from scheduler.base.time import STOCKHOLM
+from scheduler.cadence.describe import KIND_WORDS, series_frequency
+from scheduler.model.stored import DRAFT
+from scheduler.plan.files import read_plan, write_plan
+from scheduler.plan.files.limits import ReadLimits
+from scheduler.plan.review import Finding, check_plan
+from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
+from scheduler.schedule.plan_tasks import hand_in_findings
+from scheduler.schedule.review import cadence_findings
+from scheduler.services.refresh import import_and_schedule, plan_schedule
+from scheduler.settings.model import Settings
+from scheduler.store.plans import load_plan
+from scheduler.web.arshjul import organisation_plan_id
+from scheduler.web.layout import stale_form, workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.session import (
+    Coordinator,
+    csrf_matches,
+    current_coordinator,
+    own_organisation,
+)
+
+router = APIRouter()
+SUFFIXES = (".xlsx", ".toml")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class MeasureView:
+    title: str
+    cause: str
+    action: str
+    when_text: str
+    responsible_text: str
+    followup_text: str
+    kind: str
+    series: list[dict[str, Any]]
+    deadline: date | None
+    convener: str | None
+    address: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
+    measure, cadence = item.stored.measure, item.cadence
+    kind = KIND_WORDS.get(cadence.kind, cadence.kind)
+    if cadence.as_needed and cadence.kind != "as_needed":
+        kind += ", samt vid behov"
+    if cadence.continuous and cadence.kind != "continuous":
+        kind += ", därefter löpande"
+    intervals = {spec.label: spec.interval for spec in cadence.series}
+    series = [
+        {"label": placed.label or "Serie",
+         "often": series_frequency(placed.label, placed.count, placed.per, intervals),
+         "kind": "möte" if placed.kind == "meeting" else "uppgift",
+         "dates": [o.start.date() for o in placed.occurrences]}
+        for placed in item.schedule.series
+    ]  # fmt: skip
+    convener = item.responsibility.convener
+    role = config.role(convener) if convener else None
+    return MeasureView(
+        measure.title, measure.cause, measure.action, measure.when_text,
+        measure.responsible_text, measure.followup_text, kind, series, item.schedule.deadline,
+        role.name if role else convener, role.email if role else None,
+    )  # fmt: skip
+
+
+def _plan_view(request: Request, coordinator: Coordinator, plan_id: int) -> dict[str, Any]:
+    app = request.app
+    config = coordinator.config
+    schedule: PlanSchedule = plan_schedule(app.state.engine, config, plan_id=plan_id)
+    stored = schedule.stored
+    today = app.state.clock().astimezone(STOCKHOLM).date()
+    findings: list[Finding] = check_plan(stored.measures, config) + cadence_findings(schedule)
+    findings += hand_in_findings(stored, config.plan_cycle.hand_in, today=today)
+    areas: dict[str, list[MeasureView]] = {area.name: [] for area in stored.plan.areas}
+    views: dict[tuple[str, str], list[MeasureView]] = {}
+    for item in schedule.workbook_measures:
+        view = _measure_view(item, config)
+        areas.setdefault(item.stored.area, []).append(view)
+        views.setdefault((item.stored.area, view.title), []).append(view)
+    general = []
+    for finding in findings:
+        matching = views.get((finding.area or "", finding.measure or ""))
+        if matching:
+            for view in matching:
+                view.warnings.append(finding.message)
+        else:
+            general.append(finding.message)
+    return {"plan": stored.plan, "areas": areas, "general": general, "state": stored.state,
+            "warnings": sum(len(v.warnings) for vs in areas.values() for v in vs) + len(general)}  # fmt: skip
+
+
+def _year(request: Request) -> int | None:
+    text = request.query_params.get("ar")
+    if text is None or text == "":
+        return None
+    if not text.isdigit() or len(text) != 4:
+        raise NotFoundError("okänt år")
+    return int(text)
+
+
+def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
+          errors: list[str] | None = None, done: list[str] | None = None) -> Response:  # fmt: skip
+    try:
+        plan_id = organisation_plan_id(request, coordinator, _year(request))
+        view: dict[str, Any] | None = _plan_view(request, coordinator, plan_id)
+    except NotFoundError:
+        if request.query_params.get("ar"):
+            raise
+        view = None
+    return workspace_page("plan.html", coordinator, current="/plan", status=status, view=view,
+                          errors=errors or [], done=done or [], suffixes=", ".join(SUFFIXES))  # fmt: skip
+
+
+@router.api_route("/plan", methods=PAGE_METHODS, response_class=HTMLResponse)
+def plan_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    own_organisation(request, coordinator)
+    return _page(request, coordinator)
+
+
+@router.post("/plan", response_class=HTMLResponse)
+def upload(
+    request: Request,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    form: Annotated[PostedForm, Depends(posted_form)],
+) -> Response:
+    own_organisation(request, coordinator)
+    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+        return stale_form(coordinator)
+    upload = form.fields.get("fil")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _page(request, coordinator, status=422,
+                     errors=["Välj en fil att importera (en arbetsbok .xlsx eller en .toml-fil)."])  # fmt: skip
+    name = Path(upload.filename).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        return _page(request, coordinator, status=422,
+                     errors=[f"«{name}» är varken en .xlsx- eller en .toml-fil. Inget ändrades."])  # fmt: skip
+    try:
+        lines = _import(request, coordinator, name, suffix, upload.file.read())
+    except SchedulerError as exc:
+        message = f"{exc}"
+        return _page(request, coordinator, status=422, errors=[message[:1].upper() + message[1:]])
+    return _page(request, coordinator, done=lines)
+
+
+def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, data: bytes) -> list[str]:  # fmt: skip
+    """The file imported as `scheduler import` would (all or nothing), or a SchedulerError; the
+    lines to show."""
+    app = request.app
+    settings: Settings = app.state.config
+    with tempfile.TemporaryDirectory(prefix="scheduler-upload-") as folder:
+        path = Path(folder) / f"plan{suffix}"
+        path.write_bytes(data)
+        read = read_plan(path, default_organisation=coordinator.organisation,
+                         limits=ReadLimits.from_section(settings.limits))  # fmt: skip
+    if settings.find_organisation(read.plan.organisation) != coordinator.organisation:
+        raise SchedulerError(
+            f"«{name}» är en plan för «{read.plan.organisation}», men du är inloggad för "
+            f"{coordinator.organisation}. Rätta organisationen i filen; inget ändrades."
+        )
+    # Stored under the organisation's configured name, whichever of its names the file used.
+    plan = replace(read.plan, organisation=coordinator.organisation)
+    result, synced = import_and_schedule(app.state.engine, coordinator.config, plan,
+                                         source=name, now=app.state.clock())  # fmt: skip
+    lines = []
+    measures = result.added + result.changed + result.unchanged
+    if not result.changed_anything and not synced.changed_anything:
+        lines.append(f"Planen {result.organisation} {result.year} är redan importerad; inget "
+                     f"ändrades ({count(measures, 'åtgärd')}).")  # fmt: skip
+    else:
+        verb = "Importerade" if result.plan_created else "Uppdaterade"
+        lines.append(
+            f"{verb} {result.organisation} {result.year} från «{name}»: "
+            f"{count(len(read.plan.areas), 'område')}, {count(measures, 'åtgärd')} "
+            f"({count(result.added, 'ny', 'nya')}, {count(result.changed, 'ändrad', 'ändrade')}, "
+            f"{count(result.unchanged, 'oförändrad', 'oförändrade')}, "
+            f"{count(result.retired, 'borttagen', 'borttagna')})."
+        )
+        lines.append(f"Kalendern: {synced.added} nya, {synced.moved} flyttade och "
+                     f"{synced.cancelled} inställda möten och uppgifter.")  # fmt: skip
+    if result.state != DRAFT and (result.added or result.changed or result.retired):
+        lines.append(f"Obs: planen är {result.state}; den inlämnade planen har ändrats. Meddela "
+                     "mottagarna, eller lämna in den igen.")  # fmt: skip
+    lines += [f"Obs: {note}" for note in read.notes]
+    return lines
+
+
+@router.api_route("/plan.xlsx", methods=PAGE_METHODS)
+def plan_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    own_organisation(request, coordinator)
+    plan_id = organisation_plan_id(request, coordinator, _year(request))
+    stored = load_plan(request.app.state.engine, plan_id)
+    with tempfile.TemporaryDirectory(prefix="scheduler-export-") as folder:
+        path = Path(folder) / "plan.xlsx"
+        write_plan(stored.plan, path)
+        body = path.read_bytes()
+    filename = f"atgardsplan-{stored.plan.year}.xlsx"
+    return Response(body, media_type=XLSX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip

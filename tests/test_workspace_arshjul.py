@@ -1,0 +1,117 @@
+"""The årshjul in the workspace: one mark per dated occurrence of the coordinator's own plan, as
+a page, SVG and PNG; one area or one role; and never another organisation's plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_PLAN, Cli
+from tests.test_arshjul import parse, published, uids
+from tests.test_organisations import KUNGSHOLMEN, NORRMALM, norrmalm_plan, write_two_district_config
+from tests.workspace_fixture import Workspace, log_in, seeded_workspace, workspace_of
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def agenda(cli: Cli, *extra: str) -> list[dict[str, object]]:
+    result = cli("agenda", "--json", "--year", "2024", *extra)
+    assert result.code == 0, result.err
+    entries: list[dict[str, object]] = json.loads(result.out)
+    return entries
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, store_url: str) -> Workspace:
+    return seeded_workspace(tmp_path, store_url)
+
+
+def test_the_svg_has_one_mark_per_dated_occurrence(workspace: Workspace) -> None:
+    http = workspace.client()
+    assert log_in(http).status_code == 303
+    svg = http.get("/arshjul.svg")
+    assert svg.status_code == 200
+    assert svg.headers["content-type"] == "image/svg+xml"
+    assert svg.headers["content-disposition"] == 'attachment; filename="arshjul-2024.svg"'
+    entries = agenda(workspace.cli)
+    assert len(entries) > 50
+    assert uids(parse(svg.text)) == published(entries)
+
+    page = http.get("/arshjul")
+    assert page.status_code == 200
+    assert "<?xml" not in page.text
+    assert uids(parse(page.text.split('<figure class="arshjul">')[1].split("</figure>")[0])) == (
+        published(entries)
+    )
+    assert 'href="/arshjul.svg"' in page.text and 'href="/arshjul.png"' in page.text
+
+
+def test_the_png_is_a_png(workspace: Workspace) -> None:
+    http = workspace.client()
+    assert log_in(http).status_code == 303
+    png = http.get("/arshjul.png")
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
+    assert png.headers["content-disposition"] == 'attachment; filename="arshjul-2024.png"'
+    assert png.content.startswith(PNG_SIGNATURE)
+
+
+def test_one_area_or_one_role(workspace: Workspace) -> None:
+    http = workspace.client()
+    assert log_in(http).status_code == 303
+    role = http.get("/arshjul.svg", params={"roll": "Kommunpolis"})
+    assert role.status_code == 200
+    assert role.headers["content-disposition"] == (
+        'attachment; filename="arshjul-2024-kommunpolis.svg"'
+    )
+    assert uids(parse(role.text)) == published(agenda(workspace.cli, "--role", "Kommunpolis"))
+    page = http.get("/arshjul", params={"roll": "Kommunpolis"})
+    assert '<option value="Kommunpolis" selected>' in page.text
+    assert 'href="/arshjul.svg?roll=Kommunpolis"' in page.text
+
+    entries = agenda(workspace.cli)
+    area = str(entries[0]["area"])
+    chosen = http.get("/arshjul.svg", params={"omrade": area})
+    assert uids(parse(chosen.text)) == published([e for e in entries if e["area"] == area])
+
+    unknown = http.get("/arshjul", params={"omrade": "Trafik"})
+    assert unknown.status_code == 404
+    assert "Okänt område «Trafik» (planens områden: " in unknown.text
+    assert area in unknown.text
+    both = http.get("/arshjul", params={"omrade": area, "roll": "Kommunpolis"})
+    assert both.status_code == 404
+    assert "Välj ett område eller en roll, inte båda." in both.text
+
+
+def test_a_coordinator_sees_only_the_own_organisations_wheel(
+    tmp_path: Path, store_url: str
+) -> None:
+    from scheduler.plan.files import write_plan
+
+    workspace = workspace_of(write_two_district_config(tmp_path, store_url))
+    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
+    for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
+        imported = workspace.cli("import", str(plan_file))
+        assert imported.code == 0, imported.err
+    workspace.add_account("anna", "kungsholmen")
+    http = workspace.client()
+    assert log_in(http).status_code == 303
+
+    own = uids(parse(http.get("/arshjul.svg").text))
+    kungsholmen = published(agenda(workspace.cli, "--organisation", "kungsholmen"))
+    norrmalm = published(agenda(workspace.cli, "--organisation", "norrmalm"))
+    assert own == kungsholmen
+    assert not own & norrmalm
+
+    for path in ("/arshjul", "/arshjul.svg", "/arshjul.png"):
+        for asked in ("norrmalm", NORRMALM, "Solna"):
+            refused = http.get(path, params={"organisation": asked})
+            assert refused.status_code == 404, (path, asked)
+            assert "Sidan finns inte" in refused.text
+            assert "Norrmalm" not in refused.text and "norrmalm" not in refused.text
+        assert http.get(path, params={"organisation": "kungsholmen"}).status_code == 200
+    page = http.get("/arshjul")
+    assert KUNGSHOLMEN in page.text and NORRMALM not in page.text
+    assert "SSP Norrmalm" not in page.text
