@@ -203,8 +203,8 @@ class SmtpSession:
             refused = client.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:
             error = delivery_error(exc)
-            if isinstance(exc, smtplib.SMTPServerDisconnected | OSError) or client.sock is None:
-                client.close()  # smtplib closes on 421 and on a broken socket; make sure of it
+            if client.sock is None or _connection_lost(exc):  # smtplib closes on 421
+                client.close()
                 raise _Dropped(error) from None
             self._reset(client)
             raise error from None
@@ -225,6 +225,13 @@ class SmtpSession:
         except (smtplib.SMTPException, OSError):
             client.close()
             self._client = None
+
+
+def _connection_lost(exc: OSError) -> bool:
+    """The connection is gone, not the message refused (every SMTPException is an OSError)."""
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(
+        exc, smtplib.SMTPException
+    )
 
 
 def delivery_error(exc: Exception) -> DeliveryError:
