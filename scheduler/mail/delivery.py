@@ -151,7 +151,8 @@ class SmtpSession:
     restart, a "421 too many messages"): it is opened again once and the message sent over the new
     one. A message that fails after that fails as it would alone (retried later, or failed for
     good). When no connection can be opened, every later message of the session fails at once with
-    the same error instead of each waiting for the server again; they are retried later.
+    the same error instead of each waiting for the server again (and is retried later, or failed
+    when the error is permanent, such as a wrong password, as it would be alone).
     """
 
     def __init__(self, delivery: SmtpDelivery) -> None:
