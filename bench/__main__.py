@@ -1,4 +1,5 @@
-"""Speed and memory of the hot paths: reading När texts, rendering feeds, answering a poll.
+"""Speed and memory of the hot paths: reading När texts, rendering feeds, answering a poll,
+dispatching reminders (bench/dispatch.py; how many: BENCH_DISPATCH_COUNT, 2,000 by default).
 
 Run with `make bench`; figures go in BENCHMARKS.md. Timings are medians of repeated runs, so a
 busy machine shifts them less; they are for comparing changes on one machine, not absolute.
@@ -6,6 +7,7 @@ busy machine shifts them less; they are for comparing changes on one machine, no
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from bench import dispatch
 from scheduler.cadence import CalendarPolicy, parse_when, place
 from scheduler.plan.files import read_plan
 from scheduler.services.feeds import EVENTS, FeedSettings, render_feed
@@ -108,6 +111,7 @@ def main() -> None:
         print(f"poll, cached, 304 Not Modified:    "
               f"{median_ms(lambda: client.get(url, headers={'If-None-Match': etag}), 200):8.2f} ms")  # fmt: skip
         engine.dispose()
+    dispatch.measure(int(os.environ.get("BENCH_DISPATCH_COUNT", "2000")))
 
 
 if __name__ == "__main__":

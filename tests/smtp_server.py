@@ -6,6 +6,9 @@ dispatchers in other processes reach it over TCP like any mail server. Its handl
 message and can be told to misbehave: refuse everything with 451 for a while (at RCPT or at DATA),
 refuse one recipient (550, or 451), be slow to answer DATA, or hold the first messages until a
 number of senders are talking to it at once (to make two dispatchers' passes overlap for sure).
+It also counts connections (each client's address and port, as first said EHLO or HELO), can
+drop a connection after a number of messages (closed without a word, or with 421), and can
+refuse connections beyond a number (421 to EHLO and HELO).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ class Received:
     rcpt_tos: tuple[str, ...]
     data: bytes
     message: EmailMessage
+    peer: tuple[str, int] = ("", 0)  # the client's address and port: one per connection
 
     @property
     def message_id(self) -> str:
@@ -84,10 +88,60 @@ class RecordingHandler:
     delay: float = 0.0  # seconds to wait after recording a message before answering 250
     hold_until_concurrent: int = 0  # hold DATA answers until this many are in DATA at once
     hold_timeout: float = 20.0
+    drop_after: int = 0  # messages per connection; the next MAIL on it finds it dropped
+    drop_with: str = "close"  # "close": closed without an answer; "421": answered 421, closed
+    max_connections: int = 0  # connections beyond this many are refused with 421 at EHLO/HELO
     refusals: int = 0
+    peers: list[tuple[str, int]] = field(default_factory=list)  # connections, in order
+    drops: int = 0
+    _per_peer: Counter[tuple[str, int]] = field(default_factory=Counter)  # messages per connection
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _in_data: int = 0
     _released: bool = False
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        if not self._greeted(server, session):
+            return ["421 4.7.0 Too many connections, try again later"]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:
+        if not self._greeted(server, session):
+            return "421 4.7.0 Too many connections, try again later"
+        session.host_name = hostname
+        return "250 127.0.0.1"
+
+    def _greeted(self, server: Any, session: Any) -> bool:
+        """Counts a new connection (EHLO again after STARTTLS is the same one); False when it is
+        one too many, and then it is closed after the answer."""
+        peer = tuple(session.peer)
+        with self._lock:
+            if peer in self.peers:
+                return True
+            if self.max_connections and len(self.peers) >= self.max_connections:
+                self.refusals += 1
+                asyncio.get_running_loop().call_soon(server.transport.close)
+                return False
+            self.peers.append(peer)
+            return True
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        with self._lock:
+            drop = bool(self.drop_after) and self._per_peer[tuple(session.peer)] >= self.drop_after
+            self.drops += drop
+        if drop and self.drop_with == "close":
+            server.transport.close()  # the client reads the end of the stream, not an answer
+            return "250 OK"  # never reaches it
+        if drop:
+            asyncio.get_running_loop().call_soon(server.transport.close)
+            return "421 4.7.0 Too many messages on this connection, closing"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -110,9 +164,11 @@ class RecordingHandler:
         data = bytes(envelope.content)
         parsed = email.message_from_bytes(data, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        received = Received(envelope.mail_from, tuple(envelope.rcpt_tos), data, parsed)
+        peer = tuple(session.peer)
+        received = Received(envelope.mail_from, tuple(envelope.rcpt_tos), data, parsed, peer)
         with self._lock:
             self.messages.append(received)
+            self._per_peer[peer] += 1
             self._in_data += 1
         try:
             if self.hold_until_concurrent and not self._released:
@@ -133,6 +189,11 @@ class RecordingHandler:
     def snapshot(self) -> list[Received]:
         with self._lock:
             return list(self.messages)
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            return len(self.peers)
 
     def message_ids(self) -> Counter[str]:
         return Counter(m.message_id for m in self.snapshot())

@@ -177,3 +177,94 @@ def test_shutdown_in_the_middle_of_a_pass_waits_for_it_and_returns(
     assert not runner.scheduler.running
     assert runner.scheduler.get_job(JOB_ID) is None
     assert sorted(r.key for r in world.outbox(SENT)) == ["runner-test|1", "runner-test|2"]
+
+
+def later_mail(key: str, due: datetime) -> PlannedMail:
+    return PlannedMail(
+        key=key, kind="test", occurrence_id=None, role="Trygghetssamordnare",
+        recipient="trygghetssamordnare@kungsholmen.example.org", due_at=due,
+        useful_until=due + timedelta(hours=1), email=RenderedEmail("Senare", "Hej!", "<p>Hej!</p>"),
+        attachment=None,
+    )  # fmt: skip
+
+
+def test_a_row_the_follow_up_step_adds_for_later_is_armed_for_to_the_microsecond(
+    world: World, paused: list[DispatcherRunner]
+) -> None:
+    """Rows this process adds (the follow-up step runs inside the pass) are seen by the arming
+    after the pass: the job is armed for the row's own due time, not rounded and not the poll."""
+    now = next_due(world.engine)
+    assert now is not None
+    due = now + timedelta(seconds=37, microseconds=250_000)
+    assert all(r.due_at > due for r in world.outbox(PENDING) if r.due_at > now)
+    clock = FakeClock(now)
+    runner = runner_for(world, clock, paused)
+    runner.before_pass = lambda at: sync_outbox(
+        world.engine, planned=[later_mail("runner-test|later", due)], kinds_owned=(),
+        plan_id=world.plan_id, now=at,
+    )  # fmt: skip
+    runner.tick()
+    assert armed_for(runner) == due
+    clock.now = due  # the scheduler wakes then
+    result = runner.tick()
+    assert result is not None and result.sent == 1
+    assert [r.key for r in world.outbox(SENT) if r.key == "runner-test|later"] == [
+        "runner-test|later"
+    ]
+
+
+class TickingClock(FakeClock):
+    """Time that moves on by `step` at every reading: a pass whose sends take long."""
+
+    def __init__(self, now: datetime, step: timedelta) -> None:
+        super().__init__(now)
+        self.step = step
+
+    def __call__(self) -> datetime:
+        self.now += self.step
+        return self.now
+
+
+def test_a_row_that_falls_due_during_a_long_pass_is_taken_as_soon_as_the_pass_ends(
+    world: World, paused: list[DispatcherRunner]
+) -> None:
+    """Not a second late, nor a poll interval: the job is armed for a moment already past when
+    the pass ends, which APScheduler runs at once."""
+    start = next_due(world.engine)
+    assert start is not None
+    due = [r for r in world.outbox(PENDING) if r.due_at <= start]
+    for n in range(10):  # ten more sends, ten seconds each
+        sync_outbox(world.engine, planned=[later_mail(f"runner-test|now|{n}", start)], kinds_owned=(),
+                    plan_id=world.plan_id, now=start)  # fmt: skip
+    during = start + timedelta(seconds=30)
+    sync_outbox(world.engine, planned=[later_mail("runner-test|during", during)], kinds_owned=(),
+                plan_id=world.plan_id, now=start)  # fmt: skip
+    clock = TickingClock(start - timedelta(seconds=10), step=timedelta(seconds=10))
+    runner = runner_for(world, clock, paused, settings=ReminderSettings(max_per_pass=100))
+    result = runner.tick()
+    assert result is not None and result.sent == len(due) + 10
+    assert armed_for(runner) == during < clock.now  # past by the end of the pass: runs at once
+    assert runner.tick() is not None
+    assert "runner-test|during" in {r.key for r in world.outbox(SENT)}
+
+
+def test_the_background_runner_wakes_for_a_row_due_after_it_started(
+    world: World, smtp: SmtpServer
+) -> None:
+    """With the real scheduler and a poll interval of a month: a row due a moment after the first
+    pass is sent (not a month later), and not before its time."""
+    due = datetime.now(UTC) + timedelta(seconds=1)
+    sync_outbox(world.engine, planned=[later_mail("runner-test|soon", due)], kinds_owned=(),
+                plan_id=world.plan_id, now=datetime.now(UTC))  # fmt: skip
+    email = world.email
+    runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email), email=email,
+                              settings=world.settings, poll_seconds=MONTH)  # fmt: skip
+    runner.start()
+    try:
+        (got,) = smtp.handler.wait_for(1, timeout=20)
+    finally:
+        runner.shutdown()
+    assert got.message["Subject"] == "Senare"
+    # The Date header is the second the pass built it (seconds only): not before the due second.
+    assert got.sent_at >= due.replace(microsecond=0)
+    assert [r.key for r in world.outbox(SENT)] == ["runner-test|soon"]

@@ -32,11 +32,24 @@ USER, PASSWORD = "schemalaggare", "hemligt-lösenord"
 @dataclass
 class Recorder:
     subjects: list[str] = field(default_factory=list)
+    peers: list[tuple[str, int]] = field(default_factory=list)  # per message: its connection
+    drop_after: int = 0  # messages per connection; the next MAIL finds the connection closed
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.subjects.append(
             str(message_from_bytes(envelope.original_content, policy=default)["Subject"])
         )
+        self.peers.append(tuple(session.peer))
+        return "250 OK"
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        if self.drop_after and self.peers.count(tuple(session.peer)) >= self.drop_after:
+            server.transport.close()  # dropped: the client reads the end of the stream
+            return "250 OK"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
         return "250 OK"
 
 
@@ -130,6 +143,43 @@ def test_implicit_tls_with_login_delivers(tmp_path: Path, tls_server: tuple[Reco
         message("Påminnelse via TLS")
     )
     assert recorder.subjects == ["Påminnelse via TLS"]
+
+
+def test_a_session_keeps_one_starttls_connection_logged_in(
+    tmp_path: Path, starttls_server: tuple[Recorder, int], certificate: Certificate
+) -> None:
+    """The server refuses MAIL before STARTTLS and login: every message accepted over the one
+    connection shows both still hold for it."""
+    recorder, port = starttls_server
+    with SmtpDelivery(settings(tmp_path, port, "starttls", certificate.cert)).session() as session:
+        for n in range(3):
+            session.send(message(f"Påminnelse {n} via STARTTLS"))
+    assert recorder.subjects == [f"Påminnelse {n} via STARTTLS" for n in range(3)]
+    assert len(set(recorder.peers)) == 1
+
+
+def test_a_dropped_starttls_connection_is_opened_again_with_tls_and_login(
+    tmp_path: Path, starttls_server: tuple[Recorder, int], certificate: Certificate
+) -> None:
+    recorder, port = starttls_server
+    recorder.drop_after = 2
+    with SmtpDelivery(settings(tmp_path, port, "starttls", certificate.cert)).session() as session:
+        for n in range(5):
+            session.send(message(f"Påminnelse {n}"))
+    assert recorder.subjects == [f"Påminnelse {n}" for n in range(5)]  # each once, in order
+    assert len(set(recorder.peers)) == 3
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_a_session_keeps_one_implicit_tls_connection_logged_in(
+    tmp_path: Path, tls_server: tuple[Recorder, int], certificate: Certificate
+) -> None:
+    recorder, port = tls_server
+    with SmtpDelivery(settings(tmp_path, port, "tls", certificate.cert)).session() as session:
+        for n in range(3):
+            session.send(message(f"Påminnelse {n} via TLS"))
+    assert recorder.subjects == [f"Påminnelse {n} via TLS" for n in range(3)]
+    assert len(set(recorder.peers)) == 1
 
 
 def test_a_wrong_password_is_a_permanent_failure_with_the_servers_answer(

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from sqlalchemy import Engine
 
 from scheduler.base.errors import ConfigError
-from scheduler.mail.delivery import Delivery, DeliveryError
+from scheduler.mail.delivery import Delivery, DeliveryError, pass_session
 from scheduler.mail.render import Attachment, address, build_message
 from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import RenderedEmail
@@ -163,8 +163,9 @@ def run_due(
 ) -> PassResult:  # fmt: skip
     """One pass: skip what is stale, then send at most `max_per_pass` due rows, oldest first,
     each reminder rendered as it is claimed (from `config` and the stored plan; the schedule is
-    computed once for the pass). `clock`, when given, is read before each send so leases match
-    real time in long passes."""
+    computed once for the pass), all over one session of `delivery` (one SMTP connection, opened
+    again once when the server drops it). `clock`, when given, is read before each send so
+    leases match real time in long passes."""
     worker = worker or worker_name()
     result = PassResult()
     renderer = ReminderRenderer(engine, config)
@@ -176,10 +177,12 @@ def run_due(
                 engine, row_id, worker=worker, now=now, reason="Ersatt av en senare påminnelse."
             )
             result.skipped += 1
-    for row_id in due_ids(engine, now=now, limit=settings.max_per_pass):
-        moment = clock() if clock else now
-        handle_one(engine, row_id, delivery=delivery, email=email, settings=settings, renderer=renderer,
-                   worker=worker, now=moment, result=result)  # fmt: skip
+    # One SMTP connection for the pass, opened at its first message (none when nothing is due).
+    with pass_session(delivery) as session:
+        for row_id in due_ids(engine, now=now, limit=settings.max_per_pass):
+            moment = clock() if clock else now
+            handle_one(engine, row_id, delivery=session, email=email, settings=settings, renderer=renderer,
+                       worker=worker, now=moment, result=result)  # fmt: skip
     log.info("dispatcher pass at %s: sent %d, retried %d, failed %d, skipped %d, cancelled %d, "
              "claimed by others %d", now.isoformat(timespec="seconds"), result.sent, result.retried,
              result.failed, result.skipped, result.cancelled, result.lost_to_others)  # fmt: skip
