@@ -361,5 +361,7 @@ def test_ten_thousand_characters_of_noise_come_back_quickly(noise: str) -> None:
     started = time.perf_counter()
     cadence = parse_when(noise)
     json.dumps(describe(noise, year=2025, policy=POLICY))
-    assert time.perf_counter() - started < 2.0
+    # A guard against runaway regex backtracking (which takes minutes), not a speed target:
+    # the time is measured in bench/ (~10 ms); the bound is wide so a busy machine never trips it.
+    assert time.perf_counter() - started < 15.0
     assert any("tecken" in w for w in cadence.warnings)
