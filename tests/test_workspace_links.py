@@ -64,7 +64,7 @@ def test_a_link_for_a_role_is_stored_by_its_lasting_name_and_shown_once(
 
     listing = http.get("/lankar")
     assert token not in listing.text  # shown once: the secret is not stored
-    row_html = listing.text.split(f'id="lank-{row.id}"')[1].split("</tr>")[0]
+    row_html = listing.text.split(f'id="lank-{row.id}"')[1].split("</li>")[0]
     assert "Polisen Kungsholmen" in row_html and "Kommunpolis: möten och uppgifter" in row_html
     assert "Aktiv" in row_html and "2024-03-13" in row_html
 
@@ -142,7 +142,7 @@ def test_revoking_asks_first_then_the_feeds_answer_404(workspace: Workspace) -> 
     assert list_tokens(workspace.engine)[0].revoked_at is not None
     for path in ("plan.ics", ""):
         assert http.get(f"/feeds/{token}/{path}").status_code == 404
-    row_html = done.text.split(f'id="lank-{row.id}"')[1].split("</tr>")[0]
+    row_html = done.text.split(f'id="lank-{row.id}"')[1].split("</li>")[0]
     assert "Återkallad 2024-03-13" in row_html and "/lankar/aterkalla" not in row_html
 
 
