@@ -199,20 +199,9 @@ def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _told(change: Change) -> str:
-    """One line: whether the convener gets an email about the change, and if not, why."""
-    from scheduler.services import changes
+    from scheduler.services.changes import told
 
-    who = f"Sammankallande ({change.convener})"
-    if change.unsent is None:
-        return f"{who} får ett mejl om ändringen."
-    if change.unsent == changes.NO_CONVENER:
-        return "Obs: åtgärden har ingen sammankallande; ingen får ett mejl om ändringen."
-    if change.unsent == changes.NO_ADDRESS:
-        return (f"Obs: {change.convener} har ingen e-postadress i config.toml och får inget mejl "
-                "om ändringen.")  # fmt: skip
-    if change.unsent == changes.UNCHANGED:
-        return "Det var redan inställt; inget nytt mejl."
-    return f"{who} får inget mejl: tiden har redan passerat."
+    return told(change)
 
 
 def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:

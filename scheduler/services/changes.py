@@ -119,3 +119,18 @@ def _notify(
         "body_text": "", "body_html": "", "attachment": None,
     }], now=now)  # fmt: skip
     return Change(after, convener, None)
+
+
+def told(change: Change) -> str:
+    """One Swedish line: whether the convener gets an email about the change, and if not, why."""
+    who = f"Sammankallande ({change.convener})"
+    if change.unsent is None:
+        return f"{who} får ett mejl om ändringen."
+    if change.unsent == NO_CONVENER:
+        return "Obs: åtgärden har ingen sammankallande; ingen får ett mejl om ändringen."
+    if change.unsent == NO_ADDRESS:
+        return (f"Obs: {change.convener} har ingen e-postadress i config.toml och får inget mejl "
+                "om ändringen.")  # fmt: skip
+    if change.unsent == UNCHANGED:
+        return "Det var redan inställt; inget nytt mejl."
+    return f"{who} får inget mejl: tiden har redan passerat."

@@ -160,6 +160,18 @@ class FeedService:
                 self._tokens_checked_at = time.monotonic()
             return self._tokens
 
+    def recheck_now(self) -> None:
+        """A change made through this server (a link revoked, a meeting moved in the workspace)
+        shows at the next fetch, not `recheck_seconds` later. Everything is read again: a change
+        stamped with a clock behind the stored ones would leave the plan's state as it was."""
+        with self._lock:
+            self._tokens_checked_at = float("-inf")
+            self._checked_at.clear()
+            self._organisations.clear()
+            self._plan_feeds.clear()
+            self._names.clear()
+            self._cache.clear()
+
     def _organisation(self, name: str) -> _Organisation:
         """The organisation's plans, re-read when one of them changed (at most once per
         `recheck_seconds`); a changed plan's schedule is computed again, the others kept."""

@@ -1,0 +1,302 @@
+"""The agenda in the workspace (/agenda): the organisation's upcoming meetings and tasks, from the
+plans whose time it is (as `scheduler agenda` spans plans), filtered by area, role or forum; and
+per meeting a form to move it and one to cancel it, which go through `scheduler.services.changes`
+as `scheduler move` / `cancel` do, so the convener is told at once with the updated .ics."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException
+
+from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.templating import swedish_date
+from scheduler.base.time import STOCKHOLM
+from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.plan.review import lexicon_for
+from scheduler.services import changes
+from scheduler.services.refresh import plan_schedule, plans_in_time, refresh_occurrences
+from scheduler.store.occurrences import get_occurrence, list_occurrences
+from scheduler.store.plans import plan_organisation
+from scheduler.web.arshjul import organisation_plan_id
+from scheduler.web.layout import stale_form, workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.session import Coordinator, csrf_matches, current_coordinator, own_organisation
+
+router = APIRouter()
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # as the command line's dates
+FILTERS = ("omrade", "roll", "forum")
+NOTE_LENGTH = 500
+
+
+@dataclass
+class Entry:
+    key: str  # the row's id in the page (form fields, error links); from the UID, stable
+    uid: str
+    day: date
+    start: datetime
+    end: datetime
+    all_day: bool
+    kind: str
+    title: str
+    series: str
+    area: str
+    convener: str | None
+    participants: tuple[str, ...]
+    location: str | None
+    cancelled: bool
+    sequence: int
+
+    @property
+    def forums(self) -> tuple[str, ...]:
+        """The forums it belongs to: its measure, and its series when it has one."""
+        return (self.title, f"{self.title} – {self.series}") if self.series else (self.title,)
+
+
+@dataclass
+class Typed:
+    """A change form as posted: the values come back with the errors, nothing is stored."""
+
+    key: str
+    action: str  # "flytta" or "stall-in"
+    values: dict[str, str]
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (field id, message)
+
+
+def row_key(uid: str) -> str:
+    return "m" + hashlib.sha256(uid.encode()).hexdigest()[:12]
+
+
+def _plan_ids(request: Request, coordinator: Coordinator) -> list[int]:
+    """The organisation's plans whose time it is; without any, its newest (or this year's)."""
+    engine, now = request.app.state.engine, request.app.state.clock()
+    found = plans_in_time(engine, now=now, organisation=coordinator.organisation)
+    return found or [organisation_plan_id(request, coordinator)]
+
+
+def _entries(request: Request, coordinator: Coordinator) -> list[Entry]:
+    app = request.app
+    engine, now = app.state.engine, app.state.clock()
+    today = now.astimezone(STOCKHOLM).date()
+    entries = []
+    for plan_id in _plan_ids(request, coordinator):
+        refresh_occurrences(engine, app.state.config, plan_id=plan_id, now=now)
+        schedule = plan_schedule(engine, coordinator.config, plan_id=plan_id)
+        by_measure = {item.stored.id: item for item in schedule.measures}
+        for row in list_occurrences(engine, plan_id=plan_id):
+            item = by_measure.get(row.measure_id)
+            start = row.start.astimezone(STOCKHOLM)
+            if item is None or start.date() < today:
+                continue  # a retired measure's, as in the feeds; or already past
+            who = item.responsibility
+            entries.append(Entry(
+                row_key(row.uid), row.uid, start.date(), start, row.end.astimezone(STOCKHOLM),
+                row.all_day, row.kind, item.stored.measure.title, row.series_label,
+                item.stored.area, who.convener, tuple(who.participants), row.location,
+                row.status == CANCELLED, row.sequence,
+            ))  # fmt: skip
+    entries.sort(key=lambda e: (e.start, e.uid))
+    return entries
+
+
+def _chosen(request: Request, params: dict[str, str], coordinator: Coordinator) -> dict[str, str]:
+    chosen = {name: params.get(name, "").strip() for name in FILTERS}
+    if chosen["roll"]:  # as `agenda --role`: "kommunpolisen" is Kommunpolis
+        lexicon = lexicon_for(coordinator.config)
+        chosen["roll"] = lexicon.canonical(chosen["roll"]) or chosen["roll"]
+    return chosen
+
+
+def _shown(entries: list[Entry], chosen: dict[str, str]) -> list[Entry]:
+    area, role, forum = chosen["omrade"], chosen["roll"].casefold(), chosen["forum"]
+    return [
+        e for e in entries
+        if (not area or e.area == area)
+        and (not role or role in {p.casefold() for p in e.participants})
+        and (not forum or forum in e.forums)
+    ]  # fmt: skip
+
+
+def _page(request: Request, coordinator: Coordinator, params: dict[str, str], *,
+          status: int = 200, done: list[str] | None = None, typed: Typed | None = None) -> Response:  # fmt: skip
+    try:
+        entries = _entries(request, coordinator)
+    except NotFoundError:
+        return workspace_page("agenda.html", coordinator, current="/agenda", status=status,
+                              entries=None, done=done or [], typed=typed)  # fmt: skip
+    chosen = _chosen(request, params, coordinator)
+    shown = _shown(entries, chosen)
+    return workspace_page(
+        "agenda.html", coordinator, current="/agenda", status=status, entries=shown,
+        total=len(entries), chosen=chosen, done=done or [], typed=typed,
+        areas=sorted({e.area for e in entries}),
+        roles=sorted({p for e in entries for p in e.participants}, key=str.casefold),
+        forums=sorted({f for e in entries for f in e.forums}, key=str.casefold),
+        filtered=any(chosen.values()),
+    )  # fmt: skip
+
+
+@router.api_route("/agenda", methods=PAGE_METHODS, response_class=HTMLResponse)
+def agenda_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    own_organisation(request, coordinator)
+    return _page(request, coordinator, dict(request.query_params))
+
+
+def _own_occurrence(request: Request, coordinator: Coordinator, uid: str) -> Occurrence:
+    """The occurrence, when it is one of the coordinator's organisation's plans; else 404, as an
+    occurrence that does not exist: nothing says another organisation has it."""
+    engine = request.app.state.engine
+    try:
+        row = get_occurrence(engine, uid)
+    except NotFoundError:
+        raise HTTPException(404) from None
+    if plan_organisation(engine, row.plan_id) != coordinator.organisation:
+        raise HTTPException(404)
+    return row
+
+
+def _posted(request: Request, coordinator: Coordinator, form: PostedForm) -> tuple[Occurrence, dict[str, str]] | None:  # fmt: skip
+    """The posted change's occurrence and the filters to return to; None: a stale form."""
+    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+        return None
+    row = _own_occurrence(request, coordinator, form.text("uid"))
+    return row, {name: form.text(name) for name in FILTERS}
+
+
+def _parse_day(text: str, key: str, errors: list[tuple[str, str]]) -> date | None:
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        errors.append((f"datum-{key}", f"Nytt datum: «{text}» är inget datum. Skriv ÅÅÅÅ-MM-DD, "
+                                        "till exempel 2024-05-14."))  # fmt: skip
+        return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        errors.append((f"datum-{key}", f"Nytt datum: {day.isoformat()} ligger utanför år "
+                                        f"{FIRST_YEAR}–{LAST_YEAR}."))  # fmt: skip
+        return None
+    return day
+
+
+def _parse_clock(text: str, field_id: str, label: str, errors: list[tuple[str, str]]) -> time | None:  # fmt: skip
+    try:
+        clock = time.fromisoformat(text.strip())
+    except ValueError:
+        errors.append(
+            (field_id, f"{label}: «{text}» är ingen tid. Skriv TT:MM, till exempel 09:30.")
+        )
+        return None
+    if len(text.strip()) != 5:  # 09:30, not 09:30:15 or 0930
+        errors.append(
+            (field_id, f"{label}: «{text}» är ingen tid. Skriv TT:MM, till exempel 09:30.")
+        )
+        return None
+    return clock
+
+
+def _note(typed: Typed) -> str:
+    note = typed.values["note"].strip()
+    if len(note) > NOTE_LENGTH:
+        typed.errors.append((f"note-{typed.action}-{typed.key}",
+                             f"Meddelandet är {len(note)} tecken; högst {NOTE_LENGTH} får plats."))  # fmt: skip
+    return note
+
+
+def _new_times(row: Occurrence, typed: Typed) -> tuple[datetime, datetime] | None:
+    """The new start and end from the move form, or None with the errors in `typed`."""
+    key, values, errors = typed.key, typed.values, typed.errors
+    day = _parse_day(values["datum"], key, errors)
+    old_start = row.start.astimezone(STOCKHOLM)
+    length = row.end - row.start
+    clock: time | None = old_start.time().replace(tzinfo=None)
+    if values["tid"].strip() and not row.all_day:
+        clock = _parse_clock(values["tid"], f"tid-{key}", "Ny tid", errors)
+    end_clock = None
+    if values["slut"].strip() and not row.all_day:
+        end_clock = _parse_clock(values["slut"], f"slut-{key}", "Slutar", errors)
+    if day is None or clock is None or errors:
+        return None
+    start = datetime.combine(day, clock, tzinfo=STOCKHOLM)
+    end = datetime.combine(day, end_clock, tzinfo=STOCKHOLM) if end_clock else start + length
+    if end <= start:
+        errors.append((f"slut-{key}", f"Slutar: {end:%H:%M} ligger inte efter starttiden "
+                                      f"{start:%H:%M}. Ange en senare sluttid eller lämna fältet tomt."))  # fmt: skip
+        return None
+    return start, end
+
+
+def _moved_text(title: str, change: changes.Change) -> list[str]:
+    after = change.occurrence
+    start = after.start.astimezone(STOCKHOLM)
+    when = swedish_date(start.date()) + ("" if after.all_day else f" kl. {start:%H:%M}")
+    return [f"Flyttat: «{title}» är nu {when} (version {after.sequence}); kalendrarna "
+            "uppdateras.", changes.told(change)]  # fmt: skip
+
+
+@router.post("/agenda/flytta", response_class=HTMLResponse)
+def move(
+    request: Request,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    form: Annotated[PostedForm, Depends(posted_form)],
+) -> Response:
+    own_organisation(request, coordinator)
+    posted = _posted(request, coordinator, form)
+    if posted is None:
+        return stale_form(coordinator)
+    row, params = posted
+    key = row_key(row.uid)
+    typed = Typed(
+        key, "flytta", {name: form.text(name) for name in ("datum", "tid", "slut", "note")}
+    )
+    note = _note(typed)
+    times = _new_times(row, typed)
+    if times is None or typed.errors:
+        return _page(request, coordinator, params, status=422, typed=typed)
+    app = request.app
+    try:
+        change = changes.move(app.state.engine, app.state.config, row.uid, start=times[0],
+                              end=times[1], now=app.state.clock(), note=note)  # fmt: skip
+    except UsageError as exc:
+        typed.errors.append((f"datum-{key}", str(exc)))
+        return _page(request, coordinator, params, status=422, typed=typed)
+    app.state.feeds.recheck_now()
+    return _page(request, coordinator, params, done=_moved_text(_title(request, row), change))
+
+
+@router.post("/agenda/stall-in", response_class=HTMLResponse)
+def cancel(
+    request: Request,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    form: Annotated[PostedForm, Depends(posted_form)],
+) -> Response:
+    own_organisation(request, coordinator)
+    posted = _posted(request, coordinator, form)
+    if posted is None:
+        return stale_form(coordinator)
+    row, params = posted
+    typed = Typed(row_key(row.uid), "stall-in", {"note": form.text("note")})
+    note = _note(typed)
+    if typed.errors:
+        return _page(request, coordinator, params, status=422, typed=typed)
+    app = request.app
+    change = changes.cancel(app.state.engine, app.state.config, row.uid, now=app.state.clock(),
+                            note=note)  # fmt: skip
+    app.state.feeds.recheck_now()
+    start = change.occurrence.start.astimezone(STOCKHOLM)
+    when = swedish_date(start.date()) + ("" if row.all_day else f" kl. {start:%H:%M}")
+    done = [f"Inställt: «{_title(request, row)}» {when}. Det syns som inställt i kalendrarna.",
+            changes.told(change)]  # fmt: skip
+    return _page(request, coordinator, params, done=done)
+
+
+def _title(request: Request, row: Occurrence) -> str:
+    schedule = plan_schedule(
+        request.app.state.engine, request.app.state.config, plan_id=row.plan_id
+    )
+    item = next((m for m in schedule.measures if m.stored.id == row.measure_id), None)
+    title = item.stored.measure.title if item is not None else "Mötet"
+    return f"{title} – {row.series_label}" if row.series_label else title
