@@ -67,7 +67,8 @@ def assert_swedish_page(response: Response, status: int, heading: str) -> None:
 
 
 def test_unknown_routes_get_a_swedish_404_page_not_english_json(http: TestClient) -> None:
-    for path in ("/finns-inte", "/uppfoljning", "/feeds/", "/svar/"):
+    # (/uppfoljning is the workspace's follow-up page now: tests/test_workspace_followup.py.)
+    for path in ("/finns-inte", "/feeds/", "/svar/"):
         assert_swedish_page(http.get(path), 404, "Sidan finns inte")
     # Calendar clients, not people, read .ics addresses: a short Swedish text is enough there.
     feed = http.get("/feeds/okand-token/plan.ics")

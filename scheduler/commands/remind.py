@@ -11,12 +11,11 @@ from typing import Any
 from scheduler.base.errors import SchedulerError
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Choice, Context, moment_argument, now_utc
-from scheduler.model.mail import STATUSES
+from scheduler.model.mail import STATUS_WORDS, STATUSES
 
 log = logging.getLogger(__name__)
 
-STATUS_SV = {"pending": "väntar", "sending": "skickas", "sent": "skickat", "failed": "misslyckat",
-             "skipped": "hoppat över", "cancelled": "inställt"}  # fmt: skip
+STATUS_SV = STATUS_WORDS
 STATUS_CHOICE = Choice({status: STATUS_SV.get(status, status) for status in STATUSES})
 
 

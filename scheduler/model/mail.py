@@ -18,6 +18,9 @@ PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = (
     "pending", "sending", "sent", "failed", "skipped", "cancelled",
 )  # fmt: skip
 STATUSES = (PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED)
+# Each status as users read it (the CLI's `remind list`, the workspace's /paminnelser).
+STATUS_WORDS = {PENDING: "väntar", SENDING: "skickas", SENT: "skickat", FAILED: "misslyckat",
+                SKIPPED: "hoppat över", CANCELLED: "inställt"}  # fmt: skip
 
 
 @dataclass(frozen=True)

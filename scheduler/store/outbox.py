@@ -380,3 +380,22 @@ def next_due(engine: Engine) -> datetime | None:
         for status, due, retry, claimed in rows
     ]
     return min((t for t in times if t is not None), default=None)
+
+
+def resend_failed(engine: Engine, row_id: int, *, organisation: str, now: datetime) -> bool:
+    """A failed row back to pending, due now and with its attempts reset, so the dispatcher sends
+    it at its next pass. One conditional update: only a row that is failed (not one already put
+    back, or being sent), still useful, of one of `organisation`'s plans. True when put back."""
+    plans = select(PlanRow.id).where(PlanRow.organisation == organisation)
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == row_id, col(OutboxRow.status) == FAILED,
+                   col(OutboxRow.plan_id).in_(plans),
+                   # Past its use (the meeting has begun) it would only be skipped.
+                   or_(col(OutboxRow.useful_until).is_(None), col(OutboxRow.useful_until) > now))
+            .values(status=PENDING, due_at=now, attempts=0, next_attempt_at=None, claimed_by=None,
+                    claimed_until=None, last_error="", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        return getattr(result, "rowcount", 0) == 1

@@ -14,7 +14,18 @@ from scheduler.base.templating import TEMPLATES, environment
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
 from scheduler.settings.model import Settings
-from scheduler.web import agenda, answers, arshjul, followup, links, pages, plan_page, signin
+from scheduler.web import (
+    agenda,
+    answers,
+    arshjul,
+    followup,
+    followup_page,
+    links,
+    pages,
+    plan_page,
+    reminders_page,
+    signin,
+)
 from scheduler.web.feed_page import feed_page
 from scheduler.web.health import router as health_router
 from scheduler.web.pages import PAGE_METHODS
@@ -69,6 +80,8 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(plan_page.router)
     app.include_router(agenda.router)
     app.include_router(links.router)
+    app.include_router(reminders_page.router)
+    app.include_router(followup_page.router)
 
     @app.exception_handler(SignInNeeded)
     async def sign_in_needed(_request: Request, exc: SignInNeeded) -> Response:

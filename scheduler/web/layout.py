@@ -11,7 +11,14 @@ from scheduler.web.pages import render
 from scheduler.web.session import Coordinator
 
 # The workspace's pages, in the navigation's order; only pages that exist.
-NAV = (("/plan", "Plan"), ("/agenda", "Agenda"), ("/lankar", "Länkar"), ("/arshjul", "Årshjul"))
+NAV = (
+    ("/plan", "Plan"),
+    ("/agenda", "Agenda"),
+    ("/lankar", "Länkar"),
+    ("/paminnelser", "Påminnelser"),
+    ("/uppfoljning", "Uppföljning"),
+    ("/arshjul", "Årshjul"),
+)
 # Where a signed-in coordinator starts: the first page of the navigation.
 HOME = NAV[0][0]
 

@@ -110,7 +110,7 @@ def _plan_view(request: Request, coordinator: Coordinator, plan_id: int) -> dict
             "warnings": sum(len(v.warnings) for vs in areas.values() for v in vs) + len(general)}  # fmt: skip
 
 
-def _year(request: Request) -> int | None:
+def asked_year(request: Request) -> int | None:
     text = request.query_params.get("ar")
     if text is None or text == "":
         return None
@@ -122,7 +122,7 @@ def _year(request: Request) -> int | None:
 def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
           errors: list[str] | None = None, done: list[str] | None = None) -> Response:  # fmt: skip
     try:
-        plan_id = organisation_plan_id(request, coordinator, _year(request))
+        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
         view: dict[str, Any] | None = _plan_view(request, coordinator, plan_id)
     except NotFoundError:
         if request.query_params.get("ar"):
@@ -209,7 +209,7 @@ def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, 
 @router.api_route("/plan.xlsx", methods=PAGE_METHODS)
 def plan_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
     own_organisation(request, coordinator)
-    plan_id = organisation_plan_id(request, coordinator, _year(request))
+    plan_id = organisation_plan_id(request, coordinator, asked_year(request))
     stored = load_plan(request.app.state.engine, plan_id)
     with tempfile.TemporaryDirectory(prefix="scheduler-export-") as folder:
         path = Path(folder) / "plan.xlsx"

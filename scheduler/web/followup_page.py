@@ -1,0 +1,200 @@
+"""The year-end follow-up in the workspace (/uppfoljning): before it starts, when it will (and a
+button to start it now); once started, the progress per role, each role's answers, a link to fill
+in a role's form on its behalf (the coordinator's form of scheduler/web/followup.py, reached by
+the signed coordinator link), and the followed-up plan to download as .xlsx, .html or .md
+(/uppfoljning.xlsx etc., as `scheduler followup export` writes them). A download after the
+deadline makes the plan `uppföljd`, as the export command does."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.swedish import count
+from scheduler.base.templating import swedish_date
+from scheduler.followup.export import followed_up, write_report, write_workbook
+from scheduler.followup.facts import STATUSES
+from scheduler.followup.settings import FollowupSettings
+from scheduler.model.followup import Answer
+from scheduler.model.stored import FOLLOWED_UP
+from scheduler.services import followup
+from scheduler.services.plan_state import mark_plan
+from scheduler.services.refresh import plan_schedule
+from scheduler.store.followups import answers, get_campaign
+from scheduler.store.plans import load_plan
+from scheduler.web.arshjul import organisation_plan_id
+from scheduler.web.layout import stale_form, workspace_message, workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.plan_page import XLSX_TYPE, asked_year
+from scheduler.web.session import (
+    Coordinator,
+    csrf_matches,
+    current_coordinator,
+    own_organisation,
+)
+
+router = APIRouter()
+MEDIA_TYPES = {".xlsx": XLSX_TYPE, ".html": "text/html; charset=utf-8",
+               ".md": "text/markdown; charset=utf-8"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    area: str
+    title: str
+    answer: Answer | None
+    status: str
+
+
+@dataclass(frozen=True)
+class RoleView:
+    status: followup.RoleStatus
+    answers: list[AnswerView]
+    fill_in: str  # the coordinator's form for this role, a path on this site
+
+
+def _no_plan(coordinator: Coordinator) -> Response:
+    return workspace_message(coordinator, title="Ingen plan ännu", status=404,
+                             text=f"Det finns ingen importerad plan för {coordinator.organisation} "
+                             "ännu, så det finns ingen uppföljning.")  # fmt: skip
+
+
+def _on_site(request: Request, link: str) -> str:
+    """A link the services build with the configured base_url, as a path on this site."""
+    base: str = request.app.state.config.base_url
+    return link[len(base) :] if link.startswith(base) else link
+
+
+def _roles(request: Request, plan_id: int, campaign: Any) -> list[RoleView]:
+    app = request.app
+    engine, config = app.state.engine, app.state.config
+    schedule = plan_schedule(engine, config, plan_id=plan_id)
+    stored = answers(engine, plan_id)
+    overview = _on_site(request, followup.coordinator_link(engine, config, campaign))
+    views = []
+    for status in followup.statuses(followup.role_tasks(schedule, config), stored):
+        items = []
+        for item in status.task.measures:
+            answer = stored.get(item.stored.id)
+            words = STATUSES.get(answer.status or "", "") if answer else ""
+            items.append(AnswerView(item.stored.area, item.stored.measure.title, answer, words))
+        views.append(RoleView(status, items, f"{overview}/roll/{status.task.slug}"))
+    return views
+
+
+def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
+          errors: list[str] | None = None, done: list[str] | None = None) -> Response:  # fmt: skip
+    app = request.app
+    try:
+        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+    except NotFoundError:
+        if request.query_params.get("ar"):
+            raise
+        return _no_plan(coordinator)
+    stored = load_plan(app.state.engine, plan_id)
+    year = stored.plan.year
+    settings = FollowupSettings.from_section(app.state.config.followup)
+    campaign = get_campaign(app.state.engine, plan_id)
+    context: dict[str, Any] = {
+        "plan": stored.plan, "state": stored.state, "campaign": campaign,
+        "start_at": settings.start_at(year), "too_late": app.state.clock() >= settings.deadline_at(year),
+        "errors": errors or [], "done": done or [], "roles": [], "deadline": None,
+    }  # fmt: skip
+    if campaign is not None:
+        context["roles"] = _roles(request, plan_id, campaign)
+        context["deadline"] = followup.last_day(campaign)
+    return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning",
+                          status=status, **context)  # fmt: skip
+
+
+@router.api_route("/uppfoljning", methods=PAGE_METHODS, response_class=HTMLResponse)
+def followup_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    own_organisation(request, coordinator)
+    return _page(request, coordinator)
+
+
+@router.post("/uppfoljning", response_class=HTMLResponse)
+def start_now(
+    request: Request,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    form: Annotated[PostedForm, Depends(posted_form)],
+) -> Response:
+    """Start the follow-up now, as `scheduler followup start` does (starting twice sends
+    nothing twice)."""
+    own_organisation(request, coordinator)
+    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+        return stale_form(coordinator)
+    app = request.app
+    try:
+        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+    except NotFoundError:
+        return _no_plan(coordinator)
+    try:
+        result = followup.start(app.state.engine, app.state.config, now=app.state.clock(),
+                                plan_id=plan_id)  # fmt: skip
+    except UsageError as exc:
+        return _page(request, coordinator, status=422, errors=[str(exc)])
+    deadline = swedish_date(followup.last_day(result.campaign))
+    lines = [
+        f"Uppföljningen har startat; sista svarsdag {deadline}." if result.created
+        else f"Uppföljningen pågår redan; sista svarsdag {deadline}.",
+        f"{count(result.emails, 'nytt e-postmeddelande', 'nya e-postmeddelanden')} i utkorgen; "
+        "de går iväg vid nästa utskick.",
+    ]  # fmt: skip
+    lines += [f"Obs: {role} har ingen e-postadress i config.toml och får inget utskick."
+              for role in result.roles_without_address]  # fmt: skip
+    return _page(request, coordinator, done=lines)
+
+
+def _download(request: Request, coordinator: Coordinator, suffix: str) -> Response:
+    own_organisation(request, coordinator)
+    app = request.app
+    engine, now = app.state.engine, app.state.clock()
+    try:
+        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+    except NotFoundError:
+        if request.query_params.get("ar"):
+            raise
+        return _no_plan(coordinator)
+    campaign = get_campaign(engine, plan_id)
+    if campaign is None:
+        return workspace_message(coordinator, title="Uppföljningen har inte startat", status=404,
+                                 text="Det finns inga svar att ladda ned förrän uppföljningen har "
+                                 "startat.")  # fmt: skip
+    stored = load_plan(engine, plan_id)
+    result = followed_up(stored, answers(engine, plan_id))
+    with tempfile.TemporaryDirectory(prefix="scheduler-export-") as folder:
+        path = Path(folder) / f"uppfoljning{suffix}"
+        if suffix == ".xlsx":
+            write_workbook(result, path)
+        else:
+            facts = followup.facts_by_measure(engine, plan_id, now=now)
+            write_report(result, stored, facts, path, now=now)
+        body = path.read_bytes()
+    if stored.state != FOLLOWED_UP and now >= campaign.deadline:
+        # Exported after its deadline, the year's follow-up is done (as `followup export`).
+        mark_plan(engine, app.state.config, plan_id, FOLLOWED_UP, now=now)
+    filename = f"uppfoljning-{stored.plan.year}{suffix}"
+    return Response(body, media_type=MEDIA_TYPES[suffix],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+
+
+@router.api_route("/uppfoljning.xlsx", methods=PAGE_METHODS)
+def followup_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    return _download(request, coordinator, ".xlsx")
+
+
+@router.api_route("/uppfoljning.html", methods=PAGE_METHODS)
+def followup_html(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    return _download(request, coordinator, ".html")
+
+
+@router.api_route("/uppfoljning.md", methods=PAGE_METHODS)
+def followup_md(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    return _download(request, coordinator, ".md")

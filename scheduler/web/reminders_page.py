@@ -1,0 +1,90 @@
+"""The reminders in the workspace (/paminnelser): the organisation's outbox, pending, sent,
+failed, skipped and cancelled, each with its due time, role, recipient, subject and the reason
+where there is one; a filter by status; and a failed one sent again (POST with the CSRF token),
+which puts it back as pending and due now, for the dispatcher's next pass."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException
+
+from scheduler.model.mail import FAILED, SENDING, STATUS_WORDS, STATUSES
+from scheduler.store.outbox import list_outbox, resend_failed
+from scheduler.store.tables import OutboxRow
+from scheduler.web.layout import stale_form, workspace_message, workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.session import (
+    Coordinator,
+    csrf_matches,
+    current_coordinator,
+    own_organisation,
+)
+
+router = APIRouter()
+# The statuses a coordinator filters by: "sending" lasts seconds, and is shown under all.
+CHOICES = tuple(status for status in STATUSES if status != SENDING)
+
+
+def _status(request: Request) -> str | None:
+    text = request.query_params.get("status", "")
+    if text == "":
+        return None
+    if text not in CHOICES:
+        raise HTTPException(404)
+    return text
+
+
+def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
+          done: str | None = None) -> Response:  # fmt: skip
+    chosen = _status(request)
+    rows = list_outbox(request.app.state.engine, status=chosen,
+                       organisation=coordinator.organisation)  # fmt: skip
+    every = list_outbox(request.app.state.engine, organisation=coordinator.organisation)
+    counts = {key: sum(row.status == key for row in every) for key in CHOICES}
+    return workspace_page("reminders.html", coordinator, current="/paminnelser", status=status,
+                          rows=rows, counts=counts, chosen=chosen or "", words=STATUS_WORDS,
+                          choices=CHOICES, done=done, failed=FAILED)  # fmt: skip
+
+
+@router.api_route("/paminnelser", methods=PAGE_METHODS, response_class=HTMLResponse)
+def reminders_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+    own_organisation(request, coordinator)
+    return _page(request, coordinator)
+
+
+def _own_row(request: Request, coordinator: Coordinator, text: str) -> OutboxRow:
+    """The organisation's row `text` names; any other (or none) answers 404, saying nothing."""
+    if not text.isdigit() or len(text) > 18:
+        raise HTTPException(404)
+    rows = list_outbox(request.app.state.engine, organisation=coordinator.organisation)
+    for row in rows:
+        if row.id == int(text):
+            return row
+    raise HTTPException(404)
+
+
+@router.post("/paminnelser/{row}/skicka-igen", response_class=HTMLResponse)
+def resend(
+    request: Request,
+    row: str,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    form: Annotated[PostedForm, Depends(posted_form)],
+) -> Response:
+    own_organisation(request, coordinator)
+    found = _own_row(request, coordinator, row)
+    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+        return stale_form(coordinator)
+    now = request.app.state.clock()
+    assert found.id is not None
+    if not resend_failed(request.app.state.engine, found.id,
+                         organisation=coordinator.organisation, now=now):  # fmt: skip
+        return workspace_message(
+            coordinator, title="Påminnelsen kunde inte skickas igen", status=409,
+            text=f"«{found.subject}» till {found.recipient} har inte misslyckats (längre), eller så "
+            "har mötet eller uppgiften redan börjat. Inget ändrades.",
+        )  # fmt: skip
+    return _page(request, coordinator, done=f"«{found.subject}» till {found.recipient} skickas "
+                 "igen vid nästa utskick.")  # fmt: skip

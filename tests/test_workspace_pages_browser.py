@@ -1,0 +1,98 @@
+"""/paminnelser and /uppfoljning in a real browser at a desktop and a phone width: a failed
+reminder (a real SMTP server refused its address) is shown with its reason and sent again with
+its button; the follow-up is started with its button and its roles shown. axe-core finds no WCAG
+2.1 A/AA violation, nothing is wider than the screen, and each page is written as a full-page
+screenshot to tests/screenshots/ (workspace-<page>-<width>.png) for a reviewer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from scheduler.mail.delivery import delivery_for
+from scheduler.mail.settings import EmailSettings
+from scheduler.reminders.settings import ReminderSettings
+from scheduler.services.dispatch import run_due
+from scheduler.web.app import create_app
+from tests.axe import assert_accessible
+from tests.browser import WIDTHS, screenshot
+from tests.conftest import SEED_PLAN, write_config
+from tests.helpers import free_port
+from tests.live_server import serving
+from tests.smtp_server import SmtpServer
+from tests.workspace_fixture import PASSWORD, START, USERNAME, workspace_of
+
+REFUSAL = "550 5.1.1 Mailbox unavailable"
+
+
+@pytest.fixture
+def base(tmp_path: Any, smtp: SmtpServer) -> Iterator[str]:
+    config_path = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'db.sqlite3'}",
+                               extra=smtp.config_toml())  # fmt: skip
+    workspace = workspace_of(config_path)
+    assert workspace.cli("import", str(SEED_PLAN)).code == 0
+    workspace.add_account(USERNAME, "Kungsholmens stadsdelsförvaltning")
+    email = EmailSettings.from_settings(workspace.config)
+    smtp.handler.refuse_recipients["trygghetssamordnare@kungsholmen.example.org"] = REFUSAL
+    run_due(workspace.engine, config=workspace.config, delivery=delivery_for(email), email=email,
+            settings=ReminderSettings.from_section(workspace.config.reminders), now=START)  # fmt: skip
+    smtp.handler.refuse_recipients.clear()
+    app = create_app(workspace.engine, workspace.config, clock=workspace.clock)
+    try:
+        with serving(app, free_port()) as url:
+            yield url
+    finally:
+        workspace.engine.dispose()
+
+
+def fits(page: Any, width: str) -> None:
+    """Nothing on the page is wider than the screen (no sideways scrolling on a phone)."""
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["viewport"]["width"]
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_reminders_and_followup_pages(base: str, browser: Any, width: str) -> None:
+    # axe-core is injected as an inline script, which the site's policy refuses: see tests/axe.py.
+    context = browser.new_context(bypass_csp=True, locale="sv-SE", **WIDTHS[width])
+    page = context.new_page()
+    page.goto(f"{base}/logga-in")
+    page.get_by_label("Användarnamn").fill(USERNAME)
+    page.get_by_label("Lösenord").fill(PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"{base}/plan")
+
+    page.get_by_role("navigation").get_by_role("link", name="Påminnelser").click()
+    page.wait_for_url(f"{base}/paminnelser")
+    assert_accessible(page, f"/paminnelser ({width})")
+    fits(page, width)
+    screenshot(page, f"workspace-paminnelser-{width}")
+    page.get_by_label("Status").select_option("failed")
+    page.get_by_role("button", name="Visa").click()
+    page.wait_for_url(f"{base}/paminnelser?status=failed")
+    assert page.get_by_text(REFUSAL).first.is_visible()
+    resend = page.get_by_role("button", name="Skicka igen")
+    count = resend.count()
+    assert count >= 1
+    resend.first.click()
+    page.wait_for_load_state()
+    assert "skickas igen vid nästa utskick" in page.get_by_role("status").inner_text()
+    assert_accessible(page, f"/paminnelser after a resend ({width})")
+    fits(page, width)
+
+    page.get_by_role("navigation").get_by_role("link", name="Uppföljning").click()
+    page.wait_for_url(f"{base}/uppfoljning")
+    assert page.get_by_text("Uppföljningen har inte startat.").is_visible()
+    assert_accessible(page, f"/uppfoljning, not started ({width})")
+    page.get_by_role("button", name="Starta uppföljningen nu").click()
+    page.wait_for_load_state()
+    assert "Uppföljningen har startat" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("heading", name="Preventionssamordnare").is_visible()
+    assert page.get_by_role("link", name="Ladda ned som .xlsx").is_visible()
+    assert_accessible(page, f"/uppfoljning ({width})")
+    fits(page, width)
+    screenshot(page, f"workspace-uppfoljning-{width}")
+    context.close()

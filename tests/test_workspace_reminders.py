@@ -1,0 +1,159 @@
+"""The reminders page: the organisation's outbox with every status and the reason a row failed
+(a real SMTP server refusing an address), a failed reminder sent again (exactly once, at the next
+dispatcher pass), another organisation's row answered with 404, and a form without its token
+refused."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from scheduler.mail.delivery import delivery_for
+from scheduler.mail.settings import EmailSettings
+from scheduler.model.mail import FAILED, PENDING, SENT
+from scheduler.plan.files import write_plan
+from scheduler.reminders.settings import ReminderSettings
+from scheduler.services.dispatch import PassResult, run_due
+from scheduler.store.outbox import list_outbox
+from scheduler.store.tables import OutboxRow
+from tests.conftest import SEED_PLAN
+from tests.smtp_server import SmtpServer
+from tests.test_organisations import KUNGSHOLMEN, NORRMALM, norrmalm_plan, write_two_district_config
+from tests.workspace_fixture import START, Workspace, log_in, page_token, workspace_of
+
+OWN = "trygghetssamordnare@kungsholmen.example.org"
+THEIRS = "trygghetssamordnare@norrmalm.example.org"
+REFUSAL = "550 5.1.1 Mailbox unavailable"
+
+
+@dataclass
+class Site:
+    workspace: Workspace
+    smtp: SmtpServer
+
+    def run(self, now: datetime) -> PassResult:
+        """One dispatcher pass at `now`, as `scheduler remind run-due` does it."""
+        config = self.workspace.config
+        email = EmailSettings.from_settings(config)
+        return run_due(self.workspace.engine, config=config, delivery=delivery_for(email), email=email,
+                       settings=ReminderSettings.from_section(config.reminders), now=now)  # fmt: skip
+
+    def rows(self, organisation: str, status: str | None = None) -> list[OutboxRow]:
+        return list_outbox(self.workspace.engine, status=status, organisation=organisation)
+
+    def row(self, row_id: int | None) -> OutboxRow:
+        (found,) = [r for r in list_outbox(self.workspace.engine) if r.id == row_id]
+        return found
+
+
+@pytest.fixture
+def site(tmp_path: Path, store_url: str, smtp: SmtpServer) -> Site:
+    """Two districts, both plans imported; one pass at START with both coordinators' addresses
+    refused for good, so each district has failed rows."""
+    workspace = workspace_of(
+        write_two_district_config(tmp_path, store_url, extra=smtp.config_toml())
+    )
+    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
+    for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
+        imported = workspace.cli("import", str(plan_file))
+        assert imported.code == 0, imported.err
+    workspace.add_account("anna", "kungsholmen")
+    site = Site(workspace, smtp)
+    smtp.handler.refuse_recipients.update({OWN: REFUSAL, THEIRS: REFUSAL})
+    result = site.run(START)
+    assert result.failed >= 2
+    smtp.handler.refuse_recipients.clear()
+    smtp.handler.clear()
+    return site
+
+
+def signed_in(site: Site) -> TestClient:
+    http = site.workspace.client()
+    assert log_in(http).status_code == 303
+    return http
+
+
+def still_useful(rows: list[OutboxRow], now: datetime) -> OutboxRow:
+    return next(r for r in rows if r.useful_until is None or r.useful_until > now)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_outbox_shows_every_status_and_why_one_failed(site: Site) -> None:
+    http = signed_in(site)
+    page = http.get("/paminnelser")
+    assert page.status_code == 200
+    shown = text_of(page.text)
+    own = site.rows(KUNGSHOLMEN)
+    statuses = {r.status for r in own}
+    assert {PENDING, SENT, FAILED} <= statuses
+    for status, word in (("pending", "Väntar"), ("sent", "Skickat"), ("failed", "Misslyckat")):
+        assert f"{word}: {sum(r.status == status for r in own)}" in shown
+    failed = site.rows(KUNGSHOLMEN, FAILED)
+    only_failed = http.get("/paminnelser", params={"status": "failed"})
+    listed = text_of(only_failed.text)
+    assert f"Misslyckat ({len(failed)})" in listed
+    assert f"Orsak {REFUSAL}" in listed
+    assert f"Mottagare {OWN}" in listed and "Roll Trygghetssamordnare" in listed
+    assert listed.count("Skicka igen") == len(failed)
+    # Only the own organisation's: none of Norrmalm's rows, or its addresses.
+    assert THEIRS not in page.text and "norrmalm" not in page.text.casefold()
+    assert http.get("/paminnelser", params={"status": "okänd"}).status_code == 404
+    assert http.get("/paminnelser", params={"organisation": "norrmalm"}).status_code == 404
+
+
+def test_a_failed_reminder_sent_again_goes_out_once_at_the_next_pass(site: Site) -> None:
+    http = signed_in(site)
+    now = START + timedelta(hours=1)
+    site.workspace.clock.now = now
+    failed = still_useful(site.rows(KUNGSHOLMEN, FAILED), now)
+    token = page_token(http.get("/paminnelser", params={"status": "failed"}))
+
+    done = http.post(f"/paminnelser/{failed.id}/skicka-igen", data={"csrf": token})
+    assert done.status_code == 200
+    assert f"«{failed.subject}» till {OWN} skickas igen vid nästa utskick." in done.text
+    again = site.row(failed.id)
+    assert (again.status, again.due_at, again.attempts, again.last_error) == (PENDING, now, 0, "")
+    # Sent twice? The second post finds it pending, not failed: refused, nothing changes.
+    twice = http.post(f"/paminnelser/{failed.id}/skicka-igen", data={"csrf": token})
+    assert twice.status_code == 409 and "Inget ändrades" in twice.text
+
+    site.run(now)
+    site.run(now + timedelta(hours=2))
+    assert site.row(failed.id).status == SENT
+    got = [m for m in site.smtp.handler.snapshot() if m.message["Subject"] == failed.subject]
+    assert [m.rcpt_tos for m in got] == [(OWN,)]  # exactly once
+    listed = text_of(http.get("/paminnelser", params={"status": "sent"}).text)
+    assert failed.subject in listed
+
+
+def test_another_organisations_row_is_not_found(site: Site) -> None:
+    http = signed_in(site)
+    token = page_token(http.get("/paminnelser"))
+    theirs = site.rows(NORRMALM, FAILED)[0]
+    refused = http.post(f"/paminnelser/{theirs.id}/skicka-igen", data={"csrf": token})
+    assert refused.status_code == 404 and "Sidan finns inte" in refused.text
+    assert THEIRS not in refused.text
+    assert site.row(theirs.id).status == FAILED
+    for path in ("/paminnelser/999999/skicka-igen", "/paminnelser/x/skicka-igen"):
+        assert http.post(path, data={"csrf": token}).status_code == 404
+
+
+def test_a_form_without_its_token_is_refused(site: Site) -> None:
+    http = signed_in(site)
+    failed = site.rows(KUNGSHOLMEN, FAILED)[0]
+    for data in ({}, {"csrf": "fel"}):
+        refused = http.post(f"/paminnelser/{failed.id}/skicka-igen", data=data)
+        assert refused.status_code == 403
+        assert "Inget ändrades" in refused.text
+    assert site.row(failed.id).status == FAILED
+    signed_out = site.workspace.client()
+    assert signed_out.post(f"/paminnelser/{failed.id}/skicka-igen").status_code in (303, 403)
+    assert site.row(failed.id).status == FAILED
