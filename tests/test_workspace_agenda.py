@@ -21,9 +21,15 @@ from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import get_occurrence
 from scheduler.store.outbox import list_outbox
 from scheduler.store.tables import OutboxRow
-from tests.conftest import SEED_PLAN, Cli
-from tests.test_organisations import NORRMALM, norrmalm_plan, write_two_district_config
-from tests.workspace_fixture import Workspace, log_in, page_token, seeded_workspace, workspace_of
+from tests.conftest import Cli
+from tests.test_organisations import NORRMALM
+from tests.workspace_fixture import (
+    Workspace,
+    log_in,
+    page_token,
+    seeded_workspace,
+    two_district_workspace,
+)
 
 PREVENTION = "preventionssamordnare@kungsholmen.example.org"  # convenes SSP
 TODAY = date(2024, 3, 13)  # the fixture's clock
@@ -239,14 +245,7 @@ def test_a_form_without_its_token_or_an_unknown_uid_changes_nothing(workspace: W
 def test_another_organisations_meeting_is_not_found_and_nothing_changes(
     tmp_path: Path, store_url: str
 ) -> None:
-    from scheduler.plan.files import write_plan
-
-    workspace = workspace_of(write_two_district_config(tmp_path, store_url))
-    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
-    for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
-        imported = workspace.cli("import", str(plan_file))
-        assert imported.code == 0, imported.err
-    workspace.add_account("anna", "kungsholmen")
+    workspace = two_district_workspace(tmp_path, store_url)
     http, csrf = signed_in(workspace)
     page = http.get("/agenda").text
     theirs = agenda(workspace.cli, "--organisation", "norrmalm")

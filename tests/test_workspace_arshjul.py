@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_PLAN, Cli
+from tests.conftest import Cli
 from tests.test_arshjul import parse, published, uids
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, norrmalm_plan, write_two_district_config
-from tests.workspace_fixture import Workspace, log_in, seeded_workspace, workspace_of
+from tests.test_organisations import KUNGSHOLMEN, NORRMALM
+from tests.workspace_fixture import (
+    Workspace,
+    log_in,
+    seeded_workspace,
+    two_district_workspace,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -88,14 +93,7 @@ def test_one_area_or_one_role(workspace: Workspace) -> None:
 def test_a_coordinator_sees_only_the_own_organisations_wheel(
     tmp_path: Path, store_url: str
 ) -> None:
-    from scheduler.plan.files import write_plan
-
-    workspace = workspace_of(write_two_district_config(tmp_path, store_url))
-    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
-    for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
-        imported = workspace.cli("import", str(plan_file))
-        assert imported.code == 0, imported.err
-    workspace.add_account("anna", "kungsholmen")
+    workspace = two_district_workspace(tmp_path, store_url)
     http = workspace.client()
     assert log_in(http).status_code == 303
 

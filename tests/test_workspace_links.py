@@ -14,9 +14,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.store.feed_tokens import create_token, list_tokens
-from tests.conftest import SEED_PLAN
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, norrmalm_plan, write_two_district_config
-from tests.workspace_fixture import Workspace, log_in, page_token, seeded_workspace, workspace_of
+from tests.test_organisations import KUNGSHOLMEN, NORRMALM
+from tests.workspace_fixture import (
+    Workspace,
+    log_in,
+    page_token,
+    seeded_workspace,
+    two_district_workspace,
+)
 
 
 @pytest.fixture
@@ -165,14 +170,7 @@ def test_a_form_without_its_token_changes_nothing(workspace: Workspace) -> None:
 def test_another_organisations_links_are_not_listed_nor_revoked(
     tmp_path: Path, store_url: str
 ) -> None:
-    from scheduler.plan.files import write_plan
-
-    workspace = workspace_of(write_two_district_config(tmp_path, store_url))
-    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
-    for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
-        imported = workspace.cli("import", str(plan_file))
-        assert imported.code == 0, imported.err
-    workspace.add_account("anna", "kungsholmen")
+    workspace = two_district_workspace(tmp_path, store_url)
     _, theirs = create_token(workspace.engine, audience="Norrmalmsrådet", organisation=NORRMALM,
                              now=workspace.clock())  # fmt: skip
     create_token(workspace.engine, audience="Från förr", organisation="",

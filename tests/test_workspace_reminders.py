@@ -16,15 +16,19 @@ from fastapi.testclient import TestClient
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import FAILED, PENDING, SENT
-from scheduler.plan.files import write_plan
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
 from scheduler.store.outbox import list_outbox
 from scheduler.store.tables import OutboxRow
-from tests.conftest import SEED_PLAN
 from tests.smtp_server import SmtpServer
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, norrmalm_plan, write_two_district_config
-from tests.workspace_fixture import START, Workspace, log_in, page_token, workspace_of
+from tests.test_organisations import KUNGSHOLMEN, NORRMALM
+from tests.workspace_fixture import (
+    START,
+    Workspace,
+    log_in,
+    page_token,
+    two_district_workspace,
+)
 
 OWN = "trygghetssamordnare@kungsholmen.example.org"
 THEIRS = "trygghetssamordnare@norrmalm.example.org"
@@ -55,14 +59,7 @@ class Site:
 def site(tmp_path: Path, store_url: str, smtp: SmtpServer) -> Site:
     """Two districts, both plans imported; one pass at START with both coordinators' addresses
     refused for good, so each district has failed rows."""
-    workspace = workspace_of(
-        write_two_district_config(tmp_path, store_url, extra=smtp.config_toml())
-    )
-    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
-    for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
-        imported = workspace.cli("import", str(plan_file))
-        assert imported.code == 0, imported.err
-    workspace.add_account("anna", "kungsholmen")
+    workspace = two_district_workspace(tmp_path, store_url, extra=smtp.config_toml())
     site = Site(workspace, smtp)
     smtp.handler.refuse_recipients.update({OWN: REFUSAL, THEIRS: REFUSAL})
     result = site.run(START)

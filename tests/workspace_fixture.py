@@ -76,6 +76,21 @@ def seeded_workspace(tmp_path: Path, store_url: str) -> Workspace:
     return workspace
 
 
+def two_district_workspace(tmp_path: Path, store_url: str, *, extra: str = "") -> Workspace:
+    """Kungsholmen and Norrmalm in one installation (tests/test_organisations.py), both plans
+    imported, and the account "anna" of Kungsholmen."""
+    from scheduler.plan.files import write_plan
+    from tests.test_organisations import norrmalm_plan, write_two_district_config
+
+    workspace = workspace_of(write_two_district_config(tmp_path, store_url, extra=extra))
+    write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
+    for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
+        imported = workspace.cli("import", str(plan_file))
+        assert imported.code == 0, imported.err
+    workspace.add_account("anna", "kungsholmen")
+    return workspace
+
+
 def messy_workbook(path: Path, organisation: str = "Kungsholmens stadsdelsförvaltning") -> Path:
     """A workbook as a person might fill one in, built cell by cell: a När that cannot be read,
     a Vem that names no convener, stray spaces."""
