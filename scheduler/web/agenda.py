@@ -162,7 +162,7 @@ def _own_occurrence(request: Request, coordinator: Coordinator, uid: str) -> Occ
 
 def _posted(request: Request, coordinator: Coordinator, form: PostedForm) -> tuple[Occurrence, dict[str, str]] | None:  # fmt: skip
     """The posted change's occurrence and the filters to return to; None: a stale form."""
-    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+    if not csrf_matches(coordinator, form):
         return None
     row = _own_occurrence(request, coordinator, form.text("uid"))
     return row, {name: form.text(name) for name in FILTERS}

@@ -128,7 +128,7 @@ def start_now(
     """Start the follow-up now, as `scheduler followup start` does (starting twice sends
     nothing twice)."""
     own_organisation(request, coordinator)
-    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+    if not csrf_matches(coordinator, form):
         return stale_form(coordinator)
     app = request.app
     try:

@@ -97,10 +97,6 @@ def links_page(request: Request, coordinator: Annotated[Coordinator, Depends(cur
     return _page(request, coordinator)
 
 
-def _fresh(coordinator: Coordinator, form: PostedForm) -> bool:
-    return form.fields is not None and csrf_matches(coordinator, form.fields.get("csrf"))
-
-
 @router.post("/lankar", response_class=HTMLResponse)
 def create(
     request: Request,
@@ -108,7 +104,7 @@ def create(
     form: Annotated[PostedForm, Depends(posted_form)],
 ) -> Response:
     own_organisation(request, coordinator)
-    if not _fresh(coordinator, form):
+    if not csrf_matches(coordinator, form):
         return stale_form(coordinator)
     typed = {"mottagare": form.text("mottagare"), "kalender": form.text("kalender")}
     audience = " ".join(typed["mottagare"].split())  # one line: it is shown in lists and pages
@@ -161,7 +157,7 @@ def revoke(
 ) -> Response:
     """First the question (the form has no `bekrafta`), then the revocation."""
     own_organisation(request, coordinator)
-    if not _fresh(coordinator, form):
+    if not csrf_matches(coordinator, form):
         return stale_form(coordinator)
     row = _own_link(request, coordinator, form)
     scopes = _scopes(request, coordinator)

@@ -145,8 +145,9 @@ def upload(
     form: Annotated[PostedForm, Depends(posted_form)],
 ) -> Response:
     own_organisation(request, coordinator)
-    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+    if not csrf_matches(coordinator, form):
         return stale_form(coordinator)
+    assert form.fields is not None  # csrf_matches read the token from them
     upload = form.fields.get("fil")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _page(request, coordinator, status=422,

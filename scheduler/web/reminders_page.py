@@ -75,7 +75,7 @@ def resend(
 ) -> Response:
     own_organisation(request, coordinator)
     found = _own_row(request, coordinator, row)
-    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+    if not csrf_matches(coordinator, form):
         return stale_form(coordinator)
     now = request.app.state.clock()
     assert found.id is not None

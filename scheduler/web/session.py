@@ -28,6 +28,7 @@ from scheduler.services.refresh import link_secret
 from scheduler.settings.model import Settings
 from scheduler.store.accounts import get_account
 from scheduler.store.tables import AccountRow
+from scheduler.web.pages import PostedForm
 
 SESSION_COOKIE = "arbetsyta"
 LOGIN_COOKIE = "inloggning"
@@ -136,8 +137,9 @@ def own_organisation(request: Request, coordinator: Coordinator) -> None:
         raise HTTPException(404)
 
 
-def csrf_matches(coordinator: Coordinator, given: object) -> bool:
-    return same_token(coordinator.csrf, given)
+def csrf_matches(coordinator: Coordinator, form: PostedForm) -> bool:
+    """The posted form carries the session's CSRF token (a form that could not be read does not)."""
+    return form.fields is not None and same_token(coordinator.csrf, form.fields.get("csrf"))
 
 
 def login_nonce(request: Request) -> str:

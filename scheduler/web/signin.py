@@ -93,7 +93,7 @@ def logout(
     coordinator: Annotated[Coordinator, Depends(current_coordinator)],
     form: Annotated[PostedForm, Depends(posted_form)],
 ) -> Response:
-    if form.fields is None or not csrf_matches(coordinator, form.fields.get("csrf")):
+    if not csrf_matches(coordinator, form):
         return stale_form(coordinator)
     response = RedirectResponse("/logga-in?orsak=utloggad", status_code=303)
     end_session(response)
