@@ -18,7 +18,7 @@ from scheduler.base.links import LinkSigner
 from scheduler.base.templating import TEMPLATES
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
-from scheduler.model.plan import Area, Plan
+from scheduler.model.plan import Area, Plan, ScheduleSettings
 from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
@@ -42,6 +42,7 @@ from scheduler.store.plans import (
     load_plan,
     plan_ids_of_years,
     plan_organisation,
+    set_measure_schedule,
 )
 from scheduler.store.secrets import shared_secret
 
@@ -172,6 +173,27 @@ def import_and_schedule(
         if _up_to_date(connection, context, plan_id=result.plan_id):
             return result, SyncResult(0, 0, 0, 0)
         return result, _refresh(connection, context, plan_id=result.plan_id, now=now)
+
+
+def edit_measure_schedule(
+    engine: Engine,
+    config: Settings,
+    *,
+    plan_id: int,
+    measure_id: int,
+    convener: str | None,
+    schedule: ScheduleSettings,
+    now: datetime,
+) -> SyncResult | None:
+    """A measure's convener and schedule overrides changed, with its occurrences and reminders
+    brought in step in the same transaction: the dates, the feeds and the reminders follow at
+    once. None when the values were already these (nothing written)."""
+    context = mail_context(engine, settings_for_plan(engine, config, plan_id=plan_id))
+    with write_transaction(engine) as connection:
+        if not set_measure_schedule(connection, plan_id, measure_id, convener=convener,
+                                    schedule=schedule, now=now):  # fmt: skip
+            return None
+        return _refresh(connection, context, plan_id=plan_id, now=now)
 
 
 def rolled_over(plan: Plan, year: int) -> Plan:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, PlanFileError, UsageError
-from scheduler.model.plan import Area, Measure, Plan
+from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 from scheduler.model.stored import (
     DRAFT,
@@ -163,6 +163,34 @@ def import_plan(
             row.source = source
         return ImportResult(plan_id, plan.organisation, plan.year, plan_created, added, changed,
                             unchanged, retired, state=row.state, handed_in_at=row.handed_in_at)  # fmt: skip
+
+
+def set_measure_schedule(
+    bind: Bind,
+    plan_id: int,
+    measure_id: int,
+    *,
+    convener: str | None,
+    schedule: ScheduleSettings,
+    now: datetime,
+) -> bool:
+    """Store a measure's convener and schedule overrides (as editing the plan file would): the
+    plan's revision goes up when anything changed, so its schedule and feeds follow. False when
+    the values were already these."""
+    with Session(bind) as session, session.begin():
+        row = session.get(MeasureRow, measure_id)
+        if row is None or row.plan_id != plan_id or row.retired or row.plan_task is not None:
+            raise NotFoundError(f"Åtgärd {measure_id} finns inte i planen.")
+        schedule_json = json.dumps(settings_to_mapping(schedule), ensure_ascii=False,
+                                   sort_keys=True)  # fmt: skip
+        if row.convener_override == convener and row.schedule_json == schedule_json:
+            return False
+        row.convener_override, row.schedule_json, row.updated_at = convener, schedule_json, now
+        plan = session.get(PlanRow, plan_id)
+        assert plan is not None
+        plan.revision += 1
+        plan.updated_at = now
+        return True
 
 
 def _ensure_plan_tasks(session: Session, plan_id: int, *, now: datetime) -> None:

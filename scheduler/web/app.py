@@ -21,6 +21,7 @@ from scheduler.web import (
     followup,
     followup_page,
     links,
+    measure_page,
     pages,
     plan_page,
     reminders_page,
@@ -78,6 +79,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(signin.router)
     app.include_router(arshjul.router)
     app.include_router(plan_page.router)
+    app.include_router(measure_page.router)
     app.include_router(agenda.router)
     app.include_router(links.router)
     app.include_router(reminders_page.router)

@@ -46,6 +46,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass
 class MeasureView:
+    id: int
     title: str
     cause: str
     action: str
@@ -60,7 +61,7 @@ class MeasureView:
     warnings: list[str] = field(default_factory=list)
 
 
-def _measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
+def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
     measure, cadence = item.stored.measure, item.cadence
     kind = KIND_WORDS.get(cadence.kind, cadence.kind)
     if cadence.as_needed and cadence.kind != "as_needed":
@@ -78,7 +79,7 @@ def _measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
     convener = item.responsibility.convener
     role = config.role(convener) if convener else None
     return MeasureView(
-        measure.title, measure.cause, measure.action, measure.when_text,
+        item.stored.id, measure.title, measure.cause, measure.action, measure.when_text,
         measure.responsible_text, measure.followup_text, kind, series, item.schedule.deadline,
         role.name if role else convener, role.email if role else None,
     )  # fmt: skip
@@ -95,7 +96,7 @@ def _plan_view(request: Request, coordinator: Coordinator, plan_id: int) -> dict
     areas: dict[str, list[MeasureView]] = {area.name: [] for area in stored.plan.areas}
     views: dict[tuple[str, str], list[MeasureView]] = {}
     for item in schedule.workbook_measures:
-        view = _measure_view(item, config)
+        view = measure_view(item, config)
         areas.setdefault(item.stored.area, []).append(view)
         views.setdefault((item.stored.area, view.title), []).append(view)
     general = []

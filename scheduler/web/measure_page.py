@@ -1,0 +1,183 @@
+"""One measure's schedule in the workspace (/plan/atgard/<id>): how its När was read and its
+dates, and a form for the overrides a coordinator sets by hand: weekday, time, months, location
+and convener. Saving stores them as the plan file's `[areas.measures.schedule]` would and brings
+the occurrences and reminders in step in the same transaction, so the agenda, the feeds and the
+reminders show the new dates at once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from scheduler.base.errors import NotFoundError
+from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_NAMES, WEEKDAY_WORDS, WEEKDAYS
+from scheduler.base.text_safety import describe_control_character
+from scheduler.model.plan import ScheduleSettings
+from scheduler.model.stored import DRAFT
+from scheduler.schedule.occurrences import MeasureSchedule
+from scheduler.services.refresh import edit_measure_schedule, plan_schedule
+from scheduler.store.occurrences import SyncResult
+from scheduler.web.arshjul import organisation_plan_id
+from scheduler.web.layout import stale_form, workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.plan_page import MeasureView, asked_year, measure_view
+from scheduler.web.session import Coordinator, csrf_matches, current_coordinator, own_organisation
+
+router = APIRouter()
+LOCATION_LENGTH = 200
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass
+class Typed:
+    """The form as typed: given back as it was when something is refused."""
+
+    weekday: str = ""
+    time: str = ""
+    months: list[int] = field(default_factory=list)
+    location: str = ""
+    convener: str = ""
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _typed_from(settings: ScheduleSettings, convener: str | None) -> Typed:
+    weekday = settings.weekday or ""
+    return Typed(
+        weekday=WEEKDAY_NAMES.get(weekday.upper(), weekday.casefold()),
+        time=settings.time or "",
+        months=list(settings.months or ()),
+        location=settings.location or "",
+        convener=convener or "",
+    )
+
+
+def _typed_from_form(form: PostedForm) -> Typed:
+    months = form.fields.getlist("manad") if form.fields is not None else []
+    return Typed(
+        weekday=form.text("veckodag").strip(),
+        time=form.text("tid").strip(),
+        months=[int(m) for m in months if isinstance(m, str) and m.isdigit()],
+        location=form.text("plats").strip(),
+        convener=form.text("sammankallande").strip(),
+    )
+
+
+def _checked(typed: Typed, coordinator: Coordinator) -> tuple[ScheduleSettings, str | None] | None:
+    """The overrides the form asks for, or None with the refusals in `typed.errors` (field id,
+    Swedish message)."""
+    errors = typed.errors
+    if typed.weekday and typed.weekday not in WEEKDAYS:
+        errors.append(("veckodag", f"Veckodag: «{typed.weekday}» är ingen veckodag. Välj en i listan."))  # fmt: skip
+    if typed.time and not _CLOCK.match(typed.time):
+        errors.append(("tid", f"Tid: «{typed.time}» är ingen tid. Skriv TT:MM, till exempel 09:30."))  # fmt: skip
+    if not all(1 <= month <= 12 for month in typed.months):
+        errors.append(("manad-1", "Månader: välj bland januari–december."))
+    if len(typed.location) > LOCATION_LENGTH:
+        errors.append(("plats", f"Plats: {len(typed.location)} tecken; högst {LOCATION_LENGTH} får plats."))  # fmt: skip
+    elif problem := describe_control_character(typed.location):
+        errors.append(("plats", f"Plats: texten har ett {problem}. Skriv om den utan det tecknet."))  # fmt: skip
+    role = coordinator.config.role(typed.convener) if typed.convener else None
+    if typed.convener and role is None:
+        errors.append(("sammankallande", f"Sammankallande: «{typed.convener}» är ingen roll i "
+                                          "inställningarna. Välj en i listan."))  # fmt: skip
+    if errors:
+        return None
+    overrides = ScheduleSettings(
+        weekday=typed.weekday or None,
+        time=typed.time or None,
+        months=tuple(sorted(set(typed.months))) or None,
+        location=typed.location or None,
+    )
+    return overrides, role.name if role else None
+
+
+@dataclass(frozen=True)
+class Found:
+    plan_id: int
+    year: int
+    state: str
+    item: MeasureSchedule
+
+
+def _find(request: Request, coordinator: Coordinator, measure_id: int) -> Found:
+    """The measure in the coordinator's organisation's plan (of `?ar=`), or NotFoundError."""
+    plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+    schedule = plan_schedule(request.app.state.engine, coordinator.config, plan_id=plan_id)
+    for item in schedule.workbook_measures:
+        if item.stored.id == measure_id:
+            return Found(plan_id, schedule.stored.plan.year, schedule.stored.state, item)
+    raise NotFoundError(f"åtgärd {measure_id} finns inte i planen")
+
+
+def _page(request: Request, coordinator: Coordinator, found: Found, typed: Typed, *,
+          status: int = 200, done: list[str] | None = None) -> Response:  # fmt: skip
+    measure = found.item.stored.measure
+    view: MeasureView = measure_view(found.item, coordinator.config)
+    context: dict[str, Any] = {
+        "found": found, "measure": measure, "view": view, "typed": typed, "done": done or [],
+        "weekdays": WEEKDAY_WORDS, "months": list(enumerate(MONTH_WORDS, 1)),
+        "roles": [role.name for role in coordinator.config.all_roles],
+        "series_overrides": [label for label, _ in measure.schedule.series],
+    }  # fmt: skip
+    return workspace_page("measure.html", coordinator, current="/plan", status=status, **context)
+
+
+@router.api_route("/plan/atgard/{measure_id}", methods=PAGE_METHODS, response_class=HTMLResponse)
+def measure_page(
+    request: Request,
+    measure_id: int,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+) -> Response:
+    own_organisation(request, coordinator)
+    found = _find(request, coordinator, measure_id)
+    measure = found.item.stored.measure
+    return _page(request, coordinator, found, _typed_from(measure.schedule, measure.convener))
+
+
+@router.post("/plan/atgard/{measure_id}", response_class=HTMLResponse)
+def save_schedule(
+    request: Request,
+    measure_id: int,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    form: Annotated[PostedForm, Depends(posted_form)],
+) -> Response:
+    own_organisation(request, coordinator)
+    if not csrf_matches(coordinator, form):
+        return stale_form(coordinator)
+    found = _find(request, coordinator, measure_id)
+    typed = _typed_from_form(form)
+    checked = _checked(typed, coordinator)
+    if checked is None:
+        return _page(request, coordinator, found, typed, status=422)
+    overrides, convener = checked
+    current = found.item.stored.measure.schedule
+    # Only the form's five values change; the plan file's other overrides (kind, length, RRULE,
+    # reminder days, per-series tables) stay as they were.
+    schedule = replace(current, weekday=overrides.weekday, time=overrides.time,
+                       months=overrides.months, location=overrides.location)  # fmt: skip
+    app = request.app
+    synced = edit_measure_schedule(app.state.engine, coordinator.config, plan_id=found.plan_id,
+                                   measure_id=measure_id, convener=convener, schedule=schedule,
+                                   now=app.state.clock())  # fmt: skip
+    app.state.feeds.recheck_now()
+    found = _find(request, coordinator, measure_id)
+    return _page(request, coordinator, found, typed, done=_saved_text(found, synced))
+
+
+def _saved_text(found: Found, synced: SyncResult | None) -> list[str]:
+    title = found.item.stored.measure.title
+    if synced is None:
+        return [f"Inget ändrades: «{title}» hade redan de här inställningarna."]
+    lines = [
+        f"Schemat för «{title}» är sparat. Kalendern: {synced.added} nya, {synced.moved} "
+        f"flyttade och {synced.cancelled} inställda möten och uppgifter. Agendan, "
+        "kalenderlänkarna och påminnelserna följer de nya datumen."
+    ]
+    if found.state != DRAFT:
+        lines.append(f"Obs: planen är {found.state}; den inlämnade planen har ändrats. Meddela "
+                     "mottagarna, eller lämna in den igen.")  # fmt: skip
+    return lines
