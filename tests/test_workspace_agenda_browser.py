@@ -153,3 +153,62 @@ def test_create_and_revoke_a_link(site: Site, browser: Any, width: str) -> None:
         page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["viewport"]["width"]
     )
     context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_change_a_measures_weekday(site: Site, browser: Any, width: str) -> None:
+    """From /plan to the measure's schedule form: Thursday instead of the policy's day, and the
+    agenda and the feed (fetched over HTTP from the running server) show Thursdays at once."""
+    council = "Kungsholmens trygghets- och säkerhetsråd"
+    _, token = create_token(site.workspace.engine, audience="Rådet", organisation=KUNGSHOLMEN,
+                            now=site.workspace.clock())  # fmt: skip
+    before = {uid for uid, e in events(site, token).items() if str(e["SUMMARY"]).endswith(council)}
+    assert before and all(e.DTSTART.weekday() != 3 for e in events(site, token).values()
+                          if e.uid in before)  # fmt: skip
+    context = browser.new_context(bypass_csp=True, locale="sv-SE", **WIDTHS[width])
+    page = context.new_page()
+    sign_in(site, page)
+    page.get_by_role("link", name=f"Ändra schemat för {council}").click()
+    page.wait_for_url(f"{site.base}/plan/atgard/*")
+    assert_accessible(page, f"/plan/atgard ({width})")
+    page.get_by_label("Veckodag").select_option("torsdag")
+    page.get_by_label("Tid", exact=True).fill("25:00")
+    page.get_by_role("button", name="Spara schemat").click()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert")
+    assert "Tid: «25:00» är ingen tid." in alert.inner_text()
+    assert page.get_by_label("Veckodag").input_value() == "torsdag"  # what was typed is kept
+    assert_accessible(page, f"/plan/atgard with an error ({width})")
+    page.get_by_label("Tid", exact=True).fill("13:30")
+    page.get_by_label("Plats").fill("Rådhuset")
+    page.get_by_role("button", name="Spara schemat").click()
+    page.wait_for_load_state()
+    assert f"Schemat för «{council}» är sparat." in page.get_by_role("status").inner_text()
+    assert_accessible(page, f"/plan/atgard after saving ({width})")
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["viewport"]["width"]
+    )
+    screenshot(page, f"workspace-atgard-{width}")
+
+    page.get_by_role("navigation").get_by_role("link", name="Agenda").click()
+    page.wait_for_url(f"{site.base}/agenda")
+    page.get_by_label("Forum (åtgärd eller serie)").select_option(council)
+    page.get_by_role("button", name="Visa", exact=True).click()
+    page.wait_for_url(f"{site.base}/agenda?*")
+    shown = page.evaluate("""Array.from(document.querySelectorAll('ol.agenda > li:not(.cancelled)'))
+                             .map(li => li.querySelector('dd').textContent)""")
+    assert shown and all(text.startswith("torsdag") for text in shown), shown
+
+    feed = [e for e in events(site, token).values() if str(e["SUMMARY"]).endswith(council)]
+    now = site.workspace.clock()
+    planned = [e for e in feed if str(e.get("STATUS")) != "CANCELLED" and now <= e.DTSTART]
+    assert planned and all(
+        e.DTSTART.weekday() == 3 and e.DTSTART.astimezone(STOCKHOLM).strftime("%H:%M") == "13:30"
+        and str(e["LOCATION"]) == "Rådhuset" for e in planned
+    )  # fmt: skip
+    # The days it no longer meets on are cancelled in the feed, so calendars drop them.
+    upcoming_before = {e.uid for e in feed if e.uid in before and now <= e.DTSTART}
+    assert upcoming_before and all(
+        str(e["STATUS"]) == "CANCELLED" for e in feed if e.uid in upcoming_before
+    )
+    context.close()

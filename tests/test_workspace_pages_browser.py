@@ -7,9 +7,11 @@ screenshot to tests/screenshots/ (workspace-<page>-<width>.png) for a reviewer."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.settings import EmailSettings
@@ -55,7 +57,7 @@ def fits(page: Any, width: str) -> None:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_reminders_and_followup_pages(base: str, browser: Any, width: str) -> None:
+def test_reminders_and_followup_pages(base: str, browser: Any, width: str, tmp_path: Path) -> None:
     # axe-core is injected as an inline script, which the site's policy refuses: see tests/axe.py.
     context = browser.new_context(bypass_csp=True, locale="sv-SE", **WIDTHS[width])
     page = context.new_page()
@@ -91,7 +93,14 @@ def test_reminders_and_followup_pages(base: str, browser: Any, width: str) -> No
     page.wait_for_load_state()
     assert "Uppföljningen har startat" in page.get_by_role("status").inner_text()
     assert page.get_by_role("heading", name="Preventionssamordnare").is_visible()
-    assert page.get_by_role("link", name="Ladda ned som .xlsx").is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Ladda ned som .xlsx").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.endswith(".xlsx")
+    workbook = load_workbook(saved, read_only=True)
+    headers = [cell.value for cell in next(workbook.worksheets[1].iter_rows(max_row=1))]
+    assert "Uppföljning" in headers and "Åtgärd" in headers  # the plan's columns, filled in
     assert_accessible(page, f"/uppfoljning ({width})")
     fits(page, width)
     screenshot(page, f"workspace-uppfoljning-{width}")

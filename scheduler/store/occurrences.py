@@ -50,18 +50,28 @@ def sync_occurrences(
     bind: Bind, *, plan_id: int, planned: Iterable[PlannedOccurrence], now: datetime
 ) -> SyncResult:
     """Callers run this inside `write_transaction` (planning.refresh_occurrences), whose lock
-    makes two processes syncing the same change take turns: the second finds the first's rows."""
+    makes two processes syncing the same change take turns: the second finds the first's rows.
+
+    The past stays as it was: a meeting that has begun is neither moved nor cancelled by a
+    changed plan (it was held or not; the follow-up asks), and a measure already in the calendar
+    gets no new dates before `now`. A measure new to the calendar gets its whole year, past
+    dates included, as a first import does."""
     added = moved = cancelled = unchanged = 0
     with Session(bind) as session, session.begin():
         rows = {
             r.uid: r
             for r in session.exec(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan_id))
         }
+        in_calendar = {row.measure_id for row in rows.values()}
         seen: set[str] = set()
         for item in planned:
             seen.add(item.uid)
             row = rows.get(item.uid)
-            if row is None:
+            if row is None and item.start < now and item.measure_id in in_calendar:
+                continue
+            if row is not None and row.start < now:
+                unchanged += 1
+            elif row is None:
                 session.add(
                     OccurrenceRow(
                         plan_id=plan_id, measure_id=item.measure_id, uid=item.uid,
@@ -81,7 +91,7 @@ def sync_occurrences(
                 row.changed_at = now
                 moved += 1
         for uid, row in rows.items():
-            if uid not in seen and row.status == PLANNED and not row.manual:
+            if uid not in seen and row.status == PLANNED and not row.manual and row.start >= now:
                 row.status = CANCELLED
                 row.note = "Utgår: mötet finns inte längre i planen."
                 row.sequence += 1

@@ -20,7 +20,7 @@ from scheduler.model.plan import ScheduleSettings
 from scheduler.model.stored import DRAFT
 from scheduler.schedule.occurrences import MeasureSchedule
 from scheduler.services.refresh import edit_measure_schedule, plan_schedule
-from scheduler.store.occurrences import SyncResult
+from scheduler.store.occurrences import SyncResult, list_occurrences
 from scheduler.web.arshjul import organisation_plan_id
 from scheduler.web.layout import stale_form, workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
@@ -160,23 +160,47 @@ def save_schedule(
     schedule = replace(current, weekday=overrides.weekday, time=overrides.time,
                        months=overrides.months, location=overrides.location)  # fmt: skip
     app = request.app
+    before = _calendar(request, found.plan_id)
     synced = edit_measure_schedule(app.state.engine, coordinator.config, plan_id=found.plan_id,
                                    measure_id=measure_id, convener=convener, schedule=schedule,
                                    now=app.state.clock())  # fmt: skip
     app.state.feeds.recheck_now()
     found = _find(request, coordinator, measure_id)
-    return _page(request, coordinator, found, typed, done=_saved_text(found, synced))
+    others = _others_changed(request, found, before)
+    return _page(request, coordinator, found, typed, done=_saved_text(found, synced, others))
 
 
-def _saved_text(found: Found, synced: SyncResult | None) -> list[str]:
+def _calendar(request: Request, plan_id: int) -> set[tuple[int, str, str]]:
+    """(measure, UID, status) of the plan's occurrences: what a change did, by comparison."""
+    rows = list_occurrences(request.app.state.engine, plan_id=plan_id)
+    return {(row.measure_id, row.uid, row.status) for row in rows}
+
+
+def _others_changed(request: Request, found: Found, before: set[tuple[int, str, str]]) -> list[str]:  # fmt: skip
+    """The other measures whose dates changed too: meetings of one convener are spread over the
+    days (calendar.max_meetings_per_day), so a meeting moved away frees a day for another."""
+    changed = before ^ _calendar(request, found.plan_id)
+    ids = {measure_id for measure_id, _, _ in changed} - {found.item.stored.id}
+    schedule = plan_schedule(
+        request.app.state.engine, request.app.state.config, plan_id=found.plan_id
+    )
+    return [item.stored.measure.title for item in schedule.measures if item.stored.id in ids]
+
+
+def _saved_text(found: Found, synced: SyncResult | None, others: list[str]) -> list[str]:
     title = found.item.stored.measure.title
     if synced is None:
         return [f"Inget ändrades: «{title}» hade redan de här inställningarna."]
     lines = [
         f"Schemat för «{title}» är sparat. Kalendern: {synced.added} nya, {synced.moved} "
-        f"flyttade och {synced.cancelled} inställda möten och uppgifter. Agendan, "
-        "kalenderlänkarna och påminnelserna följer de nya datumen."
+        f"flyttade och {synced.cancelled} inställda möten och uppgifter från i dag; det som "
+        "redan har varit ändras inte. Agendan, kalenderlänkarna och påminnelserna följer de "
+        "nya datumen."
     ]
+    if others:
+        names = ", ".join(f"«{name}»" for name in others)
+        lines.append(f"Obs: datumen för {names} ändrades också, eftersom samma sammankallande "
+                     "inte får för många möten samma dag. Se dem i agendan.")  # fmt: skip
     if found.state != DRAFT:
         lines.append(f"Obs: planen är {found.state}; den inlämnade planen har ändrats. Meddela "
                      "mottagarna, eller lämna in den igen.")  # fmt: skip
