@@ -47,7 +47,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 def events(site: Site, token: str) -> dict[str, icalendar.Event]:
-    response = httpx.get(f"{site.base}/feeds/{token}/plan.ics")
+    response = httpx.get(f"{site.base}/feeds/{token}/plan.ics", timeout=60)
     assert response.status_code == 200
     return {e.uid: e for e in icalendar.Calendar.from_ical(response.content).events}
 
