@@ -62,10 +62,11 @@ class ReminderRenderer:
     _plans: dict[int, tuple[str, _PlanState]] = field(default_factory=dict)
     _organisations: dict[int, str] = field(default_factory=dict)  # by plan id
 
-    def content(self, row: OutboxRow) -> MailContent:
+    def content(self, row: OutboxRow, *, plan_state: str | None = None) -> MailContent:
         """What to send for `row`: as stored when it was rendered ahead (a follow-up email), else
         rendered now: a reminder from its occurrence, a digest from the weeks it covers. Raises
-        Gone when that is no more."""
+        Gone when that is no more. `plan_state`: the plan's `schedule_state` when the caller
+        has just read it (in the claim's transaction), else it is read here."""
         if not rendered_at_claim(row.body_text, row.body_html):
             return MailContent(
                 RenderedEmail(row.subject, row.body_text, row.body_html), row.attachment
@@ -74,7 +75,7 @@ class ReminderRenderer:
             return self._digest(row)
         if row.plan_id is None or row.occurrence_id is None:
             raise Gone("Mötet eller uppgiften finns inte längre.")
-        state = self._state(row.plan_id)
+        state = self._state(row.plan_id, plan_state)
         occurrence = state.occurrences.get(row.occurrence_id)
         if occurrence is None:
             raise Gone("Mötet eller uppgiften finns inte längre.")
@@ -138,9 +139,9 @@ class ReminderRenderer:
             self._contexts[organisation] = mail_context(self.engine, config)
         return self._contexts[organisation]
 
-    def _state(self, plan_id: int) -> _PlanState:
+    def _state(self, plan_id: int, known: str | None = None) -> _PlanState:
         try:
-            current = schedule_state(self.engine, plan_id=plan_id)
+            current = known or schedule_state(self.engine, plan_id=plan_id)
         except NoResultFound:
             raise Gone("Planen finns inte längre.") from None
         cached = self._plans.get(plan_id)
