@@ -22,7 +22,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -210,7 +210,7 @@ class PerMessage:
     def __init__(self, delivery: Delivery) -> None:
         self.delivery = delivery
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         self.delivery.send(message)
 
 

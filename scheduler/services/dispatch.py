@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 
 from sqlalchemy import Engine
 
@@ -59,7 +59,7 @@ def message_for(
     now: datetime,
     content: MailContent | None = None,
     sender_name: str | None = None,
-) -> EmailMessage:
+) -> Message:
     """The message for `row`: its `content` as rendered at claim, or else as stored. The
     Message-ID comes from the row's key, so every attempt at one row carries the same."""
     content = content or MailContent(
