@@ -44,7 +44,22 @@ class PassResult:
     skipped: int = 0
     lost_to_others: int = 0
     cancelled: int = 0  # its meeting was cancelled or moved since the reminder was made
+    taken: int = 0  # due rows the pass went through (at most max_per_pass): all, if fewer
     errors: list[str] = field(default_factory=list)
+
+    def add(self, other: PassResult) -> None:
+        """Another pass's counts added to these (a wake of the runner may make several)."""
+        for name in (
+            "sent",
+            "retried",
+            "failed",
+            "skipped",
+            "lost_to_others",
+            "cancelled",
+            "taken",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += other.errors
 
 
 def attachment_name(kind: str) -> str:
@@ -162,6 +177,7 @@ def run_due(
         result.skipped += ledger.skip(superseded_ids(engine, now=now), now=now,
                                       reason="Ersatt av en senare påminnelse.")  # fmt: skip
         for row_id in due_ids(engine, now=now, limit=settings.max_per_pass):
+            result.taken += 1
             moment = clock() if clock else now
             handle_one(ledger, row_id, delivery=session, email=email, settings=settings,
                        renderer=renderer, now=moment, result=result)  # fmt: skip

@@ -287,17 +287,25 @@ def reminder_counts(engine: Engine, *, now: datetime) -> tuple[int, int]:
 def next_due(engine: Engine) -> datetime | None:
     """When the dispatcher should wake next: the earliest pending due time or retry, or when a
     claim by another dispatcher runs out (it may have crashed). Not the due time of a row being
-    sent: that is in the past, and would wake the dispatcher every second until it is sent."""
+    sent: that is in the past, and would wake the dispatcher every second until it is sent.
+    Aggregates in the database: the runner asks every few seconds, whatever the outbox holds."""
+    pending, retry, due = (
+        col(OutboxRow.status) == PENDING,
+        col(OutboxRow.next_attempt_at),
+        col(OutboxRow.due_at),
+    )
     with Session(engine) as session:
-        rows = session.exec(
-            select(OutboxRow.status, OutboxRow.due_at, OutboxRow.next_attempt_at,
-                   OutboxRow.claimed_until).where(col(OutboxRow.status).in_([PENDING, SENDING]))
-        ).all()  # fmt: skip
-    times = [
-        _aware(claimed or due) if status == SENDING else _aware(max(due, retry) if retry else due)
-        for status, due, retry, claimed in rows
-    ]
-    return min((t for t in times if t is not None), default=None)
+        times = session.exec(
+            select(
+                select(func.min(due)).where(pending, or_(retry.is_(None), retry <= due)).scalar_subquery(),
+                select(func.min(retry)).where(pending, retry > due).scalar_subquery(),
+                select(func.min(col(OutboxRow.claimed_until)))
+                .where(col(OutboxRow.status) == SENDING).scalar_subquery(),
+            )
+        ).one()  # fmt: skip
+    return min(
+        (t if t.tzinfo else t.replace(tzinfo=UTC) for t in times if t is not None), default=None
+    )
 
 
 def resend_failed(engine: Engine, row_id: int, *, organisation: str, now: datetime) -> bool:
