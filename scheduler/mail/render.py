@@ -18,7 +18,7 @@ from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from typing import Any
 
@@ -110,8 +110,22 @@ def build_message(
     return message
 
 
-# Lines end in CRLF on the wire and in the .eml files alike.
-_WIRE = compat32.clone(linesep="\r\n")
+class _Wire(Compat32):
+    """compat32 with lines ending in CRLF (on the wire and in the .eml files alike), and a short
+    way for the usual header: ASCII, one line, short enough not to fold is written as it is
+    (what the Header class would write too, after a fifth of a millisecond's work)."""
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        short = (
+            isinstance(value, str) and value.isascii() and len(name) + len(value) + 2 <= _FOLD_AT
+        )
+        if short and "\r" not in value and "\n" not in value:
+            return f"{name}: {value}\r\n".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+_FOLD_AT = 78
+_WIRE = _Wire(linesep="\r\n")
 _UTF8 = Charset("utf-8")  # headers: the shorter of Q and B encoding; bodies: base64
 
 
