@@ -23,6 +23,8 @@ import smtplib
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
@@ -52,6 +54,7 @@ from scheduler.store.outbox import superseded_ids
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2023, 12, 1, 7, 0, tzinfo=UTC)  # before the seed plan's first meeting
 GOAL = 0.9
+SENDER = "paminnelser@kungsholmen.example.org"
 ROUNDS = 5
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 
@@ -162,29 +165,51 @@ def put_back(engine: Engine, ids: list[int]) -> None:
 def rows() -> list[Row]:
     count = int(os.environ.get("BENCH_DISPATCH_COUNT", "300" if QUICK else "10000"))
     handler = Counting()
+    with seeded(handler) as world:
+        return _measure(handler, world.port, world.config, world.engine, count)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    config: Settings
+    config_path: Path
+    engine: Engine
+    port: int  # the SMTP server's
+
+
+@contextmanager
+def seeded(handler: object) -> Iterator[Seeded]:
+    """An aiosmtpd with `handler` on a free port, and a store in a temporary folder with the seed
+    plan imported at NOW, its config's [email] sending to that server."""
     port = _free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
     controller.start()
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            return _measure(handler, port, Path(folder), count)
+        with tempfile.TemporaryDirectory() as name:
+            folder = Path(name)
+            config_path = folder / "config.toml"
+            base = (ROOT / "config.toml").read_text(encoding="utf-8")
+            config_path.write_text(
+                base.replace("sqlite:///db/scheduler.sqlite3", f"sqlite:///{folder}/bench.sqlite3")
+                + f'\n[email]\nbackend = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\n'
+                f'smtp_security = "none"\nfrom = "{SENDER}"\n',
+                encoding="utf-8",
+            )
+            config = load_settings(str(config_path), environ={})
+            engine = upgrade_store(config.database_url)[0]
+            plan = read_plan(ROOT / "db" / "seed" / "kungsholmen-2024.toml").plan
+            import_and_schedule(engine, config, plan, source="bench", now=NOW)
+            try:
+                yield Seeded(config, config_path, engine, port)
+            finally:
+                engine.dispose()
     finally:
         controller.stop()
 
 
-def _measure(handler: Counting, port: int, folder: Path, count: int) -> list[Row]:
-    config_path = folder / "config.toml"
-    base = (ROOT / "config.toml").read_text(encoding="utf-8")
-    config_path.write_text(
-        base.replace("sqlite:///db/scheduler.sqlite3", f"sqlite:///{folder}/dispatch.sqlite3")
-        + f'\n[email]\nbackend = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\n'
-        'smtp_security = "none"\nfrom = "paminnelser@kungsholmen.example.org"\n',
-        encoding="utf-8",
-    )
-    config = load_settings(str(config_path), environ={})
-    engine = upgrade_store(config.database_url)[0]
-    plan = read_plan(ROOT / "db" / "seed" / "kungsholmen-2024.toml").plan
-    import_and_schedule(engine, config, plan, source="bench", now=NOW)
+def _measure(
+    handler: Counting, port: int, config: Settings, engine: Engine, count: int
+) -> list[Row]:
     ids = due_reminders(engine)
     email_settings = EmailSettings.from_settings(config)
     handler.keep = len(ids)
@@ -203,7 +228,6 @@ def _measure(handler: Counting, port: int, folder: Path, count: int) -> list[Row
         ours, passes, connections = ours + seconds, passes + made, connections + handler.connections
         bare += bare_loop(contents, size, "127.0.0.1", port)
         compat += mime_loop(contents, size, "127.0.0.1", port)
-    engine.dispose()
     ratio, ratio_mime = bare / ours, compat / ours
     return [
         Row(f"dispatching {count:,} due reminders to a local aiosmtpd vs a bare stdlib loop",

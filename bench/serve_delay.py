@@ -8,7 +8,7 @@ ahead and spread over a window, by another connection to the database: as rows a
 adds, which the server must notice by itself. Each message's arrival at the SMTP server minus its
 row's due time is its delay; the figure is the 99th percentile.
 
-`python -m bench.serve_delay` (N = 100 over 10 s; `BENCH_QUICK=1`: 10 over 2 s).
+`python -m bench.serve_delay` (N = 60 over 10 s; `BENCH_QUICK=1`: 10 over 2 s).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -29,24 +28,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine, text, update
 
-from bench.dispatch import NOW, ROOT, _free_port
+from bench.dispatch import ROOT, SENDER, Seeded, _free_port, seeded
 from bench.report import Row
 from bench.table import print_rows
 from scheduler.mail.render import message_id
-from scheduler.plan.files import read_plan
-from scheduler.services.refresh import import_and_schedule
-from scheduler.settings.config import load_settings
-from scheduler.store.engine import upgrade_store
 from scheduler.store.tables import OutboxRow
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-COUNT, WINDOW = (10, 2.0) if QUICK else (100, 10.0)
+# The seed plan has 73 meetings and tasks: one reminder each.
+COUNT, WINDOW = (10, 2.0) if QUICK else (60, 10.0)
 AHEAD = 3.0  # seconds from making the rows due to the first due time: past the server's poll
 GOAL = 2.0
-SENDER = "paminnelser@kungsholmen.example.org"
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 
 
@@ -71,14 +65,8 @@ class Arrivals:
 
 def rows() -> list[Row]:
     handler = Arrivals()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10)
-    controller.start()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            delays = _measure(handler, port, Path(folder))
-    finally:
-        controller.stop()
+    with seeded(handler) as world:
+        delays = _measure(handler, world)
     ordered = sorted(delays)
     p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
     return [
@@ -88,19 +76,8 @@ def rows() -> list[Row]:
     ]  # fmt: skip
 
 
-def _measure(handler: Arrivals, port: int, folder: Path) -> list[float]:
-    config_path = folder / "config.toml"
-    base = (ROOT / "config.toml").read_text(encoding="utf-8")
-    config_path.write_text(
-        base.replace("sqlite:///db/scheduler.sqlite3", f"sqlite:///{folder}/serve.sqlite3")
-        + f'\n[email]\nbackend = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\n'
-        f'smtp_security = "none"\nfrom = "{SENDER}"\n',
-        encoding="utf-8",
-    )
-    config = load_settings(str(config_path), environ={})
-    engine = upgrade_store(config.database_url)[0]
-    plan = read_plan(ROOT / "db" / "seed" / "kungsholmen-2024.toml").plan
-    import_and_schedule(engine, config, plan, source="bench", now=NOW)
+def _measure(handler: Arrivals, world: Seeded) -> list[float]:
+    engine, config_path, folder = world.engine, world.config_path, world.config_path.parent
     chosen = _one_per_occurrence(engine, COUNT)
     server_port = _free_port()
     with (folder / "serve.log").open("wb") as log:
@@ -128,7 +105,6 @@ def _measure(handler: Arrivals, port: int, folder: Path) -> list[float]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=30)
-        engine.dispose()
     return [handler.at[mid] - due.timestamp() for mid, due in wanted.items()]
 
 
