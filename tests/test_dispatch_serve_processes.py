@@ -29,7 +29,9 @@ from tests.test_year_change_processes import Install, faketime, serving
 __all__ = ["faketime"]  # the fixture, shared with the year-change test
 
 CAUGHT_UP = datetime.fromisoformat("2024-01-30T00:00:00+01:00")
-LOOSE = timedelta(seconds=10)  # far under a tick of minutes; the real figure is the bench's
+# Far under the old five-minute poll, and loose enough for a machine busy with other tests; the
+# real figure (p99 under 2 s) is the bench's.
+LOOSE = timedelta(seconds=60)
 
 
 def caught_up(world: World) -> datetime:
@@ -60,7 +62,7 @@ def test_serve_sends_at_the_due_time_and_sees_a_move_from_another_process_within
     with serving(install, start.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S"), "due"):
         assert server_now() < due - timedelta(seconds=2), "the server started too slowly to tell"
         assert not sent_keys(world) & batch  # not before its time
-        poll_until(lambda: batch <= sent_keys(world), timeout=60)
+        poll_until(lambda: batch <= sent_keys(world), timeout=120)
         rows = {r.key: r for r in world.outbox()}
         for key in batch:
             sent_at = rows[key].sent_at
@@ -80,7 +82,7 @@ def test_serve_sends_at_the_due_time_and_sees_a_move_from_another_process_within
         )  # fmt: skip
         assert moved.returncode == 0, moved.stderr
         (change,) = [r for r in world.outbox() if is_change(r.kind)]
-        poll_until(lambda: change.key in sent_keys(world), timeout=60)
+        poll_until(lambda: change.key in sent_keys(world), timeout=120)
     (sent,) = [r for r in world.outbox() if r.key == change.key]
     assert sent.sent_at is not None and change.due_at <= sent.sent_at < change.due_at + LOOSE
     delivered = smtp.handler.message_ids()

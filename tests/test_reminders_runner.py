@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import icalendar
 import pytest
 
+from scheduler.base.time import STOCKHOLM
 from scheduler.mail.delivery import delivery_for
 from scheduler.model.mail import PENDING, SENT, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
@@ -294,3 +296,34 @@ def test_the_background_runner_wakes_for_a_row_due_after_it_started(
     # The Date header is the second the pass built it (seconds only): not before the due second.
     assert got.sent_at >= due.replace(microsecond=0)
     assert [r.key for r in world.outbox(SENT)] == ["runner-test|soon"]
+
+
+def test_the_runners_renderer_follows_a_move_between_passes(
+    world: World, smtp: SmtpServer, paused: list[DispatcherRunner]
+) -> None:
+    """The runner keeps its renderer (and the plan's schedule) from pass to pass; a meeting moved
+    in between is told as it is now: the change notice carries the new start, not the cached
+    one."""
+    now = datetime(2024, 1, 9, 12, 0, tzinfo=UTC)
+    clock = FakeClock(now)
+    runner = runner_for(world, clock, paused)
+    first = runner.tick()
+    assert first is not None and first.sent >= 1  # reminders rendered: the schedule is cached
+    meeting = next(o for o in world.occurrences() if o.kind == "meeting" and o.start > now + timedelta(days=20)
+                   and any(r.kind.startswith("meeting-") for r in world.rows_for(o)))  # fmt: skip
+    new_start = meeting.start + timedelta(days=1, hours=1)
+    local = new_start.astimezone(STOCKHOLM)
+    moved = world.cli(
+        "move", meeting.uid, f"{local:%Y-%m-%d}", f"{local:%H:%M}", "--now", now.isoformat()
+    )
+    assert moved.code == 0, moved.err
+    smtp.handler.clear()
+    clock.now = now + timedelta(seconds=2)
+    result = runner.tick()
+    assert result is not None and result.sent == 1
+    (notice,) = smtp.handler.snapshot()
+    (part,) = [
+        p for p in notice.message.iter_attachments() if p.get_content_type() == "text/calendar"
+    ]
+    (event,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+    assert event.decoded("DTSTART") == new_start

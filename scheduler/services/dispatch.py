@@ -155,16 +155,17 @@ def handle_one(
 def run_due(
     engine: Engine, *, config: Settings, delivery: Delivery, email: EmailSettings,
     settings: ReminderSettings, now: datetime, worker: str | None = None,
-    clock: Callable[[], datetime] | None = None,
+    clock: Callable[[], datetime] | None = None, renderer: ReminderRenderer | None = None,
 ) -> PassResult:  # fmt: skip
     """One pass: skip what is stale, then send at most `max_per_pass` due rows, oldest first,
     each reminder rendered as it is claimed (from `config` and the stored plan; the schedule is
-    computed once for the pass), all over one session of `delivery` (one SMTP connection, opened
+    computed once per state of the plan, by `renderer`, which may outlive the pass), all over
+    one session of `delivery` (one SMTP connection, opened
     again once when the server drops it). `clock`, when given, is read before each send so
     leases match real time in long passes."""
     worker = worker or worker_name()
     result = PassResult()
-    renderer = ReminderRenderer(engine, config)
+    renderer = renderer or ReminderRenderer(engine, config)
     result.skipped += skip_stale(engine, now=now)
     lease = timedelta(minutes=settings.claim_minutes)
     # One connection for the pass's claims and marks; one SMTP connection for its messages,

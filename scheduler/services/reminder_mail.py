@@ -31,6 +31,8 @@ from scheduler.store.plans import plan_organisation
 from scheduler.store.tables import OutboxRow
 
 DIGEST = "digest"
+# Schedules kept by a renderer that outlives a pass (the one of `scheduler serve`'s runner).
+KEPT_PLANS = 64
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class _PlanState:
 
 @dataclass
 class ReminderRenderer:
-    """Renders claimed rows; one per dispatcher pass (its cache lives as long as it does)."""
+    """Renders claimed rows. Its cache (each plan's schedule, by the plan's state; each
+    organisation's mail context) lives as long as it does: one pass, or all the passes of
+    `scheduler serve`'s runner, so a pass of a few rows does not compute the schedule anew."""
 
     engine: Engine
     config: Settings
@@ -153,5 +157,8 @@ class ReminderRenderer:
             {item.stored.id: item for item in schedule.measures},
             {o.id: o for o in list_occurrences(self.engine, plan_id=plan_id) if o.id is not None},
         )
+        self._plans.pop(plan_id, None)
         self._plans[plan_id] = (current, state)
+        while len(self._plans) > KEPT_PLANS:  # the plan used longest ago goes first
+            del self._plans[next(iter(self._plans))]
         return state

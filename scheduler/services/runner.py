@@ -26,6 +26,7 @@ from scheduler.mail.delivery import Delivery
 from scheduler.mail.settings import EmailSettings
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due, worker_name
+from scheduler.services.reminder_mail import ReminderRenderer
 from scheduler.settings.model import Settings
 from scheduler.store.outbox import next_due
 
@@ -52,6 +53,8 @@ class DispatcherRunner:
         # Work that creates outbox rows on a date (the follow-up campaign) runs before each pass.
         self.before_pass = before_pass
         self.worker = worker_name()
+        # Kept from pass to pass: a plan's schedule is computed again only when the plan changes.
+        self.renderer = ReminderRenderer(engine, config)
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self._arming = threading.Lock()
         self._stopping = False
@@ -109,7 +112,8 @@ class DispatcherRunner:
         total = PassResult()
         while True:
             result = run_due(self.engine, config=self.config, delivery=self.delivery, email=self.email,
-                             settings=self.settings, now=now, worker=self.worker, clock=self.clock)  # fmt: skip
+                             settings=self.settings, now=now, worker=self.worker, clock=self.clock,
+                             renderer=self.renderer)  # fmt: skip
             total.add(result)
             if result.taken < self.settings.max_per_pass or self._stopping:
                 return total
