@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import icalendar
 import pytest
 
+from scheduler.base.time import STOCKHOLM
 from scheduler.mail.delivery import delivery_for
 from scheduler.model.mail import PENDING, SENT, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
@@ -51,7 +53,7 @@ def runner_for(world: World, clock: FakeClock, paused: list[DispatcherRunner], *
     email = world.email
     runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email), email=email,
                               settings=settings or world.settings, clock=clock,
-                              poll_seconds=poll_seconds)  # fmt: skip
+                              poll_seconds=poll_seconds, pass_seconds=MONTH)  # fmt: skip
     runner.scheduler.start(paused=True)
     paused.append(runner)
     return runner
@@ -92,15 +94,41 @@ def test_tick_sends_what_is_due_and_arms_the_job_for_the_next_due_time(
     assert armed_for(short) == clock.now + timedelta(seconds=600)
 
 
-def test_a_full_pass_comes_back_at_once(world: World, paused: list[DispatcherRunner]) -> None:
-    """At most `max_per_pass` per pass; what is left due is picked up a second later."""
+def test_a_full_pass_goes_again_at_once(world: World, paused: list[DispatcherRunner]) -> None:
+    """At most `max_per_pass` per pass, but not per wake: a pass that took that many is followed
+    at once by another, until everything due is sent; then it is armed for the next due row."""
     now = datetime(2024, 1, 9, 12, 0, tzinfo=UTC)  # a morning of several due reminders
+    due = [r for r in world.outbox(PENDING) if r.due_at <= now]
+    assert len(due) > 2
     clock = FakeClock(now)
-    settings = ReminderSettings(max_per_pass=1)
-    runner = runner_for(world, clock, paused, settings=settings)
+    runner = runner_for(world, clock, paused, settings=ReminderSettings(max_per_pass=1))
+    result = runner.tick()
+    assert result is not None and result.sent + result.skipped + result.cancelled == len(due)
+    assert result.sent > 2
+    assert not [r for r in world.outbox(PENDING) if r.due_at <= now]
+    assert armed_for(runner) == min(r.due_at for r in world.outbox(PENDING)) > now
+
+
+def test_a_row_another_process_adds_is_seen_at_the_next_poll(
+    world: World, paused: list[DispatcherRunner]
+) -> None:
+    """Once the morning's reminders are sent nothing is due for days, so the job is armed for the
+    poll, two seconds on; a wake with nothing due runs no pass, and a row added meanwhile by
+    another process (a change notice from `scheduler move`) is sent at the next wake."""
+    now = datetime(2024, 1, 9, 12, 0, tzinfo=UTC)
+    clock = FakeClock(now)
+    runner = runner_for(world, clock, paused, poll_seconds=2)
+    runner.tick()
+    poll = armed_for(runner)
+    assert poll == now + timedelta(seconds=2) < min(r.due_at for r in world.outbox(PENDING))
+    clock.now = poll
+    assert runner.tick() is None  # nothing due: no pass (no follow-up step, no heartbeat)
+    sync_outbox(world.engine, planned=[later_mail("runner-test|added", clock.now)], kinds_owned=(),
+                plan_id=world.plan_id, now=clock.now)  # fmt: skip
+    clock.now = armed_for(runner)
     result = runner.tick()
     assert result is not None and result.sent == 1
-    assert armed_for(runner) == now + timedelta(seconds=1)
+    assert "runner-test|added" in {r.key for r in world.outbox(SENT)}
 
 
 def test_a_claim_held_elsewhere_wakes_the_runner_when_it_runs_out(
@@ -134,7 +162,7 @@ def test_start_runs_a_pass_in_the_background_and_shutdown_stops_it(
     sync_outbox(world.engine, planned=[mail], kinds_owned=(), plan_id=world.plan_id, now=now)
     email = world.email
     runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email), email=email,
-                              settings=world.settings, poll_seconds=MONTH)  # fmt: skip
+                              settings=world.settings, poll_seconds=MONTH, pass_seconds=MONTH)  # fmt: skip
     runner.start()
     try:
         (got,) = smtp.handler.wait_for(1, timeout=20)
@@ -167,7 +195,7 @@ def test_shutdown_in_the_middle_of_a_pass_waits_for_it_and_returns(
     smtp.handler.delay = 1.0
     email = world.email
     runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email), email=email,
-                              settings=world.settings, poll_seconds=MONTH)  # fmt: skip
+                              settings=world.settings, poll_seconds=MONTH, pass_seconds=MONTH)  # fmt: skip
     runner.start()
     smtp.handler.wait_for(1)  # the pass is in the middle of its first send
     stopping = threading.Thread(target=runner.shutdown, daemon=True)
@@ -258,7 +286,7 @@ def test_the_background_runner_wakes_for_a_row_due_after_it_started(
                 plan_id=world.plan_id, now=datetime.now(UTC))  # fmt: skip
     email = world.email
     runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email), email=email,
-                              settings=world.settings, poll_seconds=MONTH)  # fmt: skip
+                              settings=world.settings, poll_seconds=MONTH, pass_seconds=MONTH)  # fmt: skip
     runner.start()
     try:
         (got,) = smtp.handler.wait_for(1, timeout=20)
@@ -268,3 +296,34 @@ def test_the_background_runner_wakes_for_a_row_due_after_it_started(
     # The Date header is the second the pass built it (seconds only): not before the due second.
     assert got.sent_at >= due.replace(microsecond=0)
     assert [r.key for r in world.outbox(SENT)] == ["runner-test|soon"]
+
+
+def test_the_runners_renderer_follows_a_move_between_passes(
+    world: World, smtp: SmtpServer, paused: list[DispatcherRunner]
+) -> None:
+    """The runner keeps its renderer (and the plan's schedule) from pass to pass; a meeting moved
+    in between is told as it is now: the change notice carries the new start, not the cached
+    one."""
+    now = datetime(2024, 1, 9, 12, 0, tzinfo=UTC)
+    clock = FakeClock(now)
+    runner = runner_for(world, clock, paused)
+    first = runner.tick()
+    assert first is not None and first.sent >= 1  # reminders rendered: the schedule is cached
+    meeting = next(o for o in world.occurrences() if o.kind == "meeting" and o.start > now + timedelta(days=20)
+                   and any(r.kind.startswith("meeting-") for r in world.rows_for(o)))  # fmt: skip
+    new_start = meeting.start + timedelta(days=1, hours=1)
+    local = new_start.astimezone(STOCKHOLM)
+    moved = world.cli(
+        "move", meeting.uid, f"{local:%Y-%m-%d}", f"{local:%H:%M}", "--now", now.isoformat()
+    )
+    assert moved.code == 0, moved.err
+    smtp.handler.clear()
+    clock.now = now + timedelta(seconds=2)
+    result = runner.tick()
+    assert result is not None and result.sent == 1
+    (notice,) = smtp.handler.snapshot()
+    (part,) = [
+        p for p in notice.message.iter_attachments() if p.get_content_type() == "text/calendar"
+    ]
+    (event,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+    assert event.decoded("DTSTART") == new_start

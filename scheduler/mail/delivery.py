@@ -14,7 +14,7 @@ import smtplib
 import ssl
 import tempfile
 from contextlib import AbstractContextManager, nullcontext
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -28,7 +28,7 @@ class DeliveryError(Exception):
 
 
 class Delivery(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: Message) -> None: ...
 
 
 @runtime_checkable
@@ -54,7 +54,7 @@ class FileDelivery:
     def session(self) -> AbstractContextManager[Delivery]:
         return nullcontext(self)  # nothing to keep between files
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         try:
             self._write(message)
         except OSError as exc:  # a folder that is a file, not writable, a full disk: retried later
@@ -63,7 +63,7 @@ class FileDelivery:
                 f"Utkorgen {self.folder} går inte att skriva till: {reason}.", permanent=False
             ) from None
 
-    def _write(self, message: EmailMessage) -> None:
+    def _write(self, message: Message) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = str(message["Message-ID"]).strip("<>").split("@")[0] + ".eml"
         handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".eml")
@@ -83,7 +83,7 @@ class SmtpDelivery:
     def __init__(self, settings: EmailSettings) -> None:
         self.settings = settings
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         with self.session() as session:
             session.send(message)
 
@@ -175,7 +175,7 @@ class SmtpSession:
         except (smtplib.SMTPException, OSError):  # already gone: nothing left to say goodbye to
             client.close()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         if self._unreachable is not None:
             raise DeliveryError(str(self._unreachable), permanent=self._unreachable.permanent)
         if self._client is not None:  # kept from an earlier message: it may have been dropped
@@ -199,7 +199,7 @@ class SmtpSession:
             self._unreachable = error
             raise error from None
 
-    def _transmit(self, client: smtplib.SMTP, message: EmailMessage) -> None:
+    def _transmit(self, client: smtplib.SMTP, message: Message) -> None:
         try:
             refused = client.send_message(message)
         except (smtplib.SMTPException, OSError) as exc:

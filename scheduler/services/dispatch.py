@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 
 from sqlalchemy import Engine
 
@@ -25,18 +25,8 @@ from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.reminder_mail import Gone, MailContent, ReminderRenderer
 from scheduler.settings.model import Settings
 from scheduler.store.heartbeat import PassCounts, record_pass
-from scheduler.store.outbox import (
-    claim,
-    due_ids,
-    mark_cancelled,
-    mark_failed,
-    mark_retry,
-    mark_sent,
-    mark_skipped,
-    outdated_reason,
-    skip_stale,
-    superseded_ids,
-)
+from scheduler.store.outbox import due_ids, skip_stale, superseded_ids
+from scheduler.store.outbox_pass import PassLedger, pass_ledger
 from scheduler.store.tables import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -54,7 +44,22 @@ class PassResult:
     skipped: int = 0
     lost_to_others: int = 0
     cancelled: int = 0  # its meeting was cancelled or moved since the reminder was made
+    taken: int = 0  # due rows the pass went through (at most max_per_pass): all, if fewer
     errors: list[str] = field(default_factory=list)
+
+    def add(self, other: PassResult) -> None:
+        """Another pass's counts added to these (a wake of the runner may make several)."""
+        for name in (
+            "sent",
+            "retried",
+            "failed",
+            "skipped",
+            "lost_to_others",
+            "cancelled",
+            "taken",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += other.errors
 
 
 def attachment_name(kind: str) -> str:
@@ -69,7 +74,7 @@ def message_for(
     now: datetime,
     content: MailContent | None = None,
     sender_name: str | None = None,
-) -> EmailMessage:
+) -> Message:
     """The message for `row`: its `content` as rendered at claim, or else as stored. The
     Message-ID comes from the row's key, so every attempt at one row carries the same."""
     content = content or MailContent(
@@ -92,45 +97,37 @@ def message_for(
 
 
 def handle_one(
-    engine: Engine, row_id: int, *, delivery: Delivery, email: EmailSettings, settings: ReminderSettings,
-    renderer: ReminderRenderer, worker: str, now: datetime, result: PassResult,
+    ledger: PassLedger, row_id: int, *, delivery: Delivery, email: EmailSettings,
+    settings: ReminderSettings, renderer: ReminderRenderer, now: datetime, result: PassResult,
 ) -> None:  # fmt: skip
-    row = claim(
-        engine, row_id, worker=worker, now=now, lease=timedelta(minutes=settings.claim_minutes)
-    )
-    if row is None:
+    """Claim, render and send one row; its outcome goes to the ledger (written with the next
+    claim, before the next send)."""
+    claimed = ledger.claim(row_id, now=now)
+    if claimed is None:
         result.lost_to_others += 1
         return
+    row = claimed.row
     assert row.id is not None
-    if (
-        row.useful_until is not None
-        and row.useful_until.replace(tzinfo=row.useful_until.tzinfo or now.tzinfo) <= now
-    ):
-        mark_skipped(
-            engine,
-            row.id,
-            worker=worker,
-            now=now,
-            reason="Inte längre aktuellt: tiden har redan passerat.",
-        )
+    if row.useful_until is not None and row.useful_until <= now:
+        ledger.skipped(row.id, now=now, reason="Inte längre aktuellt: tiden har redan passerat.")
         result.skipped += 1
         return
-    outdated = outdated_reason(engine, row)
-    if outdated is not None:
-        mark_cancelled(engine, row.id, worker=worker, now=now, reason=outdated)
+    if claimed.outdated is not None:
+        ledger.cancelled(row.id, now=now, reason=claimed.outdated)
         result.cancelled += 1
         return
     attempts = row.attempts + 1
     try:
-        content = renderer.content(row)  # a reminder: rendered now, from its meeting as it is now
+        # A reminder: rendered now, from its meeting as it is now (as of the claim).
+        content = renderer.content(row, plan_state=claimed.plan_state)
         sender_name = renderer.sender_name(row)  # with several districts: the row's own
         delivery.send(message_for(row, email, now=now, content=content, sender_name=sender_name))
     except Gone as gone:  # its meeting, task or measure is no more
-        mark_skipped(engine, row.id, worker=worker, now=now, reason=str(gone))
+        ledger.skipped(row.id, now=now, reason=str(gone))
         result.skipped += 1
         return
     except ConfigError as exc:  # a malformed address: no retry helps
-        mark_failed(engine, row.id, worker=worker, now=now, attempts=attempts, error=str(exc))
+        ledger.failed(row.id, now=now, attempts=attempts, error=str(exc))
         result.failed += 1
         result.errors.append(f"{row.recipient}: {exc}")
         return
@@ -139,50 +136,52 @@ def handle_one(
             log.exception("sending outbox row %s failed", row.id)
             exc = DeliveryError(f"{exc.__class__.__name__}: {exc}", permanent=False)
         if exc.permanent or attempts >= settings.max_attempts:
-            mark_failed(engine, row.id, worker=worker, now=now, attempts=attempts, error=str(exc))
+            ledger.failed(row.id, now=now, attempts=attempts, error=str(exc))
             result.failed += 1
             log.warning("reminder %s to %s failed for good: %s", row.id, row.recipient, exc)
         else:
             retry_at = now + settings.retry_delay(attempts)
-            mark_retry(engine, row.id, worker=worker, now=now, attempts=attempts, retry_at=retry_at,
-                       error=str(exc))  # fmt: skip
+            ledger.retry(row.id, now=now, attempts=attempts, retry_at=retry_at, error=str(exc))
             result.retried += 1
             # Expected trouble (a mail server away, a full disk): one line, no traceback.
             log.warning("reminder %s to %s not sent, retry at %s: %s", row.id, row.recipient,
                         retry_at.isoformat(timespec="minutes"), exc)  # fmt: skip
         result.errors.append(f"{row.recipient}: {exc}")
         return
-    mark_sent(engine, row.id, worker=worker, now=now, attempts=attempts)
+    ledger.sent(row.id, now=now, attempts=attempts)
     result.sent += 1
 
 
 def run_due(
     engine: Engine, *, config: Settings, delivery: Delivery, email: EmailSettings,
     settings: ReminderSettings, now: datetime, worker: str | None = None,
-    clock: Callable[[], datetime] | None = None,
+    clock: Callable[[], datetime] | None = None, renderer: ReminderRenderer | None = None,
 ) -> PassResult:  # fmt: skip
     """One pass: skip what is stale, then send at most `max_per_pass` due rows, oldest first,
     each reminder rendered as it is claimed (from `config` and the stored plan; the schedule is
-    computed once for the pass), all over one session of `delivery` (one SMTP connection, opened
+    computed once per state of the plan, by `renderer`, which may outlive the pass), all over
+    one session of `delivery` (one SMTP connection, opened
     again once when the server drops it). `clock`, when given, is read before each send so
     leases match real time in long passes."""
     worker = worker or worker_name()
     result = PassResult()
-    renderer = ReminderRenderer(engine, config)
+    renderer = renderer or ReminderRenderer(engine, config)
     result.skipped += skip_stale(engine, now=now)
     lease = timedelta(minutes=settings.claim_minutes)
-    for row_id in superseded_ids(engine, now=now):
-        if claim(engine, row_id, worker=worker, now=now, lease=lease) is not None:
-            mark_skipped(
-                engine, row_id, worker=worker, now=now, reason="Ersatt av en senare påminnelse."
-            )
-            result.skipped += 1
-    # One SMTP connection for the pass, opened at its first message (none when nothing is due).
-    with pass_session(delivery) as session:
+    # One connection for the pass's claims and marks; one SMTP connection for its messages,
+    # opened at its first message (none when nothing is due).
+    # The ledger ends first: the last row is marked before the SMTP connection says goodbye.
+    with (
+        pass_session(delivery) as session,
+        pass_ledger(engine, worker=worker, lease=lease) as ledger,
+    ):
+        result.skipped += ledger.skip(superseded_ids(engine, now=now), now=now,
+                                      reason="Ersatt av en senare påminnelse.")  # fmt: skip
         for row_id in due_ids(engine, now=now, limit=settings.max_per_pass):
+            result.taken += 1
             moment = clock() if clock else now
-            handle_one(engine, row_id, delivery=session, email=email, settings=settings, renderer=renderer,
-                       worker=worker, now=moment, result=result)  # fmt: skip
+            handle_one(ledger, row_id, delivery=session, email=email, settings=settings,
+                       renderer=renderer, now=moment, result=result)  # fmt: skip
     log.info("dispatcher pass at %s: sent %d, retried %d, failed %d, skipped %d, cancelled %d, "
              "claimed by others %d", now.isoformat(timespec="seconds"), result.sent, result.retried,
              result.failed, result.skipped, result.cancelled, result.lost_to_others)  # fmt: skip

@@ -31,6 +31,8 @@ from scheduler.store.plans import plan_organisation
 from scheduler.store.tables import OutboxRow
 
 DIGEST = "digest"
+# Schedules kept by a renderer that outlives a pass (the one of `scheduler serve`'s runner).
+KEPT_PLANS = 64
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,9 @@ class _PlanState:
 
 @dataclass
 class ReminderRenderer:
-    """Renders claimed rows; one per dispatcher pass (its cache lives as long as it does)."""
+    """Renders claimed rows. Its cache (each plan's schedule, by the plan's state; each
+    organisation's mail context) lives as long as it does: one pass, or all the passes of
+    `scheduler serve`'s runner, so a pass of a few rows does not compute the schedule anew."""
 
     engine: Engine
     config: Settings
@@ -62,10 +66,11 @@ class ReminderRenderer:
     _plans: dict[int, tuple[str, _PlanState]] = field(default_factory=dict)
     _organisations: dict[int, str] = field(default_factory=dict)  # by plan id
 
-    def content(self, row: OutboxRow) -> MailContent:
+    def content(self, row: OutboxRow, *, plan_state: str | None = None) -> MailContent:
         """What to send for `row`: as stored when it was rendered ahead (a follow-up email), else
         rendered now: a reminder from its occurrence, a digest from the weeks it covers. Raises
-        Gone when that is no more."""
+        Gone when that is no more. `plan_state`: the plan's `schedule_state` when the caller
+        has just read it (in the claim's transaction), else it is read here."""
         if not rendered_at_claim(row.body_text, row.body_html):
             return MailContent(
                 RenderedEmail(row.subject, row.body_text, row.body_html), row.attachment
@@ -74,7 +79,7 @@ class ReminderRenderer:
             return self._digest(row)
         if row.plan_id is None or row.occurrence_id is None:
             raise Gone("Mötet eller uppgiften finns inte längre.")
-        state = self._state(row.plan_id)
+        state = self._state(row.plan_id, plan_state)
         occurrence = state.occurrences.get(row.occurrence_id)
         if occurrence is None:
             raise Gone("Mötet eller uppgiften finns inte längre.")
@@ -138,9 +143,9 @@ class ReminderRenderer:
             self._contexts[organisation] = mail_context(self.engine, config)
         return self._contexts[organisation]
 
-    def _state(self, plan_id: int) -> _PlanState:
+    def _state(self, plan_id: int, known: str | None = None) -> _PlanState:
         try:
-            current = schedule_state(self.engine, plan_id=plan_id)
+            current = known or schedule_state(self.engine, plan_id=plan_id)
         except NoResultFound:
             raise Gone("Planen finns inte längre.") from None
         cached = self._plans.get(plan_id)
@@ -152,5 +157,8 @@ class ReminderRenderer:
             {item.stored.id: item for item in schedule.measures},
             {o.id: o for o in list_occurrences(self.engine, plan_id=plan_id) if o.id is not None},
         )
+        self._plans.pop(plan_id, None)
         self._plans[plan_id] = (current, state)
+        while len(self._plans) > KEPT_PLANS:  # the plan used longest ago goes first
+            del self._plans[next(iter(self._plans))]
         return state

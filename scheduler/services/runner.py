@@ -2,8 +2,14 @@
 
 APScheduler holds no work: the job lives in code and the work in the outbox, so several servers
 (and cron running `scheduler remind run-due`) can run side by side, each row still sent once.
-After each pass the job is re-armed for the earliest pending row, and at least every
-`poll_seconds` to see rows another process added.
+
+Each wake the job asks the outbox when the next row is due (one aggregate query). A row due now
+gets a pass at once; the job is then armed for the earliest pending row, and at the latest
+`poll_seconds` (2 s) later, so a row another process added (a `scheduler move` from the command
+line, a second server) is seen within seconds. A pass that took `max_per_pass` rows goes again at
+once, in the same wake: the bound caps a pass, not the rate. Even when nothing is due a pass
+runs every `pass_seconds` (5 minutes), for the follow-up step that adds rows on its dates and
+for the heartbeat /healthz reads.
 """
 
 from __future__ import annotations
@@ -20,17 +26,20 @@ from scheduler.mail.delivery import Delivery
 from scheduler.mail.settings import EmailSettings
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due, worker_name
+from scheduler.services.reminder_mail import ReminderRenderer
 from scheduler.settings.model import Settings
 from scheduler.store.outbox import next_due
 
 log = logging.getLogger(__name__)
 JOB_ID = "dispatch-outbox"
+RETRY_AFTER_FAILURE = timedelta(seconds=30)
 
 
 class DispatcherRunner:
     def __init__(self, engine: Engine, *, config: Settings, delivery: Delivery, email: EmailSettings,
                  settings: ReminderSettings,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), poll_seconds: float = 300,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), poll_seconds: float = 2,
+                 pass_seconds: float = 300,
                  before_pass: Callable[[datetime], object] | None = None) -> None:  # fmt: skip
         self.engine = engine
         self.config = config
@@ -39,9 +48,13 @@ class DispatcherRunner:
         self.settings = settings
         self.clock = clock
         self.poll = timedelta(seconds=poll_seconds)
+        self.pass_interval = timedelta(seconds=pass_seconds)
+        self._next_pass: datetime | None = None  # None: at the first wake
         # Work that creates outbox rows on a date (the follow-up campaign) runs before each pass.
         self.before_pass = before_pass
         self.worker = worker_name()
+        # Kept from pass to pass: a plan's schedule is computed again only when the plan changes.
+        self.renderer = ReminderRenderer(engine, config)
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self._arming = threading.Lock()
         self._stopping = False
@@ -68,21 +81,43 @@ class DispatcherRunner:
                                    max_instances=2, misfire_grace_time=None, coalesce=True)  # fmt: skip
 
     def tick(self) -> PassResult | None:
+        """One wake: passes when something is due (or the periodic pass is), then armed again.
+        The result of this wake's passes together; None when none ran, or they failed."""
         now = self.clock()
-        self._before_pass(now)
         result = None
         upcoming = None
         try:
-            result = run_due(self.engine, config=self.config, delivery=self.delivery, email=self.email, settings=self.settings,
-                             now=now, worker=self.worker, clock=self.clock)  # fmt: skip
             upcoming = next_due(self.engine)
+            if self._next_pass is None or now >= self._next_pass or (upcoming and upcoming <= now):
+                self._next_pass = now + self.pass_interval
+                result = self._passes(now)
+                upcoming = next_due(self.engine)
         except Exception:  # a pass that failed (database away) must not stop the next one
             log.exception("dispatcher pass failed")
-        soon = now + self.poll
-        # A full pass may have left due rows behind (bounded rate): come back right away then.
-        wake = min(upcoming, soon) if upcoming else soon
-        self._arm(max(wake, now + timedelta(seconds=1)))
+            # Not a traceback every poll while the database is away: again in half a minute.
+            self._arm(self.clock() + max(self.poll, RETRY_AFTER_FAILURE))
+            return None
+        now = self.clock()
+        wake = min(t for t in (upcoming, now + self.poll, self._next_pass) if t is not None)
+        if upcoming is not None and upcoming <= now and not (result and result.taken):
+            # Due, yet the pass took nothing (a claim running out this very moment): not a spin.
+            wake = now + timedelta(seconds=1)
+        self._arm(wake)
         return result
+
+    def _passes(self, now: datetime) -> PassResult:
+        """The follow-up step and a pass; more passes at once while each takes `max_per_pass`
+        rows (more are due), until one takes fewer or the server is stopping."""
+        self._before_pass(now)
+        total = PassResult()
+        while True:
+            result = run_due(self.engine, config=self.config, delivery=self.delivery, email=self.email,
+                             settings=self.settings, now=now, worker=self.worker, clock=self.clock,
+                             renderer=self.renderer)  # fmt: skip
+            total.add(result)
+            if result.taken < self.settings.max_per_pass or self._stopping:
+                return total
+            now = self.clock()
 
     def _before_pass(self, now: datetime) -> None:
         """The follow-up step, apart from the pass: its failure is logged, and the reminders

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, bindparam, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, UsageError
@@ -178,14 +179,25 @@ def record_answer(engine: Engine, uid: str, *, held: bool, note: str, now: datet
 def schedule_state(bind: Bind, *, plan_id: int) -> str:
     """Everything of the stored plan a schedule refresh, a feed or a reminder reads, as one cheap
     text: the plan's revision and the occurrences' last change, last answer and count (a move, a
-    cancel or an answer changes it; nothing else that is stored does)."""
-    with Session(bind) as session:
-        revision = session.exec(select(PlanRow.revision).where(PlanRow.id == plan_id)).one()
-        changed, answered, count = session.exec(
-            select(func.max(OccurrenceRow.changed_at), func.max(OccurrenceRow.held_recorded_at),
-                   func.count()).where(OccurrenceRow.plan_id == plan_id)
-        ).one()  # fmt: skip
+    cancel or an answer changes it; nothing else that is stored does). One statement, built
+    once: the dispatcher asks for each row it claims. Raises NoResultFound for no such plan."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            found = connection.execute(_STATE, {"plan_id": plan_id}).one()
+    else:
+        found = bind.execute(_STATE, {"plan_id": plan_id}).one()
+    revision, changed, answered, count = found
     return f"{revision}|{changed}|{answered}|{count}"
+
+
+_PLANS, _OCCURRENCES = PlanRow.__table__, OccurrenceRow.__table__  # type: ignore[attr-defined]
+_OF_PLAN = _OCCURRENCES.c.plan_id == bindparam("plan_id")
+_STATE = sa_select(
+    _PLANS.c.revision,
+    sa_select(func.max(_OCCURRENCES.c.changed_at)).where(_OF_PLAN).scalar_subquery(),
+    sa_select(func.max(_OCCURRENCES.c.held_recorded_at)).where(_OF_PLAN).scalar_subquery(),
+    sa_select(func.count()).select_from(_OCCURRENCES).where(_OF_PLAN).scalar_subquery(),
+).where(_PLANS.c.id == bindparam("plan_id"))
 
 
 def stored_fingerprint(bind: Bind, *, plan_id: int) -> str:

@@ -21,15 +21,12 @@ from scheduler.model.mail import (
     FAILED,
     PENDING,
     SENDING,
-    SENT,
     SKIPPED,
     PlannedMail,
     is_change,
-    made_for_start,
 )
-from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.store.engine import Bind
-from scheduler.store.tables import OccurrenceRow, OutboxRow, PlanRow
+from scheduler.store.tables import OutboxRow, PlanRow
 
 _LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")
 
@@ -257,85 +254,6 @@ def claim(
         return row
 
 
-def _finish(engine: Engine, row_id: int, worker: str, **values: object) -> bool:
-    """Conditional on still holding the claim: a dispatcher whose lease ran out changes nothing."""
-    with Session(engine) as session, session.begin():
-        result = session.execute(
-            update(OutboxRow)
-            .where(
-                col(OutboxRow.id) == row_id,
-                col(OutboxRow.status) == SENDING,
-                col(OutboxRow.claimed_by) == worker,
-            )
-            .values(**values)
-        )
-        return getattr(result, "rowcount", 0) == 1
-
-
-def mark_sent(engine: Engine, row_id: int, *, worker: str, now: datetime, attempts: int) -> bool:
-    return _finish(engine, row_id, worker, status=SENT, sent_at=now, attempts=attempts, claimed_until=None,
-                   last_error="", updated_at=now)  # fmt: skip
-
-
-def mark_retry(engine: Engine, row_id: int, *, worker: str, now: datetime, attempts: int, retry_at: datetime,
-               error: str) -> bool:  # fmt: skip
-    return _finish(engine, row_id, worker, status=PENDING, attempts=attempts, next_attempt_at=retry_at,
-                   claimed_until=None, last_error=error, updated_at=now)  # fmt: skip
-
-
-def mark_failed(
-    engine: Engine, row_id: int, *, worker: str, now: datetime, attempts: int, error: str
-) -> bool:
-    return _finish(engine, row_id, worker, status=FAILED, attempts=attempts, claimed_until=None,
-                   last_error=error, updated_at=now)  # fmt: skip
-
-
-def mark_skipped(engine: Engine, row_id: int, *, worker: str, now: datetime, reason: str) -> bool:
-    return _finish(
-        engine,
-        row_id,
-        worker,
-        status=SKIPPED,
-        claimed_until=None,
-        last_error=reason,
-        updated_at=now,
-    )
-
-
-def mark_cancelled(engine: Engine, row_id: int, *, worker: str, now: datetime, reason: str) -> bool:
-    return _finish(engine, row_id, worker, status=CANCELLED, claimed_until=None, last_error=reason,
-                   updated_at=now)  # fmt: skip
-
-
-def outdated_reason(engine: Engine, row: OutboxRow) -> str | None:
-    """Why a reminder no longer fits its meeting or task, or None when it still does.
-
-    The schedule sync cancels such rows, but a dispatcher that does not sync (the one inside
-    `scheduler serve`) may reach them first, after a `scheduler cancel` or `scheduler move`."""
-    if row.occurrence_id is None:
-        return None
-    with Session(engine) as session:
-        found = session.exec(
-            select(OccurrenceRow.status, OccurrenceRow.start).where(
-                OccurrenceRow.id == row.occurrence_id
-            )
-        ).first()
-    if found is None:
-        return "Mötet eller uppgiften finns inte längre."
-    if is_change(row.kind):
-        # A change notice is about the move or the cancellation: it is rendered from the
-        # occurrence as it is when claimed, so a later change only makes it newer. (A later
-        # change made by a person withdraws it when that change's own notice is added.)
-        return None
-    status, start = found
-    if status == OCCURRENCE_CANCELLED:
-        return "Mötet eller uppgiften har ställts in."
-    made_for = made_for_start(row.key)
-    if made_for is not None and made_for != _aware(start):
-        return "Mötet eller uppgiften har flyttats."
-    return None
-
-
 def list_outbox(
     engine: Engine, *, status: str | None = None, organisation: str | None = None
 ) -> list[OutboxRow]:
@@ -369,17 +287,25 @@ def reminder_counts(engine: Engine, *, now: datetime) -> tuple[int, int]:
 def next_due(engine: Engine) -> datetime | None:
     """When the dispatcher should wake next: the earliest pending due time or retry, or when a
     claim by another dispatcher runs out (it may have crashed). Not the due time of a row being
-    sent: that is in the past, and would wake the dispatcher every second until it is sent."""
+    sent: that is in the past, and would wake the dispatcher every second until it is sent.
+    Aggregates in the database: the runner asks every few seconds, whatever the outbox holds."""
+    pending, retry, due = (
+        col(OutboxRow.status) == PENDING,
+        col(OutboxRow.next_attempt_at),
+        col(OutboxRow.due_at),
+    )
     with Session(engine) as session:
-        rows = session.exec(
-            select(OutboxRow.status, OutboxRow.due_at, OutboxRow.next_attempt_at,
-                   OutboxRow.claimed_until).where(col(OutboxRow.status).in_([PENDING, SENDING]))
-        ).all()  # fmt: skip
-    times = [
-        _aware(claimed or due) if status == SENDING else _aware(max(due, retry) if retry else due)
-        for status, due, retry, claimed in rows
-    ]
-    return min((t for t in times if t is not None), default=None)
+        times = session.exec(
+            select(
+                select(func.min(due)).where(pending, or_(retry.is_(None), retry <= due)).scalar_subquery(),
+                select(func.min(retry)).where(pending, retry > due).scalar_subquery(),
+                select(func.min(col(OutboxRow.claimed_until)))
+                .where(col(OutboxRow.status) == SENDING).scalar_subquery(),
+            )
+        ).one()  # fmt: skip
+    return min(
+        (t if t.tzinfo else t.replace(tzinfo=UTC) for t in times if t is not None), default=None
+    )
 
 
 def resend_failed(engine: Engine, row_id: int, *, organisation: str, now: datetime) -> bool:
