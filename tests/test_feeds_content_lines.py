@@ -73,10 +73,15 @@ def _variants() -> list[FeedEvent]:
     return events  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "header", [HEADER, replace(HEADER, organizer_name='Norr; Söder, Väst: "Öst"')]
-)
-def test_events_and_todos_as_text_are_what_icalendar_writes(header: FeedHeader) -> None:  # fmt: skip
+HEADERS = [
+    HEADER,
+    replace(HEADER, organizer_name='Norr; Söder, Väst: "Öst"', refresh=timedelta(hours=36)),
+    replace(HEADER, name="Rad ett\nrad två, med \\ och ;" + "x" * 80, refresh=timedelta(days=2)),
+]
+
+
+@pytest.mark.parametrize("header", HEADERS)
+def test_events_and_todos_as_text_are_what_icalendar_writes(header: FeedHeader) -> None:
     events = sorted(_variants(), key=lambda i: (i.start, i.uid))
     assert render_events(header, events) == _events_with_icalendar(header, events)
     assert render_todos(header, events) == _todos_with_icalendar(header, events)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from icalendar import Calendar, Event, Todo, vCalAddress, vRecur
+from icalendar import Calendar, Event, Todo, vCalAddress, vDuration, vRecur
 
 from scheduler.base.text import one_line
 from scheduler.base.time import STOCKHOLM, TZID
@@ -197,9 +197,24 @@ _END = b"END:VCALENDAR\r\n"
 
 @lru_cache(maxsize=512)
 def _calendar_start(header: FeedHeader) -> bytes:
-    whole = bytes(_calendar(header).to_ical())
-    assert whole.endswith(_END)
-    return whole[: -len(_END)]
+    """Everything before a PUBLISH feed's first event, in icalendar's order: the canonical
+    properties first, then the others by name, then the VTIMEZONE."""
+    name, description = one_line(header.name), one_line(header.description)
+    lines = [
+        b"BEGIN:VCALENDAR", b"VERSION:2.0", text_line("PRODID", PRODID), b"CALSCALE:GREGORIAN",
+        text_line("METHOD", header.method), text_line("DESCRIPTION", description),
+        raw_line("X-WR-CALDESC", description), raw_line("NAME", name),
+        raw_line("X-WR-CALNAME", name),
+        b"REFRESH-INTERVAL;VALUE=DURATION:" + vDuration(header.refresh).to_ical(),  # type: ignore[no-untyped-call]
+        raw_line("X-PUBLISHED-TTL", _duration(header.refresh)), raw_line("X-WR-TIMEZONE", TZID),
+    ]  # fmt: skip
+    # icalendar writes NAME and the X- properties as it got them (no TEXT escaping): kept so.
+    return b"\r\n".join(lines) + b"\r\n" + _vtimezone()
+
+
+@lru_cache(maxsize=1)
+def _vtimezone() -> bytes:
+    return bytes(stockholm_vtimezone().to_ical())
 
 
 def _assembled(header: FeedHeader, components: list[bytes]) -> bytes:
@@ -307,7 +322,7 @@ def _todos_with_icalendar(header: FeedHeader, items: Sequence[FeedEvent]) -> byt
 
 
 def render_recurring(header: FeedHeader, series: Sequence[RecurringEvent]) -> bytes:
-    calendar = _calendar(header)
+    events = []
     for item in series:
         event = Event()
         _organizer(event, header)
@@ -329,5 +344,5 @@ def render_recurring(header: FeedHeader, series: Sequence[RecurringEvent]) -> by
                 values = [_day(m) if item.all_day else _local(m) for m in moments]
                 event.add(name, values)
         event.add("status", "CONFIRMED")
-        calendar.add_component(event)
-    return bytes(calendar.to_ical())
+        events.append(bytes(event.to_ical()))
+    return _assembled(header, events)

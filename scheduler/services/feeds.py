@@ -241,7 +241,7 @@ class FeedService:
     def scopes_for(self, token: str) -> list[Scope]:
         """The calendars the link opens, named as in the newest plan of its window."""
         row = self.token(token)
-        scopes = _scopes(self.in_window(token))
+        scopes = window_scopes(self.in_window(token))
         if not row.scope:
             return scopes
         name = self._canonical(token, row.scope)
@@ -302,11 +302,7 @@ class FeedService:
         return rendered
 
     def _settings_for(self, plan: PlanFeed) -> FeedSettings:
-        """The organiser address is the plan's organisation's."""
-        config = self.config.for_organisation(plan.schedule.stored.plan.organisation)
-        if config.organisation.email == self.config.organisation.email:
-            return self.settings
-        return replace(self.settings, organizer_email=config.organisation.email)
+        return organiser_settings(self.settings, self.config, plan)
 
     # -- the cache: a fixed number of feeds, least recently used out first ------------------
     @property
@@ -328,7 +324,15 @@ class FeedService:
                 self._cache.popitem(last=False)
 
 
-def _scopes(plans: list[PlanFeed]) -> list[Scope]:
+def organiser_settings(settings: FeedSettings, config: Settings, plan: PlanFeed) -> FeedSettings:
+    """The organiser address is the plan's organisation's."""
+    own = config.for_organisation(plan.schedule.stored.plan.organisation)
+    if own.organisation.email == config.organisation.email:
+        return settings
+    return replace(settings, organizer_email=own.organisation.email)
+
+
+def window_scopes(plans: list[PlanFeed]) -> list[Scope]:
     """Every calendar of the plans, once each, as the newest plan names and titles it."""
     seen: dict[str, Scope] = {}
     for plan in reversed(plans):
@@ -368,7 +372,7 @@ def render_window(
     years = sorted({p.year for p in shown})
     header = feed_header(newest[0], newest[1], refresh=settings.refresh,
                          organizer_email=settings.organizer_email, years=years)  # fmt: skip
-    return _rendered(header, events, name, fmt)
+    return rendered(header, events, name, fmt)
 
 
 def split_format(name: str) -> tuple[str, str]:
@@ -406,10 +410,10 @@ def render_feed(
         return RenderedFeed(body, etag_for(body), f"{name}.serie.ics")
     events = feed_events(schedule, rows, scope, now=now, window=span,
                          keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
-    return _rendered(header, events, name, fmt)
+    return rendered(header, events, name, fmt)
 
 
-def _rendered(header: FeedHeader, events: list[FeedEvent], name: str, fmt: str) -> RenderedFeed:
+def rendered(header: FeedHeader, events: list[FeedEvent], name: str, fmt: str) -> RenderedFeed:
     if fmt == TODOS:
         body = render_todos(header, [event for event in events if event.task])
     else:
