@@ -147,6 +147,9 @@ class FeedService:
         self._names: dict[tuple[str, str], str | None] = {}
         self._default_organisation = ""  # of links made before there could be several
         self._cache: OrderedDict[tuple[object, ...], RenderedFeed] = OrderedDict()
+        # Bumped by `recheck_now`: an answer kept outside (scheduler/web/feed_serving.py) that was
+        # made in an earlier generation is stale.
+        self.generation = 0
 
     # -- state -----------------------------------------------------------------------------
     def _recheck_due(self, checked_at: float) -> bool:
@@ -165,6 +168,7 @@ class FeedService:
         shows at the next fetch, not `recheck_seconds` later. Everything is read again: a change
         stamped with a clock behind the stored ones would leave the plan's state as it was."""
         with self._lock:
+            self.generation += 1
             self._tokens_checked_at = float("-inf")
             self._checked_at.clear()
             self._organisations.clear()
@@ -202,6 +206,13 @@ class FeedService:
         feed = PlanFeed(schedule, rows, plan_span(schedule, rows))
         self._plan_feeds[plan_id] = (state, feed)
         return feed
+
+    def fresh_until(self, row: FeedTokenRow) -> float:
+        """Until when (time.monotonic) what the link's feeds show now stands without asking the
+        store again: the next recheck of the tokens or of the link's organisation."""
+        with self._lock:
+            organisation = self._checked_at.get(self.organisation_of(row), float("-inf"))
+            return min(self._tokens_checked_at, organisation) + self.settings.recheck_seconds
 
     def organisation_of(self, row: FeedTokenRow) -> str:
         """A link's organisation; one made before there could be several belongs to the

@@ -27,23 +27,14 @@ from scheduler.web import (
     signin,
 )
 from scheduler.web.feed_page import feed_page
+from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
 from scheduler.web.pages import PAGE_METHODS
 from scheduler.web.session import SignInNeeded, end_session
 
-CALENDAR_TYPE = "text/calendar; charset=utf-8"
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
 STATIC_FILES = {"site.css": "text/css; charset=utf-8", "copy.js": "text/javascript; charset=utf-8"}
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return etag in candidates
 
 
 def _window(request: Request) -> tuple[date, date] | None:
@@ -59,7 +50,8 @@ def _window(request: Request) -> tuple[date, date] | None:
 
 
 def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime] | None = None,
-               feed_settings: FeedSettings | None = None, max_body_bytes: int = pages.MAX_BODY_BYTES) -> FastAPI:  # fmt: skip
+               feed_settings: FeedSettings | None = None, max_body_bytes: int = pages.MAX_BODY_BYTES,
+               lean_feeds: bool = True) -> FastAPI:  # fmt: skip
     now = clock or (lambda: datetime.now(UTC))
     app = FastAPI(
         title="Åtgärdsplanens schemaläggare", docs_url=None, redoc_url=None, openapi_url=None
@@ -107,21 +99,14 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     @app.api_route("/feeds/{token}/{name}.ics", methods=["GET", "HEAD"])
     def feed(token: str, name: str, request: Request) -> Response:
         rendered = feeds.render(token, name, window=_window(request))
-        headers = {
-            "ETag": rendered.etag,
-            "Cache-Control": "private, max-age=900",
-            "Content-Disposition": f'inline; filename="{rendered.filename}"',
-        }
-        if _matches(request.headers.get("if-none-match"), rendered.etag):
-            return Response(status_code=304, headers=headers)
-        if request.method == "HEAD":
-            headers["Content-Length"] = str(len(rendered.body))
-            return Response(content=b"", headers=headers, media_type=CALENDAR_TYPE)
-        return Response(content=rendered.body, headers=headers, media_type=CALENDAR_TYPE)
+        return feed_response(rendered, method=request.method,
+                             if_none_match=request.headers.get("if-none-match"))  # fmt: skip
 
     @app.api_route("/feeds/{token}/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def page(token: str) -> str:
         return feed_page(feeds, token, now=now())
 
     pages.install(app, max_body_bytes=max_body_bytes)
+    if lean_feeds:  # outermost: a poll meets nothing else
+        app.add_middleware(LeanFeeds, feeds=feeds, clock=now)
     return app
