@@ -262,9 +262,11 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(f"Servern lyssnar på http://{host}:{port}/ (avsluta med Ctrl+C).")
     # Logging is cli.main's (scheduler.commands.logs): uvicorn's loggers propagate to it, at its level,
     # so the access log shows at info.
+    # httptools and uvloop: the C parser and loop, several times h11's and asyncio's speed for the
+    # feed polls that are most of the requests (bench/feeds.py measured them against granian).
     config = uvicorn.Config(
         create_app(ctx.engine, ctx.settings), host=host, port=port, log_config=None,
-        log_level=logging.getLogger().getEffectiveLevel(),
+        log_level=logging.getLogger().getEffectiveLevel(), http="httptools", loop="uvloop",
     )  # fmt: skip
     runner.start()
     try:
