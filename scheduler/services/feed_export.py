@@ -6,8 +6,9 @@ organisation serves at `/feeds/<token>/<calendar>.ics`: the same rolling window 
 the same calendars and names. The one difference is that a file belongs to no link, so its events
 carry no link to a subscribe page (the URL and the last line of the description a served feed has).
 
-One pass: the plans and every occurrence are read in one query each, and an event written for one
-calendar is reused by the others that hold it (scheduler/feeds/ical.py). Each file is written to a
+One pass: each plan's occurrences are read once (one query) and gone through once for all of its
+calendars, each becoming one event, whose text is written once for every calendar that holds it
+(scheduler/feeds/ical.py). Each file is written to a
 temporary file and renamed, so a web server (or a run killed half-way) sees the old file or the new
 one; a file whose bytes are unchanged is not written at all, so its time stays and caches keep it.
 A calendar that no longer exists (a measure removed, a role renamed) has its file removed: only
@@ -46,7 +47,7 @@ from scheduler.services.feeds import (
 )
 from scheduler.services.refresh import plan_schedule
 from scheduler.settings.model import Settings
-from scheduler.store.occurrences import occurrences_by_plan
+from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import plans_by_organisation
 
 
@@ -105,7 +106,6 @@ def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSe
 
 def export_all(engine: Engine, config: Settings, directory: Path, *, now: datetime) -> list[FolderReport]:  # fmt: skip
     by_organisation = plans_by_organisation(engine)
-    occurrences = occurrences_by_plan(engine)
     folders = organisation_folders(list(by_organisation))
     base = FeedSettings.from_settings(config)
     reports = []
@@ -113,7 +113,7 @@ def export_all(engine: Engine, config: Settings, directory: Path, *, now: dateti
         plans = []
         for plan_id in plan_ids:
             schedule = plan_schedule(engine, config, plan_id=plan_id)
-            rows = occurrences.get(plan_id, [])
+            rows = list_occurrences(engine, plan_id=plan_id)
             plans.append(PlanFeed(schedule, rows, plan_span(schedule, rows)))
         report = FolderReport(organisation, directory / folders[organisation])
         settings = organiser_settings(base, config, plans[-1])

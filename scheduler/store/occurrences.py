@@ -113,21 +113,6 @@ def list_occurrences(bind: Bind, *, plan_id: int) -> list[Occurrence]:
     return [occurrence_value(row) for row in rows]
 
 
-def occurrences_by_plan(bind: Bind) -> dict[int, list[Occurrence]]:
-    """Every plan's occurrences in one query (an export of every feed), each plan's in
-    `list_occurrences` order."""
-    with Session(bind) as session:
-        rows = session.exec(
-            select(OccurrenceRow).order_by(
-                col(OccurrenceRow.plan_id), col(OccurrenceRow.start), col(OccurrenceRow.uid)
-            )
-        ).all()
-    found: dict[int, list[Occurrence]] = {}
-    for row in rows:
-        found.setdefault(row.plan_id, []).append(occurrence_value(row))
-    return found
-
-
 def get_occurrence(bind: Bind, uid: str) -> Occurrence:
     with Session(bind) as session:
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
