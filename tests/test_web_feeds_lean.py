@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from scheduler.services.feeds import FeedSettings
 from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.store.occurrences import cancel_occurrence
-from scheduler.web.app import create_app
+from scheduler.web.app import create_app, serving_app
 from tests.feeds_fixture import Scheduled, scheduled_plan
 from tests.helpers import Clock
 
@@ -27,15 +27,13 @@ def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
 
 
 def clients(scheduled: Scheduled, clock: Clock, recheck_seconds: float) -> tuple[TestClient, TestClient]:  # fmt: skip
-    """The application with the lean path and without it, on one store and one clock."""
+    """The application as `scheduler serve` runs it (behind the lean path) and without the lean
+    path, on one store and one clock."""
     settings = FeedSettings(recheck_seconds=recheck_seconds,
                             organizer_email=scheduled.config.organisation.email)  # fmt: skip
-    lean, plain = (
-        TestClient(create_app(scheduled.engine, scheduled.config, clock=clock,
-                              feed_settings=settings, lean_feeds=lean_feeds))
-        for lean_feeds in (True, False)
-    )  # fmt: skip
-    return lean, plain
+    apps = [create_app(scheduled.engine, scheduled.config, clock=clock, feed_settings=settings)
+            for _ in range(2)]  # fmt: skip
+    return TestClient(serving_app(apps[0])), TestClient(apps[1])
 
 
 def same(lean: httpx.Response, plain: httpx.Response) -> None:
@@ -80,7 +78,7 @@ def test_a_link_revoked_through_the_server_is_404_at_its_next_poll(scheduled: Sc
     row = list_tokens(scheduled.engine)[0]
     assert row.id is not None
     revoke_token(scheduled.engine, row.id, now=NOW)
-    lean.app.state.feeds.recheck_now()  # type: ignore[attr-defined]  # as the links page does
+    lean.app.app.state.feeds.recheck_now()  # type: ignore[attr-defined]  # as the links page does
     revoked = lean.get(url)
     assert revoked.status_code == 404 and revoked.text == "Hittades inte."
     same(lean.head(url), plain.head("/feeds/inte-en-riktig-token/plan.ics"))

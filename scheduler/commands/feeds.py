@@ -236,7 +236,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.refresh import plans_in_time, refresh_occurrences
     from scheduler.services.runner import DispatcherRunner
     from scheduler.store.plans import newest_plan_ids
-    from scheduler.web.app import create_app
+    from scheduler.web.app import create_app, serving_app
 
     host = args.host or ctx.settings.server.host
     port = args.port or ctx.settings.server.port
@@ -265,7 +265,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     # httptools and uvloop: the C parser and loop, several times h11's and asyncio's speed for the
     # feed polls that are most of the requests (bench/feeds.py measured them against granian).
     config = uvicorn.Config(
-        create_app(ctx.engine, ctx.settings), host=host, port=port, log_config=None,
+        serving_app(create_app(ctx.engine, ctx.settings)), host=host, port=port, log_config=None,
         log_level=logging.getLogger().getEffectiveLevel(), http="httptools", loop="uvloop",
     )  # fmt: skip
     runner.start()

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from scheduler.base.errors import SchedulerError
 from scheduler.base.templating import TEMPLATES, environment
@@ -50,8 +51,7 @@ def _window(request: Request) -> tuple[date, date] | None:
 
 
 def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime] | None = None,
-               feed_settings: FeedSettings | None = None, max_body_bytes: int = pages.MAX_BODY_BYTES,
-               lean_feeds: bool = True) -> FastAPI:  # fmt: skip
+               feed_settings: FeedSettings | None = None, max_body_bytes: int = pages.MAX_BODY_BYTES) -> FastAPI:  # fmt: skip
     now = clock or (lambda: datetime.now(UTC))
     app = FastAPI(
         title="Åtgärdsplanens schemaläggare", docs_url=None, redoc_url=None, openapi_url=None
@@ -107,6 +107,10 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
         return feed_page(feeds, token, now=now())
 
     pages.install(app, max_body_bytes=max_body_bytes)
-    if lean_feeds:  # outermost: a poll meets nothing else
-        app.add_middleware(LeanFeeds, feeds=feeds, clock=now)
     return app
+
+
+def serving_app(app: FastAPI) -> ASGIApp:
+    """What `scheduler serve` runs: the application behind the lean path for feed polls, in front
+    of everything (FastAPI's own middleware included), so a poll meets nothing else."""
+    return LeanFeeds(app, feeds=app.state.feeds, clock=app.state.clock)
