@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scheduler.base.errors import NotFoundError, ResourceError
+from scheduler.base.errors import ResourceError
 from scheduler.base.files import write_bytes_atomically
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.content import Window, events_by_scope, feed_header
@@ -32,7 +32,6 @@ from scheduler.feeds.ical import FeedEvent
 from scheduler.feeds.scopes import MEASURE, SERIES, UniqueNames, all_scopes, slugify
 from scheduler.services.feeds import (
     EVENTS,
-    SERIES_EXPORT,
     TODOS,
     FeedSettings,
     PlanFeed,
@@ -40,7 +39,7 @@ from scheduler.services.feeds import (
     clamp,
     organiser_settings,
     plan_span,
-    render_window,
+    render_series,
     rendered,
     rolling_window,
     window_scopes,
@@ -96,12 +95,14 @@ def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSe
                              organizer_email=settings.organizer_email, years=years)  # fmt: skip
         yield rendered(header, found, scope.name, EVENTS)
         yield rendered(header, found, scope.name, TODOS)
-        if scope.kind in {MEASURE, SERIES}:
-            try:
-                yield render_window(plans, scope.name, SERIES_EXPORT, now=now, settings=settings,
-                                    window=window)  # fmt: skip
-            except NotFoundError:
-                continue  # a series export of a measure the newest plan no longer has
+        # A series export is one year's rules: the newest shown plan's (as `render_window`).
+        newest_plan, newest_named, _ = per_plan[-1]
+        series = newest_named.get(scope.name)
+        if scope.kind in {MEASURE, SERIES} and series is not None:
+            schedule = newest_plan.schedule
+            header = feed_header(schedule, series, refresh=settings.refresh,
+                                 organizer_email=settings.organizer_email, years=[newest_plan.year])  # fmt: skip
+            yield render_series(schedule, newest_plan.rows, series, header)
 
 
 def export_all(engine: Engine, config: Settings, directory: Path, *, now: datetime) -> list[FolderReport]:  # fmt: skip

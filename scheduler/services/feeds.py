@@ -413,15 +413,20 @@ def render_feed(
                          organizer_email=settings.organizer_email,
                          years=[schedule.stored.plan.year])  # fmt: skip
     if fmt == SERIES_EXPORT:
-        if scope.kind not in {MEASURE, SERIES} or scope.measure_id is None:
-            raise NotFoundError("Återkommande serier finns bara för en åtgärd eller en serie.")
-        body = render_recurring(
-            header, recurring_events(schedule, rows, scope.measure_id, scope.series_label)
-        )
-        return RenderedFeed(body, etag_for(body), f"{name}.serie.ics")
+        return render_series(schedule, rows, scope, header)
     events = feed_events(schedule, rows, scope, now=now, window=span,
                          keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
     return rendered(header, events, name, fmt)
+
+
+def render_series(schedule: PlanSchedule, rows: list[Occurrence], scope: Scope, header: FeedHeader) -> RenderedFeed:  # fmt: skip
+    """A measure's or a series' rules as recurring events (`<name>.serie.ics`)."""
+    if scope.kind not in {MEASURE, SERIES} or scope.measure_id is None:
+        raise NotFoundError("Återkommande serier finns bara för en åtgärd eller en serie.")
+    body = render_recurring(
+        header, recurring_events(schedule, rows, scope.measure_id, scope.series_label)
+    )
+    return RenderedFeed(body, etag_for(body), f"{scope.name}.serie.ics")
 
 
 def rendered(header: FeedHeader, events: list[FeedEvent], name: str, fmt: str) -> RenderedFeed:
