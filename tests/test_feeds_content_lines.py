@@ -13,9 +13,12 @@ from scheduler.feeds.content_lines import fold
 from scheduler.feeds.ical import (
     FeedEvent,
     FeedHeader,
+    RecurringEvent,
     _events_with_icalendar,
+    _recurring_with_icalendar,
     _todos_with_icalendar,
     render_events,
+    render_recurring,
     render_todos,
 )
 from scheduler.feeds.scopes import find_scope
@@ -106,3 +109,22 @@ def test_the_seed_plans_feed_is_what_icalendar_writes(tmp_path: Path) -> None:
     assert render_events(header, events) == _events_with_icalendar(header, ordered)
     tasks = [event for event in ordered if event.task]
     assert tasks and render_todos(header, tasks) == _todos_with_icalendar(header, tasks)
+
+
+def test_recurring_events_as_text_are_what_icalendar_writes() -> None:
+    local = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
+    moved = [local + timedelta(weeks=n, hours=n % 3) for n in range(12)]
+    series = [
+        RecurringEvent(uid="s1-serie@x", stamp=BASE.stamp, start=local, duration=timedelta(minutes=90),
+                       all_day=False, rrule="FREQ=MONTHLY;BYMONTH=2,5,9,11;BYDAY=2TU", exdates=tuple(moved),
+                       rdates=(local + timedelta(days=1),), summary=TEXTS[3], description=TEXTS[2],
+                       location="Polishuset, plan 3; rum \\ 12"),
+        RecurringEvent(uid="s2-serie@x", stamp=BASE.stamp, start=local, duration=timedelta(days=1),
+                       all_day=True, rrule="FREQ=WEEKLY;COUNT=13;BYDAY=FR;BYMONTH=6,7,8", exdates=tuple(moved[:3]),
+                       rdates=(), summary="Uppgift", description="", location=None),
+        RecurringEvent(uid="s3-serie@x", stamp=BASE.stamp, start=local, duration=timedelta(hours=2),
+                       all_day=False, rrule="FREQ=YEARLY", exdates=(), rdates=(), summary="Årsmöte",
+                       description=TEXTS[4], location=None),
+    ]  # fmt: skip
+    for header in HEADERS:
+        assert render_recurring(header, series) == _recurring_with_icalendar(header, series)

@@ -25,6 +25,7 @@ from scheduler.base.time import STOCKHOLM, TZID
 from scheduler.feeds.content_lines import (
     categories_line,
     date_line,
+    fold,
     local_line,
     raw_line,
     text_line,
@@ -205,7 +206,7 @@ def _calendar_start(header: FeedHeader) -> bytes:
         text_line("METHOD", header.method), text_line("DESCRIPTION", description),
         raw_line("X-WR-CALDESC", description), raw_line("NAME", name),
         raw_line("X-WR-CALNAME", name),
-        b"REFRESH-INTERVAL;VALUE=DURATION:" + vDuration(header.refresh).to_ical(),  # type: ignore[no-untyped-call]
+        b"REFRESH-INTERVAL;VALUE=DURATION:" + _duration_value(header.refresh),
         raw_line("X-PUBLISHED-TTL", _duration(header.refresh)), raw_line("X-WR-TIMEZONE", TZID),
     ]  # fmt: skip
     # icalendar writes NAME and the X- properties as it got them (no TEXT escaping): kept so.
@@ -322,7 +323,49 @@ def _todos_with_icalendar(header: FeedHeader, items: Sequence[FeedEvent]) -> byt
 
 
 def render_recurring(header: FeedHeader, series: Sequence[RecurringEvent]) -> bytes:
-    events = []
+    organizer = _organizer_line(header.organizer_name, header.organizer_email)
+    return _assembled(header, [_recurring_text(item, organizer) for item in series])
+
+
+@lru_cache(maxsize=1024)
+def _rule(rrule: str) -> bytes:
+    """icalendar's RRULE value: its parts in its own order (FREQ, COUNT, BYDAY, BYMONTH …)."""
+    return bytes(vRecur.from_ical(rrule).to_ical())
+
+
+@lru_cache(maxsize=64)
+def _duration_value(span: timedelta) -> bytes:
+    return bytes(vDuration(span).to_ical())  # type: ignore[no-untyped-call]
+
+
+def _recurring_text(item: RecurringEvent, organizer: bytes) -> bytes:
+    # icalendar's order: SUMMARY, DTSTART, DURATION, DTSTAMP, UID, RRULE, RDATE, EXDATE, then
+    # by name.
+    if item.all_day:
+        start = date_line("DTSTART", _day(item.start))
+        duration = _duration_value(timedelta(days=1))
+        days = {name: [f"{_day(m):%Y%m%d}" for m in moments]
+                for name, moments in (("RDATE", item.rdates), ("EXDATE", item.exdates))}  # fmt: skip
+        lists = {name: fold(f"{name};VALUE=DATE:{','.join(v)}".encode()) for name, v in days.items() if v}  # fmt: skip
+    else:
+        start = local_line("DTSTART", item.start)
+        duration = _duration_value(item.duration)
+        times = {name: [f"{_local(m):%Y%m%dT%H%M%S}" for m in moments]
+                 for name, moments in (("RDATE", item.rdates), ("EXDATE", item.exdates))}  # fmt: skip
+        lists = {name: fold(f"{name};TZID={TZID}:{','.join(v)}".encode()) for name, v in times.items() if v}  # fmt: skip
+    parts = [
+        b"BEGIN:VEVENT", text_line("SUMMARY", item.summary), start, b"DURATION:" + duration,
+        utc_line("DTSTAMP", item.stamp), text_line("UID", item.uid), b"RRULE:" + _rule(item.rrule),
+        lists.get("RDATE"), lists.get("EXDATE"), text_line("DESCRIPTION", item.description),
+        text_line("LOCATION", item.location) if item.location else None, organizer,
+        b"STATUS:CONFIRMED", b"END:VEVENT",
+    ]  # fmt: skip
+    return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
+
+
+def _recurring_with_icalendar(header: FeedHeader, series: Sequence[RecurringEvent]) -> bytes:
+    """What the text above is held to (tests/test_feeds_content_lines.py)."""
+    calendar = _calendar(header)
     for item in series:
         event = Event()
         _organizer(event, header)
@@ -344,5 +387,5 @@ def render_recurring(header: FeedHeader, series: Sequence[RecurringEvent]) -> by
                 values = [_day(m) if item.all_day else _local(m) for m in moments]
                 event.add(name, values)
         event.add("status", "CONFIRMED")
-        events.append(bytes(event.to_ical()))
-    return _assembled(header, events)
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
