@@ -13,7 +13,7 @@ SEQUENCE).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -172,20 +172,26 @@ def _common(component: Event | Todo, item: FeedEvent, header: FeedHeader) -> Non
 
 
 def render_events(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
-    ordered = sorted(items, key=lambda i: (i.start, i.uid))
-    if header.method != PUBLISH or any(item.attendees for item in ordered):
-        return _events_with_icalendar(header, ordered)
-    organizer = _organizer_line(header.organizer_name, header.organizer_email)
-    return _assembled(header, [_event_text(item, organizer) for item in ordered])
+    return _rendered(header, items, _event_text, _events_with_icalendar)
 
 
 def render_todos(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
     """Tasks as VTODO, for clients that show them (Thunderbird, Apple Reminders via CalDAV)."""
+    return _rendered(header, items, _todo_text, _todos_with_icalendar)
+
+
+def _rendered(
+    header: FeedHeader,
+    items: Sequence[FeedEvent],
+    as_text: Callable[[FeedEvent, bytes], bytes],
+    with_icalendar: Callable[[FeedHeader, Sequence[FeedEvent]], bytes],
+) -> bytes:
+    """A feed is written as text; an iTIP message (its own method, attendees) by icalendar."""
     ordered = sorted(items, key=lambda i: (i.start, i.uid))
     if header.method != PUBLISH or any(item.attendees for item in ordered):
-        return _todos_with_icalendar(header, ordered)
+        return with_icalendar(header, ordered)
     organizer = _organizer_line(header.organizer_name, header.organizer_email)
-    return _assembled(header, [_todo_text(item, organizer) for item in ordered])
+    return _assembled(header, [as_text(item, organizer) for item in ordered])
 
 
 # -- feeds: each event written once as text (scheduler/feeds/content_lines.py) ----------------
