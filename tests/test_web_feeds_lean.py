@@ -15,6 +15,7 @@ from scheduler.services.feeds import FeedSettings
 from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.store.occurrences import cancel_occurrence
 from scheduler.web.app import create_app, serving_app
+from scheduler.web.feed_serving import LeanFeeds
 from tests.feeds_fixture import Scheduled, scheduled_plan
 from tests.helpers import Clock
 
@@ -114,3 +115,15 @@ def test_the_next_day_moves_the_window_as_without_it(scheduled: Scheduled) -> No
     moved = lean.get(url)
     same(moved, plain.get(url))
     assert moved.content != first.content and b"BEGIN:VEVENT" not in moved.content
+
+
+def test_it_keeps_no_more_responses_than_the_feed_cache_holds(scheduled: Scheduled) -> None:
+    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
+    settings = FeedSettings(recheck_seconds=3600, cache_entries=2)
+    lean = serving_app(create_app(scheduled.engine, scheduled.config, clock=Clock(NOW), feed_settings=settings))  # fmt: skip
+    assert isinstance(lean, LeanFeeds)
+    http = TestClient(lean)
+    names = ["plan", "plan.todo", "atgard-ssp", "roll-kommunpolis", "plan"]
+    for name in names:
+        assert http.get(f"/feeds/{secret}/{name}.ics").status_code == 200
+    assert len(lean._prepared) == 2

@@ -101,12 +101,12 @@ class Prepared:
 class LeanFeeds:
     """ASGI middleware: a feed poll answered from a prepared response (see the module's doc)."""
 
-    def __init__(self, app: ASGIApp, *, feeds: FeedService, clock: Callable[[], datetime],
-                 entries: int = 4096) -> None:  # fmt: skip
+    def __init__(self, app: ASGIApp, *, feeds: FeedService, clock: Callable[[], datetime]) -> None:
         self.app = app
         self.feeds = feeds
         self.clock = clock
-        self.entries = entries
+        # As many as the feed cache holds (`feeds.cache_entries`): the bodies are the same bytes.
+        self.entries = feeds.settings.cache_entries
         self._prepared: dict[tuple[str, str], Prepared] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
