@@ -263,7 +263,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     # Logging is cli.main's (scheduler.commands.logs): uvicorn's loggers propagate to it, at its level,
     # so the access log shows at info.
     # httptools and uvloop: the C parser and loop, several times h11's and asyncio's speed for the
-    # feed polls that are most of the requests (bench/feeds.py measured them against granian).
+    # feed polls that are most of the requests (bench/feeds.py).
     config = uvicorn.Config(
         serving_app(create_app(ctx.engine, ctx.settings)), host=host, port=port, log_config=None,
         log_level=logging.getLogger().getEffectiveLevel(), http="httptools", loop="uvloop",
