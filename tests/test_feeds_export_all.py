@@ -93,6 +93,19 @@ def test_an_export_again_writes_nothing_that_did_not_change(workspace: Workspace
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*.ics")} == before
 
 
+def test_a_file_gone_from_an_unchanged_folder_is_written_again(workspace: Workspace, tmp_path: Path) -> None:  # fmt: skip
+    folder = tmp_path / "kalendrar"
+    export(workspace, folder)
+    plan = folder / FOLDERS[NORRMALM] / "plan.ics"
+    body = plan.read_bytes()
+    plan.unlink()
+    again = export(workspace, folder)
+    assert "1 nya eller ändrade" in again and plan.read_bytes() == body
+    # Another day moves the window: every folder is made again (here, the same bytes).
+    later = workspace.cli("feeds", "export", str(folder), "--all", "--now", "2024-12-11T10:00")
+    assert later.code == 0 and "0 nya eller ändrade" in later.out and "0 borttagna" in later.out
+
+
 def test_calendars_that_no_longer_exist_are_removed_and_nothing_else(
     workspace: Workspace, tmp_path: Path
 ) -> None:
@@ -147,7 +160,8 @@ def test_a_failed_write_leaves_every_file_whole_and_says_which(workspace: Worksp
             continue
         assert body.startswith(b"BEGIN:VCALENDAR\r\n") and body.endswith(b"END:VCALENDAR\r\n")
         assert name in old
-    assert not [p for p in kungsholmen.iterdir() if p.name.startswith(".")]  # no temporary left
+    temporary = [p for p in kungsholmen.iterdir() if p.name.startswith(".") and p.suffix == ".ics"]
+    assert not temporary
     blocked.rmdir()
     assert export(workspace, folder).startswith("Kalenderfiler")
     assert calendars(kungsholmen)["plan.ics"] != old["plan.ics"]  # the move is in the new file

@@ -13,17 +13,21 @@ temporary file and renamed, so a web server (or a run killed half-way) sees the 
 one; a file whose bytes are unchanged is not written at all, so its time stays and caches keep it.
 A calendar that no longer exists (a measure removed, a role renamed) has its file removed: only
 `*.ics` files in the folders of organisations that have plans, never anything else in DIR.
+An organisation whose plans, configuration and day are as at the last export (its folder's
+`.export-state` says so) is not rendered again: a run from cron costs little where nothing changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from scheduler import __version__
 from scheduler.base.errors import ResourceError
 from scheduler.base.files import write_bytes_atomically
 from scheduler.base.time import STOCKHOLM
@@ -46,8 +50,12 @@ from scheduler.services.feeds import (
 )
 from scheduler.services.refresh import plan_schedule
 from scheduler.settings.model import Settings
-from scheduler.store.occurrences import list_occurrences
+from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import plans_by_organisation
+
+# In each organisation's folder: what its files were made from, and their names. A run that finds
+# the same (nothing stored, configured or dated has changed) renders and writes nothing there.
+STATE_FILE = ".export-state"
 
 
 @dataclass
@@ -110,19 +118,50 @@ def export_all(engine: Engine, config: Settings, directory: Path, *, now: dateti
     folders = organisation_folders(list(by_organisation))
     base = FeedSettings.from_settings(config)
     reports = []
+    day = (now.astimezone(STOCKHOLM).date(), now.date())
     for organisation, plan_ids in sorted(by_organisation.items()):
+        report = FolderReport(organisation, directory / folders[organisation])
+        own = config.for_organisation(organisation)
+        states = [schedule_state(engine, plan_id=plan_id) for plan_id in plan_ids]
+        state = _state(states, day, base, repr(own))
+        if _unchanged_since(report, state):
+            reports.append(report)
+            continue
         plans = []
         for plan_id in plan_ids:
             schedule = plan_schedule(engine, config, plan_id=plan_id)
             rows = list_occurrences(engine, plan_id=plan_id)
             plans.append(PlanFeed(schedule, rows, plan_span(schedule, rows)))
-        report = FolderReport(organisation, directory / folders[organisation])
         settings = organiser_settings(base, config, plans[-1])
         for feed in organisation_feeds(plans, now=now, settings=settings):
             _write(report, feed)
         _remove_stale(report)
+        write_bytes_atomically(report.folder / STATE_FILE,
+                               "\n".join([state, *sorted(report.names)]).encode())  # fmt: skip
         reports.append(report)
     return reports
+
+
+def _state(plan_states: list[str], day: tuple[date, date], settings: FeedSettings, config: str) -> str:  # fmt: skip
+    """What an organisation's files are made from: its plans as stored (what `FeedService`
+    rechecks), the day (the window and the feed cache move by day), the feed settings and the
+    organisation's configuration (names of roles, addresses), and the program's version."""
+    text = "\x1f".join([__version__, *plan_states, repr(day), repr(settings), config])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unchanged_since(report: FolderReport, state: str) -> bool:
+    """Whether the folder already holds the files of `state`, every one of them: then nothing is
+    rendered or written, and they count as unchanged."""
+    try:
+        recorded, *names = (report.folder / STATE_FILE).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if recorded != state or not all((report.folder / name).is_file() for name in names):
+        return False
+    report.names.update(names)
+    report.unchanged = len(names)
+    return True
 
 
 def _write(report: FolderReport, rendered: RenderedFeed) -> None:
