@@ -112,8 +112,10 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.refresh import plan_schedule, refresh_occurrences
     from scheduler.store.occurrences import list_occurrences
 
+    if args.all:
+        return _export_all(args, ctx)
     directory = _export_directory(Path(args.directory))
-    now = now_utc()
+    now = args.now or now_utc()
     stored = ctx.plan(args.year)
     refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now)
     schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
@@ -127,6 +129,26 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
             write_bytes_atomically(directory / rendered.filename, rendered.body)
             written += 1
     ctx.print(f"Skrev {count(written, 'kalenderfil', 'kalenderfiler')} till {directory}.")
+    return 0
+
+
+def _export_all(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.services.feed_export import export_all
+
+    if args.year is not None:
+        raise UsageError("--all skriver varje organisations kalendrar som prenumerationerna visar "
+                         "dem, över åren; ange inte --year samtidigt.")  # fmt: skip
+    directory = _export_directory(Path(args.directory))
+    reports = export_all(ctx.engine, ctx.settings, directory, now=args.now or now_utc())
+    if not reports:
+        raise NotFoundError("Ingen plan är importerad ännu; det finns inga kalendrar att skriva.")
+    written = sum(r.written for r in reports)
+    unchanged = sum(r.unchanged for r in reports)
+    removed = sum(r.removed for r in reports)
+    ctx.print(
+        f"Kalenderfiler för {count(len(reports), 'organisation', 'organisationer')} i {directory}: "
+        f"{written} nya eller ändrade, {unchanged} oförändrade, {removed} borttagna."
+    )
     return 0
 
 
@@ -214,7 +236,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.refresh import plans_in_time, refresh_occurrences
     from scheduler.services.runner import DispatcherRunner
     from scheduler.store.plans import newest_plan_ids
-    from scheduler.web.app import create_app
+    from scheduler.web.app import create_app, serving_app
 
     host = args.host or ctx.settings.server.host
     port = args.port or ctx.settings.server.port
@@ -240,9 +262,11 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(f"Servern lyssnar på http://{host}:{port}/ (avsluta med Ctrl+C).")
     # Logging is cli.main's (scheduler.commands.logs): uvicorn's loggers propagate to it, at its level,
     # so the access log shows at info.
+    # httptools and uvloop: the C parser and loop, several times h11's and asyncio's speed for the
+    # feed polls that are most of the requests (bench/feeds.py).
     config = uvicorn.Config(
-        create_app(ctx.engine, ctx.settings), host=host, port=port, log_config=None,
-        log_level=logging.getLogger().getEffectiveLevel(),
+        serving_app(create_app(ctx.engine, ctx.settings)), host=host, port=port, log_config=None,
+        log_level=logging.getLogger().getEffectiveLevel(), http="httptools", loop="uvloop",
     )  # fmt: skip
     runner.start()
     try:
@@ -294,6 +318,9 @@ def register(commands: Any) -> None:
     sub = actions.add_parser("export", help="skriv alla kalendrar som filer, för valfri webbserver")
     sub.add_argument("directory", metavar="MAPP")
     sub.add_argument("--year", type=year_argument)
+    sub.add_argument("--all", action="store_true",
+                     help="varje organisations kalendrar, en mapp per organisation, som länkarna visar dem")  # fmt: skip
+    sub.add_argument("--now", type=moment_argument, help="exportens tidpunkt (annars nu)")
     sub.set_defaults(run=cmd_feeds_export)
 
     sub = commands.add_parser("move", help="flytta ett möte (behåller UID, höjer SEQUENCE)")

@@ -90,19 +90,41 @@ def feed_events(
     keep_cancelled: timedelta,
     link: Callable[[int], str | None] = lambda _: None,
 ) -> list[FeedEvent]:
+    found = events_by_scope(schedule, rows, [scope], now=now, window=window,
+                            keep_cancelled=keep_cancelled, link=link)  # fmt: skip
+    return found[scope.name]
+
+
+def events_by_scope(
+    schedule: PlanSchedule,
+    rows: Iterable[Occurrence],
+    scopes: Sequence[Scope],
+    *,
+    now: datetime,
+    window: Window,
+    keep_cancelled: timedelta,
+    link: Callable[[int], str | None] = lambda _: None,
+) -> dict[str, list[FeedEvent]]:
+    """Each calendar's events, in one pass over the occurrences: an occurrence becomes one event,
+    which goes to every calendar (plan, area, measure, series, role) that holds it."""
     by_measure = {item.stored.id: item for item in schedule.measures}
-    events = []
+    found: dict[str, list[FeedEvent]] = {scope.name: [] for scope in scopes}
     for row in rows:
         item = by_measure.get(row.measure_id)
         if item is None or not window.contains(row.start):
             continue
-        if not scope.includes(area=item.stored.area, measure_id=row.measure_id,
-                              series_label=row.series_label, roles=item.responsibility.participants):  # fmt: skip
-            continue
         if row.status == CANCELLED and now - row.changed_at > keep_cancelled:
             continue  # a cancellation has been shown long enough: it leaves the feed
-        events.append(event_for(item, row, link(row.measure_id)))
-    return events
+        holders = [
+            scope.name for scope in scopes
+            if scope.includes(area=item.stored.area, measure_id=row.measure_id,
+                              series_label=row.series_label, roles=item.responsibility.participants)
+        ]  # fmt: skip
+        if holders:
+            event = event_for(item, row, link(row.measure_id))
+            for name in holders:
+                found[name].append(event)
+    return found
 
 
 def plan_years(years: Iterable[int]) -> str:

@@ -13,14 +13,24 @@ SEQUENCE).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
-from icalendar import Calendar, Event, Todo, vCalAddress, vRecur
+from icalendar import Calendar, Event, Todo, vCalAddress, vDuration, vRecur
 
 from scheduler.base.text import one_line
 from scheduler.base.time import STOCKHOLM, TZID
+from scheduler.feeds.content_lines import (
+    categories_line,
+    date_line,
+    fold,
+    local_line,
+    raw_line,
+    text_line,
+    utc_line,
+)
 from scheduler.feeds.timezone import stockholm_vtimezone
 
 PRODID = "-//Atgardsplan scheduler//Atgardsplan//SV"
@@ -162,8 +172,132 @@ def _common(component: Event | Todo, item: FeedEvent, header: FeedHeader) -> Non
 
 
 def render_events(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
+    return _rendered(header, items, _event_text, _events_with_icalendar)
+
+
+def render_todos(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
+    """Tasks as VTODO, for clients that show them (Thunderbird, Apple Reminders via CalDAV)."""
+    return _rendered(header, items, _todo_text, _todos_with_icalendar)
+
+
+def _rendered(
+    header: FeedHeader,
+    items: Sequence[FeedEvent],
+    as_text: Callable[[FeedEvent, bytes], bytes],
+    with_icalendar: Callable[[FeedHeader, Sequence[FeedEvent]], bytes],
+) -> bytes:
+    """A feed is written as text; an iTIP message (its own method, attendees) by icalendar."""
+    ordered = sorted(items, key=lambda i: (i.start, i.uid))
+    if header.method != PUBLISH or any(item.attendees for item in ordered):
+        return with_icalendar(header, ordered)
+    organizer = _organizer_line(header.organizer_name, header.organizer_email)
+    return _assembled(header, [as_text(item, organizer) for item in ordered])
+
+
+# -- feeds: each event written once as text (scheduler/feeds/content_lines.py) ----------------
+# The calendar's header and VTIMEZONE, and the ORGANIZER line, are the same for every event of a
+# feed and for many feeds: icalendar writes them, once each. An event's text depends only on the
+# event and its organiser, and one event is in several feeds (the plan, its area, its measure, its
+# roles), so the text of recent events is kept.
+_END = b"END:VCALENDAR\r\n"
+
+
+@lru_cache(maxsize=512)
+def _calendar_start(header: FeedHeader) -> bytes:
+    """Everything before a PUBLISH feed's first event, in icalendar's order: the canonical
+    properties first, then the others by name, then the VTIMEZONE."""
+    name, description = one_line(header.name), one_line(header.description)
+    lines = [
+        b"BEGIN:VCALENDAR", b"VERSION:2.0", text_line("PRODID", PRODID), b"CALSCALE:GREGORIAN",
+        text_line("METHOD", header.method), text_line("DESCRIPTION", description),
+        raw_line("X-WR-CALDESC", description), raw_line("NAME", name),
+        raw_line("X-WR-CALNAME", name),
+        b"REFRESH-INTERVAL;VALUE=DURATION:" + _duration_value(header.refresh),
+        raw_line("X-PUBLISHED-TTL", _duration(header.refresh)), raw_line("X-WR-TIMEZONE", TZID),
+    ]  # fmt: skip
+    # icalendar writes NAME and the X- properties as it got them (no TEXT escaping): kept so.
+    return b"\r\n".join(lines) + b"\r\n" + _vtimezone()
+
+
+@lru_cache(maxsize=1)
+def _vtimezone() -> bytes:
+    return bytes(stockholm_vtimezone().to_ical())
+
+
+def _assembled(header: FeedHeader, components: list[bytes]) -> bytes:
+    return b"".join([_calendar_start(header), *components, _END])
+
+
+@lru_cache(maxsize=512)
+def _organizer_line(name: str, email: str) -> bytes:
+    event = Event()
+    _organizer(
+        event, FeedHeader(name="", description="", organizer_name=name, organizer_email=email)
+    )
+    lines = bytes(event.to_ical()).split(b"\r\n")
+    return b"\r\n".join(lines[1:-2])  # between BEGIN:VEVENT and END:VEVENT
+
+
+def _optional(item: FeedEvent) -> dict[str, bytes]:
+    """The properties an event may lack, by name."""
+    lines = {}
+    if item.categories:
+        lines["CATEGORIES"] = categories_line(item.categories)
+    if item.location:
+        lines["LOCATION"] = text_line("LOCATION", item.location)
+    if item.url:
+        lines["URL"] = raw_line("URL", item.url)
+    return lines
+
+
+@lru_cache(maxsize=16384)
+def _event_text(item: FeedEvent, organizer: bytes) -> bytes:
+    # icalendar's order: SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, then by name.
+    optional = _optional(item)
+    if item.all_day:
+        first = _day(item.start)
+        start = date_line("DTSTART", first)
+        end = date_line("DTEND", max(_day(item.end), first + timedelta(days=1)))
+    else:
+        start, end = local_line("DTSTART", item.start), local_line("DTEND", item.end)
+    parts = [
+        b"BEGIN:VEVENT", text_line("SUMMARY", item.summary), start, end,
+        utc_line("DTSTAMP", item.stamp), text_line("UID", item.uid),
+        raw_line("SEQUENCE", str(item.sequence)), optional.get("CATEGORIES"),
+        utc_line("CREATED", item.created), text_line("DESCRIPTION", item.description),
+        utc_line("LAST-MODIFIED", item.stamp), optional.get("LOCATION"), organizer,
+        b"STATUS:CANCELLED" if item.cancelled else b"STATUS:CONFIRMED",
+        b"TRANSP:TRANSPARENT" if item.all_day else b"TRANSP:OPAQUE", optional.get("URL"),
+        b"END:VEVENT",
+    ]  # fmt: skip
+    return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
+
+
+@lru_cache(maxsize=4096)
+def _todo_text(item: FeedEvent, organizer: bytes) -> bytes:
+    # A VTODO's properties come in alphabetical order.
+    optional = _optional(item)
+    if item.all_day:
+        start = date_line("DTSTART", _day(item.start))
+        due = date_line("DUE", _day(item.start))
+    else:
+        start, due = local_line("DTSTART", item.start), local_line("DUE", item.start)
+    parts = [
+        b"BEGIN:VTODO", optional.get("CATEGORIES"), utc_line("CREATED", item.created),
+        text_line("DESCRIPTION", item.description), utc_line("DTSTAMP", item.stamp),
+        start, due, utc_line("LAST-MODIFIED", item.stamp), optional.get("LOCATION"),
+        organizer, b"PRIORITY:0", raw_line("SEQUENCE", str(item.sequence)),
+        b"STATUS:CANCELLED" if item.cancelled else b"STATUS:NEEDS-ACTION",
+        text_line("SUMMARY", item.summary), text_line("UID", item.uid),
+        optional.get("URL"), b"END:VTODO",
+    ]  # fmt: skip
+    return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
+
+
+# -- iTIP messages (and the reference the text above is held to): icalendar components -------
+def _events_with_icalendar(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
     calendar = _calendar(header)
-    for item in sorted(items, key=lambda i: (i.start, i.uid)):
+    for item in items:
         event = Event()
         _common(event, item, header)
         if item.all_day:
@@ -180,10 +314,9 @@ def render_events(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
     return bytes(calendar.to_ical())
 
 
-def render_todos(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
-    """Tasks as VTODO, for clients that show them (Thunderbird, Apple Reminders via CalDAV)."""
+def _todos_with_icalendar(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
     calendar = _calendar(header)
-    for item in sorted(items, key=lambda i: (i.start, i.uid)):
+    for item in items:
         todo = Todo()
         _common(todo, item, header)
         due = _day(item.start) if item.all_day else _local(item.start)
@@ -196,6 +329,48 @@ def render_todos(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
 
 
 def render_recurring(header: FeedHeader, series: Sequence[RecurringEvent]) -> bytes:
+    organizer = _organizer_line(header.organizer_name, header.organizer_email)
+    return _assembled(header, [_recurring_text(item, organizer) for item in series])
+
+
+@lru_cache(maxsize=1024)
+def _rule(rrule: str) -> bytes:
+    """icalendar's RRULE value: its parts in its own order (FREQ, COUNT, BYDAY, BYMONTH …)."""
+    return bytes(vRecur.from_ical(rrule).to_ical())
+
+
+@lru_cache(maxsize=64)
+def _duration_value(span: timedelta) -> bytes:
+    return bytes(vDuration(span).to_ical())  # type: ignore[no-untyped-call]
+
+
+def _recurring_text(item: RecurringEvent, organizer: bytes) -> bytes:
+    # icalendar's order: SUMMARY, DTSTART, DURATION, DTSTAMP, UID, RRULE, RDATE, EXDATE, then
+    # by name.
+    if item.all_day:
+        start = date_line("DTSTART", _day(item.start))
+        duration = _duration_value(timedelta(days=1))
+        days = {name: [f"{_day(m):%Y%m%d}" for m in moments]
+                for name, moments in (("RDATE", item.rdates), ("EXDATE", item.exdates))}  # fmt: skip
+        lists = {name: fold(f"{name};VALUE=DATE:{','.join(v)}".encode()) for name, v in days.items() if v}  # fmt: skip
+    else:
+        start = local_line("DTSTART", item.start)
+        duration = _duration_value(item.duration)
+        times = {name: [f"{_local(m):%Y%m%dT%H%M%S}" for m in moments]
+                 for name, moments in (("RDATE", item.rdates), ("EXDATE", item.exdates))}  # fmt: skip
+        lists = {name: fold(f"{name};TZID={TZID}:{','.join(v)}".encode()) for name, v in times.items() if v}  # fmt: skip
+    parts = [
+        b"BEGIN:VEVENT", text_line("SUMMARY", item.summary), start, b"DURATION:" + duration,
+        utc_line("DTSTAMP", item.stamp), text_line("UID", item.uid), b"RRULE:" + _rule(item.rrule),
+        lists.get("RDATE"), lists.get("EXDATE"), text_line("DESCRIPTION", item.description),
+        text_line("LOCATION", item.location) if item.location else None, organizer,
+        b"STATUS:CONFIRMED", b"END:VEVENT",
+    ]  # fmt: skip
+    return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
+
+
+def _recurring_with_icalendar(header: FeedHeader, series: Sequence[RecurringEvent]) -> bytes:
+    """What the text above is held to (tests/test_feeds_content_lines.py)."""
     calendar = _calendar(header)
     for item in series:
         event = Event()

@@ -147,6 +147,9 @@ class FeedService:
         self._names: dict[tuple[str, str], str | None] = {}
         self._default_organisation = ""  # of links made before there could be several
         self._cache: OrderedDict[tuple[object, ...], RenderedFeed] = OrderedDict()
+        # Bumped by `recheck_now`: an answer kept outside (scheduler/web/feed_serving.py) that was
+        # made in an earlier generation is stale.
+        self.generation = 0
 
     # -- state -----------------------------------------------------------------------------
     def _recheck_due(self, checked_at: float) -> bool:
@@ -165,6 +168,7 @@ class FeedService:
         shows at the next fetch, not `recheck_seconds` later. Everything is read again: a change
         stamped with a clock behind the stored ones would leave the plan's state as it was."""
         with self._lock:
+            self.generation += 1
             self._tokens_checked_at = float("-inf")
             self._checked_at.clear()
             self._organisations.clear()
@@ -202,6 +206,13 @@ class FeedService:
         feed = PlanFeed(schedule, rows, plan_span(schedule, rows))
         self._plan_feeds[plan_id] = (state, feed)
         return feed
+
+    def fresh_until(self, row: FeedTokenRow) -> float:
+        """Until when (time.monotonic) what the link's feeds show now stands without asking the
+        store again: the next recheck of the tokens or of the link's organisation."""
+        with self._lock:
+            organisation = self._checked_at.get(self.organisation_of(row), float("-inf"))
+            return min(self._tokens_checked_at, organisation) + self.settings.recheck_seconds
 
     def organisation_of(self, row: FeedTokenRow) -> str:
         """A link's organisation; one made before there could be several belongs to the
@@ -241,7 +252,7 @@ class FeedService:
     def scopes_for(self, token: str) -> list[Scope]:
         """The calendars the link opens, named as in the newest plan of its window."""
         row = self.token(token)
-        scopes = _scopes(self.in_window(token))
+        scopes = window_scopes(self.in_window(token))
         if not row.scope:
             return scopes
         name = self._canonical(token, row.scope)
@@ -302,11 +313,7 @@ class FeedService:
         return rendered
 
     def _settings_for(self, plan: PlanFeed) -> FeedSettings:
-        """The organiser address is the plan's organisation's."""
-        config = self.config.for_organisation(plan.schedule.stored.plan.organisation)
-        if config.organisation.email == self.config.organisation.email:
-            return self.settings
-        return replace(self.settings, organizer_email=config.organisation.email)
+        return organiser_settings(self.settings, self.config, plan)
 
     # -- the cache: a fixed number of feeds, least recently used out first ------------------
     @property
@@ -328,7 +335,15 @@ class FeedService:
                 self._cache.popitem(last=False)
 
 
-def _scopes(plans: list[PlanFeed]) -> list[Scope]:
+def organiser_settings(settings: FeedSettings, config: Settings, plan: PlanFeed) -> FeedSettings:
+    """The organiser address is the plan's organisation's."""
+    own = config.for_organisation(plan.schedule.stored.plan.organisation)
+    if own.organisation.email == config.organisation.email:
+        return settings
+    return replace(settings, organizer_email=own.organisation.email)
+
+
+def window_scopes(plans: list[PlanFeed]) -> list[Scope]:
     """Every calendar of the plans, once each, as the newest plan names and titles it."""
     seen: dict[str, Scope] = {}
     for plan in reversed(plans):
@@ -368,7 +383,7 @@ def render_window(
     years = sorted({p.year for p in shown})
     header = feed_header(newest[0], newest[1], refresh=settings.refresh,
                          organizer_email=settings.organizer_email, years=years)  # fmt: skip
-    return _rendered(header, events, name, fmt)
+    return rendered(header, events, name, fmt)
 
 
 def split_format(name: str) -> tuple[str, str]:
@@ -398,18 +413,23 @@ def render_feed(
                          organizer_email=settings.organizer_email,
                          years=[schedule.stored.plan.year])  # fmt: skip
     if fmt == SERIES_EXPORT:
-        if scope.kind not in {MEASURE, SERIES} or scope.measure_id is None:
-            raise NotFoundError("Återkommande serier finns bara för en åtgärd eller en serie.")
-        body = render_recurring(
-            header, recurring_events(schedule, rows, scope.measure_id, scope.series_label)
-        )
-        return RenderedFeed(body, etag_for(body), f"{name}.serie.ics")
+        return render_series(schedule, rows, scope, header)
     events = feed_events(schedule, rows, scope, now=now, window=span,
                          keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
-    return _rendered(header, events, name, fmt)
+    return rendered(header, events, name, fmt)
 
 
-def _rendered(header: FeedHeader, events: list[FeedEvent], name: str, fmt: str) -> RenderedFeed:
+def render_series(schedule: PlanSchedule, rows: list[Occurrence], scope: Scope, header: FeedHeader) -> RenderedFeed:  # fmt: skip
+    """A measure's or a series' rules as recurring events (`<name>.serie.ics`)."""
+    if scope.kind not in {MEASURE, SERIES} or scope.measure_id is None:
+        raise NotFoundError("Återkommande serier finns bara för en åtgärd eller en serie.")
+    body = render_recurring(
+        header, recurring_events(schedule, rows, scope.measure_id, scope.series_label)
+    )
+    return RenderedFeed(body, etag_for(body), f"{scope.name}.serie.ics")
+
+
+def rendered(header: FeedHeader, events: list[FeedEvent], name: str, fmt: str) -> RenderedFeed:
     if fmt == TODOS:
         body = render_todos(header, [event for event in events if event.task])
     else:

@@ -338,6 +338,21 @@ def plans_of(bind: Bind, organisation: str) -> list[tuple[int, int]]:
     return [(plan_id, year) for plan_id, year in rows if plan_id is not None]
 
 
+def plans_by_organisation(bind: Bind) -> dict[str, list[int]]:
+    """Every organisation's plan ids, oldest year first, in one query."""
+    with Session(bind) as session:
+        rows = session.exec(
+            select(PlanRow.id, PlanRow.organisation).order_by(
+                col(PlanRow.organisation), col(PlanRow.year)
+            )
+        ).all()
+    found: dict[str, list[int]] = {}
+    for plan_id, organisation in rows:
+        if plan_id is not None:
+            found.setdefault(organisation, []).append(plan_id)
+    return found
+
+
 def load_plan(bind: Bind, plan_id: int) -> StoredPlan:
     with Session(bind) as session:
         row = session.get(PlanRow, plan_id)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from scheduler.base.errors import SchedulerError
 from scheduler.base.templating import TEMPLATES, environment
@@ -28,23 +29,14 @@ from scheduler.web import (
     signin,
 )
 from scheduler.web.feed_page import feed_page
+from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
 from scheduler.web.pages import PAGE_METHODS
 from scheduler.web.session import SignInNeeded, end_session
 
-CALENDAR_TYPE = "text/calendar; charset=utf-8"
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
 STATIC_FILES = {"site.css": "text/css; charset=utf-8", "copy.js": "text/javascript; charset=utf-8"}
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return etag in candidates
 
 
 def _window(request: Request) -> tuple[date, date] | None:
@@ -109,17 +101,8 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     @app.api_route("/feeds/{token}/{name}.ics", methods=["GET", "HEAD"])
     def feed(token: str, name: str, request: Request) -> Response:
         rendered = feeds.render(token, name, window=_window(request))
-        headers = {
-            "ETag": rendered.etag,
-            "Cache-Control": "private, max-age=900",
-            "Content-Disposition": f'inline; filename="{rendered.filename}"',
-        }
-        if _matches(request.headers.get("if-none-match"), rendered.etag):
-            return Response(status_code=304, headers=headers)
-        if request.method == "HEAD":
-            headers["Content-Length"] = str(len(rendered.body))
-            return Response(content=b"", headers=headers, media_type=CALENDAR_TYPE)
-        return Response(content=rendered.body, headers=headers, media_type=CALENDAR_TYPE)
+        return feed_response(rendered, method=request.method,
+                             if_none_match=request.headers.get("if-none-match"))  # fmt: skip
 
     @app.api_route("/feeds/{token}/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def page(token: str) -> str:
@@ -127,3 +110,9 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
 
     pages.install(app, max_body_bytes=max_body_bytes)
     return app
+
+
+def serving_app(app: FastAPI) -> ASGIApp:
+    """What `scheduler serve` runs: the application behind the lean path for feed polls, in front
+    of everything (FastAPI's own middleware included), so a poll meets nothing else."""
+    return LeanFeeds(app, feeds=app.state.feeds, clock=app.state.clock)

@@ -135,6 +135,14 @@ def install(app: FastAPI, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
     app.add_middleware(SecurityHeaders)  # outermost: its headers reach every response
 
 
+def secure(headers: MutableHeaders) -> None:
+    """The security headers, and `Cache-Control: no-store` unless the response set its own."""
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
+    if "cache-control" not in headers:
+        headers["Cache-Control"] = DEFAULT_CACHE_CONTROL
+
+
 class SecurityHeaders:
     """Adds the security headers, and `Cache-Control: no-store` unless the response set its own."""
 
@@ -148,11 +156,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-                if "cache-control" not in headers:
-                    headers["Cache-Control"] = DEFAULT_CACHE_CONTROL
+                secure(MutableHeaders(scope=message))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,193 @@
+"""`feeds export DIR --all`: every organisation's calendars as static files, for nginx or a CDN.
+
+Each organisation gets a folder, `DIR/<name>/` (its name as a URL slug: "Kungsholmens
+stadsdelsförvaltning" → `kungsholmens-stadsdelsforvaltning`), holding what a link of that
+organisation serves at `/feeds/<token>/<calendar>.ics`: the same rolling window over its plans,
+the same calendars and names. The one difference is that a file belongs to no link, so its events
+carry no link to a subscribe page (the URL and the last line of the description a served feed has).
+
+One pass: each plan's occurrences are read once (one query) and gone through once for all of its
+calendars, each becoming one event, whose text is written once for every calendar that holds it
+(scheduler/feeds/ical.py). Each file is written to a
+temporary file and renamed, so a web server (or a run killed half-way) sees the old file or the new
+one; a file whose bytes are unchanged is not written at all, so its time stays and caches keep it.
+A calendar that no longer exists (a measure removed, a role renamed) has its file removed: only
+`*.ics` files in the folders of organisations that have plans, never anything else in DIR.
+An organisation whose plans, configuration and day are as at the last export (its folder's
+`.export-state` says so) is not rendered again: a run from cron costs little where nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from scheduler import __version__
+from scheduler.base.errors import ResourceError
+from scheduler.base.files import write_bytes_atomically
+from scheduler.base.time import STOCKHOLM
+from scheduler.feeds.content import Window, events_by_scope, feed_header
+from scheduler.feeds.ical import FeedEvent
+from scheduler.feeds.scopes import MEASURE, SERIES, UniqueNames, all_scopes, slugify
+from scheduler.services.feeds import (
+    EVENTS,
+    TODOS,
+    FeedSettings,
+    PlanFeed,
+    RenderedFeed,
+    clamp,
+    organiser_settings,
+    plan_span,
+    render_series,
+    rendered,
+    rolling_window,
+    window_scopes,
+)
+from scheduler.services.refresh import plan_schedule
+from scheduler.settings.model import Settings
+from scheduler.store.occurrences import list_occurrences, schedule_state
+from scheduler.store.plans import plans_by_organisation
+
+# In each organisation's folder: what its files were made from, and their names. A run that finds
+# the same (nothing stored, configured or dated has changed) renders and writes nothing there.
+STATE_FILE = ".export-state"
+
+
+@dataclass
+class FolderReport:
+    """What one export did in one organisation's folder."""
+
+    organisation: str
+    folder: Path
+    written: int = 0  # new or changed
+    unchanged: int = 0
+    removed: int = 0
+    names: set[str] = field(default_factory=set)  # the files the folder holds now
+
+
+def organisation_folders(organisations: list[str]) -> dict[str, str]:
+    """Each organisation's folder name: its slug, `-2` … for names that slug alike."""
+    names = UniqueNames()
+    return {name: names(slugify(name), name) for name in sorted(organisations)}
+
+
+def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSettings) -> Iterator[RenderedFeed]:  # fmt: skip
+    """Every feed a link of the organisation serves now, as `FeedService.render` renders it
+    without a window asked for (the rolling one), but without the link's own address: each plan's
+    occurrences are gone through once for all of its calendars."""
+    span = Window(min(p.span.start for p in plans), max(p.span.end for p in plans))
+    today = now.astimezone(STOCKHOLM).date()
+    window = clamp(rolling_window(plans, today=today, past=settings.past), span)
+    shown = [p for p in plans if p.span.start < window[1] and window[0] < p.span.end] or plans[-1:]
+    years = sorted({p.year for p in shown})
+    per_plan = []
+    for plan in shown:
+        scopes = all_scopes(plan.schedule, year_in_titles=False)
+        events = events_by_scope(plan.schedule, plan.rows, scopes, now=now, window=Window(*window),
+                                 keep_cancelled=settings.keep_cancelled)  # fmt: skip
+        per_plan.append((plan, {scope.name: scope for scope in scopes}, events))
+    for scope in window_scopes(shown):
+        found: list[FeedEvent] = []
+        newest = None
+        for plan, named, events in per_plan:
+            if scope.name in named:
+                newest = (plan.schedule, named[scope.name])
+                found += events[scope.name]
+        assert newest is not None  # the calendar is one of the shown plans'
+        header = feed_header(newest[0], newest[1], refresh=settings.refresh,
+                             organizer_email=settings.organizer_email, years=years)  # fmt: skip
+        yield rendered(header, found, scope.name, EVENTS)
+        yield rendered(header, found, scope.name, TODOS)
+        # A series export is one year's rules: the newest shown plan's (as `render_window`).
+        newest_plan, newest_named, _ = per_plan[-1]
+        series = newest_named.get(scope.name)
+        if scope.kind in {MEASURE, SERIES} and series is not None:
+            schedule = newest_plan.schedule
+            header = feed_header(schedule, series, refresh=settings.refresh,
+                                 organizer_email=settings.organizer_email, years=[newest_plan.year])  # fmt: skip
+            yield render_series(schedule, newest_plan.rows, series, header)
+
+
+def export_all(engine: Engine, config: Settings, directory: Path, *, now: datetime) -> list[FolderReport]:  # fmt: skip
+    by_organisation = plans_by_organisation(engine)
+    folders = organisation_folders(list(by_organisation))
+    base = FeedSettings.from_settings(config)
+    reports = []
+    day = (now.astimezone(STOCKHOLM).date(), now.date())
+    for organisation, plan_ids in sorted(by_organisation.items()):
+        report = FolderReport(organisation, directory / folders[organisation])
+        own = config.for_organisation(organisation)
+        states = [schedule_state(engine, plan_id=plan_id) for plan_id in plan_ids]
+        state = _state(states, day, base, repr(own))
+        if _unchanged_since(report, state):
+            reports.append(report)
+            continue
+        plans = []
+        for plan_id in plan_ids:
+            schedule = plan_schedule(engine, config, plan_id=plan_id)
+            rows = list_occurrences(engine, plan_id=plan_id)
+            plans.append(PlanFeed(schedule, rows, plan_span(schedule, rows)))
+        settings = organiser_settings(base, config, plans[-1])
+        for feed in organisation_feeds(plans, now=now, settings=settings):
+            _write(report, feed)
+        _remove_stale(report)
+        write_bytes_atomically(report.folder / STATE_FILE,
+                               "\n".join([state, *sorted(report.names)]).encode())  # fmt: skip
+        reports.append(report)
+    return reports
+
+
+def _state(plan_states: list[str], day: tuple[date, date], settings: FeedSettings, config: str) -> str:  # fmt: skip
+    """What an organisation's files are made from: its plans as stored (what `FeedService`
+    rechecks), the day (the window and the feed cache move by day), the feed settings and the
+    organisation's configuration (names of roles, addresses), and the program's version."""
+    text = "\x1f".join([__version__, *plan_states, repr(day), repr(settings), config])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _unchanged_since(report: FolderReport, state: str) -> bool:
+    """Whether the folder already holds the files of `state`, every one of them: then nothing is
+    rendered or written, and they count as unchanged."""
+    try:
+        recorded, *names = (report.folder / STATE_FILE).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if recorded != state or not all((report.folder / name).is_file() for name in names):
+        return False
+    report.names.update(names)
+    report.unchanged = len(names)
+    return True
+
+
+def _write(report: FolderReport, rendered: RenderedFeed) -> None:
+    path = report.folder / rendered.filename
+    report.names.add(rendered.filename)
+    try:
+        if path.read_bytes() == rendered.body:
+            report.unchanged += 1
+            return
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise ResourceError.from_os_error(exc, path) from exc
+    write_bytes_atomically(path, rendered.body)
+    report.written += 1
+
+
+def _remove_stale(report: FolderReport) -> None:
+    """The calendar files of the folder that this export did not write (the temporary files a
+    killed run may have left start with a dot and end in .ics too)."""
+    for path in report.folder.glob("*.ics"):
+        if path.name in report.names or not path.is_file():
+            continue
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise ResourceError.from_os_error(exc, path) from exc
+        if not path.name.startswith("."):
+            report.removed += 1

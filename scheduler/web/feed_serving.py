@@ -1,0 +1,176 @@
+"""Feed responses, and a lean path for the polls that make up most of a server's requests.
+
+Every subscribed calendar polls its feed every 15 minutes to 24 hours, so an installation for a
+country answers little else. `LeanFeeds` sits in front of the application and answers a GET or HEAD
+of `/feeds/<token>/<name>.ics` (no query) from responses prepared when the feed was rendered: the
+status line's headers (the same as the application's route sends, security headers included), the
+body, the 304 for a matching `If-None-Match`. A poll costs the token's hash, a dict lookup and
+two clock reads; nothing is parsed, validated or rendered.
+
+A prepared response stands as long as `FeedService` would answer the same without asking the
+store: until its next recheck (`feeds.recheck_seconds`, as for a served feed), until the day
+changes (the rolling window moves), and until something changes through this server
+(`FeedService.recheck_now`: a revoked link is a 404 at its next poll). Anything else (an unknown or
+revoked link, a `?from=` window, a bad name, an error) goes to the application, which answers as
+it always has.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from fastapi import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from scheduler.base.time import STOCKHOLM
+from scheduler.services.feeds import FeedService, RenderedFeed
+from scheduler.store.feed_tokens import hash_token
+from scheduler.web.pages import secure
+
+CALENDAR_TYPE = "text/calendar; charset=utf-8"
+PREFIX = "/feeds/"
+SUFFIX = ".ics"
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return etag in candidates
+
+
+def feed_response(rendered: RenderedFeed, *, method: str, if_none_match: str | None) -> Response:
+    """The response to a feed's GET or HEAD: strong ETag, 304 when it matches, private caching."""
+    headers = {
+        "ETag": rendered.etag,
+        "Cache-Control": "private, max-age=900",
+        "Content-Disposition": f'inline; filename="{rendered.filename}"',
+    }
+    if matches(if_none_match, rendered.etag):
+        return Response(status_code=304, headers=headers)
+    if method == "HEAD":
+        headers["Content-Length"] = str(len(rendered.body))
+        return Response(content=b"", headers=headers, media_type=CALENDAR_TYPE)
+    return Response(content=rendered.body, headers=headers, media_type=CALENDAR_TYPE)
+
+
+def _sent_headers(response: Response) -> list[tuple[bytes, bytes]]:
+    """The headers as the application sends them: the route's, then the security headers."""
+    headers = MutableHeaders(raw=list(response.raw_headers))
+    secure(headers)
+    return headers.raw
+
+
+def _next_day(now: datetime) -> datetime:
+    """The next midnight, in UTC or in Stockholm, whichever comes first: the feed cache is kept
+    per UTC day and the rolling window moves at Stockholm's."""
+    utc = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), tzinfo=UTC)
+    local = now.astimezone(STOCKHOLM).date() + timedelta(days=1)
+    return min(utc, datetime.combine(local, time(), tzinfo=STOCKHOLM))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    etag: str
+    body: bytes
+    full: list[tuple[bytes, bytes]]  # 200 to GET
+    head: list[tuple[bytes, bytes]]  # 200 to HEAD
+    not_modified: list[tuple[bytes, bytes]]  # 304
+    generation: int
+    fresh_until: float  # time.monotonic()
+    day_ends: datetime
+
+    @classmethod
+    def of(cls, rendered: RenderedFeed, *, generation: int, fresh_until: float, now: datetime) -> Prepared:  # fmt: skip
+        def sent(method: str, if_none_match: str | None) -> list[tuple[bytes, bytes]]:
+            return _sent_headers(
+                feed_response(rendered, method=method, if_none_match=if_none_match)
+            )
+
+        return cls(rendered.etag, rendered.body, sent("GET", None), sent("HEAD", None),
+                   sent("GET", rendered.etag), generation, fresh_until, _next_day(now))  # fmt: skip
+
+
+class LeanFeeds:
+    """ASGI middleware: a feed poll answered from a prepared response (see the module's doc)."""
+
+    def __init__(self, app: ASGIApp, *, feeds: FeedService, clock: Callable[[], datetime]) -> None:
+        self.app = app
+        self.feeds = feeds
+        self.clock = clock
+        # As many as the feed cache holds (`feeds.cache_entries`): the bodies are the same bytes.
+        self.entries = feeds.settings.cache_entries
+        self._prepared: dict[tuple[str, str], Prepared] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or not path.startswith(PREFIX)
+            or not path.endswith(SUFFIX)
+            or scope["method"] not in ("GET", "HEAD")
+            or scope["query_string"]
+        ):
+            await self.app(scope, receive, send)
+            return
+        token, slash, filename = path[len(PREFIX) :].partition("/")
+        if not token or not slash or "/" in filename or filename == SUFFIX:
+            await self.app(scope, receive, send)
+            return
+        key = (hash_token(token), filename)
+        prepared = self._prepared.get(key)
+        if prepared is None or not self._fresh(prepared):
+            prepared = await run_in_threadpool(self._prepare, token, filename[: -len(SUFFIX)])
+            if prepared is None:  # the application answers it (a 404, a 400), as it always has
+                await self.app(scope, receive, send)
+                return
+            self._keep(key, prepared)
+        await self._send(prepared, scope, send)
+
+    def _fresh(self, prepared: Prepared) -> bool:
+        return (
+            prepared.generation == self.feeds.generation
+            and clock.monotonic() < prepared.fresh_until
+            and self.clock() < prepared.day_ends
+        )
+
+    def _prepare(self, token: str, name: str) -> Prepared | None:
+        generation, now = self.feeds.generation, self.clock()
+        try:
+            rendered = self.feeds.render(token, name)
+            fresh_until = self.feeds.fresh_until(self.feeds.token(token))
+        except Exception:  # the application's route meets it again and answers it
+            return None
+        return Prepared.of(rendered, generation=generation, fresh_until=fresh_until, now=now)
+
+    def _keep(self, key: tuple[str, str], prepared: Prepared) -> None:
+        if key not in self._prepared and len(self._prepared) >= self.entries:
+            del self._prepared[next(iter(self._prepared))]  # the oldest out: no work on a hit
+        self._prepared[key] = prepared
+
+    @staticmethod
+    async def _send(prepared: Prepared, scope: Scope, send: Send) -> None:
+        if_none_match = None
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+                break
+        if matches(if_none_match, prepared.etag):
+            start: Message = {"type": "http.response.start", "status": 304,
+                              "headers": prepared.not_modified}  # fmt: skip
+            body = b""
+        elif scope["method"] == "HEAD":
+            start = {"type": "http.response.start", "status": 200, "headers": prepared.head}
+            body = b""
+        else:
+            start = {"type": "http.response.start", "status": 200, "headers": prepared.full}
+            body = prepared.body
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
