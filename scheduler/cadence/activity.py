@@ -40,13 +40,23 @@ _MEETING = re.compile(
 
 def activity_kind(when: str, title: str = "", action: str = "", override: str | None = None) -> str:
     """MEETING or TASK for a series; `override` (settings.kind) wins when it is valid."""
-    if override is not None and override in KINDS:
-        return override
-    for text in (when, title, action):
+    return series_kind(when, named_kind(title, action), override)
+
+
+def named_kind(title: str, action: str) -> str | None:
+    """The kind a measure's title, else its action, names; None when neither names one."""
+    for text in (title, action):
         kind = _first_keyword(text.lower())
         if kind is not None:
             return kind
-    return MEETING
+    return None
+
+
+def series_kind(when: str, named: str | None, override: str | None = None) -> str:
+    """`activity_kind` with the title's and action's kind already read (`named_kind`)."""
+    if override is not None and override in KINDS:
+        return override
+    return _first_keyword(when.lower()) or named or MEETING
 
 
 def _first_keyword(low: str) -> str | None:

@@ -5,6 +5,12 @@ For each series: resolve the plan file's settings over the policy, work out wher
 that falls on a closed day (moves.py): the original date becomes an EXDATE, the new day an RDATE.
 A deadline becomes a one-occurrence task series "Klart senast".
 
+Placing is pure and costs rule expansions, so placements are cached (bounded, and their values
+frozen, so a cached one is never changed by its users): per När reading, year, policy, settings,
+slot and what the title and action say about placing (`Naming`), not the titles themselves, so
+measures with the same När and the same kind of title share one placement across a plan and
+across the plans of one import.
+
 Meetings close on holidays, blackouts and school breaks; tasks only on holidays and blackouts.
 An activity with its own defaults in the policy (a trygghetsvandring at 18:00) gets its time,
 length and weekday unless the text or the plan file says otherwise. Within a plan, spread.py
@@ -21,9 +27,10 @@ from functools import lru_cache
 from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.base.time import STOCKHOLM
 from scheduler.base.weekdays import WEEKDAY_CODES
-from scheduler.cadence.activity import MEETING, TASK, activity_kind
+from scheduler.cadence.activity import MEETING, TASK, named_kind, series_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
+from scheduler.cadence.markers import is_school_bound
 from scheduler.cadence.model import Cadence, SeriesSpec
 from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
@@ -38,6 +45,26 @@ from scheduler.model.plan import ScheduleSettings
 ONE_DAY = timedelta(days=1)
 
 
+# Enough for every distinct placement of a few hundred plans; each entry is one series' dates.
+CACHE_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class Naming:
+    """What a measure's title and action say about placing its series: the kind their words
+    name (None: neither names one), the activity the title names, and whether the title is a
+    school forum's ("SSP"). Placing reads the title and action through this only."""
+
+    kind: str | None
+    activity: ActivityDefault | None
+    school: bool
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def naming_of(title: str, action: str, policy: CalendarPolicy) -> Naming:
+    return Naming(named_kind(title, action), policy.activity_for(title), is_school_bound(title.lower()))  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _Measure:
     """What every series of one measure is placed with."""
@@ -45,9 +72,15 @@ class _Measure:
     year: int
     policy: CalendarPolicy
     when: str
-    title: str
-    action: str
+    naming: Naming
     several: bool
+
+    def activity(self, kind: str) -> ActivityDefault:
+        """The defaults of the measure's activity: the title's, else the När text's (a task
+        has none: it is due on a day)."""
+        if kind == TASK:
+            return ActivityDefault()
+        return self.naming.activity or self.policy.activity_for("", self.when) or ActivityDefault()
 
 
 @dataclass(frozen=True)
@@ -75,11 +108,24 @@ def place(
     `slots` gives series (by their index in `series_specs(cadence, settings)`) the weekday and
     week of the month a plan-wide spread chose; without, the policy's defaults are used.
     """
+    chosen = tuple(sorted((slots or {}).items()))
+    return _place(cadence, year, policy, settings, naming_of(title, action, policy), chosen)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _place(
+    cadence: Cadence,
+    year: int,
+    policy: CalendarPolicy,
+    settings: ScheduleSettings,
+    naming: Naming,
+    slots: tuple[tuple[int, Slot], ...],
+) -> Schedule:
     cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
     specs = series_specs(cadence, settings)
-    measure = _Measure(year, policy, cadence.text, title, action, several=len(specs) > 1)
-    chosen = slots or {}
+    measure = _Measure(year, policy, cadence.text, naming, several=len(specs) > 1)
+    chosen = dict(slots)
     placed = [
         series
         for index, spec in enumerate(specs)
@@ -136,16 +182,16 @@ def freedom(
     """
     spec = series_specs(cadence, settings)[index]
     own = resolve(settings.for_series(spec.label), policy, spec.label)
-    kind = activity_kind(cadence.text, title, action, own.kind)
+    naming = naming_of(title, action, policy)
+    kind = series_kind(cadence.text, naming.kind, own.kind)
     if kind != MEETING or own.rrule or spec.dates:
         return Freedom(False, False)
-    activity = policy.activity_for(title, cadence.text) or ActivityDefault()
+    activity = _Measure(0, policy, cadence.text, naming, several=False).activity(kind)
     weekday = not (own.weekday or spec.weekdays or activity.weekday)
     week = spec.ordinal is None and not spec.iso_weeks and spec.per not in ("day", "week")
     return Freedom(weekday, week)
 
 
-@lru_cache(maxsize=4096)
 def place_series(
     cadence: Cadence,
     index: int,
@@ -161,8 +207,21 @@ def place_series(
 
     Cached: the spread tries each series in many slots, and every command schedules the plan.
     """
+    return _cached_series(cadence, index, year, policy, settings, naming_of(title, action, policy), slot)  # fmt: skip
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _cached_series(
+    cadence: Cadence,
+    index: int,
+    year: int,
+    policy: CalendarPolicy,
+    settings: ScheduleSettings,
+    naming: Naming,
+    slot: Slot,
+) -> PlacedSeries | None:
     specs = series_specs(cadence, settings)
-    measure = _Measure(year, policy, cadence.text, title, action, several=len(specs) > 1)
+    measure = _Measure(year, policy, cadence.text, naming, several=len(specs) > 1)
     return _place_series(specs[index], index, settings, measure, [], slot)
 
 
@@ -182,13 +241,11 @@ def _place_series(
             f"Serien{name} gäller {spec.year}, inte planåret {measure.year}; inga datum i år."
         )
         return None
-    kind = activity_kind(measure.when, measure.title, measure.action, own.kind)
-    activity = ActivityDefault()
-    if kind != TASK:
-        activity = measure.policy.activity_for(measure.title, measure.when) or activity
+    kind = series_kind(measure.when, measure.naming.kind, own.kind)
+    activity = measure.activity(kind)
     frame = frame_for(
-        spec, own, measure.policy, index=index, several=measure.several, title=measure.title,
-        slot=slot or Slot(), activity_weekday=activity.weekday,
+        spec, own, measure.policy, index=index, several=measure.several,
+        school_title=measure.naming.school, slot=slot or Slot(), activity_weekday=activity.weekday,
     )  # fmt: skip
     at = time(0, 0) if kind == TASK else _start_time(spec, own, measure.policy, activity)
     dated = _dated(spec, frame, own, at, measure, warnings, name)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, insert
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, UsageError
@@ -58,20 +59,18 @@ def sync_occurrences(
             for r in session.exec(select(OccurrenceRow).where(OccurrenceRow.plan_id == plan_id))
         }
         seen: set[str] = set()
+        new_rows: list[dict[str, Any]] = []
         for item in planned:
             seen.add(item.uid)
             row = rows.get(item.uid)
             if row is None:
-                session.add(
-                    OccurrenceRow(
-                        plan_id=plan_id, measure_id=item.measure_id, uid=item.uid,
-                        series_label=item.series_label, kind=item.kind,
-                        original_date=item.original_date, start=item.start, end=item.end,
-                        all_day=item.all_day, location=item.location, status=PLANNED,
-                        sequence=0, created_at=now, changed_at=now,
-                    )
-                )  # fmt: skip
-                added += 1
+                new_rows.append({
+                    "plan_id": plan_id, "measure_id": item.measure_id, "uid": item.uid,
+                    "series_label": item.series_label, "kind": item.kind,
+                    "original_date": item.original_date, "start": item.start, "end": item.end,
+                    "all_day": item.all_day, "location": item.location, "status": PLANNED,
+                    "sequence": 0, "created_at": now, "changed_at": now,
+                })  # fmt: skip
             elif row.manual or _same(row, item):
                 unchanged += 1
             else:
@@ -87,6 +86,11 @@ def sync_occurrences(
                 row.sequence += 1
                 row.changed_at = now
                 cancelled += 1
+        if new_rows:
+            # Core's executemany on the table: thousands of new meetings (a plan's first
+            # import) are a few statements, not one ORM object each.
+            session.execute(insert(OccurrenceRow.__table__), new_rows)  # type: ignore[attr-defined]
+            added = len(new_rows)
     return SyncResult(added, moved, cancelled, unchanged)
 
 
