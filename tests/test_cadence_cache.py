@@ -31,7 +31,7 @@ def corpus_phrases() -> list[str]:
 
 
 def clear_caches() -> None:
-    for cached in (parse_when, placing._place, placing._cached_series, placing.naming_of,
+    for cached in (parse_when, placing._place, placing._placed_with_notes, placing.naming_of,
                    rrules.bounded):  # fmt: skip
         cached.cache_clear()
 

@@ -66,21 +66,47 @@ def naming_of(title: str, action: str, policy: CalendarPolicy) -> Naming:
 
 
 @dataclass(frozen=True)
-class _Measure:
-    """What every series of one measure is placed with."""
+class _Series:
+    """Everything placing one series depends on, and nothing else: the key of its cache, so
+    series that amount to the same (one reading of "4 ggr/år" and "fyra gånger per år", under
+    titles that say the same about placing) are placed once."""
 
+    spec: SeriesSpec
+    index: int  # among the measure's series
+    several: bool  # the measure has more than one series
+    own: ScheduleSettings  # the plan file's settings for this series
+    kind: str  # meeting or task
+    activity: ActivityDefault  # the measure's activity's defaults (none for a task)
+    school: bool  # the title is a school forum's
     year: int
     policy: CalendarPolicy
-    when: str
-    naming: Naming
-    several: bool
+    slot: Slot
 
-    def activity(self, kind: str) -> ActivityDefault:
-        """The defaults of the measure's activity: the title's, else the När text's (a task
-        has none: it is due on a day)."""
-        if kind == TASK:
-            return ActivityDefault()
-        return self.naming.activity or self.policy.activity_for("", self.when) or ActivityDefault()
+
+def _series(
+    when: str,
+    specs: tuple[SeriesSpec, ...],
+    index: int,
+    settings: ScheduleSettings,
+    naming: Naming,
+    *,
+    year: int,
+    policy: CalendarPolicy,
+    slot: Slot | None,
+) -> _Series:
+    spec = specs[index]
+    own = settings.for_series(spec.label)
+    kind = series_kind(when, naming.kind, resolve(own, policy, spec.label).kind)
+    return _Series(spec, index, len(specs) > 1, own, kind, _activity(kind, when, naming, policy),
+                   naming.school, year, policy, slot or Slot())  # fmt: skip
+
+
+def _activity(kind: str, when: str, naming: Naming, policy: CalendarPolicy) -> ActivityDefault:
+    """The defaults of the measure's activity: the title's, else the När text's (a task has
+    none: it is due on a day)."""
+    if kind == TASK:
+        return ActivityDefault()
+    return naming.activity or policy.activity_for("", when) or ActivityDefault()
 
 
 @dataclass(frozen=True)
@@ -124,14 +150,15 @@ def _place(
     cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
     specs = series_specs(cadence, settings)
-    measure = _Measure(year, policy, cadence.text, naming, several=len(specs) > 1)
     chosen = dict(slots)
-    placed = [
-        series
-        for index, spec in enumerate(specs)
-        if (series := _place_series(spec, index, settings, measure, warnings, chosen.get(index)))
-        is not None
-    ]
+    placed = []
+    for index in range(len(specs)):
+        series = _series(cadence.text, specs, index, settings, naming, year=year, policy=policy,
+                         slot=chosen.get(index))  # fmt: skip
+        found, notes = _placed_with_notes(series)
+        warnings.extend(notes)
+        if found is not None:
+            placed.append(found)
     deadline: date | None = None
     if cadence.deadline is not None:
         due = due_date(cadence.deadline, year=year, policy=policy)
@@ -186,7 +213,7 @@ def freedom(
     kind = series_kind(cadence.text, naming.kind, own.kind)
     if kind != MEETING or own.rrule or spec.dates:
         return Freedom(False, False)
-    activity = _Measure(0, policy, cadence.text, naming, several=False).activity(kind)
+    activity = _activity(kind, cadence.text, naming, policy)
     weekday = not (own.weekday or spec.weekdays or activity.weekday)
     week = spec.ordinal is None and not spec.iso_weeks and spec.per not in ("day", "week")
     return Freedom(weekday, week)
@@ -207,65 +234,50 @@ def place_series(
 
     Cached: the spread tries each series in many slots, and every command schedules the plan.
     """
-    return _cached_series(cadence, index, year, policy, settings, naming_of(title, action, policy), slot)  # fmt: skip
+    series = _series(cadence.text, series_specs(cadence, settings), index, settings,
+                     naming_of(title, action, policy), year=year, policy=policy, slot=slot)  # fmt: skip
+    return _placed_with_notes(series)[0]
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _cached_series(
-    cadence: Cadence,
-    index: int,
-    year: int,
-    policy: CalendarPolicy,
-    settings: ScheduleSettings,
-    naming: Naming,
-    slot: Slot,
-) -> PlacedSeries | None:
-    specs = series_specs(cadence, settings)
-    measure = _Measure(year, policy, cadence.text, naming, several=len(specs) > 1)
-    return _place_series(specs[index], index, settings, measure, [], slot)
+def _placed_with_notes(series: _Series) -> tuple[PlacedSeries | None, tuple[str, ...]]:
+    """The series placed (None: it has no dates this year), and the warnings about it."""
+    warnings: list[str] = []
+    return _place_series(series, warnings), tuple(warnings)
 
 
-def _place_series(
-    spec: SeriesSpec,
-    index: int,
-    settings: ScheduleSettings,
-    measure: _Measure,
-    warnings: list[str],
-    slot: Slot | None = None,
-) -> PlacedSeries | None:
+def _place_series(series: _Series, warnings: list[str]) -> PlacedSeries | None:
+    spec, policy, year, kind = series.spec, series.policy, series.year, series.kind
     name = f' "{spec.label}"' if spec.label else ""
-    own = resolve(settings.for_series(spec.label), measure.policy, spec.label)
+    own = resolve(series.own, policy, spec.label)
     warnings.extend(own.warnings)
-    if spec.year is not None and spec.year != measure.year:
-        warnings.append(
-            f"Serien{name} gäller {spec.year}, inte planåret {measure.year}; inga datum i år."
-        )
+    if spec.year is not None and spec.year != year:
+        warnings.append(f"Serien{name} gäller {spec.year}, inte planåret {year}; inga datum i år.")
         return None
-    kind = series_kind(measure.when, measure.naming.kind, own.kind)
-    activity = measure.activity(kind)
+    activity = series.activity
     frame = frame_for(
-        spec, own, measure.policy, index=index, several=measure.several,
-        school_title=measure.naming.school, slot=slot or Slot(), activity_weekday=activity.weekday,
+        spec, own, policy, index=series.index, several=series.several, school_title=series.school,
+        slot=series.slot, activity_weekday=activity.weekday,
     )  # fmt: skip
-    at = time(0, 0) if kind == TASK else _start_time(spec, own, measure.policy, activity)
-    dated = _dated(spec, frame, own, at, measure, warnings, name)
+    at = time(0, 0) if kind == TASK else _start_time(spec, own, policy, activity)
+    dated = _dated(spec, frame, own, at, year, warnings, name)
     if dated is None:
         return None
     reach = reach_of(dated.rule)
-    calendar = year_calendar(measure.year, measure.policy)
+    calendar = year_calendar(year, policy)
     placements = place_dates(
         [d.date() for d in dated.from_rule + dated.one_off],
         calendar.closed_to_work if kind == TASK else calendar.closed_on,
-        outside_of(spec, frame, measure.policy, measure.year),
+        outside_of(spec, frame, policy, year),
         reach=reach,
-        weekdays=frozenset(WEEKDAY_CODES.index(c) for c in measure.policy.meeting_weekdays),
+        weekdays=frozenset(WEEKDAY_CODES.index(c) for c in policy.meeting_weekdays),
     )
     for dropped in (p for p in placements if p.placed is None and reach == "year"):
         warnings.append(
             f"Serien{name}: {dropped.original} ({dropped.reason}) kunde inte flyttas till en "
             "öppen dag och stryks."
         )
-    length = ONE_DAY if kind == TASK else _length(spec, own, measure.policy, activity)
+    length = ONE_DAY if kind == TASK else _length(spec, own, policy, activity)
     exdates, rdates, occurrences = _exceptions(dated, placements, at, length, kind, spec.label)
     return PlacedSeries(
         label=spec.label,
@@ -287,7 +299,7 @@ def _dated(
     frame: Frame,
     own: Resolved,
     at: time,
-    measure: _Measure,
+    year: int,
     warnings: list[str],
     name: str,
 ) -> _Dated | None:
@@ -295,16 +307,16 @@ def _dated(
     zone = STOCKHOLM
     rule = _rule(spec, frame, own, warnings, name)
     if rule is None and spec.dates:
-        days = sorted({month_day_in(measure.year, d) for d in spec.dates})
+        days = sorted({month_day_in(year, d) for d in spec.dates})
         starts = tuple(datetime.combine(d, at, tzinfo=zone) for d in days)
         return _Dated(ONE_OFF_RULE, starts[0], starts[:1], starts[1:])
     if rule is None:
         return None
-    first = datetime.combine(date(measure.year, 1, 1), at, tzinfo=zone)
-    last = datetime.combine(date(measure.year, 12, 31), time(23, 59), tzinfo=zone)
+    first = datetime.combine(date(year, 1, 1), at, tzinfo=zone)
+    last = datetime.combine(date(year, 12, 31), time(23, 59), tzinfo=zone)
     limited = bounded(rule, first, last)
     if limited is None:
-        warnings.append(f"Serien{name} ger inga datum {measure.year}.")
+        warnings.append(f"Serien{name} ger inga datum {year}.")
         return None
     # `bounded` has checked that a counted rule expands to exactly its dates; only a one-off
     # rule (DTSTART alone) leaves further dates as RDATEs.
