@@ -121,15 +121,17 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
+    # On the Table, not the ORM class: the rows go through Core's executemany, not one ORM
+    # object each.
+    if dialect == "sqlite":
+        # sqlite3 sums the rows each execution changed, and a key that exists changes none.
+        statement: Any = sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
+        return int(session.execute(statement, rows).rowcount)  # type: ignore[attr-defined]
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
+        statement = postgresql.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
     else:  # only SQLite and PostgreSQL are supported; elsewhere the unique key still holds
         statement = insert(_OUTBOX)
-    # RETURNING says which rows were added (psycopg's rowcount for such an insert is -1); on
-    # the Table, not the ORM class, the rows go through Core's executemany, not one ORM object
-    # each.
+    # RETURNING says which rows were added: psycopg's rowcount for such an insert is -1.
     return len(session.execute(statement.returning(_OUTBOX.c.id), rows).all())
 
 
