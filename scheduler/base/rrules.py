@@ -68,6 +68,11 @@ def expand(rule: str, dtstart: datetime, last: datetime) -> list[datetime]:
     return list(parsed.between(dtstart, last, inc=True))
 
 
+def _expand_occurring(rule: str, dtstart: datetime, last: datetime) -> list[datetime]:
+    """`expand` for a rule whose pattern is known to occur (it gave dates already)."""
+    return list(_parse(rule, dtstart).between(dtstart, last, inc=True))
+
+
 @lru_cache(maxsize=4096)
 def bounded(rule: str, first: datetime, last: datetime) -> BoundedRule | None:
     """`rule` (without COUNT) limited to [first, last]: COUNT added, DTSTART its first date.
@@ -81,7 +86,7 @@ def bounded(rule: str, first: datetime, last: datetime) -> BoundedRule | None:
     if not dates:
         return None
     counted = f"{_without_bounds(rule)};COUNT={len(dates)}"
-    if expand(counted, dates[0], last) != dates:
+    if _expand_occurring(counted, dates[0], last) != dates:
         # A rule whose meaning depends on its anchor in a way re-anchoring breaks: keep the
         # dates as one-off dates instead (the caller stores them as RDATE).
         return BoundedRule(ONE_OFF_RULE, dates[0], tuple(dates))

@@ -27,7 +27,7 @@ from functools import lru_cache
 from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.base.time import STOCKHOLM
 from scheduler.base.weekdays import WEEKDAY_CODES
-from scheduler.cadence.activity import MEETING, TASK, named_kind, series_kind
+from scheduler.cadence.activity import MEETING, TASK, named_kind, series_kind, text_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
 from scheduler.cadence.markers import is_school_bound
@@ -96,9 +96,16 @@ def _series(
 ) -> _Series:
     spec = specs[index]
     own = settings.for_series(spec.label)
-    kind = series_kind(when, naming.kind, resolve(own, policy, spec.label).kind)
+    kind = series_kind(_when_reading(when, policy)[0], naming.kind, resolve(own, policy, spec.label).kind)  # fmt: skip
     return _Series(spec, index, len(specs) > 1, own, kind, _activity(kind, when, naming, policy),
                    naming.school, year, policy, slot or Slot())  # fmt: skip
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _when_reading(when: str, policy: CalendarPolicy) -> tuple[str | None, ActivityDefault | None]:
+    """The kind and the activity a När text names: read once per text, not once for every
+    slot the spread tries."""
+    return text_kind(when), policy.activity_for("", when)
 
 
 def _activity(kind: str, when: str, naming: Naming, policy: CalendarPolicy) -> ActivityDefault:
@@ -106,7 +113,7 @@ def _activity(kind: str, when: str, naming: Naming, policy: CalendarPolicy) -> A
     none: it is due on a day)."""
     if kind == TASK:
         return ActivityDefault()
-    return naming.activity or policy.activity_for("", when) or ActivityDefault()
+    return naming.activity or _when_reading(when, policy)[1] or ActivityDefault()
 
 
 @dataclass(frozen=True)
@@ -210,7 +217,7 @@ def freedom(
     spec = series_specs(cadence, settings)[index]
     own = resolve(settings.for_series(spec.label), policy, spec.label)
     naming = naming_of(title, action, policy)
-    kind = series_kind(cadence.text, naming.kind, own.kind)
+    kind = series_kind(_when_reading(cadence.text, policy)[0], naming.kind, own.kind)
     if kind != MEETING or own.rrule or spec.dates:
         return Freedom(False, False)
     activity = _activity(kind, cadence.text, naming, policy)

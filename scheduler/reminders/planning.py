@@ -287,12 +287,15 @@ def planned_mails(
     settings = context.settings
     gaps = _series_gaps(r for r in rows if r.status != CANCELLED)
     mails: list[PlannedMail] = []
+    roles: dict[str, RoleConfig | None] = {}  # by convener: a plan has few, and many rows
     for row in rows:
         item = by_measure.get(row.measure_id)
         if item is None or row.status == CANCELLED or row.id is None:
             continue
         convener = item.responsibility.convener
-        role = context.config.role(convener) if convener else None
+        if convener and convener not in roles:
+            roles[convener] = context.config.role(convener)
+        role = roles[convener] if convener else None
         if role is None or not role.email:
             continue  # `scheduler check` reports a convener without an address
         one = _Occurrence(item, row, role, context)
