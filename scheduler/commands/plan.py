@@ -32,35 +32,38 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.base.errors import PlanFileError, ResourceError, SchedulerError
-
-    # What every file needs is checked once, before the first: a bad config or an old schema
-    # is one error for the whole call, not one per file.
+    # What every file needs is checked once, before the first: a bad config, an unknown
+    # --organisation or an old schema is one error for the whole call, not one per file.
+    ctx.organisation_chosen  # noqa: B018 (a name that is not configured raises here)
     ctx.engine  # noqa: B018 (opening the store checks its schema)
     progress = _Progress(len(paths))
-    worst = imported = failed = 0
+    codes = []
     for path in paths:
-
-        def say(line: str, path: Path = path) -> None:
-            ctx.print(f"{path}: {line}")
-
-        try:
-            try:
-                _import_file(path, args, ctx, say)
-            except OSError as exc:  # a file the system refused to read, as the CLI tells it
-                if exc.filename is None:
-                    raise
-                raise ResourceError.from_os_error(exc) from None
-        except SchedulerError as exc:
-            named = isinstance(exc, PlanFileError) and exc.path == str(path)
-            print(f"Fel: {exc}" if named else f"Fel: fil {path}: {exc}", file=sys.stderr)
-            worst = max(worst, exc.exit_code)
-            failed += 1
-        else:
-            imported += 1
+        codes.append(_import_one_of_many(path, args, ctx))
         progress.step()
-    ctx.print(f"{count(imported, 'plan', 'planer')} importerade, {failed} fel")
-    return worst
+    failed = sum(1 for code in codes if code)
+    ctx.print(f"{count(len(codes) - failed, 'plan', 'planer')} importerade, {failed} fel")
+    return max(codes)
+
+
+def _import_one_of_many(path: Path, args: argparse.Namespace, ctx: Context) -> int:
+    """One file of several: its report lines start with its name, and what is wrong with it is
+    told (naming it) and its exit code returned, so the next file is imported all the same."""
+    from scheduler.base.errors import PlanFileError, ResourceError, SchedulerError
+
+    try:
+        _import_file(path, args, ctx, lambda line: ctx.print(f"{path}: {line}"))
+    except OSError as exc:  # a file the system refused to read, told as the CLI tells it
+        if exc.filename is None:
+            raise
+        refused = ResourceError.from_os_error(exc)
+        print(f"Fel: fil {path}: {refused}", file=sys.stderr)
+        return refused.exit_code
+    except SchedulerError as exc:
+        named = isinstance(exc, PlanFileError) and exc.path == str(path)
+        print(f"Fel: {exc}" if named else f"Fel: fil {path}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
 
 
 class _Progress:
