@@ -6,10 +6,12 @@ that falls on a closed day (moves.py): the original date becomes an EXDATE, the 
 A deadline becomes a one-occurrence task series "Klart senast".
 
 Placing is pure and costs rule expansions, so placements are cached (bounded, and their values
-frozen, so a cached one is never changed by its users): per När reading, year, policy, settings,
-slot and what the title and action say about placing (`Naming`), not the titles themselves, so
-measures with the same När and the same kind of title share one placement across a plan and
-across the plans of one import.
+frozen, so a cached one is never changed by its users). A series is cached by what its placing
+depends on (`_Series`: its reading, its settings, year, policy, slot, and its kind and activity
+as the När text, title and action decide them), not by the texts themselves, so the series of
+different measures that amount to the same are placed once, across a plan and across the plans
+of one import; a measure's whole schedule by its reading and what its title and action say
+about placing (`Naming`).
 
 Meetings close on holidays, blackouts and school breaks; tasks only on holidays and blackouts.
 An activity with its own defaults in the policy (a trygghetsvandring at 18:00) gets its time,
