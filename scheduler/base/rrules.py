@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Final
 
 from dateutil.rrule import rrule, rrulestr
@@ -67,17 +68,25 @@ def expand(rule: str, dtstart: datetime, last: datetime) -> list[datetime]:
     return list(parsed.between(dtstart, last, inc=True))
 
 
+def _expand_occurring(rule: str, dtstart: datetime, last: datetime) -> list[datetime]:
+    """`expand` for a rule whose pattern is known to occur (it gave dates already)."""
+    return list(_parse(rule, dtstart).between(dtstart, last, inc=True))
+
+
+@lru_cache(maxsize=4096)
 def bounded(rule: str, first: datetime, last: datetime) -> BoundedRule | None:
     """`rule` (without COUNT) limited to [first, last]: COUNT added, DTSTART its first date.
 
     Returns None when the rule gives no date in the span. Re-anchoring DTSTART keeps the phase
     of INTERVAL rules, because the first date lies in a period the old anchor also counted.
+    Cached (bounded; the value is frozen): the measures of a plan share few rules, and dateutil
+    expands a rule slowly.
     """
     dates = expand(rule, first, last)
     if not dates:
         return None
     counted = f"{_without_bounds(rule)};COUNT={len(dates)}"
-    if expand(counted, dates[0], last) != dates:
+    if _expand_occurring(counted, dates[0], last) != dates:
         # A rule whose meaning depends on its anchor in a way re-anchoring breaks: keep the
         # dates as one-off dates instead (the caller stores them as RDATE).
         return BoundedRule(ONE_OFF_RULE, dates[0], tuple(dates))

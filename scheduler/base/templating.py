@@ -3,6 +3,7 @@ templates/ folder (loaded as package data, so a normal install has them)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 
@@ -10,6 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from scheduler.base.markdown_text import markdown_block, markdown_inline
 from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_WORDS, count, noun
+from scheduler.base.time import STOCKHOLM
 
 # Package data: a normal (not editable) install has the templates too.
 TEMPLATES = files("scheduler") / "templates"
@@ -17,10 +19,6 @@ TEMPLATES = files("scheduler") / "templates"
 
 def swedish_date(value: object) -> str:
     """ "tisdag 10 september 2024" """
-    from datetime import date, datetime
-
-    from scheduler.base.time import STOCKHOLM
-
     if isinstance(value, datetime):
         value = value.astimezone(STOCKHOLM).date()
     if not isinstance(value, date):
@@ -31,10 +29,6 @@ def swedish_date(value: object) -> str:
 
 
 def swedish_time(value: object) -> str:
-    from datetime import datetime
-
-    from scheduler.base.time import STOCKHOLM
-
     return (
         value.astimezone(STOCKHOLM).strftime("%H:%M") if isinstance(value, datetime) else str(value)
     )
@@ -52,6 +46,9 @@ def environment(kind: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates are package data and do not change while a process runs: no stat of
+        # the file at every use (an import plans tens of thousands of subjects).
+        auto_reload=False,
     )
     env.filters["datum"] = swedish_date
     env.filters["tid"] = swedish_time

@@ -40,13 +40,25 @@ _MEETING = re.compile(
 
 def activity_kind(when: str, title: str = "", action: str = "", override: str | None = None) -> str:
     """MEETING or TASK for a series; `override` (settings.kind) wins when it is valid."""
+    return series_kind(text_kind(when), named_kind(title, action), override)
+
+
+def text_kind(text: str) -> str | None:
+    """The kind the text's keywords name (the first one wins), or None."""
+    return _first_keyword(text.lower())
+
+
+def named_kind(title: str, action: str) -> str | None:
+    """The kind a measure's title, else its action, names; None when neither names one."""
+    return text_kind(title) or text_kind(action)
+
+
+def series_kind(when_kind: str | None, named: str | None, override: str | None = None) -> str:
+    """`activity_kind` from what the När text (`text_kind`) and the title and action
+    (`named_kind`) name, read once."""
     if override is not None and override in KINDS:
         return override
-    for text in (when, title, action):
-        kind = _first_keyword(text.lower())
-        if kind is not None:
-            return kind
-    return MEETING
+    return when_kind or named or MEETING
 
 
 def _first_keyword(low: str) -> str | None:

@@ -109,7 +109,9 @@ def working_day_after(day: date, policy: CalendarPolicy) -> date:
     return _nearest_working_day(day, policy, timedelta(days=1))
 
 
+@lru_cache(maxsize=4096)
 def _nearest_working_day(day: date, policy: CalendarPolicy, step: timedelta) -> date:
+    # Cached: every reminder of an import asks for its send day, and a year has few days.
     # A policy can black out a whole year; then `day` itself, rather than searching forever.
     candidate = day
     for _ in range(_SEARCH_DAYS):

@@ -14,9 +14,10 @@ and only then to any open day of the month (two meetings in consecutive weeks be
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import chain
 from typing import Literal
 
 Closed = Callable[[date], str | None]  # why a day is closed, or None when it is free
@@ -76,13 +77,15 @@ def place_dates(
         if reach != "year" and outside(original) is not None:
             placements.append(Placement(original, None, reason))
             continue
+        candidates: Iterable[date]
         if reach == "month":
             candidates = _in_month(original, taken, weekdays)
         else:
-            other_weeks = _other_weeks(original) if reach != "week" else []
+            # Lazily: the first free day ends the search, most often a week or two away.
+            other_weeks: Iterable[date] = _other_weeks(original) if reach != "week" else ()
             if reach == "week_then_year":
-                other_weeks = [d for d in other_weeks if _keeps_rhythm(d, original, taken)]
-            candidates = [*(_same_week(original) if reach != "year" else ()), *other_weeks]
+                other_weeks = (d for d in other_weeks if _keeps_rhythm(d, original, taken))
+            candidates = chain(_same_week(original) if reach != "year" else (), other_weeks)
         target = next((d for d in candidates if d not in taken and why(d) is None), None)
         if target is not None:
             taken.add(target)
@@ -118,32 +121,33 @@ def _in_month(original: date, taken: set[date], weekdays: frozenset[int]) -> lis
     )
     # By the gap to the nearest other meeting (2 weeks or more, 1, the same week), then the
     # preferred weekdays first; stable, so its own week first among equals.
+    weeks_taken = {_week(other) for other in taken}
     return sorted(
         own + others,
         key=lambda d: (
-            -min((_gap(d, o) for o in taken), default=2),
+            -_gap(_week(d), weeks_taken),
             d.weekday() != original.weekday() and d.weekday() not in weekdays,
         ),
     )
 
 
-def _gap(day: date, other: date) -> int:
-    return min(abs(_week(day) - _week(other)), 2)
+def _gap(week: int, weeks_taken: set[int]) -> int:
+    """Weeks to the nearest week that has a meeting, counted up to 2 (2: none that near)."""
+    if week in weeks_taken:
+        return 0
+    return 1 if week - 1 in weeks_taken or week + 1 in weeks_taken else 2
 
 
-def _other_weeks(original: date) -> list[date]:
+def _other_weeks(original: date) -> Iterator[date]:
     """Same weekday, later weeks of the year first, then earlier ones."""
-    later = []
     day = original + timedelta(weeks=1)
     while day.year == original.year:
-        later.append(day)
+        yield day
         day += timedelta(weeks=1)
-    earlier = []
     day = original - timedelta(weeks=1)
     while day.year == original.year:
-        earlier.append(day)
+        yield day
         day -= timedelta(weeks=1)
-    return later + earlier
 
 
 def _same_week(original: date) -> list[date]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from itertools import pairwise
 from typing import Final
 
@@ -98,8 +99,12 @@ class _Reading:
         self.used.extend((offset + a, offset + b) for a, b in spans)
 
 
+@lru_cache(maxsize=4096)
 def parse_when(text: str) -> Cadence:
-    """The Cadence of a När text. Never raises; unreadable text is `unspecified` with a warning."""
+    """The Cadence of a När text. Never raises; unreadable text is `unspecified` with a warning.
+
+    Cached (bounded): plans repeat their När texts ("4 ggr/år"), and a Cadence is frozen, so
+    every caller may share one."""
     clean = normalise(text)
     if not clean:
         return Cadence(

@@ -5,6 +5,14 @@ For each series: resolve the plan file's settings over the policy, work out wher
 that falls on a closed day (moves.py): the original date becomes an EXDATE, the new day an RDATE.
 A deadline becomes a one-occurrence task series "Klart senast".
 
+Placing is pure and costs rule expansions, so placements are cached (bounded, and their values
+frozen, so a cached one is never changed by its users). A series is cached by what its placing
+depends on (`_Series`: its reading, its settings, year, policy, slot, and its kind and activity
+as the När text, title and action decide them), not by the texts themselves, so the series of
+different measures that amount to the same are placed once, across a plan and across the plans
+of one import; a measure's whole schedule by its reading and what its title and action say
+about placing (`Naming`).
+
 Meetings close on holidays, blackouts and school breaks; tasks only on holidays and blackouts.
 An activity with its own defaults in the policy (a trygghetsvandring at 18:00) gets its time,
 length and weekday unless the text or the plan file says otherwise. Within a plan, spread.py
@@ -21,9 +29,10 @@ from functools import lru_cache
 from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.base.time import STOCKHOLM
 from scheduler.base.weekdays import WEEKDAY_CODES
-from scheduler.cadence.activity import MEETING, TASK, activity_kind
+from scheduler.cadence.activity import MEETING, TASK, named_kind, series_kind, text_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
+from scheduler.cadence.markers import is_school_bound
 from scheduler.cadence.model import Cadence, SeriesSpec
 from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
@@ -38,16 +47,75 @@ from scheduler.model.plan import ScheduleSettings
 ONE_DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class _Measure:
-    """What every series of one measure is placed with."""
+# Enough for every distinct placement of a few hundred plans; each entry is one series' dates.
+CACHE_SIZE = 8192
 
+
+@dataclass(frozen=True)
+class Naming:
+    """What a measure's title and action say about placing its series: the kind their words
+    name (None: neither names one), the activity the title names, and whether the title is a
+    school forum's ("SSP"). Placing reads the title and action through this only."""
+
+    kind: str | None
+    activity: ActivityDefault | None
+    school: bool
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def naming_of(title: str, action: str, policy: CalendarPolicy) -> Naming:
+    return Naming(named_kind(title, action), policy.activity_for(title), is_school_bound(title.lower()))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Series:
+    """Everything placing one series depends on, and nothing else: the key of its cache, so
+    series that amount to the same (one reading of "4 ggr/år" and "fyra gånger per år", under
+    titles that say the same about placing) are placed once."""
+
+    spec: SeriesSpec
+    index: int  # among the measure's series
+    several: bool  # the measure has more than one series
+    own: ScheduleSettings  # the plan file's settings for this series
+    kind: str  # meeting or task
+    activity: ActivityDefault  # the measure's activity's defaults (none for a task)
+    school: bool  # the title is a school forum's
     year: int
     policy: CalendarPolicy
-    when: str
-    title: str
-    action: str
-    several: bool
+    slot: Slot
+
+
+def _series(
+    when: str,
+    specs: tuple[SeriesSpec, ...],
+    index: int,
+    settings: ScheduleSettings,
+    naming: Naming,
+    *,
+    year: int,
+    policy: CalendarPolicy,
+    slot: Slot | None,
+) -> _Series:
+    spec = specs[index]
+    own = settings.for_series(spec.label)
+    kind = series_kind(_when_reading(when, policy)[0], naming.kind, resolve(own, policy, spec.label).kind)  # fmt: skip
+    return _Series(spec, index, len(specs) > 1, own, kind, _activity(kind, when, naming, policy),
+                   naming.school, year, policy, slot or Slot())  # fmt: skip
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _when_reading(when: str, policy: CalendarPolicy) -> tuple[str | None, ActivityDefault | None]:
+    """The kind and the activity a När text names: read once per text, not once for every
+    slot the spread tries."""
+    return text_kind(when), policy.activity_for("", when)
+
+
+def _activity(kind: str, when: str, naming: Naming, policy: CalendarPolicy) -> ActivityDefault:
+    """The defaults of the measure's activity: the title's, else the När text's (a task has
+    none: it is due on a day)."""
+    if kind == TASK:
+        return ActivityDefault()
+    return naming.activity or _when_reading(when, policy)[1] or ActivityDefault()
 
 
 @dataclass(frozen=True)
@@ -75,17 +143,31 @@ def place(
     `slots` gives series (by their index in `series_specs(cadence, settings)`) the weekday and
     week of the month a plan-wide spread chose; without, the policy's defaults are used.
     """
+    chosen = tuple(sorted((slots or {}).items()))
+    return _place(cadence, year, policy, settings, naming_of(title, action, policy), chosen)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _place(
+    cadence: Cadence,
+    year: int,
+    policy: CalendarPolicy,
+    settings: ScheduleSettings,
+    naming: Naming,
+    slots: tuple[tuple[int, Slot], ...],
+) -> Schedule:
     cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
     specs = series_specs(cadence, settings)
-    measure = _Measure(year, policy, cadence.text, title, action, several=len(specs) > 1)
-    chosen = slots or {}
-    placed = [
-        series
-        for index, spec in enumerate(specs)
-        if (series := _place_series(spec, index, settings, measure, warnings, chosen.get(index)))
-        is not None
-    ]
+    chosen = dict(slots)
+    placed = []
+    for index in range(len(specs)):
+        series = _series(cadence.text, specs, index, settings, naming, year=year, policy=policy,
+                         slot=chosen.get(index))  # fmt: skip
+        found, notes = _placed_with_notes(series)
+        warnings.extend(notes)
+        if found is not None:
+            placed.append(found)
     deadline: date | None = None
     if cadence.deadline is not None:
         due = due_date(cadence.deadline, year=year, policy=policy)
@@ -136,16 +218,16 @@ def freedom(
     """
     spec = series_specs(cadence, settings)[index]
     own = resolve(settings.for_series(spec.label), policy, spec.label)
-    kind = activity_kind(cadence.text, title, action, own.kind)
+    naming = naming_of(title, action, policy)
+    kind = series_kind(_when_reading(cadence.text, policy)[0], naming.kind, own.kind)
     if kind != MEETING or own.rrule or spec.dates:
         return Freedom(False, False)
-    activity = policy.activity_for(title, cadence.text) or ActivityDefault()
+    activity = _activity(kind, cadence.text, naming, policy)
     weekday = not (own.weekday or spec.weekdays or activity.weekday)
     week = spec.ordinal is None and not spec.iso_weeks and spec.per not in ("day", "week")
     return Freedom(weekday, week)
 
 
-@lru_cache(maxsize=4096)
 def place_series(
     cadence: Cadence,
     index: int,
@@ -161,54 +243,50 @@ def place_series(
 
     Cached: the spread tries each series in many slots, and every command schedules the plan.
     """
-    specs = series_specs(cadence, settings)
-    measure = _Measure(year, policy, cadence.text, title, action, several=len(specs) > 1)
-    return _place_series(specs[index], index, settings, measure, [], slot)
+    series = _series(cadence.text, series_specs(cadence, settings), index, settings,
+                     naming_of(title, action, policy), year=year, policy=policy, slot=slot)  # fmt: skip
+    return _placed_with_notes(series)[0]
 
 
-def _place_series(
-    spec: SeriesSpec,
-    index: int,
-    settings: ScheduleSettings,
-    measure: _Measure,
-    warnings: list[str],
-    slot: Slot | None = None,
-) -> PlacedSeries | None:
+@lru_cache(maxsize=CACHE_SIZE)
+def _placed_with_notes(series: _Series) -> tuple[PlacedSeries | None, tuple[str, ...]]:
+    """The series placed (None: it has no dates this year), and the warnings about it."""
+    warnings: list[str] = []
+    return _place_series(series, warnings), tuple(warnings)
+
+
+def _place_series(series: _Series, warnings: list[str]) -> PlacedSeries | None:
+    spec, policy, year, kind = series.spec, series.policy, series.year, series.kind
     name = f' "{spec.label}"' if spec.label else ""
-    own = resolve(settings.for_series(spec.label), measure.policy, spec.label)
+    own = resolve(series.own, policy, spec.label)
     warnings.extend(own.warnings)
-    if spec.year is not None and spec.year != measure.year:
-        warnings.append(
-            f"Serien{name} gäller {spec.year}, inte planåret {measure.year}; inga datum i år."
-        )
+    if spec.year is not None and spec.year != year:
+        warnings.append(f"Serien{name} gäller {spec.year}, inte planåret {year}; inga datum i år.")
         return None
-    kind = activity_kind(measure.when, measure.title, measure.action, own.kind)
-    activity = ActivityDefault()
-    if kind != TASK:
-        activity = measure.policy.activity_for(measure.title, measure.when) or activity
+    activity = series.activity
     frame = frame_for(
-        spec, own, measure.policy, index=index, several=measure.several, title=measure.title,
-        slot=slot or Slot(), activity_weekday=activity.weekday,
+        spec, own, policy, index=series.index, several=series.several, school_title=series.school,
+        slot=series.slot, activity_weekday=activity.weekday,
     )  # fmt: skip
-    at = time(0, 0) if kind == TASK else _start_time(spec, own, measure.policy, activity)
-    dated = _dated(spec, frame, own, at, measure, warnings, name)
+    at = time(0, 0) if kind == TASK else _start_time(spec, own, policy, activity)
+    dated = _dated(spec, frame, own, at, year, warnings, name)
     if dated is None:
         return None
     reach = reach_of(dated.rule)
-    calendar = year_calendar(measure.year, measure.policy)
+    calendar = year_calendar(year, policy)
     placements = place_dates(
         [d.date() for d in dated.from_rule + dated.one_off],
         calendar.closed_to_work if kind == TASK else calendar.closed_on,
-        outside_of(spec, frame, measure.policy, measure.year),
+        outside_of(spec, frame, policy, year),
         reach=reach,
-        weekdays=frozenset(WEEKDAY_CODES.index(c) for c in measure.policy.meeting_weekdays),
+        weekdays=frozenset(WEEKDAY_CODES.index(c) for c in policy.meeting_weekdays),
     )
     for dropped in (p for p in placements if p.placed is None and reach == "year"):
         warnings.append(
             f"Serien{name}: {dropped.original} ({dropped.reason}) kunde inte flyttas till en "
             "öppen dag och stryks."
         )
-    length = ONE_DAY if kind == TASK else _length(spec, own, measure.policy, activity)
+    length = ONE_DAY if kind == TASK else _length(spec, own, policy, activity)
     exdates, rdates, occurrences = _exceptions(dated, placements, at, length, kind, spec.label)
     return PlacedSeries(
         label=spec.label,
@@ -230,7 +308,7 @@ def _dated(
     frame: Frame,
     own: Resolved,
     at: time,
-    measure: _Measure,
+    year: int,
     warnings: list[str],
     name: str,
 ) -> _Dated | None:
@@ -238,16 +316,16 @@ def _dated(
     zone = STOCKHOLM
     rule = _rule(spec, frame, own, warnings, name)
     if rule is None and spec.dates:
-        days = sorted({month_day_in(measure.year, d) for d in spec.dates})
+        days = sorted({month_day_in(year, d) for d in spec.dates})
         starts = tuple(datetime.combine(d, at, tzinfo=zone) for d in days)
         return _Dated(ONE_OFF_RULE, starts[0], starts[:1], starts[1:])
     if rule is None:
         return None
-    first = datetime.combine(date(measure.year, 1, 1), at, tzinfo=zone)
-    last = datetime.combine(date(measure.year, 12, 31), time(23, 59), tzinfo=zone)
+    first = datetime.combine(date(year, 1, 1), at, tzinfo=zone)
+    last = datetime.combine(date(year, 12, 31), time(23, 59), tzinfo=zone)
     limited = bounded(rule, first, last)
     if limited is None:
-        warnings.append(f"Serien{name} ger inga datum {measure.year}.")
+        warnings.append(f"Serien{name} ger inga datum {year}.")
         return None
     # `bounded` has checked that a counted rule expands to exactly its dates; only a one-off
     # rule (DTSTART alone) leaves further dates as RDATEs.

@@ -50,7 +50,7 @@ The time zone is not a setting: it is always Europe/Stockholm (scheduler.base.ti
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import time
 from typing import Final
 
@@ -117,6 +117,19 @@ class CalendarPolicy:
     meeting_weekdays: tuple[str, ...] = ("MO", "TU", "WE", "TH")
     max_meetings_per_day: int = 2
     activity_defaults: tuple[tuple[str, ActivityDefault], ...] = ACTIVITY_DEFAULTS
+
+    def __hash__(self) -> int:
+        """The fields' hash, computed once: the policy is part of the key of every cached
+        placement and calendar, looked up thousands of times per import."""
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, object]:
+        # Without the cached hash: a string's hash differs from one process to the next.
+        return {key: value for key, value in self.__dict__.items() if key != "_hash"}
 
     def activity_for(self, title: str, when: str = "") -> ActivityDefault | None:
         """The defaults of the activity the title names (else the När text), or None.

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date
 
 from scheduler.cadence.calendar import month_day_in, year_calendar
-from scheduler.cadence.markers import is_school_bound
 from scheduler.cadence.model import SeriesSpec
 from scheduler.cadence.moves import Closed
 from scheduler.cadence.overrides import Resolved
@@ -25,7 +24,7 @@ def frame_for(
     *,
     index: int,
     several: bool,
-    title: str,
+    school_title: bool,
     slot: Slot = Slot(),  # noqa: B008 (frozen: safe to share)
     activity_weekday: str | None = None,
 ) -> Frame:
@@ -41,7 +40,9 @@ def frame_for(
         months &= {m for window in spec.windows for m in months_of(window)}
     months -= set(spec.excluded_months)
     terms = (months_of(policy.spring_term), months_of(policy.autumn_term))
-    by_term = follows_terms(spec, title)
+    # School forums (by their words, or a title such as "SSP": `school_title`) and counts per
+    # term follow the terms.
+    by_term = spec.school_bound or spec.per == "term" or school_title
     if by_term:
         months &= set(terms[0]) | set(terms[1])
     named = own.weekday or (spec.weekdays[0] if spec.weekdays else activity_weekday)
@@ -54,11 +55,6 @@ def frame_for(
         # (two school levels, three places) do not meet on the same day.
         week = (week - 1 + index) % 4 + 1
     return Frame(tuple(sorted(months)), terms, weekday, week, by_term)
-
-
-def follows_terms(spec: SeriesSpec, title: str) -> bool:
-    """School forums (by their words, or a title such as "SSP") and counts per term."""
-    return spec.school_bound or spec.per == "term" or is_school_bound(title.lower())
 
 
 def outside_of(spec: SeriesSpec, frame: Frame, policy: CalendarPolicy, year: int) -> Closed:

@@ -108,20 +108,29 @@ class _Load:
         over = shared = balance = overlap = spread = 0
         days: Counter[date] = Counter()
         weekdays: Counter[int] = Counter()
+        # Looked up once, not per meeting: the spread weighs every slot of every series.
+        owner, measure = item.owner, _measure(item)
+        per_day, per_weekday, busy = self.per_day, self.per_weekday, self.busy
+        own_share, plan_share, half, cap = (
+            self.shares[owner],
+            self.shares[_PLAN],
+            self.half,
+            self.cap,
+        )
         for o in _meetings(series):
             day, weekday = o.start.date(), o.start.weekday()
-            own = self.per_day[(item.owner, day)] + days[day]
-            over += own >= self.cap
-            shared += own > 0 or self.per_day[(_measure(item), day)] + days[day] > 0
-            days[day] += 1
-            balance += (
-                self.per_weekday[(item.owner, weekday)] + weekdays[weekday]
-                >= self.shares[item.owner]
-            ) + (self.per_weekday[(_PLAN, weekday)] + weekdays[weekday] >= self.half)
-            spread += self.per_weekday[(_PLAN, weekday)] + weekdays[weekday] >= self.shares[_PLAN]
-            weekdays[weekday] += 1
+            earlier = days[day]
+            own = per_day[(owner, day)] + earlier
+            over += own >= cap
+            shared += own > 0 or per_day[(measure, day)] + earlier > 0
+            days[day] = earlier + 1
+            before = weekdays[weekday]
+            in_plan = per_weekday[(_PLAN, weekday)] + before
+            balance += (per_weekday[(owner, weekday)] + before >= own_share) + (in_plan >= half)
+            spread += in_plan >= plan_share
+            weekdays[weekday] = before + 1
             for person in item.participants:
-                overlap += any(o.start < e and s < o.end for s, e in self.busy[(person, day)])
+                overlap += any(o.start < e and s < o.end for s, e in busy[(person, day)])
         return over, balance, shared, overlap, spread
 
     def add(self, item: PlanItem, series: PlacedSeries | None) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,48 +21,113 @@ _ITEMS = ("möte eller uppgift", "möten och uppgifter")
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
+    """One plan file, or many in one process: each its own transaction and its own report (its
+    lines then start with the file's name), a file that fails does not stop the others, and the
+    exit code is the worst of them."""
+    paths = [Path(path) for path in args.paths]
+    if len(paths) == 1:
+        _import_file(paths[0], args, ctx, ctx.print)
+        return 0
+    return _import_files(paths, args, ctx)
+
+
+def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> int:
+    # What every file needs is checked once, before the first: a bad config, an unknown
+    # --organisation or an old schema is one error for the whole call, not one per file.
+    ctx.organisation_chosen  # noqa: B018 (a name that is not configured raises here)
+    ctx.engine  # noqa: B018 (opening the store checks its schema)
+    progress = _Progress(len(paths))
+    codes = []
+    for path in paths:
+        codes.append(_import_one_of_many(path, args, ctx))
+        progress.step()
+    failed = sum(1 for code in codes if code)
+    ctx.print(f"{count(len(codes) - failed, 'plan', 'planer')} importerade, {failed} fel")
+    return max(codes)
+
+
+def _import_one_of_many(path: Path, args: argparse.Namespace, ctx: Context) -> int:
+    """One file of several: its report lines start with its name, and what is wrong with it is
+    told (naming it) and its exit code returned, so the next file is imported all the same."""
+    from scheduler.base.errors import PlanFileError, ResourceError, SchedulerError
+
+    try:
+        _import_file(path, args, ctx, lambda line: ctx.print(f"{path}: {line}"))
+    except OSError as exc:  # a file the system refused to read, told as the CLI tells it
+        if exc.filename is None:
+            raise
+        refused = ResourceError.from_os_error(exc)
+        print(f"Fel: fil {path}: {refused}", file=sys.stderr)
+        return refused.exit_code
+    except SchedulerError as exc:
+        named = isinstance(exc, PlanFileError) and exc.path == str(path)
+        print(f"Fel: {exc}" if named else f"Fel: fil {path}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+class _Progress:
+    """Every `EVERY` files a line on stderr, for a person watching a long run: only when
+    stderr is a terminal (a log or a test reads the reports, not the count)."""
+
+    EVERY = 25
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self.shown = sys.stderr.isatty() and total > self.EVERY
+
+    def step(self) -> None:
+        self.done += 1
+        if self.shown and self.done % self.EVERY == 0 and self.done < self.total:
+            print(f"… {self.done} av {self.total} filer", file=sys.stderr, flush=True)
+
+
+def _import_file(
+    path: Path, args: argparse.Namespace, ctx: Context, say: Callable[[str], None]
+) -> None:
+    """Import one plan file in one transaction and report it through `say`."""
     from scheduler.plan.files import read_plan
     from scheduler.plan.files.limits import ReadLimits
     from scheduler.services.refresh import import_and_schedule
 
-    path = Path(args.path)
     limits = ReadLimits.from_section(ctx.settings.limits)
     chosen = ctx.organisation_chosen
     default = chosen or (None if ctx.settings.several_organisations else ctx.organisation)
     read = read_plan(path, year=args.year, organisation=chosen, default_organisation=default,
                      limits=limits)  # fmt: skip
-    organisation = _configured_organisation(ctx, read.plan.organisation, path)
+    organisation = _configured_organisation(ctx, read.plan.organisation, path, say)
     result, synced = import_and_schedule(
         ctx.engine, ctx.settings.for_organisation(organisation), read.plan, source=str(path),
         now=now_utc(), force=args.force,
     )  # fmt: skip
     for note in read.notes:
-        ctx.print(f"Obs: {note}")
+        say(f"Obs: {note}")
     if result.state != DRAFT and (result.added or result.changed or result.retired):
         when = (
             f" {result.handed_in_at.astimezone(STOCKHOLM):%Y-%m-%d}" if result.handed_in_at else ""
         )
-        ctx.print(f"Obs: planen {result.organisation} {result.year} är {result.state}{when}; den "
-                  "inlämnade planen har ändrats. Meddela mottagarna, eller lämna in den igen.")  # fmt: skip
+        say(f"Obs: planen {result.organisation} {result.year} är {result.state}{when}; den "
+            "inlämnade planen har ändrats. Meddela mottagarna, eller lämna in den igen.")  # fmt: skip
     measures = result.added + result.changed + result.unchanged
     if not result.changed_anything and not synced.changed_anything:
-        ctx.print(f"Planen {result.organisation} {result.year} är redan importerad; inget ändrades "
-                  f"({count(measures, 'åtgärd')}).")  # fmt: skip
-        return 0
+        say(f"Planen {result.organisation} {result.year} är redan importerad; inget ändrades "
+            f"({count(measures, 'åtgärd')}).")  # fmt: skip
+        return
     verb = "Importerade" if result.plan_created else "Uppdaterade"
-    ctx.print(f"{verb} {result.organisation} {result.year}: {count(len(read.plan.areas), 'område')}, "
-              f"{count(measures, 'åtgärd')} ({count(result.added, 'ny', 'nya')}, "
-              f"{count(result.changed, 'ändrad', 'ändrade')}, "
-              f"{count(result.unchanged, 'oförändrad', 'oförändrade')}, "
-              f"{count(result.retired, 'borttagen', 'borttagna')}).")  # fmt: skip
-    ctx.print(f"Kalendern: {synced.added} nya, {synced.moved} flyttade och {synced.cancelled} "
-              f"inställda möten och uppgifter.")  # fmt: skip
+    say(f"{verb} {result.organisation} {result.year}: {count(len(read.plan.areas), 'område')}, "
+        f"{count(measures, 'åtgärd')} ({count(result.added, 'ny', 'nya')}, "
+        f"{count(result.changed, 'ändrad', 'ändrade')}, "
+        f"{count(result.unchanged, 'oförändrad', 'oförändrade')}, "
+        f"{count(result.retired, 'borttagen', 'borttagna')}).")  # fmt: skip
+    say(f"Kalendern: {synced.added} nya, {synced.moved} flyttade och {synced.cancelled} "
+        f"inställda möten och uppgifter.")  # fmt: skip
     if synced.reminders:
-        ctx.print(f"Påminnelser: {synced.reminders} nya, ändrade eller inställda.")
-    return 0
+        say(f"Påminnelser: {synced.reminders} nya, ändrade eller inställda.")
 
 
-def _configured_organisation(ctx: Context, organisation: str, path: Path) -> str:
+def _configured_organisation(
+    ctx: Context, organisation: str, path: Path, say: Callable[[str], None]
+) -> str:
     """The plan's organisation as configured: with several, one of them (a misspelt name would
     start a district of its own with no roles); with one, a plan of another name is imported
     with a warning that its roles have no addresses here."""
@@ -79,9 +146,9 @@ def _configured_organisation(ctx: Context, organisation: str, path: Path) -> str
             path=str(path),
         )
     if settings.organisation.name:
-        ctx.print(f"Obs: planen gäller {organisation}, men config.toml beskriver "
-                  f"{settings.organisation.name}: dess roller och adresser används inte för "
-                  "den här planen.")  # fmt: skip
+        say(f"Obs: planen gäller {organisation}, men config.toml beskriver "
+            f"{settings.organisation.name}: dess roller och adresser används inte för "
+            "den här planen.")  # fmt: skip
     return organisation
 
 
@@ -215,9 +282,12 @@ def _dated_before_not_after(before: PlanSchedule, after: PlanSchedule) -> list[t
 
 
 def register(commands: Any) -> None:
-    sub = commands.add_parser("import", help="läs in en plan (.xlsx eller .toml)")
-    sub.add_argument("path", metavar="FIL")
-    sub.add_argument("--year", type=year_argument, help="planens år, om filen inte anger det")
+    sub = commands.add_parser(
+        "import", help="läs in en eller flera planer (.xlsx eller .toml), var och en för sig"
+    )
+    sub.add_argument("paths", metavar="FIL", nargs="+")
+    sub.add_argument("--year", type=year_argument,
+                     help="planens år, om filen inte anger det (gäller varje fil)")  # fmt: skip
     _force_argument(sub)
     sub.set_defaults(run=cmd_import)
 

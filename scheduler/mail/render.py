@@ -20,7 +20,10 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
+from functools import cache
 from typing import Any
+
+from jinja2 import Template, meta, nodes
 
 from scheduler.base.addresses import parse_address
 from scheduler.base.errors import ConfigError
@@ -51,8 +54,27 @@ def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
 
 
 def render_subject(name: str, context: dict[str, Any]) -> str:
-    """The subject alone, one line: what is planned ahead, without the bodies."""
-    return one_line(environment("emails").get_template(f"{name}.subject.txt").render(context))
+    """The subject alone, one line: what is planned ahead, without the bodies.
+
+    An import plans tens of thousands of reminders, each with its subject, and Jinja copies the
+    whole context into each render: the template gets only the names it reads."""
+    template, reads = _subject_template(name)
+    used = context if reads is None else {key: context[key] for key in reads if key in context}
+    return one_line(template.render(used))
+
+
+@cache
+def _subject_template(name: str) -> tuple[Template, frozenset[str] | None]:
+    """The subject template and the context names it reads (None: it includes or extends
+    another template, whose names are not counted here, so it gets the whole context)."""
+    env = environment("emails")
+    filename = f"{name}.subject.txt"
+    assert env.loader is not None
+    source = env.loader.get_source(env, filename)[0]
+    parsed = env.parse(source)
+    if any(parsed.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
+        return env.get_template(filename), None
+    return env.get_template(filename), frozenset(meta.find_undeclared_variables(parsed))
 
 
 def address(email: str, display_name: str = "") -> Address:

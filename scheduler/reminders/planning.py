@@ -192,11 +192,18 @@ def _content_for(kind: str, row: Occurrence, context: MailContext, *, links: boo
 
 
 def reminder_subject(
-    item: MeasureSchedule, row: Occurrence, kind: str, context: MailContext
+    item: MeasureSchedule,
+    row: Occurrence,
+    kind: str,
+    context: MailContext,
+    *,
+    facts: dict[str, Any] | None = None,
 ) -> str:
-    """The subject alone (one line, cheap): what the planning stores and compares."""
+    """The subject alone (one line, cheap): what the planning stores and compares. `facts`:
+    `mail_facts` of the occurrence, when the caller has them (its other reminders share them)."""
     template, extra, _attach = _content_for(kind, row, context, links=False)
-    return render_subject(template, {**mail_facts(item, row, context.config), **extra})
+    shared = facts if facts is not None else mail_facts(item, row, context.config)
+    return render_subject(template, {**shared, **extra})
 
 
 def render_reminder(
@@ -226,10 +233,14 @@ class _Occurrence:
     role: RoleConfig
     context: MailContext
 
+    @cached_property
+    def facts(self) -> dict[str, Any]:
+        return mail_facts(self.item, self.row, self.context.config)
+
     def mail(self, kind: str, due: datetime, until: datetime | None) -> PlannedMail:
         """Who gets it, when, and its subject; the bodies are rendered at claim."""
         row = self.row
-        subject = reminder_subject(self.item, row, kind, self.context)
+        subject = reminder_subject(self.item, row, kind, self.context, facts=self.facts)
         return PlannedMail(
             key=reminder_key(row, kind), kind=kind, occurrence_id=row.id,
             role=self.role.name, recipient=self.role.email or "", due_at=due, useful_until=until,
@@ -276,12 +287,15 @@ def planned_mails(
     settings = context.settings
     gaps = _series_gaps(r for r in rows if r.status != CANCELLED)
     mails: list[PlannedMail] = []
+    roles: dict[str, RoleConfig | None] = {}  # by convener: a plan has few, and many rows
     for row in rows:
         item = by_measure.get(row.measure_id)
         if item is None or row.status == CANCELLED or row.id is None:
             continue
         convener = item.responsibility.convener
-        role = context.config.role(convener) if convener else None
+        if convener and convener not in roles:
+            roles[convener] = context.config.role(convener)
+        role = roles[convener] if convener else None
         if role is None or not role.email:
             continue  # `scheduler check` reports a convener without an address
         one = _Occurrence(item, row, role, context)

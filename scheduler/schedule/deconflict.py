@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from scheduler.cadence import Occurrence, PlacedSeries, Schedule
 
@@ -28,6 +28,33 @@ class Booking:
     series_index: int
     occurrence_index: int
     occurrence: Occurrence
+
+
+class _Busy:
+    """One convener's meetings so far, by the days they touch: a new meeting is compared with
+    those of its own days, not with the whole year's (a plan of a thousand measures)."""
+
+    def __init__(self) -> None:
+        self._by_day: dict[date, list[tuple[datetime, datetime]]] = defaultdict(list)
+
+    def add(self, start: datetime, end: datetime) -> None:
+        for day in _days(start, end):
+            self._by_day[day].append((start, end))
+
+    def overlapping(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        return [
+            (s, e)
+            for day in _days(start, end)
+            for s, e in self._by_day.get(day, ())
+            if s < end and start < e
+        ]
+
+
+def _days(start: datetime, end: datetime) -> list[date]:
+    """The dates from `start` to `end`, both included: every day two overlapping spans share
+    one of."""
+    first, last = start.date(), end.date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def _latest_end(day_start: datetime) -> datetime:
@@ -51,7 +78,7 @@ def deconflict(
     moved: dict[tuple[int, int, int], datetime] = {}
     warnings: list[list[str]] = [[] for _ in schedules]
     for bookings in by_convener.values():
-        busy: list[tuple[datetime, datetime]] = []
+        busy = _Busy()
         for booking in sorted(
             bookings, key=lambda b: (b.occurrence.start, b.position, b.series_index)
         ):
@@ -59,7 +86,7 @@ def deconflict(
                 booking.occurrence.start,
                 booking.occurrence.end - booking.occurrence.start,
             )
-            while clash := [b for b in busy if b[0] < start + length and start < b[1]]:
+            while clash := busy.overlapping(start, start + length):
                 start = max(end for _, end in clash) + BREAK
             # An evening meeting (a walk at 18:00) is not "too late" where it was placed.
             latest = max(_latest_end(booking.occurrence.start), booking.occurrence.end)
@@ -70,7 +97,7 @@ def deconflict(
                 )
             elif start != booking.occurrence.start:
                 moved[(booking.position, booking.series_index, booking.occurrence_index)] = start
-            busy.append((start, start + length))
+            busy.add(start, start + length)
 
     result = []
     for position, schedule in enumerate(schedules):

@@ -65,6 +65,7 @@ def sync_outbox(
             for row in session.exec(select(OutboxRow).where(OutboxRow.plan_id == plan_id))
         }
         seen: set[str] = set()
+        new_rows: list[dict[str, Any]] = []
         for mail in planned:
             seen.add(mail.key)
             row = existing.get(mail.key)
@@ -78,8 +79,8 @@ def sync_outbox(
                 "attachment": mail.attachment,
             }  # fmt: skip
             if row is None:
-                added += _insert_new(session, {"key": mail.key, "plan_id": plan_id, "status": PENDING,
-                                               "created_at": now, "updated_at": now, **values})  # fmt: skip
+                new_rows.append({"key": mail.key, "plan_id": plan_id, "status": PENDING,
+                                 "created_at": now, "updated_at": now, **values})  # fmt: skip
             elif row.status in (PENDING, CANCELLED) and _differs(row, values):
                 # Compare and set: a dispatcher may have claimed the row since it was read here,
                 # and a row being sent must not be put back to pending (it would go out twice).
@@ -89,6 +90,7 @@ def sync_outbox(
             if key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned):
                 cancelled += _update_if(session, row, (PENDING,), status=CANCELLED, updated_at=now,
                                         last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
+        added = _insert_new(session, new_rows)
     return OutboxSync(added, updated, cancelled)
 
 
@@ -99,26 +101,35 @@ def enqueue_once(bind: Bind, rows: Iterable[Mapping[str, object]], *, now: datet
     fails. Returns rows added."""
     added = 0
     with Session(bind) as session, session.begin():
-        for values in rows:
-            added += _insert_new(session, {**values, "status": PENDING, "created_at": now,
-                                           "updated_at": now})  # fmt: skip
+        for values in rows:  # one by one: callers' rows need not have the same keys
+            added += _insert_new(session, [{**values, "status": PENDING, "created_at": now,
+                                            "updated_at": now}])  # fmt: skip
     return added
 
 
-def _insert_new(session: Session, values: Mapping[str, Any]) -> int:
-    """Insert a row unless its key exists, in one statement (`INSERT … ON CONFLICT (key) DO
-    NOTHING`): checking first and inserting after loses to another process doing the same, which
-    then fails on the unique key. The row that is there stands."""
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert the rows whose key does not exist yet, in one statement per batch (`INSERT … ON
+    CONFLICT (key) DO NOTHING`, executemany): checking first and inserting after loses to
+    another process doing the same, which then fails on the unique key. The row that is there
+    stands. The rows must have the same columns. Returns how many were added."""
+    if not rows:
+        return 0
     dialect = session.get_bind().dialect.name
+    # On the Table, not the ORM class: the rows go through Core's executemany, not one ORM
+    # object each.
+    if dialect == "sqlite":
+        # sqlite3 sums the rows each execution changed, and a key that exists changes none.
+        statement: Any = sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
+        return int(session.execute(statement, rows).rowcount)  # type: ignore[attr-defined]
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
-    elif dialect == "sqlite":
-        statement = sqlite.insert(OutboxRow).on_conflict_do_nothing(index_elements=["key"])
+        statement = postgresql.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
     else:  # only SQLite and PostgreSQL are supported; elsewhere the unique key still holds
-        statement = insert(OutboxRow)
-    # RETURNING says whether a row was added: psycopg's rowcount for such an insert is -1.
-    added = session.execute(statement.values(**values).returning(col(OutboxRow.id))).first()
-    return 0 if added is None else 1
+        statement = insert(_OUTBOX)
+    # RETURNING says which rows were added: psycopg's rowcount for such an insert is -1.
+    return len(session.execute(statement.returning(_OUTBOX.c.id), rows).all())
 
 
 def cancel_pending(session: Session, *, key_prefix: str, reason: str, now: datetime) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, PlanFileError, UsageError
@@ -126,6 +128,7 @@ def import_plan(
                 area_changed = True
 
         added = changed = unchanged = 0
+        new_measures: list[dict[str, Any]] = []
         for _, area, position, measure, key in keyed:
             values = {f: getattr(measure, f) for f in _TEXT_FIELDS}
             values |= {
@@ -139,7 +142,7 @@ def import_plan(
             }
             measure_row = existing.pop(key, None)
             if measure_row is None:
-                session.add(MeasureRow(plan_id=plan_id, key=key, updated_at=now, **values))
+                new_measures.append({"plan_id": plan_id, "key": key, "updated_at": now, **values})
                 added += 1
             elif any(getattr(measure_row, f) != v for f, v in values.items()):
                 for f, v in values.items():
@@ -155,6 +158,10 @@ def import_plan(
                 gone_measure.updated_at = now
                 retired += 1
 
+        if new_measures:
+            # Core's executemany on the table, in plan order (ids ascending with it): a new plan
+            # is one statement, not an ORM object per measure.
+            session.execute(insert(MeasureRow.__table__), new_measures)  # type: ignore[attr-defined]
         # After the measures: a new plan's measures get the first ids, as before there were tasks.
         _ensure_plan_tasks(session, plan_id, now=now)
         if not plan_created and (added or changed or retired or area_changed):
