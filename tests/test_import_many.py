@@ -130,6 +130,8 @@ def test_a_bad_file_among_good_ones_changes_nothing_stops_nothing_and_is_named(
     for line, path in zip(errors, (shrunk, broken, missing), strict=True):
         assert line.startswith(f"Fel: fil {path}")
     assert result.out.splitlines()[-1] == "3 planer importerade, 3 fel"
+    one = together("import", str(good[0]), str(broken))
+    assert one.code == 2 and one.out.splitlines()[-1] == "1 plan importerad, 1 fel"
 
 
 def test_one_file_reports_as_before_without_its_name_or_a_summary(

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scheduler.base.swedish import count
+from scheduler.base.swedish import count, noun
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Context, now_utc, year_argument
 from scheduler.model.stored import DRAFT, FOLLOWED_UP, HANDED_IN
@@ -42,7 +42,9 @@ def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> 
         codes.append(_import_one_of_many(path, args, ctx))
         progress.step()
     failed = sum(1 for code in codes if code)
-    ctx.print(f"{count(len(codes) - failed, 'plan', 'planer')} importerade, {failed} fel")
+    imported = len(codes) - failed
+    ctx.print(f"{count(imported, 'plan', 'planer')} {noun(imported, 'importerad', 'importerade')}, "
+              f"{failed} fel")  # fmt: skip
     return max(codes)
 
 
