@@ -9,6 +9,7 @@ web processes starting together never race on the schema.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -141,6 +142,7 @@ def write_transaction(engine: Engine, *, lock: str = SCHEDULE_LOCK) -> Iterator[
 
 
 UPGRADE_HINT = "Kör «scheduler db upgrade»."
+UPGRADE_ATTEMPTS = 3
 
 
 def _alembic_config() -> AlembicConfig:
@@ -176,10 +178,27 @@ def upgrade_store(url: str) -> tuple[Engine, str | None, str]:
     """
     engine = create_store_engine(url)
     config = _alembic_config()
-    with _usable(engine), locked_transaction(engine, MIGRATION_LOCK) as connection:
-        before = MigrationContext.configure(connection).get_current_revision()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    for attempt in range(1, UPGRADE_ATTEMPTS + 1):
+        try:
+            with _usable(engine), locked_transaction(engine, MIGRATION_LOCK) as connection:
+                before = MigrationContext.configure(connection).get_current_revision()
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            break
+        except StoreError as exc:
+            # A new SQLite file opened by several processes at once answered one of them
+            # "locked" once, on a busy CI machine (four processes upgrading together; the cause
+            # is not known: the switch to WAL and WAL recovery can refuse without the busy
+            # timeout). The upgrade is one transaction, so it is tried again; the others' work
+            # is then found done.
+            if (
+                engine.dialect.name != "sqlite"
+                or "locked" not in str(exc)
+                or attempt == UPGRADE_ATTEMPTS
+            ):
+                raise
+            engine.dispose()
+            time.sleep(0.2 * attempt)
     return engine, before, head_revision()
 
 
