@@ -24,9 +24,13 @@ from scheduler.services.refresh import plan_schedule, plans_in_time, refresh_occ
 from scheduler.store.occurrences import get_occurrence, list_occurrences
 from scheduler.store.plans import plan_organisation
 from scheduler.web.arshjul import organisation_plan_id
-from scheduler.web.layout import stale_form, workspace_page
-from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
-from scheduler.web.session import Coordinator, csrf_matches, current_coordinator, own_organisation
+from scheduler.web.layout import workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm
+from scheduler.web.session import (
+    Coordinator,
+    checked_form,
+    workspace_coordinator,
+)
 
 router = APIRouter()
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # as the command line's dates
@@ -142,8 +146,7 @@ def _page(request: Request, coordinator: Coordinator, params: dict[str, str], *,
 
 
 @router.api_route("/agenda", methods=PAGE_METHODS, response_class=HTMLResponse)
-def agenda_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
-    own_organisation(request, coordinator)
+def agenda_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _page(request, coordinator, dict(request.query_params))
 
 
@@ -160,10 +163,8 @@ def _own_occurrence(request: Request, coordinator: Coordinator, uid: str) -> Occ
     return row
 
 
-def _posted(request: Request, coordinator: Coordinator, form: PostedForm) -> tuple[Occurrence, dict[str, str]] | None:  # fmt: skip
-    """The posted change's occurrence and the filters to return to; None: a stale form."""
-    if not csrf_matches(coordinator, form):
-        return None
+def _posted(request: Request, coordinator: Coordinator, form: PostedForm) -> tuple[Occurrence, dict[str, str]]:  # fmt: skip
+    """The posted change's occurrence and the filters to return to."""
     row = _own_occurrence(request, coordinator, form.text("uid"))
     return row, {name: form.text(name) for name in FILTERS}
 
@@ -240,14 +241,10 @@ def _moved_text(title: str, change: changes.Change) -> list[str]:
 @router.post("/agenda/flytta", response_class=HTMLResponse)
 def move(
     request: Request,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
-    own_organisation(request, coordinator)
-    posted = _posted(request, coordinator, form)
-    if posted is None:
-        return stale_form(coordinator)
-    row, params = posted
+    row, params = _posted(request, coordinator, form)
     key = row_key(row.uid)
     typed = Typed(
         key, "flytta", {name: form.text(name) for name in ("datum", "tid", "slut", "note")}
@@ -270,14 +267,10 @@ def move(
 @router.post("/agenda/stall-in", response_class=HTMLResponse)
 def cancel(
     request: Request,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
-    own_organisation(request, coordinator)
-    posted = _posted(request, coordinator, form)
-    if posted is None:
-        return stale_form(coordinator)
-    row, params = posted
+    row, params = _posted(request, coordinator, form)
     typed = Typed(row_key(row.uid), "stall-in", {"note": form.text("note")})
     note = _note(typed)
     if typed.errors:

@@ -31,8 +31,9 @@ from scheduler.web import (
 from scheduler.web.feed_page import feed_page
 from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
+from scheduler.web.layout import stale_form
 from scheduler.web.pages import PAGE_METHODS
-from scheduler.web.session import SignInNeeded, end_session
+from scheduler.web.session import SignInNeeded, StaleForm, end_session
 
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
@@ -85,6 +86,10 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
         )
         end_session(response)
         return response
+
+    @app.exception_handler(StaleForm)
+    async def stale(_request: Request, exc: StaleForm) -> Response:
+        return stale_form(exc.coordinator)
 
     @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:

@@ -29,7 +29,10 @@ from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id
 from scheduler.web.layout import workspace_message, workspace_page
 from scheduler.web.pages import PAGE_METHODS
-from scheduler.web.session import Coordinator, current_coordinator, own_organisation
+from scheduler.web.session import (
+    Coordinator,
+    workspace_coordinator,
+)
 
 router = APIRouter()
 SVG_TYPE = "image/svg+xml"
@@ -114,7 +117,6 @@ def _filename(chosen: Chosen, suffix: str) -> str:
 
 
 def _download(request: Request, coordinator: Coordinator, suffix: str) -> Response:
-    own_organisation(request, coordinator)
     try:
         chosen = _wheel(request, coordinator)
     except NotFoundError:
@@ -130,18 +132,17 @@ def _download(request: Request, coordinator: Coordinator, suffix: str) -> Respon
 
 
 @router.api_route("/arshjul.svg", methods=PAGE_METHODS)
-def arshjul_svg(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+def arshjul_svg(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _download(request, coordinator, ".svg")
 
 
 @router.api_route("/arshjul.png", methods=PAGE_METHODS)
-def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _download(request, coordinator, ".png")
 
 
 @router.api_route("/arshjul", methods=PAGE_METHODS, response_class=HTMLResponse)
-def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
-    own_organisation(request, coordinator)
+def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     try:
         chosen = _wheel(request, coordinator)
     except NotFoundError:

@@ -29,14 +29,13 @@ from scheduler.services.refresh import plan_schedule
 from scheduler.store.followups import answers, get_campaign
 from scheduler.store.plans import load_plan
 from scheduler.web.arshjul import organisation_plan_id
-from scheduler.web.layout import stale_form, workspace_message, workspace_page
-from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.layout import workspace_message, workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.plan_page import XLSX_TYPE, asked_year
 from scheduler.web.session import (
     Coordinator,
-    csrf_matches,
-    current_coordinator,
-    own_organisation,
+    checked_form,
+    workspace_coordinator,
 )
 
 router = APIRouter()
@@ -114,22 +113,18 @@ def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
 
 
 @router.api_route("/uppfoljning", methods=PAGE_METHODS, response_class=HTMLResponse)
-def followup_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
-    own_organisation(request, coordinator)
+def followup_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _page(request, coordinator)
 
 
 @router.post("/uppfoljning", response_class=HTMLResponse)
 def start_now(
     request: Request,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
     """Start the follow-up now, as `scheduler followup start` does (starting twice sends
     nothing twice)."""
-    own_organisation(request, coordinator)
-    if not csrf_matches(coordinator, form):
-        return stale_form(coordinator)
     app = request.app
     try:
         plan_id = organisation_plan_id(request, coordinator, asked_year(request))
@@ -153,7 +148,6 @@ def start_now(
 
 
 def _download(request: Request, coordinator: Coordinator, suffix: str) -> Response:
-    own_organisation(request, coordinator)
     app = request.app
     engine, now = app.state.engine, app.state.clock()
     try:
@@ -186,15 +180,15 @@ def _download(request: Request, coordinator: Coordinator, suffix: str) -> Respon
 
 
 @router.api_route("/uppfoljning.xlsx", methods=PAGE_METHODS)
-def followup_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+def followup_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _download(request, coordinator, ".xlsx")
 
 
 @router.api_route("/uppfoljning.html", methods=PAGE_METHODS)
-def followup_html(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+def followup_html(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _download(request, coordinator, ".html")
 
 
 @router.api_route("/uppfoljning.md", methods=PAGE_METHODS)
-def followup_md(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
+def followup_md(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _download(request, coordinator, ".md")

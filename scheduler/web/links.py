@@ -18,9 +18,13 @@ from scheduler.services.refresh import plan_schedule, refresh_occurrences
 from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.store.tables import FeedTokenRow
 from scheduler.web.arshjul import organisation_plan_id
-from scheduler.web.layout import stale_form, workspace_page
-from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
-from scheduler.web.session import Coordinator, csrf_matches, current_coordinator, own_organisation
+from scheduler.web.layout import workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm
+from scheduler.web.session import (
+    Coordinator,
+    checked_form,
+    workspace_coordinator,
+)
 
 router = APIRouter()
 AUDIENCE_LENGTH = 200
@@ -92,20 +96,16 @@ def _page(request: Request, coordinator: Coordinator, *, status: int = 200, **co
 
 
 @router.api_route("/lankar", methods=PAGE_METHODS, response_class=HTMLResponse)
-def links_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
-    own_organisation(request, coordinator)
+def links_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _page(request, coordinator)
 
 
 @router.post("/lankar", response_class=HTMLResponse)
 def create(
     request: Request,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
-    own_organisation(request, coordinator)
-    if not csrf_matches(coordinator, form):
-        return stale_form(coordinator)
     typed = {"mottagare": form.text("mottagare"), "kalender": form.text("kalender")}
     audience = " ".join(typed["mottagare"].split())  # one line: it is shown in lists and pages
     errors = []
@@ -152,13 +152,10 @@ def _own_link(request: Request, coordinator: Coordinator, form: PostedForm) -> F
 @router.post("/lankar/aterkalla", response_class=HTMLResponse)
 def revoke(
     request: Request,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
     """First the question (the form has no `bekrafta`), then the revocation."""
-    own_organisation(request, coordinator)
-    if not csrf_matches(coordinator, form):
-        return stale_form(coordinator)
     row = _own_link(request, coordinator, form)
     scopes = _scopes(request, coordinator)
     if row.revoked_at is not None:

@@ -22,10 +22,14 @@ from scheduler.schedule.occurrences import MeasureSchedule
 from scheduler.services.refresh import edit_measure_schedule, plan_schedule
 from scheduler.store.occurrences import SyncResult, list_occurrences
 from scheduler.web.arshjul import organisation_plan_id
-from scheduler.web.layout import stale_form, workspace_page
-from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.layout import workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.plan_page import MeasureView, asked_year, measure_view
-from scheduler.web.session import Coordinator, csrf_matches, current_coordinator, own_organisation
+from scheduler.web.session import (
+    Coordinator,
+    checked_form,
+    workspace_coordinator,
+)
 
 router = APIRouter()
 LOCATION_LENGTH = 200
@@ -130,9 +134,8 @@ def _page(request: Request, coordinator: Coordinator, found: Found, typed: Typed
 def measure_page(
     request: Request,
     measure_id: int,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
 ) -> Response:
-    own_organisation(request, coordinator)
     found = _find(request, coordinator, measure_id)
     measure = found.item.stored.measure
     return _page(request, coordinator, found, _typed_from(measure.schedule, measure.convener))
@@ -142,12 +145,9 @@ def measure_page(
 def save_schedule(
     request: Request,
     measure_id: int,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
-    own_organisation(request, coordinator)
-    if not csrf_matches(coordinator, form):
-        return stale_form(coordinator)
     found = _find(request, coordinator, measure_id)
     typed = _typed_from_form(form)
     checked = _checked(typed, coordinator)

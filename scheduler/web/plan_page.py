@@ -30,13 +30,12 @@ from scheduler.services.refresh import import_and_schedule, plan_schedule
 from scheduler.settings.model import Settings
 from scheduler.store.plans import load_plan
 from scheduler.web.arshjul import organisation_plan_id
-from scheduler.web.layout import stale_form, workspace_page
-from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.layout import workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
     Coordinator,
-    csrf_matches,
-    current_coordinator,
-    own_organisation,
+    checked_form,
+    workspace_coordinator,
 )
 
 router = APIRouter()
@@ -134,21 +133,17 @@ def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
 
 
 @router.api_route("/plan", methods=PAGE_METHODS, response_class=HTMLResponse)
-def plan_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
-    own_organisation(request, coordinator)
+def plan_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _page(request, coordinator)
 
 
 @router.post("/plan", response_class=HTMLResponse)
 def upload(
     request: Request,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
-    own_organisation(request, coordinator)
-    if not csrf_matches(coordinator, form):
-        return stale_form(coordinator)
-    assert form.fields is not None  # csrf_matches read the token from them
+    assert form.fields is not None  # checked_form read the token from them
     upload = form.fields.get("fil")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _page(request, coordinator, status=422,
@@ -209,8 +204,7 @@ def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, 
 
 
 @router.api_route("/plan.xlsx", methods=PAGE_METHODS)
-def plan_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
-    own_organisation(request, coordinator)
+def plan_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     plan_id = organisation_plan_id(request, coordinator, asked_year(request))
     stored = load_plan(request.app.state.engine, plan_id)
     with tempfile.TemporaryDirectory(prefix="scheduler-export-") as folder:

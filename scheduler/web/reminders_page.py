@@ -14,13 +14,12 @@ from starlette.exceptions import HTTPException
 from scheduler.model.mail import FAILED, SENDING, STATUS_WORDS, STATUSES
 from scheduler.store.outbox import list_outbox, resend_failed
 from scheduler.store.tables import OutboxRow
-from scheduler.web.layout import stale_form, workspace_message, workspace_page
-from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form
+from scheduler.web.layout import workspace_message, workspace_page
+from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
     Coordinator,
-    csrf_matches,
-    current_coordinator,
-    own_organisation,
+    checked_form,
+    workspace_coordinator,
 )
 
 router = APIRouter()
@@ -50,8 +49,7 @@ def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
 
 
 @router.api_route("/paminnelser", methods=PAGE_METHODS, response_class=HTMLResponse)
-def reminders_page(request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]) -> Response:  # fmt: skip
-    own_organisation(request, coordinator)
+def reminders_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
     return _page(request, coordinator)
 
 
@@ -70,13 +68,10 @@ def _own_row(request: Request, coordinator: Coordinator, text: str) -> OutboxRow
 def resend(
     request: Request,
     row: str,
-    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
-    own_organisation(request, coordinator)
     found = _own_row(request, coordinator, row)
-    if not csrf_matches(coordinator, form):
-        return stale_form(coordinator)
     now = request.app.state.clock()
     assert found.id is not None
     if not resend_failed(request.app.state.engine, found.id,

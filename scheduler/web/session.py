@@ -17,9 +17,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
@@ -28,7 +28,7 @@ from scheduler.services.refresh import link_secret
 from scheduler.settings.model import Settings
 from scheduler.store.accounts import get_account
 from scheduler.store.tables import AccountRow
-from scheduler.web.pages import PostedForm
+from scheduler.web.pages import PostedForm, posted_form
 
 SESSION_COOKIE = "arbetsyta"
 LOGIN_COOKIE = "inloggning"
@@ -137,9 +137,38 @@ def own_organisation(request: Request, coordinator: Coordinator) -> None:
         raise HTTPException(404)
 
 
+def workspace_coordinator(
+    request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]
+) -> Coordinator:
+    """The signed-in coordinator of a workspace page, as a FastAPI dependency: a page of another
+    organisation is a 404 (`own_organisation`) before the page does anything."""
+    own_organisation(request, coordinator)
+    return coordinator
+
+
+class StaleForm(Exception):
+    """A workspace form posted without its CSRF token: the app answers with the Swedish
+    "ladda om sidan" page (`layout.stale_form`) and nothing changes."""
+
+    def __init__(self, coordinator: Coordinator) -> None:
+        super().__init__("stale form")
+        self.coordinator = coordinator
+
+
 def csrf_matches(coordinator: Coordinator, form: PostedForm) -> bool:
     """The posted form carries the session's CSRF token (a form that could not be read does not)."""
     return form.fields is not None and same_token(coordinator.csrf, form.fields.get("csrf"))
+
+
+def checked_form(
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    form: Annotated[PostedForm, Depends(posted_form)],
+) -> PostedForm:
+    """A workspace form, as a FastAPI dependency, after its CSRF token: else StaleForm."""
+    if not csrf_matches(coordinator, form):
+        raise StaleForm(coordinator)
+    assert form.fields is not None  # csrf_matches read the token from them
+    return form
 
 
 def login_nonce(request: Request) -> str:

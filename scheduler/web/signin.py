@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scheduler.services.accounts import sign_in
-from scheduler.web.layout import HOME, stale_form
+from scheduler.web.layout import HOME
 from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
 from scheduler.web.session import (
     Coordinator,
-    csrf_matches,
+    checked_form,
     current_coordinator,
     end_session,
     keep_login_nonce,
@@ -91,10 +91,8 @@ def login(request: Request, form: Annotated[PostedForm, Depends(posted_form)]) -
 def logout(
     request: Request,
     coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(posted_form)],
+    form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
-    if not csrf_matches(coordinator, form):
-        return stale_form(coordinator)
     response = RedirectResponse("/logga-in?orsak=utloggad", status_code=303)
     end_session(response)
     return response
