@@ -22,6 +22,7 @@ from scheduler.arshjul.wheel import (
 )
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.base.time import STOCKHOLM
+from scheduler.feeds.scopes import slugify
 from scheduler.plan.review import lexicon_for
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import plan_schedule, refresh_occurrences
@@ -105,24 +106,24 @@ def _unknown(coordinator: Coordinator, exc: UnknownChoice) -> Response:
 
 
 def _filename(chosen: Chosen, suffix: str) -> str:
-    import re
-
     which = chosen.area or chosen.role
-    tail = f"-{re.sub(r'[^a-z0-9åäö]+', '-', which.casefold()).strip('-')}" if which else ""
-    return (
-        f"arshjul-{chosen.wheel.year}{tail}{suffix}".replace("å", "a")
-        .replace("ä", "a")
-        .replace("ö", "o")
-    )
+    return f"arshjul-{chosen.wheel.year}{f'-{slugify(which)}' if which else ''}{suffix}"
 
 
-def _download(request: Request, coordinator: Coordinator, suffix: str) -> Response:
+def _chosen(request: Request, coordinator: Coordinator) -> Chosen | Response:
+    """The wheel asked for, or the page that says why there is none."""
     try:
-        chosen = _wheel(request, coordinator)
+        return _wheel(request, coordinator)
     except NotFoundError:
         return _no_plan(coordinator)
     except UnknownChoice as exc:
         return _unknown(coordinator, exc)
+
+
+def _download(request: Request, coordinator: Coordinator, suffix: str) -> Response:
+    chosen = _chosen(request, coordinator)
+    if isinstance(chosen, Response):
+        return chosen
     svg = render_svg(chosen.wheel)
     body, media_type = (
         (svg_to_png(svg), "image/png") if suffix == ".png" else (svg.encode(), SVG_TYPE)
@@ -143,12 +144,9 @@ def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(wo
 
 @router.api_route("/arshjul", methods=PAGE_METHODS, response_class=HTMLResponse)
 def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    try:
-        chosen = _wheel(request, coordinator)
-    except NotFoundError:
-        return _no_plan(coordinator)
-    except UnknownChoice as exc:
-        return _unknown(coordinator, exc)
+    chosen = _chosen(request, coordinator)
+    if isinstance(chosen, Response):
+        return chosen
     svg = render_svg(chosen.wheel)
     inline = svg.split("?>", 1)[1].strip() if svg.startswith("<?xml") else svg
     query = request.url.query
