@@ -18,7 +18,7 @@ from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_NAMES, WEEKDAY_WORDS, WE
 from scheduler.base.text_safety import describe_control_character
 from scheduler.model.plan import ScheduleSettings
 from scheduler.model.stored import DRAFT
-from scheduler.schedule.occurrences import MeasureSchedule
+from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.refresh import edit_measure_schedule, plan_schedule
 from scheduler.store.occurrences import SyncResult, list_occurrences
 from scheduler.web.arshjul import organisation_plan_id
@@ -101,10 +101,20 @@ def _checked(typed: Typed, coordinator: Coordinator) -> tuple[ScheduleSettings, 
 
 @dataclass(frozen=True)
 class Found:
-    plan_id: int
-    year: int
-    state: str
+    schedule: PlanSchedule
     item: MeasureSchedule
+
+    @property
+    def plan_id(self) -> int:
+        return self.schedule.stored.id
+
+    @property
+    def year(self) -> int:
+        return self.schedule.stored.plan.year
+
+    @property
+    def state(self) -> str:
+        return self.schedule.stored.state
 
 
 def _find(request: Request, coordinator: Coordinator, measure_id: int) -> Found:
@@ -113,7 +123,7 @@ def _find(request: Request, coordinator: Coordinator, measure_id: int) -> Found:
     schedule = plan_schedule(request.app.state.engine, coordinator.config, plan_id=plan_id)
     for item in schedule.workbook_measures:
         if item.stored.id == measure_id:
-            return Found(plan_id, schedule.stored.plan.year, schedule.stored.state, item)
+            return Found(schedule, item)
     raise NotFoundError(f"åtgärd {measure_id} finns inte i planen")
 
 
@@ -181,10 +191,7 @@ def _others_changed(request: Request, found: Found, before: set[tuple[int, str, 
     days (calendar.max_meetings_per_day), so a meeting moved away frees a day for another."""
     changed = before ^ _calendar(request, found.plan_id)
     ids = {measure_id for measure_id, _, _ in changed} - {found.item.stored.id}
-    schedule = plan_schedule(
-        request.app.state.engine, request.app.state.config, plan_id=found.plan_id
-    )
-    return [item.stored.measure.title for item in schedule.measures if item.stored.id in ids]
+    return [item.stored.measure.title for item in found.schedule.measures if item.stored.id in ids]
 
 
 def _saved_text(found: Found, synced: SyncResult | None, others: list[str]) -> list[str]:
