@@ -52,8 +52,9 @@ def test_serve_sends_at_the_due_time_and_sees_a_move_from_another_process_within
     batch = {r.key for r in world.outbox(PENDING) if r.due_at == due}
     assert batch
     install = Install(faketime, world.config_path, tmp_path / "outbox", tmp_path / "scheduler.log")
-    # Started long enough before for a slow start (imports, the refresh) on a busy machine.
-    start = due - timedelta(seconds=30)
+    # Started long enough before for a slow start (imports, the refresh) on a busy machine: a
+    # CI run with every test in parallel once took over 28 s to answer.
+    start = due - timedelta(seconds=75)
     launched = time.monotonic()
 
     def server_now() -> datetime:
