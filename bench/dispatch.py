@@ -192,7 +192,9 @@ def seeded(handler: object) -> Iterator[Seeded]:
             config_path.write_text(
                 base.replace("sqlite:///db/scheduler.sqlite3", f"sqlite:///{folder}/bench.sqlite3")
                 + f'\n[email]\nbackend = "smtp"\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\n'
-                f'smtp_security = "none"\nfrom = "{SENDER}"\n',
+                f'smtp_security = "none"\nfrom = "{SENDER}"\n'
+                # The plan's whole year of reminders planned at once: what is dispatched here.
+                "[reminders]\nhorizon_weeks = 104\n",
                 encoding="utf-8",
             )
             config = load_settings(str(config_path), environ={})

@@ -117,6 +117,11 @@ class Cli:
         return CliResult(code, out.getvalue(), err.getvalue())
 
 
+# Config text that plans the plan's whole year of reminders at once (the planning horizon at its
+# longest, two years), for tests that look at reminders months ahead without a refresh between.
+YEAR_OF_REMINDERS = "[reminders]\nhorizon_weeks = 104\n"
+
+
 def write_config(path: Path, database_url: str, extra: str = "") -> Path:
     base = (ROOT / "config.toml").read_text(encoding="utf-8")
     base = base.replace('url = "sqlite:///db/scheduler.sqlite3"', f'url = "{database_url}"')

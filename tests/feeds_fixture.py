@@ -51,10 +51,15 @@ class Scheduled:
         return list_occurrences(self.engine, plan_id=self.plan_id)
 
 
-def scheduled_plan(tmp_path: Path, url: str | None = None, plan: Plan | None = None) -> Scheduled:
+def scheduled_plan(tmp_path: Path, url: str | None = None, plan: Plan | None = None, *,
+                   extra: str = "") -> Scheduled:  # fmt: skip
+    """The plan (the seed with a DST measure by default) imported at IMPORTED_AT; `extra`: more
+    config text."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     url = url or f"sqlite:///{tmp_path / 'feeds.sqlite3'}"
-    config = load_settings(str(write_config(tmp_path / "config.toml", url)), environ={})
+    config = load_settings(
+        str(write_config(tmp_path / "config.toml", url, extra=extra)), environ={}
+    )
     engine = upgrade_store(config.database_url)[0]
     result, _ = import_and_schedule(engine, config, plan or seed_with_dst_measure(), source="test",
                                     now=IMPORTED_AT)  # fmt: skip

@@ -38,7 +38,11 @@ from scheduler.model.plan import Plan
 from scheduler.plan.files import read_plan
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
-from scheduler.services.refresh import import_and_schedule, refresh_occurrences
+from scheduler.services.refresh import (
+    import_and_schedule,
+    refresh_occurrences,
+    refresh_plans_in_time,
+)
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
@@ -275,8 +279,13 @@ class World:
     def settings(self) -> ReminderSettings:
         return ReminderSettings.from_section(self.config.reminders)
 
-    def run(self, now: datetime, *, settings: ReminderSettings | None = None) -> PassResult:
-        """One dispatcher pass at `now`, as `scheduler remind run-due` does it (without refresh)."""
+    def run(self, now: datetime, *, settings: ReminderSettings | None = None,
+            refresh: bool = True) -> PassResult:  # fmt: skip
+        """One dispatcher pass at `now`, as `scheduler remind run-due` does it: the plans in time
+        refreshed first (their reminders topped up to the planning horizon), unless `refresh` is
+        False (a dispatcher that only sends what is in the outbox)."""
+        if refresh:
+            refresh_plans_in_time(self.engine, self.config, now=now)
         email_settings = self.email
         return run_due(self.engine, config=self.config, delivery=delivery_for(email_settings), email=email_settings,
                        settings=settings or self.settings, now=now)  # fmt: skip

@@ -20,7 +20,7 @@ from scheduler.plan.files import read_plan
 from scheduler.services.dispatch import message_for, run_due
 from scheduler.store.outbox import claim, due_ids, next_due
 from scheduler.store.tables import OutboxRow
-from tests.conftest import SEED_PLAN
+from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS
 from tests.helpers import free_port
 from tests.smtp_server import SENDER, SmtpServer, World, make_world
 
@@ -30,7 +30,9 @@ SAFETY = "trygghetssamordnare@kungsholmen.example.org"
 
 @pytest.fixture
 def world(tmp_path: Path, smtp: SmtpServer) -> World:
-    return make_world(tmp_path, f"sqlite:///{tmp_path / 'smtp.sqlite3'}", smtp)
+    # A year of reminders at once: the tests pick rows months ahead and pass at their times.
+    return make_world(tmp_path, f"sqlite:///{tmp_path / 'smtp.sqlite3'}", smtp,
+                      extra=YEAR_OF_REMINDERS)  # fmt: skip
 
 
 def due_rows(world: World, now: datetime) -> list[OutboxRow]:
@@ -294,7 +296,7 @@ def test_no_header_injection_through_names_or_titles(tmp_path: Path, smtp: SmtpS
                                                                *first.measures[1:])), *plan.areas[1:]))  # fmt: skip
     world = make_world(
         tmp_path, f"sqlite:///{tmp_path / 'evil.sqlite3'}", smtp, plan=evil_plan,
-        extra='from_name = "Kungsholmen\\r\\nBcc: evil@example.org"\n',
+        extra='from_name = "Kungsholmen\\r\\nBcc: evil@example.org"\n' + YEAR_OF_REMINDERS,
         edit=lambda text: text.replace('name = "Preventionssamordnare"',
                                        'name = "Preventionssamordnare\\r\\nBcc: evil@example.org"'),
     )  # fmt: skip
@@ -331,7 +333,7 @@ def test_a_bad_address_in_config_stops_run_due_before_sending(
         (good.replace(f'email = "{PREVENTION}"', 'email = "preventionssamordnare.kungsholmen"'),
          "«roles.preventionssamordnare.email»"),
         (good.replace(f'from = "{SENDER}"', 'from = "paminnelser"'), "«email.from»"),
-        (good + '\n[reminders]\nmeeting_days = "14"\n', "«reminders.meeting_days»"),
+        (good.replace("[reminders]\n", '[reminders]\nmeeting_days = "14"\n'), "«reminders.meeting_days»"),
     ]:  # fmt: skip
         world.config_path.write_text(bad, encoding="utf-8")
         result = world.cli("remind", "run-due", "--now", now.isoformat())

@@ -33,7 +33,7 @@ from scheduler.model.occurrence import Occurrence
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from scheduler.store.outbox import next_due
 from scheduler.store.tables import OutboxRow
-from tests.conftest import ROOT
+from tests.conftest import ROOT, YEAR_OF_REMINDERS
 from tests.smtp_server import SENDER, Received, SmtpServer, World, make_world
 
 END = datetime(2025, 2, 1, 8, 0, tzinfo=UTC)  # every held question of 2024 is due before this
@@ -96,10 +96,15 @@ def key(occurrence: Occurrence, kind: str) -> str:
 
 
 def step_through(
-    world: World, until: datetime, events: dict[datetime, Callable[[datetime], None]] | None = None
+    world: World,
+    until: datetime,
+    events: dict[datetime, Callable[[datetime], None]] | None = None,
+    *,
+    refresh: bool = True,
 ) -> int:
     """Passes every morning at 08:00 and at each due time; `events` maps a time to a callable run
-    just before the pass at (or first after) that time, whose pass then goes through the CLI."""
+    just before the pass at (or first after) that time, whose pass then goes through the CLI.
+    `refresh`: whether the other passes refresh the plan first, as `remind run-due` does."""
     pending_events = sorted((events or {}).items(), key=lambda item: item[0])
     now = world.outbox()[0].created_at
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
@@ -115,7 +120,7 @@ def step_through(
             assert result.code == 0, result.err
             assert result.out.startswith("Skickade "), result.out
         else:
-            outcome = world.run(now)
+            outcome = world.run(now, refresh=refresh)
             assert not outcome.errors, outcome.errors
         passes += 1
         assert passes < 2000, "the dispatcher keeps finding work at the same time"
@@ -280,7 +285,8 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
 def test_a_moved_meeting_takes_its_pending_reminders_along(
     tmp_path: Path, smtp: SmtpServer
 ) -> None:
-    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'move.sqlite3'}", smtp)
+    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'move.sqlite3'}", smtp,
+                       extra=YEAR_OF_REMINDERS)  # fmt: skip
     meeting = next(
         o for o in world.occurrences() if o.kind == "meeting" and local(o.start).month == 3
     )
@@ -326,7 +332,8 @@ def test_a_moved_meeting_takes_its_pending_reminders_along(
 
 def test_a_cancelled_meeting_gets_nothing_more(tmp_path: Path, smtp: SmtpServer) -> None:
     """`scheduler cancel`, then passes through the command line: pending reminders cancelled."""
-    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'cancel.sqlite3'}", smtp)
+    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'cancel.sqlite3'}", smtp,
+                       extra=YEAR_OF_REMINDERS)  # fmt: skip
     meeting = next(
         o for o in world.occurrences() if o.kind == "meeting" and local(o.start).month == 3
     )
@@ -353,7 +360,8 @@ def test_a_cancel_reaches_a_dispatcher_that_does_not_refresh(
     schedule: a reminder whose meeting was cancelled (or moved) since it was made is not sent,
     even when the change reached the store without a refresh of the outbox (the store functions
     here; the CLI commands refresh as well)."""
-    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'serve.sqlite3'}", smtp)
+    world = make_world(tmp_path, f"sqlite:///{tmp_path / 'serve.sqlite3'}", smtp,
+                       extra=YEAR_OF_REMINDERS)  # fmt: skip
     meetings = [o for o in world.occurrences() if o.kind == "meeting" and local(o.start).month == 3]
     cancelled, moved = meetings[0], meetings[1]
     changed_at = datetime(2024, 1, 5, tzinfo=UTC)
@@ -363,7 +371,7 @@ def test_a_cancel_reaches_a_dispatcher_that_does_not_refresh(
         world.engine, moved.uid, start=later, end=later + (moved.end - moved.start), now=changed_at
     )
 
-    step_through(world, max(cancelled.end, moved.end) + timedelta(hours=2))  # no refresh
+    step_through(world, max(cancelled.end, moved.end) + timedelta(hours=2), refresh=False)
     for meeting in (cancelled, moved):
         statuses = {r.kind: r.status for r in world.rows_for(meeting)}
         assert statuses == dict.fromkeys(REMINDER_KINDS, CANCELLED), statuses
@@ -379,7 +387,7 @@ def test_downtime_catch_up_sends_what_is_still_useful_at_a_bounded_rate(
     """No pass from 1 December until mid-March; then passes every few minutes, at most
     `max_per_pass` each."""
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'down.sqlite3'}", smtp,
-                       extra="[reminders]\nmax_per_pass = 3\n")  # fmt: skip
+                       extra=YEAR_OF_REMINDERS + "max_per_pass = 3\n")  # fmt: skip
     meetings = [o for o in world.occurrences() if o.kind == "meeting"]
     # Back at 10:00 on the day of the 2-day reminder of the first meeting after 10 March: its
     # 14-day reminder is due too, but overtaken.

@@ -33,7 +33,7 @@ from scheduler.settings.config import settings_from_mapping
 from scheduler.store.outbox import list_outbox
 from scheduler.store.plans import measure_key
 from scheduler.store.tables import OutboxRow
-from tests.conftest import SEED_PLAN, Cli
+from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS, Cli
 from tests.feeds_fixture import scheduled_plan
 
 POLICY = CalendarPolicy()
@@ -75,7 +75,10 @@ class Seed2025:
 
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory: pytest.TempPathFactory) -> Seed2025:
-    scheduled = scheduled_plan(tmp_path_factory.mktemp("seed2025"), plan=seed_2025())
+    # A year of reminders planned at once (the horizon at its longest): what the reminder-day
+    # rules are checked on.
+    scheduled = scheduled_plan(tmp_path_factory.mktemp("seed2025"), plan=seed_2025(),
+                               extra=YEAR_OF_REMINDERS)  # fmt: skip
     return Seed2025(scheduled.schedule(), list_outbox(scheduled.engine))
 
 
@@ -550,7 +553,7 @@ def test_a_digest_for_a_week_starting_on_a_holiday_goes_out_the_working_day_befo
     from tests.conftest import write_config
 
     path = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'digest.sqlite3'}",
-                        "[reminders]\ndigest = \"also\"\n")  # fmt: skip
+                        YEAR_OF_REMINDERS + "digest = \"also\"\n")  # fmt: skip
     config = load_settings(str(path), environ={})
     engine = upgrade_store(config.database_url)[0]
     import_and_schedule(engine, config, seed_2025(), source="test",

@@ -234,7 +234,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.reminders.settings import ReminderSettings
     from scheduler.services.followup import tick as followup_tick
     from scheduler.services.refresh import plans_in_time, refresh_occurrences
-    from scheduler.services.runner import DispatcherRunner
+    from scheduler.services.runner import DispatcherRunner, PlanTopUp
     from scheduler.store.plans import newest_plan_ids
     from scheduler.web.app import create_app, serving_app
 
@@ -254,7 +254,12 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
         delivery=delivery_for(email),
         email=email,
         settings=ReminderSettings.from_section(ctx.settings.reminders),
-        before_pass=lambda now: followup_tick(ctx.engine, ctx.settings, now=now),
+        before_pass=PlanTopUp(
+            ctx.engine,
+            ctx.settings,
+            since=now,
+            then=lambda at: followup_tick(ctx.engine, ctx.settings, now=at),
+        ),
     )
     where = f"mappen {email.outbox_dir}" if email.backend == "file" else f"SMTP {email.smtp_host}"
     listening = _listening_socket(host, port)

@@ -24,15 +24,15 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.mail.settings import EmailSettings
     from scheduler.reminders.settings import ReminderSettings
     from scheduler.services.dispatch import run_due
-    from scheduler.services.refresh import plans_in_time, refresh_occurrences
+    from scheduler.services.refresh import refresh_plans_in_time
 
     now = args.now or now_utc()
     email = EmailSettings.from_settings(ctx.settings)
     settings = ReminderSettings.from_section(ctx.settings.reminders)
-    # Every plan whose time it is (the closing year's too, after a rollover); without a plan
-    # there is nothing to remind of, but the outbox may still hold other mail.
-    for plan_id in plans_in_time(ctx.engine, now=now):
-        refresh_occurrences(ctx.engine, ctx.settings, plan_id=plan_id, now=now)
+    # Every plan whose time it is (the closing year's too, after a rollover), its reminders
+    # topped up to the planning horizon; without a plan there is nothing to remind of, but the
+    # outbox may still hold other mail.
+    refresh_plans_in_time(ctx.engine, ctx.settings, now=now)
     followup_failed = not _followup_step(ctx, now)
     result = run_due(ctx.engine, config=ctx.settings, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip

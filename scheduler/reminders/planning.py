@@ -248,39 +248,46 @@ class _Occurrence:
         )  # fmt: skip
 
 
-def _meeting_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail]:
+def _meeting_mails(one: _Occurrence, leads: tuple[int, ...], until: datetime) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
     dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), row.start, context))
+    # Only what is due before the horizon is made (its subject rendered): the rest comes with a
+    # later refresh.
     mails = [
-        one.mail(f"meeting-{days}d", due, row.start) for days, due in dues
+        one.mail(f"meeting-{days}d", due, row.start) for days, due in dues if due < until
     ]  # fmt: skip
     if context.settings.held_question:
-        mails.append(one.mail(
-            "held", _after(row.end + timedelta(hours=1), context), row.end + timedelta(days=context.settings.link_days),
-        ))  # fmt: skip
+        asked = _after(row.end + timedelta(hours=1), context)
+        if asked < until:
+            mails.append(
+                one.mail("held", asked, row.end + timedelta(days=context.settings.link_days))
+            )
     return mails
 
 
-def _task_mails(one: _Occurrence, leads: tuple[int, ...]) -> list[PlannedMail]:
+def _task_mails(one: _Occurrence, leads: tuple[int, ...], until: datetime) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
     end = row.start + timedelta(days=1)
     dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), end, context))
     mails = [
-        one.mail(f"task-{days}d", due, end) for days, due in dues
+        one.mail(f"task-{days}d", due, end) for days, due in dues if due < until
     ]  # fmt: skip
     if context.settings.held_question:
-        mails.append(one.mail(
-            "task-overdue", _after(_at(day + timedelta(days=context.settings.overdue_days), context), context),
-            row.end + timedelta(days=context.settings.link_days),
-        ))  # fmt: skip
+        asked = _after(_at(day + timedelta(days=context.settings.overdue_days), context), context)
+        if asked < until:
+            mails.append(one.mail("task-overdue", asked,
+                                  row.end + timedelta(days=context.settings.link_days)))  # fmt: skip
     return mails
 
 
 def planned_mails(
-    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext
+    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext, *, until: datetime
 ) -> list[PlannedMail]:
+    """The reminders the schedule calls for that are due before `until` (the planning horizon,
+    `ReminderSettings.horizon`): later ones are planned by a later refresh, so a plan keeps weeks
+    of rows in the outbox, not a year's."""
     by_measure = {item.stored.id: item for item in schedule.measures}
     if schedule.stored.state != DRAFT:  # handed in: its hand-in task needs no more reminders
         by_measure = {key: item for key, item in by_measure.items() if not item.is_plan_task}
@@ -303,20 +310,20 @@ def planned_mails(
         single = settings.digest != "instead"  # with "instead", the digest replaces the leads
         if row.kind == "meeting":
             leads = override if override is not None else settings.meeting_days
-            mails += _meeting_mails(one, leads if single else ())
+            mails += _meeting_mails(one, leads if single else (), until)
         else:
             gap = gaps.get(row.id)
             long = gap is None or gap >= timedelta(days=settings.long_period_days)
             default = settings.task_long_days if long else settings.task_short_days
             leads = override if override is not None else default
-            mails += _task_mails(one, leads if single else ())
+            mails += _task_mails(one, leads if single else (), until)
     if settings.digest != "off":
-        mails += _digests(schedule, rows, context)
+        mails += _digests(schedule, rows, context, until)
     return mails
 
 
 def _digests(
-    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext
+    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext, until: datetime
 ) -> list[PlannedMail]:
     """Monday 08:00 (send time) per convening role: what is coming in the next weeks. Planned
     with its subject only; `render_digest` makes it from the schedule as it is when claimed."""
@@ -328,6 +335,8 @@ def _digests(
         start = _at(monday, context)
         # On a closed Monday (annandag påsk, in the Christmas blackout) the working day before.
         due = _at(working_day_before(monday, context.policy), context)
+        if due >= until:
+            break
         for role in roles.values():
             entries = digest_entries(schedule, rows, context, role=role.name, monday=monday)
             if not entries:

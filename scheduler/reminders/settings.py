@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
+from scheduler.base.time import STOCKHOLM
 from scheduler.settings.model import Reminders
 
 
@@ -23,6 +24,7 @@ class ReminderSettings:
     retry_minutes: tuple[int, ...] = (2, 10, 30, 120, 480)
     claim_minutes: int = 10  # a claim older than this is taken to be a crashed dispatcher's
     link_days: int = 30  # how long an answer link stays valid after the meeting
+    horizon_weeks: int = 8  # reminders are planned (stored) this far ahead; see `horizon`
 
     @classmethod
     def from_section(cls, reminders: Reminders) -> ReminderSettings:
@@ -30,6 +32,14 @@ class ReminderSettings:
         # No retry delays configured still retries once, after five minutes.
         values["retry_minutes"] = reminders.retry_minutes or (5,)
         return cls(**values)
+
+    def horizon(self, now: datetime) -> datetime:
+        """Until when a refresh at `now` plans reminders: Stockholm midnight of the Monday after
+        `horizon_weeks` from now. It moves once a week, so a plan whose inputs are unchanged is
+        planned again (topped up) weekly, not at every refresh."""
+        day = now.astimezone(STOCKHOLM).date() + timedelta(weeks=self.horizon_weeks)
+        monday = day + timedelta(days=7 - day.weekday())
+        return datetime.combine(monday, time(), tzinfo=STOCKHOLM)
 
     def retry_delay(self, attempts: int) -> timedelta:
         index = min(attempts, len(self.retry_minutes)) - 1

@@ -105,7 +105,7 @@ def refresh_occurrences(
     nothing is computed, rendered or written and no write lock is taken: `agenda`, the feeds and
     every cron pass of `remind run-due` only read."""
     context = mail_context(engine, settings_for_plan(engine, config, plan_id=plan_id))
-    if _up_to_date(engine, context, plan_id=plan_id):
+    if _up_to_date(engine, context, plan_id=plan_id, now=now):
         return SyncResult(0, 0, 0, 0)
     with write_transaction(engine) as connection:
         return _refresh(connection, context, plan_id=plan_id, now=now)
@@ -120,12 +120,14 @@ def _templates_digest() -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(bind: Bind, context: MailContext, *, plan_id: int) -> str:
+def _fingerprint(bind: Bind, context: MailContext, *, plan_id: int, now: datetime) -> str:
     """What the schedule and its reminders are computed from: the stored plan's state, the
-    settings that shape them, the link key (answer links) and the email templates."""
+    settings that shape them, the link key (answer links), the email templates and the planning
+    horizon (it moves weekly: the reminders are topped up then)."""
     config = context.config
     shaping = {
         "state": schedule_state(bind, plan_id=plan_id),
+        "horizon": context.settings.horizon(now).isoformat(),
         # The sections as validated values (repr is stable for these frozen models).
         "settings": [repr(config.organisation), repr(config.roles), repr(config.calendar),
                      repr(config.reminders), repr(config.plan_cycle)],
@@ -135,8 +137,9 @@ def _fingerprint(bind: Bind, context: MailContext, *, plan_id: int) -> str:
     return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
 
 
-def _up_to_date(bind: Bind, context: MailContext, *, plan_id: int) -> bool:
-    return stored_fingerprint(bind, plan_id=plan_id) == _fingerprint(bind, context, plan_id=plan_id)
+def _up_to_date(bind: Bind, context: MailContext, *, plan_id: int, now: datetime) -> bool:
+    fingerprint = _fingerprint(bind, context, plan_id=plan_id, now=now)
+    return stored_fingerprint(bind, plan_id=plan_id) == fingerprint
 
 
 def _refresh(
@@ -144,14 +147,14 @@ def _refresh(
 ) -> SyncResult:
     schedule = plan_schedule(connection, context.config, plan_id=plan_id)
     result = sync_occurrences(connection, plan_id=plan_id, planned=schedule.occurrences, now=now)
-    mails = planned_mails(schedule, list_occurrences(connection, plan_id=plan_id), context)
-    outbox = sync_outbox(
-        connection, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id, now=now
-    )
+    until = context.settings.horizon(now)
+    rows = list_occurrences(connection, plan_id=plan_id)
+    mails = planned_mails(schedule, rows, context, until=until)
+    outbox = sync_outbox(connection, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id,
+                         now=now, until=until)  # fmt: skip
     # After the sync: what it changed (SEQUENCE, change times) is part of the state it leaves.
-    store_fingerprint(
-        connection, plan_id=plan_id, fingerprint=_fingerprint(connection, context, plan_id=plan_id)
-    )
+    fingerprint = _fingerprint(connection, context, plan_id=plan_id, now=now)
+    store_fingerprint(connection, plan_id=plan_id, fingerprint=fingerprint)
     return replace(result, reminders=outbox.changed)
 
 
@@ -170,7 +173,7 @@ def import_and_schedule(
     context = mail_context(engine, config.for_organisation(plan.organisation))
     with write_transaction(engine) as connection:
         result = import_plan(connection, plan, source=source, now=now, force=force)
-        if _up_to_date(connection, context, plan_id=result.plan_id):
+        if _up_to_date(connection, context, plan_id=result.plan_id, now=now):
             return result, SyncResult(0, 0, 0, 0)
         return result, _refresh(connection, context, plan_id=result.plan_id, now=now)
 
@@ -225,3 +228,13 @@ def plans_in_time(
     local_year = now.astimezone(STOCKHOLM).year
     return plan_ids_of_years(bind, years=tuple(local_year + offset for offset in years),
                              organisation=organisation)  # fmt: skip
+
+
+def refresh_plans_in_time(engine: Engine, config: Settings, *, now: datetime) -> int:
+    """Bring every plan whose time it is in step (`plans_in_time`), which also tops up its
+    reminders to the planning horizon; a plan with nothing changed costs a few reads. Returns
+    how many plans were looked at."""
+    plan_ids = plans_in_time(engine, now=now)
+    for plan_id in plan_ids:
+        refresh_occurrences(engine, config, plan_id=plan_id, now=now)
+    return len(plan_ids)

@@ -26,6 +26,7 @@ from scheduler.mail.delivery import Delivery
 from scheduler.mail.settings import EmailSettings
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due, worker_name
+from scheduler.services.refresh import refresh_plans_in_time
 from scheduler.services.reminder_mail import ReminderRenderer
 from scheduler.settings.model import Settings
 from scheduler.store.outbox import next_due
@@ -33,6 +34,30 @@ from scheduler.store.outbox import next_due
 log = logging.getLogger(__name__)
 JOB_ID = "dispatch-outbox"
 RETRY_AFTER_FAILURE = timedelta(seconds=30)
+
+
+class PlanTopUp:
+    """The work `scheduler serve` does before a pass: every plan in time brought in step at most
+    once an `interval` (its reminders topped up to the planning horizon, which moves weekly;
+    a plan with nothing changed costs a few reads), then `then` (the follow-up step) each pass.
+    A failed refresh is logged and does not keep the follow-up step from running."""
+
+    def __init__(self, engine: Engine, config: Settings, *, since: datetime,
+                 then: Callable[[datetime], object], interval: timedelta = timedelta(hours=1)) -> None:  # fmt: skip
+        self.engine = engine
+        self.config = config
+        self.last = since  # the server refreshed the plans as it started
+        self.then = then
+        self.interval = interval
+
+    def __call__(self, now: datetime) -> None:
+        if now - self.last >= self.interval:
+            self.last = now
+            try:
+                refresh_plans_in_time(self.engine, self.config, now=now)
+            except Exception:
+                log.exception("bringing the plans in step failed; the pass runs anyway")
+        self.then(now)
 
 
 class DispatcherRunner:

@@ -418,6 +418,8 @@ class Reminders(Section):
     # A claim older than this is taken to be a crashed dispatcher's.
     claim_minutes: int = key(10, "ett antal minuter 1–1440", ge=1, le=24 * 60)
     link_days: int = key(30, "ett antal dagar 1–365", ge=1, le=365)  # answer links live this long
+    # Reminders are stored this far ahead (from the Monday after); each refresh tops them up.
+    horizon_weeks: int = key(8, "ett antal veckor 2–104", ge=2, le=104)
 
 
 _FOLLOWUP_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")

@@ -55,9 +55,12 @@ def sync_outbox(
     kinds_owned: tuple[str, ...],
     plan_id: int,
     now: datetime,
+    until: datetime | None = None,
 ) -> OutboxSync:
     """Make the pending rows match what the schedule calls for. Rows already sent, failed or
-    skipped are history and stay as they are; `kinds_owned` says which kinds this call may cancel."""
+    skipped are history and stay as they are; `kinds_owned` says which kinds this call may cancel.
+    `until`: the planning horizon `planned` was made for; a pending row due at or after it is
+    beyond what this call speaks for, and is left for the refresh whose horizon reaches it."""
     added = updated = cancelled = 0
     with Session(bind) as session, session.begin():
         existing = {
@@ -87,11 +90,17 @@ def sync_outbox(
                 updated += _update_if(session, row, (PENDING, CANCELLED), status=PENDING,
                                       updated_at=now, **values)  # fmt: skip
         for key, row in existing.items():
-            if key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned):
+            if (key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned)
+                    and _before_horizon(row, until)):  # fmt: skip
                 cancelled += _update_if(session, row, (PENDING,), status=CANCELLED, updated_at=now,
                                         last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
         added = _insert_new(session, new_rows)
     return OutboxSync(added, updated, cancelled)
+
+
+def _before_horizon(row: OutboxRow, until: datetime | None) -> bool:
+    due = _aware(row.due_at)
+    return until is None or due is None or due < until
 
 
 def enqueue_once(bind: Bind, rows: Iterable[Mapping[str, object]], *, now: datetime) -> int:
