@@ -122,6 +122,25 @@ class Cli:
 YEAR_OF_REMINDERS = "[reminders]\nhorizon_weeks = 104\n"
 
 
+# When the tests' CLI imports of the 2024 plans happen (`import --now`, Swedish local time): at the
+# start of the plan's year, so its reminders are ahead of the import.
+IMPORT_NOW = "2024-01-08T08:00"
+
+
+def upcoming_seed(folder: Path) -> tuple[Path, int]:
+    """The seed plan rolled over to next year, written as a plan file in `folder`: all of its
+    meetings ahead of the real now, whenever the tests run. Returns the file and its year."""
+    from datetime import date
+
+    from scheduler.plan.files import read_plan, write_plan
+    from scheduler.services.refresh import rolled_over
+
+    year = date.today().year + 1
+    path = folder / f"kungsholmen-{year}.toml"
+    write_plan(rolled_over(read_plan(SEED_PLAN).plan, year), path)
+    return path, year
+
+
 def write_config(path: Path, database_url: str, extra: str = "") -> Path:
     base = (ROOT / "config.toml").read_text(encoding="utf-8")
     base = base.replace('url = "sqlite:///db/scheduler.sqlite3"', f'url = "{database_url}"')

@@ -46,7 +46,7 @@ from scheduler.services.refresh import (
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
-from scheduler.store.occurrences import list_occurrences
+from scheduler.store.occurrences import SyncResult, list_occurrences
 from scheduler.store.outbox import list_outbox
 from scheduler.store.tables import OutboxRow
 from tests.conftest import SEED_PLAN, Cli, write_config
@@ -292,6 +292,10 @@ class World:
 
     def refresh(self, now: datetime) -> None:
         refresh_occurrences(self.engine, self.config, plan_id=self.plan_id, now=now)
+
+    def refresh_result(self, now: datetime) -> SyncResult:
+        """The plan refreshed at `now`: what it added, moved or cancelled, reminders included."""
+        return refresh_occurrences(self.engine, self.config, plan_id=self.plan_id, now=now)
 
     def outbox(self, status: str | None = None) -> list[OutboxRow]:
         return list_outbox(self.engine, status=status)

@@ -41,7 +41,7 @@ from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox
 from scheduler.store.plans import find_plan_id, plan_organisation
 from scheduler.web.app import create_app
-from tests.conftest import ROOT, SEED_PLAN, Cli, upgraded_cli
+from tests.conftest import IMPORT_NOW, ROOT, SEED_PLAN, Cli, upgraded_cli
 from tests.helpers import Clock
 from tests.smtp_server import SENDER, SmtpServer
 
@@ -132,7 +132,7 @@ def installation(tmp_path: Path, store_url: str, smtp: SmtpServer) -> Installati
     cli = upgraded_cli(config_path)
     write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
     for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
-        imported = cli("import", str(plan_file))
+        imported = cli("import", str(plan_file), "--now", IMPORT_NOW)
         assert imported.code == 0, imported.err
     config = load_settings(str(config_path), environ={})
     return Installation(cli, config, open_store(config.database_url), tmp_path)
@@ -277,8 +277,8 @@ def test_one_district_config_imports_another_districts_plan_without_its_addresse
     cli: Cli, tmp_path: Path
 ) -> None:
     write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
-    assert cli("import", str(SEED_PLAN)).code == 0
-    imported = cli("import", str(tmp_path / "norrmalm-2024.toml"))
+    assert cli("import", str(SEED_PLAN), "--now", IMPORT_NOW).code == 0
+    imported = cli("import", str(tmp_path / "norrmalm-2024.toml"), "--now", IMPORT_NOW)
     assert imported.code == 0, imported.err
     assert f"Obs: planen gäller {NORRMALM}" in imported.out and KUNGSHOLMEN in imported.out
     config = load_settings(str(cli.config), environ={})

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from scheduler.store.engine import upgrade_store
 from scheduler.store.tables import OutboxRow
-from tests.conftest import SEED_PLAN, upgraded_cli, write_config
+from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS, upcoming_seed, upgraded_cli, write_config
 
 
 def _pending_keys(url: str) -> set[str]:
@@ -44,13 +44,18 @@ def test_agenda_on_an_unchanged_plan_needs_no_write_lock(tmp_path: Path) -> None
 
 
 def test_a_changed_setting_still_refreshes_the_reminders(tmp_path: Path) -> None:
+    """Next year's plan, its whole year of reminders ahead of the real now (`agenda` refreshes at
+    it)."""
     url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
-    cli = upgraded_cli(write_config(tmp_path / "config.toml", url))
-    assert cli("import", str(SEED_PLAN)).code == 0
+    cli = upgraded_cli(write_config(tmp_path / "config.toml", url, extra=YEAR_OF_REMINDERS))
+    plan_file, _year = upcoming_seed(tmp_path)
+    assert cli("import", str(plan_file)).code == 0
     before = _pending_keys(url)
     assert any("|meeting-14d|" in key for key in before)
     changed = upgraded_cli(
-        write_config(tmp_path / "other.toml", url, extra="[reminders]\nmeeting_days = [10, 3]\n")
+        write_config(
+            tmp_path / "other.toml", url, extra=YEAR_OF_REMINDERS + "meeting_days = [10, 3]\n"
+        )
     )
     assert changed("agenda").code == 0
     after = _pending_keys(url)
@@ -61,13 +66,14 @@ def test_a_changed_setting_still_refreshes_the_reminders(tmp_path: Path) -> None
 def test_a_moved_meeting_is_a_change_the_refresh_sees(tmp_path: Path) -> None:
     """Moving changes the occurrence, which is part of the fingerprint: its reminders follow."""
     url = f"sqlite:///{tmp_path / 'plan.sqlite3'}"
-    cli = upgraded_cli(write_config(tmp_path / "config.toml", url))
-    assert cli("import", str(SEED_PLAN)).code == 0
-    agenda = cli("agenda", "--from", "2024-09-01", "--to", "2024-09-30", "--json")
+    cli = upgraded_cli(write_config(tmp_path / "config.toml", url, extra=YEAR_OF_REMINDERS))
+    plan_file, year = upcoming_seed(tmp_path)
+    assert cli("import", str(plan_file)).code == 0
+    agenda = cli("agenda", "--from", f"{year}-09-01", "--to", f"{year}-09-30", "--json")
     import json
 
     first = next(item for item in json.loads(agenda.out) if item["kind"] == "meeting")
     before = {k for k in _pending_keys(url) if k.startswith(first["uid"])}
-    assert cli("move", first["uid"], "2024-09-27", "10:00").code == 0
+    assert cli("move", first["uid"], f"{year}-09-27", "10:00").code == 0
     after = {k for k in _pending_keys(url) if k.startswith(first["uid"])}
     assert before and after and before != after

@@ -13,14 +13,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from scheduler.mail.delivery import delivery_for
-from scheduler.mail.settings import EmailSettings
-from scheduler.reminders.settings import ReminderSettings
-from scheduler.services.dispatch import run_due
 from scheduler.web.app import create_app
 from tests.axe import assert_accessible
 from tests.browser import WIDTHS, screenshot
-from tests.conftest import SEED_PLAN, write_config
+from tests.conftest import IMPORT_NOW, SEED_PLAN, write_config
 from tests.helpers import free_port
 from tests.live_server import serving
 from tests.smtp_server import SmtpServer
@@ -34,12 +30,11 @@ def base(tmp_path: Any, smtp: SmtpServer) -> Iterator[str]:
     config_path = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'db.sqlite3'}",
                                extra=smtp.config_toml())  # fmt: skip
     workspace = workspace_of(config_path)
-    assert workspace.cli("import", str(SEED_PLAN)).code == 0
+    assert workspace.cli("import", str(SEED_PLAN), "--now", IMPORT_NOW).code == 0
     workspace.add_account(USERNAME, "Kungsholmens stadsdelsförvaltning")
-    email = EmailSettings.from_settings(workspace.config)
     smtp.handler.refuse_recipients["trygghetssamordnare@kungsholmen.example.org"] = REFUSAL
-    run_due(workspace.engine, config=workspace.config, delivery=delivery_for(email), email=email,
-            settings=ReminderSettings.from_section(workspace.config.reminders), now=START)  # fmt: skip
+    passed = workspace.cli("remind", "run-due", "--now", START.isoformat())
+    assert passed.code == 0, passed.err
     smtp.handler.refuse_recipients.clear()
     app = create_app(workspace.engine, workspace.config, clock=workspace.clock)
     try:

@@ -18,6 +18,7 @@ from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import FAILED, PENDING, SENT
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
+from scheduler.services.refresh import refresh_plans_in_time
 from scheduler.store.outbox import list_outbox
 from scheduler.store.tables import OutboxRow
 from tests.smtp_server import SmtpServer
@@ -41,8 +42,10 @@ class Site:
     smtp: SmtpServer
 
     def run(self, now: datetime) -> PassResult:
-        """One dispatcher pass at `now`, as `scheduler remind run-due` does it."""
+        """One dispatcher pass at `now`, as `scheduler remind run-due` does it: the plans in
+        time refreshed first (their reminders topped up to the planning horizon)."""
         config = self.workspace.config
+        refresh_plans_in_time(self.workspace.engine, config, now=now)
         email = EmailSettings.from_settings(config)
         return run_due(self.workspace.engine, config=config, delivery=delivery_for(email), email=email,
                        settings=ReminderSettings.from_section(config.reminders), now=now)  # fmt: skip

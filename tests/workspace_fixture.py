@@ -17,7 +17,7 @@ from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import open_store
 from scheduler.web.app import create_app
-from tests.conftest import SEED_PLAN, Cli, upgraded_cli, write_config
+from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli, upgraded_cli, write_config
 from tests.helpers import Clock
 
 USERNAME = "anna"
@@ -85,7 +85,7 @@ def two_district_workspace(tmp_path: Path, store_url: str, *, extra: str = "") -
     workspace = workspace_of(write_two_district_config(tmp_path, store_url, extra=extra))
     write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")
     for plan_file in (SEED_PLAN, tmp_path / "norrmalm-2024.toml"):
-        imported = workspace.cli("import", str(plan_file))
+        imported = workspace.cli("import", str(plan_file), "--now", IMPORT_NOW)
         assert imported.code == 0, imported.err
     workspace.add_account("anna", "kungsholmen")
     return workspace

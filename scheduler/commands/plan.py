@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from scheduler.base.swedish import count, noun
 from scheduler.base.time import STOCKHOLM
-from scheduler.commands.context import Context, now_utc, year_argument
+from scheduler.commands.context import Context, moment_argument, now_utc, year_argument
 from scheduler.model.stored import DRAFT, FOLLOWED_UP, HANDED_IN
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def _import_file(
     organisation = _configured_organisation(ctx, read.plan.organisation, path, say)
     result, synced = import_and_schedule(
         ctx.engine, ctx.settings.for_organisation(organisation), read.plan, source=str(path),
-        now=now_utc(), force=args.force,
+        now=args.now or now_utc(), force=args.force,
     )  # fmt: skip
     for note in read.notes:
         say(f"Obs: {note}")
@@ -291,6 +291,9 @@ def register(commands: Any) -> None:
     sub.add_argument("--year", type=year_argument,
                      help="planens år, om filen inte anger det (gäller varje fil)")  # fmt: skip
     _force_argument(sub)
+    sub.add_argument("--now", type=moment_argument,
+                     help="tidpunkten importen räknar från (påminnelser, det som redan varit), "
+                          "t.ex. 2025-03-01T08:00; annars nu")  # fmt: skip
     sub.set_defaults(run=cmd_import)
 
     sub = commands.add_parser(

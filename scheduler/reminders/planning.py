@@ -1,5 +1,7 @@
 """Which emails the schedule calls for, with when each is due, and how each is rendered. Pure.
 
+Planning covers a window: what is due before the planning horizon (`ReminderSettings.horizon`)
+and still of use; later refreshes plan the rest as the horizon moves.
 Planning makes a reminder's subject only (what `remind list` shows and what tells a change);
 `render_reminder` makes its bodies and .ics when the dispatcher claims it, from the data as it is
 then. The weekly digest is still rendered whole when it is planned.
@@ -248,46 +250,62 @@ class _Occurrence:
         )  # fmt: skip
 
 
-def _meeting_mails(one: _Occurrence, leads: tuple[int, ...], until: datetime) -> list[PlannedMail]:
+def _meeting_mails(one: _Occurrence, leads: tuple[int, ...], window: _Window) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
     dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), row.start, context))
-    # Only what is due before the horizon is made (its subject rendered): the rest comes with a
-    # later refresh.
+    # Only what the window holds is made (its subject rendered): the rest comes with a later
+    # refresh, or has had its time.
     mails = [
-        one.mail(f"meeting-{days}d", due, row.start) for days, due in dues if due < until
+        one.mail(f"meeting-{days}d", due, row.start)
+        for days, due in dues if window.holds(due, row.start)
     ]  # fmt: skip
     if context.settings.held_question:
         asked = _after(row.end + timedelta(hours=1), context)
-        if asked < until:
-            mails.append(
-                one.mail("held", asked, row.end + timedelta(days=context.settings.link_days))
-            )
+        useful = row.end + timedelta(days=context.settings.link_days)
+        if window.holds(asked, useful):
+            mails.append(one.mail("held", asked, useful))
     return mails
 
 
-def _task_mails(one: _Occurrence, leads: tuple[int, ...], until: datetime) -> list[PlannedMail]:
+def _task_mails(one: _Occurrence, leads: tuple[int, ...], window: _Window) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
     end = row.start + timedelta(days=1)
     dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), end, context))
     mails = [
-        one.mail(f"task-{days}d", due, end) for days, due in dues if due < until
+        one.mail(f"task-{days}d", due, end) for days, due in dues if window.holds(due, end)
     ]  # fmt: skip
     if context.settings.held_question:
         asked = _after(_at(day + timedelta(days=context.settings.overdue_days), context), context)
-        if asked < until:
-            mails.append(one.mail("task-overdue", asked,
-                                  row.end + timedelta(days=context.settings.link_days)))  # fmt: skip
+        useful = row.end + timedelta(days=context.settings.link_days)
+        if window.holds(asked, useful):
+            mails.append(one.mail("task-overdue", asked, useful))
     return mails
 
 
+@dataclass(frozen=True)
+class _Window:
+    """Which reminders a refresh at `now` plans: those due before `until` (the planning horizon)
+    and still of use at `now`."""
+
+    now: datetime
+    until: datetime
+
+    def holds(self, due: datetime, useful_until: datetime | None) -> bool:
+        return due < self.until and (useful_until is None or useful_until > self.now)
+
+
 def planned_mails(
-    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext, *, until: datetime
-) -> list[PlannedMail]:
+    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext, *, now: datetime,
+    until: datetime,
+) -> list[PlannedMail]:  # fmt: skip
     """The reminders the schedule calls for that are due before `until` (the planning horizon,
-    `ReminderSettings.horizon`): later ones are planned by a later refresh, so a plan keeps weeks
-    of rows in the outbox, not a year's."""
+    `ReminderSettings.horizon`) and still of use at `now`. Only these are made (their subjects
+    rendered): later ones come with a later refresh, so a plan keeps weeks of rows in the outbox,
+    not a year's; one whose time has passed (a plan imported in March has January behind it)
+    would only be skipped."""
+    window = _Window(now, until)
     by_measure = {item.stored.id: item for item in schedule.measures}
     if schedule.stored.state != DRAFT:  # handed in: its hand-in task needs no more reminders
         by_measure = {key: item for key, item in by_measure.items() if not item.is_plan_task}
@@ -310,20 +328,20 @@ def planned_mails(
         single = settings.digest != "instead"  # with "instead", the digest replaces the leads
         if row.kind == "meeting":
             leads = override if override is not None else settings.meeting_days
-            mails += _meeting_mails(one, leads if single else (), until)
+            mails += _meeting_mails(one, leads if single else (), window)
         else:
             gap = gaps.get(row.id)
             long = gap is None or gap >= timedelta(days=settings.long_period_days)
             default = settings.task_long_days if long else settings.task_short_days
             leads = override if override is not None else default
-            mails += _task_mails(one, leads if single else (), until)
+            mails += _task_mails(one, leads if single else (), window)
     if settings.digest != "off":
-        mails += _digests(schedule, rows, context, until)
+        mails += _digests(schedule, rows, context, window)
     return mails
 
 
 def _digests(
-    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext, until: datetime
+    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext, window: _Window
 ) -> list[PlannedMail]:
     """Monday 08:00 (send time) per convening role: what is coming in the next weeks. Planned
     with its subject only; `render_digest` makes it from the schedule as it is when claimed."""
@@ -335,8 +353,11 @@ def _digests(
         start = _at(monday, context)
         # On a closed Monday (annandag påsk, in the Christmas blackout) the working day before.
         due = _at(working_day_before(monday, context.policy), context)
-        if due >= until:
+        if due >= window.until:
             break
+        if not window.holds(due, start + timedelta(days=7)):
+            monday += timedelta(days=7)
+            continue
         for role in roles.values():
             entries = digest_entries(schedule, rows, context, role=role.name, monday=monday)
             if not entries:

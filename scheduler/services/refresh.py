@@ -149,7 +149,7 @@ def _refresh(
     result = sync_occurrences(connection, plan_id=plan_id, planned=schedule.occurrences, now=now)
     until = context.settings.horizon(now)
     rows = list_occurrences(connection, plan_id=plan_id)
-    mails = planned_mails(schedule, rows, context, until=until)
+    mails = planned_mails(schedule, rows, context, now=now, until=until)
     outbox = sync_outbox(connection, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id,
                          now=now, until=until)  # fmt: skip
     # After the sync: what it changed (SEQUENCE, change times) is part of the state it leaves.

@@ -60,7 +60,9 @@ def sync_outbox(
     """Make the pending rows match what the schedule calls for. Rows already sent, failed or
     skipped are history and stay as they are; `kinds_owned` says which kinds this call may cancel.
     `until`: the planning horizon `planned` was made for; a pending row due at or after it is
-    beyond what this call speaks for, and is left for the refresh whose horizon reaches it."""
+    beyond what this call speaks for, and is left for the refresh whose horizon reaches it. A
+    pending row no longer of use at `now` is not planned again either: it is left for the
+    dispatcher to skip, with that reason."""
     added = updated = cancelled = 0
     with Session(bind) as session, session.begin():
         existing = {
@@ -91,7 +93,7 @@ def sync_outbox(
                                       updated_at=now, **values)  # fmt: skip
         for key, row in existing.items():
             if (key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned)
-                    and _before_horizon(row, until)):  # fmt: skip
+                    and _before_horizon(row, until) and not _past_use(row, now)):  # fmt: skip
                 cancelled += _update_if(session, row, (PENDING,), status=CANCELLED, updated_at=now,
                                         last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
         added = _insert_new(session, new_rows)
@@ -101,6 +103,11 @@ def sync_outbox(
 def _before_horizon(row: OutboxRow, until: datetime | None) -> bool:
     due = _aware(row.due_at)
     return until is None or due is None or due < until
+
+
+def _past_use(row: OutboxRow, now: datetime) -> bool:
+    useful_until = _aware(row.useful_until)
+    return useful_until is not None and useful_until <= now
 
 
 def enqueue_once(bind: Bind, rows: Iterable[Mapping[str, object]], *, now: datetime) -> int:
