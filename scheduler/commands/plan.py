@@ -36,11 +36,15 @@ def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> 
     # --organisation or an old schema is one error for the whole call, not one per file.
     ctx.organisation_chosen  # noqa: B018 (a name that is not configured raises here)
     ctx.engine  # noqa: B018 (opening the store checks its schema)
+    from scheduler.store.engine import durable_at_the_end
+
     progress = _Progress(len(paths))
     codes = []
-    for path in paths:
-        codes.append(_import_one_of_many(path, args, ctx))
-        progress.step()
+    # Each file its own transaction; all of them on disk before the summary says so.
+    with durable_at_the_end(ctx.engine):
+        for path in paths:
+            codes.append(_import_one_of_many(path, args, ctx))
+            progress.step()
     failed = sum(1 for code in codes if code)
     imported = len(codes) - failed
     ctx.print(f"{count(imported, 'plan', 'planer')} {noun(imported, 'importerad', 'importerade')}, "

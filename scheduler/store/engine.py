@@ -9,6 +9,7 @@ web processes starting together never race on the schema.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -139,6 +140,73 @@ def write_transaction(engine: Engine, *, lock: str = SCHEDULE_LOCK) -> Iterator[
             f"det som skulle sparas krockar med det som redan finns i databasen ({_detail(exc)}); "
             "inget ändrades"
         ) from None
+
+
+@contextmanager
+def durable_at_the_end(engine: Engine) -> Iterator[None]:
+    """Many transactions in a row (one per file of `scheduler import`) whose commits do not each
+    wait for the disk, made durable together when the block ends.
+
+    Each commit is still atomic and isolated (what another process reads is whole); only a power
+    cut or an OS crash during the block can lose the last commits, never leave one half done,
+    and the block does not end (the command does not report success) before all are on disk.
+    SQLite in WAL mode: `synchronous=NORMAL` on the connections taken during the block (FULL
+    again when they go back to the pool), then the WAL file, which holds every commit not yet
+    checkpointed, synced. PostgreSQL: `synchronous_commit = off` likewise, then one transaction
+    that commits with an id and waits for the WAL to be flushed up to it, which includes every
+    earlier commit. An fsync per plan was a fifth of importing 300 plans."""
+    dialect = engine.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        yield
+        return
+    relaxed, strict = (
+        ("PRAGMA synchronous=NORMAL", "PRAGMA synchronous=FULL")
+        if dialect == "sqlite"
+        else ("SET synchronous_commit = off", "SET synchronous_commit = on")
+    )
+
+    # psycopg opens a transaction for a SET: it is committed at once (sqlite3 opens none).
+    commit = dialect == "postgresql"
+
+    def relax(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        _execute_alone(dbapi_connection, relaxed, commit=commit)
+
+    def restore(dbapi_connection: Any, _record: Any) -> None:
+        _execute_alone(dbapi_connection, strict, commit=commit)
+
+    event.listen(engine, "checkout", relax)
+    event.listen(engine, "checkin", restore)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", relax)
+        event.remove(engine, "checkin", restore)
+    _make_durable(engine)
+
+
+def _execute_alone(dbapi_connection: Any, statement: str, *, commit: bool) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+    if commit:
+        dbapi_connection.commit()
+
+
+def _make_durable(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        wal = Path(f"{database}-wal") if database and database != ":memory:" else None
+        if wal is not None and wal.exists():
+            descriptor = os.open(wal, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        return
+    with engine.begin() as connection:  # synchronous_commit is on again for this one
+        connection.execute(text("select pg_current_xact_id()"))
 
 
 UPGRADE_HINT = "Kör «scheduler db upgrade»."
