@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scheduler.model.stored import StoredMeasure
 from scheduler.plan.roles import Responsibility, RoleLexicon, read_responsibility
@@ -22,7 +23,14 @@ class Finding:
 
 
 def lexicon_for(config: Settings) -> RoleLexicon:
-    return RoleLexicon.build((role.name, role.aliases) for role in config.all_roles)
+    return _lexicon(tuple((role.name, tuple(role.aliases)) for role in config.all_roles))
+
+
+@lru_cache(maxsize=64)
+def _lexicon(roles: tuple[tuple[str, tuple[str, ...]], ...]) -> RoleLexicon:
+    """One lexicon per set of role names (the organisations of an installation share theirs):
+    building one compiles a pattern per role, and readings are cached per lexicon."""
+    return RoleLexicon.build(roles)
 
 
 def responsibilities(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Canonical role name → pattern. Order matters where names overlap: the longer, more specific
 # name comes first so "sekreterare för rådet …" is not read as a plain "sekreterare".
@@ -119,6 +120,15 @@ def read_responsibility(
     responsible_text: str, lexicon: RoleLexicon, *, explicit_convener: str | None = None
 ) -> Responsibility:
     """Find the convener and the roles taking part in a Vem text."""
+    return _read_responsibility(responsible_text, lexicon, explicit_convener)
+
+
+# Cached (bounded; the values are frozen): every command reads every measure's Vem, an import of
+# many plans reads the same few texts again and again, and each reading runs every role pattern.
+@lru_cache(maxsize=4096)
+def _read_responsibility(
+    responsible_text: str, lexicon: RoleLexicon, explicit_convener: str | None
+) -> Responsibility:
     mentions = lexicon.mentions(responsible_text)
     participants = _unique(m.role for m in mentions)
     if explicit_convener:

@@ -253,6 +253,10 @@ class _Occurrence:
 def _meeting_mails(one: _Occurrence, leads: tuple[int, ...], window: _Window) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
+    if leads and _before(day - timedelta(days=max(leads)), row.start, context) >= window.until:
+        # The longest lead is the earliest of its mails (the held question comes after it):
+        # nothing of this meeting is due within the window. Most of a year's meetings, cheaply.
+        return []
     dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), row.start, context))
     # Only what the window holds is made (its subject rendered): the rest comes with a later
     # refresh, or has had its time.
@@ -272,6 +276,8 @@ def _task_mails(one: _Occurrence, leads: tuple[int, ...], window: _Window) -> li
     row, context = one.row, one.context
     day = _local_day(row.start)
     end = row.start + timedelta(days=1)
+    if leads and _before(day - timedelta(days=max(leads)), end, context) >= window.until:
+        return []  # as for a meeting: its earliest mail is beyond the window
     dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), end, context))
     mails = [
         one.mail(f"task-{days}d", due, end) for days, due in dues if window.holds(due, end)
