@@ -60,3 +60,38 @@ def test_the_probe_sees_the_store_when_a_command_uses_it(tmp_path: Path) -> None
     """The check can fail: a command that reads the database does load the store."""
     report = _loaded(tmp_path, "plan")
     assert "scheduler.store.engine" in report["heavy"]  # type: ignore[operator]
+
+
+def test_commands_that_open_the_store_load_no_migration_module(tmp_path: Path) -> None:
+    """Opening the store checks the schema's revision without Alembic (every cron pass and
+    command opens it); only `db upgrade` migrates, and loads it."""
+    config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    upgraded = subprocess.run([sys.executable, "-m", "scheduler", "--config", str(config), "db",
+                               "upgrade"], cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert upgraded.returncode == 0, upgraded.stderr
+    report = _loaded(tmp_path, "agenda")
+    heavy = report["heavy"]
+    assert isinstance(heavy, list)
+    assert "scheduler.store.engine" in heavy
+    assert not [m for m in heavy if m.split(".")[0] == "alembic"], heavy
+
+
+def test_the_revision_written_in_the_code_is_the_newest_migration_script(tmp_path: Path) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from scheduler.store.engine import (
+        HEAD_REVISION,
+        _alembic_config,
+        current_revision,
+        upgrade_store,
+    )
+
+    assert ScriptDirectory.from_config(_alembic_config()).get_current_head() == HEAD_REVISION
+    engine = upgrade_store(f"sqlite:///{tmp_path / 'plan.sqlite3'}")[0]
+    with engine.connect() as connection:
+        assert (
+            current_revision(engine)
+            == MigrationContext.configure(connection).get_current_revision()
+        )
+    engine.dispose()
