@@ -34,10 +34,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
+from types import MappingProxyType
 
 from scheduler.cadence.activity import MEETING
 from scheduler.cadence.model import Cadence
@@ -97,18 +98,17 @@ class _Open:
 @dataclass(frozen=True)
 class _Meetings:
     """The meetings of a series placed in one slot that take room (timed, not all-day), as the
-    spread weighs them: how many on each day and on each weekday, and each one's day and time."""
+    spread weighs them: the days with one of them, the days with several (and how many), how
+    many on each weekday, and each day's meetings' times."""
 
-    days: tuple[tuple[date, int], ...]
+    count: int
+    single: frozenset[date]
+    several: tuple[tuple[date, int], ...]
     weekdays: tuple[tuple[int, int], ...]
-    spans: tuple[tuple[date, datetime, datetime], ...]
-
-    @property
-    def count(self) -> int:
-        return len(self.spans)
+    spans: Mapping[date, tuple[tuple[datetime, datetime], ...]]
 
 
-_NONE = _Meetings((), (), ())
+_NONE = _Meetings(0, frozenset(), (), (), MappingProxyType({}))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -118,16 +118,22 @@ def _meetings(placing: SeriesPlacing, slot: Slot) -> _Meetings:
     series = place_in_slot(placing, slot)
     if series is None:
         return _NONE
-    days: Counter[date] = Counter()
+    spans: dict[date, list[tuple[datetime, datetime]]] = defaultdict(list)
     weekdays: Counter[int] = Counter()
-    spans = []
+    count = 0
     for o in series.occurrences:
         if o.kind == MEETING and not o.all_day:
             day = o.start.date()
-            days[day] += 1
+            spans[day].append((o.start, o.end))
             weekdays[day.weekday()] += 1
-            spans.append((day, o.start, o.end))
-    return _Meetings(tuple(days.items()), tuple(weekdays.items()), tuple(spans))
+            count += 1
+    return _Meetings(
+        count,
+        frozenset(day for day, those in spans.items() if len(those) == 1),
+        tuple((day, len(those)) for day, those in spans.items() if len(those) > 1),
+        tuple(weekdays.items()),
+        MappingProxyType({day: tuple(those) for day, those in spans.items()}),
+    )
 
 
 def _at_or_over(first: int, limit: int, count: int) -> int:
@@ -143,57 +149,69 @@ class _Load:
     cap: int  # meetings a day per owner
     half: int  # meetings a weekday may hold in the whole plan
     shares: dict[str, int]  # per owner and for the plan: a weekday's share before it weighs
-    per_day: defaultdict[str, Counter[date]] = field(default_factory=lambda: defaultdict(Counter))
-    per_weekday: defaultdict[str, Counter[int]] = field(
-        default_factory=lambda: defaultdict(Counter)
-    )
-    busy: defaultdict[str, defaultdict[date, list[tuple[datetime, datetime]]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list))
-    )
+    # Only days and weekdays with meetings are keys (every count is at least 1).
+    per_day: dict[str, dict[date, int]] = field(default_factory=dict)
+    per_weekday: dict[str, dict[int, int]] = field(default_factory=dict)
+    busy: dict[str, dict[date, list[tuple[datetime, datetime]]]] = field(default_factory=dict)
 
     def cost(self, item: PlanItem, meetings: _Meetings) -> tuple[int, int, int, int, int]:
         """(over the daily cap, over the convener's share of a weekday or half the plan's, days
         shared, overlaps, over the plan's share of a weekday): lower is better.
 
         Each of the series' meetings counts, in turn, as if those of the series before it on its
-        day (or weekday) were placed already; the counts are summed per day and per weekday."""
-        over = shared = balance = overlap = spread = 0
-        owner_days, measure_days = self.per_day[item.owner], self.per_day[_measure(item)]
-        owner_weekdays, plan_weekdays = self.per_weekday[item.owner], self.per_weekday[_PLAN]
-        own_share, plan_share, half, cap = self.shares[item.owner], self.shares[_PLAN], self.half, self.cap  # fmt: skip
-        for day, n in meetings.days:
-            own = owner_days[day]
+        day (or weekday) were placed already; the counts are summed per day and per weekday. Only
+        the days someone already has meetings on are looked at (sets, not a loop per meeting)."""
+        cap = self.cap
+        owner_days = self.per_day.get(item.owner, {})
+        measure_days = self.per_day.get(_measure(item), {})
+        # A day with one of the series' meetings: over the cap if the owner has `cap` already;
+        # shared if the owner or the measure has one there.
+        booked = meetings.single.intersection(owner_days)
+        over = sum(owner_days[day] >= cap for day in booked)
+        over += (len(meetings.single) - len(booked)) * (cap <= 0)
+        shared = len(booked) + len(meetings.single.difference(booked).intersection(measure_days))
+        for day, n in meetings.several:
+            own = owner_days.get(day, 0)
             over += _at_or_over(own, cap, n)
             # The first of the day shares it if someone is there already; any further one does.
-            shared += n - 1 + (own > 0 or measure_days[day] > 0)
+            shared += n - 1 + (own > 0 or measure_days.get(day, 0) > 0)
+        balance = spread = 0
+        owner_weekdays = self.per_weekday.get(item.owner, {})
+        plan_weekdays = self.per_weekday.get(_PLAN, {})
+        own_share, plan_share, half = self.shares[item.owner], self.shares[_PLAN], self.half
         for weekday, n in meetings.weekdays:
-            in_plan = plan_weekdays[weekday]
-            balance += _at_or_over(owner_weekdays[weekday], own_share, n)
+            in_plan = plan_weekdays.get(weekday, 0)
+            balance += _at_or_over(owner_weekdays.get(weekday, 0), own_share, n)
             balance += _at_or_over(in_plan, half, n)
             spread += _at_or_over(in_plan, plan_share, n)
+        overlap = 0
         for person in item.participants:
             days = self.busy.get(person)
             if not days:
                 continue
-            for day, start, end in meetings.spans:
-                others = days.get(day)
-                if others:
+            for day in meetings.spans.keys() & days.keys():
+                others = days[day]
+                for start, end in meetings.spans[day]:
                     overlap += any(start < e and s < end for s, e in others)
         return over, balance, shared, overlap, spread
 
     def add(self, item: PlanItem, meetings: _Meetings) -> None:
-        owner_days, measure_days = self.per_day[item.owner], self.per_day[_measure(item)]
-        for day, n in meetings.days:
-            owner_days[day] += n
-            measure_days[day] += n
-        owner_weekdays, plan_weekdays = self.per_weekday[item.owner], self.per_weekday[_PLAN]
-        for weekday, n in meetings.weekdays:
-            owner_weekdays[weekday] += n
-            plan_weekdays[weekday] += n
+        owner_days = self.per_day.setdefault(item.owner, {})
+        measure_days = self.per_day.setdefault(_measure(item), {})
+        for day in meetings.single:
+            owner_days[day] = owner_days.get(day, 0) + 1
+            measure_days[day] = measure_days.get(day, 0) + 1
+        for day, n in meetings.several:
+            owner_days[day] = owner_days.get(day, 0) + n
+            measure_days[day] = measure_days.get(day, 0) + n
+        for counts in (self.per_weekday.setdefault(item.owner, {}),
+                       self.per_weekday.setdefault(_PLAN, {})):  # fmt: skip
+            for weekday, n in meetings.weekdays:
+                counts[weekday] = counts.get(weekday, 0) + n
         for person in {item.convener, *item.participants} - {None}:
-            days = self.busy[str(person)]
-            for day, start, end in meetings.spans:
-                days[day].append((start, end))
+            days = self.busy.setdefault(str(person), {})
+            for day, those in meetings.spans.items():
+                days.setdefault(day, []).extend(those)
 
     def crowded(self) -> dict[tuple[str, date], int]:
         """Days an owner has more meetings than the cap (the spread found no other way)."""
