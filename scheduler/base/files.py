@@ -41,13 +41,18 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, mode: int =
 
 def write_bytes_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """`data` as the file `path`, as `write_atomically` writes it: written through the temporary
-    file's own descriptor (not opened a second time by name), the folder made only when missing.
-    The export writes tens of thousands of these, where every system call counts."""
+    file's own descriptor (not opened a second time by name, no buffered file object), the folder
+    made only when missing. The export writes tens of thousands of these, where every system call
+    counts."""
     handle, name = _temporary(path)
     try:
-        with os.fdopen(handle, "wb", closefd=True) as stream:
-            stream.write(data)
-            os.fchmod(stream.fileno(), mode)  # mkstemp made it 0600, for this user only
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+            os.fchmod(handle, mode)  # mkstemp made it 0600, for this user only
+        finally:
+            os.close(handle)
         os.replace(name, path)
     except OSError as exc:
         Path(name).unlink(missing_ok=True)

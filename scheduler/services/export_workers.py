@@ -8,7 +8,8 @@ worker starts from the settings this process read (not config.toml read again) a
 without the schema check this process has already made.
 
 An organisation is one task, so the workers share the load however it falls, and the order of the
-reports is the order they finish in (`export_all` sorts them). The first error stops the run: the
+reports is the order they finish in (`export_all` sorts them). While the workers start, this
+process writes folders too. The first error stops the run: the
 tasks not yet begun are cancelled, those begun finish (every file whole, as in one process), and
 the error is raised here as the worker raised it.
 """
@@ -33,14 +34,22 @@ _PRELOAD = ["scheduler.services.export_workers"]
 
 
 def in_workers(
-    config: Settings, tasks: list[FolderTask], *, now: datetime, workers: int
+    engine: Engine, config: Settings, tasks: list[FolderTask], *, now: datetime, workers: int
 ) -> Iterator[FolderReport]:
-    """Each task's report as its worker finishes it."""
+    """Each task's report as it is finished. Until the first worker has finished a folder (a new
+    process takes about a second to import the program), this process writes folders too, from
+    the end of the list, those no worker has been handed."""
     pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start,
                                initargs=(config, now))  # fmt: skip
     try:
         futures: list[Future[FolderReport]] = [pool.submit(_export, task) for task in tasks]
-        for future in as_completed(futures):
+        taken = 0
+        for task, future in zip(reversed(tasks), reversed(futures), strict=True):
+            if any(f.done() for f in futures) or not future.cancel():
+                break
+            taken += 1
+            yield export_organisation(engine, config, task, now=now)
+        for future in as_completed(futures[: len(futures) - taken]):
             try:
                 yield future.result()
             except BrokenProcessPool as exc:

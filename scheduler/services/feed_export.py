@@ -39,20 +39,15 @@ from scheduler import __version__
 from scheduler.base.errors import ResourceError
 from scheduler.base.files import write_bytes_atomically
 from scheduler.base.time import STOCKHOLM
-from scheduler.feeds.content import Window, events_by_scope, feed_header
-from scheduler.feeds.ical import FeedEvent
+from scheduler.feeds.content import Window, events_by_scope, feed_header, recurring_events
+from scheduler.feeds.ical import FeedEvent, render_events, render_recurring, render_todos
 from scheduler.feeds.scopes import MEASURE, SERIES, UniqueNames, all_scopes, slugify
 from scheduler.services.feeds import (
-    EVENTS,
-    TODOS,
     FeedSettings,
     PlanFeed,
-    RenderedFeed,
     clamp,
     organiser_settings,
     plan_span,
-    render_series,
-    rendered,
     rolling_window,
     window_scopes,
 )
@@ -86,10 +81,19 @@ def organisation_folders(organisations: list[str]) -> dict[str, str]:
     return {name: names(slugify(name), name) for name in sorted(organisations)}
 
 
-def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSettings) -> Iterator[RenderedFeed]:  # fmt: skip
+@dataclass(frozen=True)
+class CalendarFile:
+    """A feed as a file: its name and bytes (a served feed's ETag is no use to a file)."""
+
+    filename: str
+    body: bytes
+
+
+def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSettings) -> Iterator[CalendarFile]:  # fmt: skip
     """Every feed a link of the organisation serves now, as `FeedService.render` renders it
     without a window asked for (the rolling one), but without the link's own address: each plan's
-    occurrences are gone through once for all of its calendars."""
+    occurrences are gone through once for all of its calendars. The names are the served ones
+    (`services.feeds.rendered`, `render_series`): `NAME.ics`, `NAME.todo.ics`, `NAME.serie.ics`."""
     span = Window(min(p.span.start for p in plans), max(p.span.end for p in plans))
     today = now.astimezone(STOCKHOLM).date()
     window = clamp(rolling_window(plans, today=today, past=settings.past), span)
@@ -111,16 +115,17 @@ def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSe
         assert newest is not None  # the calendar is one of the shown plans'
         header = feed_header(newest[0], newest[1], refresh=settings.refresh,
                              organizer_email=settings.organizer_email, years=years)  # fmt: skip
-        yield rendered(header, found, scope.name, EVENTS)
-        yield rendered(header, found, scope.name, TODOS)
+        yield CalendarFile(f"{scope.name}.ics", render_events(header, found))
+        yield CalendarFile(f"{scope.name}.todo.ics", render_todos(header, [e for e in found if e.task]))  # fmt: skip
         # A series export is one year's rules: the newest shown plan's (as `render_window`).
         newest_plan, newest_named, _ = per_plan[-1]
         series = newest_named.get(scope.name)
-        if scope.kind in {MEASURE, SERIES} and series is not None:
+        if scope.kind in {MEASURE, SERIES} and series is not None and series.measure_id is not None:  # fmt: skip
             schedule = newest_plan.schedule
             header = feed_header(schedule, series, refresh=settings.refresh,
                                  organizer_email=settings.organizer_email, years=[newest_plan.year])  # fmt: skip
-            yield render_series(schedule, newest_plan.rows, series, header)
+            recurring = recurring_events(schedule, newest_plan.rows, series.measure_id, series.series_label)  # fmt: skip
+            yield CalendarFile(f"{series.name}.serie.ics", render_recurring(header, recurring))
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,7 @@ def export_all(
     if count > 1:
         from scheduler.services.export_workers import in_workers
 
-        written: Iterator[FolderReport] = in_workers(config, tasks, now=now, workers=count)
+        written: Iterator[FolderReport] = in_workers(engine, config, tasks, now=now, workers=count)
     else:
         written = (export_organisation(engine, config, task, now=now) for task in tasks)
     for report in written:
@@ -268,7 +273,7 @@ def _existing(folder: Path) -> dict[str, os.DirEntry[str]]:
         raise ResourceError.from_os_error(exc, folder) from exc
 
 
-def _write(report: FolderReport, rendered: RenderedFeed, existing: dict[str, os.DirEntry[str]]) -> None:  # fmt: skip
+def _write(report: FolderReport, rendered: CalendarFile, existing: dict[str, os.DirEntry[str]]) -> None:  # fmt: skip
     path = report.folder / rendered.filename
     report.names.add(rendered.filename)
     report.sizes[rendered.filename] = len(rendered.body)
