@@ -268,8 +268,7 @@ def rendering_row() -> Row:
     link = lambda measure_id: f"http://127.0.0.1:8000/feeds/t/#atgard-{measure_id}"  # noqa: E731
 
     def ours() -> bytes:  # nothing kept from the render before
-        for cache in (ical._event_text, ical._calendar_start, ical._organizer_line):
-            cache.cache_clear()
+        ical.clear_caches()
         return render_feed(schedule, rows, "plan", EVENTS, now=now, settings=settings, link=link).body  # fmt: skip
 
     scope = find_scope(schedule, "plan")

@@ -8,6 +8,7 @@ feed is volatile (DTSTAMP is the last change), so nothing else is removed.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -175,3 +176,94 @@ def test_all_refuses_a_year_and_an_empty_installation(tmp_path: Path, sqlite_cli
     assert empty.code == 3 and empty.err.startswith("Fel:")
     year = sqlite_cli("feeds", "export", str(tmp_path / "k"), "--all", "--year", "2024")
     assert year.code == 2 and "--year" in year.err
+
+
+def every_file(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (hidden ones too: the state files), by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def test_worker_processes_write_exactly_what_one_process_writes(workspace: Workspace, tmp_path: Path) -> None:  # fmt: skip
+    one, two = tmp_path / "en", tmp_path / "tva"
+    alone = workspace.cli("feeds", "export", str(one), "--all", "--now", NOW_TEXT, "--workers", "1")
+    shared = workspace.cli(
+        "feeds", "export", str(two), "--all", "--now", NOW_TEXT, "--workers", "2"
+    )
+    assert alone.code == shared.code == 0, (alone.err, shared.err)
+    assert shared.out.replace(str(two), str(one)) == alone.out
+    assert every_file(one) == every_file(two)
+    assert len(every_file(two)) > 20 and set(FOLDERS.values()) <= {p.name for p in two.iterdir()}
+    # Again in two processes: everything is found unchanged, nothing is written.
+    before = {p: p.stat().st_mtime_ns for p in two.rglob("*.ics")}
+    again = workspace.cli("feeds", "export", str(two), "--all", "--now", NOW_TEXT, "--workers", "2")
+    assert f"0 nya eller ändrade, {len(before)} oförändrade, 0 borttagna" in again.out
+    assert {p: p.stat().st_mtime_ns for p in two.rglob("*.ics")} == before
+
+
+def test_a_failed_write_in_a_worker_process_is_one_error_and_leaves_every_file_whole(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "kalendrar"
+    export(workspace, folder)
+    kungsholmen = folder / FOLDERS[KUNGSHOLMEN]
+    old = (kungsholmen / "plan.ics").read_bytes()
+    uid = re.search(rb"UID:([^\r]+)", old)
+    assert uid is not None
+    assert (
+        workspace.cli("move", uid[1].decode(), "2025-01-20", "13:00", "--now", NOW_TEXT).code == 0
+    )
+    blocked = kungsholmen / "plan.todo.ics"
+    blocked.unlink()
+    blocked.mkdir()
+    failed = workspace.cli("feeds", "export", str(folder), "--all", "--now", NOW_TEXT, "--workers", "2")  # fmt: skip
+    assert failed.code == 4 and failed.err.startswith("Fel:") and "plan.todo.ics" in failed.err
+    assert len(failed.err.strip().splitlines()) == 1 and not failed.out
+    for body in calendars(kungsholmen).values():
+        assert body.startswith(b"BEGIN:VCALENDAR\r\n") and body.endswith(b"END:VCALENDAR\r\n")
+    assert not [p for p in folder.rglob(".*.ics")]  # no temporary file left behind
+    blocked.rmdir()
+    assert export(workspace, folder).startswith("Kalenderfiler")
+    assert (kungsholmen / "plan.ics").read_bytes() != old  # the move is in the new file
+
+
+def test_a_file_left_short_in_an_unchanged_folder_is_written_again(workspace: Workspace, tmp_path: Path) -> None:  # fmt: skip
+    """Files are written without fsync: after a crash of the machine one may be empty or short
+    though the folder's state says it is up to date. Its size tells, and it is made again."""
+    folder = tmp_path / "kalendrar"
+    export(workspace, folder)
+    plan = folder / FOLDERS[NORRMALM] / "plan.ics"
+    body = plan.read_bytes()
+    plan.write_bytes(b"")
+    again = export(workspace, folder)
+    assert "1 nya eller ändrade" in again and plan.read_bytes() == body
+
+
+def test_workers_is_for_all_only(sqlite_cli: object, tmp_path: Path) -> None:
+    from tests.conftest import Cli
+
+    assert isinstance(sqlite_cli, Cli)
+    alone = sqlite_cli("feeds", "export", str(tmp_path / "k"), "--workers", "2")
+    assert alone.code == 2 and "--workers" in alone.err
+    none = sqlite_cli("feeds", "export", str(tmp_path / "k"), "--all", "--workers", "0")
+    assert none.code == 2 and "antal processer" in none.err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_progress_is_a_line_every_50_organisations_on_a_terminal_only(
+    terminal: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.commands.feeds import _Progress
+
+    stderr = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr("sys.stderr", stderr)
+    progress = _Progress()
+    for done in (0, 120, *range(121, 301)):  # 120 unchanged at once, then one by one
+        progress(done, 300)
+    shown = ["… 120 av 300 organisationer", "… 150 av 300 organisationer",
+             "… 200 av 300 organisationer", "… 250 av 300 organisationer"]  # fmt: skip
+    assert stderr.getvalue().splitlines() == (shown if terminal else [])

@@ -1,5 +1,13 @@
 """Files written atomically: a reader (a web server serving an exported feed, Excel opening a
-plan) sees the old file or the new one, never half of one."""
+plan) sees the old file or the new one, never half of one.
+
+Nothing here calls fsync. Atomicity is about readers, and the rename gives it; a crash of the
+machine (not of the program) may still lose what was written just before it, and what is written
+here can be written again: a plan file or a report by running the command again, the exported
+feeds by the next `feeds export` (which checks that the files it skips are whole: see
+scheduler/services/feed_export.py). An fsync per file would make `feeds export --all` wait for the
+disk some 28,000 times on a national installation.
+"""
 
 from __future__ import annotations
 
@@ -16,20 +24,7 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, mode: int =
 
     A refusal by the file system (permissions, read-only, full disk, a file where a folder should
     be) is a `ResourceError` naming `path`, not the temporary file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError as exc:  # a file stands where a folder of the path should be
-        raise ResourceError(
-            f"«{path}» går inte att skriva: «{exc.filename}» är en fil, inte en mapp."
-        ) from exc
-    except OSError as exc:
-        raise ResourceError.from_os_error(exc, path) from exc
-    try:
-        handle, name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix
-        )
-    except OSError as exc:
-        raise ResourceError.from_os_error(exc, path) from exc
+    handle, name = _temporary(path)
     os.close(handle)
     temporary = Path(name)
     try:
@@ -44,5 +39,52 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, mode: int =
         raise
 
 
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    write_atomically(path, lambda target: target.write_bytes(data))
+def write_bytes_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """`data` as the file `path`, as `write_atomically` writes it: written through the temporary
+    file's own descriptor (not opened a second time by name, no buffered file object), the folder
+    made only when missing. The export writes tens of thousands of these, where every system call
+    counts."""
+    handle, name = _temporary(path)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view) :]
+            os.fchmod(handle, mode)  # mkstemp made it 0600, for this user only
+        finally:
+            os.close(handle)
+        os.replace(name, path)
+    except OSError as exc:
+        Path(name).unlink(missing_ok=True)
+        raise ResourceError.from_os_error(exc, path) from exc
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """An open temporary file beside `path` (named `.NAME.random.SUFFIX`, so a run killed
+    half-way leaves a hidden file that an export's clean-up recognises), its folder made if
+    missing."""
+    where, prefix, suffix = str(path.parent), f".{path.name}.", path.suffix
+    try:
+        return tempfile.mkstemp(dir=where, prefix=prefix, suffix=suffix)
+    except (FileNotFoundError, NotADirectoryError):
+        _make_folder(path)  # then try again; a folder that cannot be made says why
+    except OSError as exc:
+        raise ResourceError.from_os_error(exc, path) from exc
+    try:
+        return tempfile.mkstemp(dir=where, prefix=prefix, suffix=suffix)
+    except OSError as exc:
+        raise ResourceError.from_os_error(exc, path) from exc
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:  # a file stands where a folder of the path should be
+        raise ResourceError(
+            f"«{path}» går inte att skriva: «{exc.filename}» är en fil, inte en mapp."
+        ) from exc
+    except OSError as exc:
+        raise ResourceError.from_os_error(exc, path) from exc

@@ -7,11 +7,11 @@ A deadline becomes a one-occurrence task series "Klart senast".
 
 Placing is pure and costs rule expansions, so placements are cached (bounded, and their values
 frozen, so a cached one is never changed by its users). A series is cached by what its placing
-depends on (`_Series`: its reading, its settings, year, policy, slot, and its kind and activity
-as the När text, title and action decide them), not by the texts themselves, so the series of
-different measures that amount to the same are placed once, across a plan and across the plans
-of one import; a measure's whole schedule by its reading and what its title and action say
-about placing (`Naming`).
+depends on (`SeriesPlacing`: its reading, its settings, year, policy, and its kind and activity
+as the När text, title and action decide them; with the slot), not by the texts themselves, so
+the series of different measures that amount to the same are placed once, across a plan and
+across the plans of one import; a measure's whole schedule by its reading and what its title and
+action say about placing (`Naming`).
 
 Meetings close on holidays, blackouts and school breaks; tasks only on holidays and blackouts.
 An activity with its own defaults in the policy (a trygghetsvandring at 18:00) gets its time,
@@ -22,7 +22,7 @@ gives each series a `Slot` (weekday and week of the month) so the plan's meeting
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -68,10 +68,11 @@ def naming_of(title: str, action: str, policy: CalendarPolicy) -> Naming:
 
 
 @dataclass(frozen=True)
-class _Series:
-    """Everything placing one series depends on, and nothing else: the key of its cache, so
-    series that amount to the same (one reading of "4 ggr/år" and "fyra gånger per år", under
-    titles that say the same about placing) are placed once."""
+class SeriesPlacing:
+    """Everything placing one series depends on but its slot, and nothing else: with the slot,
+    the key of its cache, so series that amount to the same (one reading of "4 ggr/år" and "fyra
+    gånger per år", under titles that say the same about placing) are placed once. The spread
+    makes one per series and tries it in every slot, so its hash is computed once."""
 
     spec: SeriesSpec
     index: int  # among the measure's series
@@ -82,7 +83,32 @@ class _Series:
     school: bool  # the title is a school forum's
     year: int
     policy: CalendarPolicy
-    slot: Slot
+
+    def __hash__(self) -> int:
+        cached: int | None = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, object]:
+        # Without the cached hash: a string's hash differs from one process to the next.
+        return {key: value for key, value in self.__dict__.items() if key != "_hash"}
+
+
+def series_placing(
+    cadence: Cadence,
+    index: int,
+    *,
+    year: int,
+    policy: CalendarPolicy,
+    settings: ScheduleSettings,
+    title: str,
+    action: str,
+) -> SeriesPlacing:
+    """What placing series `index` of `cadence` depends on, but its slot (`place_in_slot`)."""
+    return _series(cadence.text, series_specs(cadence, settings), index, settings,
+                   naming_of(title, action, policy), year=year, policy=canonical(policy))  # fmt: skip
 
 
 def _series(
@@ -94,13 +120,20 @@ def _series(
     *,
     year: int,
     policy: CalendarPolicy,
-    slot: Slot | None,
-) -> _Series:
+) -> SeriesPlacing:
     spec = specs[index]
     own = settings.for_series(spec.label)
     kind = series_kind(_when_reading(when, policy)[0], naming.kind, resolve(own, policy, spec.label).kind)  # fmt: skip
-    return _Series(spec, index, len(specs) > 1, own, kind, _activity(kind, when, naming, policy),
-                   naming.school, year, policy, slot or Slot())  # fmt: skip
+    return SeriesPlacing(spec, index, len(specs) > 1, own, kind,
+                         _activity(kind, when, naming, policy), naming.school, year, policy)  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def canonical(policy: CalendarPolicy) -> CalendarPolicy:
+    """The first policy seen equal to `policy`: every command makes its own from the settings,
+    and a cached placement found under an equal but other policy object compares every field of
+    both, where the same object compares at once."""
+    return policy
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -144,6 +177,7 @@ def place(
     week of the month a plan-wide spread chose; without, the policy's defaults are used.
     """
     chosen = tuple(sorted((slots or {}).items()))
+    policy = canonical(policy)
     return _place(cadence, year, policy, settings, naming_of(title, action, policy), chosen)
 
 
@@ -162,9 +196,8 @@ def _place(
     chosen = dict(slots)
     placed = []
     for index in range(len(specs)):
-        series = _series(cadence.text, specs, index, settings, naming, year=year, policy=policy,
-                         slot=chosen.get(index))  # fmt: skip
-        found, notes = _placed_with_notes(series)
+        series = _series(cadence.text, specs, index, settings, naming, year=year, policy=policy)
+        found, notes = _placed_with_notes(series, chosen.get(index) or Slot())
         warnings.extend(notes)
         if found is not None:
             placed.append(found)
@@ -239,23 +272,28 @@ def place_series(
     action: str,
     slot: Slot,
 ) -> PlacedSeries | None:
-    """Series `index` of `cadence` placed with `slot`, without warnings: what the spread weighs.
+    """Series `index` of `cadence` placed with `slot`, without warnings: what the spread weighs."""
+    placing = series_placing(cadence, index, year=year, policy=policy, settings=settings,
+                             title=title, action=action)  # fmt: skip
+    return place_in_slot(placing, slot)
 
-    Cached: the spread tries each series in many slots, and every command schedules the plan.
-    """
-    series = _series(cadence.text, series_specs(cadence, settings), index, settings,
-                     naming_of(title, action, policy), year=year, policy=policy, slot=slot)  # fmt: skip
-    return _placed_with_notes(series)[0]
+
+def place_in_slot(placing: SeriesPlacing, slot: Slot) -> PlacedSeries | None:
+    """The series placed with `slot`, without warnings. Cached: the spread tries each series in
+    many slots, and every command schedules the plan."""
+    return _placed_with_notes(placing, slot)[0]
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _placed_with_notes(series: _Series) -> tuple[PlacedSeries | None, tuple[str, ...]]:
+def _placed_with_notes(
+    placing: SeriesPlacing, slot: Slot
+) -> tuple[PlacedSeries | None, tuple[str, ...]]:
     """The series placed (None: it has no dates this year), and the warnings about it."""
     warnings: list[str] = []
-    return _place_series(series, warnings), tuple(warnings)
+    return _place_series(placing, slot, warnings), tuple(warnings)
 
 
-def _place_series(series: _Series, warnings: list[str]) -> PlacedSeries | None:
+def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> PlacedSeries | None:
     spec, policy, year, kind = series.spec, series.policy, series.year, series.kind
     name = f' "{spec.label}"' if spec.label else ""
     own = resolve(series.own, policy, spec.label)
@@ -266,7 +304,7 @@ def _place_series(series: _Series, warnings: list[str]) -> PlacedSeries | None:
     activity = series.activity
     frame = frame_for(
         spec, own, policy, index=series.index, several=series.several, school_title=series.school,
-        slot=series.slot, activity_weekday=activity.weekday,
+        slot=slot, activity_weekday=activity.weekday,
     )  # fmt: skip
     at = time(0, 0) if kind == TASK else _start_time(spec, own, policy, activity)
     dated = _dated(spec, frame, own, at, year, warnings, name)

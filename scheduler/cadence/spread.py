@@ -34,16 +34,28 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
+from types import MappingProxyType
 
 from scheduler.cadence.activity import MEETING
 from scheduler.cadence.model import Cadence
 from scheduler.cadence.pattern import Slot
-from scheduler.cadence.place import Freedom, freedom, place, place_series, series_specs
+from scheduler.cadence.place import (
+    CACHE_SIZE,
+    Freedom,
+    SeriesPlacing,
+    canonical,
+    freedom,
+    place,
+    place_in_slot,
+    series_placing,
+    series_specs,
+)
 from scheduler.cadence.policy import CalendarPolicy
-from scheduler.cadence.schedule import PlacedSeries, Schedule
+from scheduler.cadence.schedule import Schedule
 from scheduler.model.plan import ScheduleSettings
 
 WEEKS = (1, 2, 3, 4)
@@ -72,121 +84,186 @@ class PlanItem:
 
 
 @dataclass(frozen=True)
-class _Occ:
-    start: datetime
-    end: datetime
-
-
-@dataclass(frozen=True)
 class _Open:
     """A series the spread chooses a slot for."""
 
     item: int  # index in the plan's items
     series: int  # index among the item's series
-    label: str
+    placing: SeriesPlacing
     candidates: tuple[Slot, ...]  # in the series' preference order
     size: int  # meetings with the default slot, to take big series first
     tie: bytes
 
 
+@dataclass(frozen=True)
+class _Meetings:
+    """The meetings of a series placed in one slot that take room (timed, not all-day), as the
+    spread weighs them: the days with one of them, the days with several (and how many), how
+    many on each weekday, and each day's meetings' times."""
+
+    count: int
+    single: frozenset[date]
+    several: tuple[tuple[date, int], ...]
+    weekdays: tuple[tuple[int, int], ...]
+    spans: Mapping[date, tuple[tuple[datetime, datetime], ...]]
+
+
+_NONE = _Meetings(0, frozenset(), (), (), MappingProxyType({}))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _meetings(placing: SeriesPlacing, slot: Slot) -> _Meetings:
+    """Cached beside the placement: the spread weighs every slot of every series of every plan,
+    and the series of many measures (and plans) are the same."""
+    series = place_in_slot(placing, slot)
+    if series is None:
+        return _NONE
+    spans: dict[date, list[tuple[datetime, datetime]]] = defaultdict(list)
+    weekdays: Counter[int] = Counter()
+    count = 0
+    for o in series.occurrences:
+        if o.kind == MEETING and not o.all_day:
+            day = o.start.date()
+            spans[day].append((o.start, o.end))
+            weekdays[day.weekday()] += 1
+            count += 1
+    return _Meetings(
+        count,
+        frozenset(day for day, those in spans.items() if len(those) == 1),
+        tuple((day, len(those)) for day, those in spans.items() if len(those) > 1),
+        tuple(weekdays.items()),
+        MappingProxyType({day: tuple(those) for day, those in spans.items()}),
+    )
+
+
+def _at_or_over(first: int, limit: int, count: int) -> int:
+    """How many of first, first + 1, … (count numbers) are at least `limit`."""
+    return min(count, max(0, count - (limit - first)))
+
+
 @dataclass
 class _Load:
-    """What the series placed so far occupy."""
+    """What the series placed so far occupy: meetings per day and per weekday of each owner (the
+    measure's series and the whole plan counted too), and each person's meetings by day."""
 
     cap: int  # meetings a day per owner
     half: int  # meetings a weekday may hold in the whole plan
     shares: dict[str, int]  # per owner and for the plan: a weekday's share before it weighs
-    per_day: Counter[tuple[str, date]] = field(default_factory=Counter)
-    per_weekday: Counter[tuple[str, int]] = field(default_factory=Counter)
-    busy: dict[tuple[str, date], list[tuple[datetime, datetime]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    # Only days and weekdays with meetings are keys (every count is at least 1).
+    per_day: dict[str, dict[date, int]] = field(default_factory=dict)
+    per_weekday: dict[str, dict[int, int]] = field(default_factory=dict)
+    busy: dict[str, dict[date, list[tuple[datetime, datetime]]]] = field(default_factory=dict)
 
-    def cost(self, item: PlanItem, series: PlacedSeries | None) -> tuple[int, int, int, int, int]:
+    def cost(self, item: PlanItem, meetings: _Meetings) -> tuple[int, int, int, int, int]:
         """(over the daily cap, over the convener's share of a weekday or half the plan's, days
-        shared, overlaps, over the plan's share of a weekday): lower is better."""
-        over = shared = balance = overlap = spread = 0
-        days: Counter[date] = Counter()
-        weekdays: Counter[int] = Counter()
-        # Looked up once, not per meeting: the spread weighs every slot of every series.
-        owner, measure = item.owner, _measure(item)
-        per_day, per_weekday, busy = self.per_day, self.per_weekday, self.busy
-        own_share, plan_share, half, cap = (
-            self.shares[owner],
-            self.shares[_PLAN],
-            self.half,
-            self.cap,
-        )
-        for o in _meetings(series):
-            day, weekday = o.start.date(), o.start.weekday()
-            earlier = days[day]
-            own = per_day[(owner, day)] + earlier
-            over += own >= cap
-            shared += own > 0 or per_day[(measure, day)] + earlier > 0
-            days[day] = earlier + 1
-            before = weekdays[weekday]
-            in_plan = per_weekday[(_PLAN, weekday)] + before
-            balance += (per_weekday[(owner, weekday)] + before >= own_share) + (in_plan >= half)
-            spread += in_plan >= plan_share
-            weekdays[weekday] = before + 1
-            for person in item.participants:
-                overlap += any(o.start < e and s < o.end for s, e in busy[(person, day)])
+        shared, overlaps, over the plan's share of a weekday): lower is better.
+
+        Each of the series' meetings counts, in turn, as if those of the series before it on its
+        day (or weekday) were placed already; the counts are summed per day and per weekday. Only
+        the days someone already has meetings on are looked at (sets, not a loop per meeting)."""
+        cap = self.cap
+        owner_days = self.per_day.get(item.owner, {})
+        measure_days = self.per_day.get(_measure(item), {})
+        # A day with one of the series' meetings: over the cap if the owner has `cap` already;
+        # shared if the owner or the measure has one there.
+        booked = meetings.single.intersection(owner_days)
+        over = sum(owner_days[day] >= cap for day in booked)
+        over += (len(meetings.single) - len(booked)) * (cap <= 0)
+        shared = len(booked) + len(meetings.single.difference(booked).intersection(measure_days))
+        for day, n in meetings.several:
+            own = owner_days.get(day, 0)
+            over += _at_or_over(own, cap, n)
+            # The first of the day shares it if someone is there already; any further one does.
+            shared += n - 1 + (own > 0 or measure_days.get(day, 0) > 0)
+        balance = spread = 0
+        owner_weekdays = self.per_weekday.get(item.owner, {})
+        plan_weekdays = self.per_weekday.get(_PLAN, {})
+        own_share, plan_share, half = self.shares[item.owner], self.shares[_PLAN], self.half
+        for weekday, n in meetings.weekdays:
+            in_plan = plan_weekdays.get(weekday, 0)
+            balance += _at_or_over(owner_weekdays.get(weekday, 0), own_share, n)
+            balance += _at_or_over(in_plan, half, n)
+            spread += _at_or_over(in_plan, plan_share, n)
+        overlap = 0
+        for person in item.participants:
+            days = self.busy.get(person)
+            if not days:
+                continue
+            for day in meetings.spans.keys() & days.keys():
+                others = days[day]
+                for start, end in meetings.spans[day]:
+                    overlap += any(start < e and s < end for s, e in others)
         return over, balance, shared, overlap, spread
 
-    def add(self, item: PlanItem, series: PlacedSeries | None) -> None:
-        for o in _meetings(series):
-            day = o.start.date()
-            self.per_day[(item.owner, day)] += 1
-            self.per_day[(_measure(item), day)] += 1
-            self.per_weekday[(item.owner, day.weekday())] += 1
-            self.per_weekday[(_PLAN, day.weekday())] += 1
-            for person in {item.convener, *item.participants} - {None}:
-                self.busy[(str(person), day)].append((o.start, o.end))
+    def add(self, item: PlanItem, meetings: _Meetings) -> None:
+        owner_days = self.per_day.setdefault(item.owner, {})
+        measure_days = self.per_day.setdefault(_measure(item), {})
+        for day in meetings.single:
+            owner_days[day] = owner_days.get(day, 0) + 1
+            measure_days[day] = measure_days.get(day, 0) + 1
+        for day, n in meetings.several:
+            owner_days[day] = owner_days.get(day, 0) + n
+            measure_days[day] = measure_days.get(day, 0) + n
+        for counts in (self.per_weekday.setdefault(item.owner, {}),
+                       self.per_weekday.setdefault(_PLAN, {})):  # fmt: skip
+            for weekday, n in meetings.weekdays:
+                counts[weekday] = counts.get(weekday, 0) + n
+        for person in {item.convener, *item.participants} - {None}:
+            days = self.busy.setdefault(str(person), {})
+            for day, those in meetings.spans.items():
+                days.setdefault(day, []).extend(those)
 
     def crowded(self) -> dict[tuple[str, date], int]:
         """Days an owner has more meetings than the cap (the spread found no other way)."""
         return {
             (owner, day): n
-            for (owner, day), n in self.per_day.items()
-            if owner.startswith("roll:") and n > self.cap
+            for owner, days in self.per_day.items()
+            if owner.startswith("roll:")
+            for day, n in days.items()
+            if n > self.cap
         }
 
 
 def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> list[Schedule]:
     """Every item's schedule in `year`, its open series spread over the meeting weekdays."""
+    policy = canonical(policy)
     open_series: list[_Open] = []
-    fixed: list[tuple[int, int]] = []
+    fixed: list[tuple[int, SeriesPlacing]] = []
     sizes: Counter[str] = Counter()
     for i, item in enumerate(items):
         for s, spec in enumerate(series_specs(item.cadence, item.settings)):
             free = freedom(item.cadence, s, policy=policy, settings=item.settings,
                            title=item.title, action=item.action)  # fmt: skip
-            size = len(_meetings(_placed(item, s, Slot(), year, policy)))
+            placing = series_placing(item.cadence, s, year=year, policy=policy,
+                                     settings=item.settings, title=item.title, action=item.action)  # fmt: skip
+            size = _meetings(placing, Slot()).count
             sizes[item.owner] += size
             sizes[_PLAN] += size
             if free.any:
                 tie = _hash(item.key, spec.label, s)
                 slots = _candidates(free, policy, tie)
-                open_series.append(_Open(i, s, spec.label, slots, size, tie))
+                open_series.append(_Open(i, s, placing, slots, size, tie))
             else:
-                fixed.append((i, s))
+                fixed.append((i, placing))
     share = SLACK / max(1, len(policy.meeting_weekdays))
     load = _Load(
         cap=policy.max_meetings_per_day,
         half=max(1, math.ceil(sizes[_PLAN] / 2)),
         shares={owner: max(1, math.ceil(share * n)) for owner, n in sizes.items()},
     )
-    for i, s in fixed:
-        load.add(items[i], _placed(items[i], s, Slot(), year, policy))
+    for i, placing in fixed:
+        load.add(items[i], _meetings(placing, Slot()))
     chosen: dict[int, dict[int, Slot]] = defaultdict(dict)
     for entry in sorted(open_series, key=lambda e: (-e.size, e.tie)):
         item = items[entry.item]
-        best = min(
-            enumerate(entry.candidates),
-            key=lambda c: (load.cost(item, _placed(item, entry.series, c[1], year, policy)), c[0]),
-        )[1]
+        # The first of the cheapest: the series' preference order breaks ties.
+        best, lowest = entry.candidates[0], None
+        for slot in entry.candidates:
+            cost = load.cost(item, _meetings(entry.placing, slot))
+            if lowest is None or cost < lowest:
+                best, lowest = slot, cost
         chosen[entry.item][entry.series] = best
-        load.add(item, _placed(item, entry.series, best, year, policy))
+        load.add(item, _meetings(entry.placing, best))
     schedules = [
         place(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
               action=item.action, slots=chosen.get(i))
@@ -216,19 +293,6 @@ def _with_crowding(
             replace(schedule, warnings=(*schedule.warnings, *notes)) if notes else schedule
         )
     return result
-
-
-def _placed(
-    item: PlanItem, series: int, slot: Slot, year: int, policy: CalendarPolicy
-) -> PlacedSeries | None:
-    return place_series(item.cadence, series, year=year, policy=policy, settings=item.settings,
-                        title=item.title, action=item.action, slot=slot)  # fmt: skip
-
-
-def _meetings(series: PlacedSeries | None) -> list[_Occ]:
-    if series is None:
-        return []
-    return [_Occ(o.start, o.end) for o in series.occurrences if o.kind == MEETING and not o.all_day]
 
 
 def _measure(item: PlanItem) -> str:

@@ -6,6 +6,7 @@ import argparse
 import errno
 import logging
 import socket
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from scheduler.commands.context import (
     moment_argument,
     now_utc,
     port_argument,
+    workers_argument,
     year_argument,
 )
 
@@ -114,6 +116,10 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
 
     if args.all:
         return _export_all(args, ctx)
+    if args.workers is not None:
+        raise UsageError(
+            "--workers gäller bara --all, som skriver många organisationers kalendrar."
+        )
     directory = _export_directory(Path(args.directory))
     now = args.now or now_utc()
     stored = ctx.plan(args.year)
@@ -139,7 +145,8 @@ def _export_all(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError("--all skriver varje organisations kalendrar som prenumerationerna visar "
                          "dem, över åren; ange inte --year samtidigt.")  # fmt: skip
     directory = _export_directory(Path(args.directory))
-    reports = export_all(ctx.engine, ctx.settings, directory, now=args.now or now_utc())
+    reports = export_all(ctx.engine, ctx.settings, directory, now=args.now or now_utc(),
+                         workers=args.workers, progress=_Progress())  # fmt: skip
     if not reports:
         raise NotFoundError("Ingen plan är importerad ännu; det finns inga kalendrar att skriva.")
     written = sum(r.written for r in reports)
@@ -150,6 +157,22 @@ def _export_all(args: argparse.Namespace, ctx: Context) -> int:
         f"{written} nya eller ändrade, {unchanged} oförändrade, {removed} borttagna."
     )
     return 0
+
+
+class _Progress:
+    """A line on stderr every `EVERY` organisations, for a person watching a long export: only
+    when stderr is a terminal (cron's mail and the tests read the report, not the count)."""
+
+    EVERY = 50
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty()
+        self.last = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.shown and done // self.EVERY > self.last // self.EVERY and done < total:
+            print(f"… {done} av {total} organisationer", file=sys.stderr, flush=True)
+        self.last = done
 
 
 def _export_directory(directory: Path) -> Path:
@@ -326,6 +349,9 @@ def register(commands: Any) -> None:
     sub.add_argument("--all", action="store_true",
                      help="varje organisations kalendrar, en mapp per organisation, som länkarna visar dem")  # fmt: skip
     sub.add_argument("--now", type=moment_argument, help="exportens tidpunkt (annars nu)")
+    sub.add_argument("--workers", type=workers_argument, metavar="ANTAL",
+                     help="med --all: så många processer delar på organisationerna "
+                          "(annars en per processor, högst 4, när de är många)")  # fmt: skip
     sub.set_defaults(run=cmd_feeds_export)
 
     sub = commands.add_parser("move", help="flytta ett möte (behåller UID, höjer SEQUENCE)")

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.ical import FeedEvent, FeedHeader, RecurringEvent
-from scheduler.feeds.scopes import Scope
+from scheduler.feeds.scopes import Scope, ScopeIndex
 from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule, occurrence_uid
 
@@ -109,17 +109,21 @@ def events_by_scope(
     which goes to every calendar (plan, area, measure, series, role) that holds it."""
     by_measure = {item.stored.id: item for item in schedule.measures}
     found: dict[str, list[FeedEvent]] = {scope.name: [] for scope in scopes}
+    index = ScopeIndex(list(scopes))
+    holders_of: dict[tuple[int, str], list[str]] = {}
     for row in rows:
         item = by_measure.get(row.measure_id)
         if item is None or not window.contains(row.start):
             continue
         if row.status == CANCELLED and now - row.changed_at > keep_cancelled:
             continue  # a cancellation has been shown long enough: it leaves the feed
-        holders = [
-            scope.name for scope in scopes
-            if scope.includes(area=item.stored.area, measure_id=row.measure_id,
-                              series_label=row.series_label, roles=item.responsibility.participants)
-        ]  # fmt: skip
+        key = (row.measure_id, row.series_label)  # all that decides who holds it
+        holders = holders_of.get(key)
+        if holders is None:
+            holders = holders_of[key] = index.holders(
+                area=item.stored.area, measure_id=row.measure_id, series_label=row.series_label,
+                roles=item.responsibility.participants,
+            )  # fmt: skip
         if holders:
             event = event_for(item, row, link(row.measure_id))
             for name in holders:

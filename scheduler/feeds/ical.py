@@ -238,13 +238,28 @@ def _organizer_line(name: str, email: str) -> bytes:
     return b"\r\n".join(lines[1:-2])  # between BEGIN:VEVENT and END:VEVENT
 
 
+# Lines that repeat from event to event are written once each: a measure's description and title
+# (the same in each of its occurrences), the times of an import (every row it added has them), an
+# area's categories, a location. An export writes tens of thousands of events.
+_text = lru_cache(maxsize=4096)(text_line)
+_utc_text = lru_cache(maxsize=1024)(utc_line)
+_categories = lru_cache(maxsize=256)(categories_line)
+
+
+def clear_caches() -> None:
+    """Forget every text kept from earlier feeds (to measure a render from nothing)."""
+    for cached in (_event_text, _todo_text, _calendar_start, _organizer_line, _text, _utc_text,
+                   _categories):  # fmt: skip
+        cached.cache_clear()
+
+
 def _optional(item: FeedEvent) -> dict[str, bytes]:
     """The properties an event may lack, by name."""
     lines = {}
     if item.categories:
-        lines["CATEGORIES"] = categories_line(item.categories)
+        lines["CATEGORIES"] = _categories(item.categories)
     if item.location:
-        lines["LOCATION"] = text_line("LOCATION", item.location)
+        lines["LOCATION"] = _text("LOCATION", item.location)
     if item.url:
         lines["URL"] = raw_line("URL", item.url)
     return lines
@@ -261,11 +276,11 @@ def _event_text(item: FeedEvent, organizer: bytes) -> bytes:
     else:
         start, end = local_line("DTSTART", item.start), local_line("DTEND", item.end)
     parts = [
-        b"BEGIN:VEVENT", text_line("SUMMARY", item.summary), start, end,
-        utc_line("DTSTAMP", item.stamp), text_line("UID", item.uid),
+        b"BEGIN:VEVENT", _text("SUMMARY", item.summary), start, end,
+        _utc_text("DTSTAMP", item.stamp), text_line("UID", item.uid),
         raw_line("SEQUENCE", str(item.sequence)), optional.get("CATEGORIES"),
-        utc_line("CREATED", item.created), text_line("DESCRIPTION", item.description),
-        utc_line("LAST-MODIFIED", item.stamp), optional.get("LOCATION"), organizer,
+        _utc_text("CREATED", item.created), _text("DESCRIPTION", item.description),
+        _utc_text("LAST-MODIFIED", item.stamp), optional.get("LOCATION"), organizer,
         b"STATUS:CANCELLED" if item.cancelled else b"STATUS:CONFIRMED",
         b"TRANSP:TRANSPARENT" if item.all_day else b"TRANSP:OPAQUE", optional.get("URL"),
         b"END:VEVENT",
@@ -283,12 +298,12 @@ def _todo_text(item: FeedEvent, organizer: bytes) -> bytes:
     else:
         start, due = local_line("DTSTART", item.start), local_line("DUE", item.start)
     parts = [
-        b"BEGIN:VTODO", optional.get("CATEGORIES"), utc_line("CREATED", item.created),
-        text_line("DESCRIPTION", item.description), utc_line("DTSTAMP", item.stamp),
-        start, due, utc_line("LAST-MODIFIED", item.stamp), optional.get("LOCATION"),
+        b"BEGIN:VTODO", optional.get("CATEGORIES"), _utc_text("CREATED", item.created),
+        _text("DESCRIPTION", item.description), _utc_text("DTSTAMP", item.stamp),
+        start, due, _utc_text("LAST-MODIFIED", item.stamp), optional.get("LOCATION"),
         organizer, b"PRIORITY:0", raw_line("SEQUENCE", str(item.sequence)),
         b"STATUS:CANCELLED" if item.cancelled else b"STATUS:NEEDS-ACTION",
-        text_line("SUMMARY", item.summary), text_line("UID", item.uid),
+        _text("SUMMARY", item.summary), text_line("UID", item.uid),
         optional.get("URL"), b"END:VTODO",
     ]  # fmt: skip
     return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
@@ -361,9 +376,9 @@ def _recurring_text(item: RecurringEvent, organizer: bytes) -> bytes:
         lists = {name: fold(f"{name};TZID={TZID}:{','.join(v)}".encode()) for name, v in times.items() if v}  # fmt: skip
     parts = [
         b"BEGIN:VEVENT", text_line("SUMMARY", item.summary), start, b"DURATION:" + duration,
-        utc_line("DTSTAMP", item.stamp), text_line("UID", item.uid), b"RRULE:" + _rule(item.rrule),
-        lists.get("RDATE"), lists.get("EXDATE"), text_line("DESCRIPTION", item.description),
-        text_line("LOCATION", item.location) if item.location else None, organizer,
+        _utc_text("DTSTAMP", item.stamp), text_line("UID", item.uid), b"RRULE:" + _rule(item.rrule),
+        lists.get("RDATE"), lists.get("EXDATE"), _text("DESCRIPTION", item.description),
+        _text("LOCATION", item.location) if item.location else None, organizer,
         b"STATUS:CONFIRMED", b"END:VEVENT",
     ]  # fmt: skip
     return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"

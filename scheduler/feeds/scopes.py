@@ -51,6 +51,36 @@ class Scope:
         return self.role in roles
 
 
+class ScopeIndex:
+    """The names of the scopes that hold an occurrence, as `Scope.includes` decides, found by the
+    occurrence's area, measure, series and roles instead of by asking every scope: a plan has
+    dozens of calendars, and an export goes through every occurrence of every plan."""
+
+    def __init__(self, scopes: list[Scope]) -> None:
+        self._every: list[str] = []
+        self._by: dict[tuple[str, Hashable], list[str]] = {}
+        for scope in scopes:
+            if scope.kind == PLAN:
+                self._every.append(scope.name)
+                continue
+            key: Hashable = {
+                AREA: scope.area, MEASURE: scope.measure_id,
+                SERIES: (scope.measure_id, scope.series_label),
+            }.get(scope.kind, scope.role)  # fmt: skip
+            kind = scope.kind if scope.kind in (AREA, MEASURE, SERIES) else ROLE
+            self._by.setdefault((kind, key), []).append(scope.name)
+
+    def holders(
+        self, *, area: str, measure_id: int, series_label: str, roles: tuple[str, ...]
+    ) -> list[str]:
+        found = list(self._every)
+        keys = [(AREA, area), (MEASURE, measure_id), (SERIES, (measure_id, series_label))]
+        keys += [(ROLE, role) for role in dict.fromkeys(roles)]
+        for key in keys:
+            found += self._by.get(key, ())
+        return found
+
+
 class UniqueNames:
     """Names that slug alike ("Trygg miljö", "Trygg-miljö!") get a suffix in the order they come:
     `omrade-trygg-miljo`, `omrade-trygg-miljo-2`. Every calendar keeps a URL and a file of its own.

@@ -50,11 +50,13 @@ class _Busy:
         ]
 
 
-def _days(start: datetime, end: datetime) -> list[date]:
+def _days(start: datetime, end: datetime) -> tuple[date, ...]:
     """The dates from `start` to `end`, both included: every day two overlapping spans share
     one of."""
     first, last = start.date(), end.date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    if first == last:  # nearly every meeting
+        return (first,)
+    return tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
 
 
 def _latest_end(day_start: datetime) -> datetime:
@@ -75,7 +77,7 @@ def deconflict(
                 if occurrence.kind == "meeting" and not occurrence.all_day:
                     by_convener[convener].append(Booking(position, s, o, occurrence))
 
-    moved: dict[tuple[int, int, int], datetime] = {}
+    moved: dict[tuple[int, int], dict[int, datetime]] = defaultdict(dict)  # by measure, series
     warnings: list[list[str]] = [[] for _ in schedules]
     for bookings in by_convener.values():
         busy = _Busy()
@@ -96,20 +98,13 @@ def deconflict(
                     f"Krock: samma sammankallande har redan ett möte {start:%Y-%m-%d %H:%M} och dagen är full"
                 )
             elif start != booking.occurrence.start:
-                moved[(booking.position, booking.series_index, booking.occurrence_index)] = start
+                moved[(booking.position, booking.series_index)][booking.occurrence_index] = start
             busy.add(start, start + length)
 
     result = []
     for position, schedule in enumerate(schedules):
         series = tuple(
-            _moved_series(
-                item,
-                {
-                    o: moved[(position, s, o)]
-                    for o in range(len(item.occurrences))
-                    if (position, s, o) in moved
-                },
-            )
+            _moved_series(item, moved.get((position, s), {}))
             for s, item in enumerate(schedule.series)
         )
         result.append(replace(schedule, series=series))
@@ -121,7 +116,7 @@ def _moved_series(series: PlacedSeries, moves: dict[int, datetime]) -> PlacedSer
         return series
     occurrences = list(series.occurrences)
     exdates, rdates = list(series.exdates), list(series.rdates)
-    for index, start in moves.items():
+    for index, start in sorted(moves.items()):  # in the series' order, as always
         old = occurrences[index]
         if old.start in rdates:  # already an exception (moved off a holiday): move the exception
             rdates.remove(old.start)

@@ -14,13 +14,21 @@ one; a file whose bytes are unchanged is not written at all, so its time stays a
 A calendar that no longer exists (a measure removed, a role renamed) has its file removed: only
 `*.ics` files in the folders of organisations that have plans, never anything else in DIR.
 An organisation whose plans, configuration and day are as at the last export (its folder's
-`.export-state` says so) is not rendered again: a run from cron costs little where nothing changed.
+`.export-state` says so, and its files have the sizes written) is not rendered again: a run from
+cron costs little where nothing changed.
+
+The folders to write are shared out among worker processes when there are many
+(scheduler/services/export_workers.py): rendering is CPU work, one processor's worth per process.
+An organisation's files are written, its stale files removed and its state recorded by one
+process, in that order, so a folder is never cleaned up after a failed write.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import os
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,20 +39,15 @@ from scheduler import __version__
 from scheduler.base.errors import ResourceError
 from scheduler.base.files import write_bytes_atomically
 from scheduler.base.time import STOCKHOLM
-from scheduler.feeds.content import Window, events_by_scope, feed_header
-from scheduler.feeds.ical import FeedEvent
+from scheduler.feeds.content import Window, events_by_scope, feed_header, recurring_events
+from scheduler.feeds.ical import FeedEvent, render_events, render_recurring, render_todos
 from scheduler.feeds.scopes import MEASURE, SERIES, UniqueNames, all_scopes, slugify
 from scheduler.services.feeds import (
-    EVENTS,
-    TODOS,
     FeedSettings,
     PlanFeed,
-    RenderedFeed,
     clamp,
     organiser_settings,
     plan_span,
-    render_series,
-    rendered,
     rolling_window,
     window_scopes,
 )
@@ -53,8 +56,9 @@ from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import plans_by_organisation
 
-# In each organisation's folder: what its files were made from, and their names. A run that finds
-# the same (nothing stored, configured or dated has changed) renders and writes nothing there.
+# In each organisation's folder: what its files were made from, and their names and sizes. A run
+# that finds the same (nothing stored, configured or dated has changed) renders and writes nothing
+# there.
 STATE_FILE = ".export-state"
 
 
@@ -68,6 +72,7 @@ class FolderReport:
     unchanged: int = 0
     removed: int = 0
     names: set[str] = field(default_factory=set)  # the files the folder holds now
+    sizes: dict[str, int] = field(default_factory=dict)  # of the files this export wrote or kept
 
 
 def organisation_folders(organisations: list[str]) -> dict[str, str]:
@@ -76,10 +81,19 @@ def organisation_folders(organisations: list[str]) -> dict[str, str]:
     return {name: names(slugify(name), name) for name in sorted(organisations)}
 
 
-def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSettings) -> Iterator[RenderedFeed]:  # fmt: skip
+@dataclass(frozen=True)
+class CalendarFile:
+    """A feed as a file: its name and bytes (a served feed's ETag is no use to a file)."""
+
+    filename: str
+    body: bytes
+
+
+def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSettings) -> Iterator[CalendarFile]:  # fmt: skip
     """Every feed a link of the organisation serves now, as `FeedService.render` renders it
     without a window asked for (the rolling one), but without the link's own address: each plan's
-    occurrences are gone through once for all of its calendars."""
+    occurrences are gone through once for all of its calendars. The names are the served ones
+    (`services.feeds.rendered`, `render_series`): `NAME.ics`, `NAME.todo.ics`, `NAME.serie.ics`."""
     span = Window(min(p.span.start for p in plans), max(p.span.end for p in plans))
     today = now.astimezone(STOCKHOLM).date()
     window = clamp(rolling_window(plans, today=today, past=settings.past), span)
@@ -101,45 +115,105 @@ def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSe
         assert newest is not None  # the calendar is one of the shown plans'
         header = feed_header(newest[0], newest[1], refresh=settings.refresh,
                              organizer_email=settings.organizer_email, years=years)  # fmt: skip
-        yield rendered(header, found, scope.name, EVENTS)
-        yield rendered(header, found, scope.name, TODOS)
+        yield CalendarFile(f"{scope.name}.ics", render_events(header, found))
+        yield CalendarFile(f"{scope.name}.todo.ics", render_todos(header, [e for e in found if e.task]))  # fmt: skip
         # A series export is one year's rules: the newest shown plan's (as `render_window`).
         newest_plan, newest_named, _ = per_plan[-1]
         series = newest_named.get(scope.name)
-        if scope.kind in {MEASURE, SERIES} and series is not None:
+        if scope.kind in {MEASURE, SERIES} and series is not None and series.measure_id is not None:  # fmt: skip
             schedule = newest_plan.schedule
             header = feed_header(schedule, series, refresh=settings.refresh,
                                  organizer_email=settings.organizer_email, years=[newest_plan.year])  # fmt: skip
-            yield render_series(schedule, newest_plan.rows, series, header)
+            recurring = recurring_events(schedule, newest_plan.rows, series.measure_id, series.series_label)  # fmt: skip
+            yield CalendarFile(f"{series.name}.serie.ics", render_recurring(header, recurring))
 
 
-def export_all(engine: Engine, config: Settings, directory: Path, *, now: datetime) -> list[FolderReport]:  # fmt: skip
+@dataclass(frozen=True)
+class FolderTask:
+    """An organisation whose folder is to be written: what `export_organisation` needs, small
+    enough to hand to another process."""
+
+    organisation: str
+    plan_ids: tuple[int, ...]
+    folder: Path
+    state: str  # what its files are made from (`_state`), recorded when they are written
+
+
+def export_all(
+    engine: Engine,
+    config: Settings,
+    directory: Path,
+    *,
+    now: datetime,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> list[FolderReport]:
+    """Every organisation's folder, in organisation order. The folders to write are written by
+    `workers` processes (None: as many as pay off, `worker_count`); `progress(done, total)` is
+    called as each organisation is done. The first error stops the run: no further folder is
+    begun, those begun are finished (each file whole), and the error is raised."""
     by_organisation = plans_by_organisation(engine)
     folders = organisation_folders(list(by_organisation))
     base = FeedSettings.from_settings(config)
-    reports = []
     day = (now.astimezone(STOCKHOLM).date(), now.date())
+    reports: dict[str, FolderReport] = {}
+    tasks = []
     for organisation, plan_ids in sorted(by_organisation.items()):
         report = FolderReport(organisation, directory / folders[organisation])
         own = config.for_organisation(organisation)
         states = [schedule_state(engine, plan_id=plan_id) for plan_id in plan_ids]
         state = _state(states, day, base, repr(own))
         if _unchanged_since(report, state):
-            reports.append(report)
-            continue
-        plans = []
-        for plan_id in plan_ids:
-            schedule = plan_schedule(engine, config, plan_id=plan_id)
-            rows = list_occurrences(engine, plan_id=plan_id)
-            plans.append(PlanFeed(schedule, rows, plan_span(schedule, rows)))
-        settings = organiser_settings(base, config, plans[-1])
-        for feed in organisation_feeds(plans, now=now, settings=settings):
-            _write(report, feed)
-        _remove_stale(report)
-        write_bytes_atomically(report.folder / STATE_FILE,
-                               "\n".join([state, *sorted(report.names)]).encode())  # fmt: skip
-        reports.append(report)
-    return reports
+            reports[organisation] = report
+        else:
+            tasks.append(FolderTask(organisation, tuple(plan_ids), report.folder, state))
+    total = len(by_organisation)
+    progress(len(reports), total)
+    count = worker_count(len(tasks)) if workers is None else max(1, min(workers, len(tasks)))
+    if count > 1:
+        from scheduler.services.export_workers import in_workers
+
+        written: Iterator[FolderReport] = in_workers(engine, config, tasks, now=now, workers=count)
+    else:
+        written = (export_organisation(engine, config, task, now=now) for task in tasks)
+    for report in written:
+        reports[report.organisation] = report
+        progress(len(reports), total)
+    return [reports[organisation] for organisation in sorted(reports)]
+
+
+# Below this many folders to write, one process: a worker's start (a Python process importing
+# the program) costs about as much as rendering a dozen organisations.
+FOLDERS_PER_WORKER = 12
+MAX_WORKERS = 4
+
+
+def worker_count(folders: int) -> int:
+    """Processes for `folders` folders to write: one per processor this process may use (at most
+    `MAX_WORKERS`), as long as each gets `FOLDERS_PER_WORKER`."""
+    try:
+        processors = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        processors = os.cpu_count() or 1
+    return max(1, min(processors, MAX_WORKERS, folders // FOLDERS_PER_WORKER))
+
+
+def export_organisation(engine: Engine, config: Settings, task: FolderTask, *, now: datetime) -> FolderReport:  # fmt: skip
+    """One organisation's folder: its calendars written (those whose bytes changed), the files
+    of calendars gone removed once every file is written, and its state recorded."""
+    report = FolderReport(task.organisation, task.folder)
+    existing = _existing(report.folder)
+    plans = []
+    for plan_id in task.plan_ids:
+        schedule = plan_schedule(engine, config, plan_id=plan_id)
+        rows = list_occurrences(engine, plan_id=plan_id)
+        plans.append(PlanFeed(schedule, rows, plan_span(schedule, rows)))
+    settings = organiser_settings(FeedSettings.from_settings(config), config, plans[-1])
+    for feed in organisation_feeds(plans, now=now, settings=settings):
+        _write(report, feed, existing)
+    _remove_stale(report, existing)
+    _record(report, task.state)
+    return report
 
 
 def _state(plan_states: list[str], day: tuple[date, date], settings: FeedSettings, config: str) -> str:  # fmt: skip
@@ -151,43 +225,82 @@ def _state(plan_states: list[str], day: tuple[date, date], settings: FeedSetting
 
 
 def _unchanged_since(report: FolderReport, state: str) -> bool:
-    """Whether the folder already holds the files of `state`, every one of them: then nothing is
-    rendered or written, and they count as unchanged."""
+    """Whether the folder already holds the files of `state`, every one of them at the size it
+    was written (a file a crash of the machine left empty or short is made again: the files are
+    written without fsync, scheduler/base/files.py): then nothing is rendered or written, and they
+    count as unchanged."""
     try:
-        recorded, *names = (report.folder / STATE_FILE).read_text(encoding="utf-8").split("\n")
+        recorded, *lines = (report.folder / STATE_FILE).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return False
-    if recorded != state or not all((report.folder / name).is_file() for name in names):
+    if recorded != state:
         return False
+    names = []
+    for line in lines:
+        name, _, size = line.rpartition(" ")
+        if not name or not _has_size(report.folder / name, size):
+            return False
+        names.append(name)
     report.names.update(names)
     report.unchanged = len(names)
     return True
 
 
-def _write(report: FolderReport, rendered: RenderedFeed) -> None:
+def _has_size(path: Path, size: str) -> bool:
+    try:
+        found = path.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(found.st_mode) and str(found.st_size) == size
+
+
+def _record(report: FolderReport, state: str) -> None:
+    """The folder's state and its files with their sizes, for the next run's `_unchanged_since`."""
+    lines = [state, *(f"{name} {report.sizes[name]}" for name in sorted(report.names))]
+    write_bytes_atomically(report.folder / STATE_FILE, "\n".join(lines).encode())
+
+
+def _existing(folder: Path) -> dict[str, os.DirEntry[str]]:
+    """The folder's calendar files (and a killed run's temporary ones) before this export: read
+    once, so a new file is written without first trying to read it, and what this export did not
+    write is removed."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name: entry for entry in entries if entry.name.endswith(".ics")}
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ResourceError.from_os_error(exc, folder) from exc
+
+
+def _write(report: FolderReport, rendered: CalendarFile, existing: dict[str, os.DirEntry[str]]) -> None:  # fmt: skip
     path = report.folder / rendered.filename
     report.names.add(rendered.filename)
-    try:
-        if path.read_bytes() == rendered.body:
-            report.unchanged += 1
-            return
-    except FileNotFoundError:
-        pass
-    except OSError as exc:
-        raise ResourceError.from_os_error(exc, path) from exc
+    report.sizes[rendered.filename] = len(rendered.body)
+    if rendered.filename in existing:
+        try:
+            if path.read_bytes() == rendered.body:
+                report.unchanged += 1
+                return
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise ResourceError.from_os_error(exc, path) from exc
     write_bytes_atomically(path, rendered.body)
     report.written += 1
 
 
-def _remove_stale(report: FolderReport) -> None:
+def _remove_stale(report: FolderReport, existing: dict[str, os.DirEntry[str]]) -> None:
     """The calendar files of the folder that this export did not write (the temporary files a
     killed run may have left start with a dot and end in .ics too)."""
-    for path in report.folder.glob("*.ics"):
-        if path.name in report.names or not path.is_file():
+    for name, entry in existing.items():
+        if name in report.names or not entry.is_file():
             continue
         try:
-            path.unlink()
+            os.unlink(entry.path)
+        except FileNotFoundError:
+            continue
         except OSError as exc:
-            raise ResourceError.from_os_error(exc, path) from exc
-        if not path.name.startswith("."):
+            raise ResourceError.from_os_error(exc, report.folder / name) from exc
+        if not name.startswith("."):
             report.removed += 1

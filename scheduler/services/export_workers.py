@@ -1,0 +1,87 @@
+"""`feeds export --all` in several processes: the organisations' folders shared out among worker
+processes, each with its own connection to the store, their reports gathered here.
+
+Rendering is pure Python and holds the interpreter's lock, so threads would not help; processes
+do, one per processor. Workers come from the forkserver (spawn where there is none), never from a
+plain fork of this process, whose open connections and threads a child must not share. Each
+worker starts from the settings this process read (not config.toml read again) and opens the store
+without the schema check this process has already made.
+
+An organisation is one task, so the workers share the load however it falls, and the order of the
+reports is the order they finish in (`export_all` sorts them). While the workers start, this
+process writes folders too. The first error stops the run: the
+tasks not yet begun are cancelled, those begun finish (every file whole, as in one process), and
+the error is raised here as the worker raised it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from scheduler.base.errors import ResourceError
+from scheduler.services.feed_export import FolderReport, FolderTask, export_organisation
+from scheduler.settings.model import Settings
+from scheduler.store.engine import create_store_engine
+
+# What a worker needs, imported once by the forkserver rather than by each worker.
+_PRELOAD = ["scheduler.services.export_workers"]
+
+
+def in_workers(
+    engine: Engine, config: Settings, tasks: list[FolderTask], *, now: datetime, workers: int
+) -> Iterator[FolderReport]:
+    """Each task's report as it is finished. Until the first worker has finished a folder (a new
+    process takes about a second to import the program), this process writes folders too, from
+    the end of the list, those no worker has been handed."""
+    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start,
+                               initargs=(config, now))  # fmt: skip
+    try:
+        futures: list[Future[FolderReport]] = [pool.submit(_export, task) for task in tasks]
+        taken = 0
+        for task, future in zip(reversed(tasks), reversed(futures), strict=True):
+            if any(f.done() for f in futures) or not future.cancel():
+                break
+            taken += 1
+            yield export_organisation(engine, config, task, now=now)
+        for future in as_completed(futures[: len(futures) - taken]):
+            try:
+                yield future.result()
+            except BrokenProcessPool as exc:
+                raise ResourceError(
+                    "En arbetsprocess för exporten avslutades oväntat (minnet slut eller stoppad "
+                    "utifrån?); kör exporten igen."
+                ) from exc
+    finally:
+        # Cancelled first, so an error (or a caller that stops reading) ends the run after the
+        # folders already begun.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+# One worker's own: set by `_start` when the worker starts.
+_engine: Engine | None = None
+_config: Settings | None = None
+_now: datetime | None = None
+
+
+def _start(config: Settings, now: datetime) -> None:
+    global _engine, _config, _now
+    _engine, _config, _now = create_store_engine(config.database_url), config, now
+
+
+def _export(task: FolderTask) -> FolderReport:
+    assert _engine is not None and _config is not None and _now is not None
+    return export_organisation(_engine, _config, task, now=_now)
