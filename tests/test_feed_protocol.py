@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from scheduler.services.feeds import FeedSettings
 from scheduler.store.feed_tokens import create_token
 from scheduler.web.app import create_app, serving_app
-from scheduler.web.feed_protocol import feed_poll_protocol
+from scheduler.web.feed_protocol import WireHeads, feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds
 from tests.feeds_fixture import Scheduled, scheduled_plan
 from tests.helpers import Clock, free_port
@@ -170,6 +170,11 @@ def test_every_poll_is_the_bytes_uvicorn_writes_through_asgi(
         answer = exchange(ours.port, raw, ["GET"])
         assert answer == exchange(plain.port, raw, ["GET"])
         assert answer[1] and b"\r\nconnection: close\r\n" in answer[0][0]
+        # A request sent behind it is neither read nor answered, as under uvicorn.
+        reached = len(ours.asgi.calls)
+        assert exchange(ours.port, raw + request("GET", url), ["GET"]) == answer
+        assert exchange(plain.port, raw + request("GET", url), ["GET"]) == answer
+        assert len(ours.asgi.calls) == reached
 
 
 def test_a_prepared_poll_never_reaches_asgi_and_the_rest_does(
@@ -233,3 +238,17 @@ def test_the_access_log_line_is_uvicorns(scheduled: Scheduled, servers: tuple[Se
             (logging.INFO, f'- "HEAD {url} HTTP/1.0" 304'),
         ]
     )
+
+
+def test_the_joined_headers_follow_uvicorns_date_and_refuse_what_uvicorn_refuses() -> None:
+    heads = WireHeads()
+    headers = [(b"etag", b'"a"'), (b"Cache-Control", b"private, max-age=900")]
+    monday = [(b"date", b"Mon, 30 Nov 2026 05:32:22 GMT"), (b"server", b"uvicorn")]
+    joined = heads.head(304, headers, monday)
+    assert joined == (b"HTTP/1.1 304 Not Modified\r\ndate: Mon, 30 Nov 2026 05:32:22 GMT\r\n"
+                      b'server: uvicorn\r\netag: "a"\r\ncache-control: private, max-age=900\r\n\r\n')  # fmt: skip
+    assert heads.head(304, headers, monday) is joined  # kept while uvicorn's list is the same
+    a_second_later = [(b"date", b"Mon, 30 Nov 2026 05:32:23 GMT"), (b"server", b"uvicorn")]
+    assert heads.head(304, headers, a_second_later) == joined.replace(b":22 GMT", b":23 GMT")
+    assert heads.head(200, [(b"x-bad", b"a\r\nb")], a_second_later) is None
+    assert heads.head(200, [(b"bad name", b"a")], a_second_later) is None

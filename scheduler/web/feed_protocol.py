@@ -14,8 +14,9 @@ kept until uvicorn's `date` changes (once a second).
 Everything else takes uvicorn's own path, where `LeanFeeds` and then the application answer it:
 any other path or method, a query string, a request with a body, `Expect`, an upgrade or a proxy's
 `X-Forwarded-*` (uvicorn's proxy-headers handling then sets the logged client), a connection with
-an earlier request still being answered (pipelining keeps its order) or whose socket buffer is full
-(uvicorn waits for it to drain), and a poll with nothing prepared or fresh.
+an earlier request still being answered (pipelining keeps its order), closing, or whose socket
+buffer is full (uvicorn waits for it to drain), a server with a `root_path` or a concurrency limit
+(neither is set by `scheduler serve`), and a poll with nothing prepared or fresh.
 
 Written against uvicorn's `HttpToolsProtocol` (its parser callbacks, `server_state.default_headers`,
 `on_response_complete`): uvicorn is pinned in pyproject.toml, and tests/test_feed_protocol.py holds
@@ -117,7 +118,9 @@ def feed_poll_protocol(lean: LeanFeeds) -> type[HttpToolsProtocol]:
                 or self.pipeline
                 or (self.cycle is not None and not self.cycle.response_complete)
                 or self.parser.should_upgrade()
+                or self.transport.is_closing()
                 or self.root_path
+                or self.limit_concurrency is not None
             ):
                 return False
             if_none_match = None
@@ -149,7 +152,7 @@ def feed_poll_protocol(lean: LeanFeeds) -> type[HttpToolsProtocol]:
             else:
                 self.transport.write(head)
             if not keep_alive:
-                self.transport.close()
+                self.transport.close()  # the parser reads nothing after it (as under uvicorn)
             self.on_response_complete()  # uvicorn's: counts it, arms the keep-alive timeout
             return True
 

@@ -5,7 +5,9 @@ country answers little else. `LeanFeeds` sits in front of the application and an
 of `/feeds/<token>/<name>.ics` (no query) from responses prepared when the feed was rendered: the
 status line's headers (the same as the application's route sends, security headers included), the
 body, the 304 for a matching `If-None-Match`. A poll costs the token's hash, a dict lookup and
-two clock reads; nothing is parsed, validated or rendered.
+two clock reads; nothing is parsed, validated or rendered. Under `scheduler serve` such a poll does
+not even become an ASGI request: uvicorn's protocol looks it up (`LeanFeeds.ready`) and writes it
+(scheduler/web/feed_protocol.py); what it has nothing fresh for comes here.
 
 A prepared response stands as long as `FeedService` would answer the same without asking the
 store: until its next recheck (`feeds.recheck_seconds`, as for a served feed), until the day
