@@ -12,6 +12,7 @@ import re
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -214,10 +215,19 @@ def test_serve_logs_each_request_at_info_without_the_secret_token(
         url = f"http://127.0.0.1:{port}/feeds/{token[1]}/plan.ics"
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.status == 200
+            etag = response.headers["ETag"]
+        # Answered from the prepared response by the protocol itself (web/feed_protocol.py).
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200
+        cached = urllib.request.Request(url, headers={"If-None-Match": etag})
+        with pytest.raises(urllib.error.HTTPError) as not_modified:
+            urllib.request.urlopen(cached, timeout=30)
+        assert not_modified.value.code == 304
     finally:
         server.terminate()
         _, err = server.communicate(timeout=30)
-    assert re.search(r'INFO uvicorn\.access: .*"GET /feeds/…/plan\.ics HTTP/1\.1" 200', err), err
+    logged = re.findall(r'INFO uvicorn\.access: .*"GET /feeds/…/plan\.ics HTTP/1\.1" (\d+)', err)
+    assert logged == ["200", "200", "304"], err
     assert token[1] not in err
 
 

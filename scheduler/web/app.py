@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
-from starlette.types import ASGIApp
 
 from scheduler.base.errors import SchedulerError
 from scheduler.base.templating import TEMPLATES, environment
@@ -117,7 +116,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     return app
 
 
-def serving_app(app: FastAPI) -> ASGIApp:
+def serving_app(app: FastAPI) -> LeanFeeds:
     """What `scheduler serve` runs: the application behind the lean path for feed polls, in front
     of everything (FastAPI's own middleware included), so a poll meets nothing else."""
     return LeanFeeds(app, feeds=app.state.feeds, clock=app.state.clock)

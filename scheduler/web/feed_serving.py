@@ -5,7 +5,9 @@ country answers little else. `LeanFeeds` sits in front of the application and an
 of `/feeds/<token>/<name>.ics` (no query) from responses prepared when the feed was rendered: the
 status line's headers (the same as the application's route sends, security headers included), the
 body, the 304 for a matching `If-None-Match`. A poll costs the token's hash, a dict lookup and
-two clock reads; nothing is parsed, validated or rendered.
+two clock reads; nothing is parsed, validated or rendered. Under `scheduler serve` such a poll does
+not even become an ASGI request: uvicorn's protocol looks it up (`LeanFeeds.ready`) and writes it
+(scheduler/web/feed_protocol.py); what it has nothing fresh for comes here.
 
 A prepared response stands as long as `FeedService` would answer the same without asking the
 store: until its next recheck (`feeds.recheck_seconds`, as for a served feed), until the day
@@ -25,7 +27,7 @@ from datetime import UTC, datetime, time, timedelta
 from fastapi import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.services.feeds import FeedService, RenderedFeed
@@ -40,10 +42,22 @@ SUFFIX = ".ics"
 def matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
+    if if_none_match == etag:  # a calendar's poll: the one tag it was given
+        return True
     if if_none_match.strip() == "*":
         return True
     candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
     return etag in candidates
+
+
+def feed_path(path: str) -> tuple[str, str] | None:
+    """(token, file name) of a path `/feeds/<token>/<name>.ics`; None for any other path."""
+    if not path.startswith(PREFIX) or not path.endswith(SUFFIX):
+        return None
+    token, slash, filename = path[len(PREFIX) :].partition("/")
+    if not token or not slash or "/" in filename or filename == SUFFIX:
+        return None
+    return token, filename
 
 
 def feed_response(rendered: RenderedFeed, *, method: str, if_none_match: str | None) -> Response:
@@ -70,10 +84,11 @@ def _sent_headers(response: Response) -> list[tuple[bytes, bytes]]:
 
 def _next_day(now: datetime) -> datetime:
     """The next midnight, in UTC or in Stockholm, whichever comes first: the feed cache is kept
-    per UTC day and the rolling window moves at Stockholm's."""
+    per UTC day and the rolling window moves at Stockholm's. In UTC: each poll compares the clock
+    with it, and a comparison with a Stockholm time asks zoneinfo for the offset (40 times slower)."""
     utc = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), tzinfo=UTC)
     local = now.astimezone(STOCKHOLM).date() + timedelta(days=1)
-    return min(utc, datetime.combine(local, time(), tzinfo=STOCKHOLM))
+    return min(utc, datetime.combine(local, time(), tzinfo=STOCKHOLM).astimezone(UTC))
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,14 @@ class Prepared:
     generation: int
     fresh_until: float  # time.monotonic()
     day_ends: datetime
+
+    def answer(self, method: str, if_none_match: str | None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:  # fmt: skip
+        """Status, headers and body for a GET or HEAD, as `feed_response` answers it."""
+        if matches(if_none_match, self.etag):
+            return 304, self.not_modified, b""
+        if method == "HEAD":
+            return 200, self.head, b""
+        return 200, self.full, self.body
 
     @classmethod
     def of(cls, rendered: RenderedFeed, *, generation: int, fresh_until: float, now: datetime) -> Prepared:  # fmt: skip
@@ -110,29 +133,28 @@ class LeanFeeds:
         self._prepared: dict[tuple[str, str], Prepared] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or not path.startswith(PREFIX)
-            or not path.endswith(SUFFIX)
-            or scope["method"] not in ("GET", "HEAD")
-            or scope["query_string"]
-        ):
+        found = None
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and not scope["query_string"]:  # fmt: skip
+            found = feed_path(scope["path"])
+        if found is None:
             await self.app(scope, receive, send)
             return
-        token, slash, filename = path[len(PREFIX) :].partition("/")
-        if not token or not slash or "/" in filename or filename == SUFFIX:
-            await self.app(scope, receive, send)
-            return
-        key = (hash_token(token), filename)
-        prepared = self._prepared.get(key)
-        if prepared is None or not self._fresh(prepared):
+        token, filename = found
+        prepared = self.ready(token, filename)
+        if prepared is None:
             prepared = await run_in_threadpool(self._prepare, token, filename[: -len(SUFFIX)])
             if prepared is None:  # the application answers it (a 404, a 400), as it always has
                 await self.app(scope, receive, send)
                 return
-            self._keep(key, prepared)
+            self._keep((hash_token(token), filename), prepared)
         await self._send(prepared, scope, send)
+
+    def ready(self, token: str, filename: str) -> Prepared | None:
+        """The response prepared for a feed's token and file name if it still stands, else None:
+        the token's hash, a dict lookup and the clocks, nothing that waits (`feed_protocol` asks
+        from the event loop)."""
+        prepared = self._prepared.get((hash_token(token), filename))
+        return prepared if prepared is not None and self._fresh(prepared) else None
 
     def _fresh(self, prepared: Prepared) -> bool:
         return (
@@ -162,15 +184,6 @@ class LeanFeeds:
             if name == b"if-none-match":
                 if_none_match = value.decode("latin-1")
                 break
-        if matches(if_none_match, prepared.etag):
-            start: Message = {"type": "http.response.start", "status": 304,
-                              "headers": prepared.not_modified}  # fmt: skip
-            body = b""
-        elif scope["method"] == "HEAD":
-            start = {"type": "http.response.start", "status": 200, "headers": prepared.head}
-            body = b""
-        else:
-            start = {"type": "http.response.start", "status": 200, "headers": prepared.full}
-            body = prepared.body
-        await send(start)
+        status, headers, body = prepared.answer(scope["method"], if_none_match)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
