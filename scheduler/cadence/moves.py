@@ -67,10 +67,11 @@ def place_dates(
     def why(day: date) -> str | None:
         return closed(day) or outside(day)
 
-    taken = {d for d in dates if why(d) is None}
+    reasons = {d: why(d) for d in dates}  # each date asked once
+    taken = {d for d, reason in reasons.items() if reason is None}
     placements: list[Placement] = []
     for original in sorted(dates):
-        reason = why(original)
+        reason = reasons[original]
         if reason is None:
             placements.append(Placement(original, original, None))
             continue
