@@ -24,6 +24,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from scheduler.base.batch import collect_less
 from scheduler.base.errors import ResourceError
 from scheduler.services.feed_export import FolderReport, FolderTask, export_organisation
 from scheduler.settings.model import Settings
@@ -80,6 +81,7 @@ _now: datetime | None = None
 def _start(config: Settings, now: datetime) -> None:
     global _engine, _config, _now
     _engine, _config, _now = create_store_engine(config.database_url), config, now
+    collect_less()  # a worker only exports
 
 
 def _export(task: FolderTask) -> FolderReport:

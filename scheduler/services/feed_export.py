@@ -36,6 +36,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from scheduler import __version__
+from scheduler.base.batch import fewer_collections
 from scheduler.base.errors import ResourceError
 from scheduler.base.files import write_bytes_atomically
 from scheduler.base.time import STOCKHOLM
@@ -176,9 +177,10 @@ def export_all(
         written: Iterator[FolderReport] = in_workers(engine, config, tasks, now=now, workers=count)
     else:
         written = (export_organisation(engine, config, task, now=now) for task in tasks)
-    for report in written:
-        reports[report.organisation] = report
-        progress(len(reports), total)
+    with fewer_collections():
+        for report in written:
+            reports[report.organisation] = report
+            progress(len(reports), total)
     return [reports[organisation] for organisation in sorted(reports)]
 
 
