@@ -139,12 +139,17 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _export_all(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.feed_export import export_all
+    from scheduler.services import export_workers
 
     if args.year is not None:
         raise UsageError("--all skriver varje organisations kalendrar som prenumerationerna visar "
                          "dem, över åren; ange inte --year samtidigt.")  # fmt: skip
     directory = _export_directory(Path(args.directory))
+    # Worker processes, if there will be any, start while this one reads the store.
+    organisations = len(ctx.settings.organisation_names)
+    export_workers.prepare(args.workers or export_workers.worker_count(organisations))
+    from scheduler.services.feed_export import export_all
+
     reports = export_all(ctx.engine, ctx.settings, directory, now=args.now or now_utc(),
                          workers=args.workers, progress=_Progress())  # fmt: skip
     if not reports:

@@ -3,43 +3,74 @@ processes, each with its own connection to the store, their reports gathered her
 
 Rendering is pure Python and holds the interpreter's lock, so threads would not help; processes
 do, one per processor. Workers come from the forkserver (spawn where there is none), never from a
-plain fork of this process, whose open connections and threads a child must not share. Each
-worker starts from the settings this process read (not config.toml read again) and opens the store
-without the schema check this process has already made.
+plain fork of this process, whose open connections and threads a child must not share. The
+forkserver imports the program once (about a second), and each worker is a fork of it; `prepare`
+starts it while this process is still reading the store. Each worker starts from the settings this
+process read (not config.toml read again) and opens the store without the schema check this
+process has already made.
 
 An organisation is one task, so the workers share the load however it falls, and the order of the
-reports is the order they finish in (`export_all` sorts them). While the workers start, this
-process writes folders too. The first error stops the run: the
-tasks not yet begun are cancelled, those begun finish (every file whole, as in one process), and
-the error is raised here as the worker raised it.
+reports is the order they finish in (`export_all` sorts them). Until the first worker has finished
+a folder, this process writes folders too. The first error stops the run: the tasks not yet begun
+are cancelled, those begun finish (every file whole, as in one process), and the error is raised
+here as the worker raised it.
+
+This module imports nothing heavy itself, so the command can start the forkserver first.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-from scheduler.base.batch import collect_less
-from scheduler.base.errors import ResourceError
-from scheduler.services.feed_export import FolderReport, FolderTask, export_organisation
-from scheduler.settings.model import Settings
-from scheduler.store.engine import create_store_engine
+    from scheduler.services.feed_export import FolderReport, FolderTask
+    from scheduler.settings.model import Settings
 
 # What a worker needs, imported once by the forkserver rather than by each worker.
-_PRELOAD = ["scheduler.services.export_workers"]
+_PRELOAD = ["scheduler.services.feed_export"]
+# Below this many folders to write per process, fewer processes: a worker's start costs about as
+# much as rendering a dozen organisations.
+FOLDERS_PER_WORKER = 12
+MAX_WORKERS = 4
+
+
+def worker_count(folders: int) -> int:
+    """Processes for `folders` folders to write: one per processor this process may use (at most
+    `MAX_WORKERS`), as long as each gets `FOLDERS_PER_WORKER`."""
+    try:
+        processors = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        processors = os.cpu_count() or 1
+    return max(1, min(processors, MAX_WORKERS, folders // FOLDERS_PER_WORKER))
+
+
+def prepare(workers: int) -> None:
+    """Start the forkserver now, if `workers` processes are to be used, so that it imports the
+    program while this process reads the store; unused, it ends with this process."""
+    context = _context()
+    if workers > 1 and context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
 
 
 def in_workers(
     engine: Engine, config: Settings, tasks: list[FolderTask], *, now: datetime, workers: int
 ) -> Iterator[FolderReport]:
     """Each task's report as it is finished. Until the first worker has finished a folder (a new
-    process takes about a second to import the program), this process writes folders too, from
-    the end of the list, those no worker has been handed."""
+    worker may still be starting), this process writes folders too, from the end of the list,
+    those no worker has been handed."""
+    from scheduler.base.errors import ResourceError
+    from scheduler.services.feed_export import export_organisation
+
     pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start,
                                initargs=(config, now))  # fmt: skip
     try:
@@ -79,11 +110,16 @@ _now: datetime | None = None
 
 
 def _start(config: Settings, now: datetime) -> None:
+    from scheduler.base.batch import collect_less
+    from scheduler.store.engine import create_store_engine
+
     global _engine, _config, _now
     _engine, _config, _now = create_store_engine(config.database_url), config, now
     collect_less()  # a worker only exports
 
 
 def _export(task: FolderTask) -> FolderReport:
+    from scheduler.services.feed_export import export_organisation
+
     assert _engine is not None and _config is not None and _now is not None
     return export_organisation(_engine, _config, task, now=_now)

@@ -43,6 +43,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.content import Window, events_by_scope, feed_header, recurring_events
 from scheduler.feeds.ical import FeedEvent, render_events, render_recurring, render_todos
 from scheduler.feeds.scopes import MEASURE, SERIES, UniqueNames, all_scopes, slugify
+from scheduler.services.export_workers import in_workers, worker_count
 from scheduler.services.feeds import (
     FeedSettings,
     PlanFeed,
@@ -172,8 +173,6 @@ def export_all(
     progress(len(reports), total)
     count = worker_count(len(tasks)) if workers is None else max(1, min(workers, len(tasks)))
     if count > 1:
-        from scheduler.services.export_workers import in_workers
-
         written: Iterator[FolderReport] = in_workers(engine, config, tasks, now=now, workers=count)
     else:
         written = (export_organisation(engine, config, task, now=now) for task in tasks)
@@ -182,22 +181,6 @@ def export_all(
             reports[report.organisation] = report
             progress(len(reports), total)
     return [reports[organisation] for organisation in sorted(reports)]
-
-
-# Below this many folders to write, one process: a worker's start (a Python process importing
-# the program) costs about as much as rendering a dozen organisations.
-FOLDERS_PER_WORKER = 12
-MAX_WORKERS = 4
-
-
-def worker_count(folders: int) -> int:
-    """Processes for `folders` folders to write: one per processor this process may use (at most
-    `MAX_WORKERS`), as long as each gets `FOLDERS_PER_WORKER`."""
-    try:
-        processors = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        processors = os.cpu_count() or 1
-    return max(1, min(processors, MAX_WORKERS, folders // FOLDERS_PER_WORKER))
 
 
 def export_organisation(engine: Engine, config: Settings, task: FolderTask, *, now: datetime) -> FolderReport:  # fmt: skip
