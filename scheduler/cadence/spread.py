@@ -108,6 +108,7 @@ class _Meetings:
     spans: Mapping[date, tuple[tuple[datetime, datetime], ...]]
 
 
+_FREE = (0, 0, 0, 0, 0)  # the lowest cost a slot can have
 _NONE = _Meetings(0, frozenset(), (), (), MappingProxyType({}))
 
 
@@ -262,6 +263,8 @@ def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> l
             cost = load.cost(item, _meetings(entry.placing, slot))
             if lowest is None or cost < lowest:
                 best, lowest = slot, cost
+            if lowest == _FREE:
+                break  # nothing costs less, and an earlier slot wins a tie: the rest need no placing
         chosen[entry.item][entry.series] = best
         load.add(item, _meetings(entry.placing, best))
     schedules = [
