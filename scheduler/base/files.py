@@ -11,8 +11,8 @@ disk some 28,000 times on a national installation.
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,21 +62,33 @@ def write_bytes_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> Non
         raise
 
 
+# A new file of this process's own (O_EXCL: never one that is there, O_NOFOLLOW: never through
+# a link planted in its place), readable by this user only until it is complete.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_numbers = itertools.count()
+
+
 def _temporary(path: Path) -> tuple[int, str]:
-    """An open temporary file beside `path` (named `.NAME.random.SUFFIX`, so a run killed
-    half-way leaves a hidden file that an export's clean-up recognises), its folder made if
-    missing."""
-    where, prefix, suffix = str(path.parent), f".{path.name}.", path.suffix
-    try:
-        return tempfile.mkstemp(dir=where, prefix=prefix, suffix=suffix)
-    except (FileNotFoundError, NotADirectoryError):
-        _make_folder(path)  # then try again; a folder that cannot be made says why
-    except OSError as exc:
-        raise ResourceError.from_os_error(exc, path) from exc
-    try:
-        return tempfile.mkstemp(dir=where, prefix=prefix, suffix=suffix)
-    except OSError as exc:
-        raise ResourceError.from_os_error(exc, path) from exc
+    """An open temporary file beside `path`, its folder made if missing. Named
+    `.NAME.PID-N.SUFFIX`: hidden, never the name of another process's temporary file (a name
+    left by a killed process whose number has come back is skipped), and a file that an
+    export's clean-up recognises. Cheaper than `tempfile.mkstemp`'s random names, which an
+    export pays for tens of thousands of times."""
+    folder_made = False
+    for _ in range(100):
+        name = f"{path.parent}/.{path.name}.{os.getpid()}-{next(_numbers)}{path.suffix}"
+        try:
+            return os.open(name, _CREATE, 0o600), name
+        except FileExistsError:
+            continue
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            if folder_made:
+                raise ResourceError.from_os_error(exc, path) from exc
+            _make_folder(path)  # then try again; a folder that cannot be made says why
+            folder_made = True
+        except OSError as exc:
+            raise ResourceError.from_os_error(exc, path) from exc
+    raise ResourceError(f"«{path}» går inte att skriva: för många kvarlämnade tillfälliga filer.")
 
 
 def _make_folder(path: Path) -> None:
