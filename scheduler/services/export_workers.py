@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from scheduler.services.feed_export import FolderReport, FolderTask
     from scheduler.settings.model import Settings
 
-# What a worker needs, imported once by the forkserver rather than by each worker.
-_PRELOAD = ["scheduler.services.feed_export"]
+# What a worker needs, imported once by the forkserver rather than by each worker (the holiday
+# calendar's country is otherwise imported at its first use).
+_PRELOAD = ["scheduler.services.feed_export", "holidays.countries.sweden"]
 # Below this many folders to write per process, fewer processes: a worker's start costs about as
 # much as rendering a dozen organisations.
 FOLDERS_PER_WORKER = 12
