@@ -22,17 +22,22 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from scheduler.services.feed_export import FolderReport, FolderTask
     from scheduler.settings.model import Settings
+
+Task = TypeVar("Task")
+Report = TypeVar("Report")
+# What a worker does with one task (`feed_export.export_organisation`): handed in, so that this
+# module needs nothing of the export's own (the export imports this one).
+Job = Callable[..., Report]
 
 # What a worker needs, imported once by the forkserver rather than by each worker (the holiday
 # calendar's country is otherwise imported at its first use).
@@ -64,24 +69,24 @@ def prepare(workers: int) -> None:
 
 
 def in_workers(
-    engine: Engine, config: Settings, tasks: list[FolderTask], *, now: datetime, workers: int
-) -> Iterator[FolderReport]:
-    """Each task's report as it is finished. Until the first worker has finished a folder (a new
-    worker may still be starting), this process writes folders too, from the end of the list,
-    those no worker has been handed."""
+    engine: Engine, config: Settings, tasks: list[Task], *, now: datetime, workers: int,
+    job: Job[Report],
+) -> Iterator[Report]:  # fmt: skip
+    """Each task's report (`job(engine, config, task, now=now)`) as it is finished. Until the
+    first worker has finished a folder (a new worker may still be starting), this process writes
+    folders too, from the end of the list, those no worker has been handed."""
     from scheduler.base.errors import ResourceError
-    from scheduler.services.feed_export import export_organisation
 
     pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start,
-                               initargs=(config, now))  # fmt: skip
+                               initargs=(config, now, job))  # fmt: skip
     try:
-        futures: list[Future[FolderReport]] = [pool.submit(_export, task) for task in tasks]
+        futures: list[Future[Report]] = [pool.submit(_run, task) for task in tasks]
         taken = 0
         for task, future in zip(reversed(tasks), reversed(futures), strict=True):
             if any(f.done() for f in futures) or not future.cancel():
                 break
             taken += 1
-            yield export_organisation(engine, config, task, now=now)
+            yield job(engine, config, task, now=now)
         for future in as_completed(futures[: len(futures) - taken]):
             try:
                 yield future.result()
@@ -108,19 +113,18 @@ def _context() -> multiprocessing.context.BaseContext:
 _engine: Engine | None = None
 _config: Settings | None = None
 _now: datetime | None = None
+_job: Callable[..., Any] | None = None
 
 
-def _start(config: Settings, now: datetime) -> None:
+def _start(config: Settings, now: datetime, job: Callable[..., Any]) -> None:
     from scheduler.base.batch import collect_less
     from scheduler.store.engine import create_store_engine
 
-    global _engine, _config, _now
-    _engine, _config, _now = create_store_engine(config.database_url), config, now
+    global _engine, _config, _now, _job
+    _engine, _config, _now, _job = create_store_engine(config.database_url), config, now, job
     collect_less()  # a worker only exports
 
 
-def _export(task: FolderTask) -> FolderReport:
-    from scheduler.services.feed_export import export_organisation
-
-    assert _engine is not None and _config is not None and _now is not None
-    return export_organisation(_engine, _config, task, now=_now)
+def _run(task: Any) -> Any:
+    assert _engine is not None and _config is not None and _now is not None and _job is not None
+    return _job(_engine, _config, task, now=_now)

@@ -173,7 +173,9 @@ def export_all(
     progress(len(reports), total)
     count = worker_count(len(tasks)) if workers is None else max(1, min(workers, len(tasks)))
     if count > 1:
-        written: Iterator[FolderReport] = in_workers(engine, config, tasks, now=now, workers=count)
+        written: Iterator[FolderReport] = in_workers(
+            engine, config, tasks, now=now, workers=count, job=export_organisation
+        )
     else:
         written = (export_organisation(engine, config, task, now=now) for task in tasks)
     with fewer_collections():
