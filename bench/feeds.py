@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -35,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.report import Row
+from bench.tools import ensure_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
@@ -45,27 +45,9 @@ EXPORT_AT = "2025-03-01T08:00"  # inside the generated plans' year (bench/genera
 
 
 # -- tools ----------------------------------------------------------------------------------
-def _tool(name: str) -> str | None:
-    return shutil.which(name) or next(
-        (str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if p.exists()), None
-    )
-
-
 def ensure_tools() -> tuple[str, str]:
-    """wrk and nginx, installed from Debian when missing (retried while dpkg is locked)."""
-    wrk, nginx = _tool("wrk"), _tool("nginx")
-    for _ in range(30):
-        if wrk and nginx:
-            return wrk, nginx
-        installed = subprocess.run(["apt-get", "install", "-y", "wrk", "nginx-light"],
-                                   capture_output=True, text=True, check=False)  # fmt: skip
-        if installed.returncode != 0 and "lock" not in installed.stderr:
-            raise RuntimeError(
-                f"apt-get install wrk nginx-light: {installed.stderr.strip()[-300:]}"
-            )
-        time.sleep(0 if installed.returncode == 0 else 10)
-        wrk, nginx = _tool("wrk"), _tool("nginx")
-    raise RuntimeError("wrk and nginx could not be installed (dpkg stayed locked)")
+    """wrk and nginx, installed from Debian when missing."""
+    return ensure_tool("wrk", "wrk"), ensure_tool("nginx", "nginx-light")
 
 
 def free_port() -> int:

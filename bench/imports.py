@@ -4,9 +4,10 @@ SQLite database and config (bench/generate.py writes both). Wall time of the pro
 included (the goal), its CPU time (what a busy machine changes least), and its peak resident
 memory (from the kernel's accounting of that one child).
 
-The import runs on 1 March of the plans' year (Debian's faketime shifts the process's clock): a
-plan imported while its year is under way, so the planning horizon (`reminders.horizon_weeks`)
-holds its full weeks of reminders. Imported in December for the coming year, a plan has fewer.
+The import counts from 1 March of the plans' year (`import --now`): a plan imported while its
+year is under way, so the planning horizon (`reminders.horizon_weeks`) holds its full weeks of
+reminders, and what was already behind it is not planned. Imported in December for the coming
+year, a plan has fewer.
 
 `python -m bench.imports` runs these alone and prints the rows; `BENCH_QUICK=1` runs small sizes
 (a 100-measure plan, 10 plans) for a smoke test, with the same row texts.
@@ -24,7 +25,6 @@ from pathlib import Path
 
 from bench.generate import YEAR, plan_files, write_plans
 from bench.report import Row
-from bench.tools import ensure_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_PLAN = "1,000-measure plan import"
@@ -32,7 +32,7 @@ MANY_PLANS = "300 plans × 25 measures: one `import` call"
 ONE_PLAN_GOAL_S = 3.0
 MANY_PLANS_GOAL_S = 10.0
 MANY_PLANS_GOAL_MB = 500
-IMPORT_AT = f"{YEAR}-03-01 08:00:00"  # faketime's form, in the machine's time zone
+IMPORT_AT = f"{YEAR}-03-01T08:00"  # Swedish local time
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,9 @@ def quick() -> bool:
     return os.environ.get("BENCH_QUICK") == "1"
 
 
-def run_scheduler(config: Path, *argv: str, at: str | None = None) -> Run:
-    """One `python -m scheduler --config CONFIG …` process: its wall time and peak RSS; `at`: the
-    local time its clock starts from (faketime), else now."""
+def run_scheduler(config: Path, *argv: str) -> Run:
+    """One `python -m scheduler --config CONFIG …` process: its wall time and peak RSS."""
     command = [sys.executable, "-m", "scheduler", "--config", str(config), *argv]
-    if at is not None:
-        command = [ensure_tool("faketime", "faketime"), at, *command]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err)
@@ -81,7 +78,7 @@ def import_files(folder: Path, count: int, measures: int) -> Run:
     config = write_plans(folder, count, measures,
                          database_url=f"sqlite:///{folder / 'bench.sqlite3'}")  # fmt: skip
     run_scheduler(config, "db", "upgrade")
-    return run_scheduler(config, "import", *map(str, plan_files(folder)), at=IMPORT_AT)
+    return run_scheduler(config, "import", "--now", IMPORT_AT, *map(str, plan_files(folder)))
 
 
 def rows() -> list[Row]:
