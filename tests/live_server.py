@@ -14,9 +14,15 @@ from fastapi import FastAPI
 
 @contextmanager
 def serving(app: FastAPI, port: int) -> Iterator[str]:
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    with running(config):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def running(config: uvicorn.Config) -> Iterator[uvicorn.Server]:
+    """A uvicorn server with `config` in a thread, from listening until the block ends."""
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -25,7 +31,7 @@ def serving(app: FastAPI, port: int) -> Iterator[str]:
             raise RuntimeError("the test web server did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from scheduler.web.feed_protocol import WireHeads, feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds
 from tests.feeds_fixture import Scheduled, scheduled_plan
 from tests.helpers import Clock, free_port
+from tests.live_server import running
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 
@@ -59,19 +58,8 @@ def serving(lean: LeanFeeds, *, protocol: bool) -> Iterator[Server]:
     config = uvicorn.Config(asgi, host="127.0.0.1", port=port, log_config=None, log_level="info",
                             lifespan="off", loop="uvloop",
                             http=feed_poll_protocol(lean) if protocol else "httptools")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:  # waiting for a server to listen is the one wait a test cannot avoid
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test web server did not start")
-        time.sleep(0.02)
-    try:
+    with running(config):
         yield Server(port, asgi)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture
