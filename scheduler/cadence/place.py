@@ -22,10 +22,11 @@ gives each series a `Slot` (weekday and week of the month) so the plan's meeting
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
+from scheduler.base.hashing import cached_hash, state_without_hash
 from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.base.time import STOCKHOLM
 from scheduler.base.weekdays import WEEKDAY_CODES
@@ -85,15 +86,10 @@ class SeriesPlacing:
     policy: CalendarPolicy
 
     def __hash__(self) -> int:
-        cached: int | None = self.__dict__.get("_hash")
-        if cached is None:
-            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
-            object.__setattr__(self, "_hash", cached)
-        return cached
+        return cached_hash(self)
 
     def __getstate__(self) -> dict[str, object]:
-        # Without the cached hash: a string's hash differs from one process to the next.
-        return {key: value for key, value in self.__dict__.items() if key != "_hash"}
+        return state_without_hash(self)
 
 
 def series_placing(

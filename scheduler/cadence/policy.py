@@ -50,10 +50,11 @@ The time zone is not a setting: it is always Europe/Stockholm (scheduler.base.ti
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import time
 from typing import Final
 
+from scheduler.base.hashing import cached_hash, state_without_hash
 from scheduler.base.time import parse_clock
 from scheduler.cadence.model import MonthDay
 from scheduler.settings.model import PASKLOV_BEFORE_EASTER, PASKLOV_EASTER_MONDAY, Calendar
@@ -121,15 +122,10 @@ class CalendarPolicy:
     def __hash__(self) -> int:
         """The fields' hash, computed once: the policy is part of the key of every cached
         placement and calendar, looked up thousands of times per import."""
-        cached: int | None = self.__dict__.get("_hash")
-        if cached is None:
-            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
-            object.__setattr__(self, "_hash", cached)
-        return cached
+        return cached_hash(self)
 
     def __getstate__(self) -> dict[str, object]:
-        # Without the cached hash: a string's hash differs from one process to the next.
-        return {key: value for key, value in self.__dict__.items() if key != "_hash"}
+        return state_without_hash(self)
 
     def activity_for(self, title: str, when: str = "") -> ActivityDefault | None:
         """The defaults of the activity the title names (else the När text), or None.
