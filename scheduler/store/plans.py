@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, PlanFileError, UsageError
+from scheduler.model.measure_keys import keyed_measures
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 from scheduler.model.stored import (
@@ -46,24 +47,6 @@ class ImportResult:
     @property
     def changed_anything(self) -> bool:
         return self.plan_created or bool(self.added or self.changed or self.retired)
-
-
-def measure_key(area: str, title: str, nth: int) -> str:
-    """A measure's identity across re-imports: area, title and its rank among equal titles."""
-    return json.dumps([area, title, nth], ensure_ascii=False)
-
-
-def _keyed(plan: Plan) -> list[tuple[int, Area, int, Measure, str]]:
-    out = []
-    for area_position, area in enumerate(plan.areas):
-        seen: dict[str, int] = {}
-        for position, measure in enumerate(area.measures):
-            nth = seen.get(measure.title, 0)
-            seen[measure.title] = nth + 1
-            out.append(
-                (area_position, area, position, measure, measure_key(area.name, measure.title, nth))
-            )
-    return out
 
 
 # An import that would retire more than this share of a plan's measures needs `force`: a
@@ -103,7 +86,7 @@ def import_plan(
                 )
             )
         }
-        keyed = _keyed(plan)
+        keyed = keyed_measures(plan)
         if not force:
             _refuse_mass_retirement(plan, existing, {key for *_, key in keyed})
 
