@@ -78,14 +78,19 @@ def plans_and_configs(folder: Path, url: str, other_url: str) -> tuple[list[Path
     return [files[0], workbook, *files[2:]], config, other
 
 
+# Without workers, and with two reading and placing the next files ahead (import_ahead.py).
+JOBS = pytest.mark.parametrize("jobs", ["0", "2"])
+
+
+@JOBS
 def test_one_import_of_many_files_stores_the_same_as_importing_them_one_by_one(
-    tmp_path: Path, store_url: str, other_store_url: str
+    tmp_path: Path, store_url: str, other_store_url: str, jobs: str
 ) -> None:
     files, config, other = plans_and_configs(tmp_path, store_url, other_store_url)
     together, apart = upgraded_cli(config), upgraded_cli(other)
 
     # At the start of the plans' year: every table has rows (reminders ahead) to compare.
-    result = together("import", "--now", IMPORTED, *map(str, files))
+    result = together("import", "--jobs", jobs, "--now", IMPORTED, *map(str, files))
 
     assert result.code == 0, result.err
     assert result.err == ""
@@ -102,8 +107,9 @@ def test_one_import_of_many_files_stores_the_same_as_importing_them_one_by_one(
     assert all(line.startswith(tuple(f"{path}: " for path in files)) for line in lines[:-1])
 
 
+@JOBS
 def test_a_bad_file_among_good_ones_changes_nothing_stops_nothing_and_is_named(
-    tmp_path: Path, store_url: str, other_store_url: str
+    tmp_path: Path, store_url: str, other_store_url: str, jobs: str
 ) -> None:
     files, config, other = plans_and_configs(tmp_path, store_url, other_store_url)
     first, *good = files
@@ -120,8 +126,8 @@ def test_a_bad_file_among_good_ones_changes_nothing_stops_nothing_and_is_named(
     broken.write_text('organisation = "Norrby kommun"\nyear = \n', encoding="utf-8")
     missing = tmp_path / "missing.toml"
 
-    result = together("import", str(good[0]), str(shrunk), str(broken), *map(str, good[1:]),
-                      str(missing))  # fmt: skip
+    result = together("import", "--jobs", jobs, str(good[0]), str(shrunk), str(broken),
+                      *map(str, good[1:]), str(missing))  # fmt: skip
 
     assert result.code == 2
     for path in good:

@@ -16,6 +16,7 @@ from scheduler.model.stored import DRAFT, FOLLOWED_UP, HANDED_IN
 
 if TYPE_CHECKING:
     from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
+    from scheduler.services.import_ahead import ReadAhead, ReadOptions
 
 _ITEMS = ("möte eller uppgift", "möten och uppgifter")
 
@@ -40,14 +41,18 @@ def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> 
     # --organisation or an old schema is one error for the whole call, not one per file.
     ctx.organisation_chosen  # noqa: B018 (a name that is not configured raises here)
     ctx.engine  # noqa: B018 (opening the store checks its schema)
+    from scheduler.services.import_ahead import default_workers, read_ahead
     from scheduler.store.engine import durable_at_the_end
 
     progress = _Progress(len(paths))
     codes = []
-    # Each file its own transaction; all of them on disk before the summary says so.
-    with durable_at_the_end(ctx.engine):
-        for path in paths:
-            codes.append(_import_one_of_many(path, args, ctx))
+    workers = default_workers(len(paths)) if args.jobs is None else args.jobs
+    # Each file its own transaction; all of them on disk before the summary says so. Other
+    # processes read and place the next files meanwhile (services/import_ahead.py).
+    with (durable_at_the_end(ctx.engine),
+          read_ahead(paths, ctx.settings, _read_options(args, ctx), workers=workers) as made):  # fmt: skip
+        for path, ahead in zip(paths, made, strict=True):
+            codes.append(_import_one_of_many(path, args, ctx, ahead))
             progress.step()
     failed = sum(1 for code in codes if code)
     imported = len(codes) - failed
@@ -56,13 +61,16 @@ def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> 
     return max(codes)
 
 
-def _import_one_of_many(path: Path, args: argparse.Namespace, ctx: Context) -> int:
+def _import_one_of_many(
+    path: Path, args: argparse.Namespace, ctx: Context, ahead: ReadAhead | None
+) -> int:
     """One file of several: its report lines start with its name, and what is wrong with it is
-    told (naming it) and its exit code returned, so the next file is imported all the same."""
+    told (naming it) and its exit code returned, so the next file is imported all the same.
+    `ahead`: the file as a worker read and placed it, if one did."""
     from scheduler.base.errors import PlanFileError, ResourceError, SchedulerError
 
     try:
-        _import_file(path, args, ctx, lambda line: ctx.print(f"{path}: {line}"))
+        _import_file(path, args, ctx, lambda line: ctx.print(f"{path}: {line}"), ahead)
     except OSError as exc:  # a file the system refused to read, told as the CLI tells it
         if exc.filename is None:
             raise
@@ -92,23 +100,32 @@ class _Progress:
             print(f"… {self.done} av {self.total} filer", file=sys.stderr, flush=True)
 
 
-def _import_file(
-    path: Path, args: argparse.Namespace, ctx: Context, say: Callable[[str], None]
-) -> None:
-    """Import one plan file in one transaction and report it through `say`."""
-    from scheduler.plan.files import read_plan
+def _read_options(args: argparse.Namespace, ctx: Context) -> ReadOptions:
     from scheduler.plan.files.limits import ReadLimits
-    from scheduler.services.refresh import import_and_schedule
+    from scheduler.services.import_ahead import ReadOptions
 
-    limits = ReadLimits.from_section(ctx.settings.limits)
     chosen = ctx.organisation_chosen
     default = chosen or (None if ctx.settings.several_organisations else ctx.organisation)
-    read = read_plan(path, year=args.year, organisation=chosen, default_organisation=default,
-                     limits=limits)  # fmt: skip
+    return ReadOptions(args.year, chosen, default, ReadLimits.from_section(ctx.settings.limits))
+
+
+def _import_file(
+    path: Path,
+    args: argparse.Namespace,
+    ctx: Context,
+    say: Callable[[str], None],
+    ahead: ReadAhead | None = None,
+) -> None:
+    """Import one plan file in one transaction and report it through `say`. `ahead`: the file
+    as a worker read and placed it (else it is read here)."""
+    from scheduler.services.refresh import import_and_schedule
+
+    read = ahead.read if ahead is not None else _read_options(args, ctx).read(path)
     organisation = _configured_organisation(ctx, read.plan.organisation, path, say)
     result, synced = import_and_schedule(
         ctx.engine, ctx.settings.for_organisation(organisation), read.plan, source=str(path),
         now=args.now or now_utc(), force=args.force,
+        placed=ahead.placed if ahead is not None else None,
     )  # fmt: skip
     for note in read.notes:
         say(f"Obs: {note}")
@@ -302,6 +319,9 @@ def register(commands: Any) -> None:
     sub.add_argument("--now", type=moment_argument,
                      help="tidpunkten importen räknar från (påminnelser, det som redan varit), "
                           "t.ex. 2025-03-01T08:00; annars nu")  # fmt: skip
+    sub.add_argument("--jobs", type=_jobs_argument, metavar="N",
+                     help="hur många processer som läser och placerar följande filer medan en "
+                          "fil skrivs (standard: en per kärna utom en; 0: inga)")  # fmt: skip
     sub.set_defaults(run=cmd_import)
 
     sub = commands.add_parser(
@@ -340,6 +360,16 @@ def register(commands: Any) -> None:
     _force_argument(sub, "skriv över målårets plan om den redan finns (och ta bort åtgärder som "
                          "källåret saknar)")  # fmt: skip
     sub.set_defaults(run=cmd_rollover)
+
+
+def _jobs_argument(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = -1
+    if not 0 <= jobs <= 64:
+        raise argparse.ArgumentTypeError(f"«{text}» är inget antal processer (0–64)")
+    return jobs
 
 
 def _force_argument(sub: argparse.ArgumentParser, help_text: str | None = None) -> None:

@@ -93,35 +93,73 @@ def planned_occurrences(
         )
 
 
+@dataclass(frozen=True)
+class Placement:
+    """The plan's measures placed as one plan: what `spread` and `deconflict` make of its items.
+
+    Pure, and made wherever the items are known: a many-file import places the next files' plans
+    in worker processes (services/import_ahead.py) while this process writes, and
+    `schedule_plan` takes such a placement only when it was made for exactly its items, year and
+    policy."""
+
+    items: tuple[PlanItem, ...]
+    year: int
+    policy: CalendarPolicy
+    schedules: tuple[Schedule, ...]
+    clashes: tuple[tuple[str, ...], ...]  # per item, the collisions deconflict could not resolve
+
+    def made_for(self, items: tuple[PlanItem, ...], *, year: int, policy: CalendarPolicy) -> bool:
+        return self.year == year and self.policy == policy and self.items == items
+
+
+def plan_items(
+    measures: Iterable[StoredMeasure], responsibilities: dict[int, Responsibility]
+) -> tuple[PlanItem, ...]:
+    """Each measure with what its placement and the spread need: its När read, its overrides,
+    its texts (the kind of meeting), its convener and participants (their days)."""
+    return tuple(
+        PlanItem(measure.key, parse_when(measure.measure.when_text), measure.measure.schedule,
+                 measure.measure.title, measure.measure.action,
+                 responsibilities[measure.id].convener,
+                 tuple(responsibilities[measure.id].participants))
+        for measure in measures
+    )  # fmt: skip
+
+
+def place_items(items: tuple[PlanItem, ...], *, year: int, policy: CalendarPolicy) -> Placement:
+    """The items' meetings spread over the meeting weekdays; deconflict is the last resort."""
+    placed, clashes = deconflict(
+        spread(items, year=year, policy=policy), [item.convener for item in items]
+    )
+    return Placement(items, year, policy, tuple(placed), tuple(map(tuple, clashes)))
+
+
 def schedule_plan(
     stored: StoredPlan,
     *,
     policy: CalendarPolicy,
     responsibilities: dict[int, Responsibility],
     tasks: Iterable[tuple[StoredMeasure, Responsibility]] = (),
+    placed: Placement | None = None,
 ) -> PlanSchedule:
     """Every measure's När read and placed as one plan; then the plan's own `tasks` (each a
-    deadline of its own, placed alone, not spread among the meetings)."""
-    cadences = [parse_when(measure.measure.when_text) for measure in stored.measures]
-    items = [
-        PlanItem(measure.key, cadence, measure.measure.schedule, measure.measure.title,
-                 measure.measure.action, responsibilities[measure.id].convener,
-                 tuple(responsibilities[measure.id].participants))
-        for cadence, measure in zip(cadences, stored.measures, strict=True)
-    ]  # fmt: skip
-    # The plan's meetings spread over the meeting weekdays; deconflict is the last resort.
-    placed = spread(items, year=stored.plan.year, policy=policy)
-    conveners = [responsibilities[measure.id].convener for measure in stored.measures]
-    placed, clashes = deconflict(placed, conveners)
+    deadline of its own, placed alone, not spread among the meetings). `placed`: a placement
+    made ahead, used if it was made for these measures, year and policy."""
+    items = plan_items(stored.measures, responsibilities)
+    year = stored.plan.year
+    if placed is None or not placed.made_for(items, year=year, policy=policy):
+        placed = place_items(items, year=year, policy=policy)
     measures = [
-        MeasureSchedule(measure, cadence, replace(schedule, warnings=(*schedule.warnings, *clash)),
+        MeasureSchedule(measure, item.cadence,
+                        replace(schedule, warnings=(*schedule.warnings, *clash)),
                         responsibilities[measure.id])
-        for measure, cadence, schedule, clash in zip(stored.measures, cadences, placed, clashes, strict=True)
+        for measure, item, schedule, clash in zip(stored.measures, items, placed.schedules,
+                                                  placed.clashes, strict=True)
     ]  # fmt: skip
     for task, responsibility in tasks:
         cadence = parse_when(task.measure.when_text)
         item = PlanItem(task.key, cadence, task.measure.schedule, task.measure.title,
                         task.measure.action, responsibility.convener, responsibility.participants)  # fmt: skip
-        (schedule,) = spread([item], year=stored.plan.year, policy=policy)
+        (schedule,) = spread([item], year=year, policy=policy)
         measures.append(MeasureSchedule(task, cadence, schedule, responsibility))
     return PlanSchedule(stored, tuple(measures))

@@ -22,7 +22,7 @@ from scheduler.model.plan import Area, Plan, ScheduleSettings
 from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
-from scheduler.schedule.occurrences import PlanSchedule, schedule_plan
+from scheduler.schedule.occurrences import Placement, PlanSchedule, schedule_plan
 from scheduler.schedule.plan_tasks import plan_tasks
 from scheduler.settings.model import Settings
 from scheduler.store.engine import Bind, write_transaction
@@ -58,16 +58,23 @@ def calendar_policy(config: Settings) -> CalendarPolicy:
 
 
 def plan_schedule(
-    bind: Bind, config: Settings, *, year: int | None = None, plan_id: int | None = None
+    bind: Bind,
+    config: Settings,
+    *,
+    year: int | None = None,
+    plan_id: int | None = None,
+    placed: Placement | None = None,
 ) -> PlanSchedule:
     """The plan's schedule, read with its own organisation's roles (`config` may be the whole
-    installation's settings or one organisation's)."""
+    installation's settings or one organisation's). `placed`: its measures placed ahead, used if
+    made for them (`schedule_plan`)."""
     stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
     config = config.for_organisation(stored.plan.organisation)
     read = responsibilities(stored.measures, lexicon_for(config))
     tasks = plan_tasks(stored, hand_in=config.plan_cycle.hand_in,
                        coordinator=config.organisation.coordinator_role or COORDINATOR_FALLBACK)  # fmt: skip
-    return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read, tasks=tasks)
+    return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read, tasks=tasks,
+                         placed=placed)  # fmt: skip
 
 
 def settings_for_plan(bind: Bind, config: Settings, *, plan_id: int) -> Settings:
@@ -143,9 +150,14 @@ def _up_to_date(bind: Bind, context: MailContext, *, plan_id: int, now: datetime
 
 
 def _refresh(
-    connection: Connection, context: MailContext, *, plan_id: int, now: datetime
+    connection: Connection,
+    context: MailContext,
+    *,
+    plan_id: int,
+    now: datetime,
+    placed: Placement | None = None,
 ) -> SyncResult:
-    schedule = plan_schedule(connection, context.config, plan_id=plan_id)
+    schedule = plan_schedule(connection, context.config, plan_id=plan_id, placed=placed)
     result = sync_occurrences(connection, plan_id=plan_id, planned=schedule.occurrences, now=now)
     until = context.settings.horizon(now)
     rows = list_occurrences(connection, plan_id=plan_id)
@@ -166,16 +178,19 @@ def import_and_schedule(
     source: str,
     now: datetime,
     force: bool = False,
+    placed: Placement | None = None,
 ) -> tuple[ImportResult, SyncResult]:
     """The plan, its occurrences and its reminders, stored in one transaction: all or nothing,
     so an import killed half-way leaves the previous plan as it was. `force` lets an import
-    retire more than half of the plan's measures."""
+    retire more than half of the plan's measures. `placed`: the plan's measures placed ahead
+    (a many-file import's workers), used if made for them as stored."""
     context = mail_context(engine, config.for_organisation(plan.organisation))
     with write_transaction(engine) as connection:
         result = import_plan(connection, plan, source=source, now=now, force=force)
         if _up_to_date(connection, context, plan_id=result.plan_id, now=now):
             return result, SyncResult(0, 0, 0, 0)
-        return result, _refresh(connection, context, plan_id=result.plan_id, now=now)
+        return result, _refresh(connection, context, plan_id=result.plan_id, now=now,
+                                placed=placed)  # fmt: skip
 
 
 def edit_measure_schedule(
