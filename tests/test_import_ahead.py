@@ -106,13 +106,14 @@ def test_workers_hand_back_every_file_in_order_and_nothing_for_a_file_they_canno
     settings = seed_settings()
     broken = tmp_path / "broken.toml"
     broken.write_text("year = \n", encoding="utf-8")
-    paths = [SEED_PLAN, tmp_path / "missing.toml", broken, SEED_PLAN]
+    # Over several of a worker's tasks (FILES_PER_TASK files each), the last one short.
+    paths = [SEED_PLAN, tmp_path / "missing.toml", broken] * 3
     options = ReadOptions(None, None, None, ReadLimits())
 
     with read_ahead(paths, settings, options, workers=1) as made:
         results = list(made)
 
-    assert [result is not None for result in results] == [True, False, False, True]
+    assert [result is not None for result in results] == [True, False, False] * 3
     first = results[0]
     assert first is not None and first.read == read_plan(SEED_PLAN)
     assert first.placed == place_read_plan(first.read, settings)

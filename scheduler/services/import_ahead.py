@@ -34,9 +34,12 @@ from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.schedule.occurrences import Placement, place_items, plan_items
 from scheduler.settings.model import Settings
 
-# Files handed out ahead per worker: enough that a worker never waits for the next, few enough
+# Files handed to a worker at a time: each hand-over wakes the pool's threads, which costs the
+# writing process more than the reading of a small file.
+FILES_PER_TASK = 4
+# Tasks handed out ahead per worker: enough that a worker never waits for the next, few enough
 # that results waiting to be written hold little memory.
-AHEAD_PER_WORKER = 4
+TASKS_AHEAD_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
@@ -96,16 +99,19 @@ def _start_worker(settings: Settings, options: ReadOptions) -> None:
     _worker = (settings, options)
 
 
-def _read_ahead(path: Path) -> ReadAhead | None:
-    """In a worker: the file read and placed, or None when anything went wrong (the importing
-    process then reads it itself and tells what is wrong)."""
+def _read_ahead(paths: Sequence[Path]) -> list[ReadAhead | None]:
+    """In a worker: each file read and placed, or None when anything went wrong with it (the
+    importing process then reads it itself and tells what is wrong)."""
     assert _worker is not None
     settings, options = _worker
-    try:
-        read = options.read(path)
-        return ReadAhead(read, place_read_plan(read, settings))
-    except Exception:  # told by the importing process, which reads it again
-        return None
+    made: list[ReadAhead | None] = []
+    for path in paths:
+        try:
+            read = options.read(path)
+            made.append(ReadAhead(read, place_read_plan(read, settings)))
+        except Exception:  # told by the importing process, which reads it again
+            made.append(None)
+    return made
 
 
 @contextmanager
@@ -122,7 +128,7 @@ def read_ahead(
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                initializer=_start_worker, initargs=(settings, options))  # fmt: skip
     try:
-        yield _in_order(pool, paths, ahead=workers * AHEAD_PER_WORKER)
+        yield _in_order(pool, paths, ahead=workers * TASKS_AHEAD_PER_WORKER)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -130,26 +136,28 @@ def read_ahead(
 def _in_order(
     pool: ProcessPoolExecutor, paths: Sequence[Path], *, ahead: int
 ) -> Iterator[ReadAhead | None]:
-    pending: deque[Future[ReadAhead | None] | None] = deque()
-    upcoming = iter(paths)
+    """The tasks' results file by file, `ahead` tasks handed out before the one being taken."""
+    tasks = [paths[i : i + FILES_PER_TASK] for i in range(0, len(paths), FILES_PER_TASK)]
+    pending: deque[tuple[int, Future[list[ReadAhead | None]] | None]] = deque()
+    upcoming = iter(tasks)
 
-    def hand_out(path: Path) -> None:
+    def hand_out(task: Sequence[Path]) -> None:
         try:
-            pending.append(pool.submit(_read_ahead, path))
+            pending.append((len(task), pool.submit(_read_ahead, task)))
         except BrokenProcessPool:  # a worker died (killed, out of memory): read here instead
-            pending.append(None)
+            pending.append((len(task), None))
 
-    for path in upcoming:
-        hand_out(path)
+    for task in upcoming:
+        hand_out(task)
         if len(pending) >= ahead:
             break
     while pending:
-        done = pending.popleft()
-        next_path = next(upcoming, None)
-        if next_path is not None:
-            hand_out(next_path)
+        size, done = pending.popleft()
+        next_task = next(upcoming, None)
+        if next_task is not None:
+            hand_out(next_task)
         try:
-            made = None if done is None else done.result()
+            made = [None] * size if done is None else done.result()
         except Exception:  # a worker died, or could not send its result: read here
-            made = None
-        yield made
+            made = [None] * size
+        yield from made

@@ -187,7 +187,9 @@ def import_and_schedule(
     context = mail_context(engine, config.for_organisation(plan.organisation))
     with write_transaction(engine) as connection:
         result = import_plan(connection, plan, source=source, now=now, force=force)
-        if _up_to_date(connection, context, plan_id=result.plan_id, now=now):
+        # A new plan has no schedule yet to be up to date with.
+        if not result.plan_created and _up_to_date(connection, context, plan_id=result.plan_id,
+                                                   now=now):  # fmt: skip
             return result, SyncResult(0, 0, 0, 0)
         return result, _refresh(connection, context, plan_id=result.plan_id, now=now,
                                 placed=placed)  # fmt: skip
