@@ -23,6 +23,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.bytecode import compile_package
 from bench.machine import describe
 from bench.report import Row
 from bench.table import markdown, print_rows
@@ -74,6 +75,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     started = datetime.now(UTC).astimezone()
     machine = describe(started)  # the load average before the run adds its own
+    compile_package()
     ran, rows = [], []
     for name in MODULES:
         found = run_module(name)
