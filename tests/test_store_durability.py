@@ -37,3 +37,27 @@ def test_commits_inside_wait_for_no_disk_and_the_connections_are_strict_again_af
     assert _setting(other) == strict
     other.dispose()
     engine.dispose()
+
+
+class Stopped(Exception):
+    """What stops the block part-way (in life: Ctrl-C, an unexpected error)."""
+
+
+def test_a_block_stopped_part_way_keeps_its_commits_and_tells_its_own_error(
+    store_url: str,
+) -> None:
+    engine = upgrade_store(store_url)[0]
+    strict = "full" if engine.dialect.name == "sqlite" else "on"
+    try:
+        with durable_at_the_end(engine):
+            key = shared_secret(engine, "stopped-part-way")
+            raise Stopped("the user pressed Ctrl-C")
+    except Stopped as stopped:
+        assert str(stopped) == "the user pressed Ctrl-C"  # not an error of the final sync
+    else:
+        raise AssertionError("the block's error did not come out")
+    assert _setting(engine) == strict
+    other = upgrade_store(store_url)[0]
+    assert shared_secret(other, "stopped-part-way") == key
+    other.dispose()
+    engine.dispose()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,12 +175,20 @@ def durable_at_the_end(engine: Engine) -> Iterator[None]:
 
     event.listen(engine, "checkout", relax)
     event.listen(engine, "checkin", restore)
+    completed = False
     try:
         yield
+        completed = True
     finally:
         event.remove(engine, "checkout", relax)
         event.remove(engine, "checkin", restore)
-    _make_durable(engine)
+        if completed:
+            _make_durable(engine)
+        else:
+            # Stopped part-way (Ctrl-C, an unexpected error): what was committed is made durable
+            # all the same, and the error in flight is what the user is told, not one from this.
+            with suppress(Exception):
+                _make_durable(engine)
 
 
 def _execute_alone(dbapi_connection: Any, statement: str, *, commit: bool) -> None:
