@@ -47,14 +47,13 @@ from scheduler.cadence.place import (
     CACHE_SIZE,
     Freedom,
     SeriesPlacing,
-    canonical,
     freedom,
     place,
     place_in_slot,
     series_placing,
     series_specs,
 )
-from scheduler.cadence.policy import CalendarPolicy
+from scheduler.cadence.policy import CalendarPolicy, canonical
 from scheduler.cadence.schedule import Schedule
 from scheduler.model.plan import ScheduleSettings
 
