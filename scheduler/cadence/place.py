@@ -120,8 +120,16 @@ def _series(
     spec = specs[index]
     own = settings.for_series(spec.label)
     kind = series_kind(_when_reading(when, policy)[0], naming.kind, resolve(own, policy, spec.label).kind)  # fmt: skip
-    return SeriesPlacing(spec, index, len(specs) > 1, own, kind,
-                         _activity(kind, when, naming, policy), naming.school, year, policy)  # fmt: skip
+    return _interned(SeriesPlacing(spec, index, len(specs) > 1, own, kind,
+                                   _activity(kind, when, naming, policy), naming.school, year, policy))  # fmt: skip
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _interned(placing: SeriesPlacing) -> SeriesPlacing:
+    """The first placing seen equal to `placing`, as `canonical` is for a policy: the caches of
+    placements (and the spread's of meetings) then find it by identity at once, where an equal
+    other object compares every field, for every slot the spread tries."""
+    return placing
 
 
 @lru_cache(maxsize=CACHE_SIZE)
