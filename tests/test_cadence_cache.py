@@ -32,7 +32,7 @@ def corpus_phrases() -> list[str]:
 
 def clear_caches() -> None:
     for cached in (parse_when, placing._place, placing._placed_with_notes, placing.naming_of,
-                   placing._when_reading,
+                   placing._when_reading, placing._interned,
                    rrules.bounded):  # fmt: skip
         cached.cache_clear()
 

@@ -4,7 +4,7 @@ templates/ folder (loaded as package data, so a normal install has them)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -20,18 +20,40 @@ TEMPLATES = files("scheduler") / "templates"
 def swedish_date(value: object) -> str:
     """ "tisdag 10 september 2024" """
     if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return _local_date_words(value)
         value = value.astimezone(STOCKHOLM).date()
     if not isinstance(value, date):
         return str(value)
-    return (
-        f"{WEEKDAY_WORDS[value.weekday()]} {value.day} {MONTH_WORDS[value.month - 1]} {value.year}"
-    )
+    return _date_words(value)
 
 
 def swedish_time(value: object) -> str:
-    return (
-        value.astimezone(STOCKHOLM).strftime("%H:%M") if isinstance(value, datetime) else str(value)
-    )
+    if isinstance(value, datetime):
+        return _local_clock(value) if value.tzinfo is not None else _clock(value)
+    return str(value)
+
+
+def _date_words(day: date) -> str:
+    return f"{WEEKDAY_WORDS[day.weekday()]} {day.day} {MONTH_WORDS[day.month - 1]} {day.year}"
+
+
+def _clock(moment: datetime) -> str:
+    return moment.astimezone(STOCKHOLM).strftime("%H:%M")
+
+
+# Memoised per moment: an import renders tens of thousands of subjects, and the conversion to
+# Swedish time (strftime above all) costs more than the rest of a subject's filters. Only aware
+# moments: equal ones are one instant, so they are the same day and time in Stockholm (naive
+# ones compare by wall clock alone, whatever their fold, and are converted as local time).
+@lru_cache(maxsize=4096)
+def _local_date_words(moment: datetime) -> str:
+    return _date_words(moment.astimezone(STOCKHOLM).date())
+
+
+@lru_cache(maxsize=4096)
+def _local_clock(moment: datetime) -> str:
+    return _clock(moment)
 
 
 @cache

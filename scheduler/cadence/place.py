@@ -39,7 +39,7 @@ from scheduler.cadence.moves import Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import Frame, Slot, pattern_for
 from scheduler.cadence.periods import resolve_periods
-from scheduler.cadence.policy import ActivityDefault, CalendarPolicy
+from scheduler.cadence.policy import ActivityDefault, CalendarPolicy, canonical
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
@@ -120,16 +120,16 @@ def _series(
     spec = specs[index]
     own = settings.for_series(spec.label)
     kind = series_kind(_when_reading(when, policy)[0], naming.kind, resolve(own, policy, spec.label).kind)  # fmt: skip
-    return SeriesPlacing(spec, index, len(specs) > 1, own, kind,
-                         _activity(kind, when, naming, policy), naming.school, year, policy)  # fmt: skip
+    return _interned(SeriesPlacing(spec, index, len(specs) > 1, own, kind,
+                                   _activity(kind, when, naming, policy), naming.school, year, policy))  # fmt: skip
 
 
-@lru_cache(maxsize=64)
-def canonical(policy: CalendarPolicy) -> CalendarPolicy:
-    """The first policy seen equal to `policy`: every command makes its own from the settings,
-    and a cached placement found under an equal but other policy object compares every field of
-    both, where the same object compares at once."""
-    return policy
+@lru_cache(maxsize=CACHE_SIZE)
+def _interned(placing: SeriesPlacing) -> SeriesPlacing:
+    """The first placing seen equal to `placing`, as `canonical` is for a policy: the caches of
+    placements (and the spread's of meetings) then find it by identity at once, where an equal
+    other object compares every field, for every slot the spread tries."""
+    return placing
 
 
 @lru_cache(maxsize=CACHE_SIZE)

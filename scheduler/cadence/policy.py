@@ -52,6 +52,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
+from functools import lru_cache
 from typing import Final
 
 from scheduler.base.hashing import cached_hash, state_without_hash
@@ -176,3 +177,11 @@ def _activities(calendar: Calendar) -> tuple[tuple[str, ActivityDefault], ...]:
             own.duration_minutes if "duration_minutes" in given else base.duration_minutes,
         )
     return tuple(table.items())
+
+
+@lru_cache(maxsize=64)
+def canonical(policy: CalendarPolicy) -> CalendarPolicy:
+    """The first policy seen equal to `policy`: every command makes its own from the settings,
+    and a cached placement (or working day) found under an equal but other policy object
+    compares every field of both, where the same object compares at once."""
+    return policy

@@ -47,14 +47,13 @@ from scheduler.cadence.place import (
     CACHE_SIZE,
     Freedom,
     SeriesPlacing,
-    canonical,
     freedom,
     place,
     place_in_slot,
     series_placing,
     series_specs,
 )
-from scheduler.cadence.policy import CalendarPolicy
+from scheduler.cadence.policy import CalendarPolicy, canonical
 from scheduler.cadence.schedule import Schedule
 from scheduler.model.plan import ScheduleSettings
 
@@ -108,7 +107,8 @@ class _Meetings:
     spans: Mapping[date, tuple[tuple[datetime, datetime], ...]]
 
 
-_FREE = (0, 0, 0, 0, 0)  # the lowest cost a slot can have
+_Cost = tuple[int, int, int, int, int]
+_FREE: _Cost = (0, 0, 0, 0, 0)  # the lowest cost a slot can have
 _NONE = _Meetings(0, frozenset(), (), (), MappingProxyType({}))
 
 
@@ -155,13 +155,22 @@ class _Load:
     per_weekday: dict[str, dict[int, int]] = field(default_factory=dict)
     busy: dict[str, dict[date, list[tuple[datetime, datetime]]]] = field(default_factory=dict)
 
-    def cost(self, item: PlanItem, meetings: _Meetings) -> tuple[int, int, int, int, int]:
+    def cost(self, item: PlanItem, meetings: _Meetings, beat: _Cost | None = None) -> _Cost | None:
         """(over the daily cap, over the convener's share of a weekday or half the plan's, days
-        shared, overlaps, over the plan's share of a weekday): lower is better.
+        shared, overlaps, over the plan's share of a weekday): lower is better. None when it
+        cannot be lower than `beat` (the cheapest slot so far): then its overlaps, the dearest
+        to count, are not counted, as they could not make it win.
 
         Each of the series' meetings counts, in turn, as if those of the series before it on its
         day (or weekday) were placed already; the counts are summed per day and per weekday. Only
         the days someone already has meetings on are looked at (sets, not a loop per meeting)."""
+        over, balance, shared, spread = self._counts(item, meetings)
+        if beat is not None and (over, balance, shared) > beat[:3]:
+            return None
+        return over, balance, shared, self._overlap(item, meetings), spread
+
+    def _counts(self, item: PlanItem, meetings: _Meetings) -> tuple[int, int, int, int]:
+        """Over the cap, over a share (balance), days shared, over the plan's share (spread)."""
         cap = self.cap
         owner_days = self.per_day.get(item.owner, {})
         measure_days = self.per_day.get(_measure(item), {})
@@ -185,6 +194,10 @@ class _Load:
             balance += _at_or_over(owner_weekdays.get(weekday, 0), own_share, n)
             balance += _at_or_over(in_plan, half, n)
             spread += _at_or_over(in_plan, plan_share, n)
+        return over, balance, shared, spread
+
+    def _overlap(self, item: PlanItem, meetings: _Meetings) -> int:
+        """The series' meetings at the same time as another of someone taking part."""
         overlap = 0
         for person in item.participants:
             days = self.busy.get(person)
@@ -194,7 +207,7 @@ class _Load:
                 others = days[day]
                 for start, end in meetings.spans[day]:
                     overlap += any(start < e and s < end for s, e in others)
-        return over, balance, shared, overlap, spread
+        return overlap
 
     def add(self, item: PlanItem, meetings: _Meetings) -> None:
         owner_days = self.per_day.setdefault(item.owner, {})
@@ -258,15 +271,16 @@ def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> l
     for entry in sorted(open_series, key=lambda e: (-e.size, e.tie)):
         item = items[entry.item]
         # The first of the cheapest: the series' preference order breaks ties.
-        best, lowest = entry.candidates[0], None
+        best, lowest, taken = entry.candidates[0], None, _NONE
         for slot in entry.candidates:
-            cost = load.cost(item, _meetings(entry.placing, slot))
-            if lowest is None or cost < lowest:
-                best, lowest = slot, cost
+            meetings = _meetings(entry.placing, slot)
+            cost = load.cost(item, meetings, lowest)
+            if cost is not None and (lowest is None or cost < lowest):
+                best, lowest, taken = slot, cost, meetings
             if lowest == _FREE:
                 break  # nothing costs less, and an earlier slot wins a tie: the rest need no placing
         chosen[entry.item][entry.series] = best
-        load.add(item, _meetings(entry.placing, best))
+        load.add(item, taken)
     schedules = [
         place(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
               action=item.action, slots=chosen.get(i))

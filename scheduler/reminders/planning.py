@@ -33,6 +33,7 @@ from scheduler.base.text import one_line
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.cadence.calendar import working_day_after, working_day_before
+from scheduler.cadence.policy import canonical
 from scheduler.feeds.content import event_for, summary
 from scheduler.feeds.ical import PUBLISH, Attendee, FeedHeader, render_events
 from scheduler.mail.render import render_email, render_subject
@@ -58,28 +59,58 @@ class MailContext:
 
     @cached_property
     def policy(self) -> CalendarPolicy:
-        """The calendar policy, for which days are working days."""
-        return CalendarPolicy.from_section(self.config.calendar)
+        """The calendar policy, for which days are working days. The canonical one: the working
+        days are cached by policy, and an equal but other object compares every field."""
+        return canonical(CalendarPolicy.from_section(self.config.calendar))
 
 
 def _at(day: date, context: MailContext) -> datetime:
     return datetime.combine(day, context.settings.send_time, tzinfo=STOCKHOLM)
 
 
-def _before(day: date, start: datetime, context: MailContext) -> datetime:
+class _SendDays:
+    """When mail goes out, by day, for one planning pass: the send time on a day or the working
+    day before it, and the next working day. A plan's reminders ask about the same few hundred
+    days tens of thousands of times; kept per `planned_mails` call (one context, so one policy
+    and send time), never beyond it."""
+
+    def __init__(self, context: MailContext) -> None:
+        self._context = context
+        self._before: dict[date, datetime] = {}
+        self._after: dict[date, date] = {}
+
+    def on_or_before(self, day: date) -> datetime:
+        """The send time on `day`, or on the working day before it."""
+        due = self._before.get(day)
+        if due is None:
+            due = self._before[day] = _at(
+                working_day_before(day, self._context.policy), self._context
+            )
+        return due
+
+    def next_working(self, day: date) -> date:
+        """`day` when it is a working day, else the next working day."""
+        found = self._after.get(day)
+        if found is None:
+            found = self._after[day] = working_day_after(day, self._context.policy)
+        return found
+
+
+def _before(day: date, start: datetime, days: _SendDays) -> datetime:
     """Send time on `day`, or on the working day before it; always before `start`."""
-    due = _at(working_day_before(day, context.policy), context)
+    due = days.on_or_before(day)
     while due >= start:
-        due = _at(working_day_before(due.date() - timedelta(days=1), context.policy), context)
+        due = days.on_or_before(due.date() - timedelta(days=1))
     return due
 
 
-def _after(moment: datetime, context: MailContext) -> datetime:
+def _after(moment: datetime, context: MailContext, days: _SendDays) -> datetime:
     """`moment` if it is on a working day, else the send time of the next working day."""
     day = _local_day(moment)
-    if working_day_after(day, context.policy) == day:
+    working = days.next_working(day)
+    if working == day:
         return moment
-    return _at(working_day_after(day, context.policy), context)
+    return _at(working, context)
 
 
 def _one_per_due(
@@ -250,44 +281,63 @@ class _Occurrence:
         )  # fmt: skip
 
 
-def _meeting_mails(one: _Occurrence, leads: tuple[int, ...], window: _Window) -> list[PlannedMail]:
+def _meeting_mails(
+    one: _Occurrence, leads: tuple[int, ...], window: _Window, days: _SendDays
+) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
-    if leads and _before(day - timedelta(days=max(leads)), row.start, context) >= window.until:
+    if leads and _before(day - timedelta(days=max(leads)), row.start, days) >= window.until:
         # The longest lead is the earliest of its mails (the held question comes after it):
         # nothing of this meeting is due within the window. Most of a year's meetings, cheaply.
         return []
-    dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), row.start, context))
+    dues = _one_per_due(leads, lambda lead: _before(day - timedelta(days=lead), row.start, days))
     # Only what the window holds is made (its subject rendered): the rest comes with a later
     # refresh, or has had its time.
     mails = [
-        one.mail(f"meeting-{days}d", due, row.start)
-        for days, due in dues if window.holds(due, row.start)
+        one.mail(f"meeting-{lead}d", due, row.start)
+        for lead, due in dues if window.holds(due, row.start)
     ]  # fmt: skip
     if context.settings.held_question:
-        asked = _after(row.end + timedelta(hours=1), context)
+        asked = _after(row.end + timedelta(hours=1), context, days)
         useful = row.end + timedelta(days=context.settings.link_days)
         if window.holds(asked, useful):
             mails.append(one.mail("held", asked, useful))
     return mails
 
 
-def _task_mails(one: _Occurrence, leads: tuple[int, ...], window: _Window) -> list[PlannedMail]:
+def _task_mails(
+    one: _Occurrence, leads: tuple[int, ...], window: _Window, days: _SendDays
+) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
     end = row.start + timedelta(days=1)
-    if leads and _before(day - timedelta(days=max(leads)), end, context) >= window.until:
+    if leads and _before(day - timedelta(days=max(leads)), end, days) >= window.until:
         return []  # as for a meeting: its earliest mail is beyond the window
-    dues = _one_per_due(leads, lambda days: _before(day - timedelta(days=days), end, context))
+    dues = _one_per_due(leads, lambda lead: _before(day - timedelta(days=lead), end, days))
     mails = [
-        one.mail(f"task-{days}d", due, end) for days, due in dues if window.holds(due, end)
+        one.mail(f"task-{lead}d", due, end) for lead, due in dues if window.holds(due, end)
     ]  # fmt: skip
     if context.settings.held_question:
-        asked = _after(_at(day + timedelta(days=context.settings.overdue_days), context), context)
+        overdue = _at(day + timedelta(days=context.settings.overdue_days), context)
+        asked = _after(overdue, context, days)
         useful = row.end + timedelta(days=context.settings.link_days)
         if window.holds(asked, useful):
             mails.append(one.mail("task-overdue", asked, useful))
     return mails
+
+
+class _OwnLeads:
+    """The plan file's reminder days of a series (None: config's leads), for one planning pass:
+    the same series has many rows, and its settings are merged anew at every ask."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[int, str], tuple[int, ...] | None] = {}
+
+    def __call__(self, item: MeasureSchedule, label: str) -> tuple[int, ...] | None:
+        key = (item.stored.id, label)
+        if key not in self._found:
+            self._found[key] = item.stored.measure.schedule.for_series(label).reminder_days
+        return self._found[key]
 
 
 @dataclass(frozen=True)
@@ -312,6 +362,7 @@ def planned_mails(
     not a year's; one whose time has passed (a plan imported in March has January behind it)
     would only be skipped."""
     window = _Window(now, until)
+    days = _SendDays(context)
     by_measure = {item.stored.id: item for item in schedule.measures}
     if schedule.stored.state != DRAFT:  # handed in: its hand-in task needs no more reminders
         by_measure = {key: item for key, item in by_measure.items() if not item.is_plan_task}
@@ -319,6 +370,7 @@ def planned_mails(
     gaps = _series_gaps(r for r in rows if r.status != CANCELLED)
     mails: list[PlannedMail] = []
     roles: dict[str, RoleConfig | None] = {}  # by convener: a plan has few, and many rows
+    own_leads = _OwnLeads()
     for row in rows:
         item = by_measure.get(row.measure_id)
         if item is None or row.status == CANCELLED or row.id is None:
@@ -330,17 +382,17 @@ def planned_mails(
         if role is None or not role.email:
             continue  # `scheduler check` reports a convener without an address
         one = _Occurrence(item, row, role, context)
-        override = item.stored.measure.schedule.for_series(row.series_label).reminder_days
+        override = own_leads(item, row.series_label)
         single = settings.digest != "instead"  # with "instead", the digest replaces the leads
         if row.kind == "meeting":
             leads = override if override is not None else settings.meeting_days
-            mails += _meeting_mails(one, leads if single else (), window)
+            mails += _meeting_mails(one, leads if single else (), window, days)
         else:
             gap = gaps.get(row.id)
             long = gap is None or gap >= timedelta(days=settings.long_period_days)
             default = settings.task_long_days if long else settings.task_short_days
             leads = override if override is not None else default
-            mails += _task_mails(one, leads if single else (), window)
+            mails += _task_mails(one, leads if single else (), window, days)
     if settings.digest != "off":
         mails += _digests(schedule, rows, context, window)
     return mails

@@ -101,14 +101,21 @@ def deconflict(
                 moved[(booking.position, booking.series_index)][booking.occurrence_index] = start
             busy.add(start, start + length)
 
-    result = []
-    for position, schedule in enumerate(schedules):
-        series = tuple(
-            _moved_series(item, moved.get((position, s), {}))
-            for s, item in enumerate(schedule.series)
-        )
-        result.append(replace(schedule, series=series))
+    moved_in = {position for position, _series in moved}
+    result = [
+        _moved_schedule(schedule, position, moved) if position in moved_in else schedule
+        for position, schedule in enumerate(schedules)
+    ]  # nearly every schedule has no move: it stays as it is, not copied
     return result, warnings
+
+
+def _moved_schedule(
+    schedule: Schedule, position: int, moved: dict[tuple[int, int], dict[int, datetime]]
+) -> Schedule:
+    series = tuple(
+        _moved_series(item, moved.get((position, s), {})) for s, item in enumerate(schedule.series)
+    )
+    return replace(schedule, series=series)
 
 
 def _moved_series(series: PlacedSeries, moves: dict[int, datetime]) -> PlacedSeries:

@@ -62,26 +62,29 @@ class PlanSchedule:
 
 
 def occurrence_uid(stored_plan: StoredPlan, measure: StoredMeasure, label: str, day: date) -> str:
-    identity = "|".join(
-        [
-            stored_plan.plan.organisation,
-            str(stored_plan.plan.year),
-            measure.key,
-            label,
-            day.isoformat(),
-        ]
-    )
-    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:24]
+    return _uid(_series_identity(stored_plan, measure, label), day)
+
+
+def _series_identity(stored_plan: StoredPlan, measure: StoredMeasure, label: str) -> str:
+    """What a UID hashes before the date: organisation, year, measure and series, each followed
+    by "|". Made once per series, not once per occurrence."""
+    plan = stored_plan.plan
+    return f"{plan.organisation}|{plan.year}|{measure.key}|{label}|"
+
+
+def _uid(series_identity: str, day: date) -> str:
+    digest = hashlib.sha256(f"{series_identity}{day.isoformat()}".encode()).hexdigest()[:24]
     return f"{digest}@{UID_DOMAIN}"
 
 
 def planned_occurrences(
     stored_plan: StoredPlan, measure: StoredMeasure, series: PlacedSeries
 ) -> Iterable[PlannedOccurrence]:
+    identity = _series_identity(stored_plan, measure, series.label)
     for occurrence in series.occurrences:
         rule_date = occurrence.moved_from or occurrence.start.date()
         yield PlannedOccurrence(
-            uid=occurrence_uid(stored_plan, measure, series.label, rule_date),
+            uid=_uid(identity, rule_date),
             measure_id=measure.id,
             series_label=series.label,
             kind=occurrence.kind,
