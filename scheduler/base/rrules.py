@@ -86,11 +86,26 @@ def bounded(rule: str, first: datetime, last: datetime) -> BoundedRule | None:
     if not dates:
         return None
     counted = f"{_without_bounds(rule)};COUNT={len(dates)}"
-    if _expand_occurring(counted, dates[0], last) != dates:
+    if not anchor_free(rule) and _expand_occurring(counted, dates[0], last) != dates:
         # A rule whose meaning depends on its anchor in a way re-anchoring breaks: keep the
         # dates as one-off dates instead (the caller stores them as RDATE).
         return BoundedRule(ONE_OFF_RULE, dates[0], tuple(dates))
     return BoundedRule(counted, dates[0], tuple(dates))
+
+
+def anchor_free(rule: str) -> bool:
+    """Whether the rule gives the same dates from its own first date as from any earlier start,
+    so that re-anchoring needs no check (an expansion less for most rules). True at INTERVAL 1
+    without BYSETPOS: every period counts, so no phase can shift, and what a rule takes from
+    DTSTART when it does not say it (month, day of month, weekday, time of day) its first date
+    has as well, being one of its dates. With a longer interval the periods counted depend on
+    the anchor, and dateutil picks BYSETPOS's position among the period's dates from the anchor
+    on (tests/test_rrules_anchor.py found a weekly rule whose dates moved)."""
+    for part in rule.upper().split(";"):
+        name, _, value = part.partition("=")
+        if name.strip() == "BYSETPOS" or (name.strip() == "INTERVAL" and value.strip() != "1"):
+            return False
+    return True
 
 
 def _parse(rule: str, dtstart: datetime) -> rrule:
