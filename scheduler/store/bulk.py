@@ -3,29 +3,25 @@ writes hundreds of occurrences and reminders, and `scheduler import` of a countr
 of thousands.
 
 SQLAlchemy Core's executemany builds a parameter dictionary per row and calls a type processor
-per value (a timestamp: our UTCDateTime, then SQLite's string formatting), which was five times
-the driver's own executemany. Here the statement is compiled once per table, columns and
-dialect, and the rows go to the driver (through `exec_driver_sql`, so errors and events are
-SQLAlchemy's as before) as tuples, built column by column. Each value is converted by the very
-processor Core would call, remembered per distinct value: the import's `now` is in every row.
-What is stored is therefore what Core's insert stores; tests compare the raw rows.
+per value, which was five times the driver's own executemany. Here the statement is compiled
+once per dialect, table and columns, run through `exec_driver_sql` (errors and events stay
+SQLAlchemy's) with the rows as tuples, built column by column, and each value converted by the
+processor Core would call, once per distinct value (the import's `now` is in every row). What
+is stored is therefore what Core's insert stores; tests compare the raw rows. Only SQLite
+(sqlite3) and PostgreSQL (psycopg) are known; elsewhere Core does the work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from itertools import repeat
 from typing import Any, cast
 
-from sqlalchemy import Column, Connection, Date, DateTime, Dialect, Table, insert
+from sqlalchemy import Connection, Date, DateTime, Dialect, Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.types import TypeDecorator
-
-from scheduler.base.time import STOCKHOLM
-from scheduler.store.tables import UTCDateTime
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 Convert = Callable[[Any], Any]
 
@@ -121,16 +117,10 @@ def _statement(
 def _compile(
     dialect: Dialect, table: Table, columns: tuple[str, ...], skip_existing: str | None
 ) -> _Statement | None:
-    if dialect.name == "sqlite" and dialect.driver == "pysqlite":
-        statement: Any = sqlite.insert(table)
-        # qmark: the parameters are positional already.
-        positional = dialect
-    elif dialect.name == "postgresql" and dialect.driver == "psycopg":
-        statement = postgresql.insert(table)
-        # The same dialect with positional parameters (%s), so that rows can be tuples.
-        positional = cast(Any, type(dialect))(paramstyle="format")
-    else:
+    positional = _positional(dialect)
+    if positional is None:
         return None
+    statement: Any = (sqlite if dialect.name == "sqlite" else postgresql).insert(table)
     if skip_existing is not None:
         statement = statement.on_conflict_do_nothing(index_elements=[skip_existing])
     # for_executemany: no RETURNING of the new ids, which executemany cannot give back anyway.
@@ -152,9 +142,8 @@ def _compile(
             defaults.append(column.default.arg)  # type: ignore[attr-defined]
         else:  # a default computed per row (none in this schema): Core knows how
             return None
-        processors.append(_processor(column, dialect))
-        base = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
-        remember.append(isinstance(base, Date | DateTime))
+        processors.append(column.type.dialect_impl(dialect).bind_processor(dialect))
+        remember.append(_is_moment(column.type))
     missing = set(columns) - set(compiled.positiontup)
     if missing:
         raise ValueError(f"{table.name} has no columns {sorted(missing)}")
@@ -162,32 +151,20 @@ def _compile(
                       tuple(remember))  # fmt: skip
 
 
-def _processor(column: Column[Any], dialect: Dialect) -> Convert | None:
-    """The column type's bind processor for `dialect`, or for a timestamp on SQLite one that
-    writes the same string faster (SQLAlchemy fills a dictionary and formats it with %), used
-    only when it gives what SQLAlchemy's gives for probes of every kind."""
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if processor is None or dialect.name != "sqlite" or not isinstance(column.type, UTCDateTime):
-        return processor
-    to_utc = column.type.process_bind_param
-
-    def convert(value: Any) -> str | None:
-        moment = to_utc(value, dialect)
-        return (
-            None if moment is None else moment.replace(tzinfo=None).isoformat(" ", "microseconds")
-        )
-
-    same = all(convert(probe) == processor(probe) for probe in _PROBES)
-    return convert if same else processor
+def _is_moment(type_: TypeEngine[Any]) -> bool:
+    """A date or timestamp: costly to convert, and the same ones recur."""
+    base = type_.impl if isinstance(type_, TypeDecorator) else type_
+    return isinstance(base, Date | DateTime)
 
 
-# Now, a time in another zone on the night clocks go back, a year before 1000, and none.
-_PROBES = (
-    datetime(2025, 3, 1, 7, tzinfo=UTC),
-    datetime(2025, 10, 26, 2, 30, 0, 5, tzinfo=STOCKHOLM, fold=1),
-    datetime(987, 6, 5, 4, 3, 2, 1, tzinfo=timezone(timedelta(hours=-5))),
-    None,
-)
+def _positional(dialect: Dialect) -> Dialect | None:
+    """`dialect`, or one like it, with positional parameters (so that rows can be tuples); None
+    for a driver this module does not know."""
+    if dialect.name == "sqlite" and dialect.driver == "pysqlite":
+        return dialect  # qmark: positional already
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        return cast(Dialect, cast(Any, type(dialect))(paramstyle="format"))
+    return None
 
 
 def _insert_with_core(
