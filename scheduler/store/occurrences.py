@@ -13,12 +13,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert
+from sqlalchemy import Engine, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.model.occurrence import CANCELLED, PLANNED, Occurrence, PlannedOccurrence
+from scheduler.store.bulk import insert_many
 from scheduler.store.engine import Bind
 from scheduler.store.tables import OccurrenceRow, PlanRow
 
@@ -66,7 +67,7 @@ def sync_occurrences(
         }
         in_calendar = {row.measure_id for row in rows.values()}
         seen: set[str] = set()
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
         for item in planned:
             seen.add(item.uid)
             row = rows.get(item.uid)
@@ -75,13 +76,9 @@ def sync_occurrences(
             if row is not None and row.start < now:
                 unchanged += 1
             elif row is None:
-                new_rows.append({
-                    "plan_id": plan_id, "measure_id": item.measure_id, "uid": item.uid,
-                    "series_label": item.series_label, "kind": item.kind,
-                    "original_date": item.original_date, "start": item.start, "end": item.end,
-                    "all_day": item.all_day, "location": item.location, "status": PLANNED,
-                    "sequence": 0, "created_at": now, "changed_at": now,
-                })  # fmt: skip
+                new_rows.append((plan_id, item.measure_id, item.uid, item.series_label, item.kind,
+                                 item.original_date, item.start, item.end, item.all_day,
+                                 item.location, PLANNED, 0, now, now))  # fmt: skip
             elif row.manual or _same(row, item):
                 unchanged += 1
             else:
@@ -97,11 +94,9 @@ def sync_occurrences(
                 row.sequence += 1
                 row.changed_at = now
                 cancelled += 1
-        if new_rows:
-            # Core's executemany on the table: thousands of new meetings (a plan's first
-            # import) are a few statements, not one ORM object each.
-            session.execute(insert(OccurrenceRow.__table__), new_rows)  # type: ignore[attr-defined]
-            added = len(new_rows)
+        # One statement run by the driver (bulk.insert_many): thousands of new meetings (a
+        # plan's first import) are neither an ORM object nor a parameter dictionary each.
+        added = insert_many(session.connection(), _OCCURRENCES, _NEW_COLUMNS, new_rows)
     return SyncResult(added, moved, cancelled, unchanged)
 
 
@@ -197,6 +192,9 @@ def schedule_state(bind: Bind, *, plan_id: int) -> str:
 
 
 _PLANS, _OCCURRENCES = PlanRow.__table__, OccurrenceRow.__table__  # type: ignore[attr-defined]
+# The values of a new row, in sync_occurrences' order; the other columns take their defaults.
+_NEW_COLUMNS = ("plan_id", "measure_id", "uid", "series_label", "kind", "original_date", "start",
+                "end", "all_day", "location", "status", "sequence", "created_at", "changed_at")  # fmt: skip
 _OF_PLAN = _OCCURRENCES.c.plan_id == bindparam("plan_id")
 _LIST = (
     sa_select(*(_OCCURRENCES.c[f.name] for f in fields(Occurrence)))

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, insert, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from scheduler.model.mail import (
@@ -25,6 +24,7 @@ from scheduler.model.mail import (
     PlannedMail,
     is_change,
 )
+from scheduler.store.bulk import insert_many
 from scheduler.store.engine import Bind
 from scheduler.store.tables import OutboxRow, PlanRow
 
@@ -70,34 +70,37 @@ def sync_outbox(
             for row in session.exec(select(OutboxRow).where(OutboxRow.plan_id == plan_id))
         }
         seen: set[str] = set()
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []
         for mail in planned:
             seen.add(mail.key)
             row = existing.get(mail.key)
             # Who, when and the subject tell a change. A reminder carries no bodies and no .ics
             # (rendered at claim), so there is nothing more to compare; the empty values also
             # clear bodies a row kept from before. Mail planned whole (the digest) keeps its own.
-            values: dict[str, Any] = {
-                "kind": mail.kind, "occurrence_id": mail.occurrence_id, "role": mail.role,
-                "recipient": mail.recipient, "due_at": mail.due_at, "useful_until": mail.useful_until,
-                "subject": mail.email.subject, "body_text": mail.email.text, "body_html": mail.email.html,
-                "attachment": mail.attachment,
-            }  # fmt: skip
+            values = (mail.kind, mail.occurrence_id, mail.role, mail.recipient, mail.due_at,
+                      mail.useful_until, mail.email.subject, mail.email.text, mail.email.html,
+                      mail.attachment)  # fmt: skip
             if row is None:
-                new_rows.append({"key": mail.key, "plan_id": plan_id, "status": PENDING,
-                                 "created_at": now, "updated_at": now, **values})  # fmt: skip
+                new_rows.append((mail.key, plan_id, PENDING, now, now, *values))
             elif row.status in (PENDING, CANCELLED) and _differs(row, values):
                 # Compare and set: a dispatcher may have claimed the row since it was read here,
                 # and a row being sent must not be put back to pending (it would go out twice).
                 updated += _update_if(session, row, (PENDING, CANCELLED), status=PENDING,
-                                      updated_at=now, **values)  # fmt: skip
+                                      updated_at=now, **dict(zip(_MAIL_COLUMNS, values, strict=True)))  # fmt: skip
         for key, row in existing.items():
             if (key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned)
                     and _before_horizon(row, until) and not _past_use(row, now)):  # fmt: skip
                 cancelled += _update_if(session, row, (PENDING,), status=CANCELLED, updated_at=now,
                                         last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
-        added = _insert_new(session, new_rows)
+        added = _insert_new(session, _NEW_COLUMNS, new_rows)
     return OutboxSync(added, updated, cancelled)
+
+
+# What sync_outbox compares and writes of a planned mail, in its order; a new row has these after
+# _NEW_COLUMNS' first five.
+_MAIL_COLUMNS = ("kind", "occurrence_id", "role", "recipient", "due_at", "useful_until", "subject",
+                 "body_text", "body_html", "attachment")  # fmt: skip
+_NEW_COLUMNS = ("key", "plan_id", "status", "created_at", "updated_at", *_MAIL_COLUMNS)
 
 
 def _before_horizon(row: OutboxRow, until: datetime | None) -> bool:
@@ -118,34 +121,20 @@ def enqueue_once(bind: Bind, rows: Iterable[Mapping[str, object]], *, now: datet
     added = 0
     with Session(bind) as session, session.begin():
         for values in rows:  # one by one: callers' rows need not have the same keys
-            added += _insert_new(session, [{**values, "status": PENDING, "created_at": now,
-                                            "updated_at": now}])  # fmt: skip
+            added += _insert_new(session, (*values, "status", "created_at", "updated_at"),
+                                 [(*values.values(), PENDING, now, now)])  # fmt: skip
     return added
 
 
 _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table classes
 
 
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert the rows whose key does not exist yet, in one statement per batch (`INSERT … ON
-    CONFLICT (key) DO NOTHING`, executemany): checking first and inserting after loses to
-    another process doing the same, which then fails on the unique key. The row that is there
-    stands. The rows must have the same columns. Returns how many were added."""
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    # On the Table, not the ORM class: the rows go through Core's executemany, not one ORM
-    # object each.
-    if dialect == "sqlite":
-        # sqlite3 sums the rows each execution changed, and a key that exists changes none.
-        statement: Any = sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
-        return int(session.execute(statement, rows).rowcount)  # type: ignore[attr-defined]
-    if dialect == "postgresql":
-        statement = postgresql.insert(_OUTBOX).on_conflict_do_nothing(index_elements=["key"])
-    else:  # only SQLite and PostgreSQL are supported; elsewhere the unique key still holds
-        statement = insert(_OUTBOX)
-    # RETURNING says which rows were added: psycopg's rowcount for such an insert is -1.
-    return len(session.execute(statement.returning(_OUTBOX.c.id), rows).all())
+def _insert_new(session: Session, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
+    """Insert the rows (values in the order of `columns`) whose key does not exist yet, in one
+    statement (`INSERT … ON CONFLICT (key) DO NOTHING`, executemany): checking first and
+    inserting after loses to another process doing the same, which then fails on the unique key.
+    The row that is there stands. Returns how many were added."""
+    return insert_many(session.connection(), _OUTBOX, columns, rows, skip_existing="key")
 
 
 def cancel_pending(session: Session, *, key_prefix: str, reason: str, now: datetime) -> int:
@@ -188,8 +177,8 @@ def _update_if(session: Session, row: OutboxRow, statuses: tuple[str, ...], **va
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def _differs(row: OutboxRow, values: dict[str, Any]) -> bool:
-    for name, value in values.items():
+def _differs(row: OutboxRow, values: tuple[Any, ...]) -> bool:
+    for name, value in zip(_MAIL_COLUMNS, values, strict=True):
         current = getattr(row, name)
         if isinstance(current, datetime):
             current = _aware(current)
