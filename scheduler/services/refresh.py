@@ -28,7 +28,6 @@ from scheduler.settings.model import Settings
 from scheduler.store.engine import Bind, write_transaction
 from scheduler.store.occurrences import (
     SyncResult,
-    list_occurrences,
     schedule_state,
     store_fingerprint,
     stored_fingerprint,
@@ -158,16 +157,15 @@ def _refresh(
     placed: Placement | None = None,
 ) -> SyncResult:
     schedule = plan_schedule(connection, context.config, plan_id=plan_id, placed=placed)
-    result = sync_occurrences(connection, plan_id=plan_id, planned=schedule.occurrences, now=now)
+    synced = sync_occurrences(connection, plan_id=plan_id, planned=schedule.occurrences, now=now)
     until = context.settings.horizon(now)
-    rows = list_occurrences(connection, plan_id=plan_id)
-    mails = planned_mails(schedule, rows, context, now=now, until=until)
+    mails = planned_mails(schedule, synced.rows, context, now=now, until=until)
     outbox = sync_outbox(connection, planned=mails, kinds_owned=REMINDER_KINDS, plan_id=plan_id,
                          now=now, until=until)  # fmt: skip
     # After the sync: what it changed (SEQUENCE, change times) is part of the state it leaves.
     fingerprint = _fingerprint(connection, context, plan_id=plan_id, now=now)
     store_fingerprint(connection, plan_id=plan_id, fingerprint=fingerprint)
-    return replace(result, reminders=outbox.changed)
+    return replace(synced.result, reminders=outbox.changed)
 
 
 def import_and_schedule(

@@ -9,8 +9,8 @@ unchanged plan gives byte-identical feeds.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
-from datetime import datetime
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func
@@ -38,6 +38,16 @@ class SyncResult:
         return bool(self.added or self.moved or self.cancelled or self.reminders)
 
 
+@dataclass(frozen=True)
+class Synced:
+    """What a sync did, and the plan's occurrences after it: the same values, in the same order,
+    as `list_occurrences` then reads (tests/test_occurrence_sync_rows.py holds it to that), so the
+    reminders planned next need not read back thousands of rows just written."""
+
+    result: SyncResult
+    rows: list[Occurrence]
+
+
 def _same(row: OccurrenceRow, planned: PlannedOccurrence) -> bool:
     return (
         row.start == planned.start
@@ -51,7 +61,7 @@ def _same(row: OccurrenceRow, planned: PlannedOccurrence) -> bool:
 
 def sync_occurrences(
     bind: Bind, *, plan_id: int, planned: Iterable[PlannedOccurrence], now: datetime
-) -> SyncResult:
+) -> Synced:
     """Callers run this inside `write_transaction` (planning.refresh_occurrences), whose lock
     makes two processes syncing the same change take turns: the second finds the first's rows.
 
@@ -97,7 +107,35 @@ def sync_occurrences(
         # One statement run by the driver (bulk.insert_many): thousands of new meetings (a
         # plan's first import) are neither an ORM object nor a parameter dictionary each.
         added = insert_many(session.connection(), _OCCURRENCES, _NEW_COLUMNS, new_rows)
-    return SyncResult(added, moved, cancelled, unchanged)
+        values = [_as_read(occurrence_value(row)) for row in rows.values()]
+        if new_rows:
+            values += _new_values(session.connection(), plan_id, new_rows)
+    values.sort(key=lambda o: (o.start, o.uid))  # as _LIST orders them
+    return Synced(SyncResult(added, moved, cancelled, unchanged), values)
+
+
+def _new_values(connection: Any, plan_id: int, new_rows: list[tuple[Any, ...]]) -> list[Occurrence]:
+    """The rows just inserted as values: their ids read back (two columns), the rest as written."""
+    ids = dict(connection.execute(_IDS, {"plan_id": plan_id}).all())
+    return [
+        _as_read(Occurrence(ids[uid], plan_id, measure_id, uid, label, kind, original, start, end,
+                            all_day, location, status, False, sequence, "", None, "", None,
+                            created, changed))
+        for (plan_id, measure_id, uid, label, kind, original, start, end, all_day, location,
+             status, sequence, created, changed) in new_rows
+    ]  # fmt: skip
+
+
+def _as_read(value: Occurrence) -> Occurrence:
+    """Times as the store gives them back (UTCDateTime: in UTC), whatever zone they were set in."""
+    return replace(
+        value,
+        start=value.start.astimezone(UTC),
+        end=value.end.astimezone(UTC),
+        held_recorded_at=value.held_recorded_at and value.held_recorded_at.astimezone(UTC),
+        created_at=value.created_at.astimezone(UTC),
+        changed_at=value.changed_at.astimezone(UTC),
+    )
 
 
 def occurrence_value(row: OccurrenceRow) -> Occurrence:
@@ -201,6 +239,7 @@ _LIST = (
     .where(_OF_PLAN)
     .order_by(_OCCURRENCES.c.start, _OCCURRENCES.c.uid)
 )
+_IDS = sa_select(_OCCURRENCES.c.uid, _OCCURRENCES.c.id).where(_OF_PLAN)
 _STATE = sa_select(
     _PLANS.c.revision,
     sa_select(func.max(_OCCURRENCES.c.changed_at)).where(_OF_PLAN).scalar_subquery(),
