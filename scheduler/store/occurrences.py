@@ -109,20 +109,24 @@ def sync_occurrences(
         added = insert_many(session.connection(), _OCCURRENCES, _NEW_COLUMNS, new_rows)
         values = [_as_read(occurrence_value(row)) for row in rows.values()]
         if new_rows:
-            values += _new_values(session.connection(), plan_id, new_rows)
+            values += _new_values(session.connection(), plan_id, new_rows, now)
     values.sort(key=lambda o: (o.start, o.uid))  # as _LIST orders them
     return Synced(SyncResult(added, moved, cancelled, unchanged), values)
 
 
-def _new_values(connection: Any, plan_id: int, new_rows: list[tuple[Any, ...]]) -> list[Occurrence]:
-    """The rows just inserted as values: their ids read back (two columns), the rest as written."""
+def _new_values(
+    connection: Any, plan_id: int, new_rows: list[tuple[Any, ...]], now: datetime
+) -> list[Occurrence]:
+    """The rows just inserted (at `now`) as values: their ids read back (two columns), the rest
+    as written, with times in UTC as the store gives them back."""
     ids = dict(connection.execute(_IDS, {"plan_id": plan_id}).all())
+    written = now.astimezone(UTC)
     return [
-        _as_read(Occurrence(ids[uid], plan_id, measure_id, uid, label, kind, original, start, end,
-                            all_day, location, status, False, sequence, "", None, "", None,
-                            created, changed))
+        Occurrence(ids[uid], plan_id, measure_id, uid, label, kind, original, start.astimezone(UTC),
+                   end.astimezone(UTC), all_day, location, status, False, sequence, "", None, "",
+                   None, written, written)
         for (plan_id, measure_id, uid, label, kind, original, start, end, all_day, location,
-             status, sequence, created, changed) in new_rows
+             status, sequence, _created, _changed) in new_rows
     ]  # fmt: skip
 
 
