@@ -29,6 +29,43 @@ if TYPE_CHECKING:
 # transaction) or inside a caller's transaction (a Connection: the caller commits once).
 Bind = Engine | Connection
 
+
+@contextmanager
+def transaction_of(bind: Bind) -> Iterator[Connection]:
+    """A connection to write with, in the transaction an ORM `Session(bind)` with
+    `session.begin()` would use, for store functions written with Core statements.
+
+    An Engine: a transaction of its own, committed at the end. A Connection in a transaction
+    (the caller's `write_transaction`): that transaction, which the caller commits, and which an
+    error rolls back (as the Session's did); in a savepoint, a savepoint of its own. A
+    Connection not in a transaction: one of its own, committed at the end."""
+    if isinstance(bind, Engine):
+        with bind.begin() as connection:
+            yield connection
+    elif bind.in_nested_transaction():
+        with bind.begin_nested():
+            yield bind
+    elif bind.in_transaction():
+        try:
+            yield bind
+        except BaseException:
+            bind.rollback()
+            raise
+    else:
+        with bind.begin():
+            yield bind
+
+
+@contextmanager
+def connection_of(bind: Bind) -> Iterator[Connection]:
+    """A connection to read with: the caller's, or one of the engine's for the reads."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            yield connection
+    else:
+        yield bind
+
+
 # PostgreSQL advisory lock names, hashed with the schema so that schemas on one server (the tests)
 # do not wait for each other.
 MIGRATION_LOCK = "scheduler:migrate"

@@ -13,14 +13,15 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func
+from sqlalchemy import Engine, bindparam, func, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session, select
 
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.model.occurrence import CANCELLED, PLANNED, Occurrence, PlannedOccurrence
 from scheduler.store.bulk import insert_many
-from scheduler.store.engine import Bind
+from scheduler.store.engine import Bind, connection_of, transaction_of
 from scheduler.store.tables import OccurrenceRow, PlanRow
 
 
@@ -253,11 +254,22 @@ _STATE = sa_select(
 
 
 def stored_fingerprint(bind: Bind, *, plan_id: int) -> str:
-    with Session(bind) as session:
-        return session.exec(select(PlanRow.schedule_fingerprint).where(PlanRow.id == plan_id)).one()
+    """Raises NoResultFound for no such plan."""
+    with connection_of(bind) as connection:
+        found: str = connection.execute(_FINGERPRINT, {"plan_id": plan_id}).scalar_one()
+    return found
 
 
 def store_fingerprint(bind: Bind, *, plan_id: int, fingerprint: str) -> None:
-    with Session(bind) as session, session.begin():
-        row = session.exec(select(PlanRow).where(PlanRow.id == plan_id)).one()
-        row.schedule_fingerprint = fingerprint
+    """One UPDATE (Core), not an ORM select and flush: run once per plan imported. Raises
+    NoResultFound for no such plan."""
+    with transaction_of(bind) as connection:
+        result = connection.execute(
+            _STORE_FINGERPRINT, {"plan_id": plan_id, "schedule_fingerprint": fingerprint}
+        )
+        if result.rowcount != 1:
+            raise NoResultFound("No row was found when one was required")
+
+
+_FINGERPRINT = sa_select(_PLANS.c.schedule_fingerprint).where(_PLANS.c.id == bindparam("plan_id"))
+_STORE_FINGERPRINT = update(_PLANS).where(_PLANS.c.id == bindparam("plan_id"))
