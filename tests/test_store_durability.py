@@ -51,7 +51,7 @@ def test_a_block_stopped_part_way_keeps_its_commits_and_tells_its_own_error(
     store_url: str,
 ) -> None:
     engine = upgrade_store(store_url)[0]
-    strict = "full" if engine.dialect.name == "sqlite" else "on"
+    strict = "full 1000" if engine.dialect.name == "sqlite" else "on"
     try:
         with durable_at_the_end(engine):
             key = shared_secret(engine, "stopped-part-way")
