@@ -6,8 +6,9 @@ SQLAlchemy Core's executemany builds a parameter dictionary per row and calls a 
 per value, which was five times the driver's own executemany. Here the statement is compiled
 once per dialect, table and columns, run through `exec_driver_sql` (errors and events stay
 SQLAlchemy's) with the rows as tuples, built column by column, and each value converted by the
-processor Core would call, once per distinct value (the import's `now` is in every row). What
-is stored is therefore what Core's insert stores; tests compare the raw rows. Only SQLite
+processor Core would call, timestamps and dates remembered once converted (the import's
+`now` is in every row, and plans share meeting times). What is stored is therefore what Core's
+insert stores; tests compare the raw rows. Only SQLite
 (sqlite3) and PostgreSQL (psycopg) are known; elsewhere Core does the work.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 from typing import Any, cast
 
@@ -24,6 +26,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 Convert = Callable[[Any], Any]
+# Converted timestamps and dates remembered per statement and column: a year of meeting times
+# across many plans is a few thousand distinct values.
+REMEMBERED_MOMENTS = 16_384
 
 
 @dataclass(frozen=True)
@@ -35,10 +40,10 @@ class _Statement:
     # None for a column the caller does not give and whose default Core would send.
     sources: tuple[int | None, ...]
     defaults: tuple[Any, ...]  # per parameter: the default's value (None where `sources` has one)
-    processors: tuple[Convert | None, ...]  # per parameter: the column type's bind processor
-    # Per parameter: whether to convert each distinct value once (timestamps and dates: costly
-    # to convert, and the same ones recur).
-    remember: tuple[bool, ...]
+    # Per parameter: the column type's bind processor; for timestamps and dates (costly to
+    # convert, and the same ones recur: a country's plans meet on the same weekdays at the same
+    # hours) one that remembers what it converted.
+    processors: tuple[Convert | None, ...]
 
 
 _COMPILED: dict[tuple[type[Dialect], Table, tuple[str, ...], str | None], _Statement | None] = {}
@@ -69,38 +74,19 @@ def insert_many(
         raise ValueError(f"rows of {len(given)} values for the {len(columns)} columns {columns}")
     count = len(rows)
     values: list[Any] = []
-    for source, default, processor, remember in zip(
-        statement.sources,
-        statement.defaults,
-        statement.processors,
-        statement.remember,
-        strict=True,
+    for source, default, processor in zip(
+        statement.sources, statement.defaults, statement.processors, strict=True
     ):
         if source is None:
             values.append(repeat(processor(default) if processor else default, count))
         elif processor is None:
             values.append(given[source])
-        elif remember:
-            values.append(map(_Remembered(processor).__getitem__, given[source]))
         else:
             values.append(map(processor, given[source]))
     result = connection.exec_driver_sql(statement.sql, list(zip(*values, strict=True)))
     # Both drivers sum the rows each execution added, and a skipped row adds none (a test
     # holds both to it).
     return int(result.rowcount)
-
-
-class _Remembered(dict[Any, Any]):
-    """A converter that converts each distinct value once. Equal timestamps are the same
-    instant, stored in UTC alike; equal dates are the same date."""
-
-    def __init__(self, convert: Convert) -> None:
-        super().__init__()
-        self.convert = convert
-
-    def __missing__(self, value: Any) -> Any:
-        converted = self[value] = self.convert(value)
-        return converted
 
 
 def _statement(
@@ -131,7 +117,6 @@ def _compile(
     sources: list[int | None] = []
     defaults: list[Any] = []
     processors: list[Convert | None] = []
-    remember: list[bool] = []
     for name in compiled.positiontup:
         column = table.c[name]
         if name in columns:
@@ -142,13 +127,16 @@ def _compile(
             defaults.append(column.default.arg)  # type: ignore[attr-defined]
         else:  # a default computed per row (none in this schema): Core knows how
             return None
-        processors.append(column.type.dialect_impl(dialect).bind_processor(dialect))
-        remember.append(_is_moment(column.type))
+        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None and _is_moment(column.type):
+            # Equal timestamps are the same instant, stored in UTC alike (a naive one is
+            # refused each time: errors are not remembered); equal dates the same date.
+            processor = lru_cache(maxsize=REMEMBERED_MOMENTS)(processor)
+        processors.append(processor)
     missing = set(columns) - set(compiled.positiontup)
     if missing:
         raise ValueError(f"{table.name} has no columns {sorted(missing)}")
-    return _Statement(compiled.string, tuple(sources), tuple(defaults), tuple(processors),
-                      tuple(remember))  # fmt: skip
+    return _Statement(compiled.string, tuple(sources), tuple(defaults), tuple(processors))
 
 
 def _is_moment(type_: TypeEngine[Any]) -> bool:
