@@ -203,14 +203,13 @@ def test_utc_timestamps_on_sqlite_are_the_text_and_values_sqlalchemy_makes() -> 
         fast_write(datetime(2025, 3, 1))
 
 
-def test_timestamps_elsewhere_keep_sqlalchemys_processors(engine: Engine) -> None:
-    if engine.dialect.name == "sqlite":
-        pytest.skip("SQLite's are the fast ones (test above)")
-    write, read = sqlalchemy_processors(engine.dialect)
-    ours = UTCDateTime().dialect_impl(engine.dialect)
+def test_timestamps_on_postgresql_keep_sqlalchemys_processors() -> None:
+    dialect = create_engine("postgresql+psycopg://").dialect  # the dialect alone: no connection
+    write, read = sqlalchemy_processors(dialect)
+    ours = UTCDateTime().dialect_impl(dialect)
     moment = datetime(2025, 3, 1, 9, tzinfo=STOCKHOLM)
-    fast_write = ours.bind_processor(engine.dialect)
-    fast_read = ours.result_processor(engine.dialect, None)
+    fast_write = ours.bind_processor(dialect)
+    fast_read = ours.result_processor(dialect, None)
     assert fast_write is not None and fast_read is not None
     assert fast_write(moment) == write(moment)
     assert fast_read(moment) == read(moment)
