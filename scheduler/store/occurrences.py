@@ -160,11 +160,8 @@ def list_occurrences(bind: Bind, *, plan_id: int) -> list[Occurrence]:
     """The plan's occurrences in time order. Read as plain tuples in the value's field order, not
     ORM objects or mappings: a plan of a thousand measures has ten thousand of them, read at every
     import and reminder pass, and an export reads every plan's."""
-    if isinstance(bind, Engine):
-        with bind.connect() as connection:
-            rows = connection.execute(_LIST, {"plan_id": plan_id}).all()
-    else:
-        rows = bind.execute(_LIST, {"plan_id": plan_id}).all()
+    with connection_of(bind) as connection:
+        rows = connection.execute(_LIST, {"plan_id": plan_id}).all()
     return [Occurrence(*row) for row in rows]
 
 
@@ -225,11 +222,8 @@ def schedule_state(bind: Bind, *, plan_id: int) -> str:
     text: the plan's revision and the occurrences' last change, last answer and count (a move, a
     cancel or an answer changes it; nothing else that is stored does). One statement, built
     once: the dispatcher asks for each row it claims. Raises NoResultFound for no such plan."""
-    if isinstance(bind, Engine):
-        with bind.connect() as connection:
-            found = connection.execute(_STATE, {"plan_id": plan_id}).one()
-    else:
-        found = bind.execute(_STATE, {"plan_id": plan_id}).one()
+    with connection_of(bind) as connection:
+        found = connection.execute(_STATE, {"plan_id": plan_id}).one()
     revision, changed, answered, count = found
     return f"{revision}|{changed}|{answered}|{count}"
 
