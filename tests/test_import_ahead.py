@@ -127,8 +127,10 @@ def test_workers_by_default_one_per_core_but_the_writer_and_none_for_few_files()
     assert default_workers(300) == max(0, len(__import__("os").sched_getaffinity(0)) - 1)
 
 
-@pytest.mark.parametrize("jobs", ["-1", "x", "65"])
-def test_jobs_must_be_a_count_of_processes(sqlite_cli: Cli, jobs: str) -> None:
+@pytest.mark.parametrize(
+    ("jobs", "told"), [("-1", "(välj 0–64)"), ("x", "(ett heltal)"), ("65", "(välj 0–64)")]
+)
+def test_jobs_must_be_a_count_of_processes(sqlite_cli: Cli, jobs: str, told: str) -> None:
     result = sqlite_cli("import", "--jobs", jobs, str(SEED_PLAN))
     assert result.code == 2
-    assert f"«{jobs}» är inget antal processer (0–64)" in result.err
+    assert f"ogiltigt antal processer: '{jobs}' {told}" in result.err

@@ -186,6 +186,8 @@ def bounded_integer(low: int, high: int, what: str) -> Callable[[str], int]:
 minutes_argument = bounded_integer(1, MAX_MINUTES, "antal minuter")
 port_argument = bounded_integer(1, 65535, "portnummer")
 workers_argument = bounded_integer(1, 64, "antal processer")
+# Worker processes beside the one that works itself (0: none).
+helpers_argument = bounded_integer(0, 64, "antal processer")
 
 
 class Choice:

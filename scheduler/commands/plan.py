@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from scheduler.base.swedish import count, noun
 from scheduler.base.time import STOCKHOLM
-from scheduler.commands.context import Context, moment_argument, now_utc, year_argument
+from scheduler.commands.context import (
+    Context,
+    helpers_argument,
+    moment_argument,
+    now_utc,
+    year_argument,
+)
 from scheduler.model.stored import DRAFT, FOLLOWED_UP, HANDED_IN
 
 if TYPE_CHECKING:
@@ -319,7 +325,7 @@ def register(commands: Any) -> None:
     sub.add_argument("--now", type=moment_argument,
                      help="tidpunkten importen räknar från (påminnelser, det som redan varit), "
                           "t.ex. 2025-03-01T08:00; annars nu")  # fmt: skip
-    sub.add_argument("--jobs", type=_jobs_argument, metavar="N",
+    sub.add_argument("--jobs", type=helpers_argument, metavar="N",
                      help="hur många processer som läser och placerar följande filer medan en "
                           "fil skrivs (standard: en per kärna utom en; 0: inga)")  # fmt: skip
     sub.set_defaults(run=cmd_import)
@@ -360,16 +366,6 @@ def register(commands: Any) -> None:
     _force_argument(sub, "skriv över målårets plan om den redan finns (och ta bort åtgärder som "
                          "källåret saknar)")  # fmt: skip
     sub.set_defaults(run=cmd_rollover)
-
-
-def _jobs_argument(text: str) -> int:
-    try:
-        jobs = int(text)
-    except ValueError:
-        jobs = -1
-    if not 0 <= jobs <= 64:
-        raise argparse.ArgumentTypeError(f"«{text}» är inget antal processer (0–64)")
-    return jobs
 
 
 def _force_argument(sub: argparse.ArgumentParser, help_text: str | None = None) -> None:
