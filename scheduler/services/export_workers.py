@@ -21,12 +21,13 @@ This module imports nothing heavy itself, so the command can start the forkserve
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from scheduler.base.processors import usable_processors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -51,11 +52,7 @@ MAX_WORKERS = 4
 def worker_count(folders: int) -> int:
     """Processes for `folders` folders to write: one per processor this process may use (at most
     `MAX_WORKERS`), as long as each gets `FOLDERS_PER_WORKER`."""
-    try:
-        processors = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        processors = os.cpu_count() or 1
-    return max(1, min(processors, MAX_WORKERS, folders // FOLDERS_PER_WORKER))
+    return max(1, min(usable_processors(), MAX_WORKERS, folders // FOLDERS_PER_WORKER))
 
 
 def prepare(workers: int) -> None:

@@ -15,7 +15,6 @@ read is read again here, so what is wrong with it is told exactly as without wor
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
+from scheduler.base.processors import usable_processors
 from scheduler.cadence import CalendarPolicy
 from scheduler.model.measure_keys import keyed_measures
 from scheduler.model.stored import StoredMeasure
@@ -68,8 +68,7 @@ class ReadAhead:
 def default_workers(files: int) -> int:
     """One worker per core but the one that writes; none for a file or two (a worker's start
     costs about what it saves) or on a single core."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return 0 if files < 3 else max(0, min((cores or 1) - 1, files - 1))
+    return 0 if files < 3 else max(0, min(usable_processors() - 1, files - 1))
 
 
 def place_read_plan(read: PlanRead, settings: Settings) -> Placement | None:
