@@ -394,12 +394,16 @@ def planned_mails(
             leads = override if override is not None else default
             mails += _task_mails(one, leads if single else (), window, days)
     if settings.digest != "off":
-        mails += _digests(schedule, rows, context, window)
+        mails += _digests(schedule, rows, context, window, days)
     return mails
 
 
 def _digests(
-    schedule: PlanSchedule, rows: list[Occurrence], context: MailContext, window: _Window
+    schedule: PlanSchedule,
+    rows: list[Occurrence],
+    context: MailContext,
+    window: _Window,
+    days: _SendDays,
 ) -> list[PlannedMail]:
     """Monday 08:00 (send time) per convening role: what is coming in the next weeks. Planned
     with its subject only; `render_digest` makes it from the schedule as it is when claimed."""
@@ -410,7 +414,7 @@ def _digests(
     while monday.year <= year:
         start = _at(monday, context)
         # On a closed Monday (annandag påsk, in the Christmas blackout) the working day before.
-        due = _at(working_day_before(monday, context.policy), context)
+        due = days.on_or_before(monday)
         if due >= window.until:
             break
         if not window.holds(due, start + timedelta(days=7)):
