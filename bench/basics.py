@@ -140,7 +140,7 @@ def plan_rows() -> list[Row]:
             ).body
 
         size = len(render()) // 1024
-        token = create_token(engine, audience="bench", now=now)[1]
+        token = create_token(engine, audience="bench", organisation=plan.organisation, now=now)[1]
         client = TestClient(create_app(engine, config, clock=lambda: now,
                                        feed_settings=FeedSettings(recheck_seconds=3600)))  # fmt: skip
         url = f"/feeds/{token}/plan.ics"

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PLAN = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
+SEED_ORGANISATION = "Kungsholmens stadsdelsförvaltning"  # the seed plan's, and the test config's
 SEED_TEXT = ROOT.parent / "shared" / "seed" / "atgardsplan-2024.txt"
 PG_ENV = "SCHEDULER_TEST_DATABASE_URL"
 

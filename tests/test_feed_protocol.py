@@ -24,6 +24,7 @@ from scheduler.store.feed_tokens import create_token
 from scheduler.web.app import create_app, serving_app
 from scheduler.web.feed_protocol import WireHeads, feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds
+from tests.conftest import SEED_ORGANISATION
 from tests.feeds_fixture import Scheduled, scheduled_plan
 from tests.helpers import Clock, free_port
 from tests.live_server import running
@@ -122,7 +123,9 @@ def exchange(port: int, raw: bytes, methods: list[str]) -> tuple[list[bytes], bo
 def test_every_poll_is_the_bytes_uvicorn_writes_through_asgi(
     scheduled: Scheduled, servers: tuple[Server, Server]
 ) -> None:
-    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
+    )[1]
     ours, plain = servers
     url = f"/feeds/{secret}/plan.ics"
     first, _ = exchange(plain.port, request("GET", url), ["GET"])
@@ -168,7 +171,9 @@ def test_every_poll_is_the_bytes_uvicorn_writes_through_asgi(
 def test_a_prepared_poll_never_reaches_asgi_and_the_rest_does(
     scheduled: Scheduled, servers: tuple[Server, Server]
 ) -> None:
-    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
+    )[1]
     ours, plain = servers
     url = f"/feeds/{secret}/plan.ics"
     exchange(ours.port, request("GET", url), ["GET"])  # prepared through ASGI
@@ -196,7 +201,9 @@ def test_a_prepared_poll_never_reaches_asgi_and_the_rest_does(
 
 
 def test_the_access_log_line_is_uvicorns(scheduled: Scheduled, servers: tuple[Server, Server]) -> None:  # fmt: skip
-    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
+    )[1]
     ours, plain = servers
     url = f"/feeds/{secret}/plan.ics"
     lines: list[tuple[int, str]] = []

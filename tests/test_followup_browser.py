@@ -13,6 +13,7 @@ from scheduler.services import followup as campaign
 from scheduler.store.followups import answers
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
+from tests.conftest import SEED_ORGANISATION
 from tests.followup_fixture import FollowupWorld, followup_world, form_link, local
 from tests.helpers import Clock, free_port
 from tests.live_server import serving
@@ -148,7 +149,9 @@ def test_pages_render_under_the_content_security_policy_without_violations(
         assert started.created
         world.send_due(clock.now)
         link = form_link(world.inbox.take()[0])
-        secret = create_token(world.engine, audience="SSP", scope="", now=clock.now)[1]
+        secret = create_token(
+            world.engine, organisation=SEED_ORGANISATION, audience="SSP", scope="", now=clock.now
+        )[1]
         with serving(create_app(world.engine, world.config, clock=clock), port) as base:
             page = browser.new_page()  # type: ignore[attr-defined]
             messages: list[str] = []

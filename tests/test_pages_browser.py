@@ -21,6 +21,7 @@ from scheduler.store.occurrences import list_occurrences
 from scheduler.web.app import create_app
 from tests.axe import assert_accessible
 from tests.browser import PHONE, WIDTHS, screenshot
+from tests.conftest import SEED_ORGANISATION
 from tests.followup_fixture import FollowupWorld, followup_world, form_link, local
 from tests.helpers import Clock, free_port
 from tests.live_server import serving
@@ -46,10 +47,16 @@ def site(tmp_path: Path) -> Iterator[Site]:
         assert campaign.start(world.engine, world.config, now=local("2024-11-15T08:00")).created
         world.send_due(NOW)
         form = form_link(world.inbox.take()[0])
-        everything = create_token(world.engine, audience="SSP-gruppen", scope="", now=NOW)[1]
-        police = create_token(world.engine, audience="Polisen", scope="roll-kommunpolis", now=NOW)[
-            1
-        ]
+        everything = create_token(
+            world.engine, organisation=SEED_ORGANISATION, audience="SSP-gruppen", scope="", now=NOW
+        )[1]
+        police = create_token(
+            world.engine,
+            organisation=SEED_ORGANISATION,
+            audience="Polisen",
+            scope="roll-kommunpolis",
+            now=NOW,
+        )[1]
         meeting = next(r for r in list_occurrences(world.engine, plan_id=world.plan_id)
                        if r.kind == "meeting" and r.start > NOW)  # fmt: skip
         signed = answer_signer(world.engine, world.config).sign(

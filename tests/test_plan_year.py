@@ -25,7 +25,7 @@ from scheduler.services.refresh import plans_in_time, refresh_occurrences
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
-from tests.conftest import SEED_PLAN, Cli
+from tests.conftest import SEED_ORGANISATION, SEED_PLAN, Cli
 from tests.helpers import Clock
 from tests.smtp_server import SmtpServer, World, make_world
 
@@ -67,7 +67,12 @@ def test_the_hand_in_task_is_in_the_agenda_and_the_plan_and_coordinator_feeds(
     assert entry["date"] == "2024-04-30" and entry["all_day"] and entry["kind"] == "task"
     assert entry["convener"] == "Trygghetssamordnare"
 
-    token = create_token(world.engine, audience="Alla", now=morning(date(2024, 1, 10)))[1]
+    token = create_token(
+        world.engine,
+        organisation=SEED_ORGANISATION,
+        audience="Alla",
+        now=morning(date(2024, 1, 10)),
+    )[1]
     http = TestClient(create_app(world.engine, world.config, clock=Clock(morning(date(2024, 3, 1))),
                                  feed_settings=FeedSettings(recheck_seconds=0)))  # fmt: skip
     uid = entry["uid"]

@@ -25,7 +25,7 @@ from scheduler.settings.model import Followup, Reminders, Settings
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import get_campaign
 from scheduler.web.app import create_app
-from tests.conftest import ROOT, Cli, write_config
+from tests.conftest import ROOT, SEED_ORGANISATION, Cli, write_config
 from tests.feeds_fixture import IMPORTED_AT, scheduled_plan
 from tests.followup_fixture import followup_world, local
 
@@ -186,7 +186,9 @@ def test_paths_in_the_config_are_relative_to_its_folder(tmp_path: Path) -> None:
 def test_the_web_app_does_not_read_the_config_file_per_request(tmp_path: Path) -> None:
     scheduled = scheduled_plan(tmp_path)
     app = create_app(scheduled.engine, scheduled.config, clock=lambda: IMPORTED_AT)
-    secret = create_token(scheduled.engine, audience="SSP", now=IMPORTED_AT)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=IMPORTED_AT
+    )[1]
     (tmp_path / "config.toml").write_text("[feeds]\nrefresh_hours = 0\n", encoding="utf-8")
     assert TestClient(app).get(f"/feeds/{secret}/plan.ics").status_code == 200
     (tmp_path / "config.toml").unlink()

@@ -17,7 +17,7 @@ from scheduler.services.refresh import plan_schedule
 from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.store.plans import find_plan_id
 from scheduler.web.app import create_app
-from tests.conftest import Cli
+from tests.conftest import SEED_ORGANISATION, Cli
 from tests.feeds_fixture import DST_MEASURE, Scheduled, scheduled_plan, seed_with_dst_measure
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
@@ -37,7 +37,13 @@ def client_for(scheduled: Scheduled, recheck_seconds: float = 0.0) -> TestClient
 
 
 def token(scheduled: Scheduled, scope: str = "") -> str:
-    return create_token(scheduled.engine, audience="SSP-gruppen", scope=scope, now=NOW)[1]
+    return create_token(
+        scheduled.engine,
+        organisation=SEED_ORGANISATION,
+        audience="SSP-gruppen",
+        scope=scope,
+        now=NOW,
+    )[1]
 
 
 def test_a_feed_is_served_with_a_strong_etag_and_calendar_type(scheduled: Scheduled) -> None:

@@ -16,6 +16,7 @@ from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.store.occurrences import cancel_occurrence
 from scheduler.web.app import create_app, serving_app
 from scheduler.web.feed_serving import LeanFeeds
+from tests.conftest import SEED_ORGANISATION
 from tests.feeds_fixture import Scheduled, scheduled_plan
 from tests.helpers import Clock
 
@@ -45,8 +46,16 @@ def same(lean: httpx.Response, plain: httpx.Response) -> None:
 
 @pytest.mark.parametrize("recheck_seconds", [0.0, 3600.0])
 def test_every_answer_is_the_applications_own(scheduled: Scheduled, recheck_seconds: float) -> None:  # fmt: skip
-    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
-    scoped = create_token(scheduled.engine, audience="Polis", scope="roll-kommunpolis", now=NOW)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
+    )[1]
+    scoped = create_token(
+        scheduled.engine,
+        organisation=SEED_ORGANISATION,
+        audience="Polis",
+        scope="roll-kommunpolis",
+        now=NOW,
+    )[1]
     lean, plain = clients(scheduled, Clock(NOW), recheck_seconds)
     etag = plain.get(f"/feeds/{secret}/plan.ics").headers["etag"]
     asked: list[tuple[str, str, dict[str, str]]] = [
@@ -72,7 +81,9 @@ def test_every_answer_is_the_applications_own(scheduled: Scheduled, recheck_seco
 
 
 def test_a_link_revoked_through_the_server_is_404_at_its_next_poll(scheduled: Scheduled) -> None:
-    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
+    )[1]
     lean, plain = clients(scheduled, Clock(NOW), recheck_seconds=3600)
     url = f"/feeds/{secret}/plan.ics"
     assert lean.get(url).status_code == lean.get(url).status_code == 200
@@ -86,7 +97,9 @@ def test_a_link_revoked_through_the_server_is_404_at_its_next_poll(scheduled: Sc
 
 
 def test_a_plan_change_shows_after_the_recheck_interval_as_without_it(scheduled: Scheduled) -> None:  # fmt: skip
-    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
+    )[1]
     url = f"/feeds/{secret}/plan.ics"
     waiting, waiting_plain = clients(scheduled, Clock(NOW), recheck_seconds=3600)
     at_once, at_once_plain = clients(scheduled, Clock(NOW), recheck_seconds=0)
@@ -103,7 +116,9 @@ def test_a_plan_change_shows_after_the_recheck_interval_as_without_it(scheduled:
 
 
 def test_the_next_day_moves_the_window_as_without_it(scheduled: Scheduled) -> None:
-    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
+    )[1]
     url = f"/feeds/{secret}/plan.ics"
     clock = Clock(datetime(2024, 12, 31, 22, 30, tzinfo=UTC))  # 23:30 in Stockholm
     lean, plain = clients(scheduled, clock, recheck_seconds=3600)
@@ -118,7 +133,9 @@ def test_the_next_day_moves_the_window_as_without_it(scheduled: Scheduled) -> No
 
 
 def test_it_keeps_no_more_responses_than_the_feed_cache_holds(scheduled: Scheduled) -> None:
-    secret = create_token(scheduled.engine, audience="SSP", now=NOW)[1]
+    secret = create_token(
+        scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
+    )[1]
     settings = FeedSettings(recheck_seconds=3600, cache_entries=2)
     lean = serving_app(create_app(scheduled.engine, scheduled.config, clock=Clock(NOW), feed_settings=settings))  # fmt: skip
     assert isinstance(lean, LeanFeeds)

@@ -18,6 +18,7 @@ from scheduler.services import followup as campaign
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import answers, get_campaign
 from scheduler.web.app import create_app
+from tests.conftest import SEED_ORGANISATION
 from tests.followup_fixture import FollowupWorld, followup_world, local
 from tests.helpers import Clock
 
@@ -52,7 +53,13 @@ def form_path(world: FollowupWorld) -> str:
 
 
 def feed_token(world: FollowupWorld) -> str:
-    return create_token(world.engine, audience="SSP", scope="", now=local("2024-11-15T08:00"))[1]
+    return create_token(
+        world.engine,
+        organisation=SEED_ORGANISATION,
+        audience="SSP",
+        scope="",
+        now=local("2024-11-15T08:00"),
+    )[1]
 
 
 def assert_swedish_page(response: Response, status: int, heading: str) -> None:

@@ -18,6 +18,7 @@ from scheduler.services.refresh import plan_schedule
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import answers, get_campaign
 from scheduler.web.app import create_app
+from tests.conftest import SEED_ORGANISATION
 from tests.followup_fixture import followup_world, local
 from tests.helpers import Clock, free_port
 from tests.live_server import serving
@@ -37,7 +38,11 @@ def test_a_form_post_waiting_for_a_sqlite_lock_does_not_stall_feed_polls(tmp_pat
         schedule = plan_schedule(world.engine, world.config, plan_id=world.plan_id)
         ssp = next(i.stored.id for i in schedule.measures if i.stored.measure.title == "SSP")
         secret = create_token(
-            world.engine, audience="SSP", scope="", now=local("2024-11-15T08:00")
+            world.engine,
+            organisation=SEED_ORGANISATION,
+            audience="SSP",
+            scope="",
+            now=local("2024-11-15T08:00"),
         )[1]
         settings = FeedSettings(
             recheck_seconds=3600, organizer_email=world.config.organisation.email

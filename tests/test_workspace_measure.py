@@ -21,6 +21,7 @@ from scheduler.plan.files import read_plan
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id, load_plan
+from tests.conftest import SEED_ORGANISATION
 from tests.workspace_fixture import (
     Workspace,
     log_in,
@@ -73,7 +74,13 @@ def test_a_new_weekday_time_months_and_place_take_effect_at_once(tmp_path: Path,
     assert len(before) == 4 and {d for d, _, _ in before} != set()
     page = http.get(f"/plan/atgard/{measure_id}?ar=2024")
     assert page.status_code == 200 and "Ändra schemat: " + COUNCIL in page.text
-    token = create_token(workspace.engine, audience="Rådet", scope="", now=workspace.clock())[1]
+    token = create_token(
+        workspace.engine,
+        organisation=SEED_ORGANISATION,
+        audience="Rådet",
+        scope="",
+        now=workspace.clock(),
+    )[1]
 
     done = save(http, measure_id, veckodag="torsdag", tid="13:30", manad=["3", "5", "9", "11"],
                 plats="Rådhuset, sal 2", sammankallande="Kommunpolis")  # fmt: skip

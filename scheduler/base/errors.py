@@ -68,6 +68,11 @@ class NotFoundError(SchedulerError):
     exit_code = 3
 
 
+class UnboundLinkError(NotFoundError):
+    """A calendar link made before there could be several organisations, which the database
+    cannot tie to one: it is gone for good (the web answers 410), and a new link is needed."""
+
+
 class ResourceError(SchedulerError):
     """The operating system refused: a file or folder that cannot be written, a port in use."""
 

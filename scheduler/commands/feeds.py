@@ -33,27 +33,35 @@ if TYPE_CHECKING:
 def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.store.feed_tokens import list_tokens
 
-    rows = list_tokens(ctx.engine, organisations=_token_organisations(ctx))
+    rows = list_tokens(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
     if not rows:
         ctx.print("Inga kalenderlänkar ännu. Skapa en med «scheduler feeds create MOTTAGARE».")
     for row in rows:
-        state = f"återkallad {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "aktiv"
+        if row.revoked_at:
+            state = f"återkallad {row.revoked_at:%Y-%m-%d}"
+        else:
+            state = "aktiv" if row.organisation else UNBOUND_STATE
         scope = row.scope or "alla kalendrar"
-        whose = f"  ·  {row.organisation}" if ctx.settings.several_organisations else ""
+        whose = f"  ·  {row.organisation or 'ingen stadsdel'}" if ctx.settings.several_organisations or not row.organisation else ""  # fmt: skip
         ctx.print(f"{row.id:4}  {row.audience}  ·  {scope}{whose}  ·  skapad "
                   f"{row.created_at:%Y-%m-%d}  ·  {state}")  # fmt: skip
     return 0
 
 
-def _token_organisations(ctx: Context) -> tuple[str, ...] | None:
-    """The organisations whose links a command lists or replaces: the one chosen (with links
-    made before there could be several, when it is the installation's first); all when one
+# A link made before there could be several districts, that the database could not tie to one
+# (migration 0011): it opens nothing, whatever config.toml says.
+UNBOUND_STATE = "obunden: från före stadsdelarna, visar inget (skapa en ny länk)"
+
+
+def _token_organisations(ctx: Context, *, unbound: bool = False) -> tuple[str, ...] | None:
+    """The organisations whose links a command lists, replaces or revokes: the one chosen, and
+    with `unbound` the links that belong to none (made before there could be several and not
+    bound to one: they open nothing, so any district may see and revoke them); all when one
     district is configured without a name."""
     organisation = ctx.organisation
     if organisation is None:
         return None
-    first = ctx.settings.organisation_names[:1]
-    return (organisation, "") if organisation in first else (organisation,)
+    return (organisation, "") if unbound else (organisation,)
 
 
 def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
@@ -96,13 +104,15 @@ def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.store.feed_tokens import list_tokens, revoke_token
 
     if ctx.organisation_chosen or ctx.settings.several_organisations:
-        mine = {t.id for t in list_tokens(ctx.engine, organisations=_token_organisations(ctx))}
+        listed = list_tokens(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
+        mine = {t.id for t in listed}
         if args.id not in mine:  # another district's link is not this one's to revoke
             raise NotFoundError(
                 f"{ctx.organisation} har ingen kalenderlänk med nummer {args.id} "
                 "(se «scheduler feeds list»)."
             )
     row = revoke_token(ctx.engine, args.id, now=now_utc())
+    # Every running server refuses it from its next request on (scheduler/store/feed_token_changes.py).
     ctx.print(f"Kalenderlänk {row.id} ({row.audience}) är återkallad; den ger nu 404.")
     return 0
 

@@ -7,9 +7,15 @@ calendar is found by its name in every plan of the window (names come from title
 the year), and UIDs differ per year, so clients update rather than duplicate.
 
 A poll costs no database work: the feed bytes are cached per (token, scope, format, window, day),
-and the store is asked whether anything changed (each plan's state, the set of valid tokens) at
-most once every `recheck_seconds`. A change elsewhere (an import from the command line, a revoked
-token) is therefore seen within that interval.
+and the store is asked whether a plan changed at most once every `recheck_seconds`, so an import
+from the command line is seen within that interval. The links are different: a link revoked by
+any process (`scheduler feeds revoke`, another web process) is refused at the very next poll. The
+store tells when the links changed without a query per poll (scheduler/store/feed_token_changes.py),
+and they are read again then.
+
+A link belongs to the organisation stored with it. A link made before there could be several
+organisations that migration 0011 could not bind to one (organisation "") is refused with
+`UnboundLinkError`, never resolved through config.toml's order of districts.
 
 The cache holds at most `cache_entries` feeds, the least recently used leaving first, and a
 requested window is clamped to the organisation's plans first: any `?from=…&to=…` however absurd
@@ -28,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from scheduler.base.errors import NotFoundError
+from scheduler.base.errors import NotFoundError, UnboundLinkError
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.content import Window, feed_events, feed_header, recurring_events
 from scheduler.feeds.ical import (
@@ -43,12 +49,18 @@ from scheduler.model.occurrence import Occurrence
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import plan_schedule
 from scheduler.settings.model import Settings
+from scheduler.store.feed_token_changes import FeedTokenChanges
 from scheduler.store.feed_tokens import active_tokens, hash_token
 from scheduler.store.occurrences import list_occurrences, schedule_state
-from scheduler.store.plans import find_plan_id, plan_organisation, plans_of
+from scheduler.store.plans import plans_of
 from scheduler.store.tables import FeedTokenRow
 
 EVENTS, TODOS, SERIES_EXPORT = "events", "todos", "series"
+UNBOUND_LINK = (
+    "Kalenderlänken är från tiden innan det fanns flera stadsdelar i systemet, och det går inte "
+    "att avgöra vilken stadsdels kalender den gäller. Den visar därför inga kalendrar längre. "
+    "Be den som gav dig länken, oftast kommunens trygghetssamordnare, om en ny länk."
+)
 FORMAT_SUFFIXES = {".todo": TODOS, ".serie": SERIES_EXPORT}
 
 
@@ -140,12 +152,13 @@ class FeedService:
         self._lock = threading.Lock()
         self._tokens: dict[str, FeedTokenRow] = {}
         self._tokens_checked_at = float("-inf")
+        self.link_changes = FeedTokenChanges(engine)
+        self._tokens_version: int | None = None  # `link_changes.version()` when they were read
         self._organisations: dict[str, _Organisation] = {}
         self._checked_at: dict[str, float] = {}
         self._plan_feeds: dict[int, tuple[str, PlanFeed]] = {}
         # Per state of the plans: a calendar name as asked → the name that outlives the year.
         self._names: dict[tuple[str, str], str | None] = {}
-        self._default_organisation = ""  # of links made before there could be several
         self._cache: OrderedDict[tuple[object, ...], RenderedFeed] = OrderedDict()
         # Bumped by `recheck_now`: an answer kept outside (scheduler/web/feed_serving.py) that was
         # made in an earlier generation is stale.
@@ -156,12 +169,21 @@ class FeedService:
         return time.monotonic() - checked_at >= self.settings.recheck_seconds
 
     def _active_tokens(self) -> dict[str, FeedTokenRow]:
+        """The valid links, read again when any process changed them (at once) and at least every
+        `recheck_seconds`."""
+        self.link_changes.connect()  # once; again only after the database went away
         with self._lock:
-            if self._recheck_due(self._tokens_checked_at):
+            version = self.link_changes.version()  # before the read: a change during it counts
+            if version != self._tokens_version or self._recheck_due(self._tokens_checked_at):
                 self._tokens = active_tokens(self.engine)
-                self._default_organisation = self._find_default_organisation()
+                self._tokens_version = version
                 self._tokens_checked_at = time.monotonic()
             return self._tokens
+
+    def links_version(self) -> int:
+        """What `FeedTokenChanges.version` says now: an answer kept since an earlier value may
+        belong to a revoked link. Cheap, and never waits on the database."""
+        return self.link_changes.version()
 
     def recheck_now(self) -> None:
         """A change made through this server (a link revoked, a meeting moved in the workspace)
@@ -214,25 +236,20 @@ class FeedService:
             organisation = self._checked_at.get(self.organisation_of(row), float("-inf"))
             return min(self._tokens_checked_at, organisation) + self.settings.recheck_seconds
 
-    def organisation_of(self, row: FeedTokenRow) -> str:
-        """A link's organisation; one made before there could be several belongs to the
-        installation's first (or only) configured organisation, else to the newest plan's."""
-        return row.organisation or self._default_organisation
-
-    def _find_default_organisation(self) -> str:
-        configured = self.config.organisation_names
-        if configured:
-            return configured[0]
-        try:
-            return plan_organisation(self.engine, find_plan_id(self.engine))
-        except NotFoundError:
-            return ""
+    @staticmethod
+    def organisation_of(row: FeedTokenRow) -> str:
+        """A link's organisation, as stored with it (`token` refuses a link without one)."""
+        return row.organisation
 
     # -- lookups ---------------------------------------------------------------------------
     def token(self, token: str) -> FeedTokenRow:
+        """The valid link; a link without an organisation (made before there could be several,
+        and not bound by migration 0011) opens nothing, whatever config.toml says."""
         row = self._active_tokens().get(hash_token(token))
         if row is None:
             raise NotFoundError("Okänd eller återkallad kalenderlänk.")
+        if not row.organisation:
+            raise UnboundLinkError(UNBOUND_LINK)
         return row
 
     def plans(self, token: str) -> list[PlanFeed]:

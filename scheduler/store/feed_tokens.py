@@ -18,9 +18,12 @@ def hash_token(token: str) -> str:
 
 
 def create_token(
-    engine: Engine, *, audience: str, scope: str = "", organisation: str = "", now: datetime
+    engine: Engine, *, audience: str, scope: str = "", organisation: str, now: datetime
 ) -> tuple[FeedTokenRow, str]:
-    """A new token of `organisation`; the secret itself is returned once and never stored."""
+    """A new token of `organisation` (never none: a link without one opens nothing); the secret
+    itself is returned once and never stored."""
+    if not organisation:
+        raise ValueError("a calendar link belongs to an organisation")
     token = secrets.token_urlsafe(32)
     row = FeedTokenRow(token_hash=hash_token(token), audience=audience, scope=scope,
                        organisation=organisation, created_at=now)  # fmt: skip
@@ -34,7 +37,7 @@ def create_token(
 def list_tokens(
     engine: Engine, *, organisations: tuple[str, ...] | None = None
 ) -> list[FeedTokenRow]:
-    """Every link, or those of `organisations` ("" among them for links made before)."""
+    """Every link, or those of `organisations` ("" among them: the links that belong to none)."""
     query = select(FeedTokenRow).order_by(col(FeedTokenRow.id))
     if organisations is not None:
         query = query.where(col(FeedTokenRow.organisation).in_(organisations))

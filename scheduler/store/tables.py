@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, DateTime, Dialect, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -204,8 +204,9 @@ class FeedTokenRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     audience: str = Field(sa_column=Column(Text, nullable=False))  # who it was given to
-    # The organisation whose calendars it opens; "" (links made before there could be several):
-    # the installation's only organisation.
+    # The organisation whose calendars it opens. "": a link made before there could be several
+    # that migration 0011 could not bind to one (the plans stored then were of several): it is
+    # refused, never resolved through config.toml.
     organisation: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # The feeds this token opens: a scope name ("roll-kommunpolis"), or "" for every feed.
     scope: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -213,6 +214,17 @@ class FeedTokenRow(SQLModel, table=True):
     revoked_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+
+
+class FeedTokenChangeRow(SQLModel, table=True):
+    """One row (id 1) counting the changes to `feed_token`, kept by triggers on that table
+    (migration 0011): a server re-reads the links when it moves, so a link revoked by any process
+    is refused at once (scheduler/store/feed_token_changes.py)."""
+
+    __tablename__ = "feed_token_change"
+
+    id: int = Field(primary_key=True)
+    changes: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class OutboxRow(SQLModel, table=True):

@@ -11,10 +11,12 @@ not even become an ASGI request: uvicorn's protocol looks it up (`LeanFeeds.read
 
 A prepared response stands as long as `FeedService` would answer the same without asking the
 store: until its next recheck (`feeds.recheck_seconds`, as for a served feed), until the day
-changes (the rolling window moves), and until something changes through this server
-(`FeedService.recheck_now`: a revoked link is a 404 at its next poll). Anything else (an unknown or
-revoked link, a `?from=` window, a bad name, an error) goes to the application, which answers as
-it always has.
+changes (the rolling window moves), until something changes through this server
+(`FeedService.recheck_now`), and until the links change in the store, by any process
+(`FeedService.links_version`: a link revoked from the command line or another server is a 404 at
+its very next poll; the check is a system call, not a query). Anything else (an unknown,
+revoked or unbound link, a `?from=` window, a bad name, an error) goes to the application, which
+answers as it always has.
 """
 
 from __future__ import annotations
@@ -99,6 +101,7 @@ class Prepared:
     head: list[tuple[bytes, bytes]]  # 200 to HEAD
     not_modified: list[tuple[bytes, bytes]]  # 304
     generation: int
+    links: int  # `FeedService.links_version()` before it was rendered
     fresh_until: float  # time.monotonic()
     day_ends: datetime
 
@@ -111,14 +114,14 @@ class Prepared:
         return 200, self.full, self.body
 
     @classmethod
-    def of(cls, rendered: RenderedFeed, *, generation: int, fresh_until: float, now: datetime) -> Prepared:  # fmt: skip
+    def of(cls, rendered: RenderedFeed, *, generation: int, links: int, fresh_until: float, now: datetime) -> Prepared:  # fmt: skip
         def sent(method: str, if_none_match: str | None) -> list[tuple[bytes, bytes]]:
             return _sent_headers(
                 feed_response(rendered, method=method, if_none_match=if_none_match)
             )
 
         return cls(rendered.etag, rendered.body, sent("GET", None), sent("HEAD", None),
-                   sent("GET", rendered.etag), generation, fresh_until, _next_day(now))  # fmt: skip
+                   sent("GET", rendered.etag), generation, links, fresh_until, _next_day(now))  # fmt: skip
 
 
 class LeanFeeds:
@@ -161,16 +164,19 @@ class LeanFeeds:
             prepared.generation == self.feeds.generation
             and clock.monotonic() < prepared.fresh_until
             and self.clock() < prepared.day_ends
+            and prepared.links == self.feeds.links_version()  # last: the one system call
         )
 
     def _prepare(self, token: str, name: str) -> Prepared | None:
-        generation, now = self.feeds.generation, self.clock()
+        self.feeds.link_changes.connect()  # here, in a worker thread: it may wait on the store
+        # Noted before rendering: a change while it renders leaves the answer stale at once.
+        generation, links, now = self.feeds.generation, self.feeds.links_version(), self.clock()
         try:
             rendered = self.feeds.render(token, name)
             fresh_until = self.feeds.fresh_until(self.feeds.token(token))
         except Exception:  # the application's route meets it again and answers it
             return None
-        return Prepared.of(rendered, generation=generation, fresh_until=fresh_until, now=now)
+        return Prepared.of(rendered, generation=generation, links=links, fresh_until=fresh_until, now=now)  # fmt: skip
 
     def _keep(self, key: tuple[str, str], prepared: Prepared) -> None:
         if key not in self._prepared and len(self._prepared) >= self.entries:

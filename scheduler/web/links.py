@@ -41,14 +41,6 @@ class LinkView:
     revoked: str | None
 
 
-def organisations_of(request: Request, coordinator: Coordinator) -> tuple[str, ...]:
-    """The organisation's links: its own, and those made before there could be several when it
-    is the installation's first (as `scheduler feeds list --organisation`)."""
-    organisation = coordinator.organisation
-    first = request.app.state.config.organisation_names[:1]
-    return (organisation, "") if organisation in first else (organisation,)
-
-
 def _scopes(request: Request, coordinator: Coordinator) -> list[Scope] | None:
     """The current plan's calendars, titled without a year (a link outlives it); None: no plan."""
     app = request.app
@@ -62,9 +54,9 @@ def _scopes(request: Request, coordinator: Coordinator) -> list[Scope] | None:
 
 
 def _own_links(request: Request, coordinator: Coordinator) -> list[FeedTokenRow]:
-    return list_tokens(
-        request.app.state.engine, organisations=organisations_of(request, coordinator)
-    )
+    """The organisation's own links: never another's, nor one from before there could be several
+    that no organisation could be bound to (`scheduler feeds list` shows those)."""
+    return list_tokens(request.app.state.engine, organisations=(coordinator.organisation,))
 
 
 def _calendar(name: str, scopes: list[Scope] | None) -> str:

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData, Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scheduler.base.errors import NotFoundError, SchedulerError
+from scheduler.base.errors import NotFoundError, SchedulerError, UnboundLinkError
 from scheduler.base.templating import environment
 
 # Every page answers HEAD as GET without the body (Starlette's responses leave it out for HEAD);
@@ -54,6 +54,8 @@ ERROR_TEXTS = {
           "bytts ut: be den som gav dig länken, oftast kommunens trygghetssamordnare, om en ny."),
     405: ("Det går inte att göra så här", "Sidan tar inte emot den sortens begäran. Öppna "
           "länken i webbläsaren som vanligt."),
+    410: ("Kalenderlänken gäller inte längre", "Länken har slutat gälla. Be den som gav dig "
+          "länken, oftast kommunens trygghetssamordnare, om en ny."),
     413: ("För mycket skickades", "Det som skickades är större än servern tar emot, och inget "
           "sparades. Gå tillbaka i webbläsaren, där din text finns kvar, korta den och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel uppstod i servern. Försök igen om en stund; "
@@ -116,6 +118,14 @@ def install(app: FastAPI, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
     async def not_found(request: Request, _exc: NotFoundError) -> Response:
         # An unknown or revoked token learns nothing: the same 404 as any missing page.
         return _http_error(request, HTTPException(404))
+
+    @app.exception_handler(UnboundLinkError)
+    async def unbound(request: Request, exc: UnboundLinkError) -> Response:
+        # A link from before the districts: gone for good, and saying so (a client that honours
+        # 410 stops polling), never served as whichever district config.toml lists first.
+        if _is_feed(request):
+            return PlainTextResponse(f"{exc}", status_code=410)
+        return error_page(410, f"{exc}")
 
     @app.exception_handler(SchedulerError)
     async def bad_request(request: Request, exc: SchedulerError) -> Response:
