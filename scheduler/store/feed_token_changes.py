@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "feed_token_changed"  # migration 0011's trigger notifies here, with its schema
 LISTEN = f"listen {CHANNEL}"
+_READS = 100  # reads of what arrived in one check, at most (each takes all there is)
 COUNTER = "select changes from feed_token_change where id = 1"
 
 
@@ -180,10 +181,15 @@ class _Listening(_Watch):
             return False
         from psycopg.pq import ConnStatus
 
-        self.pgconn.consume_input()  # raises when the connection is gone
         changed = False
-        while (notification := self.pgconn.notifies()) is not None:
-            changed = changed or notification.extra == self.schema
-        if self.pgconn.status != ConnStatus.OK:
-            raise ConnectionError("the listening connection is closed")
-        return changed
+        # Read until nothing more is there: a server that ends the connection sends its error
+        # message and then closes, and the close is only seen by reading again.
+        for _ in range(_READS):
+            self.pgconn.consume_input()  # raises when the connection is gone
+            while (notification := self.pgconn.notifies()) is not None:
+                changed = changed or notification.extra == self.schema
+            if self.pgconn.status != ConnStatus.OK:
+                raise ConnectionError("the listening connection is closed")
+            if not self.poller.poll(0):
+                return changed
+        raise ConnectionError("the listening connection does not stop sending")

@@ -1,0 +1,150 @@
+"""A link revoked from the command line is refused by every running server at its very next
+request: no waiting, no clock moved, however long `feeds.recheck_seconds` is.
+
+Two real `scheduler serve` processes on one database (SQLite file, PostgreSQL schema), with
+`recheck_seconds = 3600`, serve a link's feed (200, then 304 from the answer each has prepared);
+`scheduler feeds revoke` runs as a process of its own; the next request to each server is a 404,
+a conditional one too (never a 304 from what was prepared), and the subscribe page with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from scheduler.store.engine import normalise_url
+from scheduler.store.feed_token_changes import LISTEN
+from tests.conftest import ROOT, SEED_PLAN, Cli, upgraded_cli, write_config
+from tests.helpers import free_port, poll_until
+
+SETTINGS = '[feeds]\nrecheck_seconds = 3600\n\n[email]\noutbox_dir = "{outbox}"\n'
+
+
+@pytest.fixture
+def cli(tmp_path: Path, store_url: str) -> Cli:
+    extra = SETTINGS.format(outbox=tmp_path / "outbox")
+    cli = upgraded_cli(write_config(tmp_path / "config.toml", store_url, extra=extra))
+    imported = cli("import", str(SEED_PLAN))
+    assert imported.code == 0, imported.err
+    return cli
+
+
+def scheduler(config: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """The real command line, as a process of its own."""
+    return subprocess.run([sys.executable, "-m", "scheduler", "--config", str(config), *argv],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)  # fmt: skip
+
+
+@contextmanager
+def serve(config: Path) -> Iterator[str]:
+    """`scheduler serve` as a process of its own, until the block ends."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "--config", str(config), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+
+    def listening() -> bool:
+        assert server.poll() is None, "the server ended"
+        try:
+            return httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        poll_until(listening, timeout=60)  # the one wait a test cannot avoid: a process starting
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def new_link(config: Path) -> tuple[int, str]:
+    made = scheduler(config, "feeds", "create", "SSP-gruppen")
+    assert made.returncode == 0, made.stderr
+    number = re.search(r"Kalenderlänk (\d+) för", made.stdout)
+    token = re.search(r"/feeds/([A-Za-z0-9_-]+)/", made.stdout)
+    assert number and token, made.stdout
+    return int(number[1]), token[1]
+
+
+def served_and_prepared(base: str, token: str) -> str:
+    """The feed fetched until each answer comes from what the server prepared: its ETag."""
+    url = f"{base}/feeds/{token}/plan.ics"
+    first = httpx.get(url)
+    assert first.status_code == 200 and first.text.startswith("BEGIN:VCALENDAR")
+    again = httpx.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    etag = again.headers["etag"]
+    assert httpx.get(url, headers={"If-None-Match": etag}).status_code == 304
+    return etag
+
+
+def refused_everywhere(bases: list[str], token: str, etag: str) -> None:
+    for base in bases:
+        url = f"{base}/feeds/{token}/plan.ics"
+        assert httpx.get(url, headers={"If-None-Match": etag}).status_code == 404
+        assert httpx.get(url).status_code == 404
+        assert httpx.head(url).status_code == 404
+        assert httpx.get(f"{base}/feeds/{token}/atgard-ssp.ics").status_code == 404
+        assert httpx.get(f"{base}/feeds/{token}/").status_code == 404
+
+
+def test_a_link_revoked_from_the_command_line_is_refused_by_every_server_at_once(cli: Cli) -> None:
+    number, token = new_link(cli.config)
+    kept = new_link(cli.config)[1]
+    with ExitStack() as servers:
+        bases = [servers.enter_context(serve(cli.config)) for _ in range(2)]
+        etags = {base: served_and_prepared(base, token) for base in bases}
+        for base in bases:
+            served_and_prepared(base, kept)
+        revoked = scheduler(cli.config, "feeds", "revoke", str(number))
+        assert revoked.returncode == 0, revoked.stderr
+        for base in bases:
+            refused_everywhere([base], token, etags[base])
+        for base in bases:  # the other link is served as before
+            assert httpx.get(f"{base}/feeds/{kept}/plan.ics").status_code == 200
+        # A link made now is served at once too (the links are read again when they change).
+        other = new_link(cli.config)[1]
+        for base in bases:
+            assert httpx.get(f"{base}/feeds/{other}/plan.ics").status_code == 200
+
+
+def test_after_the_listening_connection_is_lost_a_revocation_is_still_refused_at_once(
+    tmp_path: Path, postgres_store_url: str
+) -> None:
+    """PostgreSQL: the server's LISTEN connection ended by the database (a restart, a proxy);
+    the revocation while it is gone is not missed."""
+    extra = SETTINGS.format(outbox=tmp_path / "outbox")
+    cli = upgraded_cli(write_config(tmp_path / "config.toml", postgres_store_url, extra=extra))
+    assert cli("import", str(SEED_PLAN)).code == 0
+    number, token = new_link(cli.config)
+    schema = re.search(r"application_name=(\w+)", postgres_store_url)
+    assert schema
+    admin = create_engine(normalise_url(postgres_store_url))
+    try:
+        with serve(cli.config) as base:
+            etag = served_and_prepared(base, token)
+            with admin.begin() as connection:
+                ended = connection.execute(
+                    text("select pg_terminate_backend(pid) from pg_stat_activity "
+                         "where application_name = :name and query = :listen"),
+                    {"name": schema[1], "listen": LISTEN},
+                ).scalars().all()  # fmt: skip
+            assert ended == [True]
+            revoked = scheduler(cli.config, "feeds", "revoke", str(number))
+            assert revoked.returncode == 0, revoked.stderr
+            refused_everywhere([base], token, etag)
+    finally:
+        admin.dispose()
