@@ -217,7 +217,10 @@ def test_a_failed_write_in_a_worker_process_is_one_error_and_leaves_every_file_w
     blocked.mkdir()
     failed = workspace.cli("feeds", "export", str(folder), "--all", "--now", NOW_TEXT, "--workers", "2")  # fmt: skip
     assert failed.code == 4 and failed.err.startswith("Fel:") and "plan.todo.ics" in failed.err
-    assert len(failed.err.strip().splitlines()) == 1 and not failed.out
+    assert len(failed.err.strip().splitlines()) == 1 and KUNGSHOLMEN in failed.err
+    # The other organisation is written as ever (here: found unchanged), and said to be.
+    assert "Kalenderfiler för 1 organisation" in failed.out
+    assert "1 organisation kunde inte skrivas (se ovan)" in failed.out
     for body in calendars(kungsholmen).values():
         assert body.startswith(b"BEGIN:VCALENDAR\r\n") and body.endswith(b"END:VCALENDAR\r\n")
     assert not [p for p in folder.rglob(".*.ics")]  # no temporary file left behind

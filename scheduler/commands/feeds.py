@@ -164,14 +164,23 @@ def _export_all(args: argparse.Namespace, ctx: Context) -> int:
                          workers=args.workers, progress=_Progress())  # fmt: skip
     if not reports:
         raise NotFoundError("Ingen plan är importerad ännu; det finns inga kalendrar att skriva.")
-    written = sum(r.written for r in reports)
-    unchanged = sum(r.unchanged for r in reports)
-    removed = sum(r.removed for r in reports)
+    failed = [r for r in reports if r.failure is not None]
+    done = [r for r in reports if r.failure is None]
+    # One organisation's failure never stops the others: each is named with its reason, the
+    # others' files are written, and the exit code is the first failure's.
+    for report in failed:
+        print(f"Fel: kalenderfilerna för {report.organisation} skrevs inte: {report.failure}",
+              file=sys.stderr)  # fmt: skip
+    written = sum(r.written for r in done)
+    unchanged = sum(r.unchanged for r in done)
+    removed = sum(r.removed for r in done)
     ctx.print(
-        f"Kalenderfiler för {count(len(reports), 'organisation', 'organisationer')} i {directory}: "
+        f"Kalenderfiler för {count(len(done), 'organisation', 'organisationer')} i {directory}: "
         f"{written} nya eller ändrade, {unchanged} oförändrade, {removed} borttagna."
-    )
-    return 0
+        + (f" {count(len(failed), 'organisation', 'organisationer')} kunde inte skrivas (se ovan)."
+           if failed else "")
+    )  # fmt: skip
+    return failed[0].exit_code if failed else 0
 
 
 class _Progress:

@@ -10,6 +10,7 @@ that id, so links already given out keep working too.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Hashable
@@ -25,6 +26,27 @@ def slugify(text: str) -> str:
     """ASCII, lower case, dashes: "Hornsbergs- och Kristinebergs strand" → "hornsbergs-och-kristinebergs-strand"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "x"
+
+
+# A calendar's name is a file name too (`NAME.serie.ics` from `feeds export`), and so is an
+# organisation's folder, and a file name is at most 255 bytes on Linux and most file systems
+# (NAME_MAX): this leaves room for the longest suffix (`.serie.ics`) and the temporary file
+# written beside it (`.NAME.serie.ics.PID-N.ics`, scheduler/base/files.py). A fact of the file
+# systems, not a choice: not a setting.
+MAX_NAME_BYTES = 200
+_DIGITS = 10  # of SHA-256, after a cut name: 40 bits, so two cut names never meet in practice
+
+
+def bounded(name: str, limit: int = MAX_NAME_BYTES) -> str:
+    """`name` when it fits in `limit` bytes of UTF-8; else cut on a character boundary and ended
+    with `-` and the first digits of the whole name's SHA-256, so that two long names beginning
+    alike stay two, and the same name is always cut the same way."""
+    encoded = name.encode()
+    if len(encoded) <= limit:
+        return name
+    digest = hashlib.sha256(encoded).hexdigest()[:_DIGITS]
+    head = encoded[: limit - _DIGITS - 1].decode("utf-8", "ignore").rstrip("-")
+    return f"{head}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,7 @@ class ScopeIndex:
 class UniqueNames:
     """Names that slug alike ("Trygg miljö", "Trygg-miljö!") get a suffix in the order they come:
     `omrade-trygg-miljo`, `omrade-trygg-miljo-2`. Every calendar keeps a URL and a file of its own.
+    The names are whole here; `bounded` cuts a long one afterwards (each its own way).
 
     `key` says what is named: the same key asked again keeps its name (an area's name, say), while
     two things with the same text but different keys (two measures both titled "Barn") get two."""
@@ -123,7 +146,7 @@ def all_scopes(schedule: PlanSchedule, *, year_in_titles: bool = True) -> list[S
     # its dates does not rename another area's calendar.
     area_names = UniqueNames()
     for area in plan.areas:
-        name = area_names(f"omrade-{slugify(area.name)}", area.name)
+        name = bounded(area_names(f"omrade-{slugify(area.name)}", area.name))
         if area.name in dated_areas:  # an area with nothing dated would be an empty calendar
             scopes.append(Scope(name, AREA, of_year(area.name), area=area.name))
     # Measures are named from their titles over every measure in plan order, dated or not, before
@@ -146,19 +169,19 @@ def all_scopes(schedule: PlanSchedule, *, year_in_titles: bool = True) -> list[S
         if item.is_plan_task:
             continue  # in the plan's and its role's calendars, not a calendar of its own
         name = names[measure.id]
-        scopes.append(Scope(name, MEASURE, of_year(measure.measure.title),
+        scopes.append(Scope(bounded(name), MEASURE, of_year(measure.measure.title),
                             measure_id=measure.id))  # fmt: skip
         labelled = [s for s in dated if s.label]
         if len(labelled) > 1:
             for series in labelled:
                 scopes.append(Scope(
-                    measure_names(f"{name}-{slugify(series.label)}", ("series", measure.id, series.label)),
+                    bounded(measure_names(f"{name}-{slugify(series.label)}", ("series", measure.id, series.label))),
                     SERIES, of_year(f"{measure.measure.title}: {series.label}"),
                     measure_id=measure.id, series_label=series.label,
                 ))  # fmt: skip
     role_names = UniqueNames()
     for role in roles:
-        name = role_names(f"roll-{slugify(role)}", role)
+        name = bounded(role_names(f"roll-{slugify(role)}", role))
         title = f"{role}: möten och uppgifter" + (f" {plan.year}" if year_in_titles else "")
         scopes.append(Scope(name, ROLE, title, role=role))
     return scopes
@@ -169,10 +192,12 @@ _BY_ID = re.compile(r"atgard-(\d+)(?:-(.+))?")
 
 
 def find_scope(schedule: PlanSchedule, name: str, *, year_in_titles: bool = True) -> Scope:
-    """The calendar called `name`; an old id name (`atgard-24`) finds the measure with that id."""
+    """The calendar called `name`; an old id name (`atgard-24`) finds the measure with that id,
+    and a name too long for a file (from before names were cut) the calendar of its cut name."""
     scopes = all_scopes(schedule, year_in_titles=year_in_titles)
+    wanted = bounded(name)
     for scope in scopes:
-        if scope.name == name:
+        if scope.name == wanted:
             return scope
     by_id = _BY_ID.fullmatch(name)
     if by_id is not None:

@@ -17,6 +17,15 @@ An organisation whose plans, configuration and day are as at the last export (it
 `.export-state` says so, and its files have the sizes written) is not rendered again: a run from
 cron costs little where nothing changed.
 
+Nothing outside DIR is read, written or removed: each organisation's folder is opened once,
+refused when it is a symbolic link, and its files are reached through it by name without
+following links (scheduler/base/folder.py).
+
+One organisation never stops another: an organisation whose folder cannot be written (a disk
+refusing, a link where its folder should be, an error of ours with its data) is reported with
+the reason (`FolderReport.failure`) and every other organisation is still written; the command
+then ends with an error.
+
 The folders to write are shared out among worker processes when there are many
 (scheduler/services/export_workers.py): rendering is CPU work, one processor's worth per process.
 An organisation's files are written, its stale files removed and its state recorded by one
@@ -26,8 +35,8 @@ process, in that order, so a folder is never cleaned up after a failed write.
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
+import logging
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,12 +46,12 @@ from sqlalchemy import Engine
 
 from scheduler import __version__
 from scheduler.base.batch import fewer_collections
-from scheduler.base.errors import ResourceError
-from scheduler.base.files import write_bytes_atomically
+from scheduler.base.errors import SchedulerError
+from scheduler.base.folder import Folder, open_subfolder
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.content import Window, events_by_scope, feed_header, recurring_events
 from scheduler.feeds.ical import FeedEvent, render_events, render_recurring, render_todos
-from scheduler.feeds.scopes import MEASURE, SERIES, UniqueNames, all_scopes, slugify
+from scheduler.feeds.scopes import MEASURE, SERIES, UniqueNames, all_scopes, bounded, slugify
 from scheduler.services.export_workers import in_workers, worker_count
 from scheduler.services.feeds import (
     FeedSettings,
@@ -58,6 +67,7 @@ from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import plans_by_organisation
 
+logger = logging.getLogger(__name__)
 # In each organisation's folder: what its files were made from, and their names and sizes. A run
 # that finds the same (nothing stored, configured or dated has changed) renders and writes nothing
 # there.
@@ -75,12 +85,17 @@ class FolderReport:
     removed: int = 0
     names: set[str] = field(default_factory=set)  # the files the folder holds now
     sizes: dict[str, int] = field(default_factory=dict)  # of the files this export wrote or kept
+    # Why the folder could not be written (Swedish, one line), with the exit code it calls for and,
+    # for an error of ours, its traceback for the error log; None: written.
+    failure: str | None = None
+    exit_code: int = 0
+    details: str | None = None
 
 
 def organisation_folders(organisations: list[str]) -> dict[str, str]:
     """Each organisation's folder name: its slug, `-2` … for names that slug alike."""
     names = UniqueNames()
-    return {name: names(slugify(name), name) for name in sorted(organisations)}
+    return {name: bounded(names(slugify(name), name)) for name in sorted(organisations)}
 
 
 @dataclass(frozen=True)
@@ -152,8 +167,8 @@ def export_all(
 ) -> list[FolderReport]:
     """Every organisation's folder, in organisation order. The folders to write are written by
     `workers` processes (None: as many as pay off, `worker_count`); `progress(done, total)` is
-    called as each organisation is done. The first error stops the run: no further folder is
-    begun, those begun are finished (each file whole), and the error is raised."""
+    called as each organisation is done. An organisation whose folder cannot be written has its
+    report's `failure` set; every other organisation is written all the same."""
     by_organisation = plans_by_organisation(engine)
     folders = organisation_folders(list(by_organisation))
     base = FeedSettings.from_settings(config)
@@ -174,32 +189,53 @@ def export_all(
     count = worker_count(len(tasks)) if workers is None else max(1, min(workers, len(tasks)))
     if count > 1:
         written: Iterator[FolderReport] = in_workers(
-            engine, config, tasks, now=now, workers=count, job=export_organisation
+            engine, config, tasks, now=now, workers=count, job=export_folder
         )
     else:
-        written = (export_organisation(engine, config, task, now=now) for task in tasks)
+        written = (export_folder(engine, config, task, now=now) for task in tasks)
     with fewer_collections():
         for report in written:
             reports[report.organisation] = report
+            if report.details:  # an error of ours: its traceback for the error log
+                logger.error("feeds export: %s: %s\n%s", report.organisation, report.failure,
+                             report.details)  # fmt: skip
             progress(len(reports), total)
     return [reports[organisation] for organisation in sorted(reports)]
+
+
+def export_folder(engine: Engine, config: Settings, task: FolderTask, *, now: datetime) -> FolderReport:  # fmt: skip
+    """`export_organisation`, with what stops it reported instead of raised, so the other
+    organisations are written all the same (in a worker process too: the report is plain
+    values)."""
+    try:
+        return export_organisation(engine, config, task, now=now)
+    except SchedulerError as exc:
+        return FolderReport(task.organisation, task.folder, failure=str(exc),
+                            exit_code=exc.exit_code)  # fmt: skip
+    except Exception as exc:  # an error of ours with this organisation's data: the others go on
+        return FolderReport(task.organisation, task.folder,
+                            failure=f"oväntat fel ({exc.__class__.__name__})", exit_code=1,
+                            details=traceback.format_exc())  # fmt: skip
 
 
 def export_organisation(engine: Engine, config: Settings, task: FolderTask, *, now: datetime) -> FolderReport:  # fmt: skip
     """One organisation's folder: its calendars written (those whose bytes changed), the files
     of calendars gone removed once every file is written, and its state recorded."""
     report = FolderReport(task.organisation, task.folder)
-    existing = _existing(report.folder)
     plans = []
     for plan_id in task.plan_ids:
         schedule = plan_schedule(engine, config, plan_id=plan_id)
         rows = list_occurrences(engine, plan_id=plan_id)
         plans.append(PlanFeed(schedule, rows, plan_span(schedule, rows)))
     settings = organiser_settings(FeedSettings.from_settings(config), config, plans[-1])
-    for feed in organisation_feeds(plans, now=now, settings=settings):
-        _write(report, feed, existing)
-    _remove_stale(report, existing)
-    _record(report, task.state)
+    folder = open_subfolder(task.folder.parent, task.folder.name)
+    assert folder is not None  # made when missing
+    with folder:
+        existing = _existing(folder)
+        for feed in organisation_feeds(plans, now=now, settings=settings):
+            _write(report, folder, feed, existing)
+        _remove_stale(report, folder, existing)
+        _record(report, folder, task.state)
     return report
 
 
@@ -215,79 +251,58 @@ def _unchanged_since(report: FolderReport, state: str) -> bool:
     """Whether the folder already holds the files of `state`, every one of them at the size it
     was written (a file a crash of the machine left empty or short is made again: the files are
     written without fsync, scheduler/base/files.py): then nothing is rendered or written, and they
-    count as unchanged."""
+    count as unchanged. A folder that is missing or cannot be opened as one (a link) is not:
+    writing it says why."""
     try:
-        recorded, *lines = (report.folder / STATE_FILE).read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
+        folder = open_subfolder(report.folder.parent, report.folder.name, create=False)
+    except SchedulerError:
         return False
-    if recorded != state:
+    if folder is None:
         return False
-    names = []
-    for line in lines:
-        name, _, size = line.rpartition(" ")
-        if not name or not _has_size(report.folder / name, size):
+    with folder:
+        try:
+            recorded, *lines = (folder.read(STATE_FILE) or b"").decode("utf-8").split("\n")
+        except (SchedulerError, UnicodeDecodeError):
             return False
-        names.append(name)
+        if recorded != state:
+            return False
+        names = []
+        for line in lines:
+            name, _, size = line.rpartition(" ")
+            if not name or str(folder.size(name)) != size:
+                return False
+            names.append(name)
     report.names.update(names)
     report.unchanged = len(names)
     return True
 
 
-def _has_size(path: Path, size: str) -> bool:
-    try:
-        found = path.stat()
-    except OSError:
-        return False
-    return stat.S_ISREG(found.st_mode) and str(found.st_size) == size
-
-
-def _record(report: FolderReport, state: str) -> None:
+def _record(report: FolderReport, folder: Folder, state: str) -> None:
     """The folder's state and its files with their sizes, for the next run's `_unchanged_since`."""
     lines = [state, *(f"{name} {report.sizes[name]}" for name in sorted(report.names))]
-    write_bytes_atomically(report.folder / STATE_FILE, "\n".join(lines).encode())
+    folder.write(STATE_FILE, "\n".join(lines).encode())
 
 
-def _existing(folder: Path) -> dict[str, os.DirEntry[str]]:
+def _existing(folder: Folder) -> set[str]:
     """The folder's calendar files (and a killed run's temporary ones) before this export: read
     once, so a new file is written without first trying to read it, and what this export did not
-    write is removed."""
-    try:
-        with os.scandir(folder) as entries:
-            return {entry.name: entry for entry in entries if entry.name.endswith(".ics")}
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise ResourceError.from_os_error(exc, folder) from exc
+    write is removed. Regular files only: a link there is not the export's."""
+    return {name for name in folder.regular_files() if name.endswith(".ics")}
 
 
-def _write(report: FolderReport, rendered: CalendarFile, existing: dict[str, os.DirEntry[str]]) -> None:  # fmt: skip
-    path = report.folder / rendered.filename
+def _write(report: FolderReport, folder: Folder, rendered: CalendarFile, existing: set[str]) -> None:  # fmt: skip
     report.names.add(rendered.filename)
     report.sizes[rendered.filename] = len(rendered.body)
-    if rendered.filename in existing:
-        try:
-            if path.read_bytes() == rendered.body:
-                report.unchanged += 1
-                return
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise ResourceError.from_os_error(exc, path) from exc
-    write_bytes_atomically(path, rendered.body)
+    if rendered.filename in existing and folder.read(rendered.filename) == rendered.body:
+        report.unchanged += 1
+        return
+    folder.write(rendered.filename, rendered.body)
     report.written += 1
 
 
-def _remove_stale(report: FolderReport, existing: dict[str, os.DirEntry[str]]) -> None:
+def _remove_stale(report: FolderReport, folder: Folder, existing: set[str]) -> None:
     """The calendar files of the folder that this export did not write (the temporary files a
     killed run may have left start with a dot and end in .ics too)."""
-    for name, entry in existing.items():
-        if name in report.names or not entry.is_file():
-            continue
-        try:
-            os.unlink(entry.path)
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            raise ResourceError.from_os_error(exc, report.folder / name) from exc
-        if not name.startswith("."):
+    for name in existing - report.names:
+        if folder.remove(name) and not name.startswith("."):
             report.removed += 1

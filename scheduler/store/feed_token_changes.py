@@ -62,7 +62,9 @@ class FeedTokenChanges:
             try:
                 changed = watch.changed()
             except Exception:  # the connection is gone: what changed since cannot be known
-                logger.warning("feed link changes: the listening connection was lost", exc_info=True)
+                logger.warning(
+                    "feed link changes: the listening connection was lost", exc_info=True
+                )
                 self._watch = None
                 watch.close()
                 return next(self._unknown)
