@@ -1,8 +1,8 @@
 """The follow-up page: not started (when it will, and starting it now, CSRF-protected), the
 start emails through a real SMTP server, a role answering by its emailed link and the coordinator
 filling in for another role, the progress and answers shown, and the downloads (.xlsx read back
-with openpyxl, .html and .md with the answers); a download after the deadline makes the plan
-uppföljd."""
+with openpyxl, .html and .md with the answers); after the deadline the page's button makes the
+plan uppföljd (a download never does)."""
 
 from __future__ import annotations
 
@@ -164,11 +164,16 @@ def test_progress_answers_and_downloads(site: Site) -> None:
             == f'attachment; filename="uppfoljning-2024{suffix}"'
         )
         assert "Ifyllt av samordnaren" in report.text and "Åtta möten hölls" in report.text
-    # Before the deadline a download leaves the plan as it was; after it, the plan is followed up.
+    # A download leaves the plan as it was, after the deadline too; the page's button (a POST
+    # with the CSRF token) then marks it followed up (tests/test_get_changes_nothing.py).
     assert load_plan(site.workspace.engine, site.plan_id).state != FOLLOWED_UP
     site.workspace.clock.now = datetime(2024, 12, 16, 9, 0, tzinfo=START.tzinfo)
     http = signed_in(site)
     assert http.get("/uppfoljning.md").status_code == 200
+    assert load_plan(site.workspace.engine, site.plan_id).state != FOLLOWED_UP
+    page = http.get("/uppfoljning")
+    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": page_token(page)})
+    assert marked.status_code == 200
     assert load_plan(site.workspace.engine, site.plan_id).state == FOLLOWED_UP
     assert "planen är uppföljd" in text_of(http.get("/uppfoljning").text)
 

@@ -2,8 +2,12 @@
 button to start it now); once started, the progress per role, each role's answers, a link to fill
 in a role's form on its behalf (the coordinator's form of scheduler/web/followup.py, reached by
 the signed coordinator link), and the followed-up plan to download as .xlsx, .html or .md
-(/uppfoljning.xlsx etc., as `scheduler followup export` writes them). A download after the
-deadline makes the plan `uppföljd`, as the export command does."""
+(/uppfoljning.xlsx etc., as `scheduler followup export` writes them). After the deadline a
+button marks the plan `uppföljd` (POST /plan/uppfoljd with the workspace's CSRF token, as
+`scheduler plan followed-up`; under /uppfoljning/ it would be taken for a signed form link).
+
+A download is a GET and only downloads: a GET or HEAD changes nothing (a link followed from
+another site, a browser prefetching, a mail scanner), so marking the plan is the button's alone."""
 
 from __future__ import annotations
 
@@ -88,7 +92,8 @@ def _roles(request: Request, plan_id: int, campaign: Any) -> list[RoleView]:
 
 
 def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
-          errors: list[str] | None = None, done: list[str] | None = None) -> Response:  # fmt: skip
+          errors: list[str] | None = None, done: list[str] | None = None,
+          error_title: str = "Uppföljningen kunde inte startas") -> Response:  # fmt: skip
     app = request.app
     try:
         plan_id = organisation_plan_id(request, coordinator, asked_year(request))
@@ -103,11 +108,13 @@ def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
     context: dict[str, Any] = {
         "plan": stored.plan, "state": stored.state, "campaign": campaign,
         "start_at": settings.start_at(year), "too_late": app.state.clock() >= settings.deadline_at(year),
-        "errors": errors or [], "done": done or [], "roles": [], "deadline": None,
+        "errors": errors or [], "error_title": error_title, "done": done or [], "roles": [],
+        "deadline": None, "can_mark": False,
     }  # fmt: skip
     if campaign is not None:
         context["roles"] = _roles(request, plan_id, campaign)
         context["deadline"] = followup.last_day(campaign)
+        context["can_mark"] = stored.state != FOLLOWED_UP and app.state.clock() >= campaign.deadline
     return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning",
                           status=status, **context)  # fmt: skip
 
@@ -161,7 +168,7 @@ def _download(request: Request, coordinator: Coordinator, suffix: str) -> Respon
         return workspace_message(coordinator, title="Uppföljningen har inte startat", status=404,
                                  text="Det finns inga svar att ladda ned förrän uppföljningen har "
                                  "startat.")  # fmt: skip
-    stored = load_plan(engine, plan_id)
+    stored = load_plan(engine, plan_id)  # only read: a GET changes nothing
     result = followed_up(stored, answers(engine, plan_id))
     with tempfile.TemporaryDirectory(prefix="scheduler-export-") as folder:
         path = Path(folder) / f"uppfoljning{suffix}"
@@ -171,12 +178,40 @@ def _download(request: Request, coordinator: Coordinator, suffix: str) -> Respon
             facts = followup.facts_by_measure(engine, plan_id, now=now)
             write_report(result, stored, facts, path, now=now)
         body = path.read_bytes()
-    if stored.state != FOLLOWED_UP and now >= campaign.deadline:
-        # Exported after its deadline, the year's follow-up is done (as `followup export`).
-        mark_plan(engine, app.state.config, plan_id, FOLLOWED_UP, now=now)
     filename = f"uppfoljning-{stored.plan.year}{suffix}"
     return Response(body, media_type=MEDIA_TYPES[suffix],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+
+
+@router.post("/plan/uppfoljd", response_class=HTMLResponse)
+def mark_followed_up(
+    request: Request,
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
+) -> Response:
+    """Mark the plan `uppföljd` once its follow-up's deadline has passed (as `scheduler followup
+    export` does then, and `scheduler plan followed-up` at any time)."""
+    app = request.app
+    engine, now = app.state.engine, app.state.clock()
+    try:
+        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+    except NotFoundError:
+        return _no_plan(coordinator)
+    campaign = get_campaign(engine, plan_id)
+    stored = load_plan(engine, plan_id)
+    refused = "Planen kunde inte markeras som uppföljd"
+    if campaign is None:
+        return _page(request, coordinator, status=422, error_title=refused,
+                     errors=["Uppföljningen har inte startat."])  # fmt: skip
+    if stored.state == FOLLOWED_UP:
+        return _page(request, coordinator, done=[f"Planen {stored.plan.year} var redan uppföljd."])  # fmt: skip
+    if now < campaign.deadline:
+        deadline = swedish_date(followup.last_day(campaign))
+        return _page(request, coordinator, status=422, error_title=refused,
+                     errors=[f"Sista svarsdag är {deadline}; planen kan markeras som uppföljd "
+                             "när den har passerat."])  # fmt: skip
+    mark_plan(engine, app.state.config, plan_id, FOLLOWED_UP, now=now)
+    return _page(request, coordinator, done=[f"Planen {stored.plan.year} är markerad som uppföljd."])  # fmt: skip
 
 
 @router.api_route("/uppfoljning.xlsx", methods=PAGE_METHODS)
