@@ -1,12 +1,14 @@
 """/paminnelser and /uppfoljning in a real browser at a desktop and a phone width: a failed
 reminder (a real SMTP server refused its address) is shown with its reason and sent again with
-its button; the follow-up is started with its button and its roles shown. axe-core finds no WCAG
+its button; the follow-up is started with its button and its roles shown, and after its deadline
+the plan is marked followed up with the page's button. axe-core finds no WCAG
 2.1 A/AA violation, nothing is wider than the screen, and each page is written as a full-page
 screenshot to tests/screenshots/ (workspace-<page>-<width>.png) for a reviewer."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +22,13 @@ from tests.conftest import IMPORT_NOW, SEED_PLAN, write_config
 from tests.helpers import free_port
 from tests.live_server import serving
 from tests.smtp_server import SmtpServer
-from tests.workspace_fixture import PASSWORD, START, USERNAME, workspace_of
+from tests.workspace_fixture import PASSWORD, START, USERNAME, Workspace, workspace_of
 
 REFUSAL = "550 5.1.1 Mailbox unavailable"
 
 
 @pytest.fixture
-def base(tmp_path: Any, smtp: SmtpServer) -> Iterator[str]:
+def workspace(tmp_path: Any, smtp: SmtpServer) -> Workspace:
     config_path = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'db.sqlite3'}",
                                extra=smtp.config_toml())  # fmt: skip
     workspace = workspace_of(config_path)
@@ -36,6 +38,11 @@ def base(tmp_path: Any, smtp: SmtpServer) -> Iterator[str]:
     passed = workspace.cli("remind", "run-due", "--now", START.isoformat())
     assert passed.code == 0, passed.err
     smtp.handler.refuse_recipients.clear()
+    return workspace
+
+
+@pytest.fixture
+def base(workspace: Workspace) -> Iterator[str]:
     app = create_app(workspace.engine, workspace.config, clock=workspace.clock)
     try:
         with serving(app, free_port()) as url:
@@ -51,16 +58,20 @@ def fits(page: Any, width: str) -> None:
     )
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-def test_reminders_and_followup_pages(base: str, browser: Any, width: str, tmp_path: Path) -> None:
-    # axe-core is injected as an inline script, which the site's policy refuses: see tests/axe.py.
-    context = browser.new_context(bypass_csp=True, locale="sv-SE", **WIDTHS[width])
-    page = context.new_page()
+def sign_in(page: Any, base: str) -> None:
     page.goto(f"{base}/logga-in")
     page.get_by_label("Användarnamn").fill(USERNAME)
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(f"{base}/plan")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_reminders_and_followup_pages(base: str, workspace: Workspace, browser: Any, width: str, tmp_path: Path) -> None:  # fmt: skip
+    # axe-core is injected as an inline script, which the site's policy refuses: see tests/axe.py.
+    context = browser.new_context(bypass_csp=True, locale="sv-SE", **WIDTHS[width])
+    page = context.new_page()
+    sign_in(page, base)
 
     page.get_by_role("navigation").get_by_role("link", name="Påminnelser").click()
     page.wait_for_url(f"{base}/paminnelser")
@@ -99,4 +110,20 @@ def test_reminders_and_followup_pages(base: str, browser: Any, width: str, tmp_p
     assert_accessible(page, f"/uppfoljning ({width})")
     fits(page, width)
     screenshot(page, f"workspace-uppfoljning-{width}")
+
+    # After the deadline (signed in again: the session has long ended), the plan is marked
+    # followed up by the page's button, never by a download.
+    workspace.clock.now = datetime(2024, 12, 16, 9, 0, tzinfo=UTC)
+    sign_in(page, base)
+    page.goto(f"{base}/uppfoljning")
+    mark = page.get_by_role("button", name="Markera planen som uppföljd")
+    assert mark.is_visible()
+    assert_accessible(page, f"/uppfoljning after the deadline ({width})")
+    mark.click()
+    page.wait_for_load_state()
+    assert "Planen 2024 är markerad som uppföljd." in page.get_by_role("status").inner_text()
+    assert page.get_by_text("planen är uppföljd").is_visible()
+    assert_accessible(page, f"/uppfoljning followed up ({width})")
+    fits(page, width)
+    screenshot(page, f"workspace-uppfoljning-uppfoljd-{width}")
     context.close()

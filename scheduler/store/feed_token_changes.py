@@ -142,6 +142,10 @@ class _DataVersion(_Watch):
     def __init__(self, raw: Any) -> None:
         super().__init__(raw)
         self.cursor = raw.dbapi_connection.cursor()
+        # Never wait for a lock here (the event loop asks): a busy database (WAL recovery, a
+        # rare moment in WAL mode) is an error, the connection is dropped, and the links are
+        # read the ordinary way, where waiting is allowed, until it is opened again.
+        self.cursor.execute("PRAGMA busy_timeout = 0")
         self.data_version = self._data_version()
         self.changes = self._changes()
 
