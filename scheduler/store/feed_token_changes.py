@@ -51,6 +51,7 @@ class FeedTokenChanges:
         self._watch: _Watch | None = None
         self._version = 0
         self._unknown = itertools.count(-1, -1)  # versions while nothing can be known
+        self._failing = False  # the last attempt to open the watching connection failed
 
     def version(self) -> int:
         """The changes seen so far; a new value at each call while nothing can be known. Never
@@ -62,9 +63,7 @@ class FeedTokenChanges:
             try:
                 changed = watch.changed()
             except Exception:  # the connection is gone: what changed since cannot be known
-                logger.warning(
-                    "feed link changes: the listening connection was lost", exc_info=True
-                )
+                logger.warning("feed link changes: the watching connection was lost", exc_info=True)
                 self._watch = None
                 watch.close()
                 return next(self._unknown)
@@ -81,8 +80,13 @@ class FeedTokenChanges:
         try:
             opened = _open(self.engine)
         except Exception:
-            logger.warning("feed link changes: cannot open a listening connection", exc_info=True)
+            if not self._failing:  # once, not at every request while the database is away
+                logger.warning(
+                    "feed link changes: cannot open a watching connection", exc_info=True
+                )
+            self._failing = True
             return
+        self._failing = False
         with self._lock:
             if self._watch is None:
                 self._watch = opened
@@ -92,10 +96,6 @@ class FeedTokenChanges:
                 weakref.finalize(self, opened.close)
                 return
         opened.close()
-
-    @property
-    def connected(self) -> bool:
-        return self._watch is not None
 
     def close(self) -> None:
         with self._lock:
@@ -178,6 +178,9 @@ class _Listening(_Watch):
         found = connection.execute("select current_schema()").fetchone()
         self.schema = (found[0] if found else "").encode()
         connection.execute(LISTEN)  # last: pg_stat_activity shows it as this connection's query
+        from psycopg.pq import ConnStatus  # PostgreSQL's driver, imported where it is used
+
+        self.connected = ConnStatus.OK
         self.pgconn = connection.pgconn
         self.poller = select.poll()
         self.poller.register(self.pgconn.socket, select.POLLIN)
@@ -185,8 +188,6 @@ class _Listening(_Watch):
     def changed(self) -> bool:
         if not self.poller.poll(0):  # nothing arrived: the usual case, one system call
             return False
-        from psycopg.pq import ConnStatus
-
         changed = False
         # Read until nothing more is there: a server that ends the connection sends its error
         # message and then closes, and the close is only seen by reading again.
@@ -194,7 +195,7 @@ class _Listening(_Watch):
             self.pgconn.consume_input()  # raises when the connection is gone
             while (notification := self.pgconn.notifies()) is not None:
                 changed = changed or notification.extra == self.schema
-            if self.pgconn.status != ConnStatus.OK:
+            if self.pgconn.status != self.connected:
                 raise ConnectionError("the listening connection is closed")
             if not self.poller.poll(0):
                 return changed
