@@ -148,3 +148,25 @@ def test_after_the_listening_connection_is_lost_a_revocation_is_still_refused_at
             refused_everywhere([base], token, etag)
     finally:
         admin.dispose()
+
+
+def test_writers_of_links_never_wait_for_each_other_on_postgresql(postgres_store_url: str) -> None:
+    """The trigger that tells the servers locks no row: a link made while another process's
+    link is not yet committed is made at once (not after a lock wait), and both are told."""
+    from scheduler.store.engine import upgrade_store
+
+    engine = upgrade_store(postgres_store_url)[0]
+    insert = text("insert into feed_token (token_hash, audience, scope, organisation, created_at) "
+                  "values (:hash, :audience, '', 'X', now())")  # fmt: skip
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            first.execute(insert, {"hash": "a" * 8, "audience": "a"})
+            second.execute(text("set lock_timeout = '1s'"))
+            second.execute(insert, {"hash": "b" * 8, "audience": "b"})  # no wait for `first`
+            second.commit()
+            first.commit()
+        with engine.connect() as connection:
+            count = connection.execute(text("select count(*) from feed_token")).scalar_one()
+        assert count == 2
+    finally:
+        engine.dispose()

@@ -3,15 +3,14 @@
 A server keeps the valid links, and whole prepared answers, in memory (scheduler/services/feeds.py,
 scheduler/web/feed_serving.py) so that a poll costs no database work. A link revoked by another
 process (`scheduler feeds revoke`, another web process, SQL typed by hand) must still be refused
-at the very next poll, by every server. Triggers on `feed_token` (migration 0011) count every
-change in the one row of `feed_token_change`; here a server learns of a change without asking the
-database at each poll:
+at the very next poll, by every server. Triggers on `feed_token` (migration 0011) tell of every
+change; here a server learns of one without asking the database at each poll:
 
-- SQLite: `PRAGMA data_version` on a connection of its own, which changes whenever another
-  connection has committed anything (a few microseconds, no file read in WAL mode); only then is
-  the counter read (one indexed row).
-- PostgreSQL: `LISTEN feed_token_changed` on a connection of its own; the trigger notifies at
-  commit. Each check asks the operating system, without waiting, whether the server sent
+- SQLite: the triggers count the changes in the one row of `feed_token_change`. `PRAGMA
+  data_version` on a connection of its own changes whenever another connection has committed
+  anything (a few microseconds, no file read in WAL mode); only then is the counter read.
+- PostgreSQL: `LISTEN feed_token_changed` on a connection of its own; the trigger notifies,
+  which the server delivers at commit (it locks no row: writers of links never wait on it). Each check asks the operating system, without waiting, whether the server sent
   anything on that connection (one `poll` call, under a microsecond), and reads the
   notifications when it did. A notification arrives within the time the server takes to pass it
   on (well under a millisecond after the commit), before the revoking command has even ended.

@@ -217,9 +217,10 @@ class FeedTokenRow(SQLModel, table=True):
 
 
 class FeedTokenChangeRow(SQLModel, table=True):
-    """One row (id 1) counting the changes to `feed_token`, kept by triggers on that table
-    (migration 0011): a server re-reads the links when it moves, so a link revoked by any process
-    is refused at once (scheduler/store/feed_token_changes.py)."""
+    """One row (id 1) counting the changes to `feed_token` on SQLite, kept by triggers on that
+    table (migration 0011): a server re-reads the links when it moves, so a link revoked by any
+    process is refused at once (scheduler/store/feed_token_changes.py). On PostgreSQL the trigger
+    notifies instead, and the row stays at 0."""
 
     __tablename__ = "feed_token_change"
 

@@ -15,14 +15,15 @@ A link the database cannot place (plans of several organisations already stored 
 stays "": the server refuses it with a page saying that it is from before the districts and that
 a new link must be made. Nothing resolves "" through config.toml any more.
 
-`feed_token_change` is one row counting the changes to `feed_token`, kept by triggers on the
-table (every writer: this program, an older one, or SQL typed by hand). A server reads it only
-when the database says something was written (SQLite's `PRAGMA data_version`), or learns of a
-change from the notification the PostgreSQL trigger sends (channel `feed_token_changed`, payload
-the schema), so a link revoked by any process is refused by every server at once
-(scheduler/store/feed_token_changes.py). SQLite drops a table's triggers when a batch migration
-copies the table: a later migration that alters `feed_token` that way must create them again
-(`create_triggers`).
+Triggers on `feed_token` tell every server of a change to the links, whoever writes it (this
+program, an older one, SQL typed by hand), so a link revoked by any process is refused by every
+server at once (scheduler/store/feed_token_changes.py). On SQLite they count the changes in the
+one row of `feed_token_change`, which a server reads only when the database says something was
+committed (`PRAGMA data_version`); SQLite lets one writer in at a time anyway. On PostgreSQL the
+trigger only notifies (channel `feed_token_changed`, payload the schema) and locks no row, so two
+processes writing links never wait for each other; the row stays at 0 there. SQLite drops a
+table's triggers when a batch migration copies the table: a later migration that alters
+`feed_token` that way must create them again (`create_triggers`).
 """
 
 from __future__ import annotations
@@ -77,13 +78,11 @@ def bind_old_links(connection: sa.Connection) -> None:
 
 def create_triggers(dialect: str) -> None:
     if dialect == "postgresql":
-        # Qualified with the trigger's own schema, not the session's search_path, and notifying
-        # with it, so that listeners on other schemas of the server (the tests) can tell theirs.
+        # The payload is the trigger's own schema, so that listeners on other schemas of the
+        # server (the tests) can tell theirs. Delivered at commit, and only then.
         op.execute(f"""
             create function feed_token_changed() returns trigger language plpgsql as $$
             begin
-                execute format('update %I.feed_token_change set changes = changes + 1 where id = 1',
-                               tg_table_schema);
                 perform pg_notify('{CHANNEL}', tg_table_schema);
                 return null;
             end $$
