@@ -264,8 +264,7 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.refresh import plans_in_time, refresh_occurrences
     from scheduler.services.runner import DispatcherRunner, PlanTopUp
     from scheduler.store.plans import newest_plan_ids
-    from scheduler.web.app import create_app, serving_app
-    from scheduler.web.feed_protocol import feed_poll_protocol
+    from scheduler.web.app import create_app, serving_app, serving_protocol
 
     host = args.host or ctx.settings.server.host
     port = args.port or ctx.settings.server.port
@@ -298,11 +297,12 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     # so the access log shows at info.
     # httptools and uvloop: the C parser and loop, several times h11's and asyncio's speed for the
     # feed polls that are most of the requests (bench/feeds.py); a poll with a prepared response is
-    # answered by the protocol itself (feed_protocol), the rest through ASGI as usual.
+    # answered by the protocol itself (feed_protocol), the rest through ASGI as usual; in front of
+    # both, the request limits of [server] (request_limits).
     app = serving_app(create_app(ctx.engine, ctx.settings))
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None,
-        log_level=logging.getLogger().getEffectiveLevel(), http=feed_poll_protocol(app), loop="uvloop",
+        app, host=host, port=port, log_config=None, log_level=logging.getLogger().getEffectiveLevel(),
+        http=serving_protocol(app, ctx.settings), loop="uvloop",
     )  # fmt: skip
     runner.start()
     try:

@@ -506,6 +506,8 @@ class Limits(Section):
     max_text_chars: int = key(10_000, f"ett heltal 100–{EXCEL_MAX_CELL_CHARS}", ge=100,
                               le=EXCEL_MAX_CELL_CHARS)  # fmt: skip
     max_uncompressed_mb: int = key(25, "ett heltal 1–2000", ge=1, le=2_000)
+    # Levels of tables and lists inside one another in a .toml plan file (a plan needs five).
+    max_nesting: int = key(10, "ett heltal 5–100", ge=5, le=100)
 
 
 class Server(Section):
@@ -515,6 +517,12 @@ class Server(Section):
     secret_key: str | None = key(None, TEXT)
     # How long a coordinator's sign-in to the workspace lasts.
     session_hours: int = key(8, "ett heltal 1–168", ge=1, le=168)
+    # Request limits at the edge (scheduler.web.request_limits), before uvicorn reads a request:
+    # a head over these is answered 431 or 414, one slower than the timeout 408.
+    max_header_bytes: int = key(16_384, "ett heltal 1024–1048576", ge=1024, le=1_048_576)
+    max_url_bytes: int = key(8_192, "ett heltal 256–1048576", ge=256, le=1_048_576)
+    max_headers: int = key(100, "ett heltal 10–1000", ge=10, le=1000)
+    header_timeout_seconds: int = key(10, "ett heltal 1–300", ge=1, le=300)
 
 
 @dataclass(frozen=True)

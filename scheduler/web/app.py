@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -28,10 +29,12 @@ from scheduler.web import (
     signin,
 )
 from scheduler.web.feed_page import feed_page
+from scheduler.web.feed_protocol import feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
 from scheduler.web.layout import stale_form
 from scheduler.web.pages import PAGE_METHODS
+from scheduler.web.request_limits import RequestLimits, limited_protocol
 from scheduler.web.session import SignInNeeded, StaleForm, end_session
 
 STATIC = TEMPLATES / "web" / "static"
@@ -112,11 +115,20 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     def page(token: str) -> str:
         return feed_page(feeds, token, now=now())
 
-    pages.install(app, max_body_bytes=max_body_bytes)
+    app.state.security_headers = pages.security_headers(config)
+    pages.install(app, security=app.state.security_headers, max_body_bytes=max_body_bytes)
     return app
 
 
 def serving_app(app: FastAPI) -> LeanFeeds:
     """What `scheduler serve` runs: the application behind the lean path for feed polls, in front
     of everything (FastAPI's own middleware included), so a poll meets nothing else."""
-    return LeanFeeds(app, feeds=app.state.feeds, clock=app.state.clock)
+    return LeanFeeds(app, feeds=app.state.feeds, clock=app.state.clock,
+                     security=app.state.security_headers)  # fmt: skip
+
+
+def serving_protocol(lean: LeanFeeds, config: Settings) -> type[asyncio.Protocol]:
+    """The HTTP protocol `scheduler serve` gives uvicorn (`http=`): the request limits of
+    `[server]` in front of uvicorn's httptools protocol answering `lean`'s prepared polls."""
+    return limited_protocol(feed_poll_protocol(lean), RequestLimits.from_settings(config),
+                            headers=list(pages.security_headers(config).items()))  # fmt: skip
