@@ -82,11 +82,13 @@ def limited_protocol(
     """A protocol class for `uvicorn.Config(http=…)`: `inner` (uvicorn's protocol class, built
     with the arguments uvicorn gives) behind `limits`. `headers` go on every answer given here
     (the site's Strict-Transport-Security)."""
-    answers = {status: _answer(status, headers) for status in TEXTS}
+    edge = _Edge(limits, {status: _answer(status, headers) for status in TEXTS})
 
     class LimitedProtocol(RequestGuard):
+        __slots__ = ()
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(inner(*args, **kwargs), limits, answers)
+            super().__init__(inner(*args, **kwargs), edge)
 
     return LimitedProtocol
 
@@ -103,29 +105,81 @@ def _answer(status: int, headers: Sequence[tuple[str, str]]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
+class _Edge:
+    """What a server's connections share: the limits, the answers, and one clock for all of
+    them. Once a second the clock looks at every open connection for a head that is late: one
+    timer for the server rather than one per connection or request (a timer set and cancelled
+    costs a tenth of a poll), so a head is answered 408 within a second after its time is up."""
+
+    def __init__(self, limits: RequestLimits, answers: dict[int, bytes]) -> None:
+        self.limits = limits
+        self.answers = answers
+        self.open: set[RequestGuard] = set()
+        self.ticking = False
+
+    def opened(self, guard: RequestGuard, loop: asyncio.AbstractEventLoop) -> None:
+        self.open.add(guard)
+        if not self.ticking:
+            self.ticking = True
+            loop.call_later(1, self._tick, loop)
+
+    def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
+        late = loop.time() - self.limits.header_timeout_seconds
+        for guard in [g for g in self.open if g.late(late)]:
+            guard.refuse(408)
+        self.ticking = bool(self.open)
+        if self.ticking:
+            loop.call_later(1, self._tick, loop)
+
+
 class RequestGuard(asyncio.Protocol):
     """One connection: counts each read with its own parser, then hands it to `inner`."""
 
-    def __init__(self, inner: asyncio.Protocol, limits: RequestLimits, answers: dict[int, bytes]) -> None:  # fmt: skip
+    __slots__ = (
+        "answered",
+        "began",
+        "began_in",
+        "body_from",
+        "dropped",
+        "edge",
+        "header_bytes",
+        "headers",
+        "heard",
+        "inner",
+        "limits",
+        "linger",
+        "loop",
+        "parser",
+        "phase",
+        "reads",
+        "refusal",
+        "silent",
+        "spread",
+        "transport",
+        "url_bytes",
+        "url_this_read",
+        "watching",
+    )  # fmt: skip
+
+    def __init__(self, inner: asyncio.Protocol, edge: _Edge) -> None:
         self.inner = inner
-        self.limits = limits
-        self.answers = answers
+        self.edge = edge
+        self.limits = edge.limits
         self.parser = httptools.HttpRequestParser(self)
         # As uvicorn sets its own parser, so that both read the same requests the same way.
         self.parser.set_dangerous_leniencies(lenient_data_after_close=True)
         self.transport: asyncio.Transport | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.timer: asyncio.TimerHandle | None = None
+        self.linger: asyncio.TimerHandle | None = None
         self.watching = True  # False once the parser met what it cannot read: all is handed on
         self.refusal: int | None = None  # the status to answer, once a limit is passed
         self.answered = False
         self.dropped = 0  # bytes read and dropped after the answer
         self.reads = 0
         self.heard = False  # a body or trailer callback came in this read
-        self.phase = _IDLE
-        self.opened = 0.0
+        self.phase = _HEAD  # the first head is waited for from the connection's opening
         # The current request:
-        self.began = 0.0  # loop time of its first byte
+        self.began = 0.0  # loop time of its first byte (of the connection's opening, at first)
         self.began_in = 0  # the read its head began in
         self.body_from = 0  # the read its head ended in
         self.url_bytes = 0
@@ -139,9 +193,9 @@ class RequestGuard(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is one, not a subclass
-        self.loop = asyncio.get_running_loop()
-        self.opened = self.loop.time()
-        self.timer = self.loop.call_later(self.limits.header_timeout_seconds, self._on_time)
+        self.loop = loop = asyncio.get_running_loop()
+        self.began = loop.time()
+        self.edge.opened(self, loop)
         self.inner.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
@@ -159,13 +213,13 @@ class RequestGuard(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:  # a protocol switch: uvicorn's to handle
-            self.watching = False
+            self._unwatch()
         except httptools.HttpParserError:  # uvicorn's parser meets it too and answers 400
-            self.watching = False
+            self._unwatch()
         if self.refusal is None:
             self._count_read(len(data))
         if self.refusal is not None:
-            self._refuse(self.refusal)
+            self.refuse(self.refusal)
             return
         self.inner.data_received(data)
 
@@ -175,9 +229,10 @@ class RequestGuard(asyncio.Protocol):
         return self.inner.eof_received()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.edge.open.discard(self)
+        if self.linger is not None:
+            self.linger.cancel()
+            self.linger = None
         self.inner.connection_lost(exc)
 
     def pause_writing(self) -> None:
@@ -189,13 +244,12 @@ class RequestGuard(asyncio.Protocol):
     # -- httptools callbacks: counting only ---------------------------------------------------
 
     def on_message_begin(self) -> None:
+        if self.reads > 1 or self.phase != _HEAD:  # the first head's clock runs from the opening
+            assert self.loop is not None
+            self.began = self.loop.time()
         self.phase = _HEAD
-        assert self.loop is not None
-        self.began = self.loop.time()
         self.began_in = self.reads
         self.url_bytes = self.header_bytes = self.spread = self.silent = self.headers = 0
-        if self.timer is None:
-            self.timer = self.loop.call_later(self.limits.header_timeout_seconds, self._on_time)
 
     def on_url(self, url: bytes) -> None:
         self.url_bytes += len(url)
@@ -204,16 +258,17 @@ class RequestGuard(asyncio.Protocol):
             self._limit(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        # Checked after the read (`_count_read`) and at the head's end: within one read the
+        # parser holds no more than the read.
         self.headers += 1
         self.header_bytes += len(name) + len(value) + 4  # ": " and CRLF
-        if self.phase == _BODY:
-            self.heard = True
-        if self.headers > self.limits.max_headers or self.header_bytes > self.limits.max_header_bytes:  # fmt: skip
-            self._limit(431)
+        self.heard = True
 
     def on_headers_complete(self) -> None:
         self.phase = _BODY
         self.body_from = self.reads
+        if self.headers > self.limits.max_headers or self.header_bytes > self.limits.max_header_bytes:  # fmt: skip
+            self._limit(431)
 
     def on_body(self, body: bytes) -> None:
         self.heard = True
@@ -228,46 +283,41 @@ class RequestGuard(asyncio.Protocol):
             self.refusal = status
 
     def _count_read(self, size: int) -> None:
-        """After a read: a head or a bodiless stretch still arriving, counted by whole reads."""
-        if self.phase == _HEAD:
+        """After a read: the headers so far, and a head or a bodiless stretch still arriving,
+        counted by whole reads."""
+        limits = self.limits
+        if self.headers > limits.max_headers or self.header_bytes > limits.max_header_bytes:
+            self._limit(431)  # a trailer, or a head not yet complete
+        elif self.phase == _HEAD and self.reads:
             if self.began_in == self.reads:  # what of this read was head, the parser reported
                 self.spread = self.header_bytes
             else:  # the whole read is head; the URL has its own limit
                 self.spread += size - self.url_this_read
-            if self.spread > self.limits.max_header_bytes:
+            if self.spread > limits.max_header_bytes:
                 self._limit(431)
         elif self.phase == _BODY and self.body_from < self.reads:
             self.silent = 0 if self.heard else self.silent + size
-            if self.silent > self.limits.max_header_bytes:
+            if self.silent > limits.max_header_bytes:
                 self._limit(431)
 
-    def _on_time(self) -> None:
-        """The header timeout: a head begun too long ago, or nothing at all since the connection
-        opened, is answered 408; a younger head is looked at again when its time is up."""
-        self.timer = None
-        if self.answered or not self.watching or self.loop is None:
-            return
-        if self.phase == _HEAD:
-            left = self.began + self.limits.header_timeout_seconds - self.loop.time()
-            if left > 0:
-                self.timer = self.loop.call_later(left, self._on_time)
-                return
-        elif self.reads:
-            return  # between requests, or reading a body: uvicorn's keep-alive timeout and its own
-        self._refuse(408)
+    def late(self, since: float) -> bool:
+        """Whether a head (or, before any, the first byte) is waited for since before `since`."""
+        return self.phase == _HEAD and self.began < since and self.watching and not self.answered
 
-    def _refuse(self, status: int) -> None:
+    def _unwatch(self) -> None:
+        self.watching = False
+        self.edge.open.discard(self)
+
+    def refuse(self, status: int) -> None:
         """Answers `status` and closes the connection after a lingering moment; nothing more of
         it reaches uvicorn."""
         transport, loop = self.transport, self.loop
         assert transport is not None and loop is not None
         self.answered = True
-        if self.timer is not None:
-            self.timer.cancel()
+        self.edge.open.discard(self)
         peer = transport.get_extra_info("peername")
         log.warning("%s: answered %d %s (the limits of [server] in config.toml)",
                     peer[0] if peer else "?", status, http.HTTPStatus(status).phrase)  # fmt: skip
-        self.timer = None
         if not transport.is_closing():
-            transport.write(self.answers[status])
-            self.timer = loop.call_later(LINGER_SECONDS, transport.close)
+            transport.write(self.edge.answers[status])
+            self.linger = loop.call_later(LINGER_SECONDS, transport.close)

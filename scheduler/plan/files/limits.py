@@ -19,6 +19,7 @@ class ReadLimits:
     max_rows_per_sheet: int = 5_000  # rows with content, per sheet
     max_text_chars: int = 10_000  # per cell and per text field (xlsx and TOML)
     max_uncompressed_mb: int = 25  # the whole .xlsx unpacked, or a .toml file
+    max_nesting: int = 10  # tables and lists inside one another in a .toml file
 
     @classmethod
     def from_section(cls, limits: Limits) -> ReadLimits:
