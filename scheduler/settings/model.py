@@ -503,10 +503,13 @@ class Limits(Section):
     """How much of a plan file is read before it is refused (scheduler.plan.files.limits)."""
 
     max_rows_per_sheet: int = key(5_000, "ett heltal 10–1048576", ge=10, le=1_048_576)
+    # Cells a sheet lists, empty ones (only formatted) too: a plan has a few hundred.
+    max_cells_per_sheet: int = key(100_000, "ett heltal 1000–10000000", ge=1_000, le=10_000_000)
     max_text_chars: int = key(10_000, f"ett heltal 100–{EXCEL_MAX_CELL_CHARS}", ge=100,
                               le=EXCEL_MAX_CELL_CHARS)  # fmt: skip
     max_uncompressed_mb: int = key(25, "ett heltal 1–2000", ge=1, le=2_000)
-    # Levels of tables and lists inside one another in a .toml plan file (a plan needs five).
+    # Levels of tables and lists inside one another in a .toml plan file (`scheduler export`
+    # writes five).
     max_nesting: int = key(10, "ett heltal 5–100", ge=5, le=100)
 
 

@@ -169,8 +169,9 @@ def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, 
     with tempfile.TemporaryDirectory(prefix="scheduler-upload-") as folder:
         path = Path(folder) / f"plan{suffix}"
         path.write_bytes(data)
+        # Messages name the file as the coordinator picked it, never the temporary path.
         read = read_plan(path, default_organisation=coordinator.organisation,
-                         limits=ReadLimits.from_section(settings.limits))  # fmt: skip
+                         limits=ReadLimits.from_section(settings.limits), name=name)  # fmt: skip
     if settings.find_organisation(read.plan.organisation) != coordinator.organisation:
         raise SchedulerError(
             f"«{name}» är en plan för «{read.plan.organisation}», men du är inloggad för "

@@ -27,30 +27,35 @@ def read_plan(
     organisation: str | None = None,
     default_organisation: str | None = None,
     limits: ReadLimits | None = None,
+    name: str | None = None,
 ) -> PlanRead:
     """Read a plan file; `year` and `organisation` override what the file says (--year,
     --organisation); `default_organisation` (the config's) is used only when the file names none.
-    `limits` (from `[limits]` in config.toml) bound what is read."""
+    `limits` (from `[limits]` in config.toml) bound what is read. `name`: the file as its user
+    named it, for every message, when `path` is not (an upload's temporary file); it never
+    names a path of the server's."""
+    shown = name or str(path)
     if not path.exists():
-        raise PlanFileError("filen finns inte", path=str(path))
+        raise PlanFileError("filen finns inte", path=shown)
     if path.is_dir():
-        raise PlanFileError("är en mapp, inte en planfil", path=str(path))
+        raise PlanFileError("är en mapp, inte en planfil", path=shown)
     suffix = path.suffix.lower()
     if suffix == ".toml":
         return PlanRead(
             read_toml_plan(path, year=year, organisation=organisation,
-                           default_organisation=default_organisation, limits=limits)
+                           default_organisation=default_organisation, limits=limits, name=name)
         )  # fmt: skip
     if suffix in {".xlsx", ".xlsm", ".xls"}:
         # Imported here: openpyxl is a tenth of a second that a TOML import does without.
         from scheduler.plan.files.workbook import read_workbook_plan
 
         read = read_workbook_plan(path, year=year, organisation=organisation,
-                                  default_organisation=default_organisation, limits=limits)  # fmt: skip
+                                  default_organisation=default_organisation, limits=limits,
+                                  name=name)  # fmt: skip
         return PlanRead(read.plan, read.notes)
     raise PlanFileError(
         f"okänd filtyp «{path.suffix or '(ingen)'}»: en plan är en .xlsx-arbetsbok eller en .toml-fil",
-        path=str(path),
+        path=shown,
     )
 
 

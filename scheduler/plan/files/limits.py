@@ -16,7 +16,8 @@ __all__ = ["EXCEL_MAX_CELL_CHARS", "ReadLimits", "too_long"]
 
 @dataclass(frozen=True)
 class ReadLimits:
-    max_rows_per_sheet: int = 5_000  # rows with content, per sheet
+    max_rows_per_sheet: int = 5_000  # rows a sheet lists, empty ones too
+    max_cells_per_sheet: int = 100_000  # cells a sheet lists, empty ones too
     max_text_chars: int = 10_000  # per cell and per text field (xlsx and TOML)
     max_uncompressed_mb: int = 25  # the whole .xlsx unpacked, or a .toml file
     max_nesting: int = 10  # tables and lists inside one another in a .toml file
