@@ -33,7 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scheduler.base.errors import PlanFileError
+from scheduler.base.errors import PlanFileError, os_reason
 from scheduler.base.text_safety import (
     describe_control_character,
     without_control_characters,
@@ -277,16 +277,19 @@ _REASONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str
     ((zipfile.BadZipFile, zlib.error, EOFError), "zip-arkivet är trasigt eller avkortat"),
     (zipfile.LargeZipFile, "zip-arkivet är för stort"),
     (ParseError, "en del av arbetsboken är inte giltig XML"),
-    (KeyError, "en del av arbetsboken saknas"),
-    (OSError, "filen kunde inte läsas"),
+    # openpyxl raises OSError without an errno for a workbook part it cannot find.
+    ((KeyError, OSError), "en del av arbetsboken saknas"),
 )
 NOT_A_WORKBOOK = "filen är ingen Excel-arbetsbok (.xlsx) som går att läsa"
 
 
 def _unreadable(path: Path, where: _Where, exc: BaseException) -> PlanFileError:
     hint = " (spara den som .xlsx i Excel)" if path.suffix.lower() == ".xls" else ""
-    reason = next((words for kinds, words in _REASONS if isinstance(exc, kinds)),
-                  "arbetsboken innehåller något som inte går att tolka")  # fmt: skip
+    if isinstance(exc, OSError) and exc.errno is not None:  # the system refused to read it
+        reason = f"filen kunde inte läsas ({os_reason(exc)})"
+    else:
+        reason = next((words for kinds, words in _REASONS if isinstance(exc, kinds)),
+                      "arbetsboken innehåller något som inte går att tolka")  # fmt: skip
     return where.error(f"{NOT_A_WORKBOOK}{hint}: {reason}")
 
 
