@@ -10,17 +10,18 @@ builds the wrapped one with the arguments it is given). Every read is parsed fir
 its own (httptools' public `HttpRequestParser`, with callbacks that only count), and handed on
 only when the request is within the limits. A request over one is answered here, `431 Request
 Header Fields Too Large` or `414 URI Too Long`, a short Swedish text and `Connection: close`,
-and the connection is closed without the rest reaching uvicorn; a head not complete within
-`header_timeout_seconds` of its first byte (slowloris), or of the connection's opening when
-nothing comes, is answered `408 Request Timeout` and closed. The parser's own framing keeps
-count across pipelined requests and chunked bodies; trailers count as headers.
+and the connection is closed (after a lingering moment, see LINGER_SECONDS) without the rest
+reaching uvicorn. A head not complete within `header_timeout_seconds` (slowloris) is answered
+`408 Request Timeout` and closed: the first request's counted from the connection's opening, so a
+connection that sends nothing is closed too, a later one's from its first byte. The parser's own
+framing keeps count across pipelined requests and chunked bodies; trailers count as headers.
 
 How bytes are counted: header lines exactly as the parser reports them (name, value, ": " and
 the line end), the URL as it arrives. The parser reports a header only once its line has ended,
 so a head still arriving after its first read is counted by whole reads from then on: a head is
 refused at most one read (a few hundred KiB) past the limit, and neither parser ever holds more.
-A read while a body is expected that holds no body and no trailer (chunk framing, a trailer
-still arriving) counts the same way.
+Reads while a body is expected that hold no body bytes (chunk framing, trailers) count the
+same way, one after another.
 
 What this parser cannot read (a malformed request, an upgrade) is handed on as it is and the
 connection is no longer watched: uvicorn's parser, set up alike, meets it too and answers as it
@@ -176,7 +177,7 @@ class RequestGuard(asyncio.Protocol):
         self.answered = False
         self.dropped = 0  # bytes read and dropped after the answer
         self.reads = 0
-        self.heard = False  # a body or trailer callback came in this read
+        self.heard = False  # body bytes came in this read
         self.phase = _HEAD  # the first head is waited for from the connection's opening
         # The current request:
         self.began = 0.0  # loop time of its first byte (of the connection's opening, at first)
@@ -186,7 +187,7 @@ class RequestGuard(asyncio.Protocol):
         self.url_this_read = 0
         self.header_bytes = 0  # header lines as reported
         self.spread = 0  # head bytes counted by whole reads, for a head over several reads
-        self.silent = 0  # body-phase bytes in reads without a body or trailer callback
+        self.silent = 0  # body-phase bytes in reads without body bytes (framing, trailers)
         self.headers = 0
 
     # -- asyncio.Protocol: everything goes on to the inner protocol ---------------------------
@@ -262,7 +263,6 @@ class RequestGuard(asyncio.Protocol):
         # parser holds no more than the read.
         self.headers += 1
         self.header_bytes += len(name) + len(value) + 4  # ": " and CRLF
-        self.heard = True
 
     def on_headers_complete(self) -> None:
         self.phase = _BODY
