@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import select
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -318,3 +320,36 @@ def test_no_hsts_over_http(port: int, scheduled: Scheduled) -> None:
     edge = ask(port, head("/healthz", *(f"X-{n}: {n}" for n in range(200))))
     for answer in [*answers, edge[0]]:
         assert "strict-transport-security" not in answer.headers
+
+
+# -- `scheduler serve` itself ------------------------------------------------------------------
+
+
+def test_scheduler_serve_has_the_limits_and_hsts(tmp_path: Path, scheduled: Scheduled) -> None:
+    """The command, as a process of its own: its protocol is the one tested above."""
+    config = tmp_path / "serve.toml"
+    config.write_text(
+        write_config(tmp_path / "base.toml", scheduled.config.database_url, "[server]\nmax_headers = 20\n")
+        .read_text(encoding="utf-8")
+        .replace('base_url = "http://127.0.0.1:8000"', f'base_url = "{HTTPS}"'),
+        encoding="utf-8",
+    )  # fmt: skip
+    port = free_port()
+    command = [sys.executable, "-m", "scheduler", "--config", str(config), "serve", "--port", str(port)]  # fmt: skip
+    with subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as server:  # fmt: skip
+        try:
+            poll_until(lambda: server.poll() is not None or _listening(port), timeout=60)
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            answer = ask(port, head("/healthz"))[0]
+            assert answer.status == 200 and answer.headers["strict-transport-security"] == HSTS
+            edge = refused_and_closed(port, head("/healthz", *(f"X-{n}: {n}" for n in range(21))))
+            refused(edge, 431)
+            assert edge.headers["strict-transport-security"] == HSTS
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
