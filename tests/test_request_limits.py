@@ -353,3 +353,18 @@ def test_scheduler_serve_has_the_limits_and_hsts(tmp_path: Path, scheduled: Sche
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_blank_lines_between_requests_do_not_hold_a_connection_open(
+    tmp_path: Path, scheduled: Scheduled
+) -> None:
+    """After an answer, blank lines (which the parser skips, and which stop uvicorn's keep-alive
+    timeout) start the next head's clock: 408 as for any slow head."""
+    config = settings_of(tmp_path, scheduled, "[server]\nheader_timeout_seconds = 1\n")
+    with serving(scheduled, config) as port, connect(port) as connection:
+        stream = connection.makefile("rb")
+        connection.sendall(head("/healthz"))
+        assert read_answer(stream).status == 200
+        connection.sendall(b"\r\n")
+        refused(read_answer(stream), 408)  # the read waits for the server's clock
+        assert stream.read() == b""

@@ -211,6 +211,7 @@ class RequestGuard(asyncio.Protocol):
         self.reads += 1
         self.url_this_read = 0
         self.heard = False
+        idle = self.phase == _IDLE
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:  # a protocol switch: uvicorn's to handle
@@ -218,6 +219,8 @@ class RequestGuard(asyncio.Protocol):
         except httptools.HttpParserError:  # uvicorn's parser meets it too and answers 400
             self._unwatch()
         if self.refusal is None:
+            if idle and self.phase == _IDLE and self.began_in != self.reads:
+                self._stray()
             self._count_read(len(data))
         if self.refusal is not None:
             self.refuse(self.refusal)
@@ -288,7 +291,7 @@ class RequestGuard(asyncio.Protocol):
         limits = self.limits
         if self.headers > limits.max_headers or self.header_bytes > limits.max_header_bytes:
             self._limit(431)  # a trailer, or a head not yet complete
-        elif self.phase == _HEAD and self.reads:
+        elif self.phase == _HEAD:
             if self.began_in == self.reads:  # what of this read was head, the parser reported
                 self.spread = self.header_bytes
             else:  # the whole read is head; the URL has its own limit
@@ -299,6 +302,16 @@ class RequestGuard(asyncio.Protocol):
             self.silent = 0 if self.heard else self.silent + size
             if self.silent > limits.max_header_bytes:
                 self._limit(431)
+
+    def _stray(self) -> None:
+        """Bytes between requests that begin none (blank lines, which the parser skips) start the
+        next head's clock and count: they cannot hold a connection open (uvicorn's keep-alive
+        timeout stops at any byte and starts again only after an answer)."""
+        assert self.loop is not None
+        self.phase = _HEAD
+        self.began = self.loop.time()
+        self.began_in = self.reads - 1  # so that this whole read counts as head
+        self.url_bytes = self.header_bytes = self.spread = self.headers = 0
 
     def late(self, since: float) -> bool:
         """Whether a head (or, before any, the first byte) is waited for since before `since`."""
