@@ -38,7 +38,8 @@ def _installation(tmp_path: Path, store_url: str) -> tuple[Path, Cli]:
     config = write_two_district_config(tmp_path, store_url)
     config.write_text(
         config.read_text(encoding="utf-8").replace(
-            f'url = "{store_url}"\n', f'url = "{store_url}"\nbusy_timeout_seconds = {BUSY_SECONDS}\n'
+            f'url = "{store_url}"\n',
+            f'url = "{store_url}"\nbusy_timeout_seconds = {BUSY_SECONDS}\n',
         ),
         encoding="utf-8",
     )

@@ -18,21 +18,22 @@ import httpx
 import pytest
 from sqlalchemy import MetaData, create_engine, select
 
-from scheduler.cadence import CalendarPolicy, parse_when, place
 from scheduler.base.swedish import grouped
+from scheduler.cadence import CalendarPolicy, parse_when, place
 from scheduler.cadence.place import naming_of
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.services.import_ahead import place_read_plan
 from scheduler.settings.config import load_settings
-from scheduler.settings.model import Limits
+from scheduler.settings.model import Database, Limits
 from scheduler.store.engine import normalise_url
 from scheduler.web.app import create_app
 from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli, upgraded_cli, write_config
 from tests.helpers import Clock, free_port
 from tests.live_server import serving
 from tests.test_organisations import KUNGSHOLMEN, NORRMALM, write_two_district_config
-from tests.test_year_change_processes import Install, faketime, serving as serving_process
+from tests.test_year_change_processes import Install, faketime
+from tests.test_year_change_processes import serving as serving_process
 from tests.workspace_fixture import PASSWORD, START, USERNAME, page_token, workspace_of
 
 __all__ = ["faketime"]  # the fixture, for the `serve` test
@@ -98,7 +99,9 @@ def test_a_plan_of_2000_weekday_measures_is_refused_as_soon_as_it_is_read(
     refused = cli("import", str(attack), "--now", IMPORT_NOW)
     assert refused.code == 2, refused.err
     assert refused.err.startswith(f"Fel: fil {attack}: planen har fler än 1 500 åtgärder: ")
-    assert "åtgärd 1 501, «Åtgärd 1501» i området «Trygghet i centrum», får inte plats" in refused.err
+    assert (
+        "åtgärd 1 501, «Åtgärd 1501» i området «Trygghet i centrum», får inte plats" in refused.err
+    )
     assert "(limits.max_measures_per_plan i config.toml)" in refused.err
     assert refused.err.rstrip().endswith("Inget ändrades.")
     assert naming_of.cache_info().currsize == 0  # refused before a single measure was placed
@@ -137,7 +140,9 @@ def test_the_seed_and_a_plan_just_under_the_caps_import(tmp_path: Path, store_ur
     seed = read_plan(SEED_PLAN)
     placed = place_read_plan(seed, load_settings(str(config), environ={}))
     assert placed is not None
-    per_measure = [sum(len(s.occurrences) for s in schedule.series) for schedule in placed.schedules]
+    per_measure = [
+        sum(len(s.occurrences) for s in schedule.series) for schedule in placed.schedules
+    ]
     measures, total = len(seed.plan.measures()), sum(per_measure)
     assert (measures, total) == (23, 72)
     exact = f"[limits]\nmax_measures_per_plan = {measures}\nmax_occurrences_per_plan = {total}\n"
@@ -274,3 +279,14 @@ def test_serve_starts_with_a_stored_plan_over_a_lowered_budget(
         said = server.log.read_text()
     assert f"Fel: planen {KUNGSHOLMEN} 2024 får fler än 40 möten och uppgifter" in said
     assert "Servern startar ändå." in said
+
+
+def test_the_readme_documents_the_budget_and_the_busy_timeout() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    budget = ("| `limits.max_measures_per_plan` / `max_occurrences_per_plan` | "
+              f"{DEFAULTS.max_measures_per_plan} / {DEFAULTS.max_occurrences_per_plan} |")  # fmt: skip
+    busy = f"| `database.busy_timeout_seconds` | {Database().busy_timeout_seconds:g} |"
+    assert budget in readme and busy in readme
+    assert "## Security" in readme and "### Plans have a size budget" in readme
