@@ -139,3 +139,42 @@ def test_the_cli_says_busy_with_its_own_exit_code(tmp_path: Path, store_url: str
     assert contents(store_url) == before
     assert cli("--organisation", "norrmalm", "feeds", "create", "Polisen").code == 0
     assert KUNGSHOLMEN  # the other district, whose import the lock stands for
+
+
+def test_a_postgresql_serialization_failure_is_busy_too(postgres_store_url: str) -> None:
+    """Two serializable transactions that each count the links and add one (write skew): the
+    second to commit fails with serialization_failure, which the store calls busy."""
+    from sqlalchemy import Connection
+    from sqlalchemy.exc import OperationalError
+
+    from scheduler.base.errors import StoreBusyError
+    from scheduler.store.engine import busy_error, is_busy, upgrade_store
+
+    engine = upgrade_store(postgres_store_url)[0]
+    serializable = engine.execution_options(isolation_level="SERIALIZABLE")
+
+    def add_link(connection: Connection, audience: str) -> None:
+        connection.execute(text("select count(*) from feed_token where organisation = 'X'"))
+        connection.execute(
+            text("insert into feed_token (token_hash, audience, scope, organisation, created_at) "
+                 "values (:hash, :audience, '', 'X', :at)"),
+            {"hash": audience * 8, "audience": audience, "at": START},
+        )  # fmt: skip
+
+    try:
+        with serializable.connect() as first, serializable.connect() as second:
+            add_link(first, "a")
+            add_link(second, "b")
+            first.commit()
+            try:
+                second.commit()
+            except OperationalError as exc:
+                failure: OperationalError | None = exc
+            else:
+                failure = None
+        assert failure is not None, "the second commit should have failed"
+        assert is_busy(failure)
+        told = busy_error(failure)
+        assert isinstance(told, StoreBusyError) and told.exit_code == 75
+    finally:
+        engine.dispose()
