@@ -47,6 +47,7 @@ from scheduler.settings.toml_text import quoted_key, toml_value
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///db/scheduler.sqlite3"
+DEFAULT_BUSY_TIMEOUT_SECONDS: Final = 10.0
 # A rule that names its own keys: the formatter prints its message as it is.
 RULE: Final = "regel"
 
@@ -213,6 +214,11 @@ class Organisation(Section):
 class Database(Section):
     url: str = key(DEFAULT_DATABASE_URL, 'en databas-URL, t.ex. "sqlite:///db/scheduler.sqlite3"',
                    validate_default=True)  # fmt: skip
+    # How long a statement waits for a lock another process holds (SQLite's busy timeout,
+    # PostgreSQL's lock_timeout) before it gives up: a web request is then told to try again
+    # (503), a command says so (exit code 75), rather than waiting for as long as an import runs.
+    busy_timeout_seconds: float = key(DEFAULT_BUSY_TIMEOUT_SECONDS, "ett antal sekunder 0,1–600",
+                                      ge=0.1, le=600, allow_inf_nan=False)  # fmt: skip
 
     @field_validator("url")
     @classmethod
@@ -500,12 +506,19 @@ EXCEL_MAX_CELL_CHARS: Final = 32_767
 
 
 class Limits(Section):
-    """How much of a plan file is read before it is refused (scheduler.plan.files.limits)."""
+    """How much of a plan file is read before it is refused (scheduler.plan.files.limits), and
+    how large a plan may be (scheduler.plan.budget): what one district's plan may cost the
+    installation every district shares."""
 
     max_rows_per_sheet: int = key(5_000, "ett heltal 10–1048576", ge=10, le=1_048_576)
     max_text_chars: int = key(10_000, f"ett heltal 100–{EXCEL_MAX_CELL_CHARS}", ge=100,
                               le=EXCEL_MAX_CELL_CHARS)  # fmt: skip
     max_uncompressed_mb: int = key(25, "ett heltal 1–2000", ge=1, le=2_000)
+    # Real plans have a few dozen measures (the seed 23); the benchmark's largest has 1,000.
+    max_measures_per_plan: int = key(1_500, "ett heltal 1–100000", ge=1, le=100_000)
+    # The dated meetings and tasks of one plan (one organisation's year), counted as they are
+    # placed: the seed has 72, the benchmark's 1,000-measure plan 9,877.
+    max_occurrences_per_plan: int = key(20_000, "ett heltal 10–1000000", ge=10, le=1_000_000)
 
 
 class Server(Section):

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from scheduler.base.errors import SchedulerError
+from scheduler.base.errors import SchedulerError, StoreBusyError
 from scheduler.base.templating import TEMPLATES, environment
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
@@ -27,6 +28,7 @@ from scheduler.web import (
     reminders_page,
     signin,
 )
+from scheduler.web.busy import busy_response
 from scheduler.web.feed_page import feed_page
 from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
@@ -89,6 +91,12 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     @app.exception_handler(StaleForm)
     async def stale(_request: Request, exc: StaleForm) -> Response:
         return stale_form(exc.coordinator)
+
+    # Another district's import holds the database: 503 and Retry-After, never a 500.
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(StoreBusyError)
+    async def busy(request: Request, exc: Exception) -> Response:
+        return busy_response(request, exc)
 
     @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:
