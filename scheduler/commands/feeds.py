@@ -302,9 +302,12 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     # feed polls that are most of the requests (bench/feeds.py); a poll with a prepared response is
     # answered by the protocol itself (feed_protocol), the rest through ASGI as usual.
     app = serving_app(create_app(ctx.engine, ctx.settings))
+    # X-Forwarded-For names the client only from the proxies trusted (server.trusted_proxies):
+    # sign-in attempts are counted per client address, which anyone else could forge.
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None,
         log_level=logging.getLogger().getEffectiveLevel(), http=feed_poll_protocol(app), loop="uvloop",
+        forwarded_allow_ips=list(ctx.settings.server.trusted_proxies),
     )  # fmt: skip
     runner.start()
     try:

@@ -528,6 +528,26 @@ class Server(Section):
     secret_key: str | None = key(None, TEXT)
     # How long a coordinator's sign-in to the workspace lasts.
     session_hours: int = key(8, "ett heltal 1–168", ge=1, le=168)
+    # -- sign-in and sessions (README "Sign-in and sessions") --
+    # A session unused this long ends (OWASP ASVS 3.3.2), besides session_hours.
+    session_idle_minutes: int = key(30, "ett antal minuter 1–1440", ge=1, le=24 * 60)
+    # The proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips): the
+    # address sign-in attempts are counted against. "*" trusts any (only behind a proxy).
+    trusted_proxies: Texts = key(("127.0.0.1",), 'en lista med adresser, t.ex. ["127.0.0.1"]')
+    # Attempts counted before a delay: per username, and per client address.
+    signin_free_attempts: int = key(5, "ett heltal 1–100", ge=1, le=100)
+    signin_address_attempts: int = key(20, "ett heltal 1–100000", ge=1, le=100_000)
+    # The first delay, doubling with each further attempt up to the longest.
+    signin_delay_seconds: int = key(30, "ett antal sekunder 1–3600", ge=1, le=3600)
+    signin_longest_delay_minutes: int = key(60, "ett antal minuter 1–1440", ge=1, le=24 * 60)
+    # Counted attempts are forgotten this long after the last one, and at most this many kept.
+    signin_record_hours: int = key(24, "ett antal timmar 1–8760", ge=1, le=8760)
+    signin_record_rows: int = key(10_000, "ett heltal 100–10000000", ge=100, le=10_000_000)
+    # Passwords checked at once (argon2: 64 MiB each), and how many more may wait for a turn.
+    password_checks_at_once: int = key(2, "ett heltal 1–64", ge=1, le=64)
+    password_check_queue: int = key(8, "ett heltal 0–10000", ge=0, le=10_000)
+    # zxcvbn's score a new password needs: 3 "safely unguessable", 4 "very unguessable".
+    password_min_score: int = key(3, "ett heltal 3–4", ge=3, le=4)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from scheduler.base.errors import SchedulerError, StoreBusyError
 from scheduler.base.templating import TEMPLATES, environment
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
+from scheduler.services.signin import SignInPolicy
 from scheduler.settings.model import Settings
 from scheduler.web import (
     agenda,
@@ -34,7 +35,7 @@ from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
 from scheduler.web.layout import stale_form
 from scheduler.web.pages import PAGE_METHODS
-from scheduler.web.session import SignInNeeded, StaleForm, end_session
+from scheduler.web.session import SignInNeeded, StaleForm, forget_session_cookie
 
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
@@ -66,6 +67,8 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.state.config = config
     app.state.followup_settings = FollowupSettings.from_section(config.followup)
     app.state.clock = now
+    app.state.signin_policy = SignInPolicy.from_section(config.server)
+    app.state.password_gate = signin.gate_of(config)
 
     app.include_router(answers.router)
     app.include_router(followup.router)
@@ -85,7 +88,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
         response = RedirectResponse(
             f"/logga-in?orsak={exc.reason or 'inloggning'}", status_code=303
         )
-        end_session(response)
+        forget_session_cookie(response)
         return response
 
     @app.exception_handler(StaleForm)
