@@ -543,6 +543,9 @@ class Server(Section):
     # Counted attempts are forgotten this long after the last one, and at most this many kept.
     signin_record_hours: int = key(24, "ett antal timmar 1–8760", ge=1, le=8760)
     signin_record_rows: int = key(10_000, "ett heltal 100–10000000", ge=100, le=10_000_000)
+    # Sign-in's database steps use at most this many threads (and pooled connections) at once:
+    # a flood of sign-ins leaves the rest to the other pages and /healthz.
+    signin_threads: int = key(4, "ett heltal 1–64", ge=1, le=64)
     # Passwords checked at once (argon2: 64 MiB each), and how many more may wait for a turn.
     password_checks_at_once: int = key(2, "ett heltal 1–64", ge=1, le=64)
     password_check_queue: int = key(8, "ett heltal 0–10000", ge=0, le=10_000)

@@ -69,6 +69,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.state.clock = now
     app.state.signin_policy = SignInPolicy.from_section(config.server)
     app.state.password_gate = signin.gate_of(config)
+    app.state.signin_threads = signin.threads_of(config)
 
     app.include_router(answers.router)
     app.include_router(followup.router)

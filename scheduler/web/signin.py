@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from scheduler.services.signin import Admitted, admit, settle
 from scheduler.services.usernames import MAX_USERNAME_CHARS
@@ -65,6 +66,11 @@ def gate_of(config: Settings) -> PasswordGate:
                         queue=config.server.password_check_queue)  # fmt: skip
 
 
+def threads_of(config: Settings) -> anyio.CapacityLimiter:
+    """The threads sign-in's database steps may use at once (server.signin_threads)."""
+    return anyio.CapacityLimiter(config.server.signin_threads)
+
+
 def _wait_text(wait: timedelta) -> str:
     seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds < 120:
@@ -73,12 +79,15 @@ def _wait_text(wait: timedelta) -> str:
 
 
 def login_page(request: Request, *, status: int = 200, error: str | None = None,
-               username: str = "", headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+               username: str = "", headers: dict[str, str] | None = None,
+               csrf: str | None = None) -> Response:  # fmt: skip
+    """The sign-in page; `csrf` the token just checked (no database work), else made anew."""
     reason = REASONS.get(request.query_params.get("orsak", ""))
     nonce = login_nonce(request)
     # What was typed is given back, but never more than a username can be.
     response = render("login.html", status, error=error, notice=None if error else reason,
-                      username=username[:MAX_USERNAME_CHARS], csrf=login_csrf(request, nonce))  # fmt: skip
+                      username=username[:MAX_USERNAME_CHARS],
+                      csrf=csrf or login_csrf(request, nonce))  # fmt: skip
     response.headers.update(headers or {})
     keep_login_nonce(request, response, nonce)
     return response
@@ -93,6 +102,7 @@ def login_form(request: Request) -> Response:
 class _Typed:
     username: str
     password: str
+    csrf: str
 
 
 def _counted(request: Request, form: PostedForm) -> Response | tuple[_Typed, Admitted]:
@@ -116,7 +126,7 @@ def _counted(request: Request, form: PostedForm) -> Response | tuple[_Typed, Adm
                           headers={"Retry-After": retry})  # fmt: skip
     if len(username) > MAX_USERNAME_CHARS:  # no account has it: counted, and not checked
         return login_page(request, status=400, error=TOO_LONG, username=username)
-    return _Typed(username, password), attempt
+    return _Typed(username, password, form.text("csrf")), attempt
 
 
 def _settled(request: Request, typed: _Typed, attempt: Admitted, right: bool) -> Response:
@@ -131,19 +141,21 @@ def _settled(request: Request, typed: _Typed, attempt: Admitted, right: bool) ->
 
 @router.post("/logga-in", response_class=HTMLResponse)
 async def login(request: Request, form: Annotated[PostedForm, Depends(posted_form)]) -> Response:
-    counted = await run_in_threadpool(_counted, request, form)
+    # The database steps in threads of sign-in's own limiter (server.signin_threads): a flood
+    # waits for them here, on the event loop, and leaves the server's thread pool and its
+    # pooled connections to the other pages and /healthz.
+    threads: anyio.CapacityLimiter = request.app.state.signin_threads
+    counted = await anyio.to_thread.run_sync(_counted, request, form, limiter=threads)
     if isinstance(counted, Response):
         return counted
     typed, attempt = counted
     gate: PasswordGate = request.app.state.password_gate
     try:
         right = await gate.run(lambda: attempt.check(typed.password))
-    except GateFull:
-        return await run_in_threadpool(
-            login_page, request, status=503, error=BUSY, username=typed.username,
-            headers={"Retry-After": str(BUSY_RETRY_SECONDS)},
-        )  # fmt: skip
-    return await run_in_threadpool(_settled, request, typed, attempt, right)
+    except GateFull:  # answered at once: the page needs no database work
+        return login_page(request, status=503, error=BUSY, username=typed.username,
+                          headers={"Retry-After": str(BUSY_RETRY_SECONDS)}, csrf=typed.csrf)  # fmt: skip
+    return await anyio.to_thread.run_sync(_settled, request, typed, attempt, right, limiter=threads)
 
 
 @router.post("/logga-ut", response_class=HTMLResponse)
