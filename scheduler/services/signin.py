@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from scheduler.services.passwords import dummy_hash, verifies
-from scheduler.services.usernames import normal_username, username_subject
+from scheduler.services.usernames import MAX_USERNAME_CHARS, normal_username, username_subject
 from scheduler.settings.model import Server
 from scheduler.store.accounts import find_account
 from scheduler.store.login_attempts import (
@@ -115,7 +115,10 @@ def admit(engine: Engine, policy: SignInPolicy, *, username: str, address: str,
     )  # fmt: skip
     if refused is not None:
         return Throttled(refused.wait, per_address=refused.subject.kind == ADDRESS)
-    return Admitted(username, address, find_account(engine, normal_username(username)))
+    name = normal_username(username)
+    # A name longer than any account's is not looked up (nor sent to the database).
+    account = find_account(engine, name) if len(name) <= MAX_USERNAME_CHARS else None
+    return Admitted(username, address, account)
 
 
 def settle(

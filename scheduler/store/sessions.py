@@ -78,11 +78,3 @@ def delete_account_sessions(connection: Connection, account_id: int) -> int:
     """Every session of the account, in the caller's transaction; how many there were."""
     result = connection.execute(delete(_SESSION).where(_SESSION.c.account_id == account_id))
     return int(result.rowcount)
-
-
-def count_sessions(engine: Engine, account_id: int) -> int:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(_SESSION.c.id_hash).where(_SESSION.c.account_id == account_id)
-        )
-        return len(rows.all())

@@ -51,11 +51,6 @@ class PasswordGate:
         self._inside = 0
         self._workers: ThreadPoolExecutor | None = None  # made at the first check
 
-    @property
-    def inside(self) -> int:
-        """Checks running or waiting now."""
-        return self._inside
-
     async def run(self, check: Callable[[], T]) -> T:
         """`check()` in a worker thread when its turn comes; GateFull when there is no room."""
         if self._inside >= self._room:
