@@ -229,3 +229,19 @@ def test_the_rows_are_capped_keeping_locked_ones_longest(engine: Engine) -> None
     assert count_rows(engine) == 100
     refused = count_attempt(engine, [locked], rules=policy.rules, now=now, keeping=keeping)
     assert refused is not None and refused.subject == locked  # still there, still locked
+
+
+def test_the_readme_documents_every_server_key() -> None:
+    """Each [server] key is in the README's Configuration table, with its default."""
+    from scheduler.settings.model import Server
+    from tests.conftest import ROOT
+
+    rows = [line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+            if line.startswith("| `server.")]  # fmt: skip
+    for name in Server.model_fields:
+        assert any(f"`server.{name}`" in row or f" / `{name}`" in row for row in rows), name
+    table, defaults = "\n".join(rows), Server()
+    assert (f"| `server.password_checks_at_once` / `password_check_queue` | "
+            f"{defaults.password_checks_at_once} / {defaults.password_check_queue} |") in table  # fmt: skip
+    assert f"| `server.session_idle_minutes` | {defaults.session_idle_minutes} |" in table
+    assert f"| `server.signin_threads` | {defaults.signin_threads} |" in table
