@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from scheduler.base.errors import SchedulerError
+from scheduler.base.errors import SchedulerError, StoreBusyError
 from scheduler.base.templating import TEMPLATES, environment
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
+from scheduler.services.signin import SignInPolicy
 from scheduler.settings.model import Settings
 from scheduler.web import (
     agenda,
@@ -28,6 +30,7 @@ from scheduler.web import (
     reminders_page,
     signin,
 )
+from scheduler.web.busy import busy_response
 from scheduler.web.feed_page import feed_page
 from scheduler.web.feed_protocol import feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds, feed_response
@@ -35,7 +38,7 @@ from scheduler.web.health import router as health_router
 from scheduler.web.layout import stale_form
 from scheduler.web.pages import PAGE_METHODS
 from scheduler.web.request_limits import RequestLimits, limited_protocol
-from scheduler.web.session import SignInNeeded, StaleForm, end_session
+from scheduler.web.session import SignInNeeded, StaleForm, forget_session_cookie
 
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
@@ -67,6 +70,9 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.state.config = config
     app.state.followup_settings = FollowupSettings.from_section(config.followup)
     app.state.clock = now
+    app.state.signin_policy = SignInPolicy.from_section(config.server)
+    app.state.password_gate = signin.gate_of(config)
+    app.state.signin_threads = signin.threads_of(config)
 
     app.include_router(answers.router)
     app.include_router(followup.router)
@@ -86,12 +92,18 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
         response = RedirectResponse(
             f"/logga-in?orsak={exc.reason or 'inloggning'}", status_code=303
         )
-        end_session(response)
+        forget_session_cookie(response)
         return response
 
     @app.exception_handler(StaleForm)
     async def stale(_request: Request, exc: StaleForm) -> Response:
         return stale_form(exc.coordinator)
+
+    # Another district's import holds the database: 503 and Retry-After, never a 500.
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(StoreBusyError)
+    async def busy(request: Request, exc: Exception) -> Response:
+        return busy_response(request, exc)
 
     @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:

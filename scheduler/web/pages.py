@@ -63,6 +63,9 @@ ERROR_TEXTS = {
           "sparades. Gå tillbaka i webbläsaren, där din text finns kvar, korta den och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel uppstod i servern. Försök igen om en stund; "
           "kvarstår felet, kontakta samordnaren."),
+    503: ("Databasen är upptagen", "Databasen är upptagen just nu med något annat, och inget "
+          "ändrades. Försök igen om en stund: gå tillbaka i webbläsaren, där det du skrev finns "
+          "kvar, och skicka igen."),
 }  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from scheduler.base.errors import NotFoundError, SchedulerError
+from scheduler.base.errors import NotFoundError, SchedulerError, StoreBusyError
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence.describe import KIND_WORDS, series_frequency
@@ -155,6 +155,8 @@ def upload(
                      errors=[f"«{name}» är varken en .xlsx- eller en .toml-fil. Inget ändrades."])  # fmt: skip
     try:
         lines = _import(request, coordinator, name, suffix, upload.file.read())
+    except StoreBusyError:
+        raise  # not the file's fault: the app's 503, to try again (scheduler/web/busy.py)
     except SchedulerError as exc:
         message = f"{exc}"
         return _page(request, coordinator, status=422, errors=[message[:1].upper() + message[1:]])
