@@ -35,7 +35,7 @@ from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
 from scheduler.cadence.markers import is_school_bound
 from scheduler.cadence.model import Cadence, SeriesSpec
-from scheduler.cadence.moves import Placement, place_dates, reach_of
+from scheduler.cadence.moves import Closed, Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import Frame, Slot, pattern_for
 from scheduler.cadence.periods import resolve_periods
@@ -188,6 +188,12 @@ def _place(
 ) -> Schedule:
     cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
+    if cadence.valid_years is not None and not (
+        cadence.valid_years[0] <= year <= cadence.valid_years[1]
+    ):
+        first, last = cadence.valid_years
+        warnings.append(f"Åtgärden gäller {first}–{last}, inte planåret {year}; inga datum i år.")
+        return Schedule((), None, tuple(warnings))
     specs = series_specs(cadence, settings)
     chosen = dict(slots)
     placed = []
@@ -308,14 +314,22 @@ def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> Pla
         return None
     reach = reach_of(dated.rule)
     calendar = year_calendar(year, policy)
+    closed = calendar.closed_to_work if kind == TASK else calendar.closed_on
+    outside = outside_of(spec, frame, policy, year)
+    as_said = spec.days_as_said and not own.weekday and not own.rrule
     placements = place_dates(
         [d.date() for d in dated.from_rule + dated.one_off],
-        calendar.closed_to_work if kind == TASK else calendar.closed_on,
-        outside_of(spec, frame, policy, year),
+        closed,
+        outside,
         reach=reach,
         weekdays=frozenset(WEEKDAY_CODES.index(c) for c in policy.meeting_weekdays),
+        own_days=frozenset(WEEKDAY_CODES.index(c) for c in spec.weekdays) if as_said else None,
     )
+    if as_said:
+        warnings.extend(closed_day_notes(placements, closed, outside, name))
     for dropped in (p for p in placements if p.placed is None and reach == "year"):
+        if as_said and closed(dropped.original) is not None:
+            continue  # said above, with the series' other closed days
         warnings.append(
             f"Serien{name}: {dropped.original} ({dropped.reason}) kunde inte flyttas till en "
             "öppen dag och stryks."
@@ -335,6 +349,35 @@ def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> Pla
         duration=length,
         location=own.location,
     )
+
+
+# How many closed days a warning names before it says "och N till".
+_NOTED_DAYS = 6
+
+
+def closed_day_notes(
+    placements: list[Placement], closed: Closed, outside: Closed, name: str
+) -> list[str]:
+    """What happened to the days the calendar closes in a series placed on the days its text
+    says ("helger", "fredagskvällar"): each moved one with where it went, each dropped one
+    (days outside the series' own season are not its days, and not named)."""
+    notes = []
+    for placement in placements:
+        reason = closed(placement.original)
+        if reason is None or outside(placement.original) is not None:
+            continue
+        if placement.placed is None:
+            notes.append(f"{placement.original} ({reason}) stryks")
+        else:
+            notes.append(f"{placement.original} ({reason}) flyttas till {placement.placed}")
+    if not notes:
+        return []
+    shown = "; ".join(notes[:_NOTED_DAYS])
+    more = f"; och {len(notes) - _NOTED_DAYS} till" if len(notes) > _NOTED_DAYS else ""
+    return [
+        f"Serien{name} läggs på de dagar texten säger; dagar som kalendern stänger: "
+        f"{shown}{more}."
+    ]
 
 
 def _dated(
