@@ -130,3 +130,11 @@ def activity_of(word: str) -> str | None:
         if kind is not None:
             return kind
     return None
+
+
+_WORD = re.compile(rf"[{_L}]+")
+
+
+def activity_spans(low: str) -> list[tuple[int, int]]:
+    """Where the activity nouns of `low` are: the reading uses them to say what is counted."""
+    return [m.span() for m in _WORD.finditer(low) if activity_of(m.group()) is not None]

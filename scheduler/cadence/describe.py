@@ -120,7 +120,10 @@ def _part(spec: SeriesSpec, year: int) -> dict[str, object]:
         "count": spec.count,
         "per": spec.per,
         "interval": spec.interval,
-        "alternatives": list(spec.alternatives),
+        "alternatives": [
+            {"count": count, "per": per, "interval": interval}
+            for count, per, interval in spec.alternatives
+        ],
         "range": [spec.count, spec.upper] if spec.upper is not None else None,
         "period": [stretch for window in spec.windows for stretch in _stretches(window, year)],
         "months": list(spec.months),

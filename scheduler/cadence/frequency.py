@@ -65,13 +65,16 @@ _BARE_COUNT = re.compile(
 )
 # "Minst åtta tillsyner under året", "tre föräldraträffar", "fyra gemensamma trygghetsvandringar
 # per år": a count of the activity itself; the noun (activity.ACTIVITY_NOUNS) says what kind.
+# "för personalen", "av serveringsställen", "med boende": what the activity is for, between the
+# noun and its period ("två seminarier för personalen per termin").
+_COMPLEMENT: Final = rf"(?:\s+(?:för|av|med|hos|på|inom)\s+[{_L}]+)?"
 _ACTIVITY_COUNT = re.compile(
     rf"(?<![{_L}\d/.-])(?:antingen\s+)?(?P<num>{_NUMBER_ALT}){_SECOND_COUNT}"
-    rf"\s+(?:(?P<adjective>[{_L}]+)\s+)??(?P<noun>[{_L}]+)(?![{_L}])(?:{_PER_UNIT})?"
+    rf"\s+(?:(?P<adjective>[{_L}]+)\s+)??(?P<noun>[{_L}]+)(?![{_L}])(?:{_COMPLEMENT}{_PER_UNIT})?"
 )
 _ACTIVITY_COUNT_WITH_ADJECTIVE = re.compile(
     rf"(?:antingen\s+)?(?P<num>{_NUMBER_ALT}){_SECOND_COUNT}"
-    rf"\s+(?P<adjective>[{_L}]+)\s+(?P<noun>[{_L}]+)(?![{_L}])(?:{_PER_UNIT})?"
+    rf"\s+(?P<adjective>[{_L}]+)\s+(?P<noun>[{_L}]+)(?![{_L}])(?:{_COMPLEMENT}{_PER_UNIT})?"
 )
 # Between two counts that are alternatives: "10 gånger eller 5 gånger", "4 ggr/år alternativt
 # varannan månad". The reading takes one (the fewer), never both.
@@ -202,10 +205,14 @@ def find_anchors(low: str) -> list[Anchor]:
     return _either_or(_joined(_without_overlaps(found), low), low)
 
 
+# After "en föräldraträff": a time ("under hösten", "inför sommarlovet") makes "en" a count.
+_TIME_AFTER = re.compile(r"\s+(?:under|i|inför|efter|vid|före|innan|på|sista|första)\s")
+
+
 def _activity_anchors(low: str) -> list[Anchor]:
     """Counts of an activity named by its noun ("åtta tillsyner", "tre föräldraträffar"). "En"
-    and "ett" before a noun are most often an article, so they count only with a period after
-    ("en tillsyn per år")."""
+    and "ett" before a noun are most often an article, so they count only with a period or a
+    time after ("en tillsyn per år", "en föräldraträff inför sommarlovet")."""
     found = []
     for match in _ACTIVITY_COUNT.finditer(low):
         if activity_of(match.group("noun")) is None:
@@ -213,7 +220,8 @@ def _activity_anchors(low: str) -> list[Anchor]:
             if retry is None or activity_of(retry.group("noun")) is None:
                 continue
             match = retry
-        if match.group("num") in ("en", "ett") and not match.group("unit"):
+        article = match.group("num") in ("en", "ett")
+        if article and not (match.group("unit") or _TIME_AFTER.match(low, match.end())):
             continue
         unit = match.group("unit")
         anchor = _count_anchor(match, UNIT_WORDS[unit] if unit else None)

@@ -74,9 +74,10 @@ class SeriesSpec:
     summer: bool = False  # the text asks for summer: July is allowed though not an active month
     # "första veckan i varje kvartal": the first (1) or last (-1) active month of each period
     period_edge: int | None = None
-    # "sex alternativt åtta gånger", "4–6 gånger": every count the text allows, as written; the
-    # series has the lowest (`count`), and a warning says so. Empty: the text gave one count.
-    alternatives: tuple[int, ...] = ()
+    # "sex alternativt åtta gånger", "4 ggr/år alternativt varannan månad": each alternative the
+    # text offers (count, per, interval), as written; the series is the one with the fewest
+    # occurrences, and a warning says so. Empty: the text gave one.
+    alternatives: tuple[tuple[int, str, int], ...] = ()
     upper: int | None = None  # "4–6 gånger per termin": the range's upper bound (count is 4)
     activity: str | None = None  # the activity the count is of ("tillsyner"), as written
     activity_kind: str | None = None  # meeting, walk, inspection, event or task (activity.py)

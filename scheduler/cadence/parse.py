@@ -16,7 +16,7 @@ from itertools import pairwise
 from typing import Final
 
 from scheduler.base.swedish import LETTERS as _L
-from scheduler.cadence.activity import activity_of, keyword_spans
+from scheduler.cadence.activity import activity_of, activity_spans, keyword_spans
 from scheduler.cadence.frequency import (
     Alternative,
     Anchor,
@@ -308,9 +308,12 @@ def _specs(
     spec = _with_days_and_times(spec, seg_low)
     spec = _with_activity(spec, seg_low)
     reading.use(start, reader_spans(seg_low))
+    # Before or after a term ("inför höstterminen") is outside it: the text places it by the
+    # school calendar itself, so the terms do not bind it.
+    around_terms = any(":" in name for name in spec.periods)
     spec = replace(
         spec,
-        school_bound=is_school_bound(seg_low) or is_school_bound(context),
+        school_bound=not around_terms and (is_school_bound(seg_low) or is_school_bound(context)),
         seasonal=is_seasonal(seg_low) or is_seasonal(context),
     )
     placed = spec.months or spec.iso_weeks or spec.dates or spec.windows or spec.periods
@@ -374,7 +377,7 @@ def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec
         weekdays=anchor.weekdays,
         ordinal=anchor.ordinal,
         period_edge=anchor.edge,
-        alternatives=tuple(c for c, _, _ in anchor.alternatives),
+        alternatives=tuple((c, per or anchor.per or "year", i) for c, per, i in anchor.alternatives),
         upper=anchor.upper,
         activity=anchor.activity,
     )
@@ -650,6 +653,7 @@ def _read_markers(clean: str, low: str) -> list[Span]:
     """Words read as markers, not by a series' reader: kinds, deadline and "från" words,
     meeting and task words, roles, restatements."""
     used = marker_spans(low) + window_marker_spans(low) + keyword_spans(low) + role_spans(clean)
+    used += activity_spans(low)
     return used + [m.span() for m in _RESTATEMENT.finditer(low)]
 
 
@@ -692,8 +696,8 @@ def _from_loose_windows(
         if window.either and (window.months or window.dates or window.iso_weeks):
             # "I mars eller maj": one of them.
             reading.warnings.append(
-                f"{quote(window.description)} anger alternativ; en gång planeras, i det första "
-                "som är öppet."
+                f"{quote(window.description)} anger alternativ; en gång planeras, inte en i "
+                "varje."
             )
             spec = SeriesSpec(count=1, months=window.months, iso_weeks=window.iso_weeks[:1],
                               dates=window.dates[:1], year=window.year)  # fmt: skip
@@ -747,7 +751,7 @@ def _season_series(listed: list[Window]) -> SeriesSpec:
 
 def _deadline(window: Window) -> DeadlineSpec | None:
     period = window.name if window.name in POLICY_PERIODS or window.periods else None
-    if period is not None and period.startswith("efter:"):
+    if period is not None and period.startswith(("efter:", "från:")):
         # "Efter sportlovet": something starts then, so it is due when it starts.
         return DeadlineSpec(window.start, window.start, window.year, window.description,
                             period=period, starts=True)  # fmt: skip

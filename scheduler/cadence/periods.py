@@ -16,6 +16,7 @@ the plan year:
 | inför:start:P ("inför sommarlovet", "inför varje ny termin") | the EVENT_MARGIN_DAYS before P starts |
 | efter:end:P ("efter sportlovet", "efter varje skolavslutning") | the EVENT_MARGIN_DAYS after P ends |
 | vid:start:P / vid:end:P ("vid terminsstart", "vid skolavslutningen") | P's first / last week |
+| från:vecka:N ("från vecka 24") | the Monday of ISO week N to 31 December |
 
 A text that asks for summer ("under sommaren", "sommarlovet") may use July although it is not an
 active month: the series' months become the months of its windows. So may a named ISO week
@@ -72,6 +73,8 @@ def period_name(name: str) -> str:
     if not rest:
         return SEASON_NAMES.get(name, name)
     side, _, period = rest.partition(":")
+    if side == "vecka":
+        return f"från vecka {period}"
     named = SEASON_NAMES.get(period, period)
     if relation == "vid":
         return f"{'starten' if side == 'start' else 'slutet'} av {named}"
@@ -114,6 +117,13 @@ def _event_windows(name: str, year: int, policy: CalendarPolicy) -> tuple[DayRan
     """ "inför:start:sommarlov" → the two weeks before the summer break; "vid:end:vårtermin" →
     the spring term's last week; "efter:end:sportlov" → the two weeks after sportlov."""
     relation, side, period = name.split(":", 2)
+    if side == "vecka":
+        # "från vecka 24": from its Monday to the year's end.
+        week = int(period)
+        if not 1 <= week <= date(year, 12, 28).isocalendar().week:
+            return ()
+        monday = date.fromisocalendar(year, week, 1)
+        return ((MonthDay(monday.month, monday.day), MonthDay(12, 31)),)
     windows = []
     for first, last in period_windows(period, year, policy):
         edge = month_day_in(year, first if side == "start" else last)
@@ -131,14 +141,20 @@ def _event_windows(name: str, year: int, policy: CalendarPolicy) -> tuple[DayRan
 
 def _series(spec: SeriesSpec, year: int, policy: CalendarPolicy, warnings: list[str]) -> SeriesSpec:
     closed = [name for name in spec.periods if _closed_break(name, policy)]
-    if closed:
+    shut = [name for name in closed if name != "jullov"]  # jullov has open days around the blackout
+    if shut:
         warnings.append(
-            f"{_listed(closed)}: kalendern håller skollov stängda ("
-            + ", ".join(f"calendar.{_CLOSED_BREAKS[name]}" for name in closed)
+            f"{_listed(shut)}: kalendern håller skollov stängda ("
+            + ", ".join(f"calendar.{_CLOSED_BREAKS[name]}" for name in shut)
             + "), så inget möte läggs under lovet; ange datum i planfilen om det ska bli av."
         )
+    if "jullov" in closed:
+        warnings.append(
+            '"jullov": kalendern håller skollov stängda där juluppehållet ligger '
+            "(calendar.blackouts), så bara lovets andra dagar används; ange datum i planfilen "
+            "om mer ska bli av."
+        )
     once_each = spec.per == "year" and spec.count == len(spec.periods) + len(spec.windows)
-    shut = [name for name in closed if name != "jullov"]  # jullov has open days around the blackout
     if once_each and shut and len(shut) < len(spec.periods):
         # "En gång under alla lov": once in each break the calendar keeps open, not a meeting
         # moved from a closed break into another one.

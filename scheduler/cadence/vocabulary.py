@@ -330,6 +330,10 @@ SCHOOL_EVENTS: Final[dict[str, tuple[tuple[str, ...], str]]] = {
     "varje terminsavslutning": (("vårtermin", "hösttermin"), "end"),
     "läsårets slut": (("vårtermin",), "end"),
     "läsårsslutet": (("vårtermin",), "end"),
+    # A term is a period: "inför höstterminen" is before it starts, "efter" after it ends;
+    # "under höstterminen" is the term itself (a season, read by windows._seasons).
+    "vårterminen": (("vårtermin",), ""),
+    "höstterminen": (("hösttermin",), ""),
     "sommarlovet": (("sommarlov",), ""),
     "jullovet": (("jullov",), ""),
     "sportlovet": (("sportlov",), ""),

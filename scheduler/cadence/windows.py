@@ -270,8 +270,12 @@ def _with_from_marker(window: Window, low: str) -> Window:
     """Widen a window named after "från" (to the year's end) or "efter" (from the day after)."""
     before = low[max(0, window.span[0] - 20) : window.span[0]]
     marker = _FROM_MARKER.search(before)
-    if marker and window.ranged:
-        return window  # "från mars till mitten av maj": both ends are the text's
+    if marker and (window.ranged or len(window.iso_weeks) > 1):
+        return window  # "från mars till mitten av maj", "fr.o.m. v. 24 t.o.m. v. 33": both ends
+    if marker and len(window.iso_weeks) == 1 and not marker.group().startswith("efter"):
+        # "Från vecka 24": from that week's Monday, a date only the plan year gives (periods.py).
+        name = f"från:vecka:{window.iso_weeks[0]}"
+        return replace(window, iso_weeks=(), from_marker=True, name=name, periods=(name,))
     if marker and not window.periods:
         start = window.start
         if marker.group().startswith("efter"):
