@@ -214,7 +214,11 @@ def _activity_anchors(low: str) -> list[Anchor]:
     and "ett" before a noun are most often an article, so they count only with a period or a
     time after ("en tillsyn per år", "en föräldraträff inför sommarlovet")."""
     found = []
-    for match in _ACTIVITY_COUNT.finditer(low):
+    position = 0
+    # Searched one start at a time: a number whose next word is no activity ("31 två") must not
+    # hide the count that starts in it ("två tillsyner").
+    while (match := _ACTIVITY_COUNT.search(low, position)) is not None:
+        position = match.start() + 1
         if activity_of(match.group("noun")) is None:
             retry = _ACTIVITY_COUNT_WITH_ADJECTIVE.match(low, match.start())
             if retry is None or activity_of(retry.group("noun")) is None:
@@ -226,6 +230,7 @@ def _activity_anchors(low: str) -> list[Anchor]:
         unit = match.group("unit")
         anchor = _count_anchor(match, UNIT_WORDS[unit] if unit else None)
         found.append(replace(anchor, activity=match.group("noun")))
+        position = match.end()
     return found
 
 
@@ -387,10 +392,11 @@ def _count_anchor(match: re.Match[str], per: str | None) -> Anchor:
         # "sex alternativt åtta gånger": either one, so the fewer, never both.
         offered = ((count, per, 1), (second, per, 1))
         return Anchor(match.start(), match.end(), min(count, second), per, alternatives=offered)
-    upper = second
-    if upper is not None and upper <= count:
-        upper = None
-    return Anchor(match.start(), match.end(), count, per, upper=upper)
+    if second is None or second == count:
+        return Anchor(match.start(), match.end(), count, per)
+    # "4–6 gånger", written either way round: the lower is planned, the upper said.
+    low, high = min(count, second), max(count, second)
+    return Anchor(match.start(), match.end(), low, per, upper=high)
 
 
 def _interval_anchor(match: re.Match[str]) -> Anchor:

@@ -320,9 +320,11 @@ def _specs(
     if anchor.per is None and not (placed or spec.seasonal):
         reading.warnings.append(f"{quote(seg)} säger inte per vad; tolkas som per år.")
     labels = labels_after(clean[anchor.end : end], breakdown=breakdown)
+    where = (anchor.end, end)
     if not labels:
         labels = [label_before(clean[start : anchor.start])]
-    _use_label_words(labels, low, start, end, reading)
+        where = (start, anchor.start)
+    _use_label_words(labels, low, *where, reading)
     return [replace(spec, label=label) for label in labels]
 
 

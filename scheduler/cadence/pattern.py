@@ -27,6 +27,8 @@ _PERIOD_MONTHS: Final[dict[str, tuple[tuple[int, ...], ...]]] = {
 _MONTH_ORDINALS: Final = {3: (1, 2, 4)}
 WEEKS_PER_MONTH: Final = 4.35
 _SPREAD_WEEK: Final = {2: ("TU", "TH"), 3: ("MO", "WE", "FR"), 4: ("MO", "TU", "WE", "TH")}
+# The note of a count per period that goes on the first of the days its text names.
+ONE_DAY_NOTE: Final = "den första av dagarna texten nämner"
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,7 @@ def pattern_for(spec: SeriesSpec, frame: Frame) -> Pattern | None:
     # "Sex gånger, torsdags- och fredagskvällar": a count per period goes on one day; say which.
     named = ", ".join(WEEKDAY_NAMES[code] for code in spec.weekdays)
     note = (
-        f"{spec.count} gånger läggs på {WEEKDAY_NAMES[frame.weekday]}, den första av dagarna "
-        f"texten nämner ({named})"
+        f"{spec.count} gånger läggs på {WEEKDAY_NAMES[frame.weekday]}, {ONE_DAY_NOTE} ({named})"
     )
     return replace(pattern, notes=(*pattern.notes, note))
 
