@@ -20,7 +20,6 @@ from scheduler.cadence.describe import unused_phrases
 from scheduler.cadence.model import FILLER, QUOTED, UNSPECIFIED, USED, Cadence
 from scheduler.cadence.periods import resolve_periods
 from scheduler.cadence.text import QUOTE_CHARS, normalise
-from scheduler.cadence.unread import is_filler
 from scheduler.cadence.vocabulary import (
     DAY_SETS,
     MONTH_ABBREVIATIONS,
@@ -68,7 +67,9 @@ _ALTERNATIVE_COUNTS: Final = re.compile(
 
 def phrases_of_the_test_sets() -> list[str]:
     """Every När of the test sets: the golden corpus, the municipal set and the seed plan."""
-    return list(dict.fromkeys([r.text for r in GOLDEN_ROWS + MUNICIPAL_ROWS] + [r.when for r in SEED_ROWS]))
+    return list(
+        dict.fromkeys([r.text for r in GOLDEN_ROWS + MUNICIPAL_ROWS] + [r.when for r in SEED_ROWS])
+    )
 
 
 def assert_every_word_used_or_quoted(cadence: Cadence) -> None:
@@ -243,4 +244,6 @@ def _months_of(cadence: Cadence) -> set[int]:
 
 
 def _span(first: int, last: int) -> list[int]:
-    return list(range(first, last + 1)) if first <= last else [*range(first, 13), *range(1, last + 1)]
+    return (
+        list(range(first, last + 1)) if first <= last else [*range(first, 13), *range(1, last + 1)]
+    )

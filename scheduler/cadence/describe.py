@@ -100,7 +100,7 @@ def unused_phrases(cadence: Cadence) -> list[str]:
     pending: list[str] = []
     for word in cadence.words:
         if word.use == QUOTED:
-            open_run += pending + [word.text]
+            open_run += [*pending, word.text]
             pending = []
         elif word.use == USED:
             if open_run:

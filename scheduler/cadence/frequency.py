@@ -45,9 +45,7 @@ _WEEKDAY: Final = "|".join(WEEKDAYS)
 _ORDINAL: Final = "|".join(sorted((re.escape(w) for w in ORDINAL_WORDS), key=len, reverse=True))
 _EITHER: Final = "|".join(re.escape(w) for w in EITHER_WORDS)
 # Between two counts: a range ("2-3", "två till tre") or alternatives ("sex alternativt åtta").
-_SECOND_COUNT: Final = (
-    rf"(?:\s*(?P<join>-|till|à|{_EITHER})\s*(?P<num2>{_NUMBER_ALT}))?"
-)
+_SECOND_COUNT: Final = rf"(?:\s*(?P<join>-|till|à|{_EITHER})\s*(?P<num2>{_NUMBER_ALT}))?"
 _PER_UNIT: Final = rf"(?:\s*/\s*|\s+(?:per|i|om|varje|under|pr\.?)\s+)(?P<unit>{_UNIT})(?![{_L}])"
 
 # "4 ggr/år", "fyra gånger per år", "en gång i månaden", "2-3 ggr/termin", "4/år", "två
@@ -130,9 +128,7 @@ _WEEK_OF_PERIOD = re.compile(
     rf"|tertialet|tertial|terminen|termin|halvåret|halvår)(?![{_L}])"
 )
 # The part of the day in a weekday compound: "fredagskvällar" is a Friday evening.
-_DAY_COMPOUND_PART = re.compile(
-    rf"(?<![{_L}])(?:{_WEEKDAY})s?(?P<part>{_PART_FORM})(?![{_L}])"
-)
+_DAY_COMPOUND_PART = re.compile(rf"(?<![{_L}])(?:{_WEEKDAY})s?(?P<part>{_PART_FORM})(?![{_L}])")
 _CLOCK = re.compile(
     rf"(?<![\d.:{_L}])(?:kl(?:ockan|\.)?\s*(?P<h>\d{{1,2}})(?:[.:](?P<m>\d{{2}}))?"
     r"|(?P<hh>\d{1,2}):(?P<mm>\d{2}))"
@@ -255,8 +251,7 @@ def _either_or(anchors: list[Anchor], low: str) -> list[Anchor]:
             fewest,
             start=previous.start,
             end=anchor.end,
-            count=min(c for c, per, _ in offered if per == fewest.per) if fewest.per
-            == previous.per == anchor.per else fewest.count,
+            count=min([fewest.count, *(c for c, _, _ in fewest.alternatives)]),
             alternatives=offered,
             upper=None,
             activity=previous.activity or anchor.activity,

@@ -379,7 +379,9 @@ def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec
         weekdays=anchor.weekdays,
         ordinal=anchor.ordinal,
         period_edge=anchor.edge,
-        alternatives=tuple((c, per or anchor.per or "year", i) for c, per, i in anchor.alternatives),
+        alternatives=tuple(
+            (c, per or anchor.per or "year", i) for c, per, i in anchor.alternatives
+        ),
         upper=anchor.upper,
         activity=anchor.activity,
     )
@@ -583,7 +585,8 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     reading.reported.extend(o.span for o in named)
     unused = _unused(clean, low, reading)
     warnings.extend(
-        f"Delvis tolkat: {quote(words)} lästes inte och påverkar inte datumen." for words, _ in unused
+        f"Delvis tolkat: {quote(words)} lästes inte och påverkar inte datumen."
+        for words, _ in unused
     )
     used = [*reading.used, *_read_markers(clean, low)]
     quoted = [*reading.reported, *(span for _, span in unused)]
@@ -686,44 +689,47 @@ def _from_loose_windows(
         if len(names) >= 2:
             # "Inför varje ny termin", "under alla lov": once in each, even after "inför".
             reading.used.append(window.span)
-            spec = SeriesSpec(count=len(names), periods=names, summer="sommarlov" in names)
-            return None, [_in_its_sentence(spec, window, low, reading)]
+            each = SeriesSpec(count=len(names), periods=names, summer="sommarlov" in names)
+            return None, [_in_its_sentence(each, window, low, reading)]
         if deadline_marker:
             continue
         listed = _season_list(loose, index)
         if listed:
             reading.used.extend(w.span for w in listed)
             return None, [_in_its_sentence(_season_series(listed), window, low, reading)]
-        spec = None
-        if window.either and (window.months or window.dates or window.iso_weeks):
-            # "I mars eller maj": one of them.
-            reading.warnings.append(
-                f"{quote(window.description)} anger alternativ; en gång planeras, inte en i "
-                "varje."
-            )
-            spec = SeriesSpec(count=1, months=window.months, iso_weeks=window.iso_weeks[:1],
-                              dates=window.dates[:1], year=window.year)  # fmt: skip
-        elif len(window.months) >= 2:
-            spec = SeriesSpec(count=len(window.months), months=window.months, year=window.year)
-        elif len(window.iso_weeks) >= 2:
-            spec = SeriesSpec(
-                count=len(window.iso_weeks), iso_weeks=window.iso_weeks, year=window.year
-            )
-        elif len(window.dates) >= 2:
-            spec = SeriesSpec(count=len(window.dates), dates=window.dates, year=window.year)
+        spec = _listed_series(window, reading)
         if spec is not None:
             reading.used.append(window.span)
             return None, [_in_its_sentence(spec, window, low, reading)]
     window, marker = loose[-1]
     reading.used.append(window.span)
-    bare_season = window.name and not window.periods and not window.name.startswith("före")
+    name = window.name or ""
+    bare_season = name and not window.periods and not name.startswith("före")
     if bare_season and not marker and not window.from_marker:
         reading.warnings.append(
             f"{quote(window.description)} läses som en tidsfrist i slutet av "
-            f'{SEASON_NAMES.get(window.name, window.name)}, men texten säger inte "senast" '
+            f'{SEASON_NAMES.get(name, name)}, men texten säger inte "senast" '
             'eller "klart"; skriv det, eller hur ofta, om något annat menas.'
         )
     return _deadline(window), []
+
+
+def _listed_series(window: Window, reading: _Reading) -> SeriesSpec | None:
+    """The series a list of months, weeks or dates names: once in each ("i mars och oktober"),
+    or once in one of them ("i mars eller maj", said in a warning); None for no list."""
+    if window.either and (window.months or window.dates or window.iso_weeks):
+        reading.warnings.append(
+            f"{quote(window.description)} anger alternativ; en gång planeras, inte en i varje."
+        )
+        return SeriesSpec(count=1, months=window.months, iso_weeks=window.iso_weeks[:1],
+                          dates=window.dates[:1], year=window.year)  # fmt: skip
+    if len(window.months) >= 2:
+        return SeriesSpec(count=len(window.months), months=window.months, year=window.year)
+    if len(window.iso_weeks) >= 2:
+        return SeriesSpec(count=len(window.iso_weeks), iso_weeks=window.iso_weeks, year=window.year)
+    if len(window.dates) >= 2:
+        return SeriesSpec(count=len(window.dates), dates=window.dates, year=window.year)
+    return None
 
 
 def _season_list(loose: list[tuple[Window, bool]], index: int) -> list[Window]:

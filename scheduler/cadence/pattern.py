@@ -88,9 +88,7 @@ def pattern_for(spec: SeriesSpec, frame: Frame) -> Pattern | None:
         return pattern
     # "Sex gånger, torsdags- och fredagskvällar": a count per period goes on one day; say which.
     named = ", ".join(WEEKDAY_NAMES[code] for code in spec.weekdays)
-    note = (
-        f"{spec.count} gånger läggs på {WEEKDAY_NAMES[frame.weekday]}, {ONE_DAY_NOTE} ({named})"
-    )
+    note = f"{spec.count} gånger läggs på {WEEKDAY_NAMES[frame.weekday]}, {ONE_DAY_NOTE} ({named})"
     return replace(pattern, notes=(*pattern.notes, note))
 
 

@@ -385,8 +385,7 @@ def closed_day_notes(
     shown = "; ".join(notes[:_NOTED_DAYS])
     more = f"; och {len(notes) - _NOTED_DAYS} till" if len(notes) > _NOTED_DAYS else ""
     return [
-        f"Serien{name} läggs på de dagar texten säger; dagar som kalendern stänger: "
-        f"{shown}{more}."
+        f"Serien{name} läggs på de dagar texten säger; dagar som kalendern stänger: {shown}{more}."
     ]
 
 
@@ -426,10 +425,14 @@ def _spaced(
             inside = [day for day in pool if _in_window(day, window)]
             chosen += inside[len(inside) // 2 : len(inside) // 2 + 1]
     else:
-        chosen = [pool[int((i + 0.5) * len(pool) / spec.count)] for i in range(min(spec.count, len(pool)))]
+        chosen = [
+            pool[int((i + 0.5) * len(pool) / spec.count)] for i in range(min(spec.count, len(pool)))
+        ]
     starts = tuple(datetime.combine(d, at, tzinfo=STOCKHOLM) for d in sorted(set(chosen)))
     if not starts:
-        return _Dated(ONE_OFF_RULE, datetime.combine(date(year, 1, 1), at, tzinfo=STOCKHOLM), (), ())
+        return _Dated(
+            ONE_OFF_RULE, datetime.combine(date(year, 1, 1), at, tzinfo=STOCKHOLM), (), ()
+        )
     return _Dated(ONE_OFF_RULE, starts[0], starts[:1], starts[1:])
 
 

@@ -13,7 +13,7 @@ from scheduler.cadence.model import SeriesSpec
 from scheduler.cadence.moves import Closed
 from scheduler.cadence.overrides import Resolved
 from scheduler.cadence.pattern import Frame, Slot
-from scheduler.cadence.periods import period_windows, period_name
+from scheduler.cadence.periods import period_name, period_windows
 from scheduler.cadence.policy import CalendarPolicy, DayRange
 from scheduler.cadence.windows import months_of
 

@@ -525,13 +525,12 @@ def _events(low: str, original: str) -> list[Window]:
             if edge == "":
                 continue  # "under sommarlovet": the break itself, a season
             relation = "vid"  # "på skolavslutningen": at it
-        names = tuple(
-            name for period in periods for name in _event_periods(relation, period, edge)
-        )
-        first = names[0]
+        names = tuple(name for period in periods for name in _event_periods(relation, period, edge))
+        name = names[0] if len(names) == 1 else None
+        description = _text(original, match)
+        whole_year = (MonthDay(1, 1), MonthDay(12, 31))  # dated when placed (periods.py)
         windows.append(
-            Window(MonthDay(1, 1), MonthDay(12, 31), None, _text(original, match), match.span(),
-                   name=first if len(names) == 1 else None, periods=names)  # fmt: skip
+            Window(*whole_year, None, description, match.span(), name=name, periods=names)
         )
     return windows
 
