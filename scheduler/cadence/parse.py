@@ -10,10 +10,11 @@ Nothing here raises: what cannot be read becomes a Swedish warning that quotes i
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
-from typing import Final
+from typing import Any, Final
 
 from scheduler.base.swedish import LETTERS as _L
 from scheduler.cadence.activity import activity_of, activity_spans, keyword_spans
@@ -305,14 +306,14 @@ def _specs(
         return []
     spec = _spec_from_anchor(anchor, seg, reading)
     spec = _with_windows(spec, seg, seg_low, reading, offset=start, per=anchor.per)
-    spec = _with_days_and_times(spec, seg_low)
-    spec = _with_activity(spec, seg_low)
     reading.use(start, reader_spans(seg_low))
     # Before or after a term ("inför höstterminen") is outside it: the text places it by the
     # school calendar itself, so the terms do not bind it.
     around_terms = any(":" in name for name in spec.periods)
     spec = replace(
         spec,
+        **_days_and_times(spec, seg_low),
+        **_activity(spec, seg_low),
         school_bound=not around_terms and (is_school_bound(seg_low) or is_school_bound(context)),
         seasonal=is_seasonal(seg_low) or is_seasonal(context),
     )
@@ -325,7 +326,7 @@ def _specs(
         labels = [label_before(clean[start : anchor.start])]
         where = (start, anchor.start)
     _use_label_words(labels, low, *where, reading)
-    return [replace(spec, label=label) for label in labels]
+    return [spec if label == spec.label else replace(spec, label=label) for label in labels]
 
 
 def _occasion_limiting(
@@ -470,18 +471,24 @@ def _period_names(window: Window) -> tuple[str, ...]:
     return tuple(b for n in names for b in (SCHOOL_BREAKS if n == "lov" else (n,)))
 
 
-def _with_activity(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
+def _activity(spec: SeriesSpec, seg_low: str) -> dict[str, Any]:
     """The activity counted, or else the first activity noun of the segment ("Trygghetsvandring
-    vår och höst"), and its kind."""
+    vår och höst"), and its kind: the fields of `spec` to change."""
     noun = spec.activity or next(
         (w for w in _WORD.findall(seg_low) if activity_of(w) is not None), None
     )
     if noun is None:
-        return spec
-    return replace(spec, activity=noun, activity_kind=activity_of(noun))
+        return {}
+    return {"activity": noun, "activity_kind": activity_of(noun)}
 
 
 def _with_days_and_times(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
+    return replace(spec, **_days_and_times(spec, seg_low), **_activity(spec, seg_low))
+
+
+def _days_and_times(spec: SeriesSpec, seg_low: str) -> dict[str, Any]:
+    """The weekdays, ordinal, time and part of the day the segment names: the fields of `spec`
+    to change (one `replace` for all the readings of a segment: a SeriesSpec has many fields)."""
     # "Var tredje måndag" is every third week, not the third Monday of a month.
     ordinal = read_ordinal_weekday(seg_low) if spec.per not in ("day", "week") else None
     clock = read_clock(seg_low)
@@ -503,16 +510,15 @@ def _with_days_and_times(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
         or (weekdays and part in OUT_OF_HOURS)
         or (spec.per == "day" and weekdays == EVERY_DAY)
     )
-    return replace(
-        spec,
-        weekdays=weekdays,
-        period_edge=edge,
-        ordinal=ordinal.ordinal if ordinal is not None else spec.ordinal,
-        time=(clock.hour, clock.minute) if clock is not None else None,
-        duration_minutes=clock.duration_minutes if clock is not None else None,
-        daypart=part,
-        days_as_said=as_said,
-    )
+    return {
+        "weekdays": weekdays,
+        "period_edge": edge,
+        "ordinal": ordinal.ordinal if ordinal is not None else spec.ordinal,
+        "time": (clock.hour, clock.minute) if clock is not None else None,
+        "duration_minutes": clock.duration_minutes if clock is not None else None,
+        "daypart": part,
+        "days_as_said": as_said,
+    }
 
 
 def _problem_warnings(window: Window) -> list[str]:
@@ -583,12 +589,12 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     for unread in reading.unread:
         warnings.append(f"Delvis tolkat: {quote(unread)} kunde inte läsas.")
     reading.reported.extend(o.span for o in named)
-    unused = _unused(clean, low, reading)
+    used = [*reading.used, *_read_markers(clean, low)]
+    unused = unused_runs(clean, low, [*used, *reading.reported], [(0, len(clean))])
     warnings.extend(
         f"Delvis tolkat: {quote(words)} lästes inte och påverkar inte datumen."
         for words, _ in unused
     )
-    used = [*reading.used, *_read_markers(clean, low)]
     quoted = [*reading.reported, *(span for _, span in unused)]
     return Cadence(
         text,
@@ -606,23 +612,35 @@ def _words(clean: str, low: str, used: list[Span], quoted: list[Span]) -> tuple[
     """Every word of the text and its use: used by a reader, quoted by a warning (used first:
     a word both read and quoted, as in "Totalen 10 stämmer inte …", was read), or filler."""
     words = []
-    roles = role_spans(clean)
+    by_use = ((USED, _merged(used)), (QUOTED, _merged(quoted)))
     for start, end in word_spans(low):
-        span = (start, end)
-        if _touches(span, used):
-            use = USED
-        elif _touches(span, quoted):
-            use = QUOTED
-        elif is_filler(low[start:end]) or _touches(span, roles):
-            use = FILLER
-        else:
-            use = QUOTED  # only for a reading that read nothing: its warning quotes the text
+        use = next((u for u, spans in by_use if _touches((start, end), spans)), None)
+        if use is None:
+            # Grammar, who or what; in a reading that read nothing, its warning quotes it all.
+            use = FILLER if is_filler(low[start:end]) else QUOTED
         words.append(Word(clean[start:end], use))
     return tuple(words)
 
 
-def _touches(span: Span, spans: list[Span]) -> bool:
-    return any(span[0] < end and start < span[1] for start, end in spans)
+def _merged(spans: list[Span]) -> list[Span]:
+    """The spans sorted and joined where they overlap, for `_touches`."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _touches(span: Span, merged: list[Span]) -> bool:
+    """Whether `span` overlaps one of the sorted, disjoint `merged` spans."""
+    index = bisect_right(merged, (span[1], span[1])) - 1
+    while index >= 0 and merged[index][1] > span[0]:
+        if merged[index][0] < span[1]:
+            return True
+        index -= 1
+    return False
 
 
 def _in_its_sentence(spec: SeriesSpec, window: Window, low: str, reading: _Reading) -> SeriesSpec:
@@ -647,13 +665,6 @@ def _outside_occasions(reading: _Reading) -> list[tuple[Window, bool]]:
     ]
 
 
-def _unused(clean: str, low: str, reading: _Reading) -> list[tuple[str, Span]]:
-    """The words of the text that no reader used and no warning has quoted yet, each run with
-    its span."""
-    used = [*reading.used, *reading.reported, *_read_markers(clean, low)]
-    return unused_runs(clean, low, used, [(0, len(clean))])
-
-
 def _read_markers(clean: str, low: str) -> list[Span]:
     """Words read as markers, not by a series' reader: kinds, deadline and "från" words,
     meeting and task words, roles, restatements."""
@@ -665,7 +676,7 @@ def _read_markers(clean: str, low: str) -> list[Span]:
 def _labelled(series: list[SeriesSpec]) -> list[SeriesSpec]:
     """One series needs no label; several need one each, so unnamed ones get a plain name."""
     if len(series) == 1:
-        return [replace(series[0], label="")]
+        return [series[0] if not series[0].label else replace(series[0], label="")]
     labelled = []
     for number, spec in enumerate(series, start=1):
         labelled.append(spec if spec.label else replace(spec, label=f"Serie {number}"))

@@ -39,6 +39,9 @@ def normalise(text: str) -> str:
 
 def lower_same_length(text: str) -> str:
     """Lower case, character by character, never changing the length (unlike str.lower for "İ")."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low  # no character grew (none shrinks), so every one kept its place
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
