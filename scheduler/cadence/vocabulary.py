@@ -436,7 +436,7 @@ DESCRIPTION_WORDS: Final = frozenset(
      "serveringsställe", "restauranger", "krogar", "butiker", "tobaksförsäljare",
      "försäljningsställen", "vårdnadshavarna", "föräldrarna", "lärare", "pedagoger",
      "allmänheten", "näringsidkare", "fastighetsägare", "verksamheter", "verksamheterna",
-     "centrum", "torget", "parken", "arrangörer", "objekt", "pass"}
+     "arrangörer", "objekt"}
 )  # fmt: skip
 
 QUARTERS: Final[dict[int, tuple[MonthDay, MonthDay]]] = {
