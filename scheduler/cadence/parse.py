@@ -112,6 +112,7 @@ class _Reading:
     occasions: list[Occasion] = field(default_factory=list)  # named times no one can date
     sentences: list[Span] = field(default_factory=list)
     validity: Validity | None = None  # "gäller 2024–2026"
+    set_aside: list[str] = field(default_factory=list)  # times read but not what was used
 
     def use(self, offset: int, spans: list[Span]) -> None:
         self.used.extend((offset + a, offset + b) for a, b in spans)
@@ -293,14 +294,14 @@ def _specs(
     """The series of one segment: one, or one per forum it names."""
     seg, seg_low = clean[start:end], low[start:end]
     if anchor.count <= 0:
-        reading.warnings.append(f"Antalet 0 i {quote(seg)} ger inga tillfällen.")
+        reading.warnings.append(f"Antalet 0 i {quote(seg, whole=True)} ger inga tillfällen.")
         reading.reported.append((start, end))
         return []
     limit = _occasion_limiting(low, start, end, anchor, reading.occasions)
     if limit is not None:
         reading.warnings.append(
-            f"{quote(seg)} planeras inte: serien gäller {quote(limit.text)}, som inte går att "
-            "datera."
+            f"{quote(seg, whole=True)} planeras inte: serien gäller {quote(limit.text)}, som "
+            "inte går att datera."
         )
         reading.reported.append((start, end))
         return []
@@ -465,9 +466,9 @@ def _with_windows(
 
 
 def _period_names(window: Window) -> tuple[str, ...]:
-    """The school periods a window names: its event's stretches, or its season's key; "lov"
-    (all the breaks) as each break."""
-    names = window.periods or ((window.name,) if window.name else ())
+    """The school periods a window names (dated by the calendar policy): its event's
+    stretches, or its school period's key; "lov" (all the breaks) as each break."""
+    names = window.periods or ((window.name,) if window.name in POLICY_PERIODS else ())
     return tuple(b for n in names for b in (SCHOOL_BREAKS if n == "lov" else (n,)))
 
 
@@ -581,18 +582,23 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     warnings.extend(occasion_warning(o) for o in named)
     if not kinds:
         if not named:
-            warnings.append(f"Kunde inte tolka När: {quote(clean)}; inga datum planeras.")
+            warnings.append(
+                f"Kunde inte tolka När: {quote(clean, whole=True)}; inga datum planeras."
+            )
         else:
-            warnings.append(f"Inget annat i {quote(clean)} gick att läsa; inga datum planeras.")
+            warnings.append(
+                f"Inget annat i {quote(clean, whole=True)} gick att läsa; inga datum planeras."
+            )
         return Cadence(text, frozenset({UNSPECIFIED}), warnings=tuple(warnings), partial=False,
                        words=_words(clean, low, [], [(0, len(clean))]))  # fmt: skip
     for unread in reading.unread:
-        warnings.append(f"Delvis tolkat: {quote(unread)} kunde inte läsas.")
+        warnings.append(f"Delvis tolkat: {quote(unread, whole=True)} kunde inte läsas.")
+    warnings.extend(reading.set_aside)
     reading.reported.extend(o.span for o in named)
     used = [*reading.used, *_read_markers(clean, low)]
     unused = unused_runs(clean, low, [*used, *reading.reported], [(0, len(clean))])
     warnings.extend(
-        f"Delvis tolkat: {quote(words)} lästes inte och påverkar inte datumen."
+        f"Delvis tolkat: {quote(words, whole=True)} lästes inte och påverkar inte datumen."
         for words, _ in unused
     )
     quoted = [*reading.reported, *(span for _, span in unused)]
@@ -602,7 +608,7 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
         tuple(series),
         deadline,
         tuple(warnings),
-        partial=bool(reading.unread or unused or named),
+        partial=bool(reading.unread or unused or named or reading.set_aside),
         words=_words(clean, low, used, quoted),
         valid_years=(validity.first, validity.last) if validity is not None else None,
     )
@@ -696,10 +702,12 @@ def _from_loose_windows(
     if not loose:
         return None, []
     for index, (window, deadline_marker) in enumerate(loose):
-        names = _period_names(window)
+        events = _event_list(loose, index)
+        names = tuple(name for w in events for name in _period_names(w))
         if len(names) >= 2:
-            # "Inför varje ny termin", "under alla lov": once in each, even after "inför".
-            reading.used.append(window.span)
+            # "Inför varje ny termin", "under alla lov", "inför sommaren och inför jul": once
+            # in each, even after "inför".
+            reading.used.extend(w.span for w in events)
             each = SeriesSpec(count=len(names), periods=names, summer="sommarlov" in names)
             return None, [_in_its_sentence(each, window, low, reading)]
         if deadline_marker:
@@ -714,6 +722,13 @@ def _from_loose_windows(
             return None, [_in_its_sentence(spec, window, low, reading)]
     window, marker = loose[-1]
     reading.used.append(window.span)
+    for other, _ in loose[:-1]:
+        # "Inför skolstarten i augusti": one time is the deadline, the other is said, not lost.
+        reading.reported.append(other.span)
+        reading.set_aside.append(
+            f"Delvis tolkat: {quote(other.description, whole=True)} används inte; tidsfristen "
+            f"följer {quote(window.description)}."
+        )
     name = window.name or ""
     bare_season = name and not window.periods and not name.startswith("före")
     if bare_season and not marker and not window.from_marker:
@@ -743,6 +758,19 @@ def _listed_series(window: Window, reading: _Reading) -> SeriesSpec | None:
     return None
 
 
+def _event_list(loose: list[tuple[Window, bool]], index: int) -> list[Window]:
+    """The school-period windows joined as a list from `index` on ("inför sommaren och inför
+    jul"), whatever marker the sentence has; [] when the window there names none."""
+    if not _period_names(loose[index][0]):
+        return []
+    listed = [loose[index][0]]
+    for window, _ in loose[index + 1 :]:
+        if not (window.joined and _period_names(window)):
+            break
+        listed.append(window)
+    return listed
+
+
 def _season_list(loose: list[tuple[Window, bool]], index: int) -> list[Window]:
     """ "Våren och hösten" from `index` on: two or more seasons joined as a list, else []."""
     listed = [loose[index][0]]
@@ -757,8 +785,8 @@ def _season_list(loose: list[tuple[Window, bool]], index: int) -> list[Window]:
 
 def _season_series(listed: list[Window]) -> SeriesSpec:
     """Once in each season of a list: "vår och höst 2025" is two, one a season."""
-    windows = tuple((w.start, w.end) for w in listed if w.name not in POLICY_PERIODS)
-    periods = tuple(str(w.name) for w in listed if w.name in POLICY_PERIODS)
+    windows = tuple((w.start, w.end) for w in listed if not _period_names(w))
+    periods = tuple(name for w in listed for name in _period_names(w))
     return SeriesSpec(
         count=len(listed),
         windows=windows,

@@ -138,7 +138,7 @@ _LIST_GAP = re.compile(r"\s*(?:,|och|samt|&|resp\.?|respektive|eller)\s*(?:(?:i|
 # Between two seasons of a list: "våren och hösten", "en gång på våren och en på hösten".
 _SEASON_GAP = re.compile(
     r"\s*(?:,|och|samt|&)\s*(?:(?:en|ett|två|tre|1|2|3)(?:\s+(?:gång|gånger|ggr))?\s+)?"
-    r"(?:(?:under|i|på)\s+)?"
+    r"(?:(?:under|i|på|inför|efter)\s+)?"
 )
 _RANGE_GAP = re.compile(r"\s*(?:-|till|t\.o\.m\.?|tom|till\s+och\s+med)\s*")
 
@@ -451,7 +451,15 @@ def _before_breaks(low: str, original: str) -> list[Window]:
             # Before Christmas or the summer: by the end of the school term before it.
             name = "före jul" if what.startswith("jul") else "före sommar"
             start, end = SEASONS[name]
-        windows.append(Window(start, end, None, _text(original, match), match.span(), name=name))
+        periods: tuple[str, ...] = ()
+        if match.group("soon") and name is not None:
+            # "Inför jul", "inför sommaren": the weeks just before the break, as "inför
+            # sommarlovet" (due by the same day).
+            name = "inför:start:jullov" if name == "före jul" else "inför:start:sommarlov"
+            periods = (name,)
+        description = _text(original, match)
+        windows.append(Window(start, end, None, description, match.span(), name=name,
+                              periods=periods))  # fmt: skip
     return windows
 
 
