@@ -223,7 +223,10 @@ def test_the_describe_contract_for_every_seed_phrase() -> None:
         assert set(described) == {
             "text", "kind", "as_needed", "continuous", "deadline", "occurrences", "series",
             "warnings", "partial",
+            # issue 23: the reading's parts, added beside the keys above
+            "parts", "deadline_period", "valid_years", "words_used", "words_not_used",
         }  # fmt: skip
+        assert described["words_not_used"] == []  # every seed phrase is read whole
         assert described["text"] == row.when and described["kind"] == row.kind
         series = described["series"]
         assert isinstance(series, list)

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from scheduler.base.errors import NotFoundError, SchedulerError, StoreBusyError
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence.describe import KIND_WORDS, series_frequency
+from scheduler.cadence.describe import KIND_WORDS, series_frequency, unused_phrases
 from scheduler.model.stored import DRAFT
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
@@ -58,6 +58,7 @@ class MeasureView:
     convener: str | None
     address: str | None
     warnings: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)  # words of När the reading did not use
 
 
 def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
@@ -81,6 +82,7 @@ def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
         item.stored.id, measure.title, measure.cause, measure.action, measure.when_text,
         measure.responsible_text, measure.followup_text, kind, series, item.schedule.deadline,
         role.name if role else convener, role.email if role else None,
+        unused=unused_phrases(cadence),
     )  # fmt: skip
 
 
