@@ -109,7 +109,17 @@ def _run(run: Command, args: argparse.Namespace, setup: logs.LogSetup) -> int:
         # A file or folder the system refused that no command foresaw: still the user's to fix.
         return _told(ResourceError.from_os_error(exc))
     except Exception as exc:
-        return _unexpected(exc, setup)
+        busy = _busy(exc)
+        return _told(busy) if busy is not None else _unexpected(exc, setup)
+
+
+def _busy(exc: Exception) -> SchedulerError | None:
+    """A database busy with another process's work (its own exit code, to try again), as the
+    store tells it; None for any other error."""
+    # Imported here: a command that never opened the store does not load SQLAlchemy for this.
+    from scheduler.store.engine import busy_error
+
+    return busy_error(exc)
 
 
 def _told(exc: SchedulerError) -> int:

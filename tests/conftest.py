@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PLAN = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
 SEED_ORGANISATION = "Kungsholmens stadsdelsförvaltning"  # the seed plan's, and the test config's
-SEED_TEXT = ROOT.parent / "shared" / "seed" / "atgardsplan-2024.txt"
+# The real plan the project is built from, as text (a copy of shared/seed/atgardsplan-2024.txt):
+# the tests carry their own fixtures and need nothing outside the repository.
+SEED_TEXT = ROOT / "tests" / "data" / "atgardsplan-2024.txt"
 PG_ENV = "SCHEDULER_TEST_DATABASE_URL"
 
 

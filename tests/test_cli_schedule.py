@@ -22,8 +22,18 @@ def test_cadence_json_is_the_documented_contract(sqlite_cli: Cli) -> None:
         "series",
         "warnings",
         "partial",
+        # issue 23: the reading's parts, added beside the keys above
+        "parts",
+        "deadline_period",
+        "valid_years",
+        "words_used",
+        "words_not_used",
     }
     assert (data["kind"], data["occurrences"], data["series"][0]["count"]) == ("recurring", 4, 4)
+    (part,) = data["parts"]
+    assert (part["count"], part["per"], part["alternatives"], part["days"]) == (4, "year", [], [])
+    # "Möten" says it is a meeting (the kind), "4 ggr/år" how often
+    assert data["words_used"] == ["Möten", "4", "ggr/år"] and data["words_not_used"] == []
     assert all(day.startswith("2025-") for day in data["series"][0]["dates"])
     nonsense = sqlite_cli("cadence", "blå elefanter ((", "--json")
     assert nonsense.code == 0 and json.loads(nonsense.out)["kind"] == "unspecified"

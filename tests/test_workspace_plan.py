@@ -134,3 +134,26 @@ def test_the_plan_downloads_as_a_workbook(tmp_path: Path, store_url: str) -> Non
     assert http.get("/plan.xlsx", params={"organisation": NORRMALM}).status_code == 404
     assert http.get("/plan", params={"ar": "2023"}).status_code == 404
     assert http.get("/plan", params={"ar": "2024"}).status_code == 200
+
+
+def test_the_words_a_reading_did_not_use_are_shown_by_the_dates(empty: Workspace) -> None:
+    """Issue 23: beside a measure's dates, the words of its När that the dates do not follow."""
+    http = empty.client()
+    assert log_in(http).status_code == 303
+    plan = (
+        f'organisation = "{KUNGSHOLMEN}"\nyear = 2024\n[[areas]]\nname = "Trygg sommar"\n'
+        '[[areas.measures]]\ntitle = "Nattvandring"\n'
+        'when_text = "Varje fredag under sommarlovet om vädret tillåter"\n'
+        'responsible_text = "Kommunpolisen sammankallar."\n'
+        '[[areas.measures]]\ntitle = "Tillsyn"\nwhen_text = "Minst åtta tillsyner under året"\n'
+        'responsible_text = "Kommunpolisen sammankallar."\n'
+    )
+    done = upload(http, "plan.toml", plan.encode())
+    assert done.status_code == 200, done.text
+    page = text_of(done.text)
+    walk = page[page.index("Nattvandring Att se över") :]
+    walk = walk[: walk.index("Tillsyn")]
+    # After the dates of the summer Fridays: what the reading did not use.
+    assert re.search(r"2024-08-16 Lästes inte och påverkar inte datumen: «vädret tillåter»", walk)
+    inspections = page[page.index("Tillsyn", page.index("2024-08-16")) :]
+    assert "Lästes inte" not in inspections and "8 gånger per år" in inspections

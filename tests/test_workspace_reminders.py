@@ -110,9 +110,9 @@ def test_the_outbox_shows_every_status_and_why_one_failed(site: Site) -> None:
 
 
 def test_a_failed_reminder_sent_again_goes_out_once_at_the_next_pass(site: Site) -> None:
-    http = signed_in(site)
     now = START + timedelta(hours=1)
     site.workspace.clock.now = now
+    http = signed_in(site)
     failed = still_useful(site.rows(KUNGSHOLMEN, FAILED), now)
     token = page_token(http.get("/paminnelser", params={"status": "failed"}))
 

@@ -41,7 +41,7 @@ class Workspace:
                        password=password, now=self.clock())  # fmt: skip
 
 
-def login_token(http: TestClient) -> str:
+def login_token(http: httpx.Client) -> str:
     page = http.get("/logga-in")
     assert page.status_code == 200
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
@@ -49,7 +49,9 @@ def login_token(http: TestClient) -> str:
     return found[1]
 
 
-def log_in(http: TestClient, username: str = USERNAME, password: str = PASSWORD) -> httpx.Response:
+def log_in(
+    http: httpx.Client, username: str = USERNAME, password: str = PASSWORD
+) -> httpx.Response:
     response: httpx.Response = http.post(
         "/logga-in", data={"csrf": login_token(http), "username": username, "password": password}
     )
@@ -68,8 +70,8 @@ def workspace_of(config_path: Path) -> Workspace:
     return Workspace(cli, config, open_store(config.database_url), Clock(START))
 
 
-def seeded_workspace(tmp_path: Path, store_url: str) -> Workspace:
-    workspace = workspace_of(write_config(tmp_path / "config.toml", store_url))
+def seeded_workspace(tmp_path: Path, store_url: str, *, extra: str = "") -> Workspace:
+    workspace = workspace_of(write_config(tmp_path / "config.toml", store_url, extra))
     imported = workspace.cli("import", str(SEED_PLAN))
     assert imported.code == 0, imported.err
     workspace.add_account(USERNAME, "Kungsholmens stadsdelsförvaltning")

@@ -50,6 +50,13 @@ class PlanFileError(SchedulerError):
         super().__init__(f"{', '.join(where)}: {message}")
 
 
+class PlanBudgetError(SchedulerError):
+    """A plan larger than `[limits]` lets one plan be (too many measures, or meetings and tasks
+    in its year). The message names the measure that would exceed it and the key to raise."""
+
+    exit_code = 2
+
+
 class ConfigError(SchedulerError):
     """A bad config.toml or environment variable. The message names the key."""
 
@@ -120,3 +127,12 @@ class StoreError(SchedulerError):
     refused what was asked of it. Nothing was changed."""
 
     exit_code = 2
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the lock this one waited for, longer than
+    `database.busy_timeout_seconds`: nothing was changed, and the same thing can be tried again
+    in a moment. Its own exit code, 75 (EX_TEMPFAIL in sysexits.h, "try again later"), so a
+    script or cron job can tell it from a real failure; the web answers 503 with Retry-After."""
+
+    exit_code = 75

@@ -67,3 +67,8 @@ def noun(number: int, singular: str, plural_form: str | None = None) -> str:
 def count(number: int, singular: str, plural_form: str | None = None) -> str:
     """ "1 åtgärd", "2 åtgärder", "0 åtgärder": a number and its noun in agreement."""
     return f"{number} {noun(number, singular, plural_form)}"
+
+
+def grouped(number: int) -> str:
+    """12345 → "12 345", as Swedish text writes a large number."""
+    return f"{number:,}".replace(",", " ")

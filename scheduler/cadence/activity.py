@@ -9,6 +9,7 @@ Nothing found: a meeting, the common case in a collaboration plan.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from scheduler.base.swedish import LETTERS as _L
@@ -72,3 +73,70 @@ def _first_keyword(low: str) -> str | None:
 def keyword_spans(low: str) -> list[tuple[int, int]]:
     """Where the meeting and task words of `low` are: the reading uses them to decide the kind."""
     return [m.span() for pattern in (_TASK, _MEETING) for m in pattern.finditer(low)]
+
+
+# What a count is of, when the text counts the activity itself ("åtta tillsyner", "tre
+# föräldraträffar"): each form (the noun, or the head of a compound: "föräldraträffar" ends in
+# "träffar") → the kind of activity. The longest form that ends a word decides, so
+# "tillsynsbesök" is an inspection though "besök" alone is a meeting. Adding a noun is a line
+# here and a phrase in the corpus.
+WALK: Final = "walk"
+INSPECTION: Final = "inspection"
+EVENT: Final = "event"
+ACTIVITY_KINDS: Final = (MEETING, WALK, INSPECTION, EVENT, TASK)
+ACTIVITY_NOUNS: Final[dict[str, str]] = {
+    **dict.fromkeys(
+        ("möte", "möten", "mötet", "träff", "träffar", "sammanträde", "sammanträden",
+         "avstämning", "avstämningar", "workshop", "workshops", "workshoppar", "samråd",
+         "dialogmöte", "dialogmöten", "medborgardialog", "medborgardialoger", "genomgång",
+         "genomgångar", "sittning", "sittningar", "besök", "överläggning", "överläggningar",
+         "nätverksträffar", "forumträffar", "lägesbildsmöten"),
+        MEETING,
+    ),
+    **dict.fromkeys(
+        ("vandring", "vandringar", "promenad", "promenader", "rond", "ronder",
+         "trygghetsronder", "rundvandring", "rundvandringar"),
+        WALK,
+    ),
+    **dict.fromkeys(
+        ("tillsyn", "tillsyner", "tillsynsbesök", "tillsynsinsatser", "kontroll", "kontroller",
+         "inspektion", "inspektioner", "besiktning", "besiktningar", "kontrollköp",
+         "krogbesök", "restaurangbesök"),
+        INSPECTION,
+    ),
+    **dict.fromkeys(
+        ("seminarium", "seminarier", "seminarie", "föreläsning", "föreläsningar", "utbildning",
+         "utbildningar", "utbildningstillfälle", "utbildningstillfällen", "konferens",
+         "konferenser", "temadag", "temadagar", "aktivitet", "aktiviteter", "evenemang",
+         "insats", "insatser", "kurs", "kurser", "föräldrakväll", "föräldrakvällar",
+         "temakväll", "temakvällar", "informationskväll", "informationskvällar",
+         "informationsträff", "informationsträffar", "mässa", "mässor", "festival",
+         "festivaler", "lovaktivitet", "lovaktiviteter"),
+        EVENT,
+    ),
+    **dict.fromkeys(
+        ("utskick", "nyhetsbrev", "nummer", "rapport", "rapporter", "enkät", "enkäter",
+         "mätning", "mätningar", "kampanj", "kampanjer", "kartläggning", "kartläggningar"),
+        TASK,
+    ),
+}  # fmt: skip
+_LONGEST_NOUN: Final = max(len(form) for form in ACTIVITY_NOUNS)
+
+
+@lru_cache(maxsize=8192)  # words repeat across a plan's När texts
+def activity_of(word: str) -> str | None:
+    """The kind of activity a noun names (the word, or its compound's head), else None."""
+    word = word.lower()
+    for start in range(max(0, len(word) - _LONGEST_NOUN), len(word)):
+        kind = ACTIVITY_NOUNS.get(word[start:])
+        if kind is not None:
+            return kind
+    return None
+
+
+_WORD = re.compile(rf"[{_L}]+")
+
+
+def activity_spans(low: str) -> list[tuple[int, int]]:
+    """Where the activity nouns of `low` are: the reading uses them to say what is counted."""
+    return [m.span() for m in _WORD.finditer(low) if activity_of(m.group()) is not None]

@@ -60,10 +60,20 @@ def labels_after(original: str, *, breakdown: bool) -> list[str]:
     return _split_names(names, several=noun in _PLURAL_NOUNS)
 
 
+# A condition before a count is not the name of a forum: "om vädret tillåter varje vecka".
+_CONDITION = re.compile(
+    rf"^(?:om|när|ifall|såvida|förutsatt|beroende|eftersom|då|utom|förutom|helst|gärna|dock"
+    rf"|endast|bara)(?![{_L}])"
+)
+
+
 def label_before(original: str) -> str:
-    """A label named before a count: "Styrgruppen träffas 4 ggr/år" → "Styrgruppen"."""
+    """A label named before a count: "Styrgruppen träffas 4 ggr/år" → "Styrgruppen"; none
+    before a condition ("Om vädret tillåter …")."""
     text = original.strip(" ,;:-")
     low = text.lower()
+    if _CONDITION.match(low):
+        return ""
     while True:
         generic = _GENERIC.match(low)
         if not generic or not generic.group():

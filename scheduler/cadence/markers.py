@@ -10,6 +10,7 @@ import re
 from typing import Final
 
 from scheduler.base.swedish import LETTERS as _L
+from scheduler.cadence.vocabulary import SCHOOL_EVENTS
 
 _W: Final = rf"[{_L}]*"  # the rest of a word
 
@@ -83,10 +84,16 @@ TRIGGER_INTROS: Final = (r"vid", r"när", r"efter", r"ifall", r"i\s+samband\s+me
 # Between them, up to two words: an article or adjectives ("vid en allvarlig händelse", "när en
 # händelse inträffar", "vid allvarliga händelser", "efter varje större incident").
 _EVENT = "|".join(TRIGGER_EVENTS)
+# School events are dated by the calendar ("efter varje skolavslutning"), not triggers.
+_SCHOOL_EVENT = "|".join(
+    w.replace(" ", r"\s+") for w in sorted(SCHOOL_EVENTS, key=len, reverse=True)
+)
+_SCHOOL_WORD = rf"(?:{_SCHOOL_EVENT})(?![{_L}])"
 _TRIGGERED = _words(
     rf"(?:{'|'.join(TRIGGER_INTROS)})\s+(?:[{_L}]+\s+){{0,2}}(?:{_EVENT}){_W}"
     rf"(?:\s+(?:om|med|mot|av|på|kring)\s+[{_L}]+)?"
-    rf"|vid\s+varje|akut|akuta|akutt|efter\s+(?:varje|inträffade?)\s+[{_L}]+"
+    rf"|vid\s+varje(?!\s+{_SCHOOL_WORD})|akut|akuta|akutt"
+    rf"|efter\s+(?:varje|inträffade?)\s+(?!{_SCHOOL_WORD})[{_L}]+"
     rf"|i\s+samband\s+med\s+(?:[{_L}]+\s+)?(?:varje|akut|akuta)"
     r"|när\s+(?:det\s+|något\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"
     r"|händer)|när\s+det\s+finns\s+(?:barn|misstanke|oro)|händelsestyrt|händelsestyrd"

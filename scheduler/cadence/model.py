@@ -30,6 +30,20 @@ class MonthDay(NamedTuple):
     day: int
 
 
+# What a reading did with a word of the text: a reader used it; a warning quotes it (the reading
+# did not use it, or could not); or it is a word an honest reading may leave (grammar, who, what).
+USED: Final = "used"
+QUOTED: Final = "quoted"
+FILLER: Final = "filler"
+
+
+class Word(NamedTuple):
+    """One word of a När and its use (USED, QUOTED or FILLER)."""
+
+    text: str
+    use: str
+
+
 @dataclass(frozen=True)
 class SeriesSpec:
     """One recurring series as read from the text, before any calendar is applied.
@@ -60,6 +74,22 @@ class SeriesSpec:
     summer: bool = False  # the text asks for summer: July is allowed though not an active month
     # "första veckan i varje kvartal": the first (1) or last (-1) active month of each period
     period_edge: int | None = None
+    # "sex alternativt åtta gånger", "4 ggr/år alternativt varannan månad": each alternative the
+    # text offers (count, per, interval), as written; the series is the one with the fewest
+    # occurrences, and a warning says so. Empty: the text gave one.
+    alternatives: tuple[tuple[int, str, int], ...] = ()
+    upper: int | None = None  # "4–6 gånger per termin": the range's upper bound (count is 4)
+    activity: str | None = None  # the activity the count is of ("tillsyner"), as written
+    activity_kind: str | None = None  # meeting, walk, inspection, event or task (activity.py)
+    daypart: str | None = None  # "kväll", "natt": the part of the day the text named
+    # The text says on which days, weekends and evenings included ("helger i december",
+    # "fredagskvällar", "dagligen under sommarlovet"): placed on those days, never on the
+    # policy's meeting weekdays, and every date the calendar closes is a warning.
+    days_as_said: bool = False
+    # The text bounds the series by dates, weeks or months of its own ("15/5–30/9"): every
+    # month the bound touches is used, July too (as `summer` does for "under sommaren").
+    named_span: bool = False
+    excluded_periods: tuple[str, ...] = ()  # "utom under loven": school periods left out
 
     @property
     def weekday(self) -> str | None:
@@ -92,6 +122,10 @@ class Cadence:
     deadline: DeadlineSpec | None = None
     warnings: tuple[str, ...] = ()
     partial: bool = False  # some of the text was read, some was not (see warnings)
+    # Every word of the text (as normalised) and what the reading did with it.
+    words: tuple[Word, ...] = ()
+    # "Gäller 2024–2026": how long the measure applies (first and last year), not how often.
+    valid_years: tuple[int, int] | None = None
 
     @property
     def kind(self) -> str:

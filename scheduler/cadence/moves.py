@@ -7,6 +7,10 @@ week is closed (sportlov): a weekly meeting simply does not happen that week. Fo
 other every-n-weeks series keep their rhythm: they try the same week first, then a nearby week
 only when that puts no two meetings of the series in the same or consecutive weeks; else the
 meeting is dropped. ("Varannan tisdag" over sportlov does not become two Tuesdays in a row.)
+A series whose days the text says by intent ("helger", "fredagskvällar", "dagligen under
+sommarlovet") moves only to another of its own days in the same week, weekends included, else to
+the day before or after, or is dropped: a Friday evening walk on långfredagen is on Thursday
+evening, but a Saturday walk never becomes a Tuesday meeting.
 Several-a-month series ("2 ggr/månad") are a count per month: a closed day moves the meeting
 within its own month, to its own week first, then to a week that keeps a week free around it,
 and only then to any open day of the month (two meetings in consecutive weeks beat one too few).
@@ -30,11 +34,14 @@ def reach_of(rule: str) -> Reach:
     """How far a series' dates may move, from its RRULE's frequency and interval."""
     parts = dict(p.split("=", 1) for p in rule.upper().split(";") if "=" in p)
     frequency, interval = parts.get("FREQ"), parts.get("INTERVAL", "1")
+    several_days = len(parts.get("BYDAY", "").split(",")) > 1
     if frequency == "DAILY" or (frequency == "WEEKLY" and interval == "1"):
         return "week"
+    if frequency == "YEARLY" and "BYWEEKNO" in parts and several_days:
+        return "week"  # "dagligen vecka 24–33": each day is that week's, like a weekly series
     if frequency == "WEEKLY":
         return "week_then_year"
-    if frequency == "MONTHLY" and len(parts.get("BYDAY", "").split(",")) > 1:
+    if frequency == "MONTHLY" and several_days:
         return "month"  # several a month: the count is per month, so the month holds them
     return "year"
 
@@ -53,11 +60,14 @@ def place_dates(
     *,
     reach: Reach,
     weekdays: frozenset[int] = frozenset(range(5)),
+    own_days: frozenset[int] | None = None,
 ) -> list[Placement]:
     """Each date kept, moved to a free day no other date of the series uses, or dropped.
 
     `weekdays` (0 = Monday): the days a series moving within its month prefers, besides its own
     (the policy's meeting weekdays), among days equally far from its other meetings.
+    `own_days`: the days the text names by intent; a date moving within its week goes only to
+    one of them (any day of the week, weekends too), never to another working day.
 
     `closed` is the calendar (holidays, breaks); `outside` is the series' own season (its
     months, window, terms). A weekly series outside its season has no meeting that week,
@@ -81,12 +91,15 @@ def place_dates(
         candidates: Iterable[date]
         if reach == "month":
             candidates = _in_month(original, taken, weekdays)
+            if own_days is not None:
+                candidates = [d for d in candidates if d.weekday() in own_days]
         else:
             # Lazily: the first free day ends the search, most often a week or two away.
             other_weeks: Iterable[date] = _other_weeks(original) if reach != "week" else ()
             if reach == "week_then_year":
                 other_weeks = (d for d in other_weeks if _keeps_rhythm(d, original, taken))
-            candidates = chain(_same_week(original) if reach != "year" else (), other_weeks)
+            same_week = _same_week(original, own_days) if reach != "year" else []
+            candidates = chain(same_week, other_weeks)
         target = next((d for d in candidates if d not in taken and why(d) is None), None)
         if target is not None:
             taken.add(target)
@@ -151,10 +164,17 @@ def _other_weeks(original: date) -> Iterator[date]:
         day -= timedelta(weeks=1)
 
 
-def _same_week(original: date) -> list[date]:
-    """The other working days of the week: later days first, then earlier, within the year."""
+def _same_week(original: date, own_days: frozenset[int] | None = None) -> list[date]:
+    """The other working days of the week, later days first, then earlier, within the year; or,
+    given `own_days`, the other days of those in the week, then the day before and the day
+    after (in the same week)."""
     monday = original - timedelta(days=original.weekday())
-    workdays = [monday + timedelta(days=n) for n in range(5)]
-    later = [d for d in workdays if d > original]
-    earlier = [d for d in reversed(workdays) if d < original]
-    return [d for d in later + earlier if d.year == original.year]
+    days = range(5) if own_days is None else sorted(own_days)
+    week = [monday + timedelta(days=n) for n in days]
+    later = [d for d in week if d > original]
+    earlier = [d for d in reversed(week) if d < original]
+    found = later + earlier
+    if own_days is not None:
+        beside = (original - timedelta(days=1), original + timedelta(days=1))
+        found += [d for d in beside if _week(d) == _week(original) and d not in found]
+    return [d for d in found if d.year == original.year]

@@ -10,14 +10,16 @@ Nothing here raises: what cannot be read becomes a Swedish warning that quotes i
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
-from typing import Final
+from typing import Any, Final
 
 from scheduler.base.swedish import LETTERS as _L
-from scheduler.cadence.activity import keyword_spans
+from scheduler.cadence.activity import activity_of, activity_spans, keyword_spans
 from scheduler.cadence.frequency import (
+    Alternative,
     Anchor,
     find_anchors,
     find_weekday_anchor,
@@ -41,29 +43,44 @@ from scheduler.cadence.model import (
     AS_NEEDED,
     CONTINUOUS,
     DEADLINE,
+    FILLER,
+    QUOTED,
     RECURRING,
     TRIGGERED,
     UNSPECIFIED,
+    USED,
     Cadence,
     DeadlineSpec,
     MonthDay,
     SeriesSpec,
+    Word,
 )
 from scheduler.cadence.text import MAX_CHARS, lower_same_length, normalise, quote, sentences
 from scheduler.cadence.unread import (
     Occasion,
+    is_filler,
     occasion_warning,
     occasions,
     role_spans,
     unused_runs,
+    word_spans,
 )
-from scheduler.cadence.vocabulary import POLICY_PERIODS, SEASON_NAMES, SUMMER_PERIODS
+from scheduler.cadence.vocabulary import (
+    EVERY_DAY,
+    OUT_OF_HOURS,
+    POLICY_PERIODS,
+    SCHOOL_BREAKS,
+    SEASON_NAMES,
+    SUMMER_PERIODS,
+)
 from scheduler.cadence.windows import (
+    Validity,
     Window,
     has_deadline_marker,
     is_excluded,
     is_lone_year,
     months_of,
+    read_validity,
     read_windows,
 )
 from scheduler.cadence.windows import marker_spans as window_marker_spans
@@ -94,6 +111,8 @@ class _Reading:
     reported: list[Span] = field(default_factory=list)  # unused, but already warned about
     occasions: list[Occasion] = field(default_factory=list)  # named times no one can date
     sentences: list[Span] = field(default_factory=list)
+    validity: Validity | None = None  # "gäller 2024–2026"
+    set_aside: list[str] = field(default_factory=list)  # times read but not what was used
 
     def use(self, offset: int, spans: list[Span]) -> None:
         self.used.extend((offset + a, offset + b) for a, b in spans)
@@ -118,9 +137,16 @@ def parse_when(text: str) -> Cadence:
         clean = clean[:MAX_CHARS]
     low = lower_same_length(clean)
     reading.occasions = occasions(low, clean)
+    reading.validity = read_validity(low, clean)
+    read = low
+    if reading.validity is not None:
+        # How long, not how often: its years are no window or deadline of their own.
+        a, b = reading.validity.span
+        read = low[:a] + " " * (b - a) + low[b:]
+        reading.used.append(reading.validity.span)
     reading.sentences = sentences(clean)
     for start, end in reading.sentences:
-        _read_sentence(clean, low, start, end, reading)
+        _read_sentence(clean, read, start, end, reading)
     return _cadence(text, clean, low, reading)
 
 
@@ -268,34 +294,40 @@ def _specs(
     """The series of one segment: one, or one per forum it names."""
     seg, seg_low = clean[start:end], low[start:end]
     if anchor.count <= 0:
-        reading.warnings.append(f"Antalet 0 i {quote(seg)} ger inga tillfällen.")
+        reading.warnings.append(f"Antalet 0 i {quote(seg, whole=True)} ger inga tillfällen.")
         reading.reported.append((start, end))
         return []
     limit = _occasion_limiting(low, start, end, anchor, reading.occasions)
     if limit is not None:
         reading.warnings.append(
-            f"{quote(seg)} planeras inte: serien gäller {quote(limit.text)}, som inte går att "
-            "datera."
+            f"{quote(seg, whole=True)} planeras inte: serien gäller {quote(limit.text)}, som "
+            "inte går att datera."
         )
         reading.reported.append((start, end))
         return []
     spec = _spec_from_anchor(anchor, seg, reading)
     spec = _with_windows(spec, seg, seg_low, reading, offset=start, per=anchor.per)
-    spec = _with_days_and_times(spec, seg_low)
     reading.use(start, reader_spans(seg_low))
-    placed = spec.months or spec.iso_weeks or spec.dates or spec.windows or spec.periods
-    if anchor.per is None and not placed:
-        reading.warnings.append(f"{quote(seg)} säger inte per vad; tolkas som per år.")
+    # Before or after a term ("inför höstterminen") is outside it: the text places it by the
+    # school calendar itself, so the terms do not bind it.
+    around_terms = any(":" in name for name in spec.periods)
     spec = replace(
         spec,
-        school_bound=is_school_bound(seg_low) or is_school_bound(context),
+        **_days_and_times(spec, seg_low),
+        **_activity(spec, seg_low),
+        school_bound=not around_terms and (is_school_bound(seg_low) or is_school_bound(context)),
         seasonal=is_seasonal(seg_low) or is_seasonal(context),
     )
+    placed = spec.months or spec.iso_weeks or spec.dates or spec.windows or spec.periods
+    if anchor.per is None and not (placed or spec.seasonal):
+        reading.warnings.append(f"{quote(seg)} säger inte per vad; tolkas som per år.")
     labels = labels_after(clean[anchor.end : end], breakdown=breakdown)
+    where = (anchor.end, end)
     if not labels:
         labels = [label_before(clean[start : anchor.start])]
-    _use_label_words(labels, low, start, end, reading)
-    return [replace(spec, label=label) for label in labels]
+        where = (start, anchor.start)
+    _use_label_words(labels, low, *where, reading)
+    return [spec if label == spec.label else replace(spec, label=label) for label in labels]
 
 
 def _occasion_limiting(
@@ -327,6 +359,12 @@ def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec
             f"{quote(seg)} anger {count}–{anchor.upper} gånger; {count} planeras, "
             "resten får läggas vid behov."
         )
+    if anchor.alternatives:
+        offered = " eller ".join(_offered(a) for a in anchor.alternatives)
+        reading.warnings.append(
+            f"{quote(seg)} anger alternativ ({offered}); det som ger färst tillfällen planeras "
+            f"({_offered((count, anchor.per, anchor.interval))}), inte båda."
+        )
     if anchor.per == "year" and anchor.interval > 1:
         # The text does not say which years; the plan year is one of them until someone says not.
         reading.warnings.append(
@@ -343,7 +381,22 @@ def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec
         weekdays=anchor.weekdays,
         ordinal=anchor.ordinal,
         period_edge=anchor.edge,
+        alternatives=tuple(
+            (c, per or anchor.per or "year", i) for c, per, i in anchor.alternatives
+        ),
+        upper=anchor.upper,
+        activity=anchor.activity,
     )
+
+
+def _offered(alternative: Alternative) -> str:
+    """ "6 gånger", "4 gånger per år", "varannan månad": one alternative, for a message."""
+    from scheduler.cadence.describe import frequency_text  # the one wording of a frequency
+
+    count, per, interval = alternative
+    if per is None:
+        return f"{count} gånger" if count != 1 else "1 gång"
+    return frequency_text(count, per, interval)
 
 
 def _with_windows(
@@ -362,20 +415,25 @@ def _with_windows(
     windows: list[tuple[MonthDay, MonthDay]] = []
     periods: list[str] = []
     excluded: set[int] = set()
+    excluded_periods: list[str] = []
     year: int | None = None
-    summer = False
+    summer = named_span = either = False
     for found in read_windows(seg_low, seg):
         reading.warnings.extend(_problem_warnings(found))
         reading.use(offset, [found.span])
         if is_excluded(found, seg_low):
-            excluded.update(found.months or months_of((found.start, found.end)))
+            if found.periods or found.name in POLICY_PERIODS:
+                excluded_periods.extend(_period_names(found))
+            else:
+                excluded.update(found.months or months_of((found.start, found.end)))
             continue
         year = year or found.year
         if is_lone_year(found):
             continue
-        summer = summer or found.name in SUMMER_PERIODS
-        if found.name in POLICY_PERIODS and not found.from_marker:
-            periods.append(str(found.name))
+        summer = summer or found.name in SUMMER_PERIODS or "sommarlov" in _period_names(found)
+        either = either or found.either
+        if found.periods or (found.name in POLICY_PERIODS and not found.from_marker):
+            periods.extend(_period_names(found))
         elif found.months and not found.from_marker:
             months.update(found.months)
         elif found.iso_weeks:
@@ -384,12 +442,13 @@ def _with_windows(
             dates.update(found.dates)
         else:
             windows.append((found.start, found.end))
+            named_span = named_span or (found.exact and not found.from_marker)
     count = spec.count
-    if spec.per == "year" and months and count < len(months):
+    if spec.per == "year" and months and count < len(months) and not either:
         count = len(months)  # "årligen i mars och oktober": once in each named month
     named = len(windows) + len(periods)
     if per is None and count == 1 and named >= 2:
-        count = named  # "en gång på våren och en på hösten": once in each
+        count = named  # "en gång på våren och en på hösten", "inför varje ny termin": each
     return replace(
         spec,
         count=count,
@@ -399,12 +458,38 @@ def _with_windows(
         windows=tuple(windows),
         periods=tuple(dict.fromkeys(periods)),
         summer=summer,
+        named_span=named_span,
         excluded_months=tuple(sorted(excluded)),
+        excluded_periods=tuple(dict.fromkeys(excluded_periods)),
         year=year,
     )
 
 
+def _period_names(window: Window) -> tuple[str, ...]:
+    """The school periods a window names (dated by the calendar policy): its event's
+    stretches, or its school period's key; "lov" (all the breaks) as each break."""
+    names = window.periods or ((window.name,) if window.name in POLICY_PERIODS else ())
+    return tuple(b for n in names for b in (SCHOOL_BREAKS if n == "lov" else (n,)))
+
+
+def _activity(spec: SeriesSpec, seg_low: str) -> dict[str, Any]:
+    """The activity counted, or else the first activity noun of the segment ("Trygghetsvandring
+    vår och höst"), and its kind: the fields of `spec` to change."""
+    noun = spec.activity or next(
+        (w for w in _WORD.findall(seg_low) if activity_of(w) is not None), None
+    )
+    if noun is None:
+        return {}
+    return {"activity": noun, "activity_kind": activity_of(noun)}
+
+
 def _with_days_and_times(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
+    return replace(spec, **_days_and_times(spec, seg_low), **_activity(spec, seg_low))
+
+
+def _days_and_times(spec: SeriesSpec, seg_low: str) -> dict[str, Any]:
+    """The weekdays, ordinal, time and part of the day the segment names: the fields of `spec`
+    to change (one `replace` for all the readings of a segment: a SeriesSpec has many fields)."""
     # "Var tredje måndag" is every third week, not the third Monday of a month.
     ordinal = read_ordinal_weekday(seg_low) if spec.per not in ("day", "week") else None
     clock = read_clock(seg_low)
@@ -415,14 +500,26 @@ def _with_days_and_times(spec: SeriesSpec, seg_low: str) -> SeriesSpec:
         if ordinal.per not in (None, "month"):
             # "Första måndagen i kvartalet": in the quarter's first month, not its middle one.
             edge = 1 if ordinal.ordinal > 0 else -1
-    return replace(
-        spec,
-        weekdays=weekdays,
-        period_edge=edge,
-        ordinal=ordinal.ordinal if ordinal is not None else spec.ordinal,
-        time=(clock.hour, clock.minute) if clock is not None else None,
-        duration_minutes=clock.duration_minutes if clock is not None else None,
+    bounded = spec.windows or spec.periods or spec.months or spec.iso_weeks
+    if spec.per == "day" and spec.interval == 1 and not weekdays and bounded:
+        # "Dagligen under sommarlovet": every day of the period, weekends too. All year round
+        # ("dagligen" alone) it is every working day.
+        weekdays = EVERY_DAY
+    part = clock.part if clock is not None else None
+    as_said = bool(
+        {"SA", "SU"} & set(weekdays)
+        or (weekdays and part in OUT_OF_HOURS)
+        or (spec.per == "day" and weekdays == EVERY_DAY)
     )
+    return {
+        "weekdays": weekdays,
+        "period_edge": edge,
+        "ordinal": ordinal.ordinal if ordinal is not None else spec.ordinal,
+        "time": (clock.hour, clock.minute) if clock is not None else None,
+        "duration_minutes": clock.duration_minutes if clock is not None else None,
+        "daypart": part,
+        "days_as_said": as_said,
+    }
 
 
 def _problem_warnings(window: Window) -> list[str]:
@@ -469,6 +566,14 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     if is_continuous(low):
         kinds.add(CONTINUOUS)
     warnings = reading.warnings
+    validity = reading.validity
+    if validity is not None:
+        warnings.append(
+            f"{quote(validity.description)} säger hur länge åtgärden gäller, inte hur ofta; "
+            "det planerar inga datum, men inga datum läggs utanför de åren."
+        )
+        if not kinds:
+            kinds.add(CONTINUOUS)  # it applies through those years: work, not dated meetings
     if not kinds and is_vague_recurring(low):
         kinds.add(CONTINUOUS)
         warnings.append(f"{quote(clean)} säger inte hur ofta; inga datum planeras.")
@@ -477,25 +582,71 @@ def _cadence(text: str, clean: str, low: str, reading: _Reading) -> Cadence:
     warnings.extend(occasion_warning(o) for o in named)
     if not kinds:
         if not named:
-            warnings.append(f"Kunde inte tolka När: {quote(clean)}; inga datum planeras.")
+            warnings.append(
+                f"Kunde inte tolka När: {quote(clean, whole=True)}; inga datum planeras."
+            )
         else:
-            warnings.append(f"Inget annat i {quote(clean)} gick att läsa; inga datum planeras.")
-        return Cadence(text, frozenset({UNSPECIFIED}), warnings=tuple(warnings), partial=False)
+            warnings.append(
+                f"Inget annat i {quote(clean, whole=True)} gick att läsa; inga datum planeras."
+            )
+        return Cadence(text, frozenset({UNSPECIFIED}), warnings=tuple(warnings), partial=False,
+                       words=_words(clean, low, [], [(0, len(clean))]))  # fmt: skip
     for unread in reading.unread:
-        warnings.append(f"Delvis tolkat: {quote(unread)} kunde inte läsas.")
+        warnings.append(f"Delvis tolkat: {quote(unread, whole=True)} kunde inte läsas.")
+    warnings.extend(reading.set_aside)
     reading.reported.extend(o.span for o in named)
-    unused = _unused(clean, low, reading)
+    used = [*reading.used, *_read_markers(clean, low)]
+    unused = unused_runs(clean, low, [*used, *reading.reported], [(0, len(clean))])
     warnings.extend(
-        f"Delvis tolkat: {quote(words)} lästes inte och påverkar inte datumen." for words in unused
+        f"Delvis tolkat: {quote(words, whole=True)} lästes inte och påverkar inte datumen."
+        for words, _ in unused
     )
+    quoted = [*reading.reported, *(span for _, span in unused)]
     return Cadence(
         text,
         frozenset(kinds),
         tuple(series),
         deadline,
         tuple(warnings),
-        partial=bool(reading.unread or unused or named),
+        partial=bool(reading.unread or unused or named or reading.set_aside),
+        words=_words(clean, low, used, quoted),
+        valid_years=(validity.first, validity.last) if validity is not None else None,
     )
+
+
+def _words(clean: str, low: str, used: list[Span], quoted: list[Span]) -> tuple[Word, ...]:
+    """Every word of the text and its use: used by a reader, quoted by a warning (used first:
+    a word both read and quoted, as in "Totalen 10 stämmer inte …", was read), or filler."""
+    words = []
+    by_use = ((USED, _merged(used)), (QUOTED, _merged(quoted)))
+    for start, end in word_spans(low):
+        use = next((u for u, spans in by_use if _touches((start, end), spans)), None)
+        if use is None:
+            # Grammar, who or what; in a reading that read nothing, its warning quotes it all.
+            use = FILLER if is_filler(low[start:end]) else QUOTED
+        words.append(Word(clean[start:end], use))
+    return tuple(words)
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    """The spans sorted and joined where they overlap, for `_touches`."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _touches(span: Span, merged: list[Span]) -> bool:
+    """Whether `span` overlaps one of the sorted, disjoint `merged` spans."""
+    index = bisect_right(merged, (span[1], span[1])) - 1
+    while index >= 0 and merged[index][1] > span[0]:
+        if merged[index][0] < span[1]:
+            return True
+        index -= 1
+    return False
 
 
 def _in_its_sentence(spec: SeriesSpec, window: Window, low: str, reading: _Reading) -> SeriesSpec:
@@ -520,18 +671,18 @@ def _outside_occasions(reading: _Reading) -> list[tuple[Window, bool]]:
     ]
 
 
-def _unused(clean: str, low: str, reading: _Reading) -> list[str]:
-    """The words of the text that no reader used and no warning has quoted yet."""
-    used = [*reading.used, *reading.reported]
-    used += marker_spans(low) + window_marker_spans(low) + keyword_spans(low) + role_spans(clean)
-    used += [m.span() for m in _RESTATEMENT.finditer(low)]
-    return unused_runs(clean, low, used, [(0, len(clean))])
+def _read_markers(clean: str, low: str) -> list[Span]:
+    """Words read as markers, not by a series' reader: kinds, deadline and "från" words,
+    meeting and task words, roles, restatements."""
+    used = marker_spans(low) + window_marker_spans(low) + keyword_spans(low) + role_spans(clean)
+    used += activity_spans(low)
+    return used + [m.span() for m in _RESTATEMENT.finditer(low)]
 
 
 def _labelled(series: list[SeriesSpec]) -> list[SeriesSpec]:
     """One series needs no label; several need one each, so unnamed ones get a plain name."""
     if len(series) == 1:
-        return [replace(series[0], label="")]
+        return [series[0] if not series[0].label else replace(series[0], label="")]
     labelled = []
     for number, spec in enumerate(series, start=1):
         labelled.append(spec if spec.label else replace(spec, label=f"Serie {number}"))
@@ -551,33 +702,73 @@ def _from_loose_windows(
     if not loose:
         return None, []
     for index, (window, deadline_marker) in enumerate(loose):
+        events = _event_list(loose, index)
+        names = tuple(name for w in events for name in _period_names(w))
+        if len(names) >= 2:
+            # "Inför varje ny termin", "under alla lov", "inför sommaren och inför jul": once
+            # in each, even after "inför".
+            reading.used.extend(w.span for w in events)
+            each = SeriesSpec(count=len(names), periods=names, summer="sommarlov" in names)
+            return None, [_in_its_sentence(each, window, low, reading)]
         if deadline_marker:
             continue
         listed = _season_list(loose, index)
         if listed:
             reading.used.extend(w.span for w in listed)
             return None, [_in_its_sentence(_season_series(listed), window, low, reading)]
-        spec = None
-        if len(window.months) >= 2:
-            spec = SeriesSpec(count=len(window.months), months=window.months, year=window.year)
-        elif len(window.iso_weeks) >= 2:
-            spec = SeriesSpec(
-                count=len(window.iso_weeks), iso_weeks=window.iso_weeks, year=window.year
-            )
-        elif len(window.dates) >= 2:
-            spec = SeriesSpec(count=len(window.dates), dates=window.dates, year=window.year)
+        spec = _listed_series(window, reading)
         if spec is not None:
             reading.used.append(window.span)
             return None, [_in_its_sentence(spec, window, low, reading)]
     window, marker = loose[-1]
     reading.used.append(window.span)
-    if window.name and not marker and not window.from_marker and not window.name.startswith("före"):
+    for other, _ in loose[:-1]:
+        # "Inför skolstarten i augusti": one time is the deadline, the other is said, not lost.
+        reading.reported.append(other.span)
+        reading.set_aside.append(
+            f"Delvis tolkat: {quote(other.description, whole=True)} används inte; tidsfristen "
+            f"följer {quote(window.description)}."
+        )
+    name = window.name or ""
+    bare_season = name and not window.periods and not name.startswith("före")
+    if bare_season and not marker and not window.from_marker:
         reading.warnings.append(
             f"{quote(window.description)} läses som en tidsfrist i slutet av "
-            f'{SEASON_NAMES.get(window.name, window.name)}, men texten säger inte "senast" '
+            f'{SEASON_NAMES.get(name, name)}, men texten säger inte "senast" '
             'eller "klart"; skriv det, eller hur ofta, om något annat menas.'
         )
     return _deadline(window), []
+
+
+def _listed_series(window: Window, reading: _Reading) -> SeriesSpec | None:
+    """The series a list of months, weeks or dates names: once in each ("i mars och oktober"),
+    or once in one of them ("i mars eller maj", said in a warning); None for no list."""
+    if window.either and (window.months or window.dates or window.iso_weeks):
+        reading.warnings.append(
+            f"{quote(window.description)} anger alternativ; en gång planeras, inte en i varje."
+        )
+        return SeriesSpec(count=1, months=window.months, iso_weeks=window.iso_weeks[:1],
+                          dates=window.dates[:1], year=window.year)  # fmt: skip
+    if len(window.months) >= 2:
+        return SeriesSpec(count=len(window.months), months=window.months, year=window.year)
+    if len(window.iso_weeks) >= 2:
+        return SeriesSpec(count=len(window.iso_weeks), iso_weeks=window.iso_weeks, year=window.year)
+    if len(window.dates) >= 2:
+        return SeriesSpec(count=len(window.dates), dates=window.dates, year=window.year)
+    return None
+
+
+def _event_list(loose: list[tuple[Window, bool]], index: int) -> list[Window]:
+    """The school-period windows joined as a list from `index` on ("inför sommaren och inför
+    jul"), whatever marker the sentence has; [] when the window there names none."""
+    if not _period_names(loose[index][0]):
+        return []
+    listed = [loose[index][0]]
+    for window, _ in loose[index + 1 :]:
+        if not (window.joined and _period_names(window)):
+            break
+        listed.append(window)
+    return listed
 
 
 def _season_list(loose: list[tuple[Window, bool]], index: int) -> list[Window]:
@@ -594,8 +785,8 @@ def _season_list(loose: list[tuple[Window, bool]], index: int) -> list[Window]:
 
 def _season_series(listed: list[Window]) -> SeriesSpec:
     """Once in each season of a list: "vår och höst 2025" is two, one a season."""
-    windows = tuple((w.start, w.end) for w in listed if w.name not in POLICY_PERIODS)
-    periods = tuple(str(w.name) for w in listed if w.name in POLICY_PERIODS)
+    windows = tuple((w.start, w.end) for w in listed if not _period_names(w))
+    periods = tuple(name for w in listed for name in _period_names(w))
     return SeriesSpec(
         count=len(listed),
         windows=windows,
@@ -606,7 +797,11 @@ def _season_series(listed: list[Window]) -> SeriesSpec:
 
 
 def _deadline(window: Window) -> DeadlineSpec | None:
-    period = window.name if window.name in POLICY_PERIODS else None
+    period = window.name if window.name in POLICY_PERIODS or window.periods else None
+    if period is not None and period.startswith(("efter:", "från:")):
+        # "Efter sportlovet": something starts then, so it is due when it starts.
+        return DeadlineSpec(window.start, window.start, window.year, window.description,
+                            period=period, starts=True)  # fmt: skip
     if window.iso_weeks:
         week = window.iso_weeks[-1]
         return DeadlineSpec(MonthDay(1, 1), MonthDay(12, 31), window.year, window.description, week)

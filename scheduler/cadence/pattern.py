@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-from scheduler.base.weekdays import WEEKDAY_CODES, WORKDAY_CODES
+from scheduler.base.weekdays import WEEKDAY_CODES, WEEKDAY_NAMES, WORKDAY_CODES
 from scheduler.cadence.model import SeriesSpec
 
 ALL_MONTHS: Final = tuple(range(1, 13))
@@ -27,6 +27,8 @@ _PERIOD_MONTHS: Final[dict[str, tuple[tuple[int, ...], ...]]] = {
 _MONTH_ORDINALS: Final = {3: (1, 2, 4)}
 WEEKS_PER_MONTH: Final = 4.35
 _SPREAD_WEEK: Final = {2: ("TU", "TH"), 3: ("MO", "WE", "FR"), 4: ("MO", "TU", "WE", "TH")}
+# The note of a count per period that goes on the first of the days its text names.
+ONE_DAY_NOTE: Final = "den första av dagarna texten nämner"
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,27 @@ def pattern_for(spec: SeriesSpec, frame: Frame) -> Pattern | None:
     """The rule of `spec` inside `frame`, or None when the frame leaves no month."""
     if not frame.months:
         return None
+    pattern = _pattern(spec, frame)
+    if pattern is None or len(spec.weekdays) < 2 or spec.weekdays[0] != frame.weekday:
+        return pattern
+    if spec.per in ("day", "week") or set(pattern.days) >= set(spec.weekdays):
+        return pattern
+    # "Sex gånger, torsdags- och fredagskvällar": a count per period goes on one day; say which.
+    named = ", ".join(WEEKDAY_NAMES[code] for code in spec.weekdays)
+    note = f"{spec.count} gånger läggs på {WEEKDAY_NAMES[frame.weekday]}, {ONE_DAY_NOTE} ({named})"
+    return replace(pattern, notes=(*pattern.notes, note))
+
+
+def _pattern(spec: SeriesSpec, frame: Frame) -> Pattern | None:
     if spec.iso_weeks:
-        return Pattern("YEARLY", weeks=spec.iso_weeks, days=(frame.weekday,))
+        # "Dagligen vecka 24–33" is every day of those weeks, "vecka 24–33, vardagar" every
+        # weekday; a count per year is one day in each week.
+        days: tuple[str, ...] = (frame.weekday,)
+        if spec.per == "day":
+            days = spec.weekdays or WORKDAY_CODES
+        elif spec.per == "week":
+            days = spec.weekdays or _days_of_week(spec.count, frame.weekday)
+        return Pattern("YEARLY", weeks=spec.iso_weeks, days=days)
     if spec.per == "day":
         return _daily(spec, frame)
     if spec.per == "week":

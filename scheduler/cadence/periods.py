@@ -13,6 +13,10 @@ the plan year:
 | jullov | the day after the autumn term to the day before the spring term (across the new year) |
 | sportlov / påsklov / höstlov | Monday–Sunday of the configured ISO week |
 | före sommar / före jul (deadlines) | 1 January to the end of the spring / autumn term |
+| inför:start:P ("inför sommarlovet", "inför varje ny termin") | the EVENT_MARGIN_DAYS before P starts |
+| efter:end:P ("efter sportlovet", "efter varje skolavslutning") | the EVENT_MARGIN_DAYS after P ends |
+| vid:start:P / vid:end:P ("vid terminsstart", "vid skolavslutningen") | P's first / last week |
+| från:vecka:N ("från vecka 24") | the Monday of ISO week N to 31 December |
 
 A text that asks for summer ("under sommaren", "sommarlovet") may use July although it is not an
 active month: the series' months become the months of its windows. So may a named ISO week
@@ -28,9 +32,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from scheduler.cadence.calendar import pasklov_week
+from scheduler.cadence.calendar import month_day_in, pasklov_week
 from scheduler.cadence.model import Cadence, DeadlineSpec, MonthDay, SeriesSpec
 from scheduler.cadence.policy import CalendarPolicy, DayRange
+from scheduler.cadence.vocabulary import EVENT_MARGIN_DAYS, EVENT_WEEK_DAYS, SEASON_NAMES
 from scheduler.cadence.windows import months_of
 
 # School breaks the calendar closes for meetings, and the setting that does it.
@@ -62,8 +67,24 @@ def resolve_periods(cadence: Cadence, *, year: int, policy: CalendarPolicy) -> C
     )
 
 
+def period_name(name: str) -> str:
+    """A period as a message names it: "sportlovet", "inför sommarlovet", "efter höstterminen"."""
+    relation, _, rest = name.partition(":")
+    if not rest:
+        return SEASON_NAMES.get(name, name)
+    side, _, period = rest.partition(":")
+    if side == "vecka":
+        return f"från vecka {period}"
+    named = SEASON_NAMES.get(period, period)
+    if relation == "vid":
+        return f"{'starten' if side == 'start' else 'slutet'} av {named}"
+    return f"{relation} {named}"
+
+
 def period_windows(name: str, year: int, policy: CalendarPolicy) -> tuple[DayRange, ...]:
     """The windows of a named school period in `year`; () when the policy has none (no sportlov)."""
+    if ":" in name:
+        return _event_windows(name, year, policy)
     spring, autumn = policy.spring_term, policy.autumn_term
     if name == "vårtermin":
         return (spring,)
@@ -92,23 +113,66 @@ def period_windows(name: str, year: int, policy: CalendarPolicy) -> tuple[DayRan
     return ((MonthDay(monday.month, monday.day), MonthDay(sunday.month, sunday.day)),)
 
 
+def _event_windows(name: str, year: int, policy: CalendarPolicy) -> tuple[DayRange, ...]:
+    """ "inför:start:sommarlov" → the two weeks before the summer break; "vid:end:vårtermin" →
+    the spring term's last week; "efter:end:sportlov" → the two weeks after sportlov."""
+    relation, side, period = name.split(":", 2)
+    if side == "vecka":
+        # "från vecka 24": from its Monday to the year's end.
+        week = int(period)
+        if not 1 <= week <= date(year, 12, 28).isocalendar().week:
+            return ()
+        monday = date.fromisocalendar(year, week, 1)
+        return ((MonthDay(monday.month, monday.day), MonthDay(12, 31)),)
+    windows = []
+    for first, last in period_windows(period, year, policy):
+        edge = month_day_in(year, first if side == "start" else last)
+        if relation == "inför":
+            start, end = edge - timedelta(days=EVENT_MARGIN_DAYS), edge - timedelta(days=1)
+        elif relation == "efter":
+            start, end = edge + timedelta(days=1), edge + timedelta(days=EVENT_MARGIN_DAYS)
+        elif side == "start":
+            start, end = edge, edge + timedelta(days=EVENT_WEEK_DAYS - 1)
+        else:
+            start, end = edge - timedelta(days=EVENT_WEEK_DAYS - 1), edge
+        windows.append((MonthDay(start.month, start.day), MonthDay(end.month, end.day)))
+    return tuple(windows)
+
+
 def _series(spec: SeriesSpec, year: int, policy: CalendarPolicy, warnings: list[str]) -> SeriesSpec:
+    closed = [name for name in spec.periods if _closed_break(name, policy)]
+    shut = [name for name in closed if name != "jullov"]  # jullov has open days around the blackout
+    if shut:
+        warnings.append(
+            f"{_listed(shut)}: kalendern håller skollov stängda ("
+            + ", ".join(f"calendar.{_CLOSED_BREAKS[name]}" for name in shut)
+            + "), så inget möte läggs under lovet; ange datum i planfilen om det ska bli av."
+        )
+    if "jullov" in closed:
+        warnings.append(
+            '"jullov": kalendern håller skollov stängda där juluppehållet ligger '
+            "(calendar.blackouts), så bara lovets andra dagar används; ange datum i planfilen "
+            "om mer ska bli av."
+        )
+    once_each = spec.per == "year" and spec.count == len(spec.periods) + len(spec.windows)
+    if once_each and shut and len(shut) < len(spec.periods):
+        # "En gång under alla lov": once in each break the calendar keeps open, not a meeting
+        # moved from a closed break into another one.
+        open_periods = tuple(name for name in spec.periods if name not in shut)
+        spec = replace(spec, periods=open_periods, count=spec.count - len(shut))
     windows = list(spec.windows)
     for name in spec.periods:
         found = period_windows(name, year, policy)
         if not found:
-            warnings.append(f'"{name}" finns inte i kalenderinställningarna {year}; ignoreras.')
+            warnings.append(
+                f'"{period_name(name)}" finns inte i kalenderinställningarna {year}; ignoreras.'
+            )
         windows.extend(found)
     months = spec.months
-    breaks = [name for name in spec.periods if name in _CLOSED_BREAKS]
-    if breaks:
-        warnings.append(
-            f'"{breaks[0]}": kalendern håller skollov stängda (calendar.{_CLOSED_BREAKS[breaks[0]]})'
-            ", så inget möte läggs under lovet; ange datum i planfilen om det ska bli av."
-        )
     allowed = set(policy.active_months)
-    if spec.summer and not months and windows:
-        # The text asks for summer: the months of its windows, July included.
+    if (spec.summer or spec.named_span) and not months and windows:
+        # The text asks for summer, or names its own dates: the months of its windows, July
+        # included.
         months = tuple(sorted({m for window in windows for m in months_of(window)}))
         allowed |= set(months)
     if spec.per == "year" and len(windows) >= 2 and spec.count == len(windows) and not spec.months:
@@ -136,13 +200,45 @@ def _week_months(weeks: tuple[int, ...], year: int, allowed: set[int]) -> tuple[
 
 
 def _one_month_each(windows: list[DayRange], allowed: set[int]) -> tuple[int, ...]:
+    """A month for each window: the middle of its usable months, or, of a window that is only
+    a few days of some months ("efter skolavslutningen", 21/12–3/1), the month with the most
+    of its days."""
     chosen: list[int] = []
     for window in windows:
         usable = [m for m in months_of(window) if m in allowed and m not in chosen]
         if not usable:
             return ()
-        chosen.append(usable[len(usable) // 2])
+        middle = usable[len(usable) // 2]
+        if _days_in(window, middle) < 14:
+            middle = max(usable, key=lambda m: _days_in(window, m))
+        chosen.append(middle)
     return tuple(sorted(chosen))
+
+
+def _days_in(window: DayRange, month: int) -> int:
+    """How many days of `month` the window holds (a leap year's count)."""
+    first = window[0].day if month == window[0].month else 1
+    last = window[1].day if month == window[1].month else _month_length(month)
+    if window[0].month == window[1].month and window[0] > window[1]:
+        return _month_length(month)  # wraps the whole year from inside one month
+    return max(0, last - first + 1)
+
+
+def _month_length(month: int) -> int:
+    return (date(2024, month % 12 + 1, 1) - timedelta(days=1)).day if month < 12 else 31
+
+
+def _closed_break(name: str, policy: CalendarPolicy) -> bool:
+    """Whether the calendar closes the school break `name` to meetings (its week is set)."""
+    if name == "jullov":
+        return bool(policy.blackouts)  # the Christmas blackout (its other days take meetings)
+    setting = _CLOSED_BREAKS.get(name)
+    return setting is not None and getattr(policy, setting) not in (None, False)
+
+
+def _listed(names: list[str]) -> str:
+    quoted = [f'"{name}"' for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " och " + quoted[-1]
 
 
 def _edge_months(spec: SeriesSpec, policy: CalendarPolicy) -> tuple[int, ...]:
@@ -170,6 +266,8 @@ def _deadline(
         )
         return None
     start, end = found[0][0], found[-1][1]
+    if deadline.starts:
+        end = start  # "efter sportlovet": due when it starts
     return replace(deadline, start=start, end=end)
 
 

@@ -34,10 +34,10 @@ from scheduler.cadence.activity import MEETING, TASK, named_kind, series_kind, t
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
 from scheduler.cadence.markers import is_school_bound
-from scheduler.cadence.model import Cadence, SeriesSpec
-from scheduler.cadence.moves import Placement, place_dates, reach_of
+from scheduler.cadence.model import Cadence, MonthDay, SeriesSpec
+from scheduler.cadence.moves import Closed, Placement, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
-from scheduler.cadence.pattern import Frame, Slot, pattern_for
+from scheduler.cadence.pattern import ONE_DAY_NOTE, Frame, Slot, pattern_for
 from scheduler.cadence.periods import resolve_periods
 from scheduler.cadence.policy import ActivityDefault, CalendarPolicy, canonical
 from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
@@ -188,6 +188,12 @@ def _place(
 ) -> Schedule:
     cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
+    if cadence.valid_years is not None and not (
+        cadence.valid_years[0] <= year <= cadence.valid_years[1]
+    ):
+        first, last = cadence.valid_years
+        warnings.append(f"Åtgärden gäller {first}–{last}, inte planåret {year}; inga datum i år.")
+        return Schedule((), None, tuple(warnings))
     specs = series_specs(cadence, settings)
     chosen = dict(slots)
     placed = []
@@ -308,14 +314,32 @@ def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> Pla
         return None
     reach = reach_of(dated.rule)
     calendar = year_calendar(year, policy)
+    closed = calendar.closed_to_work if kind == TASK else calendar.closed_on
+    outside = outside_of(spec, frame, policy, year)
+    as_said = spec.days_as_said and not own.weekday and not own.rrule
     placements = place_dates(
         [d.date() for d in dated.from_rule + dated.one_off],
-        calendar.closed_to_work if kind == TASK else calendar.closed_on,
-        outside_of(spec, frame, policy, year),
+        closed,
+        outside,
         reach=reach,
         weekdays=frozenset(WEEKDAY_CODES.index(c) for c in policy.meeting_weekdays),
+        own_days=frozenset(WEEKDAY_CODES.index(c) for c in spec.weekdays) if as_said else None,
     )
+    kept = sum(1 for p in placements if p.placed is not None)
+    if kept < spec.count and _counted_in_windows(spec, own):
+        # "Tre gånger under första halvan av juni": the rule's weeks miss a short window, so
+        # the count is laid out over the window's own open days instead.
+        spaced = _spaced(spec, frame, policy, at, year, closed, outside)
+        if len(spaced.from_rule) + len(spaced.one_off) > kept:
+            dated = spaced  # on every day the text names: the one-day note no longer holds
+            warnings[:] = [w for w in warnings if ONE_DAY_NOTE not in w]
+            placements = place_dates([d.date() for d in dated.from_rule + dated.one_off],
+                                     closed, outside, reach=reach_of(dated.rule))  # fmt: skip
+    if as_said:
+        warnings.extend(closed_day_notes(placements, closed, outside, name))
     for dropped in (p for p in placements if p.placed is None and reach == "year"):
+        if as_said and closed(dropped.original) is not None:
+            continue  # said above, with the series' other closed days
         warnings.append(
             f"Serien{name}: {dropped.original} ({dropped.reason}) kunde inte flyttas till en "
             "öppen dag och stryks."
@@ -335,6 +359,86 @@ def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> Pla
         duration=length,
         location=own.location,
     )
+
+
+# How many closed days a warning names before it says "och N till".
+_NOTED_DAYS = 6
+
+
+def closed_day_notes(
+    placements: list[Placement], closed: Closed, outside: Closed, name: str
+) -> list[str]:
+    """What happened to the days the calendar closes in a series placed on the days its text
+    says ("helger", "fredagskvällar"): each moved one with where it went, each dropped one
+    (days outside the series' own season are not its days, and not named)."""
+    notes = []
+    for placement in placements:
+        reason = closed(placement.original)
+        if reason is None or outside(placement.original) is not None:
+            continue
+        if placement.placed is None:
+            notes.append(f"{placement.original} ({reason}) stryks")
+        else:
+            notes.append(f"{placement.original} ({reason}) flyttas till {placement.placed}")
+    if not notes:
+        return []
+    shown = "; ".join(notes[:_NOTED_DAYS])
+    more = f"; och {len(notes) - _NOTED_DAYS} till" if len(notes) > _NOTED_DAYS else ""
+    return [
+        f"Serien{name} läggs på de dagar texten säger; dagar som kalendern stänger: {shown}{more}."
+    ]
+
+
+def _counted_in_windows(spec: SeriesSpec, own: Resolved) -> bool:
+    """A count per year inside windows of the text, on no rule or dates of its own."""
+    plain = not (own.rrule or spec.dates or spec.iso_weeks or spec.ordinal)
+    return plain and spec.per == "year" and spec.interval == 1 and bool(spec.windows)
+
+
+def _spaced(
+    spec: SeriesSpec,
+    frame: Frame,
+    policy: CalendarPolicy,
+    at: time,
+    year: int,
+    closed: Closed,
+    outside: Closed,
+) -> _Dated:
+    """`spec.count` open days of its windows, evenly spread (one in each window when the count
+    is one per window), on its weekday if the windows have enough of them, else on the
+    meeting weekdays, else on any working day; as one-off dates."""
+    open_days = [
+        day
+        for day in (date(year, 1, 1) + timedelta(days=n) for n in range(366))
+        if day.year == year and closed(day) is None and outside(day) is None
+    ]
+    named = set(spec.weekdays) or {frame.weekday}
+    pools = (named, named | set(policy.meeting_weekdays), set(WEEKDAY_CODES[:5]) | named)
+    pool = open_days
+    for codes in pools:
+        pool = [day for day in open_days if WEEKDAY_CODES[day.weekday()] in codes]
+        if len(pool) >= spec.count:
+            break
+    if spec.count == len(spec.windows):
+        chosen = []
+        for window in spec.windows:
+            inside = [day for day in pool if _in_window(day, window)]
+            chosen += inside[len(inside) // 2 : len(inside) // 2 + 1]
+    else:
+        chosen = [
+            pool[int((i + 0.5) * len(pool) / spec.count)] for i in range(min(spec.count, len(pool)))
+        ]
+    starts = tuple(datetime.combine(d, at, tzinfo=STOCKHOLM) for d in sorted(set(chosen)))
+    if not starts:
+        return _Dated(
+            ONE_OFF_RULE, datetime.combine(date(year, 1, 1), at, tzinfo=STOCKHOLM), (), ()
+        )
+    return _Dated(ONE_OFF_RULE, starts[0], starts[:1], starts[1:])
+
+
+def _in_window(day: date, window: tuple[MonthDay, MonthDay]) -> bool:
+    start, end = month_day_in(day.year, window[0]), month_day_in(day.year, window[1])
+    return start <= day <= end if start <= end else (day >= start or day <= end)
 
 
 def _dated(

@@ -13,6 +13,7 @@ from scheduler.cadence.model import SeriesSpec
 from scheduler.cadence.moves import Closed
 from scheduler.cadence.overrides import Resolved
 from scheduler.cadence.pattern import Frame, Slot
+from scheduler.cadence.periods import period_name, period_windows
 from scheduler.cadence.policy import CalendarPolicy, DayRange
 from scheduler.cadence.windows import months_of
 
@@ -63,6 +64,12 @@ def outside_of(spec: SeriesSpec, frame: Frame, policy: CalendarPolicy, year: int
     months = frozenset(frame.months)
     terms = (policy.spring_term, policy.autumn_term)
     windows = spec.windows
+    # "Utom under loven": the school periods the text leaves out, as windows of this year.
+    left_out = [
+        (period_name(name), window)
+        for name in spec.excluded_periods
+        for window in period_windows(name, year, policy)
+    ]
 
     def reason(day: date) -> str | None:
         why = calendar.month_closed(day, months)
@@ -72,6 +79,9 @@ def outside_of(spec: SeriesSpec, frame: Frame, policy: CalendarPolicy, year: int
             return "utanför perioden"
         if frame.by_term and not any(_inside(day, term) for term in terms):
             return "utanför terminerna"
+        for name, window in left_out:
+            if _inside(day, window):
+                return f"utom {name}"
         return None
 
     return reason

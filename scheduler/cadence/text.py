@@ -39,6 +39,9 @@ def normalise(text: str) -> str:
 
 def lower_same_length(text: str) -> str:
     """Lower case, character by character, never changing the length (unlike str.lower for "İ")."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low  # no character grew (none shrinks), so every one kept its place
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
@@ -63,9 +66,11 @@ def _ends_with_abbreviation(before: str) -> bool:
     return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha())
 
 
-def quote(text: str) -> str:
-    """The text as a message quotes it: in quotation marks, shortened with an ellipsis if long."""
+def quote(text: str, *, whole: bool = False) -> str:
+    """The text as a message quotes it: in quotation marks, shortened with an ellipsis if long;
+    `whole` for a message that is the only place its words are said (what a reading did not
+    use), which never hides one of them."""
     flat = " ".join(text.split())
-    if len(flat) > QUOTE_CHARS:
+    if len(flat) > QUOTE_CHARS and not whole:
         flat = flat[: QUOTE_CHARS - 1].rstrip() + "…"
     return f'"{flat}"'

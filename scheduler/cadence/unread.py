@@ -73,14 +73,27 @@ def role_spans(original: str) -> list[Span]:
     return [(m.start, m.end) for m in _roles().mentions(original)]
 
 
-def unused_runs(original: str, low: str, used: list[Span], within: list[Span]) -> list[str]:
-    """The stretches of `original` (inside the `within` spans) that no reader used, as quoted.
+def word_spans(low: str) -> list[Span]:
+    """Where each word of `low` is, as the unused-word reading cuts them."""
+    return [m.span() for m in _WORD.finditer(low)]
+
+
+def is_filler(word: str) -> bool:
+    """A word an honest reading may leave unused without a warning: grammar, or who or what."""
+    return _is_filler(word.lower().rstrip("-").rstrip("."))
+
+
+def unused_runs(
+    original: str, low: str, used: list[Span], within: list[Span]
+) -> list[tuple[str, Span]]:
+    """The stretches of `original` (inside the `within` spans) that no reader used, as quoted,
+    each with its span.
 
     A stretch runs from an unused word to the last unused word after it with only filler words
     between them, so "under valrörelsen" is one warning, not two.
     """
     covered = _merge(used)
-    runs: list[str] = []
+    runs: list[tuple[str, Span]] = []
     for start, end in within:
         current: list[tuple[int, int]] = []  # unused words of the open run
         pending_lead: int | None = None
@@ -101,11 +114,11 @@ def unused_runs(original: str, low: str, used: list[Span], within: list[Span]) -
     return runs
 
 
-def _close(original: str, words: list[Span], lead: int | None) -> list[str]:
+def _close(original: str, words: list[Span], lead: int | None) -> list[tuple[str, Span]]:
     if not words:
         return []
     first = lead if lead is not None else words[0][0]
-    return [original[first : words[-1][1]]]
+    return [(original[first : words[-1][1]], (first, words[-1][1]))]
 
 
 def _is_filler(word: str) -> bool:

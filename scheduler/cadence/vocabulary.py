@@ -32,10 +32,23 @@ NUMBER_WORDS: Final[dict[str, int]] = {
     "tio": 10,
     "elva": 11,
     "tolv": 12,
+    "tretton": 13,
+    "fjorton": 14,
     "femton": 15,
+    "sexton": 16,
+    "sjutton": 17,
+    "arton": 18,
+    "nitton": 19,
     "tjugo": 20,
+    "tjugofem": 25,
+    "trettio": 30,
+    "fyrtio": 40,
+    "femtio": 50,
     "ett par": 2,
 }
+# Words that join two counts as alternatives, not a range: "sex alternativt åtta gånger", "10
+# eller 5 gånger". The reading plans the one with fewer occurrences and says so; never both.
+EITHER_WORDS: Final = ("alternativt", "eller", "el.")
 
 # "var tredje vecka", "den första tisdagen": the ordinal words, and "sista" as -1.
 ORDINAL_WORDS: Final[dict[str, int]] = {
@@ -214,32 +227,146 @@ POLICY_PERIODS: Final = frozenset(
 # The text asks for summer: July, outside the policy's active months by default, is allowed.
 SUMMER_PERIODS: Final = frozenset({"sommar", "sommarlov"})
 
-# Parts of the day a När may name instead of a clock time ("på kvällen", "förmiddagstid"), and
-# the time a meeting then starts. A clock time in the text ("kl 18") wins.
+# Parts of the day a När may name instead of a clock time ("på kvällen", "förmiddagstid"), the
+# time a meeting then starts, and the forms that name it. A clock time in the text ("kl 18") wins.
+DAYPARTS: Final[dict[str, tuple[tuple[int, int], tuple[str, ...]]]] = {
+    "morgon": ((8, 0), ("morgon", "morgonen", "morgnar", "morgnarna", "morgontid")),
+    "förmiddag": ((9, 0), ("förmiddag", "förmiddagen", "förmiddagar", "förmiddagarna",
+                           "förmiddagstid")),
+    "lunch": ((12, 0), ("lunch", "lunchen", "lunchtid")),
+    "eftermiddag": ((13, 0), ("eftermiddag", "eftermiddagen", "eftermiddagar", "eftermiddagarna",
+                              "eftermiddagstid")),
+    "kväll": ((18, 0), ("kväll", "kvällen", "kvällar", "kvällarna", "kvällstid", "kvällstider")),
+    "natt": ((21, 0), ("natt", "natten", "nätter", "nätterna", "nattetid")),
+}  # fmt: skip
 TIMES_OF_DAY: Final[dict[str, tuple[int, int]]] = {
-    "morgon": (8, 0),
-    "morgonen": (8, 0),
-    "morgnar": (8, 0),
-    "förmiddag": (9, 0),
-    "förmiddagen": (9, 0),
-    "förmiddagar": (9, 0),
-    "förmiddagstid": (9, 0),
-    "lunch": (12, 0),
-    "lunchen": (12, 0),
-    "lunchtid": (12, 0),
-    "eftermiddag": (13, 0),
-    "eftermiddagen": (13, 0),
-    "eftermiddagar": (13, 0),
-    "eftermiddagstid": (13, 0),
-    "kväll": (18, 0),
-    "kvällen": (18, 0),
-    "kvällar": (18, 0),
-    "kvällstid": (18, 0),
-    "kvällstider": (18, 0),
-    "natt": (21, 0),
-    "natten": (21, 0),
-    "nattetid": (21, 0),
+    form: start for start, forms in DAYPARTS.values() for form in forms
 }
+DAYPART_OF: Final[dict[str, str]] = {
+    form: part for part, (_, forms) in DAYPARTS.items() for form in forms
+}
+# Parts of the day that put a meeting outside office hours: a weekday named with one
+# ("fredagskvällar", "fredagar kväll") is a day the text means, not a slot to spread.
+OUT_OF_HOURS: Final = frozenset({"kväll", "natt"})
+
+# Words that name a set of days (RRULE codes), and the part of the day some of them name too.
+# "Helgkvällar" and "helgnätter" are the evenings and nights of Friday and Saturday, as
+# nattvandrare and fältassistenter use the words; "helger" are Saturdays and Sundays.
+_WORKDAYS: Final = ("MO", "TU", "WE", "TH", "FR")
+_EVERY_DAY: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_SETS: Final[dict[str, tuple[tuple[str, ...], str | None]]] = {
+    "vardagar": (_WORKDAYS, None),
+    "vardagarna": (_WORKDAYS, None),
+    "alla vardagar": (_WORKDAYS, None),
+    "varje vardag": (_WORKDAYS, None),
+    "vardagskvällar": (_WORKDAYS, "kväll"),
+    "vardagskvällarna": (_WORKDAYS, "kväll"),
+    "helger": (("SA", "SU"), None),
+    "helgerna": (("SA", "SU"), None),
+    "helgen": (("SA", "SU"), None),
+    "alla helger": (("SA", "SU"), None),
+    "varje helg": (("SA", "SU"), None),
+    "veckoslut": (("SA", "SU"), None),
+    "veckosluten": (("SA", "SU"), None),
+    "helgkvällar": (("FR", "SA"), "kväll"),
+    "helgkvällarna": (("FR", "SA"), "kväll"),
+    "helgnätter": (("FR", "SA"), "natt"),
+    "helgnätterna": (("FR", "SA"), "natt"),
+    "alla dagar": (_EVERY_DAY, None),
+    "alla dagar i veckan": (_EVERY_DAY, None),
+    "alla veckans dagar": (_EVERY_DAY, None),
+    "veckans alla dagar": (_EVERY_DAY, None),
+    "varje dag i veckan": (_EVERY_DAY, None),
+    "sju dagar i veckan": (_EVERY_DAY, None),
+    "7 dagar i veckan": (_EVERY_DAY, None),
+    "årets alla dagar": (_EVERY_DAY, None),
+}
+EVERY_DAY: Final = _EVERY_DAY
+
+# Parts of a month ("i mitten av maj", "första halvan av juni"): its first and last day (31 is
+# the month's end in a shorter month).
+MONTH_PARTS: Final[dict[str, tuple[int, int]]] = {
+    "början": (1, 10),
+    "mitten": (11, 20),
+    "slutet": (21, 31),
+    "första halvan": (1, 15),
+    "andra halvan": (16, 31),
+    "senare halvan": (16, 31),
+    "sista halvan": (16, 31),
+}
+# Weeks of a named month ("sista veckan i juni", "de två första veckorna i augusti"): seven-day
+# stretches from the start of the month (1 = days 1–7), or from its end (-1 = its last 7 days).
+WEEK_OF_MONTH_WORDS: Final[dict[str, int]] = {
+    "första": 1, "andra": 2, "tredje": 3, "fjärde": 4, "sista": -1, "näst sista": -2,
+}  # fmt: skip
+
+# School events whose dates the calendar policy knows (calendar.spring_term, autumn_term and the
+# break weeks): the periods they are the start ("start") or the end ("end") of, or the periods
+# themselves ("") for a break. "Inför" one is the EVENT_MARGIN_DAYS before it, "efter" one the
+# EVENT_MARGIN_DAYS after it, "vid" one its first (or last) week (cadence/periods.py).
+SCHOOL_EVENTS: Final[dict[str, tuple[tuple[str, ...], str]]] = {
+    "terminsstart": (("vårtermin", "hösttermin"), "start"),
+    "terminsstarten": (("vårtermin", "hösttermin"), "start"),
+    "terminsstarter": (("vårtermin", "hösttermin"), "start"),
+    "terminsstarterna": (("vårtermin", "hösttermin"), "start"),
+    "terminens start": (("vårtermin", "hösttermin"), "start"),
+    "ny termin": (("vårtermin", "hösttermin"), "start"),
+    "varje ny termin": (("vårtermin", "hösttermin"), "start"),
+    "varje terminsstart": (("vårtermin", "hösttermin"), "start"),
+    "skolstart": (("hösttermin",), "start"),
+    "skolstarten": (("hösttermin",), "start"),
+    "läsårsstart": (("hösttermin",), "start"),
+    "läsårsstarten": (("hösttermin",), "start"),
+    "läsårets start": (("hösttermin",), "start"),
+    "skolavslutning": (("vårtermin", "hösttermin"), "end"),
+    "skolavslutningen": (("vårtermin", "hösttermin"), "end"),
+    "skolavslutningar": (("vårtermin", "hösttermin"), "end"),
+    "skolavslutningarna": (("vårtermin", "hösttermin"), "end"),
+    "varje skolavslutning": (("vårtermin", "hösttermin"), "end"),
+    "terminsslut": (("vårtermin", "hösttermin"), "end"),
+    "terminsslutet": (("vårtermin", "hösttermin"), "end"),
+    "terminsavslutning": (("vårtermin", "hösttermin"), "end"),
+    "terminsavslutningen": (("vårtermin", "hösttermin"), "end"),
+    "varje terminsavslutning": (("vårtermin", "hösttermin"), "end"),
+    "läsårets slut": (("vårtermin",), "end"),
+    "läsårsslutet": (("vårtermin",), "end"),
+    # A term is a period: "inför höstterminen" is before it starts, "efter" after it ends;
+    # "under höstterminen" is the term itself (a season, read by windows._seasons).
+    "vårterminen": (("vårtermin",), ""),
+    "höstterminen": (("hösttermin",), ""),
+    "sommarlovet": (("sommarlov",), ""),
+    "jullovet": (("jullov",), ""),
+    "sportlovet": (("sportlov",), ""),
+    "påsklovet": (("påsklov",), ""),
+    "höstlovet": (("höstlov",), ""),
+    "loven": (("lov",), ""),
+    "lov": (("lov",), ""),
+    "alla lov": (("lov",), ""),
+    "varje lov": (("lov",), ""),
+    "skolloven": (("lov",), ""),
+    "alla skollov": (("lov",), ""),
+    "varje skollov": (("lov",), ""),
+    "samtliga lov": (("lov",), ""),
+}
+# The words that put a school event before, at or after the time meant, and which stretch of
+# it they mean.
+EVENT_RELATIONS: Final[dict[str, str]] = {
+    "inför": "inför",
+    "före": "inför",
+    "innan": "inför",
+    "efter": "efter",
+    "vid": "vid",
+    "kring": "vid",
+    "runt": "vid",
+    "i samband med": "vid",
+    "under": "under",
+    "på": "under",
+    "i": "under",
+}
+EVENT_MARGIN_DAYS: Final = 14  # "inför sommarlovet": the two weeks before it
+EVENT_WEEK_DAYS: Final = 7  # "vid terminsstart": the first week of the term
+# "Alla lov": the school breaks, each a period of the calendar policy.
+SCHOOL_BREAKS: Final = ("sportlov", "påsklov", "sommarlov", "höstlov", "jullov")
 
 # Named occasions whose dates no reader of the text can know: they move every year, or happen only
 # some years. A När naming one is warned about, never guessed. Pattern (lower case) → what it is.
@@ -279,9 +406,10 @@ FILLER_WORDS: Final = frozenset(
      "grund", "pga", "eftersom", "tillsammans", "både", "än", "man", "vi", "oss", "vår", "vårt",
      "våra", "deras", "dess", "sin", "sitt", "sina", "behov", "kl", "klockan", "st", "nr", "ggr",
      "gånger", "gång", "tillfällen", "tillfälle", "planeras", "planerat", "planerade",
-     "tidigast", "ungefärligen", "runt", "kring", "ytterligare", "extra", "dessutom", "plus",
+     "ungefärligen", "runt", "kring", "ytterligare", "extra", "dessutom", "plus",
      "samband", "upp", "via", "ingår", "ingå", "oftare", "sällan", "mån", "lämpligt", "lämplig",
-     "lämpliga", "möjligt", "övrigt", "typ", "bland", "annat"}
+     "lämpliga", "möjligt", "övrigt", "typ", "bland", "annat", "antingen", "perioden",
+     "tidsperioden", "period"}
 )  # fmt: skip
 # DESCRIPTION_WORDS say who takes part or what is done, not when: a När often says both
 # ("Socialsekreterare deltar aktivt i det dagliga arbetet hos polisen"). Role names (scheduler/
@@ -304,7 +432,11 @@ DESCRIPTION_WORDS: Final = frozenset(
      "respektive", "resp", "alternativt", "hela", "inklusive", "inkl", "ordinarie", "ordförande",
      "sammankallande", "styrgruppen", "arbetsgruppen", "nätverket", "rådet", "insats", "insatser",
      "insatsen", "förskola", "förskolan", "förskolor", "förskolorna", "skola", "skolan",
-     "skolor", "skolorna", "fritidsgård", "fritidsgården", "fritidsgårdar"}
+     "skolor", "skolorna", "fritidsgård", "fritidsgården", "fritidsgårdar", "serveringsställen",
+     "serveringsställe", "restauranger", "krogar", "butiker", "tobaksförsäljare",
+     "försäljningsställen", "vårdnadshavarna", "föräldrarna", "lärare", "pedagoger",
+     "allmänheten", "näringsidkare", "fastighetsägare", "verksamheter", "verksamheterna",
+     "arrangörer", "objekt"}
 )  # fmt: skip
 
 QUARTERS: Final[dict[int, tuple[MonthDay, MonthDay]]] = {

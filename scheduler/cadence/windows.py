@@ -17,14 +17,20 @@ from scheduler.base.swedish import LETTERS as _L
 from scheduler.cadence.model import MonthDay
 from scheduler.cadence.vocabulary import (
     BARE_SEASON_FORMS,
+    EVENT_RELATIONS,
     HALF_YEARS,
     MONTH_ABBREVIATIONS,
+    MONTH_PARTS,
     MONTHS,
     QUARTERS,
+    SCHOOL_BREAKS,
+    SCHOOL_EVENTS,
     SEASON_FORMS,
     SEASONS,
     TERTIALS,
+    WEEK_OF_MONTH_WORDS,
     month_value,
+    number_value,
     ordinal_value,
 )
 
@@ -48,8 +54,12 @@ _NUMERIC_DATE = re.compile(
 )
 _WEEKS = re.compile(
     rf"(?<![{_L}])(?:veckorna|vecka|vecko|v\.|v)\s*(?P<list>\d{{1,2}}"
-    rf"(?:\s*(?:,|och|samt|-|till)\s*(?:vecka\s*|v\.?\s*)?\d{{1,2}}){{0,30}})(?![\d/])"
-    rf"(?:\s*,?\s*(?P<y>{_YEAR}))?"
+    rf"(?:\s*(?:,|och|samt|-|till|t\.o\.m\.?|till\s+och\s+med)\s*(?:vecka\s*|v\.?\s*)?"
+    rf"\d{{1,2}}){{0,30}})(?![\d/])(?:\s*,?\s*(?P<y>{_YEAR}))?"
+)
+# "24-33", "24 till vecka 33", "v. 24 t.o.m. v. 33" inside a week list: a range of weeks.
+_WEEK_RANGE = re.compile(
+    r"(\d{1,2})\s*(?:-|till|t\.o\.m\.?|till\s+och\s+med)\s*(?:vecka\s*|v\.?\s*)?(\d{1,2})"
 )
 _QUARTER = re.compile(
     rf"(?<![{_L}])(?:(?:q|kv\.?|kvartal)\s*(?P<n>[1-4])(?![\d])"
@@ -76,16 +86,51 @@ _SEASON = re.compile(
     rf"(?P<season>{_SEASON_WORD})"
     rf"(?:\s*-?\s*(?P<y>{_YEAR})|-?(?P<yy>\d\d))?(?![{_L}\d])"
 )
-# "före sommaren", "innan jul", "till årsskiftet": due before a break.
+# "före sommaren", "innan jul", "till årsskiftet": due before a break. ("Inför sommarlovet" is a
+# school event: the weeks just before it, `_events`.)
+_BREAK_WORDS: Final = (
+    r"midsommar|sommaren|sommaruppehållet|semestern|semestrarna|julen|jul|julledigheten"
+    r"|juluppehållet|årsskiftet|nyår|årets\s+slut"
+)
 _BEFORE_BREAK = re.compile(
-    rf"(?<![{_L}])(?:före|innan|till|senast\s+(?:före|innan|till)?\s*|inför)\s*"
-    rf"(?P<what>midsommar|sommaren|sommarlovet|sommaruppehållet|semestern|semestrarna"
-    rf"|julen|jul|jullovet|julledigheten|juluppehållet|årsskiftet|nyår|årets\s+slut)(?![{_L}])"
+    rf"(?<![{_L}])(?:(?:före|innan|till|senast\s+(?:före|innan|till)?)\s*"
+    rf"(?P<what>{_BREAK_WORDS}|sommarlovet|jullovet)|inför\s*(?P<soon>{_BREAK_WORDS}))(?![{_L}])"
 )
 _YEAR_END = re.compile(rf"(?<![{_L}])(?:vid\s+|i\s+)?(?:slutet\s+av\s+året|årets\s+slut)(?![{_L}])")
+_MONTH_PART_WORD: Final = "|".join(
+    p.replace(" ", r"\s+") for p in sorted(MONTH_PARTS, key=len, reverse=True)
+)
 _MONTH_PART = re.compile(
-    rf"(?<![{_L}])(?:i\s+)?(?P<part>början|mitten|slutet)\s+av\s+(?P<m>{_MONTH_WORD})\.?"
-    rf"(?:\s+(?P<y>{_YEAR}))?(?![{_L}])"
+    rf"(?<![{_L}])(?:i\s+|under\s+)?(?:den\s+)?"
+    rf"(?P<part>{_MONTH_PART_WORD})\s+av\s+"
+    rf"(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}])"
+)
+_ORDINAL_WEEK: Final = "|".join(
+    w.replace(" ", r"\s+") for w in sorted(WEEK_OF_MONTH_WORDS, key=len, reverse=True)
+)
+# "sista veckan i juni", "de två första veckorna i augusti", "första två veckorna av maj".
+_WEEK_OF_MONTH = re.compile(
+    rf"(?<![{_L}])(?:(?:den|de|under|i)\s+){{0,2}}"
+    rf"(?:(?P<n>två|tre|2|3)\s+(?P<edge>första|sista)|(?P<edge2>första|sista)\s+(?P<n2>två|tre|2|3)"
+    rf"|(?P<ord>{_ORDINAL_WEEK}))\s+(?:veckan|veckorna)\s+(?:i|av|under)\s+"
+    rf"(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}])"
+)
+_EVENT_WORD: Final = "|".join(
+    w.replace(" ", r"\s+") for w in sorted(SCHOOL_EVENTS, key=len, reverse=True)
+)
+_RELATION: Final = "|".join(
+    w.replace(" ", r"\s+") for w in sorted(EVENT_RELATIONS, key=len, reverse=True)
+)
+# "inför varje ny termin", "efter sportlovet", "vid terminsstart", "under alla lov".
+_EVENT = re.compile(
+    rf"(?<![{_L}])(?P<rel>{_RELATION})\s+(?:(?:de|den|det|varje|alla|samtliga)\s+)?"
+    rf"(?P<what>{_EVENT_WORD})(?![{_L}])"
+)
+# "Gäller 2024–2026", "planperioden 2024-2026": how long the measure applies, not how often.
+_VALIDITY = re.compile(
+    rf"(?<![{_L}\d])(?:(?:gäller|giltig|giltigt|gällande|för|under|inom)\s+)?"
+    rf"(?:(?:hela\s+)?(?:plan|tids|verksamhets)?perioden\s+|åren\s+)?"
+    rf"(?P<first>{_YEAR})\s*(?:-|till|t\.o\.m\.?)\s*(?P<last>{_YEAR})(?![\d{_L}])"
 )
 _MONTH = re.compile(rf"(?<![{_L}])(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}\d])")
 _LONE_YEAR = re.compile(rf"(?<![\d{_L}/.:-])(?P<y>{_YEAR})(?![\d/.:-]\d|[{_L}\d])")
@@ -93,7 +138,7 @@ _LIST_GAP = re.compile(r"\s*(?:,|och|samt|&|resp\.?|respektive|eller)\s*(?:(?:i|
 # Between two seasons of a list: "våren och hösten", "en gång på våren och en på hösten".
 _SEASON_GAP = re.compile(
     r"\s*(?:,|och|samt|&)\s*(?:(?:en|ett|två|tre|1|2|3)(?:\s+(?:gång|gånger|ggr))?\s+)?"
-    r"(?:(?:under|i|på)\s+)?"
+    r"(?:(?:under|i|på|inför|efter)\s+)?"
 )
 _RANGE_GAP = re.compile(r"\s*(?:-|till|t\.o\.m\.?|tom|till\s+och\s+med)\s*")
 
@@ -107,7 +152,7 @@ _EXCEPT_WORD = re.compile(
 )
 _FROM_WORD = re.compile(
     rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|från|med\s+start|startar|börjar"
-    rf"|första\s+gången)(?![{_L}])"
+    rf"|första\s+gången|tidigast|mellan)(?![{_L}])"
 )
 _EXCEPT_MARKER = re.compile(
     rf"(?<![{_L}])(?:utom|förutom|ej|inte|exkl\.?|exklusive|undantaget|undantag)"
@@ -115,8 +160,11 @@ _EXCEPT_MARKER = re.compile(
 )
 _FROM_MARKER = re.compile(
     rf"(?<![{_L}])(?:från\s+och\s+med|fr\.o\.m\.?|fr\.\s*o\.\s*m\.?|från|efter|med\s+start"
-    rf"|första\s+gången(?:\s+i)?|startar(?:\s+i)?|börjar(?:\s+i)?)\s+$"
+    rf"|första\s+gången(?:\s+i)?|startar(?:\s+i)?|börjar(?:\s+i)?|tidigast(?:\s+i)?)\s+$"
 )
+# "mellan 15/5 och 30/9": the two ends of one period, not two dates.
+_BETWEEN_MARKER = re.compile(rf"(?<![{_L}])mellan\s+$")
+_EITHER_GAP = re.compile(rf"(?<![{_L}])(?:eller|alternativt|el\.)(?![{_L}])")
 
 
 @dataclass(frozen=True)
@@ -137,6 +185,16 @@ class Window:
     # school ones are resolved from the calendar policy when placed (cadence/periods.py).
     name: str | None = None
     joined: bool = False  # listed after the window before it: "våren och hösten"
+    # Named with both ends ("från mars till mitten av maj", "15/5–30/9"): the end is the text's,
+    # never widened to the year's end by "från".
+    ranged: bool = False
+    # Named by dates, weeks or months (not a season, quarter or school period): every month the
+    # window touches is the text's, July too.
+    exact: bool = False
+    # School periods the window is (keys of SEASONS, or a school event's stretch such as
+    # "inför:start:sommarlov"): dated from the calendar policy when placed (cadence/periods.py).
+    periods: tuple[str, ...] = ()
+    either: bool = False  # a list joined by "eller": one of them, not each
 
 
 def read_windows(low: str, original: str) -> list[Window]:
@@ -161,7 +219,9 @@ def read_windows(low: str, original: str) -> list[Window]:
         _halves,
         _before_breaks,
         _year_ends,
+        _weeks_of_month,
         _month_parts,
+        _events,
         _seasons,
         _months,
         _lone_years,
@@ -169,15 +229,37 @@ def read_windows(low: str, original: str) -> list[Window]:
         for window in reader(low, original):
             claim(window)
     found.sort(key=lambda w: w.span)
-    return [_with_from_marker(w, low) for w in _merge_lists(found, low)]
+    return [_with_from_marker(w, low) for w in _merge_lists(found, low, original)]
 
 
 def marker_spans(low: str) -> list[tuple[int, int]]:
-    """Where the deadline, "från" and "utom" words of `low` are: words the reading uses."""
+    """Where the deadline, "från", "utom" and "eller" words of `low` are: words the reading
+    uses."""
     spans = [m.span() for m in _DEADLINE_MARKER.finditer(low)]
     for pattern in (_EXCEPT_WORD, _FROM_WORD):
         spans += [m.span() for m in pattern.finditer(low)]
     return spans
+
+
+@dataclass(frozen=True)
+class Validity:
+    """ "Gäller 2024–2026": the first and last year a measure applies, and where it was said."""
+
+    first: int
+    last: int
+    span: tuple[int, int]
+    description: str
+
+
+def read_validity(low: str, original: str) -> Validity | None:
+    """A period of whole years the text says the measure applies for, else None."""
+    match = _VALIDITY.search(low)
+    if match is None:
+        return None
+    first, last = _year(match, "first"), _year(match, "last")
+    if first is None or last is None or last < first:
+        return None
+    return Validity(first, last, match.span(), _text(original, match))
 
 
 def has_deadline_marker(low: str) -> bool:
@@ -188,7 +270,13 @@ def _with_from_marker(window: Window, low: str) -> Window:
     """Widen a window named after "från" (to the year's end) or "efter" (from the day after)."""
     before = low[max(0, window.span[0] - 20) : window.span[0]]
     marker = _FROM_MARKER.search(before)
-    if marker:
+    if marker and (window.ranged or len(window.iso_weeks) > 1):
+        return window  # "från mars till mitten av maj", "fr.o.m. v. 24 t.o.m. v. 33": both ends
+    if marker and len(window.iso_weeks) == 1 and not marker.group().startswith("efter"):
+        # "Från vecka 24": from that week's Monday, a date only the plan year gives (periods.py).
+        name = f"från:vecka:{window.iso_weeks[0]}"
+        return replace(window, iso_weeks=(), from_marker=True, name=name, periods=(name,))
+    if marker and not window.periods:
         start = window.start
         if marker.group().startswith("efter"):
             start = _day_after(window.end)
@@ -270,7 +358,7 @@ def _weeks(low: str, original: str) -> list[Window]:
     windows = []
     for match in _WEEKS.finditer(low):
         numbers = [int(n) for n in re.findall(r"\d{1,2}", match.group("list"))]
-        ranges = re.findall(r"(\d{1,2})\s*(?:-|till)\s*(?:v\.?\s*)?(\d{1,2})", match.group("list"))
+        ranges = _WEEK_RANGE.findall(match.group("list"))
         weeks = set(numbers)
         for first, last in ranges:
             if int(first) <= int(last):
@@ -356,14 +444,22 @@ def _seasons(low: str, original: str) -> list[Window]:
 def _before_breaks(low: str, original: str) -> list[Window]:
     windows = []
     for match in _BEFORE_BREAK.finditer(low):
-        what = match.group("what")
+        what = match.group("what") or match.group("soon")
         if what.startswith(("år", "nyår")):
             name, (start, end) = None, (MonthDay(1, 1), MonthDay(12, 31))
         else:
             # Before Christmas or the summer: by the end of the school term before it.
             name = "före jul" if what.startswith("jul") else "före sommar"
             start, end = SEASONS[name]
-        windows.append(Window(start, end, None, _text(original, match), match.span(), name=name))
+        periods: tuple[str, ...] = ()
+        if match.group("soon") and name is not None:
+            # "Inför jul", "inför sommaren": the weeks just before the break, as "inför
+            # sommarlovet" (due by the same day).
+            name = "inför:start:jullov" if name == "före jul" else "inför:start:sommarlov"
+            periods = (name,)
+        description = _text(original, match)
+        windows.append(Window(start, end, None, description, match.span(), name=name,
+                              periods=periods))  # fmt: skip
     return windows
 
 
@@ -379,17 +475,86 @@ def _month_parts(low: str, original: str) -> list[Window]:
     for match in _MONTH_PART.finditer(low):
         month = month_value(match.group("m")) or 1
         last = _month_end(month).day
-        first, final = {"början": (1, 10), "mitten": (11, 20)}.get(match.group("part"), (21, last))
+        first, final = MONTH_PARTS[" ".join(match.group("part").split())]
+        windows.append(
+            Window(
+                MonthDay(month, first),
+                MonthDay(month, min(final, last)),
+                _year(match),
+                _text(original, match),
+                (match.start(), match.end()),
+                exact=True,
+            )
+        )
+    return windows
+
+
+def _weeks_of_month(low: str, original: str) -> list[Window]:
+    """ "Sista veckan i juni" (its last seven days), "de två första veckorna i augusti" (1–14)."""
+    windows = []
+    for match in _WEEK_OF_MONTH.finditer(low):
+        month = month_value(match.group("m")) or 1
+        last = _month_end(month).day
+        if match.group("ord"):
+            position = WEEK_OF_MONTH_WORDS[" ".join(match.group("ord").split())]
+            weeks = 1
+        else:
+            edge = match.group("edge") or match.group("edge2")
+            position = 1 if edge == "första" else -1
+            weeks = number_value(match.group("n") or match.group("n2")) or 1
+        if position > 0:
+            first = (position - 1) * 7 + 1
+            final = min(last, first + weeks * 7 - 1)
+        else:
+            final = last + (position + 1) * 7
+            first = max(1, final - weeks * 7 + 1)
         windows.append(
             Window(
                 MonthDay(month, first),
                 MonthDay(month, final),
                 _year(match),
                 _text(original, match),
-                (match.start(), match.end()),
+                match.span(),
+                exact=True,
             )
         )
     return windows
+
+
+def _events(low: str, original: str) -> list[Window]:
+    """School events the calendar dates: "inför varje ny termin", "efter sportlovet", "vid
+    terminsstart", "under alla lov". A single break named with "under", "i" or "på" is a season
+    (`_seasons`), not an event."""
+    windows = []
+    for match in _EVENT.finditer(low):
+        relation = EVENT_RELATIONS[" ".join(match.group("rel").split())]
+        periods, edge = SCHOOL_EVENTS[" ".join(match.group("what").split())]
+        if relation == "under" and periods != ("lov",):
+            if edge == "":
+                continue  # "under sommarlovet": the break itself, a season
+            relation = "vid"  # "på skolavslutningen": at it
+        names = tuple(name for period in periods for name in _event_periods(relation, period, edge))
+        name = names[0] if len(names) == 1 else None
+        description = _text(original, match)
+        whole_year = (MonthDay(1, 1), MonthDay(12, 31))  # dated when placed (periods.py)
+        windows.append(
+            Window(*whole_year, None, description, match.span(), name=name, periods=names)
+        )
+    return windows
+
+
+def _event_periods(relation: str, period: str, edge: str) -> tuple[str, ...]:
+    """The period names (periods.py) of `relation` to one school event."""
+    breaks = SCHOOL_BREAKS if period == "lov" else (period,)
+    if relation == "under" or (relation == "vid" and edge == ""):
+        return breaks
+    if relation == "inför":
+        side = "start"
+    elif relation == "efter":
+        side = "end"
+    else:
+        side = edge
+    return tuple(f"{relation}:{side}:{name}" for name in breaks)
 
 
 def _months(low: str, original: str) -> list[Window]:
@@ -445,8 +610,9 @@ def is_lone_year(window: Window) -> bool:
     return window.description.strip().isdigit()
 
 
-def _merge_lists(found: list[Window], low: str) -> list[Window]:
-    """Join "mars och oktober" into one list; "april-oktober" and "Q1-Q3" into one range.
+def _merge_lists(found: list[Window], low: str, original: str) -> list[Window]:
+    """Join "mars och oktober" into one list; "april-oktober", "Q1-Q3" and "mellan 15/5 och
+    30/9" into one range; "mars eller maj" into a list of which one is meant.
 
     Seasons stay separate windows, marked `joined` ("våren och hösten"), and share a year named
     once ("vår och höst 2025").
@@ -456,11 +622,18 @@ def _merge_lists(found: list[Window], low: str) -> list[Window]:
         if merged:
             previous = merged[-1]
             gap = low[previous.span[1] : window.span[0]]
-            if _RANGE_GAP.fullmatch(gap) and _rangeable(previous, window):
+            between = _BETWEEN_MARKER.search(low[max(0, previous.span[0] - 10) : previous.span[0]])
+            ranged = _RANGE_GAP.fullmatch(gap) or (between and _LIST_GAP.fullmatch(gap))
+            if ranged and _rangeable(previous, window):
                 merged[-1] = _range(previous, window)
                 continue
             if _LIST_GAP.fullmatch(gap) and _listable(previous, window):
-                merged[-1] = _list(previous, window)
+                listed = _list(previous, window)
+                if previous.either or _EITHER_GAP.search(gap) is not None:
+                    # "mars eller maj": quoted as written, for the message that says so
+                    words = original[listed.span[0] : listed.span[1]]
+                    listed = replace(listed, either=True, description=words)
+                merged[-1] = listed
                 continue
             if _SEASON_GAP.fullmatch(gap) and previous.name and window.name:
                 window = replace(window, joined=True)
@@ -479,7 +652,14 @@ def _share_years(windows: list[Window]) -> list[Window]:
 
 
 def _rangeable(first: Window, second: Window) -> bool:
-    return not (is_lone_year(first) or is_lone_year(second) or first.iso_weeks or second.iso_weeks)
+    return not (
+        is_lone_year(first)
+        or is_lone_year(second)
+        or first.iso_weeks
+        or second.iso_weeks
+        or first.periods
+        or second.periods
+    )
 
 
 def _listable(first: Window, second: Window) -> bool:
@@ -492,12 +672,15 @@ def _listable(first: Window, second: Window) -> bool:
 
 def _range(first: Window, second: Window) -> Window:
     year = second.year or first.year
+    exact = all(w.exact or w.months or w.dates for w in (first, second))
     return Window(
         first.start,
         second.end,
         year,
         f"{first.description}-{second.description}",
         (first.span[0], second.span[1]),
+        ranged=True,
+        exact=exact,
     )
 
 

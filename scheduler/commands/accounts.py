@@ -1,4 +1,4 @@
-"""user add|list|remove: the coordinators' accounts for the workspace (`scheduler serve`)."""
+"""user add|list|password|remove: the coordinators' accounts for the workspace (`scheduler serve`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from scheduler.base.swedish import count
 from scheduler.commands.context import Context, now_utc
 
 
-def _password(args: argparse.Namespace) -> str:
+def _password(args: argparse.Namespace, *, nothing_done: str) -> str:
     """From standard input (one line) with --password-stdin, else asked twice without echo."""
     if args.password_stdin:
         return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
@@ -19,7 +19,7 @@ def _password(args: argparse.Namespace) -> str:
 
     first = getpass.getpass("Lösenord: ")
     if getpass.getpass("Samma lösenord igen: ") != first:
-        raise UsageError("lösenorden var inte lika; inget konto skapades.")
+        raise UsageError(f"lösenorden var inte lika. {nothing_done}")
     return first
 
 
@@ -39,12 +39,14 @@ def _organisation(args: argparse.Namespace, ctx: Context) -> str:
 
 
 def cmd_user_add(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.accounts import check_username, create_account
+    from scheduler.services.accounts import create_account
+    from scheduler.services.usernames import check_username
 
     check_username(args.name)  # before the password is asked for
     organisation = _organisation(args, ctx)
     account = create_account(ctx.engine, ctx.settings, username=args.name,
-                             organisation=organisation, password=_password(args), now=now_utc())  # fmt: skip
+                             organisation=organisation,
+                             password=_password(args, nothing_done="Inget konto skapades."), now=now_utc())  # fmt: skip
     ctx.print(f"Skapade kontot «{account.username}» för {account.organisation}.")
     return 0
 
@@ -64,11 +66,25 @@ def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def cmd_user_remove(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.accounts import normal_username
-    from scheduler.store.accounts import remove_account
+def cmd_user_password(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.services.accounts import change_password
+    from scheduler.services.usernames import normal_username
+    from scheduler.store.accounts import find_account, missing_account
 
-    account = remove_account(ctx.engine, normal_username(args.name))
+    name = normal_username(args.name)
+    if find_account(ctx.engine, name) is None:  # before the password is asked for
+        raise missing_account(name)
+    password = _password(args, nothing_done="Lösenordet ändrades inte.")
+    account, ended = change_password(ctx.engine, ctx.settings, username=name, password=password)
+    ctx.print(f"Nytt lösenord för «{account.username}»; "
+              f"{count(ended, 'inloggning', 'inloggningar')} avslutades.")  # fmt: skip
+    return 0
+
+
+def cmd_user_remove(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.services.accounts import remove_account
+
+    account = remove_account(ctx.engine, args.name)
     ctx.print(f"Tog bort kontot «{account.username}» ({account.organisation}); dess "
               "inloggningar gäller inte längre.")  # fmt: skip
     return 0
@@ -84,6 +100,13 @@ def register(commands: Any) -> None:
     add.set_defaults(run=cmd_user_add)
     listing = actions.add_parser("list", help="visa alla konton")
     listing.set_defaults(run=cmd_user_list)
+    password = actions.add_parser(
+        "password", help="byt lösenord (kontots alla inloggningar avslutas)"
+    )
+    password.add_argument("name", metavar="NAMN", help="användarnamnet")
+    password.add_argument("--password-stdin", action="store_true",
+                          help="läs lösenordet från standard in (en rad) i stället för att fråga")  # fmt: skip
+    password.set_defaults(run=cmd_user_password)
     remove = actions.add_parser("remove", help="ta bort ett konto")
     remove.add_argument("name", metavar="NAMN", help="användarnamnet")
     remove.set_defaults(run=cmd_user_remove)

@@ -76,7 +76,8 @@ class Context:
     def engine(self) -> Engine:
         from scheduler.store.engine import open_store
 
-        return open_store(self.settings.database_url)
+        database = self.settings.database
+        return open_store(database.url, busy_timeout_seconds=database.busy_timeout_seconds)
 
     def plan_id(self, year: int | None = None) -> int:
         """The plan a command acts on: of `year`; without one, by date: this year's plan, else

@@ -11,7 +11,9 @@ from scheduler.commands.context import Context
 def cmd_upgrade(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.store.engine import upgrade_store
 
-    engine, before, after = upgrade_store(ctx.settings.database_url)
+    database = ctx.settings.database
+    engine, before, after = upgrade_store(database.url,
+                                          busy_timeout_seconds=database.busy_timeout_seconds)  # fmt: skip
     engine.dispose()
     where = engine.url.render_as_string(hide_password=True)
     if before == after:

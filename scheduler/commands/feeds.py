@@ -280,19 +280,20 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.mail.settings import EmailSettings
     from scheduler.reminders.settings import ReminderSettings
     from scheduler.services.followup import tick as followup_tick
-    from scheduler.services.refresh import plans_in_time, refresh_occurrences
+    from scheduler.services.refresh import plans_in_time, refresh_each
     from scheduler.services.runner import DispatcherRunner, PlanTopUp
     from scheduler.store.plans import newest_plan_ids
-    from scheduler.web.app import create_app, serving_app
-    from scheduler.web.feed_protocol import feed_poll_protocol
+    from scheduler.web.app import create_app, serving_app, serving_protocol
 
     host = args.host or ctx.settings.server.host
     port = args.port or ctx.settings.server.port
     try:
         # The plans whose time it is; an installation with only older plans keeps its newest.
         now = now_utc()
-        for plan_id in plans_in_time(ctx.engine, now=now) or newest_plan_ids(ctx.engine):
-            refresh_occurrences(ctx.engine, ctx.settings, plan_id=plan_id, now=now)
+        plan_ids = plans_in_time(ctx.engine, now=now) or newest_plan_ids(ctx.engine)
+        # A plan over [limits] is told and left out; the server serves every other district.
+        for refused in refresh_each(ctx.engine, ctx.settings, plan_ids, now=now):
+            print(f"Fel: {refused} Servern startar ändå.", file=sys.stderr)
     except NotFoundError as exc:
         ctx.print(f"Obs: {exc}")
     email = EmailSettings.from_settings(ctx.settings)
@@ -317,11 +318,15 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     # so the access log shows at info.
     # httptools and uvloop: the C parser and loop, several times h11's and asyncio's speed for the
     # feed polls that are most of the requests (bench/feeds.py); a poll with a prepared response is
-    # answered by the protocol itself (feed_protocol), the rest through ASGI as usual.
+    # answered by the protocol itself (feed_protocol), the rest through ASGI as usual; in front of
+    # both, the request limits of [server] (request_limits).
     app = serving_app(create_app(ctx.engine, ctx.settings))
+    # X-Forwarded-For names the client only from the proxies trusted (server.trusted_proxies):
+    # sign-in attempts are counted per client address, which anyone else could forge.
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None,
-        log_level=logging.getLogger().getEffectiveLevel(), http=feed_poll_protocol(app), loop="uvloop",
+        app, host=host, port=port, log_config=None, log_level=logging.getLogger().getEffectiveLevel(),
+        http=serving_protocol(app, ctx.settings), loop="uvloop",
+        forwarded_allow_ips=list(ctx.settings.server.trusted_proxies),
     )  # fmt: skip
     runner.start()
     try:

@@ -124,15 +124,19 @@ def _import_file(
 ) -> None:
     """Import one plan file in one transaction and report it through `say`. `ahead`: the file
     as a worker read and placed it (else it is read here)."""
+    from scheduler.base.errors import PlanBudgetError, PlanFileError
     from scheduler.services.refresh import import_and_schedule
 
     read = ahead.read if ahead is not None else _read_options(args, ctx).read(path)
     organisation = _configured_organisation(ctx, read.plan.organisation, path, say)
-    result, synced = import_and_schedule(
-        ctx.engine, ctx.settings.for_organisation(organisation), read.plan, source=str(path),
-        now=args.now or now_utc(), force=args.force,
-        placed=ahead.placed if ahead is not None else None,
-    )  # fmt: skip
+    try:
+        result, synced = import_and_schedule(
+            ctx.engine, ctx.settings.for_organisation(organisation), read.plan, source=str(path),
+            now=args.now or now_utc(), force=args.force,
+            placed=ahead.placed if ahead is not None else None,
+        )  # fmt: skip
+    except PlanBudgetError as exc:  # the plan in this file is too large: said of the file
+        raise PlanFileError(str(exc), path=str(path)) from None
     for note in read.notes:
         say(f"Obs: {note}")
     if result.state != DRAFT and (result.added or result.changed or result.retired):

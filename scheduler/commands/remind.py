@@ -32,7 +32,9 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
     # Every plan whose time it is (the closing year's too, after a rollover), its reminders
     # topped up to the planning horizon; without a plan there is nothing to remind of, but the
     # outbox may still hold other mail.
-    refresh_plans_in_time(ctx.engine, ctx.settings, now=now)
+    refused = refresh_plans_in_time(ctx.engine, ctx.settings, now=now)
+    for plan in refused:  # the other plans' reminders are sent all the same
+        print(f"Fel: {plan} Dess påminnelser planeras inte förrän den ryms.", file=sys.stderr)
     followup_failed = not _followup_step(ctx, now)
     result = run_due(ctx.engine, config=ctx.settings, delivery=delivery_for(email), email=email, settings=settings, now=now,
                      clock=None if args.now else now_utc)  # fmt: skip
@@ -41,7 +43,7 @@ def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
               f"hoppade över {result.skipped}{cancelled}.")  # fmt: skip
     for error in result.errors:
         ctx.print(f"  Fel: {error}")
-    return 1 if followup_failed else 0
+    return 2 if refused else 1 if followup_failed else 0
 
 
 def _followup_step(ctx: Context, now: datetime) -> bool:

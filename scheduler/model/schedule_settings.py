@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from reprlib import repr as shown  # a value in a message: bounded, however large
 from typing import Any
 
 from scheduler.base.rrules import RuleError, clean_rule
@@ -41,28 +42,32 @@ def settings_from_mapping(
             raise fail(f"okänd nyckel «schedule.{key}» (kända: {', '.join(sorted(known))})")
     kind = _optional_str(raw, "kind", fail)
     if kind is not None and kind not in KINDS:
-        raise fail(f'schedule.kind ska vara "meeting" (möte) eller "task" (uppgift), inte {kind!r}')
+        raise fail(
+            f'schedule.kind ska vara "meeting" (möte) eller "task" (uppgift), inte {shown(kind)}'
+        )
     weekday = _optional_str(raw, "weekday", fail)
     if (
         weekday is not None
         and weekday.casefold() not in WEEKDAYS
         and weekday.upper() not in WEEKDAYS.values()
     ):
-        raise fail(f"schedule.weekday ska vara en veckodag (måndag–söndag), inte {weekday!r}")
+        raise fail(f"schedule.weekday ska vara en veckodag (måndag–söndag), inte {shown(weekday)}")
     time = _optional_str(raw, "time", fail)
     if time is not None and not _TIME.match(time):
-        raise fail(f'schedule.time ska skrivas TT:MM, t.ex. "09:00", inte {time!r}')
+        raise fail(f'schedule.time ska skrivas TT:MM, t.ex. "09:00", inte {shown(time)}')
     duration = raw.get("duration_minutes")
     if duration is not None and (
         not isinstance(duration, int) or isinstance(duration, bool) or not 0 < duration <= 24 * 60
     ):
-        raise fail(f"schedule.duration_minutes ska vara minuter (1–1440), inte {duration!r}")
+        raise fail(f"schedule.duration_minutes ska vara minuter (1–1440), inte {shown(duration)}")
     months = raw.get("months")
     if months is not None:
         if not isinstance(months, list) or not all(
             isinstance(m, int) and 1 <= m <= 12 for m in months
         ):
-            raise fail(f"schedule.months ska vara en lista med månadsnummer 1–12, inte {months!r}")
+            raise fail(
+                f"schedule.months ska vara en lista med månadsnummer 1–12, inte {shown(months)}"
+            )
         months = tuple(months)
     reminder_days = raw.get("reminder_days")
     if reminder_days is not None:
@@ -70,7 +75,7 @@ def settings_from_mapping(
             isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 365 for d in reminder_days
         ):
             raise fail(
-                f"schedule.reminder_days ska vara en lista med dagar 0–365, inte {reminder_days!r}"
+                f"schedule.reminder_days ska vara en lista med dagar 0–365, inte {shown(reminder_days)}"
             )
         reminder_days = tuple(reminder_days)
     rrule = _optional_str(raw, "rrule", fail)
@@ -105,7 +110,7 @@ def _check_rrule(rrule: str, fail: Fail) -> None:
     try:
         clean_rule(rrule)
     except RuleError as exc:
-        raise fail(f"schedule.rrule är ingen giltig RRULE: {exc}: {rrule!r}") from None
+        raise fail(f"schedule.rrule är ingen giltig RRULE: {exc}: {shown(rrule)}") from None
 
 
 def settings_to_mapping(settings: ScheduleSettings) -> dict[str, Any]:
@@ -127,7 +132,7 @@ def settings_to_mapping(settings: ScheduleSettings) -> dict[str, Any]:
 def _optional_str(raw: Mapping[str, Any], key: str, fail: Fail) -> str | None:
     value = raw.get(key)
     if value is not None and not isinstance(value, str):
-        raise fail(f"schedule.{key} ska vara en text, inte {value!r}")
+        raise fail(f"schedule.{key} ska vara en text, inte {shown(value)}")
     if value is not None and (problem := describe_control_character(value)):
         raise fail(f"schedule.{key} har ett {problem}")
     return value

@@ -8,15 +8,18 @@ plan always yields the same UIDs, and a meeting moved off a holiday keeps the UI
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from scheduler.cadence import Cadence, CalendarPolicy, PlacedSeries, Schedule, parse_when
 from scheduler.cadence.spread import PlanItem, spread
 from scheduler.model.occurrence import PlannedOccurrence
+from scheduler.model.plan import Plan
 from scheduler.model.stored import StoredMeasure, StoredPlan
+from scheduler.plan.budget import PlanBudget
 from scheduler.plan.roles import Responsibility
+from scheduler.schedule.budget import check_before_placing, check_placed
 from scheduler.schedule.deconflict import deconflict
 
 UID_DOMAIN = "atgardsplan-scheduler"
@@ -137,6 +140,22 @@ def place_items(items: tuple[PlanItem, ...], *, year: int, policy: CalendarPolic
     return Placement(items, year, policy, tuple(placed), tuple(map(tuple, clashes)))
 
 
+def place_within_budget(
+    plan: Plan,
+    measures: Sequence[StoredMeasure],
+    items: tuple[PlanItem, ...],
+    *,
+    policy: CalendarPolicy,
+    budget: PlanBudget,
+) -> Placement:
+    """`place_items` for a plan that fits its budget; PlanBudgetError, naming the measure over
+    it, as soon as the count passes a cap (scheduler/schedule/budget.py)."""
+    check_before_placing(plan, measures, items, policy=policy, budget=budget)
+    placed = place_items(items, year=plan.year, policy=policy)
+    check_placed(plan, measures, placed.schedules, budget)
+    return placed
+
+
 def schedule_plan(
     stored: StoredPlan,
     *,
@@ -144,14 +163,19 @@ def schedule_plan(
     responsibilities: dict[int, Responsibility],
     tasks: Iterable[tuple[StoredMeasure, Responsibility]] = (),
     placed: Placement | None = None,
+    budget: PlanBudget = PlanBudget(),  # noqa: B008 (frozen: safe to share)
 ) -> PlanSchedule:
     """Every measure's När read and placed as one plan; then the plan's own `tasks` (each a
     deadline of its own, placed alone, not spread among the meetings). `placed`: a placement
-    made ahead, used if it was made for these measures, year and policy."""
+    made ahead, used if it was made for these measures, year and policy. A plan over `budget`
+    (`[limits]`) raises PlanBudgetError."""
     items = plan_items(stored.measures, responsibilities)
     year = stored.plan.year
     if placed is None or not placed.made_for(items, year=year, policy=policy):
-        placed = place_items(items, year=year, policy=policy)
+        placed = place_within_budget(stored.plan, stored.measures, items, policy=policy,
+                                     budget=budget)  # fmt: skip
+    else:  # placed ahead (a many-file import's worker): counted again, a sum over its schedules
+        check_placed(stored.plan, stored.measures, placed.schedules, budget)
     measures = [
         MeasureSchedule(measure, item.cadence,
                         replace(schedule, warnings=(*schedule.warnings, *clash)),

@@ -1,76 +1,22 @@
 """Coordinator accounts: who may sign in to the workspace, and for which organisation.
 
-Passwords are hashed with argon2 (argon2-cffi's recommended parameters) and never stored or
-logged as typed. Wrong passwords are counted per username in the store, so every web process
-throttles alike: after `FREE_ATTEMPTS` wrong ones in a row, no attempt for that username is
-checked (not even with the right password) for a delay that doubles with each further one.
-An unknown username is counted and answered like a known one, so the answers tell nobody which
-usernames exist.
+Passwords are hashed with argon2 and must pass the rules of scheduler.services.passwords. A new
+password and a removed account end every session of the account at once, in every web process
+(the sessions are rows in the store), and forget the sign-in attempts counted against it.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 
 from scheduler.base.errors import UsageError
+from scheduler.services.passwords import check_password, hash_password
+from scheduler.services.usernames import check_username, normal_username, username_subject
 from scheduler.settings.model import Settings
-from scheduler.store.accounts import (
-    add_account,
-    clear_failures,
-    failures_of,
-    find_account,
-    record_failure,
-)
+from scheduler.store import accounts as stored
 from scheduler.store.tables import AccountRow
-
-MIN_PASSWORD_CHARS = 10
-MAX_PASSWORD_CHARS = 200
-FREE_ATTEMPTS = 5
-FIRST_DELAY = timedelta(seconds=30)
-LONGEST_DELAY = timedelta(hours=1)
-_USERNAME = re.compile(r"[\w.@-]{2,64}")
-
-_hasher = PasswordHasher()
-
-
-def normal_username(text: str) -> str:
-    return text.strip().casefold()
-
-
-def check_username(text: str) -> str:
-    username = normal_username(text)
-    if not _USERNAME.fullmatch(username):
-        raise UsageError(
-            f"ogiltigt användarnamn «{text}»: 2–64 tecken, bokstäver, siffror och . _ @ - "
-            "(inga mellanslag)."
-        )
-    return username
-
-
-def check_password(password: str, *, username: str) -> None:
-    """A password good enough to guard a district's plan, else one Swedish line saying why."""
-    if not password:
-        raise UsageError("lösenordet är tomt; inget konto skapades.")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise UsageError(
-            f"lösenordet är för kort ({len(password)} tecken): det ska ha minst "
-            f"{MIN_PASSWORD_CHARS}. Inget konto skapades."
-        )
-    if len(password) > MAX_PASSWORD_CHARS:
-        raise UsageError(f"lösenordet får ha högst {MAX_PASSWORD_CHARS} tecken.")
-    if len(set(password)) < 4 or username in password.casefold():
-        raise UsageError(
-            "lösenordet är för lätt att gissa (samma få tecken om och om igen, eller "
-            "användarnamnet). Välj ett annat; inget konto skapades."
-        )
 
 
 def configured_organisation(config: Settings, handle: str) -> str:
@@ -95,48 +41,27 @@ def create_account(
 ) -> AccountRow:  # fmt: skip
     name = check_username(username)
     full = configured_organisation(config, organisation)
-    check_password(password, username=name)
-    return add_account(engine, username=name, organisation=full,
-                       password_hash=_hasher.hash(password), now=now)  # fmt: skip
+    check_password(password, username=name, min_score=config.server.password_min_score,
+                   nothing_done="Inget konto skapades.")  # fmt: skip
+    return stored.add_account(engine, username=name, organisation=full,
+                              password_hash=hash_password(password), now=now)  # fmt: skip
 
 
-def lock_delay(failures: int) -> timedelta | None:
-    """No wait for the first wrong passwords; then 30 s, doubling, at most an hour."""
-    if failures < FREE_ATTEMPTS:
-        return None
-    return min(FIRST_DELAY * (1 << min(failures - FREE_ATTEMPTS, 16)), LONGEST_DELAY)
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """The account signed in to, or why not: `wait` set when the username is throttled."""
-
-    account: AccountRow | None
-    wait: timedelta | None = None
-
-
-def sign_in(engine: Engine, *, username: str, password: str, now: datetime) -> SignIn:
+def change_password(
+    engine: Engine, config: Settings, *, username: str, password: str
+) -> tuple[AccountRow, int]:
+    """The account's new password, checked as a new account's is; every session of the account
+    ends. Returns the account and how many sessions ended."""
     name = normal_username(username)
-    failures = failures_of(engine, name)
-    if failures is not None and failures.locked_until is not None and now < failures.locked_until:
-        return SignIn(None, wait=failures.locked_until - now)
-    account = find_account(engine, name)
-    if account is not None and _verifies(account.password_hash, password):
-        clear_failures(engine, name)
-        return SignIn(account)
-    if account is None:
-        _verifies(_dummy_hash(), password)  # as long as a real check: the time tells nothing
-    record_failure(engine, name, now=now, lock_for=lock_delay)
-    return SignIn(None)
+    if stored.find_account(engine, name) is None:  # before the password is judged
+        raise stored.missing_account(name)
+    check_password(password, username=name, min_score=config.server.password_min_score,
+                   nothing_done="Lösenordet ändrades inte.")  # fmt: skip
+    return stored.set_password_hash(engine, name, hash_password(password),
+                                    attempts=username_subject(name))  # fmt: skip
 
 
-def _verifies(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-@cache
-def _dummy_hash() -> str:
-    return _hasher.hash(secrets.token_urlsafe(16))
+def remove_account(engine: Engine, username: str) -> AccountRow:
+    """The account goes, and with it every session of it."""
+    name = normal_username(username)
+    return stored.remove_account(engine, name, attempts=username_subject(name))

@@ -118,7 +118,9 @@ def _start(config: Settings, now: datetime, job: Callable[..., Any]) -> None:
     from scheduler.store.engine import create_store_engine
 
     global _engine, _config, _now, _job
-    _engine, _config, _now, _job = create_store_engine(config.database_url), config, now, job
+    engine = create_store_engine(config.database_url,
+                                 busy_timeout_seconds=config.database.busy_timeout_seconds)  # fmt: skip
+    _engine, _config, _now, _job = engine, config, now, job
     collect_less()  # a worker only exports
 
 

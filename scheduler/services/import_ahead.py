@@ -28,10 +28,11 @@ from scheduler.base.processors import usable_processors
 from scheduler.cadence import CalendarPolicy
 from scheduler.model.measure_keys import keyed_measures
 from scheduler.model.stored import StoredMeasure
+from scheduler.plan.budget import PlanBudget
 from scheduler.plan.files import PlanRead, read_plan
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.plan.review import lexicon_for, responsibilities
-from scheduler.schedule.occurrences import Placement, place_items, plan_items
+from scheduler.schedule.occurrences import Placement, place_within_budget, plan_items
 from scheduler.settings.model import Settings
 
 # Files handed to a worker at a time: each hand-over wakes the pool's threads, which costs the
@@ -74,7 +75,8 @@ def default_workers(files: int) -> int:
 def place_read_plan(read: PlanRead, settings: Settings) -> Placement | None:
     """The plan's measures placed as the import will place them once stored: keyed as the store
     keys them, read with its organisation's roles and calendar policy. None when the plan's
-    organisation is not one of several configured (the import refuses it)."""
+    organisation is not one of several configured (the import refuses it); PlanBudgetError when
+    it is over `[limits]` (the importing process reads it again and says so)."""
     plan = read.plan
     found = settings.find_organisation(plan.organisation)
     if found is None and settings.several_organisations:
@@ -86,7 +88,9 @@ def place_read_plan(read: PlanRead, settings: Settings) -> Placement | None:
         for index, (_, area, _, measure, key) in enumerate(keyed_measures(plan))
     ]
     items = plan_items(measures, responsibilities(measures, lexicon_for(config)))
-    return place_items(items, year=plan.year, policy=CalendarPolicy.from_section(config.calendar))
+    return place_within_budget(plan, measures, items,
+                               policy=CalendarPolicy.from_section(config.calendar),
+                               budget=PlanBudget.from_section(config.limits))  # fmt: skip
 
 
 # The worker's share of what its pool was started with: sent once per worker, not per file.

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
@@ -14,11 +15,13 @@ from functools import cache
 from sqlalchemy import Connection, Engine
 
 from scheduler import __version__
+from scheduler.base.errors import PlanBudgetError
 from scheduler.base.links import LinkSigner
 from scheduler.base.templating import TEMPLATES
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.model.plan import Area, Plan, ScheduleSettings
+from scheduler.plan.budget import PlanBudget
 from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
@@ -66,14 +69,15 @@ def plan_schedule(
 ) -> PlanSchedule:
     """The plan's schedule, read with its own organisation's roles (`config` may be the whole
     installation's settings or one organisation's). `placed`: its measures placed ahead, used if
-    made for them (`schedule_plan`)."""
+    made for them (`schedule_plan`). A plan over `[limits]` (a budget lowered since it was
+    imported) raises PlanBudgetError, naming the measure over it."""
     stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
     config = config.for_organisation(stored.plan.organisation)
     read = responsibilities(stored.measures, lexicon_for(config))
     tasks = plan_tasks(stored, hand_in=config.plan_cycle.hand_in,
                        coordinator=config.organisation.coordinator_role or COORDINATOR_FALLBACK)  # fmt: skip
     return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read, tasks=tasks,
-                         placed=placed)  # fmt: skip
+                         placed=placed, budget=PlanBudget.from_section(config.limits))  # fmt: skip
 
 
 def settings_for_plan(bind: Bind, config: Settings, *, plan_id: int) -> Settings:
@@ -129,14 +133,15 @@ def _templates_digest() -> str:
 def _fingerprint(bind: Bind, context: MailContext, *, plan_id: int, now: datetime) -> str:
     """What the schedule and its reminders are computed from: the stored plan's state, the
     settings that shape them, the link key (answer links), the email templates and the planning
-    horizon (it moves weekly: the reminders are topped up then)."""
+    horizon (it moves weekly: the reminders are topped up then). The limits too: a plan over a
+    budget lowered since is then refused at the next refresh, not served as it was."""
     config = context.config
     shaping = {
         "state": schedule_state(bind, plan_id=plan_id),
         "horizon": context.settings.horizon(now).isoformat(),
         # The sections as validated values (repr is stable for these frozen models).
         "settings": [repr(config.organisation), repr(config.roles), repr(config.calendar),
-                     repr(config.reminders), repr(config.plan_cycle)],
+                     repr(config.reminders), repr(config.plan_cycle), repr(config.limits)],
         "link_key": context.signer.key_digest,
         "templates": _templates_digest(),
     }  # fmt: skip
@@ -245,11 +250,26 @@ def plans_in_time(
                              organisation=organisation)  # fmt: skip
 
 
-def refresh_plans_in_time(engine: Engine, config: Settings, *, now: datetime) -> int:
+def refresh_plans_in_time(
+    engine: Engine, config: Settings, *, now: datetime
+) -> list[PlanBudgetError]:
     """Bring every plan whose time it is in step (`plans_in_time`), which also tops up its
     reminders to the planning horizon; a plan with nothing changed costs a few reads. Returns
-    how many plans were looked at."""
-    plan_ids = plans_in_time(engine, now=now)
+    the plans refused for their size (`refresh_each`)."""
+    return refresh_each(engine, config, plans_in_time(engine, now=now), now=now)
+
+
+def refresh_each(
+    engine: Engine, config: Settings, plan_ids: Iterable[int], *, now: datetime
+) -> list[PlanBudgetError]:
+    """Each plan brought in step, one transaction each. A plan over `[limits]` (the budget was
+    lowered after it was imported) is left as it was and its refusal returned, naming the
+    measure over the budget: one district's plan never keeps the others from being refreshed,
+    nor the server from starting."""
+    refused = []
     for plan_id in plan_ids:
-        refresh_occurrences(engine, config, plan_id=plan_id, now=now)
-    return len(plan_ids)
+        try:
+            refresh_occurrences(engine, config, plan_id=plan_id, now=now)
+        except PlanBudgetError as exc:
+            refused.append(exc)
+    return refused

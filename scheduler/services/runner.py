@@ -54,7 +54,8 @@ class PlanTopUp:
         if now - self.last >= self.interval:
             self.last = now
             try:
-                refresh_plans_in_time(self.engine, self.config, now=now)
+                for refused in refresh_plans_in_time(self.engine, self.config, now=now):
+                    log.warning("plan refused, left as it was: %s", refused)
             except Exception:
                 log.exception("bringing the plans in step failed; the pass runs anyway")
         self.then(now)

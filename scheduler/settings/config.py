@@ -17,8 +17,9 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from scheduler.base.errors import ConfigError
+from scheduler.base.toml_nesting import too_deep
 from scheduler.settings.messages import settings_error
-from scheduler.settings.model import Settings
+from scheduler.settings.model import Limits, Settings
 from scheduler.settings.toml_text import quoted_key
 
 ENV_CONFIG: Final = "SCHEDULER_CONFIG"
@@ -63,15 +64,21 @@ def load_settings(
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: ogiltig TOML: {exc}") from exc
-    except RecursionError:  # tomllib reads nested arrays and tables recursively
-        raise ConfigError(f"{path}: ogiltig TOML: för djupt nästlad.") from None
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: filen är inte UTF-8-kodad text.") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: filen kan inte läsas ({exc.strerror}).") from exc
+    # tomllib reads deep nesting recursively, and long dotted keys slowly: measured first, with
+    # the plan files' default bound (the config's own [limits] are not read yet).
+    deep = too_deep(text, Limits().max_nesting)
+    if deep is not None:
+        raise ConfigError(f"{path}: ogiltig TOML: för djupt nästlad. På rad {deep.line} ligger "
+                          f"tabeller och listor i fler än {Limits().max_nesting} nivåer.")  # fmt: skip
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: ogiltig TOML: {exc}") from exc
 
 
 # What a district's own file may hold: the two tables of a single-district config.

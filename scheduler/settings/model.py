@@ -47,6 +47,7 @@ from scheduler.settings.toml_text import quoted_key, toml_value
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///db/scheduler.sqlite3"
+DEFAULT_BUSY_TIMEOUT_SECONDS: Final = 10.0
 # A rule that names its own keys: the formatter prints its message as it is.
 RULE: Final = "regel"
 
@@ -213,6 +214,11 @@ class Organisation(Section):
 class Database(Section):
     url: str = key(DEFAULT_DATABASE_URL, 'en databas-URL, t.ex. "sqlite:///db/scheduler.sqlite3"',
                    validate_default=True)  # fmt: skip
+    # How long a statement waits for a lock another process holds (SQLite's busy timeout,
+    # PostgreSQL's lock_timeout) before it gives up: a web request is then told to try again
+    # (503), a command says so (exit code 75), rather than waiting for as long as an import runs.
+    busy_timeout_seconds: float = key(DEFAULT_BUSY_TIMEOUT_SECONDS, "ett antal sekunder 0,1–600",
+                                      ge=0.1, le=600, allow_inf_nan=False)  # fmt: skip
 
     @field_validator("url")
     @classmethod
@@ -500,12 +506,24 @@ EXCEL_MAX_CELL_CHARS: Final = 32_767
 
 
 class Limits(Section):
-    """How much of a plan file is read before it is refused (scheduler.plan.files.limits)."""
+    """How much of a plan file is read before it is refused (scheduler.plan.files.limits), and
+    how large a plan may be (scheduler.plan.budget): what one district's plan may cost the
+    installation every district shares."""
 
     max_rows_per_sheet: int = key(5_000, "ett heltal 10–1048576", ge=10, le=1_048_576)
+    # Cells a sheet lists, empty ones (only formatted) too: a plan has a few hundred.
+    max_cells_per_sheet: int = key(100_000, "ett heltal 1000–10000000", ge=1_000, le=10_000_000)
     max_text_chars: int = key(10_000, f"ett heltal 100–{EXCEL_MAX_CELL_CHARS}", ge=100,
                               le=EXCEL_MAX_CELL_CHARS)  # fmt: skip
     max_uncompressed_mb: int = key(25, "ett heltal 1–2000", ge=1, le=2_000)
+    # Real plans have a few dozen measures (the seed 23); the benchmark's largest has 1,000.
+    max_measures_per_plan: int = key(1_500, "ett heltal 1–100000", ge=1, le=100_000)
+    # The dated meetings and tasks of one plan (one organisation's year), counted as they are
+    # placed: the seed has 72, the benchmark's 1,000-measure plan 9,877.
+    max_occurrences_per_plan: int = key(20_000, "ett heltal 10–1000000", ge=10, le=1_000_000)
+    # Levels of tables and lists inside one another in a .toml plan file (`scheduler export`
+    # writes five).
+    max_nesting: int = key(10, "ett heltal 5–100", ge=5, le=100)
 
 
 class Server(Section):
@@ -515,6 +533,35 @@ class Server(Section):
     secret_key: str | None = key(None, TEXT)
     # How long a coordinator's sign-in to the workspace lasts.
     session_hours: int = key(8, "ett heltal 1–168", ge=1, le=168)
+    # -- sign-in and sessions (README "Sign-in and sessions") --
+    # A session unused this long ends (OWASP ASVS 3.3.2), besides session_hours.
+    session_idle_minutes: int = key(30, "ett antal minuter 1–1440", ge=1, le=24 * 60)
+    # The proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips): the
+    # address sign-in attempts are counted against. "*" trusts any (only behind a proxy).
+    trusted_proxies: Texts = key(("127.0.0.1",), 'en lista med adresser, t.ex. ["127.0.0.1"]')
+    # Attempts counted before a delay: per username, and per client address.
+    signin_free_attempts: int = key(5, "ett heltal 1–100", ge=1, le=100)
+    signin_address_attempts: int = key(20, "ett heltal 1–100000", ge=1, le=100_000)
+    # The first delay, doubling with each further attempt up to the longest.
+    signin_delay_seconds: int = key(30, "ett antal sekunder 1–3600", ge=1, le=3600)
+    signin_longest_delay_minutes: int = key(60, "ett antal minuter 1–1440", ge=1, le=24 * 60)
+    # Counted attempts are forgotten this long after the last one, and at most this many kept.
+    signin_record_hours: int = key(24, "ett antal timmar 1–8760", ge=1, le=8760)
+    signin_record_rows: int = key(10_000, "ett heltal 100–10000000", ge=100, le=10_000_000)
+    # Sign-in's database steps use at most this many threads (and pooled connections) at once:
+    # a flood of sign-ins leaves the rest to the other pages and /healthz.
+    signin_threads: int = key(4, "ett heltal 1–64", ge=1, le=64)
+    # Passwords checked at once (argon2: 64 MiB each), and how many more may wait for a turn.
+    password_checks_at_once: int = key(2, "ett heltal 1–64", ge=1, le=64)
+    password_check_queue: int = key(8, "ett heltal 0–10000", ge=0, le=10_000)
+    # zxcvbn's score a new password needs: 3 "safely unguessable", 4 "very unguessable".
+    password_min_score: int = key(3, "ett heltal 3–4", ge=3, le=4)
+    # Request limits at the edge (scheduler.web.request_limits), before uvicorn reads a request:
+    # a head over these is answered 431 or 414, one slower than the timeout 408.
+    max_header_bytes: int = key(16_384, "ett heltal 1024–1048576", ge=1024, le=1_048_576)
+    max_url_bytes: int = key(8_192, "ett heltal 256–1048576", ge=256, le=1_048_576)
+    max_headers: int = key(100, "ett heltal 10–1000", ge=10, le=1000)
+    header_timeout_seconds: int = key(10, "ett heltal 1–300", ge=1, le=300)
 
 
 @dataclass(frozen=True)

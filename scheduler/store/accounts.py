@@ -1,22 +1,24 @@
-"""Coordinator accounts and the wrong passwords counted against each username.
+"""Coordinator accounts: added, found, given a new password, removed.
 
-The store keeps what it is given: hashing and the throttling rule are the service's
-(scheduler.services.accounts)."""
+The store keeps what it is given: hashing and the password rules are the service's
+(scheduler.services.accounts). A new password and a removed account end every session of the
+account in the same transaction (scheduler.store.sessions).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, UsageError
-from scheduler.store.tables import AccountRow, LoginFailureRow
+from scheduler.store.login_attempts import Subject, clear
+from scheduler.store.sessions import delete_account_sessions
+from scheduler.store.tables import AccountRow
 
-# How long no attempt is checked after the n-th wrong password in a row (None: at once).
-LockRule = Callable[[int], timedelta | None]
+_ACCOUNT = AccountRow.__table__  # type: ignore[attr-defined]
 
 
 def add_account(
@@ -50,53 +52,42 @@ def list_accounts(engine: Engine) -> list[AccountRow]:
         return list(session.exec(query))
 
 
-def remove_account(engine: Engine, username: str) -> AccountRow:
+def missing_account(username: str) -> NotFoundError:
+    return NotFoundError(
+        f"det finns inget konto som heter «{username}» (se «scheduler user list»)."
+    )
+
+
+def set_password_hash(
+    engine: Engine, username: str, password_hash: str, *, attempts: Subject
+) -> tuple[AccountRow, int]:
+    """The account's new password; its sessions end and its counted sign-in attempts are
+    forgotten, in one transaction. Returns the account and how many sessions ended."""
     with Session(engine) as session, session.begin():
         row = session.exec(select(AccountRow).where(AccountRow.username == username)).first()
-        if row is None:
-            raise NotFoundError(
-                f"det finns inget konto som heter «{username}» (se «scheduler user list»)."
-            )
+        if row is None or row.id is None:
+            raise missing_account(username)
+        connection = session.connection()
+        connection.execute(
+            update(_ACCOUNT).where(_ACCOUNT.c.id == row.id).values(password_hash=password_hash)
+        )
+        ended = delete_account_sessions(connection, row.id)
+        clear(connection, attempts)
+        session.expunge(row)
+    return row, ended
+
+
+def remove_account(engine: Engine, username: str, *, attempts: Subject) -> AccountRow:
+    """The account goes, with its sessions (also by the foreign key's ON DELETE CASCADE) and its
+    counted sign-in attempts."""
+    with Session(engine) as session, session.begin():
+        row = session.exec(select(AccountRow).where(AccountRow.username == username)).first()
+        if row is None or row.id is None:
+            raise missing_account(username)
+        connection = session.connection()
+        delete_account_sessions(connection, row.id)
+        clear(connection, attempts)
         session.delete(row)
-        failures = session.get(LoginFailureRow, username)
-        if failures is not None:
-            session.delete(failures)
         session.flush()
         session.expunge(row)
     return row
-
-
-def failures_of(engine: Engine, username: str) -> LoginFailureRow | None:
-    with Session(engine) as session:
-        return session.get(LoginFailureRow, username)
-
-
-def record_failure(
-    engine: Engine, username: str, *, now: datetime, lock_for: LockRule
-) -> LoginFailureRow:
-    """One more wrong password for `username`; `lock_for(failures)` says for how long no attempt
-    is checked (None: not locked)."""
-    for _attempt in range(2):  # a first failure inserted by two processes at once: count again
-        try:
-            with Session(engine) as session, session.begin():
-                row = session.get(LoginFailureRow, username, with_for_update=True)
-                if row is None:
-                    row = LoginFailureRow(username=username, failures=0, last_failure_at=now)
-                    session.add(row)
-                row.failures += 1
-                row.last_failure_at = now
-                delay = lock_for(row.failures)
-                row.locked_until = now + delay if delay is not None else None
-                session.flush()
-                session.expunge(row)
-                return row
-        except IntegrityError:
-            continue
-    raise UsageError("inloggningen kunde inte registreras; försök igen.")
-
-
-def clear_failures(engine: Engine, username: str) -> None:
-    with Session(engine) as session, session.begin():
-        row = session.get(LoginFailureRow, username)
-        if row is not None:
-            session.delete(row)

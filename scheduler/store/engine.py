@@ -10,17 +10,18 @@ web processes starting together never race on the schema.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
-from scheduler.base.errors import ConfigError, StoreError, StoreNotReadyError
+from scheduler.base.errors import ConfigError, StoreBusyError, StoreError, StoreNotReadyError
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -83,30 +84,95 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_store_engine(url: str) -> Engine:
+# How long a statement waits for a lock another process holds: `database.busy_timeout_seconds`,
+# whose default this is (scheduler.settings.model); what opens a store without the settings
+# (the tests, the benchmarks) waits as long.
+BUSY_TIMEOUT_SECONDS: Final = 10.0
+
+
+def create_store_engine(url: str, *, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine whose statements wait up to `busy_timeout_seconds` for a lock another process
+    holds (SQLite's busy timeout, PostgreSQL's lock_timeout), then fail as `is_busy` tells: several
+    processes (web, dispatcher, CLI) share one database, and one's long write must make the
+    others wait a little, not fail at once, nor wait for as long as it runs."""
     url = normalise_url(url)
+    milliseconds = max(1, round(busy_timeout_seconds * 1000))
     options: dict[str, Any] = {}
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:" and url.startswith("sqlite:///"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Several processes (web, dispatcher, CLI) share one file: wait for a lock, do not fail.
-        options["connect_args"] = {"timeout": 30}
+        options["connect_args"] = {"timeout": busy_timeout_seconds}
     try:
         engine = create_engine(url, **options)
     except (ArgumentError, ImportError) as exc:
         raise ConfigError(f"Ogiltig databas-URL {url!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(milliseconds))
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_lock_timeout(milliseconds))
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(busy_milliseconds: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_milliseconds}")
+        cursor.close()
+
+    return on_connect
+
+
+def _postgres_lock_timeout(milliseconds: int) -> Callable[[Any, Any], None]:
+    """Every connection's lock_timeout: a statement waiting longer for a lock (a row, a table,
+    the schedule's advisory lock) fails with lock_not_available (`is_busy`)."""
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # psycopg opens a transaction for a SET: committed at once, so it holds for the session.
+        _execute_alone(dbapi_connection, f"SET lock_timeout = {milliseconds}", commit=True)
+
+    return on_connect
+
+
+# SQLSTATEs of PostgreSQL that mean another transaction was in the way, and the same work may
+# succeed when tried again: lock_not_available (lock_timeout ran out), serialization_failure,
+# deadlock_detected.
+_BUSY_SQLSTATES: Final = frozenset({"55P03", "40001", "40P01"})
+# SQLite's primary result codes for the same: the database file, or a table, is locked.
+_BUSY_SQLITE_CODES: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether an error says the database was busy with another process's work (a lock held
+    longer than the busy timeout, a serialization failure, a deadlock): nothing was done, and the
+    same request may succeed in a moment. The one place that reads the drivers' error codes, so
+    the web and the CLI need not."""
+    if isinstance(exc, StoreBusyError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    driver = exc.orig
+    sqlite_code = getattr(driver, "sqlite_errorcode", None)
+    if isinstance(sqlite_code, int):
+        return sqlite_code & 0xFF in _BUSY_SQLITE_CODES  # an extended code's low byte: its primary
+    return getattr(driver, "sqlstate", None) in _BUSY_SQLSTATES
+
+
+def busy_error(exc: BaseException) -> StoreBusyError | None:
+    """The Swedish error for a busy database (`is_busy`), else None."""
+    if isinstance(exc, StoreBusyError):
+        return exc
+    if not is_busy(exc):
+        return None
+    return StoreBusyError(BUSY_MESSAGE)
+
+
+BUSY_MESSAGE: Final = (
+    "databasen är upptagen just nu: en annan process håller den längre än "
+    "database.busy_timeout_seconds. Inget ändrades; försök igen om en stund"
+)
 
 
 def _where(engine: Engine) -> str:
@@ -121,14 +187,14 @@ def _detail(exc: DBAPIError) -> str:
 def store_problem(engine: Engine, exc: DBAPIError) -> StoreError | None:
     """A driver error that says the database cannot be used as configured, in Swedish; None for
     one that says something else (a programming error, which must not be dressed up)."""
+    if is_busy(exc):
+        return StoreBusyError(f"{BUSY_MESSAGE} ({_detail(exc)})")
     detail = _detail(exc)
     lowered = detail.lower()
     if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
         what = "är skrivskyddad: ge programmet skrivrätt till filen och dess mapp"
     elif "not a database" in lowered or "malformed" in lowered:
         what = "är ingen databas (fel fil i database.url?)"
-    elif "database is locked" in lowered:
-        what = "är låst av en annan process som skriver; försök igen om en stund"
     elif "unable to open" in lowered:
         what = "går inte att öppna: finns mappen, och får programmet skriva där?"
     elif isinstance(exc, OperationalError):
@@ -314,7 +380,9 @@ def schema_is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
 
 
-def upgrade_store(url: str) -> tuple[Engine, str | None, str]:
+def upgrade_store(
+    url: str, *, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS
+) -> tuple[Engine, str | None, str]:
     """Bring the schema to the newest revision, one process at a time.
 
     Returns the engine and the revisions before and after. Safe to run any number of times and
@@ -322,7 +390,7 @@ def upgrade_store(url: str) -> tuple[Engine, str | None, str]:
     """
     from alembic import command
 
-    engine = create_store_engine(url)
+    engine = create_store_engine(url, busy_timeout_seconds=busy_timeout_seconds)
     config = _alembic_config()
     for attempt in range(1, UPGRADE_ATTEMPTS + 1):
         try:
@@ -339,7 +407,7 @@ def upgrade_store(url: str) -> tuple[Engine, str | None, str]:
             # is then found done.
             if (
                 engine.dialect.name != "sqlite"
-                or "locked" not in str(exc)
+                or not isinstance(exc, StoreBusyError)
                 or attempt == UPGRADE_ATTEMPTS
             ):
                 raise
@@ -348,9 +416,9 @@ def upgrade_store(url: str) -> tuple[Engine, str | None, str]:
     return engine, before, head_revision()
 
 
-def open_store(url: str) -> Engine:
+def open_store(url: str, *, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> Engine:
     """The store, after checking that its schema is the one this code expects."""
-    engine = create_store_engine(url)
+    engine = create_store_engine(url, busy_timeout_seconds=busy_timeout_seconds)
     current, head = current_revision(engine), head_revision()
     if current != head:
         where = _where(engine)

@@ -347,16 +347,38 @@ class AccountRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class LoginFailureRow(SQLModel, table=True):
-    """Wrong passwords given for one username (known or not), so every web process throttles
-    alike; cleared by a right password."""
+class LoginAttemptRow(SQLModel, table=True):
+    """Sign-in attempts counted against one username or one client address, so every web process
+    throttles alike. Neither is stored as given: the key is a SHA-256 of the normalised username
+    or of the address, so a row has one size whatever was typed. An attempt is counted before its
+    password is checked; a right password takes its own back (and clears the username's row).
+    Rows are forgotten `server.signin_record_hours` after their last attempt, and at most
+    `server.signin_record_rows` are kept."""
 
-    __tablename__ = "login_failure"
+    __tablename__ = "login_attempt"
 
-    username: str = Field(sa_column=Column(Text, primary_key=True))
-    failures: int = Field(default=0)
-    last_failure_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    # No attempt for this username is checked before this moment.
+    kind: str = Field(sa_column=Column(Text, primary_key=True))  # "account" or "address"
+    key_hash: str = Field(sa_column=Column(Text, primary_key=True))
+    attempts: int = Field(default=0)
+    last_attempt_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    # No attempt for this username or from this address is checked before this moment.
     locked_until: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+
+
+class SessionRow(SQLModel, table=True):
+    """A coordinator's sign-in to the workspace. The browser's cookie holds a random id; only its
+    SHA-256 is stored, so the table opens nothing. Deleting the row ends the session in every web
+    process at once (logout, a new password, the account removed)."""
+
+    __tablename__ = "login_session"
+
+    id_hash: str = Field(sa_column=Column(Text, primary_key=True))
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # Written at most once a minute (not a write per page), for the idle timeout.
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The absolute end: created_at + server.session_hours.
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    client_address: str = Field(sa_column=Column(Text, nullable=False))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
-from scheduler.base.errors import SchedulerError
+from scheduler.base.errors import SchedulerError, StoreBusyError
 from scheduler.base.templating import TEMPLATES, environment
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
+from scheduler.services.signin import SignInPolicy
 from scheduler.settings.model import Settings
 from scheduler.web import (
     agenda,
@@ -27,12 +30,15 @@ from scheduler.web import (
     reminders_page,
     signin,
 )
+from scheduler.web.busy import busy_response
 from scheduler.web.feed_page import feed_page
+from scheduler.web.feed_protocol import feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
 from scheduler.web.layout import stale_form
 from scheduler.web.pages import PAGE_METHODS
-from scheduler.web.session import SignInNeeded, StaleForm, end_session
+from scheduler.web.request_limits import RequestLimits, limited_protocol
+from scheduler.web.session import SignInNeeded, StaleForm, forget_session_cookie
 
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
@@ -64,6 +70,9 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.state.config = config
     app.state.followup_settings = FollowupSettings.from_section(config.followup)
     app.state.clock = now
+    app.state.signin_policy = SignInPolicy.from_section(config.server)
+    app.state.password_gate = signin.gate_of(config)
+    app.state.signin_threads = signin.threads_of(config)
 
     app.include_router(answers.router)
     app.include_router(followup.router)
@@ -83,12 +92,18 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
         response = RedirectResponse(
             f"/logga-in?orsak={exc.reason or 'inloggning'}", status_code=303
         )
-        end_session(response)
+        forget_session_cookie(response)
         return response
 
     @app.exception_handler(StaleForm)
     async def stale(_request: Request, exc: StaleForm) -> Response:
         return stale_form(exc.coordinator)
+
+    # Another district's import holds the database: 503 and Retry-After, never a 500.
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(StoreBusyError)
+    async def busy(request: Request, exc: Exception) -> Response:
+        return busy_response(request, exc)
 
     @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:
@@ -112,11 +127,20 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     def page(token: str) -> str:
         return feed_page(feeds, token, now=now())
 
-    pages.install(app, max_body_bytes=max_body_bytes)
+    app.state.security_headers = pages.security_headers(config)
+    pages.install(app, security=app.state.security_headers, max_body_bytes=max_body_bytes)
     return app
 
 
 def serving_app(app: FastAPI) -> LeanFeeds:
     """What `scheduler serve` runs: the application behind the lean path for feed polls, in front
     of everything (FastAPI's own middleware included), so a poll meets nothing else."""
-    return LeanFeeds(app, feeds=app.state.feeds, clock=app.state.clock)
+    return LeanFeeds(app, feeds=app.state.feeds, clock=app.state.clock,
+                     security=app.state.security_headers)  # fmt: skip
+
+
+def serving_protocol(lean: LeanFeeds, config: Settings) -> type[asyncio.Protocol]:
+    """The HTTP protocol `scheduler serve` gives uvicorn (`http=`): the request limits of
+    `[server]` in front of uvicorn's httptools protocol answering `lean`'s prepared polls."""
+    return limited_protocol(feed_poll_protocol(lean), RequestLimits.from_settings(config),
+                            headers=list(pages.security_headers(config).items()))  # fmt: skip

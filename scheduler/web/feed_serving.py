@@ -22,7 +22,7 @@ answers as it always has.
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -77,10 +77,10 @@ def feed_response(rendered: RenderedFeed, *, method: str, if_none_match: str | N
     return Response(content=rendered.body, headers=headers, media_type=CALENDAR_TYPE)
 
 
-def _sent_headers(response: Response) -> list[tuple[bytes, bytes]]:
+def _sent_headers(response: Response, security: Mapping[str, str]) -> list[tuple[bytes, bytes]]:
     """The headers as the application sends them: the route's, then the security headers."""
     headers = MutableHeaders(raw=list(response.raw_headers))
-    secure(headers)
+    secure(headers, security)
     return headers.raw
 
 
@@ -114,10 +114,11 @@ class Prepared:
         return 200, self.full, self.body
 
     @classmethod
-    def of(cls, rendered: RenderedFeed, *, generation: int, links: int, fresh_until: float, now: datetime) -> Prepared:  # fmt: skip
+    def of(cls, rendered: RenderedFeed, *, generation: int, links: int, fresh_until: float,
+           now: datetime, security: Mapping[str, str]) -> Prepared:  # fmt: skip
         def sent(method: str, if_none_match: str | None) -> list[tuple[bytes, bytes]]:
             return _sent_headers(
-                feed_response(rendered, method=method, if_none_match=if_none_match)
+                feed_response(rendered, method=method, if_none_match=if_none_match), security
             )
 
         return cls(rendered.etag, rendered.body, sent("GET", None), sent("HEAD", None),
@@ -127,10 +128,12 @@ class Prepared:
 class LeanFeeds:
     """ASGI middleware: a feed poll answered from a prepared response (see the module's doc)."""
 
-    def __init__(self, app: ASGIApp, *, feeds: FeedService, clock: Callable[[], datetime]) -> None:
+    def __init__(self, app: ASGIApp, *, feeds: FeedService, clock: Callable[[], datetime],
+                 security: Mapping[str, str]) -> None:  # fmt: skip
         self.app = app
         self.feeds = feeds
         self.clock = clock
+        self.security = security  # the application's security headers (pages.security_headers)
         # As many as the feed cache holds (`feeds.cache_entries`): the bodies are the same bytes.
         self.entries = feeds.settings.cache_entries
         self._prepared: dict[tuple[str, str], Prepared] = {}
@@ -176,7 +179,8 @@ class LeanFeeds:
             fresh_until = self.feeds.fresh_until(self.feeds.token(token))
         except Exception:  # the application's route meets it again and answers it
             return None
-        return Prepared.of(rendered, generation=generation, links=links, fresh_until=fresh_until, now=now)  # fmt: skip
+        return Prepared.of(rendered, generation=generation, links=links, fresh_until=fresh_until,
+                           now=now, security=self.security)  # fmt: skip
 
     def _keep(self, key: tuple[str, str], prepared: Prepared) -> None:
         if key not in self._prepared and len(self._prepared) >= self.entries:

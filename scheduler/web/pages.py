@@ -7,7 +7,7 @@ text. Everything else is an HTML page in the site's layout.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.base.errors import NotFoundError, SchedulerError, UnboundLinkError
 from scheduler.base.templating import environment
+from scheduler.settings.model import Settings
 
 # Every page answers HEAD as GET without the body (Starlette's responses leave it out for HEAD);
 # FastAPI's @get does not add HEAD, so page routes name both.
@@ -41,6 +42,10 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
 }
+# A browser that has seen the site over https goes there only over https for a year. Sent only
+# when the site is reached over https (organisation.base_url): over http it would be meaningless
+# (browsers ignore it there) and a site moved back to http would lock its users out.
+STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000")
 # Pages carry personal links (answer links, follow-up forms, feed tokens): no cache may keep them.
 # A response that sets its own Cache-Control (feeds, the style sheet) keeps it.
 DEFAULT_CACHE_CONTROL = "no-store"
@@ -60,6 +65,9 @@ ERROR_TEXTS = {
           "sparades. Gå tillbaka i webbläsaren, där din text finns kvar, korta den och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel uppstod i servern. Försök igen om en stund; "
           "kvarstår felet, kontakta samordnaren."),
+    503: ("Databasen är upptagen", "Databasen är upptagen just nu med något annat, och inget "
+          "ändrades. Försök igen om en stund: gå tillbaka i webbläsaren, där det du skrev finns "
+          "kvar, och skicka igen."),
 }  # fmt: skip
 
 
@@ -102,8 +110,16 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
     return error_page(exc.status_code, headers=headers)
 
 
-def install(app: FastAPI, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
-    """Error handlers and middleware for `app`."""
+def security_headers(config: Settings) -> dict[str, str]:
+    """The headers every response of the site carries: HSTS too when it is reached over https."""
+    if not config.base_url.lower().startswith("https://"):
+        return dict(SECURITY_HEADERS)
+    name, value = STRICT_TRANSPORT_SECURITY
+    return {**SECURITY_HEADERS, name: value}
+
+
+def install(app: FastAPI, *, security: Mapping[str, str], max_body_bytes: int = MAX_BODY_BYTES) -> None:  # fmt: skip
+    """Error handlers and middleware for `app`; `security`: `security_headers` of its config."""
     app.state.max_body_bytes = max_body_bytes
 
     @app.exception_handler(HTTPException)
@@ -138,16 +154,16 @@ def install(app: FastAPI, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         # Runs in Starlette's outermost middleware, outside SecurityHeaders: set them here. The
         # middleware raises the exception again after this page is sent, so the server logs it.
         response = error_page(500)
-        response.headers.update({**SECURITY_HEADERS, "Cache-Control": DEFAULT_CACHE_CONTROL})
+        response.headers.update({**security, "Cache-Control": DEFAULT_CACHE_CONTROL})
         return response
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)
-    app.add_middleware(SecurityHeaders)  # outermost: its headers reach every response
+    app.add_middleware(SecurityHeaders, security=security)  # outermost: reaches every response
 
 
-def secure(headers: MutableHeaders) -> None:
+def secure(headers: MutableHeaders, security: Mapping[str, str]) -> None:
     """The security headers, and `Cache-Control: no-store` unless the response set its own."""
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in security.items():
         headers[name] = value
     if "cache-control" not in headers:
         headers["Cache-Control"] = DEFAULT_CACHE_CONTROL
@@ -156,8 +172,9 @@ def secure(headers: MutableHeaders) -> None:
 class SecurityHeaders:
     """Adds the security headers, and `Cache-Control: no-store` unless the response set its own."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, security: Mapping[str, str]) -> None:
         self.app = app
+        self.security = security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,7 +183,7 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                secure(MutableHeaders(scope=message))
+                secure(MutableHeaders(scope=message), self.security)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from scheduler.base.errors import NotFoundError, SchedulerError
+from scheduler.base.errors import NotFoundError, SchedulerError, StoreBusyError
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence.describe import KIND_WORDS, series_frequency
+from scheduler.cadence.describe import KIND_WORDS, series_frequency, unused_phrases
 from scheduler.model.stored import DRAFT
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
@@ -58,6 +58,7 @@ class MeasureView:
     convener: str | None
     address: str | None
     warnings: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)  # words of När the reading did not use
 
 
 def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
@@ -81,6 +82,7 @@ def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
         item.stored.id, measure.title, measure.cause, measure.action, measure.when_text,
         measure.responsible_text, measure.followup_text, kind, series, item.schedule.deadline,
         role.name if role else convener, role.email if role else None,
+        unused=unused_phrases(cadence),
     )  # fmt: skip
 
 
@@ -155,6 +157,8 @@ def upload(
                      errors=[f"«{name}» är varken en .xlsx- eller en .toml-fil. Inget ändrades."])  # fmt: skip
     try:
         lines = _import(request, coordinator, name, suffix, upload.file.read())
+    except StoreBusyError:
+        raise  # not the file's fault: the app's 503, to try again (scheduler/web/busy.py)
     except SchedulerError as exc:
         message = f"{exc}"
         return _page(request, coordinator, status=422, errors=[message[:1].upper() + message[1:]])
@@ -169,8 +173,9 @@ def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, 
     with tempfile.TemporaryDirectory(prefix="scheduler-upload-") as folder:
         path = Path(folder) / f"plan{suffix}"
         path.write_bytes(data)
+        # Messages name the file as the coordinator picked it, never the temporary path.
         read = read_plan(path, default_organisation=coordinator.organisation,
-                         limits=ReadLimits.from_section(settings.limits))  # fmt: skip
+                         limits=ReadLimits.from_section(settings.limits), name=name)  # fmt: skip
     if settings.find_organisation(read.plan.organisation) != coordinator.organisation:
         raise SchedulerError(
             f"«{name}» är en plan för «{read.plan.organisation}», men du är inloggad för "

@@ -1,10 +1,11 @@
-"""The coordinator's sign-in: a signed, expiring session cookie, and the CSRF token bound to it.
+"""The coordinator's sign-in: a server-side session whose random id the browser keeps in a cookie,
+and the CSRF token bound to that id.
 
-The cookie carries the account's id, a random session id and its expiry, signed with the link key
-under a purpose of its own (a link or form token is never a session). It is HttpOnly and
-SameSite=Lax, and Secure when the site is served over https. Whatever the browser does with it,
-the server refuses it after `server.session_hours`, by the app's clock, and when the account is
-removed or its password changed.
+The cookie holds only the id (scheduler.services.sessions keeps the session, by the id's hash).
+It is HttpOnly and SameSite=Lax, and Secure when the site is served over https. The server
+refuses it once the session has ended: `server.session_hours` after sign-in or
+`server.session_idle_minutes` unused, by the app's clock, at logout, or when the account's
+password is changed or the account removed; the row is gone for every web process at once.
 
 Every workspace form carries a token bound to the session id (an HMAC with the link key), so a
 page of another site cannot post in the coordinator's name. The sign-in form, before there is a
@@ -13,28 +14,27 @@ session, binds its token to a random nonce in a cookie of its own.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from scheduler.base.links import LinkError, LinkSigner, bound_token, same_token
+from scheduler.base.links import bound_token, same_token
 from scheduler.services.refresh import link_secret
+from scheduler.services.sessions import SessionRules, close_session, look_up, open_session
 from scheduler.settings.model import Settings
-from scheduler.store.accounts import get_account
 from scheduler.store.tables import AccountRow
 from scheduler.web.pages import PostedForm, posted_form
 
 SESSION_COOKIE = "arbetsyta"
 LOGIN_COOKIE = "inloggning"
-SESSION_PURPOSE = "workspace-session"
 CSRF_PURPOSE = "workspace-csrf"
 LOGIN_CSRF_PURPOSE = "workspace-login-csrf"
+# The ASGI client is missing only for a server that does not know it (not uvicorn).
+UNKNOWN_CLIENT = "okänd"
 
 
 class SignInNeeded(Exception):
@@ -56,18 +56,20 @@ class Coordinator:
     config: Settings
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server got it: uvicorn puts X-Forwarded-For's there only for
+    the proxies `server.trusted_proxies` names."""
+    return request.client.host if request.client is not None else UNKNOWN_CLIENT
+
+
 def _secret(request: Request) -> str:
     app = request.app
     return link_secret(app.state.engine, app.state.config)
 
 
-def _signer(request: Request) -> LinkSigner:
-    return LinkSigner(_secret(request), purpose=SESSION_PURPOSE)
-
-
-def _password_mark(account: AccountRow) -> str:
-    """Changes with the password: a session made before a new password is set is refused."""
-    return hashlib.sha256(account.password_hash.encode()).hexdigest()[:16]
+def _rules(request: Request) -> SessionRules:
+    config: Settings = request.app.state.config
+    return SessionRules.from_section(config.server)
 
 
 def _secure(request: Request) -> bool:
@@ -80,49 +82,43 @@ def _cookie(request: Request, response: Response, name: str, value: str, max_age
                         secure=_secure(request))  # fmt: skip
 
 
-def session_lifetime(request: Request) -> timedelta:
-    config: Settings = request.app.state.config
-    return timedelta(hours=config.server.session_hours)
-
-
 def start_session(request: Request, response: Response, account: AccountRow) -> None:
-    """Signs `account` in on `response`: a new session id each time (no fixation)."""
-    lifetime = session_lifetime(request)
-    payload = {"a": account.id, "s": secrets.token_urlsafe(16), "p": _password_mark(account)}
-    token = _signer(request).sign(payload, expires=request.app.state.clock() + lifetime)
-    _cookie(request, response, SESSION_COOKIE, token, int(lifetime.total_seconds()))
+    """Signs `account` in on `response`: a new session, with a new id (no fixation)."""
+    assert account.id is not None
+    rules = _rules(request)
+    session_id = open_session(request.app.state.engine, rules, account_id=account.id,
+                              client_address=client_address(request), now=request.app.state.clock())  # fmt: skip
+    _cookie(request, response, SESSION_COOKIE, session_id, int(rules.lifetime.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/")
 
 
-def end_session(response: Response) -> None:
+def end_session(request: Request, response: Response) -> None:
+    """Ends the request's session in the store (for every copy of the cookie) and clears it."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        close_session(request.app.state.engine, session_id)
+    forget_session_cookie(response)
+
+
+def forget_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
-
-
-def _payload(request: Request) -> dict[str, Any]:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise SignInNeeded()
-    try:
-        return _signer(request).verify(token, now=request.app.state.clock())
-    except LinkError as exc:
-        raise SignInNeeded("utgangen" if exc.expired else None) from None
 
 
 def current_coordinator(request: Request) -> Coordinator:
     """The signed-in coordinator, as a FastAPI dependency; else SignInNeeded."""
-    payload = _payload(request)
-    account_id, session_id = payload.get("a"), payload.get("s")
-    if not isinstance(account_id, int) or not isinstance(session_id, str):
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
         raise SignInNeeded()
-    account = get_account(request.app.state.engine, account_id)
-    if account is None or payload.get("p") != _password_mark(account):
-        raise SignInNeeded()
+    found = look_up(request.app.state.engine, _rules(request), session_id,
+                    now=request.app.state.clock())  # fmt: skip
+    if found.session is None:
+        raise SignInNeeded("utgangen" if found.expired else None)
     config: Settings = request.app.state.config
-    organisation = config.find_organisation(account.organisation)
+    organisation = config.find_organisation(found.session.organisation)
     if organisation is None:  # the district left the config: its account opens nothing
         raise SignInNeeded()
     csrf = bound_token(_secret(request), purpose=CSRF_PURPOSE, value=session_id)
-    return Coordinator(account_id, account.username, organisation, csrf,
+    return Coordinator(found.session.account_id, found.session.username, organisation, csrf,
                        config.for_organisation(organisation))  # fmt: skip
 
 

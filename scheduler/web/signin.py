@@ -1,24 +1,37 @@
 """Signing in to the coordinator's workspace (/logga-in) and out (/logga-ut).
 
-A wrong password and an unknown username get the same answer. After too many wrong passwords for
-a username, no attempt for it is checked until the delay has passed (scheduler.services.accounts).
+A sign-in is three steps (scheduler.services.signin): the attempt is counted against the username
+and the client address (a throttled one gets 429 with Retry-After, checked no further); the
+password is checked, a few at once, through the gate (scheduler.web.password_gate: a full queue
+gets 503 with Retry-After at once); the result is settled and a session started. The route is a
+coroutine so that waiting for a turn at the gate ties up no thread: the database steps and the
+pages run in the thread pool, the check in the gate's own worker threads.
+
+A wrong password and an unknown username get the same answer, after the same work.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from scheduler.services.accounts import sign_in
+from scheduler.services.signin import Admitted, admit, settle
+from scheduler.services.usernames import MAX_USERNAME_CHARS
+from scheduler.settings.model import Settings
 from scheduler.web.layout import HOME
 from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
+from scheduler.web.password_gate import GateFull, PasswordGate
 from scheduler.web.session import (
     Coordinator,
     checked_form,
+    client_address,
     current_coordinator,
     end_session,
     keep_login_nonce,
@@ -39,6 +52,23 @@ WRONG = "Fel användarnamn eller lösenord. Kontrollera stavningen och försök 
 STALE_FORM = ("Inloggningen kunde inte göras eftersom sidan var för gammal eller öppnades på "
               "annat sätt. Sidan är laddad på nytt: fyll i användarnamn och lösenord igen.")  # fmt: skip
 EMPTY = "Fyll i både användarnamn och lösenord."
+TOO_LONG = (f"Användarnamnet är för långt: ett användarnamn har högst {MAX_USERNAME_CHARS} "
+            "tecken. Kontrollera att rätt text kom i fältet och försök igen.")  # fmt: skip
+BUSY = ("Servern har många inloggningar att kontrollera just nu. Vänta några sekunder och "
+        "försök sedan igen.")  # fmt: skip
+# How long a request refused at the full gate is asked to wait: a few checks' time.
+BUSY_RETRY_SECONDS = 5
+
+
+def gate_of(config: Settings) -> PasswordGate:
+    """The app's gate, sized by [server]: one per app, shared by its requests."""
+    return PasswordGate(at_once=config.server.password_checks_at_once,
+                        queue=config.server.password_check_queue)  # fmt: skip
+
+
+def threads_of(config: Settings) -> anyio.CapacityLimiter:
+    """The threads sign-in's database steps may use at once (server.signin_threads)."""
+    return anyio.CapacityLimiter(config.server.signin_threads)
 
 
 def _wait_text(wait: timedelta) -> str:
@@ -49,11 +79,15 @@ def _wait_text(wait: timedelta) -> str:
 
 
 def login_page(request: Request, *, status: int = 200, error: str | None = None,
-               username: str = "", headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+               username: str = "", headers: dict[str, str] | None = None,
+               csrf: str | None = None) -> Response:  # fmt: skip
+    """The sign-in page; `csrf` the token just checked (no database work), else made anew."""
     reason = REASONS.get(request.query_params.get("orsak", ""))
     nonce = login_nonce(request)
+    # What was typed is given back, but never more than a username can be.
     response = render("login.html", status, error=error, notice=None if error else reason,
-                      username=username, csrf=login_csrf(request, nonce))  # fmt: skip
+                      username=username[:MAX_USERNAME_CHARS],
+                      csrf=csrf or login_csrf(request, nonce))  # fmt: skip
     response.headers.update(headers or {})
     keep_login_nonce(request, response, nonce)
     return response
@@ -64,8 +98,16 @@ def login_form(request: Request) -> Response:
     return login_page(request)
 
 
-@router.post("/logga-in", response_class=HTMLResponse)
-def login(request: Request, form: Annotated[PostedForm, Depends(posted_form)]) -> Response:
+@dataclass(frozen=True)
+class _Typed:
+    username: str
+    password: str
+    csrf: str
+
+
+def _counted(request: Request, form: PostedForm) -> Response | tuple[_Typed, Admitted]:
+    """The form checked and the attempt counted (in a thread: it is database work); a page when
+    the attempt stops here."""
     username = form.text("username").strip()
     if form.fields is None or not login_csrf_matches(request, form.fields.get("csrf")):
         return login_page(request, status=403, error=STALE_FORM, username=username)
@@ -73,18 +115,47 @@ def login(request: Request, form: Annotated[PostedForm, Depends(posted_form)]) -
     if not username or not password:
         return login_page(request, status=400, error=EMPTY, username=username)
     app = request.app
-    result = sign_in(app.state.engine, username=username, password=password, now=app.state.clock())
-    if result.wait is not None:
-        text = (f"För många felaktiga försök med det här användarnamnet. Vänta "
-                f"{_wait_text(result.wait)} och försök sedan igen.")  # fmt: skip
-        retry = str(max(1, math.ceil(result.wait.total_seconds())))
+    attempt = admit(app.state.engine, app.state.signin_policy, username=username,
+                    address=client_address(request), now=app.state.clock())  # fmt: skip
+    if not isinstance(attempt, Admitted):
+        whose = "från din adress" if attempt.per_address else "med det här användarnamnet"
+        text = (f"För många felaktiga försök {whose}. Vänta {_wait_text(attempt.wait)} och "
+                "försök sedan igen.")  # fmt: skip
+        retry = str(max(1, math.ceil(attempt.wait.total_seconds())))
         return login_page(request, status=429, error=text, username=username,
                           headers={"Retry-After": retry})  # fmt: skip
-    if result.account is None:
-        return login_page(request, status=401, error=WRONG, username=username)
+    if len(username) > MAX_USERNAME_CHARS:  # no account has it: counted, and not checked
+        return login_page(request, status=400, error=TOO_LONG, username=username)
+    return _Typed(username, password, form.text("csrf")), attempt
+
+
+def _settled(request: Request, typed: _Typed, attempt: Admitted, right: bool) -> Response:
+    app = request.app
+    account = settle(app.state.engine, app.state.signin_policy, attempt, right=right)
+    if account is None:
+        return login_page(request, status=401, error=WRONG, username=typed.username)
     response = RedirectResponse(HOME, status_code=303)
-    start_session(request, response, result.account)
+    start_session(request, response, account)
     return response
+
+
+@router.post("/logga-in", response_class=HTMLResponse)
+async def login(request: Request, form: Annotated[PostedForm, Depends(posted_form)]) -> Response:
+    # The database steps in threads of sign-in's own limiter (server.signin_threads): a flood
+    # waits for them here, on the event loop, and leaves the server's thread pool and its
+    # pooled connections to the other pages and /healthz.
+    threads: anyio.CapacityLimiter = request.app.state.signin_threads
+    counted = await anyio.to_thread.run_sync(_counted, request, form, limiter=threads)
+    if isinstance(counted, Response):
+        return counted
+    typed, attempt = counted
+    gate: PasswordGate = request.app.state.password_gate
+    try:
+        right = await gate.run(lambda: attempt.check(typed.password))
+    except GateFull:  # answered at once: the page needs no database work
+        return login_page(request, status=503, error=BUSY, username=typed.username,
+                          headers={"Retry-After": str(BUSY_RETRY_SECONDS)}, csrf=typed.csrf)  # fmt: skip
+    return await anyio.to_thread.run_sync(_settled, request, typed, attempt, right, limiter=threads)
 
 
 @router.post("/logga-ut", response_class=HTMLResponse)
@@ -94,5 +165,5 @@ def logout(
     form: Annotated[PostedForm, Depends(checked_form)],
 ) -> Response:
     response = RedirectResponse("/logga-in?orsak=utloggad", status_code=303)
-    end_session(response)
+    end_session(request, response)
     return response

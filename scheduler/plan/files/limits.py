@@ -7,8 +7,9 @@ formatted down to row 1,048,576, a pasted novel in one cell) from taking the mac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from scheduler.base.swedish import grouped
 from scheduler.settings.model import EXCEL_MAX_CELL_CHARS, Limits
 
 __all__ = ["EXCEL_MAX_CELL_CHARS", "ReadLimits", "too_long"]
@@ -16,13 +17,17 @@ __all__ = ["EXCEL_MAX_CELL_CHARS", "ReadLimits", "too_long"]
 
 @dataclass(frozen=True)
 class ReadLimits:
-    max_rows_per_sheet: int = 5_000  # rows with content, per sheet
+    max_rows_per_sheet: int = 5_000  # rows a sheet lists, empty ones too
+    max_cells_per_sheet: int = 100_000  # cells a sheet lists, empty ones too
     max_text_chars: int = 10_000  # per cell and per text field (xlsx and TOML)
     max_uncompressed_mb: int = 25  # the whole .xlsx unpacked, or a .toml file
+    max_measures_per_plan: int = 1_500  # counted as soon as the file is read (plan/budget.py)
+    max_nesting: int = 10  # tables and lists inside one another in a .toml file
 
     @classmethod
     def from_section(cls, limits: Limits) -> ReadLimits:
-        return cls(**limits.model_dump())
+        # The section's keys this reader knows: [limits] also holds the plan's budget.
+        return cls(**{field.name: getattr(limits, field.name) for field in fields(cls)})
 
     @property
     def max_bytes(self) -> int:
@@ -32,11 +37,6 @@ class ReadLimits:
 def too_long(length: int, limits: ReadLimits) -> str:
     """The Swedish message for a text over the limit, naming the limit's key."""
     return (
-        f"texten har {_grouped(length)} tecken; gränsen är {_grouped(limits.max_text_chars)} "
+        f"texten har {grouped(length)} tecken; gränsen är {grouped(limits.max_text_chars)} "
         "tecken (limits.max_text_chars i config.toml)"
     )
-
-
-def _grouped(number: int) -> str:
-    """12345 → "12 345", as Swedish text writes it."""
-    return f"{number:,}".replace(",", " ")

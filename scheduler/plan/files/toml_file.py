@@ -6,14 +6,17 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from reprlib import repr as shown  # a value in a message: bounded, however large
 from typing import Any
 
 import tomli_w
 
 from scheduler.base.errors import PlanFileError
 from scheduler.base.text_safety import describe_control_character, without_control_characters_in
+from scheduler.base.toml_nesting import too_deep
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.plan.files.content import binary_content
 from scheduler.plan.files.limits import ReadLimits, too_long
 
 TEXT_FIELDS = (
@@ -36,8 +39,10 @@ def read_toml_plan(
     organisation: str | None = None,
     default_organisation: str | None = None,
     limits: ReadLimits | None = None,
+    name: str | None = None,
 ) -> Plan:
-    source = str(path)
+    """`name`: the file as its user named it, for messages (see `read_plan`)."""
+    source = name or str(path)
     limits = limits or ReadLimits()
     size = path.stat().st_size
     if size > limits.max_bytes:
@@ -49,7 +54,18 @@ def read_toml_plan(
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise PlanFileError("filen är inte UTF-8-kodad text", path=source) from None
+        instead = binary_content(path)
+        raise PlanFileError(
+            f"filen är ingen TOML-plan: innehållet är {instead}" if instead
+            else "filen är inte UTF-8-kodad text", path=source,
+        ) from None  # fmt: skip
+    deep = too_deep(text, limits.max_nesting)
+    if deep is not None:  # tomllib would recurse (or take minutes) on it: refused before
+        raise PlanFileError(
+            f"tabeller och listor är nästlade i fler än {limits.max_nesting} nivåer "
+            "(limits.max_nesting i config.toml)",
+            path=source, row=deep.line,
+        )  # fmt: skip
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -116,7 +132,7 @@ def plan_from_mapping(
         or isinstance(plan_year, bool)
         or not 2000 <= plan_year <= 2100
     ):
-        raise fail(f"«year» ska vara planens år, t.ex. year = 2025 (fick {plan_year!r})")
+        raise fail(f"«year» ska vara planens år, t.ex. year = 2025 (fick {shown(plan_year)})")
     # --organisation, then the file's own, then the config's.
     plan_organisation = organisation if organisation is not None else raw.get("organisation")
     if plan_organisation is None:
@@ -178,7 +194,7 @@ def _measure(raw: Any, fail: Any, limits: ReadLimits) -> Measure:
     for key in TEXT_FIELDS:
         value = raw.get(key, "")
         if not isinstance(value, str):
-            raise fail(f"«{key}» ska vara en text, inte {value!r}")
+            raise fail(f"«{key}» ska vara en text, inte {shown(value)}")
         try:
             texts[key] = clean_text(value, limits)
         except ValueError as exc:

@@ -33,7 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scheduler.base.errors import PlanFileError
+from scheduler.base.errors import PlanFileError, os_reason
 from scheduler.base.text_safety import (
     describe_control_character,
     without_control_characters,
@@ -41,7 +41,9 @@ from scheduler.base.text_safety import (
 )
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.plan.files.content import not_a_workbook
 from scheduler.plan.files.limits import EXCEL_MAX_CELL_CHARS, ReadLimits, too_long
+from scheduler.plan.files.sheet_size import listed
 
 # Header text (normalised) → Measure field. "title" is the first column.
 HEADERS: dict[str, str] = {
@@ -188,9 +190,12 @@ def read_workbook_plan(
     organisation: str | None = None,
     default_organisation: str | None = None,
     limits: ReadLimits | None = None,
+    name: str | None = None,
 ) -> WorkbookRead:
+    """`name`: the file as its user named it, for messages (an upload is read from a temporary
+    file), and for the year when the workbook does not say it."""
     limits = limits or ReadLimits()
-    where = _Where(str(path), limits)
+    where = _Where(name or str(path), limits)
     sheets, title = _load_sheets(path, where)
 
     areas: list[Area] = []
@@ -231,7 +236,7 @@ def read_workbook_plan(
             "ingen flik har rubrikraden «Prioriterat samverkansområde | Orsak | Åtgärd | När | Vem | "
             "Uppföljning»"
         )
-    plan_year = year or found_year or _year_from_name(path)
+    plan_year = year or found_year or _year_from_name(Path(name) if name else path)
     if plan_year is None:
         raise where.error(
             "planens år framgår inte av arbetsboken (t.ex. «Åtgärdsplan 2025» på första fliken) "
@@ -267,11 +272,25 @@ _UNREADABLE = (
 )
 
 
+# What is wrong, in words, for what openpyxl and zipfile raise (never the exception's name).
+_REASONS: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+    ((zipfile.BadZipFile, zlib.error, EOFError), "zip-arkivet är trasigt eller avkortat"),
+    (zipfile.LargeZipFile, "zip-arkivet är för stort"),
+    (ParseError, "en del av arbetsboken är inte giltig XML"),
+    # openpyxl raises OSError without an errno for a workbook part it cannot find.
+    ((KeyError, OSError), "en del av arbetsboken saknas"),
+)
+NOT_A_WORKBOOK = "filen är ingen Excel-arbetsbok (.xlsx) som går att läsa"
+
+
 def _unreadable(path: Path, where: _Where, exc: BaseException) -> PlanFileError:
     hint = " (spara den som .xlsx i Excel)" if path.suffix.lower() == ".xls" else ""
-    return where.error(
-        f"filen är ingen Excel-arbetsbok (.xlsx) som går att läsa{hint}: {exc.__class__.__name__}"
-    )
+    if isinstance(exc, OSError) and exc.errno is not None:  # the system refused to read it
+        reason = f"filen kunde inte läsas ({os_reason(exc)})"
+    else:
+        reason = next((words for kinds, words in _REASONS if isinstance(exc, kinds)),
+                      "arbetsboken innehåller något som inte går att tolka")  # fmt: skip
+    return where.error(f"{NOT_A_WORKBOOK}{hint}: {reason}")
 
 
 def _check_archive(path: Path, where: _Where) -> None:
@@ -293,6 +312,13 @@ def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
     workbook's title property."""
     reader: ExcelReader | None = None
     try:
+        instead = not_a_workbook(path)
+    except OSError as exc:
+        raise _unreadable(path, where, exc) from None
+    if instead is not None:  # a picture, a Word document …: said so, not what a parser met
+        raise where.error(f"{NOT_A_WORKBOOK}: filen är tom" if instead == "tom"
+                          else f"{NOT_A_WORKBOOK}: innehållet är {instead}")  # fmt: skip
+    try:
         _check_archive(path, where)
         # load_workbook(read_only=True, data_only=True), keeping the reader to ask it which
         # sheets the workbook lists: openpyxl silently drops one whose part is missing, and a
@@ -300,18 +326,19 @@ def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
         reader = ExcelReader(path, read_only=True, data_only=True, keep_links=False)
         reader.read()
         workbook = reader.wb
-        missing = [
-            s.name for s, rel in reader.parser.find_sheets() if rel.target not in reader.valid_files
-        ]
+        parts = [(s.name, rel.target) for s, rel in reader.parser.find_sheets()]
+        missing = [name for name, part in parts if part not in reader.valid_files]
+        oversized = None if missing else _oversized(reader.archive, parts, where.limits)
     except _UNREADABLE as exc:
         if reader is not None:
             reader.archive.close()
         raise _unreadable(path, where, exc) from None
-    if missing:
+    if missing or oversized:
         workbook.close()
-        raise where.error(
-            f"filen är ingen Excel-arbetsbok (.xlsx) som går att läsa: fliken «{missing[0]}» saknas i filen"
-        )
+        if missing:
+            raise where.error(f"{NOT_A_WORKBOOK}: fliken «{missing[0]}» saknas i filen")
+        assert oversized is not None
+        raise where.error(oversized[1], oversized[0])
     try:
         title = workbook.properties.title or ""
         sheets = [_stream_sheet(workbook, sheet, where) for sheet in workbook.worksheets]
@@ -320,6 +347,21 @@ def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
     finally:
         workbook.close()
     return sheets, title
+
+
+def _oversized(archive: zipfile.ZipFile, parts: list[tuple[str, str]], limits: ReadLimits) -> tuple[str, str] | None:  # fmt: skip
+    """(sheet, message) for the first sheet listing more rows or cells than the limits, empty
+    ones counted too (a million empty rows pack into a few KB), before any is parsed."""
+    for sheet, part in parts:
+        counted = listed(archive, part, max_rows=limits.max_rows_per_sheet,
+                         max_cells=limits.max_cells_per_sheet)  # fmt: skip
+        if counted.rows > limits.max_rows_per_sheet:
+            return sheet, (f"fliken har fler än {limits.max_rows_per_sheet} rader, tomma rader "
+                           "medräknade (limits.max_rows_per_sheet i config.toml)")  # fmt: skip
+        if counted.cells > limits.max_cells_per_sheet:
+            return sheet, (f"fliken har fler än {limits.max_cells_per_sheet} celler, tomma "
+                           "celler medräknade (limits.max_cells_per_sheet i config.toml)")  # fmt: skip
+    return None
 
 
 class _SheetParser(WorkSheetParser):  # type: ignore[misc]
@@ -365,15 +407,8 @@ def _stream_sheet(workbook: Any, sheet: Any, where: _Where) -> _Sheet:
                         sheet.title, number, cell["column"],
                     )  # fmt: skip
                 content[cell["column"]] = _Value(value, cell["data_type"])
-            if not content:
-                continue
-            if len(rows) >= limits.max_rows_per_sheet:
-                raise where.error(
-                    f"fliken har fler än {limits.max_rows_per_sheet} rader med innehåll "
-                    "(limits.max_rows_per_sheet i config.toml)",
-                    sheet.title, number,
-                )  # fmt: skip
-            rows[number] = content
+            if content:
+                rows[number] = content
         merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
         merges = tuple(range_boundaries(m.ref) for m in merged if m.ref)
     return _Sheet(title=sheet.title, rows=rows, merges=merges)

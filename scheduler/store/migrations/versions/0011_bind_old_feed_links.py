@@ -1,7 +1,7 @@
 """bind old feed links to their organisation, and count every change of the feed links
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-05 00:00:00
 
 A link made before there could be several organisations holds organisation "". Until now it was
@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
