@@ -15,7 +15,7 @@ import pytest
 from scheduler.base.swedish import MONTH_NAMES, WEEKDAYS, count, noun
 from scheduler.base.templating import swedish_date
 from scheduler.cadence import CalendarPolicy, describe
-from scheduler.cadence.describe import frequency_text
+from scheduler.cadence.wording import frequency_text
 from scheduler.mail.render import render_email
 from tests.conftest import SEED_PLAN, Cli
 

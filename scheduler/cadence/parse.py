@@ -84,6 +84,7 @@ from scheduler.cadence.windows import (
     read_windows,
 )
 from scheduler.cadence.windows import marker_spans as window_marker_spans
+from scheduler.cadence.wording import frequency_text
 
 _PARENTHESES = re.compile(r"\(([^()]{0,300})\)")
 _SEPARATOR = re.compile(rf"[,\n]|(?<![{_L}])(?:och|samt|men|medan|respektive|resp\.)(?![{_L}])")
@@ -391,8 +392,6 @@ def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec
 
 def _offered(alternative: Alternative) -> str:
     """ "6 gånger", "4 gånger per år", "varannan månad": one alternative, for a message."""
-    from scheduler.cadence.describe import frequency_text  # the one wording of a frequency
-
     count, per, interval = alternative
     if per is None:
         return f"{count} gånger" if count != 1 else "1 gång"

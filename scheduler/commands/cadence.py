@@ -50,7 +50,7 @@ def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
     # Only the pure cadence engine: reading a När needs no database (and loads none unless
     # there is one to take the plan's year from).
     from scheduler.cadence import CalendarPolicy, describe
-    from scheduler.cadence.describe import frequency_text
+    from scheduler.cadence.wording import frequency_text
 
     year = args.year or plan_year(ctx)
     result = describe(
