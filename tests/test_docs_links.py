@@ -1,0 +1,237 @@
+"""Every path, module name and link the docs and the code's comments mention exists.
+
+The docs (README.md, docs/*.md, BENCHMARKS.md) and the comments and docstrings under `scheduler/`
+name files (`scheduler/web/app.py`, `tests/test_cli.py`, `docs/feeds.md`), modules
+(`scheduler.cadence.parse`, `scheduler.store.engine.is_busy`) and, in Markdown, link to one another.
+A rename that forgets them leaves a newcomer looking for what is not there, so each is checked
+against the working tree: a path must exist, a dotted name must be a module or a name defined in
+one, a relative link must reach a file and, for a Markdown heading, that heading. Only the few
+words below that look like paths but are not (a user's folders, files the program makes) are let
+through, each with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "scheduler"
+
+DOCS = sorted([ROOT / "README.md", ROOT / "BENCHMARKS.md", *(ROOT / "docs").glob("*.md")])
+
+# Top-level folders and files of the repository: a word that starts with one of them is a path
+# from the repository's root.
+ROOT_FOLDERS = ("scheduler", "tests", "bench", "docs", "db", ".ci")
+ROOT_FILES = ("README.md", "BENCHMARKS.md", "Makefile", "pyproject.toml", "config.toml",
+              "requirements.lock")  # fmt: skip
+# The package's own folders: `web/agenda.py`, `templates/emails/` are read inside `scheduler/`.
+PACKAGE_FOLDERS = tuple(sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name[0] != "_"))
+
+# Words that look like repository paths or module names and are not, each with why.
+NOT_PATHS = {
+    "db/scheduler.sqlite3": "the default database, made by `scheduler db upgrade`, ignored by git",
+    "tests/screenshots/": "the browser tests' screenshots, ignored by git",
+    "tests/clients/node_modules": "npm's folder, made by `make clients`, ignored by git",
+    "scheduler.log": "the error log's file name, not a module",
+    "scheduler.sqlite3": "the database's file name, not a module",
+    "feeds/<token>/": "a folder of a bucket on a CDN (docs/feeds.md), not of the repository",
+}
+
+_FOLDERS = "|".join(re.escape(name) for name in (*ROOT_FOLDERS, *PACKAGE_FOLDERS))
+# A path: a known first folder, then `/` and more; not the tail of a URL or of a longer path.
+PATH = re.compile(rf"(?<![\w/.~<>-])(?:{_FOLDERS})/[\w./*<>…-]*")
+ROOT_FILE = re.compile(rf"(?<![\w/.-])(?:{'|'.join(map(re.escape, ROOT_FILES))})(?![\w-])")
+# A Python file named alone (`activity.py`): it must be one of the repository's.
+PY_FILE = re.compile(r"(?<![\w/.*-])[A-Za-z_]\w*\.py\b")
+MODULE = re.compile(r"(?<![\w.])scheduler(?:\.[A-Za-z_]\w*)+")
+LINK = re.compile(r"\[[^\]\n]*\]\(([^)\s]+)\)")
+
+
+@dataclass(frozen=True)
+class Mention:
+    where: str  # file and line, for the failure message
+    text: str
+
+
+def _doc_lines() -> Iterator[tuple[str, int, str]]:
+    for doc in DOCS:
+        for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
+            yield doc.relative_to(ROOT).as_posix(), number, line
+
+
+def _code_prose() -> Iterator[tuple[str, int, str]]:
+    """The comments and docstrings of every module under `scheduler/`, line by line."""
+    for module in sorted(PACKAGE.rglob("*.py")):
+        name, source = module.relative_to(ROOT).as_posix(), module.read_text(encoding="utf-8")
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                yield name, token.start[0], token.string
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                first = node.body[0] if node.body else None
+                if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                        and isinstance(first.value.value, str)):  # fmt: skip
+                    for offset, line in enumerate(first.value.value.splitlines()):
+                        yield name, first.lineno + offset, line
+
+
+def _prose() -> Iterator[tuple[str, int, str]]:
+    yield from _doc_lines()
+    yield from _code_prose()
+
+
+def _clean(word: str) -> str:
+    """A path as written in a sentence, without the sentence's punctuation after it."""
+    return word.rstrip(".,:;)")
+
+
+def _path_exists(word: str) -> bool:
+    path = word.split("#")[0]
+    first = path.split("/")[0]
+    base = ROOT if first in ROOT_FOLDERS else PACKAGE
+    if "…" in path:
+        return False  # an elided path says nothing a reader can find
+    if "*" in path or "<" in path:  # a pattern: `planer/*.toml`, `templates/emails/<name>.txt`
+        pattern = re.sub(r"<[^>/]*>", "*", path).rstrip("/")
+        return any("__pycache__" not in p.parts for p in base.glob(pattern))
+    return (base / path).exists()
+
+
+def _python_files() -> set[str]:
+    return {p.name for folder in ("scheduler", "tests", "bench")
+            for p in (ROOT / folder).rglob("*.py")}  # fmt: skip
+
+
+def _defines(module: Path, names: list[str]) -> bool:
+    """Whether `names` (an attribute chain) is defined at the top of `module`, or in its class."""
+    body: list[ast.stmt] = ast.parse(module.read_text(encoding="utf-8")).body
+    for index, name in enumerate(names):
+        found: ast.stmt | None = None
+        for node in body:
+            if _binds(node, name):
+                found = node
+        if found is None:
+            return False
+        if index < len(names) - 1:
+            if not isinstance(found, ast.ClassDef):
+                return True  # an attribute of a value: the module does define the value
+            body = found.body
+    return True
+
+
+def _binds(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name == name
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    if isinstance(node, ast.AnnAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == name
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names)
+    return False
+
+
+def _module_exists(dotted: str) -> bool:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        folder = ROOT.joinpath(*parts[:cut])
+        module = folder / "__init__.py" if folder.is_dir() else folder.with_suffix(".py")
+        if module.is_file():
+            return cut == len(parts) or _defines(module, parts[cut:])
+    return False
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def _anchors(doc: Path) -> set[str]:
+    anchors: set[str] = set()
+    inside_code = False
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            inside_code = not inside_code
+        elif not inside_code and line.startswith("#"):
+            anchors.add(_slug(line.lstrip("#")))
+    return anchors
+
+
+def _missing_paths() -> list[Mention]:
+    missing = []
+    python_files = _python_files()
+    for where, number, line in _prose():
+        for found in PATH.findall(line):
+            word = _clean(found)
+            if word not in NOT_PATHS and not _path_exists(word):
+                missing.append(Mention(f"{where}:{number}", word))
+        for found in PY_FILE.findall(line):
+            if found not in python_files and not PATH.search(found):
+                missing.append(Mention(f"{where}:{number}", found))
+    return missing
+
+
+def test_every_path_mentioned_exists() -> None:
+    missing = _missing_paths()
+    assert not missing, "\n".join(f"{m.where}: {m.text}" for m in missing)
+
+
+def test_every_module_name_mentioned_exists() -> None:
+    missing = [
+        Mention(f"{where}:{number}", name)
+        for where, number, line in _prose()
+        for name in (_clean(found) for found in MODULE.findall(line))
+        if name not in NOT_PATHS and not _module_exists(name)
+    ]
+    assert not missing, "\n".join(f"{m.where}: {m.text}" for m in missing)
+
+
+def test_every_relative_link_resolves() -> None:
+    broken = []
+    for where, number, line in _doc_lines():
+        for target in LINK.findall(line):
+            if re.match(r"[a-z]+:", target):
+                continue  # https:, mailto: …: not the repository's
+            path, _, anchor = target.partition("#")
+            doc = ROOT / where
+            aimed = (doc.parent / path).resolve() if path else doc
+            if not aimed.exists():
+                broken.append(f"{where}:{number}: {target}")
+            elif anchor and aimed.suffix == ".md" and anchor not in _anchors(aimed):
+                broken.append(f"{where}:{number}: {target} (no such heading)")
+    assert not broken, "\n".join(broken)
+
+
+def test_the_docs_stand_on_their_own() -> None:
+    """Nothing in the docs points outside the repository (a clone has no `../shared`)."""
+    outside = [f"{where}:{number}" for where, number, line in _doc_lines() if "../" in line]
+    assert not outside, outside
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["scheduler/web/nothing.py", "tests/test_nothing.py", "web/nothing.py", "nothing_here.py"],
+)
+def test_a_path_that_is_not_there_is_found(word: str) -> None:
+    """The check can fail: a made-up path in a sentence is reported."""
+    line = f"See `{word}`, which explains it."
+    found = [_clean(w) for w in PATH.findall(line)] or PY_FILE.findall(line)
+    assert found == [word]
+    assert not _path_exists(word) or word not in _python_files()
+
+
+def test_a_module_name_that_is_not_there_is_found() -> None:
+    assert _module_exists("scheduler.cadence.parse")
+    assert _module_exists("scheduler.store.engine.is_busy")
+    assert not _module_exists("scheduler.cadence.nothing")
+    assert not _module_exists("scheduler.store.engine.nothing")
