@@ -28,11 +28,8 @@ PACKAGE = ROOT / "scheduler"
 
 DOCS = sorted([ROOT / "README.md", ROOT / "BENCHMARKS.md", *(ROOT / "docs").glob("*.md")])
 
-# Top-level folders and files of the repository: a word that starts with one of them is a path
-# from the repository's root.
+# The repository's top-level folders: a word that starts with one of them is a path from the root.
 ROOT_FOLDERS = ("scheduler", "tests", "bench", "docs", "db", ".ci")
-ROOT_FILES = ("README.md", "BENCHMARKS.md", "Makefile", "pyproject.toml", "config.toml",
-              "requirements.lock")  # fmt: skip
 # The package's own folders: `web/agenda.py`, `templates/emails/` are read inside `scheduler/`.
 PACKAGE_FOLDERS = tuple(
     sorted(p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name[0] != "_")
@@ -57,7 +54,6 @@ WRITTEN_ELSEWHERE = {
 _FOLDERS = "|".join(re.escape(name) for name in (*ROOT_FOLDERS, *PACKAGE_FOLDERS))
 # A path: a known first folder, then `/` and more; not the tail of a URL or of a longer path.
 PATH = re.compile(rf"(?<![\w/.~<>-])(?:{_FOLDERS})/[\w./*<>…-]*")
-ROOT_FILE = re.compile(rf"(?<![\w/.-])(?:{'|'.join(map(re.escape, ROOT_FILES))})(?![\w-])")
 # A Python file named alone (`activity.py`): it must be one of the repository's.
 PY_FILE = re.compile(r"(?<![\w/.*-])[A-Za-z_]\w*\.py\b")
 MODULE = re.compile(r"(?<![\w.])scheduler(?:\.[A-Za-z_]\w*)+")
@@ -253,7 +249,14 @@ def test_every_relative_link_resolves() -> None:
 
 def test_the_docs_stand_on_their_own() -> None:
     """Nothing in the docs points outside the repository (a clone has no `../shared`)."""
-    outside = [f"{where}:{number}" for where, number, line in _doc_lines() if "../" in line]
+    outside = [
+        f"{where}:{number}"
+        for where, number, line in _doc_lines()
+        if "../shared" in line
+        or any(not (ROOT / where).parent.joinpath(target.partition("#")[0]).resolve()
+               .is_relative_to(ROOT) for target in LINK.findall(line)
+               if not re.match(r"[a-z]+:", target))
+    ]  # fmt: skip
     assert not outside, outside
 
 
