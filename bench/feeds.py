@@ -3,7 +3,7 @@ plans, and rendering a feed against bare `icalendar`.
 
 - Serving: a real `scheduler serve` (one worker, its own config and SQLite database, the seed plan
   rolled over to the year whose meetings are upcoming, a calendar link) and nginx (one worker, a
-  config of its own in a temporary folder, the static path of the README: the link's token in the
+  config of its own in a temporary folder, the static path of docs/feeds.md: the link's token in the
   path) serve the same bytes, the plan feed, on free loopback ports; `wrk -t1 -c20` polls each in
   turn, with and without a matching If-None-Match. Neither writes an access log. wrk and nginx
   are Debian packages, installed (apt-get) when missing.
@@ -97,7 +97,7 @@ def wrk(binary: str, url: str, headers: dict[str, str] | None = None) -> float:
     return float(found[1])
 
 
-# -- nginx: the README's static path --------------------------------------------------------
+# -- nginx: docs/feeds.md's static path -------------------------------------------------------
 NGINX_CONF = """daemon off;
 worker_processes 1;
 pid {tmp}/nginx.pid;

@@ -25,7 +25,7 @@ slot the edited one now crowds. Balance is weighed per convener, with slack, rat
 the whole plan: a measure added for one convener then leaves another convener's series where
 they were (only the plan-wide weekday counts, which weigh after everything about the convener,
 and the overlap of shared participants reach across).
-Deconfliction (scheduler/deconflict.py) still moves a meeting to later the same day when a fixed
+Deconfliction (scheduler/schedule/deconflict.py) still moves a meeting to later the same day when a fixed
 day leaves no other choice.
 """
 

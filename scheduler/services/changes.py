@@ -1,6 +1,6 @@
 """A person moves or cancels one meeting or task, and its convener is told at once.
 
-Used by `scheduler move` and `scheduler cancel` (and meant for the web agenda): the change and the
+Used by `scheduler move` and `scheduler cancel` and by the web agenda's forms: the change and the
 email about it are one transaction under the store's write lock, so a change is never stored
 without its notice, and the notice's key (the occurrence and the SEQUENCE the change gave it) is
 added once however often the same change is reported. The email is rendered when the dispatcher

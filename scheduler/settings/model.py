@@ -533,7 +533,7 @@ class Server(Section):
     secret_key: str | None = key(None, TEXT)
     # How long a coordinator's sign-in to the workspace lasts.
     session_hours: int = key(8, "ett heltal 1–168", ge=1, le=168)
-    # -- sign-in and sessions (README "Sign-in and sessions") --
+    # -- sign-in and sessions (docs/security.md, "Sign-in and sessions") --
     # A session unused this long ends (OWASP ASVS 3.3.2), besides session_hours.
     session_idle_minutes: int = key(30, "ett antal minuter 1–1440", ge=1, le=24 * 60)
     # The proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips): the

@@ -144,7 +144,7 @@ class MeasureRow(SQLModel, table=True):
     # None for the plan's own task (`plan_task`), which belongs to no area.
     area_id: int | None = Field(default=None, foreign_key="area.id", index=True, ondelete="CASCADE")
     # "hand-in": not a measure of the workbook but the plan's own task; never shown or exported
-    # as a measure, scheduled from the config (scheduler.services.plan_tasks).
+    # as a measure, scheduled from the config (scheduler.schedule.plan_tasks).
     plan_task: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     key: str = Field(sa_column=Column(Text, nullable=False))
     position: int

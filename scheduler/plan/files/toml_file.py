@@ -1,4 +1,4 @@
-"""The TOML plan file: read and write. The format is documented in README.md ("Planfil (TOML)")."""
+"""The TOML plan file: read and write. The format is documented in docs/plan-files.md."""
 
 from __future__ import annotations
 
