@@ -47,7 +47,6 @@ NOT_PATHS = {
 }
 # Docs other branches write, linked to before they arrive: a link to one resolves once it exists.
 WRITTEN_ELSEWHERE = {
-    "docs/configuration.md": "generated from scheduler/settings/model.py",
     "docs/calendar-clients.md": "which calendar client shows what, with the sources",
 }
 
