@@ -47,7 +47,6 @@ NOT_PATHS = {
 }
 # Docs other branches write, linked to before they arrive: a link to one resolves once it exists.
 WRITTEN_ELSEWHERE = {
-    "docs/calendar-clients.md": "which calendar client shows what, with the sources",
 }
 
 _FOLDERS = "|".join(re.escape(name) for name in (*ROOT_FOLDERS, *PACKAGE_FOLDERS))
