@@ -46,7 +46,7 @@ NOT_PATHS = {
     "NNNN_what_changed.py": "the name a new migration gets (docs/CONTRIBUTING.md)",
 }
 # Docs other branches write, linked to before they arrive: a link to one resolves once it exists.
-WRITTEN_ELSEWHERE = {}
+WRITTEN_ELSEWHERE: dict[str, str] = {}
 
 _FOLDERS = "|".join(re.escape(name) for name in (*ROOT_FOLDERS, *PACKAGE_FOLDERS))
 # A path: a known first folder, then `/` and more; not the tail of a URL or of a longer path.
