@@ -117,7 +117,7 @@ def _busy(exc: Exception) -> SchedulerError | None:
     """A database busy with another process's work (its own exit code, to try again), as the
     store tells it; None for any other error."""
     # Imported here: a command that never opened the store does not load SQLAlchemy for this.
-    from scheduler.store.engine import busy_error
+    from scheduler.services.database import busy_error
 
     return busy_error(exc)
 

@@ -33,6 +33,7 @@ from sqlalchemy import Engine
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.settings import EmailSettings
+from scheduler.model.mail import OutboxMail
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.plan import Plan
 from scheduler.plan.files import read_plan
@@ -48,7 +49,6 @@ from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
 from scheduler.store.occurrences import SyncResult, list_occurrences
 from scheduler.store.outbox import list_outbox
-from scheduler.store.tables import OutboxRow
 from tests.conftest import SEED_PLAN, Cli, write_config
 from tests.helpers import free_port
 
@@ -297,13 +297,13 @@ class World:
         """The plan refreshed at `now`: what it added, moved or cancelled, reminders included."""
         return refresh_occurrences(self.engine, self.config, plan_id=self.plan_id, now=now)
 
-    def outbox(self, status: str | None = None) -> list[OutboxRow]:
+    def outbox(self, status: str | None = None) -> list[OutboxMail]:
         return list_outbox(self.engine, status=status)
 
     def occurrences(self) -> list[Occurrence]:
         return list_occurrences(self.engine, plan_id=self.plan_id)
 
-    def rows_for(self, occurrence: Occurrence) -> list[OutboxRow]:
+    def rows_for(self, occurrence: Occurrence) -> list[OutboxMail]:
         return [r for r in self.outbox() if r.occurrence_id == occurrence.id]
 
 

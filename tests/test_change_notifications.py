@@ -14,12 +14,18 @@ import icalendar
 import pytest
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import CANCELLED, CHANGE_CANCELLED, CHANGE_MOVED, SENT, is_change
+from scheduler.model.mail import (
+    CANCELLED,
+    CHANGE_CANCELLED,
+    CHANGE_MOVED,
+    SENT,
+    OutboxMail,
+    is_change,
+)
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.stored import StoredMeasure
 from scheduler.plan.files import read_plan
 from scheduler.store.plans import load_plan
-from scheduler.store.tables import OutboxRow
 from tests.clients import ClientResult, icaljs_expand_many, libical_expand_many, require_clients
 from tests.conftest import SEED_PLAN
 from tests.smtp_server import Received, SmtpServer, World, make_world
@@ -49,7 +55,7 @@ def at(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def change_rows(world: World) -> list[OutboxRow]:
+def change_rows(world: World) -> list[OutboxMail]:
     return [r for r in world.outbox() if is_change(r.kind)]
 
 
@@ -170,6 +176,8 @@ def test_a_cancelled_meeting_sends_a_cancel_for_the_feeds_entry(
     (entry,) = calendar.events
     assert entry.status == "CANCELLED"
     assert entry.stamp == CHANGED
+    # Outlook ignores STATUS: only TRANSPARENT frees the time, and the title says why.
+    assert entry.transparency == "TRANSPARENT" and str(entry.summary).startswith("INSTÄLLT: SSP")
 
     # Cancelling again changes nothing and tells no one again.
     again = world.cli("cancel", meeting.uid, "--now", at(CHANGED + timedelta(hours=1)))

@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 
 from scheduler.mail.render import message_id
-from scheduler.model.mail import FAILED, PENDING, SENT, PlannedMail, RenderedEmail
+from scheduler.model.mail import FAILED, PENDING, SENT, OutboxMail, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.store.outbox import next_due, sync_outbox
-from scheduler.store.tables import OutboxRow
 from tests.smtp_server import SENDER, SmtpServer, World, make_world
 
 MANY = 40
@@ -44,11 +43,11 @@ def add_due(world: World, now: datetime, count: int = MANY) -> None:
     sync_outbox(world.engine, planned=planned, kinds_owned=(), plan_id=world.plan_id, now=now)
 
 
-def due_at(world: World, now: datetime) -> list[OutboxRow]:
+def due_at(world: World, now: datetime) -> list[OutboxMail]:
     return [r for r in world.outbox(PENDING) if r.due_at <= now]
 
 
-def expected_ids(rows: list[OutboxRow]) -> Counter[str]:
+def expected_ids(rows: list[OutboxMail]) -> Counter[str]:
     domain = SENDER.split("@")[1]
     return Counter(message_id(r.key, domain) for r in rows)
 

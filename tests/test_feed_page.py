@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.base.templating import swedish_date
 from scheduler.model.occurrence import Occurrence
+from scheduler.services.feeds import FeedSettings
 from scheduler.web.app import create_app
 from scheduler.web.feed_page import DATES_SHOWN, FOLD_AFTER
 from tests.conftest import Cli
@@ -277,3 +279,41 @@ def test_a_measure_with_nothing_coming_says_so(scheduled: Scheduled) -> None:
     page = page_of(client_for(scheduled), token(scheduled))
     as_needed = next(s for s in shown_measures(page).values() if "Vid behov" in s.text)
     assert "Inga kommande datum." in as_needed.text and as_needed.all("li") == []
+
+
+# -- what is offered to download: a to-do list only with tasks, a series only as Outlook holds it
+
+
+def test_a_calendar_without_tasks_offers_no_to_do_list_and_one_with_tasks_does(
+    scheduled: Scheduled,
+) -> None:
+    http = client_for(scheduled)
+    ssp = page_of(http, token(scheduled, scope="atgard-ssp"))
+    assert not [a for a in ssp.all("a") if a.attrs.get("href", "").endswith(".todo.ics")]
+    secret = token(scheduled, scope="atgard-ssp")
+    assert http.get(f"/feeds/{secret}/atgard-ssp.todo.ics").status_code == 404
+    letter = page_of(http, token(scheduled, scope="atgard-nyhetsbrev"))
+    (link,) = [a for a in letter.all("a") if a.attrs.get("href", "").endswith(".todo.ics")]
+    assert "att göra-lista" in link.text
+    offered = http.get(urlsplit(link.attrs["href"]).path)
+    assert offered.status_code == 200 and b"BEGIN:VTODO" in offered.content
+
+
+def test_a_series_outlook_cannot_hold_in_few_rules_is_not_offered_and_the_page_says_why(
+    scheduled: Scheduled,
+) -> None:
+    settings = FeedSettings(recheck_seconds=0, organizer_email=scheduled.config.organisation.email,
+                            series_max_rules=1)  # fmt: skip
+    http = TestClient(create_app(scheduled.engine, scheduled.config, clock=lambda: NOW,
+                                 feed_settings=settings))  # fmt: skip
+    secret = token(scheduled, scope="atgard-ssp")
+    page = page_of(http, secret)
+    assert not [a for a in page.all("a") if a.attrs.get("href", "").endswith(".serie.ics")]
+    assert "följer inget mönster som kalenderprogrammen kan upprepa" in page.text
+    refused = http.get(f"/feeds/{secret}/atgard-ssp.serie.ics")
+    assert refused.status_code == 404
+    # A monthly forum (July skipped) takes one rule: offered with the same settings.
+    name = "atgard-nytt-samverkansforum-gallande-unga-med-risk-for-destruktivt-beteende"
+    forum = page_of(http, token(scheduled, scope=name))
+    (series,) = [a for a in forum.all("a") if a.attrs.get("href", "").endswith(".serie.ics")]
+    assert http.get(urlsplit(series.attrs["href"]).path).status_code == 200

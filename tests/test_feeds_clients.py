@@ -36,7 +36,7 @@ def scheduled(tmp_path_factory: pytest.TempPathFactory) -> Scheduled:
     # One meeting moved by hand and one cancelled: feeds must carry both.
     meeting = next(r for r in rows if r.kind == "meeting" and r.start.month == 5)
     move_occurrence(scheduled.engine, meeting.uid, start=meeting.start + timedelta(days=1, hours=4),
-                    end=meeting.end + timedelta(days=1, hours=4), now=NOW, note="Lokalen var upptagen")  # fmt: skip
+                    end=meeting.end + timedelta(days=1, hours=3), now=NOW, note="Lokalen var upptagen")  # fmt: skip
     other = next(
         r for r in rows if r.kind == "meeting" and r.start.month == 9 and r.uid != meeting.uid
     )
@@ -116,9 +116,18 @@ def test_tasks_are_all_day_events_and_a_vtodo_feed_exists(scheduled: Scheduled) 
         assert {t.uid for t in result.todos} == {r.uid for r in tasks}, client
 
 
-def test_series_exported_as_one_recurring_event_expand_to_the_same_occurrences(
+def _span(row: Occurrence) -> tuple[str, str | None]:
+    if row.all_day:
+        first = row.start.astimezone(STOCKHOLM).date()
+        return first.isoformat(), (first + timedelta(days=1)).isoformat()
+    return _instant(row), row.end.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_series_exported_as_recurring_events_expand_to_the_same_occurrences(
     scheduled: Scheduled,
 ) -> None:
+    """Start, end and status: a moved meeting is an override with its own length, a cancelled
+    one an override marked cancelled."""
     schedule, rows = scheduled.schedule(), scheduled.rows()
     scopes = [s for s in all_scopes(schedule) if s.kind in {MEASURE, SERIES}]
     bodies = [
@@ -128,14 +137,18 @@ def test_series_exported_as_one_recurring_event_expand_to_the_same_occurrences(
     readings = _read_all(bodies)
     for index, scope in enumerate(scopes):
         wanted = sorted(
-            _instant(r) for r in rows
-            if r.measure_id == scope.measure_id and r.status != CANCELLED
+            (*_span(r), "CANCELLED" if r.status == CANCELLED else "CONFIRMED") for r in rows
+            if r.measure_id == scope.measure_id
             and (scope.series_label is None or r.series_label == scope.series_label)
         )  # fmt: skip
         for client, results in readings.items():
             result = results[index]
             assert result.errors == [], (client, scope.name, result.errors[:3])
-            assert sorted(e.start_utc for e in result.events) == wanted, (client, scope.name)
+            found = sorted(
+                (e.start_utc, e.end_utc, (e.status or "").upper()) for e in result.events
+            )
+            assert found == wanted, (client, scope.name)
+        assert b"RDATE" not in bodies[index]
 
 
 def test_uids_are_stable_across_exports_and_a_reimport(tmp_path: Path) -> None:

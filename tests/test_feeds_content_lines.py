@@ -113,18 +113,35 @@ def test_the_seed_plans_feed_is_what_icalendar_writes(tmp_path: Path) -> None:
 
 def test_recurring_events_as_text_are_what_icalendar_writes() -> None:
     local = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
-    moved = [local + timedelta(weeks=n, hours=n % 3) for n in range(12)]
+    skipped = tuple(local + timedelta(weeks=n) for n in range(0, 12, 5))
+    master = replace(BASE, uid="s1-serie@x", start=local, end=local + timedelta(minutes=90),
+                     summary=TEXTS[3], description=TEXTS[2], location="Polishuset, plan 3; rum \\ 12")  # fmt: skip
+    moved = replace(master, start=local + timedelta(weeks=1, hours=3), end=local + timedelta(weeks=1, hours=4),
+                    recurrence_id=local + timedelta(weeks=1), sequence=7, description="Flyttat: lokalen")  # fmt: skip
+    cancelled = replace(master, summary="INSTÄLLT: SSP", cancelled=True,
+                        recurrence_id=local + timedelta(weeks=2), start=local + timedelta(weeks=2),
+                        end=local + timedelta(weeks=2, minutes=90))  # fmt: skip
+    day = replace(BASE, uid="s2-serie@x", start=local, end=local, all_day=True, task=True,
+                  categories=("Område", "Uppgift"))  # fmt: skip
     series = [
-        RecurringEvent(uid="s1-serie@x", stamp=BASE.stamp, start=local, duration=timedelta(minutes=90),
-                       all_day=False, rrule="FREQ=MONTHLY;BYMONTH=2,5,9,11;BYDAY=2TU", exdates=tuple(moved),
-                       rdates=(local + timedelta(days=1),), summary=TEXTS[3], description=TEXTS[2],
-                       location="Polishuset, plan 3; rum \\ 12"),
-        RecurringEvent(uid="s2-serie@x", stamp=BASE.stamp, start=local, duration=timedelta(days=1),
-                       all_day=True, rrule="FREQ=WEEKLY;COUNT=13;BYDAY=FR;BYMONTH=6,7,8", exdates=tuple(moved[:3]),
-                       rdates=(), summary="Uppgift", description="", location=None),
-        RecurringEvent(uid="s3-serie@x", stamp=BASE.stamp, start=local, duration=timedelta(hours=2),
-                       all_day=False, rrule="FREQ=YEARLY", exdates=(), rdates=(), summary="Årsmöte",
-                       description=TEXTS[4], location=None),
+        RecurringEvent(master, "FREQ=WEEKLY;BYDAY=TU;COUNT=12", skipped, (cancelled, moved)),
+        RecurringEvent(day, "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2;INTERVAL=3;COUNT=4", skipped[:2],
+                       (replace(day, start=local + timedelta(days=1), end=local + timedelta(days=1),
+                                recurrence_id=local),)),
+        RecurringEvent(replace(master, uid="s3-serie@x", url="http://x/#a"), "FREQ=DAILY;COUNT=1"),
     ]  # fmt: skip
     for header in HEADERS:
         assert render_recurring(header, series) == _recurring_with_icalendar(header, series)
+
+
+def test_a_done_task_is_completed_in_the_todo_list_as_icalendar_writes_it() -> None:
+    done = replace(BASE, uid="done@x", all_day=True, task=True, end=START,
+                   completed=datetime(2024, 4, 2, 9, 30, tzinfo=UTC))  # fmt: skip
+    cancelled_after = replace(done, uid="gone@x", cancelled=True)
+    body = render_todos(HEADER, [done, cancelled_after])
+    assert body == _todos_with_icalendar(HEADER, [done, cancelled_after])
+    lines = body.decode().split("\r\n")
+    assert (
+        lines.count("COMPLETED:20240402T093000Z") == 1 and lines.count("PERCENT-COMPLETE:100") == 1
+    )
+    assert lines.count("STATUS:COMPLETED") == 1 and lines.count("STATUS:CANCELLED") == 1

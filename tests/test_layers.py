@@ -80,3 +80,59 @@ def test_the_layer_contracts_are_kept() -> None:
         cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def _store_annotations() -> dict[str, str]:
+    """What the store hands the layers above, as annotated: the return of its public functions
+    and of the public methods of its public classes, and those classes' fields; by where."""
+    import dataclasses
+    import importlib
+    import inspect
+    import pkgutil
+
+    import scheduler.store
+
+    found: dict[str, str] = {}
+
+    def signature(where: str, function: object) -> None:
+        assert callable(function)
+        found[f"{where} ->"] = str(inspect.signature(function).return_annotation)
+
+    for info in pkgutil.iter_modules(scheduler.store.__path__, "scheduler.store."):
+        if info.name in {"scheduler.store.tables", "scheduler.store.migrations"}:
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+                continue
+            where = f"{module.__name__}.{name}"
+            if inspect.isfunction(value):
+                signature(where, value)
+            elif inspect.isclass(value):
+                for field in dataclasses.fields(value) if dataclasses.is_dataclass(value) else ():
+                    found[f"{where}.{field.name}"] = str(field.type)
+                for method, function in vars(value).items():
+                    if inspect.isfunction(function) and not method.startswith("_"):
+                        signature(f"{where}.{method}", function)
+    return found
+
+
+def test_no_orm_row_leaves_the_store() -> None:
+    """What the store hands out is plain values (scheduler/model/): no function, method or
+    field it shows the layers above names an ORM row class of scheduler/store/tables.py."""
+    import re
+
+    from sqlmodel import SQLModel
+
+    from scheduler.store import tables
+
+    rows = {name for name, value in vars(tables).items()
+            if isinstance(value, type) and issubclass(value, SQLModel) and value is not SQLModel}  # fmt: skip
+    assert {"OutboxRow", "AccountRow", "FeedTokenRow", "CampaignRow"} <= rows
+    annotations = _store_annotations()
+    assert "scheduler.store.outbox.list_outbox ->" in annotations  # the scan reaches the store
+    leaking = {
+        where: annotation for where, annotation in annotations.items()
+        if set(re.findall(r"\w+", annotation)) & rows
+    }  # fmt: skip
+    assert leaking == {}

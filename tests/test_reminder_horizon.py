@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import CANCELLED, PENDING, SENT, SKIPPED
+from scheduler.model.mail import CANCELLED, PENDING, SENT, SKIPPED, OutboxMail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import PlanTopUp
 from scheduler.store.engine import create_store_engine
-from scheduler.store.tables import OutboxRow
 from tests.conftest import YEAR_OF_REMINDERS
 from tests.smtp_server import BEFORE_EVERYTHING, SmtpServer, World, make_world
 
@@ -34,7 +33,7 @@ def _planned(world: World) -> dict[str, tuple[datetime, str]]:
     return {r.key: (_aware(r.due_at), r.status) for r in world.outbox()}
 
 
-def _fields(row: OutboxRow) -> tuple[object, ...]:
+def _fields(row: OutboxMail) -> tuple[object, ...]:
     return (row.kind, row.recipient, _aware(row.due_at), row.subject, row.status)
 
 

@@ -18,11 +18,10 @@ from sqlalchemy import text
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.render import message_id
-from scheduler.model.mail import PENDING, SENT
+from scheduler.model.mail import PENDING, SENT, OutboxMail
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.reminder_mail import ReminderRenderer
 from scheduler.services.runner import DispatcherRunner
-from scheduler.store.tables import OutboxRow
 from tests.conftest import Cli, write_config
 from tests.smtp_server import SmtpServer, World, make_world
 
@@ -138,7 +137,7 @@ def test_smtp_security_none_with_a_username_is_refused_at_start(tmp_path: Path) 
     assert not (tmp_path / "x.sqlite3").exists()  # refused before anything was touched
 
 
-def delivered(world: World, smtp: SmtpServer, rows: list[OutboxRow]) -> dict[str, EmailMessage]:
+def delivered(world: World, smtp: SmtpServer, rows: list[OutboxMail]) -> dict[str, EmailMessage]:
     """`rows` sent by the dispatcher, a pass at each due time (rendered as they are claimed), as a
     mail client gets them: the bytes the SMTP server received, through the stdlib parser; by key."""
     for due in sorted({r.due_at for r in rows}):

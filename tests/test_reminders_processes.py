@@ -13,9 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from scheduler.mail.render import message_id
-from scheduler.model.mail import PENDING, SENDING, SENT, SKIPPED
+from scheduler.model.mail import PENDING, SENDING, SENT, SKIPPED, OutboxMail
 from scheduler.store.outbox import next_due
-from scheduler.store.tables import OutboxRow
 from tests.conftest import ROOT
 from tests.smtp_server import SENDER, SmtpServer, World, make_world
 
@@ -41,7 +40,7 @@ def finish(process: subprocess.Popen[str], timeout: float = 60) -> str:
     return out
 
 
-def due_at_pass(world: World) -> list[OutboxRow]:
+def due_at_pass(world: World) -> list[OutboxMail]:
     """Catches up to CAUGHT_UP (and forgets those messages); the rows due at PASS_AT."""
     while (due := next_due(world.engine)) is not None and due < CAUGHT_UP:
         world.run(due)
@@ -52,7 +51,7 @@ def due_at_pass(world: World) -> list[OutboxRow]:
     return rows
 
 
-def sent_since(world: World, now: datetime) -> list[OutboxRow]:
+def sent_since(world: World, now: datetime) -> list[OutboxMail]:
     return [r for r in world.outbox(SENT) if r.sent_at is not None and r.sent_at >= now]
 
 

@@ -15,11 +15,10 @@ import pytest
 
 from scheduler.mail.delivery import SmtpDelivery
 from scheduler.mail.render import address, build_message, message_id
-from scheduler.model.mail import FAILED, PENDING, SENDING, SENT, SKIPPED, RenderedEmail
+from scheduler.model.mail import FAILED, PENDING, SENDING, SENT, SKIPPED, OutboxMail, RenderedEmail
 from scheduler.plan.files import read_plan
 from scheduler.services.dispatch import message_for, run_due
 from scheduler.store.outbox import claim, due_ids, next_due
-from scheduler.store.tables import OutboxRow
 from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS
 from tests.helpers import free_port
 from tests.smtp_server import SENDER, SmtpServer, World, make_world
@@ -35,7 +34,7 @@ def world(tmp_path: Path, smtp: SmtpServer) -> World:
                       extra=YEAR_OF_REMINDERS)  # fmt: skip
 
 
-def due_rows(world: World, now: datetime) -> list[OutboxRow]:
+def due_rows(world: World, now: datetime) -> list[OutboxMail]:
     return [r for r in world.outbox(PENDING) if r.due_at <= now]
 
 

@@ -26,13 +26,13 @@ from scheduler.model.mail import (
     PENDING,
     SENT,
     SKIPPED,
+    OutboxMail,
     is_change,
 )
 from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.model.occurrence import Occurrence
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from scheduler.store.outbox import next_due
-from scheduler.store.tables import OutboxRow
 from tests.conftest import ROOT, YEAR_OF_REMINDERS
 from tests.smtp_server import SENDER, Received, SmtpServer, World, make_world
 
@@ -393,12 +393,12 @@ def test_downtime_catch_up_sends_what_is_still_useful_at_a_bounded_rate(
     # 14-day reminder is due too, but overtaken.
     target = next(o for o in meetings if local(o.start) >= datetime(2024, 3, 10, tzinfo=STOCKHOLM))
     back = morning(local(target.start).date() - timedelta(days=2)) + timedelta(hours=2)
-    before: dict[str, OutboxRow] = {r.key: r for r in world.outbox()}
+    before: dict[str, OutboxMail] = {r.key: r for r in world.outbox()}
     due = [r for r in before.values() if r.due_at <= back]
     past = [r for r in due if r.useful_until is not None and r.useful_until <= back]
     useful = [r for r in due if r not in past]
     # Of the reminders still useful, only the latest of each occurrence's family is worth sending.
-    latest: dict[tuple[int | None, str], OutboxRow] = {}
+    latest: dict[tuple[int | None, str], OutboxMail] = {}
     for row in sorted(useful, key=lambda r: r.due_at):
         lead = re.match(r"(meeting|task)-\d+d$", row.kind)  # meeting-14d and -2d: one family
         latest[(row.occurrence_id, lead[1] if lead else row.kind)] = row

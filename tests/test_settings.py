@@ -41,8 +41,8 @@ def error_for(raw: dict[str, Any], *, environ: dict[str, str] | None = None) -> 
 
 def test_an_unknown_key_is_named_with_the_keys_its_table_knows() -> None:
     assert error_for({"feeds": {"refresh_hour": 3}}) == (
-        "okänd nyckel «feeds.refresh_hour» (kända: cache_entries, keep_cancelled_days, past_days, recheck_seconds, "
-        "refresh_hours)."
+        "okänd nyckel «feeds.refresh_hour» (kända: cache_entries, keep_cancelled_days, max_events, "
+        "max_kb, past_days, recheck_seconds, refresh_hours, series_max_rules, warn_kb)."
     )
     assert error_for({"kalender": {}}) == (
         "okänd nyckel «kalender» (kända: calendar, database, email, feeds, followup, limits, "

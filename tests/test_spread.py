@@ -24,6 +24,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy, Schedule, parse_when, place
 from scheduler.cadence.calendar import is_working_day, working_day_before
 from scheduler.cadence.spread import PlanItem, spread
+from scheduler.model.mail import OutboxMail
 from scheduler.model.measure_keys import measure_key
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.plan.files import read_plan
@@ -32,7 +33,6 @@ from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import rolled_over
 from scheduler.settings.config import settings_from_mapping
 from scheduler.store.outbox import list_outbox
-from scheduler.store.tables import OutboxRow
 from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS, Cli
 from tests.feeds_fixture import scheduled_plan
 
@@ -57,7 +57,7 @@ def seed_2025() -> Plan:
 
 
 class Seed2025:
-    def __init__(self, schedule: PlanSchedule, outbox: list[OutboxRow]) -> None:
+    def __init__(self, schedule: PlanSchedule, outbox: list[OutboxMail]) -> None:
         self.schedule = schedule
         self.outbox = outbox
 

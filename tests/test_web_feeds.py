@@ -292,7 +292,14 @@ def test_old_id_names_still_answer_for_the_measure_with_that_id(scheduled: Sched
     assert by_id.content == by_title.content and b"X-WR-CALNAME:SSP\r" in by_id.content
     old_series = http.get(f"/feeds/{everything}/atgard-{ssp.id}-gymnasiet.ics")
     assert old_series.content == http.get(f"/feeds/{everything}/atgard-ssp-gymnasiet.ics").content
-    assert http.get(f"/feeds/{everything}/atgard-{ssp.id}.todo.ics").status_code == 200
+    # SSP has no tasks, so no to-do list (whatever the name); the newsletter has one.
+    assert http.get(f"/feeds/{everything}/atgard-{ssp.id}.todo.ics").status_code == 404
+    letter = next(
+        m.stored for m in scheduled.schedule().measures if m.stored.measure.title == "Nyhetsbrev"
+    )
+    by_id_todo = http.get(f"/feeds/{everything}/atgard-{letter.id}.todo.ics")
+    assert by_id_todo.status_code == 200 and b"BEGIN:VTODO" in by_id_todo.content
+    assert by_id_todo.content == http.get(f"/feeds/{everything}/atgard-nyhetsbrev.todo.ics").content
     assert http.get(f"/feeds/{everything}/atgard-99999.ics").status_code == 404
 
     old_scope = token(scheduled, scope=f"atgard-{ssp.id}")  # as `feeds create --scope` made it

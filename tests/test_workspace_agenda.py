@@ -15,12 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import CHANGE_CANCELLED, CHANGE_MOVED, is_change
+from scheduler.model.mail import CHANGE_CANCELLED, CHANGE_MOVED, OutboxMail, is_change
 from scheduler.model.occurrence import Occurrence
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import get_occurrence
 from scheduler.store.outbox import list_outbox
-from scheduler.store.tables import OutboxRow
 from tests.conftest import Cli
 from tests.test_organisations import NORRMALM
 from tests.workspace_fixture import (
@@ -63,7 +62,7 @@ def first_ssp_meeting(cli: Cli) -> dict[str, object]:
     return next(e for e in agenda(cli) if e["title"] == "SSP" and e["kind"] == "meeting")
 
 
-def change_rows(workspace: Workspace) -> list[OutboxRow]:
+def change_rows(workspace: Workspace) -> list[OutboxMail]:
     return [row for row in list_outbox(workspace.engine) if is_change(row.kind)]
 
 

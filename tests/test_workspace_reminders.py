@@ -15,12 +15,11 @@ from fastapi.testclient import TestClient
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.settings import EmailSettings
-from scheduler.model.mail import FAILED, PENDING, SENT
+from scheduler.model.mail import FAILED, PENDING, SENT, OutboxMail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
 from scheduler.services.refresh import refresh_plans_in_time
 from scheduler.store.outbox import list_outbox
-from scheduler.store.tables import OutboxRow
 from tests.smtp_server import SmtpServer
 from tests.test_organisations import KUNGSHOLMEN, NORRMALM
 from tests.workspace_fixture import (
@@ -50,10 +49,10 @@ class Site:
         return run_due(self.workspace.engine, config=config, delivery=delivery_for(email), email=email,
                        settings=ReminderSettings.from_section(config.reminders), now=now)  # fmt: skip
 
-    def rows(self, organisation: str, status: str | None = None) -> list[OutboxRow]:
+    def rows(self, organisation: str, status: str | None = None) -> list[OutboxMail]:
         return list_outbox(self.workspace.engine, status=status, organisation=organisation)
 
-    def row(self, row_id: int | None) -> OutboxRow:
+    def row(self, row_id: int | None) -> OutboxMail:
         (found,) = [r for r in list_outbox(self.workspace.engine) if r.id == row_id]
         return found
 
@@ -78,7 +77,7 @@ def signed_in(site: Site) -> TestClient:
     return http
 
 
-def still_useful(rows: list[OutboxRow], now: datetime) -> OutboxRow:
+def still_useful(rows: list[OutboxMail], now: datetime) -> OutboxMail:
     return next(r for r in rows if r.useful_until is None or r.useful_until > now)
 
 

@@ -53,9 +53,9 @@ def cmd_user_add(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.time import STOCKHOLM
-    from scheduler.store.accounts import list_accounts
+    from scheduler.services.accounts import all_accounts
 
-    accounts = list_accounts(ctx.engine)
+    accounts = all_accounts(ctx.engine)
     if not accounts:
         ctx.print("Inga konton (skapa ett med «scheduler user add NAMN --organisation ORG»).")
         return 0
@@ -67,13 +67,9 @@ def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_user_password(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.accounts import change_password
-    from scheduler.services.usernames import normal_username
-    from scheduler.store.accounts import find_account, missing_account
+    from scheduler.services.accounts import change_password, existing_account
 
-    name = normal_username(args.name)
-    if find_account(ctx.engine, name) is None:  # before the password is asked for
-        raise missing_account(name)
+    name = existing_account(ctx.engine, args.name).username  # before the password is asked for
     password = _password(args, nothing_done="Lösenordet ändrades inte.")
     account, ended = change_password(ctx.engine, ctx.settings, username=name, password=password)
     ctx.print(f"Nytt lösenord för «{account.username}»; "

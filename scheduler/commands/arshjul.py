@@ -19,8 +19,8 @@ def cmd_arshjul(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.files import write_bytes_atomically
     from scheduler.base.time import STOCKHOLM
     from scheduler.plan.review import lexicon_for
+    from scheduler.services.plans import list_occurrences
     from scheduler.services.refresh import plan_schedule, refresh_occurrences
-    from scheduler.store.occurrences import list_occurrences
 
     path = Path(args.path)
     suffix = path.suffix.lower()

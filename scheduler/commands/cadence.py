@@ -102,8 +102,7 @@ def _agenda_plans(args: argparse.Namespace, ctx: Context) -> list[StoredPlan]:
 def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.templating import swedish_date
     from scheduler.plan.review import lexicon_for
-    from scheduler.services.refresh import plan_schedule, refresh_occurrences
-    from scheduler.store.occurrences import list_occurrences
+    from scheduler.services.agenda import agenda
 
     plans = _agenda_plans(args, ctx)
     first: date = args.from_date or date(plans[0].plan.year, 1, 1)
@@ -113,30 +112,22 @@ def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
     role = None
     if args.role:
         role = lexicon_for(ctx.config).canonical(args.role) or args.role
+    found = agenda(ctx.engine, ctx.config, [stored.id for stored in plans], now=now_utc(),
+                   first=first, last=last)  # fmt: skip
     entries: list[dict[str, Any]] = []
-    for stored in plans:
-        refresh_occurrences(ctx.engine, ctx.config, plan_id=stored.id, now=now_utc())
-        schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
-        by_measure = {item.stored.id: item for item in schedule.measures}
-        for row in list_occurrences(ctx.engine, plan_id=stored.id):
-            item = by_measure.get(row.measure_id)
-            if item is None:
-                continue  # a retired measure's (cancelled) occurrences: no longer in the plan, as in the feeds
-            day = row.start.astimezone(STOCKHOLM).date()
-            if not first <= day <= last:
-                continue
-            who = item.responsibility
-            if role and role.casefold() not in {r.casefold() for r in who.participants}:
-                continue
-            entries.append({
-                "uid": row.uid, "date": day.isoformat(),
-                "start": None if row.all_day else row.start.astimezone(STOCKHOLM).isoformat(),
-                "end": None if row.all_day else row.end.astimezone(STOCKHOLM).isoformat(),
-                "all_day": row.all_day, "kind": row.kind, "status": row.status,
-                "area": item.stored.area, "title": item.stored.measure.title, "series": row.series_label,
-                "convener": who.convener, "participants": list(who.participants),
-                "location": row.location, "sequence": row.sequence,
-            })  # fmt: skip
+    for item in found:
+        if role and role.casefold() not in {r.casefold() for r in item.participants}:
+            continue
+        row = item.occurrence
+        entries.append({
+            "uid": row.uid, "date": item.day.isoformat(),
+            "start": None if row.all_day else row.start.astimezone(STOCKHOLM).isoformat(),
+            "end": None if row.all_day else row.end.astimezone(STOCKHOLM).isoformat(),
+            "all_day": row.all_day, "kind": row.kind, "status": row.status,
+            "area": item.area, "title": item.title, "series": row.series_label,
+            "convener": item.convener, "participants": list(item.participants),
+            "location": row.location, "sequence": row.sequence,
+        })  # fmt: skip
     entries.sort(key=lambda entry: (entry["date"], entry["start"] or "", entry["uid"]))
     if args.json:
         ctx.print(json.dumps(entries, ensure_ascii=False, indent=2))

@@ -84,25 +84,16 @@ class Context:
         the newest (in December, after a rollover, `followup status` is about the closing year).
         Of the organisation named with --organisation; else preferably of the configured
         organisation, else of any."""
-        from scheduler.base.errors import NotFoundError
-        from scheduler.base.time import STOCKHOLM
-
-        if year is None:
-            try:
-                return self._plan_id_of(now_utc().astimezone(STOCKHOLM).year)
-            except NotFoundError:
-                pass
-        return self._plan_id_of(year)
-
-    def _plan_id_of(self, year: int | None) -> int:
-        from scheduler.store.plans import find_plan_id
+        from scheduler.services.plans import chosen_plan_id
 
         if self._organisation or self.settings.several_organisations:
-            return find_plan_id(self.engine, year=year, organisation=self.organisation)
-        return find_plan_id(self.engine, year=year, prefer=self.settings.organisation.name)
+            return chosen_plan_id(self.engine, year=year, now=now_utc(),
+                                  organisation=self.organisation)  # fmt: skip
+        return chosen_plan_id(self.engine, year=year, now=now_utc(),
+                              prefer=self.settings.organisation.name)  # fmt: skip
 
     def plan(self, year: int | None = None) -> StoredPlan:
-        from scheduler.store.plans import load_plan
+        from scheduler.services.plans import load_plan
 
         return load_plan(self.engine, self.plan_id(year))
 

@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 
 def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.store.feed_tokens import list_tokens
+    from scheduler.services.feed_links import feed_links
 
-    rows = list_tokens(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
+    rows = feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
     if not rows:
         ctx.print("Inga kalenderlänkar ännu. Skapa en med «scheduler feeds create MOTTAGARE».")
     for row in rows:
@@ -45,7 +45,27 @@ def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
         whose = f"  ·  {row.organisation or 'ingen stadsdel'}" if ctx.settings.several_organisations or not row.organisation else ""  # fmt: skip
         ctx.print(f"{row.id:4}  {row.audience}  ·  {scope}{whose}  ·  skapad "
                   f"{row.created_at:%Y-%m-%d}  ·  {state}")  # fmt: skip
+    # Links bound to no district open nothing: only the others' calendars are served.
+    active = {row.organisation for row in rows if row.revoked_at is None and row.organisation}
+    _warn_about_big_feeds(ctx, active, now=args.now or now_utc())
     return 0
+
+
+def _warn_about_big_feeds(ctx: Context, organisations: set[str], *, now: datetime) -> None:
+    """A line for each calendar of the links that is over `feeds.warn_kb` (scheduler/services/feed_sizes.py)."""
+    from scheduler.services.feed_sizes import oversized_feeds
+
+    if not organisations:
+        return
+    warn, limit = ctx.settings.feeds.warn_kb, ctx.settings.feeds.max_kb
+    for feed in oversized_feeds(ctx.engine, ctx.settings, organisations, now=now):
+        whose = f" ({feed.organisation})" if ctx.settings.several_organisations else ""
+        ctx.print(
+            f"Varning: kalendern {feed.filename}{whose} är {feed.size // 1000} kB, över {warn} kB. "
+            "Google Kalender tappar händelser ur prenumererade kalendrar kring 1 MB; kalendern "
+            f"kortas därför till högst {limit} kB (kortare beskrivningar, sedan färre dagar). "
+            "Dela hellre länkar till delar av planen: områden, åtgärder eller roller."
+        )
 
 
 # A link made before there could be several districts, that the database could not tie to one
@@ -58,16 +78,15 @@ def _token_organisations(ctx: Context, *, unbound: bool = False) -> tuple[str, .
     with `unbound` the links that belong to none (made before there could be several and not
     bound to one: they open nothing, so any district may see and revoke them); all when one
     district is configured without a name."""
-    organisation = ctx.organisation
-    if organisation is None:
-        return None
-    return (organisation, "") if unbound else (organisation,)
+    from scheduler.services.feed_links import link_organisations
+
+    return link_organisations(ctx.organisation, unbound=unbound)
 
 
 def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.feeds.scopes import all_scopes, find_scope
+    from scheduler.services.feed_links import create_link, replace_links
     from scheduler.services.refresh import plan_schedule, refresh_occurrences
-    from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
     from scheduler.web.feed_page import webcal
 
     now = now_utc()
@@ -85,11 +104,9 @@ def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
                 f"Det finns ingen kalender «{args.scope}». Välj bland: {known}"
             ) from None
     if args.replace:
-        for old in list_tokens(ctx.engine, organisations=_token_organisations(ctx)):
-            if old.audience == args.audience and old.revoked_at is None and old.id is not None:
-                revoke_token(ctx.engine, old.id, now=now)
-    row, token = create_token(ctx.engine, audience=args.audience, scope=chosen,
-                              organisation=stored.plan.organisation, now=now)  # fmt: skip
+        replace_links(ctx.engine, args.audience, organisations=_token_organisations(ctx), now=now)
+    row, token = create_link(ctx.engine, audience=args.audience, scope=chosen,
+                             organisation=stored.plan.organisation, now=now)  # fmt: skip
     base = f"{ctx.config.base_url}/feeds/{token}"
     ctx.print(f"Kalenderlänk {row.id} för {args.audience}. Spara länkarna: de visas bara nu.")
     ctx.print(f"Sida med instruktioner: {base}/")
@@ -101,17 +118,17 @@ def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.store.feed_tokens import list_tokens, revoke_token
+    from scheduler.services.feed_links import feed_links, revoke_link
 
     if ctx.organisation_chosen or ctx.settings.several_organisations:
-        listed = list_tokens(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
+        listed = feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
         mine = {t.id for t in listed}
         if args.id not in mine:  # another district's link is not this one's to revoke
             raise NotFoundError(
                 f"{ctx.organisation} har ingen kalenderlänk med nummer {args.id} "
                 "(se «scheduler feeds list»)."
             )
-    row = revoke_token(ctx.engine, args.id, now=now_utc())
+    row = revoke_link(ctx.engine, args.id, now=now_utc())
     # Every running server refuses it from its next request on (scheduler/store/feed_token_changes.py).
     ctx.print(f"Kalenderlänk {row.id} ({row.audience}) är återkallad; den ger nu 404.")
     return 0
@@ -121,8 +138,8 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.files import write_bytes_atomically
     from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
     from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
+    from scheduler.services.plans import list_occurrences
     from scheduler.services.refresh import plan_schedule, refresh_occurrences
-    from scheduler.store.occurrences import list_occurrences
 
     if args.all:
         return _export_all(args, ctx)
@@ -141,7 +158,10 @@ def cmd_feeds_export(args: argparse.Namespace, ctx: Context) -> int:
     for scope in all_scopes(schedule):
         formats = [EVENTS, TODOS] + ([SERIES_EXPORT] if scope.kind in {MEASURE, SERIES} else [])
         for fmt in formats:
-            rendered = render_feed(schedule, rows, scope.name, fmt, now=now, settings=settings)
+            try:
+                rendered = render_feed(schedule, rows, scope.name, fmt, now=now, settings=settings)
+            except NotFoundError:
+                continue  # not offered: no tasks, or no series Outlook can hold
             write_bytes_atomically(directory / rendered.filename, rendered.body)
             written += 1
     ctx.print(f"Skrev {count(written, 'kalenderfil', 'kalenderfiler')} till {directory}.")
@@ -224,21 +244,11 @@ def _local_moment(day: str, clock: str) -> datetime:
     return moment
 
 
-def _refuse_another_districts(ctx: Context, plan_id: int, uid: str) -> None:
-    """With --organisation, only that district's meetings are moved or cancelled."""
-    from scheduler.store.plans import plan_organisation
-
-    chosen = ctx.organisation_chosen
-    if chosen is not None and plan_organisation(ctx.engine, plan_id) != chosen:
-        raise NotFoundError(f"{chosen} har inget möte eller någon uppgift med UID {uid}.")
-
-
 def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services import changes
-    from scheduler.store.occurrences import get_occurrence
 
-    row = get_occurrence(ctx.engine, args.uid)
-    _refuse_another_districts(ctx, row.plan_id, args.uid)
+    # With --organisation, only that district's meetings are moved or cancelled.
+    row = changes.occurrence_of(ctx.engine, args.uid, organisation=ctx.organisation_chosen)
     old_start = row.start.astimezone(STOCKHOLM)
     clock = args.time or old_start.strftime("%H:%M")
     start = _local_moment(args.date, clock)
@@ -255,9 +265,8 @@ def cmd_move(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_cancel(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services import changes
-    from scheduler.store.occurrences import get_occurrence
 
-    _refuse_another_districts(ctx, get_occurrence(ctx.engine, args.uid).plan_id, args.uid)
+    changes.occurrence_of(ctx.engine, args.uid, organisation=ctx.organisation_chosen)
     change = changes.cancel(
         ctx.engine, ctx.settings, args.uid, now=args.now or now_utc(), note=args.note or ""
     )
@@ -280,9 +289,9 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.mail.settings import EmailSettings
     from scheduler.reminders.settings import ReminderSettings
     from scheduler.services.followup import tick as followup_tick
+    from scheduler.services.plans import newest_plan_ids
     from scheduler.services.refresh import plans_in_time, refresh_each
     from scheduler.services.runner import DispatcherRunner, PlanTopUp
-    from scheduler.store.plans import newest_plan_ids
     from scheduler.web.app import create_app, serving_app, serving_protocol
 
     host = args.host or ctx.settings.server.host
@@ -363,7 +372,8 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 def register(commands: Any) -> None:
     feeds = commands.add_parser("feeds", help="kalenderlänkar: list, create, revoke, export")
     actions = feeds.add_subparsers(dest="action", metavar="ÅTGÄRD", required=True)
-    sub = actions.add_parser("list", help="visa kalenderlänkarna")
+    sub = actions.add_parser("list", help="visa kalenderlänkarna (och varna för stora kalendrar)")
+    sub.add_argument("--now", type=moment_argument, help="kalendrarnas tidpunkt (annars nu)")
     sub.set_defaults(run=cmd_feeds_list)
     sub = actions.add_parser("create", help="skapa en hemlig kalenderlänk för en mottagare")
     sub.add_argument(

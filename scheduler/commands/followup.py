@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.base.swedish import count
 from scheduler.commands.context import Context, moment_argument, now_utc, year_argument
-from scheduler.model.stored import StoredPlan
 
 
 def cmd_start(args: argparse.Namespace, ctx: Context) -> int:
@@ -40,12 +38,11 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.templating import swedish_date
     from scheduler.followup.settings import FollowupSettings
     from scheduler.services import followup as followup
+    from scheduler.services.plans import load_plan
     from scheduler.services.refresh import plan_schedule
-    from scheduler.store.followups import answers, get_campaign
-    from scheduler.store.plans import load_plan
 
     plan_id = ctx.plan_id(args.year)
-    campaign = get_campaign(ctx.engine, plan_id)
+    campaign = followup.campaign_of(ctx.engine, plan_id)
     if campaign is None:
         settings = FollowupSettings.from_section(ctx.config.followup)
         year = load_plan(ctx.engine, plan_id).plan.year
@@ -54,7 +51,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     schedule = plan_schedule(ctx.engine, ctx.config, plan_id=plan_id)
     rows = followup.statuses(
-        followup.role_tasks(schedule, ctx.config), answers(ctx.engine, plan_id)
+        followup.role_tasks(schedule, ctx.config), followup.answers_of(ctx.engine, plan_id)
     )
     done = sum(r.done for r in rows)
     ctx.print(
@@ -73,14 +70,15 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.followup.export import followed_up, write_report, write_workbook
     from scheduler.services import followup as followup
-    from scheduler.store.followups import answers, get_campaign
-    from scheduler.store.plans import load_plan
+    from scheduler.services.plans import load_plan
 
     plan_id = ctx.plan_id(args.year)
     stored = load_plan(ctx.engine, plan_id)
-    if get_campaign(ctx.engine, plan_id) is None and not args.force:
+    if followup.campaign_of(ctx.engine, plan_id) is None and not args.force:
         raise NotFoundError("Uppföljningen har inte startats; exportera ändå med --force.")
-    result = followed_up(stored, answers(ctx.engine, plan_id), include_drafts=args.drafts)
+    result = followed_up(
+        stored, followup.answers_of(ctx.engine, plan_id), include_drafts=args.drafts
+    )
     path = Path(args.path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -95,21 +93,10 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(
         f"Skrev uppföljningen {stored.plan.year} till {path} ({count(len(result.statuses), 'åtgärd')} med svar)."
     )
-    _followed_up_after_deadline(ctx, stored, now=args.now or now_utc())
+    # Exported after its deadline, the year's follow-up is done: the plan is `uppföljd`.
+    if followup.close_after_deadline(ctx.engine, ctx.config, stored, now=args.now or now_utc()):
+        ctx.print(f"Planen {stored.plan.organisation} {stored.plan.year} är nu uppföljd.")
     return 0
-
-
-def _followed_up_after_deadline(ctx: Context, stored: StoredPlan, *, now: datetime) -> None:
-    """Exported after its deadline, the year's follow-up is done: the plan is `uppföljd`."""
-    from scheduler.model.stored import FOLLOWED_UP
-    from scheduler.services.plan_state import mark_plan
-    from scheduler.store.followups import get_campaign
-
-    campaign = get_campaign(ctx.engine, stored.id)
-    if stored.state == FOLLOWED_UP or campaign is None or now < campaign.deadline:
-        return
-    mark_plan(ctx.engine, ctx.config, stored.id, FOLLOWED_UP, now=now)
-    ctx.print(f"Planen {stored.plan.organisation} {stored.plan.year} är nu uppföljd.")
 
 
 def register(commands: Any) -> None:

@@ -47,8 +47,8 @@ def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> 
     # --organisation or an old schema is one error for the whole call, not one per file.
     ctx.organisation_chosen  # noqa: B018 (a name that is not configured raises here)
     ctx.engine  # noqa: B018 (opening the store checks its schema)
+    from scheduler.services.database import durable_at_the_end
     from scheduler.services.import_ahead import default_workers, read_ahead
-    from scheduler.store.engine import durable_at_the_end
 
     progress = _Progress(len(paths))
     codes = []
@@ -203,16 +203,12 @@ def cmd_plan(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_check(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.plan.review import check_plan
-    from scheduler.schedule.plan_tasks import hand_in_findings
-    from scheduler.schedule.review import cadence_findings
     from scheduler.services.refresh import plan_schedule
+    from scheduler.services.review import review_findings
 
     stored = ctx.plan(args.year)
-    findings = check_plan(stored.measures, ctx.config)
-    findings += cadence_findings(plan_schedule(ctx.engine, ctx.config, plan_id=stored.id))
-    findings += hand_in_findings(stored, ctx.config.plan_cycle.hand_in,
-                                 today=now_utc().astimezone(STOCKHOLM).date())  # fmt: skip
+    schedule = plan_schedule(ctx.engine, ctx.config, plan_id=stored.id)
+    findings = review_findings(schedule, ctx.config, today=now_utc().astimezone(STOCKHOLM).date())
     if not findings:
         ctx.print(f"Inget att åtgärda i planen {stored.plan.organisation} {stored.plan.year}.")
         return 0
@@ -235,6 +231,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.errors import NotFoundError, UsageError
+    from scheduler.services.plans import find_plan_id
     from scheduler.services.refresh import (
         import_and_schedule,
         plan_schedule,
@@ -242,7 +239,6 @@ def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
         rolled_over,
         upcoming_year,
     )
-    from scheduler.store.plans import find_plan_id
 
     now = now_utc()
     target = args.year or upcoming_year(now.date())
@@ -289,7 +285,7 @@ def cmd_followed_up(args: argparse.Namespace, ctx: Context) -> int:
 def _mark(ctx: Context, year: int | None, state: str) -> int:
     from scheduler.plan.view import state_text
     from scheduler.services.plan_state import mark_plan
-    from scheduler.store.plans import load_plan
+    from scheduler.services.plans import load_plan
 
     stored = ctx.plan(year)
     if stored.state == state:

@@ -67,13 +67,13 @@ def _followup_step(ctx: Context, now: datetime) -> bool:
 
 
 def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.store.outbox import list_outbox
+    from scheduler.services.outbox import outbox_mails
 
     # With several districts one district's (--organisation), else the whole installation's.
     organisation = ctx.organisation_chosen or (
         ctx.organisation if not ctx.settings.several_organisations else None
     )
-    rows = list_outbox(ctx.engine, status=args.status, organisation=organisation)
+    rows = outbox_mails(ctx.engine, status=args.status, organisation=organisation)
     if not rows:
         shown = f" med status {STATUS_SV.get(args.status, args.status)}" if args.status else ""
         ctx.print(f"Inga påminnelser{shown}.")

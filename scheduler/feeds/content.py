@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.feeds.ical import FeedEvent, FeedHeader, RecurringEvent
+from scheduler.feeds.ical import FeedEvent, FeedHeader
 from scheduler.feeds.scopes import Scope, ScopeIndex
 from scheduler.model.occurrence import CANCELLED, Occurrence
-from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule, occurrence_uid
+from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 
 DEADLINE_LABELS = {"klart senast", "deadline"}
 
@@ -44,39 +44,53 @@ def summary(item: MeasureSchedule, series_label: str, kind: str, cancelled: bool
     return f"INSTÄLLT: {text}" if cancelled else text
 
 
-def description(item: MeasureSchedule, row: Occurrence | None, link: str | None) -> str:
+def description(
+    item: MeasureSchedule, row: Occurrence | None, link: str | None, *, brief: bool = False
+) -> str:
+    """What the entry says. `brief`: without the measure's action and När, which repeat in every
+    occurrence and stand on the calendar's page (the link): for a feed that would be too big."""
     measure = item.stored.measure
     who = item.responsibility
     others = [role for role in who.participants if role != who.convener]
     lines = []
-    if measure.action:
+    if measure.action and not brief:
         lines += [measure.action, ""]
     lines.append(f"Sammankallande: {who.convener or 'ej angiven i planen'}")
     if others:
         lines.append(f"Deltar: {', '.join(others)}")
     if item.stored.area:  # the plan's own tasks belong to no area
         lines.append(f"Område: {item.stored.area}")
-    if measure.when_text:
+    if measure.when_text and not brief:
         lines.append(f"Enligt planen: {measure.when_text}")
     if row is not None and row.status == CANCELLED:
         lines.append(f"Inställt{': ' + row.note if row.note else '.'}")
     elif row is not None and row.manual:
         lines.append(f"Flyttat{': ' + row.note if row.note else '.'}")
     if link:
-        lines += ["", link]
+        lines += ["", f"Mer om åtgärden: {link}" if brief else link]
     return "\n".join(lines)
 
 
-def event_for(item: MeasureSchedule, row: Occurrence, link: str | None) -> FeedEvent:
+def is_done(row: Occurrence) -> bool:
+    """A task answered done ("klart"), marked held, or the hand-in of a plan handed in (which
+    records it so: scheduler/services/plan_state.py)."""
+    return row.kind == "task" and row.held is True and row.status != CANCELLED
+
+
+def event_for(
+    item: MeasureSchedule, row: Occurrence, link: str | None, *, brief: bool = False
+) -> FeedEvent:
     """One occurrence as a calendar entry: in feeds and attached to reminder emails."""
     cancelled = row.status == CANCELLED
+    done = row.held_recorded_at if is_done(row) else None
     return FeedEvent(
-        uid=row.uid, sequence=row.sequence, stamp=row.changed_at, created=row.created_at,
-        start=row.start, end=row.end, all_day=row.all_day,
+        uid=row.uid, sequence=row.sequence, stamp=max(row.changed_at, done or row.changed_at),
+        created=row.created_at, start=row.start, end=row.end, all_day=row.all_day,
         summary=summary(item, row.series_label, row.kind, cancelled),
-        description=description(item, row, link), location=row.location, cancelled=cancelled,
+        description=description(item, row, link, brief=brief), location=row.location,
+        cancelled=cancelled,
         categories=tuple(c for c in (item.stored.area, "Uppgift" if row.kind == "task" else "Möte") if c),
-        url=link, task=row.kind == "task",
+        url=link, task=row.kind == "task", completed=done,
     )  # fmt: skip
 
 
@@ -89,9 +103,10 @@ def feed_events(
     window: Window,
     keep_cancelled: timedelta,
     link: Callable[[int], str | None] = lambda _: None,
+    brief: bool = False,
 ) -> list[FeedEvent]:
     found = events_by_scope(schedule, rows, [scope], now=now, window=window,
-                            keep_cancelled=keep_cancelled, link=link)  # fmt: skip
+                            keep_cancelled=keep_cancelled, link=link, brief=brief)  # fmt: skip
     return found[scope.name]
 
 
@@ -104,9 +119,11 @@ def events_by_scope(
     window: Window,
     keep_cancelled: timedelta,
     link: Callable[[int], str | None] = lambda _: None,
+    brief: bool = False,
 ) -> dict[str, list[FeedEvent]]:
     """Each calendar's events, in one pass over the occurrences: an occurrence becomes one event,
-    which goes to every calendar (plan, area, measure, series, role) that holds it."""
+    which goes to every calendar (plan, area, measure, series, role) that holds it. `brief`:
+    shorter descriptions (`description`)."""
     by_measure = {item.stored.id: item for item in schedule.measures}
     found: dict[str, list[FeedEvent]] = {scope.name: [] for scope in scopes}
     index = ScopeIndex(list(scopes))
@@ -125,7 +142,7 @@ def events_by_scope(
                 roles=item.responsibility.participants,
             )  # fmt: skip
         if holders:
-            event = event_for(item, row, link(row.measure_id))
+            event = event_for(item, row, link(row.measure_id), brief=brief)
             for name in holders:
                 found[name].append(event)
     return found
@@ -158,48 +175,3 @@ def feed_header(
         organizer_email=organizer_email,
         refresh=refresh,
     )
-
-
-def recurring_events(
-    schedule: PlanSchedule, rows: Sequence[Occurrence], measure_id: int, series_label: str | None
-) -> list[RecurringEvent]:
-    """The measure's series as recurring events; people's moves and cancellations become
-    EXDATE (the rule's date) and RDATE (where it went)."""
-    item = schedule.for_measure(measure_id)
-    events = []
-    for series in item.schedule.series:
-        if series_label is not None and series.label != series_label:
-            continue
-        if not series.occurrences:
-            continue
-        computed = {
-            occurrence_uid(
-                schedule.stored, item.stored, series.label, o.moved_from or o.start.date()
-            ): o
-            for o in series.occurrences
-        }
-        exdates, rdates = list(series.exdates), list(series.rdates)
-        for row in rows:
-            occurrence = computed.get(row.uid)
-            if occurrence is None or not (row.manual or row.status == CANCELLED):
-                continue
-            if occurrence.start in rdates:
-                rdates.remove(occurrence.start)
-            else:
-                exdates.append(occurrence.start)
-            if row.status != CANCELLED:
-                rdates.append(row.start)
-        stamp = max(
-            (r.changed_at for r in rows if r.uid in computed), default=schedule.stored.updated_at
-        )
-        events.append(
-            RecurringEvent(
-                uid=occurrence_uid(schedule.stored, item.stored, series.label, date(1970, 1, 1)).replace("@", "-serie@"),
-                stamp=stamp, start=series.dtstart, duration=series.duration,
-                all_day=series.occurrences[0].all_day, rrule=series.rrule,
-                exdates=tuple(sorted(exdates)), rdates=tuple(sorted(rdates)),
-                summary=summary(item, series.label, series.kind, False),
-                description=description(item, None, None), location=series.location,
-            )
-        )  # fmt: skip
-    return events

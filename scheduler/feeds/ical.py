@@ -2,8 +2,13 @@
 
 Subscription feeds carry each occurrence as its own VEVENT (clients get RECURRENCE-ID overrides and
 EXDATE wrong); tasks are all-day events because Google and Outlook ignore VTODO in subscriptions,
-with a separate VTODO rendering for clients that show them. A series can also be written as one
-recurring VEVENT (RRULE, EXDATE, RDATE) for importing a forum as a real recurring meeting.
+with a separate VTODO rendering for clients that show them (a done task COMPLETED). A series can
+also be written as recurring VEVENTs for importing a forum as a real recurring meeting: each a
+rule Outlook can hold (scheduler/feeds/outlook_rules.py), one EXDATE per line, and every
+occurrence that differs from the rule an override (same UID, RECURRENCE-ID); never RDATE.
+
+A cancelled occurrence is STATUS:CANCELLED and TRANSP:TRANSPARENT: Outlook ignores STATUS, so
+only TRANSP frees the time (and only the title, "INSTÄLLT: …", says why).
 
 Feeds and reminder attachments are METHOD:PUBLISH. The email that tells a convener about a moved or
 cancelled meeting carries an iTIP message instead (RFC 5546): METHOD:REQUEST or METHOD:CANCEL, with
@@ -25,7 +30,6 @@ from scheduler.base.time import STOCKHOLM, TZID
 from scheduler.feeds.content_lines import (
     categories_line,
     date_line,
-    fold,
     local_line,
     raw_line,
     text_line,
@@ -74,23 +78,21 @@ class FeedEvent:
     url: str | None = None
     task: bool = False  # work with a due date rather than a meeting
     attendees: tuple[Attendee, ...] = ()  # only in iTIP messages: feeds name roles, not people
+    # An override of a recurring event: the start the rule gave the occurrence it replaces.
+    recurrence_id: datetime | None = None
+    completed: datetime | None = None  # a task done: when (a VTODO's COMPLETED)
 
 
 @dataclass(frozen=True)
 class RecurringEvent:
-    """One series as a single recurring VEVENT."""
+    """One series as a recurring VEVENT: `master` is its first occurrence as the rule places it,
+    repeated by `rrule` (without "RRULE:") except on `exdates`; each of `overrides` is an
+    occurrence as it really is (its UID the master's, its `recurrence_id` the rule's start)."""
 
-    uid: str
-    stamp: datetime
-    start: datetime  # first occurrence of the rule
-    duration: timedelta
-    all_day: bool
-    rrule: str  # without "RRULE:"
-    exdates: tuple[datetime, ...]
-    rdates: tuple[datetime, ...]
-    summary: str
-    description: str
-    location: str | None
+    master: FeedEvent
+    rrule: str
+    exdates: tuple[datetime, ...] = ()
+    overrides: tuple[FeedEvent, ...] = ()
 
 
 def _calendar(header: FeedHeader) -> Calendar:
@@ -267,7 +269,13 @@ def _optional(item: FeedEvent) -> dict[str, bytes]:
 
 @lru_cache(maxsize=16384)
 def _event_text(item: FeedEvent, organizer: bytes) -> bytes:
-    # icalendar's order: SUMMARY, DTSTART, DTEND, DTSTAMP, UID, SEQUENCE, then by name.
+    return _vevent_text(item, organizer)
+
+
+def _vevent_text(item: FeedEvent, organizer: bytes, recurrence: tuple[bytes, ...] = ()) -> bytes:
+    """A VEVENT; `recurrence`: a recurring event's RRULE and EXDATE lines."""
+    # icalendar's order: SUMMARY, DTSTART, DTEND, DTSTAMP, UID, RECURRENCE-ID, SEQUENCE, RRULE,
+    # EXDATE, then by name.
     optional = _optional(item)
     if item.all_day:
         first = _day(item.start)
@@ -278,14 +286,26 @@ def _event_text(item: FeedEvent, organizer: bytes) -> bytes:
     parts = [
         b"BEGIN:VEVENT", _text("SUMMARY", item.summary), start, end,
         _utc_text("DTSTAMP", item.stamp), text_line("UID", item.uid),
-        raw_line("SEQUENCE", str(item.sequence)), optional.get("CATEGORIES"),
+        None if item.recurrence_id is None else _moment_line("RECURRENCE-ID", item.recurrence_id, item.all_day),
+        raw_line("SEQUENCE", str(item.sequence)), *recurrence, optional.get("CATEGORIES"),
         _utc_text("CREATED", item.created), _text("DESCRIPTION", item.description),
         _utc_text("LAST-MODIFIED", item.stamp), optional.get("LOCATION"), organizer,
         b"STATUS:CANCELLED" if item.cancelled else b"STATUS:CONFIRMED",
-        b"TRANSP:TRANSPARENT" if item.all_day else b"TRANSP:OPAQUE", optional.get("URL"),
-        b"END:VEVENT",
+        b"TRANSP:TRANSPARENT" if item.all_day or item.cancelled else b"TRANSP:OPAQUE",
+        optional.get("URL"), b"END:VEVENT",
     ]  # fmt: skip
     return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
+
+
+def _moment_line(name: str, moment: datetime, all_day: bool) -> bytes:
+    """A local time, or the local day of an all-day event."""
+    return date_line(name, _day(moment)) if all_day else local_line(name, moment)
+
+
+def _todo_status(item: FeedEvent) -> str:
+    if item.cancelled:
+        return "CANCELLED"
+    return "NEEDS-ACTION" if item.completed is None else "COMPLETED"
 
 
 @lru_cache(maxsize=4096)
@@ -297,14 +317,16 @@ def _todo_text(item: FeedEvent, organizer: bytes) -> bytes:
         due = date_line("DUE", _day(item.start))
     else:
         start, due = local_line("DTSTART", item.start), local_line("DUE", item.start)
+    done = item.completed is not None and not item.cancelled
     parts = [
-        b"BEGIN:VTODO", optional.get("CATEGORIES"), _utc_text("CREATED", item.created),
-        _text("DESCRIPTION", item.description), _utc_text("DTSTAMP", item.stamp),
-        start, due, _utc_text("LAST-MODIFIED", item.stamp), optional.get("LOCATION"),
-        organizer, b"PRIORITY:0", raw_line("SEQUENCE", str(item.sequence)),
-        b"STATUS:CANCELLED" if item.cancelled else b"STATUS:NEEDS-ACTION",
-        _text("SUMMARY", item.summary), text_line("UID", item.uid),
-        optional.get("URL"), b"END:VTODO",
+        b"BEGIN:VTODO", optional.get("CATEGORIES"),
+        _utc_text("COMPLETED", item.completed) if done and item.completed else None,
+        _utc_text("CREATED", item.created), _text("DESCRIPTION", item.description),
+        _utc_text("DTSTAMP", item.stamp), start, due, _utc_text("LAST-MODIFIED", item.stamp),
+        optional.get("LOCATION"), organizer, b"PERCENT-COMPLETE:100" if done else None,
+        b"PRIORITY:0", raw_line("SEQUENCE", str(item.sequence)),
+        raw_line("STATUS", _todo_status(item)), _text("SUMMARY", item.summary),
+        text_line("UID", item.uid), optional.get("URL"), b"END:VTODO",
     ]  # fmt: skip
     return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
 
@@ -313,20 +335,26 @@ def _todo_text(item: FeedEvent, organizer: bytes) -> bytes:
 def _events_with_icalendar(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
     calendar = _calendar(header)
     for item in items:
-        event = Event()
-        _common(event, item, header)
-        if item.all_day:
-            first = _day(item.start)
-            event.add("dtstart", first)
-            event.add("dtend", max(_day(item.end), first + timedelta(days=1)))
-            event.add("transp", "TRANSPARENT")
-        else:
-            event.add("dtstart", _local(item.start))
-            event.add("dtend", _local(item.end))
-            event.add("transp", "OPAQUE")
-        event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
-        calendar.add_component(event)
+        calendar.add_component(_event(item, header))
     return bytes(calendar.to_ical())
+
+
+def _event(item: FeedEvent, header: FeedHeader) -> Event:
+    event = Event()
+    _common(event, item, header)
+    if item.all_day:
+        first = _day(item.start)
+        event.add("dtstart", first)
+        event.add("dtend", max(_day(item.end), first + timedelta(days=1)))
+    else:
+        event.add("dtstart", _local(item.start))
+        event.add("dtend", _local(item.end))
+    if item.recurrence_id is not None:
+        moment = item.recurrence_id
+        event.add("recurrence-id", _day(moment) if item.all_day else _local(moment))
+    event.add("transp", "TRANSPARENT" if item.all_day or item.cancelled else "OPAQUE")
+    event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+    return event
 
 
 def _todos_with_icalendar(header: FeedHeader, items: Sequence[FeedEvent]) -> bytes:
@@ -338,14 +366,26 @@ def _todos_with_icalendar(header: FeedHeader, items: Sequence[FeedEvent]) -> byt
         todo.add("dtstart", due)  # PUBLISH requires DTSTART and PRIORITY on a VTODO
         todo.add("due", due)
         todo.add("priority", 0)
-        todo.add("status", "CANCELLED" if item.cancelled else "NEEDS-ACTION")
+        todo.add("status", _todo_status(item))
+        if item.completed is not None and not item.cancelled:
+            todo.add("completed", _utc(item.completed))
+            todo.add("percent-complete", 100)
         calendar.add_component(todo)
     return bytes(calendar.to_ical())
 
 
 def render_recurring(header: FeedHeader, series: Sequence[RecurringEvent]) -> bytes:
+    """Each series' master, then its overrides in the order of their RECURRENCE-IDs."""
     organizer = _organizer_line(header.organizer_name, header.organizer_email)
-    return _assembled(header, [_recurring_text(item, organizer) for item in series])
+    components = []
+    for item in series:
+        components.append(_recurring_text(item, organizer))
+        components += [_vevent_text(o, organizer) for o in _in_order(item.overrides)]
+    return _assembled(header, components)
+
+
+def _in_order(overrides: tuple[FeedEvent, ...]) -> list[FeedEvent]:
+    return sorted(overrides, key=lambda o: (o.recurrence_id or o.start, o.uid))
 
 
 @lru_cache(maxsize=1024)
@@ -360,53 +400,23 @@ def _duration_value(span: timedelta) -> bytes:
 
 
 def _recurring_text(item: RecurringEvent, organizer: bytes) -> bytes:
-    # icalendar's order: SUMMARY, DTSTART, DURATION, DTSTAMP, UID, RRULE, RDATE, EXDATE, then
-    # by name.
-    if item.all_day:
-        start = date_line("DTSTART", _day(item.start))
-        duration = _duration_value(timedelta(days=1))
-        days = {name: [f"{_day(m):%Y%m%d}" for m in moments]
-                for name, moments in (("RDATE", item.rdates), ("EXDATE", item.exdates))}  # fmt: skip
-        lists = {name: fold(f"{name};VALUE=DATE:{','.join(v)}".encode()) for name, v in days.items() if v}  # fmt: skip
-    else:
-        start = local_line("DTSTART", item.start)
-        duration = _duration_value(item.duration)
-        times = {name: [f"{_local(m):%Y%m%dT%H%M%S}" for m in moments]
-                 for name, moments in (("RDATE", item.rdates), ("EXDATE", item.exdates))}  # fmt: skip
-        lists = {name: fold(f"{name};TZID={TZID}:{','.join(v)}".encode()) for name, v in times.items() if v}  # fmt: skip
-    parts = [
-        b"BEGIN:VEVENT", text_line("SUMMARY", item.summary), start, b"DURATION:" + duration,
-        _utc_text("DTSTAMP", item.stamp), text_line("UID", item.uid), b"RRULE:" + _rule(item.rrule),
-        lists.get("RDATE"), lists.get("EXDATE"), _text("DESCRIPTION", item.description),
-        _text("LOCATION", item.location) if item.location else None, organizer,
-        b"STATUS:CONFIRMED", b"END:VEVENT",
-    ]  # fmt: skip
-    return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
+    all_day = item.master.all_day
+    lines = (
+        b"RRULE:" + _rule(item.rrule),
+        *(_moment_line("EXDATE", moment, all_day) for moment in sorted(item.exdates)),
+    )  # one EXDATE a line: a list on one line is read by some clients as its first value only
+    return _vevent_text(item.master, organizer, lines)
 
 
 def _recurring_with_icalendar(header: FeedHeader, series: Sequence[RecurringEvent]) -> bytes:
     """What the text above is held to (tests/test_feeds_content_lines.py)."""
     calendar = _calendar(header)
     for item in series:
-        event = Event()
-        _organizer(event, header)
-        event.add("uid", item.uid)
-        event.add("dtstamp", _utc(item.stamp))
-        event.add("summary", item.summary)
-        event.add("description", item.description)
-        if item.location:
-            event.add("location", item.location)
-        if item.all_day:
-            event.add("dtstart", _day(item.start))
-            event.add("duration", timedelta(days=1))
-        else:
-            event.add("dtstart", _local(item.start))
-            event.add("duration", item.duration)
+        event = _event(item.master, header)
         event.add("rrule", vRecur.from_ical(item.rrule))
-        for name, moments in (("exdate", item.exdates), ("rdate", item.rdates)):
-            if moments:
-                values = [_day(m) if item.all_day else _local(m) for m in moments]
-                event.add(name, values)
-        event.add("status", "CONFIRMED")
+        for moment in sorted(item.exdates):
+            event.add("exdate", _day(moment) if item.master.all_day else _local(moment))
         calendar.add_component(event)
+        for override in _in_order(item.overrides):
+            calendar.add_component(_event(override, header))
     return bytes(calendar.to_ical())

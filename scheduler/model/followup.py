@@ -1,4 +1,5 @@
-"""What a responsible role reported about one measure at year end, as a value."""
+"""The year-end follow-up as values: the campaign of a plan, and what a responsible role
+reported about one measure."""
 
 from __future__ import annotations
 
@@ -19,3 +20,13 @@ class Answer:
     by_coordinator: bool
     updated_at: datetime
     submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """The year-end follow-up of one plan: started once, whatever starts it (date or hand)."""
+
+    id: int
+    plan_id: int
+    started_at: datetime
+    deadline: datetime  # the midnight that ends the last day answers are taken

@@ -30,6 +30,35 @@ class RenderedEmail:
     html: str
 
 
+@dataclass(frozen=True)
+class OutboxMail:
+    """One email of the outbox as stored: a reminder, a held-or-not question, a digest, a
+    follow-up prompt, a change notice; with where it is in its life (`status`)."""
+
+    id: int
+    key: str  # unique per occurrence and kind: a reminder is stored once however often synced
+    kind: str
+    plan_id: int | None
+    occurrence_id: int | None
+    role: str
+    recipient: str  # an address
+    due_at: datetime
+    useful_until: datetime | None  # after this (the meeting has begun) it is skipped, not sent
+    subject: str
+    body_text: str  # empty, as body_html: rendered when claimed (`rendered_at_claim`)
+    body_html: str
+    attachment: str | None  # .ics text
+    status: str  # one of STATUSES
+    attempts: int
+    next_attempt_at: datetime | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+    sent_at: datetime | None
+    last_error: str  # the mail server's answer, or why it was skipped or cancelled
+    created_at: datetime
+    updated_at: datetime
+
+
 def subject_only(subject: str) -> RenderedEmail:
     """A reminder as planned: its subject, no bodies; they are rendered when it is claimed."""
     return RenderedEmail(subject, "", "")

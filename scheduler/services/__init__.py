@@ -1,1 +1,1 @@
-"""Where the pure steps meet the store: import, refresh, feeds, dispatch, follow-up."""
+"""Where the pure steps meet the store, and the edges' only door to it: a function per use case."""

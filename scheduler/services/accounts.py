@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from scheduler.base.errors import UsageError
+from scheduler.model.account import Account
 from scheduler.services.passwords import check_password, hash_password
 from scheduler.services.usernames import check_username, normal_username, username_subject
 from scheduler.settings.model import Settings
 from scheduler.store import accounts as stored
-from scheduler.store.tables import AccountRow
 
 
 def configured_organisation(config: Settings, handle: str) -> str:
@@ -35,10 +35,24 @@ def configured_organisation(config: Settings, handle: str) -> str:
     )
 
 
+def all_accounts(engine: Engine) -> list[Account]:
+    """Every account, by organisation and username."""
+    return stored.list_accounts(engine)
+
+
+def existing_account(engine: Engine, username: str) -> Account:
+    """The account of `username` (any case), else NotFoundError naming it."""
+    name = normal_username(username)
+    found = stored.find_account(engine, name)
+    if found is None:
+        raise stored.missing_account(name)
+    return found
+
+
 def create_account(
     engine: Engine, config: Settings, *, username: str, organisation: str, password: str,
     now: datetime,
-) -> AccountRow:  # fmt: skip
+) -> Account:  # fmt: skip
     name = check_username(username)
     full = configured_organisation(config, organisation)
     check_password(password, username=name, min_score=config.server.password_min_score,
@@ -49,19 +63,17 @@ def create_account(
 
 def change_password(
     engine: Engine, config: Settings, *, username: str, password: str
-) -> tuple[AccountRow, int]:
+) -> tuple[Account, int]:
     """The account's new password, checked as a new account's is; every session of the account
     ends. Returns the account and how many sessions ended."""
-    name = normal_username(username)
-    if stored.find_account(engine, name) is None:  # before the password is judged
-        raise stored.missing_account(name)
+    name = existing_account(engine, username).username  # before the password is judged
     check_password(password, username=name, min_score=config.server.password_min_score,
                    nothing_done="Lösenordet ändrades inte.")  # fmt: skip
     return stored.set_password_hash(engine, name, hash_password(password),
                                     attempts=username_subject(name))  # fmt: skip
 
 
-def remove_account(engine: Engine, username: str) -> AccountRow:
+def remove_account(engine: Engine, username: str) -> Account:
     """The account goes, and with it every session of it."""
     name = normal_username(username)
     return stored.remove_account(engine, name, attempts=username_subject(name))

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
+from scheduler.base.errors import NotFoundError
 from scheduler.model.mail import change_key_prefix, earliest_known_start
 from scheduler.model.occurrence import Occurrence
 from scheduler.reminders.changes import planned_change
@@ -29,6 +30,7 @@ from scheduler.settings.model import Settings
 from scheduler.store.engine import write_transaction
 from scheduler.store.occurrences import cancel_occurrence, get_occurrence, move_occurrence
 from scheduler.store.outbox import enqueue_once, withdraw_pending
+from scheduler.store.plans import plan_organisation
 
 # Why no email went out about a change (None in `Change.unsent`: one did).
 NO_CONVENER, NO_ADDRESS, UNCHANGED, PASSED = "no-convener", "no-address", "unchanged", "passed"
@@ -40,6 +42,15 @@ class Change:
     occurrence: Occurrence  # as it is after the change
     convener: str | None  # the convening role as configured (or as the plan names it)
     unsent: str | None  # why the convener gets no email about it; None: they do
+
+
+def occurrence_of(engine: Engine, uid: str, *, organisation: str | None = None) -> Occurrence:
+    """The meeting or task to change; with `organisation`, only one of that organisation's
+    plans: another's is told as one that does not exist (NotFoundError)."""
+    found = get_occurrence(engine, uid)
+    if organisation is not None and plan_organisation(engine, found.plan_id) != organisation:
+        raise NotFoundError(f"{organisation} har inget möte eller någon uppgift med UID {uid}.")
+    return found
 
 
 def move(

@@ -20,14 +20,13 @@ from scheduler.base.errors import ConfigError
 from scheduler.mail.delivery import Delivery, DeliveryError, pass_session
 from scheduler.mail.render import Attachment, address, build_message
 from scheduler.mail.settings import EmailSettings
-from scheduler.model.mail import RenderedEmail
+from scheduler.model.mail import OutboxMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.reminder_mail import Gone, MailContent, ReminderRenderer
 from scheduler.settings.model import Settings
 from scheduler.store.heartbeat import PassCounts, record_pass
 from scheduler.store.outbox import due_ids, skip_stale, superseded_ids
 from scheduler.store.outbox_pass import PassLedger, pass_ledger
-from scheduler.store.tables import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def attachment_name(kind: str) -> str:
 
 
 def message_for(
-    row: OutboxRow,
+    row: OutboxMail,
     email: EmailSettings,
     *,
     now: datetime,

@@ -46,20 +46,25 @@ from sqlalchemy import Engine
 
 from scheduler import __version__
 from scheduler.base.batch import fewer_collections
-from scheduler.base.errors import SchedulerError
+from scheduler.base.errors import NotFoundError, SchedulerError
 from scheduler.base.folder import Folder, open_subfolder
 from scheduler.base.time import STOCKHOLM
-from scheduler.feeds.content import Window, events_by_scope, feed_header, recurring_events
-from scheduler.feeds.ical import FeedEvent, render_events, render_recurring, render_todos
-from scheduler.feeds.scopes import MEASURE, SERIES, UniqueNames, all_scopes, bounded, slugify
+from scheduler.feeds.content import Window, events_by_scope, feed_events, feed_header
+from scheduler.feeds.ical import FeedEvent, render_recurring
+from scheduler.feeds.scopes import Scope, UniqueNames, all_scopes, bounded, slugify
+from scheduler.model.occurrence import Occurrence
 from scheduler.services.export_workers import in_workers, worker_count
 from scheduler.services.feeds import (
+    EVENTS,
+    TODOS,
     FeedSettings,
     PlanFeed,
     clamp,
     organiser_settings,
     plan_span,
+    rendered,
     rolling_window,
+    series_of,
     window_scopes,
 )
 from scheduler.services.refresh import plan_schedule
@@ -106,11 +111,14 @@ class CalendarFile:
     body: bytes
 
 
-def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSettings) -> Iterator[CalendarFile]:  # fmt: skip
+def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSettings,
+                       link: Callable[[int], str | None] = lambda _: None) -> Iterator[CalendarFile]:  # fmt: skip
     """Every feed a link of the organisation serves now, as `FeedService.render` renders it
-    without a window asked for (the rolling one), but without the link's own address: each plan's
+    without a window asked for (the rolling one), but without the link's own address (`link`:
+    the address to the subscribe page of a measure, as a served feed has it): each plan's
     occurrences are gone through once for all of its calendars. The names are the served ones
-    (`services.feeds.rendered`, `render_series`): `NAME.ics`, `NAME.todo.ics`, `NAME.serie.ics`."""
+    (`services.feeds.rendered`, `render_series`): `NAME.ics`, `NAME.todo.ics` (for a calendar
+    with tasks), `NAME.serie.ics` (for a measure or series that Outlook can hold as one)."""
     span = Window(min(p.span.start for p in plans), max(p.span.end for p in plans))
     today = now.astimezone(STOCKHOLM).date()
     window = clamp(rolling_window(plans, today=today, past=settings.past), span)
@@ -120,29 +128,50 @@ def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSe
     for plan in shown:
         scopes = all_scopes(plan.schedule, year_in_titles=False)
         events = events_by_scope(plan.schedule, plan.rows, scopes, now=now, window=Window(*window),
-                                 keep_cancelled=settings.keep_cancelled)  # fmt: skip
+                                 keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
         per_plan.append((plan, {scope.name: scope for scope in scopes}, events))
+    # The newest plan's occurrences by measure, for its series files (a file per measure and
+    # series: each asks for its own only).
+    newest_rows: dict[int, list[Occurrence]] = {}
+    for row in per_plan[-1][0].rows:
+        newest_rows.setdefault(row.measure_id, []).append(row)
     for scope in window_scopes(shown):
-        found: list[FeedEvent] = []
-        newest = None
-        for plan, named, events in per_plan:
-            if scope.name in named:
-                newest = (plan.schedule, named[scope.name])
-                found += events[scope.name]
-        assert newest is not None  # the calendar is one of the shown plans'
-        header = feed_header(newest[0], newest[1], refresh=settings.refresh,
+        holding = [(plan, named[scope.name], events[scope.name])
+                   for plan, named, events in per_plan if scope.name in named]  # fmt: skip
+        newest_schedule, newest_scope = holding[-1][0].schedule, holding[-1][1]
+        header = feed_header(newest_schedule, newest_scope, refresh=settings.refresh,
                              organizer_email=settings.organizer_email, years=years)  # fmt: skip
-        yield CalendarFile(f"{scope.name}.ics", render_events(header, found))
-        yield CalendarFile(f"{scope.name}.todo.ics", render_todos(header, [e for e in found if e.task]))  # fmt: skip
+
+        def events_of(brief: bool, holding: list[tuple[PlanFeed, Scope, list[FeedEvent]]] = holding) -> list[FeedEvent]:  # fmt: skip
+            if not brief:  # gone through once already, for every calendar
+                return [event for _, _, found in holding for event in found]
+            return [event for plan, own, _ in holding
+                    for event in feed_events(plan.schedule, plan.rows, own, now=now,
+                                             window=Window(*window),
+                                             keep_cancelled=settings.keep_cancelled, link=link,
+                                             brief=True)]  # fmt: skip
+
+        for fmt in (EVENTS, TODOS):
+            try:
+                feed = rendered(header, events_of, scope.name, fmt, now=now, settings=settings)
+            except NotFoundError:
+                continue  # no tasks: no to-do list
+            yield CalendarFile(feed.filename, feed.body)
         # A series export is one year's rules: the newest shown plan's (as `render_window`).
         newest_plan, newest_named, _ = per_plan[-1]
         series = newest_named.get(scope.name)
-        if scope.kind in {MEASURE, SERIES} and series is not None and series.measure_id is not None:  # fmt: skip
-            schedule = newest_plan.schedule
-            header = feed_header(schedule, series, refresh=settings.refresh,
-                                 organizer_email=settings.organizer_email, years=[newest_plan.year])  # fmt: skip
-            recurring = recurring_events(schedule, newest_plan.rows, series.measure_id, series.series_label)  # fmt: skip
-            yield CalendarFile(f"{series.name}.serie.ics", render_recurring(header, recurring))
+        if series is not None:
+            own = newest_rows.get(series.measure_id or 0, [])
+            found = series_of(
+                newest_plan.schedule, own, series, max_rules=settings.series_max_rules
+            )
+            if found.offered:
+                header = feed_header(newest_plan.schedule, series, refresh=settings.refresh,
+                                     organizer_email=settings.organizer_email,
+                                     years=[newest_plan.year])  # fmt: skip
+                yield CalendarFile(
+                    f"{series.name}.serie.ics", render_recurring(header, found.events)
+                )
 
 
 @dataclass(frozen=True)

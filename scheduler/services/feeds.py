@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 
 from scheduler.base.errors import NotFoundError, UnboundLinkError
 from scheduler.base.time import STOCKHOLM
-from scheduler.feeds.content import Window, feed_events, feed_header, recurring_events
+from scheduler.feeds.content import Window, feed_events, feed_header
 from scheduler.feeds.ical import (
     FeedEvent,
     FeedHeader,
@@ -45,15 +45,18 @@ from scheduler.feeds.ical import (
     render_todos,
 )
 from scheduler.feeds.scopes import MEASURE, SERIES, Scope, all_scopes, find_scope
+from scheduler.feeds.series import SeriesExport, series_export
+from scheduler.feeds.size import fitted
+from scheduler.model.feed_link import FeedLink
 from scheduler.model.occurrence import Occurrence
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import plan_schedule
 from scheduler.settings.model import Settings
 from scheduler.store.feed_token_changes import FeedTokenChanges
-from scheduler.store.feed_tokens import active_tokens, hash_token
+from scheduler.store.feed_tokens import active_tokens
+from scheduler.store.feed_tokens import hash_token as hash_token  # the lean path's cache key
 from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import plans_of
-from scheduler.store.tables import FeedTokenRow
 
 EVENTS, TODOS, SERIES_EXPORT = "events", "todos", "series"
 UNBOUND_LINK = (
@@ -72,6 +75,10 @@ class FeedSettings:
     organizer_email: str = "noreply@example.org"
     cache_entries: int = 256
     past: timedelta = timedelta(days=60)
+    max_bytes: int = 950_000  # a feed is trimmed to this (scheduler/feeds/size.py)
+    max_events: int = 1100  # … and to this many events
+    warn_bytes: int = 750_000  # `feeds list` warns about a feed over this
+    series_max_rules: int = 12  # a `.serie.ics` of more rules is not offered
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedSettings:
@@ -83,6 +90,10 @@ class FeedSettings:
             organizer_email=settings.organisation.email,
             cache_entries=feeds.cache_entries,
             past=timedelta(days=feeds.past_days),
+            max_bytes=feeds.max_kb * 1000,
+            max_events=feeds.max_events,
+            warn_bytes=feeds.warn_kb * 1000,
+            series_max_rules=feeds.series_max_rules,
         )
 
 
@@ -150,7 +161,7 @@ class FeedService:
         self.clock = clock
         self.settings = settings or FeedSettings.from_settings(config)
         self._lock = threading.Lock()
-        self._tokens: dict[str, FeedTokenRow] = {}
+        self._tokens: dict[str, FeedLink] = {}
         self._tokens_checked_at = float("-inf")
         self.link_changes = FeedTokenChanges(engine)
         self._tokens_version: int | None = None  # `link_changes.version()` when they were read
@@ -168,7 +179,7 @@ class FeedService:
     def _recheck_due(self, checked_at: float) -> bool:
         return time.monotonic() - checked_at >= self.settings.recheck_seconds
 
-    def _active_tokens(self) -> dict[str, FeedTokenRow]:
+    def _active_tokens(self) -> dict[str, FeedLink]:
         """The valid links, read again when any process changed them (at once) and at least every
         `recheck_seconds`."""
         self.link_changes.connect()  # once; again only after the database went away
@@ -229,7 +240,7 @@ class FeedService:
         self._plan_feeds[plan_id] = (state, feed)
         return feed
 
-    def fresh_until(self, row: FeedTokenRow) -> float:
+    def fresh_until(self, row: FeedLink) -> float:
         """Until when (time.monotonic) what the link's feeds show now stands without asking the
         store again: the next recheck of the tokens or of the link's organisation."""
         with self._lock:
@@ -237,12 +248,12 @@ class FeedService:
             return min(self._tokens_checked_at, organisation) + self.settings.recheck_seconds
 
     @staticmethod
-    def organisation_of(row: FeedTokenRow) -> str:
+    def organisation_of(row: FeedLink) -> str:
         """A link's organisation, as stored with it (`token` refuses a link without one)."""
         return row.organisation
 
     # -- lookups ---------------------------------------------------------------------------
-    def token(self, token: str) -> FeedTokenRow:
+    def token(self, token: str) -> FeedLink:
         """The valid link; a link without an organisation (made before there could be several,
         and not bound by migration 0011) opens nothing, whatever config.toml says."""
         row = self._active_tokens().get(hash_token(token))
@@ -329,6 +340,16 @@ class FeedService:
         self._keep(key, rendered)
         return rendered
 
+    def refusal(self, token: str, name: str) -> str | None:
+        """Why the calendar `name` (with its kind: `plan.todo`, `atgard-ssp.serie`) is not
+        offered, or None when it is: a calendar without tasks has no to-do list, and a series
+        that Outlook cannot hold is no recurring event (rendered once, then cached)."""
+        try:
+            self.render(token, name)
+        except NotFoundError as exc:
+            return str(exc)
+        return None
+
     def _settings_for(self, plan: PlanFeed) -> FeedSettings:
         return organiser_settings(self.settings, self.config, plan)
 
@@ -385,22 +406,26 @@ def render_window(
     if fmt == SERIES_EXPORT:  # a series export is one year's rules: the newest plan's
         return render_feed(shown[-1].schedule, shown[-1].rows, name, fmt, now=now,
                            settings=settings, window=window, link=link, year_in_titles=False)  # fmt: skip
-    events: list[FeedEvent] = []
-    newest: tuple[PlanSchedule, Scope] | None = None
+    found: list[tuple[PlanFeed, Scope]] = []
     for plan in shown:
         try:
-            scope = find_scope(plan.schedule, name, year_in_titles=False)
+            found.append((plan, find_scope(plan.schedule, name, year_in_titles=False)))
         except NotFoundError:
             continue  # the calendar has nothing this year (a measure added or removed since)
-        newest = (plan.schedule, scope)
-        events += feed_events(plan.schedule, plan.rows, scope, now=now, window=Window(*window),
-                              keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
-    if newest is None:
+    if not found:
         raise NotFoundError(f"Det finns ingen kalender som heter «{name}».")
+
+    def events(brief: bool) -> list[FeedEvent]:
+        return [event for plan, scope in found
+                for event in feed_events(plan.schedule, plan.rows, scope, now=now,
+                                         window=Window(*window), keep_cancelled=settings.keep_cancelled,
+                                         link=link, brief=brief)]  # fmt: skip
+
     years = sorted({p.year for p in shown})
-    header = feed_header(newest[0], newest[1], refresh=settings.refresh,
+    newest = found[-1]
+    header = feed_header(newest[0].schedule, newest[1], refresh=settings.refresh,
                          organizer_email=settings.organizer_email, years=years)  # fmt: skip
-    return rendered(header, events, name, fmt)
+    return rendered(header, events, name, fmt, now=now, settings=settings)
 
 
 def split_format(name: str) -> tuple[str, str]:
@@ -430,26 +455,68 @@ def render_feed(
                          organizer_email=settings.organizer_email,
                          years=[schedule.stored.plan.year])  # fmt: skip
     if fmt == SERIES_EXPORT:
-        return render_series(schedule, rows, scope, header)
-    events = feed_events(schedule, rows, scope, now=now, window=span,
-                         keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
-    return rendered(header, events, name, fmt)
+        return render_series(schedule, rows, scope, header, max_rules=settings.series_max_rules)
+
+    def events(brief: bool) -> list[FeedEvent]:
+        return feed_events(schedule, rows, scope, now=now, window=span,
+                           keep_cancelled=settings.keep_cancelled, link=link, brief=brief)  # fmt: skip
+
+    return rendered(header, events, name, fmt, now=now, settings=settings)
 
 
-def render_series(schedule: PlanSchedule, rows: list[Occurrence], scope: Scope, header: FeedHeader) -> RenderedFeed:  # fmt: skip
-    """A measure's or a series' rules as recurring events (`<name>.serie.ics`)."""
+def series_of(schedule: PlanSchedule, rows: list[Occurrence], scope: Scope, *, max_rules: int) -> SeriesExport:  # fmt: skip
+    """A measure's or a series' `.serie.ics` content (nothing for another kind of calendar)."""
     if scope.kind not in {MEASURE, SERIES} or scope.measure_id is None:
-        raise NotFoundError("Återkommande serier finns bara för en åtgärd eller en serie.")
-    body = render_recurring(
-        header, recurring_events(schedule, rows, scope.measure_id, scope.series_label)
+        return SeriesExport(())
+    return series_export(schedule, rows, scope.measure_id, scope.series_label, max_parts=max_rules)
+
+
+def series_refusal(scope: Scope, found: SeriesExport) -> str:
+    """Why a calendar has no `.serie.ics` (Swedish, for the 404 and the subscribe page)."""
+    if scope.kind not in {MEASURE, SERIES}:
+        return "Återkommande serier finns bara för en åtgärd eller en serie."
+    if not found.refused:
+        return "Det finns inga datum att lägga in som en återkommande händelse."
+    return (
+        "Datumen följer inget mönster som kalenderprogrammen kan upprepa (Outlook kan bara "
+        "upprepa varje dag, vissa veckodagar, en dag eller veckodag i månaden, eller en dag om "
+        "året), så serien går inte att ladda ned som en återkommande händelse. Prenumerera på "
+        "kalendern i stället: där finns varje datum."
     )
+
+
+def render_series(schedule: PlanSchedule, rows: list[Occurrence], scope: Scope, header: FeedHeader, *,
+                  max_rules: int) -> RenderedFeed:  # fmt: skip
+    """A measure's or a series' rules as recurring events (`<name>.serie.ics`); NotFoundError,
+    saying why, when it has none that Outlook, Google and Apple would read alike."""
+    found = series_of(schedule, rows, scope, max_rules=max_rules)
+    if not found.offered:
+        raise NotFoundError(series_refusal(scope, found))
+    body = render_recurring(header, found.events)
     return RenderedFeed(body, etag_for(body), f"{scope.name}.serie.ics")
 
 
-def rendered(header: FeedHeader, events: list[FeedEvent], name: str, fmt: str) -> RenderedFeed:
-    if fmt == TODOS:
-        body = render_todos(header, [event for event in events if event.task])
-    else:
-        body = render_events(header, events)
+def rendered(
+    header: FeedHeader,
+    events: Callable[[bool], list[FeedEvent]],
+    name: str,
+    fmt: str,
+    *,
+    now: datetime,
+    settings: FeedSettings,
+) -> RenderedFeed:
+    """A calendar's events (`events(brief)`) or its tasks, under `settings.max_bytes` and
+    `max_events` if it can be (scheduler/feeds/size.py). A calendar without tasks has no to-do list (NotFoundError)."""
+    render = render_todos if fmt == TODOS else render_events
+
+    def chosen(brief: bool) -> list[FeedEvent]:
+        found = events(brief)
+        return [event for event in found if event.task] if fmt == TODOS else found
+
+    full = chosen(False)
+    if fmt == TODOS and not full:
+        raise NotFoundError("Kalendern har inga uppgifter.")
+    body = fitted(header, full, render, limit=settings.max_bytes, most=settings.max_events,
+                  today=now.astimezone(STOCKHOLM).date(), brief=lambda: chosen(True))  # fmt: skip
     suffix = {EVENTS: "", TODOS: ".todo"}[fmt]
     return RenderedFeed(body, etag_for(body), f"{name}{suffix}.ics")

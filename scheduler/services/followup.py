@@ -5,6 +5,7 @@ starting twice sends nothing twice, because every email has a key that is enqueu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +18,10 @@ from scheduler.feeds.scopes import slugify
 from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
 from scheduler.mail.render import render_email
-from scheduler.model.followup import Answer
+from scheduler.model.followup import Answer, Campaign
+from scheduler.model.stored import FOLLOWED_UP, StoredPlan
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
+from scheduler.services.plan_state import mark_plan
 from scheduler.services.refresh import (
     link_secret,
     plan_schedule,
@@ -26,11 +29,12 @@ from scheduler.services.refresh import (
     settings_for_plan,
 )
 from scheduler.settings.model import Settings
-from scheduler.store.followups import answers, create_campaign, get_campaign
+from scheduler.store.followups import AnswerInput as AnswerInput
+from scheduler.store.followups import SubmittedAnswerError as SubmittedAnswerError
+from scheduler.store.followups import answers, create_campaign, get_campaign, save_answers
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import enqueue_once
 from scheduler.store.plans import find_plan_id
-from scheduler.store.tables import CampaignRow
 
 FORM_PURPOSE = "followup"
 COORDINATOR_PURPOSE = "followup-coordinator"
@@ -61,7 +65,45 @@ class RoleStatus:
         return self.submitted == len(self.task.measures)
 
 
-def last_day(campaign: CampaignRow) -> datetime:
+def campaign_of(engine: Engine, plan_id: int) -> Campaign | None:
+    """The plan's campaign; None before it has started."""
+    return get_campaign(engine, plan_id)
+
+
+def answers_of(engine: Engine, plan_id: int) -> dict[int, Answer]:
+    """Every answer of the plan, draft or submitted, by measure id."""
+    return answers(engine, plan_id)
+
+
+def save_role_answers(
+    engine: Engine, *, plan_id: int, task: RoleTask, items: Iterable[AnswerInput], submit: bool,
+    by_coordinator: bool, now: datetime,
+) -> None:  # fmt: skip
+    """A role's answers stored in one transaction, from its form (or the coordinator's on its
+    behalf). Submitting cancels the role's pending nudges: nobody is reminded of what they have
+    just sent. A draft over a submitted answer raises SubmittedAnswerError and stores nothing."""
+    save_answers(engine, plan_id=plan_id, role=task.role, items=items, submit=submit,
+                 by_coordinator=by_coordinator, now=now,
+                 nudge_keys_prefix=_nudge_key(plan_id, task))  # fmt: skip
+
+
+def _nudge_key(plan_id: int, task: RoleTask, round_: int | None = None) -> str:
+    """A nudge's outbox key, one per round; without a round, what all of the role's start with."""
+    prefix = f"followup|{plan_id}|{task.slug}|nudge"
+    return prefix if round_ is None else f"{prefix}|{round_}"
+
+
+def close_after_deadline(engine: Engine, config: Settings, stored: StoredPlan, *, now: datetime) -> bool:  # fmt: skip
+    """Exported after its deadline (`followup export`), the year's follow-up is done: the plan
+    becomes `uppföljd`. True when it did now."""
+    campaign = get_campaign(engine, stored.id)
+    if stored.state == FOLLOWED_UP or campaign is None or now < campaign.deadline:
+        return False
+    mark_plan(engine, config, stored.id, FOLLOWED_UP, now=now)
+    return True
+
+
+def last_day(campaign: Campaign) -> datetime:
     """The deadline as people read it: the last day answers are taken (the deadline is the
     midnight that ends it)."""
     return campaign.deadline - timedelta(seconds=1)
@@ -96,7 +138,7 @@ def signers(engine: Engine, config: Settings) -> tuple[LinkSigner, LinkSigner]:
 
 
 def form_link(
-    engine: Engine, config: Settings, campaign: CampaignRow, role: str, settings: FollowupSettings
+    engine: Engine, config: Settings, campaign: Campaign, role: str, settings: FollowupSettings
 ) -> str:
     signer, _ = signers(engine, config)
     token = signer.sign({"plan": campaign.plan_id, "role": role},
@@ -104,7 +146,7 @@ def form_link(
     return f"{config.base_url}/uppfoljning/{token}"
 
 
-def coordinator_link(engine: Engine, config: Settings, campaign: CampaignRow) -> str:
+def coordinator_link(engine: Engine, config: Settings, campaign: Campaign) -> str:
     _, signer = signers(engine, config)
     token = signer.sign({"plan": campaign.plan_id}, expires=campaign.deadline + timedelta(days=120))
     return f"{config.base_url}/uppfoljning/samordnare/{token}"
@@ -148,7 +190,7 @@ def _mail(kind: str, key: str, role: str, email: str, due: datetime, until: date
 
 @dataclass(frozen=True)
 class StartResult:
-    campaign: CampaignRow
+    campaign: Campaign
     created: bool
     emails: int
     roles_without_address: tuple[str, ...]
@@ -188,7 +230,7 @@ def start(
     return StartResult(campaign, created, added, tuple(missing))
 
 
-def _context(engine: Engine, config: Settings, schedule: PlanSchedule, campaign: CampaignRow, task: RoleTask,
+def _context(engine: Engine, config: Settings, schedule: PlanSchedule, campaign: Campaign, task: RoleTask,
              facts: dict[int, MeasureFacts], settings: FollowupSettings) -> dict[str, Any]:  # fmt: skip
     return {
         "role": task.role, "year": schedule.stored.plan.year, "organisation": schedule.stored.plan.organisation,
@@ -235,7 +277,7 @@ def _tick_plan(engine: Engine, config: Settings, plan_id: int, *, now: datetime)
                     continue
                 context = _context(engine, config, schedule, campaign, status.task, facts, settings)
                 context |= {"answered": status.submitted, "total": len(status.task.measures)}
-                mails.append(_mail("followup-nudge", f"followup|{plan_id}|{status.task.slug}|nudge|{rounds}",
+                mails.append(_mail("followup-nudge", _nudge_key(plan_id, status.task, rounds),
                                    status.task.role, status.task.email, nudge_day, campaign.deadline,
                                    "followup_nudge", context, plan_id))  # fmt: skip
     else:

@@ -17,18 +17,22 @@ from sqlalchemy.exc import NoResultFound
 
 from scheduler.base.errors import NotFoundError
 from scheduler.feeds.ical import PUBLISH, Attendee
-from scheduler.model.mail import RenderedEmail, change_known_start, is_change, rendered_at_claim
+from scheduler.model.mail import (
+    OutboxMail,
+    RenderedEmail,
+    change_known_start,
+    is_change,
+    rendered_at_claim,
+)
 from scheduler.model.occurrence import Occurrence
-from scheduler.plan.review import check_plan
 from scheduler.reminders.changes import render_change
 from scheduler.reminders.planning import MailContext, UnknownKind, render_digest, render_reminder
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-from scheduler.schedule.review import cadence_findings
 from scheduler.services.refresh import mail_context, plan_schedule
+from scheduler.services.review import review_findings
 from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import plan_organisation
-from scheduler.store.tables import OutboxRow
 
 DIGEST = "digest"
 # Schedules kept by a renderer that outlives a pass (the one of `scheduler serve`'s runner).
@@ -66,7 +70,7 @@ class ReminderRenderer:
     _plans: dict[int, tuple[str, _PlanState]] = field(default_factory=dict)
     _organisations: dict[int, str] = field(default_factory=dict)  # by plan id
 
-    def content(self, row: OutboxRow, *, plan_state: str | None = None) -> MailContent:
+    def content(self, row: OutboxMail, *, plan_state: str | None = None) -> MailContent:
         """What to send for `row`: as stored when it was rendered ahead (a follow-up email), else
         rendered now: a reminder from its occurrence, a digest from the weeks it covers. Raises
         Gone when that is no more. `plan_state`: the plan's `schedule_state` when the caller
@@ -102,11 +106,10 @@ class ReminderRenderer:
 
     def _findings(self, schedule: PlanSchedule) -> list[str]:
         """What `scheduler check` reports about the plan now, one line each."""
-        config = self._mail_context(schedule).config
-        found = check_plan(schedule.stored.measures, config) + cadence_findings(schedule)
+        found = review_findings(schedule, self._mail_context(schedule).config)
         return [f"{f.area} › {f.measure}: {f.message}" if f.measure else f.message for f in found]
 
-    def sender_name(self, row: OutboxRow) -> str | None:
+    def sender_name(self, row: OutboxMail) -> str | None:
         """The name mail is sent in: with several districts and no [email] from_name, the
         row's plan's organisation, so a role that serves two districts sees which one writes.
         None: the installation's one name."""
@@ -121,7 +124,7 @@ class ReminderRenderer:
                 return None
         return self._organisations[row.plan_id]
 
-    def _digest(self, row: OutboxRow) -> MailContent:
+    def _digest(self, row: OutboxMail) -> MailContent:
         """A role's weekly digest, from what is coming as the week begins."""
         if row.plan_id is None:
             raise Gone("Planen finns inte längre.")

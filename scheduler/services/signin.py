@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from scheduler.model.account import Account
 from scheduler.services.passwords import dummy_hash, verifies
 from scheduler.services.usernames import MAX_USERNAME_CHARS, normal_username, username_subject
 from scheduler.settings.model import Server
@@ -35,7 +36,6 @@ from scheduler.store.login_attempts import (
     count_attempt,
     take_back,
 )
-from scheduler.store.tables import AccountRow
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class Admitted:
 
     username: str
     address: str
-    account: AccountRow | None
+    account: Account | None
 
     def check(self, password: str) -> bool:
         """The password check itself: argon2, 64 MiB, the expensive part (run it in a worker
@@ -123,7 +123,7 @@ def admit(engine: Engine, policy: SignInPolicy, *, username: str, address: str,
 
 def settle(
     engine: Engine, policy: SignInPolicy, attempt: Admitted, *, right: bool
-) -> AccountRow | None:
+) -> Account | None:
     """The account signed in to after a right password (its count cleared, the address's attempt
     taken back); None after a wrong one, which stays counted."""
     if not right or attempt.account is None:

@@ -347,6 +347,16 @@ class Feeds(Section):
     past_days: int = key(60, "ett antal dagar 0–3650", ge=0, le=3650)
     # Rendered feeds kept in memory by the server, the least recently used leaving first.
     cache_entries: int = key(256, "ett heltal 1–100000", ge=1, le=100_000)
+    # Google drops events from a subscribed calendar of about 1 MB (docs/calendar-clients.md):
+    # a bigger feed is trimmed (shorter descriptions, then the window) to this many kB (1000
+    # bytes), and `feeds list` warns about a feed over `warn_kb`.
+    max_kb: int = key(950, "ett antal kB 50–100000", ge=50, le=100_000)
+    # Google is also reported to stop at about 1,100 events, whatever their size.
+    max_events: int = key(1100, "ett antal händelser 10–100000", ge=10, le=100_000)
+    warn_kb: int = key(750, "ett antal kB 10–100000", ge=10, le=100_000)
+    # A series whose dates no rule Outlook can hold gives is split into several rules; one that
+    # takes more than this many is not offered as a recurring event (`.serie.ics`) at all.
+    series_max_rules: int = key(12, "ett heltal 1–100", ge=1, le=100)
 
 
 class EmailSection(Section):

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.model.account import Account
 from scheduler.store.login_attempts import Subject, clear
 from scheduler.store.sessions import delete_account_sessions
 from scheduler.store.tables import AccountRow
@@ -21,9 +22,14 @@ from scheduler.store.tables import AccountRow
 _ACCOUNT = AccountRow.__table__  # type: ignore[attr-defined]
 
 
+def account_value(row: AccountRow) -> Account:
+    assert row.id is not None  # read or flushed: the database gave it its id
+    return Account(row.id, row.username, row.organisation, row.password_hash, row.created_at)
+
+
 def add_account(
     engine: Engine, *, username: str, organisation: str, password_hash: str, now: datetime
-) -> AccountRow:
+) -> Account:
     row = AccountRow(username=username, organisation=organisation, password_hash=password_hash,
                      created_at=now)  # fmt: skip
     try:
@@ -33,23 +39,25 @@ def add_account(
             session.expunge(row)
     except IntegrityError:
         raise UsageError(f"det finns redan ett konto som heter «{username}».") from None
-    return row
+    return account_value(row)
 
 
-def find_account(engine: Engine, username: str) -> AccountRow | None:
+def find_account(engine: Engine, username: str) -> Account | None:
     with Session(engine) as session:
-        return session.exec(select(AccountRow).where(AccountRow.username == username)).first()
+        row = session.exec(select(AccountRow).where(AccountRow.username == username)).first()
+        return None if row is None else account_value(row)
 
 
-def get_account(engine: Engine, account_id: int) -> AccountRow | None:
+def get_account(engine: Engine, account_id: int) -> Account | None:
     with Session(engine) as session:
-        return session.get(AccountRow, account_id)
+        row = session.get(AccountRow, account_id)
+        return None if row is None else account_value(row)
 
 
-def list_accounts(engine: Engine) -> list[AccountRow]:
+def list_accounts(engine: Engine) -> list[Account]:
     with Session(engine) as session:
         query = select(AccountRow).order_by(col(AccountRow.organisation), col(AccountRow.username))
-        return list(session.exec(query))
+        return [account_value(row) for row in session.exec(query)]
 
 
 def missing_account(username: str) -> NotFoundError:
@@ -60,7 +68,7 @@ def missing_account(username: str) -> NotFoundError:
 
 def set_password_hash(
     engine: Engine, username: str, password_hash: str, *, attempts: Subject
-) -> tuple[AccountRow, int]:
+) -> tuple[Account, int]:
     """The account's new password; its sessions end and its counted sign-in attempts are
     forgotten, in one transaction. Returns the account and how many sessions ended."""
     with Session(engine) as session, session.begin():
@@ -74,10 +82,10 @@ def set_password_hash(
         ended = delete_account_sessions(connection, row.id)
         clear(connection, attempts)
         session.expunge(row)
-    return row, ended
+    return account_value(row), ended
 
 
-def remove_account(engine: Engine, username: str, *, attempts: Subject) -> AccountRow:
+def remove_account(engine: Engine, username: str, *, attempts: Subject) -> Account:
     """The account goes, with its sessions (also by the foreign key's ON DELETE CASCADE) and its
     counted sign-in attempts."""
     with Session(engine) as session, session.begin():
@@ -90,4 +98,4 @@ def remove_account(engine: Engine, username: str, *, attempts: Subject) -> Accou
         session.delete(row)
         session.flush()
         session.expunge(row)
-    return row
+    return account_value(row)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from scheduler.base.errors import UsageError
-from scheduler.model.followup import Answer
+from scheduler.model.followup import Answer, Campaign
 from scheduler.store.outbox import cancel_pending
 from scheduler.store.tables import CampaignRow, FollowUpRow
 
@@ -29,14 +29,20 @@ class AnswerInput:
     text: str
 
 
-def get_campaign(engine: Engine, plan_id: int) -> CampaignRow | None:
+def campaign_value(row: CampaignRow) -> Campaign:
+    assert row.id is not None  # read or flushed: the database gave it its id
+    return Campaign(row.id, row.plan_id, row.started_at, row.deadline)
+
+
+def get_campaign(engine: Engine, plan_id: int) -> Campaign | None:
     with Session(engine) as session:
-        return session.exec(select(CampaignRow).where(CampaignRow.plan_id == plan_id)).first()
+        row = session.exec(select(CampaignRow).where(CampaignRow.plan_id == plan_id)).first()
+        return None if row is None else campaign_value(row)
 
 
 def create_campaign(
     engine: Engine, *, plan_id: int, deadline: datetime, now: datetime
-) -> tuple[CampaignRow, bool]:
+) -> tuple[Campaign, bool]:
     """The plan's campaign, created now unless it exists: (row, created). Two processes starting it
     at once create it once (the unique plan_id decides)."""
     existing = get_campaign(engine, plan_id)
@@ -50,7 +56,7 @@ def create_campaign(
             session.add(row)
             session.flush()
             session.expunge(row)
-            return row, True
+            return campaign_value(row), True
     except IntegrityError:
         winner = get_campaign(engine, plan_id)
         assert winner is not None

@@ -21,6 +21,7 @@ from scheduler.model.mail import (
     PENDING,
     SENDING,
     SKIPPED,
+    OutboxMail,
     PlannedMail,
     is_change,
 )
@@ -35,6 +36,18 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def mail_value(row: OutboxRow) -> OutboxMail:
+    """The row as a value; its times aware (UTC)."""
+    assert row.id is not None  # read or flushed: the database gave it its id
+    return OutboxMail(
+        row.id, row.key, row.kind, row.plan_id, row.occurrence_id, row.role, row.recipient,
+        _aware(row.due_at) or row.due_at, _aware(row.useful_until), row.subject, row.body_text,
+        row.body_html, row.attachment, row.status, row.attempts, _aware(row.next_attempt_at),
+        row.claimed_by, _aware(row.claimed_until), _aware(row.sent_at), row.last_error,
+        row.created_at, row.updated_at,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -251,7 +264,7 @@ def superseded_ids(engine: Engine, *, now: datetime) -> list[int]:
 
 def claim(
     engine: Engine, row_id: int, *, worker: str, now: datetime, lease: timedelta
-) -> OutboxRow | None:
+) -> OutboxMail | None:
     """Take one row for sending, or None when another dispatcher has it. The WHERE clause repeats
     the whole readiness test, so of two dispatchers racing for a row exactly one update matches,
     and a row another one has meanwhile sent, put back for a retry later, or that a sync has
@@ -266,13 +279,12 @@ def claim(
             return None
         row = session.get(OutboxRow, row_id)
         assert row is not None
-        session.expunge(row)
-        return row
+        return mail_value(row)
 
 
 def list_outbox(
     engine: Engine, *, status: str | None = None, organisation: str | None = None
-) -> list[OutboxRow]:
+) -> list[OutboxMail]:
     """The outbox by due time: every row, or those of `status`, of `organisation`'s plans."""
     with Session(engine) as session:
         query = select(OutboxRow).order_by(col(OutboxRow.due_at), col(OutboxRow.id))
@@ -281,12 +293,7 @@ def list_outbox(
         if organisation is not None:
             plans = select(PlanRow.id).where(PlanRow.organisation == organisation)
             query = query.where(col(OutboxRow.plan_id).in_(plans))
-        rows = list(session.exec(query))
-    for row in rows:
-        row.due_at = _aware(row.due_at) or row.due_at
-        row.useful_until = _aware(row.useful_until)
-        row.sent_at = _aware(row.sent_at)
-    return rows
+        return [mail_value(row) for row in session.exec(query)]
 
 
 def reminder_counts(engine: Engine, *, now: datetime) -> tuple[int, int]:

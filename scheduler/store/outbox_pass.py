@@ -37,6 +37,7 @@ from scheduler.model.mail import (
     SENDING,
     SENT,
     SKIPPED,
+    OutboxMail,
     is_change,
     made_for_start,
 )
@@ -64,7 +65,7 @@ _OCCURRENCE = select(_OCCURRENCES.c.status, _OCCURRENCES.c.start).where(_OCCURRE
 class Claimed:
     """A row this pass holds, with what was true of it when it was claimed."""
 
-    row: OutboxRow
+    row: OutboxMail
     outdated: str | None  # why it no longer fits its meeting or task (a reason in Swedish)
     plan_state: str | None  # `schedule_state` of its plan; None: no plan, or the plan is gone
 
@@ -96,7 +97,7 @@ class PassLedger:
                                                 "until": now + self._lease}).first()  # fmt: skip
             if found is None:
                 return None
-            row = OutboxRow(**found._asdict())
+            row = OutboxMail(**found._asdict())
             outdated = None
             if row.occurrence_id is not None:
                 occurrence = connection.execute(_OCCURRENCE, {"row_id": row.occurrence_id}).first()
@@ -171,7 +172,7 @@ class PassLedger:
         self._outcome = None
 
 
-def _outdated(row: OutboxRow, occurrence: tuple[str, datetime] | None) -> str | None:
+def _outdated(row: OutboxMail, occurrence: tuple[str, datetime] | None) -> str | None:
     """Why a reminder no longer fits its meeting or task (its occurrence's status and start, as
     read in the claim), or None when it still does. The schedule sync cancels such rows, but a
     dispatcher that does not sync (the one inside `scheduler serve`) may reach them first, after a

@@ -285,7 +285,7 @@ def _hand_in_task() -> tuple[tuple[str, ...], tuple[Any, ...]]:
     return ("plan_id", "updated_at", *others), tuple(getattr(task, name) for name in others)
 
 
-def set_plan_state(bind: Bind, plan_id: int, state: str, *, now: datetime) -> PlanRow:
+def set_plan_state(bind: Bind, plan_id: int, state: str, *, now: datetime) -> None:
     """Mark the plan `state` (utkast, inlämnad, uppföljd); a change bumps the revision, so the
     schedule, its reminders and the feeds follow (a handed-in plan's hand-in reminders stop)."""
     if state not in PLAN_STATES:
@@ -303,9 +303,6 @@ def set_plan_state(bind: Bind, plan_id: int, state: str, *, now: datetime) -> Pl
                 row.handed_in_at = row.handed_in_at or now
             row.revision += 1
             row.updated_at = now
-        session.flush()
-        session.expunge(row)
-        return row
 
 
 def _refuse_duplicate_areas(plan: Plan, source: str) -> None:

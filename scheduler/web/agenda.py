@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from scheduler.base.errors import NotFoundError, UsageError
@@ -20,10 +21,11 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.plan.review import lexicon_for
 from scheduler.services import changes
-from scheduler.services.refresh import plan_schedule, plans_in_time, refresh_occurrences
-from scheduler.store.occurrences import get_occurrence, list_occurrences
-from scheduler.store.plans import plan_organisation
-from scheduler.web.arshjul import organisation_plan_id
+from scheduler.services.agenda import agenda
+from scheduler.services.plans import chosen_plan_id
+from scheduler.services.refresh import plan_schedule, plans_in_time
+from scheduler.settings.model import Settings
+from scheduler.web.deps import ClockDep, ConfigDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
@@ -76,39 +78,31 @@ def row_key(uid: str) -> str:
     return "m" + hashlib.sha256(uid.encode()).hexdigest()[:12]
 
 
-def _plan_ids(request: Request, coordinator: Coordinator) -> list[int]:
+def _plan_ids(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list[int]:
     """The organisation's plans whose time it is; without any, its newest (or this year's)."""
-    engine, now = request.app.state.engine, request.app.state.clock()
     found = plans_in_time(engine, now=now, organisation=coordinator.organisation)
-    return found or [organisation_plan_id(request, coordinator)]
+    return found or [
+        chosen_plan_id(engine, year=None, now=now, organisation=coordinator.organisation)
+    ]
 
 
-def _entries(request: Request, coordinator: Coordinator) -> list[Entry]:
-    app = request.app
-    engine, now = app.state.engine, app.state.clock()
+def _entries(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list[Entry]:
     today = now.astimezone(STOCKHOLM).date()
     entries = []
-    for plan_id in _plan_ids(request, coordinator):
-        refresh_occurrences(engine, app.state.config, plan_id=plan_id, now=now)
-        schedule = plan_schedule(engine, coordinator.config, plan_id=plan_id)
-        by_measure = {item.stored.id: item for item in schedule.measures}
-        for row in list_occurrences(engine, plan_id=plan_id):
-            item = by_measure.get(row.measure_id)
-            start = row.start.astimezone(STOCKHOLM)
-            if item is None or start.date() < today:
-                continue  # a retired measure's, as in the feeds; or already past
-            who = item.responsibility
-            entries.append(Entry(
-                row_key(row.uid), row.uid, start.date(), start, row.end.astimezone(STOCKHOLM),
-                row.all_day, row.kind, item.stored.measure.title, row.series_label,
-                item.stored.area, who.convener, tuple(who.participants), row.location,
-                row.status == CANCELLED, row.sequence,
-            ))  # fmt: skip
+    for item in agenda(engine, coordinator.config, _plan_ids(engine, coordinator, now=now),
+                       now=now, first=today):  # fmt: skip
+        row = item.occurrence
+        start = row.start.astimezone(STOCKHOLM)
+        entries.append(Entry(
+            row_key(row.uid), row.uid, start.date(), start, row.end.astimezone(STOCKHOLM),
+            row.all_day, row.kind, item.title, row.series_label, item.area, item.convener,
+            item.participants, row.location, row.status == CANCELLED, row.sequence,
+        ))  # fmt: skip
     entries.sort(key=lambda e: (e.start, e.uid))
     return entries
 
 
-def _chosen(request: Request, params: dict[str, str], coordinator: Coordinator) -> dict[str, str]:
+def _chosen(params: dict[str, str], coordinator: Coordinator) -> dict[str, str]:
     chosen = {name: params.get(name, "").strip() for name in FILTERS}
     if chosen["roll"]:  # as `agenda --role`: "kommunpolisen" is Kommunpolis
         lexicon = lexicon_for(coordinator.config)
@@ -126,14 +120,14 @@ def _shown(entries: list[Entry], chosen: dict[str, str]) -> list[Entry]:
     ]  # fmt: skip
 
 
-def _page(request: Request, coordinator: Coordinator, params: dict[str, str], *,
+def _page(engine: Engine, coordinator: Coordinator, params: dict[str, str], *, now: datetime,
           status: int = 200, done: list[str] | None = None, typed: Typed | None = None) -> Response:  # fmt: skip
     try:
-        entries = _entries(request, coordinator)
+        entries = _entries(engine, coordinator, now=now)
     except NotFoundError:
         return workspace_page("agenda.html", coordinator, current="/agenda", status=status,
                               entries=None, done=done or [], typed=typed)  # fmt: skip
-    chosen = _chosen(request, params, coordinator)
+    chosen = _chosen(params, coordinator)
     shown = _shown(entries, chosen)
     return workspace_page(
         "agenda.html", coordinator, current="/agenda", status=status, entries=shown,
@@ -146,26 +140,19 @@ def _page(request: Request, coordinator: Coordinator, params: dict[str, str], *,
 
 
 @router.api_route("/agenda", methods=PAGE_METHODS, response_class=HTMLResponse)
-def agenda_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _page(request, coordinator, dict(request.query_params))
+def agenda_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
+    return _page(engine, coordinator, dict(request.query_params), now=clock())
 
 
-def _own_occurrence(request: Request, coordinator: Coordinator, uid: str) -> Occurrence:
-    """The occurrence, when it is one of the coordinator's organisation's plans; else 404, as an
-    occurrence that does not exist: nothing says another organisation has it."""
-    engine = request.app.state.engine
+def _posted(engine: Engine, coordinator: Coordinator, form: PostedForm) -> tuple[Occurrence, dict[str, str]]:  # fmt: skip
+    """The posted change's occurrence, when it is one of the coordinator's organisation's plans
+    (else 404, as an occurrence that does not exist: nothing says another organisation has it),
+    and the filters to return to."""
     try:
-        row = get_occurrence(engine, uid)
+        row = changes.occurrence_of(engine, form.text("uid"), organisation=coordinator.organisation)
     except NotFoundError:
         raise HTTPException(404) from None
-    if plan_organisation(engine, row.plan_id) != coordinator.organisation:
-        raise HTTPException(404)
-    return row
-
-
-def _posted(request: Request, coordinator: Coordinator, form: PostedForm) -> tuple[Occurrence, dict[str, str]]:  # fmt: skip
-    """The posted change's occurrence and the filters to return to."""
-    row = _own_occurrence(request, coordinator, form.text("uid"))
     return row, {name: form.text(name) for name in FILTERS}
 
 
@@ -240,11 +227,11 @@ def _moved_text(title: str, change: changes.Change) -> list[str]:
 
 @router.post("/agenda/flytta", response_class=HTMLResponse)
 def move(
-    request: Request,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
-) -> Response:
-    row, params = _posted(request, coordinator, form)
+    engine: EngineDep, config: ConfigDep, clock: ClockDep, feeds: FeedsDep,
+) -> Response:  # fmt: skip
+    row, params = _posted(engine, coordinator, form)
     key = row_key(row.uid)
     typed = Typed(
         key, "flytta", {name: form.text(name) for name in ("datum", "tid", "slut", "note")}
@@ -252,44 +239,40 @@ def move(
     note = _note(typed)
     times = _new_times(row, typed)
     if times is None or typed.errors:
-        return _page(request, coordinator, params, status=422, typed=typed)
-    app = request.app
+        return _page(engine, coordinator, params, now=clock(), status=422, typed=typed)
     try:
-        change = changes.move(app.state.engine, app.state.config, row.uid, start=times[0],
-                              end=times[1], now=app.state.clock(), note=note)  # fmt: skip
+        change = changes.move(engine, config, row.uid, start=times[0], end=times[1],
+                              now=clock(), note=note)  # fmt: skip
     except UsageError as exc:
         typed.errors.append((f"datum-{key}", str(exc)))
-        return _page(request, coordinator, params, status=422, typed=typed)
-    app.state.feeds.recheck_now()
-    return _page(request, coordinator, params, done=_moved_text(_title(request, row), change))
+        return _page(engine, coordinator, params, now=clock(), status=422, typed=typed)
+    feeds.recheck_now()
+    done = _moved_text(_title(engine, config, row), change)
+    return _page(engine, coordinator, params, now=clock(), done=done)
 
 
 @router.post("/agenda/stall-in", response_class=HTMLResponse)
 def cancel(
-    request: Request,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
-) -> Response:
-    row, params = _posted(request, coordinator, form)
+    engine: EngineDep, config: ConfigDep, clock: ClockDep, feeds: FeedsDep,
+) -> Response:  # fmt: skip
+    row, params = _posted(engine, coordinator, form)
     typed = Typed(row_key(row.uid), "stall-in", {"note": form.text("note")})
     note = _note(typed)
     if typed.errors:
-        return _page(request, coordinator, params, status=422, typed=typed)
-    app = request.app
-    change = changes.cancel(app.state.engine, app.state.config, row.uid, now=app.state.clock(),
-                            note=note)  # fmt: skip
-    app.state.feeds.recheck_now()
+        return _page(engine, coordinator, params, now=clock(), status=422, typed=typed)
+    change = changes.cancel(engine, config, row.uid, now=clock(), note=note)
+    feeds.recheck_now()
     start = change.occurrence.start.astimezone(STOCKHOLM)
     when = swedish_date(start.date()) + ("" if row.all_day else f" kl. {start:%H:%M}")
-    done = [f"Inställt: «{_title(request, row)}» {when}. Det syns som inställt i kalendrarna.",
+    done = [f"Inställt: «{_title(engine, config, row)}» {when}. Det syns som inställt i kalendrarna.",
             changes.told(change)]  # fmt: skip
-    return _page(request, coordinator, params, done=done)
+    return _page(engine, coordinator, params, now=clock(), done=done)
 
 
-def _title(request: Request, row: Occurrence) -> str:
-    schedule = plan_schedule(
-        request.app.state.engine, request.app.state.config, plan_id=row.plan_id
-    )
+def _title(engine: Engine, config: Settings, row: Occurrence) -> str:
+    schedule = plan_schedule(engine, config, plan_id=row.plan_id)
     item = next((m for m in schedule.measures if m.stored.id == row.measure_id), None)
     title = item.stored.measure.title if item is not None else "Mötet"
     return f"{title} – {row.series_label}" if row.series_label else title

@@ -6,17 +6,21 @@ that follow every link therefore change nothing. Links are signed and expire.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Engine
 
 from scheduler.base.links import LinkError
 from scheduler.base.text_safety import describe_control_character
 from scheduler.reminders.planning import DONE, HELD, NOT_DONE, NOT_HELD
-from scheduler.services.plan_state import answered_hand_in
+from scheduler.services.answers import save_answer
+from scheduler.services.plans import get_occurrence
 from scheduler.services.refresh import answer_signer
-from scheduler.store.occurrences import get_occurrence, record_answer
+from scheduler.settings.model import Settings
+from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
 from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
 
 NOTE_LIMIT = 2000
@@ -30,12 +34,9 @@ QUESTIONS = {
 router = APIRouter()
 
 
-def _verify(request: Request, token: str) -> dict[str, object] | Refusal:
-    app = request.app
+def _verify(engine: Engine, config: Settings, token: str, *, now: datetime) -> dict[str, object] | Refusal:  # fmt: skip
     try:
-        payload = answer_signer(app.state.engine, app.state.config).verify(
-            token, now=app.state.clock()
-        )
+        payload = answer_signer(engine, config).verify(token, now=now)
     except LinkError as exc:
         if exc.expired:
             return Refusal("Länken har gått ut", "Svarslänken har gått ut. Kontakta samordnaren om du vill "
@@ -48,11 +49,11 @@ def _verify(request: Request, token: str) -> dict[str, object] | Refusal:
 
 
 @router.api_route("/svar/{token}", methods=PAGE_METHODS, response_class=HTMLResponse)
-def confirm(request: Request, token: str) -> HTMLResponse:
-    payload = _verify(request, token)
+def confirm(token: str, engine: EngineDep, config: ConfigDep, clock: ClockDep) -> HTMLResponse:
+    payload = _verify(engine, config, token, now=clock())
     if isinstance(payload, Refusal):
         return payload.page()
-    row = get_occurrence(request.app.state.engine, str(payload["uid"]))
+    row = get_occurrence(engine, str(payload["uid"]))
     label, _ = QUESTIONS[str(payload["answer"])]
     return render(
         "answer.html", label=label, row=row, token=token, note="", error=None, recorded=row.held
@@ -73,12 +74,13 @@ def _note_problem(form: PostedForm, note: str) -> tuple[int, str] | None:
 
 @router.post("/svar/{token}", response_class=HTMLResponse)
 def record(
-    request: Request, token: str, form: Annotated[PostedForm, Depends(posted_form)]
-) -> HTMLResponse:
-    payload = _verify(request, token)
+    token: str, form: Annotated[PostedForm, Depends(posted_form)], engine: EngineDep,
+    config: ConfigDep, clock: ClockDep,
+) -> HTMLResponse:  # fmt: skip
+    payload = _verify(engine, config, token, now=clock())
     if isinstance(payload, Refusal):
         return payload.page(form.typed())
-    row = get_occurrence(request.app.state.engine, str(payload["uid"]))
+    row = get_occurrence(engine, str(payload["uid"]))
     label, held = QUESTIONS[str(payload["answer"])]
     # Browsers send a textarea's line breaks as CRLF but count them as one character for its
     # maxlength: count (and keep) them as one here too, or a note the form accepted is refused.
@@ -88,15 +90,7 @@ def record(
         status, error = problem
         return render("answer.html", status, label=label, row=row, token=token, note=note,
                       recorded=row.held, error=error)  # fmt: skip
-    record_answer(
-        request.app.state.engine,
-        row.uid,
-        held=held,
-        note=note.strip(),
-        now=request.app.state.clock(),
-    )
     text = f"Svaret «{label}» är sparat och kommer med i årets uppföljning."
-    if held and answered_hand_in(request.app.state.engine, request.app.state.config, row.uid,
-                                 now=request.app.state.clock()):  # fmt: skip
+    if save_answer(engine, config, row.uid, held=held, note=note.strip(), now=clock()):
         text = "Svaret är sparat: planen är markerad som inlämnad, och påminnelserna om den har upphört."
     return render("message.html", title="Tack!", text=text, kind="ok")

@@ -64,6 +64,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
         title="Åtgärdsplanens schemaläggare", docs_url=None, redoc_url=None, openapi_url=None
     )
     feeds = FeedService(engine, config, clock=now, settings=feed_settings)
+    # Made once, here; the routes name them as typed dependencies (scheduler/web/deps.py).
     app.state.feeds = feeds
     app.state.engine = engine
     # The settings are read once, at start: no request parses or reads the config again.
@@ -103,7 +104,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     @app.exception_handler(OperationalError)
     @app.exception_handler(StoreBusyError)
     async def busy(request: Request, exc: Exception) -> Response:
-        return busy_response(request, exc)
+        return busy_response(request, exc, config=config)
 
     @app.api_route("/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def home() -> str:

@@ -4,11 +4,13 @@ SVG and PNG to download (`?omrade=` / `?roll=` for one area or one role)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from sqlalchemy import Engine
 
 from scheduler.arshjul.png import svg_to_png
 from scheduler.arshjul.svg import render_svg
@@ -25,9 +27,10 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import slugify
 from scheduler.plan.review import lexicon_for
 from scheduler.schedule.occurrences import PlanSchedule
+from scheduler.services.plans import chosen_plan_id, list_occurrences
 from scheduler.services.refresh import plan_schedule, refresh_occurrences
-from scheduler.store.occurrences import list_occurrences
-from scheduler.store.plans import find_plan_id
+from scheduler.settings.model import Settings
+from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
 from scheduler.web.layout import workspace_message, workspace_page
 from scheduler.web.pages import PAGE_METHODS
 from scheduler.web.session import (
@@ -37,22 +40,6 @@ from scheduler.web.session import (
 
 router = APIRouter()
 SVG_TYPE = "image/svg+xml"
-
-
-def organisation_plan_id(
-    request: Request, coordinator: Coordinator, year: int | None = None
-) -> int:
-    """The coordinator's organisation's plan: of `year`; else this year's, else the newest.
-    Only ever a plan of that organisation (NotFoundError when there is none)."""
-    engine = request.app.state.engine
-    organisation = coordinator.organisation
-    if year is None:
-        today = request.app.state.clock().astimezone(STOCKHOLM).date()
-        try:
-            return find_plan_id(engine, year=today.year, organisation=organisation)
-        except NotFoundError:
-            pass
-    return find_plan_id(engine, year=year, organisation=organisation)
 
 
 @dataclass(frozen=True)
@@ -69,12 +56,11 @@ class UnknownChoice(Exception):
         self.schedule = schedule
 
 
-def _wheel(request: Request, coordinator: Coordinator) -> Chosen:
-    app = request.app
-    engine, now = app.state.engine, app.state.clock()
-    plan_id = organisation_plan_id(request, coordinator)
-    refresh_occurrences(engine, app.state.config, plan_id=plan_id, now=now)
-    schedule = plan_schedule(engine, app.state.config, plan_id=plan_id)
+def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
+           now: datetime) -> Chosen:  # fmt: skip
+    plan_id = chosen_plan_id(engine, year=None, now=now, organisation=coordinator.organisation)
+    refresh_occurrences(engine, config, plan_id=plan_id, now=now)
+    schedule = plan_schedule(engine, config, plan_id=plan_id)
     area_name = request.query_params.get("omrade", "").strip()
     role_name = request.query_params.get("roll", "").strip()
     try:
@@ -110,18 +96,20 @@ def _filename(chosen: Chosen, suffix: str) -> str:
     return f"arshjul-{chosen.wheel.year}{f'-{slugify(which)}' if which else ''}{suffix}"
 
 
-def _chosen(request: Request, coordinator: Coordinator) -> Chosen | Response:
+def _chosen(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
+            now: datetime) -> Chosen | Response:  # fmt: skip
     """The wheel asked for, or the page that says why there is none."""
     try:
-        return _wheel(request, coordinator)
+        return _wheel(request, coordinator, engine, config, now=now)
     except NotFoundError:
         return _no_plan(coordinator)
     except UnknownChoice as exc:
         return _unknown(coordinator, exc)
 
 
-def _download(request: Request, coordinator: Coordinator, suffix: str) -> Response:
-    chosen = _chosen(request, coordinator)
+def _download(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
+              now: datetime, suffix: str) -> Response:  # fmt: skip
+    chosen = _chosen(request, coordinator, engine, config, now=now)
     if isinstance(chosen, Response):
         return chosen
     svg = render_svg(chosen.wheel)
@@ -133,18 +121,21 @@ def _download(request: Request, coordinator: Coordinator, suffix: str) -> Respon
 
 
 @router.api_route("/arshjul.svg", methods=PAGE_METHODS)
-def arshjul_svg(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _download(request, coordinator, ".svg")
+def arshjul_svg(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Response:  # fmt: skip
+    return _download(request, coordinator, engine, config, now=clock(), suffix=".svg")
 
 
 @router.api_route("/arshjul.png", methods=PAGE_METHODS)
-def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _download(request, coordinator, ".png")
+def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Response:  # fmt: skip
+    return _download(request, coordinator, engine, config, now=clock(), suffix=".png")
 
 
 @router.api_route("/arshjul", methods=PAGE_METHODS, response_class=HTMLResponse)
-def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    chosen = _chosen(request, coordinator)
+def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                 engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Response:  # fmt: skip
+    chosen = _chosen(request, coordinator, engine, config, now=clock())
     if isinstance(chosen, Response):
         return chosen
     svg = render_svg(chosen.wheel)

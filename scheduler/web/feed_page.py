@@ -48,7 +48,8 @@ class Calendar:
     address: str
     subscribe: str  # the same address for programs that open subscriptions from a link
     download_series: str | None  # a measure's series, to import once as a recurring meeting
-    download_tasks: str  # the tasks as a to-do list
+    download_tasks: str | None  # the tasks as a to-do list (none without tasks)
+    series_note: str | None = None  # why a measure's series cannot be downloaded
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,19 @@ class MeasureEntry:
         return self.days[len(self.shown) :]
 
 
-def _calendar(base: str, scope: Scope) -> Calendar:
+def _calendar(feeds: FeedService, token: str, base: str, scope: Scope, *, tasks: bool = False) -> Calendar:  # fmt: skip
+    """The calendar as offered: its series only when Outlook can hold them (else why not), its
+    to-do list (`tasks`: asked for) only when it has tasks."""
     address = f"{base}/{scope.name}.ics"
+    series = note = None
+    if scope.kind in {MEASURE, SERIES}:
+        note = feeds.refusal(token, f"{scope.name}.serie")
+        series = None if note else f"{base}/{scope.name}.serie.ics"
+    has_tasks = tasks and feeds.refusal(token, f"{scope.name}.todo") is None
     return Calendar(
         name=scope.name, kind=scope.kind, title=scope.title, address=address,
-        subscribe=webcal(address),
-        download_series=f"{base}/{scope.name}.serie.ics" if scope.kind in {MEASURE, SERIES} else None,
-        download_tasks=f"{base}/{scope.name}.todo.ics",
+        subscribe=webcal(address), download_series=series, series_note=note,
+        download_tasks=f"{base}/{scope.name}.todo.ics" if has_tasks else None,
     )  # fmt: skip
 
 
@@ -165,10 +172,12 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
     first = recommended(scopes)
     others = [scope for scope in scopes if scope is not first]
     groups = [
-        (heading, [_calendar(base, s) for s in others if s.kind in ((kind, SERIES) if kind == MEASURE else (kind,))])
+        (heading, [_calendar(feeds, token, base, s) for s in others
+                   if s.kind in ((kind, SERIES) if kind == MEASURE else (kind,))])
         for kind, heading in GROUPS
     ]  # fmt: skip
-    address = _calendar(base, first).address
+    chosen = _calendar(feeds, token, base, first, tasks=True)
+    address = chosen.address
     return (
         environment("web")
         .get_template("feeds.html")
@@ -177,7 +186,7 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
             years=plan_years(plan.year for plan in plans),
             past_days=feeds.settings.past.days,
             audience=row.audience,
-            recommended=_calendar(base, first),
+            recommended=chosen,
             holds=holds(first),
             # How the address begins, from the address itself: http:// or https:// as it is.
             address_start=address[: address.index("/feeds/") + len("/feeds/")],

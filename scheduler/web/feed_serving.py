@@ -32,8 +32,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.services.feeds import FeedService, RenderedFeed
-from scheduler.store.feed_tokens import hash_token
+from scheduler.services.feeds import FeedService, RenderedFeed, hash_token
 from scheduler.web.pages import secure
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"

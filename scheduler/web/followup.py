@@ -14,37 +14,39 @@ wait for a SQLite lock) never holds up the event loop that serves the feeds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 
 from scheduler.base.errors import UsageError
 from scheduler.base.links import LinkError, bound_token, same_token
 from scheduler.base.text_safety import describe_control_character
 from scheduler.followup.facts import STATUSES, MeasureFacts, prefill
 from scheduler.followup.settings import FollowupSettings
+from scheduler.model.followup import Campaign
 from scheduler.services.followup import (
     COORDINATOR_PURPOSE,
     FORM_PURPOSE,
+    AnswerInput,
     RoleTask,
+    SubmittedAnswerError,
+    answers_of,
+    campaign_of,
     facts_by_measure,
     find_role,
     last_day,
     role_tasks,
+    save_role_answers,
     signers,
     statuses,
 )
+from scheduler.services.plans import plan_organisation
 from scheduler.services.refresh import link_secret, plan_schedule
-from scheduler.store.followups import (
-    AnswerInput,
-    SubmittedAnswerError,
-    answers,
-    get_campaign,
-    save_answers,
-)
-from scheduler.store.plans import plan_organisation
-from scheduler.store.tables import CampaignRow
+from scheduler.settings.model import Settings
+from scheduler.web.deps import ClockDep, ConfigDep, EngineDep, FollowupSettingsDep
 from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
 
 router = APIRouter()
@@ -53,13 +55,32 @@ SUBMITTED_ALREADY = ("Svaret är redan inskickat, så det kan inte sparas som ut
                      "kvar nedan: välj «Skicka in» för att ändra det inskickade svaret.")  # fmt: skip
 
 
+@dataclass(frozen=True)
+class FollowupInputs:
+    """What the follow-up's pages (these and the workspace's /uppfoljning) are made from: the
+    store, the installation's settings, the moment of the request, the follow-up's settings."""
+
+    engine: Engine
+    config: Settings
+    now: datetime
+    settings: FollowupSettings
+
+
+async def followup_inputs(engine: EngineDep, config: ConfigDep, clock: ClockDep,
+                      settings: FollowupSettingsDep) -> FollowupInputs:  # fmt: skip
+    return FollowupInputs(engine, config, clock(), settings)
+
+
+FollowupInputsDep = Annotated[FollowupInputs, Depends(followup_inputs)]
+
+
 @dataclass
 class FormTarget:
     """Whose form this is, and who is filling it in."""
 
     plan_id: int
     task: RoleTask
-    campaign: CampaignRow
+    campaign: Campaign
     coordinator: bool
     action_url: str
 
@@ -74,12 +95,11 @@ INVALID_LINK = Refusal("Ogiltig länk", "Länken är ogiltig eller ofullständig
                        "länken från e-postmeddelandet kom med.", 400)  # fmt: skip
 
 
-def _verify(request: Request, token: str, purpose: str) -> dict[str, Any] | Refusal:
-    app = request.app
-    form_signer, coordinator_signer = signers(app.state.engine, app.state.config)
+def _verify(inputs: FollowupInputs, token: str, purpose: str) -> dict[str, Any] | Refusal:
+    form_signer, coordinator_signer = signers(inputs.engine, inputs.config)
     signer = form_signer if purpose == FORM_PURPOSE else coordinator_signer
     try:
-        return signer.verify(token, now=app.state.clock())
+        return signer.verify(token, now=inputs.now)
     except LinkError as exc:
         if exc.expired:
             return Refusal("Länken har gått ut", "Länken till uppföljningen har gått ut. Kontakta samordnaren "
@@ -93,8 +113,8 @@ def _plan_id(payload: dict[str, Any]) -> int | None:
     return plan if isinstance(plan, int) and not isinstance(plan, bool) else None
 
 
-def _campaign(request: Request, plan_id: int) -> CampaignRow | Refusal:
-    campaign = get_campaign(request.app.state.engine, plan_id)
+def _campaign(engine: Engine, plan_id: int) -> Campaign | Refusal:
+    campaign = campaign_of(engine, plan_id)
     if campaign is None:
         return Refusal(
             "Ingen uppföljning", "Uppföljningen för den här planen har inte startats.", 404
@@ -103,22 +123,19 @@ def _campaign(request: Request, plan_id: int) -> CampaignRow | Refusal:
 
 
 def _target(
-    request: Request, token: str, *, coordinator: bool, role_slug: str | None = None
+    inputs: FollowupInputs, token: str, *, coordinator: bool, role_slug: str | None = None
 ) -> FormTarget | Refusal:
-    payload = _verify(request, token, COORDINATOR_PURPOSE if coordinator else FORM_PURPOSE)
+    payload = _verify(inputs, token, COORDINATOR_PURPOSE if coordinator else FORM_PURPOSE)
     if isinstance(payload, Refusal):
         return payload
-    app = request.app
     plan_id = _plan_id(payload)
     role = role_slug if coordinator else payload.get("role")
     if plan_id is None or not isinstance(role, str):
         return INVALID_LINK
-    campaign = _campaign(request, plan_id)
+    campaign = _campaign(inputs.engine, plan_id)
     if isinstance(campaign, Refusal):
         return campaign
-    tasks = role_tasks(
-        plan_schedule(app.state.engine, app.state.config, plan_id=plan_id), app.state.config
-    )
+    tasks = role_tasks(plan_schedule(inputs.engine, inputs.config, plan_id=plan_id), inputs.config)
     try:
         task = find_role(tasks, role)
     except UsageError:
@@ -131,23 +148,21 @@ def _target(
     return FormTarget(plan_id, task, campaign, coordinator, url)
 
 
-def _closed(request: Request, target: FormTarget) -> bool:
+def _closed(inputs: FollowupInputs, target: FormTarget) -> bool:
     """After the deadline a role's form is read only; the coordinator can still edit."""
-    return not target.coordinator and request.app.state.clock() >= target.campaign.deadline
+    return not target.coordinator and inputs.now >= target.campaign.deadline
 
 
-def _csrf(request: Request, target: FormTarget) -> str:
-    app = request.app
-    secret = link_secret(app.state.engine, app.state.config)
+def _csrf(inputs: FollowupInputs, target: FormTarget) -> str:
+    secret = link_secret(inputs.engine, inputs.config)
     return bound_token(secret, purpose=CSRF_PURPOSE, value=target.action_url)
 
 
-def _render_form(request: Request, target: FormTarget, *, values: dict[int, dict[str, str]] | None = None,
+def _render_form(inputs: FollowupInputs, target: FormTarget, *, values: dict[int, dict[str, str]] | None = None,
                  errors: dict[int, FieldError] | None = None, general: str | None = None, status: int = 200,
                  saved: str | None = None) -> HTMLResponse:  # fmt: skip
-    app = request.app
-    stored = answers(app.state.engine, target.plan_id)
-    facts = facts_by_measure(app.state.engine, target.plan_id, now=app.state.clock())
+    stored = answers_of(inputs.engine, target.plan_id)
+    facts = facts_by_measure(inputs.engine, target.plan_id, now=inputs.now)
     items = []
     for item in target.task.measures:
         measure_id = item.stored.id
@@ -164,14 +179,13 @@ def _render_form(request: Request, target: FormTarget, *, values: dict[int, dict
             "submitted": bool(row and row.submitted), "by_coordinator": bool(row and row.by_coordinator),
             "error": error.message if error else None, "error_field": error.field if error else None,
         })  # fmt: skip
-    settings: FollowupSettings = app.state.followup_settings
     return render(
         "followup_form.html", status, role=target.task.role, items=items, statuses=STATUSES,
         # A role that serves two districts sees which one asks.
-        organisation=plan_organisation(app.state.engine, target.campaign.plan_id),
-        csrf=_csrf(request, target), action_url=target.action_url, closed=_closed(request, target),
+        organisation=plan_organisation(inputs.engine, target.campaign.plan_id),
+        csrf=_csrf(inputs, target), action_url=target.action_url, closed=_closed(inputs, target),
         coordinator=target.coordinator, deadline=last_day(target.campaign), general=general,
-        saved=saved, max_text=settings.max_text,
+        saved=saved, max_text=inputs.settings.max_text,
         # Once submitted, changes are made by submitting again: a draft would replace the answer.
         drafts=not any(item["submitted"] for item in items),
     )  # fmt: skip
@@ -214,36 +228,33 @@ def _field_errors(values: dict[int, dict[str, str]], *, submit: bool, max_text: 
     return errors
 
 
-def _handle_post(request: Request, target: FormTarget, form: PostedForm) -> Response:
-    app = request.app
+def _handle_post(inputs: FollowupInputs, target: FormTarget, form: PostedForm) -> Response:
     values = _posted_values(target, form)
     if form.fields is None:
-        return _render_form(request, target, status=400,
+        return _render_form(inputs, target, status=400,
                             general="Formuläret kunde inte läsas. Det som visas nedan är det senast sparade; "
                             "skriv in ändringarna igen och spara.")  # fmt: skip
-    if not same_token(_csrf(request, target), form.fields.get("csrf")):
-        return _render_form(request, target, values=values, status=403,
+    if not same_token(_csrf(inputs, target), form.fields.get("csrf")):
+        return _render_form(inputs, target, values=values, status=403,
                             general="Formuläret kunde inte sparas eftersom sidan var för gammal eller öppnad "
                             "på annat sätt. Din text finns kvar nedan: kontrollera den och spara igen.")  # fmt: skip
-    if _closed(request, target):
-        return _render_form(request, target, values=values, status=403,
+    if _closed(inputs, target):
+        return _render_form(inputs, target, values=values, status=403,
                             general="Sista svarsdag har passerat och formuläret är stängt. Din text finns kvar "
                             "nedan; kontakta samordnaren om något behöver ändras.")  # fmt: skip
     submit = form.fields.get("action") == "skicka"
-    settings: FollowupSettings = app.state.followup_settings
-    errors = _field_errors(values, submit=submit, max_text=settings.max_text)
+    errors = _field_errors(values, submit=submit, max_text=inputs.settings.max_text)
     if errors:
-        return _render_form(request, target, values=values, errors=errors, status=422,
+        return _render_form(inputs, target, values=values, errors=errors, status=422,
                             general="Något behöver rättas innan svaret kan sparas:")  # fmt: skip
     try:
-        save_answers(
-            app.state.engine, plan_id=target.plan_id, role=target.task.role,
+        save_role_answers(
+            inputs.engine, plan_id=target.plan_id, task=target.task,
             items=[AnswerInput(mid, v["status"] or None, v["text"].strip()) for mid, v in values.items()],
-            submit=submit, by_coordinator=target.coordinator, now=app.state.clock(),
-            nudge_keys_prefix=f"followup|{target.plan_id}|{target.task.slug}|nudge",
+            submit=submit, by_coordinator=target.coordinator, now=inputs.now,
         )  # fmt: skip
     except SubmittedAnswerError:
-        return _render_form(request, target, values=values, status=409, general=SUBMITTED_ALREADY)
+        return _render_form(inputs, target, values=values, status=409, general=SUBMITTED_ALREADY)
     return RedirectResponse(
         f"{target.action_url}?sparat={'skickat' if submit else 'utkast'}", status_code=303
     )
@@ -252,19 +263,18 @@ def _handle_post(request: Request, target: FormTarget, form: PostedForm) -> Resp
 @router.api_route(
     "/uppfoljning/samordnare/{token}", methods=PAGE_METHODS, response_class=HTMLResponse
 )
-def overview(request: Request, token: str) -> Response:
-    payload = _verify(request, token, COORDINATOR_PURPOSE)
+def overview(token: str, inputs: FollowupInputsDep) -> Response:
+    payload = _verify(inputs, token, COORDINATOR_PURPOSE)
     if isinstance(payload, Refusal):
         return payload.page()
-    app = request.app
     plan_id = _plan_id(payload)
     if plan_id is None:
         return INVALID_LINK.page()
-    campaign = _campaign(request, plan_id)
+    campaign = _campaign(inputs.engine, plan_id)
     if isinstance(campaign, Refusal):
         return campaign.page()
-    schedule = plan_schedule(app.state.engine, app.state.config, plan_id=plan_id)
-    rows = statuses(role_tasks(schedule, app.state.config), answers(app.state.engine, plan_id))
+    schedule = plan_schedule(inputs.engine, inputs.config, plan_id=plan_id)
+    rows = statuses(role_tasks(schedule, inputs.config), answers_of(inputs.engine, plan_id))
     return render(
         "followup_overview.html",
         rows=rows,
@@ -278,45 +288,44 @@ def overview(request: Request, token: str) -> Response:
     "/uppfoljning/samordnare/{token}/roll/{role}", methods=PAGE_METHODS, response_class=HTMLResponse
 )
 def coordinator_form(
-    request: Request, token: str, role: str, sparat: str | None = None
+    token: str, role: str, inputs: FollowupInputsDep, sparat: str | None = None
 ) -> Response:
-    target = _target(request, token, coordinator=True, role_slug=role)
+    target = _target(inputs, token, coordinator=True, role_slug=role)
     return (
-        target.page()
-        if isinstance(target, Refusal)
-        else _render_form(request, target, saved=sparat)
+        target.page() if isinstance(target, Refusal) else _render_form(inputs, target, saved=sparat)
     )
 
 
 @router.post("/uppfoljning/samordnare/{token}/roll/{role}", response_class=HTMLResponse)
 def coordinator_save(
-    request: Request, token: str, role: str, form: Annotated[PostedForm, Depends(posted_form)]
+    token: str,
+    role: str,
+    form: Annotated[PostedForm, Depends(posted_form)],
+    inputs: FollowupInputsDep,
 ) -> Response:
-    target = _target(request, token, coordinator=True, role_slug=role)
+    target = _target(inputs, token, coordinator=True, role_slug=role)
     return (
         target.page(form.typed())
         if isinstance(target, Refusal)
-        else _handle_post(request, target, form)
+        else _handle_post(inputs, target, form)
     )
 
 
 @router.api_route("/uppfoljning/{token}", methods=PAGE_METHODS, response_class=HTMLResponse)
-def form(request: Request, token: str, sparat: str | None = None) -> Response:
-    target = _target(request, token, coordinator=False)
+def form(token: str, inputs: FollowupInputsDep, sparat: str | None = None) -> Response:
+    target = _target(inputs, token, coordinator=False)
     return (
-        target.page()
-        if isinstance(target, Refusal)
-        else _render_form(request, target, saved=sparat)
+        target.page() if isinstance(target, Refusal) else _render_form(inputs, target, saved=sparat)
     )
 
 
 @router.post("/uppfoljning/{token}", response_class=HTMLResponse)
 def save(
-    request: Request, token: str, form: Annotated[PostedForm, Depends(posted_form)]
+    token: str, form: Annotated[PostedForm, Depends(posted_form)], inputs: FollowupInputsDep
 ) -> Response:
-    target = _target(request, token, coordinator=False)
+    target = _target(inputs, token, coordinator=False)
     return (
         target.page(form.typed())
         if isinstance(target, Refusal)
-        else _handle_post(request, target, form)
+        else _handle_post(inputs, target, form)
     )

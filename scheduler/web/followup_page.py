@@ -24,15 +24,13 @@ from scheduler.base.swedish import count
 from scheduler.base.templating import swedish_date
 from scheduler.followup.export import followed_up, write_report, write_workbook
 from scheduler.followup.facts import STATUSES
-from scheduler.followup.settings import FollowupSettings
-from scheduler.model.followup import Answer
+from scheduler.model.followup import Answer, Campaign
 from scheduler.model.stored import FOLLOWED_UP
 from scheduler.services import followup
 from scheduler.services.plan_state import mark_plan
+from scheduler.services.plans import chosen_plan_id, load_plan
 from scheduler.services.refresh import plan_schedule
-from scheduler.store.followups import answers, get_campaign
-from scheduler.store.plans import load_plan
-from scheduler.web.arshjul import organisation_plan_id
+from scheduler.web.followup import FollowupInputs, FollowupInputsDep
 from scheduler.web.layout import workspace_message, workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.plan_page import XLSX_TYPE, asked_year
@@ -68,18 +66,16 @@ def _no_plan(coordinator: Coordinator) -> Response:
                              "ännu, så det finns ingen uppföljning.")  # fmt: skip
 
 
-def _on_site(request: Request, link: str) -> str:
+def _on_site(base: str, link: str) -> str:
     """A link the services build with the configured base_url, as a path on this site."""
-    base: str = request.app.state.config.base_url
     return link[len(base) :] if link.startswith(base) else link
 
 
-def _roles(request: Request, plan_id: int, campaign: Any) -> list[RoleView]:
-    app = request.app
-    engine, config = app.state.engine, app.state.config
+def _roles(inputs: FollowupInputs, plan_id: int, campaign: Campaign) -> list[RoleView]:
+    engine, config = inputs.engine, inputs.config
     schedule = plan_schedule(engine, config, plan_id=plan_id)
-    stored = answers(engine, plan_id)
-    overview = _on_site(request, followup.coordinator_link(engine, config, campaign))
+    stored = followup.answers_of(engine, plan_id)
+    overview = _on_site(config.base_url, followup.coordinator_link(engine, config, campaign))
     views = []
     for status in followup.statuses(followup.role_tasks(schedule, config), stored):
         items = []
@@ -91,37 +87,43 @@ def _roles(request: Request, plan_id: int, campaign: Any) -> list[RoleView]:
     return views
 
 
-def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
-          errors: list[str] | None = None, done: list[str] | None = None,
+def _plan_id(request: Request, coordinator: Coordinator, inputs: FollowupInputs) -> int:
+    """The coordinator's organisation's plan (of `?ar=`); NotFoundError when there is none."""
+    return chosen_plan_id(inputs.engine, year=asked_year(request), now=inputs.now,
+                          organisation=coordinator.organisation)  # fmt: skip
+
+
+def _page(request: Request, coordinator: Coordinator, inputs: FollowupInputs, *,
+          status: int = 200, errors: list[str] | None = None, done: list[str] | None = None,
           error_title: str = "Uppföljningen kunde inte startas") -> Response:  # fmt: skip
-    app = request.app
     try:
-        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+        plan_id = _plan_id(request, coordinator, inputs)
     except NotFoundError:
         if request.query_params.get("ar"):
             raise
         return _no_plan(coordinator)
-    stored = load_plan(app.state.engine, plan_id)
+    stored = load_plan(inputs.engine, plan_id)
     year = stored.plan.year
-    settings = FollowupSettings.from_section(app.state.config.followup)
-    campaign = get_campaign(app.state.engine, plan_id)
+    settings = inputs.settings
+    campaign = followup.campaign_of(inputs.engine, plan_id)
     context: dict[str, Any] = {
         "plan": stored.plan, "state": stored.state, "campaign": campaign,
-        "start_at": settings.start_at(year), "too_late": app.state.clock() >= settings.deadline_at(year),
+        "start_at": settings.start_at(year), "too_late": inputs.now >= settings.deadline_at(year),
         "errors": errors or [], "error_title": error_title, "done": done or [], "roles": [],
         "deadline": None, "can_mark": False,
     }  # fmt: skip
     if campaign is not None:
-        context["roles"] = _roles(request, plan_id, campaign)
+        context["roles"] = _roles(inputs, plan_id, campaign)
         context["deadline"] = followup.last_day(campaign)
-        context["can_mark"] = stored.state != FOLLOWED_UP and app.state.clock() >= campaign.deadline
+        context["can_mark"] = stored.state != FOLLOWED_UP and inputs.now >= campaign.deadline
     return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning",
                           status=status, **context)  # fmt: skip
 
 
 @router.api_route("/uppfoljning", methods=PAGE_METHODS, response_class=HTMLResponse)
-def followup_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _page(request, coordinator)
+def followup_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                  inputs: FollowupInputsDep) -> Response:  # fmt: skip
+    return _page(request, coordinator, inputs)
 
 
 @router.post("/uppfoljning", response_class=HTMLResponse)
@@ -129,19 +131,18 @@ def start_now(
     request: Request,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
+    inputs: FollowupInputsDep,
 ) -> Response:
     """Start the follow-up now, as `scheduler followup start` does (starting twice sends
     nothing twice)."""
-    app = request.app
     try:
-        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+        plan_id = _plan_id(request, coordinator, inputs)
     except NotFoundError:
         return _no_plan(coordinator)
     try:
-        result = followup.start(app.state.engine, app.state.config, now=app.state.clock(),
-                                plan_id=plan_id)  # fmt: skip
+        result = followup.start(inputs.engine, inputs.config, now=inputs.now, plan_id=plan_id)
     except UsageError as exc:
-        return _page(request, coordinator, status=422, errors=[str(exc)])
+        return _page(request, coordinator, inputs, status=422, errors=[str(exc)])
     deadline = swedish_date(followup.last_day(result.campaign))
     lines = [
         f"Uppföljningen har startat; sista svarsdag {deadline}." if result.created
@@ -151,25 +152,24 @@ def start_now(
     ]  # fmt: skip
     lines += [f"Obs: {role} har ingen e-postadress i config.toml och får inget utskick."
               for role in result.roles_without_address]  # fmt: skip
-    return _page(request, coordinator, done=lines)
+    return _page(request, coordinator, inputs, done=lines)
 
 
-def _download(request: Request, coordinator: Coordinator, suffix: str) -> Response:
-    app = request.app
-    engine, now = app.state.engine, app.state.clock()
+def _download(request: Request, coordinator: Coordinator, inputs: FollowupInputs, suffix: str) -> Response:  # fmt: skip
+    engine, now = inputs.engine, inputs.now
     try:
-        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+        plan_id = _plan_id(request, coordinator, inputs)
     except NotFoundError:
         if request.query_params.get("ar"):
             raise
         return _no_plan(coordinator)
-    campaign = get_campaign(engine, plan_id)
+    campaign = followup.campaign_of(engine, plan_id)
     if campaign is None:
         return workspace_message(coordinator, title="Uppföljningen har inte startat", status=404,
                                  text="Det finns inga svar att ladda ned förrän uppföljningen har "
                                  "startat.")  # fmt: skip
     stored = load_plan(engine, plan_id)  # only read: a GET changes nothing
-    result = followed_up(stored, answers(engine, plan_id))
+    result = followed_up(stored, followup.answers_of(engine, plan_id))
     with tempfile.TemporaryDirectory(prefix="scheduler-export-") as folder:
         path = Path(folder) / f"uppfoljning{suffix}"
         if suffix == ".xlsx":
@@ -188,42 +188,45 @@ def mark_followed_up(
     request: Request,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
+    inputs: FollowupInputsDep,
 ) -> Response:
     """Mark the plan `uppföljd` once its follow-up's deadline has passed (as `scheduler followup
     export` does then, and `scheduler plan followed-up` at any time)."""
-    app = request.app
-    engine, now = app.state.engine, app.state.clock()
+    engine, now = inputs.engine, inputs.now
     try:
-        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
+        plan_id = _plan_id(request, coordinator, inputs)
     except NotFoundError:
         return _no_plan(coordinator)
-    campaign = get_campaign(engine, plan_id)
+    campaign = followup.campaign_of(engine, plan_id)
     stored = load_plan(engine, plan_id)
     refused = "Planen kunde inte markeras som uppföljd"
     if campaign is None:
-        return _page(request, coordinator, status=422, error_title=refused,
+        return _page(request, coordinator, inputs, status=422, error_title=refused,
                      errors=["Uppföljningen har inte startat."])  # fmt: skip
     if stored.state == FOLLOWED_UP:
-        return _page(request, coordinator, done=[f"Planen {stored.plan.year} var redan uppföljd."])  # fmt: skip
+        return _page(request, coordinator, inputs, done=[f"Planen {stored.plan.year} var redan uppföljd."])  # fmt: skip
     if now < campaign.deadline:
         deadline = swedish_date(followup.last_day(campaign))
-        return _page(request, coordinator, status=422, error_title=refused,
+        return _page(request, coordinator, inputs, status=422, error_title=refused,
                      errors=[f"Sista svarsdag är {deadline}; planen kan markeras som uppföljd "
                              "när den har passerat."])  # fmt: skip
-    mark_plan(engine, app.state.config, plan_id, FOLLOWED_UP, now=now)
-    return _page(request, coordinator, done=[f"Planen {stored.plan.year} är markerad som uppföljd."])  # fmt: skip
+    mark_plan(engine, inputs.config, plan_id, FOLLOWED_UP, now=now)
+    return _page(request, coordinator, inputs, done=[f"Planen {stored.plan.year} är markerad som uppföljd."])  # fmt: skip
 
 
 @router.api_route("/uppfoljning.xlsx", methods=PAGE_METHODS)
-def followup_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _download(request, coordinator, ".xlsx")
+def followup_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                  inputs: FollowupInputsDep) -> Response:  # fmt: skip
+    return _download(request, coordinator, inputs, ".xlsx")
 
 
 @router.api_route("/uppfoljning.html", methods=PAGE_METHODS)
-def followup_html(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _download(request, coordinator, ".html")
+def followup_html(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                  inputs: FollowupInputsDep) -> Response:  # fmt: skip
+    return _download(request, coordinator, inputs, ".html")
 
 
 @router.api_route("/uppfoljning.md", methods=PAGE_METHODS)
-def followup_md(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _download(request, coordinator, ".md")
+def followup_md(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                  inputs: FollowupInputsDep) -> Response:  # fmt: skip
+    return _download(request, coordinator, inputs, ".md")

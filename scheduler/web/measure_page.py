@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine
 
 from scheduler.base.errors import NotFoundError
 from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_NAMES, WEEKDAY_WORDS, WEEKDAYS
@@ -19,9 +21,9 @@ from scheduler.base.text_safety import describe_control_character
 from scheduler.model.plan import ScheduleSettings
 from scheduler.model.stored import DRAFT
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
+from scheduler.services.plans import SyncResult, chosen_plan_id, list_occurrences
 from scheduler.services.refresh import edit_measure_schedule, plan_schedule
-from scheduler.store.occurrences import SyncResult, list_occurrences
-from scheduler.web.arshjul import organisation_plan_id
+from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.plan_page import MeasureView, asked_year, measure_view
@@ -117,18 +119,20 @@ class Found:
         return self.schedule.stored.state
 
 
-def _find(request: Request, coordinator: Coordinator, measure_id: int) -> Found:
+def _find(request: Request, coordinator: Coordinator, engine: Engine, measure_id: int, *,
+          now: datetime) -> Found:  # fmt: skip
     """The measure in the coordinator's organisation's plan (of `?ar=`), or NotFoundError."""
-    plan_id = organisation_plan_id(request, coordinator, asked_year(request))
-    schedule = plan_schedule(request.app.state.engine, coordinator.config, plan_id=plan_id)
+    plan_id = chosen_plan_id(engine, year=asked_year(request), now=now,
+                             organisation=coordinator.organisation)  # fmt: skip
+    schedule = plan_schedule(engine, coordinator.config, plan_id=plan_id)
     for item in schedule.workbook_measures:
         if item.stored.id == measure_id:
             return Found(schedule, item)
     raise NotFoundError(f"åtgärd {measure_id} finns inte i planen")
 
 
-def _page(request: Request, coordinator: Coordinator, found: Found, typed: Typed, *,
-          status: int = 200, done: list[str] | None = None) -> Response:  # fmt: skip
+def _page(coordinator: Coordinator, found: Found, typed: Typed, *, status: int = 200,
+          done: list[str] | None = None) -> Response:  # fmt: skip
     measure = found.item.stored.measure
     view: MeasureView = measure_view(found.item, coordinator.config)
     context: dict[str, Any] = {
@@ -145,10 +149,11 @@ def measure_page(
     request: Request,
     measure_id: int,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
-) -> Response:
-    found = _find(request, coordinator, measure_id)
+    engine: EngineDep, clock: ClockDep,
+) -> Response:  # fmt: skip
+    found = _find(request, coordinator, engine, measure_id, now=clock())
     measure = found.item.stored.measure
-    return _page(request, coordinator, found, _typed_from(measure.schedule, measure.convener))
+    return _page(coordinator, found, _typed_from(measure.schedule, measure.convener))
 
 
 @router.post("/plan/atgard/{measure_id}", response_class=HTMLResponse)
@@ -157,39 +162,39 @@ def save_schedule(
     measure_id: int,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
-) -> Response:
-    found = _find(request, coordinator, measure_id)
+    engine: EngineDep, clock: ClockDep, feeds: FeedsDep,
+) -> Response:  # fmt: skip
+    found = _find(request, coordinator, engine, measure_id, now=clock())
     typed = _typed_from_form(form)
     checked = _checked(typed, coordinator)
     if checked is None:
-        return _page(request, coordinator, found, typed, status=422)
+        return _page(coordinator, found, typed, status=422)
     overrides, convener = checked
     current = found.item.stored.measure.schedule
     # Only the form's five values change; the plan file's other overrides (kind, length, RRULE,
     # reminder days, per-series tables) stay as they were.
     schedule = replace(current, weekday=overrides.weekday, time=overrides.time,
                        months=overrides.months, location=overrides.location)  # fmt: skip
-    app = request.app
-    before = _calendar(request, found.plan_id)
-    synced = edit_measure_schedule(app.state.engine, coordinator.config, plan_id=found.plan_id,
+    before = _calendar(engine, found.plan_id)
+    synced = edit_measure_schedule(engine, coordinator.config, plan_id=found.plan_id,
                                    measure_id=measure_id, convener=convener, schedule=schedule,
-                                   now=app.state.clock())  # fmt: skip
-    app.state.feeds.recheck_now()
-    found = _find(request, coordinator, measure_id)
-    others = _others_changed(request, found, before)
-    return _page(request, coordinator, found, typed, done=_saved_text(found, synced, others))
+                                   now=clock())  # fmt: skip
+    feeds.recheck_now()
+    found = _find(request, coordinator, engine, measure_id, now=clock())
+    others = _others_changed(engine, found, before)
+    return _page(coordinator, found, typed, done=_saved_text(found, synced, others))
 
 
-def _calendar(request: Request, plan_id: int) -> set[tuple[int, str, str]]:
+def _calendar(engine: Engine, plan_id: int) -> set[tuple[int, str, str]]:
     """(measure, UID, status) of the plan's occurrences: what a change did, by comparison."""
-    rows = list_occurrences(request.app.state.engine, plan_id=plan_id)
+    rows = list_occurrences(engine, plan_id=plan_id)
     return {(row.measure_id, row.uid, row.status) for row in rows}
 
 
-def _others_changed(request: Request, found: Found, before: set[tuple[int, str, str]]) -> list[str]:  # fmt: skip
+def _others_changed(engine: Engine, found: Found, before: set[tuple[int, str, str]]) -> list[str]:  # fmt: skip
     """The other measures whose dates changed too: meetings of one convener are spread over the
     days (calendar.max_meetings_per_day), so a meeting moved away frees a day for another."""
-    changed = before ^ _calendar(request, found.plan_id)
+    changed = before ^ _calendar(engine, found.plan_id)
     ids = {measure_id for measure_id, _, _ in changed} - {found.item.stored.id}
     return [item.stored.measure.title for item in found.schedule.measures if item.stored.id in ids]
 

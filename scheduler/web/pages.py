@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from scheduler.base.errors import NotFoundError, SchedulerError, UnboundLinkError
 from scheduler.base.templating import environment
 from scheduler.settings.model import Settings
+from scheduler.web.deps import MaxBodyBytesDep
 
 # Every page answers HEAD as GET without the body (Starlette's responses leave it out for HEAD);
 # FastAPI's @get does not add HEAD, so page routes name both.
@@ -238,14 +239,14 @@ class PostedForm:
         return [self.text(name) for name in names if name == "note" or name.startswith("text-")]
 
 
-async def posted_form(request: Request) -> PostedForm:
+async def posted_form(request: Request, max_body_bytes: MaxBodyBytesDep) -> PostedForm:
     """The form of a POST, as a FastAPI dependency: read on the event loop (it is I/O), so the
     route itself can be a plain function that FastAPI runs in a thread.
 
     A field may be as large as the whole body limit: what is too long for the page is refused by
     the page, with the typed text given back, not by the parser with an English 400."""
     try:
-        fields = await request.form(max_part_size=request.app.state.max_body_bytes)
+        fields = await request.form(max_part_size=max_body_bytes)
     except HTTPException as exc:
         if exc.status_code != 400:
             raise

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine
 from starlette.datastructures import UploadFile
 
 from scheduler.base.errors import NotFoundError, SchedulerError, StoreBusyError
@@ -22,14 +23,12 @@ from scheduler.cadence.describe import KIND_WORDS, series_frequency, unused_phra
 from scheduler.model.stored import DRAFT
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
-from scheduler.plan.review import Finding, check_plan
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-from scheduler.schedule.plan_tasks import hand_in_findings
-from scheduler.schedule.review import cadence_findings
+from scheduler.services.plans import chosen_plan_id, load_plan
 from scheduler.services.refresh import import_and_schedule, plan_schedule
+from scheduler.services.review import review_findings
 from scheduler.settings.model import Settings
-from scheduler.store.plans import load_plan
-from scheduler.web.arshjul import organisation_plan_id
+from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
@@ -86,14 +85,11 @@ def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
     )  # fmt: skip
 
 
-def _plan_view(request: Request, coordinator: Coordinator, plan_id: int) -> dict[str, Any]:
-    app = request.app
+def _plan_view(engine: Engine, coordinator: Coordinator, plan_id: int, *, today: date) -> dict[str, Any]:  # fmt: skip
     config = coordinator.config
-    schedule: PlanSchedule = plan_schedule(app.state.engine, config, plan_id=plan_id)
+    schedule: PlanSchedule = plan_schedule(engine, config, plan_id=plan_id)
     stored = schedule.stored
-    today = app.state.clock().astimezone(STOCKHOLM).date()
-    findings: list[Finding] = check_plan(stored.measures, config) + cadence_findings(schedule)
-    findings += hand_in_findings(stored, config.plan_cycle.hand_in, today=today)
+    findings = review_findings(schedule, config, today=today)
     areas: dict[str, list[MeasureView]] = {area.name: [] for area in stored.plan.areas}
     views: dict[tuple[str, str], list[MeasureView]] = {}
     for item in schedule.workbook_measures:
@@ -121,11 +117,13 @@ def asked_year(request: Request) -> int | None:
     return int(text)
 
 
-def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
-          errors: list[str] | None = None, done: list[str] | None = None) -> Response:  # fmt: skip
+def _page(request: Request, coordinator: Coordinator, engine: Engine, *, now: datetime,
+          status: int = 200, errors: list[str] | None = None, done: list[str] | None = None) -> Response:  # fmt: skip
     try:
-        plan_id = organisation_plan_id(request, coordinator, asked_year(request))
-        view: dict[str, Any] | None = _plan_view(request, coordinator, plan_id)
+        plan_id = chosen_plan_id(engine, year=asked_year(request), now=now,
+                                 organisation=coordinator.organisation)  # fmt: skip
+        today = now.astimezone(STOCKHOLM).date()
+        view: dict[str, Any] | None = _plan_view(engine, coordinator, plan_id, today=today)
     except NotFoundError:
         if request.query_params.get("ar"):
             raise
@@ -135,8 +133,9 @@ def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
 
 
 @router.api_route("/plan", methods=PAGE_METHODS, response_class=HTMLResponse)
-def plan_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _page(request, coordinator)
+def plan_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+              engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
+    return _page(request, coordinator, engine, now=clock())
 
 
 @router.post("/plan", response_class=HTMLResponse)
@@ -144,32 +143,33 @@ def upload(
     request: Request,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
-) -> Response:
+    engine: EngineDep, config: ConfigDep, clock: ClockDep,
+) -> Response:  # fmt: skip
     assert form.fields is not None  # checked_form read the token from them
     upload = form.fields.get("fil")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(request, coordinator, status=422,
+        return _page(request, coordinator, engine, now=clock(), status=422,
                      errors=["Välj en fil att importera (en arbetsbok .xlsx eller en .toml-fil)."])  # fmt: skip
     name = Path(upload.filename).name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        return _page(request, coordinator, status=422,
+        return _page(request, coordinator, engine, now=clock(), status=422,
                      errors=[f"«{name}» är varken en .xlsx- eller en .toml-fil. Inget ändrades."])  # fmt: skip
     try:
-        lines = _import(request, coordinator, name, suffix, upload.file.read())
+        lines = _import(engine, config, coordinator, name, suffix, upload.file.read(), now=clock())
     except StoreBusyError:
         raise  # not the file's fault: the app's 503, to try again (scheduler/web/busy.py)
     except SchedulerError as exc:
         message = f"{exc}"
-        return _page(request, coordinator, status=422, errors=[message[:1].upper() + message[1:]])
-    return _page(request, coordinator, done=lines)
+        return _page(request, coordinator, engine, now=clock(), status=422,
+                     errors=[message[:1].upper() + message[1:]])  # fmt: skip
+    return _page(request, coordinator, engine, now=clock(), done=lines)
 
 
-def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, data: bytes) -> list[str]:  # fmt: skip
+def _import(engine: Engine, settings: Settings, coordinator: Coordinator, name: str, suffix: str,
+            data: bytes, *, now: datetime) -> list[str]:  # fmt: skip
     """The file imported as `scheduler import` would (all or nothing), or a SchedulerError; the
     lines to show."""
-    app = request.app
-    settings: Settings = app.state.config
     with tempfile.TemporaryDirectory(prefix="scheduler-upload-") as folder:
         path = Path(folder) / f"plan{suffix}"
         path.write_bytes(data)
@@ -183,8 +183,7 @@ def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, 
         )
     # Stored under the organisation's configured name, whichever of its names the file used.
     plan = replace(read.plan, organisation=coordinator.organisation)
-    result, synced = import_and_schedule(app.state.engine, coordinator.config, plan,
-                                         source=name, now=app.state.clock())  # fmt: skip
+    result, synced = import_and_schedule(engine, coordinator.config, plan, source=name, now=now)
     lines = []
     measures = result.added + result.changed + result.unchanged
     if not result.changed_anything and not synced.changed_anything:
@@ -209,9 +208,11 @@ def _import(request: Request, coordinator: Coordinator, name: str, suffix: str, 
 
 
 @router.api_route("/plan.xlsx", methods=PAGE_METHODS)
-def plan_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    plan_id = organisation_plan_id(request, coordinator, asked_year(request))
-    stored = load_plan(request.app.state.engine, plan_id)
+def plan_xlsx(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+              engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
+    plan_id = chosen_plan_id(engine, year=asked_year(request), now=clock(),
+                             organisation=coordinator.organisation)  # fmt: skip
+    stored = load_plan(engine, plan_id)
     with tempfile.TemporaryDirectory(prefix="scheduler-export-") as folder:
         path = Path(folder) / "plan.xlsx"
         write_plan(stored.plan, path)

@@ -9,11 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
-from scheduler.model.mail import FAILED, SENDING, STATUS_WORDS, STATUSES
-from scheduler.store.outbox import list_outbox, resend_failed
-from scheduler.store.tables import OutboxRow
+from scheduler.model.mail import FAILED, SENDING, STATUS_WORDS, STATUSES, OutboxMail
+from scheduler.services.outbox import outbox_mails, send_again
+from scheduler.web.deps import ClockDep, EngineDep
 from scheduler.web.layout import workspace_message, workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
@@ -36,12 +37,11 @@ def _status(request: Request) -> str | None:
     return text
 
 
-def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
+def _page(request: Request, coordinator: Coordinator, engine: Engine, *, status: int = 200,
           done: str | None = None) -> Response:  # fmt: skip
     chosen = _status(request)
-    rows = list_outbox(request.app.state.engine, status=chosen,
-                       organisation=coordinator.organisation)  # fmt: skip
-    every = list_outbox(request.app.state.engine, organisation=coordinator.organisation)
+    rows = outbox_mails(engine, status=chosen, organisation=coordinator.organisation)
+    every = outbox_mails(engine, organisation=coordinator.organisation)
     counts = {key: sum(row.status == key for row in every) for key in CHOICES}
     return workspace_page("reminders.html", coordinator, current="/paminnelser", status=status,
                           rows=rows, counts=counts, chosen=chosen or "", words=STATUS_WORDS,
@@ -49,15 +49,16 @@ def _page(request: Request, coordinator: Coordinator, *, status: int = 200,
 
 
 @router.api_route("/paminnelser", methods=PAGE_METHODS, response_class=HTMLResponse)
-def reminders_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)]) -> Response:  # fmt: skip
-    return _page(request, coordinator)
+def reminders_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                   engine: EngineDep) -> Response:  # fmt: skip
+    return _page(request, coordinator, engine)
 
 
-def _own_row(request: Request, coordinator: Coordinator, text: str) -> OutboxRow:
+def _own_row(engine: Engine, coordinator: Coordinator, text: str) -> OutboxMail:
     """The organisation's row `text` names; any other (or none) answers 404, saying nothing."""
     if not text.isdigit() or len(text) > 18:
         raise HTTPException(404)
-    rows = list_outbox(request.app.state.engine, organisation=coordinator.organisation)
+    rows = outbox_mails(engine, organisation=coordinator.organisation)
     for row in rows:
         if row.id == int(text):
             return row
@@ -70,16 +71,14 @@ def resend(
     row: str,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
-) -> Response:
-    found = _own_row(request, coordinator, row)
-    now = request.app.state.clock()
-    assert found.id is not None
-    if not resend_failed(request.app.state.engine, found.id,
-                         organisation=coordinator.organisation, now=now):  # fmt: skip
+    engine: EngineDep, clock: ClockDep,
+) -> Response:  # fmt: skip
+    found = _own_row(engine, coordinator, row)
+    if not send_again(engine, found.id, organisation=coordinator.organisation, now=clock()):
         return workspace_message(
             coordinator, title="Påminnelsen kunde inte skickas igen", status=409,
             text=f"«{found.subject}» till {found.recipient} har inte misslyckats (längre), eller så "
             "har mötet eller uppgiften redan börjat. Inget ändrades.",
         )  # fmt: skip
-    return _page(request, coordinator, done=f"«{found.subject}» till {found.recipient} skickas "
+    return _page(request, coordinator, engine, done=f"«{found.subject}» till {found.recipient} skickas "
                  "igen vid nästa utskick.")  # fmt: skip

@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from scheduler.base.links import bound_token, same_token
+from scheduler.model.account import Account
 from scheduler.services.refresh import link_secret
 from scheduler.services.sessions import SessionRules, close_session, look_up, open_session
 from scheduler.settings.model import Settings
-from scheduler.store.tables import AccountRow
+from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
 from scheduler.web.pages import PostedForm, posted_form
 
 SESSION_COOKIE = "arbetsyta"
@@ -62,41 +65,34 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else UNKNOWN_CLIENT
 
 
-def _secret(request: Request) -> str:
-    app = request.app
-    return link_secret(app.state.engine, app.state.config)
-
-
-def _rules(request: Request) -> SessionRules:
-    config: Settings = request.app.state.config
+def _rules(config: Settings) -> SessionRules:
     return SessionRules.from_section(config.server)
 
 
-def _secure(request: Request) -> bool:
-    config: Settings = request.app.state.config
+def _secure(config: Settings) -> bool:
     return config.base_url.lower().startswith("https://")
 
 
-def _cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+def _cookie(config: Settings, response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
-                        secure=_secure(request))  # fmt: skip
+                        secure=_secure(config))  # fmt: skip
 
 
-def start_session(request: Request, response: Response, account: AccountRow) -> None:
+def start_session(request: Request, response: Response, account: Account, *, engine: Engine,
+                  config: Settings, now: datetime) -> None:  # fmt: skip
     """Signs `account` in on `response`: a new session, with a new id (no fixation)."""
-    assert account.id is not None
-    rules = _rules(request)
-    session_id = open_session(request.app.state.engine, rules, account_id=account.id,
-                              client_address=client_address(request), now=request.app.state.clock())  # fmt: skip
-    _cookie(request, response, SESSION_COOKIE, session_id, int(rules.lifetime.total_seconds()))
+    rules = _rules(config)
+    session_id = open_session(engine, rules, account_id=account.id,
+                              client_address=client_address(request), now=now)  # fmt: skip
+    _cookie(config, response, SESSION_COOKIE, session_id, int(rules.lifetime.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/")
 
 
-def end_session(request: Request, response: Response) -> None:
+def end_session(request: Request, response: Response, engine: Engine) -> None:
     """Ends the request's session in the store (for every copy of the cookie) and clears it."""
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
-        close_session(request.app.state.engine, session_id)
+        close_session(engine, session_id)
     forget_session_cookie(response)
 
 
@@ -104,41 +100,41 @@ def forget_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-def current_coordinator(request: Request) -> Coordinator:
+def current_coordinator(request: Request, engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Coordinator:  # fmt: skip
     """The signed-in coordinator, as a FastAPI dependency; else SignInNeeded."""
     session_id = request.cookies.get(SESSION_COOKIE)
     if not session_id:
         raise SignInNeeded()
-    found = look_up(request.app.state.engine, _rules(request), session_id,
-                    now=request.app.state.clock())  # fmt: skip
+    found = look_up(engine, _rules(config), session_id, now=clock())
     if found.session is None:
         raise SignInNeeded("utgangen" if found.expired else None)
-    config: Settings = request.app.state.config
     organisation = config.find_organisation(found.session.organisation)
     if organisation is None:  # the district left the config: its account opens nothing
         raise SignInNeeded()
-    csrf = bound_token(_secret(request), purpose=CSRF_PURPOSE, value=session_id)
+    csrf = bound_token(link_secret(engine, config), purpose=CSRF_PURPOSE, value=session_id)
     return Coordinator(found.session.account_id, found.session.username, organisation, csrf,
                        config.for_organisation(organisation))  # fmt: skip
 
 
-def own_organisation(request: Request, coordinator: Coordinator) -> None:
+def own_organisation(request: Request, coordinator: Coordinator, config: Settings) -> None:
     """A page asked for another organisation (`?organisation=`) answers 404, as a page that does
-    not exist: nothing says whether that organisation, or its plan, is here."""
+    not exist: nothing says whether that organisation, or its plan, is here. `config`: the whole
+    installation's."""
     asked = request.query_params.get("organisation")
     if asked is None:
         return
-    config: Settings = request.app.state.config
     if config.find_organisation(asked) != coordinator.organisation:
         raise HTTPException(404)
 
 
 def workspace_coordinator(
-    request: Request, coordinator: Annotated[Coordinator, Depends(current_coordinator)]
+    request: Request,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    config: ConfigDep,
 ) -> Coordinator:
     """The signed-in coordinator of a workspace page, as a FastAPI dependency: a page of another
     organisation is a 404 (`own_organisation`) before the page does anything."""
-    own_organisation(request, coordinator)
+    own_organisation(request, coordinator, config)
     return coordinator
 
 
@@ -172,14 +168,14 @@ def login_nonce(request: Request) -> str:
     return request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)
 
 
-def login_csrf(request: Request, nonce: str) -> str:
-    return bound_token(_secret(request), purpose=LOGIN_CSRF_PURPOSE, value=nonce)
+def login_csrf(engine: Engine, config: Settings, nonce: str) -> str:
+    return bound_token(link_secret(engine, config), purpose=LOGIN_CSRF_PURPOSE, value=nonce)
 
 
-def keep_login_nonce(request: Request, response: Response, nonce: str) -> None:
-    _cookie(request, response, LOGIN_COOKIE, nonce, 3600)
+def keep_login_nonce(config: Settings, response: Response, nonce: str) -> None:
+    _cookie(config, response, LOGIN_COOKIE, nonce, 3600)
 
 
-def login_csrf_matches(request: Request, given: object) -> bool:
+def login_csrf_matches(request: Request, given: object, *, engine: Engine, config: Settings) -> bool:  # fmt: skip
     nonce = request.cookies.get(LOGIN_COOKIE)
-    return bool(nonce) and same_token(login_csrf(request, nonce or ""), given)
+    return bool(nonce) and same_token(login_csrf(engine, config, nonce or ""), given)

@@ -21,10 +21,20 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 
-from scheduler.services.signin import Admitted, admit, settle
+from scheduler.services.signin import Admitted, SignInPolicy, admit, settle
 from scheduler.services.usernames import MAX_USERNAME_CHARS
 from scheduler.settings.model import Settings
+from scheduler.web.deps import (
+    AppClock,
+    ClockDep,
+    ConfigDep,
+    EngineDep,
+    PasswordGateDep,
+    SignInPolicyDep,
+    SignInThreadsDep,
+)
 from scheduler.web.layout import HOME
 from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
 from scheduler.web.password_gate import GateFull, PasswordGate
@@ -71,6 +81,25 @@ def threads_of(config: Settings) -> anyio.CapacityLimiter:
     return anyio.CapacityLimiter(config.server.signin_threads)
 
 
+@dataclass(frozen=True)
+class SignInInputs:
+    """What signing in works with: the store, the installation's settings, the app's clock and
+    how attempts are throttled."""
+
+    engine: Engine
+    config: Settings
+    clock: AppClock
+    policy: SignInPolicy
+
+
+async def sign_in_inputs(engine: EngineDep, config: ConfigDep, clock: ClockDep,
+                         policy: SignInPolicyDep) -> SignInInputs:  # fmt: skip
+    return SignInInputs(engine, config, clock, policy)
+
+
+SignInInputsDep = Annotated[SignInInputs, Depends(sign_in_inputs)]
+
+
 def _wait_text(wait: timedelta) -> str:
     seconds = max(1, math.ceil(wait.total_seconds()))
     if seconds < 120:
@@ -78,8 +107,8 @@ def _wait_text(wait: timedelta) -> str:
     return f"{math.ceil(seconds / 60)} minuter"
 
 
-def login_page(request: Request, *, status: int = 200, error: str | None = None,
-               username: str = "", headers: dict[str, str] | None = None,
+def login_page(request: Request, inputs: SignInInputs, *, status: int = 200,
+               error: str | None = None, username: str = "", headers: dict[str, str] | None = None,
                csrf: str | None = None) -> Response:  # fmt: skip
     """The sign-in page; `csrf` the token just checked (no database work), else made anew."""
     reason = REASONS.get(request.query_params.get("orsak", ""))
@@ -87,15 +116,15 @@ def login_page(request: Request, *, status: int = 200, error: str | None = None,
     # What was typed is given back, but never more than a username can be.
     response = render("login.html", status, error=error, notice=None if error else reason,
                       username=username[:MAX_USERNAME_CHARS],
-                      csrf=csrf or login_csrf(request, nonce))  # fmt: skip
+                      csrf=csrf or login_csrf(inputs.engine, inputs.config, nonce))  # fmt: skip
     response.headers.update(headers or {})
-    keep_login_nonce(request, response, nonce)
+    keep_login_nonce(inputs.config, response, nonce)
     return response
 
 
 @router.api_route("/logga-in", methods=PAGE_METHODS, response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
-    return login_page(request)
+def login_form(request: Request, inputs: SignInInputsDep) -> Response:
+    return login_page(request, inputs)
 
 
 @dataclass(frozen=True)
@@ -105,57 +134,58 @@ class _Typed:
     csrf: str
 
 
-def _counted(request: Request, form: PostedForm) -> Response | tuple[_Typed, Admitted]:
+def _counted(request: Request, inputs: SignInInputs, form: PostedForm) -> Response | tuple[_Typed, Admitted]:  # fmt: skip
     """The form checked and the attempt counted (in a thread: it is database work); a page when
     the attempt stops here."""
     username = form.text("username").strip()
-    if form.fields is None or not login_csrf_matches(request, form.fields.get("csrf")):
-        return login_page(request, status=403, error=STALE_FORM, username=username)
+    if form.fields is None or not login_csrf_matches(
+        request, form.fields.get("csrf"), engine=inputs.engine, config=inputs.config
+    ):
+        return login_page(request, inputs, status=403, error=STALE_FORM, username=username)
     password = form.text("password")
     if not username or not password:
-        return login_page(request, status=400, error=EMPTY, username=username)
-    app = request.app
-    attempt = admit(app.state.engine, app.state.signin_policy, username=username,
-                    address=client_address(request), now=app.state.clock())  # fmt: skip
+        return login_page(request, inputs, status=400, error=EMPTY, username=username)
+    attempt = admit(inputs.engine, inputs.policy, username=username,
+                    address=client_address(request), now=inputs.clock())  # fmt: skip
     if not isinstance(attempt, Admitted):
         whose = "från din adress" if attempt.per_address else "med det här användarnamnet"
         text = (f"För många felaktiga försök {whose}. Vänta {_wait_text(attempt.wait)} och "
                 "försök sedan igen.")  # fmt: skip
         retry = str(max(1, math.ceil(attempt.wait.total_seconds())))
-        return login_page(request, status=429, error=text, username=username,
+        return login_page(request, inputs, status=429, error=text, username=username,
                           headers={"Retry-After": retry})  # fmt: skip
     if len(username) > MAX_USERNAME_CHARS:  # no account has it: counted, and not checked
-        return login_page(request, status=400, error=TOO_LONG, username=username)
+        return login_page(request, inputs, status=400, error=TOO_LONG, username=username)
     return _Typed(username, password, form.text("csrf")), attempt
 
 
-def _settled(request: Request, typed: _Typed, attempt: Admitted, right: bool) -> Response:
-    app = request.app
-    account = settle(app.state.engine, app.state.signin_policy, attempt, right=right)
+def _settled(request: Request, inputs: SignInInputs, typed: _Typed, attempt: Admitted, right: bool) -> Response:  # fmt: skip
+    account = settle(inputs.engine, inputs.policy, attempt, right=right)
     if account is None:
-        return login_page(request, status=401, error=WRONG, username=typed.username)
+        return login_page(request, inputs, status=401, error=WRONG, username=typed.username)
     response = RedirectResponse(HOME, status_code=303)
-    start_session(request, response, account)
+    start_session(request, response, account, engine=inputs.engine, config=inputs.config,
+                  now=inputs.clock())  # fmt: skip
     return response
 
 
 @router.post("/logga-in", response_class=HTMLResponse)
-async def login(request: Request, form: Annotated[PostedForm, Depends(posted_form)]) -> Response:
+async def login(request: Request, form: Annotated[PostedForm, Depends(posted_form)],
+                inputs: SignInInputsDep, gate: PasswordGateDep, threads: SignInThreadsDep) -> Response:  # fmt: skip
     # The database steps in threads of sign-in's own limiter (server.signin_threads): a flood
     # waits for them here, on the event loop, and leaves the server's thread pool and its
     # pooled connections to the other pages and /healthz.
-    threads: anyio.CapacityLimiter = request.app.state.signin_threads
-    counted = await anyio.to_thread.run_sync(_counted, request, form, limiter=threads)
+    counted = await anyio.to_thread.run_sync(_counted, request, inputs, form, limiter=threads)
     if isinstance(counted, Response):
         return counted
     typed, attempt = counted
-    gate: PasswordGate = request.app.state.password_gate
     try:
         right = await gate.run(lambda: attempt.check(typed.password))
     except GateFull:  # answered at once: the page needs no database work
-        return login_page(request, status=503, error=BUSY, username=typed.username,
+        return login_page(request, inputs, status=503, error=BUSY, username=typed.username,
                           headers={"Retry-After": str(BUSY_RETRY_SECONDS)}, csrf=typed.csrf)  # fmt: skip
-    return await anyio.to_thread.run_sync(_settled, request, typed, attempt, right, limiter=threads)
+    return await anyio.to_thread.run_sync(_settled, request, inputs, typed, attempt, right,
+                                          limiter=threads)  # fmt: skip
 
 
 @router.post("/logga-ut", response_class=HTMLResponse)
@@ -163,7 +193,8 @@ def logout(
     request: Request,
     coordinator: Annotated[Coordinator, Depends(current_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
+    engine: EngineDep,
 ) -> Response:
     response = RedirectResponse("/logga-in?orsak=utloggad", status_code=303)
-    end_session(request, response)
+    end_session(request, response, engine)
     return response
