@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.base.swedish import MONTH_NAMES, WEEKDAY_CODES, WEEKDAY_NAMES
-from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 from scheduler.cadence.activity import ACTIVITY_NOUNS
 from scheduler.cadence.describe import unused_phrases
 from scheduler.cadence.model import FILLER, QUOTED, UNSPECIFIED, USED, Cadence
@@ -211,7 +211,7 @@ def _check_what_is_used_is_in_the_reading(cadence: Cadence) -> None:
     series' months, windows or exceptions, or the deadline (or a warning names it); counts
     offered as alternatives are said to be alternatives (or quoted)."""
     resolved = resolve_periods(cadence, year=2025, policy=POLICY)
-    schedule = place(cadence, year=2025, policy=POLICY)
+    schedule = place_cadence(cadence, year=2025, policy=POLICY)
     said = " ".join(schedule.warnings).lower()
     offered = _ALTERNATIVE_COUNTS.search(cadence.text.lower())
     if offered is not None:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from scheduler.base.errors import UsageError
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.store.engine import write_transaction
 from scheduler.store.plans import ImportResult, import_plan, load_plan
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
@@ -26,7 +26,7 @@ D1, D2, D3 = (datetime(2025, 1, day, 8, tzinfo=UTC) for day in (1, 2, 3))
 
 UNGA = Area("Unga", (
     Measure("SSP", when_text="varje månad", convener="Polis"),
-    Measure("Barn", schedule=ScheduleSettings(kind="meeting", weekday="tisdag")),
+    Measure("Barn", schedule=PolicyOverrides(kind="meeting", weekday="tisdag")),
     Measure("Barn", cause="två av samma titel"),
     Measure("Går bort"),
 ))  # fmt: skip

@@ -11,7 +11,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.cadence.calendar import is_working_day
 from scheduler.model.occurrence import PLANNED, Occurrence
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.plan.roles import Responsibility
 from scheduler.reminders.planning import MailContext, planned_mails
@@ -80,16 +80,16 @@ def _schedule(stored: StoredPlan) -> PlanSchedule:
 
 def test_two_measures_with_the_same_series_keep_their_own_reminder_days() -> None:
     stored = _plan(
-        Measure("Möte A", when_text="4 ggr/år", schedule=ScheduleSettings(reminder_days=(10,))),
-        Measure("Möte B", when_text="4 ggr/år", schedule=ScheduleSettings(reminder_days=(3,))),
+        Measure("Möte A", when_text="4 ggr/år", schedule=PolicyOverrides(reminder_days=(10,))),
+        Measure("Möte B", when_text="4 ggr/år", schedule=PolicyOverrides(reminder_days=(3,))),
     )
     kinds = _kinds_by_measure(stored, _planned(stored))
     assert kinds == {"1:": {"meeting-10d", "held"}, "2:": {"meeting-3d", "held"}}
 
 
 def test_two_series_of_one_measure_keep_their_own_reminder_days() -> None:
-    own = ScheduleSettings(reminder_days=(5,),
-                           series=(("Gymnasiet", ScheduleSettings(reminder_days=(9,))),))  # fmt: skip
+    own = PolicyOverrides(reminder_days=(5,),
+                           series=(("Gymnasiet", PolicyOverrides(reminder_days=(9,))),))  # fmt: skip
     stored = _plan(Measure("Skolforum", when_text=TWO_SERIES, schedule=own))
     kinds = _kinds_by_measure(stored, _planned(stored))
     assert kinds == {

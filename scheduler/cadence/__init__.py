@@ -1,14 +1,14 @@
 """The cadence engine: what a När text means (parse) and when it happens in a year (place).
 
     cadence = parse_when("4 ggr/år")
-    schedule = place(cadence, year=2025, policy=CalendarPolicy())
+    schedule = place_cadence(cadence, year=2025, policy=CalendarPolicy())
 
 Pure functions throughout: the year, the policy and the settings are arguments.
 """
 
 from scheduler.cadence.activity import MEETING, TASK, activity_kind
 from scheduler.cadence.calendar import YearCalendar, blocked_days, year_calendar
-from scheduler.cadence.describe import describe
+from scheduler.cadence.describe import describe_cadence
 from scheduler.cadence.model import (
     AS_NEEDED,
     CONTINUOUS,
@@ -23,9 +23,9 @@ from scheduler.cadence.model import (
     SeriesSpec,
 )
 from scheduler.cadence.parse import parse_when
-from scheduler.cadence.place import place
+from scheduler.cadence.place import place_cadence
+from scheduler.cadence.placed import DEADLINE_LABEL, PlacedCadence, PlacedDate, PlacedSeries
 from scheduler.cadence.policy import CalendarPolicy
-from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 
 __all__ = [
     "AS_NEEDED",
@@ -42,15 +42,15 @@ __all__ = [
     "CalendarPolicy",
     "DeadlineSpec",
     "MonthDay",
-    "Occurrence",
+    "PlacedCadence",
+    "PlacedDate",
     "PlacedSeries",
-    "Schedule",
     "SeriesSpec",
     "YearCalendar",
     "activity_kind",
     "blocked_days",
-    "describe",
+    "describe_cadence",
     "parse_when",
-    "place",
+    "place_cadence",
     "year_calendar",
 ]

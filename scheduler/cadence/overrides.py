@@ -12,7 +12,7 @@ from datetime import time
 from scheduler.base.weekdays import WEEKDAY_NAMES, weekday_code
 from scheduler.cadence.activity import KINDS
 from scheduler.cadence.policy import CalendarPolicy, parse_clock
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.plan import PolicyOverrides
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Resolved:
     warnings: tuple[str, ...]
 
 
-def resolve(settings: ScheduleSettings, policy: CalendarPolicy, label: str) -> Resolved:
+def resolve(settings: PolicyOverrides, policy: CalendarPolicy, label: str) -> Resolved:
     """The usable overrides in `settings`; each bad one is dropped with a warning."""
     where = f' för "{label}"' if label else ""
     warnings: list[str] = []

@@ -35,15 +35,15 @@ from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
 from scheduler.cadence.markers import is_school_bound
 from scheduler.cadence.model import Cadence, MonthDay, SeriesSpec
-from scheduler.cadence.moves import Closed, Placement, place_dates, reach_of
+from scheduler.cadence.moves import Closed, MovedDate, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import ONE_DAY_NOTE, Frame, Slot, pattern_for
 from scheduler.cadence.periods import resolve_periods
+from scheduler.cadence.placed import DEADLINE_LABEL, PlacedCadence, PlacedDate, PlacedSeries
 from scheduler.cadence.policy import ActivityDefault, CalendarPolicy, canonical
-from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.plan import PolicyOverrides
 
 ONE_DAY = timedelta(days=1)
 
@@ -78,7 +78,7 @@ class SeriesPlacing:
     spec: SeriesSpec
     index: int  # among the measure's series
     several: bool  # the measure has more than one series
-    own: ScheduleSettings  # the plan file's settings for this series
+    own: PolicyOverrides  # the plan file's settings for this series
     kind: str  # meeting or task
     activity: ActivityDefault  # the measure's activity's defaults (none for a task)
     school: bool  # the title is a school forum's
@@ -98,7 +98,7 @@ def series_placing(
     *,
     year: int,
     policy: CalendarPolicy,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     title: str,
     action: str,
 ) -> SeriesPlacing:
@@ -111,7 +111,7 @@ def _series(
     when: str,
     specs: tuple[SeriesSpec, ...],
     index: int,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     naming: Naming,
     *,
     year: int,
@@ -157,16 +157,16 @@ class _Dated:
     one_off: tuple[datetime, ...]  # further dates, stored as RDATE
 
 
-def place(
+def place_cadence(
     cadence: Cadence,
     *,
     year: int,
     policy: CalendarPolicy,
-    settings: ScheduleSettings = ScheduleSettings(),  # noqa: B008 (frozen: safe to share)
+    settings: PolicyOverrides = PolicyOverrides(),  # noqa: B008 (frozen: safe to share)
     title: str = "",
     action: str = "",
     slots: Mapping[int, Slot] | None = None,
-) -> Schedule:
+) -> PlacedCadence:
     """The dated schedule of `cadence` in `year`. Pure; never raises on any parsed cadence.
 
     `slots` gives series (by their index in `series_specs(cadence, settings)`) the weekday and
@@ -182,10 +182,10 @@ def _place(
     cadence: Cadence,
     year: int,
     policy: CalendarPolicy,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     naming: Naming,
     slots: tuple[tuple[int, Slot], ...],
-) -> Schedule:
+) -> PlacedCadence:
     cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
     if cadence.valid_years is not None and not (
@@ -193,7 +193,7 @@ def _place(
     ):
         first, last = cadence.valid_years
         warnings.append(f"Åtgärden gäller {first}–{last}, inte planåret {year}; inga datum i år.")
-        return Schedule((), None, tuple(warnings))
+        return PlacedCadence((), None, tuple(warnings))
     specs = series_specs(cadence, settings)
     chosen = dict(slots)
     placed = []
@@ -215,10 +215,10 @@ def _place(
                 f'Tidsfristen "{cadence.deadline.description}" ligger {deadline.year}, inte i '
                 f"planåret {year}; ingen uppgift planeras i år."
             )
-    return Schedule(tuple(placed), deadline, tuple(warnings))
+    return PlacedCadence(tuple(placed), deadline, tuple(warnings))
 
 
-def series_specs(cadence: Cadence, settings: ScheduleSettings) -> tuple[SeriesSpec, ...]:
+def series_specs(cadence: Cadence, settings: PolicyOverrides) -> tuple[SeriesSpec, ...]:
     """The series a measure is placed as: the text's, or one when only the plan file has a rule."""
     if not cadence.series and settings.rrule:
         return (SeriesSpec(),)  # the plan file gives the rule the När text does not
@@ -242,7 +242,7 @@ def freedom(
     index: int,
     *,
     policy: CalendarPolicy,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     title: str = "",
     action: str = "",
 ) -> Freedom:
@@ -269,7 +269,7 @@ def place_series(
     *,
     year: int,
     policy: CalendarPolicy,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     title: str,
     action: str,
     slot: Slot,
@@ -366,7 +366,7 @@ _NOTED_DAYS = 6
 
 
 def closed_day_notes(
-    placements: list[Placement], closed: Closed, outside: Closed, name: str
+    placements: list[MovedDate], closed: Closed, outside: Closed, name: str
 ) -> list[str]:
     """What happened to the days the calendar closes in a series placed on the days its text
     says ("helger", "fredagskvällar"): each moved one with where it went, each dropped one
@@ -493,12 +493,12 @@ def _rule(
 
 def _exceptions(
     dated: _Dated,
-    placements: list[Placement],
+    placements: list[MovedDate],
     at: time,
     length: timedelta,
     kind: str,
     label: str,
-) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[Occurrence, ...]]:
+) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[PlacedDate, ...]]:
     """EXDATE for each rule date not kept, RDATE for each moved or one-off date, occurrences."""
     zone = dated.dtstart.tzinfo
     from_rule = {d.date() for d in dated.from_rule}
@@ -513,7 +513,7 @@ def _exceptions(
         if placement.original not in from_rule or not kept:
             rdates.append(start)
         occurrences.append(
-            Occurrence(
+            PlacedDate(
                 start=start,
                 end=start + length,
                 all_day=kind == TASK,
@@ -551,7 +551,7 @@ def _length(
 
 def _deadline_series(day: date, policy: CalendarPolicy) -> PlacedSeries:
     start = datetime.combine(day, time(0, 0), tzinfo=STOCKHOLM)
-    occurrence = Occurrence(start, start + ONE_DAY, True, TASK, DEADLINE_LABEL)
+    occurrence = PlacedDate(start, start + ONE_DAY, True, TASK, DEADLINE_LABEL)
     return PlacedSeries(
         label=DEADLINE_LABEL,
         count=1,

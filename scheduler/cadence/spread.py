@@ -48,14 +48,14 @@ from scheduler.cadence.place import (
     Freedom,
     SeriesPlacing,
     freedom,
-    place,
+    place_cadence,
     place_in_slot,
     series_placing,
     series_specs,
 )
+from scheduler.cadence.placed import PlacedCadence
 from scheduler.cadence.policy import CalendarPolicy, canonical
-from scheduler.cadence.schedule import Schedule
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.plan import PolicyOverrides
 
 WEEKS = (1, 2, 3, 4)
 _PLAN = "plan"  # the whole plan, in the weekday counts
@@ -70,7 +70,7 @@ class PlanItem:
 
     key: str  # the measure's identity across edits and re-imports
     cadence: Cadence
-    settings: ScheduleSettings = field(default_factory=ScheduleSettings)
+    settings: PolicyOverrides = field(default_factory=PolicyOverrides)
     title: str = ""
     action: str = ""
     convener: str | None = None
@@ -238,7 +238,9 @@ class _Load:
         }
 
 
-def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> list[Schedule]:
+def spread_plan(
+    items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy
+) -> list[PlacedCadence]:
     """Every item's schedule in `year`, its open series spread over the meeting weekdays."""
     policy = canonical(policy)
     open_series: list[_Open] = []
@@ -282,7 +284,7 @@ def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> l
         chosen[entry.item][entry.series] = best
         load.add(item, taken)
     schedules = [
-        place(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
+        place_cadence(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
               action=item.action, slots=chosen.get(i))
         for i, item in enumerate(items)
     ]  # fmt: skip
@@ -291,10 +293,10 @@ def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> l
 
 def _with_crowding(
     items: Sequence[PlanItem],
-    schedules: list[Schedule],
+    schedules: list[PlacedCadence],
     crowded: dict[tuple[str, date], int],
     policy: CalendarPolicy,
-) -> list[Schedule]:
+) -> list[PlacedCadence]:
     """Each schedule with a warning for every day its convener has more meetings than allowed."""
     result = []
     for item, schedule in zip(items, schedules, strict=True):

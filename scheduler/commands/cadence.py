@@ -49,11 +49,11 @@ def _may_hold_a_plan(url: str) -> bool:
 def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
     # Only the pure cadence engine: reading a När needs no database (and loads none unless
     # there is one to take the plan's year from).
-    from scheduler.cadence import CalendarPolicy, describe
+    from scheduler.cadence import CalendarPolicy, describe_cadence
     from scheduler.cadence.wording import frequency_text
 
     year = args.year or plan_year(ctx)
-    result = describe(
+    result = describe_cadence(
         args.text, year=year, policy=CalendarPolicy.from_section(ctx.settings.calendar)
     )
     if args.json:
@@ -102,7 +102,7 @@ def _agenda_plans(args: argparse.Namespace, ctx: Context) -> list[StoredPlan]:
 def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.templating import swedish_date
     from scheduler.plan.review import lexicon_for
-    from scheduler.services.agenda import agenda
+    from scheduler.services.agenda import agenda_entries
 
     plans = _agenda_plans(args, ctx)
     first: date = args.from_date or date(plans[0].plan.year, 1, 1)
@@ -112,7 +112,7 @@ def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
     role = None
     if args.role:
         role = lexicon_for(ctx.config).canonical(args.role) or args.role
-    found = agenda(ctx.engine, ctx.config, [stored.id for stored in plans], now=now_utc(),
+    found = agenda_entries(ctx.engine, ctx.config, [stored.id for stored in plans], now=now_utc(),
                    first=first, last=last)  # fmt: skip
     entries: list[dict[str, Any]] = []
     for item in found:

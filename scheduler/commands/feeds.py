@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 
 def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.feed_links import feed_links
+    from scheduler.services.feed_links import list_feed_links
 
-    rows = feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
+    rows = list_feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
     if not rows:
         ctx.print("Inga kalenderlänkar ännu. Skapa en med «scheduler feeds create MOTTAGARE».")
     for row in rows:
@@ -118,10 +118,10 @@ def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.feed_links import feed_links, revoke_link
+    from scheduler.services.feed_links import list_feed_links, revoke_link
 
     if ctx.organisation_chosen or ctx.settings.several_organisations:
-        listed = feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
+        listed = list_feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
         mine = {t.id for t in listed}
         if args.id not in mine:  # another district's link is not this one's to revoke
             raise NotFoundError(

@@ -19,12 +19,12 @@ DEADLINE_LABELS = {"klart senast", "deadline"}
 
 
 @dataclass(frozen=True)
-class Window:
+class DateSpan:
     start: date
     end: date  # exclusive
 
     @classmethod
-    def year(cls, year: int) -> Window:
+    def year(cls, year: int) -> DateSpan:
         return cls(date(year, 1, 1), date(year + 1, 1, 1))
 
     def contains(self, moment: datetime) -> bool:
@@ -100,7 +100,7 @@ def feed_events(
     scope: Scope,
     *,
     now: datetime,
-    window: Window,
+    window: DateSpan,
     keep_cancelled: timedelta,
     link: Callable[[int], str | None] = lambda _: None,
     brief: bool = False,
@@ -116,7 +116,7 @@ def events_by_scope(
     scopes: Sequence[Scope],
     *,
     now: datetime,
-    window: Window,
+    window: DateSpan,
     keep_cancelled: timedelta,
     link: Callable[[int], str | None] = lambda _: None,
     brief: bool = False,

@@ -6,7 +6,7 @@ from typing import Any
 
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.schedule_settings import settings_to_mapping
+from scheduler.model.policy_overrides import settings_to_mapping
 from scheduler.model.stored import DRAFT, FOLLOWED_UP, StoredPlan
 from scheduler.plan.roles import Responsibility
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 
 from scheduler.base.swedish import MONTH_NAMES
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.plan import PolicyOverrides
 from scheduler.model.stored import DRAFT, HAND_IN_KEY, StoredMeasure, StoredPlan
 from scheduler.plan.review import Finding
 from scheduler.plan.roles import Responsibility
@@ -48,7 +48,7 @@ def hand_in_findings(stored: StoredPlan, hand_in: HandIn | None, *, today: date)
                     "utkast; kör «scheduler plan hand-in» när den är inlämnad")]  # fmt: skip
 
 
-def plan_tasks(
+def plan_tasks_with_roles(
     stored: StoredPlan, *, hand_in: HandIn | None, coordinator: str
 ) -> list[tuple[StoredMeasure, Responsibility]]:
     """The plan's tasks with their texts and who does them; none when no hand-in is configured."""
@@ -64,7 +64,7 @@ def plan_tasks(
             when_text=hand_in_when(hand_in),
             responsible_text=coordinator,
             convener=coordinator,
-            schedule=ScheduleSettings(kind="task", reminder_days=HAND_IN_REMINDER_DAYS),
+            schedule=PolicyOverrides(kind="task", reminder_days=HAND_IN_REMINDER_DAYS),
         )
         found.append(
             (

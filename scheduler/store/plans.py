@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, PlanFileError, UsageError
 from scheduler.model.measure_keys import keyed_measures
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
-from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
+from scheduler.model.policy_overrides import settings_from_mapping, settings_to_mapping
 from scheduler.model.stored import (
     DRAFT,
     FOLLOWED_UP,
@@ -238,7 +238,7 @@ def set_measure_schedule(
     measure_id: int,
     *,
     convener: str | None,
-    schedule: ScheduleSettings,
+    schedule: PolicyOverrides,
     now: datetime,
 ) -> bool:
     """Store a measure's convener and schedule overrides (as editing the plan file would): the
@@ -471,7 +471,7 @@ def _measure_from_row(row: Any) -> Measure:
 
 
 @lru_cache(maxsize=4096)
-def _stored_settings(schedule_json: str) -> ScheduleSettings:
+def _stored_settings(schedule_json: str) -> PolicyOverrides:
     """Stored settings, read once per distinct text (most measures have none, "{}"): the value
     is frozen, so measures can share it."""
 

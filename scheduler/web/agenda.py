@@ -21,7 +21,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.plan.review import lexicon_for
 from scheduler.services import changes
-from scheduler.services.agenda import agenda
+from scheduler.services.agenda import agenda_entries
 from scheduler.services.plans import chosen_plan_id
 from scheduler.services.refresh import plan_schedule, plans_in_time
 from scheduler.settings.model import Settings
@@ -89,7 +89,7 @@ def _plan_ids(engine: Engine, coordinator: Coordinator, *, now: datetime) -> lis
 def _entries(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list[Entry]:
     today = now.astimezone(STOCKHOLM).date()
     entries = []
-    for item in agenda(engine, coordinator.config, _plan_ids(engine, coordinator, now=now),
+    for item in agenda_entries(engine, coordinator.config, _plan_ids(engine, coordinator, now=now),
                        now=now, first=today):  # fmt: skip
         row = item.occurrence
         start = row.start.astimezone(STOCKHOLM)

@@ -31,7 +31,7 @@ from scheduler.web import (
     signin,
 )
 from scheduler.web.busy import busy_response
-from scheduler.web.feed_page import feed_page
+from scheduler.web.feed_page import render_subscribe_page
 from scheduler.web.feed_protocol import feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
@@ -126,7 +126,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
 
     @app.api_route("/feeds/{token}/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def page(token: str) -> str:
-        return feed_page(feeds, token, now=now())
+        return render_subscribe_page(feeds, token, now=now())
 
     app.state.security_headers = pages.security_headers(config)
     pages.install(app, security=app.state.security_headers, max_body_bytes=max_body_bytes)

@@ -164,7 +164,7 @@ def measures_covered(
     return list(entries.values())
 
 
-def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
+def render_subscribe_page(feeds: FeedService, token: str, *, now: datetime) -> str:
     row = feeds.token(token)
     plans = feeds.in_window(token)
     base = f"{feeds.config.base_url}/feeds/{token}"

@@ -121,7 +121,7 @@ def _page(request: Request, coordinator: Coordinator, inputs: FollowupInputs, *,
 
 
 @router.api_route("/uppfoljning", methods=PAGE_METHODS, response_class=HTMLResponse)
-def followup_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+def show_followup(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
                   inputs: FollowupInputsDep) -> Response:  # fmt: skip
     return _page(request, coordinator, inputs)
 

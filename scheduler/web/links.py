@@ -17,7 +17,12 @@ from starlette.exceptions import HTTPException
 from scheduler.base.errors import NotFoundError
 from scheduler.feeds.scopes import AREA, MEASURE, PLAN, ROLE, SERIES, Scope, all_scopes, find_scope
 from scheduler.model.feed_link import FeedLink
-from scheduler.services.feed_links import create_link, feed_links, link_organisations, revoke_link
+from scheduler.services.feed_links import (
+    create_link,
+    link_organisations,
+    list_feed_links,
+    revoke_link,
+)
 from scheduler.services.plans import chosen_plan_id
 from scheduler.services.refresh import plan_schedule, refresh_occurrences
 from scheduler.settings.model import Settings
@@ -78,7 +83,7 @@ def _own_links(inputs: LinkPageInputs, coordinator: Coordinator) -> list[FeedLin
     """The organisation's own links: never another's, nor one from before there could be several
     that no organisation could be bound to (`scheduler feeds list` shows those)."""
     organisations = link_organisations(coordinator.organisation)
-    return feed_links(inputs.engine, organisations=organisations)
+    return list_feed_links(inputs.engine, organisations=organisations)
 
 
 def _calendar(name: str, scopes: list[Scope] | None) -> str:

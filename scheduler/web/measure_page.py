@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from scheduler.base.errors import NotFoundError
 from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_NAMES, WEEKDAY_WORDS, WEEKDAYS
 from scheduler.base.text_safety import describe_control_character
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.plan import PolicyOverrides
 from scheduler.model.stored import DRAFT
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.plans import SyncResult, chosen_plan_id, list_occurrences
@@ -50,7 +50,7 @@ class Typed:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _typed_from(settings: ScheduleSettings, convener: str | None) -> Typed:
+def _typed_from(settings: PolicyOverrides, convener: str | None) -> Typed:
     weekday = settings.weekday or ""
     return Typed(
         weekday=WEEKDAY_NAMES.get(weekday.upper(), weekday.casefold()),
@@ -72,7 +72,7 @@ def _typed_from_form(form: PostedForm) -> Typed:
     )
 
 
-def _checked(typed: Typed, coordinator: Coordinator) -> tuple[ScheduleSettings, str | None] | None:
+def _checked(typed: Typed, coordinator: Coordinator) -> tuple[PolicyOverrides, str | None] | None:
     """The overrides the form asks for, or None with the refusals in `typed.errors` (field id,
     Swedish message)."""
     errors = typed.errors
@@ -92,7 +92,7 @@ def _checked(typed: Typed, coordinator: Coordinator) -> tuple[ScheduleSettings, 
                                           "inställningarna. Välj en i listan."))  # fmt: skip
     if errors:
         return None
-    overrides = ScheduleSettings(
+    overrides = PolicyOverrides(
         weekday=typed.weekday or None,
         time=typed.time or None,
         months=tuple(sorted(set(typed.months))) or None,
@@ -145,7 +145,7 @@ def _page(coordinator: Coordinator, found: Found, typed: Typed, *, status: int =
 
 
 @router.api_route("/plan/atgard/{measure_id}", methods=PAGE_METHODS, response_class=HTMLResponse)
-def measure_page(
+def show_measure(
     request: Request,
     measure_id: int,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],

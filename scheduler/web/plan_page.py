@@ -133,7 +133,7 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, now: da
 
 
 @router.api_route("/plan", methods=PAGE_METHODS, response_class=HTMLResponse)
-def plan_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+def show_plan(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
               engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
     return _page(request, coordinator, engine, now=clock())
 

@@ -49,7 +49,7 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, status:
 
 
 @router.api_route("/paminnelser", methods=PAGE_METHODS, response_class=HTMLResponse)
-def reminders_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+def show_reminders(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
                    engine: EngineDep) -> Response:  # fmt: skip
     return _page(request, coordinator, engine)
 

@@ -15,7 +15,7 @@ from scheduler.base.errors import PlanFileError
 from scheduler.base.text_safety import describe_control_character, without_control_characters_in
 from scheduler.base.toml_nesting import too_deep
 from scheduler.model.plan import Area, Measure, Plan
-from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.model.policy_overrides import settings_from_mapping, settings_to_mapping
 from scheduler.plan.files.content import binary_content
 from scheduler.plan.files.limits import ReadLimits, too_long
 

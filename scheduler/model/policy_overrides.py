@@ -13,7 +13,7 @@ from typing import Any
 from scheduler.base.rrules import RuleError, clean_rule
 from scheduler.base.swedish import WEEKDAYS
 from scheduler.base.text_safety import describe_control_character
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.plan import PolicyOverrides
 
 KINDS = ("meeting", "task")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -24,7 +24,7 @@ Fail = Callable[[str], Exception]
 
 def settings_from_mapping(
     raw: Mapping[str, Any], fail: Fail, *, nested: bool = True
-) -> ScheduleSettings:
+) -> PolicyOverrides:
     known = {
         "kind",
         "weekday",
@@ -82,7 +82,7 @@ def settings_from_mapping(
     if rrule is not None:
         rrule = rrule.removeprefix("RRULE:")
         _check_rrule(rrule, fail)
-    series: list[tuple[str, ScheduleSettings]] = []
+    series: list[tuple[str, PolicyOverrides]] = []
     raw_series = raw.get("series", {})
     if not isinstance(raw_series, Mapping):
         raise fail("schedule.series ska vara en tabell med en deltabell per serie")
@@ -92,7 +92,7 @@ def settings_from_mapping(
         if not isinstance(own, Mapping):
             raise fail(f"schedule.series.{label} ska vara en tabell")
         series.append((label, settings_from_mapping(own, fail, nested=False)))
-    return ScheduleSettings(
+    return PolicyOverrides(
         kind=kind,
         weekday=weekday,
         time=time,
@@ -113,7 +113,7 @@ def _check_rrule(rrule: str, fail: Fail) -> None:
         raise fail(f"schedule.rrule är ingen giltig RRULE: {exc}: {shown(rrule)}") from None
 
 
-def settings_to_mapping(settings: ScheduleSettings) -> dict[str, Any]:
+def settings_to_mapping(settings: PolicyOverrides) -> dict[str, Any]:
     """The plain-dict form, leaving out what is not set."""
     out: dict[str, Any] = {}
     for key in ("kind", "weekday", "time", "duration_minutes", "location", "rrule"):

@@ -13,7 +13,7 @@ DEADLINE_LABEL = "Klart senast"
 
 
 @dataclass(frozen=True)
-class Occurrence:
+class PlacedDate:
     start: datetime  # aware; for a task midnight local
     end: datetime
     all_day: bool
@@ -39,19 +39,19 @@ class PlacedSeries:
     dtstart: datetime
     exdates: tuple[datetime, ...]
     rdates: tuple[datetime, ...]
-    occurrences: tuple[Occurrence, ...]
+    occurrences: tuple[PlacedDate, ...]
     duration: timedelta
     location: str | None = None
 
 
 @dataclass(frozen=True)
-class Schedule:
+class PlacedCadence:
     series: tuple[PlacedSeries, ...]
     deadline: date | None
     warnings: tuple[str, ...]
 
     @property
-    def occurrences(self) -> tuple[Occurrence, ...]:
+    def occurrences(self) -> tuple[PlacedDate, ...]:
         """Every dated occurrence of every series, in time order."""
         every = (o for s in self.series for o in s.occurrences)
         return tuple(sorted(every, key=lambda o: (o.start, o.series_label)))
