@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import MetaData, select
 
-from scheduler.model.stored import FOLLOWED_UP
+from scheduler.model.stored import PlanState
 from scheduler.reminders.planning import HELD
 from scheduler.services.followup import coordinator_link
 from scheduler.services.refresh import answer_signer, refresh_occurrences
@@ -87,7 +87,7 @@ def test_downloads_only_download_and_the_button_marks_the_plan(workspace: Worksp
             assert download.status_code == 200
             assert download.headers["content-disposition"].startswith("attachment;")
     assert every_row(workspace) == before
-    assert load_plan(workspace.engine, plan_id(workspace)).state != FOLLOWED_UP
+    assert load_plan(workspace.engine, plan_id(workspace)).state != PlanState.FOLLOWED_UP
 
     page = http.get("/uppfoljning")
     assert "Markera planen som uppföljd" in page.text and 'action="/plan/uppfoljd?ar=2024"' in page.text  # fmt: skip
@@ -100,7 +100,7 @@ def test_downloads_only_download_and_the_button_marks_the_plan(workspace: Worksp
 
     marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1]})
     assert marked.status_code == 200 and "Planen 2024 är markerad som uppföljd." in marked.text
-    assert load_plan(workspace.engine, plan_id(workspace)).state == FOLLOWED_UP
+    assert load_plan(workspace.engine, plan_id(workspace)).state == PlanState.FOLLOWED_UP
     assert "planen är uppföljd" in marked.text and "Markera planen som uppföljd" not in marked.text
     again = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1]})
     assert again.status_code == 200 and "var redan uppföljd" in again.text

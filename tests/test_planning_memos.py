@@ -10,7 +10,7 @@ from scheduler.base.links import LinkSigner
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.cadence.calendar import is_working_day
-from scheduler.model.occurrence import PLANNED, Occurrence
+from scheduler.model.occurrence import Occurrence, OccurrenceStatus
 from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.plan.roles import Responsibility
@@ -38,7 +38,7 @@ def _rows(schedule: PlanSchedule) -> list[Occurrence]:
     return [
         Occurrence(id=n, plan_id=1, measure_id=o.measure_id, uid=o.uid, series_label=o.series_label,
                    kind=o.kind, original_date=o.original_date, start=o.start, end=o.end,
-                   all_day=o.all_day, location=o.location, status=PLANNED, manual=False, sequence=0,
+                   all_day=o.all_day, location=o.location, status=OccurrenceStatus.PLANNED, manual=False, sequence=0,
                    note="", held=None, held_note="", held_recorded_at=None, created_at=moment,
                    changed_at=moment)
         for n, o in enumerate(schedule.occurrences, start=1)

@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
-from scheduler.cadence.activity import MEETING
 from scheduler.cadence.place import freedom, place_series, series_specs
 from scheduler.cadence.placed import PlacedCadence, PlacedSeries
 from scheduler.cadence.spread import SLACK, WEEKS, PlanItem, _with_crowding, spread_plan
+from scheduler.model.occurrence import OccurrenceKind
 from scheduler.model.plan import PolicyOverrides
 from tests.test_spread import POLICY, _items, policy_from, seed_2025
 
@@ -102,7 +102,11 @@ class _Load:
 def _meetings(series: PlacedSeries | None) -> list[_Occ]:
     if series is None:
         return []
-    return [_Occ(o.start, o.end) for o in series.occurrences if o.kind == MEETING and not o.all_day]
+    return [
+        _Occ(o.start, o.end)
+        for o in series.occurrences
+        if o.kind == OccurrenceKind.MEETING and not o.all_day
+    ]
 
 
 def _placed(item: PlanItem, s: int, slot: object, year: int, policy: CalendarPolicy) -> PlacedSeries | None:  # fmt: skip

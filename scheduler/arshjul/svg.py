@@ -20,9 +20,10 @@ import xml.etree.ElementTree as ET
 from calendar import monthrange
 from datetime import date
 
-from scheduler.arshjul.wheel import MEETING, Mark, Ring, Wheel
+from scheduler.arshjul.wheel import Mark, Ring, Wheel
 from scheduler.base.swedish import MONTH_WORDS, count
 from scheduler.base.templating import swedish_date
+from scheduler.model.occurrence import OccurrenceKind
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 900
@@ -289,7 +290,7 @@ def _mark(parent: ET.Element, mark: Mark, x: float, y: float, size: float) -> No
                      **{"data-uid": mark.uid, "data-date": mark.day.isoformat(),
                         "data-kind": mark.kind})  # fmt: skip
     _text_element(group, "title", mark.title)
-    if mark.kind == MEETING:
+    if mark.kind == OccurrenceKind.MEETING:
         _element(group, "circle", r=size)
     else:  # a diamond of about the circle's area
         _element(group, "path", d=_diamond(0, 0, size * 1.25))

@@ -6,7 +6,7 @@
 Pure functions throughout: the year, the policy and the settings are arguments.
 """
 
-from scheduler.cadence.activity import MEETING, TASK, activity_kind
+from scheduler.cadence.activity import activity_kind
 from scheduler.cadence.calendar import YearCalendar, blocked_days, year_calendar
 from scheduler.cadence.describe import describe_cadence
 from scheduler.cadence.model import (
@@ -32,9 +32,7 @@ __all__ = [
     "CONTINUOUS",
     "DEADLINE",
     "DEADLINE_LABEL",
-    "MEETING",
     "RECURRING",
-    "TASK",
     "TRIGGERED",
     "UNITS",
     "UNSPECIFIED",

@@ -13,10 +13,7 @@ from functools import lru_cache
 from typing import Final
 
 from scheduler.base.swedish import LETTERS as _L
-
-MEETING: Final = "meeting"
-TASK: Final = "task"
-KINDS: Final = (MEETING, TASK)
+from scheduler.model.occurrence import OccurrenceKind
 
 _W: Final = rf"[{_L}]*"
 
@@ -39,35 +36,39 @@ _MEETING = re.compile(
 )
 
 
-def activity_kind(when: str, title: str = "", action: str = "", override: str | None = None) -> str:
-    """MEETING or TASK for a series; `override` (settings.kind) wins when it is valid."""
+def activity_kind(
+    when: str, title: str = "", action: str = "", override: str | None = None
+) -> OccurrenceKind:
+    """A meeting or a task for a series; `override` (settings.kind) wins when it is valid."""
     return series_kind(text_kind(when), named_kind(title, action), override)
 
 
-def text_kind(text: str) -> str | None:
+def text_kind(text: str) -> OccurrenceKind | None:
     """The kind the text's keywords name (the first one wins), or None."""
     return _first_keyword(text.lower())
 
 
-def named_kind(title: str, action: str) -> str | None:
+def named_kind(title: str, action: str) -> OccurrenceKind | None:
     """The kind a measure's title, else its action, names; None when neither names one."""
     return text_kind(title) or text_kind(action)
 
 
-def series_kind(when_kind: str | None, named: str | None, override: str | None = None) -> str:
+def series_kind(
+    when_kind: str | None, named: str | None, override: str | None = None
+) -> OccurrenceKind:
     """`activity_kind` from what the När text (`text_kind`) and the title and action
     (`named_kind`) name, read once."""
-    if override is not None and override in KINDS:
-        return override
-    return when_kind or named or MEETING
+    if override is not None and override in tuple(OccurrenceKind):
+        return OccurrenceKind(override)
+    return OccurrenceKind(when_kind or named or OccurrenceKind.MEETING)
 
 
-def _first_keyword(low: str) -> str | None:
+def _first_keyword(low: str) -> OccurrenceKind | None:
     task = _TASK.search(low)
     meeting = _MEETING.search(low)
     if task and (meeting is None or task.start() < meeting.start()):
-        return TASK
-    return MEETING if meeting else None
+        return OccurrenceKind.TASK
+    return OccurrenceKind.MEETING if meeting else None
 
 
 def keyword_spans(low: str) -> list[tuple[int, int]]:
@@ -83,7 +84,7 @@ def keyword_spans(low: str) -> list[tuple[int, int]]:
 WALK: Final = "walk"
 INSPECTION: Final = "inspection"
 EVENT: Final = "event"
-ACTIVITY_KINDS: Final = (MEETING, WALK, INSPECTION, EVENT, TASK)
+ACTIVITY_KINDS: Final = (OccurrenceKind.MEETING, WALK, INSPECTION, EVENT, OccurrenceKind.TASK)
 ACTIVITY_NOUNS: Final[dict[str, str]] = {
     **dict.fromkeys(
         ("möte", "möten", "mötet", "träff", "träffar", "sammanträde", "sammanträden",
@@ -91,7 +92,7 @@ ACTIVITY_NOUNS: Final[dict[str, str]] = {
          "dialogmöte", "dialogmöten", "medborgardialog", "medborgardialoger", "genomgång",
          "genomgångar", "sittning", "sittningar", "besök", "överläggning", "överläggningar",
          "nätverksträffar", "forumträffar", "lägesbildsmöten"),
-        MEETING,
+        OccurrenceKind.MEETING,
     ),
     **dict.fromkeys(
         ("vandring", "vandringar", "promenad", "promenader", "rond", "ronder",
@@ -117,7 +118,7 @@ ACTIVITY_NOUNS: Final[dict[str, str]] = {
     **dict.fromkeys(
         ("utskick", "nyhetsbrev", "nummer", "rapport", "rapporter", "enkät", "enkäter",
          "mätning", "mätningar", "kampanj", "kampanjer", "kartläggning", "kartläggningar"),
-        TASK,
+        OccurrenceKind.TASK,
     ),
 }  # fmt: skip
 _LONGEST_NOUN: Final = max(len(form) for form in ACTIVITY_NOUNS)

@@ -30,7 +30,7 @@ from scheduler.base.hashing import cached_hash, state_without_hash
 from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.base.time import STOCKHOLM
 from scheduler.base.weekdays import WEEKDAY_CODES
-from scheduler.cadence.activity import MEETING, TASK, named_kind, series_kind, text_kind
+from scheduler.cadence.activity import named_kind, series_kind, text_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
 from scheduler.cadence.markers import is_school_bound
@@ -43,6 +43,7 @@ from scheduler.cadence.placed import DEADLINE_LABEL, PlacedCadence, PlacedDate, 
 from scheduler.cadence.policy import ActivityDefault, CalendarPolicy, canonical
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
+from scheduler.model.occurrence import OccurrenceKind
 from scheduler.model.plan import PolicyOverrides
 
 ONE_DAY = timedelta(days=1)
@@ -79,7 +80,7 @@ class SeriesPlacing:
     index: int  # among the measure's series
     several: bool  # the measure has more than one series
     own: PolicyOverrides  # the plan file's settings for this series
-    kind: str  # meeting or task
+    kind: OccurrenceKind
     activity: ActivityDefault  # the measure's activity's defaults (none for a task)
     school: bool  # the title is a school forum's
     year: int
@@ -142,7 +143,7 @@ def _when_reading(when: str, policy: CalendarPolicy) -> tuple[str | None, Activi
 def _activity(kind: str, when: str, naming: Naming, policy: CalendarPolicy) -> ActivityDefault:
     """The defaults of the measure's activity: the title's, else the När text's (a task has
     none: it is due on a day)."""
-    if kind == TASK:
+    if kind == OccurrenceKind.TASK:
         return ActivityDefault()
     return naming.activity or _when_reading(when, policy)[1] or ActivityDefault()
 
@@ -255,7 +256,7 @@ def freedom(
     own = resolve(settings.for_series(spec.label), policy, spec.label)
     naming = naming_of(title, action, policy)
     kind = series_kind(_when_reading(cadence.text, policy)[0], naming.kind, own.kind)
-    if kind != MEETING or own.rrule or spec.dates:
+    if kind != OccurrenceKind.MEETING or own.rrule or spec.dates:
         return Freedom(False, False)
     activity = _activity(kind, cadence.text, naming, policy)
     weekday = not (own.weekday or spec.weekdays or activity.weekday)
@@ -308,13 +309,13 @@ def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> Pla
         spec, own, policy, index=series.index, several=series.several, school_title=series.school,
         slot=slot, activity_weekday=activity.weekday,
     )  # fmt: skip
-    at = time(0, 0) if kind == TASK else _start_time(spec, own, policy, activity)
+    at = time(0, 0) if kind == OccurrenceKind.TASK else _start_time(spec, own, policy, activity)
     dated = _dated(spec, frame, own, at, year, warnings, name)
     if dated is None:
         return None
     reach = reach_of(dated.rule)
     calendar = year_calendar(year, policy)
-    closed = calendar.closed_to_work if kind == TASK else calendar.closed_on
+    closed = calendar.closed_to_work if kind == OccurrenceKind.TASK else calendar.closed_on
     outside = outside_of(spec, frame, policy, year)
     as_said = spec.days_as_said and not own.weekday and not own.rrule
     placements = place_dates(
@@ -344,7 +345,7 @@ def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> Pla
             f"Serien{name}: {dropped.original} ({dropped.reason}) kunde inte flyttas till en "
             "öppen dag och stryks."
         )
-    length = ONE_DAY if kind == TASK else _length(spec, own, policy, activity)
+    length = ONE_DAY if kind == OccurrenceKind.TASK else _length(spec, own, policy, activity)
     exdates, rdates, occurrences = _exceptions(dated, placements, at, length, kind, spec.label)
     return PlacedSeries(
         label=spec.label,
@@ -496,7 +497,7 @@ def _exceptions(
     placements: list[MovedDate],
     at: time,
     length: timedelta,
-    kind: str,
+    kind: OccurrenceKind,
     label: str,
 ) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[PlacedDate, ...]]:
     """EXDATE for each rule date not kept, RDATE for each moved or one-off date, occurrences."""
@@ -516,7 +517,7 @@ def _exceptions(
             PlacedDate(
                 start=start,
                 end=start + length,
-                all_day=kind == TASK,
+                all_day=kind == OccurrenceKind.TASK,
                 kind=kind,
                 series_label=label,
                 moved_from=None if kept else placement.original,
@@ -551,12 +552,12 @@ def _length(
 
 def _deadline_series(day: date, policy: CalendarPolicy) -> PlacedSeries:
     start = datetime.combine(day, time(0, 0), tzinfo=STOCKHOLM)
-    occurrence = PlacedDate(start, start + ONE_DAY, True, TASK, DEADLINE_LABEL)
+    occurrence = PlacedDate(start, start + ONE_DAY, True, OccurrenceKind.TASK, DEADLINE_LABEL)
     return PlacedSeries(
         label=DEADLINE_LABEL,
         count=1,
         per="once",
-        kind=TASK,
+        kind=OccurrenceKind.TASK,
         rrule=ONE_OFF_RULE,
         dtstart=start,
         exdates=(),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from scheduler.model.occurrence import OccurrenceKind
+
 DEADLINE_LABEL = "Klart senast"
 
 
@@ -17,7 +19,7 @@ class PlacedDate:
     start: datetime  # aware; for a task midnight local
     end: datetime
     all_day: bool
-    kind: str  # "meeting" or "task"
+    kind: OccurrenceKind
     series_label: str
     moved_from: date | None = None  # the closed day it would have been on
     move_reason: str | None = None  # why that day was closed ("midsommarafton")
@@ -34,7 +36,7 @@ class PlacedSeries:
     label: str
     count: int  # as read: `count` per `per`
     per: str  # "day" … "year", or "once" for a deadline or one-off dates
-    kind: str  # "meeting" or "task"
+    kind: OccurrenceKind
     rrule: str
     dtstart: datetime
     exdates: tuple[datetime, ...]

@@ -40,7 +40,6 @@ from datetime import date, datetime
 from functools import lru_cache
 from types import MappingProxyType
 
-from scheduler.cadence.activity import MEETING
 from scheduler.cadence.model import Cadence
 from scheduler.cadence.pattern import Slot
 from scheduler.cadence.place import (
@@ -55,6 +54,7 @@ from scheduler.cadence.place import (
 )
 from scheduler.cadence.placed import PlacedCadence
 from scheduler.cadence.policy import CalendarPolicy, canonical
+from scheduler.model.occurrence import OccurrenceKind
 from scheduler.model.plan import PolicyOverrides
 
 WEEKS = (1, 2, 3, 4)
@@ -123,7 +123,7 @@ def _meetings(placing: SeriesPlacing, slot: Slot) -> _Meetings:
     weekdays: Counter[int] = Counter()
     count = 0
     for o in series.occurrences:
-        if o.kind == MEETING and not o.all_day:
+        if o.kind == OccurrenceKind.MEETING and not o.all_day:
             day = o.start.date()
             spans[day].append((o.start, o.end))
             weekdays[day.weekday()] += 1
@@ -300,7 +300,9 @@ def _with_crowding(
     """Each schedule with a warning for every day its convener has more meetings than allowed."""
     result = []
     for item, schedule in zip(items, schedules, strict=True):
-        days = sorted({o.start.date() for o in schedule.occurrences if o.kind == MEETING})
+        days = sorted(
+            {o.start.date() for o in schedule.occurrences if o.kind == OccurrenceKind.MEETING}
+        )
         notes = [
             f"{item.convener} har {crowded[(item.owner, day)]} möten {day.isoformat()} "
             f"(högst {policy.max_meetings_per_day} per dag enligt "

@@ -12,7 +12,8 @@ from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence.describe import KIND_WORDS as KINDS_SV
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
-from scheduler.model.occurrence import CANCELLED
+from scheduler.model.display_words import kind_word
+from scheduler.model.occurrence import OccurrenceStatus
 from scheduler.model.stored import StoredPlan
 
 
@@ -137,9 +138,9 @@ def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for entry in entries:
         when = "heldag" if entry["all_day"] else entry["start"][11:16]
-        what = "Uppgift" if entry["kind"] == "task" else "Möte"
+        what = kind_word(entry["kind"]).capitalize()
         series = f" – {entry['series']}" if entry["series"] else ""
-        status = " (INSTÄLLT)" if entry["status"] == CANCELLED else ""
+        status = " (INSTÄLLT)" if entry["status"] == OccurrenceStatus.CANCELLED else ""
         ctx.print(f"{swedish_date(date.fromisoformat(entry['date'])):28} {when:6}  {what}: {entry['title']}{series}{status}"
                   f"  · sammankallande: {entry['convener'] or 'saknas'}")  # fmt: skip
     ctx.print(f"\n{count(len(entries), 'möte eller uppgift', 'möten och uppgifter')}.")

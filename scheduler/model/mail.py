@@ -10,17 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from scheduler.model.occurrence import Occurrence
 
-# An outbox row's life: pending → sending (claimed) → sent | failed | skipped | cancelled.
-PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = (
-    "pending", "sending", "sent", "failed", "skipped", "cancelled",
-)  # fmt: skip
-STATUSES = (PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED)
-# Each status as users read it (the CLI's `remind list`, the workspace's /paminnelser).
-STATUS_WORDS = {PENDING: "väntar", SENDING: "skickas", SENT: "skickat", FAILED: "misslyckat",
-                SKIPPED: "hoppat över", CANCELLED: "inställt"}  # fmt: skip
+
+class OutboxStatus(StrEnum):
+    """An outbox row's life: pending → sending (claimed) → sent | failed | skipped | cancelled.
+    What users read is `scheduler.model.display_words.OUTBOX_STATUS_WORDS`."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class OutboxMail:
     body_text: str  # empty, as body_html: rendered when claimed (`rendered_at_claim`)
     body_html: str
     attachment: str | None  # .ics text
-    status: str  # one of STATUSES
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime | None
     claimed_by: str | None

@@ -16,7 +16,7 @@ class PolicyOverrides:
     Every field is optional; None means "use the policy from config.toml".
     """
 
-    kind: str | None = None  # "meeting" or "task"
+    kind: str | None = None  # an OccurrenceKind's code, as written in the plan file
     weekday: str | None = None  # Swedish weekday name ("tisdag") or RRULE code ("TU")
     time: str | None = None  # "HH:MM", local time
     duration_minutes: int | None = None

@@ -13,9 +13,9 @@ from typing import Any
 from scheduler.base.rrules import RuleError, clean_rule
 from scheduler.base.swedish import WEEKDAYS
 from scheduler.base.text_safety import describe_control_character
+from scheduler.model.occurrence import OccurrenceKind
 from scheduler.model.plan import PolicyOverrides
 
-KINDS = ("meeting", "task")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 # Raised with a Swedish message naming the key; the caller adds file, sheet and row.
@@ -41,7 +41,7 @@ def settings_from_mapping(
         if key not in known:
             raise fail(f"okänd nyckel «schedule.{key}» (kända: {', '.join(sorted(known))})")
     kind = _optional_str(raw, "kind", fail)
-    if kind is not None and kind not in KINDS:
+    if kind is not None and kind not in tuple(OccurrenceKind):
         raise fail(
             f'schedule.kind ska vara "meeting" (möte) eller "task" (uppgift), inte {shown(kind)}'
         )

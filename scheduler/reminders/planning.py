@@ -38,8 +38,8 @@ from scheduler.feeds.content import event_for, summary
 from scheduler.feeds.ical import PUBLISH, Attendee, FeedHeader, render_events
 from scheduler.mail.render import render_email, render_subject
 from scheduler.model.mail import PlannedMail, RenderedEmail, reminder_key, subject_only
-from scheduler.model.occurrence import CANCELLED, Occurrence
-from scheduler.model.stored import DRAFT
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
+from scheduler.model.stored import PlanState
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.settings.model import RoleConfig, Settings
@@ -153,7 +153,7 @@ def mail_facts(item: MeasureSchedule, row: Occurrence, config: Settings) -> dict
         "all_day": row.all_day,
         "location": row.location,
         "uid": row.uid,
-        "kind": row.kind,  # "meeting" or "task": the wording differs
+        "kind": row.kind,  # a meeting or a task: the wording differs
         "findings": None,  # the plan's check, in the reminders to hand the plan in
     }
 
@@ -364,16 +364,18 @@ def planned_mails(
     window = _Window(now, until)
     days = _SendDays(context)
     by_measure = {item.stored.id: item for item in schedule.measures}
-    if schedule.stored.state != DRAFT:  # handed in: its hand-in task needs no more reminders
+    if (
+        schedule.stored.state != PlanState.DRAFT
+    ):  # handed in: its hand-in task needs no more reminders
         by_measure = {key: item for key, item in by_measure.items() if not item.is_plan_task}
     settings = context.settings
-    gaps = _series_gaps(r for r in rows if r.status != CANCELLED)
+    gaps = _series_gaps(r for r in rows if r.status != OccurrenceStatus.CANCELLED)
     mails: list[PlannedMail] = []
     roles: dict[str, RoleConfig | None] = {}  # by convener: a plan has few, and many rows
     own_leads = _OwnLeads()
     for row in rows:
         item = by_measure.get(row.measure_id)
-        if item is None or row.status == CANCELLED or row.id is None:
+        if item is None or row.status == OccurrenceStatus.CANCELLED or row.id is None:
             continue
         convener = item.responsibility.convener
         if convener and convener not in roles:
@@ -384,7 +386,7 @@ def planned_mails(
         one = _Occurrence(item, row, role, context)
         override = own_leads(item, row.series_label)
         single = settings.digest != "instead"  # with "instead", the digest replaces the leads
-        if row.kind == "meeting":
+        if row.kind == OccurrenceKind.MEETING:
             leads = override if override is not None else settings.meeting_days
             mails += _meeting_mails(one, leads if single else (), window, days)
         else:
@@ -462,7 +464,11 @@ def digest_entries(
     coming = []
     for row in rows:
         item = by_measure.get(row.measure_id)
-        if item is None or row.status == CANCELLED or not item.responsibility.convener:
+        if (
+            item is None
+            or row.status == OccurrenceStatus.CANCELLED
+            or not item.responsibility.convener
+        ):
             continue
         convening = context.config.role(item.responsibility.convener)
         if convening is None or convening.name != role or not start <= row.start < end:

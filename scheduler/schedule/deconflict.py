@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from scheduler.cadence import PlacedCadence, PlacedDate, PlacedSeries
+from scheduler.model.occurrence import OccurrenceKind
 
 BREAK = timedelta(minutes=15)
 DAY_ENDS = time(17, 0)
@@ -74,7 +75,7 @@ def deconflict_conveners(
             continue
         for s, placed in enumerate(schedule.series):
             for o, occurrence in enumerate(placed.occurrences):
-                if occurrence.kind == "meeting" and not occurrence.all_day:
+                if occurrence.kind == OccurrenceKind.MEETING and not occurrence.all_day:
                     by_convener[convener].append(Booking(position, s, o, occurrence))
 
     moved: dict[tuple[int, int], dict[int, datetime]] = defaultdict(dict)  # by measure, series

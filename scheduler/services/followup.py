@@ -19,7 +19,7 @@ from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
 from scheduler.mail.render import render_email
 from scheduler.model.followup import Answer, Campaign
-from scheduler.model.stored import FOLLOWED_UP, StoredPlan
+from scheduler.model.stored import PlanState, StoredPlan
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.plan_state import mark_plan
 from scheduler.services.refresh import (
@@ -97,9 +97,9 @@ def close_after_deadline(engine: Engine, config: Settings, stored: StoredPlan, *
     """Exported after its deadline (`followup export`), the year's follow-up is done: the plan
     becomes `uppföljd`. True when it did now."""
     campaign = get_campaign(engine, stored.id)
-    if stored.state == FOLLOWED_UP or campaign is None or now < campaign.deadline:
+    if stored.state == PlanState.FOLLOWED_UP or campaign is None or now < campaign.deadline:
         return False
-    mark_plan(engine, config, stored.id, FOLLOWED_UP, now=now)
+    mark_plan(engine, config, stored.id, PlanState.FOLLOWED_UP, now=now)
     return True
 
 

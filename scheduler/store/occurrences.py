@@ -19,7 +19,12 @@ from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session, select
 
 from scheduler.base.errors import NotFoundError, UsageError
-from scheduler.model.occurrence import CANCELLED, PLANNED, Occurrence, PlannedOccurrence
+from scheduler.model.occurrence import (
+    Occurrence,
+    OccurrenceKind,
+    OccurrenceStatus,
+    PlannedOccurrence,
+)
 from scheduler.store.bulk import insert_many
 from scheduler.store.engine import Bind, connection_of, transaction_of
 from scheduler.store.tables import OccurrenceRow, PlanRow
@@ -56,7 +61,7 @@ def _same(row: OccurrenceRow, planned: PlannedOccurrence) -> bool:
         and row.all_day == planned.all_day
         and row.kind == planned.kind
         and row.location == planned.location
-        and row.status == PLANNED
+        and row.status == OccurrenceStatus.PLANNED
     )
 
 
@@ -89,18 +94,27 @@ def sync_occurrences(
             elif row is None:
                 new_rows.append((plan_id, item.measure_id, item.uid, item.series_label, item.kind,
                                  item.original_date, item.start, item.end, item.all_day,
-                                 item.location, PLANNED, 0, now, now))  # fmt: skip
+                                 item.location, OccurrenceStatus.PLANNED, 0, now, now))  # fmt: skip
             elif row.manual or _same(row, item):
                 unchanged += 1
             else:
                 row.start, row.end, row.all_day = item.start, item.end, item.all_day
-                row.kind, row.location, row.status = item.kind, item.location, PLANNED
+                row.kind, row.location, row.status = (
+                    item.kind,
+                    item.location,
+                    OccurrenceStatus.PLANNED,
+                )
                 row.sequence += 1
                 row.changed_at = now
                 moved += 1
         for uid, row in rows.items():
-            if uid not in seen and row.status == PLANNED and not row.manual and row.start >= now:
-                row.status = CANCELLED
+            if (
+                uid not in seen
+                and row.status == OccurrenceStatus.PLANNED
+                and not row.manual
+                and row.start >= now
+            ):
+                row.status = OccurrenceStatus.CANCELLED
                 row.note = "Utgår: mötet finns inte längre i planen."
                 row.sequence += 1
                 row.changed_at = now
@@ -148,9 +162,9 @@ def occurrence_value(row: OccurrenceRow) -> Occurrence:
     assert row.id is not None
     return Occurrence(
         id=row.id, plan_id=row.plan_id, measure_id=row.measure_id, uid=row.uid,
-        series_label=row.series_label, kind=row.kind, original_date=row.original_date,
+        series_label=row.series_label, kind=OccurrenceKind(row.kind), original_date=row.original_date,
         start=row.start, end=row.end, all_day=row.all_day, location=row.location,
-        status=row.status, manual=row.manual, sequence=row.sequence, note=row.note,
+        status=OccurrenceStatus(row.status), manual=row.manual, sequence=row.sequence, note=row.note,
         held=row.held, held_note=row.held_note, held_recorded_at=row.held_recorded_at,
         created_at=row.created_at, changed_at=row.changed_at,
     )  # fmt: skip
@@ -183,7 +197,7 @@ def move_occurrence(
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
         if row is None:
             raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
-        row.start, row.end, row.status, row.manual = start, end, PLANNED, True
+        row.start, row.end, row.status, row.manual = start, end, OccurrenceStatus.PLANNED, True
         row.note = note
         row.sequence += 1
         row.changed_at = now
@@ -197,8 +211,8 @@ def cancel_occurrence(bind: Bind, uid: str, *, now: datetime, note: str = "") ->
         row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
         if row is None:
             raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
-        if row.status != CANCELLED:
-            row.status, row.manual, row.note = CANCELLED, True, note
+        if row.status != OccurrenceStatus.CANCELLED:
+            row.status, row.manual, row.note = OccurrenceStatus.CANCELLED, True, note
             row.sequence += 1
             row.changed_at = now
         session.flush()

@@ -14,17 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
 from sqlmodel import Session, col, select
 
-from scheduler.model.mail import (
-    CANCELLED,
-    CHANGE_PREFIX,
-    FAILED,
-    PENDING,
-    SENDING,
-    SKIPPED,
-    OutboxMail,
-    PlannedMail,
-    is_change,
-)
+from scheduler.model.mail import CHANGE_PREFIX, OutboxMail, OutboxStatus, PlannedMail, is_change
 from scheduler.store.bulk import insert_many
 from scheduler.store.engine import Bind
 from scheduler.store.tables import OutboxRow, PlanRow
@@ -44,7 +34,7 @@ def mail_value(row: OutboxRow) -> OutboxMail:
     return OutboxMail(
         row.id, row.key, row.kind, row.plan_id, row.occurrence_id, row.role, row.recipient,
         _aware(row.due_at) or row.due_at, _aware(row.useful_until), row.subject, row.body_text,
-        row.body_html, row.attachment, row.status, row.attempts, _aware(row.next_attempt_at),
+        row.body_html, row.attachment, OutboxStatus(row.status), row.attempts, _aware(row.next_attempt_at),
         row.claimed_by, _aware(row.claimed_until), _aware(row.sent_at), row.last_error,
         row.created_at, row.updated_at,
     )  # fmt: skip
@@ -94,16 +84,18 @@ def sync_outbox(
                       mail.useful_until, mail.email.subject, mail.email.text, mail.email.html,
                       mail.attachment)  # fmt: skip
             if row is None:
-                new_rows.append((mail.key, plan_id, PENDING, now, now, *values))
-            elif row.status in (PENDING, CANCELLED) and _differs(row, values):
+                new_rows.append((mail.key, plan_id, OutboxStatus.PENDING, now, now, *values))
+            elif row.status in (OutboxStatus.PENDING, OutboxStatus.CANCELLED) and _differs(
+                row, values
+            ):
                 # Compare and set: a dispatcher may have claimed the row since it was read here,
                 # and a row being sent must not be put back to pending (it would go out twice).
-                updated += _update_if(session, row, (PENDING, CANCELLED), status=PENDING,
+                updated += _update_if(session, row, (OutboxStatus.PENDING, OutboxStatus.CANCELLED), status=OutboxStatus.PENDING,
                                       updated_at=now, **dict(zip(_MAIL_COLUMNS, values, strict=True)))  # fmt: skip
         for key, row in existing.items():
-            if (key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned)
+            if (key not in seen and row.status == OutboxStatus.PENDING and row.kind.startswith(kinds_owned)
                     and _before_horizon(row, until) and not _past_use(row, now)):  # fmt: skip
-                cancelled += _update_if(session, row, (PENDING,), status=CANCELLED, updated_at=now,
+                cancelled += _update_if(session, row, (OutboxStatus.PENDING,), status=OutboxStatus.CANCELLED, updated_at=now,
                                         last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
         added = _insert_new(session, _NEW_COLUMNS, new_rows)
     return OutboxSync(added, updated, cancelled)
@@ -135,7 +127,7 @@ def enqueue_once(bind: Bind, rows: Iterable[Mapping[str, object]], *, now: datet
     with Session(bind) as session, session.begin():
         for values in rows:  # one by one: callers' rows need not have the same keys
             added += _insert_new(session, (*values, "status", "created_at", "updated_at"),
-                                 [(*values.values(), PENDING, now, now)])  # fmt: skip
+                                 [(*values.values(), OutboxStatus.PENDING, now, now)])  # fmt: skip
     return added
 
 
@@ -157,8 +149,8 @@ def cancel_pending(session: Session, *, key_prefix: str, reason: str, now: datet
     result = session.execute(
         update(OutboxRow)
         .where(col(OutboxRow.key).startswith(key_prefix, autoescape=True),
-               col(OutboxRow.status) == PENDING)
-        .values(status=CANCELLED, last_error=reason, updated_at=now)
+               col(OutboxRow.status) == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, last_error=reason, updated_at=now)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     return int(getattr(result, "rowcount", 0) or 0)
@@ -172,8 +164,8 @@ def withdraw_pending(bind: Bind, *, key_prefix: str, reason: str, now: datetime)
         rows = session.execute(
             update(OutboxRow)
             .where(col(OutboxRow.key).startswith(key_prefix, autoescape=True),
-                   col(OutboxRow.status) == PENDING)
-            .values(status=CANCELLED, last_error=reason, updated_at=now)
+                   col(OutboxRow.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED, last_error=reason, updated_at=now)
             .returning(col(OutboxRow.key))
             .execution_options(synchronize_session=False)
         ).all()  # fmt: skip
@@ -197,7 +189,7 @@ def _differs(row: OutboxRow, values: tuple[Any, ...]) -> bool:
             current = _aware(current)
         if current != value:
             return True
-    return row.status == CANCELLED
+    return row.status == OutboxStatus.CANCELLED
 
 
 def skip_stale(engine: Engine, *, now: datetime) -> int:
@@ -205,9 +197,11 @@ def skip_stale(engine: Engine, *, now: datetime) -> int:
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(OutboxRow)
-            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.useful_until) <= now)
+            .where(
+                col(OutboxRow.status) == OutboxStatus.PENDING, col(OutboxRow.useful_until) <= now
+            )
             .values(
-                status=SKIPPED,
+                status=OutboxStatus.SKIPPED,
                 last_error="Inte längre aktuellt: tiden har redan passerat.",
                 updated_at=now,
             )
@@ -217,14 +211,15 @@ def skip_stale(engine: Engine, *, now: datetime) -> int:
 
 def _due(now: datetime) -> ColumnElement[bool]:
     """Pending, due, and not waiting for a retry."""
-    return and_(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now,
+    return and_(col(OutboxRow.status) == OutboxStatus.PENDING, col(OutboxRow.due_at) <= now,
                 or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now))  # fmt: skip
 
 
 def _ready(now: datetime) -> ColumnElement[bool]:
     """Due, or claimed by a sender whose lease ran out (a crashed dispatcher)."""
     return or_(
-        _due(now), and_(col(OutboxRow.status) == SENDING, col(OutboxRow.claimed_until) < now)
+        _due(now),
+        and_(col(OutboxRow.status) == OutboxStatus.SENDING, col(OutboxRow.claimed_until) < now),
     )
 
 
@@ -246,7 +241,7 @@ def superseded_ids(engine: Engine, *, now: datetime) -> list[int]:
     with Session(engine) as session:
         rows = session.exec(
             select(OutboxRow.id, OutboxRow.occurrence_id, OutboxRow.kind, OutboxRow.due_at)
-            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now,
+            .where(col(OutboxRow.status) == OutboxStatus.PENDING, col(OutboxRow.due_at) <= now,
                    col(OutboxRow.occurrence_id).is_not(None))
         ).all()  # fmt: skip
     latest: dict[tuple[int | None, str], tuple[datetime, int | None]] = {}
@@ -273,7 +268,12 @@ def claim(
         result = session.execute(
             update(OutboxRow)
             .where(col(OutboxRow.id) == row_id, _ready(now))
-            .values(status=SENDING, claimed_by=worker, claimed_until=now + lease, updated_at=now)
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_by=worker,
+                claimed_until=now + lease,
+                updated_at=now,
+            )
         )
         if getattr(result, "rowcount", 0) != 1:
             return None
@@ -302,7 +302,9 @@ def reminder_counts(engine: Engine, *, now: datetime) -> tuple[int, int]:
     with Session(engine) as session:
         due = session.exec(select(func.count()).select_from(OutboxRow).where(_due(now))).one()
         failed = session.exec(
-            select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == FAILED)
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(col(OutboxRow.status) == OutboxStatus.FAILED)
         ).one()
     return int(due), int(failed)
 
@@ -313,7 +315,7 @@ def next_due(engine: Engine) -> datetime | None:
     sent: that is in the past, and would wake the dispatcher every second until it is sent.
     Aggregates in the database: the runner asks every few seconds, whatever the outbox holds."""
     pending, retry, due = (
-        col(OutboxRow.status) == PENDING,
+        col(OutboxRow.status) == OutboxStatus.PENDING,
         col(OutboxRow.next_attempt_at),
         col(OutboxRow.due_at),
     )
@@ -323,7 +325,7 @@ def next_due(engine: Engine) -> datetime | None:
                 select(func.min(due)).where(pending, or_(retry.is_(None), retry <= due)).scalar_subquery(),
                 select(func.min(retry)).where(pending, retry > due).scalar_subquery(),
                 select(func.min(col(OutboxRow.claimed_until)))
-                .where(col(OutboxRow.status) == SENDING).scalar_subquery(),
+                .where(col(OutboxRow.status) == OutboxStatus.SENDING).scalar_subquery(),
             )
         ).one()  # fmt: skip
     return min(
@@ -339,11 +341,11 @@ def resend_failed(engine: Engine, row_id: int, *, organisation: str, now: dateti
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(OutboxRow)
-            .where(col(OutboxRow.id) == row_id, col(OutboxRow.status) == FAILED,
+            .where(col(OutboxRow.id) == row_id, col(OutboxRow.status) == OutboxStatus.FAILED,
                    col(OutboxRow.plan_id).in_(plans),
                    # Past its use (the meeting has begun) it would only be skipped.
                    or_(col(OutboxRow.useful_until).is_(None), col(OutboxRow.useful_until) > now))
-            .values(status=PENDING, due_at=now, attempts=0, next_attempt_at=None, claimed_by=None,
+            .values(status=OutboxStatus.PENDING, due_at=now, attempts=0, next_attempt_at=None, claimed_by=None,
                     claimed_until=None, last_error="", updated_at=now)
             .execution_options(synchronize_session=False)
         )  # fmt: skip

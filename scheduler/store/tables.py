@@ -110,9 +110,10 @@ class PlanRow(SQLModel, table=True):
     schedule_fingerprint: str = Field(
         default="", sa_column=Column(Text, nullable=False, server_default="")
     )
-    # The plan's own life: "utkast", "inlämnad" (handed in), "uppföljd" (followed up).
+    # The plan's own life: a `scheduler.model.stored.PlanState` code ("draft", "handed_in",
+    # "followed_up"); the Swedish words are for display only.
     state: str = Field(
-        default="utkast", sa_column=Column(Text, nullable=False, server_default="utkast")
+        default="draft", sa_column=Column(Text, nullable=False, server_default="draft")
     )
     handed_in_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
@@ -175,7 +176,7 @@ class OccurrenceRow(SQLModel, table=True):
     measure_id: int = Field(foreign_key="measure.id", index=True, ondelete="CASCADE")
     uid: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     series_label: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    kind: str  # "meeting" or "task"
+    kind: str  # a `scheduler.model.occurrence.OccurrenceKind` code
     original_date: date  # the date the rule gave: part of the UID, never changes
     start: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     end: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.model.occurrence import Occurrence, OccurrenceStatus
 from scheduler.plan.review import lexicon_for
 from scheduler.services import changes
 from scheduler.services.agenda import agenda_entries
@@ -96,7 +96,7 @@ def _entries(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list
         entries.append(Entry(
             row_key(row.uid), row.uid, start.date(), start, row.end.astimezone(STOCKHOLM),
             row.all_day, row.kind, item.title, row.series_label, item.area, item.convener,
-            item.participants, row.location, row.status == CANCELLED, row.sequence,
+            item.participants, row.location, row.status == OccurrenceStatus.CANCELLED, row.sequence,
         ))  # fmt: skip
     entries.sort(key=lambda e: (e.start, e.uid))
     return entries

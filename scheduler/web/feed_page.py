@@ -19,7 +19,7 @@ from datetime import datetime
 from scheduler.base.templating import environment
 from scheduler.feeds.content import plan_years
 from scheduler.feeds.scopes import AREA, MEASURE, PLAN, ROLE, SERIES, Scope, all_scopes
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.model.occurrence import Occurrence, OccurrenceStatus
 from scheduler.schedule.occurrences import MeasureSchedule
 from scheduler.services.feeds import FeedService, PlanFeed
 
@@ -155,7 +155,7 @@ def measures_covered(
                 )  # fmt: skip
             entry.ids.append(item.stored.id)
             entry.days += [
-                Day(r.start, r.all_day, r.series_label, r.status == CANCELLED)
+                Day(r.start, r.all_day, r.series_label, r.status == OccurrenceStatus.CANCELLED)
                 for r in rows.get(item.stored.id, [])
                 if _covers(scopes, item, r.series_label)
             ]

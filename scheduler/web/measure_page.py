@@ -18,8 +18,9 @@ from sqlalchemy import Engine
 from scheduler.base.errors import NotFoundError
 from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_NAMES, WEEKDAY_WORDS, WEEKDAYS
 from scheduler.base.text_safety import describe_control_character
+from scheduler.model.display_words import PLAN_STATE_WORDS
 from scheduler.model.plan import PolicyOverrides
-from scheduler.model.stored import DRAFT
+from scheduler.model.stored import PlanState
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.plans import SyncResult, chosen_plan_id, list_occurrences
 from scheduler.services.refresh import edit_measure_schedule, plan_schedule
@@ -115,7 +116,7 @@ class Found:
         return self.schedule.stored.plan.year
 
     @property
-    def state(self) -> str:
+    def state(self) -> PlanState:
         return self.schedule.stored.state
 
 
@@ -213,7 +214,7 @@ def _saved_text(found: Found, synced: SyncResult | None, others: list[str]) -> l
         names = ", ".join(f"«{name}»" for name in others)
         lines.append(f"Obs: datumen för {names} ändrades också, eftersom samma sammankallande "
                      "inte får för många möten samma dag. Se dem i agendan.")  # fmt: skip
-    if found.state != DRAFT:
-        lines.append(f"Obs: planen är {found.state}; den inlämnade planen har ändrats. Meddela "
+    if found.state != PlanState.DRAFT:
+        lines.append(f"Obs: planen är {PLAN_STATE_WORDS[found.state]}; den inlämnade planen har ändrats. Meddela "
                      "mottagarna, eller lämna in den igen.")  # fmt: skip
     return lines

@@ -20,7 +20,8 @@ from scheduler.base.errors import NotFoundError, SchedulerError, StoreBusyError
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence.describe import KIND_WORDS, series_frequency, unused_phrases
-from scheduler.model.stored import DRAFT
+from scheduler.model.display_words import PLAN_STATE_WORDS, kind_word
+from scheduler.model.stored import PlanState
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
@@ -71,7 +72,7 @@ def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
     series = [
         {"label": placed.label or "Serie",
          "often": series_frequency(placed.label, placed.count, placed.per, intervals),
-         "kind": "möte" if placed.kind == "meeting" else "uppgift",
+         "kind": kind_word(placed.kind),
          "dates": [o.start.date() for o in placed.occurrences]}
         for placed in item.schedule.series
     ]  # fmt: skip
@@ -104,7 +105,7 @@ def _plan_view(engine: Engine, coordinator: Coordinator, plan_id: int, *, today:
                 view.warnings.append(finding.message)
         else:
             general.append(finding.message)
-    return {"plan": stored.plan, "areas": areas, "general": general, "state": stored.state,
+    return {"plan": stored.plan, "areas": areas, "general": general, "state": PLAN_STATE_WORDS[stored.state],
             "warnings": sum(len(v.warnings) for vs in areas.values() for v in vs) + len(general)}  # fmt: skip
 
 
@@ -200,8 +201,8 @@ def _import(engine: Engine, settings: Settings, coordinator: Coordinator, name: 
         )
         lines.append(f"Kalendern: {synced.added} nya, {synced.moved} flyttade och "
                      f"{synced.cancelled} inställda möten och uppgifter.")  # fmt: skip
-    if result.state != DRAFT and (result.added or result.changed or result.retired):
-        lines.append(f"Obs: planen är {result.state}; den inlämnade planen har ändrats. Meddela "
+    if result.state != PlanState.DRAFT and (result.added or result.changed or result.retired):
+        lines.append(f"Obs: planen är {PLAN_STATE_WORDS[result.state]}; den inlämnade planen har ändrats. Meddela "
                      "mottagarna, eller lämna in den igen.")  # fmt: skip
     lines += [f"Obs: {note}" for note in read.notes]
     return lines

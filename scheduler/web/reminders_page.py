@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
-from scheduler.model.mail import FAILED, SENDING, STATUS_WORDS, STATUSES, OutboxMail
+from scheduler.model.display_words import OUTBOX_STATUS_WORDS
+from scheduler.model.mail import OutboxMail, OutboxStatus
 from scheduler.services.outbox import outbox_mails, send_again
 from scheduler.web.deps import ClockDep, EngineDep
 from scheduler.web.layout import workspace_message, workspace_page
@@ -25,7 +26,7 @@ from scheduler.web.session import (
 
 router = APIRouter()
 # The statuses a coordinator filters by: "sending" lasts seconds, and is shown under all.
-CHOICES = tuple(status for status in STATUSES if status != SENDING)
+CHOICES = tuple(status for status in OutboxStatus if status != OutboxStatus.SENDING)
 
 
 def _status(request: Request) -> str | None:
@@ -44,8 +45,8 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, status:
     every = outbox_mails(engine, organisation=coordinator.organisation)
     counts = {key: sum(row.status == key for row in every) for key in CHOICES}
     return workspace_page("reminders.html", coordinator, current="/paminnelser", status=status,
-                          rows=rows, counts=counts, chosen=chosen or "", words=STATUS_WORDS,
-                          choices=CHOICES, done=done, failed=FAILED)  # fmt: skip
+                          rows=rows, counts=counts, chosen=chosen or "", words=OUTBOX_STATUS_WORDS,
+                          choices=CHOICES, done=done, failed=OutboxStatus.FAILED)  # fmt: skip
 
 
 @router.api_route("/paminnelser", methods=PAGE_METHODS, response_class=HTMLResponse)

@@ -1,0 +1,112 @@
+"""Stored values are stable English codes, and users still read Swedish words: migration 0012
+turns the plan states stored as words ("utkast", "inlämnad", "uppföljd") into codes, on SQLite and
+PostgreSQL, and its downgrade gives the words back. The words come from one module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, text
+
+from scheduler.model.display_words import KIND_WORDS, OUTBOX_STATUS_WORDS, PLAN_STATE_WORDS
+from scheduler.model.mail import OutboxStatus
+from scheduler.model.occurrence import OccurrenceKind
+from scheduler.model.stored import PlanState
+from scheduler.store.engine import _alembic_config, create_store_engine, upgrade_store
+from scheduler.store.plans import load_plan
+
+MADE = datetime(2024, 2, 1, 8, 0, tzinfo=UTC)
+# What a database at 0011 holds: each plan's state as the Swedish word.
+OLD_STATES = {"Norrby": "utkast", "Söderby": "inlämnad", "Österby": "uppföljd"}
+
+
+def _migrate(url: str, revision: str, *, down: bool = False) -> None:
+    from alembic import command
+
+    engine = create_store_engine(url)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+    engine.dispose()
+
+
+def _states(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("select organisation, state from plan")).all()
+    return {organisation: state for organisation, state in rows}
+
+
+def _add_plan(engine: Engine, organisation: str, state: str | None) -> int:
+    """A plan row as the code of its revision wrote it; no state: the column's default."""
+    columns = "organisation, year, source, revision, schedule_fingerprint, created_at, updated_at"
+    values = ":organisation, 2024, '', 1, '', :made, :made"
+    if state is not None:
+        columns, values = f"{columns}, state", f"{values}, :state"
+    with engine.begin() as connection:
+        return int(
+            connection.execute(
+                text(f"insert into plan ({columns}) values ({values}) returning id"),
+                {"organisation": organisation, "made": MADE, "state": state},
+            ).scalar_one()
+        )
+
+
+@pytest.fixture
+def old_store(store_url: str) -> Iterator[str]:
+    """A database at revision 0011 holding plans in each state, as words."""
+    _migrate(store_url, "0011")
+    engine = create_store_engine(store_url)
+    for organisation, state in OLD_STATES.items():
+        _add_plan(engine, organisation, state)
+    engine.dispose()
+    yield store_url
+
+
+def test_upgrade_turns_stored_words_into_codes_and_downgrade_gives_them_back(
+    old_store: str,
+) -> None:
+    engine, before, after = upgrade_store(old_store)
+    try:
+        assert (before, after) == ("0011", "0012")
+        assert _states(engine) == {
+            "Norrby": "draft",
+            "Söderby": "handed_in",
+            "Österby": "followed_up",
+        }
+        with engine.connect() as connection:
+            ids = dict(connection.execute(text("select organisation, id from plan")).all())
+        assert {name: load_plan(engine, ids[name]).state for name in OLD_STATES} == {
+            "Norrby": PlanState.DRAFT,
+            "Söderby": PlanState.HANDED_IN,
+            "Österby": PlanState.FOLLOWED_UP,
+        }
+        added = _add_plan(engine, "Västerby", None)
+        assert load_plan(engine, added).state is PlanState.DRAFT  # the column's new default
+    finally:
+        engine.dispose()
+
+    _migrate(old_store, "0011", down=True)
+    engine = create_store_engine(old_store)
+    try:
+        assert _states(engine) == {**OLD_STATES, "Västerby": "utkast"}
+        _add_plan(engine, "Nyby", None)
+        assert _states(engine)["Nyby"] == "utkast"  # the old default is back
+    finally:
+        engine.dispose()
+
+
+def test_every_code_has_its_swedish_word_and_the_words_are_the_ones_users_read() -> None:
+    assert set(KIND_WORDS) == set(OccurrenceKind)
+    assert set(OUTBOX_STATUS_WORDS) == set(OutboxStatus)
+    assert set(PLAN_STATE_WORDS) == set(PlanState)
+    assert PLAN_STATE_WORDS == {
+        PlanState.DRAFT: "utkast",
+        PlanState.HANDED_IN: "inlämnad",
+        PlanState.FOLLOWED_UP: "uppföljd",
+    }
+    # The codes are what the store holds and what templates compare ("task"), so each is its value.
+    assert [str(kind) for kind in OccurrenceKind] == ["meeting", "task"]
+    assert f"{PlanState.HANDED_IN}" == "handed_in"
