@@ -77,7 +77,9 @@ def test_upgrade_turns_stored_words_into_codes_and_downgrade_gives_them_back(
             "Österby": "followed_up",
         }
         with engine.connect() as connection:
-            ids = dict(connection.execute(text("select organisation, id from plan")).all())
+            ids: dict[str, int] = dict(
+                connection.execute(text("select organisation, id from plan")).tuples().all()
+            )
         assert {name: load_plan(engine, ids[name]).state for name in OLD_STATES} == {
             "Norrby": PlanState.DRAFT,
             "Söderby": PlanState.HANDED_IN,
