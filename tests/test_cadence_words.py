@@ -23,8 +23,8 @@ from scheduler.cadence.text import normalise
 from scheduler.cadence.vocabulary import (
     DAY_SETS,
     MONTH_ABBREVIATIONS,
+    MONTH_NUMBERS,
     MONTH_PARTS,
-    MONTHS,
     NUMBER_WORDS,
     ORDINAL_WORDS,
     SCHOOL_EVENTS,
@@ -48,7 +48,7 @@ _WORD: Final = re.compile(r"[^\W_]+(?:[-:/.][^\W_]+)*-?")
 _NOT_ALONE: Final = frozenset({"i", "alla", "varje", "en", "ett"})
 TIME_WORDS: Final = frozenset(
     {
-        *MONTHS, *MONTH_ABBREVIATIONS, *WEEKDAY_NAMES.values(),
+        *MONTH_NUMBERS, *MONTH_ABBREVIATIONS, *WEEKDAY_NAMES.values(),
         *(f"{day}ar" for day in WEEKDAY_NAMES.values()), *NUMBER_WORDS, *ORDINAL_WORDS,
         *UNIT_WORDS, *UNIT_ADVERBS, *SEASON_FORMS, *TIMES_OF_DAY,
         *(word for phrase in DAY_SETS for word in phrase.split()),
@@ -225,7 +225,7 @@ def _check_what_is_used_is_in_the_reading(cadence: Cadence) -> None:
         day = next((c for c, n in WEEKDAY_NAMES.items() if low.startswith(n)), None)
         if day is not None and resolved.series:
             assert day in days or WEEKDAY_NAMES[day] in said, (word, cadence.text, days)
-        month = MONTHS.get(low)
+        month = MONTH_NUMBERS.get(low)
         if month is not None and (resolved.series or resolved.deadline):
             assert month in months or low in said, (word, cadence.text, sorted(months))
 

@@ -10,7 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, text
 
-from scheduler.model.display_words import KIND_WORDS, OUTBOX_STATUS_WORDS, PLAN_STATE_WORDS
+from scheduler.model.display_words import (
+    OCCURRENCE_KIND_WORDS,
+    OUTBOX_STATUS_WORDS,
+    PLAN_STATE_WORDS,
+)
 from scheduler.model.mail import OutboxStatus
 from scheduler.model.occurrence import OccurrenceKind
 from scheduler.model.stored import PlanState
@@ -101,7 +105,7 @@ def test_upgrade_turns_stored_words_into_codes_and_downgrade_gives_them_back(
 
 
 def test_every_code_has_its_swedish_word_and_the_words_are_the_ones_users_read() -> None:
-    assert set(KIND_WORDS) == set(OccurrenceKind)
+    assert set(OCCURRENCE_KIND_WORDS) == set(OccurrenceKind)
     assert set(OUTBOX_STATUS_WORDS) == set(OutboxStatus)
     assert set(PLAN_STATE_WORDS) == set(PlanState)
     assert PLAN_STATE_WORDS == {

@@ -31,7 +31,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, 'Liberat
 
 BACKGROUND = "#ffffff"
 RING_FILL = "#eef1f4"
-TEXT = "#1f2937"
+TEXT_COLOUR = "#1f2937"
 MUTED_TEXT = "#4b5563"
 GRID = "#9aa5b1"
 LANE_LINE = "#c9d1da"
@@ -174,7 +174,7 @@ class _Builder:
 
     def _months(self, parent: ET.Element) -> None:
         lines = _element(parent, "g", stroke=GRID, **{"stroke-width": 1})
-        labels = _element(parent, "g", fill=TEXT, **{"font-size": 16})
+        labels = _element(parent, "g", fill=TEXT_COLOUR, **{"font-size": 16})
         for month in range(12):
             start = GAP_DEGREES / 2 + month * MONTH_DEGREES
             self._radial(lines, start, HOLE_RADIUS, OUTER_RADIUS + 8)
@@ -259,7 +259,7 @@ class _Builder:
                 y += LINE if number else 0
                 _text(legend, line, x=30, y=y, size=15, fill=MUTED_TEXT)
         y += LINE + 16
-        symbols = _element(legend, "g", fill=TEXT)
+        symbols = _element(legend, "g", fill=TEXT_COLOUR)
         _element(symbols, "circle", cx=41, cy=y - 5, r=7)
         _text(symbols, "Möte", x=56, y=y, size=16)
         _element(symbols, "path", d=_diamond(151, y - 5, 8.5))
@@ -345,7 +345,7 @@ def _text(
     y: float,
     size: float,
     weight: str | None = None,
-    fill: str = TEXT,
+    fill: str = TEXT_COLOUR,
     dy: str | None = None,
     anchor: str | None = None,
 ) -> None:

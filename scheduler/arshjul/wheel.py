@@ -15,11 +15,10 @@ from datetime import date
 from scheduler.base.errors import UsageError
 from scheduler.base.templating import swedish_date, swedish_time
 from scheduler.base.time import STOCKHOLM
+from scheduler.cadence.placed import DEADLINE_LABELS
 from scheduler.model.display_words import kind_word
 from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-
-DEADLINE_LABELS = {"klart senast", "deadline"}
 
 
 @dataclass(frozen=True)

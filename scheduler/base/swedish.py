@@ -20,8 +20,8 @@ WEEKDAY_NAMES: Final[dict[str, str]] = {code: name for name, code in WEEKDAYS.it
 
 MONTH_WORDS: Final = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                       "september", "oktober", "november", "december")  # fmt: skip
-MONTHS: Final[dict[str, int]] = {name: number for number, name in enumerate(MONTH_WORDS, 1)}
-MONTH_NAMES: Final[dict[int, str]] = {number: name for name, number in MONTHS.items()}
+MONTH_NUMBERS: Final[dict[str, int]] = {name: number for number, name in enumerate(MONTH_WORDS, 1)}
+MONTH_NAMES: Final[dict[int, str]] = {number: name for name, number in MONTH_NUMBERS.items()}
 
 # Nouns whose plural is not the singular + a regular ending, for `count` callers that pass only
 # the singular. Most callers pass both forms; this keeps the common ones short.

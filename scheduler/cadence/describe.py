@@ -11,7 +11,6 @@ word the reading used, and every word a warning quotes because it was not used.
 from __future__ import annotations
 
 from datetime import date
-from typing import Final
 
 from scheduler.cadence.calendar import month_day_in
 from scheduler.cadence.model import QUOTED, USED, Cadence, MonthDay, SeriesSpec
@@ -21,11 +20,6 @@ from scheduler.cadence.place import place_cadence
 from scheduler.cadence.placed import DEADLINE_LABEL
 from scheduler.cadence.policy import CalendarPolicy
 from scheduler.cadence.wording import frequency_text
-
-# A När's kind in Swedish, as `scheduler cadence` and the workspace's plan page say it.
-KIND_WORDS: Final = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
-                     "deadline": "klart senast", "triggered": "vid händelse",
-                     "unspecified": "ej tolkad"}  # fmt: skip
 
 
 def describe_cadence(text: str, *, year: int, policy: CalendarPolicy) -> dict[str, object]:

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from scheduler.model.occurrence import OccurrenceKind
 
 DEADLINE_LABEL = "Klart senast"
+# The series labels that mark a deadline (casefolded): the one placing gives, and a plan file's.
+DEADLINE_LABELS = frozenset({"klart senast", "deadline"})
 
 
 @dataclass(frozen=True)

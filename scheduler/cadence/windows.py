@@ -20,8 +20,8 @@ from scheduler.cadence.vocabulary import (
     EVENT_RELATIONS,
     HALF_YEARS,
     MONTH_ABBREVIATIONS,
+    MONTH_NUMBERS,
     MONTH_PARTS,
-    MONTHS,
     QUARTERS,
     SCHOOL_BREAKS,
     SCHOOL_EVENTS,
@@ -38,7 +38,7 @@ MIN_YEAR: Final = 1990  # a plan year outside this range is a typo, not a plan
 MAX_YEAR: Final = 2199
 
 _MONTH_WORD: Final = "|".join(
-    sorted([*MONTHS, *(a for a in MONTH_ABBREVIATIONS if a != "jul")], key=len, reverse=True)
+    sorted([*MONTH_NUMBERS, *(a for a in MONTH_ABBREVIATIONS if a != "jul")], key=len, reverse=True)
 )
 _YEAR: Final = r"(?:19|20|21)\d\d"
 

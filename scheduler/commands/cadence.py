@@ -10,9 +10,8 @@ from typing import Any, cast
 from scheduler.base.errors import NotFoundError, StoreNotReadyError, UsageError
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence.describe import KIND_WORDS as KINDS_SV
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
-from scheduler.model.display_words import kind_word
+from scheduler.model.display_words import CADENCE_KIND_WORDS, kind_word
 from scheduler.model.occurrence import OccurrenceStatus
 from scheduler.model.stored import StoredPlan
 
@@ -61,7 +60,7 @@ def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     ctx.print(f"«{result['text']}»")
-    flags = [KINDS_SV.get(str(result["kind"]), str(result["kind"]))]
+    flags = [CADENCE_KIND_WORDS.get(str(result["kind"]), str(result["kind"]))]
     if result["as_needed"] and result["kind"] != "as_needed":
         flags.append("samt vid behov")
     if result["continuous"] and result["kind"] != "continuous":

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.base.time import STOCKHOLM
+from scheduler.cadence.placed import DEADLINE_LABELS
 from scheduler.feeds.ical import FeedEvent, FeedHeader
 from scheduler.feeds.scopes import Scope, ScopeIndex
 from scheduler.model.display_words import kind_word
 from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-
-DEADLINE_LABELS = {"klart senast", "deadline"}
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from scheduler.base.swedish import WEEKDAY_CODES
 # a one-off date.
 SINGLE_RULE = "FREQ=DAILY;COUNT=1"
 # [MS-OXCICAL] count-part = ";COUNT=" 1*3DIGIT: a longer rule is split.
-MAX_COUNT = 999
+MAX_RULE_COUNT = 999
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def single_rule(days: tuple[date, ...]) -> Piece | None:
     best: Piece | None = None
     for candidate in _CANDIDATES:
         piece = candidate(days)
-        if piece is None or len(piece.given) > MAX_COUNT:
+        if piece is None or len(piece.given) > MAX_RULE_COUNT:
             continue
         if 2 * len(piece.skipped) >= len(days):
             continue  # mostly gaps: not the series' rule, though it holds its dates

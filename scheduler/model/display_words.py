@@ -13,9 +13,19 @@ from scheduler.model.occurrence import OccurrenceKind
 from scheduler.model.stored import PlanState
 
 # "möte" or "uppgift"; capitalised where it begins a line or names a calendar category.
-KIND_WORDS: Final[dict[OccurrenceKind, str]] = {
+OCCURRENCE_KIND_WORDS: Final[dict[OccurrenceKind, str]] = {
     OccurrenceKind.MEETING: "möte",
     OccurrenceKind.TASK: "uppgift",
+}
+# A När's kind (`scheduler.cadence.model.Cadence.kind`), as `scheduler cadence` and the
+# workspace's plan page say it.
+CADENCE_KIND_WORDS: Final[dict[str, str]] = {
+    "recurring": "återkommande",
+    "as_needed": "vid behov",
+    "continuous": "löpande",
+    "deadline": "klart senast",
+    "triggered": "vid händelse",
+    "unspecified": "ej tolkad",
 }
 # An outbox row's status (the CLI's `remind list`, the workspace's /paminnelser).
 OUTBOX_STATUS_WORDS: Final[dict[OutboxStatus, str]] = {
@@ -36,4 +46,4 @@ PLAN_STATE_WORDS: Final[dict[PlanState, str]] = {
 
 def kind_word(kind: str) -> str:
     """ "möte" or "uppgift" for an occurrence kind."""
-    return KIND_WORDS[OccurrenceKind(kind)]
+    return OCCURRENCE_KIND_WORDS[OccurrenceKind(kind)]

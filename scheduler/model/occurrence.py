@@ -13,7 +13,7 @@ from enum import StrEnum
 
 class OccurrenceKind(StrEnum):
     """What an occurrence is: a meeting (a time and a room) or a task (due on a day). Stored
-    and compared as these codes; what users read is `scheduler.model.labels.KIND_WORDS`."""
+    and compared as these codes; what users read is `scheduler.model.display_words.OCCURRENCE_KIND_WORDS`."""
 
     MEETING = "meeting"
     TASK = "task"

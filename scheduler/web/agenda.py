@@ -65,7 +65,7 @@ class Entry:
 
 
 @dataclass
-class Typed:
+class TypedChange:
     """A change form as posted: the values come back with the errors, nothing is stored."""
 
     key: str
@@ -121,7 +121,7 @@ def _shown(entries: list[Entry], chosen: dict[str, str]) -> list[Entry]:
 
 
 def _page(engine: Engine, coordinator: Coordinator, params: dict[str, str], *, now: datetime,
-          status: int = 200, done: list[str] | None = None, typed: Typed | None = None) -> Response:  # fmt: skip
+          status: int = 200, done: list[str] | None = None, typed: TypedChange | None = None) -> Response:  # fmt: skip
     try:
         entries = _entries(engine, coordinator, now=now)
     except NotFoundError:
@@ -186,7 +186,7 @@ def _parse_clock(text: str, field_id: str, label: str, errors: list[tuple[str, s
     return clock
 
 
-def _note(typed: Typed) -> str:
+def _note(typed: TypedChange) -> str:
     note = typed.values["note"].strip()
     if len(note) > NOTE_LENGTH:
         typed.errors.append((f"note-{typed.action}-{typed.key}",
@@ -194,7 +194,7 @@ def _note(typed: Typed) -> str:
     return note
 
 
-def _new_times(row: Occurrence, typed: Typed) -> tuple[datetime, datetime] | None:
+def _new_times(row: Occurrence, typed: TypedChange) -> tuple[datetime, datetime] | None:
     """The new start and end from the move form, or None with the errors in `typed`."""
     key, values, errors = typed.key, typed.values, typed.errors
     day = _parse_day(values["datum"], key, errors)
@@ -233,7 +233,7 @@ def move(
 ) -> Response:  # fmt: skip
     row, params = _posted(engine, coordinator, form)
     key = row_key(row.uid)
-    typed = Typed(
+    typed = TypedChange(
         key, "flytta", {name: form.text(name) for name in ("datum", "tid", "slut", "note")}
     )
     note = _note(typed)
@@ -258,7 +258,7 @@ def cancel(
     engine: EngineDep, config: ConfigDep, clock: ClockDep, feeds: FeedsDep,
 ) -> Response:  # fmt: skip
     row, params = _posted(engine, coordinator, form)
-    typed = Typed(row_key(row.uid), "stall-in", {"note": form.text("note")})
+    typed = TypedChange(row_key(row.uid), "stall-in", {"note": form.text("note")})
     note = _note(typed)
     if typed.errors:
         return _page(engine, coordinator, params, now=clock(), status=422, typed=typed)

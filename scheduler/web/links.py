@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from scheduler.base.errors import NotFoundError
-from scheduler.feeds.scopes import AREA, MEASURE, PLAN, ROLE, SERIES, Scope, all_scopes, find_scope
+from scheduler.feeds.scopes import PLAN, SCOPE_GROUPS, Scope, all_scopes, find_scope
 from scheduler.model.feed_link import FeedLink
 from scheduler.services.feed_links import (
     create_link,
@@ -37,8 +37,6 @@ from scheduler.web.session import (
 
 router = APIRouter()
 AUDIENCE_LENGTH = 200
-# The choice of calendars, grouped as the form shows them.
-GROUPS = (("Områden", (AREA,)), ("Åtgärder och forum", (MEASURE, SERIES)), ("Roller", (ROLE,)))
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ def _page(inputs: LinkPageInputs, coordinator: Coordinator, *, status: int = 200
     scopes = _scopes(inputs, coordinator)
     links = [_view(row, scopes) for row in reversed(_own_links(inputs, coordinator))]
     groups = [
-        (label, [s for s in scopes if s.kind in kinds]) for label, kinds in GROUPS
+        (label, [s for s in scopes if s.kind in kinds]) for label, kinds in SCOPE_GROUPS
     ] if scopes is not None else []  # fmt: skip
     context.setdefault("errors", [])
     context.setdefault("done", [])

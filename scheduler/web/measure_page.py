@@ -40,7 +40,7 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass
-class Typed:
+class TypedSettings:
     """The form as typed: given back as it was when something is refused."""
 
     weekday: str = ""
@@ -51,9 +51,9 @@ class Typed:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _typed_from(settings: PolicyOverrides, convener: str | None) -> Typed:
+def _typed_from(settings: PolicyOverrides, convener: str | None) -> TypedSettings:
     weekday = settings.weekday or ""
-    return Typed(
+    return TypedSettings(
         weekday=WEEKDAY_NAMES.get(weekday.upper(), weekday.casefold()),
         time=settings.time or "",
         months=list(settings.months or ()),
@@ -62,9 +62,9 @@ def _typed_from(settings: PolicyOverrides, convener: str | None) -> Typed:
     )
 
 
-def _typed_from_form(form: PostedForm) -> Typed:
+def _typed_from_form(form: PostedForm) -> TypedSettings:
     months = form.fields.getlist("manad") if form.fields is not None else []
-    return Typed(
+    return TypedSettings(
         weekday=form.text("veckodag").strip(),
         time=form.text("tid").strip(),
         months=[int(m) for m in months if isinstance(m, str) and m.isdigit()],
@@ -73,7 +73,9 @@ def _typed_from_form(form: PostedForm) -> Typed:
     )
 
 
-def _checked(typed: Typed, coordinator: Coordinator) -> tuple[PolicyOverrides, str | None] | None:
+def _checked(
+    typed: TypedSettings, coordinator: Coordinator
+) -> tuple[PolicyOverrides, str | None] | None:
     """The overrides the form asks for, or None with the refusals in `typed.errors` (field id,
     Swedish message)."""
     errors = typed.errors
@@ -132,7 +134,7 @@ def _find(request: Request, coordinator: Coordinator, engine: Engine, measure_id
     raise NotFoundError(f"åtgärd {measure_id} finns inte i planen")
 
 
-def _page(coordinator: Coordinator, found: Found, typed: Typed, *, status: int = 200,
+def _page(coordinator: Coordinator, found: Found, typed: TypedSettings, *, status: int = 200,
           done: list[str] | None = None) -> Response:  # fmt: skip
     measure = found.item.stored.measure
     view: MeasureView = measure_view(found.item, coordinator.config)

@@ -19,8 +19,8 @@ from starlette.datastructures import UploadFile
 from scheduler.base.errors import NotFoundError, SchedulerError, StoreBusyError
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence.describe import KIND_WORDS, series_frequency, unused_phrases
-from scheduler.model.display_words import PLAN_STATE_WORDS, kind_word
+from scheduler.cadence.describe import series_frequency, unused_phrases
+from scheduler.model.display_words import CADENCE_KIND_WORDS, PLAN_STATE_WORDS, kind_word
 from scheduler.model.stored import PlanState
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
@@ -39,7 +39,7 @@ from scheduler.web.session import (
 )
 
 router = APIRouter()
-SUFFIXES = (".xlsx", ".toml")
+UPLOAD_SUFFIXES = (".xlsx", ".toml")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -63,7 +63,7 @@ class MeasureView:
 
 def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
     measure, cadence = item.stored.measure, item.cadence
-    kind = KIND_WORDS.get(cadence.kind, cadence.kind)
+    kind = CADENCE_KIND_WORDS.get(cadence.kind, cadence.kind)
     if cadence.as_needed and cadence.kind != "as_needed":
         kind += ", samt vid behov"
     if cadence.continuous and cadence.kind != "continuous":
@@ -130,7 +130,7 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, now: da
             raise
         view = None
     return workspace_page("plan.html", coordinator, current="/plan", status=status, view=view,
-                          errors=errors or [], done=done or [], suffixes=", ".join(SUFFIXES))  # fmt: skip
+                          errors=errors or [], done=done or [], suffixes=", ".join(UPLOAD_SUFFIXES))  # fmt: skip
 
 
 @router.api_route("/plan", methods=PAGE_METHODS, response_class=HTMLResponse)
@@ -153,7 +153,7 @@ def upload(
                      errors=["Välj en fil att importera (en arbetsbok .xlsx eller en .toml-fil)."])  # fmt: skip
     name = Path(upload.filename).name
     suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
+    if suffix not in UPLOAD_SUFFIXES:
         return _page(request, coordinator, engine, now=clock(), status=422,
                      errors=[f"«{name}» är varken en .xlsx- eller en .toml-fil. Inget ändrades."])  # fmt: skip
     try:
