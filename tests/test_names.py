@@ -66,8 +66,8 @@ def test_no_two_classes_or_constants_share_a_name() -> None:
     for path in _sources():
         for name, what in declared_names(path.read_text(encoding="utf-8")):
             where[name].append(f"{what} in {_module(path)}")
-    shared = {name: places for name, places in where.items() if len(places) > 1}
-    assert shared == {}
+    shared = [f"{name}: {', '.join(places)}" for name, places in where.items() if len(places) > 1]
+    assert not shared, "\n".join(shared)
 
 
 def test_no_function_hides_its_module() -> None:

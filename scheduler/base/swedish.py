@@ -11,6 +11,9 @@ from typing import Final
 # Letters for word boundaries that know Swedish: `(?<![{LETTERS}])` instead of `\b`, which would
 # also break at digits and underscores. Matching is done on lower-cased text.
 LETTERS: Final = r"a-zåäöéü"
+# Any run of letters, in a regular expression: the rest of a word ("möte" reads "mötena"), or the
+# start of a compound ("informationsutskick").
+LETTER_RUN: Final = rf"[{LETTERS}]*"
 
 # Weekday names (lower case, as in running text) and their RFC 5545 codes, Monday first.
 WEEKDAY_CODES: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")

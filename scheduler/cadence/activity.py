@@ -12,15 +12,14 @@ import re
 from functools import lru_cache
 from typing import Final
 
+from scheduler.base.swedish import LETTER_RUN
 from scheduler.base.swedish import LETTERS as _L
 from scheduler.model.occurrence import OccurrenceKind
-
-_W: Final = rf"[{_L}]*"
 
 # Work that is delivered, not attended. Long stems also match inside compounds
 # ("informationsutskick", "trygghetsenkät").
 _TASK = re.compile(
-    rf"(?<![{_L}]){_W}?(?:nyhetsbrev|utskick|enkät|survey|kartläggning|kartlägga|implementer"
+    rf"(?<![{_L}]){LETTER_RUN}?(?:nyhetsbrev|utskick|enkät|survey|kartläggning|kartlägga|implementer"
     rf"|rapport|sammanställ|redovis|inventer|publicer|informationsblad|nyhetsmejl|uppdatera"
     rf"|revider|utvärder|analys|ansökan|upphandl|beställ|lägesbild|affisch|kampanj)"
     rf"|(?<![{_L}])(?:skicka|ta\s+fram|påbörja|starta|införa|ta\s+in)(?![{_L}])"
@@ -28,7 +27,7 @@ _TASK = re.compile(
 # Things people attend. "råd" and "est" only as whole words or known compounds: "område" and
 # "bestämma" must not count.
 _MEETING = re.compile(
-    rf"(?<![{_L}]){_W}?(?:möte|möten|mötet|mötena|träff|forum|nätverk|vandring|avstämning"
+    rf"(?<![{_L}]){LETTER_RUN}?(?:möte|möten|mötet|mötena|träff|forum|nätverk|vandring|avstämning"
     rf"|styrgrupp|arbetsgrupp|referensgrupp|workshop|seminari|konferens|dialog|samråd"
     rf"|sammanträd|utbildning|föreläsning|samverkan|samverkansforum|säkerhetsråd|trygghetsråd"
     rf"|pensionärsråd|funktionshinderråd|besök)"
@@ -135,9 +134,9 @@ def activity_of(word: str) -> str | None:
     return None
 
 
-_WORD = re.compile(rf"[{_L}]+")
+_LETTER_WORD = re.compile(rf"[{_L}]+")
 
 
 def activity_spans(low: str) -> list[tuple[int, int]]:
     """Where the activity nouns of `low` are: the reading uses them to say what is counted."""
-    return [m.span() for m in _WORD.finditer(low) if activity_of(m.group()) is not None]
+    return [m.span() for m in _LETTER_WORD.finditer(low) if activity_of(m.group()) is not None]

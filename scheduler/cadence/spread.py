@@ -83,7 +83,7 @@ class PlanItem:
 
 
 @dataclass(frozen=True)
-class _Open:
+class _OpenSeries:
     """A series the spread chooses a slot for."""
 
     item: int  # index in the plan's items
@@ -243,7 +243,7 @@ def spread_plan(
 ) -> list[PlacedCadence]:
     """Every item's schedule in `year`, its open series spread over the meeting weekdays."""
     policy = canonical(policy)
-    open_series: list[_Open] = []
+    open_series: list[_OpenSeries] = []
     fixed: list[tuple[int, SeriesPlacing]] = []
     sizes: Counter[str] = Counter()
     for i, item in enumerate(items):
@@ -258,7 +258,7 @@ def spread_plan(
             if free.any:
                 tie = _hash(item.key, spec.label, s)
                 slots = _candidates(free, policy, tie)
-                open_series.append(_Open(i, s, placing, slots, size, tie))
+                open_series.append(_OpenSeries(i, s, placing, slots, size, tie))
             else:
                 fixed.append((i, placing))
     share = SLACK / max(1, len(policy.meeting_weekdays))

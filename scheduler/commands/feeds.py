@@ -181,7 +181,7 @@ def _export_all(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.feed_export import export_all
 
     reports = export_all(ctx.engine, ctx.settings, directory, now=args.now or now_utc(),
-                         workers=args.workers, progress=_Progress())  # fmt: skip
+                         workers=args.workers, progress=_ExportProgress())  # fmt: skip
     if not reports:
         raise NotFoundError("Ingen plan är importerad ännu; det finns inga kalendrar att skriva.")
     failed = [r for r in reports if r.failure is not None]
@@ -203,7 +203,7 @@ def _export_all(args: argparse.Namespace, ctx: Context) -> int:
     return failed[0].exit_code if failed else 0
 
 
-class _Progress:
+class _ExportProgress:
     """A line on stderr every `EVERY` organisations, for a person watching a long export: only
     when stderr is a terminal (cron's mail and the tests read the report, not the count)."""
 

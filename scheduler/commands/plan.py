@@ -51,7 +51,7 @@ def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> 
     from scheduler.services.database import durable_at_the_end
     from scheduler.services.import_ahead import default_workers, read_ahead
 
-    progress = _Progress(len(paths))
+    progress = _ImportProgress(len(paths))
     codes = []
     workers = default_workers(len(paths)) if args.jobs is None else args.jobs
     # Each file its own transaction; all of them on disk before the summary says so. Other
@@ -91,7 +91,7 @@ def _import_one_of_many(
     return 0
 
 
-class _Progress:
+class _ImportProgress:
     """Every `EVERY` files a line on stderr, for a person watching a long run: only when
     stderr is a terminal (a log or a test reads the reports, not the count)."""
 

@@ -160,7 +160,7 @@ def _interval(steps: list[int]) -> int:
 
 # The longest INTERVAL written, per frequency: what a person would say ("var fjärde vecka",
 # "varje halvår"). Any two dates are some interval apart; "every 13 weeks" is no cadence.
-_LONGEST = {"DAILY": 6, "WEEKLY": 4, "MONTHLY": 6}
+_LONGEST_BY_FREQUENCY = {"DAILY": 6, "WEEKLY": 4, "MONTHLY": 6}
 
 
 def _with_interval(rule: str, interval: int) -> str:
@@ -173,7 +173,7 @@ def _weekly(days: tuple[date, ...]) -> Piece | None:
     weeks = [(day - monday).days // 7 for day in days]
     interval = _interval(weeks)
     weekdays = sorted({day.weekday() for day in days})
-    if interval > _LONGEST["WEEKLY"] or len(weekdays) == len(WEEKDAY_CODES):
+    if interval > _LONGEST_BY_FREQUENCY["WEEKLY"] or len(weekdays) == len(WEEKDAY_CODES):
         return None  # every day of the week: daily says it
     given = [
         monday + timedelta(weeks=week, days=weekday)
@@ -190,7 +190,7 @@ def _weekly(days: tuple[date, ...]) -> Piece | None:
 def _daily(days: tuple[date, ...]) -> Piece | None:
     """2.1.3.2.2.1: every n days."""
     interval = _interval([(day - days[0]).days for day in days])
-    if interval > _LONGEST["DAILY"]:
+    if interval > _LONGEST_BY_FREQUENCY["DAILY"]:
         return None
     count = (days[-1] - days[0]).days // interval + 1
     given = [days[0] + timedelta(days=interval * n) for n in range(count)]
@@ -257,7 +257,7 @@ def _same_day(days: tuple[date, ...]) -> int | None:
 def _monthly_nth(days: tuple[date, ...]) -> Piece | None:
     """2.1.3.2.2.4: the nth weekday of every n months."""
     interval = _interval(_months(days))
-    if interval > _LONGEST["MONTHLY"]:
+    if interval > _LONGEST_BY_FREQUENCY["MONTHLY"]:
         return None
     for weekday, nth in _position(days):
         given = _month_steps(days, interval, partial(_nth_weekday, weekday=weekday, nth=nth))
@@ -274,7 +274,7 @@ def _monthly(days: tuple[date, ...]) -> Piece | None:
     if day is None:
         return None
     interval = _interval(_months(days))
-    if interval > _LONGEST["MONTHLY"]:
+    if interval > _LONGEST_BY_FREQUENCY["MONTHLY"]:
         return None
     given = _month_steps(days, interval, partial(_month_day, day=day))
     return _piece(_with_interval(f"FREQ=MONTHLY;BYMONTHDAY={day}", interval), given, days)

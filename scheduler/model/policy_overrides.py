@@ -16,7 +16,8 @@ from scheduler.base.text_safety import describe_control_character
 from scheduler.model.occurrence import OccurrenceKind
 from scheduler.model.plan import PolicyOverrides
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# A time of day as the plan file and the workspace's form write it: "HH:MM".
+HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 # Raised with a Swedish message naming the key; the caller adds file, sheet and row.
 Fail = Callable[[str], Exception]
@@ -53,7 +54,7 @@ def settings_from_mapping(
     ):
         raise fail(f"schedule.weekday ska vara en veckodag (måndag–söndag), inte {shown(weekday)}")
     time = _optional_str(raw, "time", fail)
-    if time is not None and not _TIME.match(time):
+    if time is not None and not HH_MM.match(time):
         raise fail(f'schedule.time ska skrivas TT:MM, t.ex. "09:00", inte {shown(time)}')
     duration = raw.get("duration_minutes")
     if duration is not None and (

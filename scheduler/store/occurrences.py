@@ -242,7 +242,7 @@ def schedule_state(bind: Bind, *, plan_id: int) -> str:
     return f"{revision}|{changed}|{answered}|{count}"
 
 
-_PLANS, _OCCURRENCES = PlanRow.__table__, OccurrenceRow.__table__  # type: ignore[attr-defined]
+_PLAN_TABLE, _OCCURRENCES = PlanRow.__table__, OccurrenceRow.__table__  # type: ignore[attr-defined]
 # The values of a new row, in sync_occurrences' order; the other columns take their defaults.
 _NEW_COLUMNS = ("plan_id", "measure_id", "uid", "series_label", "kind", "original_date", "start",
                 "end", "all_day", "location", "status", "sequence", "created_at", "changed_at")  # fmt: skip
@@ -254,11 +254,11 @@ _LIST = (
 )
 _IDS = sa_select(_OCCURRENCES.c.uid, _OCCURRENCES.c.id).where(_OF_PLAN)
 _STATE = sa_select(
-    _PLANS.c.revision,
+    _PLAN_TABLE.c.revision,
     sa_select(func.max(_OCCURRENCES.c.changed_at)).where(_OF_PLAN).scalar_subquery(),
     sa_select(func.max(_OCCURRENCES.c.held_recorded_at)).where(_OF_PLAN).scalar_subquery(),
     sa_select(func.count()).select_from(_OCCURRENCES).where(_OF_PLAN).scalar_subquery(),
-).where(_PLANS.c.id == bindparam("plan_id"))
+).where(_PLAN_TABLE.c.id == bindparam("plan_id"))
 
 
 def stored_fingerprint(bind: Bind, *, plan_id: int) -> str:
@@ -279,5 +279,7 @@ def store_fingerprint(bind: Bind, *, plan_id: int, fingerprint: str) -> None:
             raise NoResultFound("No row was found when one was required")
 
 
-_FINGERPRINT = sa_select(_PLANS.c.schedule_fingerprint).where(_PLANS.c.id == bindparam("plan_id"))
-_STORE_FINGERPRINT = update(_PLANS).where(_PLANS.c.id == bindparam("plan_id"))
+_FINGERPRINT = sa_select(_PLAN_TABLE.c.schedule_fingerprint).where(
+    _PLAN_TABLE.c.id == bindparam("plan_id")
+)
+_STORE_FINGERPRINT = update(_PLAN_TABLE).where(_PLAN_TABLE.c.id == bindparam("plan_id"))

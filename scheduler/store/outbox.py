@@ -97,15 +97,15 @@ def sync_outbox(
                     and _before_horizon(row, until) and not _past_use(row, now)):  # fmt: skip
                 cancelled += _update_if(session, row, (OutboxStatus.PENDING,), status=OutboxStatus.CANCELLED, updated_at=now,
                                         last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
-        added = _insert_new(session, _NEW_COLUMNS, new_rows)
+        added = _insert_new(session, _NEW_MAIL_COLUMNS, new_rows)
     return OutboxSync(added, updated, cancelled)
 
 
 # What sync_outbox compares and writes of a planned mail, in its order; a new row has these after
-# _NEW_COLUMNS' first five.
+# _NEW_MAIL_COLUMNS' first five.
 _MAIL_COLUMNS = ("kind", "occurrence_id", "role", "recipient", "due_at", "useful_until", "subject",
                  "body_text", "body_html", "attachment")  # fmt: skip
-_NEW_COLUMNS = ("key", "plan_id", "status", "created_at", "updated_at", *_MAIL_COLUMNS)
+_NEW_MAIL_COLUMNS = ("key", "plan_id", "status", "created_at", "updated_at", *_MAIL_COLUMNS)
 
 
 def _before_horizon(row: OutboxRow, until: datetime | None) -> bool:

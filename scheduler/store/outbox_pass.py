@@ -37,7 +37,7 @@ from scheduler.store.outbox import _aware, _due, _ready
 from scheduler.store.tables import OccurrenceRow, OutboxRow
 
 _ROWS = OutboxRow.__table__  # type: ignore[attr-defined]
-_OCCURRENCES = OccurrenceRow.__table__  # type: ignore[attr-defined]
+_OCCURRENCE_TABLE = OccurrenceRow.__table__  # type: ignore[attr-defined]
 _NOW: BindParameter[datetime] = bindparam("now")
 _ID: BindParameter[int] = bindparam("row_id")
 # Built once: SQLAlchemy's statement building costs as much as the statement itself.
@@ -48,7 +48,9 @@ _CLAIM = (
             updated_at=_NOW)
     .returning(*_ROWS.c)
 )  # fmt: skip
-_OCCURRENCE = select(_OCCURRENCES.c.status, _OCCURRENCES.c.start).where(_OCCURRENCES.c.id == _ID)
+_OCCURRENCE = select(_OCCURRENCE_TABLE.c.status, _OCCURRENCE_TABLE.c.start).where(
+    _OCCURRENCE_TABLE.c.id == _ID
+)
 
 
 @dataclass(frozen=True)

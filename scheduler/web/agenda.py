@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.base.templating import swedish_date
-from scheduler.base.time import STOCKHOLM
+from scheduler.base.time import FIRST_YEAR, LAST_YEAR, STOCKHOLM
 from scheduler.model.occurrence import Occurrence, OccurrenceStatus
 from scheduler.plan.review import lexicon_for
 from scheduler.services import changes
@@ -35,7 +35,6 @@ from scheduler.web.session import (
 )
 
 router = APIRouter()
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # as the command line's dates
 FILTERS = ("omrade", "roll", "forum")
 NOTE_LENGTH = 500
 

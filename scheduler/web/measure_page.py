@@ -6,7 +6,6 @@ reminders show the new dates at once."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_NAMES, WEEKDAY_WORDS, WE
 from scheduler.base.text_safety import describe_control_character
 from scheduler.model.display_words import PLAN_STATE_WORDS
 from scheduler.model.plan import PolicyOverrides
+from scheduler.model.policy_overrides import HH_MM
 from scheduler.model.stored import PlanState
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.plans import SyncResult, chosen_plan_id, list_occurrences
@@ -36,7 +36,6 @@ from scheduler.web.session import (
 
 router = APIRouter()
 LOCATION_LENGTH = 200
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass
@@ -81,7 +80,7 @@ def _checked(
     errors = typed.errors
     if typed.weekday and typed.weekday not in WEEKDAYS:
         errors.append(("veckodag", f"Veckodag: «{typed.weekday}» är ingen veckodag. Välj en i listan."))  # fmt: skip
-    if typed.time and not _CLOCK.match(typed.time):
+    if typed.time and not HH_MM.match(typed.time):
         errors.append(("tid", f"Tid: «{typed.time}» är ingen tid. Skriv TT:MM, till exempel 09:30."))  # fmt: skip
     if not all(1 <= month <= 12 for month in typed.months):
         errors.append(("manad-1", "Månader: välj bland januari–december."))
