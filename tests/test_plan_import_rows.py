@@ -48,8 +48,8 @@ BACK = Plan("Norrby kommun", 2025, (VALD, UNGA, TRAFIK))
 # fmt: off
 FIRST_ROWS = {
     "plan": [
-        (1, 'Norrby kommun', 2025, 'a.toml', 1, '', 'utkast', None, None, D1, D1),
-        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'utkast', None, None, D1, D1),
+        (1, 'Norrby kommun', 2025, 'a.toml', 1, '', 'draft', None, None, D1, D1),
+        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'draft', None, None, D1, D1),
     ],
     "area": [
         (1, 1, 0, 'Unga', False),
@@ -72,8 +72,8 @@ FIRST_ROWS = {
 }
 EDITED_ROWS = {
     "plan": [
-        (1, 'Norrby kommun', 2025, 'b.toml', 2, '', 'utkast', None, None, D1, D2),
-        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'utkast', None, None, D1, D1),
+        (1, 'Norrby kommun', 2025, 'b.toml', 2, '', 'draft', None, None, D1, D2),
+        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'draft', None, None, D1, D1),
     ],
     "area": [
         (1, 1, 1, 'Unga', False),
@@ -99,8 +99,8 @@ EDITED_ROWS = {
 }
 BACK_ROWS = {
     "plan": [
-        (1, 'Norrby kommun', 2025, 'c.toml', 3, '', 'utkast', None, None, D1, D3),
-        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'utkast', None, None, D1, D1),
+        (1, 'Norrby kommun', 2025, 'c.toml', 3, '', 'draft', None, None, D1, D3),
+        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'draft', None, None, D1, D1),
     ],
     "area": [
         (1, 1, 1, 'Unga', False),

@@ -12,6 +12,8 @@ values are written here as they were then, not imported: a migration stays as it
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,10 +33,36 @@ def _rename_states(renames: dict[str, str], default: str) -> None:
                 before=before, after=after
             )
         )
-    with op.batch_alter_table("plan") as batch:
-        batch.alter_column(
-            "state", existing_type=sa.Text(), existing_nullable=False, server_default=default
-        )
+    if op.get_bind().dialect.name == "sqlite":
+        _set_sqlite_default(default)
+    else:
+        op.alter_column("plan", "state", existing_type=sa.Text(), server_default=default)
+
+
+def _set_sqlite_default(default: str) -> None:
+    """The column's DEFAULT in SQLite's stored schema, by the procedure SQLite documents for
+    changing a default (https://www.sqlite.org/lang_altertable.html, "Making Other Kinds Of
+    Table Schema Changes"): the table's text is changed in place and the schema version bumped.
+
+    Not Alembic's batch mode: it copies the table and drops the old one, and with the foreign
+    keys on (every connection turns them on, and the migration runs in a transaction, where the
+    pragma cannot be turned off) dropping `plan` deletes every measure and occurrence with it."""
+    connection = op.get_bind()
+    found = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'plan'"
+    ).scalar_one()
+    column = re.compile(r"(\bstate\s+TEXT\s+DEFAULT\s+)(?:'[^']*'|\('[^']*'\))")
+    if len(column.findall(found)) != 1:
+        raise RuntimeError("plan.state is not declared as migration 0008 made it")
+    changed = column.sub(lambda match: f"{match[1]}'{default}'", found)
+    version = int(connection.exec_driver_sql("PRAGMA schema_version").scalar_one())
+    connection.exec_driver_sql("PRAGMA writable_schema = ON")
+    connection.execute(
+        sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'plan'"),
+        {"sql": changed},
+    )
+    connection.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
+    connection.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
 def upgrade() -> None:
