@@ -14,7 +14,7 @@ import icalendar
 import pytest
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import CHANGE_CANCELLED, CHANGE_MOVED, OutboxMail, OutboxStatus, is_change
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus, is_change
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.stored import StoredMeasure
 from scheduler.plan.files import read_plan
@@ -100,7 +100,7 @@ def test_a_moved_meeting_sends_its_convener_one_email_with_the_updated_entry(
     assert result.code == 0, result.err
     assert "Sammankallande (Preventionssamordnare) får ett mejl om ändringen." in result.out
     (row,) = change_rows(world)
-    assert row.kind == CHANGE_MOVED and row.recipient == PREVENTION
+    assert row.kind == MailKind.CHANGE_MOVED and row.recipient == PREVENTION
 
     passed = world.run(CHANGED)
     assert passed.sent == 1
@@ -248,7 +248,7 @@ def test_two_moves_before_a_pass_send_one_email_from_where_it_was_to_where_it_is
         r.kind
         for r in change_rows(world)
         if r.occurrence_id == other.id and r.status == OutboxStatus.SENT
-    ] == [CHANGE_CANCELLED]
+    ] == [MailKind.CHANGE_CANCELLED]
 
 
 def test_a_convener_without_an_address_is_named_and_nothing_is_queued(

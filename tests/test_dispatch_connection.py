@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.mail.render import message_id
-from scheduler.model.mail import OutboxMail, OutboxStatus, PlannedMail, RenderedEmail
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.store.outbox import next_due, sync_outbox
 from tests.smtp_server import SENDER, SmtpServer, World, make_world
@@ -34,7 +34,7 @@ def world(tmp_path: Path, smtp: SmtpServer) -> World:
 def add_due(world: World, now: datetime, count: int = MANY) -> None:
     """`count` more rows due at `now` (stored mail, like the follow-up's), to distinct people."""
     planned = [
-        PlannedMail(key=f"connection-test|{n}", kind="test", occurrence_id=None, role="Trygghetssamordnare",
+        PlannedMail(key=f"connection-test|{n}", kind=MailKind.FOLLOWUP_START, occurrence_id=None, role="Trygghetssamordnare",
                     recipient=f"mottagare{n}@kungsholmen.example.org", due_at=now,
                     useful_until=now + timedelta(days=1),
                     email=RenderedEmail(f"Test {n}", f"Hej {n}!", f"<p>Hej {n}!</p>"), attachment=None)

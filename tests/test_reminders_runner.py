@@ -14,7 +14,7 @@ import pytest
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.delivery import delivery_for
-from scheduler.model.mail import OutboxStatus, PlannedMail, RenderedEmail
+from scheduler.model.mail import MailKind, OutboxStatus, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import JOB_ID, DispatcherRunner
 from scheduler.store.outbox import claim, next_due, sync_outbox
@@ -158,7 +158,7 @@ def test_start_runs_a_pass_in_the_background_and_shutdown_stops_it(
 ) -> None:
     now = datetime.now(UTC)
     mail = PlannedMail(
-        key="runner-test|now", kind="test", occurrence_id=None, role="Trygghetssamordnare",
+        key="runner-test|now", kind=MailKind.FOLLOWUP_START, occurrence_id=None, role="Trygghetssamordnare",
         recipient="trygghetssamordnare@kungsholmen.example.org", due_at=now - timedelta(minutes=1),
         useful_until=now + timedelta(hours=1), email=RenderedEmail("Test", "Hej!", "<p>Hej!</p>"),
         attachment=None,
@@ -188,7 +188,7 @@ def test_shutdown_in_the_middle_of_a_pass_waits_for_it_and_returns(
     now = datetime.now(UTC)
     mails = [
         PlannedMail(
-            key=f"runner-test|{n}", kind="test", occurrence_id=None, role="Trygghetssamordnare",
+            key=f"runner-test|{n}", kind=MailKind.FOLLOWUP_START, occurrence_id=None, role="Trygghetssamordnare",
             recipient="trygghetssamordnare@kungsholmen.example.org", due_at=now - timedelta(minutes=1),
             useful_until=now + timedelta(hours=1), email=RenderedEmail(f"Test {n}", "Hej!", "<p>Hej!</p>"),
             attachment=None,
@@ -216,7 +216,7 @@ def test_shutdown_in_the_middle_of_a_pass_waits_for_it_and_returns(
 
 def later_mail(key: str, due: datetime) -> PlannedMail:
     return PlannedMail(
-        key=key, kind="test", occurrence_id=None, role="Trygghetssamordnare",
+        key=key, kind=MailKind.FOLLOWUP_START, occurrence_id=None, role="Trygghetssamordnare",
         recipient="trygghetssamordnare@kungsholmen.example.org", due_at=due,
         useful_until=due + timedelta(hours=1), email=RenderedEmail("Senare", "Hej!", "<p>Hej!</p>"),
         attachment=None,

@@ -19,7 +19,7 @@ import holidays
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.render import message_id
-from scheduler.model.mail import CHANGE_CANCELLED, CHANGE_MOVED, OutboxMail, OutboxStatus, is_change
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus, is_change
 from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from scheduler.store.outbox import next_due
@@ -244,8 +244,8 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
     assert len(to_prevention) == ssp_mails + (1 if moved in ssp else 0) + changed_ssp
 
     # Each change was told to its convener once, in the pass right after it.
-    for occurrence, kind, changed_at in ((moved, CHANGE_MOVED, move_at),
-                                         (cancelled, CHANGE_CANCELLED, cancel_at)):  # fmt: skip
+    for occurrence, kind, changed_at in ((moved, MailKind.CHANGE_MOVED, move_at),
+                                         (cancelled, MailKind.CHANGE_CANCELLED, cancel_at)):  # fmt: skip
         (notice,) = [r for r in world.rows_for(occurrence) if is_change(r.kind)]
         assert notice.kind == kind and notice.status == OutboxStatus.SENT
         arrived = delivered[message_id(notice.key, domain)]

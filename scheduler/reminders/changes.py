@@ -19,14 +19,7 @@ from typing import Any
 
 from scheduler.feeds.ical import CANCEL, REQUEST, Attendee
 from scheduler.mail.render import render_email, render_subject
-from scheduler.model.mail import (
-    CHANGE_CANCELLED,
-    CHANGE_MOVED,
-    PlannedMail,
-    RenderedEmail,
-    change_key,
-    subject_only,
-)
+from scheduler.model.mail import MailKind, PlannedMail, RenderedEmail, change_key, subject_only
 from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.reminders.planning import calendar_file, mail_facts
 from scheduler.schedule.occurrences import MeasureSchedule
@@ -95,7 +88,7 @@ def planned_change(
     assert row.id is not None and role.email
     return PlannedMail(
         key=change_key(row.uid, row.sequence, known_start),
-        kind=CHANGE_CANCELLED if _cancelled(row) else CHANGE_MOVED,
+        kind=MailKind.CHANGE_CANCELLED if _cancelled(row) else MailKind.CHANGE_MOVED,
         occurrence_id=row.id,
         role=role.name,
         recipient=role.email,

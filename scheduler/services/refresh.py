@@ -20,6 +20,7 @@ from scheduler.base.links import LinkSigner
 from scheduler.base.templating import TEMPLATES
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
+from scheduler.model.mail import MailKind
 from scheduler.model.plan import Area, Plan, PolicyOverrides
 from scheduler.plan.budget import PlanBudget
 from scheduler.plan.review import lexicon_for, responsibilities
@@ -49,7 +50,8 @@ from scheduler.store.plans import (
 from scheduler.store.secrets import shared_secret
 
 # The outbox kinds the schedule owns: a pending one the schedule no longer calls for is cancelled.
-REMINDER_KINDS = ("meeting-", "task-", "held", "digest")
+REMINDER_KINDS = (MailKind.MEETING_REMINDER, MailKind.TASK_REMINDER, MailKind.HELD_QUESTION,
+                  MailKind.TASK_DONE_QUESTION, MailKind.DIGEST)  # fmt: skip
 # Who does the plan's own tasks (and answers for measures without a convener) when the config
 # names no coordinator role.
 COORDINATOR_FALLBACK = "Samordnare"

@@ -5,7 +5,6 @@ sent, retried with growing delays, or skipped with a reason."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,12 +13,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
 from sqlmodel import Session, col, select
 
-from scheduler.model.mail import CHANGE_PREFIX, OutboxMail, OutboxStatus, PlannedMail, is_change
+from scheduler.model.mail import (
+    CHANGE_PREFIX,
+    MailKind,
+    OutboxMail,
+    OutboxStatus,
+    PlannedMail,
+    is_change,
+)
 from scheduler.store.bulk import insert_many
 from scheduler.store.engine import Bind
 from scheduler.store.tables import OutboxRow, PlanRow
-
-_LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -36,7 +40,7 @@ def mail_value(row: OutboxRow) -> OutboxMail:
         _aware(row.due_at) or row.due_at, _aware(row.useful_until), row.subject, row.body_text,
         row.body_html, row.attachment, OutboxStatus(row.status), row.attempts, _aware(row.next_attempt_at),
         row.claimed_by, _aware(row.claimed_until), _aware(row.sent_at), row.last_error,
-        row.created_at, row.updated_at,
+        row.created_at, row.updated_at, row.lead_days,
     )  # fmt: skip
 
 
@@ -55,7 +59,7 @@ def sync_outbox(
     bind: Bind,
     *,
     planned: Iterable[PlannedMail],
-    kinds_owned: tuple[str, ...],
+    kinds_owned: tuple[MailKind, ...],
     plan_id: int,
     now: datetime,
     until: datetime | None = None,
@@ -82,7 +86,7 @@ def sync_outbox(
             # clear bodies a row kept from before. Mail planned whole (the digest) keeps its own.
             values = (mail.kind, mail.occurrence_id, mail.role, mail.recipient, mail.due_at,
                       mail.useful_until, mail.email.subject, mail.email.text, mail.email.html,
-                      mail.attachment)  # fmt: skip
+                      mail.attachment, mail.lead_days)  # fmt: skip
             if row is None:
                 new_rows.append((mail.key, plan_id, OutboxStatus.PENDING, now, now, *values))
             elif row.status in (OutboxStatus.PENDING, OutboxStatus.CANCELLED) and _differs(
@@ -93,7 +97,7 @@ def sync_outbox(
                 updated += _update_if(session, row, (OutboxStatus.PENDING, OutboxStatus.CANCELLED), status=OutboxStatus.PENDING,
                                       updated_at=now, **dict(zip(_MAIL_COLUMNS, values, strict=True)))  # fmt: skip
         for key, row in existing.items():
-            if (key not in seen and row.status == OutboxStatus.PENDING and row.kind.startswith(kinds_owned)
+            if (key not in seen and row.status == OutboxStatus.PENDING and row.kind in kinds_owned
                     and _before_horizon(row, until) and not _past_use(row, now)):  # fmt: skip
                 cancelled += _update_if(session, row, (OutboxStatus.PENDING,), status=OutboxStatus.CANCELLED, updated_at=now,
                                         last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
@@ -104,7 +108,7 @@ def sync_outbox(
 # What sync_outbox compares and writes of a planned mail, in its order; a new row has these after
 # _NEW_MAIL_COLUMNS' first five.
 _MAIL_COLUMNS = ("kind", "occurrence_id", "role", "recipient", "due_at", "useful_until", "subject",
-                 "body_text", "body_html", "attachment")  # fmt: skip
+                 "body_text", "body_html", "attachment", "lead_days")  # fmt: skip
 _NEW_MAIL_COLUMNS = ("key", "plan_id", "status", "created_at", "updated_at", *_MAIL_COLUMNS)
 
 
@@ -247,9 +251,8 @@ def superseded_ids(engine: Engine, *, now: datetime) -> list[int]:
     latest: dict[tuple[int | None, str], tuple[datetime, int | None]] = {}
     overtaken: list[int] = []
     for row_id, occurrence_id, kind, due in sorted(rows, key=lambda r: r[3]):
-        lead = _LEAD_KIND.match(kind)
-        # meeting-14d and meeting-2d are one family; so are all change notices of a meeting.
-        family = lead[1] if lead else CHANGE_PREFIX if is_change(kind) else kind
+        # The 14 and the 2 days' reminders are one family; so are all change notices of a meeting.
+        family = CHANGE_PREFIX if is_change(kind) else kind
         key = (occurrence_id, family)
         if key in latest and latest[key][1] is not None:
             overtaken.append(latest[key][1])  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Column, DateTime, Dialect, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, Integer, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -241,7 +241,9 @@ class OutboxRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
-    kind: str = Field(index=True)
+    kind: str = Field(index=True)  # a `scheduler.model.mail.MailKind` code
+    # A reminder ahead of a meeting or a task's day: how many days ahead (the kind does not say).
+    lead_days: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     plan_id: int | None = Field(default=None, foreign_key="plan.id", index=True, ondelete="CASCADE")
     occurrence_id: int | None = Field(
         default=None, foreign_key="occurrence.id", index=True, ondelete="CASCADE"

@@ -1,4 +1,4 @@
-"""stored codes in English: a plan's state as a code, its Swedish word only for display
+"""stored codes in English: a plan's state as a code; a reminder's days ahead in a column
 
 Revision ID: 0012
 Revises: 0011
@@ -6,8 +6,14 @@ Create Date: 2026-12-07 23:30:00
 
 A plan's state was stored as the Swedish word users read ("utkast", "inlämnad", "uppföljd");
 it is now a stable English code ("draft", "handed_in", "followed_up": `PlanState` in
-scheduler/model/stored.py), and the words come from scheduler/model/display_words.py. The
-values are written here as they were then, not imported: a migration stays as it was run.
+scheduler/model/stored.py), and the words come from scheduler/model/display_words.py.
+
+A reminder ahead of a meeting or a task had its days ahead inside its kind ("meeting-14d",
+"task-0d"), read back with a regular expression; the kind is now a code ("meeting-reminder",
+"task-reminder": `MailKind` in scheduler/model/mail.py) and the days are in `outbox.lead_days`.
+The rows' keys keep the old form, so a reminder stored before is never planned twice.
+
+The values are written here as they were then, not imported: a migration stays as it was run.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ depends_on = None
 
 # Each state's stored word before this revision → its code from this revision on.
 STATE_CODES = {"utkast": "draft", "inlämnad": "handed_in", "uppföljd": "followed_up"}
+# A reminder ahead's kind before this revision: what it reminds of and the days ahead.
+OLD_LEAD_KIND = re.compile(r"^(meeting|task)-(\d+)d$")
+LEAD_KIND_CODES = {"meeting": "meeting-reminder", "task": "task-reminder"}
 
 
 def _rename_states(renames: dict[str, str], default: str) -> None:
@@ -65,9 +74,41 @@ def _set_sqlite_default(default: str) -> None:
     connection.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
+def _kinds() -> list[str]:
+    return list(op.get_bind().exec_driver_sql("SELECT DISTINCT kind FROM outbox").scalars())
+
+
+def _split_lead_kinds() -> None:
+    op.add_column("outbox", sa.Column("lead_days", sa.Integer(), nullable=True))
+    for kind in _kinds():  # a few distinct kinds, however many rows
+        old = OLD_LEAD_KIND.match(kind)
+        if old:
+            op.execute(
+                sa.text(
+                    "UPDATE outbox SET kind = :code, lead_days = :days WHERE kind = :kind"
+                ).bindparams(code=LEAD_KIND_CODES[old[1]], days=int(old[2]), kind=kind)
+            )
+
+
+def _join_lead_kinds() -> None:
+    found = op.get_bind().exec_driver_sql(
+        "SELECT DISTINCT kind, lead_days FROM outbox WHERE lead_days IS NOT NULL"
+    )
+    what_of = {code: what for what, code in LEAD_KIND_CODES.items()}
+    for code, days in list(found):
+        op.execute(
+            sa.text(
+                "UPDATE outbox SET kind = :kind WHERE kind = :code AND lead_days = :days"
+            ).bindparams(kind=f"{what_of[code]}-{days}d", code=code, days=days)
+        )
+    op.drop_column("outbox", "lead_days")
+
+
 def upgrade() -> None:
     _rename_states(STATE_CODES, "draft")
+    _split_lead_kinds()
 
 
 def downgrade() -> None:
+    _join_lead_kinds()
     _rename_states({code: word for word, code in STATE_CODES.items()}, "utkast")
