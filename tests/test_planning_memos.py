@@ -84,7 +84,10 @@ def test_two_measures_with_the_same_series_keep_their_own_reminder_days() -> Non
         Measure("Möte B", when_text="4 ggr/år", schedule=PolicyOverrides(reminder_days=(3,))),
     )
     kinds = _kinds_by_measure(stored, _planned(stored))
-    assert kinds == {"1:": {"meeting-10d", "held"}, "2:": {"meeting-3d", "held"}}
+    assert kinds == {
+        "1:": {"meeting-10d", "held"},
+        "2:": {"meeting-3d", "held"},
+    }  # as keys name them
 
 
 def test_two_series_of_one_measure_keep_their_own_reminder_days() -> None:

@@ -16,7 +16,7 @@ import pytest
 import scheduler.reminders.planning
 import scheduler.services.reminder_mail
 from scheduler.mail.render import message_id
-from scheduler.model.mail import OutboxStatus
+from scheduler.model.mail import MailKind, OutboxStatus
 from scheduler.model.plan import Area, Plan
 from scheduler.plan.files import read_plan
 from scheduler.services.refresh import import_and_schedule, plan_schedule
@@ -48,7 +48,11 @@ def test_a_reminder_sent_after_its_meeting_moved_rooms_carries_the_new_place(
     tmp_path: Path, smtp: SmtpServer
 ) -> None:
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'place.sqlite3'}", smtp)
-    row = next(r for r in world.outbox(OutboxStatus.PENDING) if r.kind == "meeting-2d")
+    row = next(
+        r
+        for r in world.outbox(OutboxStatus.PENDING)
+        if (r.kind, r.lead_days) == (MailKind.MEETING_REMINDER, 2)
+    )
     occurrence = next(o for o in world.occurrences() if o.id == row.occurrence_id)
     item = next(
         i
@@ -124,7 +128,7 @@ def test_a_reminder_whose_meeting_is_gone_is_skipped_with_the_reason(
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'gone.sqlite3'}", smtp)
     now = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
     enqueue_once(world.engine, [{
-        "key": "orphan|meeting-2d|2024-01-05T10:00:00+01:00", "kind": "meeting-2d",
+        "key": "orphan|meeting-2d|2024-01-05T10:00:00+01:00", "kind": MailKind.MEETING_REMINDER, "lead_days": 2,
         "plan_id": world.plan_id, "occurrence_id": None, "role": "Trygghetssamordnare",
         "recipient": "trygghetssamordnare@kungsholmen.example.org", "due_at": now - timedelta(minutes=5),
         "useful_until": now + timedelta(days=3), "subject": "Påminnelse", "body_text": "",

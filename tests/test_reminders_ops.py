@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.render import message_id
-from scheduler.model.mail import OutboxMail, OutboxStatus
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.reminder_mail import ReminderRenderer
 from scheduler.services.runner import DispatcherRunner
@@ -185,8 +185,7 @@ def test_task_reminders_attach_uppgift_ics_and_speak_of_a_task_not_a_forum(
 ) -> None:
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'task.sqlite3'}", smtp)
     # Reminders before a task's day carry it (on the day itself: none).
-    tasks = [r for r in world.outbox() if r.kind.startswith("task-") and r.kind[5:-1].isdigit()
-             and r.kind != "task-0d"]  # fmt: skip
+    tasks = [r for r in world.outbox() if r.kind == MailKind.TASK_REMINDER and r.lead_days]
     assert tasks
     for message in delivered(world, smtp, tasks).values():
         assert calendar_part(message).get_filename() == "uppgift.ics"

@@ -15,7 +15,7 @@ import pytest
 
 from scheduler.mail.delivery import SmtpDelivery
 from scheduler.mail.render import address, build_message, message_id
-from scheduler.model.mail import OutboxMail, OutboxStatus, RenderedEmail
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus, RenderedEmail
 from scheduler.plan.files import read_plan
 from scheduler.services.dispatch import message_for, run_due
 from scheduler.store.outbox import claim, due_ids, next_due
@@ -234,7 +234,10 @@ def test_claim_repeats_the_whole_readiness_test(world: World, smtp: SmtpServer) 
 
 
 def test_a_meeting_reminder_on_the_wire(world: World, smtp: SmtpServer) -> None:
-    row = min((r for r in world.outbox() if r.kind == "meeting-14d"), key=lambda r: r.due_at)
+    row = min(
+        (r for r in world.outbox() if (r.kind, r.lead_days) == (MailKind.MEETING_REMINDER, 14)),
+        key=lambda r: r.due_at,
+    )
     world.run(row.due_at)
     domain = SENDER.split("@")[1]
     (got,) = [m for m in smtp.handler.snapshot() if m.message_id == message_id(row.key, domain)]
