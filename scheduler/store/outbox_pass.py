@@ -89,7 +89,8 @@ class PassLedger:
                                                 "until": now + self._lease}).first()  # fmt: skip
             if found is None:
                 return None
-            row = OutboxMail(**found._asdict())
+            values = found._asdict()
+            row = OutboxMail(**{**values, "status": OutboxStatus(values["status"])})
             outdated = None
             if row.occurrence_id is not None:
                 occurrence = connection.execute(_OCCURRENCE, {"row_id": row.occurrence_id}).first()
