@@ -284,7 +284,7 @@ class _Occurrence:
 
 
 def _meeting_mails(
-    one: _Occurrence, leads: tuple[int, ...], window: _Window, days: _SendDays
+    one: _Occurrence, leads: tuple[int, ...], window: _PlanningHorizon, days: _SendDays
 ) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
@@ -308,7 +308,7 @@ def _meeting_mails(
 
 
 def _task_mails(
-    one: _Occurrence, leads: tuple[int, ...], window: _Window, days: _SendDays
+    one: _Occurrence, leads: tuple[int, ...], window: _PlanningHorizon, days: _SendDays
 ) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
@@ -344,7 +344,7 @@ class _OwnLeads:
 
 
 @dataclass(frozen=True)
-class _Window:
+class _PlanningHorizon:
     """Which reminders a refresh at `now` plans: those due before `until` (the planning horizon)
     and still of use at `now`."""
 
@@ -364,7 +364,7 @@ def planned_mails(
     rendered): later ones come with a later refresh, so a plan keeps weeks of rows in the outbox,
     not a year's; one whose time has passed (a plan imported in March has January behind it)
     would only be skipped."""
-    window = _Window(now, until)
+    window = _PlanningHorizon(now, until)
     days = _SendDays(context)
     by_measure = {item.stored.id: item for item in schedule.measures}
     if (
@@ -407,7 +407,7 @@ def _digests(
     schedule: PlanSchedule,
     rows: list[Occurrence],
     context: MailContext,
-    window: _Window,
+    window: _PlanningHorizon,
     days: _SendDays,
 ) -> list[PlannedMail]:
     """Monday 08:00 (send time) per convening role: what is coming in the next weeks. Planned
