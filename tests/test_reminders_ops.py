@@ -164,7 +164,7 @@ def test_the_attached_ics_declares_utf8_and_the_method_of_its_vcalendar(
     tmp_path: Path, smtp: SmtpServer
 ) -> None:
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'ics.sqlite3'}", smtp)
-    meetings = [r for r in world.outbox() if r.kind.startswith("meeting-")]
+    meetings = [r for r in world.outbox() if r.kind == MailKind.MEETING_REMINDER]
     assert all(r.attachment is None for r in meetings)  # made when sent, not when planned
     sent = delivered(world, smtp, meetings)
     key, part = next((k, calendar_part(m)) for k, m in sent.items()

@@ -317,7 +317,7 @@ def test_the_runners_renderer_follows_a_move_between_passes(
     first = runner.tick()
     assert first is not None and first.sent >= 1  # reminders rendered: the schedule is cached
     meeting = next(o for o in world.occurrences() if o.kind == "meeting" and o.start > now + timedelta(days=20)
-                   and any(r.kind.startswith("meeting-") for r in world.rows_for(o)))  # fmt: skip
+                   and any(r.kind == MailKind.MEETING_REMINDER for r in world.rows_for(o)))  # fmt: skip
     new_start = meeting.start + timedelta(days=1, hours=1)
     local = new_start.astimezone(STOCKHOLM)
     moved = world.cli(

@@ -24,8 +24,9 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy, PlacedCadence, parse_when, place_cadence
 from scheduler.cadence.calendar import is_working_day, working_day_before
 from scheduler.cadence.spread import PlanItem, spread_plan
-from scheduler.model.mail import OutboxMail
+from scheduler.model.mail import MailKind, OutboxMail
 from scheduler.model.measure_keys import measure_key
+from scheduler.model.occurrence import OccurrenceKind
 from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.plan.files import read_plan
 from scheduler.plan.roles import RoleLexicon, read_responsibility
@@ -170,15 +171,15 @@ def test_a_reminder_before_a_meeting_goes_out_on_the_working_day_before_never_af
     starts = {
         o.uid: o.start.astimezone(STOCKHOLM)
         for o in seed.schedule.occurrences
-        if o.kind == "meeting"
+        if o.kind == OccurrenceKind.MEETING
     }
     checked = 0
     for row in seed.outbox:
-        if not row.kind.startswith("meeting-") or row.occurrence_id is None:
+        lead = row.lead_days
+        if row.kind != MailKind.MEETING_REMINDER or row.occurrence_id is None or lead is None:
             continue
         uid = row.key.split("|", 1)[0]
         start = starts[uid]
-        lead = int(row.kind.removeprefix("meeting-").removesuffix("d"))
         due = row.due_at.astimezone(STOCKHOLM)
         nominal = start.date() - timedelta(days=lead)
         assert due < start
