@@ -254,3 +254,27 @@ def test_another_organisations_measure_is_not_found(tmp_path: Path, store_url: s
     assert http.get(f"/plan/atgard/{other}/text?ar=2024").status_code == 404
     assert post(http, f"/plan/atgard/{other}/ta-bort?ar=2024", bekraftat="ja").status_code == 404
     assert every_row(workspace) == before
+
+
+def test_two_saves_from_pages_read_before_either_keep_both(tmp_path: Path, store_url: str) -> None:  # fmt: skip
+    """Each save changes what its page edited, on the plan as stored when it is saved: a page
+    read before another coordinator's save does not undo that save."""
+    workspace = seeded_workspace(tmp_path, store_url)
+    workspace.add_account("bo", "Kungsholmens stadsdelsförvaltning")
+    anna, bo = signed_in(workspace), workspace.client()
+    assert log_in(bo, "bo").status_code == 303
+    walk, council = measure_id(workspace, NIGHT_WALK), measure_id(workspace, "EST")
+    annas_form = texts_form(anna, walk, orsak="Annas orsak")
+    bos_form = texts_form(bo, council, orsak="Bos orsak")
+    bos_areas = bo.get("/plan/omraden?ar=2024")
+    assert anna.post(f"/plan/atgard/{walk}/text?ar=2024", data=annas_form).status_code == 200
+    assert bo.post(f"/plan/atgard/{council}/text?ar=2024", data=bos_form).status_code == 200
+    moved = bo.post(f"/plan/atgard/{walk}/flytta?ar=2024",
+                    data={"csrf": page_token(bos_areas), "omrade": re.findall(r'<option value="(\d+)"', bos_areas.text)[0]})  # fmt: skip
+    assert moved.status_code == 200
+    stored = load_plan(workspace.engine, plan_id(workspace))
+    assert stored.measure(walk).measure.cause == "Annas orsak"
+    assert stored.measure(council).measure.cause == "Bos orsak"
+    assert stored.measure(walk).area == stored.plan.areas[0].name
+    history = anna.get("/plan/historik?ar=2024").text
+    assert "Version 4 (nuvarande)" in history and "bo" in history

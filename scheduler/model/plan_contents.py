@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from scheduler.base.errors import NotFoundError
 from scheduler.model.plan import Measure, ScheduleSettings
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 
@@ -59,6 +60,52 @@ class PlanContents:
     def with_area(self, area: AreaContents) -> PlanContents:
         """The same plan with `area` in place of the area of its id."""
         return PlanContents(tuple(area if a.id == area.id else a for a in self.areas))
+
+    # The edits the workspace makes, each on the contents as stored when it is saved. An id no
+    # longer in the plan (removed meanwhile) raises NotFoundError.
+
+    def found_measure(self, measure_id: int) -> tuple[AreaContents, MeasureContents]:
+        found = self.measure(measure_id)
+        if found is None:
+            raise NotFoundError(f"åtgärd {measure_id} finns inte i planen")
+        return found
+
+    def found_area(self, area_id: int) -> AreaContents:
+        found = self.area(area_id)
+        if found is None:
+            raise NotFoundError(f"området {area_id} finns inte i planen")
+        return found
+
+    def with_texts(self, measure_id: int, texts: dict[str, str]) -> PlanContents:
+        """The measure's texts (by form name) replaced."""
+        area, item = self.found_measure(measure_id)
+        edited = MeasureContents(measure_id, with_texts(item.measure, texts))
+        measures = tuple(edited if m.id == measure_id else m for m in area.measures)
+        return self.with_area(replace(area, measures=measures))
+
+    def with_measure_added(self, area_id: int, measure: Measure) -> PlanContents:
+        area = self.found_area(area_id)
+        return self.with_area(replace(area, measures=(*area.measures, MeasureContents(None, measure))))  # fmt: skip
+
+    def without_measure(self, measure_id: int) -> PlanContents:
+        area, _ = self.found_measure(measure_id)
+        return self.with_area(replace(area, measures=tuple(m for m in area.measures if m.id != measure_id)))  # fmt: skip
+
+    def with_measure_moved(self, measure_id: int, area_id: int) -> PlanContents:
+        """The measure moved to the end of the area `area_id`."""
+        _, item = self.found_measure(measure_id)
+        self.found_area(area_id)
+        return PlanContents(tuple(
+            replace(area, measures=tuple(m for m in area.measures if m.id != measure_id)
+                    + ((item,) if area.id == area_id else ()))
+            for area in self.areas
+        ))  # fmt: skip
+
+    def with_area_added(self, name: str) -> PlanContents:
+        return PlanContents((*self.areas, AreaContents(None, name)))
+
+    def with_area_renamed(self, area_id: int, name: str) -> PlanContents:
+        return self.with_area(replace(self.found_area(area_id), name=name))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ same transaction and rolls it back, so what it shows is what saving would do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +44,8 @@ from scheduler.store.plan_contents import (
     store_contents,
 )
 
+# An edit: the plan's contents as stored, to the contents wanted.
+Edit = Callable[[PlanContents], PlanContents]
 # Who saved the state the history starts from: the plan as imported, before the first edit.
 IMPORTED = ""
 TITLE_CHARS = 500
@@ -135,21 +138,24 @@ def save_contents(
     config: Settings,
     *,
     plan_id: int,
-    contents: PlanContents,
+    edit: Edit,
     author: str,
     note: str,
     now: datetime,
     confirmed: bool = True,
 ) -> EditOutcome:
-    """Store `contents` as the plan, re-plan it and write a revision, in one transaction. Not
-    `confirmed`: the same work, rolled back, and what it would do returned (nothing changes)."""
+    """The plan's contents changed by `edit`, stored, re-planned and written as a revision, in
+    one transaction. `edit` is given the contents as they are inside the transaction, so two
+    coordinators saving at once each change only what they edited (neither undoes the other's
+    save with what their page showed). Not `confirmed`: the same work, rolled back, and what it
+    would do returned (nothing changes)."""
     context = mail_context(engine, settings_for_plan(engine, config, plan_id=plan_id))
     try:
         with write_transaction(engine) as connection:
             before = plan_contents(connection, plan_id)
             _record_imported_state(connection, plan_id, before, now=now)
             occurrences_before = list_occurrences(connection, plan_id=plan_id)
-            if not store_contents(connection, plan_id, contents, now=now):
+            if not store_contents(connection, plan_id, edit(before), now=now):
                 return EditOutcome(saved=confirmed, changed=False)
             synced = replan(connection, context, plan_id=plan_id, now=now)
             after = plan_contents(connection, plan_id)
@@ -180,7 +186,7 @@ def restore(
 ) -> EditOutcome:
     """The plan as it was at revision `number`, saved as a new revision."""
     earlier = contents_from_json(revision_of(engine, plan_id, number).snapshot)
-    return save_contents(engine, config, plan_id=plan_id, contents=earlier, author=author,
+    return save_contents(engine, config, plan_id=plan_id, edit=lambda _: earlier, author=author,
                          note=f"Återställde version {number}", now=now, confirmed=confirmed)  # fmt: skip
 
 

@@ -6,7 +6,7 @@ removal is previewed first and done only on a second POST with `bekraftat=ja`.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,7 +14,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
-from scheduler.base.errors import NotFoundError
 from scheduler.cadence.describe import KIND_WORDS, describe
 from scheduler.model.plan import Measure
 from scheduler.model.plan_contents import (
@@ -24,8 +23,10 @@ from scheduler.model.plan_contents import (
     PlanContents,
     with_texts,
 )
+from scheduler.model.stored import DRAFT
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.services.plan_edits import (
+    Edit,
     EditOutcome,
     checked_area_name,
     checked_texts,
@@ -55,18 +56,10 @@ class Chosen:
     plan_id: int
     year: int
     contents: PlanContents
+    state: str = DRAFT
 
     def measure(self, measure_id: int) -> tuple[AreaContents, MeasureContents]:
-        found = self.contents.measure(measure_id)
-        if found is None:
-            raise NotFoundError(f"åtgärd {measure_id} finns inte i planen")
-        return found
-
-    def area(self, area_id: int) -> AreaContents:
-        found = self.contents.area(area_id)
-        if found is None:
-            raise NotFoundError(f"området {area_id} finns inte i planen")
-        return found
+        return self.contents.found_measure(measure_id)
 
 
 @dataclass
@@ -80,7 +73,8 @@ class Typed:
 def chosen(request: Request, coordinator: Coordinator, engine: Engine, *, now: datetime) -> Chosen:
     plan_id = chosen_plan_id(engine, year=asked_year(request), now=now,
                              organisation=coordinator.organisation)  # fmt: skip
-    return Chosen(plan_id, load_plan(engine, plan_id).plan.year, contents_of(engine, plan_id))
+    stored = load_plan(engine, plan_id)
+    return Chosen(plan_id, stored.plan.year, contents_of(engine, plan_id), stored.state)
 
 
 def when_reading(coordinator: Coordinator, text: str, year: int) -> dict[str, Any]:
@@ -107,14 +101,6 @@ def _author(coordinator: Coordinator) -> str:
     return coordinator.username
 
 
-def _with_measure(contents: PlanContents, measure_id: int, measure: Measure) -> PlanContents:
-    return PlanContents(tuple(
-        replace(area, measures=tuple(MeasureContents(item.id, measure) if item.id == measure_id
-                                     else item for item in area.measures))
-        for area in contents.areas
-    ))  # fmt: skip
-
-
 def _text_page(coordinator: Coordinator, plan: Chosen, measure_id: int, typed: Typed, *,
                status: int = 200, outcome: EditOutcome | None = None) -> Response:  # fmt: skip
     area, _ = plan.measure(measure_id)
@@ -139,15 +125,15 @@ def save_texts(request: Request, measure_id: int, coordinator: CoordinatorDep, f
                engine: EngineDep, clock: ClockDep, feeds: FeedsDep) -> Response:  # fmt: skip
     """ "Förhandsgranska" shows how the texts read and what saving would do; "Spara" saves."""
     plan = chosen(request, coordinator, engine, now=clock())
-    _, item = plan.measure(measure_id)
+    plan.measure(measure_id)  # not found: 404 before anything else
     typed = Typed(_typed_texts(form))
     kept, typed.errors = checked_texts(typed.texts, _limits(coordinator))
     if typed.errors:
         return _text_page(coordinator, plan, measure_id, typed, status=422)
-    edited = _with_measure(plan.contents, measure_id, with_texts(item.measure, kept))
     preview = form.text("forhandsgranska") != ""
     outcome = save_contents(
-        engine, coordinator.config, plan_id=plan.plan_id, contents=edited,
+        engine, coordinator.config, plan_id=plan.plan_id,
+        edit=lambda contents: contents.with_texts(measure_id, kept),
         author=_author(coordinator), note=f"Ändrade texterna i «{kept['rubrik']}»", now=clock(),
         confirmed=not preview,
     )  # fmt: skip
@@ -183,9 +169,9 @@ def areas_page(request: Request, coordinator: CoordinatorDep, engine: EngineDep,
     return _areas_page(coordinator, chosen(request, coordinator, engine, now=clock()))
 
 
-def _save(request: Request, coordinator: Coordinator, engine: Engine, plan: Chosen,
-          contents: PlanContents, note: str, *, now: datetime, feeds: FeedsDep) -> Response:  # fmt: skip
-    outcome = save_contents(engine, coordinator.config, plan_id=plan.plan_id, contents=contents,
+def _save(request: Request, coordinator: Coordinator, engine: Engine, plan: Chosen, edit: Edit,
+          note: str, *, now: datetime, feeds: FeedsDep) -> Response:  # fmt: skip
+    outcome = save_contents(engine, coordinator.config, plan_id=plan.plan_id, edit=edit,
                             author=_author(coordinator), note=note, now=now)  # fmt: skip
     feeds.recheck_now()
     return _areas_page(coordinator, chosen(request, coordinator, engine, now=now),
@@ -200,8 +186,8 @@ def add_area(request: Request, coordinator: CoordinatorDep, form: FormDep, engin
     if problem := checked_area_name(name, plan.contents):
         return _areas_page(coordinator, plan, status=422, errors=[("namn-ny", problem)],
                            typed={"namn-ny": form.text("namn")})  # fmt: skip
-    contents = PlanContents((*plan.contents.areas, AreaContents(None, name)))
-    return _save(request, coordinator, engine, plan, contents, f"Lade till området «{name}»",
+    return _save(request, coordinator, engine, plan,
+                 lambda contents: contents.with_area_added(name), f"Lade till området «{name}»",
                  now=clock(), feeds=feeds)  # fmt: skip
 
 
@@ -209,14 +195,14 @@ def add_area(request: Request, coordinator: CoordinatorDep, form: FormDep, engin
 def rename_area(request: Request, area_id: int, coordinator: CoordinatorDep, form: FormDep,
                 engine: EngineDep, clock: ClockDep, feeds: FeedsDep) -> Response:  # fmt: skip
     plan = chosen(request, coordinator, engine, now=clock())
-    area = plan.area(area_id)
+    area = plan.contents.found_area(area_id)
     name = form.text("namn").strip()
     if problem := checked_area_name(name, plan.contents, area_id=area_id):
         field_id = f"namn-{area_id}"
         return _areas_page(coordinator, plan, status=422, errors=[(field_id, problem)],
                            typed={field_id: form.text("namn")})  # fmt: skip
-    contents = plan.contents.with_area(replace(area, name=name))
-    return _save(request, coordinator, engine, plan, contents,
+    return _save(request, coordinator, engine, plan,
+                 lambda contents: contents.with_area_renamed(area_id, name),
                  f"Bytte namn på området «{area.name}» till «{name}»", now=clock(), feeds=feeds)  # fmt: skip
 
 
@@ -232,13 +218,9 @@ def move_measure(request: Request, measure_id: int, coordinator: CoordinatorDep,
                            errors=[(f"omrade-{measure_id}", "Flytta: välj ett område i listan.")])  # fmt: skip
     if target.id == source.id:
         return _areas_page(coordinator, plan, outcome=EditOutcome(saved=True, changed=False))
-    areas = []
-    for area in plan.contents.areas:
-        measures = tuple(m for m in area.measures if m.id != measure_id)
-        if area.id == target.id:
-            measures += (item,)
-        areas.append(replace(area, measures=measures))
-    return _save(request, coordinator, engine, plan, PlanContents(tuple(areas)),
+    target_id = int(target_text)
+    return _save(request, coordinator, engine, plan,
+                 lambda contents: contents.with_measure_moved(measure_id, target_id),
                  f"Flyttade «{item.measure.title}» från «{source.name}» till «{target.name}»",
                  now=clock(), feeds=feeds)  # fmt: skip
 
@@ -271,10 +253,9 @@ def add_measure(request: Request, coordinator: CoordinatorDep, form: FormDep, en
     if typed.errors or area is None:
         return _new_page(coordinator, plan, typed, area.id if area else None, status=422)
     measure = with_texts(Measure(title=kept["rubrik"]), kept)
-    contents = plan.contents.with_area(
-        replace(area, measures=(*area.measures, MeasureContents(None, measure)))
-    )
-    return _save(request, coordinator, engine, plan, contents,
+    area_id = int(area_text)
+    return _save(request, coordinator, engine, plan,
+                 lambda contents: contents.with_measure_added(area_id, measure),
                  f"Lade till åtgärden «{measure.title}» i «{area.name}»", now=clock(), feeds=feeds)  # fmt: skip
 
 
@@ -285,13 +266,11 @@ def remove_measure(request: Request, measure_id: int, coordinator: CoordinatorDe
     """The first POST shows what removing would do and changes nothing; the second, carrying
     `bekraftat=ja`, removes the measure."""
     plan = chosen(request, coordinator, engine, now=clock())
-    area, item = plan.measure(measure_id)
-    contents = plan.contents.with_area(
-        replace(area, measures=tuple(m for m in area.measures if m.id != measure_id))
-    )
+    _, item = plan.measure(measure_id)
     confirmed = form.text("bekraftat") == CONFIRMED
     outcome = save_contents(
-        engine, coordinator.config, plan_id=plan.plan_id, contents=contents,
+        engine, coordinator.config, plan_id=plan.plan_id,
+        edit=lambda contents: contents.without_measure(measure_id),
         author=_author(coordinator), note=f"Tog bort åtgärden «{item.measure.title}»",
         now=clock(), confirmed=confirmed,
     )  # fmt: skip
