@@ -11,12 +11,12 @@ from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
-from sqlalchemy import MetaData, select
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.model.occurrence import PLANNED
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id, load_plan
+from tests.test_get_changes_nothing import every_row
 from tests.workspace_fixture import (
     Workspace,
     log_in,
@@ -27,17 +27,6 @@ from tests.workspace_fixture import (
 
 NIGHT_WALK = "Nattvandring"
 AUTUMN = "Första torsdagen i månaden under hösten"
-
-
-def every_row(workspace: Workspace) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, as stored."""
-    metadata = MetaData()
-    metadata.reflect(workspace.engine)
-    with workspace.engine.connect() as connection:
-        return {
-            table.name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
-            for table in metadata.sorted_tables
-        }
 
 
 def signed_in(workspace: Workspace) -> TestClient:

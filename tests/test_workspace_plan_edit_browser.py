@@ -7,10 +7,7 @@ as a full-page screenshot to tests/screenshots/ (workspace-<page>-<width>.png)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,41 +18,14 @@ from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.plans import find_plan_id, load_plan
-from scheduler.web.app import create_app
 from tests.axe import assert_accessible
 from tests.browser import WIDTHS, screenshot
-from tests.helpers import free_port
-from tests.live_server import serving
+from tests.test_workspace_agenda_browser import Site, sign_in
+from tests.test_workspace_agenda_browser import site as site  # the fixture: a server to sign in to
 from tests.test_workspace_plan_edit import AUTUMN, NIGHT_WALK, measure_id, planned_days
-from tests.workspace_fixture import PASSWORD, USERNAME, Workspace, seeded_workspace
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 PLACES = "Otrygga och brottsutsatta platser"
-
-
-@dataclass
-class Site:
-    workspace: Workspace
-    base: str
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    workspace = seeded_workspace(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    app = create_app(workspace.engine, workspace.config, clock=workspace.clock)
-    try:
-        with serving(app, free_port()) as base:
-            yield Site(workspace, base)
-    finally:
-        workspace.engine.dispose()
-
-
-def sign_in(site: Site, page: Any) -> None:
-    page.goto(f"{site.base}/logga-in")
-    page.get_by_label("Användarnamn").fill(USERNAME)
-    page.get_by_label("Lösenord").fill(PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(f"{site.base}/plan")
 
 
 def checked(page: Any, what: str, name: str, width: str) -> None:
