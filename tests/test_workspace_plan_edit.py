@@ -88,6 +88,12 @@ def test_nar_previewed_then_saved_replans_the_measure(tmp_path: Path, store_url:
 
     # The preview: how the text reads and what saving would do; nothing stored.
     before = every_row(workspace)
+    unchanged = http.post(f"/plan/atgard/{walk}/text?ar=2024",
+                          data={**texts_form(http, walk), "forhandsgranska": "ja"})  # fmt: skip
+    assert unchanged.status_code == 200 and "Inget skulle ändras." in unchanged.text
+    same = http.post(f"/plan/atgard/{walk}/text?ar=2024", data=texts_form(http, walk))
+    assert "Inget ändrades: planen såg redan ut så." in same.text
+    assert every_row(workspace) == before
     form = texts_form(http, walk, nar=AUTUMN)
     preview = http.post(f"/plan/atgard/{walk}/text?ar=2024", data={**form, "forhandsgranska": "ja"})
     assert preview.status_code == 200, preview.text

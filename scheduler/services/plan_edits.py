@@ -156,7 +156,8 @@ def save_contents(
             _record_imported_state(connection, plan_id, before, now=now)
             occurrences_before = list_occurrences(connection, plan_id=plan_id)
             if not store_contents(connection, plan_id, edit(before), now=now):
-                return EditOutcome(saved=confirmed, changed=False)
+                # Nothing to save: not even the imported state is kept.
+                raise _Preview(EditOutcome(saved=confirmed, changed=False))
             synced = replan(connection, context, plan_id=plan_id, now=now)
             after = plan_contents(connection, plan_id)
             number = add_revision(connection, plan_id, author=author, note=note,
