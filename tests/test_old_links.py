@@ -56,15 +56,14 @@ def old_link(engine: Engine, audience: str, made: str) -> tuple[int, str]:
 
 
 def migrate_again(url: str, cli: Cli) -> None:
-    """Migration 0011 (and those after it) undone and run again, as on an installation
-    upgraded to it."""
+    """Migration 0011 undone and run again, as on an installation upgraded to it."""
     from alembic import command
 
     engine = create_store_engine(url)
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0010")
+        command.downgrade(config, "0010")  # every later migration too
     engine.dispose()
     upgraded = cli("db", "upgrade")
     assert upgraded.code == 0, upgraded.err

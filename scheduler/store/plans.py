@@ -29,9 +29,9 @@ _MEASURES: Any = MeasureRow.__table__  # type: ignore[attr-defined]
 _TEXT_FIELDS = ("title", "cause", "action", "when_text", "responsible_text", "followup_text",
                 "operational_goal")  # fmt: skip
 # What an import writes of a measure, in this order: what is compared with the stored row.
-_COMPARED = (*_TEXT_FIELDS, "area_id", "position", "convener_override", "schedule_json",
+_COMPARED_COLUMNS = (*_TEXT_FIELDS, "area_id", "position", "convener_override", "schedule_json",
              "retired")  # fmt: skip
-_NEW_MEASURE_COLUMNS = ("plan_id", "key", "updated_at", *_COMPARED)
+_NEW_MEASURE_COLUMNS = ("plan_id", "key", "updated_at", *_COMPARED_COLUMNS)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a placeholder: the hand-in task's own is `now`
 
 # The import's statements, built once (Core caches their compiled form).
@@ -53,7 +53,7 @@ _INSERT_PLAN = (
 # Updates set the columns their parameters name (Core's executemany form).
 _BUMP_PLAN = update(_PLANS).where(_PLANS.c.id == bindparam("plan_id"))
 _MEASURES_OF_PLAN = (
-    sa_select(_MEASURES.c.id, _MEASURES.c.key, *(_MEASURES.c[name] for name in _COMPARED))
+    sa_select(_MEASURES.c.id, _MEASURES.c.key, *(_MEASURES.c[name] for name in _COMPARED_COLUMNS))
     .where(_MEASURES.c.plan_id == bindparam("plan_id"), _MEASURES.c.plan_task.is_(None))
     .order_by(_MEASURES.c.id)
 )
@@ -163,7 +163,7 @@ def import_plan(
                     {
                         "row_id": measure_row.id,
                         "updated_at": now,
-                        **dict(zip(_COMPARED, values, strict=True)),
+                        **dict(zip(_COMPARED_COLUMNS, values, strict=True)),
                     }
                 )
                 changed += 1

@@ -43,7 +43,7 @@ SVG_TYPE = "image/svg+xml"
 
 
 @dataclass(frozen=True)
-class Chosen:
+class ChosenWheel:
     wheel: Wheel
     schedule: PlanSchedule
     area: str | None
@@ -57,7 +57,7 @@ class UnknownChoice(Exception):
 
 
 def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
-           now: datetime) -> Chosen:  # fmt: skip
+           now: datetime) -> ChosenWheel:  # fmt: skip
     plan_id = chosen_plan_id(engine, year=None, now=now, organisation=coordinator.organisation)
     refresh_occurrences(engine, config, plan_id=plan_id, now=now)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
@@ -76,7 +76,7 @@ def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: S
     today = now.astimezone(STOCKHOLM).date()
     wheel = build_wheel(schedule, list_occurrences(engine, plan_id=plan_id), today=today,
                         area=area, role=role)  # fmt: skip
-    return Chosen(wheel, schedule, area, role)
+    return ChosenWheel(wheel, schedule, area, role)
 
 
 def _no_plan(coordinator: Coordinator) -> Response:
@@ -91,13 +91,13 @@ def _unknown(coordinator: Coordinator, exc: UnknownChoice) -> Response:
                              text=message[:1].upper() + message[1:])  # fmt: skip
 
 
-def _filename(chosen: Chosen, suffix: str) -> str:
+def _filename(chosen: ChosenWheel, suffix: str) -> str:
     which = chosen.area or chosen.role
     return f"arshjul-{chosen.wheel.year}{f'-{slugify(which)}' if which else ''}{suffix}"
 
 
 def _chosen(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
-            now: datetime) -> Chosen | Response:  # fmt: skip
+            now: datetime) -> ChosenWheel | Response:  # fmt: skip
     """The wheel asked for, or the page that says why there is none."""
     try:
         return _wheel(request, coordinator, engine, config, now=now)
