@@ -1,4 +1,4 @@
-"""A När text explained as JSON: what the CLI's `describe` and the web's preview show.
+"""A När text explained as JSON: what the CLI's `scheduler cadence` and the web's preview show.
 
 The shape is a contract other code and people's scripts read; keep its keys stable (add keys,
 never change one). `partial` (added with issue 12) is true when some words of the text were not
