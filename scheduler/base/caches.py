@@ -65,6 +65,9 @@ KEPT: Final[dict[str, Kept]] = {
     "feeds.organizer_line": Kept(512, "the ORGANIZER line, once per organisation"),
     "feeds.event_text": Kept(16_384, "one event in the plan's, area's, measure's and roles' feeds"),
     "feeds.todo_text": Kept(4096, "one task in several feeds"),
+    "feeds.rule_split": Kept(
+        8192, "a series' dates cut into Outlook template rules: the search meets a group again"
+    ),
     # -- values made once per process
     "once.templates_digest": Kept(1, "the email templates read and hashed once per process"),
     "once.dummy_hash": Kept(1, "an argon2 hash (tens of ms) for unknown usernames"),
