@@ -236,6 +236,7 @@ def median_seconds(work: Callable[[], object], repeat: int) -> float:
 
 
 def rendering_row() -> Row:
+    from scheduler.base import caches
     from scheduler.feeds import ical
     from scheduler.feeds.content import Window, feed_events, feed_header
     from scheduler.feeds.scopes import find_scope
@@ -250,7 +251,7 @@ def rendering_row() -> Row:
     link = lambda measure_id: f"http://127.0.0.1:8000/feeds/t/#atgard-{measure_id}"  # noqa: E731
 
     def ours() -> bytes:  # nothing kept from the render before
-        ical.clear_caches()
+        caches.clear_all()
         return render_feed(schedule, rows, "plan", EVENTS, now=now, settings=settings, link=link).body  # fmt: skip
 
     scope = find_scope(schedule, "plan")

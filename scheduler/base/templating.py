@@ -4,11 +4,11 @@ templates/ folder (loaded as package data, so a normal install has them)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache, lru_cache
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from scheduler.base.caches import memo
 from scheduler.base.markdown_text import markdown_block, markdown_inline
 from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_WORDS, count, noun
 from scheduler.base.time import STOCKHOLM
@@ -46,17 +46,17 @@ def _clock(moment: datetime) -> str:
 # Swedish time (strftime above all) costs more than the rest of a subject's filters. Only aware
 # moments: equal ones are one instant, so they are the same day and time in Stockholm (naive
 # ones compare by wall clock alone, whatever their fold, and are converted as local time).
-@lru_cache(maxsize=4096)
+@memo("templates.local_date_words")
 def _local_date_words(moment: datetime) -> str:
     return _date_words(moment.astimezone(STOCKHOLM).date())
 
 
-@lru_cache(maxsize=4096)
+@memo("templates.local_clock")
 def _local_clock(moment: datetime) -> str:
     return _clock(moment)
 
 
-@cache
+@memo("templates.environment")
 def environment(kind: str) -> Environment:
     """`kind` is a folder under templates/: "web" or "emails". HTML is escaped; text is not."""
     env = Environment(

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 
 from icalendar import Calendar, Event, Todo, vCalAddress, vDuration, vRecur
 
+from scheduler.base.caches import memo
 from scheduler.base.text import one_line
 from scheduler.base.time import STOCKHOLM, TZID
 from scheduler.feeds.content_lines import (
@@ -197,14 +197,13 @@ def _rendered(
 
 
 # -- feeds: each event written once as text (scheduler/feeds/content_lines.py) ----------------
-# The calendar's header and VTIMEZONE, and the ORGANIZER line, are the same for every event of a
-# feed and for many feeds: icalendar writes them, once each. An event's text depends only on the
-# event and its organiser, and one event is in several feeds (the plan, its area, its measure, its
-# roles), so the text of recent events is kept.
+# The VTIMEZONE and the ORGANIZER line are the same for every event of a feed and for many feeds:
+# icalendar writes them, once each. An event's text depends only on the event and its organiser,
+# and one event is in several feeds (the plan, its area, its measure, its roles), so the text of
+# recent events is kept (scheduler/base/caches.py: what each saves).
 _END = b"END:VCALENDAR\r\n"
 
 
-@lru_cache(maxsize=512)
 def _calendar_start(header: FeedHeader) -> bytes:
     """Everything before a PUBLISH feed's first event, in icalendar's order: the canonical
     properties first, then the others by name, then the VTIMEZONE."""
@@ -221,7 +220,7 @@ def _calendar_start(header: FeedHeader) -> bytes:
     return b"\r\n".join(lines) + b"\r\n" + _vtimezone()
 
 
-@lru_cache(maxsize=1)
+@memo("feeds.vtimezone")
 def _vtimezone() -> bytes:
     return bytes(stockholm_vtimezone().to_ical())
 
@@ -230,7 +229,7 @@ def _assembled(header: FeedHeader, components: list[bytes]) -> bytes:
     return b"".join([_calendar_start(header), *components, _END])
 
 
-@lru_cache(maxsize=512)
+@memo("feeds.organizer_line")
 def _organizer_line(name: str, email: str) -> bytes:
     event = Event()
     _organizer(
@@ -240,34 +239,19 @@ def _organizer_line(name: str, email: str) -> bytes:
     return b"\r\n".join(lines[1:-2])  # between BEGIN:VEVENT and END:VEVENT
 
 
-# Lines that repeat from event to event are written once each: a measure's description and title
-# (the same in each of its occurrences), the times of an import (every row it added has them), an
-# area's categories, a location. An export writes tens of thousands of events.
-_text = lru_cache(maxsize=4096)(text_line)
-_utc_text = lru_cache(maxsize=1024)(utc_line)
-_categories = lru_cache(maxsize=256)(categories_line)
-
-
-def clear_caches() -> None:
-    """Forget every text kept from earlier feeds (to measure a render from nothing)."""
-    for cached in (_event_text, _todo_text, _calendar_start, _organizer_line, _text, _utc_text,
-                   _categories):  # fmt: skip
-        cached.cache_clear()
-
-
 def _optional(item: FeedEvent) -> dict[str, bytes]:
     """The properties an event may lack, by name."""
     lines = {}
     if item.categories:
-        lines["CATEGORIES"] = _categories(item.categories)
+        lines["CATEGORIES"] = categories_line(item.categories)
     if item.location:
-        lines["LOCATION"] = _text("LOCATION", item.location)
+        lines["LOCATION"] = text_line("LOCATION", item.location)
     if item.url:
         lines["URL"] = raw_line("URL", item.url)
     return lines
 
 
-@lru_cache(maxsize=16384)
+@memo("feeds.event_text")
 def _event_text(item: FeedEvent, organizer: bytes) -> bytes:
     return _vevent_text(item, organizer)
 
@@ -284,12 +268,12 @@ def _vevent_text(item: FeedEvent, organizer: bytes, recurrence: tuple[bytes, ...
     else:
         start, end = local_line("DTSTART", item.start), local_line("DTEND", item.end)
     parts = [
-        b"BEGIN:VEVENT", _text("SUMMARY", item.summary), start, end,
-        _utc_text("DTSTAMP", item.stamp), text_line("UID", item.uid),
+        b"BEGIN:VEVENT", text_line("SUMMARY", item.summary), start, end,
+        utc_line("DTSTAMP", item.stamp), text_line("UID", item.uid),
         None if item.recurrence_id is None else _moment_line("RECURRENCE-ID", item.recurrence_id, item.all_day),
         raw_line("SEQUENCE", str(item.sequence)), *recurrence, optional.get("CATEGORIES"),
-        _utc_text("CREATED", item.created), _text("DESCRIPTION", item.description),
-        _utc_text("LAST-MODIFIED", item.stamp), optional.get("LOCATION"), organizer,
+        utc_line("CREATED", item.created), text_line("DESCRIPTION", item.description),
+        utc_line("LAST-MODIFIED", item.stamp), optional.get("LOCATION"), organizer,
         b"STATUS:CANCELLED" if item.cancelled else b"STATUS:CONFIRMED",
         b"TRANSP:TRANSPARENT" if item.all_day or item.cancelled else b"TRANSP:OPAQUE",
         optional.get("URL"), b"END:VEVENT",
@@ -308,7 +292,7 @@ def _todo_status(item: FeedEvent) -> str:
     return "NEEDS-ACTION" if item.completed is None else "COMPLETED"
 
 
-@lru_cache(maxsize=4096)
+@memo("feeds.todo_text")
 def _todo_text(item: FeedEvent, organizer: bytes) -> bytes:
     # A VTODO's properties come in alphabetical order.
     optional = _optional(item)
@@ -320,12 +304,12 @@ def _todo_text(item: FeedEvent, organizer: bytes) -> bytes:
     done = item.completed is not None and not item.cancelled
     parts = [
         b"BEGIN:VTODO", optional.get("CATEGORIES"),
-        _utc_text("COMPLETED", item.completed) if done and item.completed else None,
-        _utc_text("CREATED", item.created), _text("DESCRIPTION", item.description),
-        _utc_text("DTSTAMP", item.stamp), start, due, _utc_text("LAST-MODIFIED", item.stamp),
+        utc_line("COMPLETED", item.completed) if done and item.completed else None,
+        utc_line("CREATED", item.created), text_line("DESCRIPTION", item.description),
+        utc_line("DTSTAMP", item.stamp), start, due, utc_line("LAST-MODIFIED", item.stamp),
         optional.get("LOCATION"), organizer, b"PERCENT-COMPLETE:100" if done else None,
         b"PRIORITY:0", raw_line("SEQUENCE", str(item.sequence)),
-        raw_line("STATUS", _todo_status(item)), _text("SUMMARY", item.summary),
+        raw_line("STATUS", _todo_status(item)), text_line("SUMMARY", item.summary),
         text_line("UID", item.uid), optional.get("URL"), b"END:VTODO",
     ]  # fmt: skip
     return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
@@ -388,13 +372,11 @@ def _in_order(overrides: tuple[FeedEvent, ...]) -> list[FeedEvent]:
     return sorted(overrides, key=lambda o: (o.recurrence_id or o.start, o.uid))
 
 
-@lru_cache(maxsize=1024)
 def _rule(rrule: str) -> bytes:
     """icalendar's RRULE value: its parts in its own order (FREQ, COUNT, BYDAY, BYMONTH …)."""
     return bytes(vRecur.from_ical(rrule).to_ical())
 
 
-@lru_cache(maxsize=64)
 def _duration_value(span: timedelta) -> bytes:
     return bytes(vDuration(span).to_ical())  # type: ignore[no-untyped-call]
 

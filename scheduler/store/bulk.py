@@ -3,37 +3,37 @@ writes hundreds of occurrences and reminders, and `scheduler import` of a countr
 of thousands.
 
 SQLAlchemy Core's executemany builds a parameter dictionary per row and calls a type processor
-per value, which was five times the driver's own executemany. Here the statement is compiled
-once per dialect, table and columns, run through `exec_driver_sql` (errors and events stay
-SQLAlchemy's) with the rows as tuples, built column by column, and each value converted by the
-processor Core would call, timestamps and dates remembered once converted (the import's
-`now` is in every row, and plans share meeting times). What is stored is therefore what Core's
-insert stores; tests compare the raw rows. Only SQLite
-(sqlite3) and PostgreSQL (psycopg) are known; elsewhere Core does the work.
+per value, which was five times the driver's own executemany. Here the INSERT is written once
+per dialect, table and columns from the table's metadata (the columns given, then those with a
+plain default, as Core's insert would send them), and run with `Connection.exec_driver_sql`
+(errors and events stay SQLAlchemy's) through the driver's executemany, the rows as tuples built
+column by column. Each value is converted by the bind processor of its column's type, which is
+what Core calls (`TypeEngine.bind_processor`), timestamps and dates remembered once converted
+(the import's `now` is in every row, and plans share meeting times). What is stored is therefore
+what Core's insert stores; tests compare the raw rows. Only SQLite (sqlite3) and PostgreSQL
+(psycopg) are known; elsewhere Core does the work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import repeat
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Dialect, Table, insert
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy import Column, Connection, Date, DateTime, Dialect, Table, insert
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from scheduler.base.caches import memo, memoised
+
 Convert = Callable[[Any], Any]
-# Converted timestamps and dates remembered per statement and column: a year of meeting times
-# across many plans is a few thousand distinct values.
-REMEMBERED_MOMENTS = 16_384
+# Each driver's parameter marker for positional parameters (its DB-API paramstyle).
+_MARKERS = {("sqlite", "pysqlite"): "?", ("postgresql", "psycopg"): "%s"}
 
 
 @dataclass(frozen=True)
-class _Statement:
-    """An insert compiled for one dialect, and where each of its parameters comes from."""
+class Statement:
+    """An insert written for one dialect, and where each of its parameters comes from."""
 
     sql: str
     # Per parameter, in the statement's order: the index of its value in the caller's rows, or
@@ -44,9 +44,6 @@ class _Statement:
     # convert, and the same ones recur: a country's plans meet on the same weekdays at the same
     # hours) one that remembers what it converted.
     processors: tuple[Convert | None, ...]
-
-
-_COMPILED: dict[tuple[type[Dialect], Table, tuple[str, ...], str | None], _Statement | None] = {}
 
 
 def insert_many(
@@ -89,70 +86,53 @@ def insert_many(
     return int(result.rowcount)
 
 
+@memo("store.insert_statement")
 def _statement(
     dialect: Dialect, table: Table, columns: tuple[str, ...], skip_existing: str | None
-) -> _Statement | None:
-    """The compiled insert, once per dialect, table, columns and conflict column; None where
-    this module does not know the driver (only SQLite and PostgreSQL are supported)."""
-    key = (type(dialect), table, columns, skip_existing)
-    if key not in _COMPILED:
-        _COMPILED[key] = _compile(dialect, table, columns, skip_existing)
-    return _COMPILED[key]
-
-
-def _compile(
-    dialect: Dialect, table: Table, columns: tuple[str, ...], skip_existing: str | None
-) -> _Statement | None:
-    positional = _positional(dialect)
-    if positional is None:
+) -> Statement | None:
+    """The insert, once per dialect, table, columns and conflict column (a few dozen in all);
+    None where this module does not know the driver (only SQLite and PostgreSQL are supported)."""
+    marker = _MARKERS.get((dialect.name, dialect.driver))
+    if marker is None:
         return None
-    statement: Any = (sqlite if dialect.name == "sqlite" else postgresql).insert(table)
-    if skip_existing is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=[skip_existing])
-    # for_executemany: no RETURNING of the new ids, which executemany cannot give back anyway.
-    compiled = statement.compile(dialect=positional, column_keys=list(columns),
-                                 for_executemany=True)  # fmt: skip
-    assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
-    defaulted = {column.key: column for column in compiled.insert_prefetch}
-    sources: list[int | None] = []
-    defaults: list[Any] = []
-    processors: list[Convert | None] = []
-    for name in compiled.positiontup:
-        column = table.c[name]
-        if name in columns:
-            sources.append(columns.index(name))
-            defaults.append(None)
-        elif name in defaulted and column.default is not None and column.default.is_scalar:
-            sources.append(None)
-            defaults.append(column.default.arg)  # type: ignore[attr-defined]
-        else:  # a default computed per row (none in this schema): Core knows how
-            return None
-        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None and _is_moment(column.type):
-            # Equal timestamps are the same instant, stored in UTC alike (a naive one is
-            # refused each time: errors are not remembered); equal dates the same date.
-            processor = lru_cache(maxsize=REMEMBERED_MOMENTS)(processor)
-        processors.append(processor)
-    missing = set(columns) - set(compiled.positiontup)
+    missing = [name for name in columns if name not in table.c]
     if missing:
         raise ValueError(f"{table.name} has no columns {sorted(missing)}")
-    return _Statement(compiled.string, tuple(sources), tuple(defaults), tuple(processors))
+    sent: list[Column[Any]] = [table.c[name] for name in columns]
+    sources: list[int | None] = list(range(len(columns)))
+    defaults: list[Any] = [None] * len(columns)
+    for column in table.c:
+        if column.key in columns or column.default is None:
+            continue  # given, or left to the database (its key, a server default, NULL)
+        if not column.default.is_scalar:  # a default computed per row (none in this schema)
+            return None  # Core knows how
+        sent.append(column)
+        sources.append(None)
+        defaults.append(column.default.arg)  # type: ignore[attr-defined]  # a ColumnDefault's
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in sent)}) "
+           f"VALUES ({', '.join(marker for _ in sent)})")  # fmt: skip
+    if skip_existing is not None:
+        sql += f" ON CONFLICT ({quote(table.c[skip_existing].name)}) DO NOTHING"
+    processors = tuple(_processor(column, dialect) for column in sent)
+    return Statement(sql, tuple(sources), tuple(defaults), processors)
+
+
+def _processor(column: Column[Any], dialect: Dialect) -> Convert | None:
+    """The bind processor Core calls for `column`'s values on `dialect`; for a date or timestamp
+    one that remembers what it converted. Equal timestamps are the same instant, stored in UTC
+    alike (a naive one is refused each time: errors are not remembered); equal dates the same
+    date."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is not None and _is_moment(column.type):
+        return memoised("store.converted_moment", processor)
+    return processor
 
 
 def _is_moment(type_: TypeEngine[Any]) -> bool:
     """A date or timestamp: costly to convert, and the same ones recur."""
     base = type_.impl if isinstance(type_, TypeDecorator) else type_
     return isinstance(base, Date | DateTime)
-
-
-def _positional(dialect: Dialect) -> Dialect | None:
-    """`dialect`, or one like it, with positional parameters (so that rows can be tuples); None
-    for a driver this module does not know."""
-    if dialect.name == "sqlite" and dialect.driver == "pysqlite":
-        return dialect  # qmark: positional already
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        return cast(Dialect, cast(Any, type(dialect))(paramstyle="format"))
-    return None
 
 
 def _insert_with_core(
