@@ -12,6 +12,20 @@ what Core calls (`TypeEngine.bind_processor`), timestamps and dates remembered o
 (the import's `now` is in every row, and plans share meeting times). What is stored is therefore
 what Core's insert stores; tests compare the raw rows. Only SQLite (sqlite3) and PostgreSQL
 (psycopg) are known; elsewhere Core does the work.
+
+On PostgreSQL a batch of `COPY_FROM_ROWS` rows or more goes by COPY, psycopg's public
+`Cursor.copy` and `Copy.write_row`: the rows stream to the server as one message flow, where
+executemany sends a bind and an execute per row and the server plans and runs each (a fifth of
+importing 300 plans was psycopg's executemany). They are copied into a temporary table of the
+statement's columns and an order number (`ON COMMIT DROP`, dropped as soon as it is used), then
+moved by one `INSERT … SELECT … ORDER BY` with the same `ON CONFLICT (key) DO NOTHING`: the
+insert is an ordinary statement run by `exec_driver_sql`, so a conflict skips the same rows, the
+count is the rows added, ids are drawn in the callers' order (a skipped row draws one too, as in
+executemany), lock waits and constraint errors are SQLAlchemy's as before, and a copy into a
+fresh temporary table has nothing to wait for or conflict with. Smaller batches (a plan's
+re-import adding a few reminders) stay with executemany, where the temporary table's two extra
+statements would cost more than they save. `tests/test_store_bulk.py` writes the same rows, and
+`tests/test_store_bulk_copy.py` the same plans, both ways and compares them.
 """
 
 from __future__ import annotations
@@ -19,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Column, Connection, Date, DateTime, Dialect, Table, insert
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -29,6 +43,20 @@ from scheduler.base.caches import memo, memoised
 Convert = Callable[[Any], Any]
 # Each driver's parameter marker for positional parameters (its DB-API paramstyle).
 _MARKERS = {("sqlite", "pysqlite"): "?", ("postgresql", "psycopg"): "%s"}
+# From this many rows in one call, PostgreSQL gets them by COPY (see above). A plan's first
+# import writes hundreds of reminders and meetings at once; a re-import adds a few.
+COPY_FROM_ROWS: Final = 64
+_ORDER = "bulk_order"  # the temporary table's column that keeps the callers' order
+
+
+@dataclass(frozen=True)
+class CopyStatements:
+    """PostgreSQL's way in for many rows: a temporary table, COPY into it, the insert from it."""
+
+    create: str
+    copy: str
+    insert: str
+    drop: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +72,7 @@ class Statement:
     # convert, and the same ones recur: a country's plans meet on the same weekdays at the same
     # hours) one that remembers what it converted.
     processors: tuple[Convert | None, ...]
+    copy: CopyStatements | None = None  # PostgreSQL's, for batches of COPY_FROM_ROWS or more
 
 
 def insert_many(
@@ -55,7 +84,8 @@ def insert_many(
     skip_existing: str | None = None,
 ) -> int:
     """Insert `rows` (values in the order of `columns`) into `table`, in one statement run by
-    the driver's executemany. Columns not given get their defaults, as with Core's insert.
+    the driver's executemany, or on PostgreSQL for `COPY_FROM_ROWS` rows or more one COPY and
+    one statement. Columns not given get their defaults, as with Core's insert.
 
     `skip_existing`: the unique column whose existing values make a row be skipped (`INSERT …
     ON CONFLICT (column) DO NOTHING`): two processes inserting the same key both succeed, and
@@ -80,7 +110,10 @@ def insert_many(
             values.append(given[source])
         else:
             values.append(map(processor, given[source]))
-    result = connection.exec_driver_sql(statement.sql, list(zip(*values, strict=True)))
+    converted = list(zip(*values, strict=True))
+    if statement.copy is not None and count >= COPY_FROM_ROWS:
+        return _copied(connection, statement.copy, converted)
+    result = connection.exec_driver_sql(statement.sql, converted)
     # Both drivers sum the rows each execution added, and a skipped row adds none (a test
     # holds both to it).
     return int(result.rowcount)
@@ -110,12 +143,41 @@ def _statement(
         sources.append(None)
         defaults.append(column.default.arg)  # type: ignore[attr-defined]  # a ColumnDefault's
     quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in sent)}) "
-           f"VALUES ({', '.join(marker for _ in sent)})")  # fmt: skip
+    names = ", ".join(quote(c.name) for c in sent)
+    on_conflict = ""
     if skip_existing is not None:
-        sql += f" ON CONFLICT ({quote(table.c[skip_existing].name)}) DO NOTHING"
+        on_conflict = f" ON CONFLICT ({quote(table.c[skip_existing].name)}) DO NOTHING"
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(marker for _ in sent)})"
     processors = tuple(_processor(column, dialect) for column in sent)
-    return Statement(sql, tuple(sources), tuple(defaults), processors)
+    copy = None
+    if dialect.name == "postgresql":
+        temporary = quote(f"bulk_{table.name}")
+        copy = CopyStatements(
+            # Only the columns and their types: no defaults (an id drawn here would be lost),
+            # no constraints, no indexes. ON COMMIT DROP: gone with a transaction that failed.
+            create=(f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
+                    f"SELECT 0::bigint AS {_ORDER}, {names} FROM {quote(table.name)} WITH NO DATA"),
+            copy=f"COPY {temporary} ({_ORDER}, {names}) FROM STDIN",
+            insert=(f"INSERT INTO {quote(table.name)} ({names}) "
+                    f"SELECT {names} FROM {temporary} ORDER BY {_ORDER}{on_conflict}"),
+            drop=f"DROP TABLE {temporary}",
+        )  # fmt: skip
+    return Statement(sql + on_conflict, tuple(sources), tuple(defaults), processors, copy)
+
+
+def _copied(connection: Connection, statements: CopyStatements, rows: list[tuple[Any, ...]]) -> int:
+    """The rows (converted as for executemany) into the table by COPY and one INSERT … SELECT;
+    how many were added."""
+    connection.exec_driver_sql(statements.create)
+    # The psycopg connection under SQLAlchemy's, in the same transaction.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statements.copy) as copy:
+        for number, row in enumerate(rows):
+            copy.write_row((number, *row))
+    added = connection.exec_driver_sql(statements.insert).rowcount
+    connection.exec_driver_sql(statements.drop)
+    return int(added)
 
 
 def _processor(column: Column[Any], dialect: Dialect) -> Convert | None:
