@@ -277,8 +277,9 @@ def _wrk(binary: str, base: str, paths: list[str], folder: Path) -> dict[str, fl
     sockets = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     )
-    figures["errors"] = float((int(non_2xx[1]) if non_2xx else 0)
-                              + (sum(map(int, sockets.groups())) if sockets else 0))  # fmt: skip
+    figures["non_2xx"] = float(non_2xx[1]) if non_2xx else 0.0
+    figures["timeouts"] = float(sockets[4]) if sockets else 0.0
+    figures["errors"] = figures["non_2xx"] + (sum(map(int, sockets.groups())) if sockets else 0)
     return figures
 
 
@@ -322,7 +323,8 @@ def rows() -> list[Row]:
     return [
         Row(f"{figure}: feeds, {SUBSCRIBERS} subscribers (wrk through nginx)", "0 errors, p99 < 100 ms",
             f"{feeds['rps']:,.0f} req/s, p50 {feeds['p50']:.0f} ms, p99 {feeds['p99']:.0f} ms, "
-            f"{feeds['errors']:.0f} errors (load {load_at_start:.1f} → {load_at_end:.1f})", ok_feeds),
+            f"{feeds['errors']:.0f} errors ({feeds['non_2xx']:.0f} non-2xx, {feeds['timeouts']:.0f} "
+            f"over 5 s; load {load_at_start:.1f} → {load_at_end:.1f})", ok_feeds),
         Row(f"{figure}: workspace, {COORDINATORS} coordinators paging", "0 errors, p99 < 500 ms",
             f"{len(workspace.seconds) / SECONDS:,.1f} req/s, p50 {workspace.percentile(0.5):.0f} ms, "
             f"p99 {workspace.percentile(0.99):.0f} ms, {workspace.errors} errors", ok_workspace),
