@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.errors import NotFoundError, ResourceError, UsageError
 from scheduler.base.files import write_atomically
 
 POSTGRES_BACKUP = (
@@ -62,14 +62,19 @@ def backup_database(engine: Engine, destination: Path) -> Backup:
         try:
             database = raw.dbapi_connection
             assert isinstance(database, sqlite3.Connection)
-            target = sqlite3.connect(temporary)
             try:
-                # pages=-1 (all at once): one read transaction, so one commit's state.
-                database.backup(target, pages=-1)
-                found = target.execute("PRAGMA page_count").fetchone()
-                pages = int(found[0]) if found else 0
-            finally:
-                target.close()
+                target = sqlite3.connect(temporary)
+                try:
+                    # pages=-1 (all at once): one read transaction, so one commit's state.
+                    database.backup(target, pages=-1)
+                    found = target.execute("PRAGMA page_count").fetchone()
+                    pages = int(found[0]) if found else 0
+                finally:
+                    target.close()
+            except sqlite3.Error as exc:  # the copy's disk full or gone: nothing is kept
+                raise ResourceError(
+                    f"säkerhetskopian {destination} kunde inte skrivas: {exc}"
+                ) from None
         finally:
             raw.close()
 
