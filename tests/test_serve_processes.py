@@ -1,7 +1,7 @@
 """Three `scheduler serve` processes on one PostgreSQL database, as behind a load balancer
 (docs/operations.md, "Several server processes"): a coordinator signed in through one is signed in
-on all; a move made through one shows in the others' feeds within `feeds.recheck_seconds`; a link
-revoked through one is refused by all. Real processes over HTTP; nothing sleeps for time to pass:
+on all; a move made through one, and a plan imported again from the command line, show in the
+others' feeds within `feeds.recheck_seconds`; a link revoked through one is refused by all. Real processes over HTTP; nothing sleeps for time to pass:
 each check polls until a deadline."""
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ RECHECK_SECONDS = 2.0
 SLACK_SECONDS = 20.0
 STARTUP_SECONDS = 90.0
 SESSION_COOKIE = "arbetsyta"
+RENAMED = "Trygghetsvandring i kvarteren"
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,13 @@ def starts(base: str, path: str, uid: str) -> datetime | None:
 
 def shows(base: str, path: str, uid: str, start: datetime) -> bool:
     return starts(base, path, uid) == start
+
+
+def titled(base: str, path: str, title: str) -> bool:
+    response = httpx.get(f"{base}{path}", timeout=10)
+    assert response.status_code == 200, (base, response.status_code)
+    calendar = icalendar.Calendar.from_ical(response.content)
+    return any(title in str(event.get("SUMMARY", "")) for event in calendar.events)
 
 
 def refused(base: str, path: str) -> bool:
@@ -154,6 +162,19 @@ def test_three_servers_share_sessions_moves_and_revocations(
             poll_until(partial(shows, server.base, feed, uid, target),
                        timeout=RECHECK_SECONDS + SLACK_SECONDS)  # fmt: skip
         assert time.monotonic() - moved_at < RECHECK_SECONDS + SLACK_SECONDS
+
+        # The plan edited and imported again by another process (the command line): every
+        # server's feeds show it within the same time.
+        plan.write_text(plan.read_text(encoding="utf-8").replace(
+            'title = "Trygghetsvandring"', f'title = "{RENAMED}"'), encoding="utf-8")  # fmt: skip
+        assert RENAMED in plan.read_text(encoding="utf-8")
+        reimported = cli("import", str(plan))
+        assert reimported.code == 0, reimported.err
+        imported_at = time.monotonic()
+        for server in servers:
+            poll_until(partial(titled, server.base, feed, RENAMED),
+                       timeout=RECHECK_SECONDS + SLACK_SECONDS)  # fmt: skip
+        assert time.monotonic() - imported_at < RECHECK_SECONDS + SLACK_SECONDS
 
         # Revoked through the third, with the session from the first.
         links = clients[2].get("/lankar")
