@@ -35,9 +35,10 @@ from bench.bytecode import compile_package
 from bench.feeds import free_port, wait_for_port
 from bench.generate import plan_files, write_plans
 from bench.imports import IMPORT_AT, run_scheduler
-from bench.postgres import postgres_url, schema_of
+from bench.postgres import postgres_url
 from bench.report import Row
 from bench.tools import ensure_tool
+from tests.conftest import _postgres_schema as schema_of  # the tests' own, dropped after
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK") == "1"

@@ -15,9 +15,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +22,9 @@ from bench.bytecode import compile_package
 from bench.generate import plan_files, write_plans
 from bench.imports import IMPORT_AT, Run, run_scheduler
 from bench.report import Row
+
+# A schema of its own on the server, dropped after: the tests' way (tests/conftest.py).
+from tests.conftest import _postgres_schema as schema_of
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -51,26 +51,6 @@ def postgres_url() -> str | None:
     finally:
         engine.dispose()
     return url
-
-
-@contextmanager
-def schema_of(base: str) -> Iterator[str]:
-    """A URL whose connections use a new schema on the server; the schema dropped after."""
-    from sqlalchemy import create_engine, text
-
-    from scheduler.store.engine import normalise_url
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(base))
-    with admin.begin() as connection:
-        connection.execute(text(f'create schema "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
 
 
 @dataclass(frozen=True)
