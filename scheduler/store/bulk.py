@@ -24,8 +24,8 @@ count is the rows added, ids are drawn in the callers' order (a skipped row draw
 executemany), lock waits and constraint errors are SQLAlchemy's as before, and a copy into a
 fresh temporary table has nothing to wait for or conflict with. Smaller batches (a plan's
 re-import adding a few reminders) stay with executemany, where the temporary table's two extra
-statements would cost more than they save. `tests/test_store_bulk.py` writes the same rows, and
-`tests/test_store_bulk_copy.py` the same plans, both ways and compares them.
+statements would cost more than they save. `tests/test_store_bulk_copy.py` writes the same
+rows, and imports the same plans, both ways and compares what is stored.
 """
 
 from __future__ import annotations
