@@ -65,6 +65,9 @@ KEPT: Final[dict[str, Kept]] = {
     "feeds.organizer_line": Kept(512, "the ORGANIZER line, once per organisation"),
     "feeds.event_text": Kept(16_384, "one event in the plan's, area's, measure's and roles' feeds"),
     "feeds.todo_text": Kept(4096, "one task in several feeds"),
+    "feeds.text_line": Kept(4096, "a measure's title and description in each of its events"),
+    "feeds.utc_line": Kept(1024, "an import's time in every row it added"),
+    "feeds.categories_line": Kept(256, "an area's categories in each of its events"),
     "feeds.rule_split": Kept(
         8192, "a series' dates cut into Outlook template rules: the search meets a group again"
     ),
