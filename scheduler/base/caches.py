@@ -58,8 +58,6 @@ KEPT: Final[dict[str, Kept]] = {
     "store.converted_moment": Kept(16_384, "timestamps converted once per statement and column"),
     # -- emails and pages
     "templates.environment": Kept(4, "a Jinja environment per folder: templates compiled once"),
-    "templates.local_date_words": Kept(4096, "subjects of many reminders on the same days"),
-    "templates.local_clock": Kept(4096, "subjects of many reminders at the same times"),
     # -- feeds: each event's text once, for every feed that holds it (`feeds export`, serving)
     "feeds.vtimezone": Kept(1, "the VTIMEZONE, written by icalendar once"),
     "feeds.organizer_line": Kept(512, "the ORGANIZER line, once per organisation"),
