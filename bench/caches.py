@@ -10,8 +10,9 @@ CPU time of the workload in that process, the median of REPEAT runs, against the
 cache on: what that cache saves there. A cache for a value made once per process (`once.*`), or
 one that is there for identity rather than speed, shows little here and says so in its `why`.
 
-`python -m bench.caches` prints the rows (not one of `make bench`'s modules: it takes a few
-minutes). BENCH_QUICK=1: 5 plans, one run each.
+`python -m bench.caches [NAME …]` prints the rows, for every cache or the ones named (not one of
+`make bench`'s modules: it takes a few minutes). BENCH_QUICK=1: 5 plans, one run each;
+BENCH_CACHES_PLANS=N: N plans.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bench.report import Row
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK") == "1"
-PLANS = 5 if QUICK else 10
+PLANS = int(os.environ.get("BENCH_CACHES_PLANS", 5 if QUICK else 10))
 REPEAT = 1 if QUICK else 2
 TIMEOUT_S = 600  # a cache whose absence makes the workload this slow is reported as such
 
@@ -75,17 +76,18 @@ def run(without: str | None) -> float | None:
     return float(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def rows() -> list[Row]:
+def rows(names: list[str] | None = None) -> list[Row]:
     from scheduler.base.caches import KEPT
 
+    chosen = names or list(KEPT)
     found: dict[str | None, list[float | None]] = {}
     for _ in range(REPEAT):  # every variant once per round: load on the machine hits all alike
-        for without in (None, *KEPT):
+        for without in (None, *chosen):
             found.setdefault(without, []).append(run(without))
     base = statistics.median(t for t in found[None] if t is not None)
     result = [Row(f"memo caches: {PLANS} plans × 25 measures imported, their feeds exported, "
                   "every cache on", "", f"{base:.2f} s CPU")]  # fmt: skip
-    for name in KEPT:
+    for name in chosen:
         times = [t for t in found[name] if t is not None]
         if not times:
             measured = f"over {TIMEOUT_S} s"
@@ -100,7 +102,7 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--child"]:
         print(workload(argv[1] or None))
         return
-    for row in rows():
+    for row in rows(argv or None):
         print(f"{row.figure}: {row.measured}")
 
 

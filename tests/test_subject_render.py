@@ -1,4 +1,4 @@
-"""Subjects (scheduler/mail/render.py) and the memoised `datum` and `tid` filters
+"""Subjects (scheduler/mail/render.py) and the `datum` and `tid` filters
 (scheduler/base/templating.py): every subject template renders to one line, values that differ
 give subjects that differ, and one instant is one Swedish day and time in whatever zone."""
 
@@ -67,8 +67,8 @@ def test_one_instant_in_any_zone_is_one_swedish_day_and_time() -> None:
 
 
 def test_the_same_wall_clock_in_other_zones_is_another_time() -> None:
-    """Memoised by moment: 23:30 in UTC and in Stockholm are other instants (the first is
-    the next day in Sweden), never the cached text of the other."""
+    """23:30 in UTC and in Stockholm are other instants (the first is the next day in
+    Sweden)."""
     stockholm = datetime(2025, 3, 11, 23, 30, tzinfo=STOCKHOLM)
     utc = datetime(2025, 3, 11, 23, 30, tzinfo=UTC)
     assert (swedish_time(stockholm), swedish_time(utc)) == ("23:30", "00:30")

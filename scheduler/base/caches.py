@@ -58,13 +58,14 @@ KEPT: Final[dict[str, Kept]] = {
     "store.converted_moment": Kept(16_384, "timestamps converted once per statement and column"),
     # -- emails and pages
     "templates.environment": Kept(4, "a Jinja environment per folder: templates compiled once"),
-    "templates.local_date_words": Kept(4096, "subjects of many reminders on the same days"),
-    "templates.local_clock": Kept(4096, "subjects of many reminders at the same times"),
     # -- feeds: each event's text once, for every feed that holds it (`feeds export`, serving)
     "feeds.vtimezone": Kept(1, "the VTIMEZONE, written by icalendar once"),
     "feeds.organizer_line": Kept(512, "the ORGANIZER line, once per organisation"),
     "feeds.event_text": Kept(16_384, "one event in the plan's, area's, measure's and roles' feeds"),
     "feeds.todo_text": Kept(4096, "one task in several feeds"),
+    "feeds.text_line": Kept(4096, "a measure's title and description in each of its events"),
+    "feeds.utc_line": Kept(1024, "an import's time in every row it added"),
+    "feeds.categories_line": Kept(256, "an area's categories in each of its events"),
     "feeds.rule_split": Kept(
         8192, "a series' dates cut into Outlook template rules: the search meets a group again"
     ),

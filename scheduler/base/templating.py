@@ -19,9 +19,7 @@ TEMPLATES = files("scheduler") / "templates"
 
 def swedish_date(value: object) -> str:
     """ "tisdag 10 september 2024" """
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            return _local_date_words(value)
+    if isinstance(value, datetime):  # a naive one is taken as local time
         value = value.astimezone(STOCKHOLM).date()
     if not isinstance(value, date):
         return str(value)
@@ -30,7 +28,7 @@ def swedish_date(value: object) -> str:
 
 def swedish_time(value: object) -> str:
     if isinstance(value, datetime):
-        return _local_clock(value) if value.tzinfo is not None else _clock(value)
+        return _clock(value)
     return str(value)
 
 
@@ -39,21 +37,8 @@ def _date_words(day: date) -> str:
 
 
 def _clock(moment: datetime) -> str:
+    """Stockholm's clock at an aware moment; a naive one is taken as local time."""
     return moment.astimezone(STOCKHOLM).strftime("%H:%M")
-
-
-# Memoised per moment: an import renders tens of thousands of subjects, and the conversion to
-# Swedish time (strftime above all) costs more than the rest of a subject's filters. Only aware
-# moments: equal ones are one instant, so they are the same day and time in Stockholm (naive
-# ones compare by wall clock alone, whatever their fold, and are converted as local time).
-@memo("templates.local_date_words")
-def _local_date_words(moment: datetime) -> str:
-    return _date_words(moment.astimezone(STOCKHOLM).date())
-
-
-@memo("templates.local_clock")
-def _local_clock(moment: datetime) -> str:
-    return _clock(moment)
 
 
 @memo("templates.environment")

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event, Todo, vCalAddress, vDuration, vRecur
 
-from scheduler.base.caches import memo
+from scheduler.base.caches import memo, memoised
 from scheduler.base.text import one_line
 from scheduler.base.time import STOCKHOLM, TZID
 from scheduler.feeds.content_lines import (
@@ -239,13 +239,22 @@ def _organizer_line(name: str, email: str) -> bytes:
     return b"\r\n".join(lines[1:-2])  # between BEGIN:VEVENT and END:VEVENT
 
 
+# Lines that repeat from event to event are written once each: a measure's description and title
+# (the same in each of its occurrences), the times of an import (every row it added has them), an
+# area's categories, a location. An export writes tens of thousands of events, and without these
+# a feed's first render costs ten times as much (BENCHMARKS.md, "Issue 24: public APIs only").
+_text = memoised("feeds.text_line", text_line)
+_utc_text = memoised("feeds.utc_line", utc_line)
+_categories = memoised("feeds.categories_line", categories_line)
+
+
 def _optional(item: FeedEvent) -> dict[str, bytes]:
     """The properties an event may lack, by name."""
     lines = {}
     if item.categories:
-        lines["CATEGORIES"] = categories_line(item.categories)
+        lines["CATEGORIES"] = _categories(item.categories)
     if item.location:
-        lines["LOCATION"] = text_line("LOCATION", item.location)
+        lines["LOCATION"] = _text("LOCATION", item.location)
     if item.url:
         lines["URL"] = raw_line("URL", item.url)
     return lines
@@ -268,12 +277,12 @@ def _vevent_text(item: FeedEvent, organizer: bytes, recurrence: tuple[bytes, ...
     else:
         start, end = local_line("DTSTART", item.start), local_line("DTEND", item.end)
     parts = [
-        b"BEGIN:VEVENT", text_line("SUMMARY", item.summary), start, end,
-        utc_line("DTSTAMP", item.stamp), text_line("UID", item.uid),
+        b"BEGIN:VEVENT", _text("SUMMARY", item.summary), start, end,
+        _utc_text("DTSTAMP", item.stamp), text_line("UID", item.uid),
         None if item.recurrence_id is None else _moment_line("RECURRENCE-ID", item.recurrence_id, item.all_day),
         raw_line("SEQUENCE", str(item.sequence)), *recurrence, optional.get("CATEGORIES"),
-        utc_line("CREATED", item.created), text_line("DESCRIPTION", item.description),
-        utc_line("LAST-MODIFIED", item.stamp), optional.get("LOCATION"), organizer,
+        _utc_text("CREATED", item.created), _text("DESCRIPTION", item.description),
+        _utc_text("LAST-MODIFIED", item.stamp), optional.get("LOCATION"), organizer,
         b"STATUS:CANCELLED" if item.cancelled else b"STATUS:CONFIRMED",
         b"TRANSP:TRANSPARENT" if item.all_day or item.cancelled else b"TRANSP:OPAQUE",
         optional.get("URL"), b"END:VEVENT",
@@ -304,12 +313,12 @@ def _todo_text(item: FeedEvent, organizer: bytes) -> bytes:
     done = item.completed is not None and not item.cancelled
     parts = [
         b"BEGIN:VTODO", optional.get("CATEGORIES"),
-        utc_line("COMPLETED", item.completed) if done and item.completed else None,
-        utc_line("CREATED", item.created), text_line("DESCRIPTION", item.description),
-        utc_line("DTSTAMP", item.stamp), start, due, utc_line("LAST-MODIFIED", item.stamp),
+        _utc_text("COMPLETED", item.completed) if done and item.completed else None,
+        _utc_text("CREATED", item.created), _text("DESCRIPTION", item.description),
+        _utc_text("DTSTAMP", item.stamp), start, due, _utc_text("LAST-MODIFIED", item.stamp),
         optional.get("LOCATION"), organizer, b"PERCENT-COMPLETE:100" if done else None,
         b"PRIORITY:0", raw_line("SEQUENCE", str(item.sequence)),
-        raw_line("STATUS", _todo_status(item)), text_line("SUMMARY", item.summary),
+        raw_line("STATUS", _todo_status(item)), _text("SUMMARY", item.summary),
         text_line("UID", item.uid), optional.get("URL"), b"END:VTODO",
     ]  # fmt: skip
     return b"\r\n".join(part for part in parts if part is not None) + b"\r\n"
