@@ -35,6 +35,7 @@ from pathlib import Path
 
 from bench.report import Row
 from bench.tools import ensure_tool
+from scheduler.settings.model import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
@@ -246,7 +247,7 @@ def rendering_row() -> Row:
         scheduled = scheduled_plan(Path(name))
         schedule, rows = scheduled.schedule(), scheduled.rows()
         scheduled.engine.dispose()
-    now, settings = datetime(2024, 2, 1, tzinfo=UTC), FeedSettings()
+    now, settings = datetime(2024, 2, 1, tzinfo=UTC), FeedSettings.from_settings(Settings())
     link = lambda measure_id: f"http://127.0.0.1:8000/feeds/t/#atgard-{measure_id}"  # noqa: E731
 
     def ours() -> bytes:  # nothing kept from the render before

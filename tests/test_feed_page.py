@@ -5,6 +5,7 @@ words, every date, and only what the link covers."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -302,8 +303,8 @@ def test_a_calendar_without_tasks_offers_no_to_do_list_and_one_with_tasks_does(
 def test_a_series_outlook_cannot_hold_in_few_rules_is_not_offered_and_the_page_says_why(
     scheduled: Scheduled,
 ) -> None:
-    settings = FeedSettings(recheck_seconds=0, organizer_email=scheduled.config.organisation.email,
-                            series_max_rules=1)  # fmt: skip
+    settings = replace(FeedSettings.from_settings(scheduled.config), recheck_seconds=0,
+                       series_max_rules=1)  # fmt: skip
     http = TestClient(create_app(scheduled.engine, scheduled.config, clock=lambda: NOW,
                                  feed_settings=settings))  # fmt: skip
     secret = token(scheduled, scope="atgard-ssp")

@@ -10,7 +10,7 @@ import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -71,7 +71,7 @@ def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
 @pytest.fixture
 def servers(scheduled: Scheduled) -> Iterator[tuple[Server, Server]]:
     """`scheduler serve`'s way and plain uvicorn, each with its own application."""
-    settings = FeedSettings(recheck_seconds=3600, organizer_email=scheduled.config.organisation.email)  # fmt: skip
+    settings = replace(FeedSettings.from_settings(scheduled.config), recheck_seconds=3600)
     clock = Clock(NOW)
     leans = [serving_app(create_app(scheduled.engine, scheduled.config, clock=clock, feed_settings=settings))
              for _ in range(2)]  # fmt: skip

@@ -13,6 +13,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
 from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
+from scheduler.settings.model import Organisation, Settings
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from tests.clients import (
     ClientResult,
@@ -25,7 +26,9 @@ from tests.feeds_fixture import Scheduled, scheduled_plan
 
 NOW = datetime(2024, 1, 10, 12, 0, tzinfo=UTC)
 START, END = datetime(2023, 12, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC)
-SETTINGS = FeedSettings(organizer_email="trygghet@kungsholmen.example.org")
+SETTINGS = FeedSettings.from_settings(
+    Settings(organisation=Organisation(email="trygghet@kungsholmen.example.org"))
+)
 
 
 @pytest.fixture(scope="module")

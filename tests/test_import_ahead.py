@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from scheduler.cadence import CalendarPolicy
 from scheduler.plan.files import read_plan
-from scheduler.plan.files.limits import ReadLimits
+from scheduler.plan.files.limits import default_limits
 from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.schedule.occurrences import place_items, plan_items, schedule_plan
 from scheduler.services.import_ahead import (
@@ -108,7 +108,7 @@ def test_workers_hand_back_every_file_in_order_and_nothing_for_a_file_they_canno
     broken.write_text("year = \n", encoding="utf-8")
     # Over several of a worker's tasks (FILES_PER_TASK files each), the last one short.
     paths = [SEED_PLAN, tmp_path / "missing.toml", broken] * 3
-    options = ReadOptions(None, None, None, ReadLimits())
+    options = ReadOptions(None, None, None, default_limits())
 
     with read_ahead(paths, settings, options, workers=1) as made:
         results = list(made)

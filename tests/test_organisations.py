@@ -246,7 +246,7 @@ def test_a_districts_link_never_opens_the_others_calendars(installation: Install
     norrmalm = _token(installation, "norrmalm", "SSP-gruppen")
     clock = Clock(morning(date(2024, 3, 1)))
     app = create_app(installation.engine, installation.config, clock=clock,
-                     feed_settings=FeedSettings(recheck_seconds=0))  # fmt: skip
+                     feed_settings=replace(FeedSettings.from_settings(installation.config), recheck_seconds=0))  # fmt: skip
     http = TestClient(app)
 
     assert http.get(f"/feeds/{kungsholmen}/atgard-ssp.ics").status_code == 200

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,7 +75,7 @@ def test_the_hand_in_task_is_in_the_agenda_and_the_plan_and_coordinator_feeds(
         now=morning(date(2024, 1, 10)),
     )[1]
     http = TestClient(create_app(world.engine, world.config, clock=Clock(morning(date(2024, 3, 1))),
-                                 feed_settings=FeedSettings(recheck_seconds=0)))  # fmt: skip
+                                 feed_settings=replace(FeedSettings.from_settings(world.config), recheck_seconds=0)))  # fmt: skip
     uid = entry["uid"]
     for calendar in ("plan", "roll-trygghetssamordnare"):
         feed = http.get(f"/feeds/{token}/{calendar}.ics")

@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,7 +47,7 @@ class Answer:
 @contextmanager
 def serving(scheduled: Scheduled, config: Settings) -> Iterator[int]:
     """The application and protocol as `scheduler serve` runs them, on a free port."""
-    feeds = FeedSettings(recheck_seconds=3600, organizer_email=config.organisation.email)
+    feeds = replace(FeedSettings.from_settings(config), recheck_seconds=3600)
     lean = serving_app(create_app(scheduled.engine, config, clock=Clock(NOW), feed_settings=feeds))
     port = free_port()
     server = uvicorn.Config(lean, host="127.0.0.1", port=port, log_config=None, log_level="warning",

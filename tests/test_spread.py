@@ -32,11 +32,12 @@ from scheduler.plan.roles import RoleLexicon, read_responsibility
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import rolled_over
 from scheduler.settings.config import settings_from_mapping
+from scheduler.settings.model import Calendar
 from scheduler.store.outbox import list_outbox
 from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS, Cli
 from tests.feeds_fixture import scheduled_plan
 
-POLICY = CalendarPolicy()
+POLICY = CalendarPolicy.from_section(Calendar())
 
 
 def policy_from(table: dict[str, Any]) -> CalendarPolicy:

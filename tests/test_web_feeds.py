@@ -29,8 +29,8 @@ def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
 
 
 def client_for(scheduled: Scheduled, recheck_seconds: float = 0.0) -> TestClient:
-    settings = FeedSettings(
-        recheck_seconds=recheck_seconds, organizer_email=scheduled.config.organisation.email
+    settings = replace(
+        FeedSettings.from_settings(scheduled.config), recheck_seconds=recheck_seconds
     )
     app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
     return TestClient(app)
@@ -189,8 +189,8 @@ def test_the_feed_cache_keeps_a_fixed_number_of_entries(
     scheduled: Scheduled,
 ) -> None:
     """1,500 different ?from= once grew the server without bound."""
-    settings = FeedSettings(recheck_seconds=3600, organizer_email=scheduled.config.organisation.email,
-                            cache_entries=16)  # fmt: skip
+    settings = replace(FeedSettings.from_settings(scheduled.config), recheck_seconds=3600,
+                       cache_entries=16)  # fmt: skip
     app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
     http, service = TestClient(app), app.state.feeds
     url = f"/feeds/{token(scheduled)}/plan.ics"
