@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SEED   := db/seed/kungsholmen-2024.toml
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test install install-test clients lint typecheck unit bench clean
+.PHONY: run test quick install install-test clients lint typecheck unit bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ test: install-test clients lint typecheck unit
 
 bench: install-test
 	$(BIN)/python -m bench
+
+# Every bench module at small sizes into a scratch file, checked (minutes; not part of `make test`).
+bench-smoke: install-test
+	$(BIN)/python -m bench.smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache db/scheduler.sqlite3*
