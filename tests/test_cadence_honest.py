@@ -20,7 +20,7 @@ from scheduler.cadence import (
     place,
 )
 from scheduler.settings.model import Calendar
-from tests.conftest import Cli
+from tests.support.cli import Cli
 
 POLICY = CalendarPolicy.from_section(Calendar())
 

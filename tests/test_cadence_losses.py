@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from scheduler.cadence import CalendarPolicy, parse_when, place
 from scheduler.settings.model import Calendar
-from tests.conftest import Cli
+from tests.support.cli import Cli
 
 POLICY = CalendarPolicy.from_section(Calendar())
 

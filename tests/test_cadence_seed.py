@@ -29,7 +29,7 @@ from scheduler.cadence import (
     place,
 )
 from scheduler.settings.model import Calendar
-from tests.conftest import SEED_TEXT
+from tests.support.seed import SEED_TEXT
 from tests.test_cadence_place import assert_all_open, assert_series_is_its_rule
 
 POLICY = CalendarPolicy.from_section(Calendar())

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from scheduler.store.tables import MeasureRow
-from tests.conftest import ROOT, SEED_PLAN, SEED_TEXT, Cli, upgraded_cli, write_config
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.seed import ROOT, SEED_PLAN, SEED_TEXT
 
 
 def _squash(text: str) -> str:

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.cli import main
-from tests.conftest import ROOT, SEED_PLAN, Cli, write_config
+from tests.support.cli import Cli, write_config
+from tests.support.seed import ROOT, SEED_PLAN
 
 UNEXPECTED_LINE = re.compile(
     r"^Fel: oväntat fel \((?P<kind>\w+)\)\. Detaljer i loggen (?P<log>.+), "

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from scheduler.settings.config import settings_from_mapping
 from scheduler.settings.model import Section, Settings, key_doc
 from scheduler.settings.reference import COMMAND, OUTPUT, defaults_toml, main, render
-from tests.conftest import ROOT
+from tests.support.seed import ROOT
 
 
 def _sections(model: type[BaseModel]) -> list[type[BaseModel]]:

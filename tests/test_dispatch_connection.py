@@ -1,4 +1,4 @@
-"""One SMTP connection per dispatcher pass, against the real aiosmtpd server (tests/smtp_server.py),
+"""One SMTP connection per dispatcher pass, against the real aiosmtpd server (tests/support/smtp_server.py),
 which counts connections and can drop one after a number of messages or refuse new ones.
 
 A pass of many due rows uses one connection; a connection dropped mid-pass (closed without a
@@ -21,7 +21,7 @@ from scheduler.model.mail import FAILED, PENDING, SENT, OutboxMail, PlannedMail,
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.settings.model import Reminders
 from scheduler.store.outbox import next_due, sync_outbox
-from tests.smtp_server import SENDER, SmtpServer, World, make_world
+from tests.support.smtp_server import SENDER, SmtpServer, World, make_world
 
 MANY = 40
 ROOM = ReminderSettings.from_section(Reminders(max_per_pass=500))  # every due row in one pass

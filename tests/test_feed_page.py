@@ -17,29 +17,23 @@ from scheduler.model.occurrence import Occurrence
 from scheduler.services.feeds import FeedSettings
 from scheduler.web.app import create_app
 from scheduler.web.feed_page import DATES_SHOWN, FOLD_AFTER
-from tests.conftest import Cli
-from tests.feeds_fixture import DST_MEASURE, Scheduled, scheduled_plan
-from tests.html_page import HtmlPage
-from tests.test_web_feeds import NOW, client_for, token
-
-CLIENTS = {  # the steps' sections, in the order a reader meets them
-    "outlook": "Outlook: nya Outlook och Outlook på webben",
-    "outlook-klassisk": "Outlook: klassiska Outlook i Windows",
-    "google": "Google Kalender",
-    "apple": "Apple Kalender: Mac, iPhone och iPad",
-    "thunderbird": "Thunderbird",
-}
+from tests.support.cli import Cli
+from tests.support.feeds_fixture import (
+    CLIENTS,
+    DST_MEASURE,
+    NOW,
+    Scheduled,
+    client_for,
+    page_of,
+    scheduled_plan,
+    token,
+)
+from tests.support.html_page import HtmlPage
 
 
 @pytest.fixture
 def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
     return scheduled_plan(tmp_path, store_url)
-
-
-def page_of(http: TestClient, secret: str) -> HtmlPage:
-    response = http.get(f"/feeds/{secret}/")
-    assert response.status_code == 200
-    return HtmlPage(response.text)
 
 
 def shown_measures(page: HtmlPage) -> dict[int, HtmlPage]:

@@ -24,10 +24,10 @@ from scheduler.store.feed_tokens import create_token
 from scheduler.web.app import create_app, serving_app
 from scheduler.web.feed_protocol import WireHeads, feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds
-from tests.conftest import SEED_ORGANISATION
-from tests.feeds_fixture import Scheduled, scheduled_plan
-from tests.helpers import Clock, free_port
-from tests.live_server import running
+from tests.support.feeds_fixture import Scheduled, scheduled_plan
+from tests.support.helpers import Clock, free_port
+from tests.support.live_server import running
+from tests.support.seed import SEED_ORGANISATION
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 

@@ -23,8 +23,11 @@ from sqlalchemy import create_engine, text
 
 from scheduler.store.engine import normalise_url
 from scheduler.store.feed_token_changes import LISTEN
-from tests.conftest import ROOT, SEED_PLAN, Cli, upgraded_cli, write_config
-from tests.helpers import free_port, poll_until
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.helpers import free_port, poll_until
+from tests.support.seed import ROOT, SEED_PLAN
+
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 SETTINGS = '[feeds]\nrecheck_seconds = 3600\n\n[email]\noutbox_dir = "{outbox}"\n'
 

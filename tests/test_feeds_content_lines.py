@@ -22,7 +22,7 @@ from scheduler.feeds.ical import (
     render_todos,
 )
 from scheduler.feeds.scopes import find_scope
-from tests.feeds_fixture import scheduled_plan
+from tests.support.feeds_fixture import scheduled_plan
 
 HEADER = FeedHeader(
     name="Åtgärdsplan: alla möten", description="Kungsholmen: alla möten, uppgifter; och mer",

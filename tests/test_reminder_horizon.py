@@ -19,8 +19,8 @@ from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import PlanTopUp
 from scheduler.settings.model import Reminders
 from scheduler.store.engine import create_store_engine
-from tests.conftest import YEAR_OF_REMINDERS
-from tests.smtp_server import BEFORE_EVERYTHING, SmtpServer, World, make_world
+from tests.support.seed import YEAR_OF_REMINDERS
+from tests.support.smtp_server import BEFORE_EVERYTHING, SmtpServer, World, make_world
 
 EIGHT_WEEKS = "[reminders]\nhorizon_weeks = 8\n"
 
@@ -160,7 +160,7 @@ def test_a_failed_top_up_is_logged_and_the_follow_up_step_runs_anyway(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from scheduler.settings.config import load_settings
-    from tests.conftest import write_config
+    from tests.support.cli import write_config
 
     url = f"sqlite:///{tmp_path / 'no-schema.sqlite3'}"  # no tables: every query fails
     config = load_settings(str(write_config(tmp_path / "config.toml", url)), environ={})

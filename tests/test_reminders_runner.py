@@ -19,8 +19,8 @@ from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import JOB_ID, DispatcherRunner
 from scheduler.settings.model import Reminders
 from scheduler.store.outbox import claim, next_due, sync_outbox
-from tests.helpers import poll_until
-from tests.smtp_server import SmtpServer, World, make_world
+from tests.support.helpers import poll_until
+from tests.support.smtp_server import SmtpServer, World, make_world
 
 MONTH = 30 * 86400
 

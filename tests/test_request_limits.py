@@ -27,10 +27,11 @@ from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.feed_tokens import create_token
 from scheduler.web.app import create_app, serving_app, serving_protocol
-from tests.conftest import SEED_ORGANISATION, write_config
-from tests.feeds_fixture import Scheduled, scheduled_plan
-from tests.helpers import Clock, free_port, poll_until
-from tests.live_server import running
+from tests.support.cli import write_config
+from tests.support.feeds_fixture import Scheduled, scheduled_plan
+from tests.support.helpers import Clock, free_port, poll_until
+from tests.support.live_server import running
+from tests.support.seed import SEED_ORGANISATION
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 HTTPS = "https://kalender.example.se"

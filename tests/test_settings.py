@@ -30,9 +30,10 @@ from scheduler.settings.model import Calendar, Settings
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import get_campaign
 from scheduler.web.app import create_app
-from tests.conftest import ROOT, SEED_ORGANISATION, Cli, write_config
-from tests.feeds_fixture import IMPORTED_AT, scheduled_plan
-from tests.followup_fixture import followup_world, local
+from tests.support.cli import Cli, write_config
+from tests.support.feeds_fixture import IMPORTED_AT, scheduled_plan
+from tests.support.followup_fixture import followup_world, local
+from tests.support.seed import ROOT, SEED_ORGANISATION
 
 
 def error_for(raw: dict[str, Any], *, environ: dict[str, str] | None = None) -> str:

@@ -29,9 +29,9 @@ from scheduler.store.login_attempts import Keeping, Subject, count_attempt, coun
 from scheduler.store.tables import LoginAttemptRow
 from scheduler.web.app import create_app
 from scheduler.web.session import LOGIN_COOKIE, SESSION_COOKIE
-from tests.helpers import free_port
-from tests.live_server import running
-from tests.workspace_fixture import (
+from tests.support.helpers import free_port
+from tests.support.live_server import running
+from tests.support.workspace_fixture import (
     PASSWORD,
     START,
     USERNAME,
@@ -237,7 +237,7 @@ def test_the_docs_name_every_server_key() -> None:
     docs/operations.md), the sign-in's with their defaults (every key's reference is the
     generated docs/configuration.md)."""
     from scheduler.settings.model import Server
-    from tests.conftest import ROOT
+    from tests.support.seed import ROOT
 
     docs = ("security.md", "workspace.md", "operations.md")
     text = " ".join(

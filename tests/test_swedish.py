@@ -18,7 +18,8 @@ from scheduler.cadence import CalendarPolicy, describe
 from scheduler.cadence.wording import frequency_text
 from scheduler.mail.render import render_email
 from scheduler.settings.model import Calendar
-from tests.conftest import SEED_PLAN, Cli
+from tests.support.cli import Cli
+from tests.support.seed import SEED_PLAN
 
 
 @pytest.mark.parametrize(

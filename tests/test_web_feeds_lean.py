@@ -17,9 +17,9 @@ from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.store.occurrences import cancel_occurrence
 from scheduler.web.app import create_app, serving_app
 from scheduler.web.feed_serving import LeanFeeds
-from tests.conftest import SEED_ORGANISATION
-from tests.feeds_fixture import Scheduled, scheduled_plan
-from tests.helpers import Clock
+from tests.support.feeds_fixture import Scheduled, scheduled_plan
+from tests.support.helpers import Clock
+from tests.support.seed import SEED_ORGANISATION
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 

@@ -19,10 +19,10 @@ from scheduler.services.refresh import plan_schedule
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import answers, get_campaign
 from scheduler.web.app import create_app
-from tests.conftest import SEED_ORGANISATION
-from tests.followup_fixture import followup_world, local
-from tests.helpers import Clock, free_port
-from tests.live_server import serving
+from tests.support.followup_fixture import followup_world, local
+from tests.support.helpers import Clock, free_port
+from tests.support.live_server import serving
+from tests.support.seed import SEED_ORGANISATION
 
 ROLE = "Preventionssamordnare"
 

@@ -31,8 +31,8 @@ from scheduler.services.refresh import (
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
-from tests.helpers import Clock
-from tests.smtp_server import SENDER, SmtpServer, World, make_world
+from tests.support.helpers import Clock
+from tests.support.smtp_server import SENDER, SmtpServer, World, make_world
 
 DTSTART = re.compile(rb"DTSTART(?:;TZID=Europe/Stockholm|;VALUE=DATE)?:(\d{8})")
 
