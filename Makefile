@@ -51,6 +51,11 @@ unit: install-test
 
 test: install-test clients lint typecheck unit
 
+# Only the pure tests (no database server, no browser, no process; tests/support/pure.py): the
+# loop to keep while changing code.
+quick: install-test
+	$(BIN)/pytest -q -n 2 --pure
+
 bench: install-test
 	$(BIN)/python -m bench
 

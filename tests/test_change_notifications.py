@@ -30,6 +30,8 @@ from tests.clients import ClientResult, icaljs_expand_many, libical_expand_many,
 from tests.support.seed import SEED_PLAN
 from tests.support.smtp_server import Received, SmtpServer, World, make_world
 
+pytestmark = pytest.mark.processes  # the calendar clients run as processes: not in `make quick`
+
 PREVENTION = "preventionssamordnare@kungsholmen.example.org"  # convenes SSP
 # Before any reminder of the 2024 plan is due, so a pass sends only what a change adds.
 CHANGED = datetime(2023, 12, 1, 8, 0, tzinfo=UTC)

@@ -29,6 +29,8 @@ from tests.support.cli import Cli
 from tests.support.outlook_templates import outlook_template
 from tests.support.seed import IMPORT_NOW, SEED_PLAN
 
+pytestmark = pytest.mark.processes  # the calendar clients run as processes: not in `make quick`
+
 YEAR = 2024
 WINDOW = (datetime(2023, 12, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC))
 CHANGED_AT = "2024-01-10T12:00"

@@ -306,6 +306,7 @@ def shared_dir() -> Iterator[Path]:
         yield Path(name)
 
 
+@pytest.mark.processes
 def test_a_read_only_database_file_is_one_fel_line_and_reading_still_works(
     shared_dir: Path,
 ) -> None:

@@ -222,6 +222,7 @@ def _run_limited(
     )  # fmt: skip
 
 
+@pytest.mark.processes
 def test_a_small_workbook_formatted_down_to_row_1048576_imports_within_300_mb(
     tmp_path: Path,
 ) -> None:
@@ -259,6 +260,7 @@ def _bomb(path: Path, megabytes: int) -> None:
     plain.unlink()
 
 
+@pytest.mark.processes
 def test_a_workbook_inflating_to_200_mb_is_refused_before_parsing(tmp_path: Path) -> None:
     """200 KB on disk, one 200 MB cell: it took 1.8 GB and was stored as is."""
     path = tmp_path / "plan-2025.xlsx"

@@ -332,6 +332,7 @@ def test_no_hsts_over_http(port: int, scheduled: Scheduled) -> None:
 # -- `scheduler serve` itself ------------------------------------------------------------------
 
 
+@pytest.mark.processes
 def test_scheduler_serve_has_the_limits_and_hsts(tmp_path: Path, scheduled: Scheduled) -> None:
     """The command, as a process of its own: its protocol is the one tested above."""
     config = tmp_path / "serve.toml"

@@ -2,8 +2,9 @@
 browser and no process of their own, as the loop to keep while changing code.
 
 A test is left out when it runs on PostgreSQL (the `postgresql` case of `store_url`, or
-`postgres_url` itself), opens the browser, needs `faketime`, or its module is marked
-`pytestmark = pytest.mark.processes` (it starts `scheduler`, node or Debian's Python). The rest run
+`postgres_url` itself), opens the browser, needs `faketime`, or it is marked `processes` (it starts
+`scheduler`, node or Debian's Python): `@pytest.mark.processes`, or for a whole module
+`pytestmark = pytest.mark.processes`. The rest run
 with process creation refused, so a test that starts one without the mark fails under
 `make quick` and says to mark it, rather than the selection going stale unnoticed.
 """
@@ -40,7 +41,7 @@ def refuse_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     def refused(self: subprocess.Popen[Any], *args: object, **kwargs: object) -> NoReturn:
         raise AssertionError(
             f"this test starts a process ({args[0] if args else kwargs.get('args')!r}) under "
-            f"{OPTION}: give its module `pytestmark = pytest.mark.{PROCESSES}` (tests/support/pure.py)"
+            f"{OPTION}: mark it `@pytest.mark.{PROCESSES}` (tests/support/pure.py)"
         )
 
     monkeypatch.setattr(subprocess.Popen, "__init__", refused)
