@@ -1,8 +1,8 @@
-"""`make quick` (`pytest --pure`): only the pure tests, those that need no database server, no
-browser and no process of their own, as the loop to keep while changing code.
+"""`make quick` (`pytest --pure`): only the pure tests, those that need no database, no browser
+and no process of their own, as the loop to keep while changing code.
 
-A test is left out when it runs on PostgreSQL (the `postgresql` case of `store_url`, or
-`postgres_url` itself), opens the browser, needs `faketime`, or it is marked `processes` (it starts
+A test is left out when it uses a store (`store_url`, `engine`, `cli`, `sqlite_cli`: SQLite or
+PostgreSQL), opens the browser, needs `faketime`, or it is marked `processes` (it starts
 `scheduler`, node or Debian's Python): `@pytest.mark.processes`, or for a whole module
 `pytestmark = pytest.mark.processes`. The rest run
 with process creation refused, so a test that starts one without the mark fails under
@@ -18,8 +18,12 @@ import pytest
 
 OPTION = "--pure"
 PROCESSES = "processes"
-# Fixtures that reach a database server, the browser or a process.
-IMPURE_FIXTURES = frozenset({"postgres_url", "postgres_store_url", "browser", "faketime"})
+# Fixtures that reach a database (SQLite's too: a migrated store per test is most of the suite's
+# time), the browser or a process.
+IMPURE_FIXTURES = frozenset({
+    "store_url", "engine", "cli", "sqlite_cli", "postgres_url", "postgres_store_url", "browser",
+    "faketime",
+})  # fmt: skip
 
 
 def impure_part(item: pytest.Item) -> str | None:
