@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
-from tests.conftest import Cli
+from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.settings.model import Calendar
+from tests.support.cli import Cli
 
-POLICY = CalendarPolicy()
+POLICY = CalendarPolicy.from_section(Calendar())
 
 
 def dates(text: str, year: int = 2025) -> list[date]:

@@ -20,7 +20,8 @@ from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.plan.budget import PlanBudget
 from scheduler.plan.roles import Responsibility
 from scheduler.schedule.budget import check_before_placing, check_placed
-from scheduler.schedule.deconflict import deconflict_conveners
+from scheduler.schedule.deconflict import deconflict
+from scheduler.settings.model import Limits
 
 UID_DOMAIN = "atgardsplan-scheduler"
 
@@ -162,8 +163,8 @@ def schedule_plan(
     policy: CalendarPolicy,
     responsibilities: dict[int, Responsibility],
     tasks: Iterable[tuple[StoredMeasure, Responsibility]] = (),
-    placed: PlacedPlan | None = None,
-    budget: PlanBudget = PlanBudget(),  # noqa: B008 (frozen: safe to share)
+    placed: Placement | None = None,
+    budget: PlanBudget = PlanBudget.from_section(Limits()),  # noqa: B008 (frozen: safe to share)
 ) -> PlanSchedule:
     """Every measure's När read and placed as one plan; then the plan's own `tasks` (each a
     deadline of its own, placed alone, not spread among the meetings). `placed`: a placement
