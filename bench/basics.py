@@ -91,7 +91,7 @@ def startup_rows() -> list[Row]:
 
 def cadence_rows() -> list[Row]:
     from scheduler.base import caches
-    from scheduler.cadence import CalendarPolicy, parse_when, place
+    from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 
     policy = CalendarPolicy.from_section(Calendar())
     noise = "4 ggr/år vecka 12 (" * 500

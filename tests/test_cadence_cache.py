@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.base import caches
-from scheduler.cadence import CalendarPolicy, parse_when, place
-from scheduler.model.plan import ScheduleSettings
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
+from scheduler.model.plan import PolicyOverrides
 from scheduler.settings.model import Calendar
 
 CORPUS = Path(__file__).with_name("cadence_corpus.tsv")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 from scheduler.settings.model import Calendar
 from tests.support.cli import Cli
 

@@ -524,7 +524,7 @@ def test_a_school_forum_follows_the_terms_two_a_term() -> None:
 
 def test_a_school_term_meeting_before_term_start_moves_into_the_term() -> None:
     policy = CalendarPolicy.from_section(Calendar(autumn_term=((8, 25), (12, 19))))
-    schedule = place(parse_when("Varje månad"), year=YEAR, policy=policy, title="SSP")
+    schedule = place_cadence(parse_when("Varje månad"), year=YEAR, policy=policy, title="SSP")
     august = [o for o in schedule.occurrences if o.start.month == 8]
     assert [o.start.date() for o in august] == [date(2025, 8, 26)]
     assert august[0].moved_from == date(2025, 8, 12)

@@ -23,7 +23,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.render import message_id
 from scheduler.mail.settings import EmailSettings
-from scheduler.model.mail import SENT
+from scheduler.model.mail import OutboxStatus
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due

@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, create_engine, select
 
 from scheduler.base import caches
 from scheduler.base.swedish import grouped
-from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.services.import_ahead import place_read_plan

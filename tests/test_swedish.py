@@ -69,7 +69,7 @@ def test_how_often_is_said_in_swedish_that_agrees(
 
 
 def test_every_other_tuesday_is_described_with_its_interval() -> None:
-    described = describe(
+    described = describe_cadence(
         "Varannan tisdag", year=2025, policy=CalendarPolicy.from_section(Calendar())
     )
     (series,) = cast(list[dict[str, object]], described["series"])

@@ -12,6 +12,7 @@ import re
 from typing import Final
 
 from scheduler.base.caches import memo
+from scheduler.base.swedish import LETTER_RUN
 from scheduler.base.swedish import LETTERS as _L
 from scheduler.model.occurrence import OccurrenceKind
 

@@ -40,7 +40,6 @@ from datetime import date, datetime
 from types import MappingProxyType
 
 from scheduler.base.caches import memo
-from scheduler.cadence.activity import MEETING
 from scheduler.cadence.model import Cadence
 from scheduler.cadence.pattern import Slot
 from scheduler.cadence.place import (

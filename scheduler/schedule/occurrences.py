@@ -20,7 +20,7 @@ from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.plan.budget import PlanBudget
 from scheduler.plan.roles import Responsibility
 from scheduler.schedule.budget import check_before_placing, check_placed
-from scheduler.schedule.deconflict import deconflict
+from scheduler.schedule.deconflict import deconflict_conveners
 from scheduler.settings.model import Limits
 
 UID_DOMAIN = "atgardsplan-scheduler"
@@ -163,7 +163,7 @@ def schedule_plan(
     policy: CalendarPolicy,
     responsibilities: dict[int, Responsibility],
     tasks: Iterable[tuple[StoredMeasure, Responsibility]] = (),
-    placed: Placement | None = None,
+    placed: PlacedPlan | None = None,
     budget: PlanBudget = PlanBudget.from_section(Limits()),  # noqa: B008 (frozen: safe to share)
 ) -> PlanSchedule:
     """Every measure's När read and placed as one plan; then the plan's own `tasks` (each a

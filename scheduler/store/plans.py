@@ -465,7 +465,7 @@ def _measure_from_row(row: Any) -> Measure:
 
 
 @memo("store.stored_settings")
-def _stored_settings(schedule_json: str) -> ScheduleSettings:
+def _stored_settings(schedule_json: str) -> PolicyOverrides:
     """Stored settings, read once per distinct text (most measures have none, "{}"): the value
     is frozen, so measures can share it."""
 

@@ -33,7 +33,7 @@ from scheduler.web import (
     signin,
 )
 from scheduler.web.busy import busy_response
-from scheduler.web.feed_page import feed_page
+from scheduler.web.feed_page import render_subscribe_page
 from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
 from scheduler.web.layout import stale_form
