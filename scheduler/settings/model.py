@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -257,6 +258,62 @@ class OrganisationEntry(Section):
     # The district's own plan year, over the shared [plan_cycle] and [followup] key by key.
     plan_cycle: PlanCycle | None = key(None, "en tabell ([organisations.<namn>.plan_cycle])")
     followup: Followup | None = key(None, "en tabell ([organisations.<namn>.followup])")
+    # The district's own identity provider (docs/single-sign-on.md).
+    oidc: Oidc | None = key(None, "en tabell ([organisations.<namn>.oidc])")
+
+
+class Oidc(Section):
+    """[oidc] or [organisations.<namn>.oidc]: signing in with the organisation's own identity
+    provider over OpenID Connect (docs/single-sign-on.md). The client secret comes from the
+    environment variable `client_secret_env` names; whose claim `role_claim` carries one of
+    `coordinator_values` is a coordinator, one of `reader_values` a reader, anyone else is
+    refused."""
+
+    # Exactly as the provider names itself (its ID tokens' `iss`); discovery is read from
+    # <issuer>/.well-known/openid-configuration.
+    issuer: str = key(..., 'en webbadress, t.ex. "https://login.microsoftonline.com/<tenant>/v2.0"',
+                      min_length=1)  # fmt: skip
+    client_id: str = key(..., TEXT, min_length=1)
+    client_secret_env: str = key(..., "namnet på en miljövariabel", min_length=1)
+    scopes: Texts = key(("openid", "profile", "email"), 'en lista med texter, t.ex. ["openid"]')
+    role_claim: str = key("groups", TEXT, min_length=1)
+    coordinator_values: Texts = key((), "en lista med texter")
+    reader_values: Texts = key((), "en lista med texter")
+    display_name: str | None = key(None, TEXT)
+    # False: the organisation's people sign in only through the provider, never with a password.
+    local_passwords: bool = key(True, FLAG)
+    _client_secret: str = PrivateAttr("")
+
+    @property
+    def client_secret(self) -> str:
+        return self._client_secret
+
+    @property
+    def shown_name(self) -> str:
+        """What /logga-in calls the provider: `display_name`, else the issuer's host."""
+        return self.display_name or (urlsplit(self.issuer).hostname or self.issuer)
+
+    @model_validator(mode="after")
+    def _secret_from_the_environment(self, info: ValidationInfo) -> Oidc:
+        if "openid" not in self.scopes:
+            raise rule('«oidc.scopes» måste ha med "openid" (OpenID Connect kräver det).')
+        if not self.issuer.lower().startswith(("https://", "http://")):
+            raise rule(f"«oidc.issuer» ska vara en webbadress (fick {toml_value(self.issuer)}).")
+        secret = _environ(info).get(self.client_secret_env)
+        if not secret:
+            raise rule(
+                f"«oidc.client_secret_env» pekar på miljövariabeln {self.client_secret_env}, "
+                "som inte är satt."
+            )
+        self._client_secret = secret
+        return self
+
+
+class Audit(Section):
+    """[audit]: the record of sign-ins and changes (/logg)."""
+
+    # Events older than this are deleted.
+    keep_days: int = key(400, "ett antal dagar 1–3650", ge=1, le=3650)
 
 
 class ActivityDefaults(Section):
@@ -608,13 +665,26 @@ class Settings(Section):
     plan_cycle: PlanCycle = section(PlanCycle, "plan_cycle")
     server: Server = section(Server, "server")
     limits: Limits = section(Limits, "limits")
+    # The one district's identity provider; with several, each has its own.
+    oidc: Oidc | None = key(None, "en tabell ([oidc])")
+    audit: Audit = section(Audit, "audit")
     # Where the settings came from: None when there was no file (all defaults).
     _path: Path | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _one_way_to_name_organisations(self) -> Settings:
         if not self.organisations:
+            if self.oidc is not None and not self.organisation.name:
+                raise rule(
+                    "[oidc] behöver «organisation.name»: inloggningen skapar konton i "
+                    "organisationen med det namnet."
+                )
             return self
+        if self.oidc is not None:
+            raise rule(
+                "[oidc] går inte ihop med «organisations»: med flera organisationer har varje "
+                "[organisations.<kort namn>.oidc] sin egen identitetsleverantör."
+            )
         if self.roles or self.organisation.name or self.organisation.coordinator_role:
             raise rule(
                 "«organisations» och «organisation.name», «organisation.coordinator_role» eller "
@@ -689,6 +759,14 @@ class Settings(Section):
             "plan_cycle": _over(self.plan_cycle, entry.plan_cycle),
             "followup": _over(self.followup, entry.followup),
         })  # fmt: skip
+
+    @property
+    def identity_providers(self) -> dict[str, Oidc]:
+        """Each organisation that signs in through its own provider: its full name -> [oidc]."""
+        if not self.organisations:
+            name = self.organisation.name
+            return {name: self.oidc} if self.oidc is not None and name else {}
+        return {e.name: e.oidc for e in self.organisations.values() if e.oidc is not None}
 
     @property
     def database_url(self) -> str:
