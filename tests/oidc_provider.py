@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 from joserfc.jwk import RSAKey
+
+from tests.helpers import free_port
 
 CLIENTS = Path(__file__).parent / "clients"
 SCRIPT = CLIENTS / "oidc_provider.mjs"
@@ -40,12 +41,6 @@ USERS: dict[str, dict[str, Any]] = {
     "utomstaende": {"name": "Olle Utomstående", "email": "olle@example.se",
                     "groups": ["a-group-of-no-concern"]},
 }  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def signing_key() -> dict[str, Any]:
