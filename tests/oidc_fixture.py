@@ -1,6 +1,6 @@
 """Two districts that sign in through identity providers of their own, for the sign-in tests:
 Kungsholmen through one real OpenID provider (tests/oidc_provider.py), Norrmalm through another,
-the seed plan imported for Kungsholmen, and the web app on a clock at the real time (the
+the seed plan, rolled over to next year, imported for Kungsholmen, and the web app on a clock at the real time (the
 providers sign their tokens by the real clock).
 
 `sign_in_at_provider` goes through a provider's own login and consent pages over HTTP, as a
@@ -27,7 +27,7 @@ from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import open_store
 from scheduler.web.app import create_app
-from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli, upgraded_cli
+from tests.conftest import Cli, upcoming_seed, upgraded_cli
 from tests.helpers import Clock, free_port
 from tests.oidc_provider import (
     COORDINATORS_GROUP,
@@ -116,7 +116,8 @@ def oidc_site(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch, *
         path = tmp_path / "config.toml"
         path.write_text(config_text(base, store_url, kungsholmen, norrmalm, extra), "utf-8")
         cli = upgraded_cli(path)
-        imported = cli("import", str(SEED_PLAN), "--now", IMPORT_NOW)
+        plan_file, _year = upcoming_seed(tmp_path)  # meetings ahead of the real now
+        imported = cli("import", str(plan_file))
         assert imported.code == 0, imported.err
         config = load_settings(str(path), environ=SECRETS)
         engine = open_store(config.database_url)
