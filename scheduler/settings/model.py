@@ -244,24 +244,6 @@ class Role(Section):
     aliases: Texts = key((), "en lista med texter")  # other spellings found in Vem texts
 
 
-class OrganisationEntry(Section):
-    """[organisations.<kort namn>]: one district of an installation that serves several. It has
-    what a single district's [organisation] and [roles] say; the address and base_url of the
-    shared [organisation] table apply where it gives none. `file = "…"` reads the district from
-    a file of its own (see scheduler.settings.config)."""
-
-    name: str = key(..., TEXT, min_length=1)  # as the plan files name it
-    coordinator_role: str | None = key(None, TEXT)
-    email: Email | None = key(None, ADDRESS)
-    roles: dict[str, Role] = key({}, "en tabell per roll ([organisations.<namn>.roles.<roll>])",
-                                 strict=False)  # fmt: skip
-    # The district's own plan year, over the shared [plan_cycle] and [followup] key by key.
-    plan_cycle: PlanCycle | None = key(None, "en tabell ([organisations.<namn>.plan_cycle])")
-    followup: Followup | None = key(None, "en tabell ([organisations.<namn>.followup])")
-    # The district's own identity provider (docs/single-sign-on.md).
-    oidc: Oidc | None = key(None, "en tabell ([organisations.<namn>.oidc])")
-
-
 class Oidc(Section):
     """[oidc] or [organisations.<namn>.oidc]: signing in with the organisation's own identity
     provider over OpenID Connect (docs/single-sign-on.md). The client secret comes from the
@@ -307,6 +289,24 @@ class Oidc(Section):
             )
         self._client_secret = secret
         return self
+
+
+class OrganisationEntry(Section):
+    """[organisations.<kort namn>]: one district of an installation that serves several. It has
+    what a single district's [organisation] and [roles] say; the address and base_url of the
+    shared [organisation] table apply where it gives none. `file = "…"` reads the district from
+    a file of its own (see scheduler.settings.config)."""
+
+    name: str = key(..., TEXT, min_length=1)  # as the plan files name it
+    coordinator_role: str | None = key(None, TEXT)
+    email: Email | None = key(None, ADDRESS)
+    roles: dict[str, Role] = key({}, "en tabell per roll ([organisations.<namn>.roles.<roll>])",
+                                 strict=False)  # fmt: skip
+    # The district's own plan year, over the shared [plan_cycle] and [followup] key by key.
+    plan_cycle: PlanCycle | None = key(None, "en tabell ([organisations.<namn>.plan_cycle])")
+    followup: Followup | None = key(None, "en tabell ([organisations.<namn>.followup])")
+    # The district's own identity provider (docs/single-sign-on.md).
+    oidc: Oidc | None = key(None, "en tabell ([organisations.<namn>.oidc])")
 
 
 class Audit(Section):
