@@ -305,3 +305,27 @@ def test_switched_off_passwords_are_refused_for_that_organisation(passwords_off:
         assert sessions(site) == 0
         # Norrmalm keeps its passwords, so the form is still there.
         assert log_in(http, "nils").status_code == 303
+
+
+def test_begun_sign_ins_are_bounded(site: OidcSite) -> None:
+    from scheduler.store.oidc_sign_ins import PendingSignIn, add_sign_in, take_sign_in
+
+    now = site.clock()
+    for n in range(5):
+        add_sign_in(site.engine, state_hash=f"s{n}",
+                    pending=PendingSignIn(KUNGSHOLMEN, "nonce", "verifier", now + timedelta(seconds=n)),
+                    forget_before=now - timedelta(minutes=15), keep_at_most=3)  # fmt: skip
+    assert [take_sign_in(site.engine, f"s{n}") is not None for n in range(5)] == [
+        False, False, True, True, True,
+    ]  # fmt: skip
+    assert take_sign_in(site.engine, "s4") is None  # taken once
+
+
+def test_an_answer_nobody_began_is_not_kept(site: OidcSite) -> None:
+    with site.client() as http:
+        for n in range(3):
+            http.cookies.set("inloggning-oidc", f"gissat-{n}")
+            refused = http.get("/logga-in/oidc/svar", params={"state": f"gissat-{n}", "code": "x"})
+            assert refused.status_code == 400
+    with site.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar_one() == 0

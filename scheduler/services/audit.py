@@ -27,7 +27,11 @@ DETAIL_CHARS: Final = 1_000
 
 def record(engine: Engine, config: Settings, *, organisation: str, actor: str, address: str,
            action: str, detail: str, now: datetime) -> None:  # fmt: skip
-    """One event, written at once; events past `audit.keep_days` go in the same transaction."""
+    """One event, written at once; events past `audit.keep_days` go in the same transaction. An
+    event of no organisation (a refused answer nobody began, an unknown name among several
+    districts) is nobody's to read and is not kept: it is only logged by the caller."""
+    if not organisation:
+        return
     event = AuditEvent(now, organisation, actor[:200], address[:64], action, detail[:DETAIL_CHARS])
     add_event(engine, event, forget_before=now - timedelta(days=config.audit.keep_days))
 

@@ -41,8 +41,10 @@ from scheduler.store.accounts import ProviderPerson, signed_in_through_provider,
 from scheduler.store.oidc_sign_ins import PendingSignIn, add_sign_in, take_sign_in
 
 CALLBACK_PATH: Final = "/logga-in/oidc/svar"
-# How long a begun sign-in may take at the provider (typing a password, a second factor).
+# How long a begun sign-in may take at the provider (typing a password, a second factor), and
+# how many may be under way at once (a flood of begun sign-ins pushes out the oldest).
 SIGN_IN_TIME: Final = timedelta(minutes=15)
+SIGN_INS_UNDER_WAY: Final = 10_000
 # An OIDC session ends within this, whatever server.session_hours says: a person taken out of
 # the group at the provider is out within the hour.
 OIDC_SESSION: Final = timedelta(hours=1)
@@ -146,7 +148,7 @@ def begin_sign_in(engine: Engine, config: Settings, providers: IdentityProviders
                                                  code_verifier=verifier)  # fmt: skip
     add_sign_in(engine, state_hash=state_hash(state),
                 pending=PendingSignIn(organisation, nonce, verifier, now),
-                forget_before=now - SIGN_IN_TIME)  # fmt: skip
+                forget_before=now - SIGN_IN_TIME, keep_at_most=SIGN_INS_UNDER_WAY)  # fmt: skip
     return str(url), state
 
 

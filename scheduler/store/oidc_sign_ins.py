@@ -2,8 +2,8 @@
 answer must match, by the SHA-256 of the state the browser carries there and back.
 
 Each is taken once: the answer deletes its row, so a replayed answer finds nothing. Rows older
-than the caller's limit are deleted whenever one is added, so the table never grows with
-sign-ins that were never finished.
+than the caller's limit are deleted whenever one is added, and beyond the newest `keep_at_most`
+too, so the table never grows with sign-ins that were never finished, however many are begun.
 """
 
 from __future__ import annotations
@@ -27,9 +27,16 @@ class PendingSignIn:
 
 
 def add_sign_in(engine: Engine, *, state_hash: str, pending: PendingSignIn,
-                forget_before: datetime) -> None:  # fmt: skip
+                forget_before: datetime, keep_at_most: int) -> None:  # fmt: skip
     with engine.begin() as connection:
         connection.execute(delete(_SIGN_IN).where(_SIGN_IN.c.created_at < forget_before))
+        newest = (
+            select(_SIGN_IN.c.state_hash)
+            .order_by(_SIGN_IN.c.created_at.desc())
+            .limit(keep_at_most - 1)
+            .scalar_subquery()
+        )
+        connection.execute(delete(_SIGN_IN).where(_SIGN_IN.c.state_hash.not_in(newest)))
         connection.execute(
             _SIGN_IN.insert().values(
                 state_hash=state_hash, organisation=pending.organisation, nonce=pending.nonce,
