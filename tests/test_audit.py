@@ -93,7 +93,7 @@ def test_the_command_line_makes_readers_and_changes_roles(workspace: Workspace, 
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
     added = workspace.cli("user", "add", "per", "--reader", "--password-stdin")
     assert added.code == 0, added.err
-    assert "Skapade kontot «per» (läsare) för Kungsholmens stadsdelsförvaltning." in added.out
+    assert "Skapade läsarkontot «per» för Kungsholmens stadsdelsförvaltning." in added.out
     listed = workspace.cli("user", "list")
     assert "per  Kungsholmens stadsdelsförvaltning  läsare" in listed.out
     with workspace.client() as http:

@@ -45,14 +45,14 @@ def cmd_user_add(args: argparse.Namespace, ctx: Context) -> int:
 
     check_username(args.name)  # before the password is asked for
     organisation = _organisation(args, ctx)
-    from scheduler.model.account import COORDINATOR, READER, ROLE_NAMES
+    from scheduler.model.account import COORDINATOR, READER
 
     account = create_account(ctx.engine, ctx.settings, username=args.name,
                              organisation=organisation,
                              password=_password(args, nothing_done="Inget konto skapades."),
                              now=now_utc(), role=READER if args.reader else COORDINATOR)  # fmt: skip
-    ctx.print(f"Skapade kontot «{account.username}» ({ROLE_NAMES[account.role]}) för "
-              f"{account.organisation}.")  # fmt: skip
+    kind = "läsarkontot" if account.reader else "kontot"
+    ctx.print(f"Skapade {kind} «{account.username}» för {account.organisation}.")
     return 0
 
 
