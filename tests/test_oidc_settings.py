@@ -4,12 +4,13 @@ organisations, scopes without openid)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from scheduler.base.errors import ConfigError
-from scheduler.settings.config import settings_from_mapping
+from scheduler.settings.config import load_settings, settings_from_mapping
 
 ISSUER = "https://login.microsoftonline.com/5b2f0c8e-0000-4000-8000-000000000000/v2.0"
 OIDC = {"issuer": ISSUER, "client_id": "9a1c7f2e-0000-4000-8000-000000000001",
@@ -76,3 +77,16 @@ def test_a_districts_missing_key_is_named_in_its_table() -> None:
     assert error_for(raw, ENV) == (
         "«organisations.k.oidc.client_secret_env» saknas: ange namnet på en miljövariabel."
     )
+
+
+def test_a_districts_own_file_may_hold_its_provider(tmp_path: Path) -> None:
+    (tmp_path / "norrmalm.toml").write_text(
+        '[organisation]\nname = "Norrmalm"\n\n[oidc]\n'
+        f'issuer = "{ISSUER}"\nclient_id = "n"\nclient_secret_env = "ATGARDSPLAN_OIDC_SECRET"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "config.toml").write_text(
+        '[organisations.norrmalm]\nfile = "norrmalm.toml"\n', encoding="utf-8"
+    )
+    config = load_settings(str(tmp_path / "config.toml"), environ=ENV)
+    assert config.identity_providers["Norrmalm"].client_id == "n"
