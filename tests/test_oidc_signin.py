@@ -329,3 +329,35 @@ def test_an_answer_nobody_began_is_not_kept(site: OidcSite) -> None:
             assert refused.status_code == 400
     with site.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM audit_event")).scalar_one() == 0
+
+
+def test_one_district_without_passwords_shows_only_its_provider(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scheduler.settings.config import load_settings
+    from scheduler.store.engine import open_store
+    from scheduler.web.app import create_app
+    from tests.conftest import upgraded_cli, write_config
+    from tests.helpers import Clock
+    from tests.workspace_fixture import START
+
+    monkeypatch.setenv("SSO_SECRET", "hemligt")
+    path = write_config(tmp_path / "config.toml", store_url, extra=(
+        '[oidc]\nissuer = "https://sso.kommunen.example.se/realms/kommunen"\n'
+        'client_id = "atgardsplan"\nclient_secret_env = "SSO_SECRET"\nlocal_passwords = false\n'
+    ))  # fmt: skip
+    upgraded_cli(path)
+    config = load_settings(str(path), environ={"SSO_SECRET": "hemligt"})
+    engine = open_store(config.database_url)
+    create_account(engine, config, username="anna", organisation=KUNGSHOLMEN, password=PASSWORD,
+                   now=START)  # fmt: skip
+    try:
+        with TestClient(create_app(engine, config, clock=Clock(START)), follow_redirects=False) as http:  # fmt: skip
+            page = http.get("/logga-in")
+            assert "Logga in med sso.kommunen.example.se" in page.text
+            assert 'name="password"' not in page.text
+            # The form posted though the page no longer shows it (a bookmark, a script): refused.
+            refused = http.post("/logga-in", data={"username": "anna", "password": PASSWORD})
+            assert refused.status_code == 403 and "arbetsyta" not in http.cookies
+    finally:
+        engine.dispose()
