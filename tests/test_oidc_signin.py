@@ -125,8 +125,10 @@ def test_a_reader_sees_the_pages_and_changes_nothing(site: OidcSite) -> None:
             ), page
         nav = http.get("/plan").text
         assert 'href="/lankar"' not in nav and 'href="/logg"' not in nav
-        for page in ("/lankar", "/paminnelser", "/logg"):
+        for page in ("/lankar", "/paminnelser", "/logg", "/plan/omraden", "/plan/atgard/ny"):
             assert http.get(page).status_code == 403, page
+        history = http.get("/plan/historik")
+        assert history.status_code == 200 and "aterstall" not in history.text
         token = page_token(agenda)
         with site.engine.connect() as connection:
             before = connection.execute(text("SELECT * FROM occurrence ORDER BY id")).all()
@@ -134,7 +136,8 @@ def test_a_reader_sees_the_pages_and_changes_nothing(site: OidcSite) -> None:
         moved = http.post("/agenda/flytta", data={"csrf": token, "uid": uid, "datum": "2099-12-30"})
         assert moved.status_code == 403
         assert "Du kan läsa men inte ändra" in moved.text and "Inget ändrades" in moved.text
-        for path in ("/agenda/stall-in", "/lankar", "/plan", "/uppfoljning"):
+        for path in ("/agenda/stall-in", "/lankar", "/plan", "/uppfoljning", "/plan/omraden",
+                     "/plan/atgard/ny", "/plan/historik/1/aterstall"):  # fmt: skip
             assert http.post(path, data={"csrf": token, "uid": uid}).status_code == 403, path
         with site.engine.connect() as connection:
             assert connection.execute(text("SELECT * FROM occurrence ORDER BY id")).all() == before

@@ -25,10 +25,12 @@ from scheduler.web import (
     audit_page,
     followup,
     followup_page,
+    history_page,
     links,
     measure_page,
     oidc_signin,
     pages,
+    plan_edit_page,
     plan_page,
     reminders_page,
     signin,
@@ -46,7 +48,11 @@ from scheduler.web.session import ReadOnly, SignInNeeded, StaleForm, forget_sess
 
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
-STATIC_FILES = {"site.css": "text/css; charset=utf-8", "copy.js": "text/javascript; charset=utf-8"}
+STATIC_FILES = {
+    "site.css": "text/css; charset=utf-8",
+    "copy.js": "text/javascript; charset=utf-8",
+    "edit-when.js": "text/javascript; charset=utf-8",
+}
 
 
 def _window(request: Request) -> tuple[date, date] | None:
@@ -88,6 +94,8 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(audit_page.router)
     app.include_router(arshjul.router)
     app.include_router(plan_page.router)
+    app.include_router(plan_edit_page.router)
+    app.include_router(history_page.router)
     app.include_router(measure_page.router)
     app.include_router(agenda.router)
     app.include_router(links.router)

@@ -31,14 +31,29 @@ ACTIONS: Final = {
     "/lankar/aterkalla": "Återkallade en kalenderlänk",
     "/uppfoljning": "Startade uppföljningen",
     "/plan/uppfoljd": "Markerade planen som uppföljd",
+    "/plan/omraden": "Lade till ett område",
+    "/plan/atgard/ny": "Lade till en åtgärd",
 }
 # Fields that say nothing about the change (or must not be kept).
 UNRECORDED: Final = frozenset({"csrf", "password"})
 
 
+# Actions whose path carries an id, by the path's start and end.
+PATTERNS: Final = (
+    ("/plan/atgard/", "/text", "Ändrade en åtgärds texter"),
+    ("/plan/atgard/", "/flytta", "Flyttade en åtgärd"),
+    ("/plan/atgard/", "/ta-bort", "Tog bort en åtgärd"),
+    ("/plan/omraden/", "", "Bytte namn på ett område"),
+    ("/plan/historik/", "/aterstall", "Återställde en tidigare version av planen"),
+)
+
+
 def action_of(path: str) -> str:
     if path in ACTIONS:
         return ACTIONS[path]
+    for start, end, action in PATTERNS:
+        if path.startswith(start) and path.endswith(end):
+            return action
     if path.startswith("/plan/atgard/"):
         return "Ändrade en åtgärds schema"
     if path.startswith("/paminnelser/"):

@@ -2,10 +2,10 @@
 sign-ins under way; the audit record
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07 23:00:00
 
-Every existing account is a coordinator's, as it was. The numbers 0012–0015 are other branches'
+Every existing account is a coordinator's, as it was. The numbers 0014–0015 are other branches'
 (issue 25); whichever lands first, this one follows the newest (down_revision is set at merge).
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
