@@ -34,7 +34,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OidcSite]:
 def sign_in(page: Any, site: OidcSite, login: str) -> None:
     """From /logga-in through the provider's login and consent pages."""
     page.goto(f"{site.base}/logga-in")
-    page.get_by_role("link", name=f"Logga in med {PROVIDER_NAME} ({KUNGSHOLMEN})").click()
+    page.get_by_role("button", name=f"Logga in med {PROVIDER_NAME} ({KUNGSHOLMEN})").click()
     page.wait_for_url(f"{site.kungsholmen.issuer}/**")
     page.locator("input[name=login]").fill(login)
     page.locator("input[name=password]").fill("vilket-som-helst")

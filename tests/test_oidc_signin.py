@@ -38,8 +38,10 @@ def site(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 def begin(http: TestClient, organisation: str = "kungsholmen") -> str:
-    """/logga-in/oidc: the provider's authorization URL the app sends the browser to."""
-    started = http.get("/logga-in/oidc", params={"organisation": organisation})
+    """The "Logga in med …" button of /logga-in (POST /logga-in/oidc): the provider's
+    authorization URL the app sends the browser to."""
+    csrf = page_token(http.get("/logga-in"))
+    started = http.post("/logga-in/oidc", data={"csrf": csrf, "organisation": organisation})
     assert started.status_code == 303, started.text
     return str(started.headers["location"])
 
@@ -281,10 +283,16 @@ def test_the_provider_saying_no_is_a_page_not_an_error(site: OidcSite) -> None:
 
 def test_an_unknown_organisation_goes_back_to_the_choice(site: OidcSite) -> None:
     with site.client() as http:
-        response = http.get("/logga-in/oidc", params={"organisation": "okänd"})
-        bare = http.get("/logga-in/oidc")  # two providers: the page to choose on
-    assert response.status_code == 303 and response.headers["location"] == "/logga-in"
-    assert bare.status_code == 303 and bare.headers["location"] == "/logga-in"
+        page = http.get("/logga-in/oidc")  # a GET begins nothing: the sign-in page
+        assert page.status_code == 200 and "Logga in med" in page.text
+        csrf = page_token(page)
+        unknown = http.post("/logga-in/oidc", data={"csrf": csrf, "organisation": "okänd"})
+        bare = http.post("/logga-in/oidc", data={"csrf": csrf})  # two providers: choose
+        forged = http.post("/logga-in/oidc", data={"organisation": "kungsholmen"})  # no token
+    for response in (unknown, bare, forged):
+        assert response.status_code == 303 and response.headers["location"] == "/logga-in"
+    with site.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM oidc_sign_in")).scalar_one() == 0
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
-"""Signing in with the organisation's own identity provider: /logga-in/oidc sends the browser to
-the provider, /logga-in/oidc/svar takes its answer (scheduler.services.oidc does the protocol).
+"""Signing in with the organisation's own identity provider: a POST to /logga-in/oidc (the
+"Logga in med …" button of /logga-in, with the sign-in form's CSRF token) sends the browser to the
+provider, /logga-in/oidc/svar takes its answer (scheduler.services.oidc does the protocol). A GET
+of /logga-in/oidc is the sign-in page itself: no GET begins anything.
 
 The state travels to the provider and back in the URL, and stays here in an HttpOnly cookie as
 well: an answer is taken only in the browser that began the sign-in. A refusal is a Swedish page
@@ -9,10 +11,9 @@ that says what to do, and goes into the audit record with the reason (never on t
 from __future__ import annotations
 
 import logging
-from typing import Final
-from urllib.parse import quote
+from typing import Annotated, Final
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from scheduler.base.links import same_token
@@ -33,8 +34,8 @@ from scheduler.services.oidc import (
 from scheduler.settings.model import Settings
 from scheduler.web.deps import ClockDep, ConfigDep, EngineDep, IdentityProvidersDep
 from scheduler.web.layout import HOME
-from scheduler.web.pages import PAGE_METHODS, render
-from scheduler.web.session import client_address, start_session
+from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
+from scheduler.web.session import client_address, login_csrf_matches, start_session
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -44,15 +45,15 @@ START_PATH: Final = "/logga-in/oidc"
 
 
 def provider_buttons(config: Settings) -> list[tuple[str, str]]:
-    """The sign-in page's "Logga in med …" links: (href, text), one per organisation that has a
-    provider; with several organisations each says whose it is."""
+    """The sign-in page's "Logga in med …" buttons: (organisation, text), one per organisation
+    that has a provider; with several organisations each says whose it is."""
     buttons: list[tuple[str, str]] = []
     providers = config.identity_providers
     for organisation, provider in providers.items():
         text = f"Logga in med {provider.shown_name}"
         if config.several_organisations:
             text += f" ({organisation})"
-        buttons.append((f"{START_PATH}?organisation={quote(organisation)}", text))
+        buttons.append((organisation, text))
     return buttons
 
 
@@ -98,10 +99,13 @@ def refusal_page(config: Settings, refused: SignInRefused) -> HTMLResponse:
     return response
 
 
-@router.api_route(START_PATH, methods=PAGE_METHODS, response_class=HTMLResponse)
-def start(request: Request, engine: EngineDep, config: ConfigDep, clock: ClockDep,
-          providers: IdentityProvidersDep) -> Response:  # fmt: skip
-    asked = request.query_params.get("organisation")
+@router.post(START_PATH, response_class=HTMLResponse)
+def start(request: Request, form: Annotated[PostedForm, Depends(posted_form)], engine: EngineDep,
+          config: ConfigDep, clock: ClockDep, providers: IdentityProvidersDep) -> Response:  # fmt: skip
+    if form.fields is None or not login_csrf_matches(request, form.fields.get("csrf"),
+                                                     engine=engine, config=config):  # fmt: skip
+        return RedirectResponse("/logga-in", status_code=303)  # a page from before: anew
+    asked = form.text("organisation")
     configured = config.identity_providers
     organisation = config.find_organisation(asked) if asked else None
     if organisation is None and not asked and len(configured) == 1:

@@ -43,6 +43,7 @@ from scheduler.web.session import (
     Coordinator,
     checked_form,
     coordinator_only,
+    nothing_changed,
     workspace_coordinator,
 )
 
@@ -147,6 +148,8 @@ def save_texts(request: Request, measure_id: int, coordinator: CoordinatorDep, f
     if not preview:
         feeds.recheck_now()
         plan = chosen(request, coordinator, engine, now=clock())
+    if preview or not outcome.changed:
+        nothing_changed(request)
     return _text_page(coordinator, plan, measure_id, typed, outcome=outcome)
 
 
@@ -180,6 +183,8 @@ def _save(request: Request, coordinator: Coordinator, engine: Engine, plan: Chos
           note: str, *, now: datetime, feeds: FeedsDep) -> Response:  # fmt: skip
     outcome = save_contents(engine, coordinator.config, plan_id=plan.plan_id, edit=edit,
                             author=_author(coordinator), note=note, now=now)  # fmt: skip
+    if not outcome.changed:
+        nothing_changed(request)
     feeds.recheck_now()
     return _areas_page(coordinator, chosen(request, coordinator, engine, now=now),
                        outcome=outcome)  # fmt: skip
@@ -281,6 +286,8 @@ def remove_measure(request: Request, measure_id: int, coordinator: CoordinatorDe
         author=_author(coordinator), note=f"Tog bort åtgärden «{item.measure.title}»",
         now=clock(), confirmed=confirmed,
     )  # fmt: skip
+    if not confirmed or not outcome.changed:
+        nothing_changed(request)
     if confirmed:
         feeds.recheck_now()
         return _areas_page(coordinator, chosen(request, coordinator, engine, now=clock()),

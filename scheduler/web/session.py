@@ -214,6 +214,13 @@ def checked_form(
     return checked
 
 
+def nothing_changed(request: Request) -> None:
+    """The checked form only previewed, or found nothing to change: no event in the audit record
+    (a preview writes nothing, not even that)."""
+    if hasattr(request.state, AUDIT_STATE):
+        delattr(request.state, AUDIT_STATE)
+
+
 def login_nonce(request: Request) -> str:
     """The sign-in form's nonce: the cookie's, else a new one (set by `keep_login_nonce`)."""
     return request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(16)

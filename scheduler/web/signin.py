@@ -131,6 +131,7 @@ def login_page(request: Request, inputs: SignInInputs, *, status: int = 200,
 
 
 @router.api_route("/logga-in", methods=PAGE_METHODS, response_class=HTMLResponse)
+@router.api_route("/logga-in/oidc", methods=PAGE_METHODS, response_class=HTMLResponse)
 def login_form(request: Request, inputs: SignInInputsDep) -> Response:
     return login_page(request, inputs)
 
