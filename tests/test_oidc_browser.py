@@ -50,7 +50,7 @@ def test_a_coordinator_signs_in_and_sees_the_plan(site: OidcSite, browser: Any, 
     page.goto(f"{site.base}/plan")
     page.wait_for_url(f"{site.base}/logga-in?orsak=inloggning")
     assert page.get_by_role(
-        "link", name=f"Logga in med {PROVIDER_NAME} ({KUNGSHOLMEN})"
+        "button", name=f"Logga in med {PROVIDER_NAME} ({KUNGSHOLMEN})"
     ).is_visible()
     assert_accessible(page, f"/logga-in with providers ({width})")
     screenshot(page, f"oidc-logga-in-{width}")
