@@ -12,8 +12,14 @@ import pytest
 from scheduler.model.account import READER
 from scheduler.services.accounts import all_accounts, create_account
 from scheduler.services.audit import recent_events, record
+from tests.support.workspace_fixture import (
+    PASSWORD,
+    Workspace,
+    log_in,
+    page_token,
+    seeded_workspace,
+)
 from tests.test_workspace_agenda import first_ssp_meeting, signed_in
-from tests.workspace_fixture import PASSWORD, Workspace, log_in, page_token, seeded_workspace
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 
@@ -60,7 +66,7 @@ def test_passwords_never_reach_the_record(workspace: Workspace) -> None:
 def test_readers_see_no_record_and_other_organisations_none_of_it(
     tmp_path: Path, store_url: str
 ) -> None:
-    from tests.workspace_fixture import two_district_workspace
+    from tests.support.workspace_fixture import two_district_workspace
 
     workspace = two_district_workspace(tmp_path, store_url)
     workspace.add_account("nils", "norrmalm")

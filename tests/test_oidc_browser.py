@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import text
 
 from scheduler.web.app import create_app
-from tests.axe import assert_accessible
-from tests.browser import WIDTHS, screenshot
-from tests.helpers import free_port
-from tests.live_server import serving
-from tests.oidc_fixture import KUNGSHOLMEN, PROVIDER_NAME, OidcSite, oidc_site
+from tests.support.axe import assert_accessible
+from tests.support.browser import WIDTHS, screenshot
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.oidc_fixture import KUNGSHOLMEN, PROVIDER_NAME, OidcSite, oidc_site
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Signing in through the organisation's identity provider, driven over HTTP against real OpenID
-providers (npm oidc-provider, tests/oidc_provider.py): the roles the claims give, the tokens that
+providers (npm oidc-provider, tests/support/oidc_provider.py): the roles the claims give, the tokens that
 are refused (another organisation's provider, another audience, expired, a bad nonce, a replayed
 answer), key rotation, sessions that end within the hour, switched-off passwords, and what the
 audit record keeps. The browser drives the same flow in tests/test_oidc_browser.py."""
@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from scheduler.services.accounts import all_accounts, create_account
 from scheduler.services.audit import recent_events
-from tests.oidc_fixture import (
+from tests.support.oidc_fixture import (
     KUNGSHOLMEN,
     NORRMALM,
     NORRMALM_CLIENT,
@@ -28,7 +28,7 @@ from tests.oidc_fixture import (
     oidc_site,
     sign_in_at_provider,
 )
-from tests.workspace_fixture import PASSWORD, log_in, page_token
+from tests.support.workspace_fixture import PASSWORD, log_in, page_token
 
 
 @pytest.fixture
@@ -348,9 +348,9 @@ def test_one_district_without_passwords_shows_only_its_provider(
     from scheduler.settings.config import load_settings
     from scheduler.store.engine import open_store
     from scheduler.web.app import create_app
-    from tests.conftest import upgraded_cli, write_config
-    from tests.helpers import Clock
-    from tests.workspace_fixture import START
+    from tests.support.cli import upgraded_cli, write_config
+    from tests.support.helpers import Clock
+    from tests.support.workspace_fixture import START
 
     monkeypatch.setenv("SSO_SECRET", "hemligt")
     path = write_config(tmp_path / "config.toml", store_url, extra=(

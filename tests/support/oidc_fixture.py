@@ -1,5 +1,5 @@
 """Two districts that sign in through identity providers of their own, for the sign-in tests:
-Kungsholmen through one real OpenID provider (tests/oidc_provider.py), Norrmalm through another,
+Kungsholmen through one real OpenID provider (tests/support/oidc_provider.py), Norrmalm through another,
 the seed plan, rolled over to next year, imported for Kungsholmen, and the web app on a clock at the real time (the
 providers sign their tokens by the real clock).
 
@@ -27,15 +27,16 @@ from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import open_store
 from scheduler.web.app import create_app
-from tests.conftest import Cli, upcoming_seed, upgraded_cli
-from tests.helpers import Clock, free_port
-from tests.oidc_provider import (
+from tests.support.cli import Cli, upgraded_cli
+from tests.support.helpers import Clock, free_port
+from tests.support.oidc_provider import (
     COORDINATORS_GROUP,
     READERS_GROUP,
     Client,
     Provider,
     start_provider,
 )
+from tests.support.seed import upcoming_seed
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 NORRMALM = "Norrmalms stadsdelsförvaltning"

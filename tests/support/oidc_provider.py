@@ -25,9 +25,9 @@ import httpx
 import pytest
 from joserfc.jwk import RSAKey
 
-from tests.helpers import free_port
+from tests.support.helpers import free_port
 
-CLIENTS = Path(__file__).parent / "clients"
+CLIENTS = Path(__file__).parent.parent / "clients"
 SCRIPT = CLIENTS / "oidc_provider.mjs"
 
 # The test users: login name -> claims. Groups as Entra ID sends them (object ids).
