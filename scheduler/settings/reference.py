@@ -99,9 +99,11 @@ def defaults_toml() -> str:
     """Every key that has a default, as a config.toml that sets it to that default."""
     blocks: list[str] = []
     built_in: list[str] = []
+    optional = {_header_of(field) for field in Settings.model_fields.values()
+                if _section_of(field) is not None and field.default is None}  # fmt: skip
     for header, model in _tables(Settings):
-        if "<" in header:
-            continue  # a table per name: none by default
+        if "<" in header or header in optional:
+            continue  # a table per name, or an optional table ([oidc]): none by default
         values: dict[str, Any] = {}
         for name, field in model.model_fields.items():
             if _section_of(field) is not None:

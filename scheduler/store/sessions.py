@@ -28,6 +28,7 @@ class StoredSession:
     organisation: str
     last_seen_at: datetime
     expires_at: datetime
+    role: str = "coordinator"
 
 
 def add_session(
@@ -53,7 +54,8 @@ def add_session(
 def find_session(engine: Engine, id_hash: str) -> StoredSession | None:
     query = (
         select(_SESSION.c.id_hash, _SESSION.c.account_id, _ACCOUNT_TABLE.c.username,
-               _ACCOUNT_TABLE.c.organisation, _SESSION.c.last_seen_at, _SESSION.c.expires_at)
+               _ACCOUNT_TABLE.c.organisation, _SESSION.c.last_seen_at, _SESSION.c.expires_at,
+               _ACCOUNT_TABLE.c.role)
         .join(_ACCOUNT_TABLE, _ACCOUNT_TABLE.c.id == _SESSION.c.account_id)
         .where(_SESSION.c.id_hash == id_hash)
     )  # fmt: skip

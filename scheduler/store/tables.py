@@ -279,10 +279,14 @@ class FollowUpRow(SQLModel, table=True):
 
 
 class AccountRow(SQLModel, table=True):
-    """A coordinator's account for the workspace: one organisation's pages only. The password is
-    kept only as an argon2 hash."""
+    """A workspace account: one organisation's pages only, as a coordinator or a reader. The
+    password is kept only as an argon2 hash ("" for an account that signs in only through the
+    organisation's identity provider, found by the provider's issuer and subject)."""
 
     __tablename__ = "account"
+    __table_args__ = (
+        UniqueConstraint("organisation", "oidc_issuer", "oidc_subject", name="uq_account_oidc"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Case-folded: "Anna" and "anna" are one account.
@@ -290,6 +294,15 @@ class AccountRow(SQLModel, table=True):
     organisation: str = Field(sa_column=Column(Text, nullable=False))
     password_hash: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # "coordinator" or "reader" (scheduler.model.account.ROLES).
+    role: str = Field(
+        default="coordinator",
+        sa_column=Column(Text, nullable=False, server_default="coordinator"),
+    )
+    oidc_issuer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    oidc_subject: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    display_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    email: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class LoginAttemptRow(SQLModel, table=True):
@@ -348,3 +361,31 @@ class PlanRevisionRow(SQLModel, table=True):
     note: str = Field(sa_column=Column(Text, nullable=False))
     snapshot: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OidcSignInRow(SQLModel, table=True):
+    """A sign-in through an identity provider under way: what the answer must match. The state is
+    kept only as its SHA-256 and is used once (the row is deleted when the answer comes)."""
+
+    __tablename__ = "oidc_sign_in"
+
+    state_hash: str = Field(sa_column=Column(Text, primary_key=True))
+    organisation: str = Field(sa_column=Column(Text, nullable=False))
+    nonce: str = Field(sa_column=Column(Text, nullable=False))
+    code_verifier: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Who did what, when and from which address: sign-ins, failed sign-ins and every change a
+    person makes (/logg). Kept `audit.keep_days`."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    organisation: str = Field(sa_column=Column(Text, nullable=False, index=True))
+    actor: str = Field(sa_column=Column(Text, nullable=False))
+    client_address: str = Field(sa_column=Column(Text, nullable=False))
+    action: str = Field(sa_column=Column(Text, nullable=False))
+    detail: str = Field(sa_column=Column(Text, nullable=False))

@@ -22,7 +22,12 @@ from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.plan_edit_page import CONFIRMED, chosen
-from scheduler.web.session import Coordinator, checked_form, workspace_coordinator
+from scheduler.web.session import (
+    Coordinator,
+    checked_form,
+    nothing_changed,
+    workspace_coordinator,
+)
 
 router = APIRouter()
 CoordinatorDep = Annotated[Coordinator, Depends(workspace_coordinator)]
@@ -74,6 +79,8 @@ def restore_revision(
                       author=coordinator.username, now=clock(), confirmed=confirmed)  # fmt: skip
     if confirmed:
         feeds.recheck_now()
+    if not confirmed or not outcome.changed:
+        nothing_changed(request)
     return workspace_page(
         "plan_edit_confirm.html", coordinator, current="/plan", plan=plan, outcome=outcome,
         heading=f"Återställ version {number}" + ("" if confirmed else "?"),

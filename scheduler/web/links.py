@@ -32,6 +32,7 @@ from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
     Coordinator,
     checked_form,
+    coordinator_only,
     workspace_coordinator,
 )
 
@@ -114,7 +115,7 @@ def _page(inputs: LinkPageInputs, coordinator: Coordinator, *, status: int = 200
 
 @router.api_route("/lankar", methods=PAGE_METHODS, response_class=HTMLResponse)
 def links_page(
-    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)], inputs: LinkPageInputsDep
+    coordinator: Annotated[Coordinator, Depends(coordinator_only)], inputs: LinkPageInputsDep
 ) -> Response:
     return _page(inputs, coordinator)
 

@@ -40,13 +40,21 @@ from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.plan_page import asked_year
-from scheduler.web.session import Coordinator, checked_form, workspace_coordinator
+from scheduler.web.session import (
+    Coordinator,
+    checked_form,
+    coordinator_only,
+    nothing_changed,
+    workspace_coordinator,
+)
 
 router = APIRouter()
 # The form's text fields in order: the title, then the five texts of the workbook.
 FORM_FIELDS = (("rubrik", "Rubrik"), *((form, label) for form, _, label in TEXT_FIELDS))
 CONFIRMED = "ja"
 CoordinatorDep = Annotated[Coordinator, Depends(workspace_coordinator)]
+# The editing pages themselves: a reader, who may change nothing, gets 403 there.
+EditorDep = Annotated[Coordinator, Depends(coordinator_only)]
 FormDep = Annotated[PostedForm, Depends(checked_form)]
 
 
@@ -121,7 +129,7 @@ def _text_page(coordinator: Coordinator, plan: EditedPlan, measure_id: int, type
 
 @router.api_route("/plan/atgard/{measure_id}/text", methods=PAGE_METHODS,
                   response_class=HTMLResponse)  # fmt: skip
-def text_page(request: Request, measure_id: int, coordinator: CoordinatorDep, engine: EngineDep,
+def text_page(request: Request, measure_id: int, coordinator: EditorDep, engine: EngineDep,
               clock: ClockDep) -> Response:  # fmt: skip
     plan = chosen(request, coordinator, engine, now=clock())
     _, item = plan.measure(measure_id)
@@ -148,12 +156,14 @@ def save_texts(request: Request, measure_id: int, coordinator: CoordinatorDep, f
     if not preview:
         feeds.recheck_now()
         plan = chosen(request, coordinator, engine, now=clock())
+    if preview or not outcome.changed:
+        nothing_changed(request)
     return _text_page(coordinator, plan, measure_id, typed, outcome=outcome)
 
 
 @router.api_route("/plan/atgard/{measure_id}/nar", methods=PAGE_METHODS,
                   response_class=HTMLResponse)  # fmt: skip
-def when_fragment(request: Request, measure_id: int, coordinator: CoordinatorDep,
+def when_fragment(request: Request, measure_id: int, coordinator: EditorDep,
                   engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
     """The reading of `?nar=` alone, as HTML for the text page's live preview (edit-when.js)."""
     plan = chosen(request, coordinator, engine, now=clock())
@@ -172,7 +182,7 @@ def _areas_page(coordinator: Coordinator, plan: EditedPlan, *, status: int = 200
 
 
 @router.api_route("/plan/omraden", methods=PAGE_METHODS, response_class=HTMLResponse)
-def areas_page(request: Request, coordinator: CoordinatorDep, engine: EngineDep,
+def areas_page(request: Request, coordinator: EditorDep, engine: EngineDep,
                clock: ClockDep) -> Response:  # fmt: skip
     return _areas_page(coordinator, chosen(request, coordinator, engine, now=clock()))
 
@@ -181,6 +191,8 @@ def _save(request: Request, coordinator: Coordinator, engine: Engine, plan: Edit
           note: str, *, now: datetime, feeds: FeedsDep) -> Response:  # fmt: skip
     outcome = save_contents(engine, coordinator.config, plan_id=plan.plan_id, edit=edit,
                             author=_author(coordinator), note=note, now=now)  # fmt: skip
+    if not outcome.changed:
+        nothing_changed(request)
     feeds.recheck_now()
     return _areas_page(coordinator, chosen(request, coordinator, engine, now=now),
                        outcome=outcome)  # fmt: skip
@@ -240,7 +252,7 @@ def _new_page(coordinator: Coordinator, plan: EditedPlan, typed: Typed, area_id:
 
 
 @router.api_route("/plan/atgard/ny", methods=PAGE_METHODS, response_class=HTMLResponse)
-def new_measure_page(request: Request, coordinator: CoordinatorDep, engine: EngineDep,
+def new_measure_page(request: Request, coordinator: EditorDep, engine: EngineDep,
                      clock: ClockDep) -> Response:  # fmt: skip
     plan = chosen(request, coordinator, engine, now=clock())
     asked = request.query_params.get("omrade", "")
@@ -282,6 +294,8 @@ def remove_measure(request: Request, measure_id: int, coordinator: CoordinatorDe
         author=_author(coordinator), note=f"Tog bort åtgärden «{item.measure.title}»",
         now=clock(), confirmed=confirmed,
     )  # fmt: skip
+    if not confirmed or not outcome.changed:
+        nothing_changed(request)
     if confirmed:
         feeds.recheck_now()
         return _areas_page(coordinator, chosen(request, coordinator, engine, now=clock()),

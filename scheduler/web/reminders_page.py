@@ -21,6 +21,7 @@ from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
     Coordinator,
     checked_form,
+    coordinator_only,
     workspace_coordinator,
 )
 
@@ -50,7 +51,7 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, status:
 
 
 @router.api_route("/paminnelser", methods=PAGE_METHODS, response_class=HTMLResponse)
-def show_reminders(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+def show_reminders(request: Request, coordinator: Annotated[Coordinator, Depends(coordinator_only)],
                    engine: EngineDep) -> Response:  # fmt: skip
     return _page(request, coordinator, engine)
 
