@@ -18,7 +18,7 @@ router = APIRouter()
 
 
 @router.api_route("/logg", methods=PAGE_METHODS, response_class=HTMLResponse)
-def audit_page(coordinator: Annotated[Coordinator, Depends(coordinator_only)],
+def show_audit_record(coordinator: Annotated[Coordinator, Depends(coordinator_only)],
                engine: EngineDep) -> Response:  # fmt: skip
     events = recent_events(engine, coordinator.organisation)
     return workspace_page("audit.html", coordinator, current="/logg", events=events,
