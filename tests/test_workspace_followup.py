@@ -26,6 +26,7 @@ from scheduler.store.followups import answers, get_campaign
 from scheduler.store.plans import find_plan_id, load_plan
 from tests.conftest import SEED_PLAN, write_config
 from tests.smtp_server import SmtpServer
+from tests.unchanged_tables import assert_unchanged, table_rows
 from tests.workspace_fixture import START, USERNAME, Workspace, log_in, page_token, workspace_of
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
@@ -100,11 +101,27 @@ def test_not_started_then_started_from_the_page(site: Site) -> None:
         refused = http.post("/uppfoljning?ar=2024", data=data)
         assert refused.status_code == 403 and "Inget ändrades" in refused.text
     assert get_campaign(site.workspace.engine, site.plan_id) is None
+    # In March the preview says plainly that the year has most of it left.
+    early = text_of(http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page)}).text)
+    assert "Obs: Året 2024 har inte nått sitt sista kvartal." in early
+    assert get_campaign(site.workspace.engine, site.plan_id) is None
 
     site.workspace.clock.now = STARTED  # months later: signed in again
     http = signed_in(site)
     page = http.get("/uppfoljning")
-    started = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page)})
+    before = table_rows(site.workspace.engine)
+    preview = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page)})
+    assert preview.status_code == 200
+    assert_unchanged(site.workspace.engine, before)  # the outbox too: nothing sent, nothing started
+    shown = text_of(preview.text)
+    assert "Starta uppföljningen 2024?" in shown and "Inget har ändrats" in shown
+    assert "i stället för av sig själv fredag 15 november 2024" in shown
+    assert f"Preventionssamordnare: {PREVENTION}" in shown
+    assert "inte nått sitt sista kvartal" not in shown  # November is the last quarter
+    assert 'name="bekraftat" value="ja"' in preview.text
+    started = http.post(
+        "/uppfoljning?ar=2024", data={"csrf": page_token(preview), "bekraftat": "ja"}
+    )
     assert started.status_code == 200
     shown = text_of(started.text)
     assert "Uppföljningen har startat; sista svarsdag söndag 15 december 2024." in shown
@@ -112,7 +129,8 @@ def test_not_started_then_started_from_the_page(site: Site) -> None:
     assert "Preventionssamordnare 0 av 1 inskickade." in shown
     assert get_campaign(site.workspace.engine, site.plan_id) is not None
     # Starting again sends nothing twice.
-    again = text_of(http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page)}).text)
+    again = text_of(http.post("/uppfoljning?ar=2024",
+                              data={"csrf": page_token(page), "bekraftat": "ja"}).text)  # fmt: skip
     assert "Uppföljningen pågår redan" in again and "0 nya e-postmeddelanden" in again
     assert http.get("/uppfoljning", params={"organisation": "Solna"}).status_code == 404
 
@@ -121,7 +139,9 @@ def test_progress_answers_and_downloads(site: Site) -> None:
     site.workspace.clock.now = STARTED
     http = signed_in(site)
     assert (
-        http.post("/uppfoljning", data={"csrf": page_token(http.get("/uppfoljning"))}).status_code
+        http.post(
+            "/uppfoljning", data={"csrf": page_token(http.get("/uppfoljning")), "bekraftat": "ja"}
+        ).status_code
         == 200
     )
     site.smtp.handler.clear()

@@ -22,6 +22,7 @@ from tests.conftest import IMPORT_NOW, SEED_PLAN, write_config
 from tests.helpers import free_port
 from tests.live_server import serving
 from tests.smtp_server import SmtpServer
+from tests.unchanged_tables import table_rows
 from tests.workspace_fixture import PASSWORD, START, USERNAME, Workspace, workspace_of
 
 REFUSAL = "550 5.1.1 Mailbox unavailable"
@@ -95,9 +96,19 @@ def test_reminders_and_followup_pages(base: str, workspace: Workspace, browser: 
     page.wait_for_url(f"{base}/uppfoljning")
     assert page.get_by_text("Uppföljningen har inte startat.").is_visible()
     assert_accessible(page, f"/uppfoljning, not started ({width})")
+    outbox = table_rows(workspace.engine)["outbox"]
     page.get_by_role("button", name="Starta uppföljningen nu").click()
     page.wait_for_load_state()
+    # The first click only shows what would happen: the outbox is as it was.
+    assert page.get_by_role("heading", name="Starta uppföljningen 2024?").is_visible()
+    assert table_rows(workspace.engine)["outbox"] == outbox
+    assert_accessible(page, f"/uppfoljning, the start's preview ({width})")
+    fits(page, width)
+    screenshot(page, f"workspace-uppfoljning-forhandsvisning-{width}")
+    page.get_by_role("button", name="Ja, starta uppföljningen 2024 nu").click()
+    page.wait_for_load_state()
     assert "Uppföljningen har startat" in page.get_by_role("status").inner_text()
+    assert len(table_rows(workspace.engine)["outbox"]) > len(outbox)
     assert page.get_by_role("heading", name="Preventionssamordnare").is_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Ladda ned som .xlsx").click()

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from scheduler.base.errors import UsageError
 from scheduler.base.links import LinkSigner
+from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import slugify
 from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
@@ -194,6 +195,43 @@ class StartResult:
     created: bool
     emails: int
     roles_without_address: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StartPreview:
+    """What `start` would do, computed without storing or sending anything."""
+
+    year: int
+    organisation: str
+    recipients: tuple[tuple[str, str], ...]  # (role, address), one start email each
+    roles_without_address: tuple[str, ...]
+    starts_by_itself: datetime  # when the dispatcher would start it
+    deadline: datetime
+    already_started: bool
+    before_last_quarter: bool  # started before 1 October of its own year
+
+
+def start_preview(engine: Engine, config: Settings, *, now: datetime, plan_id: int) -> StartPreview:
+    """The preview of `start` for the plan: the year, who gets the start email and when the
+    follow-up would start by itself. Refuses, as `start` does, once the deadline has passed."""
+    settings = FollowupSettings.from_section(config.followup)
+    config = settings_for_plan(engine, config, plan_id=plan_id)
+    schedule = plan_schedule(engine, config, plan_id=plan_id)
+    plan = schedule.stored.plan
+    deadline = settings.deadline_at(plan.year)
+    started = get_campaign(engine, plan_id) is not None
+    if now >= deadline and not started:
+        raise UsageError(
+            f"Sista svarsdag ({deadline:%Y-%m-%d}) har redan passerat; ändra followup.deadline."
+        )
+    tasks = role_tasks(schedule, config)
+    last_quarter = datetime(plan.year, 10, 1, tzinfo=STOCKHOLM)
+    return StartPreview(
+        plan.year, plan.organisation,
+        tuple((task.role, task.email) for task in tasks if task.email),
+        tuple(task.role for task in tasks if not task.email),
+        settings.start_at(plan.year), deadline, started, now < last_quarter,
+    )  # fmt: skip
 
 
 def start(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,6 +31,7 @@ from scheduler.services import followup
 from scheduler.services.plan_state import mark_plan
 from scheduler.services.plans import chosen_plan_id, load_plan
 from scheduler.services.refresh import plan_schedule
+from scheduler.web.confirm import Listing, Preview, confirmed, preview_page
 from scheduler.web.followup import FollowupInputs, FollowupInputsDep
 from scheduler.web.layout import workspace_message, workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
@@ -140,6 +142,11 @@ def start_now(
     except NotFoundError:
         return _no_plan(coordinator)
     try:
+        if not confirmed(form):
+            preview = followup.start_preview(inputs.engine, inputs.config, now=inputs.now,
+                                             plan_id=plan_id)  # fmt: skip
+            return preview_page(coordinator, _start_preview(preview, request.url.path,
+                                                            request.url.query), current="/uppfoljning")  # fmt: skip
         result = followup.start(inputs.engine, inputs.config, now=inputs.now, plan_id=plan_id)
     except UsageError as exc:
         return _page(request, coordinator, inputs, status=422, errors=[str(exc)])
@@ -153,6 +160,31 @@ def start_now(
     lines += [f"Obs: {role} har ingen e-postadress i config.toml och får inget utskick."
               for role in result.roles_without_address]  # fmt: skip
     return _page(request, coordinator, inputs, done=lines)
+
+
+def _start_preview(preview: followup.StartPreview, path: str, query: str) -> Preview:
+    here = f"{path}?{query}" if query else path
+    warnings = []
+    if preview.before_last_quarter:
+        warnings.append(f"Året {preview.year} har inte nått sitt sista kvartal. Uppföljningen "
+                        f"frågar om ett år som till stor del återstår; den startar annars av sig "
+                        f"själv {swedish_date(preview.starts_by_itself)}.")  # fmt: skip
+    lines = [f"Uppföljningen av {preview.organisation}s åtgärdsplan {preview.year} startar nu, "
+             f"i stället för av sig själv {swedish_date(preview.starts_by_itself)}. Sista "
+             f"svarsdag blir {swedish_date(preview.deadline - timedelta(seconds=1))}."]  # fmt: skip
+    if preview.already_started:
+        lines = [f"Uppföljningen {preview.year} pågår redan; bara den som ännu inte har fått "
+                 "sitt utskick får det nu."]  # fmt: skip
+    recipients = [f"{role}: {address}" for role, address in preview.recipients]
+    listings = [Listing(f"De som får ett e-postmeddelande ({len(recipients)})", recipients,
+                        "Ingen: ingen roll har en e-postadress.")]  # fmt: skip
+    if preview.roles_without_address:
+        listings.append(Listing("Roller utan e-postadress, som inget får",
+                                list(preview.roles_without_address)))  # fmt: skip
+    return Preview(title=f"Starta uppföljningen {preview.year}?", action=here,
+                   button=f"Ja, starta uppföljningen {preview.year} nu",
+                   back=f"/uppfoljning?ar={preview.year}", lines=lines, warnings=warnings,
+                   listings=listings)  # fmt: skip
 
 
 def _download(request: Request, coordinator: Coordinator, inputs: FollowupInputs, suffix: str) -> Response:  # fmt: skip
