@@ -98,11 +98,14 @@ def test_downloads_only_download_and_the_button_marks_the_plan(workspace: Worksp
         assert refused.status_code == 403, refused.text
     assert every_row(workspace) == before
 
-    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1]})
+    preview = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1]})
+    assert preview.status_code == 200 and "Markera planen 2024 som uppföljd?" in preview.text
+    assert every_row(workspace) == before  # the unconfirmed POST only shows what would happen
+    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1], "bekraftat": "ja"})
     assert marked.status_code == 200 and "Planen 2024 är markerad som uppföljd." in marked.text
     assert load_plan(workspace.engine, plan_id(workspace)).state == FOLLOWED_UP
     assert "planen är uppföljd" in marked.text and "Markera planen som uppföljd" not in marked.text
-    again = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1]})
+    again = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1], "bekraftat": "ja"})
     assert again.status_code == 200 and "var redan uppföljd" in again.text
 
 

@@ -192,7 +192,7 @@ def test_progress_answers_and_downloads(site: Site) -> None:
     assert http.get("/uppfoljning.md").status_code == 200
     assert load_plan(site.workspace.engine, site.plan_id).state != FOLLOWED_UP
     page = http.get("/uppfoljning")
-    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": page_token(page)})
+    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": page_token(page), "bekraftat": "ja"})
     assert marked.status_code == 200
     assert load_plan(site.workspace.engine, site.plan_id).state == FOLLOWED_UP
     assert "planen är uppföljd" in text_of(http.get("/uppfoljning").text)

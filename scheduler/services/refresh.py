@@ -21,6 +21,7 @@ from scheduler.base.templating import TEMPLATES
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.model.plan import Area, Plan, ScheduleSettings
+from scheduler.model.stored import StoredPlan
 from scheduler.plan.budget import PlanBudget
 from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
@@ -72,6 +73,12 @@ def plan_schedule(
     made for them (`schedule_plan`). A plan over `[limits]` (a budget lowered since it was
     imported) raises PlanBudgetError, naming the measure over it."""
     stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
+    return schedule_stored(stored, config, placed=placed)
+
+
+def schedule_stored(stored: StoredPlan, config: Settings, *, placed: Placement | None = None) -> PlanSchedule:  # fmt: skip
+    """A plan value's schedule, as `plan_schedule` makes it for a stored one; pure: what a
+    change would give is computed from a changed value, before anything is stored."""
     config = config.for_organisation(stored.plan.organisation)
     read = responsibilities(stored.measures, lexicon_for(config))
     tasks = plan_tasks(stored, hand_in=config.plan_cycle.hand_in,

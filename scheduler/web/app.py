@@ -27,6 +27,7 @@ from scheduler.web import (
     measure_page,
     pages,
     plan_page,
+    plan_year,
     reminders_page,
     signin,
 )
@@ -81,6 +82,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(signin.router)
     app.include_router(arshjul.router)
     app.include_router(plan_page.router)
+    app.include_router(plan_year.router)
     app.include_router(measure_page.router)
     app.include_router(agenda.router)
     app.include_router(links.router)

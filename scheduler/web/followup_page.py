@@ -242,6 +242,18 @@ def mark_followed_up(
         return _page(request, coordinator, inputs, status=422, error_title=refused,
                      errors=[f"Sista svarsdag är {deadline}; planen kan markeras som uppföljd "
                              "när den har passerat."])  # fmt: skip
+    if not confirmed(form):
+        year = stored.plan.year
+        query = request.url.query
+        return preview_page(coordinator, Preview(
+            title=f"Markera planen {year} som uppföljd?",
+            action=f"{request.url.path}?{query}" if query else request.url.path,
+            button=f"Ja, markera planen {year} som uppföljd", back=f"/uppfoljning?ar={year}",
+            lines=[f"{stored.plan.organisation}s åtgärdsplan {year} markeras som uppföljd: "
+                   "årets arbete med den är klart.",
+                   "Svaren som kommit in finns kvar och går att ladda ned. Ingen får något mejl "
+                   "om det."],
+        ), current="/uppfoljning")  # fmt: skip
     mark_plan(engine, inputs.config, plan_id, FOLLOWED_UP, now=now)
     return _page(request, coordinator, inputs, done=[f"Planen {stored.plan.year} är markerad som uppföljd."])  # fmt: skip
 

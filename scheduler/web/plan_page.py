@@ -117,10 +117,13 @@ def asked_year(request: Request) -> int | None:
     return int(text)
 
 
-def _page(request: Request, coordinator: Coordinator, engine: Engine, *, now: datetime,
-          status: int = 200, errors: list[str] | None = None, done: list[str] | None = None) -> Response:  # fmt: skip
+def plan_page_response(request: Request, coordinator: Coordinator, engine: Engine, *, now: datetime,
+                       status: int = 200, errors: list[str] | None = None,
+                       done: list[str] | None = None, year: int | None = None,
+                       error_title: str = "Filen kunde inte importeras") -> Response:  # fmt: skip
+    """/plan of `year` (else of `?ar=`, else by date), with what was just done or refused."""
     try:
-        plan_id = chosen_plan_id(engine, year=asked_year(request), now=now,
+        plan_id = chosen_plan_id(engine, year=year or asked_year(request), now=now,
                                  organisation=coordinator.organisation)  # fmt: skip
         today = now.astimezone(STOCKHOLM).date()
         view: dict[str, Any] | None = _plan_view(engine, coordinator, plan_id, today=today)
@@ -129,13 +132,14 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, now: da
             raise
         view = None
     return workspace_page("plan.html", coordinator, current="/plan", status=status, view=view,
-                          errors=errors or [], done=done or [], suffixes=", ".join(SUFFIXES))  # fmt: skip
+                          errors=errors or [], done=done or [], suffixes=", ".join(SUFFIXES),
+                          error_title=error_title)  # fmt: skip
 
 
 @router.api_route("/plan", methods=PAGE_METHODS, response_class=HTMLResponse)
 def plan_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
               engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
-    return _page(request, coordinator, engine, now=clock())
+    return plan_page_response(request, coordinator, engine, now=clock())
 
 
 @router.post("/plan", response_class=HTMLResponse)
@@ -148,12 +152,12 @@ def upload(
     assert form.fields is not None  # checked_form read the token from them
     upload = form.fields.get("fil")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _page(request, coordinator, engine, now=clock(), status=422,
+        return plan_page_response(request, coordinator, engine, now=clock(), status=422,
                      errors=["Välj en fil att importera (en arbetsbok .xlsx eller en .toml-fil)."])  # fmt: skip
     name = Path(upload.filename).name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        return _page(request, coordinator, engine, now=clock(), status=422,
+        return plan_page_response(request, coordinator, engine, now=clock(), status=422,
                      errors=[f"«{name}» är varken en .xlsx- eller en .toml-fil. Inget ändrades."])  # fmt: skip
     try:
         lines = _import(engine, config, coordinator, name, suffix, upload.file.read(), now=clock())
@@ -161,9 +165,9 @@ def upload(
         raise  # not the file's fault: the app's 503, to try again (scheduler/web/busy.py)
     except SchedulerError as exc:
         message = f"{exc}"
-        return _page(request, coordinator, engine, now=clock(), status=422,
+        return plan_page_response(request, coordinator, engine, now=clock(), status=422,
                      errors=[message[:1].upper() + message[1:]])  # fmt: skip
-    return _page(request, coordinator, engine, now=clock(), done=lines)
+    return plan_page_response(request, coordinator, engine, now=clock(), done=lines)
 
 
 def _import(engine: Engine, settings: Settings, coordinator: Coordinator, name: str, suffix: str,
