@@ -101,11 +101,13 @@ def made_for_start(key: str) -> datetime | None:
 
 # The email to the convener when a person moves or cancels a meeting or task.
 CHANGE_MOVED, CHANGE_CANCELLED = "change-moved", "change-cancelled"
+# A cancelled meeting or task brought back (/agenda/aterstall).
+CHANGE_RESTORED = "change-restored"
 CHANGE_PREFIX = "change"
 
 
 def is_change(kind: str) -> bool:
-    return kind in (CHANGE_MOVED, CHANGE_CANCELLED)
+    return kind in (CHANGE_MOVED, CHANGE_CANCELLED, CHANGE_RESTORED)
 
 
 def change_key(uid: str, sequence: int, known_start: datetime) -> str:

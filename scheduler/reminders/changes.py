@@ -1,4 +1,5 @@
-"""The email that tells a convener a person moved or cancelled their meeting or task. Pure.
+"""The email that tells a convener a person moved, cancelled or restored their meeting or task.
+Pure.
 
 It is planned when the change is made (who gets it, the subject `remind list` shows, and the start
 the convener last knew of, carried in its key) and rendered when the dispatcher claims it, from
@@ -22,6 +23,7 @@ from scheduler.mail.render import render_email, render_subject
 from scheduler.model.mail import (
     CHANGE_CANCELLED,
     CHANGE_MOVED,
+    CHANGE_RESTORED,
     PlannedMail,
     RenderedEmail,
     change_key,
@@ -50,9 +52,11 @@ def _template(row: Occurrence) -> str:
 
 
 def _context(
-    item: MeasureSchedule, row: Occurrence, known_start: datetime, config: Settings
-) -> dict[str, Any]:
+    item: MeasureSchedule, row: Occurrence, known_start: datetime, config: Settings,
+    restored: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     return {
+        "restored": restored and not _cancelled(row),  # back after a cancellation
         **mail_facts(item, row, config),
         "known_start": known_start,  # where the convener last knew it to be
         "moved": known_start != row.start,  # else only its length changed, or it moved back
@@ -61,9 +65,10 @@ def _context(
 
 
 def change_subject(
-    item: MeasureSchedule, row: Occurrence, known_start: datetime, config: Settings
-) -> str:
-    return render_subject(_template(row), _context(item, row, known_start, config))
+    item: MeasureSchedule, row: Occurrence, known_start: datetime, config: Settings,
+    restored: bool = False,
+) -> str:  # fmt: skip
+    return render_subject(_template(row), _context(item, row, known_start, config, restored))
 
 
 def render_change(
@@ -72,9 +77,11 @@ def render_change(
     known_start: datetime,
     convener: Attendee,
     config: Settings,
+    restored: bool = False,
 ) -> ChangeContent:
-    """The whole email, from the occurrence as it is now, with its iTIP .ics."""
-    email = render_email(_template(row), _context(item, row, known_start, config))
+    """The whole email, from the occurrence as it is now, with its iTIP .ics. `restored`: the
+    notice was of a cancelled one brought back (told so unless it is cancelled again)."""
+    email = render_email(_template(row), _context(item, row, known_start, config, restored))
     method = CANCEL if _cancelled(row) else REQUEST
     calendar = calendar_file(item, row, config, method=method, attendees=(convener,))
     filename = "uppgift.ics" if row.kind == "task" else "mote.ics"
@@ -89,18 +96,19 @@ def planned_change(
     role: RoleConfig,
     config: Settings,
     now: datetime,
+    restored: bool = False,
 ) -> PlannedMail:
     """The notice of the change that gave `row` its SEQUENCE: due now, to the convener's
     address, useful until the meeting has passed both where it was and where it is."""
     assert row.id is not None and role.email
     return PlannedMail(
         key=change_key(row.uid, row.sequence, known_start),
-        kind=CHANGE_CANCELLED if _cancelled(row) else CHANGE_MOVED,
+        kind=CHANGE_CANCELLED if _cancelled(row) else CHANGE_RESTORED if restored else CHANGE_MOVED,
         occurrence_id=row.id,
         role=role.name,
         recipient=role.email,
         due_at=now,
         useful_until=max(row.end, known_start + (row.end - row.start)),
-        email=subject_only(change_subject(item, row, known_start, config)),
+        email=subject_only(change_subject(item, row, known_start, config, restored)),
         attachment=None,
     )

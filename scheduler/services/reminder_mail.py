@@ -18,6 +18,7 @@ from sqlalchemy.exc import NoResultFound
 from scheduler.base.errors import NotFoundError
 from scheduler.feeds.ical import PUBLISH, Attendee
 from scheduler.model.mail import (
+    CHANGE_RESTORED,
     OutboxMail,
     RenderedEmail,
     change_known_start,
@@ -93,7 +94,8 @@ class ReminderRenderer:
         if is_change(row.kind):  # a move or cancellation, told as the occurrence is now
             change = render_change(item, occurrence, change_known_start(row.key),
                                    Attendee(row.recipient, row.role),
-                                   self._mail_context(state.schedule).config)  # fmt: skip
+                                   self._mail_context(state.schedule).config,
+                                   restored=row.kind == CHANGE_RESTORED)  # fmt: skip
             return MailContent(change.email, change.calendar, change.method, change.filename)
         findings = self._findings(state.schedule) if item.is_plan_task else None
         try:
