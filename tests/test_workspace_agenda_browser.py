@@ -121,7 +121,7 @@ def test_move_and_cancel_from_the_agenda(site: Site, browser: Any, width: str) -
     feed = events(site, token)
     assert datetime(2024, 4, 17, 13, 15, tzinfo=STOCKHOLM) == feed[moved].DTSTART
     assert str(feed[cancelled]["STATUS"]) == "CANCELLED"
-    sequence = int(feed[cancelled]["SEQUENCE"])
+    sequence = int(str(feed[cancelled]["SEQUENCE"]))
 
     # Restored: previewed, then back in the feed with a higher SEQUENCE.
     restore = page.locator(f'li[data-uid="{cancelled}"]').get_by_role(
@@ -136,7 +136,7 @@ def test_move_and_cancel_from_the_agenda(site: Site, browser: Any, width: str) -
     assert "Återställt: «SSP – " in page.get_by_role("status").inner_text()
     feed = events(site, token)
     assert "CANCELLED" not in str(feed[cancelled].get("STATUS", ""))
-    assert int(feed[cancelled]["SEQUENCE"]) > sequence
+    assert int(str(feed[cancelled]["SEQUENCE"])) > sequence
     context.close()
 
 
