@@ -206,6 +206,17 @@ def test_change_a_measures_weekday(site: Site, browser: Any, width: str) -> None
     page.get_by_label("Plats").fill("Rådhuset")
     page.get_by_role("button", name="Spara schemat").click()
     page.wait_for_load_state()
+    # The preview names the other measures whose meetings move, and nothing has changed yet.
+    assert page.get_by_role("heading", name=f"Spara schemat för «{council}»?").is_visible()
+    preview = page.locator("main").inner_text()
+    assert "Datumen för «SSP», «Platssamverkan» ändras också" in preview, preview
+    assert page.get_by_role("heading", name=re.compile("^«SSP»")).is_visible()
+    assert {uid for uid, e in events(site, token).items() if str(e["SUMMARY"]).endswith(council)} == before  # fmt: skip
+    assert all(e.DTSTART.weekday() != 3 for e in events(site, token).values() if e.uid in before)
+    assert_accessible(page, f"/plan/atgard, the preview ({width})")
+    screenshot(page, f"workspace-atgard-forhandsvisning-{width}")
+    page.get_by_role("button", name="Ja, spara schemat").click()
+    page.wait_for_load_state()
     assert f"Schemat för «{council}» är sparat." in page.get_by_role("status").inner_text()
     assert_accessible(page, f"/plan/atgard after saving ({width})")
     assert (
