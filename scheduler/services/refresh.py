@@ -28,6 +28,7 @@ from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_ma
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import Placement, PlanSchedule, schedule_plan
 from scheduler.schedule.plan_tasks import plan_tasks
+from scheduler.services.roles import organisation_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import Bind, write_transaction
 from scheduler.store.occurrences import (
@@ -89,7 +90,7 @@ def schedule_stored(stored: StoredPlan, config: Settings, *, placed: Placement |
 
 def settings_for_plan(bind: Bind, config: Settings, *, plan_id: int) -> Settings:
     """The settings as the plan's organisation sees them: its roles, addresses, coordinator."""
-    return config.for_organisation(plan_organisation(bind, plan_id))
+    return organisation_settings(bind, config, plan_organisation(bind, plan_id))
 
 
 def link_secret(engine: Engine, config: Settings) -> str:
@@ -194,7 +195,7 @@ def import_and_schedule(
     so an import killed half-way leaves the previous plan as it was. `force` lets an import
     retire more than half of the plan's measures. `placed`: the plan's measures placed ahead
     (a many-file import's workers), used if made for them as stored."""
-    context = mail_context(engine, config.for_organisation(plan.organisation))
+    context = mail_context(engine, organisation_settings(engine, config, plan.organisation))
     with write_transaction(engine) as connection:
         result = import_plan(connection, plan, source=source, now=now, force=force)
         # A new plan has no schedule yet to be up to date with.

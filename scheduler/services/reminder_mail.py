@@ -31,6 +31,7 @@ from scheduler.reminders.planning import MailContext, UnknownKind, render_digest
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.refresh import mail_context, plan_schedule
 from scheduler.services.review import review_findings
+from scheduler.services.roles import organisation_settings
 from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import plan_organisation
@@ -144,7 +145,7 @@ class ReminderRenderer:
         when a row needs it (the link key)."""
         organisation = schedule.stored.plan.organisation
         if organisation not in self._contexts:
-            config = self.config.for_organisation(organisation)
+            config = organisation_settings(self.engine, self.config, organisation)
             self._contexts[organisation] = mail_context(self.engine, config)
         return self._contexts[organisation]
 

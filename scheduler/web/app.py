@@ -29,6 +29,7 @@ from scheduler.web import (
     plan_page,
     plan_year,
     reminders_page,
+    roles_page,
     signin,
 )
 from scheduler.web.busy import busy_response
@@ -87,6 +88,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(agenda.router)
     app.include_router(links.router)
     app.include_router(reminders_page.router)
+    app.include_router(roles_page.router)
     app.include_router(followup_page.router)
 
     @app.exception_handler(SignInNeeded)

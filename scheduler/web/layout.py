@@ -18,6 +18,7 @@ NAV = (
     ("/paminnelser", "Påminnelser"),
     ("/uppfoljning", "Uppföljning"),
     ("/arshjul", "Årshjul"),
+    ("/roller", "Roller"),
 )
 # Where a signed-in coordinator starts: the first page of the navigation.
 HOME = NAV[0][0]

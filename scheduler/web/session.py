@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 from scheduler.base.links import bound_token, same_token
 from scheduler.model.account import Account
 from scheduler.services.refresh import link_secret
+from scheduler.services.roles import organisation_settings
 from scheduler.services.sessions import SessionRules, close_session, look_up, open_session
 from scheduler.settings.model import Settings
 from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
@@ -113,7 +114,7 @@ def current_coordinator(request: Request, engine: EngineDep, config: ConfigDep, 
         raise SignInNeeded()
     csrf = bound_token(link_secret(engine, config), purpose=CSRF_PURPOSE, value=session_id)
     return Coordinator(found.session.account_id, found.session.username, organisation, csrf,
-                       config.for_organisation(organisation))  # fmt: skip
+                       organisation_settings(engine, config, organisation))  # fmt: skip
 
 
 def own_organisation(request: Request, coordinator: Coordinator, config: Settings) -> None:
