@@ -24,6 +24,7 @@ from sqlalchemy import MetaData, select
 from scheduler.model.stored import FOLLOWED_UP
 from scheduler.reminders.planning import HELD
 from scheduler.services.followup import coordinator_link
+from scheduler.services.invitations import invite
 from scheduler.services.refresh import answer_signer, refresh_occurrences
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import get_campaign
@@ -143,6 +144,8 @@ def test_no_get_or_head_of_any_route_changes_anything(workspace: Workspace, http
         {"uid": meeting.uid, "answer": HELD}, expires=AFTER_DEADLINE + timedelta(days=30)
     )  # the link of a reminder email's "Mötet hölls"
     measure = load_plan(engine, plan_id(workspace)).measures[0].id
+    invited = invite(engine, workspace.config, organisation=SEED_ORGANISATION, by="anna",
+                     username="bertil", email="", now=workspace.clock())  # fmt: skip
     urls = {
         "/": "/", "/healthz": "/healthz", "/logga-in": "/logga-in", "/static/{name}": "/static/site.css",
         "/plan": "/plan", "/plan.xlsx": "/plan.xlsx", "/plan/atgard/{measure_id}": f"/plan/atgard/{measure}",
@@ -154,6 +157,8 @@ def test_no_get_or_head_of_any_route_changes_anything(workspace: Workspace, http
         "/uppfoljning/samordnare/{token}/roll/{role}": f"/{overview}/roll/polis",
         "/svar/{token}": f"/svar/{answer}",
         "/feeds/{token}/": f"/feeds/{feed}/", "/feeds/{token}/{name}.ics": f"/feeds/{feed}/plan.ics",
+        "/roller": "/roller?roll=Kommunpolis", "/konton": "/konton",
+        "/konto/ny/{token}": "/" + invited.link.split("/", 3)[3],
     }  # fmt: skip
     assert set(urls) == get_routes(workspace), "a GET route to add here"
     before = every_row(workspace)

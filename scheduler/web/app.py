@@ -18,6 +18,7 @@ from scheduler.services.feeds import FeedService, FeedSettings
 from scheduler.services.signin import SignInPolicy
 from scheduler.settings.model import Settings
 from scheduler.web import (
+    accounts_page,
     agenda,
     answers,
     arshjul,
@@ -89,6 +90,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(links.router)
     app.include_router(reminders_page.router)
     app.include_router(roles_page.router)
+    app.include_router(accounts_page.router)
     app.include_router(followup_page.router)
 
     @app.exception_handler(SignInNeeded)

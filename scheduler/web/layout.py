@@ -19,6 +19,7 @@ NAV = (
     ("/uppfoljning", "Uppföljning"),
     ("/arshjul", "Årshjul"),
     ("/roller", "Roller"),
+    ("/konton", "Konton"),
 )
 # Where a signed-in coordinator starts: the first page of the navigation.
 HOME = NAV[0][0]
