@@ -91,3 +91,21 @@ def test_the_year_steps_need_the_forms_token(tmp_path: Path, store_url: str) -> 
         refused = http.post(path, data={"csrf": "gissad", "bekraftat": "ja"})
         assert refused.status_code == 403
     assert_unchanged(workspace.engine, before)
+
+
+def test_every_page_has_the_year_switcher_and_says_which_year_it_shows(tmp_path: Path, store_url: str) -> None:  # fmt: skip
+    workspace = seeded_workspace(tmp_path, store_url)
+    assert workspace.cli("rollover", "2025", "--from", "2024").code == 0
+    http = signed_in(workspace)
+    for path, says in (("/plan?ar=2025", "Visar år 2025"), ("/plan?ar=2024", "Visar år 2024"),
+                       ("/agenda?ar=2024", "Visar år 2024"), ("/arshjul?ar=2025", "Visar år 2025"),
+                       ("/uppfoljning?ar=2024", "Visar år 2024"),
+                       ("/agenda", "Visar det som kommer, i planerna som gäller nu"),
+                       ("/roller", "Gäller alla år"), ("/konton", "Gäller alla år"),
+                       ("/lankar", "Gäller alla år"), ("/paminnelser", "Gäller alla år")):  # fmt: skip
+        page = http.get(path)
+        assert page.status_code == 200, path
+        assert says in text_of(page.text), path
+        assert '<select id="arsvaljare" name="ar">' in page.text, path
+        assert '<option value="2025"' in page.text and '<option value="2024"' in page.text
+    assert '<option value="2024" selected>' in http.get("/plan?ar=2024").text

@@ -37,7 +37,7 @@ class Typed:
 def _page(coordinator: Coordinator, engine: Engine, *, now: datetime, typed: Typed | None = None,
           status: int = 200, done: list[str] | None = None, link: str | None = None) -> Response:  # fmt: skip
     return workspace_page(
-        "accounts.html", coordinator, current="/konton", status=status,
+        "accounts.html", coordinator, current="/konton", status=status, year_note="Gäller alla år",
         accounts=invitations.coordinators(engine, coordinator.organisation),
         waiting=invitations.open_invitations(engine, coordinator.organisation, now=now),
         typed=typed or Typed(), done=done or [], link=link,

@@ -90,11 +90,15 @@ def _plan_ids(engine: Engine, coordinator: Coordinator, *, now: datetime) -> lis
     ]
 
 
-def _entries(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list[Entry]:
+def _entries(engine: Engine, coordinator: Coordinator, *, now: datetime, year: int | None) -> list[Entry]:  # fmt: skip
+    """From today, of the plans whose time it is; with a `year` (the year switcher), all of
+    that year's plan."""
     today = now.astimezone(STOCKHOLM).date()
+    plan_ids = _plan_ids(engine, coordinator, now=now) if year is None else [
+        chosen_plan_id(engine, year=year, now=now, organisation=coordinator.organisation)]  # fmt: skip
     entries = []
-    for item in agenda(engine, coordinator.config, _plan_ids(engine, coordinator, now=now),
-                       now=now, first=today):  # fmt: skip
+    for item in agenda(engine, coordinator.config, plan_ids, now=now,
+                       first=today if year is None else None):  # fmt: skip
         row = item.occurrence
         start = row.start.astimezone(STOCKHOLM)
         entries.append(Entry(
@@ -126,15 +130,21 @@ def _shown(entries: list[Entry], chosen: dict[str, str]) -> list[Entry]:
 
 def _page(engine: Engine, coordinator: Coordinator, params: dict[str, str], *, now: datetime,
           status: int = 200, done: list[str] | None = None, typed: Typed | None = None) -> Response:  # fmt: skip
+    text = params.get("ar", "")
+    year = int(text) if text.isdigit() and len(text) == 4 else None
+    note = None if year else "Visar det som kommer, i planerna som gäller nu"
     try:
-        entries = _entries(engine, coordinator, now=now)
+        entries = _entries(engine, coordinator, now=now, year=year)
     except NotFoundError:
+        if year is not None:
+            raise
         return workspace_page("agenda.html", coordinator, current="/agenda", status=status,
-                              entries=None, done=done or [], typed=typed)  # fmt: skip
+                              entries=None, done=done or [], typed=typed, year_note=note)  # fmt: skip
     chosen = _chosen(params, coordinator)
     shown = _shown(entries, chosen)
     return workspace_page(
         "agenda.html", coordinator, current="/agenda", status=status, entries=shown,
+        year=year, year_note=note,
         total=len(entries), chosen=chosen, done=done or [], typed=typed,
         areas=sorted({e.area for e in entries}),
         roles=sorted({p for e in entries for p in e.participants}, key=str.casefold),

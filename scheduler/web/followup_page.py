@@ -118,7 +118,7 @@ def _page(request: Request, coordinator: Coordinator, inputs: FollowupInputs, *,
         context["roles"] = _roles(inputs, plan_id, campaign)
         context["deadline"] = followup.last_day(campaign)
         context["can_mark"] = stored.state != FOLLOWED_UP and inputs.now >= campaign.deadline
-    return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning",
+    return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning", year=year,
                           status=status, **context)  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """The workspace's pages share a layout (templates/web/workspace.html): the organisation's name on
-top, the navigation between the pages that exist, and the logout button."""
+top, the navigation between the pages that exist, the year switcher (the organisation's plans'
+years, `?ar=`) with the year the page shows, and the logout button."""
 
 from __future__ import annotations
 
@@ -26,8 +27,11 @@ HOME = NAV[0][0]
 
 
 def workspace_page(template: str, coordinator: Coordinator, *, current: str, status: int = 200,
-                   **context: Any) -> HTMLResponse:  # fmt: skip
-    return render(template, status, coordinator=coordinator, nav=NAV, current=current, **context)
+                   year: int | None = None, year_note: str | None = None, **context: Any) -> HTMLResponse:  # fmt: skip
+    """`year`: the plan's year the page shows; else `year_note` says what it shows instead
+    (every year, the plans whose time it is)."""
+    return render(template, status, coordinator=coordinator, nav=NAV, current=current,
+                  shown_year=year, year_note=year_note, **context)  # fmt: skip
 
 
 def workspace_message(coordinator: Coordinator, *, title: str, text: str, status: int) -> HTMLResponse:  # fmt: skip

@@ -31,7 +31,7 @@ class Typed:
 def _page(coordinator: Coordinator, engine: EngineDep, config: ConfigDep, typed: Typed, *,
           status: int = 200, done: list[str] | None = None) -> Response:  # fmt: skip
     roles = roles_of(engine, config, coordinator.organisation)
-    return workspace_page("roles.html", coordinator, current="/roller", status=status,
+    return workspace_page("roles.html", coordinator, current="/roller", status=status, year_note="Gäller alla år",
                           roles=roles, typed=typed, done=done or [])  # fmt: skip
 
 

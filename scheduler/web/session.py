@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 
 from scheduler.base.links import bound_token, same_token
 from scheduler.model.account import Account
+from scheduler.services.plans import plans_of
 from scheduler.services.refresh import link_secret
 from scheduler.services.roles import organisation_settings
 from scheduler.services.sessions import SessionRules, close_session, look_up, open_session
@@ -58,6 +59,7 @@ class Coordinator:
     organisation: str
     csrf: str
     config: Settings
+    years: tuple[int, ...] = ()  # of the organisation's plans, for the year switcher
 
 
 def client_address(request: Request) -> str:
@@ -113,8 +115,9 @@ def current_coordinator(request: Request, engine: EngineDep, config: ConfigDep, 
     if organisation is None:  # the district left the config: its account opens nothing
         raise SignInNeeded()
     csrf = bound_token(link_secret(engine, config), purpose=CSRF_PURPOSE, value=session_id)
+    years = tuple(year for _, year in plans_of(engine, organisation))
     return Coordinator(found.session.account_id, found.session.username, organisation, csrf,
-                       organisation_settings(engine, config, organisation))  # fmt: skip
+                       organisation_settings(engine, config, organisation), years)  # fmt: skip
 
 
 def own_organisation(request: Request, coordinator: Coordinator, config: Settings) -> None:
