@@ -10,7 +10,7 @@ import html
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -198,8 +198,36 @@ def test_progress_answers_and_downloads(site: Site) -> None:
     assert "planen är uppföljd" in text_of(http.get("/uppfoljning").text)
 
 
-def test_a_started_page_needs_the_deadline_ahead(site: Site) -> None:
-    site.workspace.clock.now = datetime(2024, 12, 16, 9, 0, tzinfo=START.tzinfo) + timedelta(days=1)
+def test_a_closing_years_follow_up_is_started_late_extended_and_closed(site: Site) -> None:
+    """After followup.deadline, without a terminal or config.toml: started with a new last day
+    (previewed), given a later one, and closed (previewed)."""
+    engine = site.workspace.engine
+    site.workspace.clock.now = datetime(2024, 12, 17, 9, 0, tzinfo=START.tzinfo)
     http = signed_in(site)
-    page = text_of(http.get("/uppfoljning").text)
-    assert "Sista svarsdag har redan passerat" in page and "Starta uppföljningen nu" not in page
+    page = http.get("/uppfoljning")
+    shown = text_of(page.text)
+    assert "Sista svarsdag (söndag 15 december 2024) har redan passerat" in shown
+    assert "config.toml" not in shown
+    before = table_rows(engine)
+    preview = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "sista_svarsdag": "2025-01-15"})  # fmt: skip
+    assert preview.status_code == 200 and "Sista svarsdag blir onsdag 15 januari 2025" in text_of(preview.text)  # fmt: skip
+    assert_unchanged(engine, before)
+    started = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "sista_svarsdag": "2025-01-15", "bekraftat": "ja"})  # fmt: skip
+    assert "Uppföljningen har startat; sista svarsdag onsdag 15 januari 2025." in text_of(
+        started.text
+    )
+
+    extended = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "steg": "forlang", "sista_svarsdag": "2025-01-31"})  # fmt: skip
+    assert "Sista svarsdag är nu fredag 31 januari 2025." in text_of(extended.text)
+    past = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "steg": "forlang", "sista_svarsdag": "2024-12-01"})  # fmt: skip
+    assert past.status_code == 422 and "har redan passerat" in text_of(past.text)
+
+    before = table_rows(engine)
+    closing = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "steg": "stang"})
+    assert closing.status_code == 200 and "Avsluta uppföljningen 2024 nu?" in text_of(closing.text)
+    assert_unchanged(engine, before)
+    closed = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "steg": "stang", "bekraftat": "ja"})  # fmt: skip
+    assert "Uppföljningen 2024 är avslutad." in text_of(closed.text)
+    campaign = get_campaign(engine, site.plan_id)
+    assert campaign is not None and campaign.deadline <= site.workspace.clock()
+    assert "Markera planen som uppföljd" in closed.text  # the next step is offered
