@@ -177,7 +177,7 @@ def told(change: Change) -> str:
     if change.unsent == NO_CONVENER:
         return "Obs: åtgärden har ingen sammankallande; ingen får ett mejl om ändringen."
     if change.unsent == NO_ADDRESS:
-        return (f"Obs: {change.convener} har ingen e-postadress i config.toml och får inget mejl "
+        return (f"Obs: {change.convener} har ingen e-postadress (se Roller) och får inget mejl "
                 "om ändringen.")  # fmt: skip
     if change.unsent == UNCHANGED:
         return "Det var redan inställt; inget nytt mejl."

@@ -171,7 +171,7 @@ def start_now(
         f"{count(result.emails, 'nytt e-postmeddelande', 'nya e-postmeddelanden')} i utkorgen; "
         "de går iväg vid nästa utskick.",
     ]  # fmt: skip
-    lines += [f"Obs: {role} har ingen e-postadress i config.toml och får inget utskick."
+    lines += [f"Obs: {role} har ingen e-postadress (se Roller) och får inget utskick."
               for role in result.roles_without_address]  # fmt: skip
     return _page(request, coordinator, inputs, done=lines)
 
