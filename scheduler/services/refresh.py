@@ -181,6 +181,14 @@ def _refresh(
     return replace(synced.result, reminders=outbox.changed)
 
 
+def replan(
+    connection: Connection, context: MailContext, *, plan_id: int, now: datetime
+) -> SyncResult:
+    """Inside a write transaction that changed the stored plan: its occurrences, reminders and
+    fingerprint brought in step (an edit in the workspace saves like an import)."""
+    return _refresh(connection, context, plan_id=plan_id, now=now)
+
+
 def import_and_schedule(
     engine: Engine,
     config: Settings,

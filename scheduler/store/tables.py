@@ -414,3 +414,24 @@ class SessionRow(SQLModel, table=True):
     # The absolute end: created_at + server.session_hours.
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     client_address: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class PlanRevisionRow(SQLModel, table=True):
+    """One saved state of a plan's areas and measures, written by every edit in the workspace
+    (and, before the first edit after an import, the imported state it started from): who saved
+    it and when, and the whole plan as JSON with its measure and area ids, so that what changed
+    can be shown field by field and an earlier state restored."""
+
+    __tablename__ = "plan_revision"
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_revision_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    # 1, 2, … per plan: what the history page and a restore name.
+    number: int
+    # The account's username; "" for the imported state recorded before the first edit.
+    author: str = Field(sa_column=Column(Text, nullable=False))
+    # What the save did, in Swedish ("Ändrade texterna i «…»").
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    snapshot: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -24,9 +24,11 @@ from scheduler.web import (
     arshjul,
     followup,
     followup_page,
+    history_page,
     links,
     measure_page,
     pages,
+    plan_edit_page,
     plan_page,
     plan_year,
     reminders_page,
@@ -45,7 +47,11 @@ from scheduler.web.session import SignInNeeded, StaleForm, forget_session_cookie
 
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
-STATIC_FILES = {"site.css": "text/css; charset=utf-8", "copy.js": "text/javascript; charset=utf-8"}
+STATIC_FILES = {
+    "site.css": "text/css; charset=utf-8",
+    "copy.js": "text/javascript; charset=utf-8",
+    "edit-when.js": "text/javascript; charset=utf-8",
+}
 
 
 def _window(request: Request) -> tuple[date, date] | None:
@@ -85,6 +91,8 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(arshjul.router)
     app.include_router(plan_page.router)
     app.include_router(plan_year.router)
+    app.include_router(plan_edit_page.router)
+    app.include_router(history_page.router)
     app.include_router(measure_page.router)
     app.include_router(agenda.router)
     app.include_router(links.router)

@@ -2,11 +2,8 @@
 coordinator set their password (/konton)
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07 23:20:00
-
-Numbered 0014 to follow 0012 and 0013 of the plan's revisions (issue 25's other half); until those
-are merged it revises 0011, and the merge chains it after 0013.
 
 `organisation_role`: a role's person and address as the coordinator set them, per organisation; a
 role named here wins over config.toml's [roles] for that organisation (config.toml gives the
@@ -20,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
