@@ -144,7 +144,7 @@ def _page(engine: Engine, coordinator: Coordinator, params: dict[str, str], *, n
     shown = _shown(entries, chosen)
     return workspace_page(
         "agenda.html", coordinator, current="/agenda", status=status, entries=shown,
-        year=year, year_note=note,
+        shown_year=year, year_note=note,
         total=len(entries), chosen=chosen, done=done or [], typed=typed,
         areas=sorted({e.area for e in entries}),
         roles=sorted({p for e in entries for p in e.participants}, key=str.casefold),

@@ -145,7 +145,7 @@ def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(w
     query = request.url.query
     return workspace_page(
         "arshjul.html", coordinator, current="/arshjul", wheel=chosen.wheel,
-        year=chosen.schedule.stored.plan.year,
+        shown_year=chosen.schedule.stored.plan.year,
         # Built by render_svg from escaped text (ElementTree): safe to place as it is.
         svg=Markup(inline),
         areas=known_areas(chosen.schedule), roles=known_roles(chosen.schedule),

@@ -120,7 +120,7 @@ def _page(request: Request, coordinator: Coordinator, inputs: FollowupInputs, *,
         context["deadline"] = followup.last_day(campaign)
         context["can_mark"] = stored.state != FOLLOWED_UP and inputs.now >= campaign.deadline
         context["open"] = inputs.now < campaign.deadline
-    return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning", year=year,
+    return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning", shown_year=year,
                           status=status, **context)  # fmt: skip
 
 

@@ -27,11 +27,14 @@ HOME = NAV[0][0]
 
 
 def workspace_page(template: str, coordinator: Coordinator, *, current: str, status: int = 200,
-                   year: int | None = None, year_note: str | None = None, **context: Any) -> HTMLResponse:  # fmt: skip
-    """`year`: the plan's year the page shows; else `year_note` says what it shows instead
-    (every year, the plans whose time it is)."""
+                   shown_year: int | None = None, year_note: str | None = None, **context: Any) -> HTMLResponse:  # fmt: skip
+    """`shown_year`: the plan's year the page shows (else a `year` of the context is taken as
+    it); without one, `year_note` says what it shows instead (every year, the plans whose time
+    it is)."""
+    if shown_year is None and isinstance(context.get("year"), int):
+        shown_year = context["year"]
     return render(template, status, coordinator=coordinator, nav=NAV, current=current,
-                  shown_year=year, year_note=year_note, **context)  # fmt: skip
+                  shown_year=shown_year, year_note=year_note, **context)  # fmt: skip
 
 
 def workspace_message(coordinator: Coordinator, *, title: str, text: str, status: int) -> HTMLResponse:  # fmt: skip

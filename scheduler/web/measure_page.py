@@ -149,7 +149,7 @@ def _page(coordinator: Coordinator, found: Found, typed: Typed, *, status: int =
         "series_overrides": [label for label, _ in measure.schedule.series],
     }  # fmt: skip
     return workspace_page("measure.html", coordinator, current="/plan", status=status,
-                          year=found.year, **context)  # fmt: skip
+                          shown_year=found.year, **context)  # fmt: skip
 
 
 @router.api_route("/plan/atgard/{measure_id}", methods=PAGE_METHODS, response_class=HTMLResponse)

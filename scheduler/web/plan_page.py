@@ -136,7 +136,7 @@ def plan_page_response(request: Request, coordinator: Coordinator, engine: Engin
             raise
         view = None
     return workspace_page("plan.html", coordinator, current="/plan", status=status, view=view,
-                          year=view["plan"].year if view else None,
+                          shown_year=view["plan"].year if view else None,
                           errors=errors or [], done=done or [], suffixes=", ".join(SUFFIXES),
                           error_title=error_title)  # fmt: skip
 
