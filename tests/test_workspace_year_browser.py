@@ -92,7 +92,7 @@ def test_hand_in_roll_over_and_mark_followed_up(site: Site, browser: Any, width:
     site.workspace.clock.now = datetime(2024, 12, 16, 9, 0, tzinfo=UTC)
     sign_in(site, page)  # the session has long ended
     page.get_by_label("År", exact=True).select_option("2024")
-    page.get_by_role("button", name="Visa året").click()
+    page.get_by_role("button", name="Byt år").click()
     page.wait_for_url(re.compile(r".*/plan\?ar=2024$"))
     page.get_by_role("button", name="Markera planen 2024 som uppföljd").click()
     page.wait_for_load_state()
