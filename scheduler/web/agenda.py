@@ -233,8 +233,7 @@ def _new_times(row: Occurrence, typed: Typed) -> tuple[datetime, datetime] | Non
 
 def _moved_text(title: str, change: changes.Change) -> list[str]:
     after = change.occurrence
-    start = after.start.astimezone(STOCKHOLM)
-    when = swedish_date(start.date()) + ("" if after.all_day else f" kl. {start:%H:%M}")
+    when = _when(after)
     return [f"Flyttat: «{title}» är nu {when} (version {after.sequence}); kalendrarna "
             "uppdateras.", changes.told(change)]  # fmt: skip
 
@@ -280,8 +279,7 @@ def cancel(
         return _change_preview(engine, config, coordinator, form, row, restoring=False)
     change = changes.cancel(engine, config, row.uid, now=clock(), note=note)
     feeds.recheck_now()
-    start = change.occurrence.start.astimezone(STOCKHOLM)
-    when = swedish_date(start.date()) + ("" if row.all_day else f" kl. {start:%H:%M}")
+    when = _when(change.occurrence)
     done = [f"Inställt: «{_title(engine, config, row)}» {when}. Det syns som inställt i kalendrarna.",
             changes.told(change)]  # fmt: skip
     return _page(engine, coordinator, params, now=clock(), done=done)
