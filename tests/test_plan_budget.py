@@ -5,9 +5,9 @@ exactly as it was; the seed and a plan just under the caps import; a many-file i
 the one file and imports the others; a stored plan over a budget lowered since is refused by
 the commands and at `scheduler serve`'s start, which starts all the same.
 
-How much was placed before a refusal is read from the placement's own cache
-(`naming_of`, one entry per title placed): a plan refused at its 97th measure must not have
-placed its 98th."""
+How much was placed before a refusal is read from the placement's own cache ("cadence.naming"
+in scheduler/base/caches.py, one entry per title placed): a plan refused at its 97th measure
+must not have placed its 98th."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import httpx
 import pytest
 from sqlalchemy import MetaData, create_engine, select
 
+from scheduler.base import caches
 from scheduler.base.swedish import grouped
 from scheduler.cadence import CalendarPolicy, parse_when, place
-from scheduler.cadence.place import naming_of
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.services.import_ahead import place_read_plan
@@ -28,15 +28,14 @@ from scheduler.settings.config import load_settings
 from scheduler.settings.model import Database, Limits
 from scheduler.store.engine import normalise_url
 from scheduler.web.app import create_app
-from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli, upgraded_cli, write_config
-from tests.helpers import Clock, free_port
-from tests.live_server import serving
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, write_two_district_config
-from tests.test_year_change_processes import Install, faketime
-from tests.test_year_change_processes import serving as serving_process
-from tests.workspace_fixture import PASSWORD, START, USERNAME, page_token, workspace_of
-
-__all__ = ["faketime"]  # the fixture, for the `serve` test
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.districts import KUNGSHOLMEN, NORRMALM, write_two_district_config
+from tests.support.helpers import Clock, free_port
+from tests.support.live_server import serving
+from tests.support.processes import Install
+from tests.support.processes import serving as serving_process
+from tests.support.seed import IMPORT_NOW, SEED_PLAN
+from tests.support.workspace_fixture import PASSWORD, START, USERNAME, page_token, workspace_of
 
 AREA = "Trygghet i centrum"
 WEEKDAYS = "måndag–fredag"  # the attack: every weekday of the year, for every measure
@@ -95,7 +94,7 @@ def test_a_plan_of_2000_weekday_measures_is_refused_as_soon_as_it_is_read(
 ) -> None:
     attack = weekday_plan(tmp_path / "stor.toml", 2_000)
     before = contents(store_url)
-    naming_of.cache_clear()
+    caches.clear("cadence.naming")
     refused = cli("import", str(attack), "--now", IMPORT_NOW)
     assert refused.code == 2, refused.err
     assert refused.err.startswith(f"Fel: fil {attack}: planen har fler än 1 500 åtgärder: ")
@@ -104,7 +103,7 @@ def test_a_plan_of_2000_weekday_measures_is_refused_as_soon_as_it_is_read(
     )
     assert "(limits.max_measures_per_plan i config.toml)" in refused.err
     assert refused.err.rstrip().endswith("Inget ändrades.")
-    assert naming_of.cache_info().currsize == 0  # refused before a single measure was placed
+    assert caches.entries("cadence.naming") == 0  # refused before a single measure was placed
     assert contents(store_url) == before
 
 
@@ -119,7 +118,7 @@ def test_a_plan_under_the_measure_cap_but_over_the_occurrence_cap_is_refused_whe
     assert measures < DEFAULTS.max_measures_per_plan
     plan = weekday_plan(tmp_path / "vardagar.toml", measures, year=2025)
     before = contents(store_url)
-    naming_of.cache_clear()
+    caches.clear("cadence.naming")
     refused = cli("import", str(plan), "--now", IMPORT_NOW)
     assert refused.code == 2, refused.err
     assert refused.err.startswith(
@@ -130,7 +129,7 @@ def test_a_plan_under_the_measure_cap_but_over_the_occurrence_cap_is_refused_whe
     assert refused.err.rstrip().endswith("Inget ändrades.")
     # Each title is placed once: the count stopped at the crossing measure, the 40 after it
     # were never placed.
-    assert naming_of.cache_info().currsize <= crossing
+    assert caches.entries("cadence.naming") <= crossing
     assert contents(store_url) == before
 
 
@@ -284,7 +283,7 @@ def test_serve_starts_with_a_stored_plan_over_a_lowered_budget(
 def test_the_docs_document_the_budget_and_the_busy_timeout() -> None:
     """docs/security.md names the keys with their defaults (every key's reference is the
     generated docs/configuration.md)."""
-    from tests.conftest import ROOT
+    from tests.support.seed import ROOT
 
     text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8").replace("\n", " ")
     assert "## Plans have a size budget" in text and "## A busy database" in text

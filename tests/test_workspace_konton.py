@@ -15,11 +15,11 @@ import pytest
 
 from scheduler.services.invitations import INVITATION_HOURS
 from scheduler.store.accounts import find_account
-from tests.conftest import SEED_PLAN, write_config
-from tests.smtp_server import SmtpServer
-from tests.test_workspace_followup import text_of
-from tests.unchanged_tables import assert_unchanged, table_rows
-from tests.workspace_fixture import (
+from tests.support.cli import write_config
+from tests.support.seed import SEED_PLAN
+from tests.support.smtp_server import SmtpServer
+from tests.support.unchanged_tables import assert_unchanged, table_rows
+from tests.support.workspace_fixture import (
     PASSWORD,
     USERNAME,
     Workspace,
@@ -27,6 +27,7 @@ from tests.workspace_fixture import (
     page_token,
     workspace_of,
 )
+from tests.test_workspace_followup import text_of
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 NEW_PASSWORD = "Blå-cykel-vinter-fjärd-7"

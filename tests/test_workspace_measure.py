@@ -21,16 +21,16 @@ from scheduler.plan.files import read_plan
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import SEED_ORGANISATION
-from tests.test_workspace_followup import text_of
-from tests.unchanged_tables import assert_unchanged, table_rows
-from tests.workspace_fixture import (
+from tests.support.seed import SEED_ORGANISATION
+from tests.support.unchanged_tables import assert_unchanged, table_rows
+from tests.support.workspace_fixture import (
     Workspace,
     log_in,
     page_token,
     seeded_workspace,
     two_district_workspace,
 )
+from tests.test_workspace_followup import text_of
 
 COUNCIL = "Kungsholmens trygghets- och säkerhetsråd"
 THURSDAY = 3

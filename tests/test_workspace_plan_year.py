@@ -12,10 +12,10 @@ import httpx
 
 from scheduler.model.stored import DRAFT, HANDED_IN
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import SEED_ORGANISATION
+from tests.support.seed import SEED_ORGANISATION
+from tests.support.unchanged_tables import assert_unchanged, table_rows
+from tests.support.workspace_fixture import Workspace, log_in, page_token, seeded_workspace
 from tests.test_workspace_followup import text_of
-from tests.unchanged_tables import assert_unchanged, table_rows
-from tests.workspace_fixture import Workspace, log_in, page_token, seeded_workspace
 
 
 def signed_in(workspace: Workspace) -> httpx.Client:

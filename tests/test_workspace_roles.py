@@ -11,11 +11,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SEED_PLAN, write_config
-from tests.smtp_server import SmtpServer
+from tests.support.cli import write_config
+from tests.support.seed import SEED_PLAN
+from tests.support.smtp_server import SmtpServer
+from tests.support.unchanged_tables import assert_unchanged, table_rows
+from tests.support.workspace_fixture import (
+    START,
+    USERNAME,
+    Workspace,
+    log_in,
+    page_token,
+    workspace_of,
+)
 from tests.test_workspace_followup import text_of
-from tests.unchanged_tables import assert_unchanged, table_rows
-from tests.workspace_fixture import START, USERNAME, Workspace, log_in, page_token, workspace_of
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 OLD = "trygghetssamordnare@kungsholmen.example.org"

@@ -16,11 +16,11 @@ from openpyxl import Workbook
 
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import SEED_PLAN
+from tests.support.seed import SEED_PLAN
+from tests.support.unchanged_tables import assert_unchanged, table_rows
+from tests.support.workspace_fixture import Workspace, log_in, page_token, seeded_workspace
 from tests.test_workspace_followup import text_of
 from tests.test_workspace_plan import upload
-from tests.unchanged_tables import assert_unchanged, table_rows
-from tests.workspace_fixture import Workspace, log_in, page_token, seeded_workspace
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 

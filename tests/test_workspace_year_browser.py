@@ -18,12 +18,12 @@ import pytest
 from scheduler.services import followup
 from scheduler.store.plans import find_plan_id, load_plan
 from scheduler.web.app import create_app
-from tests.axe import assert_accessible
-from tests.browser import WIDTHS, screenshot
-from tests.helpers import free_port
-from tests.live_server import serving
+from tests.support.axe import assert_accessible
+from tests.support.browser import WIDTHS, screenshot
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.workspace_fixture import seeded_workspace
 from tests.test_workspace_agenda_browser import Site, sign_in
-from tests.workspace_fixture import seeded_workspace
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 NEW_PASSWORD = "Blå-cykel-vinter-fjärd-7"

@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
-from functools import cache
 
 from sqlalchemy import Connection, Engine
 
 from scheduler import __version__
+from scheduler.base.caches import memo
 from scheduler.base.errors import PlanBudgetError
 from scheduler.base.links import LinkSigner
 from scheduler.base.templating import TEMPLATES
@@ -129,7 +129,7 @@ def refresh_occurrences(
         return _refresh(connection, context, plan_id=plan_id, now=now)
 
 
-@cache
+@memo("once.templates_digest")
 def _templates_digest() -> str:
     """The email templates as shipped: a new version's wording is a change too."""
     digest = hashlib.sha256(__version__.encode())
