@@ -267,7 +267,7 @@ def test_a_convener_without_an_address_is_named_and_nothing_is_queued(
     assert moved.code == 0, moved.err
     told = [line for line in moved.out.splitlines() if "mejl" in line]
     assert told == [
-        "Obs: Preventionssamordnare har ingen e-postadress i config.toml och får inget mejl "
+        "Obs: Preventionssamordnare har ingen e-postadress (se Roller) och får inget mejl "
         "om ändringen."
     ]
     cancelled = world.cli("cancel", meeting.uid, "--now", at(CHANGED))

@@ -78,7 +78,7 @@ def test_check_reports_roles_missing_from_config(tmp_path: Path) -> None:
     cli = upgraded_cli(config)
     cli("import", str(SEED_PLAN), "--organisation", "X")
     out = cli("check").out
-    assert "rollen «Trygghetssamordnare» finns inte under [roles]" in out
+    assert "rollen «Trygghetssamordnare» finns inte bland rollerna" in out
 
 
 def _measure_rows(url: str) -> list[tuple[object, ...]]:

@@ -24,6 +24,7 @@ from sqlalchemy import MetaData, select
 from scheduler.model.stored import PlanState
 from scheduler.reminders.planning import HELD
 from scheduler.services.followup import coordinator_link
+from scheduler.services.invitations import invite
 from scheduler.services.refresh import answer_signer, refresh_occurrences
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import get_campaign
@@ -98,11 +99,14 @@ def test_downloads_only_download_and_the_button_marks_the_plan(workspace: Worksp
         assert refused.status_code == 403, refused.text
     assert every_row(workspace) == before
 
-    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1]})
+    preview = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1]})
+    assert preview.status_code == 200 and "Markera planen 2024 som uppföljd?" in preview.text
+    assert every_row(workspace) == before  # the unconfirmed POST only shows what would happen
+    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1], "bekraftat": "ja"})
     assert marked.status_code == 200 and "Planen 2024 är markerad som uppföljd." in marked.text
     assert load_plan(workspace.engine, plan_id(workspace)).state == PlanState.FOLLOWED_UP
     assert "planen är uppföljd" in marked.text and "Markera planen som uppföljd" not in marked.text
-    again = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1]})
+    again = http.post("/plan/uppfoljd?ar=2024", data={"csrf": csrf[1], "bekraftat": "ja"})
     assert again.status_code == 200 and "var redan uppföljd" in again.text
 
 
@@ -140,6 +144,8 @@ def test_no_get_or_head_of_any_route_changes_anything(workspace: Workspace, http
         {"uid": meeting.uid, "answer": HELD}, expires=AFTER_DEADLINE + timedelta(days=30)
     )  # the link of a reminder email's "Mötet hölls"
     measure = load_plan(engine, plan_id(workspace)).measures[0].id
+    invited = invite(engine, workspace.config, organisation=SEED_ORGANISATION, by="anna",
+                     username="bertil", email="", now=workspace.clock())  # fmt: skip
     urls = {
         "/": "/", "/healthz": "/healthz", "/logga-in": "/logga-in", "/static/{name}": "/static/site.css",
         "/logga-in/oidc": "/logga-in/oidc", "/logga-in/oidc/svar": "/logga-in/oidc/svar?state=x&code=y",
@@ -157,6 +163,8 @@ def test_no_get_or_head_of_any_route_changes_anything(workspace: Workspace, http
         "/uppfoljning/samordnare/{token}/roll/{role}": f"/{overview}/roll/polis",
         "/svar/{token}": f"/svar/{answer}",
         "/feeds/{token}/": f"/feeds/{feed}/", "/feeds/{token}/{name}.ics": f"/feeds/{feed}/plan.ics",
+        "/roller": "/roller?roll=Kommunpolis", "/konton": "/konton",
+        "/konto/ny/{token}": "/" + invited.link.split("/", 3)[3],
     }  # fmt: skip
     assert set(urls) == get_routes(workspace), "a GET route to add here"
     # The identity provider's answer is a GET by the protocol: one that no sign-in under way

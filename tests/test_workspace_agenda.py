@@ -22,6 +22,7 @@ from scheduler.store.occurrences import get_occurrence
 from scheduler.store.outbox import list_outbox
 from tests.support.cli import Cli
 from tests.support.districts import NORRMALM
+from tests.support.unchanged_tables import assert_unchanged, table_rows
 from tests.support.workspace_fixture import (
     Workspace,
     log_in,
@@ -166,7 +167,14 @@ def test_cancelling_a_meeting_tells_the_convener_and_the_feed_shows_it_cancelled
     before = get_occurrence(workspace.engine, uid)
     assert str(feed_event(http, token, uid).get("STATUS", "CONFIRMED")) != "CANCELLED"
 
-    cancelled = http.post("/agenda/stall-in", data={"csrf": csrf, "uid": uid, "note": "Sjukdom"})
+    rows = table_rows(workspace.engine)
+    preview = http.post("/agenda/stall-in", data={"csrf": csrf, "uid": uid, "note": "Sjukdom"})
+    assert preview.status_code == 200 and "Ställa in «SSP – " in preview.text
+    assert "Sammankallande (Preventionssamordnare) får ett mejl om att mötet är inställt" in preview.text  # fmt: skip
+    assert 'name="note" value="Sjukdom"' in preview.text and 'name="bekraftat" value="ja"' in preview.text  # fmt: skip
+    assert_unchanged(workspace.engine, rows)  # shown, not done: no row of any table changed
+    cancelled = http.post("/agenda/stall-in", data={"csrf": csrf, "uid": uid, "note": "Sjukdom",
+                                                    "bekraftat": "ja"})  # fmt: skip
     assert cancelled.status_code == 200
     assert "Inställt: «SSP – " in cancelled.text
     assert "Sammankallande (Preventionssamordnare) får ett mejl om ändringen." in cancelled.text
@@ -178,6 +186,43 @@ def test_cancelling_a_meeting_tells_the_convener_and_the_feed_shows_it_cancelled
     assert str(event["STATUS"]) == "CANCELLED" and event["SEQUENCE"] == after.sequence
     item = cancelled.text.split(f'data-uid="{uid}"')[1].split("</li>")[0]
     assert "<strong>Inställt</strong>" in item and "/agenda/stall-in" not in item
+    assert 'action="/agenda/aterstall"' in item
+
+
+def test_a_cancelled_meeting_is_restored_the_convener_told_and_the_feed_shows_it_again(
+    workspace: Workspace,
+) -> None:
+    http, csrf = signed_in(workspace)
+    token = a_feed(workspace)
+    uid = str(first_ssp_meeting(workspace.cli)["uid"])
+    assert http.post("/agenda/stall-in", data={"csrf": csrf, "uid": uid, "bekraftat": "ja"}).status_code == 200  # fmt: skip
+    cancelled = get_occurrence(workspace.engine, uid)
+    assert cancelled.status == "cancelled"
+
+    rows = table_rows(workspace.engine)
+    preview = http.post("/agenda/aterstall", data={"csrf": csrf, "uid": uid})
+    assert preview.status_code == 200 and "Återställa «SSP – " in preview.text
+    assert "Sammankallande (Preventionssamordnare) får ett mejl om att mötet blir av igen" in preview.text  # fmt: skip
+    assert_unchanged(workspace.engine, rows)
+
+    restored = http.post("/agenda/aterstall", data={"csrf": csrf, "uid": uid, "bekraftat": "ja"})
+    assert restored.status_code == 200 and "Återställt: «SSP – " in restored.text
+    assert "Sammankallande (Preventionssamordnare) får ett mejl om ändringen." in restored.text
+    after = get_occurrence(workspace.engine, uid)
+    assert after.status == "planned" and after.sequence == cancelled.sequence + 1
+    assert after.start == cancelled.start
+    notice = [row for row in change_rows(workspace) if row.kind == MailKind.CHANGE_RESTORED]
+    assert [(n.recipient, n.subject[:11]) for n in notice] == [(PREVENTION, "Återställt:")]
+    event = feed_event(http, token, uid)
+    assert str(event.get("STATUS", "CONFIRMED")) != "CANCELLED"
+    assert event["SEQUENCE"] == after.sequence
+    item = restored.text.split(f'data-uid="{uid}"')[1].split("</li>")[0]
+    assert "<strong>Inställt</strong>" not in item and "/agenda/stall-in" in item
+    # Restoring what is not cancelled changes nothing and tells no one.
+    rows = table_rows(workspace.engine)
+    again = http.post("/agenda/aterstall", data={"csrf": csrf, "uid": uid, "bekraftat": "ja"})
+    assert again.status_code == 200 and "är inte inställt; inget ändrades" in again.text
+    assert_unchanged(workspace.engine, rows)
 
 
 def unchanged(workspace: Workspace, before: Occurrence) -> None:
@@ -230,7 +275,8 @@ def test_a_form_without_its_token_or_an_unknown_uid_changes_nothing(workspace: W
     uid = str(first_ssp_meeting(workspace.cli)["uid"])
     before = get_occurrence(workspace.engine, uid)
     for path, data in (("/agenda/flytta", {"uid": uid, "datum": "2024-04-17", "tid": "13:00"}),
-                       ("/agenda/stall-in", {"uid": uid})):  # fmt: skip
+                       ("/agenda/stall-in", {"uid": uid}),
+                       ("/agenda/aterstall", {"uid": uid})):  # fmt: skip
         refused = http.post(path, data=data)
         assert refused.status_code == 403
         assert "Formuläret kunde inte skickas" in refused.text

@@ -6,6 +6,7 @@ each is written as a full-page screenshot to tests/screenshots/ (workspace-<page
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,6 +105,12 @@ def test_move_and_cancel_from_the_agenda(site: Site, browser: Any, width: str) -
     other.get_by_label("Meddelande till den sammankallande (frivilligt)").last.fill("Lov")
     other.get_by_role("button", name="Ställ in").click()
     page.wait_for_load_state()
+    # The preview: what happens and who is told; the feed still shows the meeting.
+    assert page.get_by_role("heading", name=re.compile("^Ställa in «SSP – ")).is_visible()
+    assert "CANCELLED" not in str(events(site, token)[cancelled].get("STATUS", ""))
+    assert_accessible(page, f"/agenda/stall-in, the preview ({width})")
+    page.get_by_role("button", name="Ja, ställ in mötet").click()
+    page.wait_for_load_state()
     assert "Inställt: «SSP – " in page.get_by_role("status").inner_text()
     assert "Inställt" in page.locator(f'li[data-uid="{cancelled}"]').inner_text()
     assert_accessible(page, f"/agenda after a change ({width})")
@@ -114,6 +121,22 @@ def test_move_and_cancel_from_the_agenda(site: Site, browser: Any, width: str) -
     feed = events(site, token)
     assert datetime(2024, 4, 17, 13, 15, tzinfo=STOCKHOLM) == feed[moved].DTSTART
     assert str(feed[cancelled]["STATUS"]) == "CANCELLED"
+    sequence = int(str(feed[cancelled]["SEQUENCE"]))
+
+    # Restored: previewed, then back in the feed with a higher SEQUENCE.
+    restore = page.locator(f'li[data-uid="{cancelled}"]').get_by_role(
+        "button", name=re.compile("^Återställ")
+    )
+    restore.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name=re.compile("^Återställa «SSP – ")).is_visible()
+    assert_accessible(page, f"/agenda/aterstall, the preview ({width})")
+    page.get_by_role("button", name="Ja, återställ mötet").click()
+    page.wait_for_load_state()
+    assert "Återställt: «SSP – " in page.get_by_role("status").inner_text()
+    feed = events(site, token)
+    assert "CANCELLED" not in str(feed[cancelled].get("STATUS", ""))
+    assert int(str(feed[cancelled]["SEQUENCE"])) > sequence
     context.close()
 
 
@@ -182,6 +205,17 @@ def test_change_a_measures_weekday(site: Site, browser: Any, width: str) -> None
     page.get_by_label("Tid", exact=True).fill("13:30")
     page.get_by_label("Plats").fill("Rådhuset")
     page.get_by_role("button", name="Spara schemat").click()
+    page.wait_for_load_state()
+    # The preview names the other measures whose meetings move, and nothing has changed yet.
+    assert page.get_by_role("heading", name=f"Spara schemat för «{council}»?").is_visible()
+    preview = page.locator("main").inner_text()
+    assert "Datumen för «SSP», «Platssamverkan» ändras också" in preview, preview
+    assert page.get_by_role("heading", name=re.compile("^«SSP»")).is_visible()
+    assert {uid for uid, e in events(site, token).items() if str(e["SUMMARY"]).endswith(council)} == before  # fmt: skip
+    assert all(e.DTSTART.weekday() != 3 for e in events(site, token).values() if e.uid in before)
+    assert_accessible(page, f"/plan/atgard, the preview ({width})")
+    screenshot(page, f"workspace-atgard-forhandsvisning-{width}")
+    page.get_by_role("button", name="Ja, spara schemat").click()
     page.wait_for_load_state()
     assert f"Schemat för «{council}» är sparat." in page.get_by_role("status").inner_text()
     assert_accessible(page, f"/plan/atgard after saving ({width})")

@@ -10,7 +10,7 @@ import html
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from scheduler.store.plans import find_plan_id, load_plan
 from tests.support.cli import write_config
 from tests.support.seed import SEED_PLAN
 from tests.support.smtp_server import SmtpServer
+from tests.support.unchanged_tables import assert_unchanged, table_rows
 from tests.support.workspace_fixture import (
     START,
     USERNAME,
@@ -108,11 +109,27 @@ def test_not_started_then_started_from_the_page(site: Site) -> None:
         refused = http.post("/uppfoljning?ar=2024", data=data)
         assert refused.status_code == 403 and "Inget ändrades" in refused.text
     assert get_campaign(site.workspace.engine, site.plan_id) is None
+    # In March the preview says plainly that the year has most of it left.
+    early = text_of(http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page)}).text)
+    assert "Obs: Året 2024 har inte nått sitt sista kvartal." in early
+    assert get_campaign(site.workspace.engine, site.plan_id) is None
 
     site.workspace.clock.now = STARTED  # months later: signed in again
     http = signed_in(site)
     page = http.get("/uppfoljning")
-    started = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page)})
+    before = table_rows(site.workspace.engine)
+    preview = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page)})
+    assert preview.status_code == 200
+    assert_unchanged(site.workspace.engine, before)  # the outbox too: nothing sent, nothing started
+    shown = text_of(preview.text)
+    assert "Starta uppföljningen 2024?" in shown and "Inget har ändrats" in shown
+    assert "i stället för av sig själv fredag 15 november 2024" in shown
+    assert f"Preventionssamordnare: {PREVENTION}" in shown
+    assert "inte nått sitt sista kvartal" not in shown  # November is the last quarter
+    assert 'name="bekraftat" value="ja"' in preview.text
+    started = http.post(
+        "/uppfoljning?ar=2024", data={"csrf": page_token(preview), "bekraftat": "ja"}
+    )
     assert started.status_code == 200
     shown = text_of(started.text)
     assert "Uppföljningen har startat; sista svarsdag söndag 15 december 2024." in shown
@@ -120,7 +137,8 @@ def test_not_started_then_started_from_the_page(site: Site) -> None:
     assert "Preventionssamordnare 0 av 1 inskickade." in shown
     assert get_campaign(site.workspace.engine, site.plan_id) is not None
     # Starting again sends nothing twice.
-    again = text_of(http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page)}).text)
+    again = text_of(http.post("/uppfoljning?ar=2024",
+                              data={"csrf": page_token(page), "bekraftat": "ja"}).text)  # fmt: skip
     assert "Uppföljningen pågår redan" in again and "0 nya e-postmeddelanden" in again
     assert http.get("/uppfoljning", params={"organisation": "Solna"}).status_code == 404
 
@@ -129,7 +147,9 @@ def test_progress_answers_and_downloads(site: Site) -> None:
     site.workspace.clock.now = STARTED
     http = signed_in(site)
     assert (
-        http.post("/uppfoljning", data={"csrf": page_token(http.get("/uppfoljning"))}).status_code
+        http.post(
+            "/uppfoljning", data={"csrf": page_token(http.get("/uppfoljning")), "bekraftat": "ja"}
+        ).status_code
         == 200
     )
     site.smtp.handler.clear()
@@ -180,14 +200,42 @@ def test_progress_answers_and_downloads(site: Site) -> None:
     assert http.get("/uppfoljning.md").status_code == 200
     assert load_plan(site.workspace.engine, site.plan_id).state != PlanState.FOLLOWED_UP
     page = http.get("/uppfoljning")
-    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": page_token(page)})
+    marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": page_token(page), "bekraftat": "ja"})
     assert marked.status_code == 200
     assert load_plan(site.workspace.engine, site.plan_id).state == PlanState.FOLLOWED_UP
     assert "planen är uppföljd" in text_of(http.get("/uppfoljning").text)
 
 
-def test_a_started_page_needs_the_deadline_ahead(site: Site) -> None:
-    site.workspace.clock.now = datetime(2024, 12, 16, 9, 0, tzinfo=START.tzinfo) + timedelta(days=1)
+def test_a_closing_years_follow_up_is_started_late_extended_and_closed(site: Site) -> None:
+    """After followup.deadline, without a terminal or config.toml: started with a new last day
+    (previewed), given a later one, and closed (previewed)."""
+    engine = site.workspace.engine
+    site.workspace.clock.now = datetime(2024, 12, 17, 9, 0, tzinfo=START.tzinfo)
     http = signed_in(site)
-    page = text_of(http.get("/uppfoljning").text)
-    assert "Sista svarsdag har redan passerat" in page and "Starta uppföljningen nu" not in page
+    page = http.get("/uppfoljning")
+    shown = text_of(page.text)
+    assert "Sista svarsdag (söndag 15 december 2024) har redan passerat" in shown
+    assert "config.toml" not in shown
+    before = table_rows(engine)
+    preview = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "sista_svarsdag": "2025-01-15"})  # fmt: skip
+    assert preview.status_code == 200 and "Sista svarsdag blir onsdag 15 januari 2025" in text_of(preview.text)  # fmt: skip
+    assert_unchanged(engine, before)
+    started = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "sista_svarsdag": "2025-01-15", "bekraftat": "ja"})  # fmt: skip
+    assert "Uppföljningen har startat; sista svarsdag onsdag 15 januari 2025." in text_of(
+        started.text
+    )
+
+    extended = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "steg": "forlang", "sista_svarsdag": "2025-01-31"})  # fmt: skip
+    assert "Sista svarsdag är nu fredag 31 januari 2025." in text_of(extended.text)
+    past = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "steg": "forlang", "sista_svarsdag": "2024-12-01"})  # fmt: skip
+    assert past.status_code == 422 and "har redan passerat" in text_of(past.text)
+
+    before = table_rows(engine)
+    closing = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "steg": "stang"})
+    assert closing.status_code == 200 and "Avsluta uppföljningen 2024 nu?" in text_of(closing.text)
+    assert_unchanged(engine, before)
+    closed = http.post("/uppfoljning?ar=2024", data={"csrf": page_token(page), "steg": "stang", "bekraftat": "ja"})  # fmt: skip
+    assert "Uppföljningen 2024 är avslutad." in text_of(closed.text)
+    campaign = get_campaign(engine, site.plan_id)
+    assert campaign is not None and campaign.deadline <= site.workspace.clock()
+    assert "Markera planen som uppföljd" in closed.text  # the next step is offered

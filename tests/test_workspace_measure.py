@@ -22,6 +22,7 @@ from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id, load_plan
 from tests.support.seed import SEED_ORGANISATION
+from tests.support.unchanged_tables import assert_unchanged, table_rows
 from tests.support.workspace_fixture import (
     Workspace,
     log_in,
@@ -29,6 +30,7 @@ from tests.support.workspace_fixture import (
     seeded_workspace,
     two_district_workspace,
 )
+from tests.test_workspace_followup import text_of
 
 COUNCIL = "Kungsholmens trygghets- och säkerhetsråd"
 THURSDAY = 3
@@ -48,7 +50,7 @@ def signed_in(workspace: Workspace) -> TestClient:
 def save(http: TestClient, measure_id: int, **fields: object) -> httpx.Response:
     url = f"/plan/atgard/{measure_id}?ar=2024"
     data = {"csrf": page_token(http.get(url)), "veckodag": "", "tid": "", "plats": "",
-            "sammankallande": ""} | fields  # fmt: skip
+            "sammankallande": "", "bekraftat": "ja"} | fields  # fmt: skip
     response: httpx.Response = http.post(url, data=data)
     return response
 
@@ -144,6 +146,36 @@ def test_a_new_weekday_time_months_and_place_take_effect_at_once(tmp_path: Path,
     cleared = save(http, measure_id)
     assert cleared.status_code == 200
     assert planned(workspace, measure_id) == before
+
+
+def test_the_preview_names_every_meeting_that_moves_and_changes_nothing(tmp_path: Path, store_url: str) -> None:  # fmt: skip
+    workspace = seeded_workspace(tmp_path, store_url)
+    http = signed_in(workspace)
+    measure_id = council_id(workspace)
+    rows = table_rows(workspace.engine)
+    preview = save(http, measure_id, veckodag="torsdag", bekraftat="")
+    assert preview.status_code == 200
+    assert_unchanged(workspace.engine, rows)  # shown, not saved: no row of any table changed
+    shown = text_of(preview.text)
+    assert f"Spara schemat för «{COUNCIL}»?" in shown
+    # The other measures whose meetings move are named, each with its own dates and convener.
+    assert "Datumen för «SSP», «Platssamverkan» ändras också" in shown
+    assert "«SSP» (" in shown and "«Platssamverkan» (" in shown
+    # A meeting's UID comes from its rule's date: a new weekday cancels the old ones and adds
+    # new ones, and the preview says so, date by date.
+    assert "Ställs in: möte måndag 13 maj 2024 kl. 09:00 Nytt: möte torsdag 16 maj 2024" in shown
+    assert "Ställs in: möte (Gymnasiet) onsdag 8 maj 2024 kl. 09:00" in shown
+    assert "Preventionssamordnare: preventionssamordnare@kungsholmen.example.org" in shown
+    assert shown.count("Trygghetssamordnare: trygghetssamordnare@") == 1
+    # The confirming form carries what was typed.
+    assert 'name="veckodag" value="torsdag"' in preview.text
+    assert 'name="bekraftat" value="ja"' in preview.text
+    done = http.post(f"/plan/atgard/{measure_id}?ar=2024", data={
+        "csrf": page_token(preview), "veckodag": "torsdag", "tid": "", "plats": "",
+        "sammankallande": "", "bekraftat": "ja"})  # fmt: skip
+    assert f"Schemat för «{COUNCIL}» är sparat." in done.text
+    assert all(date.fromisoformat(d).weekday() == THURSDAY
+               for d, _, _ in planned(workspace, measure_id) if d >= "2024-03-13")  # fmt: skip
 
 
 def test_a_refused_form_changes_nothing_and_gives_the_typed_text_back(tmp_path: Path, store_url: str) -> None:  # fmt: skip

@@ -23,6 +23,7 @@ from tests.support.helpers import free_port
 from tests.support.live_server import serving
 from tests.support.seed import IMPORT_NOW, SEED_PLAN
 from tests.support.smtp_server import SmtpServer
+from tests.support.unchanged_tables import table_rows
 from tests.support.workspace_fixture import PASSWORD, START, USERNAME, Workspace, workspace_of
 
 REFUSAL = "550 5.1.1 Mailbox unavailable"
@@ -96,9 +97,19 @@ def test_reminders_and_followup_pages(base: str, workspace: Workspace, browser: 
     page.wait_for_url(f"{base}/uppfoljning")
     assert page.get_by_text("Uppföljningen har inte startat.").is_visible()
     assert_accessible(page, f"/uppfoljning, not started ({width})")
+    outbox = table_rows(workspace.engine)["outbox"]
     page.get_by_role("button", name="Starta uppföljningen nu").click()
     page.wait_for_load_state()
+    # The first click only shows what would happen: the outbox is as it was.
+    assert page.get_by_role("heading", name="Starta uppföljningen 2024?").is_visible()
+    assert table_rows(workspace.engine)["outbox"] == outbox
+    assert_accessible(page, f"/uppfoljning, the start's preview ({width})")
+    fits(page, width)
+    screenshot(page, f"workspace-uppfoljning-forhandsvisning-{width}")
+    page.get_by_role("button", name="Ja, starta uppföljningen 2024 nu").click()
+    page.wait_for_load_state()
     assert "Uppföljningen har startat" in page.get_by_role("status").inner_text()
+    assert len(table_rows(workspace.engine)["outbox"]) > len(outbox)
     assert page.get_by_role("heading", name="Preventionssamordnare").is_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Ladda ned som .xlsx").click()
@@ -121,6 +132,9 @@ def test_reminders_and_followup_pages(base: str, workspace: Workspace, browser: 
     assert mark.is_visible()
     assert_accessible(page, f"/uppfoljning after the deadline ({width})")
     mark.click()
+    page.wait_for_load_state()
+    assert_accessible(page, f"/plan/uppfoljd, the preview ({width})")
+    page.get_by_role("button", name="Ja, markera planen 2024 som uppföljd").click()
     page.wait_for_load_state()
     assert "Planen 2024 är markerad som uppföljd." in page.get_by_role("status").inner_text()
     assert page.get_by_text("planen är uppföljd").is_visible()

@@ -22,7 +22,6 @@ from scheduler.model.display_words import PLAN_STATE_WORDS
 from scheduler.model.stored import PlanState
 
 if TYPE_CHECKING:
-    from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
     from scheduler.services.import_ahead import ReadAhead, ReadOptions
 
 _ITEMS = ("möte eller uppgift", "möten och uppgifter")
@@ -227,15 +226,9 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.base.errors import NotFoundError, UsageError
-    from scheduler.services.plans import find_plan_id
-    from scheduler.services.refresh import (
-        import_and_schedule,
-        plan_schedule,
-        refresh_occurrences,
-        rolled_over,
-        upcoming_year,
-    )
+    from scheduler.base.errors import UsageError
+    from scheduler.services.refresh import refresh_occurrences, upcoming_year
+    from scheduler.services.rollover import roll_over, target_plan_id
 
     now = now_utc()
     target = args.year or upcoming_year(now.date())
@@ -244,27 +237,18 @@ def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"Planen för {target} finns redan.")
         refresh_occurrences(ctx.engine, ctx.config, plan_id=source.id, now=now)
         return 0
-    organisation = source.plan.organisation
-    try:
-        find_plan_id(ctx.engine, year=target, organisation=organisation)
-    except NotFoundError:
-        pass
-    else:
-        if not args.force:
-            raise UsageError(
-                f"planen {organisation} {target} finns redan: en rollover från {source.plan.year} "
-                f"skulle skriva över den, och det som ändrats i {target} gick förlorat. Lägg till "
-                "--force för att skriva över den ändå."
-            )
-    result, _synced = import_and_schedule(ctx.engine, ctx.config, rolled_over(source.plan, target),
-                                         source=f"rollover från {source.plan.year}", now=now,
-                                         force=args.force)  # fmt: skip
-    before = plan_schedule(ctx.engine, ctx.config, plan_id=source.id)
-    after = plan_schedule(ctx.engine, ctx.config, plan_id=result.plan_id)
-    verb = "Skapade" if result.plan_created else "Skrev över"
+    if target_plan_id(ctx.engine, source.plan.organisation, target) is not None and not args.force:
+        raise UsageError(
+            f"planen {source.plan.organisation} {target} finns redan: en rollover från "
+            f"{source.plan.year} skulle skriva över den, och det som ändrats i {target} gick "
+            "förlorat. Lägg till --force för att skriva över den ändå."
+        )
+    done = roll_over(ctx.engine, ctx.config, source_id=source.id, year=target, now=now,
+                     force=args.force)  # fmt: skip
+    verb = "Skrev över" if done.exists else "Skapade"
     ctx.print(f"{verb} planen för {target} från {source.plan.year} (utan uppföljningstexter): "
-              f"{count(len(after.occurrences), *_ITEMS)}.")  # fmt: skip
-    for title, when in _dated_before_not_after(before, after):
+              f"{count(done.occurrences, *_ITEMS)}.")  # fmt: skip
+    for title, when in done.undated:
         ctx.print(f"Obs: När «{when}» för «{title}» ger inga datum {target}: skriv om den för "
                   "det nya året.")  # fmt: skip
     return 0
@@ -297,18 +281,6 @@ def _mark(ctx: Context, year: int | None, state: PlanState) -> int:
     if synced.reminders:
         ctx.print(f"Påminnelser: {synced.reminders} ändrade eller inställda.")
     return 0
-
-
-def _dated_before_not_after(before: PlanSchedule, after: PlanSchedule) -> list[tuple[str, str]]:
-    """Measures whose När gave dates in the source year and gives none in the new one ("Våren
-    2024" in 2025): a rollover copies the text, but the reading of it does not carry over."""
-
-    def dated(item: MeasureSchedule) -> bool:
-        return any(series.occurrences for series in item.schedule.series)
-
-    had = {item.stored.key for item in before.measures if dated(item)}
-    return [(item.stored.measure.title, item.stored.measure.when_text)
-            for item in after.measures if item.stored.key in had and not dated(item)]  # fmt: skip
 
 
 def register(commands: Any) -> None:

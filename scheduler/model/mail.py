@@ -38,6 +38,7 @@ class MailKind(StrEnum):
     DIGEST = "digest"  # Monday's overview per convening role
     CHANGE_MOVED = "change-moved"  # a person moved a meeting or task
     CHANGE_CANCELLED = "change-cancelled"  # a person cancelled one
+    CHANGE_RESTORED = "change-restored"  # a cancelled one brought back (/agenda/aterstall)
     FOLLOWUP_START = "followup-start"
     FOLLOWUP_NUDGE = "followup-nudge"
     FOLLOWUP_SUMMARY = "followup-summary"
@@ -132,7 +133,7 @@ CHANGE_PREFIX = "change"
 
 
 def is_change(kind: str) -> bool:
-    return kind in (MailKind.CHANGE_MOVED, MailKind.CHANGE_CANCELLED)
+    return kind in (MailKind.CHANGE_MOVED, MailKind.CHANGE_CANCELLED, MailKind.CHANGE_RESTORED)
 
 
 def change_key(uid: str, sequence: int, known_start: datetime) -> str:

@@ -69,13 +69,13 @@ def check_plan(measures: Iterable[StoredMeasure], config: Settings) -> list[Find
                 unknown.setdefault(role, []).append(measure.title)
             elif role == who.convener and not configured.email:
                 findings.append(Finding("role_without_email",
-                                        f"sammankallande {role} har ingen e-postadress i config.toml",
+                                        f"sammankallande {role} har ingen e-postadress (lägg till den under Roller)",
                                         stored.area, measure.title))  # fmt: skip
     for role, titles in unknown.items():
         listed = ", ".join(dict.fromkeys(titles))
         findings.append(Finding(
             "unknown_role",
-            f"rollen «{role}» finns inte under [roles] i config.toml (nämns i: {listed})",
+            f"rollen «{role}» finns inte bland rollerna: lägg till den under Roller (nämns i: {listed})",
         ))  # fmt: skip
     return findings
 

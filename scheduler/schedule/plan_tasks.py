@@ -46,7 +46,8 @@ def hand_in_findings(stored: StoredPlan, hand_in: HandIn | None, *, today: date)
         return []
     return [Finding("not_handed_in",
                     f"planen skulle ha lämnats in senast {due.isoformat()} men är fortfarande ett "
-                    "utkast; kör «scheduler plan hand-in» när den är inlämnad")]  # fmt: skip
+                    "utkast; lämna in den med knappen «Lämna in planen» under Plan i arbetsytan "
+                    "(eller «scheduler plan hand-in»)")]  # fmt: skip
 
 
 def plan_tasks_with_roles(

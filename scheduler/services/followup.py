@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
 from scheduler.base.errors import UsageError
 from scheduler.base.links import LinkSigner
+from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import slugify
 from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
@@ -32,7 +33,13 @@ from scheduler.services.refresh import (
 from scheduler.settings.model import Settings
 from scheduler.store.followups import AnswerInput as AnswerInput
 from scheduler.store.followups import SubmittedAnswerError as SubmittedAnswerError
-from scheduler.store.followups import answers, create_campaign, get_campaign, save_answers
+from scheduler.store.followups import (
+    answers,
+    create_campaign,
+    get_campaign,
+    save_answers,
+    set_deadline,
+)
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import enqueue_once
 from scheduler.store.plans import find_plan_id
@@ -197,6 +204,44 @@ class StartResult:
     roles_without_address: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class StartPreview:
+    """What `start` would do, computed without storing or sending anything."""
+
+    year: int
+    organisation: str
+    recipients: tuple[tuple[str, str], ...]  # (role, address), one start email each
+    roles_without_address: tuple[str, ...]
+    starts_by_itself: datetime  # when the dispatcher would start it
+    deadline: datetime
+    already_started: bool
+    before_last_quarter: bool  # started before 1 October of its own year
+
+
+def start_preview(engine: Engine, config: Settings, *, now: datetime, plan_id: int,
+                  deadline: datetime | None = None) -> StartPreview:  # fmt: skip
+    """The preview of `start` for the plan: the year, who gets the start email and when the
+    follow-up would start by itself. Refuses, as `start` does, once the deadline has passed."""
+    settings = FollowupSettings.from_section(config.followup)
+    config = settings_for_plan(engine, config, plan_id=plan_id)
+    schedule = plan_schedule(engine, config, plan_id=plan_id)
+    plan = schedule.stored.plan
+    deadline = deadline or settings.deadline_at(plan.year)
+    started = get_campaign(engine, plan_id) is not None
+    if now >= deadline and not started:
+        raise UsageError(
+            f"Sista svarsdag ({deadline:%Y-%m-%d}) har redan passerat; ändra followup.deadline."
+        )
+    tasks = role_tasks(schedule, config)
+    last_quarter = datetime(plan.year, 10, 1, tzinfo=STOCKHOLM)
+    return StartPreview(
+        plan.year, plan.organisation,
+        tuple((task.role, task.email) for task in tasks if task.email),
+        tuple(task.role for task in tasks if not task.email),
+        settings.start_at(plan.year), deadline, started, now < last_quarter,
+    )  # fmt: skip
+
+
 def start(
     engine: Engine,
     config: Settings,
@@ -204,15 +249,18 @@ def start(
     now: datetime,
     year: int | None = None,
     plan_id: int | None = None,
+    deadline: datetime | None = None,
 ) -> StartResult:
     """Start (or resume) the campaign of the plan `plan_id` (else of `year`, else the newest):
-    one email per responsible role of the plan's organisation, each sent once, ever."""
+    one email per responsible role of the plan's organisation, each sent once, ever. `deadline`:
+    the end of the last day answers are taken, when not `followup.deadline` (a closing year's
+    follow-up started late, from /uppfoljning)."""
     settings = FollowupSettings.from_section(config.followup)
     if plan_id is None:
         plan_id = find_plan_id(engine, year=year, prefer=config.organisation.name)
     config = settings_for_plan(engine, config, plan_id=plan_id)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
-    deadline = settings.deadline_at(schedule.stored.plan.year)
+    deadline = deadline or settings.deadline_at(schedule.stored.plan.year)
     if now >= deadline and get_campaign(engine, plan_id) is None:
         raise UsageError(
             f"Sista svarsdag ({deadline:%Y-%m-%d}) har redan passerat; ändra followup.deadline."
@@ -229,6 +277,33 @@ def start(
                            now, campaign.deadline, "followup_start", context, plan_id))  # fmt: skip
     added = enqueue_once(engine, mails, now=now)
     return StartResult(campaign, created, added, tuple(missing))
+
+
+def deadline_after(day: date) -> datetime:
+    """The deadline that makes `day` the last day answers are taken: the midnight that ends it."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=STOCKHOLM)
+
+
+def extend(engine: Engine, plan_id: int, *, last_day: date, now: datetime) -> Campaign:
+    """The started follow-up's last day moved to `last_day` (today or later): the forms take
+    answers, and the nudges go on, until it has passed."""
+    if get_campaign(engine, plan_id) is None:
+        raise UsageError("Uppföljningen har inte startat.")
+    if deadline_after(last_day) <= now:
+        raise UsageError(f"Den nya sista svarsdagen ({last_day:%Y-%m-%d}) har redan passerat; "
+                         "välj i dag eller en senare dag.")  # fmt: skip
+    return set_deadline(engine, plan_id, deadline_after(last_day))
+
+
+def close(engine: Engine, plan_id: int, *, now: datetime) -> Campaign:
+    """The started follow-up closed now: the forms take no more answers, no more nudges go out,
+    and the coordinator's summary goes at the next pass (`tick`)."""
+    campaign = get_campaign(engine, plan_id)
+    if campaign is None:
+        raise UsageError("Uppföljningen har inte startat.")
+    if campaign.deadline <= now:
+        return campaign
+    return set_deadline(engine, plan_id, now)
 
 
 def _context(engine: Engine, config: Settings, schedule: PlanSchedule, campaign: Campaign, task: RoleTask,

@@ -20,6 +20,7 @@ from scheduler.store.plans import find_plan_id as find_plan_id
 from scheduler.store.plans import load_plan as load_plan
 from scheduler.store.plans import newest_plan_ids as newest_plan_ids
 from scheduler.store.plans import plan_organisation as plan_organisation
+from scheduler.store.plans import plans_of as plans_of
 
 
 def chosen_plan_id(

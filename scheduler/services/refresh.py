@@ -22,12 +22,14 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.model.mail import MailKind
 from scheduler.model.plan import Area, Plan, PolicyOverrides
+from scheduler.model.stored import StoredPlan
 from scheduler.plan.budget import PlanBudget
 from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import PlacedPlan, PlanSchedule, schedule_plan
 from scheduler.schedule.plan_tasks import plan_tasks_with_roles
+from scheduler.services.roles import organisation_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import Bind, write_transaction
 from scheduler.store.occurrences import (
@@ -74,6 +76,12 @@ def plan_schedule(
     made for them (`schedule_plan`). A plan over `[limits]` (a budget lowered since it was
     imported) raises PlanBudgetError, naming the measure over it."""
     stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
+    return schedule_stored(stored, config, placed=placed)
+
+
+def schedule_stored(stored: StoredPlan, config: Settings, *, placed: PlacedPlan | None = None) -> PlanSchedule:  # fmt: skip
+    """A plan value's schedule, as `plan_schedule` makes it for a stored one; pure: what a
+    change would give is computed from a changed value, before anything is stored."""
     config = config.for_organisation(stored.plan.organisation)
     read = responsibilities(stored.measures, lexicon_for(config))
     tasks = plan_tasks_with_roles(stored, hand_in=config.plan_cycle.hand_in,
@@ -84,7 +92,7 @@ def plan_schedule(
 
 def settings_for_plan(bind: Bind, config: Settings, *, plan_id: int) -> Settings:
     """The settings as the plan's organisation sees them: its roles, addresses, coordinator."""
-    return config.for_organisation(plan_organisation(bind, plan_id))
+    return organisation_settings(bind, config, plan_organisation(bind, plan_id))
 
 
 def link_secret(engine: Engine, config: Settings) -> str:
@@ -197,7 +205,7 @@ def import_and_schedule(
     so an import killed half-way leaves the previous plan as it was. `force` lets an import
     retire more than half of the plan's measures. `placed`: the plan's measures placed ahead
     (a many-file import's workers), used if made for them as stored."""
-    context = mail_context(engine, config.for_organisation(plan.organisation))
+    context = mail_context(engine, organisation_settings(engine, config, plan.organisation))
     with write_transaction(engine) as connection:
         result = import_plan(connection, plan, source=source, now=now, force=force)
         # A new plan has no schedule yet to be up to date with.

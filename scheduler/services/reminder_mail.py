@@ -31,6 +31,7 @@ from scheduler.reminders.planning import MailContext, UnknownKind, render_digest
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.refresh import mail_context, plan_schedule
 from scheduler.services.review import review_findings
+from scheduler.services.roles import organisation_settings
 from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import plan_organisation
@@ -93,7 +94,8 @@ class ReminderRenderer:
         if is_change(row.kind):  # a move or cancellation, told as the occurrence is now
             change = render_change(item, occurrence, change_known_start(row.key),
                                    Attendee(row.recipient, row.role),
-                                   self._mail_context(state.schedule).config)  # fmt: skip
+                                   self._mail_context(state.schedule).config,
+                                   restored=row.kind == MailKind.CHANGE_RESTORED)  # fmt: skip
             return MailContent(change.email, change.calendar, change.method, change.filename)
         findings = self._findings(state.schedule) if item.is_plan_task else None
         try:
@@ -147,7 +149,7 @@ class ReminderRenderer:
         when a row needs it (the link key)."""
         organisation = schedule.stored.plan.organisation
         if organisation not in self._contexts:
-            config = self.config.for_organisation(organisation)
+            config = organisation_settings(self.engine, self.config, organisation)
             self._contexts[organisation] = mail_context(self.engine, config)
         return self._contexts[organisation]
 

@@ -63,6 +63,16 @@ def create_campaign(
         return winner, False
 
 
+def set_deadline(engine: Engine, plan_id: int, deadline: datetime) -> Campaign:
+    """The campaign's new deadline: later to extend it, now to close it."""
+    with Session(engine) as session, session.begin():
+        row = session.exec(select(CampaignRow).where(CampaignRow.plan_id == plan_id)).one()
+        row.deadline = deadline.astimezone(UTC)
+        session.flush()
+        session.expunge(row)
+        return campaign_value(row)
+
+
 def answer_value(row: FollowUpRow) -> Answer:
     return Answer(
         measure_id=row.measure_id, role=row.role, status=row.status, text=row.text,

@@ -235,6 +235,22 @@ def cancel_occurrence(bind: Bind, uid: str, *, now: datetime, note: str = "") ->
         return occurrence_value(row)
 
 
+def restore_occurrence(bind: Bind, uid: str, *, now: datetime, note: str = "") -> Occurrence:
+    """A person brought a cancelled one back: planned again at the time it has, higher SEQUENCE,
+    once (restoring one that is not cancelled changes nothing). It stays one a person changed
+    (`manual`), so a re-plan leaves it where it is, as it left the cancellation."""
+    with Session(bind) as session, session.begin():
+        row = session.exec(select(OccurrenceRow).where(OccurrenceRow.uid == uid)).first()
+        if row is None:
+            raise NotFoundError(f"Det finns inget möte eller någon uppgift med UID {uid}.")
+        if row.status == OccurrenceStatus.CANCELLED:
+            row.status, row.manual, row.note = OccurrenceStatus.PLANNED, True, note
+            row.sequence += 1
+            row.changed_at = now
+        session.flush()
+        return occurrence_value(row)
+
+
 def record_answer(engine: Engine, uid: str, *, held: bool, note: str, now: datetime) -> Occurrence:
     """The convener's answer after the meeting (held or not) or the due day (done or not).
     The last answer counts; the follow-up reads it."""

@@ -305,6 +305,38 @@ class AccountRow(SQLModel, table=True):
     email: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+class RoleRow(SQLModel, table=True):
+    """A role's person and address as a coordinator set them in the workspace (/roller), per
+    organisation: over config.toml's [roles] for that organisation (scheduler/services/roles.py)."""
+
+    __tablename__ = "organisation_role"
+    __table_args__ = (UniqueConstraint("organisation", "role", name="uq_organisation_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation: str = Field(sa_column=Column(Text, nullable=False))
+    role: str = Field(sa_column=Column(Text, nullable=False))  # the role's name as shown
+    person: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    email: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class InvitationRow(SQLModel, table=True):
+    """A one-time link for a new coordinator to set their password (/konton): only the SHA-256
+    of its secret is kept; used once (`used_at`), and no use after `expires_at`."""
+
+    __tablename__ = "account_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    username: str = Field(sa_column=Column(Text, nullable=False))  # case-folded, as accounts'
+    organisation: str = Field(sa_column=Column(Text, nullable=False))
+    email: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_by: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
 class LoginAttemptRow(SQLModel, table=True):
     """Sign-in attempts counted against one username or one client address, so every web process
     throttles alike. Neither is stored as given: the key is a SHA-256 of the normalised username

@@ -1,7 +1,9 @@
 """The agenda in the workspace (/agenda): the organisation's upcoming meetings and tasks, from the
 plans whose time it is (as `scheduler agenda` spans plans), filtered by area, role or forum; and
 per meeting a form to move it and one to cancel it, which go through `scheduler.services.changes`
-as `scheduler move` / `cancel` do, so the convener is told at once with the updated .ics."""
+as `scheduler move` / `cancel` do, so the convener is told at once with the updated .ics; a
+cancelled one has a form to restore it (/agenda/aterstall). Cancelling and restoring are previewed
+first (scheduler/web/confirm.py): the meeting and who will be told."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -25,6 +28,7 @@ from scheduler.services.agenda import agenda_entries
 from scheduler.services.plans import chosen_plan_id
 from scheduler.services.refresh import plan_schedule, plans_in_time
 from scheduler.settings.model import Settings
+from scheduler.web.confirm import Preview, carried, confirmed, preview_page
 from scheduler.web.deps import ClockDep, ConfigDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
@@ -85,11 +89,15 @@ def _plan_ids(engine: Engine, coordinator: Coordinator, *, now: datetime) -> lis
     ]
 
 
-def _entries(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list[Entry]:
+def _entries(engine: Engine, coordinator: Coordinator, *, now: datetime, year: int | None) -> list[Entry]:  # fmt: skip
+    """From today, of the plans whose time it is; with a `year` (the year switcher), all of
+    that year's plan."""
     today = now.astimezone(STOCKHOLM).date()
+    plan_ids = _plan_ids(engine, coordinator, now=now) if year is None else [
+        chosen_plan_id(engine, year=year, now=now, organisation=coordinator.organisation)]  # fmt: skip
     entries = []
-    for item in agenda_entries(engine, coordinator.config, _plan_ids(engine, coordinator, now=now),
-                       now=now, first=today):  # fmt: skip
+    for item in agenda_entries(engine, coordinator.config, plan_ids, now=now,
+                               first=today if year is None else None):  # fmt: skip
         row = item.occurrence
         start = row.start.astimezone(STOCKHOLM)
         entries.append(Entry(
@@ -121,15 +129,21 @@ def _shown(entries: list[Entry], chosen: dict[str, str]) -> list[Entry]:
 
 def _page(engine: Engine, coordinator: Coordinator, params: dict[str, str], *, now: datetime,
           status: int = 200, done: list[str] | None = None, typed: TypedChange | None = None) -> Response:  # fmt: skip
+    text = params.get("ar", "")
+    year = int(text) if text.isdigit() and len(text) == 4 else None
+    note = None if year else "Visar det som kommer, i planerna som gäller nu"
     try:
-        entries = _entries(engine, coordinator, now=now)
+        entries = _entries(engine, coordinator, now=now, year=year)
     except NotFoundError:
+        if year is not None:
+            raise
         return workspace_page("agenda.html", coordinator, current="/agenda", status=status,
-                              entries=None, done=done or [], typed=typed)  # fmt: skip
+                              entries=None, done=done or [], typed=typed, year_note=note)  # fmt: skip
     chosen = _chosen(params, coordinator)
     shown = _shown(entries, chosen)
     return workspace_page(
         "agenda.html", coordinator, current="/agenda", status=status, entries=shown,
+        shown_year=year, year_note=note,
         total=len(entries), chosen=chosen, done=done or [], typed=typed,
         areas=sorted({e.area for e in entries}),
         roles=sorted({p for e in entries for p in e.participants}, key=str.casefold),
@@ -218,8 +232,7 @@ def _new_times(row: Occurrence, typed: TypedChange) -> tuple[datetime, datetime]
 
 def _moved_text(title: str, change: changes.Change) -> list[str]:
     after = change.occurrence
-    start = after.start.astimezone(STOCKHOLM)
-    when = swedish_date(start.date()) + ("" if after.all_day else f" kl. {start:%H:%M}")
+    when = _when(after)
     return [f"Flyttat: «{title}» är nu {when} (version {after.sequence}); kalendrarna "
             "uppdateras.", changes.told(change)]  # fmt: skip
 
@@ -252,7 +265,7 @@ def move(
 
 @router.post("/agenda/stall-in", response_class=HTMLResponse)
 def cancel(
-    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
     form: Annotated[PostedForm, Depends(checked_form)],
     engine: EngineDep, config: ConfigDep, clock: ClockDep, feeds: FeedsDep,
 ) -> Response:  # fmt: skip
@@ -261,12 +274,79 @@ def cancel(
     note = _note(typed)
     if typed.errors:
         return _page(engine, coordinator, params, now=clock(), status=422, typed=typed)
+    if not confirmed(form):
+        return _change_preview(request, engine, config, coordinator, form, row, restoring=False)
     change = changes.cancel(engine, config, row.uid, now=clock(), note=note)
     feeds.recheck_now()
-    start = change.occurrence.start.astimezone(STOCKHOLM)
-    when = swedish_date(start.date()) + ("" if row.all_day else f" kl. {start:%H:%M}")
+    when = _when(change.occurrence)
     done = [f"Inställt: «{_title(engine, config, row)}» {when}. Det syns som inställt i kalendrarna.",
             changes.told(change)]  # fmt: skip
+    return _page(engine, coordinator, params, now=clock(), done=done)
+
+
+def _when(row: Occurrence) -> str:
+    start = row.start.astimezone(STOCKHOLM)
+    return swedish_date(start.date()) + ("" if row.all_day else f" kl. {start:%H:%M}")
+
+
+def _back(params: dict[str, str]) -> str:
+    chosen = "&".join(f"{name}={quote(value)}" for name, value in params.items() if value)
+    return f"/agenda?{chosen}" if chosen else "/agenda"
+
+
+def _change_preview(request: Request, engine: Engine, config: Settings, coordinator: Coordinator,
+                    form: PostedForm, row: Occurrence, *, restoring: bool) -> Response:  # fmt: skip
+    """What cancelling (or restoring) the occurrence would do, and who would be told."""
+    title, when = _title(engine, config, row), _when(row)
+    change = changes.preview(engine, config, row.uid)
+    it = "uppgiften" if row.kind == "task" else "mötet"
+    if change.unsent is None:
+        told = (f"Sammankallande ({change.convener}) får ett mejl om att {it} "
+                f"{'blir av igen' if restoring else 'är inställt'}, med en kalenderfil.")  # fmt: skip
+    else:
+        told = changes.told(change)
+    if restoring:
+        preview = Preview(
+            title=f"Återställa «{title}» {when}?", action="/agenda/aterstall",
+            button=f"Ja, återställ {it}", back=_back({n: form.text(n) for n in FILTERS}),
+            lines=[f"«{title}» {when} blir av igen: {it} visas som planerat i kalenderlänkarna "
+                   "(en ny version, så kalendrarna uppdaterar det) och dess påminnelser går ut "
+                   "som vanligt.", told],
+            fields=carried(form),
+        )  # fmt: skip
+    else:
+        preview = Preview(
+            title=f"Ställa in «{title}» {when}?", action="/agenda/stall-in",
+            button=f"Ja, ställ in {it}", back=_back({n: form.text(n) for n in FILTERS}),
+            lines=[f"«{title}» {when} ställs in: {it} visas som inställt i kalenderlänkarna och "
+                   "dess påminnelser slutar. Det går att återställa efteråt.", told],
+            fields=carried(form),
+        )  # fmt: skip
+    return preview_page(request, coordinator, preview, current="/agenda")
+
+
+@router.post("/agenda/aterstall", response_class=HTMLResponse)
+def restore(
+    request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    form: Annotated[PostedForm, Depends(checked_form)],
+    engine: EngineDep, config: ConfigDep, clock: ClockDep, feeds: FeedsDep,
+) -> Response:  # fmt: skip
+    """Bring a cancelled meeting or task back, as it was before (previewed first)."""
+    row, params = _posted(engine, coordinator, form)
+    title = _title(engine, config, row)
+    if row.status != OccurrenceStatus.CANCELLED:
+        return _page(engine, coordinator, params, now=clock(),
+                     done=[f"«{title}» {_when(row)} är inte inställt; inget ändrades."])  # fmt: skip
+    typed = TypedChange(row_key(row.uid), "aterstall", {"note": form.text("note")})
+    note = _note(typed)
+    if typed.errors:
+        return _page(engine, coordinator, params, now=clock(), status=422, typed=typed)
+    if not confirmed(form):
+        return _change_preview(request, engine, config, coordinator, form, row, restoring=True)
+    change = changes.restore(engine, config, row.uid, now=clock(), note=note)
+    feeds.recheck_now()
+    done = [f"Återställt: «{title}» {_when(change.occurrence)} blir av igen (version "
+            f"{change.occurrence.sequence}); kalendrarna uppdateras.", changes.told(change)]  # fmt: skip
     return _page(engine, coordinator, params, now=clock(), done=done)
 
 

@@ -19,6 +19,7 @@ from scheduler.services.oidc import IdentityProviders
 from scheduler.services.signin import SignInPolicy
 from scheduler.settings.model import Settings
 from scheduler.web import (
+    accounts_page,
     agenda,
     answers,
     arshjul,
@@ -32,7 +33,9 @@ from scheduler.web import (
     pages,
     plan_edit_page,
     plan_page,
+    plan_year,
     reminders_page,
+    roles_page,
     signin,
 )
 from scheduler.web.audit_trail import AuditTrail
@@ -93,12 +96,15 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(audit_page.router)
     app.include_router(arshjul.router)
     app.include_router(plan_page.router)
+    app.include_router(plan_year.router)
     app.include_router(plan_edit_page.router)
     app.include_router(history_page.router)
     app.include_router(measure_page.router)
     app.include_router(agenda.router)
     app.include_router(links.router)
     app.include_router(reminders_page.router)
+    app.include_router(roles_page.router)
+    app.include_router(accounts_page.router)
     app.include_router(followup_page.router)
 
     @app.exception_handler(SignInNeeded)

@@ -33,6 +33,7 @@ from scheduler.settings.model import Settings
 from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
 from scheduler.web.layout import workspace_message, workspace_page
 from scheduler.web.pages import PAGE_METHODS
+from scheduler.web.plan_page import asked_year
 from scheduler.web.session import (
     Coordinator,
     workspace_coordinator,
@@ -58,7 +59,8 @@ class UnknownChoice(Exception):
 
 def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
            now: datetime) -> ChosenWheel:  # fmt: skip
-    plan_id = chosen_plan_id(engine, year=None, now=now, organisation=coordinator.organisation)
+    plan_id = chosen_plan_id(engine, year=asked_year(request), now=now,
+                             organisation=coordinator.organisation)  # fmt: skip
     refresh_occurrences(engine, config, plan_id=plan_id, now=now)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
     area_name = request.query_params.get("omrade", "").strip()
@@ -143,6 +145,7 @@ def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(w
     query = request.url.query
     return workspace_page(
         "arshjul.html", coordinator, current="/arshjul", wheel=chosen.wheel,
+        shown_year=chosen.schedule.stored.plan.year,
         # Built by render_svg from escaped text (ElementTree): safe to place as it is.
         svg=Markup(inline),
         areas=known_areas(chosen.schedule), roles=known_roles(chosen.schedule),

@@ -33,6 +33,12 @@ ACTIONS: Final = {
     "/plan/uppfoljd": "Markerade planen som uppföljd",
     "/plan/omraden": "Lade till ett område",
     "/plan/atgard/ny": "Lade till en åtgärd",
+    "/plan/lamna-in": "Lämnade in planen",
+    "/plan/nytt-ar": "Skapade nästa års plan",
+    "/agenda/aterstall": "Återställde ett tillfälle",
+    "/roller": "Ändrade en roll",
+    "/konton": "Bjöd in en samordnare",
+    "/konton/ta-bort": "Tog bort ett konto",
 }
 # Fields that say nothing about the change (or must not be kept).
 UNRECORDED: Final = frozenset({"csrf", "password"})

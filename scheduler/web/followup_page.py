@@ -12,7 +12,8 @@ another site, a browser prefetching, a mail scanner), so marking the plan is the
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +32,7 @@ from scheduler.services import followup
 from scheduler.services.plan_state import mark_plan
 from scheduler.services.plans import chosen_plan_id, load_plan
 from scheduler.services.refresh import plan_schedule
+from scheduler.web.confirm import Listing, Preview, carried, confirmed, preview_page
 from scheduler.web.followup import FollowupInputs, FollowupInputsDep
 from scheduler.web.layout import workspace_message, workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
@@ -111,7 +113,8 @@ def _page(request: Request, coordinator: Coordinator, inputs: FollowupInputs, *,
         "plan": stored.plan, "state": PLAN_STATE_WORDS[stored.state], "campaign": campaign,
         "start_at": settings.start_at(year), "too_late": inputs.now >= settings.deadline_at(year),
         "errors": errors or [], "error_title": error_title, "done": done or [], "roles": [],
-        "deadline": None, "can_mark": False,
+        "deadline": None, "can_mark": False, "open": False,
+        "closed_deadline": settings.deadline_at(year) - timedelta(seconds=1),
     }  # fmt: skip
     if campaign is not None:
         context["roles"] = _roles(inputs, plan_id, campaign)
@@ -119,7 +122,8 @@ def _page(request: Request, coordinator: Coordinator, inputs: FollowupInputs, *,
         context["can_mark"] = (
             stored.state != PlanState.FOLLOWED_UP and inputs.now >= campaign.deadline
         )
-    return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning",
+        context["open"] = inputs.now < campaign.deadline
+    return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning", shown_year=year,
                           status=status, **context)  # fmt: skip
 
 
@@ -137,25 +141,108 @@ def start_now(
     inputs: FollowupInputsDep,
 ) -> Response:
     """Start the follow-up now, as `scheduler followup start` does (starting twice sends
-    nothing twice)."""
+    nothing twice), with the last day `sista_svarsdag` when given (a closing year's, after
+    followup.deadline); `steg=forlang` gives a started one a new last day, `steg=stang` closes it
+    now. Starting and closing are previewed first."""
     try:
         plan_id = _plan_id(request, coordinator, inputs)
     except NotFoundError:
         return _no_plan(coordinator)
+    step = form.text("steg") or "starta"
+    typed_day = form.text("sista_svarsdag").strip()
     try:
-        result = followup.start(inputs.engine, inputs.config, now=inputs.now, plan_id=plan_id)
+        day = _day(typed_day) if typed_day else None
+        if step == "forlang":
+            return _extend(request, coordinator, inputs, plan_id, day)
+        if step == "stang":
+            return _close(request, coordinator, form, inputs, plan_id)
+        deadline = followup.deadline_after(day) if day else None
+        if not confirmed(form):
+            preview = followup.start_preview(inputs.engine, inputs.config, now=inputs.now,
+                                             plan_id=plan_id, deadline=deadline)  # fmt: skip
+            shown = _start_preview(preview, request.url.path, request.url.query)
+            shown = replace(shown, fields=carried(form))
+            return preview_page(request, coordinator, shown, current="/uppfoljning")
+        result = followup.start(inputs.engine, inputs.config, now=inputs.now, plan_id=plan_id,
+                                deadline=deadline)  # fmt: skip
     except UsageError as exc:
         return _page(request, coordinator, inputs, status=422, errors=[str(exc)])
-    deadline = swedish_date(followup.last_day(result.campaign))
+    last = swedish_date(followup.last_day(result.campaign))
     lines = [
-        f"Uppföljningen har startat; sista svarsdag {deadline}." if result.created
-        else f"Uppföljningen pågår redan; sista svarsdag {deadline}.",
+        f"Uppföljningen har startat; sista svarsdag {last}." if result.created
+        else f"Uppföljningen pågår redan; sista svarsdag {last}.",
         f"{count(result.emails, 'nytt e-postmeddelande', 'nya e-postmeddelanden')} i utkorgen; "
         "de går iväg vid nästa utskick.",
     ]  # fmt: skip
-    lines += [f"Obs: {role} har ingen e-postadress i config.toml och får inget utskick."
+    lines += [f"Obs: {role} har ingen e-postadress (se Roller) och får inget utskick."
               for role in result.roles_without_address]  # fmt: skip
     return _page(request, coordinator, inputs, done=lines)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"Sista svarsdag: «{text}» är inget datum. Skriv ÅÅÅÅ-MM-DD, till exempel 2025-01-31."
+        ) from None
+
+
+def _extend(request: Request, coordinator: Coordinator, inputs: FollowupInputs, plan_id: int,
+            day: date | None) -> Response:  # fmt: skip
+    if day is None:
+        raise UsageError("Sista svarsdag: skriv den nya dagen, ÅÅÅÅ-MM-DD.")
+    campaign = followup.extend(inputs.engine, plan_id, last_day=day, now=inputs.now)
+    return _page(request, coordinator, inputs, done=[
+        f"Sista svarsdag är nu {swedish_date(followup.last_day(campaign))}. Formulären tar emot "
+        "svar och påminnelserna fortsätter till dess."])  # fmt: skip
+
+
+def _close(request: Request, coordinator: Coordinator, form: PostedForm, inputs: FollowupInputs,
+           plan_id: int) -> Response:  # fmt: skip
+    campaign = followup.campaign_of(inputs.engine, plan_id)
+    if campaign is None:
+        raise UsageError("Uppföljningen har inte startat.")
+    year = load_plan(inputs.engine, plan_id).plan.year
+    if not confirmed(form):
+        query = request.url.query
+        return preview_page(request, coordinator, Preview(
+            title=f"Avsluta uppföljningen {year} nu?",
+            action=f"{request.url.path}?{query}" if query else request.url.path,
+            button=f"Ja, avsluta uppföljningen {year}", back=f"/uppfoljning?ar={year}",
+            lines=["Formulären tar inte emot fler svar och inga fler påminnelser går ut. Det som "
+                   "har skickats in finns kvar.",
+                   "Samordnaren får en sammanfattning vid nästa utskick. Därefter kan planen "
+                   "markeras som uppföljd."],
+            fields=carried(form),
+        ), current="/uppfoljning")  # fmt: skip
+    followup.close(inputs.engine, plan_id, now=inputs.now)
+    return _page(request, coordinator, inputs, done=[f"Uppföljningen {year} är avslutad."])
+
+
+def _start_preview(preview: followup.StartPreview, path: str, query: str) -> Preview:
+    here = f"{path}?{query}" if query else path
+    warnings = []
+    if preview.before_last_quarter:
+        warnings.append(f"Året {preview.year} har inte nått sitt sista kvartal. Uppföljningen "
+                        f"frågar om ett år som till stor del återstår; den startar annars av sig "
+                        f"själv {swedish_date(preview.starts_by_itself)}.")  # fmt: skip
+    lines = [f"Uppföljningen av {preview.organisation}s åtgärdsplan {preview.year} startar nu, "
+             f"i stället för av sig själv {swedish_date(preview.starts_by_itself)}. Sista "
+             f"svarsdag blir {swedish_date(preview.deadline - timedelta(seconds=1))}."]  # fmt: skip
+    if preview.already_started:
+        lines = [f"Uppföljningen {preview.year} pågår redan; bara den som ännu inte har fått "
+                 "sitt utskick får det nu."]  # fmt: skip
+    recipients = [f"{role}: {address}" for role, address in preview.recipients]
+    listings = [Listing(f"De som får ett e-postmeddelande ({len(recipients)})", recipients,
+                        "Ingen: ingen roll har en e-postadress.")]  # fmt: skip
+    if preview.roles_without_address:
+        listings.append(Listing("Roller utan e-postadress, som inget får",
+                                list(preview.roles_without_address)))  # fmt: skip
+    return Preview(title=f"Starta uppföljningen {preview.year}?", action=here,
+                   button=f"Ja, starta uppföljningen {preview.year} nu",
+                   back=f"/uppfoljning?ar={preview.year}", lines=lines, warnings=warnings,
+                   listings=listings)  # fmt: skip
 
 
 def _download(request: Request, coordinator: Coordinator, inputs: FollowupInputs, suffix: str) -> Response:  # fmt: skip
@@ -213,6 +300,18 @@ def mark_followed_up(
         return _page(request, coordinator, inputs, status=422, error_title=refused,
                      errors=[f"Sista svarsdag är {deadline}; planen kan markeras som uppföljd "
                              "när den har passerat."])  # fmt: skip
+    if not confirmed(form):
+        year = stored.plan.year
+        query = request.url.query
+        return preview_page(request, coordinator, Preview(
+            title=f"Markera planen {year} som uppföljd?",
+            action=f"{request.url.path}?{query}" if query else request.url.path,
+            button=f"Ja, markera planen {year} som uppföljd", back=f"/uppfoljning?ar={year}",
+            lines=[f"{stored.plan.organisation}s åtgärdsplan {year} markeras som uppföljd: "
+                   "årets arbete med den är klart.",
+                   "Svaren som kommit in finns kvar och går att ladda ned. Ingen får något mejl "
+                   "om det."],
+        ), current="/uppfoljning")  # fmt: skip
     mark_plan(engine, inputs.config, plan_id, PlanState.FOLLOWED_UP, now=now)
     return _page(request, coordinator, inputs, done=[f"Planen {stored.plan.year} är markerad som uppföljd."])  # fmt: skip
 

@@ -1,6 +1,7 @@
 """The workspace's pages share a layout (templates/web/workspace.html): the organisation's name on
 top, the navigation between the pages that exist (a reader's without the coordinators' pages),
-and the logout button."""
+the year switcher (the organisation's plans' years, `?ar=`) with the year the page shows, and the
+logout button."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ NAV = (
     ("/paminnelser", "Påminnelser"),
     ("/uppfoljning", "Uppföljning"),
     ("/arshjul", "Årshjul"),
+    ("/roller", "Roller"),
+    ("/konton", "Konton"),
     ("/logg", "Logg"),
 )
 # The pages only coordinators see: a reader's navigation leaves them out.
-COORDINATORS_ONLY = frozenset({"/lankar", "/paminnelser", "/logg"})
+COORDINATORS_ONLY = frozenset({"/lankar", "/paminnelser", "/logg", "/roller", "/konton"})
 # Where a signed-in coordinator starts: the first page of the navigation.
 HOME = NAV[0][0]
 
@@ -34,9 +37,14 @@ def nav_of(coordinator: Coordinator) -> tuple[tuple[str, str], ...]:
 
 
 def workspace_page(template: str, coordinator: Coordinator, *, current: str, status: int = 200,
-                   **context: Any) -> HTMLResponse:  # fmt: skip
+                   shown_year: int | None = None, year_note: str | None = None, **context: Any) -> HTMLResponse:  # fmt: skip
+    """`shown_year`: the plan's year the page shows (else a `year` of the context is taken as
+    it); without one, `year_note` says what it shows instead (every year, the plans whose time
+    it is)."""
+    if shown_year is None and isinstance(context.get("year"), int):
+        shown_year = context["year"]
     return render(template, status, coordinator=coordinator, nav=nav_of(coordinator),
-                  current=current, **context)  # fmt: skip
+                  current=current, shown_year=shown_year, year_note=year_note, **context)  # fmt: skip
 
 
 def workspace_message(coordinator: Coordinator, *, title: str, text: str, status: int) -> HTMLResponse:  # fmt: skip

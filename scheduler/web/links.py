@@ -108,7 +108,7 @@ def _page(inputs: LinkPageInputs, coordinator: Coordinator, *, status: int = 200
     context.setdefault("done", [])
     context.setdefault("created", None)
     context.setdefault("typed", {"mottagare": "", "kalender": ""})
-    return workspace_page("links.html", coordinator, current="/lankar", status=status,
+    return workspace_page("links.html", coordinator, current="/lankar", status=status, year_note="Gäller alla år",
                           links=links, groups=[g for g in groups if g[1]], has_plan=scopes is not None,
                           **context)  # fmt: skip
 

@@ -1,7 +1,9 @@
 """One measure's schedule in the workspace (/plan/atgard/<id>): how its När was read and its
 dates, and a form for the overrides a coordinator sets by hand: weekday, time, months, location
-and convener. Saving stores them as the plan file's `[areas.measures.schedule]` would and brings
-the occurrences and reminders in step in the same transaction, so the agenda, the feeds and the
+and convener. The first POST previews every meeting that would move, be cancelled or be added,
+other measures' included, and who will know (scheduler/services/schedule_preview.py); the
+confirming POST stores them as the plan file's `[areas.measures.schedule]` would and brings the
+occurrences and reminders in step in the same transaction, so the agenda, the feeds and the
 reminders show the new dates at once."""
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ from sqlalchemy import Engine
 
 from scheduler.base.errors import NotFoundError
 from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_NAMES, WEEKDAY_WORDS, WEEKDAYS
+from scheduler.base.templating import swedish_date
 from scheduler.base.text_safety import describe_control_character
+from scheduler.base.time import STOCKHOLM
 from scheduler.model.display_words import PLAN_STATE_WORDS
 from scheduler.model.plan import PolicyOverrides
 from scheduler.model.policy_overrides import HH_MM
 from scheduler.model.stored import PlanState
+from scheduler.schedule.calendar_diff import ADDED, CANCELLED, MOVED, CalendarChange
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.plans import SyncResult, chosen_plan_id, list_occurrences
 from scheduler.services.refresh import edit_measure_schedule, plan_schedule
+from scheduler.services.schedule_preview import MeasureChanges, schedule_edit_preview
+from scheduler.web.confirm import Listing, Preview, carried, confirmed, preview_page
 from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
@@ -143,7 +150,8 @@ def _page(coordinator: Coordinator, found: Found, typed: TypedSettings, *, statu
         "roles": [role.name for role in coordinator.config.all_roles],
         "series_overrides": [label for label, _ in measure.schedule.series],
     }  # fmt: skip
-    return workspace_page("measure.html", coordinator, current="/plan", status=status, **context)
+    return workspace_page("measure.html", coordinator, current="/plan", status=status,
+                          shown_year=found.year, **context)  # fmt: skip
 
 
 @router.api_route("/plan/atgard/{measure_id}", methods=PAGE_METHODS, response_class=HTMLResponse)
@@ -177,6 +185,12 @@ def save_schedule(
     # reminder days, per-series tables) stay as they were.
     schedule = replace(current, weekday=overrides.weekday, time=overrides.time,
                        months=overrides.months, location=overrides.location)  # fmt: skip
+    if not confirmed(form):
+        preview = schedule_edit_preview(engine, coordinator.config, plan_id=found.plan_id,
+                                        measure_id=measure_id, convener=convener,
+                                        schedule=schedule, now=clock())  # fmt: skip
+        return preview_page(request, coordinator, _preview(request, found, preview, carried(form)),
+                            current="/plan")  # fmt: skip
     before = _calendar(engine, found.plan_id)
     synced = edit_measure_schedule(engine, coordinator.config, plan_id=found.plan_id,
                                    measure_id=measure_id, convener=convener, schedule=schedule,
@@ -185,6 +199,67 @@ def save_schedule(
     found = _find(request, coordinator, engine, measure_id, now=clock())
     others = _others_changed(engine, found, before)
     return _page(coordinator, found, typed, done=_saved_text(found, synced, others))
+
+
+CHANGE_WORDS = {MOVED: "Flyttas", CANCELLED: "Ställs in", ADDED: "Nytt"}
+
+
+def _moment(moment: datetime, all_day: bool) -> str:
+    local = moment.astimezone(STOCKHOLM)
+    return swedish_date(local.date()) + ("" if all_day else f" kl. {local:%H:%M}")
+
+
+def _change_line(change: CalendarChange) -> str:
+    what = "uppgift" if change.kind == "task" else "möte"
+    series = f" ({change.series_label})" if change.series_label else ""
+    if change.before is not None and change.after is not None:
+        when = f"{_moment(change.before, change.all_day)} → {_moment(change.after, change.all_day)}"
+    else:
+        moment = change.before if change.before is not None else change.after
+        assert moment is not None  # a change is about a published start, a new one, or both
+        when = _moment(moment, change.all_day)
+    return f"{CHANGE_WORDS[change.what]}: {what}{series} {when}"
+
+
+def _preview(request: Request, found: Found, measures: list[MeasureChanges],
+             fields: list[tuple[str, str]]) -> Preview:  # fmt: skip
+    title = found.item.stored.measure.title
+    total = sum(len(m.changes) for m in measures)
+    counted = {word: sum(1 for m in measures for c in m.changes if c.what == what)
+               for what, word in CHANGE_WORDS.items()}  # fmt: skip
+    others = [m.title for m in measures if m.measure_id != found.item.stored.id and m.changes]
+    lines = [
+        f"Schemat för «{title}» sparas. Kalendern från i dag: {counted['Flyttas']} flyttas, "
+        f"{counted['Ställs in']} ställs in och {counted['Nytt']} nya möten och uppgifter; det "
+        "som redan har varit ändras inte." if total else
+        f"Schemat för «{title}» sparas. Inget möte eller någon uppgift får ett nytt datum.",
+    ]  # fmt: skip
+    told = [f"{m.convener}: {m.address}" if m.address
+            else f"{m.convener}: ingen e-postadress, får inga påminnelser" if m.convener
+            else f"«{m.title}»: ingen sammankallande" for m in measures if m.changes]  # fmt: skip
+    told = list(dict.fromkeys(told))  # one line per convener, however many of their measures
+    if total:
+        lines.append("Så får de veta: kalenderlänkarna visar de nya datumen vid nästa hämtning, "
+                     "och de sammankallandes påminnelser följer de nya datumen. Inget särskilt "
+                     "mejl skickas om ändringen.")  # fmt: skip
+    warnings = []
+    if others:
+        names = ", ".join(f"«{name}»" for name in others)
+        warnings.append(f"Datumen för {names} ändras också, eftersom samma sammankallande inte "
+                        "får för många möten samma dag.")  # fmt: skip
+    if found.state != PlanState.DRAFT:
+        warnings.append(f"Planen är {PLAN_STATE_WORDS[found.state]}; den inlämnade planen ändras.")
+    listings = [Listing(f"«{m.title}» ({m.area})", [_change_line(c) for c in m.changes],
+                        "Inga datum ändras.") for m in measures]  # fmt: skip
+    if told:
+        listings.append(Listing("Sammankallande vars påminnelser följer ändringen", told))
+    query = request.url.query
+    return Preview(
+        title=f"Spara schemat för «{title}»?",
+        action=f"{request.url.path}?{query}" if query else request.url.path,
+        button="Ja, spara schemat", back=f"/plan/atgard/{found.item.stored.id}?ar={found.year}",
+        lines=lines, warnings=warnings, listings=listings, fields=fields,
+    )  # fmt: skip
 
 
 def _calendar(engine: Engine, plan_id: int) -> set[tuple[int, str, str]]:

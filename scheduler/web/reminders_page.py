@@ -45,7 +45,7 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, status:
     rows = outbox_mails(engine, status=chosen, organisation=coordinator.organisation)
     every = outbox_mails(engine, organisation=coordinator.organisation)
     counts = {key: sum(row.status == key for row in every) for key in CHOICES}
-    return workspace_page("reminders.html", coordinator, current="/paminnelser", status=status,
+    return workspace_page("reminders.html", coordinator, current="/paminnelser", status=status, year_note="Gäller alla år",
                           rows=rows, counts=counts, chosen=chosen or "", words=OUTBOX_STATUS_WORDS,
                           choices=CHOICES, done=done, failed=OutboxStatus.FAILED)  # fmt: skip
 

@@ -32,7 +32,9 @@ from starlette.exceptions import HTTPException
 
 from scheduler.base.links import bound_token, same_token
 from scheduler.model.account import COORDINATOR, READER, Account
+from scheduler.services.plans import plans_of
 from scheduler.services.refresh import link_secret
+from scheduler.services.roles import organisation_settings
 from scheduler.services.sessions import SessionRules, close_session, look_up, open_session
 from scheduler.settings.model import Settings
 from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
@@ -66,6 +68,7 @@ class Coordinator:
     csrf: str
     config: Settings
     role: str = COORDINATOR
+    years: tuple[int, ...] = ()  # of the organisation's plans, for the year switcher
 
     @property
     def reader(self) -> bool:
@@ -129,8 +132,10 @@ def current_coordinator(request: Request, engine: EngineDep, config: ConfigDep, 
     if organisation is None:  # the district left the config: its account opens nothing
         raise SignInNeeded()
     csrf = bound_token(link_secret(engine, config), purpose=CSRF_PURPOSE, value=session_id)
+    years = tuple(year for _, year in plans_of(engine, organisation))
     return Coordinator(found.session.account_id, found.session.username, organisation, csrf,
-                       config.for_organisation(organisation), role=found.session.role)  # fmt: skip
+                       organisation_settings(engine, config, organisation), role=found.session.role,
+                       years=years)  # fmt: skip
 
 
 def own_organisation(request: Request, coordinator: Coordinator, config: Settings) -> None:

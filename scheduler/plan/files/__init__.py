@@ -24,6 +24,7 @@ PLAN_FILE_SUFFIXES = (".toml", ".xlsx", ".xlsm")
 class PlanRead:
     plan: Plan
     notes: tuple[str, ...] = ()
+    headings: tuple[str, ...] = ()  # a workbook's title and top texts (workbook.WorkbookRead)
 
 
 def read_plan(
@@ -82,7 +83,7 @@ def _read(
         read = read_workbook_plan(path, year=year, organisation=organisation,
                                   default_organisation=default_organisation, limits=limits,
                                   name=name)  # fmt: skip
-        return PlanRead(read.plan, read.notes)
+        return PlanRead(read.plan, read.notes, read.headings)
     raise PlanFileError(
         f"okänd filtyp «{path.suffix or '(ingen)'}»: en plan är en .xlsx-arbetsbok eller en .toml-fil",
         path=name or str(path),

@@ -95,6 +95,9 @@ _HEADER_SCAN_ROWS = 30
 class WorkbookRead:
     plan: Plan
     notes: tuple[str, ...]  # sheets skipped and other things the coordinator should know
+    # The workbook's title and the texts at the top of its sheets that are no area: where a
+    # plan names its organisation when it has no "Organisation: …" cell.
+    headings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ def read_workbook_plan(
     settings_rows: list[tuple[int, list[Any]]] = []
     found_year: int | None = None
     found_organisation: str | None = None
+    headings = [title] if title else []
     title_year = _YEAR.search(title)
     if title_year:
         found_year = int(title_year[1])
@@ -216,7 +220,7 @@ def read_workbook_plan(
             continue
         header = _find_header(sheet, where)
         if header is None:
-            meta_year, meta_organisation = _metadata(sheet, where)
+            meta_year, meta_organisation = _metadata(sheet, where, headings)
             found_year = found_year or meta_year
             found_organisation = found_organisation or meta_organisation
             if sheet.rows:
@@ -254,7 +258,8 @@ def read_workbook_plan(
     if problem := describe_control_character(plan_organisation):
         raise where.error(f"organisationens namn har ett {problem}")
     plan = Plan(organisation=plan_organisation, year=plan_year, areas=tuple(areas))
-    return WorkbookRead(plan=_apply_settings(plan, settings_rows, where), notes=tuple(notes))
+    return WorkbookRead(plan=_apply_settings(plan, settings_rows, where), notes=tuple(notes),
+                        headings=tuple(headings))  # fmt: skip
 
 
 # What a damaged or foreign file raises inside openpyxl and zipfile: never a traceback for the
@@ -503,7 +508,9 @@ def _read_area(
     return Area(name=area_name, measures=tuple(measures))
 
 
-def _metadata(sheet: _Sheet, where: _Where) -> tuple[int | None, str | None]:
+def _metadata(sheet: _Sheet, where: _Where, headings: list[str]) -> tuple[int | None, str | None]:
+    """The year and the "Organisation: …" cell of a sheet that is no area; its other texts at
+    the top are added to `headings`."""
     year: int | None = None
     organisation: str | None = None
     for row in sorted(sheet.rows):
@@ -517,6 +524,8 @@ def _metadata(sheet: _Sheet, where: _Where) -> tuple[int | None, str | None]:
             if organisation is None and (match := _ORGANISATION.match(cell.value)):
                 where.text(cell, sheet.title, row, column)  # refuses control characters
                 organisation = match[1]
+            elif row <= 5 and len(headings) < 20:
+                headings.append(cell.value[:300])
     return year, organisation
 
 
