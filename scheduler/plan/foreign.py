@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 
 ORGANISATION_WORDS = ("kommun", "stadsdel", "förvaltning", "stad ", "region", "län")
-_WORD = re.compile(r"\w+")
+_HEADING_WORD = re.compile(r"\w+")
 STEM = 6  # letters compared: "Kungsholmens" and "Kungsholmen" are one name
 
 
 def _stems(text: str) -> set[str]:
-    return {word[:STEM] for word in _WORD.findall(text.casefold()) if len(word) >= 4}
+    return {word[:STEM] for word in _HEADING_WORD.findall(text.casefold()) if len(word) >= 4}
 
 
 def other_organisation(headings: tuple[str, ...], organisation: str) -> str | None:

@@ -22,7 +22,7 @@ TEXT_LENGTH = 200
 
 
 @dataclass(frozen=True)
-class RoleView:
+class RoleContact:
     name: str
     person: str | None
     email: str | None
@@ -45,10 +45,10 @@ def organisation_settings(bind: Bind, config: Settings, organisation: str) -> Se
     return own.model_copy(update={"roles": roles})
 
 
-def roles_of(bind: Bind, config: Settings, organisation: str) -> list[RoleView]:
+def roles_of(bind: Bind, config: Settings, organisation: str) -> list[RoleContact]:
     own = organisation_settings(bind, config, organisation)
     saved = {role.role.casefold() for role in stored_roles(bind, organisation)}
-    return sorted((RoleView(r.name, r.person, r.email, r.name.casefold() in saved)
+    return sorted((RoleContact(r.name, r.person, r.email, r.name.casefold() in saved)
                    for r in own.all_roles), key=lambda r: r.name.casefold())  # fmt: skip
 
 

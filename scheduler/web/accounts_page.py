@@ -28,19 +28,19 @@ router = APIRouter()
 
 
 @dataclass
-class Typed:
+class TypedAccount:
     username: str = ""
     email: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _page(coordinator: Coordinator, engine: Engine, *, now: datetime, typed: Typed | None = None,
+def _page(coordinator: Coordinator, engine: Engine, *, now: datetime, typed: TypedAccount | None = None,
           status: int = 200, done: list[str] | None = None, link: str | None = None) -> Response:  # fmt: skip
     return workspace_page(
         "accounts.html", coordinator, current="/konton", status=status, year_note="Gäller alla år",
         accounts=invitations.coordinators(engine, coordinator.organisation),
         waiting=invitations.open_invitations(engine, coordinator.organisation, now=now),
-        typed=typed or Typed(), done=done or [], link=link,
+        typed=typed or TypedAccount(), done=done or [], link=link,
     )  # fmt: skip
 
 
@@ -56,7 +56,7 @@ def invite(
     form: Annotated[PostedForm, Depends(checked_form)],
     engine: EngineDep, config: ConfigDep, clock: ClockDep,
 ) -> Response:  # fmt: skip
-    typed = Typed(form.text("anvandarnamn").strip(), form.text("epost").strip())
+    typed = TypedAccount(form.text("anvandarnamn").strip(), form.text("epost").strip())
     try:
         invited = invitations.invite(engine, coordinator.config, organisation=coordinator.organisation,
                                      by=coordinator.username, username=typed.username,
@@ -86,7 +86,7 @@ def remove(
         why = ("Du kan inte ta bort ditt eget konto här." if username == coordinator.username
                else f"{coordinator.organisation} har inget konto som heter «{username}».")  # fmt: skip
         return _page(coordinator, engine, now=clock(), status=422,
-                     typed=Typed(errors=[("anvandarnamn", why)]))  # fmt: skip
+                     typed=TypedAccount(errors=[("anvandarnamn", why)]))  # fmt: skip
     if not confirmed(form):
         return preview_page(request, coordinator, Preview(
             title=f"Ta bort kontot {username}?", action="/konton/ta-bort",

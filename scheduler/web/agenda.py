@@ -35,6 +35,7 @@ from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
     Coordinator,
     checked_form,
+    nothing_changed,
     workspace_coordinator,
 )
 
@@ -335,6 +336,7 @@ def restore(
     row, params = _posted(engine, coordinator, form)
     title = _title(engine, config, row)
     if row.status != OccurrenceStatus.CANCELLED:
+        nothing_changed(request)
         return _page(engine, coordinator, params, now=clock(),
                      done=[f"«{title}» {_when(row)} är inte inställt; inget ändrades."])  # fmt: skip
     typed = TypedChange(row_key(row.uid), "aterstall", {"note": form.text("note")})

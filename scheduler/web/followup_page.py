@@ -57,7 +57,7 @@ class AnswerView:
 
 
 @dataclass(frozen=True)
-class RoleView:
+class RoleProgressView:
     status: followup.RoleStatus
     answers: list[AnswerView]
     fill_in: str  # the coordinator's form for this role, a path on this site
@@ -74,7 +74,7 @@ def _on_site(base: str, link: str) -> str:
     return link[len(base) :] if link.startswith(base) else link
 
 
-def _roles(inputs: FollowupInputs, plan_id: int, campaign: Campaign) -> list[RoleView]:
+def _roles(inputs: FollowupInputs, plan_id: int, campaign: Campaign) -> list[RoleProgressView]:
     engine, config = inputs.engine, inputs.config
     schedule = plan_schedule(engine, config, plan_id=plan_id)
     stored = followup.answers_of(engine, plan_id)
@@ -86,7 +86,7 @@ def _roles(inputs: FollowupInputs, plan_id: int, campaign: Campaign) -> list[Rol
             answer = stored.get(item.stored.id)
             words = STATUSES.get(answer.status or "", "") if answer else ""
             items.append(AnswerView(item.stored.area, item.stored.measure.title, answer, words))
-        views.append(RoleView(status, items, f"{overview}/roll/{status.task.slug}"))
+        views.append(RoleProgressView(status, items, f"{overview}/roll/{status.task.slug}"))
     return views
 
 

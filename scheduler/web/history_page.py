@@ -18,10 +18,11 @@ from scheduler.model.plan_contents import (
     contents_from_json,
 )
 from scheduler.services.plan_edits import restore, revision, revisions_of
+from scheduler.web.confirm import confirmed
 from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
-from scheduler.web.plan_edit_page import CONFIRMED, chosen
+from scheduler.web.plan_edit_page import chosen
 from scheduler.web.session import (
     Coordinator,
     checked_form,
@@ -74,16 +75,16 @@ def restore_revision(
     carrying `bekraftat=ja`, restores it as a new revision."""
     plan = chosen(request, coordinator, engine, now=clock())
     revision(engine, plan.plan_id, number)  # not found: 404 before anything else
-    confirmed = form.text("bekraftat") == CONFIRMED
+    is_confirmed = confirmed(form)
     outcome = restore(engine, coordinator.config, plan_id=plan.plan_id, number=number,
-                      author=coordinator.username, now=clock(), confirmed=confirmed)  # fmt: skip
-    if confirmed:
+                      author=coordinator.username, now=clock(), confirmed=is_confirmed)  # fmt: skip
+    if is_confirmed:
         feeds.recheck_now()
-    if not confirmed or not outcome.changed:
+    if not is_confirmed or not outcome.changed:
         nothing_changed(request)
     return workspace_page(
         "plan_edit_confirm.html", coordinator, current="/plan", plan=plan, outcome=outcome,
-        heading=f"Återställ version {number}" + ("" if confirmed else "?"),
+        heading=f"Återställ version {number}" + ("" if is_confirmed else "?"),
         action=f"/plan/historik/{number}/aterstall?ar={plan.year}",
         button=f"Återställ version {number}", back=f"/plan/historik?ar={plan.year}",
     )  # fmt: skip

@@ -36,6 +36,7 @@ from scheduler.services.plan_edits import (
 )
 from scheduler.services.plans import chosen_plan_id, load_plan
 from scheduler.services.refresh import calendar_policy
+from scheduler.web.confirm import confirmed
 from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
@@ -51,7 +52,6 @@ from scheduler.web.session import (
 router = APIRouter()
 # The form's text fields in order: the title, then the five texts of the workbook.
 FORM_FIELDS = (("rubrik", "Rubrik"), *((form, label) for form, _, label in TEXT_FIELDS))
-CONFIRMED = "ja"
 CoordinatorDep = Annotated[Coordinator, Depends(workspace_coordinator)]
 # The editing pages themselves: a reader, who may change nothing, gets 403 there.
 EditorDep = Annotated[Coordinator, Depends(coordinator_only)]
@@ -77,7 +77,7 @@ class EditedPlan:
 
 
 @dataclass
-class Typed:
+class TypedTexts:
     """The texts as typed, given back as they were when something is refused."""
 
     texts: dict[str, str]
@@ -117,7 +117,7 @@ def _author(coordinator: Coordinator) -> str:
     return coordinator.username
 
 
-def _text_page(coordinator: Coordinator, plan: EditedPlan, measure_id: int, typed: Typed, *,
+def _text_page(coordinator: Coordinator, plan: EditedPlan, measure_id: int, typed: TypedTexts, *,
                status: int = 200, outcome: EditOutcome | None = None) -> Response:  # fmt: skip
     area, _ = plan.measure(measure_id)
     return workspace_page(
@@ -133,7 +133,7 @@ def text_page(request: Request, measure_id: int, coordinator: EditorDep, engine:
               clock: ClockDep) -> Response:  # fmt: skip
     plan = chosen(request, coordinator, engine, now=clock())
     _, item = plan.measure(measure_id)
-    return _text_page(coordinator, plan, measure_id, Typed(_texts_of(item.measure)))
+    return _text_page(coordinator, plan, measure_id, TypedTexts(_texts_of(item.measure)))
 
 
 @router.post("/plan/atgard/{measure_id}/text", response_class=HTMLResponse)
@@ -142,7 +142,7 @@ def save_texts(request: Request, measure_id: int, coordinator: CoordinatorDep, f
     """ "Förhandsgranska" shows how the texts read and what saving would do; "Spara" saves."""
     plan = chosen(request, coordinator, engine, now=clock())
     plan.measure(measure_id)  # not found: 404 before anything else
-    typed = Typed(_typed_texts(form))
+    typed = TypedTexts(_typed_texts(form))
     kept, typed.errors = checked_texts(typed.texts, _limits(coordinator))
     if typed.errors:
         return _text_page(coordinator, plan, measure_id, typed, status=422)
@@ -245,7 +245,7 @@ def move_measure(request: Request, measure_id: int, coordinator: CoordinatorDep,
                  now=clock(), feeds=feeds)  # fmt: skip
 
 
-def _new_page(coordinator: Coordinator, plan: EditedPlan, typed: Typed, area_id: int | None, *,
+def _new_page(coordinator: Coordinator, plan: EditedPlan, typed: TypedTexts, area_id: int | None, *,
               status: int = 200) -> Response:  # fmt: skip
     return workspace_page("measure_new.html", coordinator, current="/plan", status=status,
                           plan=plan, typed=typed, fields=FORM_FIELDS, area_id=area_id)  # fmt: skip
@@ -257,14 +257,14 @@ def new_measure_page(request: Request, coordinator: EditorDep, engine: EngineDep
     plan = chosen(request, coordinator, engine, now=clock())
     asked = request.query_params.get("omrade", "")
     area_id = int(asked) if asked.isdigit() and plan.contents.area(int(asked)) else None
-    return _new_page(coordinator, plan, Typed({name: "" for name, _ in FORM_FIELDS}), area_id)
+    return _new_page(coordinator, plan, TypedTexts({name: "" for name, _ in FORM_FIELDS}), area_id)
 
 
 @router.post("/plan/atgard/ny", response_class=HTMLResponse)
 def add_measure(request: Request, coordinator: CoordinatorDep, form: FormDep, engine: EngineDep,
                 clock: ClockDep, feeds: FeedsDep) -> Response:  # fmt: skip
     plan = chosen(request, coordinator, engine, now=clock())
-    typed = Typed(_typed_texts(form))
+    typed = TypedTexts(_typed_texts(form))
     kept, typed.errors = checked_texts(typed.texts, _limits(coordinator))
     area_text = form.text("omrade")
     area = plan.contents.area(int(area_text)) if area_text.isdigit() else None
@@ -287,16 +287,16 @@ def remove_measure(request: Request, measure_id: int, coordinator: CoordinatorDe
     `bekraftat=ja`, removes the measure."""
     plan = chosen(request, coordinator, engine, now=clock())
     _, item = plan.measure(measure_id)
-    confirmed = form.text("bekraftat") == CONFIRMED
+    is_confirmed = confirmed(form)
     outcome = save_contents(
         engine, coordinator.config, plan_id=plan.plan_id,
         edit=lambda contents: contents.without_measure(measure_id),
         author=_author(coordinator), note=f"Tog bort åtgärden «{item.measure.title}»",
-        now=clock(), confirmed=confirmed,
+        now=clock(), confirmed=is_confirmed,
     )  # fmt: skip
-    if not confirmed or not outcome.changed:
+    if not is_confirmed or not outcome.changed:
         nothing_changed(request)
-    if confirmed:
+    if is_confirmed:
         feeds.recheck_now()
         return _areas_page(coordinator, chosen(request, coordinator, engine, now=clock()),
                            outcome=outcome)  # fmt: skip

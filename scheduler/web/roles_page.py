@@ -21,14 +21,14 @@ router = APIRouter()
 
 
 @dataclass
-class Typed:
+class TypedRole:
     role: str = ""
     person: str = ""
     email: str = ""
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _page(coordinator: Coordinator, engine: EngineDep, config: ConfigDep, typed: Typed, *,
+def _page(coordinator: Coordinator, engine: EngineDep, config: ConfigDep, typed: TypedRole, *,
           status: int = 200, done: list[str] | None = None) -> Response:  # fmt: skip
     roles = roles_of(engine, config, coordinator.organisation)
     return workspace_page("roles.html", coordinator, current="/roller", status=status, year_note="Gäller alla år",
@@ -40,10 +40,10 @@ def show_roles(request: Request, coordinator: Annotated[Coordinator, Depends(coo
                engine: EngineDep, config: ConfigDep) -> Response:  # fmt: skip
     """With `?roll=`, the form holds that role's values, to change them."""
     asked = request.query_params.get("roll", "").strip()
-    typed = Typed()
+    typed = TypedRole()
     for role in roles_of(engine, config, coordinator.organisation):
         if asked and role.name.casefold() == asked.casefold():
-            typed = Typed(role.name, role.person or "", role.email or "")
+            typed = TypedRole(role.name, role.person or "", role.email or "")
     return _page(coordinator, engine, config, typed)
 
 
@@ -53,7 +53,9 @@ def save(
     form: Annotated[PostedForm, Depends(checked_form)],
     engine: EngineDep, config: ConfigDep, clock: ClockDep, feeds: FeedsDep,
 ) -> Response:  # fmt: skip
-    typed = Typed(form.text("roll").strip(), form.text("namn").strip(), form.text("epost").strip())
+    typed = TypedRole(
+        form.text("roll").strip(), form.text("namn").strip(), form.text("epost").strip()
+    )
     typed.errors = check_role(typed.role, typed.person, typed.email)
     if typed.errors:
         return _page(coordinator, engine, config, typed, status=422)
@@ -67,4 +69,4 @@ def save(
         done.append(f"Påminnelserna till rollen går till {typed.email} från nästa utskick."
                     if typed.email else
                     "Rollen har ingen e-postadress och får inga påminnelser.")  # fmt: skip
-    return _page(coordinator, engine, config, Typed(), done=done)
+    return _page(coordinator, engine, config, TypedRole(), done=done)

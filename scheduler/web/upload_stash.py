@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 KEEP_SECONDS = 3600
-_ID = re.compile(r"^[0-9a-f]{32}$")
+_STASH_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _folder() -> Path:
@@ -40,7 +40,7 @@ def keep(data: bytes, *, organisation: str, suffix: str) -> str:
 
 def take(stash_id: str, *, organisation: str, suffix: str) -> bytes | None:
     """The kept file, removed; None when there is none (used, too old, not this organisation's)."""
-    if not _ID.match(stash_id):
+    if not _STASH_ID.match(stash_id):
         return None
     path = _path(stash_id, organisation, suffix)
     try:

@@ -23,4 +23,6 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 def assert_unchanged(engine: Engine, before: dict[str, list[tuple[Any, ...]]]) -> None:
     after = table_rows(engine)
     changed = [name for name in before if before[name] != after.get(name)]
-    assert not changed and set(after) == set(before), f"changed tables: {changed}"
+    assert not changed and set(after) == set(before), (
+        f"changed tables: {changed}: {[(before[n], after.get(n)) for n in changed]}"
+    )
