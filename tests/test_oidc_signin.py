@@ -105,7 +105,7 @@ def test_a_coordinator_signs_in_and_the_account_is_made(site: OidcSite) -> None:
         assert response.status_code == 303 and response.headers["location"] == "/plan"
         plan = http.get("/plan")
     assert plan.status_code == 200
-    assert KUNGSHOLMEN in plan.text and 'action="/plan"' in plan.text  # the coordinator's form
+    assert KUNGSHOLMEN in plan.text and 'method="post" action="/plan"' in plan.text  # the coordinator's form
     assert accounts(site) == [("karin@kungsholmen.example.se", KUNGSHOLMEN, "coordinator")]
     found = recent_events(site.engine, KUNGSHOLMEN)
     assert [(e.action, e.actor) for e in found] == [("Inloggning", "karin@kungsholmen.example.se")]
@@ -166,7 +166,7 @@ def test_the_claims_are_read_again_at_every_sign_in(site: OidcSite) -> None:
     site.kungsholmen.next_id_token(groups=["3f2b8c1e-0000-4000-8000-0000000read"])
     with site.client() as http:
         assert signed_in(http, site, "karin").status_code == 303
-        assert 'action="/plan"' not in http.get("/plan").text
+        assert 'method="post" action="/plan"' not in http.get("/plan").text
     assert accounts(site) == [("karin@kungsholmen.example.se", KUNGSHOLMEN, "reader")]
     # And out of every group: refused, though the account is there.
     site.kungsholmen.next_id_token(groups=[])
