@@ -25,6 +25,7 @@ class ReminderSettings:
     claim_minutes: int = 10  # a claim older than this is taken to be a crashed dispatcher's
     link_days: int = 30  # how long an answer link stays valid after the meeting
     horizon_weeks: int = 8  # reminders are planned (stored) this far ahead; see `horizon`
+    keep_sent_days: int = 400  # a sent email's text is kept this long, then pruned
 
     @classmethod
     def from_section(cls, reminders: Reminders) -> ReminderSettings:

@@ -436,6 +436,8 @@ class Reminders(Section):
     link_days: int = key(30, "ett antal dagar 1–365", ge=1, le=365)  # answer links live this long
     # Reminders are stored this far ahead (from the Monday after); each refresh tops them up.
     horizon_weeks: int = key(8, "ett antal veckor 2–104", ge=2, le=104)
+    # How long the text of a sent email is kept (shown on /paminnelser), then pruned.
+    keep_sent_days: int = key(400, "ett antal dagar 1–3650", ge=1, le=3650)
 
 
 _FOLLOWUP_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
