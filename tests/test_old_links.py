@@ -63,7 +63,7 @@ def migrate_again(url: str, cli: Cli) -> None:
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "-1")
+        command.downgrade(config, "0010")  # and every migration after it
     engine.dispose()
     upgraded = cli("db", "upgrade")
     assert upgraded.code == 0, upgraded.err

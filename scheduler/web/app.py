@@ -19,6 +19,7 @@ from scheduler.services.signin import SignInPolicy
 from scheduler.settings.model import Settings
 from scheduler.web import (
     agenda,
+    agenda_export,
     answers,
     arshjul,
     followup,
@@ -83,6 +84,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(plan_page.router)
     app.include_router(measure_page.router)
     app.include_router(agenda.router)
+    app.include_router(agenda_export.router)
     app.include_router(links.router)
     app.include_router(reminders_page.router)
     app.include_router(followup_page.router)
