@@ -116,9 +116,7 @@ class _Builder:
         parts = ["Årets möten och uppgifter runt ett hjul med årets tolv månader, januari överst "
                  "och medurs. Möten är cirklar och uppgifter romber."]  # fmt: skip
         if wheel.rings:
-            rings = "; ".join(
-                f"{ring.number} {ring.area} ({_counts(ring)})" for ring in wheel.rings
-            )
+            rings = "; ".join(f"{ring.label} {ring.area} ({_counts(ring)})" for ring in wheel.rings)
             parts.append(f"En ring per område, utifrån och in: {rings}.")
         else:
             parts.append("Inga daterade möten eller uppgifter.")
@@ -218,7 +216,7 @@ class _Builder:
                 continue
             y = self.cy - (outer - lane_width * len(ring.lanes) / 2)
             _element(group, "circle", cx=self.cx, cy=y, r=radius, fill=area_colour(ring.number))
-            _text(group, str(ring.number), x=self.cx, y=y, size=radius * 1.2,
+            _text(group, str(ring.label), x=self.cx, y=y, size=radius * 1.2,
                   fill=BACKGROUND, dy="0.35em")  # fmt: skip
 
     def _centre(self, parent: ET.Element) -> None:
@@ -241,7 +239,7 @@ class _Builder:
             y += LINE + 6
             colour = area_colour(ring.number)
             _element(legend, "circle", cx=41, cy=y - 5, r=11, fill=colour)
-            _text(legend, str(ring.number), x=41, y=y - 5, size=12, weight="bold",
+            _text(legend, str(ring.label), x=41, y=y - 5, size=12, weight="bold",
                   fill=BACKGROUND, dy="0.35em", anchor="middle")  # fmt: skip
             lines = _wrap(f"{ring.area} ({_counts(ring)})")
             for number, line in enumerate(lines):

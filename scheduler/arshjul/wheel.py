@@ -38,9 +38,14 @@ class Ring:
     """One priority area: its measures with marks (a lane each, plan order) and the marks."""
 
     area: str
-    number: int  # the area's place in the plan, from 1: its label and colour
+    number: int  # the area's place in the plan, from 1: its colour, alike on every wheel
     lanes: tuple[str, ...]
     marks: tuple[Mark, ...]
+    label: int = 0  # its place on this wheel, from 1 outside in: rings read 1, 2, 3
+
+    def lane_marks(self, lane: int) -> tuple[Mark, ...]:
+        """The marks of one measure (its lane), in date order."""
+        return tuple(mark for mark in self.marks if mark.lane == lane)
 
     @property
     def meetings(self) -> int:
@@ -107,7 +112,8 @@ def build_wheel(
     role: str | None = None,
 ) -> Wheel:
     """The wheel of the plan's year. `area` and `role` (names as the plan has them; see
-    `choose_area` and `choose_role`) keep only that area's or role's measures."""
+    `choose_area` and `choose_role`) keep only that area's or role's measures; both: the
+    role's measures in that area."""
     plan = schedule.stored.plan
     by_measure = {item.stored.id: item for item in schedule.measures}
     kept: dict[int, list[Occurrence]] = {}
@@ -141,8 +147,9 @@ def build_wheel(
         ]
         marks.sort(key=lambda mark: (mark.day, mark.lane, mark.uid))
         rings.append(Ring(name, number, tuple(i.stored.measure.title for i in items),
-                          tuple(marks)))  # fmt: skip
-    chosen = f"Område: {area}" if area else f"Roll: {role}" if role else None
+                          tuple(marks), label=len(rings) + 1))  # fmt: skip
+    chosen = ", ".join(f"{word}: {value}" for word, value in (("Område", area), ("Roll", role))
+                       if value) or None  # fmt: skip
     return Wheel(plan.organisation, plan.year, today, tuple(rings), tuple(without), chosen)
 
 

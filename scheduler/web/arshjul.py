@@ -23,6 +23,7 @@ from scheduler.arshjul.wheel import (
     known_roles,
 )
 from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.swedish import MONTH_WORDS
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import slugify
 from scheduler.plan.review import lexicon_for
@@ -54,6 +55,7 @@ class UnknownChoice(Exception):
     def __init__(self, message: str, schedule: PlanSchedule) -> None:
         super().__init__(message)
         self.schedule = schedule
+        self.message = message[:1].upper() + message[1:]
 
 
 def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
@@ -64,8 +66,6 @@ def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: S
     area_name = request.query_params.get("omrade", "").strip()
     role_name = request.query_params.get("roll", "").strip()
     try:
-        if area_name and role_name:
-            raise UsageError("välj ett område eller en roll, inte båda.")
         area = choose_area(schedule, area_name) if area_name else None
         role = None
         if role_name:  # as `agenda --role`: "kommunpolisen" is Kommunpolis
@@ -86,14 +86,13 @@ def _no_plan(coordinator: Coordinator) -> Response:
 
 
 def _unknown(coordinator: Coordinator, exc: UnknownChoice) -> Response:
-    message = str(exc)
     return workspace_message(coordinator, title="Okänt område eller roll", status=404,
-                             text=message[:1].upper() + message[1:])  # fmt: skip
+                             text=exc.message)  # fmt: skip
 
 
 def _filename(chosen: Chosen, suffix: str) -> str:
-    which = chosen.area or chosen.role
-    return f"arshjul-{chosen.wheel.year}{f'-{slugify(which)}' if which else ''}{suffix}"
+    which = "".join(f"-{slugify(name)}" for name in (chosen.area, chosen.role) if name)
+    return f"arshjul-{chosen.wheel.year}{which}{suffix}"
 
 
 def _chosen(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
@@ -135,9 +134,17 @@ def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(wo
 @router.api_route("/arshjul", methods=PAGE_METHODS, response_class=HTMLResponse)
 def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
                  engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Response:  # fmt: skip
-    chosen = _chosen(request, coordinator, engine, config, now=clock())
-    if isinstance(chosen, Response):
-        return chosen
+    try:
+        chosen = _wheel(request, coordinator, engine, config, now=clock())
+    except NotFoundError:
+        return _no_plan(coordinator)
+    except UnknownChoice as exc:  # said above the form, kept to choose again
+        return workspace_page(
+            "arshjul.html", coordinator, current="/arshjul", status=404, wheel=None,
+            error=exc.message, areas=known_areas(exc.schedule), roles=known_roles(exc.schedule),
+            area=request.query_params.get("omrade", ""), role=request.query_params.get("roll", ""),
+            year=exc.schedule.stored.plan.year,
+        )  # fmt: skip
     svg = render_svg(chosen.wheel)
     inline = svg.split("?>", 1)[1].strip() if svg.startswith("<?xml") else svg
     query = request.url.query
@@ -147,4 +154,5 @@ def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(w
         svg=Markup(inline),
         areas=known_areas(chosen.schedule), roles=known_roles(chosen.schedule),
         area=chosen.area or "", role=chosen.role or "", query=f"?{query}" if query else "",
+        year=chosen.wheel.year, error=None, month_words=MONTH_WORDS,
     )  # fmt: skip
