@@ -1,5 +1,7 @@
-"""The årshjul in the workspace: the signed-in coordinator's plan as a wheel on a page, and as
-SVG and PNG to download (`?omrade=` / `?roll=` for one area or one role)."""
+"""The årshjul in the workspace: the signed-in coordinator's plan as a wheel on a page, with the
+wheel as a list beside it, and as SVG, PNG and A4/A3 PDF to download (`?omrade=` and `?roll=` for
+one area, one role or the role in the area), each drawn once per state of the plan and kept
+(scheduler/web/wheel_cache.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy import Engine
 
+from scheduler.arshjul.pdf import PAPERS, svg_to_pdf
 from scheduler.arshjul.png import svg_to_png
 from scheduler.arshjul.svg import render_svg
 from scheduler.arshjul.wheel import (
@@ -28,7 +31,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import slugify
 from scheduler.plan.review import lexicon_for
 from scheduler.schedule.occurrences import PlanSchedule
-from scheduler.services.plans import chosen_plan_id, list_occurrences
+from scheduler.services.plans import chosen_plan_id, list_occurrences, schedule_state
 from scheduler.services.refresh import plan_schedule, refresh_occurrences
 from scheduler.settings.model import Settings
 from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
@@ -38,9 +41,11 @@ from scheduler.web.session import (
     Coordinator,
     workspace_coordinator,
 )
+from scheduler.web.wheel_cache import WHEELS
 
 router = APIRouter()
 SVG_TYPE = "image/svg+xml"
+MEDIA_TYPES = {".svg": SVG_TYPE, ".png": "image/png", ".pdf": "application/pdf"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Chosen:
     schedule: PlanSchedule
     area: str | None
     role: str | None
+    state: str  # the plan's `schedule_state` as drawn: with the choice and the day, the cache key
 
 
 class UnknownChoice(Exception):
@@ -74,9 +80,10 @@ def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: S
     except UsageError as exc:
         raise UnknownChoice(str(exc), schedule) from None
     today = now.astimezone(STOCKHOLM).date()
+    state = f"{plan_id}|{schedule_state(engine, plan_id=plan_id)}"
     wheel = build_wheel(schedule, list_occurrences(engine, plan_id=plan_id), today=today,
                         area=area, role=role)  # fmt: skip
-    return Chosen(wheel, schedule, area, role)
+    return Chosen(wheel, schedule, area, role, state)
 
 
 def _no_plan(coordinator: Coordinator) -> Response:
@@ -111,12 +118,22 @@ def _download(request: Request, coordinator: Coordinator, engine: Engine, config
     chosen = _chosen(request, coordinator, engine, config, now=now)
     if isinstance(chosen, Response):
         return chosen
-    svg = render_svg(chosen.wheel)
-    body, media_type = (
-        (svg_to_png(svg), "image/png") if suffix == ".png" else (svg.encode(), SVG_TYPE)
-    )
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{_filename(chosen, suffix)}"'})  # fmt: skip
+    paper = request.query_params.get("papper", "a4").casefold() if suffix == ".pdf" else ""
+    if suffix == ".pdf" and paper not in PAPERS:
+        return _unknown(coordinator, UnknownChoice(f"okänt pappersformat «{paper}» (A4 eller A3).",
+                                                   chosen.schedule))  # fmt: skip
+
+    def render() -> bytes:
+        svg = render_svg(chosen.wheel)
+        if suffix == ".png":
+            return svg_to_png(svg)
+        return svg_to_pdf(svg, paper=paper) if suffix == ".pdf" else svg.encode()
+
+    key = (id(engine), chosen.state, chosen.area, chosen.role, chosen.wheel.today, suffix, paper)
+    body = WHEELS.get(key, render)
+    filename = _filename(chosen, f"-{paper}{suffix}" if paper else suffix)
+    return Response(body, media_type=MEDIA_TYPES[suffix],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
 
 
 @router.api_route("/arshjul.svg", methods=PAGE_METHODS)
@@ -129,6 +146,13 @@ def arshjul_svg(request: Request, coordinator: Annotated[Coordinator, Depends(wo
 def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
                 engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Response:  # fmt: skip
     return _download(request, coordinator, engine, config, now=clock(), suffix=".png")
+
+
+@router.api_route("/arshjul.pdf", methods=PAGE_METHODS)
+def arshjul_pdf(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Response:  # fmt: skip
+    """`?papper=a4` (the default) or `a3`."""
+    return _download(request, coordinator, engine, config, now=clock(), suffix=".pdf")
 
 
 @router.api_route("/arshjul", methods=PAGE_METHODS, response_class=HTMLResponse)
