@@ -1,7 +1,9 @@
 """The årshjul drawn as SVG. Pure and deterministic: the same wheel gives the same bytes.
 
 The year runs clockwise from the top, January first, in twelve equal month sectors; a narrow gap
-at the top, between December and January, holds each ring's number. Rings go from the outside in
+at the top, between December and January, holds each ring's number. Each measure's short name
+stands beside the wheel with a leader line to its marks (`_labels`), so the picture reads
+without a mouse: on a phone, in print, in the PNG and the PDF. Rings go from the outside in
 in plan order, and each measure of a ring has its own lane (a circle at its own radius), so a
 measure's meetings read as a row of marks around the year. Meetings are circles and tasks
 diamonds, so colour is never the only cue; every mark's colour has at least 3:1 contrast with what
@@ -25,7 +27,7 @@ from scheduler.base.swedish import MONTH_WORDS, count
 from scheduler.base.templating import swedish_date
 
 SVG_NS = "http://www.w3.org/2000/svg"
-WIDTH = 900
+WIDTH = 1400  # the wheel in the middle, its measures' labels on either side
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"  # fmt: skip
 
 BACKGROUND = "#ffffff"
@@ -49,7 +51,12 @@ RING_GAP = 6.0
 MAX_LANE_WIDTH = 34.0
 WHEEL_HALF_HEIGHT = 400.0  # from the centre to beyond the month labels
 LINE = 24.0  # legend line height
-WRAP = 78  # characters per legend line
+WRAP = 120  # characters per legend line
+LABEL_X = 480.0  # from the centre to a label's edge nearest the wheel, beyond the month names
+LABEL_SIZE = 13.0
+LABEL_GAP = 17.0  # between two labels' baselines: they never overlap
+LABEL_CHARS = 30  # a measure's short name
+LEADER = "#6b7280"  # 4.8:1 on white: a leader line is seen
 
 
 def area_colour(number: int) -> str:
@@ -87,6 +94,7 @@ class _Builder:
         for ring, outer, lane_width in self.bounds:
             self._marks(drawing, ring, outer, lane_width)
         self._ring_numbers(drawing)
+        self._labels(drawing)
         self._centre(drawing)
         height = math.ceil(self._legend(body, centre_y + WHEEL_HALF_HEIGHT + 20))
 
@@ -219,6 +227,38 @@ class _Builder:
             _text(group, str(ring.label), x=self.cx, y=y, size=radius * 1.2,
                   fill=BACKGROUND, dy="0.35em")  # fmt: skip
 
+    def _labels(self, parent: ET.Element) -> None:
+        """Each measure's short name beside the wheel, on the side where its middle mark is, at
+        that mark's height where there is room; a leader line from the mark to its name. Names
+        on one side are pushed apart to LABEL_GAP, so none overlaps another."""
+        found: list[tuple[float, float, float, str, Ring]] = []  # angle, x, y, name, ring
+        for ring, outer, lane_width in self.bounds:
+            for lane, title in enumerate(ring.lanes):
+                marks = ring.lane_marks(lane)
+                if not marks:
+                    continue
+                angle = angle_of(marks[len(marks) // 2].day)  # its middle mark: both sides fill
+                x, y = self._point(angle, outer - (lane + 0.5) * lane_width)
+                found.append((angle, x, y, short_name(title), ring))
+        if not found:
+            return
+        group = _element(parent, "g", id="etiketter", **{"font-size": LABEL_SIZE})
+        for side in (1, -1):
+            placed = sorted((item for item in found if (item[0] < 180) == (side == 1)),
+                            key=lambda item: item[2])  # fmt: skip
+            for (angle, x, y, name, ring), label_y in zip(placed, _spread([i[2] for i in placed]),
+                                                          strict=True):  # fmt: skip
+                label = _element(group, "g")
+                ex, ey = self._point(angle, OUTER_RADIUS + 4)
+                lx = side * (LABEL_X - 6)
+                _element(label, "polyline", fill="none", stroke=LEADER, **{"stroke-width": 0.8},
+                         points=" ".join(f"{_number(a)},{_number(b)}"
+                                         for a, b in ((x, y), (ex, ey), (lx, label_y))))  # fmt: skip
+                _element(label, "circle", cx=side * (LABEL_X - 6), cy=label_y, r=2.5,
+                         fill=area_colour(ring.number))  # fmt: skip
+                _text(label, name, x=side * LABEL_X, y=label_y, size=LABEL_SIZE, dy="0.35em",
+                      anchor="start" if side == 1 else "end")  # fmt: skip
+
     def _centre(self, parent: ET.Element) -> None:
         wheel = self.wheel
         group = _element(parent, "g", **{"text-anchor": "middle"})
@@ -291,6 +331,28 @@ def _mark(parent: ET.Element, mark: Mark, x: float, y: float, size: float) -> No
         _element(group, "circle", r=size)
     else:  # a diamond of about the circle's area
         _element(group, "path", d=_diamond(0, 0, size * 1.25))
+
+
+def short_name(title: str) -> str:
+    """A measure's name as it fits beside the wheel: whole words, at most LABEL_CHARS, "…" when
+    cut."""
+    text = _one_line(title)
+    if len(text) <= LABEL_CHARS:
+        return text
+    return textwrap.shorten(text, LABEL_CHARS, placeholder=" …", break_on_hyphens=False)
+
+
+def _spread(wanted: list[float]) -> list[float]:
+    """Heights for labels wanting `wanted` (in order), at least LABEL_GAP apart, within the
+    wheel's height where they fit: pushed down where they crowd, then back up from the bottom."""
+    top, bottom = -WHEEL_HALF_HEIGHT + 10, WHEEL_HALF_HEIGHT - 10
+    placed: list[float] = []
+    for y in wanted:
+        placed.append(max(y, top, placed[-1] + LABEL_GAP if placed else top))
+    for index in range(len(placed) - 1, -1, -1):
+        limit = bottom if index == len(placed) - 1 else placed[index + 1] - LABEL_GAP
+        placed[index] = min(placed[index], limit)
+    return placed
 
 
 def _diamond(x: float, y: float, half: float) -> str:
