@@ -474,7 +474,7 @@ def test_chromium_shows_the_wheel(seed: Scheduled, tmp_path: Path, browser: obje
 
 
 @pytest.mark.parametrize("chosen", [{}, {"role": "Kommunpolis"}])
-def test_every_measure_with_dates_has_its_name_on_the_wheel_without_overlap(
+def test_every_measure_with_dates_or_a_period_has_its_name_on_the_wheel_without_overlap(
     seed: Scheduled, chosen: dict[str, str]
 ) -> None:
     """A name per lane (a measure's series) beside the wheel, not only on mouse-over: on a phone,
@@ -482,8 +482,13 @@ def test_every_measure_with_dates_has_its_name_on_the_wheel_without_overlap(
     root = parse(seed_svg(seed, **chosen))
     wheel = build_wheel(seed.schedule(), seed.rows(), today=TODAY, **chosen)
     wanted = sorted(short_name(lane) for ring in wheel.rings
-                    for n, lane in enumerate(ring.lanes) if ring.lane_marks(n))  # fmt: skip
+                    for n, lane in enumerate(ring.lanes)
+                    if ring.lane_marks(n) or ring.lane_period(n))  # fmt: skip
     assert wanted
+    # What goes on over a stretch ("Löpande under året") is an arc, with its period as its title.
+    arcs = [p for p in root.iter(f"{SVG}path") if "data-period" in p.attrib]
+    assert len(arcs) == sum(len(ring.periods) for ring in wheel.rings)
+    assert all("(löpande): " in title_of(arc) for arc in arcs)
     group = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "etiketter")
     labels = list(group.iter(f"{SVG}text"))
     assert sorted(str(label.text) for label in labels) == wanted

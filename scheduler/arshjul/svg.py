@@ -122,7 +122,8 @@ class _Builder:
     def _description(self) -> str:
         wheel = self.wheel
         parts = ["Årets möten och uppgifter runt ett hjul med årets tolv månader, januari överst "
-                 "och medurs. Möten är cirklar och uppgifter romber."]  # fmt: skip
+                 "och medurs. Möten är cirklar och uppgifter romber; det som pågår en tid är "
+                 "en båge."]  # fmt: skip
         if wheel.rings:
             rings = "; ".join(f"{ring.label} {ring.area} ({_counts(ring)})" for ring in wheel.rings)
             parts.append(f"En ring per område, utifrån och in: {rings}.")
@@ -210,11 +211,32 @@ class _Builder:
 
     def _marks(self, parent: ET.Element, ring: Ring, outer: float, lane_width: float) -> None:
         size = max(3.0, min(9.0, lane_width * 0.36))
+        self._periods(parent, ring, outer, lane_width, size)
+        if not ring.marks:
+            return
         group = _element(parent, "g", fill=area_colour(ring.number), stroke=BACKGROUND,
                          **{"stroke-width": 1, "data-area": ring.area})  # fmt: skip
         for mark in ring.marks:
             x, y = self._point(angle_of(mark.day), outer - (mark.lane + 0.5) * lane_width)
             _mark(group, mark, x, y, size)
+
+    def _periods(self, parent: ET.Element, ring: Ring, outer: float, lane_width: float,
+                 size: float) -> None:  # fmt: skip
+        """A measure that goes on over a stretch ("Löpande under året") as an arc in its lane,
+        from its first to its last day, as thick as a mark."""
+        colour = area_colour(ring.number)
+        for period in ring.periods:
+            radius = outer - (period.lane + 0.5) * lane_width
+            start, end = angle_of(period.first), angle_of(period.last)
+            x1, y1 = self._point(start, radius)
+            x2, y2 = self._point(end, radius)
+            large = 1 if end - start > 180 else 0
+            arc = _element(parent, "path", fill="none", stroke=colour, opacity=0.85,
+                           d=f"M{_number(x1)},{_number(y1)} A{_number(radius)},{_number(radius)} 0 "
+                             f"{large} 1 {_number(x2)},{_number(y2)}",
+                           **{"stroke-width": _number(size * 1.3), "stroke-linecap": "round",
+                              "data-period": f"{period.first.isoformat()}/{period.last.isoformat()}"})  # fmt: skip
+            _text_element(arc, "title", period.title)
 
     def _ring_numbers(self, parent: ET.Element) -> None:
         group = _element(parent, "g", **{"text-anchor": "middle", "font-weight": "bold"})
@@ -233,11 +255,16 @@ class _Builder:
         on one side are pushed apart to LABEL_GAP, so none overlaps another."""
         found: list[tuple[float, float, float, str, Ring]] = []  # angle, x, y, name, ring
         for ring, outer, lane_width in self.bounds:
+            arcs = {period.lane: period for period in ring.periods}
             for lane, title in enumerate(ring.lanes):
                 marks = ring.lane_marks(lane)
-                if not marks:
+                if marks:  # its middle mark: both sides fill
+                    angle = angle_of(marks[len(marks) // 2].day)
+                elif lane in arcs:  # the middle of its period
+                    first, last = arcs[lane].first, arcs[lane].last
+                    angle = angle_of(first + (last - first) / 2)
+                else:
                     continue
-                angle = angle_of(marks[len(marks) // 2].day)  # its middle mark: both sides fill
                 x, y = self._point(angle, outer - (lane + 0.5) * lane_width)
                 found.append((angle, x, y, short_name(title), ring))
         if not found:
@@ -366,6 +393,8 @@ def _counts(ring: Ring) -> str:
         parts.append(count(ring.meetings, "möte"))
     if ring.tasks:
         parts.append(count(ring.tasks, "uppgift"))
+    if ring.periods:
+        parts.append(count(len(ring.periods), "löpande åtgärd", "löpande åtgärder"))
     return ", ".join(parts)
 
 
