@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, fields, is_dataclass
 from datetime import date, datetime, time, timedelta
-from importlib import import_module
 from pathlib import Path
 
 import pytest
 
-from scheduler.base import rrules
+from scheduler.base import caches
 from scheduler.cadence import CalendarPolicy, parse_when, place
 from scheduler.model.plan import ScheduleSettings
 
@@ -20,8 +19,6 @@ POLICY = CalendarPolicy()
 # Titles that change how a När is placed: a school forum follows the terms, a walk has its own
 # weekday and time, a newsletter is a task; and two that change nothing.
 TITLES = ("", "SSP", "Trygghetsvandring i centrum", "Nyhetsbrev", "Styrgrupp", "Åtgärd 12")
-# The module, not the function the package exports under the same name.
-placing = import_module("scheduler.cadence.place")
 _LEAVES = (str, int, float, bool, type(None), date, datetime, time, timedelta, bytes)
 
 
@@ -31,10 +28,7 @@ def corpus_phrases() -> list[str]:
 
 
 def clear_caches() -> None:
-    for cached in (parse_when, placing._place, placing._placed_with_notes, placing.naming_of,
-                   placing._when_reading, placing._interned,
-                   rrules.bounded):  # fmt: skip
-        cached.cache_clear()
+    caches.clear_all()
 
 
 def mutable_parts(value: object, where: str = "value") -> list[str]:

@@ -216,7 +216,7 @@ def test_serve_logs_each_request_at_info_without_the_secret_token(
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.status == 200
             etag = response.headers["ETag"]
-        # Answered from the prepared response by the protocol itself (web/feed_protocol.py).
+        # Answered from the prepared response by LeanFeeds (web/feed_serving.py).
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.status == 200
         cached = urllib.request.Request(url, headers={"If-None-Match": etag})

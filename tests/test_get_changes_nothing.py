@@ -143,6 +143,10 @@ def test_no_get_or_head_of_any_route_changes_anything(workspace: Workspace, http
     urls = {
         "/": "/", "/healthz": "/healthz", "/logga-in": "/logga-in", "/static/{name}": "/static/site.css",
         "/plan": "/plan", "/plan.xlsx": "/plan.xlsx", "/plan/atgard/{measure_id}": f"/plan/atgard/{measure}",
+        "/plan/atgard/{measure_id}/text": f"/plan/atgard/{measure}/text",
+        "/plan/atgard/{measure_id}/nar": f"/plan/atgard/{measure}/nar?nar=varje+m%C3%A5nad",
+        "/plan/atgard/ny": "/plan/atgard/ny", "/plan/omraden": "/plan/omraden",
+        "/plan/historik": "/plan/historik",
         "/agenda": "/agenda", "/lankar": "/lankar", "/paminnelser": "/paminnelser",
         "/arshjul": "/arshjul", "/arshjul.svg": "/arshjul.svg", "/arshjul.png": "/arshjul.png",
         "/uppfoljning": "/uppfoljning", "/uppfoljning.xlsx": "/uppfoljning.xlsx",

@@ -63,7 +63,7 @@ def migrate_again(url: str, cli: Cli) -> None:
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0010")  # and every migration after it
+        command.downgrade(config, "0010")  # every later migration too
     engine.dispose()
     upgraded = cli("db", "upgrade")
     assert upgraded.code == 0, upgraded.err

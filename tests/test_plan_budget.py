@@ -5,9 +5,9 @@ exactly as it was; the seed and a plan just under the caps import; a many-file i
 the one file and imports the others; a stored plan over a budget lowered since is refused by
 the commands and at `scheduler serve`'s start, which starts all the same.
 
-How much was placed before a refusal is read from the placement's own cache
-(`naming_of`, one entry per title placed): a plan refused at its 97th measure must not have
-placed its 98th."""
+How much was placed before a refusal is read from the placement's own cache ("cadence.naming"
+in scheduler/base/caches.py, one entry per title placed): a plan refused at its 97th measure
+must not have placed its 98th."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import httpx
 import pytest
 from sqlalchemy import MetaData, create_engine, select
 
+from scheduler.base import caches
 from scheduler.base.swedish import grouped
 from scheduler.cadence import CalendarPolicy, parse_when, place
-from scheduler.cadence.place import naming_of
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.services.import_ahead import place_read_plan
@@ -95,7 +95,7 @@ def test_a_plan_of_2000_weekday_measures_is_refused_as_soon_as_it_is_read(
 ) -> None:
     attack = weekday_plan(tmp_path / "stor.toml", 2_000)
     before = contents(store_url)
-    naming_of.cache_clear()
+    caches.clear("cadence.naming")
     refused = cli("import", str(attack), "--now", IMPORT_NOW)
     assert refused.code == 2, refused.err
     assert refused.err.startswith(f"Fel: fil {attack}: planen har fler än 1 500 åtgärder: ")
@@ -104,7 +104,7 @@ def test_a_plan_of_2000_weekday_measures_is_refused_as_soon_as_it_is_read(
     )
     assert "(limits.max_measures_per_plan i config.toml)" in refused.err
     assert refused.err.rstrip().endswith("Inget ändrades.")
-    assert naming_of.cache_info().currsize == 0  # refused before a single measure was placed
+    assert caches.entries("cadence.naming") == 0  # refused before a single measure was placed
     assert contents(store_url) == before
 
 
@@ -119,7 +119,7 @@ def test_a_plan_under_the_measure_cap_but_over_the_occurrence_cap_is_refused_whe
     assert measures < DEFAULTS.max_measures_per_plan
     plan = weekday_plan(tmp_path / "vardagar.toml", measures, year=2025)
     before = contents(store_url)
-    naming_of.cache_clear()
+    caches.clear("cadence.naming")
     refused = cli("import", str(plan), "--now", IMPORT_NOW)
     assert refused.code == 2, refused.err
     assert refused.err.startswith(
@@ -130,7 +130,7 @@ def test_a_plan_under_the_measure_cap_but_over_the_occurrence_cap_is_refused_whe
     assert refused.err.rstrip().endswith("Inget ändrades.")
     # Each title is placed once: the count stopped at the crossing measure, the 40 after it
     # were never placed.
-    assert naming_of.cache_info().currsize <= crossing
+    assert caches.entries("cadence.naming") <= crossing
     assert contents(store_url) == before
 
 

@@ -51,7 +51,7 @@ def serving(scheduled: Scheduled, config: Settings) -> Iterator[int]:
     lean = serving_app(create_app(scheduled.engine, config, clock=Clock(NOW), feed_settings=feeds))
     port = free_port()
     server = uvicorn.Config(lean, host="127.0.0.1", port=port, log_config=None, log_level="warning",
-                            lifespan="off", loop="uvloop", http=serving_protocol(lean, config))  # fmt: skip
+                            lifespan="off", loop="uvloop", http=serving_protocol(config))  # fmt: skip
     with running(server):
         yield port
 

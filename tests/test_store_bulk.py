@@ -1,21 +1,19 @@
-"""The lean write path (store/bulk.py) and UTCDateTime's own SQLite processors, on SQLite and
-PostgreSQL: what they store is what SQLAlchemy Core's insert stores, as the database holds it
-(read back raw through the driver), and what is read back is what SQLAlchemy's processors give."""
+"""The lean write path (store/bulk.py), on SQLite and PostgreSQL: what it stores is what
+SQLAlchemy Core's insert stores, as the database holds it (read back raw through the driver);
+defaults filled in, timestamps in UTC, a naive one refused, existing keys skipped."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, insert
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Connection, Engine, insert
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.store.bulk import insert_many
-from scheduler.store.tables import MeasureRow, OccurrenceRow, OutboxRow, PlanRow, UTCDateTime
+from scheduler.store.tables import MeasureRow, OccurrenceRow, OutboxRow, PlanRow
 
 OCCURRENCES: Any = OccurrenceRow.__table__  # type: ignore[attr-defined]
 OUTBOX: Any = OutboxRow.__table__  # type: ignore[attr-defined]
@@ -154,62 +152,3 @@ def test_skipping_rows_leaves_them_as_core_would_have_written_them(connection: C
     insert_many(connection, OUTBOX, columns, [mail("lean", "s")], skip_existing="key")
     core, lean = raw(connection, "outbox", skip=("id", "key"))
     assert core == lean
-
-
-def sqlalchemy_processors(dialect: Any) -> tuple[Any, Any]:
-    """The processors SQLAlchemy composes from UTCDateTime's two methods and its own type, as
-    they were before UTCDateTime had processors of its own for SQLite."""
-    decorator: Any = UTCDateTime().dialect_impl(dialect)
-    return (TypeDecorator.bind_processor(decorator, dialect),
-            TypeDecorator.result_processor(decorator, dialect, None))  # fmt: skip
-
-
-def test_utc_timestamps_on_sqlite_are_the_text_and_values_sqlalchemy_makes() -> None:
-    dialect = create_engine("sqlite://").dialect
-    write, read = sqlalchemy_processors(dialect)
-    ours = UTCDateTime().dialect_impl(dialect)
-    fast_write = ours.bind_processor(dialect)
-    fast_read = ours.result_processor(dialect, None)
-    assert fast_write is not None and fast_read is not None
-    assert fast_write is not write and fast_read is not read  # the fast ones are in use
-    zones = [
-        UTC,
-        STOCKHOLM,
-        timezone(timedelta(hours=5, minutes=30)),
-        timezone(-timedelta(hours=11)),
-    ]
-    pick = random.Random(14)
-    moments = [
-        datetime(1, 1, 2, tzinfo=UTC),
-        datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC),
-    ]
-    for _ in range(2000):
-        local = datetime(pick.randint(2, 9998), 1, 1) + timedelta(
-            days=pick.randint(0, 364), seconds=pick.randint(0, 86399),
-            microseconds=pick.choice([0, pick.randint(0, 999999)]),
-        )  # fmt: skip
-        moments.append(local.replace(tzinfo=pick.choice(zones), fold=pick.randint(0, 1)))
-    for moment in [*moments, None]:
-        text = write(moment)
-        assert fast_write(moment) == text
-        value, fast = read(text), fast_read(text)
-        assert fast == value
-        assert value is None or (value.tzinfo is UTC and fast is not None and fast.tzinfo is UTC)
-    # Text SQLAlchemy did not write (by hand, another program): read as SQLAlchemy reads it.
-    for text in ["2025-03-01 08:00:00", "2025-03-01T08:00:00+01:00", "2025-03-01",
-                 "2025-03-01 08:00:00.1+01:00", "2025-03-01 08:00:00+01:00:00"]:  # fmt: skip
-        assert fast_read(text) == read(text)
-    with pytest.raises(ValueError, match="naive"):
-        fast_write(datetime(2025, 3, 1))
-
-
-def test_timestamps_on_postgresql_keep_sqlalchemys_processors() -> None:
-    dialect = create_engine("postgresql+psycopg://").dialect  # the dialect alone: no connection
-    write, read = sqlalchemy_processors(dialect)
-    ours = UTCDateTime().dialect_impl(dialect)
-    moment = datetime(2025, 3, 1, 9, tzinfo=STOCKHOLM)
-    fast_write = ours.bind_processor(dialect)
-    fast_read = ours.result_processor(dialect, None)
-    assert fast_write is not None and fast_read is not None
-    assert fast_write(moment) == write(moment)
-    assert fast_read(moment) == read(moment)

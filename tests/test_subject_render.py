@@ -1,6 +1,6 @@
-"""The subject's short way through Jinja (scheduler/mail/render.py) and the memoised `datum` and
-`tid` filters (scheduler/base/templating.py) give what Jinja's own render and the plain
-conversions give, for every subject template, and tell apart what differs."""
+"""Subjects (scheduler/mail/render.py) and the `datum` and `tid` filters
+(scheduler/base/templating.py): every subject template renders to one line, values that differ
+give subjects that differ, and one instant is one Swedish day and time in whatever zone."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from scheduler.base.templating import TEMPLATES, environment, swedish_date, swedish_time
-from scheduler.base.text import one_line
+from scheduler.base.templating import TEMPLATES, swedish_date, swedish_time
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.render import render_subject
 
@@ -34,19 +33,15 @@ def _context(**changes: object) -> dict[str, object]:
     return {**values, **changes}
 
 
-def _jinja(name: str, context: dict[str, object]) -> str:
-    return one_line(environment("emails").get_template(f"{name}.subject.txt").render(context))
-
-
 @pytest.mark.parametrize("name", SUBJECTS)
 @pytest.mark.parametrize(
     "changes",
     [{}, {"days_before": 2, "all_day": True, "kind": "task", "moved": False, "weeks": 1,
           "organisation": "", "start": START.astimezone(UTC)}],
 )  # fmt: skip
-def test_a_subject_is_what_jinja_renders(name: str, changes: dict[str, object]) -> None:
-    context = _context(**changes)
-    assert render_subject(name, context) == _jinja(name, context)
+def test_every_subject_is_one_line(name: str, changes: dict[str, object]) -> None:
+    subject = render_subject(name, _context(**changes))
+    assert subject and subject == subject.strip() and "\n" not in subject
 
 
 def test_subjects_differing_in_one_value_differ() -> None:
@@ -54,7 +49,7 @@ def test_subjects_differing_in_one_value_differ() -> None:
     first = render_subject("meeting_reminder", _context())
     second = render_subject("meeting_reminder", _context(start=later))
     assert first != second
-    assert second == _jinja("meeting_reminder", _context(start=later))
+    assert "11 mars 2025 kl. 18:30" in first
     assert "18 mars 2025 kl. 18:45" in second
 
 
@@ -72,8 +67,8 @@ def test_one_instant_in_any_zone_is_one_swedish_day_and_time() -> None:
 
 
 def test_the_same_wall_clock_in_other_zones_is_another_time() -> None:
-    """Memoised by moment: 23:30 in UTC and in Stockholm are other instants (the first is
-    the next day in Sweden), never the cached text of the other."""
+    """23:30 in UTC and in Stockholm are other instants (the first is the next day in
+    Sweden)."""
     stockholm = datetime(2025, 3, 11, 23, 30, tzinfo=STOCKHOLM)
     utc = datetime(2025, 3, 11, 23, 30, tzinfo=UTC)
     assert (swedish_time(stockholm), swedish_time(utc)) == ("23:30", "00:30")

@@ -8,9 +8,8 @@ with a message saying what to install, never written as a picture that looks fin
 
 from __future__ import annotations
 
-from functools import cache
-
 from scheduler.arshjul.svg import FONT
+from scheduler.base.caches import memo
 from scheduler.base.errors import ResourceError
 
 ZOOM = 2.0  # 900 SVG units → 1800 pixels: sharp in a printed plan
@@ -34,7 +33,7 @@ def svg_to_png(svg: str, *, zoom: float = ZOOM, system_fonts: bool = True) -> by
     return _render(svg, zoom=zoom, system_fonts=system_fonts)
 
 
-@cache
+@memo("once.fonts_draw_text")
 def fonts_draw_text(system_fonts: bool = True) -> bool:
     """Whether resvg finds a font here: a word drawn differs from nothing drawn."""
     drawn, blank = (_render(svg, zoom=1.0, system_fonts=system_fonts) for svg in (_PROBE, _BLANK))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Final
 
 from dateutil.rrule import rrule, rrulestr
+
+from scheduler.base.caches import memo
 
 # Finer frequencies are not meetings, and an impossible rule at those frequencies would make
 # dateutil search for centuries.
@@ -85,7 +86,7 @@ def _expand_occurring(rule: str, dtstart: datetime, last: datetime) -> list[date
     return list(_parse(rule, dtstart).between(dtstart, last, inc=True))
 
 
-@lru_cache(maxsize=4096)
+@memo("rrules.bounded")
 def bounded(rule: str, first: datetime, last: datetime) -> BoundedRule | None:
     """`rule` (without COUNT) limited to [first, last]: COUNT added, DTSTART its first date.
 

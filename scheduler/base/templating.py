@@ -4,11 +4,11 @@ templates/ folder (loaded as package data, so a normal install has them)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache, lru_cache
 from importlib.resources import files
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from scheduler.base.caches import memo
 from scheduler.base.markdown_text import markdown_block, markdown_inline
 from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_WORDS, count, noun
 from scheduler.base.time import STOCKHOLM
@@ -19,9 +19,7 @@ TEMPLATES = files("scheduler") / "templates"
 
 def swedish_date(value: object) -> str:
     """ "tisdag 10 september 2024" """
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            return _local_date_words(value)
+    if isinstance(value, datetime):  # a naive one is taken as local time
         value = value.astimezone(STOCKHOLM).date()
     if not isinstance(value, date):
         return str(value)
@@ -30,7 +28,7 @@ def swedish_date(value: object) -> str:
 
 def swedish_time(value: object) -> str:
     if isinstance(value, datetime):
-        return _local_clock(value) if value.tzinfo is not None else _clock(value)
+        return _clock(value)
     return str(value)
 
 
@@ -39,24 +37,11 @@ def _date_words(day: date) -> str:
 
 
 def _clock(moment: datetime) -> str:
+    """Stockholm's clock at an aware moment; a naive one is taken as local time."""
     return moment.astimezone(STOCKHOLM).strftime("%H:%M")
 
 
-# Memoised per moment: an import renders tens of thousands of subjects, and the conversion to
-# Swedish time (strftime above all) costs more than the rest of a subject's filters. Only aware
-# moments: equal ones are one instant, so they are the same day and time in Stockholm (naive
-# ones compare by wall clock alone, whatever their fold, and are converted as local time).
-@lru_cache(maxsize=4096)
-def _local_date_words(moment: datetime) -> str:
-    return _date_words(moment.astimezone(STOCKHOLM).date())
-
-
-@lru_cache(maxsize=4096)
-def _local_clock(moment: datetime) -> str:
-    return _clock(moment)
-
-
-@cache
+@memo("templates.environment")
 def environment(kind: str) -> Environment:
     """`kind` is a folder under templates/: "web" or "emails". HTML is escaped; text is not."""
     env = Environment(

@@ -9,9 +9,9 @@ Nothing found: a meeting, the common case in a collaboration plan.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Final
 
+from scheduler.base.caches import memo
 from scheduler.base.swedish import LETTERS as _L
 
 MEETING: Final = "meeting"
@@ -123,7 +123,7 @@ ACTIVITY_NOUNS: Final[dict[str, str]] = {
 _LONGEST_NOUN: Final = max(len(form) for form in ACTIVITY_NOUNS)
 
 
-@lru_cache(maxsize=8192)  # words repeat across a plan's När texts
+@memo("cadence.activity_of")  # words repeat across a plan's När texts
 def activity_of(word: str) -> str | None:
     """The kind of activity a noun names (the word, or its compound's head), else None."""
     word = word.lower()

@@ -15,12 +15,12 @@ import calendar as stdlib_calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from types import MappingProxyType
 
 import holidays
 from dateutil.easter import easter
 
+from scheduler.base.caches import memo
 from scheduler.cadence.model import MonthDay
 from scheduler.cadence.policy import PASKLOV_BEFORE_EASTER, PASKLOV_EASTER_MONDAY, CalendarPolicy
 from scheduler.cadence.vocabulary import MONTH_NAMES
@@ -75,7 +75,7 @@ def month_day_in(year: int, month_day: MonthDay) -> date:
     return date(year, month_day.month, min(month_day.day, last))
 
 
-@lru_cache(maxsize=64)
+@memo("cadence.year_calendar")
 def year_calendar(year: int, policy: CalendarPolicy) -> YearCalendar:
     """The closed days of `year`; cached because every series of every measure asks."""
     work: dict[date, str] = {}
@@ -109,7 +109,7 @@ def working_day_after(day: date, policy: CalendarPolicy) -> date:
     return _nearest_working_day(day, policy, timedelta(days=1))
 
 
-@lru_cache(maxsize=4096)
+@memo("cadence.nearest_working_day")
 def _nearest_working_day(day: date, policy: CalendarPolicy, step: timedelta) -> date:
     # Cached: every reminder of an import asks for its send day, and a year has few days.
     # A policy can black out a whole year; then `day` itself, rather than searching forever.

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from itertools import pairwise
 from typing import Any, Final
 
+from scheduler.base.caches import memo
 from scheduler.base.swedish import LETTERS as _L
 from scheduler.cadence.activity import activity_of, activity_spans, keyword_spans
 from scheduler.cadence.frequency import (
@@ -119,7 +119,7 @@ class _Reading:
         self.used.extend((offset + a, offset + b) for a, b in spans)
 
 
-@lru_cache(maxsize=4096)
+@memo("cadence.parse_when")
 def parse_when(text: str) -> Cadence:
     """The Cadence of a När text. Never raises; unreadable text is `unspecified` with a warning.
 

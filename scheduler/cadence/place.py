@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
+from scheduler.base.caches import memo
 from scheduler.base.hashing import cached_hash, state_without_hash
 from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.base.time import STOCKHOLM
@@ -48,10 +48,6 @@ from scheduler.model.plan import ScheduleSettings
 ONE_DAY = timedelta(days=1)
 
 
-# Enough for every distinct placement of a few hundred plans; each entry is one series' dates.
-CACHE_SIZE = 8192
-
-
 @dataclass(frozen=True)
 class Naming:
     """What a measure's title and action say about placing its series: the kind their words
@@ -63,7 +59,7 @@ class Naming:
     school: bool
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@memo("cadence.naming")
 def naming_of(title: str, action: str, policy: CalendarPolicy) -> Naming:
     return Naming(named_kind(title, action), policy.activity_for(title), is_school_bound(title.lower()))  # fmt: skip
 
@@ -124,7 +120,7 @@ def _series(
                                    _activity(kind, when, naming, policy), naming.school, year, policy))  # fmt: skip
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@memo("cadence.interned_placing")
 def _interned(placing: SeriesPlacing) -> SeriesPlacing:
     """The first placing seen equal to `placing`, as `canonical` is for a policy: the caches of
     placements (and the spread's of meetings) then find it by identity at once, where an equal
@@ -132,7 +128,7 @@ def _interned(placing: SeriesPlacing) -> SeriesPlacing:
     return placing
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@memo("cadence.when_reading")
 def _when_reading(when: str, policy: CalendarPolicy) -> tuple[str | None, ActivityDefault | None]:
     """The kind and the activity a När text names: read once per text, not once for every
     slot the spread tries."""
@@ -177,7 +173,7 @@ def place(
     return _place(cadence, year, policy, settings, naming_of(title, action, policy), chosen)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@memo("cadence.place")
 def _place(
     cadence: Cadence,
     year: int,
@@ -286,7 +282,7 @@ def place_in_slot(placing: SeriesPlacing, slot: Slot) -> PlacedSeries | None:
     return _placed_with_notes(placing, slot)[0]
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@memo("cadence.placed_series")
 def _placed_with_notes(
     placing: SeriesPlacing, slot: Slot
 ) -> tuple[PlacedSeries | None, tuple[str, ...]]:

@@ -52,9 +52,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
-from functools import lru_cache
 from typing import Final
 
+from scheduler.base.caches import memo
 from scheduler.base.hashing import cached_hash, state_without_hash
 from scheduler.base.time import parse_clock
 from scheduler.cadence.model import MonthDay
@@ -179,7 +179,7 @@ def _activities(calendar: Calendar) -> tuple[tuple[str, ActivityDefault], ...]:
     return tuple(table.items())
 
 
-@lru_cache(maxsize=64)
+@memo("cadence.canonical_policy")
 def canonical(policy: CalendarPolicy) -> CalendarPolicy:
     """The first policy seen equal to `policy`: every command makes its own from the settings,
     and a cached placement (or working day) found under an equal but other policy object

@@ -37,14 +37,13 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from functools import lru_cache
 from types import MappingProxyType
 
+from scheduler.base.caches import memo
 from scheduler.cadence.activity import MEETING
 from scheduler.cadence.model import Cadence
 from scheduler.cadence.pattern import Slot
 from scheduler.cadence.place import (
-    CACHE_SIZE,
     Freedom,
     SeriesPlacing,
     freedom,
@@ -112,7 +111,7 @@ _FREE: _Cost = (0, 0, 0, 0, 0)  # the lowest cost a slot can have
 _NONE = _Meetings(0, frozenset(), (), (), MappingProxyType({}))
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@memo("cadence.spread_meetings")
 def _meetings(placing: SeriesPlacing, slot: Slot) -> _Meetings:
     """Cached beside the placement: the spread weighs every slot of every series of every plan,
     and the series of many measures (and plans) are the same."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from typing import Final
 
+from scheduler.base.caches import memo
 from scheduler.base.swedish import LETTERS
 from scheduler.cadence.text import quote
 from scheduler.cadence.vocabulary import (
@@ -63,7 +63,7 @@ def occasion_warning(occasion: Occasion) -> str:
     )
 
 
-@cache
+@memo("once.unread_roles")
 def _roles() -> RoleLexicon:
     return RoleLexicon.build()
 

@@ -327,14 +327,14 @@ def cmd_serve(args: argparse.Namespace, ctx: Context) -> int:
     # so the access log shows at info.
     # httptools and uvloop: the C parser and loop, several times h11's and asyncio's speed for the
     # feed polls that are most of the requests (bench/feeds.py); a poll with a prepared response is
-    # answered by the protocol itself (feed_protocol), the rest through ASGI as usual; in front of
-    # both, the request limits of [server] (request_limits).
+    # answered by LeanFeeds, the first ASGI application; in front of uvicorn's protocol, the
+    # request limits of [server] (request_limits).
     app = serving_app(create_app(ctx.engine, ctx.settings))
     # X-Forwarded-For names the client only from the proxies trusted (server.trusted_proxies):
     # sign-in attempts are counted per client address, which anyone else could forge.
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, log_level=logging.getLogger().getEffectiveLevel(),
-        http=serving_protocol(app, ctx.settings), loop="uvloop",
+        http=serving_protocol(ctx.settings), loop="uvloop",
         forwarded_allow_ips=list(ctx.settings.server.trusted_proxies),
     )  # fmt: skip
     runner.start()

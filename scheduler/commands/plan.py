@@ -31,15 +31,11 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     """One plan file, or many in one process: each its own transaction and its own report (its
     lines then start with the file's name), a file that fails does not stop the others, and the
     exit code is the worst of them."""
-    from scheduler.base.batch import fewer_collections
-
     paths = [Path(path) for path in args.paths]
-    # A batch of many short-lived objects beside caches that only grow (readings, placements).
-    with fewer_collections():
-        if len(paths) == 1:
-            _import_file(paths[0], args, ctx, ctx.print)
-            return 0
-        return _import_files(paths, args, ctx)
+    if len(paths) == 1:
+        _import_file(paths[0], args, ctx, ctx.print)
+        return 0
+    return _import_files(paths, args, ctx)
 
 
 def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> int:

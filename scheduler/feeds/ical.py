@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 
 from icalendar import Calendar, Event, Todo, vCalAddress, vDuration, vRecur
 
+from scheduler.base.caches import memo, memoised
 from scheduler.base.text import one_line
 from scheduler.base.time import STOCKHOLM, TZID
 from scheduler.feeds.content_lines import (
@@ -197,14 +197,13 @@ def _rendered(
 
 
 # -- feeds: each event written once as text (scheduler/feeds/content_lines.py) ----------------
-# The calendar's header and VTIMEZONE, and the ORGANIZER line, are the same for every event of a
-# feed and for many feeds: icalendar writes them, once each. An event's text depends only on the
-# event and its organiser, and one event is in several feeds (the plan, its area, its measure, its
-# roles), so the text of recent events is kept.
+# The VTIMEZONE and the ORGANIZER line are the same for every event of a feed and for many feeds:
+# icalendar writes them, once each. An event's text depends only on the event and its organiser,
+# and one event is in several feeds (the plan, its area, its measure, its roles), so the text of
+# recent events is kept (scheduler/base/caches.py: what each saves).
 _END = b"END:VCALENDAR\r\n"
 
 
-@lru_cache(maxsize=512)
 def _calendar_start(header: FeedHeader) -> bytes:
     """Everything before a PUBLISH feed's first event, in icalendar's order: the canonical
     properties first, then the others by name, then the VTIMEZONE."""
@@ -221,7 +220,7 @@ def _calendar_start(header: FeedHeader) -> bytes:
     return b"\r\n".join(lines) + b"\r\n" + _vtimezone()
 
 
-@lru_cache(maxsize=1)
+@memo("feeds.vtimezone")
 def _vtimezone() -> bytes:
     return bytes(stockholm_vtimezone().to_ical())
 
@@ -230,7 +229,7 @@ def _assembled(header: FeedHeader, components: list[bytes]) -> bytes:
     return b"".join([_calendar_start(header), *components, _END])
 
 
-@lru_cache(maxsize=512)
+@memo("feeds.organizer_line")
 def _organizer_line(name: str, email: str) -> bytes:
     event = Event()
     _organizer(
@@ -242,17 +241,11 @@ def _organizer_line(name: str, email: str) -> bytes:
 
 # Lines that repeat from event to event are written once each: a measure's description and title
 # (the same in each of its occurrences), the times of an import (every row it added has them), an
-# area's categories, a location. An export writes tens of thousands of events.
-_text = lru_cache(maxsize=4096)(text_line)
-_utc_text = lru_cache(maxsize=1024)(utc_line)
-_categories = lru_cache(maxsize=256)(categories_line)
-
-
-def clear_caches() -> None:
-    """Forget every text kept from earlier feeds (to measure a render from nothing)."""
-    for cached in (_event_text, _todo_text, _calendar_start, _organizer_line, _text, _utc_text,
-                   _categories):  # fmt: skip
-        cached.cache_clear()
+# area's categories, a location. An export writes tens of thousands of events, and without these
+# a feed's first render costs ten times as much (BENCHMARKS.md, "Issue 24: public APIs only").
+_text = memoised("feeds.text_line", text_line)
+_utc_text = memoised("feeds.utc_line", utc_line)
+_categories = memoised("feeds.categories_line", categories_line)
 
 
 def _optional(item: FeedEvent) -> dict[str, bytes]:
@@ -267,7 +260,7 @@ def _optional(item: FeedEvent) -> dict[str, bytes]:
     return lines
 
 
-@lru_cache(maxsize=16384)
+@memo("feeds.event_text")
 def _event_text(item: FeedEvent, organizer: bytes) -> bytes:
     return _vevent_text(item, organizer)
 
@@ -308,7 +301,7 @@ def _todo_status(item: FeedEvent) -> str:
     return "NEEDS-ACTION" if item.completed is None else "COMPLETED"
 
 
-@lru_cache(maxsize=4096)
+@memo("feeds.todo_text")
 def _todo_text(item: FeedEvent, organizer: bytes) -> bytes:
     # A VTODO's properties come in alphabetical order.
     optional = _optional(item)
@@ -388,13 +381,11 @@ def _in_order(overrides: tuple[FeedEvent, ...]) -> list[FeedEvent]:
     return sorted(overrides, key=lambda o: (o.recurrence_id or o.start, o.uid))
 
 
-@lru_cache(maxsize=1024)
 def _rule(rrule: str) -> bytes:
     """icalendar's RRULE value: its parts in its own order (FREQ, COUNT, BYDAY, BYMONTH …)."""
     return bytes(vRecur.from_ical(rrule).to_ical())
 
 
-@lru_cache(maxsize=64)
 def _duration_value(span: timedelta) -> bytes:
     return bytes(vDuration(span).to_ical())  # type: ignore[no-untyped-call]
 

@@ -30,10 +30,11 @@ import calendar
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache, partial, reduce
+from functools import partial, reduce
 from itertools import pairwise
 from math import gcd
 
+from scheduler.base.caches import memo
 from scheduler.base.swedish import WEEKDAY_CODES
 
 # One date alone: "FREQ=DAILY;COUNT=1" (the daily template, one occurrence), as the planner writes
@@ -77,7 +78,7 @@ def _decompose(days: tuple[date, ...], budget: int) -> tuple[Piece, ...] | None:
     return None if found is None else tuple(sorted(found, key=lambda piece: piece.first))
 
 
-@lru_cache(maxsize=8192)
+@memo("feeds.rule_split")
 def _split(days: tuple[date, ...], budget: int) -> tuple[Piece, ...] | None:
     """Cached: a plan's series share a few shapes, a page or an export asks for each series of
     each calendar, and the cuts below meet the same groups again."""

@@ -20,11 +20,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr
-from functools import cache
 from typing import Any
-
-from jinja2 import Template, meta, nodes
-from jinja2.runtime import new_context
 
 from scheduler.base.addresses import parse_address
 from scheduler.base.errors import ConfigError
@@ -55,53 +51,8 @@ def render_email(name: str, context: dict[str, Any]) -> RenderedEmail:
 
 
 def render_subject(name: str, context: dict[str, Any]) -> str:
-    """The subject alone, one line: what is planned ahead, without the bodies.
-
-    An import plans tens of thousands of reminders, each with its subject, and Jinja copies the
-    whole context into each render: the template gets only the names it reads."""
-    return one_line(_subject_template(name).render(context))
-
-
-@dataclass(frozen=True)
-class _Subject:
-    """A subject template, the context names it reads (None: it includes or extends another
-    template, whose names are not counted here, so it gets the whole context), and its globals
-    as a plain dict.
-
-    `render` does what `Template.render` does, but with those globals copied once: Jinja merges
-    the template's globals (a ChainMap over the environment's) into every render's context
-    item by item, the largest part of a short subject's cost. The environment is made once
-    (`environment` is cached) and its globals are never changed after."""
-
-    template: Template
-    reads: frozenset[str] | None
-    globals: dict[str, Any]  # read only: Jinja copies it into each render's context
-
-    def render(self, context: dict[str, Any]) -> str:
-        template = self.template
-        used = (
-            context if self.reads is None else {k: context[k] for k in self.reads if k in context}
-        )
-        env = template.environment
-        state = new_context(env, template.name, template.blocks, used, False, self.globals)
-        try:
-            return env.concat(template.root_render_func(state))
-        except Exception:
-            env.handle_exception()  # as Template.render: the error points into the template
-
-
-@cache
-def _subject_template(name: str) -> _Subject:
-    env = environment("emails")
-    filename = f"{name}.subject.txt"
-    assert env.loader is not None
-    source = env.loader.get_source(env, filename)[0]
-    parsed = env.parse(source)
-    template = env.get_template(filename)
-    globals_ = dict(template.globals)
-    if any(parsed.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
-        return _Subject(template, None, globals_)
-    return _Subject(template, frozenset(meta.find_undeclared_variables(parsed)), globals_)
+    """The subject alone, one line: what is planned ahead, without the bodies."""
+    return one_line(environment("emails").get_template(f"{name}.subject.txt").render(context))
 
 
 def address(email: str, display_name: str = "") -> Address:

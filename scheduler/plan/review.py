@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
+from scheduler.base.caches import memo
 from scheduler.model.stored import StoredMeasure
 from scheduler.plan.roles import Responsibility, RoleLexicon, read_responsibility
 from scheduler.settings.model import Settings
@@ -26,7 +26,7 @@ def lexicon_for(config: Settings) -> RoleLexicon:
     return _lexicon(tuple((role.name, tuple(role.aliases)) for role in config.all_roles))
 
 
-@lru_cache(maxsize=64)
+@memo("roles.lexicon")
 def _lexicon(roles: tuple[tuple[str, tuple[str, ...]], ...]) -> RoleLexicon:
     """One lexicon per set of role names (the organisations of an installation share theirs):
     building one compiles a pattern per role, and readings are cached per lexicon."""

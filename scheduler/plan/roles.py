@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+
+from scheduler.base.caches import memo
 
 # Canonical role name → pattern. Order matters where names overlap: the longer, more specific
 # name comes first so "sekreterare för rådet …" is not read as a plain "sekreterare".
@@ -125,7 +126,7 @@ def read_responsibility(
 
 # Cached (bounded; the values are frozen): every command reads every measure's Vem, an import of
 # many plans reads the same few texts again and again, and each reading runs every role pattern.
-@lru_cache(maxsize=4096)
+@memo("roles.responsibility")
 def _read_responsibility(
     responsible_text: str, lexicon: RoleLexicon, explicit_convener: str | None
 ) -> Responsibility:

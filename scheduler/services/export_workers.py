@@ -114,14 +114,12 @@ _job: Callable[..., Any] | None = None
 
 
 def _start(config: Settings, now: datetime, job: Callable[..., Any]) -> None:
-    from scheduler.base.batch import collect_less
     from scheduler.store.engine import create_store_engine
 
     global _engine, _config, _now, _job
     engine = create_store_engine(config.database_url,
                                  busy_timeout_seconds=config.database.busy_timeout_seconds)  # fmt: skip
     _engine, _config, _now, _job = engine, config, now, job
-    collect_less()  # a worker only exports
 
 
 def _run(task: Any) -> Any:

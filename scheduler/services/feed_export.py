@@ -45,7 +45,6 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from scheduler import __version__
-from scheduler.base.batch import fewer_collections
 from scheduler.base.errors import NotFoundError, SchedulerError
 from scheduler.base.folder import Folder, open_subfolder
 from scheduler.base.time import STOCKHOLM
@@ -222,13 +221,12 @@ def export_all(
         )
     else:
         written = (export_folder(engine, config, task, now=now) for task in tasks)
-    with fewer_collections():
-        for report in written:
-            reports[report.organisation] = report
-            if report.details:  # an error of ours: its traceback for the error log
-                logger.error("feeds export: %s: %s\n%s", report.organisation, report.failure,
-                             report.details)  # fmt: skip
-            progress(len(reports), total)
+    for report in written:
+        reports[report.organisation] = report
+        if report.details:  # an error of ours: its traceback for the error log
+            logger.error("feeds export: %s: %s\n%s", report.organisation, report.failure,
+                         report.details)  # fmt: skip
+        progress(len(reports), total)
     return [reports[organisation] for organisation in sorted(reports)]
 
 

@@ -13,11 +13,11 @@ one is refused with a Swedish line saying why.
 from __future__ import annotations
 
 import secrets
-from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from scheduler.base.caches import memo
 from scheduler.base.errors import UsageError
 
 MIN_PASSWORD_CHARS = 10
@@ -53,7 +53,7 @@ def verifies(password_hash: str, password: str) -> bool:
         return False
 
 
-@cache
+@memo("once.dummy_hash")
 def dummy_hash() -> str:
     """A hash no password matches in practice: an unknown username is checked against it, so it
     takes as long as a known one."""

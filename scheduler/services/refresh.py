@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
-from functools import cache
 
 from sqlalchemy import Connection, Engine
 
 from scheduler import __version__
+from scheduler.base.caches import memo
 from scheduler.base.errors import PlanBudgetError
 from scheduler.base.links import LinkSigner
 from scheduler.base.templating import TEMPLATES
@@ -121,7 +121,7 @@ def refresh_occurrences(
         return _refresh(connection, context, plan_id=plan_id, now=now)
 
 
-@cache
+@memo("once.templates_digest")
 def _templates_digest() -> str:
     """The email templates as shipped: a new version's wording is a change too."""
     digest = hashlib.sha256(__version__.encode())
@@ -171,6 +171,14 @@ def _refresh(
     fingerprint = _fingerprint(connection, context, plan_id=plan_id, now=now)
     store_fingerprint(connection, plan_id=plan_id, fingerprint=fingerprint)
     return replace(synced.result, reminders=outbox.changed)
+
+
+def replan(
+    connection: Connection, context: MailContext, *, plan_id: int, now: datetime
+) -> SyncResult:
+    """Inside a write transaction that changed the stored plan: its occurrences, reminders and
+    fingerprint brought in step (an edit in the workspace saves like an import)."""
+    return _refresh(connection, context, plan_id=plan_id, now=now)
 
 
 def import_and_schedule(

@@ -3,37 +3,65 @@ writes hundreds of occurrences and reminders, and `scheduler import` of a countr
 of thousands.
 
 SQLAlchemy Core's executemany builds a parameter dictionary per row and calls a type processor
-per value, which was five times the driver's own executemany. Here the statement is compiled
-once per dialect, table and columns, run through `exec_driver_sql` (errors and events stay
-SQLAlchemy's) with the rows as tuples, built column by column, and each value converted by the
-processor Core would call, timestamps and dates remembered once converted (the import's
-`now` is in every row, and plans share meeting times). What is stored is therefore what Core's
-insert stores; tests compare the raw rows. Only SQLite
-(sqlite3) and PostgreSQL (psycopg) are known; elsewhere Core does the work.
+per value, which was five times the driver's own executemany. Here the INSERT is written once
+per dialect, table and columns from the table's metadata (the columns given, then those with a
+plain default, as Core's insert would send them), and run with `Connection.exec_driver_sql`
+(errors and events stay SQLAlchemy's) through the driver's executemany, the rows as tuples built
+column by column. Each value is converted by the bind processor of its column's type, which is
+what Core calls (`TypeEngine.bind_processor`), timestamps and dates remembered once converted
+(the import's `now` is in every row, and plans share meeting times). What is stored is therefore
+what Core's insert stores; tests compare the raw rows. Only SQLite (sqlite3) and PostgreSQL
+(psycopg) are known; elsewhere Core does the work.
+
+On PostgreSQL a batch of `COPY_FROM_ROWS` rows or more goes by COPY, psycopg's public
+`Cursor.copy` and `Copy.write_row`: the rows stream to the server as one message flow, where
+executemany sends a bind and an execute per row and the server plans and runs each (a fifth of
+importing 300 plans was psycopg's executemany). They are copied into a temporary table of the
+statement's columns and an order number (`ON COMMIT DROP`, dropped as soon as it is used), then
+moved by one `INSERT … SELECT … ORDER BY` with the same `ON CONFLICT (key) DO NOTHING`: the
+insert is an ordinary statement run by `exec_driver_sql`, so a conflict skips the same rows, the
+count is the rows added, ids are drawn in the callers' order (a skipped row draws one too, as in
+executemany), lock waits and constraint errors are SQLAlchemy's as before, and a copy into a
+fresh temporary table has nothing to wait for or conflict with. Smaller batches (a plan's
+re-import adding a few reminders) stay with executemany, where the temporary table's two extra
+statements would cost more than they save. `tests/test_store_bulk_copy.py` writes the same
+rows, and imports the same plans, both ways and compares what is stored.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import repeat
-from typing import Any, cast
+from typing import Any, Final
 
-from sqlalchemy import Connection, Date, DateTime, Dialect, Table, insert
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy import Column, Connection, Date, DateTime, Dialect, Table, insert
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from scheduler.base.caches import memo, memoised
+
 Convert = Callable[[Any], Any]
-# Converted timestamps and dates remembered per statement and column: a year of meeting times
-# across many plans is a few thousand distinct values.
-REMEMBERED_MOMENTS = 16_384
+# Each driver's parameter marker for positional parameters (its DB-API paramstyle).
+_MARKERS = {("sqlite", "pysqlite"): "?", ("postgresql", "psycopg"): "%s"}
+# From this many rows in one call, PostgreSQL gets them by COPY (see above). A plan's first
+# import writes hundreds of reminders and meetings at once; a re-import adds a few.
+COPY_FROM_ROWS: Final = 64
+_ORDER = "bulk_order"  # the temporary table's column that keeps the callers' order
 
 
 @dataclass(frozen=True)
-class _Statement:
-    """An insert compiled for one dialect, and where each of its parameters comes from."""
+class CopyStatements:
+    """PostgreSQL's way in for many rows: a temporary table, COPY into it, the insert from it."""
+
+    create: str
+    copy: str
+    insert: str
+    drop: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """An insert written for one dialect, and where each of its parameters comes from."""
 
     sql: str
     # Per parameter, in the statement's order: the index of its value in the caller's rows, or
@@ -44,9 +72,7 @@ class _Statement:
     # convert, and the same ones recur: a country's plans meet on the same weekdays at the same
     # hours) one that remembers what it converted.
     processors: tuple[Convert | None, ...]
-
-
-_COMPILED: dict[tuple[type[Dialect], Table, tuple[str, ...], str | None], _Statement | None] = {}
+    copy: CopyStatements | None = None  # PostgreSQL's, for batches of COPY_FROM_ROWS or more
 
 
 def insert_many(
@@ -58,7 +84,8 @@ def insert_many(
     skip_existing: str | None = None,
 ) -> int:
     """Insert `rows` (values in the order of `columns`) into `table`, in one statement run by
-    the driver's executemany. Columns not given get their defaults, as with Core's insert.
+    the driver's executemany, or on PostgreSQL for `COPY_FROM_ROWS` rows or more one COPY and
+    one statement. Columns not given get their defaults, as with Core's insert.
 
     `skip_existing`: the unique column whose existing values make a row be skipped (`INSERT …
     ON CONFLICT (column) DO NOTHING`): two processes inserting the same key both succeed, and
@@ -83,76 +110,91 @@ def insert_many(
             values.append(given[source])
         else:
             values.append(map(processor, given[source]))
-    result = connection.exec_driver_sql(statement.sql, list(zip(*values, strict=True)))
+    converted = list(zip(*values, strict=True))
+    if statement.copy is not None and count >= COPY_FROM_ROWS:
+        return _copied(connection, statement.copy, converted)
+    result = connection.exec_driver_sql(statement.sql, converted)
     # Both drivers sum the rows each execution added, and a skipped row adds none (a test
     # holds both to it).
     return int(result.rowcount)
 
 
+@memo("store.insert_statement")
 def _statement(
     dialect: Dialect, table: Table, columns: tuple[str, ...], skip_existing: str | None
-) -> _Statement | None:
-    """The compiled insert, once per dialect, table, columns and conflict column; None where
-    this module does not know the driver (only SQLite and PostgreSQL are supported)."""
-    key = (type(dialect), table, columns, skip_existing)
-    if key not in _COMPILED:
-        _COMPILED[key] = _compile(dialect, table, columns, skip_existing)
-    return _COMPILED[key]
-
-
-def _compile(
-    dialect: Dialect, table: Table, columns: tuple[str, ...], skip_existing: str | None
-) -> _Statement | None:
-    positional = _positional(dialect)
-    if positional is None:
+) -> Statement | None:
+    """The insert, once per dialect, table, columns and conflict column (a few dozen in all);
+    None where this module does not know the driver (only SQLite and PostgreSQL are supported)."""
+    marker = _MARKERS.get((dialect.name, dialect.driver))
+    if marker is None:
         return None
-    statement: Any = (sqlite if dialect.name == "sqlite" else postgresql).insert(table)
-    if skip_existing is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=[skip_existing])
-    # for_executemany: no RETURNING of the new ids, which executemany cannot give back anyway.
-    compiled = statement.compile(dialect=positional, column_keys=list(columns),
-                                 for_executemany=True)  # fmt: skip
-    assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
-    defaulted = {column.key: column for column in compiled.insert_prefetch}
-    sources: list[int | None] = []
-    defaults: list[Any] = []
-    processors: list[Convert | None] = []
-    for name in compiled.positiontup:
-        column = table.c[name]
-        if name in columns:
-            sources.append(columns.index(name))
-            defaults.append(None)
-        elif name in defaulted and column.default is not None and column.default.is_scalar:
-            sources.append(None)
-            defaults.append(column.default.arg)  # type: ignore[attr-defined]
-        else:  # a default computed per row (none in this schema): Core knows how
-            return None
-        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None and _is_moment(column.type):
-            # Equal timestamps are the same instant, stored in UTC alike (a naive one is
-            # refused each time: errors are not remembered); equal dates the same date.
-            processor = lru_cache(maxsize=REMEMBERED_MOMENTS)(processor)
-        processors.append(processor)
-    missing = set(columns) - set(compiled.positiontup)
+    missing = [name for name in columns if name not in table.c]
     if missing:
         raise ValueError(f"{table.name} has no columns {sorted(missing)}")
-    return _Statement(compiled.string, tuple(sources), tuple(defaults), tuple(processors))
+    sent: list[Column[Any]] = [table.c[name] for name in columns]
+    sources: list[int | None] = list(range(len(columns)))
+    defaults: list[Any] = [None] * len(columns)
+    for column in table.c:
+        if column.key in columns or column.default is None:
+            continue  # given, or left to the database (its key, a server default, NULL)
+        if not column.default.is_scalar:  # a default computed per row (none in this schema)
+            return None  # Core knows how
+        sent.append(column)
+        sources.append(None)
+        defaults.append(column.default.arg)  # type: ignore[attr-defined]  # a ColumnDefault's
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in sent)
+    on_conflict = ""
+    if skip_existing is not None:
+        on_conflict = f" ON CONFLICT ({quote(table.c[skip_existing].name)}) DO NOTHING"
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(marker for _ in sent)})"
+    processors = tuple(_processor(column, dialect) for column in sent)
+    copy = None
+    if dialect.name == "postgresql":
+        temporary = quote(f"bulk_{table.name}")
+        copy = CopyStatements(
+            # Only the columns and their types: no defaults (an id drawn here would be lost),
+            # no constraints, no indexes. ON COMMIT DROP: gone with a transaction that failed.
+            create=(f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
+                    f"SELECT 0::bigint AS {_ORDER}, {names} FROM {quote(table.name)} WITH NO DATA"),
+            copy=f"COPY {temporary} ({_ORDER}, {names}) FROM STDIN",
+            insert=(f"INSERT INTO {quote(table.name)} ({names}) "
+                    f"SELECT {names} FROM {temporary} ORDER BY {_ORDER}{on_conflict}"),
+            drop=f"DROP TABLE {temporary}",
+        )  # fmt: skip
+    return Statement(sql + on_conflict, tuple(sources), tuple(defaults), processors, copy)
+
+
+def _copied(connection: Connection, statements: CopyStatements, rows: list[tuple[Any, ...]]) -> int:
+    """The rows (converted as for executemany) into the table by COPY and one INSERT … SELECT;
+    how many were added."""
+    connection.exec_driver_sql(statements.create)
+    # The psycopg connection under SQLAlchemy's, in the same transaction.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statements.copy) as copy:
+        for number, row in enumerate(rows):
+            copy.write_row((number, *row))
+    added = connection.exec_driver_sql(statements.insert).rowcount
+    connection.exec_driver_sql(statements.drop)
+    return int(added)
+
+
+def _processor(column: Column[Any], dialect: Dialect) -> Convert | None:
+    """The bind processor Core calls for `column`'s values on `dialect`; for a date or timestamp
+    one that remembers what it converted. Equal timestamps are the same instant, stored in UTC
+    alike (a naive one is refused each time: errors are not remembered); equal dates the same
+    date."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is not None and _is_moment(column.type):
+        return memoised("store.converted_moment", processor)
+    return processor
 
 
 def _is_moment(type_: TypeEngine[Any]) -> bool:
     """A date or timestamp: costly to convert, and the same ones recur."""
     base = type_.impl if isinstance(type_, TypeDecorator) else type_
     return isinstance(base, Date | DateTime)
-
-
-def _positional(dialect: Dialect) -> Dialect | None:
-    """`dialect`, or one like it, with positional parameters (so that rows can be tuples); None
-    for a driver this module does not know."""
-    if dialect.name == "sqlite" and dialect.driver == "pysqlite":
-        return dialect  # qmark: positional already
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        return cast(Dialect, cast(Any, type(dialect))(paramstyle="format"))
-    return None
 
 
 def _insert_with_core(

@@ -151,9 +151,10 @@ _OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it 
 
 def _insert_new(session: Session, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> int:
     """Insert the rows (values in the order of `columns`) whose key does not exist yet, in one
-    statement (`INSERT … ON CONFLICT (key) DO NOTHING`, executemany): checking first and
-    inserting after loses to another process doing the same, which then fails on the unique key.
-    The row that is there stands. Returns how many were added."""
+    statement (`INSERT … ON CONFLICT (key) DO NOTHING`: executemany, or for a large batch on
+    PostgreSQL a COPY into a temporary table and one INSERT … SELECT; scheduler/store/bulk.py):
+    checking first and inserting after loses to another process doing the same, which then fails
+    on the unique key. The row that is there stands. Returns how many were added."""
     return insert_many(session.connection(), _OUTBOX, columns, rows, skip_existing="key")
 
 

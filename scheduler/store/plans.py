@@ -6,13 +6,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from scheduler.base.caches import memo
 from scheduler.base.errors import NotFoundError, PlanFileError, UsageError
 from scheduler.model.measure_keys import keyed_measures
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
@@ -274,7 +274,7 @@ def _ensure_plan_tasks(
     insert_many(connection, _MEASURES, columns, [(plan_id, now, *values)])
 
 
-@cache
+@memo("once.hand_in_task")
 def _hand_in_task() -> tuple[tuple[str, ...], tuple[Any, ...]]:
     """The hand-in task's columns (plan and change time first) and its other values, as the
     model fills them (its defaults): made once, not an ORM object per plan."""
@@ -470,7 +470,7 @@ def _measure_from_row(row: Any) -> Measure:
                    schedule=_stored_settings(row.schedule_json or "{}"))  # fmt: skip
 
 
-@lru_cache(maxsize=4096)
+@memo("store.stored_settings")
 def _stored_settings(schedule_json: str) -> ScheduleSettings:
     """Stored settings, read once per distinct text (most measures have none, "{}"): the value
     is frozen, so measures can share it."""

@@ -7,10 +7,8 @@ to a measure hangs off `measure.id`, which an edited re-import keeps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Column, DateTime, Dialect, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
@@ -36,62 +34,6 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         moment: datetime = value
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-    # SQLite keeps a timestamp as text. The processors SQLAlchemy composes from the two methods
-    # above and its SQLite DATETIME (a dictionary %-formatted; fromisoformat, then a `replace`)
-    # were a tenth of a many-plan import, which writes and reads a hundred thousand timestamps:
-    # these give the same text and the same values, at a fraction of the cost.
-
-    def bind_processor(self, dialect: Dialect) -> Callable[[Any], str | None] | None:
-        composed = super().bind_processor(dialect)
-        if dialect.name != "sqlite" or composed is None:
-            return composed
-        to_utc = self.process_bind_param
-
-        def process(value: Any) -> str | None:
-            moment = to_utc(value, dialect)
-            if moment is None:
-                return None
-            return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        # Only where it writes what SQLAlchemy's writes, for probes of every kind: the storage
-        # format is a setting of SQLAlchemy's type, whose default a new version could change.
-        same = all(process(probe) == composed(probe) for probe in _PROBES)
-        return process if same else composed
-
-    def result_processor(
-        self, dialect: Dialect, coltype: object
-    ) -> Callable[[Any], datetime | None] | None:
-        composed = super().result_processor(dialect, coltype)
-        if dialect.name != "sqlite" or composed is None:
-            return composed
-
-        def process(value: Any) -> datetime | None:
-            # Text of the shape written above ("2025-03-01 07:00:00.000000") read as UTC, which
-            # it is: what fromisoformat and `replace(tzinfo=UTC)` give, in a tenth of the time.
-            # Any other text (written by hand or another program) is read as SQLAlchemy reads it.
-            if type(value) is str and len(value) == _SHAPE and value[10] == " ":
-                try:
-                    moment = datetime.fromisoformat(value + "+00:00")
-                except ValueError:
-                    pass
-                else:
-                    if moment.tzinfo is UTC:
-                        return moment
-            return composed(value)
-
-        return process
-
-
-_SHAPE = len("2025-03-01 07:00:00.000000")
-
-# Now, a time in another zone on the night the clocks go back, a year before 1000, and none.
-_PROBES = (
-    datetime(2025, 3, 1, 7, tzinfo=UTC),
-    datetime(2025, 10, 26, 2, 30, 0, 5, tzinfo=ZoneInfo("Europe/Stockholm"), fold=1),
-    datetime(987, 6, 5, 4, 3, 2, 1, tzinfo=timezone(timedelta(hours=-5))),
-    None,
-)
 
 
 class PlanRow(SQLModel, table=True):
@@ -386,3 +328,24 @@ class SessionRow(SQLModel, table=True):
     # The absolute end: created_at + server.session_hours.
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     client_address: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class PlanRevisionRow(SQLModel, table=True):
+    """One saved state of a plan's areas and measures, written by every edit in the workspace
+    (and, before the first edit after an import, the imported state it started from): who saved
+    it and when, and the whole plan as JSON with its measure and area ids, so that what changed
+    can be shown field by field and an earlier state restored."""
+
+    __tablename__ = "plan_revision"
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_plan_revision_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True, ondelete="CASCADE")
+    # 1, 2, … per plan: what the history page and a restore name.
+    number: int
+    # The account's username; "" for the imported state recorded before the first edit.
+    author: str = Field(sa_column=Column(Text, nullable=False))
+    # What the save did, in Swedish ("Ändrade texterna i «…»").
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    snapshot: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

@@ -24,26 +24,31 @@ from scheduler.web import (
     arshjul,
     followup,
     followup_page,
+    history_page,
     links,
     measure_page,
     pages,
+    plan_edit_page,
     plan_page,
     reminders_page,
     signin,
 )
 from scheduler.web.busy import busy_response
 from scheduler.web.feed_page import feed_page
-from scheduler.web.feed_protocol import feed_poll_protocol
 from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
 from scheduler.web.layout import stale_form
 from scheduler.web.pages import PAGE_METHODS
-from scheduler.web.request_limits import RequestLimits, limited_protocol
+from scheduler.web.request_limits import RequestLimits, limited_protocol, uvicorn_protocol
 from scheduler.web.session import SignInNeeded, StaleForm, forget_session_cookie
 
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
-STATIC_FILES = {"site.css": "text/css; charset=utf-8", "copy.js": "text/javascript; charset=utf-8"}
+STATIC_FILES = {
+    "site.css": "text/css; charset=utf-8",
+    "copy.js": "text/javascript; charset=utf-8",
+    "edit-when.js": "text/javascript; charset=utf-8",
+}
 
 
 def _window(request: Request) -> tuple[date, date] | None:
@@ -82,6 +87,8 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(signin.router)
     app.include_router(arshjul.router)
     app.include_router(plan_page.router)
+    app.include_router(plan_edit_page.router)
+    app.include_router(history_page.router)
     app.include_router(measure_page.router)
     app.include_router(agenda.router)
     app.include_router(agenda_export.router)
@@ -142,8 +149,8 @@ def serving_app(app: FastAPI) -> LeanFeeds:
                      security=app.state.security_headers)  # fmt: skip
 
 
-def serving_protocol(lean: LeanFeeds, config: Settings) -> type[asyncio.Protocol]:
+def serving_protocol(config: Settings) -> type[asyncio.Protocol]:
     """The HTTP protocol `scheduler serve` gives uvicorn (`http=`): the request limits of
-    `[server]` in front of uvicorn's httptools protocol answering `lean`'s prepared polls."""
-    return limited_protocol(feed_poll_protocol(lean), RequestLimits.from_settings(config),
+    `[server]` in front of uvicorn's own httptools protocol."""
+    return limited_protocol(uvicorn_protocol("httptools"), RequestLimits.from_settings(config),
                             headers=list(pages.security_headers(config).items()))  # fmt: skip

@@ -5,9 +5,8 @@ country answers little else. `LeanFeeds` sits in front of the application and an
 of `/feeds/<token>/<name>.ics` (no query) from responses prepared when the feed was rendered: the
 status line's headers (the same as the application's route sends, security headers included), the
 body, the 304 for a matching `If-None-Match`. A poll costs the token's hash, a dict lookup and
-two clock reads; nothing is parsed, validated or rendered. Under `scheduler serve` such a poll does
-not even become an ASGI request: uvicorn's protocol looks it up (`LeanFeeds.ready`) and writes it
-(scheduler/web/feed_protocol.py); what it has nothing fresh for comes here.
+two clock reads; nothing is parsed, validated or rendered. Under `scheduler serve` it is the first
+ASGI application uvicorn calls, in front of FastAPI and its middleware.
 
 A prepared response stands as long as `FeedService` would answer the same without asking the
 store: until its next recheck (`feeds.recheck_seconds`, as for a served feed), until the day
@@ -156,8 +155,7 @@ class LeanFeeds:
 
     def ready(self, token: str, filename: str) -> Prepared | None:
         """The response prepared for a feed's token and file name if it still stands, else None:
-        the token's hash, a dict lookup and the clocks, nothing that waits (`feed_protocol` asks
-        from the event loop)."""
+        the token's hash, a dict lookup and the clocks, nothing that waits."""
         prepared = self._prepared.get((hash_token(token), filename))
         return prepared if prepared is not None and self._fresh(prepared) else None
 

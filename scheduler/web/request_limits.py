@@ -6,9 +6,11 @@ line ends, so one client sending a 60 MB header held the event loop, and with it
 client, for seconds (h11 has a limit, but is several times slower for the feed polls that are
 most of the traffic). `limited_protocol` wraps the protocol uvicorn would use (composition: the
 class is handed to `uvicorn.Config(http=…)`, uvicorn's public way to name a protocol, and it
-builds the wrapped one with the arguments it is given). Every read is parsed first by a parser of
-its own (httptools' public `HttpRequestParser`, with callbacks that only count), and handed on
-only when the request is within the limits. A request over one is answered here, `431 Request
+builds the wrapped one with the arguments it is given). The wrapped class is uvicorn's own
+httptools protocol, resolved as uvicorn resolves its documented `http="httptools"` setting
+(`uvicorn_protocol`), never imported from uvicorn's implementation modules. Every read is parsed
+first by a parser of its own (httptools' public `HttpRequestParser`, with callbacks that only
+count), and handed on only when the request is within the limits. A request over one is answered here, `431 Request
 Header Fields Too Large` or `414 URI Too Long`, a short Swedish text and `Connection: close`,
 and the connection is closed (after a lingering moment, see LINGER_SECONDS) without the rest
 reaching uvicorn. A head not complete within `header_timeout_seconds` (slowloris) is answered
@@ -40,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import httptools
+import uvicorn
 
 from scheduler.settings.model import Settings
 
@@ -73,6 +76,19 @@ class RequestLimits:
         server = settings.server
         return cls(server.max_header_bytes, server.max_url_bytes, server.max_headers,
                    server.header_timeout_seconds)  # fmt: skip
+
+
+def uvicorn_protocol(http: str = "httptools") -> type[asyncio.Protocol]:
+    """uvicorn's protocol class for its documented `http` setting ("httptools", "h11"), as
+    uvicorn resolves it: a `uvicorn.Config` that names it (and no WebSocket protocol), loaded,
+    which starts nothing, and its `http_protocol_class`."""
+    config = uvicorn.Config(_no_application, http=http, ws="none", log_config=None, lifespan="off")
+    config.load()
+    return config.http_protocol_class
+
+
+async def _no_application(scope: Any, receive: Any, send: Any) -> None:
+    """The application of the `uvicorn.Config` above, which serves nothing."""
 
 
 def limited_protocol(

@@ -17,20 +17,19 @@ import re
 import zipfile
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.reader.excel import ExcelReader
+from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.base.errors import PlanFileError, os_reason
@@ -43,7 +42,8 @@ from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 from scheduler.plan.files.content import not_a_workbook
 from scheduler.plan.files.limits import EXCEL_MAX_CELL_CHARS, ReadLimits, too_long
-from scheduler.plan.files.sheet_size import listed
+from scheduler.plan.files.package import ListedSheet, listed_sheets
+from scheduler.plan.files.sheet_size import Listed, listed
 
 # Header text (normalised) → Measure field. "title" is the first column.
 HEADERS: dict[str, str] = {
@@ -115,6 +115,8 @@ class _Sheet:
     title: str
     rows: _Rows
     merges: tuple[tuple[int, int, int, int], ...]  # (min_col, min_row, max_col, max_row)
+    # Cells without a value whose formula was calculated to an empty text (not left uncalculated).
+    calculated: frozenset[tuple[int, int]] = frozenset()
 
 
 def _normalise(value: object) -> str:
@@ -310,7 +312,6 @@ def _check_archive(path: Path, where: _Where) -> None:
 def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
     """Every worksheet's rows with content, streamed (openpyxl's read-only mode), and the
     workbook's title property."""
-    reader: ExcelReader | None = None
     try:
         instead = not_a_workbook(path)
     except OSError as exc:
@@ -320,98 +321,104 @@ def _load_sheets(path: Path, where: _Where) -> tuple[list[_Sheet], str]:
                           else f"{NOT_A_WORKBOOK}: innehållet är {instead}")  # fmt: skip
     try:
         _check_archive(path, where)
-        # load_workbook(read_only=True, data_only=True), keeping the reader to ask it which
-        # sheets the workbook lists: openpyxl silently drops one whose part is missing, and a
-        # plan missing an area would retire that area's measures.
-        reader = ExcelReader(path, read_only=True, data_only=True, keep_links=False)
-        reader.read()
-        workbook = reader.wb
-        parts = [(s.name, rel.target) for s, rel in reader.parser.find_sheets()]
-        missing = [name for name, part in parts if part not in reader.valid_files]
-        oversized = None if missing else _oversized(reader.archive, parts, where.limits)
+        # The sheets the workbook lists, each counted before openpyxl parses any: openpyxl
+        # silently drops one whose part is missing, and a plan missing an area would retire
+        # that area's measures.
+        with zipfile.ZipFile(path) as archive:
+            sheets = listed_sheets(archive)
+            missing = [sheet.name for sheet in sheets if not sheet.present]
+            scanned = {} if missing else _scanned(archive, sheets, where)
     except _UNREADABLE as exc:
-        if reader is not None:
-            reader.archive.close()
         raise _unreadable(path, where, exc) from None
-    if missing or oversized:
-        workbook.close()
-        if missing:
-            raise where.error(f"{NOT_A_WORKBOOK}: fliken «{missing[0]}» saknas i filen")
-        assert oversized is not None
-        raise where.error(oversized[1], oversized[0])
+    if missing:
+        raise where.error(f"{NOT_A_WORKBOOK}: fliken «{missing[0]}» saknas i filen")
     try:
-        title = workbook.properties.title or ""
-        sheets = [_stream_sheet(workbook, sheet, where) for sheet in workbook.worksheets]
+        return _read_sheets(path, scanned, where)
     except _UNREADABLE as exc:
         raise _unreadable(path, where, exc) from None
+
+
+def _scanned(archive: zipfile.ZipFile, sheets: list[ListedSheet], where: _Where) -> dict[str, Listed]:  # fmt: skip
+    """What each sheet lists, by name; refused at the first listing more rows or cells than the
+    limits, empty ones counted too (a million empty rows pack into a few KB)."""
+    limits = where.limits
+    scanned = {}
+    for sheet in sheets:
+        counted = listed(archive, sheet.part, max_rows=limits.max_rows_per_sheet,
+                         max_cells=limits.max_cells_per_sheet)  # fmt: skip
+        if counted.rows > limits.max_rows_per_sheet:
+            raise where.error(f"fliken har fler än {limits.max_rows_per_sheet} rader, tomma rader "
+                              "medräknade (limits.max_rows_per_sheet i config.toml)", sheet.name)  # fmt: skip
+        if counted.cells > limits.max_cells_per_sheet:
+            raise where.error(f"fliken har fler än {limits.max_cells_per_sheet} celler, tomma "
+                              "celler medräknade (limits.max_cells_per_sheet i config.toml)",
+                              sheet.name)  # fmt: skip
+        scanned[sheet.name] = counted
+    return scanned
+
+
+def _read_sheets(path: Path, scanned: dict[str, Listed], where: _Where) -> tuple[list[_Sheet], str]:  # fmt: skip
+    """The sheets through openpyxl's public read-only mode: the values formulas had when last
+    calculated (`data_only`), and, only for a sheet with formulas, the formulas themselves, so
+    that one never calculated is refused rather than read as an empty cell."""
+    values = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        title = values.properties.title or ""
+        sheets = [_stream_sheet(sheet, scanned.get(sheet.title), where) for sheet in values.worksheets]  # fmt: skip
     finally:
-        workbook.close()
+        values.close()
+    read = {sheet.title: sheet for sheet in sheets}
+    with_formulas = [name for name, counted in scanned.items() if counted.formulas and name in read]
+    if with_formulas:
+        formulas = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+        try:
+            for name in with_formulas:
+                _add_uncalculated(formulas[name], read[name])
+        finally:
+            formulas.close()
     return sheets, title
 
 
-def _oversized(archive: zipfile.ZipFile, parts: list[tuple[str, str]], limits: ReadLimits) -> tuple[str, str] | None:  # fmt: skip
-    """(sheet, message) for the first sheet listing more rows or cells than the limits, empty
-    ones counted too (a million empty rows pack into a few KB), before any is parsed."""
-    for sheet, part in parts:
-        counted = listed(archive, part, max_rows=limits.max_rows_per_sheet,
-                         max_cells=limits.max_cells_per_sheet)  # fmt: skip
-        if counted.rows > limits.max_rows_per_sheet:
-            return sheet, (f"fliken har fler än {limits.max_rows_per_sheet} rader, tomma rader "
-                           "medräknade (limits.max_rows_per_sheet i config.toml)")  # fmt: skip
-        if counted.cells > limits.max_cells_per_sheet:
-            return sheet, (f"fliken har fler än {limits.max_cells_per_sheet} celler, tomma "
-                           "celler medräknade (limits.max_cells_per_sheet i config.toml)")  # fmt: skip
-    return None
+def _cells(sheet: Any) -> Iterator[tuple[int, int, Any, str]]:
+    """(row, column, value, openpyxl's data type) of every cell a read-only sheet lists, those
+    without a value too. The sheet's own dimensions are not trusted: a wrong one would widen
+    every row (sheet_size.py bounds the rows as the cells make them)."""
+    sheet.reset_dimensions()
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell is not EMPTY_CELL:
+                yield cell.row, cell.column, cell.value, cell.data_type
 
 
-class _SheetParser(WorkSheetParser):  # type: ignore[misc]
-    """openpyxl's streaming sheet parser (what read-only mode iterates with), telling a formula
-    without a cached value apart from an empty cell. Driven directly rather than through
-    `iter_rows`, which would hand out every missing row up to the last one, and so that the
-    sheet's merged cells (`parser.merged_cells`), not offered in read-only mode, are read in the
-    same pass. Tied to openpyxl's internals: the version is pinned and the tests cover it."""
-
-    def parse_cell(self, element: Any) -> dict[str, Any]:
-        cell: dict[str, Any] = super().parse_cell(element)
-        formula = element.find(FORMULA_TAG)
-        # openpyxl and other generators write <v/>; an empty text result is t="str" with <v/>.
-        cached = element.findtext(VALUE_TAG)
-        if formula is not None and not cached and element.get("t") != "str":
-            cell["value"] = "=" + (formula.text or "")
-            cell["data_type"] = "f"
-        return cell
-
-
-def _stream_sheet(workbook: Any, sheet: Any, where: _Where) -> _Sheet:
+def _stream_sheet(sheet: Any, scanned: Listed | None, where: _Where) -> _Sheet:
     limits = where.limits
     rows: _Rows = {}
-    with sheet._get_source() as source:
-        parser = _SheetParser(
-            source,
-            sheet._shared_strings,
-            data_only=True,
-            epoch=workbook.epoch,
-            date_formats=workbook._date_formats,
-            timedelta_formats=workbook._timedelta_formats,
-        )
-        for number, cells in parser.parse():
-            content: dict[int, _Value] = {}
-            for cell in cells:
-                value = cell["value"]
-                if value is None or value == "":
-                    continue
-                if isinstance(value, str) and len(value) > limits.max_text_chars:
-                    raise where.error(
-                        f"cellen {get_column_letter(cell['column'])}{number}: "
-                        + too_long(len(value), limits),
-                        sheet.title, number, cell["column"],
-                    )  # fmt: skip
-                content[cell["column"]] = _Value(value, cell["data_type"])
-            if content:
-                rows[number] = content
-        merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
-        merges = tuple(range_boundaries(m.ref) for m in merged if m.ref)
-    return _Sheet(title=sheet.title, rows=rows, merges=merges)
+    calculated: set[tuple[int, int]] = set()  # empty cells whose formula gave an empty text
+    for number, column, value, kind in _cells(sheet):
+        if value is None or value == "":
+            if kind == "str":
+                calculated.add((number, column))
+            continue
+        if isinstance(value, str) and len(value) > limits.max_text_chars:
+            raise where.error(
+                f"cellen {get_column_letter(column)}{number}: " + too_long(len(value), limits),
+                sheet.title, number, column,
+            )  # fmt: skip
+        rows.setdefault(number, {})[column] = _Value(value, kind)
+    merges = tuple(m for m in scanned.merges if m[0]) if scanned is not None else ()
+    return _Sheet(sheet.title, rows, merges, frozenset(calculated))
+
+
+def _add_uncalculated(sheet: Any, read: _Sheet) -> None:
+    """Into `read`, as kind "f": each formula of `sheet` (read with its formulas) whose cell had
+    no value when read for values: never calculated (a generator wrote the formula alone), not
+    an empty cell."""
+    for number, column, value, kind in _cells(sheet):
+        if kind != "f" or (number, column) in read.calculated:
+            continue
+        if read.rows.get(number, {}).get(column) is None:
+            formula = getattr(value, "text", value)  # an array formula's text
+            read.rows.setdefault(number, {})[column] = _Value(str(formula), "f")
 
 
 def _find_header(sheet: _Sheet, where: _Where) -> tuple[int, dict[str, int]] | None:

@@ -1,7 +1,7 @@
 """the outbox keeps each email as it was sent
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-07 23:00:00
 
 A reminder's bodies and .ics are rendered when it is claimed for sending and were kept nowhere,
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
