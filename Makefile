@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 SEED   := db/seed/kungsholmen-2024.toml
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test install install-test clients lint typecheck unit bench clean
+.PHONY: run test quick install install-test clients lint typecheck unit bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,17 @@ unit: install-test
 
 test: install-test clients lint typecheck unit
 
+# Only the pure tests (no database server, no browser, no process; tests/support/pure.py): the
+# loop to keep while changing code.
+quick: install-test
+	$(BIN)/pytest -q -n 2 --pure
+
 bench: install-test
 	$(BIN)/python -m bench
+
+# Every bench module at small sizes into a scratch file, checked (minutes; not part of `make test`).
+bench-smoke: install-test
+	$(BIN)/python -m bench.smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache db/scheduler.sqlite3*

@@ -16,11 +16,13 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.report import Row
 from bench.table import print_rows
+from scheduler.settings.model import Calendar, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -91,7 +93,7 @@ def cadence_rows() -> list[Row]:
     from scheduler.base import caches
     from scheduler.cadence import CalendarPolicy, parse_when, place
 
-    policy = CalendarPolicy()
+    policy = CalendarPolicy.from_section(Calendar())
     noise = "4 ggr/år vecka 12 (" * 500
 
     # The reading itself: parse_when caches its readings (plans repeat their texts), which
@@ -137,7 +139,7 @@ def plan_rows() -> list[Row]:
         )
         schedule = plan_schedule(engine, config, plan_id=result.plan_id)
         occurrences = list_occurrences(engine, plan_id=result.plan_id)
-        settings = FeedSettings()
+        settings = FeedSettings.from_settings(Settings())
 
         def render() -> bytes:
             return render_feed(
@@ -147,7 +149,7 @@ def plan_rows() -> list[Row]:
         size = len(render()) // 1024
         token = create_token(engine, audience="bench", organisation=plan.organisation, now=now)[1]
         client = TestClient(create_app(engine, config, clock=lambda: now,
-                                       feed_settings=FeedSettings(recheck_seconds=3600)))  # fmt: skip
+                                       feed_settings=replace(FeedSettings.from_settings(Settings()), recheck_seconds=3600)))  # fmt: skip
         url = f"/feeds/{token}/plan.ics"
         etag = client.get(url).headers["etag"]
         rows = [

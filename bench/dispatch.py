@@ -47,7 +47,7 @@ from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
 from scheduler.services.refresh import import_and_schedule
 from scheduler.settings.config import load_settings
-from scheduler.settings.model import Settings
+from scheduler.settings.model import Reminders, Settings
 from scheduler.store.engine import upgrade_store
 from scheduler.store.outbox import superseded_ids
 
@@ -272,7 +272,9 @@ def dispatch(engine: Engine, config: Settings, email_settings: EmailSettings, id
     """Seconds in passes to send `count` messages, and the number of passes."""
     sent, seconds, passes = 0, 0.0, 0
     while sent < count:
-        settings = ReminderSettings(max_per_pass=min(len(ids), count - sent))
+        settings = ReminderSettings.from_section(
+            Reminders(max_per_pass=min(len(ids), count - sent))
+        )
         start = time.perf_counter()
         result = run_due(engine, config=config, delivery=delivery, email=email_settings,
                          settings=settings, now=NOW)  # fmt: skip

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import Row
+from scheduler.settings.model import Settings
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 POLL = (
@@ -72,7 +73,7 @@ def edge_rows() -> list[Row]:
     figures: dict[str, float] = {}
 
     async def measure() -> None:
-        limited = limited_protocol(_Nothing, RequestLimits())
+        limited = limited_protocol(_Nothing, RequestLimits.from_settings(Settings()))
         kept = limited()
         kept.connection_made(_Transport())  # type: ignore[arg-type]
 

@@ -35,6 +35,7 @@ from pathlib import Path
 
 from bench.report import Row
 from bench.tools import ensure_tool
+from scheduler.settings.model import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
@@ -136,9 +137,7 @@ def etag_of(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, 
 # -- the serving rows -------------------------------------------------------------------------
 def _served_installation(folder: Path) -> tuple[Path, str]:
     """A config and database with the seed plan rolled over to the coming year and a link."""
-    from tests.conftest import (
-        write_config,
-    )  # the test suite's own way to point config.toml at a database
+    from tests.support.cli import write_config
 
     config = write_config(folder / "config.toml", f"sqlite:///{folder / 'scheduler.sqlite3'}")
     cli = [sys.executable, "-m", "scheduler", "--config", str(config)]
@@ -248,13 +247,13 @@ def rendering_row() -> Row:
     from scheduler.feeds.content import Window, feed_events, feed_header
     from scheduler.feeds.scopes import find_scope
     from scheduler.services.feeds import EVENTS, FeedSettings, render_feed
-    from tests.feeds_fixture import scheduled_plan
+    from tests.support.feeds_fixture import scheduled_plan
 
     with tempfile.TemporaryDirectory(prefix="bench-render-") as name:
         scheduled = scheduled_plan(Path(name))
         schedule, rows = scheduled.schedule(), scheduled.rows()
         scheduled.engine.dispose()
-    now, settings = datetime(2024, 2, 1, tzinfo=UTC), FeedSettings()
+    now, settings = datetime(2024, 2, 1, tzinfo=UTC), FeedSettings.from_settings(Settings())
     link = lambda measure_id: f"http://127.0.0.1:8000/feeds/t/#atgard-{measure_id}"  # noqa: E731
 
     def ours() -> bytes:  # no event's text kept from the render before (the VTIMEZONE, written

@@ -38,7 +38,7 @@ from bench.imports import IMPORT_AT, run_scheduler
 from bench.postgres import postgres_url
 from bench.report import Row
 from bench.tools import ensure_tool
-from tests.conftest import _postgres_schema as schema_of  # the tests' own, dropped after
+from tests.support.databases import postgres_schema as schema_of  # the tests' own, dropped after
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK") == "1"
@@ -285,7 +285,7 @@ def _wrk(binary: str, base: str, paths: list[str], folder: Path) -> dict[str, fl
 
 
 def rows() -> list[Row]:
-    from tests.smtp_server import smtp_server
+    from tests.support.smtp_server import smtp_server
 
     figure = f"{PROCESSES} `serve` processes on PostgreSQL, mixed load {SECONDS} s"
     base_url = postgres_url()

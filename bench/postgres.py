@@ -24,7 +24,7 @@ from bench.imports import IMPORT_AT, Run, run_scheduler
 from bench.report import Row
 
 # A schema of its own on the server, dropped after: the tests' way (tests/conftest.py).
-from tests.conftest import _postgres_schema as schema_of
+from tests.support.databases import postgres_schema as schema_of
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = os.environ.get("BENCH_QUICK") == "1"

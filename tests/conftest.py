@@ -1,50 +1,64 @@
-"""Shared fixtures: a store on SQLite and (when reachable) PostgreSQL, the seed plan, the CLI."""
+"""The fixtures pytest injects: a store on SQLite and (when reachable) PostgreSQL, the CLI, an
+SMTP server, the browser. What they are built from is in tests/support/ (the seed plan and shared
+moments: tests/support/seed.py; the CLI: tests/support/cli.py; PostgreSQL:
+tests/support/databases.py); import it from there. The names tests imported from here before
+tests/support/ existed (`X as X` below) still work, for tests written against the old place."""
 
 from __future__ import annotations
 
-import io
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
-from scheduler.cli import main
-from scheduler.store.engine import normalise_url, upgrade_store
+from scheduler.store.engine import upgrade_store
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.cli import CliResult as CliResult
+from tests.support.databases import PG_ENV, postgres_problem, postgres_schema
+from tests.support.processes import FAKETIME
+from tests.support.pure import OPTION, PROCESSES, impure_part, refuse_processes
+from tests.support.seed import IMPORT_NOW as IMPORT_NOW
+from tests.support.seed import ROOT as ROOT
+from tests.support.seed import SEED_ORGANISATION as SEED_ORGANISATION
+from tests.support.seed import SEED_PLAN as SEED_PLAN
+from tests.support.seed import SEED_TEXT as SEED_TEXT
+from tests.support.seed import YEAR_OF_REMINDERS as YEAR_OF_REMINDERS
+from tests.support.seed import upcoming_seed as upcoming_seed
 
 if TYPE_CHECKING:
-    from tests.smtp_server import SmtpServer
-
-ROOT = Path(__file__).resolve().parents[1]
-SEED_PLAN = ROOT / "db" / "seed" / "kungsholmen-2024.toml"
-SEED_ORGANISATION = "Kungsholmens stadsdelsförvaltning"  # the seed plan's, and the test config's
-# The real plan the project is built from, as text (a copy of shared/seed/atgardsplan-2024.txt):
-# the tests carry their own fixtures and need nothing outside the repository.
-SEED_TEXT = ROOT / "tests" / "data" / "atgardsplan-2024.txt"
-PG_ENV = "SCHEDULER_TEST_DATABASE_URL"
+    from tests.support.smtp_server import SmtpServer
 
 
-def _postgres_problem(url: str | None) -> str | None:
-    """Why PostgreSQL cannot be used for the tests, or None when it can."""
-    if not url:
-        return f"PostgreSQL skipped: {PG_ENV} is not set (.ci/run sets it)"
-    try:
-        with create_engine(normalise_url(url)).connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception as exc:  # any failure to connect means: not reachable
-        return f"PostgreSQL skipped: {url} is not reachable ({exc.__class__.__name__})"
-    return None
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(OPTION, action="store_true", help="only the pure tests (make quick)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{PROCESSES}: the module's tests start processes")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption(OPTION):
+        return
+    impure = [item for item in items if impure_part(item) is not None]
+    if impure:
+        config.hook.pytest_deselected(items=impure)
+        items[:] = [item for item in items if impure_part(item) is None]
+
+
+@pytest.fixture(autouse=True)
+def _pure_runs_no_process(request: pytest.FixtureRequest) -> None:
+    if request.config.getoption(OPTION):
+        refuse_processes(request.getfixturevalue("monkeypatch"))
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     url = os.environ.get(PG_ENV)
-    problem = _postgres_problem(url)
+    problem = postgres_problem(url)
     if problem:
         if os.environ.get("CI") and url:
             pytest.fail(problem)
@@ -53,43 +67,20 @@ def postgres_url() -> str:
     return url
 
 
-@contextmanager
-def _postgres_schema(base: str) -> Iterator[str]:
-    """A URL whose connections use a schema of their own on the PostgreSQL server."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(base))
-    with admin.begin() as connection:
-        connection.execute(text(f'create schema "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        # Named after the schema, so the connections a test leaves in its engines' pools can be
-        # closed when it ends: the server's max_connections is shared by every test worker.
-        yield f"{base}{separator}options=-csearch_path%3D{schema}&application_name={schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(
-                text("select pg_terminate_backend(pid) from pg_stat_activity "
-                     "where application_name = :name and pid <> pg_backend_pid()"),
-                {"name": schema},
-            )  # fmt: skip
-            connection.execute(text(f'drop schema "{schema}" cascade'))
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a schema of its own on the PostgreSQL server."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
         return
-    with _postgres_schema(request.getfixturevalue("postgres_url")) as url:
+    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
         yield url
 
 
 @pytest.fixture
 def postgres_store_url(postgres_url: str) -> Iterator[str]:
     """A fresh schema on PostgreSQL only, for what only PostgreSQL can show (row locks)."""
-    with _postgres_schema(postgres_url) as url:
+    with postgres_schema(postgres_url) as url:
         yield url
 
 
@@ -98,65 +89,6 @@ def engine(store_url: str) -> Iterator[Engine]:
     engine = upgrade_store(store_url)[0]
     yield engine
     engine.dispose()
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass
-class Cli:
-    """Runs `scheduler …` in-process against a config file of the test's own."""
-
-    config: Path
-
-    def __call__(self, *argv: str) -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            code = main(["--config", str(self.config), *argv])
-        return CliResult(code, out.getvalue(), err.getvalue())
-
-
-# Config text that plans the plan's whole year of reminders at once (the planning horizon at its
-# longest, two years), for tests that look at reminders months ahead without a refresh between.
-YEAR_OF_REMINDERS = "[reminders]\nhorizon_weeks = 104\n"
-
-
-# When the tests' CLI imports of the 2024 plans happen (`import --now`, Swedish local time): at the
-# start of the plan's year, so its reminders are ahead of the import.
-IMPORT_NOW = "2024-01-08T08:00"
-
-
-def upcoming_seed(folder: Path) -> tuple[Path, int]:
-    """The seed plan rolled over to next year, written as a plan file in `folder`: all of its
-    meetings ahead of the real now, whenever the tests run. Returns the file and its year."""
-    from datetime import date
-
-    from scheduler.plan.files import read_plan, write_plan
-    from scheduler.services.refresh import rolled_over
-
-    year = date.today().year + 1
-    path = folder / f"kungsholmen-{year}.toml"
-    write_plan(rolled_over(read_plan(SEED_PLAN).plan, year), path)
-    return path, year
-
-
-def write_config(path: Path, database_url: str, extra: str = "") -> Path:
-    base = (ROOT / "config.toml").read_text(encoding="utf-8")
-    base = base.replace('url = "sqlite:///db/scheduler.sqlite3"', f'url = "{database_url}"')
-    path.write_text(base + "\n" + extra, encoding="utf-8")
-    return path
-
-
-def upgraded_cli(config: Path) -> Cli:
-    """The CLI on a database brought to the newest schema, as `make run` does first."""
-    cli = Cli(config)
-    result = cli("db", "upgrade")
-    assert result.code == 0, result.err
-    return cli
 
 
 @pytest.fixture
@@ -172,10 +104,21 @@ def sqlite_cli(tmp_path: Path) -> Cli:
     )
 
 
+@pytest.fixture(scope="session")
+def faketime() -> str:
+    """The path of Debian's `faketime` (tests/support/processes.py starts processes under it)."""
+    if FAKETIME is None:
+        message = "faketime is not installed (tests/clients/install.sh installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return FAKETIME
+
+
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on a free loopback port that records what it gets."""
-    from tests.smtp_server import smtp_server  # it imports this module: imported when used
+    from tests.support.smtp_server import smtp_server  # imported when used: it starts threads
 
     with smtp_server() as server:
         yield server
@@ -183,8 +126,8 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    """Debian's chromium through Playwright (tests/browser.py); skipped where it is missing."""
-    from tests.browser import chromium
+    """Debian's chromium through Playwright (tests/support/browser.py); skipped where it is missing."""
+    from tests.support.browser import chromium
 
     with chromium() as instance:
         yield instance

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import SEED_PLAN, Cli
+from tests.support.cli import Cli
+from tests.support.seed import SEED_PLAN
 
 
 def test_agenda_from_december_to_january_spans_two_plans(cli: Cli) -> None:

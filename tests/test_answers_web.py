@@ -25,8 +25,8 @@ from scheduler.services.refresh import answer_signer, link_secret
 from scheduler.store.occurrences import get_occurrence
 from scheduler.store.outbox import next_due
 from scheduler.web.app import create_app
-from tests.helpers import Clock
-from tests.smtp_server import SENDER, SmtpServer, World, make_world
+from tests.support.helpers import Clock
+from tests.support.smtp_server import SENDER, SmtpServer, World, make_world
 
 
 @dataclass

@@ -30,8 +30,9 @@ from scheduler.base.errors import ResourceError, UsageError
 from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
 from scheduler.model.plan import Area, Measure, Plan
-from tests.conftest import SEED_PLAN, Cli
-from tests.feeds_fixture import Scheduled, scheduled_plan
+from tests.support.cli import Cli
+from tests.support.feeds_fixture import Scheduled, scheduled_plan
+from tests.support.seed import SEED_PLAN
 
 SVG = "{http://www.w3.org/2000/svg}"
 TODAY = date(2024, 3, 13)
@@ -179,8 +180,8 @@ def test_an_unknown_area_or_role_is_one_line_naming_the_known_ones(
 
 def test_a_district_gets_the_wheel_of_its_own_plan(tmp_path: Path) -> None:
     from scheduler.plan.files import write_plan
-    from tests.conftest import upgraded_cli
-    from tests.test_organisations import NORRMALM, norrmalm_plan, write_two_district_config
+    from tests.support.cli import upgraded_cli
+    from tests.support.districts import NORRMALM, norrmalm_plan, write_two_district_config
 
     cli = upgraded_cli(write_two_district_config(tmp_path, f"sqlite:///{tmp_path / 'two.sqlite3'}"))
     write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")

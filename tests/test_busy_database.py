@@ -20,12 +20,13 @@ from scheduler.commands.context import Context
 from scheduler.plan.files import write_plan
 from scheduler.store.engine import SCHEDULE_LOCK, normalise_url
 from scheduler.web.app import create_app
-from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli
-from tests.helpers import Clock, free_port
-from tests.live_server import serving
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, norrmalm_plan, write_two_district_config
+from tests.support.cli import Cli
+from tests.support.districts import KUNGSHOLMEN, NORRMALM, norrmalm_plan, write_two_district_config
+from tests.support.helpers import Clock, free_port
+from tests.support.live_server import serving
+from tests.support.seed import IMPORT_NOW, SEED_PLAN
+from tests.support.workspace_fixture import START, page_token, workspace_of
 from tests.test_plan_budget import contents, sign_in
-from tests.workspace_fixture import START, page_token, workspace_of
 
 # Short, so that the test's requests give up soon; a deployment waits longer (the default).
 BUSY_SECONDS = 0.5

@@ -13,9 +13,10 @@ import pytest
 from scheduler.base import caches
 from scheduler.cadence import CalendarPolicy, parse_when, place
 from scheduler.model.plan import ScheduleSettings
+from scheduler.settings.model import Calendar
 
 CORPUS = Path(__file__).with_name("cadence_corpus.tsv")
-POLICY = CalendarPolicy()
+POLICY = CalendarPolicy.from_section(Calendar())
 # Titles that change how a När is placed: a school forum follows the terms, a walk has its own
 # weekday and time, a newsletter is a task; and two that change nothing.
 TITLES = ("", "SSP", "Trygghetsvandring i centrum", "Nyhetsbrev", "Styrgrupp", "Åtgärd 12")

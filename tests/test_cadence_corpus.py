@@ -29,11 +29,12 @@ from scheduler.cadence import (
 )
 from scheduler.cadence.calendar import is_working_day
 from scheduler.cadence.periods import resolve_periods
+from scheduler.settings.model import Calendar
 from tests.test_cadence_place import assert_series_is_its_rule
 
 CORPUS: Final = Path(__file__).with_name("cadence_corpus.tsv")
 YEAR: Final = 2025
-POLICY: Final = CalendarPolicy()
+POLICY: Final = CalendarPolicy.from_section(Calendar())
 
 # Warning keys of the corpus → a phrase every such warning contains.
 WARNING_KEYS: Final[dict[str, str]] = {

@@ -16,13 +16,13 @@ from scheduler.cadence import (
     TRIGGERED,
     UNSPECIFIED,
     CalendarPolicy,
-    MonthDay,
     parse_when,
     place,
 )
-from tests.conftest import Cli
+from scheduler.settings.model import Calendar
+from tests.support.cli import Cli
 
-POLICY = CalendarPolicy()
+POLICY = CalendarPolicy.from_section(Calendar())
 
 
 def dates(text: str, year: int = 2025, policy: CalendarPolicy = POLICY) -> list[date]:
@@ -61,9 +61,8 @@ def test_weekly_during_the_summer_break_is_only_the_summer_break_july_included()
 
 
 def test_school_periods_come_from_the_configured_terms_not_fixed_dates() -> None:
-    policy = CalendarPolicy(
-        spring_term=(MonthDay(1, 8), MonthDay(6, 5)),
-        autumn_term=(MonthDay(8, 14), MonthDay(12, 17)),
+    policy = CalendarPolicy.from_section(
+        Calendar(spring_term=((1, 8), (6, 5)), autumn_term=((8, 14), (12, 17)))
     )
     spring_deadline = place(parse_when("Senast vårterminen"), year=2025, policy=policy).deadline
     assert spring_deadline == date(2025, 6, 5)
@@ -80,7 +79,7 @@ def test_the_first_week_of_each_quarter_is_in_each_quarters_first_active_month()
     days = dates("Första veckan i varje kvartal")
     assert [d.month for d in days] == [1, 4, 8, 10]  # July is not active: August opens Q3
     assert all(d.day <= 7 or d.month == 1 for d in days)
-    with_july = CalendarPolicy(active_months=tuple(range(1, 13)))
+    with_july = CalendarPolicy.from_section(Calendar(active_months=tuple(range(1, 13))))
     assert [d.month for d in dates("Första veckan i varje kvartal", policy=with_july)] == [
         1,
         4,

@@ -8,9 +8,10 @@ import json
 from datetime import date, timedelta
 
 from scheduler.cadence import CalendarPolicy, parse_when, place
-from tests.conftest import Cli
+from scheduler.settings.model import Calendar
+from tests.support.cli import Cli
 
-POLICY = CalendarPolicy()
+POLICY = CalendarPolicy.from_section(Calendar())
 
 
 def dates(text: str, year: int = 2025) -> list[date]:

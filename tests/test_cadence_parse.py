@@ -32,9 +32,10 @@ from scheduler.cadence import (
     place,
     year_calendar,
 )
+from scheduler.settings.model import Calendar
 from tests.test_cadence_place import assert_series_is_its_rule
 
-POLICY = CalendarPolicy()
+POLICY = CalendarPolicy.from_section(Calendar())
 
 
 def only(text: str) -> SeriesSpec:

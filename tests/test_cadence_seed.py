@@ -28,10 +28,11 @@ from scheduler.cadence import (
     parse_when,
     place,
 )
-from tests.conftest import SEED_TEXT
+from scheduler.settings.model import Calendar
+from tests.support.seed import SEED_TEXT
 from tests.test_cadence_place import assert_all_open, assert_series_is_its_rule
 
-POLICY = CalendarPolicy()
+POLICY = CalendarPolicy.from_section(Calendar())
 PLAN_YEAR = 2024
 SPRING_TERM = (date(2024, 1, 15), date(2024, 6, 14))
 AUTUMN_TERM = (date(2024, 8, 20), date(2024, 12, 20))

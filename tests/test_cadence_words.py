@@ -33,11 +33,12 @@ from scheduler.cadence.vocabulary import (
     UNIT_ADVERBS,
     UNIT_WORDS,
 )
+from scheduler.settings.model import Calendar
 from tests.test_cadence_corpus import ROWS as GOLDEN_ROWS
 from tests.test_cadence_corpus_municipal import ROWS as MUNICIPAL_ROWS
 from tests.test_cadence_seed import ROWS as SEED_ROWS
 
-POLICY: Final = CalendarPolicy()
+POLICY: Final = CalendarPolicy.from_section(Calendar())
 _WORD: Final = re.compile(r"[^\W_]+(?:[-:/.][^\W_]+)*-?")
 
 # The words that narrow time: months, weekdays, numbers, ordinals, units, seasons and school

@@ -9,10 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.feeds_fixture import Scheduled, scheduled_plan
-from tests.html_page import HtmlPage
-from tests.test_feed_page import CLIENTS, page_of
-from tests.test_web_feeds import client_for, token
+from tests.support.feeds_fixture import (
+    CLIENTS,
+    Scheduled,
+    client_for,
+    page_of,
+    scheduled_plan,
+    token,
+)
+from tests.support.html_page import HtmlPage
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "calendar-clients.md"
 # The table's clients and the page's sections (tests/test_feed_page.py names them).

@@ -27,8 +27,10 @@ from scheduler.model.stored import StoredMeasure
 from scheduler.plan.files import read_plan
 from scheduler.store.plans import load_plan
 from tests.clients import ClientResult, icaljs_expand_many, libical_expand_many, require_clients
-from tests.conftest import SEED_PLAN
-from tests.smtp_server import Received, SmtpServer, World, make_world
+from tests.support.seed import SEED_PLAN
+from tests.support.smtp_server import Received, SmtpServer, World, make_world
+
+pytestmark = pytest.mark.processes  # the calendar clients run as processes: not in `make quick`
 
 PREVENTION = "preventionssamordnare@kungsholmen.example.org"  # convenes SSP
 # Before any reminder of the 2024 plan is due, so a pass sends only what a change adds.

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
 from scheduler.store.tables import MeasureRow
-from tests.conftest import ROOT, SEED_PLAN, SEED_TEXT, Cli, upgraded_cli, write_config
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.seed import ROOT, SEED_PLAN, SEED_TEXT
 
 
 def _squash(text: str) -> str:
@@ -137,6 +138,7 @@ def _run(
     )  # fmt: skip
 
 
+@pytest.mark.processes
 def test_a_bad_config_key_is_named(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[database]\nuri = "sqlite:///x.sqlite3"\n', encoding="utf-8")
@@ -146,6 +148,7 @@ def test_a_bad_config_key_is_named(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.processes
 def test_a_bad_role_address_in_config_is_named(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[roles.polis]\nemail = "polis at example"\n', encoding="utf-8")
@@ -155,6 +158,7 @@ def test_a_bad_role_address_in_config_is_named(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.processes
 def test_config_comes_from_the_environment_and_the_database_url_too(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path}/from-config.sqlite3")
     env = {"SCHEDULER_CONFIG": str(config),

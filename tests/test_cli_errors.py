@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.cli import main
-from tests.conftest import ROOT, SEED_PLAN, Cli, write_config
+from tests.support.cli import Cli, write_config
+from tests.support.seed import ROOT, SEED_PLAN
 
 UNEXPECTED_LINE = re.compile(
     r"^Fel: oväntat fel \((?P<kind>\w+)\)\. Detaljer i loggen (?P<log>.+), "
@@ -60,6 +61,7 @@ def test_an_unexpected_failure_is_one_swedish_line_with_a_reference_and_the_trac
     assert "Traceback (most recent call last)" in logged and "No space left on device" in logged
 
 
+@pytest.mark.processes
 @pytest.mark.skipif(not FULL_DISK.exists(), reason="needs /dev/full")
 def test_a_process_whose_output_cannot_be_written_ends_with_one_line_and_exit_code_1(
     sqlite_cli: Cli, tmp_path: Path
@@ -196,6 +198,7 @@ def _serve(config: Path, port: int) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
+@pytest.mark.processes
 def test_serve_logs_each_request_at_info_without_the_secret_token(
     sqlite_cli: Cli, tmp_path: Path
 ) -> None:
@@ -336,6 +339,7 @@ def test_serve_with_a_port_out_of_range_is_a_swedish_usage_error(sqlite_cli: Cli
     _one_fel_line(result.err)
 
 
+@pytest.mark.processes
 def test_serve_on_a_port_in_use_says_so_in_one_line_and_ends(sqlite_cli: Cli) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from scheduler.store.engine import upgrade_store
-from tests.conftest import SEED_PLAN, Cli
+from tests.support.cli import Cli
+from tests.support.seed import SEED_PLAN
 
 
 def test_cadence_json_is_the_documented_contract(sqlite_cli: Cli) -> None:

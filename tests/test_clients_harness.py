@@ -33,6 +33,8 @@ from tests.clients import (
     require_clients,
 )
 
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 YEAR_2025 = (datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import inspect, text
 
 from scheduler.store.engine import open_store
-from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli, upgraded_cli, write_config
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.seed import IMPORT_NOW, SEED_PLAN
 
 
 def _contents(path: Path) -> dict[str, list[tuple[object, ...]]]:

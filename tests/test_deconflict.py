@@ -16,7 +16,7 @@ from dateutil.rrule import rrulestr
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.model.plan import Area, Measure, Plan
-from tests.feeds_fixture import Scheduled, scheduled_plan, seed_with_dst_measure
+from tests.support.feeds_fixture import Scheduled, scheduled_plan, seed_with_dst_measure
 
 
 def same_day_forums(tmp_path: Path) -> Scheduled:

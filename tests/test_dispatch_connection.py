@@ -1,4 +1,4 @@
-"""One SMTP connection per dispatcher pass, against the real aiosmtpd server (tests/smtp_server.py),
+"""One SMTP connection per dispatcher pass, against the real aiosmtpd server (tests/support/smtp_server.py),
 which counts connections and can drop one after a number of messages or refuse new ones.
 
 A pass of many due rows uses one connection; a connection dropped mid-pass (closed without a
@@ -19,11 +19,12 @@ import pytest
 from scheduler.mail.render import message_id
 from scheduler.model.mail import FAILED, PENDING, SENT, OutboxMail, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
+from scheduler.settings.model import Reminders
 from scheduler.store.outbox import next_due, sync_outbox
-from tests.smtp_server import SENDER, SmtpServer, World, make_world
+from tests.support.smtp_server import SENDER, SmtpServer, World, make_world
 
 MANY = 40
-ROOM = ReminderSettings(max_per_pass=500)  # every due row in one pass
+ROOM = ReminderSettings.from_section(Reminders(max_per_pass=500))  # every due row in one pass
 
 
 @pytest.fixture

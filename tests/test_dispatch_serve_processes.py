@@ -18,15 +18,17 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from scheduler.base.time import STOCKHOLM
 from scheduler.model.mail import PENDING, is_change
 from scheduler.store.outbox import next_due
-from tests.conftest import ROOT
-from tests.helpers import poll_until
-from tests.smtp_server import SmtpServer, World, make_world
-from tests.test_year_change_processes import Install, faketime, serving
+from tests.support.helpers import poll_until
+from tests.support.processes import Install, serving
+from tests.support.seed import ROOT
+from tests.support.smtp_server import SmtpServer, World, make_world
 
-__all__ = ["faketime"]  # the fixture, shared with the year-change test
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 CAUGHT_UP = datetime.fromisoformat("2024-01-30T00:00:00+01:00")
 # Far under the old five-minute poll, and loose enough for a machine busy with other tests; the

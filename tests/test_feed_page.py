@@ -5,6 +5,7 @@ words, every date, and only what the link covers."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,29 +17,23 @@ from scheduler.model.occurrence import Occurrence
 from scheduler.services.feeds import FeedSettings
 from scheduler.web.app import create_app
 from scheduler.web.feed_page import DATES_SHOWN, FOLD_AFTER
-from tests.conftest import Cli
-from tests.feeds_fixture import DST_MEASURE, Scheduled, scheduled_plan
-from tests.html_page import HtmlPage
-from tests.test_web_feeds import NOW, client_for, token
-
-CLIENTS = {  # the steps' sections, in the order a reader meets them
-    "outlook": "Outlook: nya Outlook och Outlook på webben",
-    "outlook-klassisk": "Outlook: klassiska Outlook i Windows",
-    "google": "Google Kalender",
-    "apple": "Apple Kalender: Mac, iPhone och iPad",
-    "thunderbird": "Thunderbird",
-}
+from tests.support.cli import Cli
+from tests.support.feeds_fixture import (
+    CLIENTS,
+    DST_MEASURE,
+    NOW,
+    Scheduled,
+    client_for,
+    page_of,
+    scheduled_plan,
+    token,
+)
+from tests.support.html_page import HtmlPage
 
 
 @pytest.fixture
 def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
     return scheduled_plan(tmp_path, store_url)
-
-
-def page_of(http: TestClient, secret: str) -> HtmlPage:
-    response = http.get(f"/feeds/{secret}/")
-    assert response.status_code == 200
-    return HtmlPage(response.text)
 
 
 def shown_measures(page: HtmlPage) -> dict[int, HtmlPage]:
@@ -302,8 +297,8 @@ def test_a_calendar_without_tasks_offers_no_to_do_list_and_one_with_tasks_does(
 def test_a_series_outlook_cannot_hold_in_few_rules_is_not_offered_and_the_page_says_why(
     scheduled: Scheduled,
 ) -> None:
-    settings = FeedSettings(recheck_seconds=0, organizer_email=scheduled.config.organisation.email,
-                            series_max_rules=1)  # fmt: skip
+    settings = replace(FeedSettings.from_settings(scheduled.config), recheck_seconds=0,
+                       series_max_rules=1)  # fmt: skip
     http = TestClient(create_app(scheduled.engine, scheduled.config, clock=lambda: NOW,
                                  feed_settings=settings))  # fmt: skip
     secret = token(scheduled, scope="atgard-ssp")

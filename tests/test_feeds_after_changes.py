@@ -2,7 +2,7 @@
 changes a meeting's length, a holiday shift and a cancellation, every exported calendar reads in
 recurring-ical-events, ical.js and libical as `agenda --json` says (start and end); no `.serie`
 has an RDATE; every RRULE fits Outlook's templates ([MS-OXCICAL] §2.1.3.2.2, the checker in
-tests/outlook_templates.py); every override has its own DTEND and a SEQUENCE higher than the
+tests/support/outlook_templates.py); every override has its own DTEND and a SEQUENCE higher than the
 series had before; every cancelled VEVENT is TRANSPARENT. After `plan hand-in` the hand-in task
 is COMPLETED in the to-do lists, and no to-do list is empty."""
 
@@ -25,8 +25,11 @@ from tests.clients import (
     python_expand_many,
     require_clients,
 )
-from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli
-from tests.outlook_templates import outlook_template
+from tests.support.cli import Cli
+from tests.support.outlook_templates import outlook_template
+from tests.support.seed import IMPORT_NOW, SEED_PLAN
+
+pytestmark = pytest.mark.processes  # the calendar clients run as processes: not in `make quick`
 
 YEAR = 2024
 WINDOW = (datetime(2023, 12, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC))

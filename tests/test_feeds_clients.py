@@ -13,6 +13,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
 from scheduler.model.occurrence import CANCELLED, Occurrence
 from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
+from scheduler.settings.model import Organisation, Settings
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from tests.clients import (
     ClientResult,
@@ -21,11 +22,15 @@ from tests.clients import (
     python_expand_many,
     require_clients,
 )
-from tests.feeds_fixture import Scheduled, scheduled_plan
+from tests.support.feeds_fixture import Scheduled, scheduled_plan
 
 NOW = datetime(2024, 1, 10, 12, 0, tzinfo=UTC)
 START, END = datetime(2023, 12, 1, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC)
-SETTINGS = FeedSettings(organizer_email="trygghet@kungsholmen.example.org")
+SETTINGS = FeedSettings.from_settings(
+    Settings(organisation=Organisation(email="trygghet@kungsholmen.example.org"))
+)
+
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +172,7 @@ def test_uids_are_stable_across_exports_and_a_reimport(tmp_path: Path) -> None:
     assert one == other  # a fresh database with the same plan publishes the very same bytes
 
     from scheduler.services.refresh import import_and_schedule
-    from tests.feeds_fixture import seed_with_dst_measure
+    from tests.support.feeds_fixture import seed_with_dst_measure
 
     import_and_schedule(first.engine, first.config, seed_with_dst_measure(), source="test",
                         now=NOW + timedelta(days=3))  # fmt: skip

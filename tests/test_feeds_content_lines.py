@@ -22,11 +22,12 @@ from scheduler.feeds.ical import (
     render_todos,
 )
 from scheduler.feeds.scopes import find_scope
-from tests.feeds_fixture import scheduled_plan
+from tests.support.feeds_fixture import scheduled_plan
 
 HEADER = FeedHeader(
     name="Åtgärdsplan: alla möten", description="Kungsholmen: alla möten, uppgifter; och mer",
     organizer_name="Kungsholmens stadsdelsförvaltning", organizer_email="trygghet@example.org",
+    refresh=timedelta(hours=12),
 )  # fmt: skip
 START = datetime(2024, 3, 31, 0, 30, tzinfo=UTC)  # the night of the spring change
 BASE = FeedEvent(

@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from scheduler.plan.files import write_plan
 from scheduler.store.feed_tokens import create_token
 from scheduler.web.app import create_app
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, norrmalm_plan
-from tests.workspace_fixture import Workspace, two_district_workspace
+from tests.support.districts import KUNGSHOLMEN, NORRMALM, norrmalm_plan
+from tests.support.workspace_fixture import Workspace, two_district_workspace
 
 # December: the closing year's last meetings and, for Kungsholmen, next year's plan in one window.
 NOW = datetime(2024, 12, 10, 9, 0, tzinfo=UTC)
@@ -169,7 +169,7 @@ def test_a_failed_write_leaves_every_file_whole_and_says_which(workspace: Worksp
 
 
 def test_all_refuses_a_year_and_an_empty_installation(tmp_path: Path, sqlite_cli: object) -> None:
-    from tests.conftest import Cli
+    from tests.support.cli import Cli
 
     assert isinstance(sqlite_cli, Cli)
     empty = sqlite_cli("feeds", "export", str(tmp_path / "k"), "--all")
@@ -242,7 +242,7 @@ def test_a_file_left_short_in_an_unchanged_folder_is_written_again(workspace: Wo
 
 
 def test_workers_is_for_all_only(sqlite_cli: object, tmp_path: Path) -> None:
-    from tests.conftest import Cli
+    from tests.support.cli import Cli
 
     assert isinstance(sqlite_cli, Cli)
     alone = sqlite_cli("feeds", "export", str(tmp_path / "k"), "--workers", "2")

@@ -24,12 +24,12 @@ from scheduler.feeds.scopes import MAX_NAME_BYTES, bounded, slugify
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.store.feed_tokens import create_token
 from scheduler.web.app import create_app, serving_app
-from tests.conftest import SEED_PLAN
-from tests.helpers import free_port
-from tests.live_server import serving
+from tests.support.districts import KUNGSHOLMEN, NORRMALM
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.seed import SEED_PLAN
+from tests.support.workspace_fixture import Workspace, two_district_workspace
 from tests.test_feeds_export_all import FOLDERS, NOW, NOW_TEXT, calendars, every_file
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM
-from tests.workspace_fixture import Workspace, two_district_workspace
 
 LONG = "Trygghetsvandringar " + "och samverkan kring trygghet i stadsdelen " * 6  # 272 characters
 

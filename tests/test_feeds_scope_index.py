@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scheduler.feeds.scopes import AREA, MEASURE, PLAN, ROLE, SERIES, Scope, ScopeIndex, all_scopes
-from tests.feeds_fixture import scheduled_plan
+from tests.support.feeds_fixture import scheduled_plan
 
 
 def included(scopes: list[Scope], **occurrence: object) -> list[str]:

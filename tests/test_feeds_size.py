@@ -24,10 +24,10 @@ from scheduler.plan.files import read_plan, write_plan
 from scheduler.settings.config import load_settings
 from scheduler.store.engine import upgrade_store
 from scheduler.web.app import create_app
-from tests.conftest import Cli
-from tests.feeds_fixture import scheduled_plan
-from tests.helpers import free_port
-from tests.live_server import serving
+from tests.support.cli import Cli
+from tests.support.feeds_fixture import scheduled_plan
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
 
 NOW = datetime(2025, 1, 10, 7, 0, tzinfo=UTC)
 AT = "2025-01-10T08:00"

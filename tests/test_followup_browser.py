@@ -13,10 +13,10 @@ from scheduler.services import followup as campaign
 from scheduler.store.followups import answers
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
-from tests.conftest import SEED_ORGANISATION
-from tests.followup_fixture import FollowupWorld, followup_world, form_link, local
-from tests.helpers import Clock, free_port
-from tests.live_server import serving
+from tests.support.followup_fixture import FollowupWorld, followup_world, form_link, local
+from tests.support.helpers import Clock, free_port
+from tests.support.live_server import serving
+from tests.support.seed import SEED_ORGANISATION
 
 SILENT_ROLE = "Socialtjänsten"  # the role that never answers: it alone is nudged
 

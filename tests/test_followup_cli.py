@@ -13,7 +13,8 @@ from scheduler.store.engine import upgrade_store
 from scheduler.store.followups import AnswerInput, save_answers
 from scheduler.store.occurrences import list_occurrences, record_answer
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import SEED_PLAN, Cli
+from tests.support.cli import Cli
+from tests.support.seed import SEED_PLAN
 
 NOW = datetime(2024, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -16,8 +16,8 @@ from scheduler.followup.settings import FollowupSettings
 from scheduler.services import followup as campaign
 from scheduler.services.refresh import plan_schedule
 from scheduler.store.followups import answers, get_campaign
-from tests.followup_fixture import FollowupWorld, followup_world, local
-from tests.helpers import Clock
+from tests.support.followup_fixture import FollowupWorld, followup_world, local
+from tests.support.helpers import Clock
 
 ROLE = "Preventionssamordnare"  # answers for one measure: SSP
 

@@ -32,10 +32,10 @@ from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox
 from scheduler.store.plans import find_plan_id, load_plan
 from scheduler.web.app import create_app
-from tests.conftest import SEED_ORGANISATION
-from tests.helpers import free_port
-from tests.live_server import serving
-from tests.workspace_fixture import PASSWORD, START, USERNAME, Workspace, seeded_workspace
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.seed import SEED_ORGANISATION
+from tests.support.workspace_fixture import PASSWORD, START, USERNAME, Workspace, seeded_workspace
 
 AFTER_DEADLINE = datetime(2024, 12, 16, 9, 0, tzinfo=START.tzinfo)
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from scheduler.cadence import CalendarPolicy
 from scheduler.plan.files import read_plan
-from scheduler.plan.files.limits import ReadLimits
+from scheduler.plan.files.limits import default_limits
 from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.schedule.occurrences import place_items, plan_items, schedule_plan
 from scheduler.services.import_ahead import (
@@ -27,7 +27,8 @@ from scheduler.services.refresh import calendar_policy, import_and_schedule
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import ROOT, SEED_PLAN, Cli
+from tests.support.cli import Cli
+from tests.support.seed import ROOT, SEED_PLAN
 
 NOW = datetime(2024, 1, 8, 7, tzinfo=UTC)
 MARK = "placerad i förväg"  # a warning no real placement gives: shows whose placement was used
@@ -108,7 +109,7 @@ def test_workers_hand_back_every_file_in_order_and_nothing_for_a_file_they_canno
     broken.write_text("year = \n", encoding="utf-8")
     # Over several of a worker's tasks (FILES_PER_TASK files each), the last one short.
     paths = [SEED_PLAN, tmp_path / "missing.toml", broken] * 3
-    options = ReadOptions(None, None, None, ReadLimits())
+    options = ReadOptions(None, None, None, default_limits())
 
     with read_ahead(paths, settings, options, workers=1) as made:
         results = list(made)

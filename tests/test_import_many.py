@@ -14,7 +14,8 @@ from sqlalchemy import text
 from bench.generate import YEAR, plan_files, write_plans
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.store.engine import open_store
-from tests.conftest import _postgres_schema, upgraded_cli
+from tests.support.cli import upgraded_cli
+from tests.support.databases import postgres_schema
 
 # Written at the moment of the import (no command takes a `now` here), or computed from such a
 # moment; everything else an import writes must be the same however the files were given.
@@ -33,7 +34,7 @@ def other_store_url(
     if store_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'other.sqlite3'}"
         return
-    with _postgres_schema(request.getfixturevalue("postgres_url")) as url:
+    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
         yield url
 
 

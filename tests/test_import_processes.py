@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEED_PLAN, write_config
+from tests.support.cli import write_config
+from tests.support.seed import ROOT, SEED_PLAN
 from tests.test_imports import snapshot
+
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 MEASURES = 300
 

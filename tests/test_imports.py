@@ -23,7 +23,8 @@ from scheduler.model.plan import Area, Plan
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.store.engine import open_store, write_transaction
 from scheduler.store.tables import AreaRow, MeasureRow, OccurrenceRow, OutboxRow, PlanRow
-from tests.conftest import ROOT, SEED_PLAN, Cli, upgraded_cli, write_config
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.seed import ROOT, SEED_PLAN
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"  # organisation.name in the test config
 NORRMALM = "Norrmalms stadsdelsförvaltning"
@@ -305,6 +306,7 @@ def shared_dir() -> Iterator[Path]:
         yield Path(name)
 
 
+@pytest.mark.processes
 def test_a_read_only_database_file_is_one_fel_line_and_reading_still_works(
     shared_dir: Path,
 ) -> None:

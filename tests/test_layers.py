@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 import grimp
+import pytest
 
-from tests.conftest import ROOT
+from tests.support.seed import ROOT
 
 
 def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -73,6 +74,7 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles(graph) == [["a.x", "a.y"]]
 
 
+@pytest.mark.processes
 def test_the_layer_contracts_are_kept() -> None:
     result = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "lint-imports")] if (ROOT / ".venv").exists()

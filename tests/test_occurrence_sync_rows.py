@@ -23,7 +23,7 @@ from scheduler.store.occurrences import (
     sync_occurrences,
 )
 from scheduler.store.plans import import_plan
-from tests.conftest import ROOT, SEED_PLAN
+from tests.support.seed import ROOT, SEED_PLAN
 
 IMPORTED = datetime(2024, 1, 8, 7, tzinfo=UTC)
 LATER = datetime(2024, 5, 15, 10, tzinfo=UTC)

@@ -11,6 +11,7 @@ from scheduler.cadence import CalendarPolicy, parse_when, place
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.schedule.occurrences import occurrence_uid, planned_occurrences
+from scheduler.settings.model import Calendar
 
 MEASURE = Measure("Skolforum", when_text="Möten 8 ggr/år (4 ggr/år mellan- och högstadiet och 4 ggr/år gymnasiet)")  # fmt: skip
 STORED = StoredMeasure(id=7, key="område|skolforum|1", area="Område", measure=MEASURE)
@@ -30,7 +31,9 @@ def test_a_uid_hashes_organisation_year_measure_series_and_rule_date() -> None:
 
 
 def test_each_series_of_a_plan_gets_its_own_uids_as_when_asked_one_by_one() -> None:
-    schedule = place(parse_when(MEASURE.when_text), year=2025, policy=CalendarPolicy())
+    schedule = place(
+        parse_when(MEASURE.when_text), year=2025, policy=CalendarPolicy.from_section(Calendar())
+    )
     made = {
         series.label: [o.uid for o in planned_occurrences(PLAN, STORED, series)]
         for series in schedule.series

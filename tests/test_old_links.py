@@ -27,11 +27,11 @@ from scheduler.store.feed_tokens import create_token, list_tokens
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id
 from scheduler.web.app import create_app, serving_app
-from tests.conftest import Cli, upgraded_cli
-from tests.helpers import free_port
-from tests.live_server import serving
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, write_two_district_config
-from tests.workspace_fixture import Workspace, seeded_workspace, two_district_workspace
+from tests.support.cli import Cli, upgraded_cli
+from tests.support.districts import KUNGSHOLMEN, NORRMALM, write_two_district_config
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.workspace_fixture import Workspace, seeded_workspace, two_district_workspace
 
 NOW = datetime(2024, 3, 13, 8, 0, tzinfo=UTC)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -25,7 +24,6 @@ from scheduler.mail.delivery import delivery_for
 from scheduler.mail.render import message_id
 from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import SENT
-from scheduler.model.plan import Plan
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
@@ -41,58 +39,17 @@ from scheduler.store.occurrences import list_occurrences
 from scheduler.store.outbox import list_outbox
 from scheduler.store.plans import find_plan_id, plan_organisation
 from scheduler.web.app import create_app
-from tests.conftest import IMPORT_NOW, ROOT, SEED_PLAN, Cli, upgraded_cli
-from tests.helpers import Clock
-from tests.smtp_server import SENDER, SmtpServer
-
-KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
-NORRMALM = "Norrmalms stadsdelsförvaltning"
-DOMAINS = {KUNGSHOLMEN: "kungsholmen.example.org", NORRMALM: "norrmalm.example.org"}
-
-
-def _roles_toml(prefix: str, domain: str) -> str:
-    """The repo's roles, every address moved to `domain`, as tables under `prefix`."""
-    roles = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))["roles"]
-    lines = []
-    for key, entry in roles.items():
-        lines.append(f"[{prefix}.{key}]")
-        for name, value in entry.items():
-            if name == "email":
-                value = f"{value.split('@')[0]}@{domain}"
-            lines.append(f"{name} = {json.dumps(value, ensure_ascii=False)}")
-    return "\n".join(lines) + "\n"
-
-
-def write_two_district_config(folder: Path, url: str, extra: str = "") -> Path:
-    (folder / "norrmalm.toml").write_text(
-        f'[organisation]\nname = "{NORRMALM}"\nemail = "trygghet@{DOMAINS[NORRMALM]}"\n'
-        'coordinator_role = "Trygghetssamordnare"\n\n'
-        + _roles_toml("roles", DOMAINS[NORRMALM]),
-        encoding="utf-8",
-    )  # fmt: skip
-    path = folder / "config.toml"
-    path.write_text(
-        '[organisation]\nbase_url = "http://127.0.0.1:8000"\n\n'
-        f'[database]\nurl = "{url}"\n\n'
-        f'[organisations.kungsholmen]\nname = "{KUNGSHOLMEN}"\n'
-        f'email = "trygghet@{DOMAINS[KUNGSHOLMEN]}"\ncoordinator_role = "Trygghetssamordnare"\n\n'
-        + _roles_toml("organisations.kungsholmen.roles", DOMAINS[KUNGSHOLMEN])
-        + '\n[organisations.norrmalm]\nfile = "norrmalm.toml"\n\n'
-        + extra,
-        encoding="utf-8",
-    )  # fmt: skip
-    return path
-
-
-def norrmalm_plan() -> Plan:
-    plan = read_plan(SEED_PLAN).plan
-    areas = tuple(
-        replace(area, measures=tuple(
-            replace(m, title="SSP Norrmalm") if m.title == "SSP" else m for m in area.measures
-        ))
-        for area in plan.areas
-    )  # fmt: skip
-    return replace(plan, organisation=NORRMALM, areas=areas)
+from tests.support.cli import Cli, upgraded_cli
+from tests.support.districts import (
+    DOMAINS,
+    KUNGSHOLMEN,
+    NORRMALM,
+    norrmalm_plan,
+    write_two_district_config,
+)
+from tests.support.helpers import Clock
+from tests.support.seed import IMPORT_NOW, SEED_PLAN
+from tests.support.smtp_server import SENDER, SmtpServer
 
 
 @dataclass
@@ -246,7 +203,7 @@ def test_a_districts_link_never_opens_the_others_calendars(installation: Install
     norrmalm = _token(installation, "norrmalm", "SSP-gruppen")
     clock = Clock(morning(date(2024, 3, 1)))
     app = create_app(installation.engine, installation.config, clock=clock,
-                     feed_settings=FeedSettings(recheck_seconds=0))  # fmt: skip
+                     feed_settings=replace(FeedSettings.from_settings(installation.config), recheck_seconds=0))  # fmt: skip
     http = TestClient(app)
 
     assert http.get(f"/feeds/{kungsholmen}/atgard-ssp.ics").status_code == 200

@@ -20,9 +20,12 @@ from scheduler.services.refresh import plan_schedule
 from scheduler.store.engine import open_store
 from scheduler.store.followups import AnswerInput, answers, save_answers
 from scheduler.store.outbox import list_outbox
-from tests.conftest import ROOT, SEED_PLAN, upgraded_cli, write_config
-from tests.followup_fixture import followup_world, local
-from tests.helpers import poll_until
+from tests.support.cli import upgraded_cli, write_config
+from tests.support.followup_fixture import followup_world, local
+from tests.support.helpers import poll_until
+from tests.support.seed import ROOT, SEED_PLAN
+
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 # The seed plan is for 2024: the campaign starts 15 November, nudges a week later, and the
 # coordinator's summary is due once the deadline (15 December) has passed.

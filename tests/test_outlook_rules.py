@@ -1,5 +1,5 @@
 """A series' dates as rules Outlook can hold (scheduler/feeds/outlook_rules.py), held to the
-template checker written from [MS-OXCICAL] §2.1.3.2.2 (tests/outlook_templates.py) and to
+template checker written from [MS-OXCICAL] §2.1.3.2.2 (tests/support/outlook_templates.py) and to
 dateutil's expansion of what it writes."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler.feeds.outlook_rules import decompose
-from tests.outlook_templates import outlook_template
+from tests.support.outlook_templates import outlook_template
 
 # [MS-OXCICAL]'s own examples of each template, and Outlook's own exports.
 TEMPLATE_EXAMPLES = [

@@ -19,12 +19,12 @@ from scheduler.services.refresh import answer_signer
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
 from scheduler.web.app import create_app
-from tests.axe import assert_accessible
-from tests.browser import PHONE, WIDTHS, screenshot
-from tests.conftest import SEED_ORGANISATION
-from tests.followup_fixture import FollowupWorld, followup_world, form_link, local
-from tests.helpers import Clock, free_port
-from tests.live_server import serving
+from tests.support.axe import assert_accessible
+from tests.support.browser import PHONE, WIDTHS, screenshot
+from tests.support.followup_fixture import FollowupWorld, followup_world, form_link, local
+from tests.support.helpers import Clock, free_port
+from tests.support.live_server import serving
+from tests.support.seed import SEED_ORGANISATION
 
 NOW = local("2024-11-16T10:00")  # the follow-up is open, and December's meetings are coming
 
@@ -70,7 +70,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 def open_page(browser: Any, width: dict[str, Any], url: str, **options: Any) -> Any:
-    # axe-core is injected as an inline script, which the site's policy refuses: see tests/axe.py.
+    # axe-core is injected as an inline script, which the site's policy refuses: see tests/support/axe.py.
     context = browser.new_context(bypass_csp=True, locale="sv-SE", **width, **options)
     page = context.new_page()
     response = page.goto(url)

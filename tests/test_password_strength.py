@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from tests.conftest import Cli, CliResult
+from tests.support.cli import Cli, CliResult
 
 GOOD = "Korrekt-häst-batteri-9"
 COMMON = "det är ett av de vanligaste lösenorden, eller nästan"

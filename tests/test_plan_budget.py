@@ -28,15 +28,14 @@ from scheduler.settings.config import load_settings
 from scheduler.settings.model import Database, Limits
 from scheduler.store.engine import normalise_url
 from scheduler.web.app import create_app
-from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli, upgraded_cli, write_config
-from tests.helpers import Clock, free_port
-from tests.live_server import serving
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, write_two_district_config
-from tests.test_year_change_processes import Install, faketime
-from tests.test_year_change_processes import serving as serving_process
-from tests.workspace_fixture import PASSWORD, START, USERNAME, page_token, workspace_of
-
-__all__ = ["faketime"]  # the fixture, for the `serve` test
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.districts import KUNGSHOLMEN, NORRMALM, write_two_district_config
+from tests.support.helpers import Clock, free_port
+from tests.support.live_server import serving
+from tests.support.processes import Install
+from tests.support.processes import serving as serving_process
+from tests.support.seed import IMPORT_NOW, SEED_PLAN
+from tests.support.workspace_fixture import PASSWORD, START, USERNAME, page_token, workspace_of
 
 AREA = "Trygghet i centrum"
 WEEKDAYS = "måndag–fredag"  # the attack: every weekday of the year, for every measure
@@ -284,7 +283,7 @@ def test_serve_starts_with_a_stored_plan_over_a_lowered_budget(
 def test_the_docs_document_the_budget_and_the_busy_timeout() -> None:
     """docs/security.md names the keys with their defaults (every key's reference is the
     generated docs/configuration.md)."""
-    from tests.conftest import ROOT
+    from tests.support.seed import ROOT
 
     text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8").replace("\n", " ")
     assert "## Plans have a size budget" in text and "## A busy database" in text

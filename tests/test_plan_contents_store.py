@@ -17,8 +17,8 @@ from scheduler.model.plan import Measure
 from scheduler.model.plan_contents import AreaContents, MeasureContents, PlanContents
 from scheduler.services.plan_edits import Edit, contents_of, save_contents
 from scheduler.store.plans import find_plan_id, import_plan, load_plan
+from tests.support.workspace_fixture import Workspace, seeded_workspace
 from tests.test_get_changes_nothing import every_row
-from tests.workspace_fixture import Workspace, seeded_workspace
 
 NOW = datetime(2024, 3, 13, 8, tzinfo=UTC)
 

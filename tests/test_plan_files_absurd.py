@@ -20,11 +20,12 @@ import pytest
 from openpyxl import Workbook
 
 from scheduler.web.app import create_app
-from tests.conftest import SEED_PLAN, Cli
-from tests.helpers import free_port
-from tests.live_server import serving
+from tests.support.cli import Cli
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.seed import SEED_PLAN
+from tests.support.workspace_fixture import PASSWORD, USERNAME, Workspace, seeded_workspace
 from tests.test_planfile import HEADER, INSTRUCTIONS
-from tests.workspace_fixture import PASSWORD, USERNAME, Workspace, seeded_workspace
 
 DEPTH = 100_000
 # What a message must never show: the server's temporary files, Python's exception names.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,9 +26,10 @@ from scheduler.services.refresh import plans_in_time, refresh_occurrences
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
-from tests.conftest import SEED_ORGANISATION, SEED_PLAN, Cli
-from tests.helpers import Clock
-from tests.smtp_server import SmtpServer, World, make_world
+from tests.support.cli import Cli
+from tests.support.helpers import Clock
+from tests.support.seed import SEED_ORGANISATION, SEED_PLAN
+from tests.support.smtp_server import SmtpServer, World, make_world
 
 HAND_IN_TITLE = "Lämna in åtgärdsplanen 2024 (tertialrapport 1)"
 COORDINATOR_ADDRESS = "trygghetssamordnare@kungsholmen.example.org"  # the repo's config.toml
@@ -74,7 +76,7 @@ def test_the_hand_in_task_is_in_the_agenda_and_the_plan_and_coordinator_feeds(
         now=morning(date(2024, 1, 10)),
     )[1]
     http = TestClient(create_app(world.engine, world.config, clock=Clock(morning(date(2024, 3, 1))),
-                                 feed_settings=FeedSettings(recheck_seconds=0)))  # fmt: skip
+                                 feed_settings=replace(FeedSettings.from_settings(world.config), recheck_seconds=0)))  # fmt: skip
     uid = entry["uid"]
     for calendar in ("plan", "roll-trygghetssamordnare"):
         feed = http.get(f"/feeds/{token}/{calendar}.ics")

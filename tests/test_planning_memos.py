@@ -18,6 +18,7 @@ from scheduler.reminders.planning import MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import PlanSchedule, schedule_plan
 from scheduler.settings.config import settings_from_mapping
+from scheduler.settings.model import Calendar, Reminders
 
 YEAR = 2025
 ROLE = {"name": "Samordnare", "email": "samordnare@example.org"}
@@ -49,7 +50,7 @@ def _planned(stored: StoredPlan, **reminders: object) -> dict[str, datetime]:
     """Reminder key → due time, planned for the whole year."""
     config = settings_from_mapping({"roles": {"samordnare": ROLE}}, environ={})
     responsibility = Responsibility("Samordnare", ("Samordnare",), "explicit")
-    context = MailContext(config, ReminderSettings(**reminders),  # type: ignore[arg-type]
+    context = MailContext(config, ReminderSettings.from_section(Reminders.model_validate(reminders)),
                           LinkSigner("hemligt", purpose="answer"))  # fmt: skip
     schedule = schedule_plan(stored, policy=context.policy,
                              responsibilities={m.id: responsibility for m in stored.measures})  # fmt: skip
@@ -73,7 +74,9 @@ def _kinds_by_measure(stored: StoredPlan, planned: dict[str, datetime]) -> dict[
 def _schedule(stored: StoredPlan) -> PlanSchedule:
     responsibility = Responsibility("Samordnare", ("Samordnare",), "explicit")
     config = settings_from_mapping({"roles": {"samordnare": ROLE}}, environ={})
-    context = MailContext(config, ReminderSettings(), LinkSigner("hemligt", purpose="answer"))
+    context = MailContext(
+        config, ReminderSettings.from_section(Reminders()), LinkSigner("hemligt", purpose="answer")
+    )
     return schedule_plan(stored, policy=context.policy,
                          responsibilities={m.id: responsibility for m in stored.measures})  # fmt: skip
 
@@ -105,7 +108,7 @@ def test_every_reminder_goes_out_on_a_working_day_before_what_it_is_for() -> Non
     planned = _planned(stored, meeting_days=(14, 3, 1), held_question=False)
     starts = {row.uid: row.start for row in _rows(_schedule(stored))}
     assert len(planned) > 100
-    policy = CalendarPolicy()
+    policy = CalendarPolicy.from_section(Calendar())
     for key, due in planned.items():
         uid, kind, _start = key.split("|")
         local = due.astimezone(STOCKHOLM)

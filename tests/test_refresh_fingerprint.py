@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from scheduler.store.engine import upgrade_store
 from scheduler.store.tables import OutboxRow
-from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS, upcoming_seed, upgraded_cli, write_config
+from tests.support.cli import upgraded_cli, write_config
+from tests.support.seed import SEED_PLAN, YEAR_OF_REMINDERS, upcoming_seed
 
 
 def _pending_keys(url: str) -> set[str]:

@@ -17,9 +17,10 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.model.mail import CANCELLED, PENDING, SENT, SKIPPED, OutboxMail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import PlanTopUp
+from scheduler.settings.model import Reminders
 from scheduler.store.engine import create_store_engine
-from tests.conftest import YEAR_OF_REMINDERS
-from tests.smtp_server import BEFORE_EVERYTHING, SmtpServer, World, make_world
+from tests.support.seed import YEAR_OF_REMINDERS
+from tests.support.smtp_server import BEFORE_EVERYTHING, SmtpServer, World, make_world
 
 EIGHT_WEEKS = "[reminders]\nhorizon_weeks = 8\n"
 
@@ -38,7 +39,7 @@ def _fields(row: OutboxMail) -> tuple[object, ...]:
 
 
 def test_the_horizon_is_the_monday_after_the_weeks_at_midnight_in_stockholm() -> None:
-    settings = ReminderSettings(horizon_weeks=8)
+    settings = ReminderSettings.from_section(Reminders(horizon_weeks=8))
     # Friday 1 December 2023, 08:00 in Stockholm: eight weeks on is Friday 26 January 2024.
     until = settings.horizon(BEFORE_EVERYTHING)
     assert until == datetime(2024, 1, 29, 0, 0, tzinfo=STOCKHOLM)
@@ -159,7 +160,7 @@ def test_a_failed_top_up_is_logged_and_the_follow_up_step_runs_anyway(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from scheduler.settings.config import load_settings
-    from tests.conftest import write_config
+    from tests.support.cli import write_config
 
     url = f"sqlite:///{tmp_path / 'no-schema.sqlite3'}"  # no tables: every query fails
     config = load_settings(str(write_config(tmp_path / "config.toml", url)), environ={})

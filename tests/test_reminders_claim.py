@@ -21,8 +21,8 @@ from scheduler.model.plan import Area, Plan
 from scheduler.plan.files import read_plan
 from scheduler.services.refresh import import_and_schedule, plan_schedule
 from scheduler.store.outbox import enqueue_once
-from tests.conftest import SEED_PLAN
-from tests.smtp_server import SENDER, SmtpServer, make_world
+from tests.support.seed import SEED_PLAN
+from tests.support.smtp_server import SENDER, SmtpServer, make_world
 
 NEW_PLACE = "Stadshuset, sal Ängen"
 

@@ -22,8 +22,8 @@ from scheduler.model.mail import PENDING, SENT, OutboxMail
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.reminder_mail import ReminderRenderer
 from scheduler.services.runner import DispatcherRunner
-from tests.conftest import Cli, write_config
-from tests.smtp_server import SmtpServer, World, make_world
+from tests.support.cli import Cli, write_config
+from tests.support.smtp_server import SmtpServer, World, make_world
 
 # A morning when several reminders of the 2024 seed plan are due, none of them stale.
 MORNING = datetime.fromisoformat("2024-01-09T08:30:00+01:00")

@@ -12,11 +12,15 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from scheduler.mail.render import message_id
 from scheduler.model.mail import PENDING, SENDING, SENT, SKIPPED, OutboxMail
 from scheduler.store.outbox import next_due
-from tests.conftest import ROOT
-from tests.smtp_server import SENDER, SmtpServer, World, make_world
+from tests.support.seed import ROOT
+from tests.support.smtp_server import SENDER, SmtpServer, World, make_world
+
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 # Passes ran at every due time until CAUGHT_UP; the next one is a week later, at PASS_AT, when a
 # batch of reminders is due (14-day, 2-day and task ones), none overtaken or stale yet.

@@ -17,9 +17,10 @@ from scheduler.mail.delivery import delivery_for
 from scheduler.model.mail import PENDING, SENT, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import JOB_ID, DispatcherRunner
+from scheduler.settings.model import Reminders
 from scheduler.store.outbox import claim, next_due, sync_outbox
-from tests.helpers import poll_until
-from tests.smtp_server import SmtpServer, World, make_world
+from tests.support.helpers import poll_until
+from tests.support.smtp_server import SmtpServer, World, make_world
 
 MONTH = 30 * 86400
 
@@ -101,7 +102,9 @@ def test_a_full_pass_goes_again_at_once(world: World, paused: list[DispatcherRun
     due = [r for r in world.outbox(PENDING) if r.due_at <= now]
     assert len(due) > 2
     clock = FakeClock(now)
-    runner = runner_for(world, clock, paused, settings=ReminderSettings(max_per_pass=1))
+    runner = runner_for(
+        world, clock, paused, settings=ReminderSettings.from_section(Reminders(max_per_pass=1))
+    )
     result = runner.tick()
     assert result is not None and result.sent + result.skipped + result.cancelled == len(due)
     assert result.sent > 2
@@ -268,7 +271,9 @@ def test_a_row_that_falls_due_during_a_long_pass_is_taken_as_soon_as_the_pass_en
     sync_outbox(world.engine, planned=[later_mail("runner-test|during", during)], kinds_owned=(),
                 plan_id=world.plan_id, now=start)  # fmt: skip
     clock = TickingClock(start - timedelta(seconds=10), step=timedelta(seconds=10))
-    runner = runner_for(world, clock, paused, settings=ReminderSettings(max_per_pass=100))
+    runner = runner_for(
+        world, clock, paused, settings=ReminderSettings.from_section(Reminders(max_per_pass=100))
+    )
     result = runner.tick()
     assert result is not None and result.sent == len(due) + 10
     assert armed_for(runner) == during < clock.now  # past by the end of the pass: runs at once

@@ -19,9 +19,9 @@ from scheduler.model.mail import FAILED, PENDING, SENDING, SENT, SKIPPED, Outbox
 from scheduler.plan.files import read_plan
 from scheduler.services.dispatch import message_for, run_due
 from scheduler.store.outbox import claim, due_ids, next_due
-from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS
-from tests.helpers import free_port
-from tests.smtp_server import SENDER, SmtpServer, World, make_world
+from tests.support.helpers import free_port
+from tests.support.seed import SEED_PLAN, YEAR_OF_REMINDERS
+from tests.support.smtp_server import SENDER, SmtpServer, World, make_world
 
 PREVENTION = "preventionssamordnare@kungsholmen.example.org"
 SAFETY = "trygghetssamordnare@kungsholmen.example.org"

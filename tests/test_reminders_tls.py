@@ -23,8 +23,8 @@ from scheduler.mail.render import address, build_message
 from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import RenderedEmail
 from scheduler.settings.config import load_settings
-from tests.conftest import write_config
-from tests.helpers import free_port
+from tests.support.cli import write_config
+from tests.support.helpers import free_port
 
 USER, PASSWORD = "schemalaggare", "hemligt-lösenord"
 

@@ -33,8 +33,8 @@ from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
 from scheduler.model.occurrence import Occurrence
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from scheduler.store.outbox import next_due
-from tests.conftest import ROOT, YEAR_OF_REMINDERS
-from tests.smtp_server import SENDER, Received, SmtpServer, World, make_world
+from tests.support.seed import ROOT, YEAR_OF_REMINDERS
+from tests.support.smtp_server import SENDER, Received, SmtpServer, World, make_world
 
 END = datetime(2025, 2, 1, 8, 0, tzinfo=UTC)  # every held question of 2024 is due before this
 REMINDER_KINDS = ("meeting-14d", "meeting-2d", "held")

@@ -15,7 +15,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,10 +27,11 @@ from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.feed_tokens import create_token
 from scheduler.web.app import create_app, serving_app, serving_protocol
-from tests.conftest import SEED_ORGANISATION, write_config
-from tests.feeds_fixture import Scheduled, scheduled_plan
-from tests.helpers import Clock, free_port, poll_until
-from tests.live_server import running
+from tests.support.cli import write_config
+from tests.support.feeds_fixture import Scheduled, scheduled_plan
+from tests.support.helpers import Clock, free_port, poll_until
+from tests.support.live_server import running
+from tests.support.seed import SEED_ORGANISATION
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 HTTPS = "https://kalender.example.se"
@@ -47,7 +48,7 @@ class Answer:
 @contextmanager
 def serving(scheduled: Scheduled, config: Settings) -> Iterator[int]:
     """The application and protocol as `scheduler serve` runs them, on a free port."""
-    feeds = FeedSettings(recheck_seconds=3600, organizer_email=config.organisation.email)
+    feeds = replace(FeedSettings.from_settings(config), recheck_seconds=3600)
     lean = serving_app(create_app(scheduled.engine, config, clock=Clock(NOW), feed_settings=feeds))
     port = free_port()
     server = uvicorn.Config(lean, host="127.0.0.1", port=port, log_config=None, log_level="warning",
@@ -331,6 +332,7 @@ def test_no_hsts_over_http(port: int, scheduled: Scheduled) -> None:
 # -- `scheduler serve` itself ------------------------------------------------------------------
 
 
+@pytest.mark.processes
 def test_scheduler_serve_has_the_limits_and_hsts(tmp_path: Path, scheduled: Scheduled) -> None:
     """The command, as a process of its own: its protocol is the one tested above."""
     config = tmp_path / "serve.toml"

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from scheduler.plan.roles import RoleLexicon, read_responsibility
-from tests.conftest import SEED_PLAN
+from tests.support.seed import SEED_PLAN
 
 # Convener of every seed measure, in plan order (None: Vem is empty and must be reported).
 SEED_CONVENERS = [

@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from scheduler.plan.files import read_plan, write_plan
-from tests.conftest import SEED_PLAN, Cli
+from tests.support.cli import Cli
+from tests.support.seed import SEED_PLAN
 
 
 def _first_title(cli: Cli, year: int) -> str:
@@ -64,7 +65,7 @@ def test_the_closing_years_follow_up_starts_after_a_november_rollover(tmp_path: 
     from scheduler.settings.config import load_settings
     from scheduler.store.engine import upgrade_store
     from scheduler.store.outbox import list_outbox
-    from tests.conftest import write_config
+    from tests.support.cli import write_config
 
     url = f"sqlite:///{tmp_path / 'years.sqlite3'}"
     config = load_settings(str(write_config(tmp_path / "config.toml", url)), environ={})

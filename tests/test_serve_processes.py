@@ -26,9 +26,10 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.services.accounts import create_account
 from scheduler.settings.config import load_settings
 from scheduler.store.engine import open_store
-from tests.conftest import ROOT, SEED_ORGANISATION, upcoming_seed, upgraded_cli, write_config
-from tests.helpers import free_port, poll_until
-from tests.workspace_fixture import PASSWORD, USERNAME, log_in, page_token
+from tests.support.cli import upgraded_cli, write_config
+from tests.support.helpers import free_port, poll_until
+from tests.support.seed import ROOT, SEED_ORGANISATION, upcoming_seed
+from tests.support.workspace_fixture import PASSWORD, USERNAME, log_in, page_token
 
 RECHECK_SECONDS = 2.0
 # What a busy machine (two cores, the other tests) may add to the documented time.

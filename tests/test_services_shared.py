@@ -18,7 +18,8 @@ from scheduler.services.review import review_findings
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import open_store
-from tests.conftest import SEED_PLAN, Cli
+from tests.support.cli import Cli
+from tests.support.seed import SEED_PLAN
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from sqlmodel import Session, select
 from scheduler.store.tables import FeedTokenRow, SessionRow
 from scheduler.web.app import create_app
 from scheduler.web.session import SESSION_COOKIE
-from tests.helpers import free_port
-from tests.live_server import serving
-from tests.workspace_fixture import (
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.workspace_fixture import (
     PASSWORD,
     USERNAME,
     Workspace,

@@ -4,8 +4,13 @@ once and handed to the web app, and the time zone no longer a setting."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import inspect
 import logging
 import os
+import pkgutil
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +26,14 @@ from scheduler.reminders.settings import ReminderSettings
 from scheduler.services import followup as campaign
 from scheduler.services.feeds import FeedSettings
 from scheduler.settings.config import load_settings, settings_from_mapping
-from scheduler.settings.model import Followup, Reminders, Settings
+from scheduler.settings.model import Calendar, Settings
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import get_campaign
 from scheduler.web.app import create_app
-from tests.conftest import ROOT, SEED_ORGANISATION, Cli, write_config
-from tests.feeds_fixture import IMPORTED_AT, scheduled_plan
-from tests.followup_fixture import followup_world, local
+from tests.support.cli import Cli, write_config
+from tests.support.feeds_fixture import IMPORTED_AT, scheduled_plan
+from tests.support.followup_fixture import followup_world, local
+from tests.support.seed import ROOT, SEED_ORGANISATION
 
 
 def error_for(raw: dict[str, Any], *, environ: dict[str, str] | None = None) -> str:
@@ -137,13 +143,66 @@ def test_the_repo_config_and_an_empty_one_are_valid() -> None:
     assert settings_from_mapping({}) == Settings()
 
 
-def test_the_domain_settings_default_to_the_declared_defaults() -> None:
-    """The keys' defaults are declared in the settings; the domains' own defaults agree."""
-    defaults = Settings()
-    assert ReminderSettings.from_section(Reminders()) == ReminderSettings()
-    assert FollowupSettings.from_section(Followup()) == FollowupSettings()
-    assert CalendarPolicy.from_section(defaults.calendar) == CalendarPolicy()
-    assert FeedSettings.from_settings(defaults) == FeedSettings()
+def _views_of_the_settings() -> list[type]:
+    """Every dataclass in scheduler/ made from the settings (with `from_section` or
+    `from_settings`): the domains' views of a table."""
+    import scheduler
+
+    found: dict[str, type] = {}
+    for module in pkgutil.walk_packages(scheduler.__path__, "scheduler."):
+        if ".migrations" in module.name or module.name.endswith("__main__"):
+            continue
+        for _, value in inspect.getmembers(importlib.import_module(module.name), inspect.isclass):
+            made = hasattr(value, "from_section") or hasattr(value, "from_settings")
+            if made and dataclasses.is_dataclass(value) and value.__module__ == module.name:
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
+
+
+def test_the_views_of_the_settings_have_no_defaults_of_their_own() -> None:
+    """A key's default is declared once, in scheduler.settings.model: the objects the domains
+    read are made from the validated tables, with no second default that could drift."""
+    views = _views_of_the_settings()
+    names = {view.__name__ for view in views}
+    assert {"ReminderSettings", "FollowupSettings", "CalendarPolicy", "ReadLimits", "PlanBudget",
+            "FeedSettings", "EmailSettings", "SessionRules", "SignInPolicy", "RequestLimits"} <= names  # fmt: skip
+    for view in views:
+        defaults = [field.name for field in dataclasses.fields(view)
+                    if field.default is not dataclasses.MISSING
+                    or field.default_factory is not dataclasses.MISSING]  # fmt: skip
+        assert defaults == [], f"{view.__name__} has defaults of its own: {defaults}"
+
+
+def test_the_views_carry_what_the_tables_say() -> None:
+    """A value given in config.toml reaches the domain's view (a key not passed on would keep
+    nothing but its name)."""
+    given = settings_from_mapping({
+        "reminders": {"meeting_days": [3], "horizon_weeks": 20, "retry_minutes": [1]},
+        "followup": {"start": "10-01", "nudge_days": 3},
+        "calendar": {"default_weekday": "torsdag", "activity_defaults": {"nattvandring": {"time": "22:00"}}},
+        "feeds": {"refresh_hours": 2, "past_days": 5},
+    })  # fmt: skip
+    reminders = ReminderSettings.from_section(given.reminders)
+    assert (reminders.meeting_days, reminders.horizon_weeks, reminders.max_attempts) == (
+        (3,),
+        20,
+        2,
+    )
+    followup = FollowupSettings.from_section(given.followup)
+    assert (followup.start, followup.deadline, followup.nudge_days) == ((10, 1), (12, 15), 3)
+    policy = CalendarPolicy.from_section(given.calendar)
+    assert policy.default_weekday == "TH"
+    walk = policy.activity_for("Nattvandringar i Rålambshovsparken")
+    assert walk is not None and (walk.weekday, walk.time, walk.duration_minutes) == (
+        "FR",
+        time(22, 0),
+        180,
+    )
+    feeds = FeedSettings.from_settings(given)
+    assert (feeds.refresh, feeds.past) == (timedelta(hours=2), timedelta(days=5))
+    assert CalendarPolicy.from_section(Settings().calendar) == CalendarPolicy.from_section(
+        Calendar()
+    )
 
 
 # -- the environment ---------------------------------------------------------------------------

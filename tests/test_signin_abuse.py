@@ -24,13 +24,14 @@ from sqlmodel import Session, select
 
 from scheduler.services.signin import SignInPolicy, address_subject
 from scheduler.services.usernames import username_subject
+from scheduler.settings.model import Server
 from scheduler.store.login_attempts import Keeping, Subject, count_attempt, count_rows
 from scheduler.store.tables import LoginAttemptRow
 from scheduler.web.app import create_app
 from scheduler.web.session import LOGIN_COOKIE, SESSION_COOKIE
-from tests.helpers import free_port
-from tests.live_server import running
-from tests.workspace_fixture import (
+from tests.support.helpers import free_port
+from tests.support.live_server import running
+from tests.support.workspace_fixture import (
     PASSWORD,
     START,
     USERNAME,
@@ -215,7 +216,7 @@ def test_the_rows_are_capped_keeping_locked_ones_longest(engine: Engine) -> None
     """Past the row cap the oldest rows go, those not locked first: a flood of new usernames
     cannot push a locked one out while others can go."""
     now = START
-    policy = SignInPolicy(max_rows=100)
+    policy = SignInPolicy.from_section(Server(signin_record_rows=100))
     keeping = Keeping(forget_before=now - policy.keep_for, rows=policy.max_rows)
     locked = Subject("account", "f" * 64)
     for _ in range(FREE):
@@ -236,7 +237,7 @@ def test_the_docs_name_every_server_key() -> None:
     docs/operations.md), the sign-in's with their defaults (every key's reference is the
     generated docs/configuration.md)."""
     from scheduler.settings.model import Server
-    from tests.conftest import ROOT
+    from tests.support.seed import ROOT
 
     docs = ("security.md", "workspace.md", "operations.md")
     text = " ".join(

@@ -29,13 +29,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import Session, select
 
 from scheduler.settings.config import load_settings
 from scheduler.store.engine import open_store
 from scheduler.store.tables import LoginAttemptRow
-from tests.conftest import ROOT, upgraded_cli, write_config
-from tests.helpers import free_port, poll_until
+from tests.support.cli import upgraded_cli, write_config
+from tests.support.helpers import free_port, poll_until
+from tests.support.seed import ROOT
+
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 REQUESTS = 200
 CONNECTIONS = 40

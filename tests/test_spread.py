@@ -32,11 +32,13 @@ from scheduler.plan.roles import RoleLexicon, read_responsibility
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.refresh import rolled_over
 from scheduler.settings.config import settings_from_mapping
+from scheduler.settings.model import Calendar
 from scheduler.store.outbox import list_outbox
-from tests.conftest import SEED_PLAN, YEAR_OF_REMINDERS, Cli
-from tests.feeds_fixture import scheduled_plan
+from tests.support.cli import Cli
+from tests.support.feeds_fixture import scheduled_plan
+from tests.support.seed import SEED_PLAN, YEAR_OF_REMINDERS
 
-POLICY = CalendarPolicy()
+POLICY = CalendarPolicy.from_section(Calendar())
 
 
 def policy_from(table: dict[str, Any]) -> CalendarPolicy:
@@ -550,7 +552,7 @@ def test_a_digest_for_a_week_starting_on_a_holiday_goes_out_the_working_day_befo
     from scheduler.services.refresh import import_and_schedule
     from scheduler.settings.config import load_settings
     from scheduler.store.engine import upgrade_store
-    from tests.conftest import write_config
+    from tests.support.cli import write_config
 
     path = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'digest.sqlite3'}",
                         YEAR_OF_REMINDERS + "digest = \"also\"\n")  # fmt: skip

@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, write_config
+from tests.support.cli import write_config
+from tests.support.seed import ROOT
+
+pytestmark = pytest.mark.processes  # it starts processes: not in `make quick`
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "openpyxl", "scheduler.store")
 

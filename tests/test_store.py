@@ -13,7 +13,7 @@ from scheduler.model.plan import Area, Plan
 from scheduler.plan.files import read_plan
 from scheduler.store.plans import find_plan_id, import_plan, load_plan
 from scheduler.store.tables import MeasureRow, PlanRow
-from tests.conftest import SEED_PLAN
+from tests.support.seed import SEED_PLAN
 
 T0 = datetime(2024, 1, 10, 8, 0, tzinfo=UTC)
 T1 = datetime(2024, 2, 1, 8, 0, tzinfo=UTC)

@@ -18,7 +18,8 @@ from scheduler.store import bulk
 from scheduler.store.bulk import insert_many
 from scheduler.store.engine import normalise_url, upgrade_store
 from scheduler.store.tables import PlanRow
-from tests.conftest import Cli, _postgres_schema, upgraded_cli
+from tests.support.cli import Cli, upgraded_cli
+from tests.support.databases import postgres_schema
 from tests.test_store_bulk import (
     MAIL_COLUMNS,
     NOW,
@@ -38,7 +39,7 @@ NEVER, ALWAYS = 10**9, 1  # COPY_FROM_ROWS for the executemany path, and for the
 
 @pytest.fixture
 def other_postgres_store_url(postgres_url: str) -> Iterator[str]:
-    with _postgres_schema(postgres_url) as url:
+    with postgres_schema(postgres_url) as url:
         yield url
 
 

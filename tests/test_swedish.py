@@ -17,7 +17,9 @@ from scheduler.base.templating import swedish_date
 from scheduler.cadence import CalendarPolicy, describe
 from scheduler.cadence.wording import frequency_text
 from scheduler.mail.render import render_email
-from tests.conftest import SEED_PLAN, Cli
+from scheduler.settings.model import Calendar
+from tests.support.cli import Cli
+from tests.support.seed import SEED_PLAN
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,9 @@ def test_how_often_is_said_in_swedish_that_agrees(
 
 
 def test_every_other_tuesday_is_described_with_its_interval() -> None:
-    described = describe("Varannan tisdag", year=2025, policy=CalendarPolicy())
+    described = describe(
+        "Varannan tisdag", year=2025, policy=CalendarPolicy.from_section(Calendar())
+    )
     (series,) = cast(list[dict[str, object]], described["series"])
     assert (series["count"], series["per"], series["interval"]) == (1, "week", 2)
 

@@ -10,11 +10,11 @@ import re
 from datetime import timedelta
 
 from scheduler.store.outbox import next_due
-from tests.conftest import SEED_PLAN
-from tests.html_page import HtmlPage
-from tests.test_organisations import KUNGSHOLMEN
+from tests.support.districts import KUNGSHOLMEN
+from tests.support.html_page import HtmlPage
+from tests.support.seed import SEED_PLAN
+from tests.support.workspace_fixture import START
 from tests.test_workspace_reminders import Site, signed_in, site
-from tests.workspace_fixture import START
 
 __all__ = ["site"]  # the fixture, used by name
 

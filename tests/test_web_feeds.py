@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,36 +13,24 @@ from fastapi.testclient import TestClient
 from scheduler.model.plan import Area, Plan, ScheduleSettings
 from scheduler.services.feeds import FeedSettings
 from scheduler.services.refresh import plan_schedule
-from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
+from scheduler.store.feed_tokens import list_tokens, revoke_token
 from scheduler.store.plans import find_plan_id
 from scheduler.web.app import create_app
-from tests.conftest import SEED_ORGANISATION, Cli
-from tests.feeds_fixture import DST_MEASURE, Scheduled, scheduled_plan, seed_with_dst_measure
-
-NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
+from tests.support.cli import Cli
+from tests.support.feeds_fixture import (
+    DST_MEASURE,
+    NOW,
+    Scheduled,
+    client_for,
+    scheduled_plan,
+    seed_with_dst_measure,
+    token,
+)
 
 
 @pytest.fixture
 def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
     return scheduled_plan(tmp_path, store_url)
-
-
-def client_for(scheduled: Scheduled, recheck_seconds: float = 0.0) -> TestClient:
-    settings = FeedSettings(
-        recheck_seconds=recheck_seconds, organizer_email=scheduled.config.organisation.email
-    )
-    app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
-    return TestClient(app)
-
-
-def token(scheduled: Scheduled, scope: str = "") -> str:
-    return create_token(
-        scheduled.engine,
-        organisation=SEED_ORGANISATION,
-        audience="SSP-gruppen",
-        scope=scope,
-        now=NOW,
-    )[1]
 
 
 def test_a_feed_is_served_with_a_strong_etag_and_calendar_type(scheduled: Scheduled) -> None:
@@ -189,8 +176,8 @@ def test_the_feed_cache_keeps_a_fixed_number_of_entries(
     scheduled: Scheduled,
 ) -> None:
     """1,500 different ?from= once grew the server without bound."""
-    settings = FeedSettings(recheck_seconds=3600, organizer_email=scheduled.config.organisation.email,
-                            cache_entries=16)  # fmt: skip
+    settings = replace(FeedSettings.from_settings(scheduled.config), recheck_seconds=3600,
+                       cache_entries=16)  # fmt: skip
     app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
     http, service = TestClient(app), app.state.feeds
     url = f"/feeds/{token(scheduled)}/plan.ics"

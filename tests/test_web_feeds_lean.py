@@ -4,6 +4,7 @@ would without it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,9 +17,9 @@ from scheduler.store.feed_tokens import create_token, list_tokens, revoke_token
 from scheduler.store.occurrences import cancel_occurrence
 from scheduler.web.app import create_app, serving_app
 from scheduler.web.feed_serving import LeanFeeds
-from tests.conftest import SEED_ORGANISATION
-from tests.feeds_fixture import Scheduled, scheduled_plan
-from tests.helpers import Clock
+from tests.support.feeds_fixture import Scheduled, scheduled_plan
+from tests.support.helpers import Clock
+from tests.support.seed import SEED_ORGANISATION
 
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
 
@@ -31,8 +32,9 @@ def scheduled(tmp_path: Path, store_url: str) -> Scheduled:
 def clients(scheduled: Scheduled, clock: Clock, recheck_seconds: float) -> tuple[TestClient, TestClient]:  # fmt: skip
     """The application as `scheduler serve` runs it (behind the lean path) and without the lean
     path, on one store and one clock."""
-    settings = FeedSettings(recheck_seconds=recheck_seconds,
-                            organizer_email=scheduled.config.organisation.email)  # fmt: skip
+    settings = replace(
+        FeedSettings.from_settings(scheduled.config), recheck_seconds=recheck_seconds
+    )
     apps = [create_app(scheduled.engine, scheduled.config, clock=clock, feed_settings=settings)
             for _ in range(2)]  # fmt: skip
     return TestClient(serving_app(apps[0])), TestClient(apps[1])
@@ -136,7 +138,9 @@ def test_it_keeps_no_more_responses_than_the_feed_cache_holds(scheduled: Schedul
     secret = create_token(
         scheduled.engine, organisation=SEED_ORGANISATION, audience="SSP", now=NOW
     )[1]
-    settings = FeedSettings(recheck_seconds=3600, cache_entries=2)
+    settings = replace(
+        FeedSettings.from_settings(scheduled.config), recheck_seconds=3600, cache_entries=2
+    )
     lean = serving_app(create_app(scheduled.engine, scheduled.config, clock=Clock(NOW), feed_settings=settings))  # fmt: skip
     assert isinstance(lean, LeanFeeds)
     http = TestClient(lean)

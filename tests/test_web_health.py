@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from scheduler.model.mail import FAILED, PENDING
 from scheduler.store.engine import normalise_url
 from scheduler.web.app import create_app
-from tests.smtp_server import SmtpServer, World, make_world, smtp_server
+from tests.support.smtp_server import SmtpServer, World, make_world, smtp_server
 
 MORNING = datetime.fromisoformat("2024-01-09T08:30:00+01:00")
 KEYS = {"status", "database", "migrations_current", "last_dispatcher_pass", "due_reminders",

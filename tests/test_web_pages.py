@@ -18,9 +18,9 @@ from scheduler.services import followup as campaign
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import answers, get_campaign
 from scheduler.web.app import create_app
-from tests.conftest import SEED_ORGANISATION
-from tests.followup_fixture import FollowupWorld, followup_world, local
-from tests.helpers import Clock
+from tests.support.followup_fixture import FollowupWorld, followup_world, local
+from tests.support.helpers import Clock
+from tests.support.seed import SEED_ORGANISATION
 
 ROLE = "Preventionssamordnare"
 

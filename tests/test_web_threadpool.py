@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,10 @@ from scheduler.services.refresh import plan_schedule
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import answers, get_campaign
 from scheduler.web.app import create_app
-from tests.conftest import SEED_ORGANISATION
-from tests.followup_fixture import followup_world, local
-from tests.helpers import Clock, free_port
-from tests.live_server import serving
+from tests.support.followup_fixture import followup_world, local
+from tests.support.helpers import Clock, free_port
+from tests.support.live_server import serving
+from tests.support.seed import SEED_ORGANISATION
 
 ROLE = "Preventionssamordnare"
 
@@ -44,9 +45,7 @@ def test_a_form_post_waiting_for_a_sqlite_lock_does_not_stall_feed_polls(tmp_pat
             scope="",
             now=local("2024-11-15T08:00"),
         )[1]
-        settings = FeedSettings(
-            recheck_seconds=3600, organizer_email=world.config.organisation.email
-        )
+        settings = replace(FeedSettings.from_settings(world.config), recheck_seconds=3600)
         app = create_app(world.engine, world.config, clock=Clock(local("2024-11-16T10:00")),
                          feed_settings=settings)  # fmt: skip
         with serving(app, port) as base, httpx.Client(base_url=base, timeout=120) as http:

@@ -12,8 +12,8 @@ from sqlalchemy import MetaData, select
 
 from scheduler.settings.config import load_settings
 from scheduler.store.engine import open_store
-from tests.conftest import Cli, CliResult, upgraded_cli
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM, write_two_district_config
+from tests.support.cli import Cli, CliResult, upgraded_cli
+from tests.support.districts import KUNGSHOLMEN, NORRMALM, write_two_district_config
 
 PASSWORD = "Korrekt-häst-batteri-9"
 

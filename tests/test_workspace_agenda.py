@@ -20,9 +20,9 @@ from scheduler.model.occurrence import Occurrence
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import get_occurrence
 from scheduler.store.outbox import list_outbox
-from tests.conftest import Cli
-from tests.test_organisations import NORRMALM
-from tests.workspace_fixture import (
+from tests.support.cli import Cli
+from tests.support.districts import NORRMALM
+from tests.support.workspace_fixture import (
     Workspace,
     log_in,
     page_token,

@@ -19,12 +19,12 @@ import pytest
 from scheduler.base.time import STOCKHOLM
 from scheduler.store.feed_tokens import create_token
 from scheduler.web.app import create_app
-from tests.axe import assert_accessible
-from tests.browser import WIDTHS, screenshot
-from tests.helpers import free_port
-from tests.live_server import serving
+from tests.support.axe import assert_accessible
+from tests.support.browser import WIDTHS, screenshot
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.workspace_fixture import PASSWORD, USERNAME, Workspace, seeded_workspace
 from tests.test_workspace_agenda import agenda
-from tests.workspace_fixture import PASSWORD, USERNAME, Workspace, seeded_workspace
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 

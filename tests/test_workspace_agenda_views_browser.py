@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from tests.axe import assert_accessible
-from tests.browser import WIDTHS, screenshot
+from tests.support.axe import assert_accessible
+from tests.support.browser import WIDTHS, screenshot
 from tests.test_workspace_agenda import TODAY, agenda
 from tests.test_workspace_agenda_browser import Site, sign_in, site
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
-from tests.test_arshjul import parse, published, uids
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM
-from tests.workspace_fixture import (
+from tests.support.cli import Cli
+from tests.support.districts import KUNGSHOLMEN, NORRMALM
+from tests.support.workspace_fixture import (
     Workspace,
     log_in,
     seeded_workspace,
     two_district_workspace,
 )
+from tests.test_arshjul import parse, published, uids
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

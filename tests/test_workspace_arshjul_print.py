@@ -13,8 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from scheduler.web.wheel_cache import WHEELS
+from tests.support.workspace_fixture import START, Workspace, log_in, page_token, seeded_workspace
 from tests.test_workspace_agenda import first_ssp_meeting
-from tests.workspace_fixture import START, Workspace, log_in, page_token, seeded_workspace
 
 PAPER_POINTS = {"a4": (595.3, 841.9), "a3": (841.9, 1190.6)}
 

@@ -13,12 +13,18 @@ from typing import Any
 import pytest
 
 from scheduler.web.app import create_app
-from tests.axe import assert_accessible
-from tests.browser import WIDTHS, screenshot
-from tests.conftest import write_config
-from tests.helpers import free_port
-from tests.live_server import serving
-from tests.workspace_fixture import PASSWORD, USERNAME, Workspace, messy_workbook, workspace_of
+from tests.support.axe import assert_accessible
+from tests.support.browser import WIDTHS, screenshot
+from tests.support.cli import write_config
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.workspace_fixture import (
+    PASSWORD,
+    USERNAME,
+    Workspace,
+    messy_workbook,
+    workspace_of,
+)
 
 
 @dataclass
@@ -47,7 +53,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_sign_in_upload_and_read_the_warning(site: Site, browser: Any, width: str) -> None:
-    # axe-core is injected as an inline script, which the site's policy refuses: see tests/axe.py.
+    # axe-core is injected as an inline script, which the site's policy refuses: see tests/support/axe.py.
     context = browser.new_context(bypass_csp=True, locale="sv-SE", **WIDTHS[width])
     page = context.new_page()
     response = page.goto(f"{site.base}/plan")

@@ -24,9 +24,17 @@ from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
 from scheduler.store.followups import answers, get_campaign
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import SEED_PLAN, write_config
-from tests.smtp_server import SmtpServer
-from tests.workspace_fixture import START, USERNAME, Workspace, log_in, page_token, workspace_of
+from tests.support.cli import write_config
+from tests.support.seed import SEED_PLAN
+from tests.support.smtp_server import SmtpServer
+from tests.support.workspace_fixture import (
+    START,
+    USERNAME,
+    Workspace,
+    log_in,
+    page_token,
+    workspace_of,
+)
 
 KUNGSHOLMEN = "Kungsholmens stadsdelsförvaltning"
 PREVENTION = "preventionssamordnare@kungsholmen.example.org"

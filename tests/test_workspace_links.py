@@ -17,8 +17,8 @@ from sqlmodel import col
 
 from scheduler.store.feed_tokens import create_token, list_tokens
 from scheduler.store.tables import FeedTokenRow
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM
-from tests.workspace_fixture import (
+from tests.support.districts import KUNGSHOLMEN, NORRMALM
+from tests.support.workspace_fixture import (
     Workspace,
     log_in,
     page_token,

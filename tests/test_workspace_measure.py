@@ -21,8 +21,8 @@ from scheduler.plan.files import read_plan
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import SEED_ORGANISATION
-from tests.workspace_fixture import (
+from tests.support.seed import SEED_ORGANISATION
+from tests.support.workspace_fixture import (
     Workspace,
     log_in,
     page_token,

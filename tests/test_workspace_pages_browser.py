@@ -16,13 +16,14 @@ import pytest
 from openpyxl import load_workbook
 
 from scheduler.web.app import create_app
-from tests.axe import assert_accessible
-from tests.browser import WIDTHS, screenshot
-from tests.conftest import IMPORT_NOW, SEED_PLAN, write_config
-from tests.helpers import free_port
-from tests.live_server import serving
-from tests.smtp_server import SmtpServer
-from tests.workspace_fixture import PASSWORD, START, USERNAME, Workspace, workspace_of
+from tests.support.axe import assert_accessible
+from tests.support.browser import WIDTHS, screenshot
+from tests.support.cli import write_config
+from tests.support.helpers import free_port
+from tests.support.live_server import serving
+from tests.support.seed import IMPORT_NOW, SEED_PLAN
+from tests.support.smtp_server import SmtpServer
+from tests.support.workspace_fixture import PASSWORD, START, USERNAME, Workspace, workspace_of
 
 REFUSAL = "550 5.1.1 Mailbox unavailable"
 
@@ -68,7 +69,7 @@ def sign_in(page: Any, base: str) -> None:
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_reminders_and_followup_pages(base: str, workspace: Workspace, browser: Any, width: str, tmp_path: Path) -> None:  # fmt: skip
-    # axe-core is injected as an inline script, which the site's policy refuses: see tests/axe.py.
+    # axe-core is injected as an inline script, which the site's policy refuses: see tests/support/axe.py.
     context = browser.new_context(bypass_csp=True, locale="sv-SE", **WIDTHS[width])
     page = context.new_page()
     sign_in(page, base)

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.conftest import Cli, write_config
-from tests.test_organisations import NORRMALM, norrmalm_plan
-from tests.workspace_fixture import (
+from tests.support.cli import Cli, write_config
+from tests.support.districts import NORRMALM, norrmalm_plan
+from tests.support.workspace_fixture import (
     USERNAME,
     Workspace,
     log_in,

@@ -16,14 +16,14 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.model.occurrence import PLANNED
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.test_get_changes_nothing import every_row
-from tests.workspace_fixture import (
+from tests.support.workspace_fixture import (
     Workspace,
     log_in,
     page_token,
     seeded_workspace,
     two_district_workspace,
 )
+from tests.test_get_changes_nothing import every_row
 
 NIGHT_WALK = "Nattvandring"
 AUTUMN = "Första torsdagen i månaden under hösten"
@@ -241,7 +241,7 @@ def test_restore_is_previewed_then_saved_as_a_new_revision(tmp_path: Path, store
 def test_another_organisations_measure_is_not_found(tmp_path: Path, store_url: str) -> None:
     workspace = two_district_workspace(tmp_path, store_url)
     http = signed_in(workspace)
-    from tests.test_organisations import NORRMALM
+    from tests.support.districts import NORRMALM
 
     norrmalm = find_plan_id(workspace.engine, year=2024, organisation=NORRMALM)
     other = load_plan(workspace.engine, norrmalm).measures[0].id

@@ -18,8 +18,8 @@ from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.plans import find_plan_id, load_plan
-from tests.axe import assert_accessible
-from tests.browser import WIDTHS, screenshot
+from tests.support.axe import assert_accessible
+from tests.support.browser import WIDTHS, screenshot
 from tests.test_workspace_agenda_browser import Site, sign_in
 from tests.test_workspace_agenda_browser import site as site  # the fixture: a server to sign in to
 from tests.test_workspace_plan_edit import AUTUMN, NIGHT_WALK, measure_id, planned_days

@@ -20,9 +20,9 @@ from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
 from scheduler.services.refresh import refresh_plans_in_time
 from scheduler.store.outbox import list_outbox
-from tests.smtp_server import SmtpServer
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM
-from tests.workspace_fixture import (
+from tests.support.districts import KUNGSHOLMEN, NORRMALM
+from tests.support.smtp_server import SmtpServer
+from tests.support.workspace_fixture import (
     START,
     Workspace,
     log_in,

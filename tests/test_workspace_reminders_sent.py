@@ -15,11 +15,11 @@ from scheduler.model.mail import SENT, OutboxMail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
 from scheduler.services.outbox import listed_mails
-from tests.html_page import HtmlPage
-from tests.smtp_server import Received
-from tests.test_organisations import KUNGSHOLMEN, NORRMALM
+from tests.support.districts import KUNGSHOLMEN, NORRMALM
+from tests.support.html_page import HtmlPage
+from tests.support.smtp_server import Received
+from tests.support.workspace_fixture import START
 from tests.test_workspace_reminders import Site, signed_in, site
-from tests.workspace_fixture import START
 
 __all__ = ["site"]  # the fixture, used by name
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.web.session import SESSION_COOKIE
-from tests.workspace_fixture import (
+from tests.support.workspace_fixture import (
     PASSWORD,
     USERNAME,
     Workspace,

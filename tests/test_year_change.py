@@ -9,6 +9,7 @@ time, the follow-up step, the send pass) through a real SMTP server.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -30,8 +31,8 @@ from scheduler.services.refresh import (
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.plans import load_plan
 from scheduler.web.app import create_app
-from tests.helpers import Clock
-from tests.smtp_server import SENDER, SmtpServer, World, make_world
+from tests.support.helpers import Clock
+from tests.support.smtp_server import SENDER, SmtpServer, World, make_world
 
 DTSTART = re.compile(rb"DTSTART(?:;TZID=Europe/Stockholm|;VALUE=DATE)?:(\d{8})")
 
@@ -78,7 +79,7 @@ def test_two_years_links_feeds_follow_up_and_reminders_across_the_change(
                             organisation=organisation, now=imported_at)[1]  # fmt: skip
     clock = Clock(imported_at)
     app = create_app(world.engine, world.config, clock=clock,
-                     feed_settings=FeedSettings(recheck_seconds=0))  # fmt: skip
+                     feed_settings=replace(FeedSettings.from_settings(world.config), recheck_seconds=0))  # fmt: skip
     http = TestClient(app)
 
     def feed(token: str, name: str) -> bytes:

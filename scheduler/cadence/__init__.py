@@ -1,7 +1,7 @@
 """The cadence engine: what a När text means (parse) and when it happens in a year (place).
 
     cadence = parse_when("4 ggr/år")
-    schedule = place(cadence, year=2025, policy=CalendarPolicy())
+    schedule = place(cadence, year=2025, policy=CalendarPolicy.from_section(Calendar()))
 
 Pure functions throughout: the year, the policy and the settings are arguments.
 """

@@ -1,48 +1,9 @@
 """The organisation's calendar rules: when meetings may happen, from config.toml [calendar].
 
-The keys, their defaults and their checks are declared once in scheduler.settings.model
-(`Calendar`); this is the placer's view of them, built from that validated table. Every field has
-a default that fits a Stockholm district administration, so an empty [calendar] table works. The
-defaults, written as config.toml would:
-
-    [calendar]
-    default_weekday = "tisdag"          # måndag–fredag, or MO–FR
-    default_time = "09:00"
-    default_duration_minutes = 90
-    week_of_month = 2                   # meetings on the 2nd weekday of a month (1–4)
-    active_months = [1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12]   # no meetings in July
-    blackouts = ["12-24..01-06"]        # julafton to trettondagen
-    public_holidays = true
-    de_facto_holidays = true            # midsommarafton, julafton, nyårsafton
-    sportlov_week = 9                   # ISO week, or false
-    pasklov_week = "annandag_pask"      # or "fore_pask", an ISO week, or false
-    hostlov_week = 44
-    spring_term = "01-15..06-14"
-    autumn_term = "08-20..12-20"
-    seasonal_months = [4, 5, 6, 7, 8, 9, 10]   # säsongsbetonade forum (still not in July)
-    meeting_weekdays = ["måndag", "tisdag", "onsdag", "torsdag"]   # where a plan's meetings spread
-    max_meetings_per_day = 2            # per convener, when the plan's series get their days
-
-    # Activities with their own weekday, time or length (a word in the measure's title, else
-    # in its När; "trygghetsvandringar" has "trygghetsvandring"). A district's entry replaces
-    # the fields it gives and adds new words.
-    [calendar.activity_defaults.trygghetsvandring]
-    time = "18:00"
-    duration_minutes = 120
-
-    [calendar.activity_defaults.nattvandring]
-    weekday = "fredag"
-    time = "21:00"
-    duration_minutes = 180
-
-    [calendar.activity_defaults."föräldravandring"]
-    weekday = "fredag"
-    time = "21:00"
-    duration_minutes = 180
-
-    [calendar.activity_defaults."föräldramöte"]
-    time = "18:00"
-    duration_minutes = 90
+The keys, their defaults (fit for a Stockholm district administration, so an empty [calendar]
+works), their checks and the built-in activities are declared once in scheduler.settings.model
+(`Calendar`; the reference: docs/configuration.md). This is the placer's view of them, built only
+from that validated table: `CalendarPolicy.from_section(Calendar())` is the default policy.
 
 The time zone is not a setting: it is always Europe/Stockholm (scheduler.base.time).
 """
@@ -52,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
-from typing import Final
 
 from scheduler.base.caches import memo
 from scheduler.base.hashing import cached_hash, state_without_hash
@@ -62,7 +22,6 @@ from scheduler.settings.model import PASKLOV_BEFORE_EASTER, PASKLOV_EASTER_MONDA
 from scheduler.settings.model import DayRange as DayPairs
 
 __all__ = [
-    "ACTIVITY_DEFAULTS",
     "PASKLOV_BEFORE_EASTER",
     "PASKLOV_EASTER_MONDAY",
     "ActivityDefault",
@@ -85,40 +44,30 @@ class ActivityDefault:
     duration_minutes: int | None = None
 
 
-# Built in, so a district without the table gets walks in the evening; config can change them.
-ACTIVITY_DEFAULTS: Final[tuple[tuple[str, ActivityDefault], ...]] = (
-    ("trygghetsvandring", ActivityDefault(None, time(18, 0), 120)),
-    ("nattvandring", ActivityDefault("FR", time(21, 0), 180)),
-    ("föräldravandring", ActivityDefault("FR", time(21, 0), 180)),
-    ("föräldramöte", ActivityDefault(None, time(18, 0), 90)),
-)
-
-
 @dataclass(frozen=True)
 class CalendarPolicy:
-    """How a count per period becomes dates (the keys and defaults: see the module docstring)."""
+    """How a count per period becomes dates: the keys of [calendar], made only by
+    `from_section`."""
 
-    default_weekday: str = "TU"  # RRULE code
-    default_time: time = time(9, 0)
-    default_duration_minutes: int = 90
-    # Meetings go on the n:th weekday of a month: the second avoids the first days of a month,
-    # which collide with holidays (1 Jan, 1 May) and with month-end reporting.
-    week_of_month: int = 2
-    active_months: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12)
-    blackouts: tuple[DayRange, ...] = ((MonthDay(12, 24), MonthDay(1, 6)),)
-    public_holidays: bool = True
-    de_facto_holidays: bool = True  # midsommarafton, julafton, nyårsafton
-    sportlov_week: int | None = 9
-    pasklov_week: int | str | None = PASKLOV_EASTER_MONDAY
-    hostlov_week: int | None = 44
-    spring_term: DayRange = (MonthDay(1, 15), MonthDay(6, 14))
-    autumn_term: DayRange = (MonthDay(8, 20), MonthDay(12, 20))
-    seasonal_months: tuple[int, ...] = (4, 5, 6, 7, 8, 9, 10)
-    # The plan's meetings are spread over these days (spread.py), at most this many a day for
-    # one convener; a När or setting that names a day keeps it.
-    meeting_weekdays: tuple[str, ...] = ("MO", "TU", "WE", "TH")
-    max_meetings_per_day: int = 2
-    activity_defaults: tuple[tuple[str, ActivityDefault], ...] = ACTIVITY_DEFAULTS
+    default_weekday: str  # RRULE code
+    default_time: time
+    default_duration_minutes: int
+    week_of_month: int
+    active_months: tuple[int, ...]
+    blackouts: tuple[DayRange, ...]
+    public_holidays: bool
+    de_facto_holidays: bool
+    sportlov_week: int | None
+    pasklov_week: int | str | None
+    hostlov_week: int | None
+    spring_term: DayRange
+    autumn_term: DayRange
+    seasonal_months: tuple[int, ...]
+    # The plan's meetings are spread over these days (spread.py); a När or setting that names a
+    # day keeps it.
+    meeting_weekdays: tuple[str, ...]
+    max_meetings_per_day: int
+    activity_defaults: tuple[tuple[str, ActivityDefault], ...]  # the built-in ones and config's
 
     def __hash__(self) -> int:
         """The fields' hash, computed once: the policy is part of the key of every cached
@@ -165,18 +114,12 @@ def _days(pair: DayPairs) -> DayRange:
 
 
 def _activities(calendar: Calendar) -> tuple[tuple[str, ActivityDefault], ...]:
-    """The built-in table with the district's entries over it: a given field replaces the
-    built-in one, a new word is added."""
-    table = dict(ACTIVITY_DEFAULTS)
-    for name, own in calendar.activity_defaults.items():
-        given = own.model_fields_set
-        base = table.get(name, ActivityDefault())
-        table[name] = ActivityDefault(
-            own.weekday if "weekday" in given else base.weekday,
-            own.time if "time" in given else base.time,
-            own.duration_minutes if "duration_minutes" in given else base.duration_minutes,
-        )
-    return tuple(table.items())
+    """The validated table (the built-in words with the district's entries over them), in its
+    order: the first word a title has decides."""
+    return tuple(
+        (name, ActivityDefault(entry.weekday, entry.time, entry.duration_minutes))
+        for name, entry in calendar.activity_defaults.items()
+    )
 
 
 @memo("cadence.canonical_policy")

@@ -49,7 +49,7 @@ class FeedHeader:
     description: str
     organizer_name: str  # the organisation: iTIP PUBLISH wants an ORGANIZER on every component
     organizer_email: str
-    refresh: timedelta = timedelta(hours=12)
+    refresh: timedelta  # feeds.refresh_hours (scheduler.settings.model.Feeds)
     method: str = PUBLISH
 
 
@@ -232,9 +232,10 @@ def _assembled(header: FeedHeader, components: list[bytes]) -> bytes:
 @memo("feeds.organizer_line")
 def _organizer_line(name: str, email: str) -> bytes:
     event = Event()
-    _organizer(
-        event, FeedHeader(name="", description="", organizer_name=name, organizer_email=email)
-    )
+    # Only the organiser is read from this header.
+    only = FeedHeader(name="", description="", organizer_name=name, organizer_email=email,
+                      refresh=timedelta())  # fmt: skip
+    _organizer(event, only)
     lines = bytes(event.to_ical()).split(b"\r\n")
     return b"\r\n".join(lines[1:-2])  # between BEGIN:VEVENT and END:VEVENT
 

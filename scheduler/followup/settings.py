@@ -12,11 +12,14 @@ from scheduler.settings.model import Followup
 
 @dataclass(frozen=True)
 class FollowupSettings:
-    start: tuple[int, int] = (11, 15)  # month, day of the plan year
-    deadline: tuple[int, int] = (12, 15)
-    nudge_days: int = 7
-    link_grace_days: int = 14  # the form can be opened (read only) this long after the deadline
-    max_text: int = 5000  # characters per answer
+    """The keys of [followup] (their defaults and meaning: scheduler.settings.model.Followup),
+    made only by `from_section`."""
+
+    start: tuple[int, int]  # month, day of the plan year
+    deadline: tuple[int, int]
+    nudge_days: int
+    link_grace_days: int
+    max_text: int
 
     @classmethod
     def from_section(cls, followup: Followup) -> FollowupSettings:

@@ -11,17 +11,20 @@ from scheduler.settings.model import Settings
 
 @dataclass(frozen=True)
 class EmailSettings:
+    """The keys of [email] (their defaults and meaning: scheduler.settings.model.EmailSection)
+    with the sender resolved, made only by `from_settings`."""
+
     backend: str  # "file" or "smtp"
     sender: str
     sender_name: str
     outbox_dir: Path
-    smtp_host: str = "localhost"
-    smtp_port: int = 587
-    smtp_security: str = "starttls"  # "starttls", "tls" or "none"
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    timeout_seconds: int = 30
-    smtp_ca_file: Path | None = None  # a private CA to trust, for an internal relay
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str  # "starttls", "tls" or "none"
+    smtp_username: str | None
+    smtp_password: str | None
+    timeout_seconds: int
+    smtp_ca_file: Path | None  # a private CA to trust, for an internal relay
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmailSettings:

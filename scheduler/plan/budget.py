@@ -18,7 +18,6 @@ from scheduler.base.swedish import grouped
 from scheduler.model.plan import Plan
 from scheduler.settings.model import Limits
 
-_DEFAULTS: Final = Limits()
 MEASURES_KEY: Final = "limits.max_measures_per_plan"
 OCCURRENCES_KEY: Final = "limits.max_occurrences_per_plan"
 # A plan refused for its size is refused before anything is written, and one already stored is
@@ -28,8 +27,11 @@ NOTHING_CHANGED: Final = "Inget ändrades."
 
 @dataclass(frozen=True)
 class PlanBudget:
-    max_measures: int = _DEFAULTS.max_measures_per_plan
-    max_occurrences: int = _DEFAULTS.max_occurrences_per_plan
+    """`limits.max_measures_per_plan` and `limits.max_occurrences_per_plan` (their defaults:
+    scheduler.settings.model.Limits), made only by `from_section`."""
+
+    max_measures: int
+    max_occurrences: int
 
     @classmethod
     def from_section(cls, limits: Limits) -> PlanBudget:

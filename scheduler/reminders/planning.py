@@ -175,6 +175,7 @@ def calendar_file(
         description=one_line(f"{item.stored.measure.title} ({item.stored.area})"),
         organizer_name=one_line(config.organisation.name or "Åtgärdsplanen"),
         organizer_email=config.organisation.email,
+        refresh=timedelta(hours=config.feeds.refresh_hours),
         method=method,
     )
     event = replace(event_for(item, row, None), attendees=attendees)

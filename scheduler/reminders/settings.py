@@ -11,21 +11,24 @@ from scheduler.settings.model import Reminders
 
 @dataclass(frozen=True)
 class ReminderSettings:
-    meeting_days: tuple[int, ...] = (14, 2)
-    task_long_days: tuple[int, ...] = (28, 0)
-    task_short_days: tuple[int, ...] = (7, 0)
-    long_period_days: int = 45  # a task whose series repeats less often than this is "long"
-    send_time: time = time(8, 0)
-    held_question: bool = True  # ask the convener after each meeting whether it was held
-    overdue_days: int = 1  # the nudge after a task's due day
-    digest: str = "off"  # "off", "also" (beside single reminders) or "instead"
-    digest_weeks: int = 3
-    max_per_pass: int = 20  # the bounded rate: at most this many sends per dispatcher pass
-    retry_minutes: tuple[int, ...] = (2, 10, 30, 120, 480)
-    claim_minutes: int = 10  # a claim older than this is taken to be a crashed dispatcher's
-    link_days: int = 30  # how long an answer link stays valid after the meeting
-    horizon_weeks: int = 8  # reminders are planned (stored) this far ahead; see `horizon`
-    keep_sent_days: int = 400  # a sent email's text is kept this long, then pruned
+    """The keys of [reminders] (their defaults and meaning: scheduler.settings.model.Reminders),
+    made only by `from_section`."""
+
+    meeting_days: tuple[int, ...]
+    task_long_days: tuple[int, ...]
+    task_short_days: tuple[int, ...]
+    long_period_days: int
+    send_time: time
+    held_question: bool
+    overdue_days: int
+    digest: str
+    digest_weeks: int
+    max_per_pass: int
+    retry_minutes: tuple[int, ...]
+    claim_minutes: int
+    link_days: int
+    horizon_weeks: int
+    keep_sent_days: int
 
     @classmethod
     def from_section(cls, reminders: Reminders) -> ReminderSettings:

@@ -21,6 +21,7 @@ from scheduler.plan.budget import PlanBudget
 from scheduler.plan.roles import Responsibility
 from scheduler.schedule.budget import check_before_placing, check_placed
 from scheduler.schedule.deconflict import deconflict
+from scheduler.settings.model import Limits
 
 UID_DOMAIN = "atgardsplan-scheduler"
 
@@ -163,7 +164,7 @@ def schedule_plan(
     responsibilities: dict[int, Responsibility],
     tasks: Iterable[tuple[StoredMeasure, Responsibility]] = (),
     placed: Placement | None = None,
-    budget: PlanBudget = PlanBudget(),  # noqa: B008 (frozen: safe to share)
+    budget: PlanBudget = PlanBudget.from_section(Limits()),  # noqa: B008 (frozen: safe to share)
 ) -> PlanSchedule:
     """Every measure's När read and placed as one plan; then the plan's own `tasks` (each a
     deadline of its own, placed alone, not spread among the meetings). `placed`: a placement

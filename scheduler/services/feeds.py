@@ -69,16 +69,19 @@ FORMAT_SUFFIXES = {".todo": TODOS, ".serie": SERIES_EXPORT}
 
 @dataclass(frozen=True)
 class FeedSettings:
-    refresh: timedelta = timedelta(hours=12)
-    keep_cancelled: timedelta = timedelta(days=60)
-    recheck_seconds: float = 30.0
-    organizer_email: str = "noreply@example.org"
-    cache_entries: int = 256
-    past: timedelta = timedelta(days=60)
-    max_bytes: int = 950_000  # a feed is trimmed to this (scheduler/feeds/size.py)
-    max_events: int = 1100  # … and to this many events
-    warn_bytes: int = 750_000  # `feeds list` warns about a feed over this
-    series_max_rules: int = 12  # a `.serie.ics` of more rules is not offered
+    """The keys of [feeds] and the organiser's address (their defaults and meaning:
+    scheduler.settings.model), made only by `from_settings`."""
+
+    refresh: timedelta
+    keep_cancelled: timedelta
+    recheck_seconds: float
+    organizer_email: str
+    cache_entries: int
+    past: timedelta
+    max_bytes: int  # a feed is trimmed to this (scheduler/feeds/size.py)
+    max_events: int  # … and to this many events
+    warn_bytes: int  # `feeds list` warns about a feed over this
+    series_max_rules: int  # a `.serie.ics` of more rules is not offered
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedSettings:

@@ -33,8 +33,10 @@ MAX_ADDRESS_CHARS = 64
 
 @dataclass(frozen=True)
 class SessionRules:
-    lifetime: timedelta = timedelta(hours=8)
-    idle: timedelta = timedelta(minutes=30)
+    """`server.session_hours` and `server.session_idle_minutes`, made only by `from_section`."""
+
+    lifetime: timedelta
+    idle: timedelta
 
     @classmethod
     def from_section(cls, server: Server) -> SessionRules:

@@ -40,14 +40,15 @@ from scheduler.store.login_attempts import (
 
 @dataclass(frozen=True)
 class SignInPolicy:
-    """How sign-in attempts are throttled and how long they are remembered ([server])."""
+    """How sign-in attempts are throttled and how long they are remembered: the `signin_` keys
+    of [server], made only by `from_section`."""
 
-    free_attempts: int = 5
-    address_attempts: int = 20
-    first_delay: timedelta = timedelta(seconds=30)
-    longest_delay: timedelta = timedelta(hours=1)
-    keep_for: timedelta = timedelta(hours=24)
-    max_rows: int = 10_000
+    free_attempts: int
+    address_attempts: int
+    first_delay: timedelta
+    longest_delay: timedelta
+    keep_for: timedelta
+    max_rows: int
 
     @classmethod
     def from_section(cls, server: Server) -> SignInPolicy:

@@ -4,7 +4,10 @@ for what it must be, which the error message quotes ("«feeds.refresh_hours» sk
 
 A key is one line in its table's model:
 
-    name: Type = key(default, "vad den ska vara", ge=…, le=…)
+    name: Type = key(default, "vad den ska vara", ge=…, le=…, doc="What it does.")
+
+The English `doc` (and each table's docstring) is what the reference docs/configuration.md says
+of it: `python -m scheduler.settings.reference` writes that file from these models.
 
 A new table is a `Section` subclass and one line in `Settings` (`name: Table = section(Table,
 "name")`). The models are strict (TOML gives real types, so "14" is not 14 and true is not 1) and
@@ -30,6 +33,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     PrivateAttr,
     Strict,
@@ -37,11 +41,12 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from scheduler.base.addresses import parse_address
 from scheduler.base.time import TZID, parse_clock
-from scheduler.base.weekdays import WORKDAY_CODES, weekday_code
+from scheduler.base.weekdays import WEEKDAY_NAMES, WORKDAY_CODES, weekday_code
 from scheduler.settings.toml_text import quoted_key, toml_value
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,8 @@ DEFAULT_DATABASE_URL: Final = "sqlite:///db/scheduler.sqlite3"
 DEFAULT_BUSY_TIMEOUT_SECONDS: Final = 10.0
 # A rule that names its own keys: the formatter prints its message as it is.
 RULE: Final = "regel"
+# Where `key` keeps a key's English explanation (the field's json_schema_extra).
+DOC: Final = "doc"
 
 # Påsklov as a rule rather than a week number, because Easter moves: the week of Easter Monday
 # (Annandag påsk), or the week before it (the week of Good Friday).
@@ -60,10 +67,18 @@ MonthDayPair = tuple[int, int]  # (month, day) of any year
 DayRange = tuple[MonthDayPair, MonthDayPair]
 
 
-def key(default: Any, expected: str, **constraints: Any) -> Any:
-    """A config key: its default, what it must be (Swedish, completes "«x» ska vara …"), and
-    pydantic's constraints (ge, le, min_length …)."""
-    return Field(default, description=expected, **constraints)
+def key(default: Any, expected: str, *, doc: str, **constraints: Any) -> Any:
+    """A config key: its default, what it must be (Swedish, completes "«x» ska vara …"), what it
+    does (English, for the reference docs/configuration.md that `python -m
+    scheduler.settings.reference` writes), and pydantic's constraints (ge, le, min_length …)."""
+    return Field(default, description=expected, json_schema_extra={DOC: doc}, **constraints)
+
+
+def key_doc(field: FieldInfo) -> str:
+    """The English explanation `key` gave a field ("" for a table of the root)."""
+    extra = field.json_schema_extra
+    doc = extra.get(DOC) if isinstance(extra, dict) else None
+    return doc if isinstance(doc, str) else ""
 
 
 def rule(message: str) -> PydanticCustomError:
@@ -153,13 +168,32 @@ def _address(raw: object) -> str:
     return raw.strip()
 
 
-Workday = Annotated[str, PlainValidator(_workday)]
-Weekday = Annotated[str, PlainValidator(_weekday)]
-Workdays = Annotated[tuple[str, ...], PlainValidator(_workdays)]
-Clock = Annotated[time, PlainValidator(_clock)]
-Range = Annotated[DayRange, PlainValidator(_day_range)]
-BreakWeek = Annotated[int | None, PlainValidator(_break_week)]
-PasklovWeek = Annotated[int | str | None, PlainValidator(_pasklov)]
+# Each type written back as config.toml writes it (`model_dump(mode="json")`), for the defaults in
+# the reference (scheduler.settings.reference): a weekday by its Swedish name, a time "HH:MM".
+def _day_text(day: MonthDayPair) -> str:
+    return f"{day[0]:02d}-{day[1]:02d}"
+
+
+def _range_text(days: DayRange) -> str:
+    return f"{_day_text(days[0])}..{_day_text(days[1])}"
+
+
+def _week_text(week: int | str | None) -> int | str | bool:
+    return False if week is None else week
+
+
+def _json(write: Any) -> PlainSerializer:
+    return PlainSerializer(write, when_used="json")
+
+
+Workday = Annotated[str, PlainValidator(_workday), _json(WEEKDAY_NAMES.__getitem__)]
+Weekday = Annotated[str, PlainValidator(_weekday), _json(WEEKDAY_NAMES.__getitem__)]
+Workdays = Annotated[tuple[str, ...], PlainValidator(_workdays),
+                     _json(lambda codes: [WEEKDAY_NAMES[code] for code in codes])]  # fmt: skip
+Clock = Annotated[time, PlainValidator(_clock), _json(lambda clock: clock.strftime("%H:%M"))]
+Range = Annotated[DayRange, PlainValidator(_day_range), _json(_range_text)]
+BreakWeek = Annotated[int | None, PlainValidator(_break_week), _json(_week_text)]
+PasklovWeek = Annotated[int | str | None, PlainValidator(_pasklov), _json(_week_text)]
 Email = Annotated[str, PlainValidator(_address)]
 # Lists arrive from TOML as lists: the outer type is lax (list → tuple), each item strict.
 Month = Annotated[int, Strict(), Field(ge=1, le=12)]
@@ -167,6 +201,9 @@ Day = Annotated[int, Strict(), Field(ge=0, le=365)]
 Months = Annotated[tuple[Month, ...], Field(strict=False, min_length=1),
                    AfterValidator(lambda months: tuple(sorted(set(months))))]  # fmt: skip
 Days = Annotated[tuple[Day, ...], Field(strict=False)]
+Minutes = Annotated[
+    tuple[Annotated[int, Strict(), Field(ge=0, le=24 * 60)], ...], Field(strict=False)
+]
 Ranges = Annotated[tuple[Range, ...], Field(strict=False)]
 Texts = Annotated[tuple[Annotated[str, Strict()], ...], Field(strict=False)]
 
@@ -196,29 +233,70 @@ def _environ(info: ValidationInfo) -> Mapping[str, str]:
 
 
 class Section(BaseModel):
-    """A table of config.toml: unknown keys are errors, values keep their TOML types."""
+    """A table of config.toml: unknown keys are errors, values keep their TOML types. Its
+    docstring opens the table's part of the reference (docs/configuration.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=False)
 
 
 class Organisation(Section):
-    name: str | None = key(None, TEXT)
-    coordinator_role: str | None = key(None, TEXT)
-    base_url: Annotated[str, AfterValidator(lambda url: url.rstrip("/"))] = key(
-        "http://127.0.0.1:8000", 'en webbadress, t.ex. "https://trygghet.example.se"'
+    """The organisation: one district's name and coordinator, and where the server is reached."""
+
+    name: str | None = key(
+        None,
+        TEXT,
+        doc=(
+            "The organisation (district) of imported plan files that do not name it. Several "
+            "districts in one installation are named in `[organisations.<kort namn>]` instead."
+        ),
     )
-    # The organisation's own address: the ORGANIZER of published meetings, the sender of emails.
-    email: Email = key("noreply@example.org", ADDRESS)
+    coordinator_role: str | None = key(
+        None,
+        TEXT,
+        doc="The role (a key of `[roles]`) of the coordinator, who gets the summaries.",
+    )
+    base_url: Annotated[str, AfterValidator(lambda url: url.rstrip("/"))] = key(
+        "http://127.0.0.1:8000",
+        'en webbadress, t.ex. "https://trygghet.example.se"',
+        doc=(
+            "Where the web server is reached, for the links in pages, feeds and emails. When it "
+            "is https, every response carries HSTS."
+        ),
+    )
+    email: Email = key(
+        "noreply@example.org",
+        ADDRESS,
+        doc=(
+            "The organisation's own address: the sender of emails and the ORGANIZER of published "
+            "meetings."
+        ),
+    )
 
 
 class Database(Section):
-    url: str = key(DEFAULT_DATABASE_URL, 'en databas-URL, t.ex. "sqlite:///db/scheduler.sqlite3"',
-                   validate_default=True)  # fmt: skip
-    # How long a statement waits for a lock another process holds (SQLite's busy timeout,
-    # PostgreSQL's lock_timeout) before it gives up: a web request is then told to try again
-    # (503), a command says so (exit code 75), rather than waiting for as long as an import runs.
-    busy_timeout_seconds: float = key(DEFAULT_BUSY_TIMEOUT_SECONDS, "ett antal sekunder 0,1–600",
-                                      ge=0.1, le=600, allow_inf_nan=False)  # fmt: skip
+    """Where the plans, reminders and links are stored."""
+
+    url: str = key(
+        DEFAULT_DATABASE_URL,
+        'en databas-URL, t.ex. "sqlite:///db/scheduler.sqlite3"',
+        validate_default=True,
+        doc=(
+            "Any SQLAlchemy URL; `postgresql://…` uses psycopg 3. A relative SQLite path is relative "
+            "to the config file."
+        ),
+    )
+    busy_timeout_seconds: float = key(
+        DEFAULT_BUSY_TIMEOUT_SECONDS,
+        "ett antal sekunder 0,1–600",
+        ge=0.1,
+        le=600,
+        allow_inf_nan=False,
+        doc=(
+            "How long a statement waits for a lock another process holds (SQLite's busy timeout, "
+            "PostgreSQL's `lock_timeout`) before it gives up: a web request is then answered 503 "
+            "(try again), a command exits with code 75."
+        ),
+    )
 
     @field_validator("url")
     @classmethod
@@ -235,86 +313,197 @@ class Database(Section):
 
 
 class Role(Section):
-    """A role of the plan mapped to a person and an address."""
+    """A role of the plan (as its Vem texts name it) mapped to a person and an address."""
 
-    name: str | None = key(None, TEXT)  # display name; the key capitalised when left out
-    person: str | None = key(None, TEXT)
-    email: Email | None = key(None, ADDRESS)
-    aliases: Texts = key((), "en lista med texter")  # other spellings found in Vem texts
+    name: str | None = key(None, TEXT, doc="The display name; the key capitalised when left out.")
+    person: str | None = key(None, TEXT, doc="Who has the role.")
+    email: Email | None = key(None, ADDRESS, doc="Where the role's reminders go.")
+    aliases: Texts = key(
+        (), "en lista med texter", doc="Other spellings of the role found in the plan's Vem texts."
+    )
 
 
 class OrganisationEntry(Section):
-    """[organisations.<kort namn>]: one district of an installation that serves several. It has
-    what a single district's [organisation] and [roles] say; the address and base_url of the
-    shared [organisation] table apply where it gives none. `file = "…"` reads the district from
-    a file of its own (see scheduler.settings.config)."""
+    """One district of an installation that serves several, by a short name. It has what a
+    single district's `[organisation]` and `[roles]` say; the address and `base_url` of the
+    shared `[organisation]` apply where it gives none. `file = "…"` (and nothing else) reads the
+    district's `[organisation]` and `[roles]` from a file of its own, relative to the config
+    file, which its own coordinator can edit (scheduler.settings.config)."""
 
-    name: str = key(..., TEXT, min_length=1)  # as the plan files name it
-    coordinator_role: str | None = key(None, TEXT)
-    email: Email | None = key(None, ADDRESS)
-    roles: dict[str, Role] = key({}, "en tabell per roll ([organisations.<namn>.roles.<roll>])",
-                                 strict=False)  # fmt: skip
-    # The district's own plan year, over the shared [plan_cycle] and [followup] key by key.
-    plan_cycle: PlanCycle | None = key(None, "en tabell ([organisations.<namn>.plan_cycle])")
-    followup: Followup | None = key(None, "en tabell ([organisations.<namn>.followup])")
+    name: str = key(..., TEXT, min_length=1, doc="The district's name, as its plan files name it.")
+    coordinator_role: str | None = key(
+        None, TEXT, doc="The role (a key of the district's `roles`) of its coordinator."
+    )
+    email: Email | None = key(
+        None,
+        ADDRESS,
+        doc="The district's own address; the shared `organisation.email` where left out.",
+    )
+    roles: dict[str, Role] = key(
+        {},
+        "en tabell per roll ([organisations.<namn>.roles.<roll>])",
+        strict=False,
+        doc="The district's roles, each a table as `[roles.<roll>]`.",
+    )
+    plan_cycle: PlanCycle | None = key(
+        None,
+        "en tabell ([organisations.<namn>.plan_cycle])",
+        doc="The district's own plan year: the keys it gives over the shared `[plan_cycle]`.",
+    )
+    followup: Followup | None = key(
+        None,
+        "en tabell ([organisations.<namn>.followup])",
+        doc="The district's own follow-up: the keys it gives over the shared `[followup]`.",
+    )
 
 
 class ActivityDefaults(Section):
-    """[calendar.activity_defaults.<ord>]: where an activity goes when nothing else says. A key
-    left out keeps the built-in value for that word (scheduler.cadence.policy), else the
-    policy's."""
+    """Where an activity goes when nothing else says, for measures whose title (else När) has
+    the word: "trygghetsvandringar" has "trygghetsvandring". A key left out keeps the built-in
+    value for that word, else the calendar's."""
 
-    weekday: Weekday | None = key(None, 'en veckodag, "måndag"–"söndag" eller "MO"–"SU"')
-    time: Clock | None = key(None, CLOCK)
-    duration_minutes: int | None = key(None, "ett antal minuter 5–1440", ge=5, le=24 * 60)
+    weekday: Weekday | None = key(
+        None,
+        'en veckodag, "måndag"–"söndag" eller "MO"–"SU"',
+        doc="The activity's weekday, any day of the week (a walk can be on a Saturday).",
+    )
+    time: Clock | None = key(None, CLOCK, doc="The activity's start time.")
+    duration_minutes: int | None = key(
+        None, "ett antal minuter 5–1440", ge=5, le=24 * 60, doc="How long the activity lasts."
+    )
+
+
+# Built in, so a district without the table gets walks in the evening; a district's entry for a
+# word replaces the keys it gives, and a new word is added after these.
+BUILT_IN_ACTIVITIES: Final = {
+    "trygghetsvandring": ActivityDefaults(time=time(18, 0), duration_minutes=120),
+    "nattvandring": ActivityDefaults(weekday="FR", time=time(21, 0), duration_minutes=180),
+    "föräldravandring": ActivityDefaults(weekday="FR", time=time(21, 0), duration_minutes=180),
+    "föräldramöte": ActivityDefaults(time=time(18, 0), duration_minutes=90),
+}
 
 
 class Calendar(Section):
-    """When meetings may happen. The defaults fit a Stockholm district administration."""
+    """When meetings may happen. The defaults fit a Stockholm district administration. The time
+    zone is not a setting: it is always Europe/Stockholm."""
 
-    default_weekday: Workday = key("TU", 'en vardag, "måndag"–"fredag" eller "MO"–"FR"')
-    default_time: Clock = key(time(9, 0), CLOCK)
-    default_duration_minutes: int = key(90, "ett antal minuter 5–1440", ge=5, le=24 * 60)
-    # Meetings go on the n:th weekday of a month: the second avoids the first days of a month,
-    # which collide with holidays (1 Jan, 1 May) and with month-end reporting.
-    week_of_month: int = key(2, "1–4: vilken veckodag i månaden", ge=1, le=4)
-    active_months: Months = key((1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12), MONTHS)
-    blackouts: Ranges = key(
-        (((12, 24), (1, 6)),), 'en lista med datumintervall, t.ex. ["12-24..01-06"]'
+    default_weekday: Workday = key(
+        "TU",
+        'en vardag, "måndag"–"fredag" eller "MO"–"FR"',
+        doc=(
+            "Where a count per period is placed (tasks, and `scheduler cadence`); a plan's meetings "
+            "are spread over `meeting_weekdays`."
+        ),
     )
-    public_holidays: bool = key(True, FLAG)
-    de_facto_holidays: bool = key(True, FLAG)  # midsommarafton, julafton, nyårsafton
-    sportlov_week: BreakWeek = key(9, WEEK)
+    default_time: Clock = key(
+        time(9, 0), CLOCK, doc="The start time of a meeting whose När names none."
+    )
+    default_duration_minutes: int = key(
+        90,
+        "ett antal minuter 5–1440",
+        ge=5,
+        le=24 * 60,
+        doc="The length of a meeting whose När names none.",
+    )
+    # The second avoids the first days of a month, which collide with holidays (1 Jan, 1 May) and
+    # with month-end reporting.
+    week_of_month: int = key(
+        2,
+        "1–4: vilken veckodag i månaden",
+        ge=1,
+        le=4,
+        doc="Meetings go on the n:th weekday of a month; in a plan, the spread's first choice.",
+    )
+    active_months: Months = key(
+        (1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12),
+        MONTHS,
+        doc="The months meetings may be in (by default all but July).",
+    )
+    blackouts: Ranges = key(
+        (((12, 24), (1, 6)),),
+        'en lista med datumintervall, t.ex. ["12-24..01-06"]',
+        doc="Days with no meetings (by default julafton to trettondagen).",
+    )
+    public_holidays: bool = key(True, FLAG, doc="No meetings on Swedish public holidays.")
+    de_facto_holidays: bool = key(
+        True, FLAG, doc="No meetings on midsommarafton, julafton and nyårsafton."
+    )
+    sportlov_week: BreakWeek = key(
+        9,
+        WEEK,
+        doc='The ISO week of sportlovet, or false; "sportlovet" in a När is read from it.',
+    )
     pasklov_week: PasklovWeek = key(
         PASKLOV_EASTER_MONDAY,
         f'"{PASKLOV_EASTER_MONDAY}", "{PASKLOV_BEFORE_EASTER}", ett veckonummer 1–53 eller false',
+        doc=(
+            f'Påsklovet, which moves with Easter: `"{PASKLOV_EASTER_MONDAY}"` the week of Easter '
+            f'Monday, `"{PASKLOV_BEFORE_EASTER}"` the week before it (of Good Friday), an ISO '
+            'week, or false; "påsklovet" in a När is read from it.'
+        ),
     )
-    hostlov_week: BreakWeek = key(44, WEEK)
-    spring_term: Range = key(((1, 15), (6, 14)), RANGE)
-    autumn_term: Range = key(((8, 20), (12, 20)), RANGE)
-    seasonal_months: Months = key((4, 5, 6, 7, 8, 9, 10), MONTHS)
-    # The plan's meetings are spread over these days, at most this many a day for one convener.
-    meeting_weekdays: Workdays = key(("MO", "TU", "WE", "TH"),
-                                     'en lista med vardagar, t.ex. ["måndag", "tisdag"]')  # fmt: skip
-    max_meetings_per_day: int = key(2, "ett antal möten per dag 1–10", ge=1, le=10)
-    # Activities with their own weekday, time or length, by a word of the measure's title (else
-    # of its När); over the built-in ones (trygghetsvandring, nattvandring …).
+    hostlov_week: BreakWeek = key(
+        44, WEEK, doc='The ISO week of höstlovet, or false; "höstlovet" in a När is read from it.'
+    )
+    spring_term: Range = key(
+        ((1, 15), (6, 14)),
+        RANGE,
+        doc=(
+            'Vårterminen. School-bound forums (SSP) stay inside the terms; "vårterminen", '
+            '"höstterminen", "under terminerna", "sommarlovet" (between them), "jullovet" and "före '
+            'sommaren/jul" in a När are read from them.'
+        ),
+    )
+    autumn_term: Range = key(((8, 20), (12, 20)), RANGE, doc="Höstterminen (see `spring_term`).")
+    seasonal_months: Months = key(
+        (4, 5, 6, 7, 8, 9, 10),
+        MONTHS,
+        doc='Where "säsongsbetonat" forums go (still not in a month left out of `active_months`).',
+    )
+    meeting_weekdays: Workdays = key(
+        ("MO", "TU", "WE", "TH"),
+        'en lista med vardagar, t.ex. ["måndag", "tisdag"]',
+        doc=(
+            "The days a plan's meetings are spread over; a När or setting that names a day keeps "
+            "it."
+        ),
+    )
+    max_meetings_per_day: int = key(
+        2,
+        "ett antal möten per dag 1–10",
+        ge=1,
+        le=10,
+        doc=(
+            "At most this many meetings a day for one convener, when the plan's series get their "
+            "days."
+        ),
+    )
     activity_defaults: dict[str, ActivityDefaults] = key(
-        {}, "en tabell per aktivitet ([calendar.activity_defaults.<ord>])", strict=False
+        BUILT_IN_ACTIVITIES,
+        "en tabell per aktivitet ([calendar.activity_defaults.<ord>])",
+        strict=False,
+        doc=(
+            "Activities with their own weekday, time or length, one table per word; a "
+            "district's entry replaces the keys it gives and adds new words (`<ord>` is one "
+            "word)."
+        ),
     )
 
     @field_validator("activity_defaults")
     @classmethod
-    def _one_word_each(cls, table: dict[str, ActivityDefaults]) -> dict[str, ActivityDefaults]:
-        words: dict[str, ActivityDefaults] = {}
-        for word, entry in table.items():
+    def _over_the_built_in_ones(
+        cls, table: dict[str, ActivityDefaults]
+    ) -> dict[str, ActivityDefaults]:
+        words = dict(BUILT_IN_ACTIVITIES)
+        for word, own in table.items():
             name = word.strip().lower()
             if not name or not name.isalpha():
                 raise rule(
                     f"«calendar.activity_defaults.{quoted_key(word)}»: namnet ska vara ett ord, "
                     "t.ex. trygghetsvandring."
                 )
-            words[name] = entry
+            given = {key: getattr(own, key) for key in own.model_fields_set}
+            words[name] = words[name].model_copy(update=given) if name in words else own
         return words
 
     @model_validator(mode="before")
@@ -337,46 +526,148 @@ class Calendar(Section):
 
 
 class Feeds(Section):
+    """The calendar feeds (iCalendar subscriptions) the server answers."""
+
     # Finite numbers in a range: TOML allows inf, nan and integers of any size, which overflow
     # the durations made from them.
-    refresh_hours: float = key(12, "ett tal 1–168", ge=1, le=24 * 7, allow_inf_nan=False)
-    keep_cancelled_days: float = key(60, "ett tal 0–3650", ge=0, le=3650, allow_inf_nan=False)
-    recheck_seconds: float = key(30, "ett tal 0–86400", ge=0, le=24 * 3600, allow_inf_nan=False)
-    # A subscription shows this many days back, and everything ahead to the end of the newest
-    # plan: after a November rollover, the closing year's December and the new year together.
-    past_days: int = key(60, "ett antal dagar 0–3650", ge=0, le=3650)
-    # Rendered feeds kept in memory by the server, the least recently used leaving first.
-    cache_entries: int = key(256, "ett heltal 1–100000", ge=1, le=100_000)
-    # Google drops events from a subscribed calendar of about 1 MB (docs/calendar-clients.md):
-    # a bigger feed is trimmed (shorter descriptions, then the window) to this many kB (1000
-    # bytes), and `feeds list` warns about a feed over `warn_kb`.
-    max_kb: int = key(950, "ett antal kB 50–100000", ge=50, le=100_000)
-    # Google is also reported to stop at about 1,100 events, whatever their size.
-    max_events: int = key(1100, "ett antal händelser 10–100000", ge=10, le=100_000)
-    warn_kb: int = key(750, "ett antal kB 10–100000", ge=10, le=100_000)
-    # A series whose dates no rule Outlook can hold gives is split into several rules; one that
-    # takes more than this many is not offered as a recurring event (`.serie.ics`) at all.
-    series_max_rules: int = key(12, "ett heltal 1–100", ge=1, le=100)
+    refresh_hours: float = key(
+        12,
+        "ett tal 1–168",
+        ge=1,
+        le=24 * 7,
+        allow_inf_nan=False,
+        doc="The refresh hint to calendar clients, in hours.",
+    )
+    keep_cancelled_days: float = key(
+        60,
+        "ett tal 0–3650",
+        ge=0,
+        le=3650,
+        allow_inf_nan=False,
+        doc="How long a cancellation stays visible, in days.",
+    )
+    recheck_seconds: float = key(
+        30,
+        "ett tal 0–86400",
+        ge=0,
+        le=24 * 3600,
+        allow_inf_nan=False,
+        doc="How often the server checks the database for changes.",
+    )
+    past_days: int = key(
+        60,
+        "ett antal dagar 0–3650",
+        ge=0,
+        le=3650,
+        doc=(
+            "How far back a subscription reaches. It runs on to the end of the newest plan: after a "
+            "November rollover, the closing year's December and the new year together."
+        ),
+    )
+    cache_entries: int = key(
+        256,
+        "ett heltal 1–100000",
+        ge=1,
+        le=100_000,
+        doc="Rendered feeds the server keeps in memory, the least recently used leaving first.",
+    )
+    max_kb: int = key(
+        950,
+        "ett antal kB 50–100000",
+        ge=50,
+        le=100_000,
+        doc=(
+            "A feed is trimmed (shorter descriptions, then a shorter window) to this many kB (1000 "
+            "bytes): Google drops events from a subscribed calendar of about 1 MB "
+            "(docs/calendar-clients.md)."
+        ),
+    )
+    max_events: int = key(
+        1100,
+        "ett antal händelser 10–100000",
+        ge=10,
+        le=100_000,
+        doc="A feed is trimmed to this many events: Google is reported to stop at about 1,100.",
+    )
+    warn_kb: int = key(
+        750,
+        "ett antal kB 10–100000",
+        ge=10,
+        le=100_000,
+        doc="`scheduler feeds list` warns about a feed over this many kB.",
+    )
+    series_max_rules: int = key(
+        12,
+        "ett heltal 1–100",
+        ge=1,
+        le=100,
+        doc=(
+            "A series whose dates no single rule Outlook can hold gives is split into several "
+            "rules; one that takes more than this many is not offered as a recurring event "
+            "(`.serie.ics`) at all."
+        ),
+    )
 
 
 class EmailSection(Section):
-    """[email]: how reminders leave. Paths are relative to the config file; the password comes
-    from the environment variable `smtp_password_env` names."""
+    """How reminders leave. Paths are relative to the config file; the password comes from the
+    environment variable `smtp_password_env` names."""
 
-    backend: Literal["file", "smtp"] = key("file", 'ett av "file", "smtp"')
-    from_: Email | None = key(None, ADDRESS, alias="from")
-    from_name: str | None = key(None, TEXT)
-    outbox_dir: Path = key(Path("outbox"), 'en mapp, t.ex. "outbox"', strict=False,
-                           validate_default=True)  # fmt: skip
-    smtp_host: str = key("localhost", TEXT)
-    smtp_port: int = key(587, "ett portnummer 1–65535", ge=1, le=65535)
-    smtp_security: Literal["starttls", "tls", "none"] = key(
-        "starttls", 'ett av "starttls", "tls", "none"'
+    backend: Literal["file", "smtp"] = key(
+        "file",
+        'ett av "file", "smtp"',
+        doc=(
+            '`"file"` writes one .eml per message into `outbox_dir`; `"smtp"` sends through the '
+            "relay."
+        ),
     )
-    smtp_username: str | None = key(None, TEXT)
-    smtp_password_env: str | None = key(None, "namnet på en miljövariabel")
-    timeout_seconds: int = key(30, "ett antal sekunder 1–600", ge=1, le=600)
-    smtp_ca_file: Path | None = key(None, "en fil med CA-certifikat (PEM)", strict=False)
+    from_: Email | None = key(
+        None, ADDRESS, alias="from", doc="The sender's address; `organisation.email` when left out."
+    )
+    from_name: str | None = key(
+        None,
+        TEXT,
+        doc="The sender's name; the organisation's name (else Åtgärdsplanen) when left out.",
+    )
+    outbox_dir: Path = key(
+        Path("outbox"),
+        'en mapp, t.ex. "outbox"',
+        strict=False,
+        validate_default=True,
+        doc="The folder of the file backend.",
+    )
+    smtp_host: str = key("localhost", TEXT, doc="The SMTP relay.")
+    smtp_port: int = key(587, "ett portnummer 1–65535", ge=1, le=65535, doc="The relay's port.")
+    smtp_security: Literal["starttls", "tls", "none"] = key(
+        "starttls",
+        'ett av "starttls", "tls", "none"',
+        doc=(
+            '`"none"` with a `smtp_username` is refused at start: the password would go in clear, '
+            'on any host (use `"starttls"` or `"tls"`, or an unauthenticated local relay).'
+        ),
+    )
+    smtp_username: str | None = key(None, TEXT, doc="The login at the relay, if it needs one.")
+    smtp_password_env: str | None = key(
+        None,
+        "namnet på en miljövariabel",
+        doc=(
+            "The environment variable that holds the SMTP password (UTF-8 passwords work); it must "
+            "be set when the backend is smtp."
+        ),
+    )
+    timeout_seconds: int = key(
+        30,
+        "ett antal sekunder 1–600",
+        ge=1,
+        le=600,
+        doc="How long a connection to the relay may wait for it.",
+    )
+    smtp_ca_file: Path | None = key(
+        None,
+        "en fil med CA-certifikat (PEM)",
+        strict=False,
+        doc="A private CA to trust for the relay; certificates are always verified.",
+    )
     _smtp_password: str | None = PrivateAttr(None)
 
     @property
@@ -416,28 +707,98 @@ class EmailSection(Section):
 
 
 class Reminders(Section):
-    meeting_days: Days = key((14, 2), DAYS)
-    task_long_days: Days = key((28, 0), DAYS)
-    task_short_days: Days = key((7, 0), DAYS)
-    # A task whose series repeats less often than this is "long".
-    long_period_days: int = key(45, "ett antal dagar 1–366", ge=1, le=366)
-    send_time: Clock = key(time(8, 0), CLOCK)
-    held_question: bool = key(True, FLAG)  # ask the convener after each meeting whether it was held
-    overdue_days: int = key(1, "ett antal dagar 0–60", ge=0, le=60)  # the nudge after a due day
-    digest: Literal["off", "also", "instead"] = key("off", 'ett av "off", "also", "instead"')
-    digest_weeks: int = key(3, "ett antal veckor 1–12", ge=1, le=12)
-    # The bounded rate: at most this many sends per dispatcher pass.
-    max_per_pass: int = key(20, "ett heltal 1–10000", ge=1, le=10_000)
-    retry_minutes: Days = key(
-        (2, 10, 30, 120, 480), "en lista med minuter 0–365, t.ex. [2, 10, 30]"
+    """The reminder emails: when they go, and how the dispatcher sends them."""
+
+    meeting_days: Days = key(
+        (14, 2),
+        DAYS,
+        doc=(
+            "Days before a meeting that its reminders go; per measure `schedule.reminder_days` in "
+            "the plan file."
+        ),
     )
-    # A claim older than this is taken to be a crashed dispatcher's.
-    claim_minutes: int = key(10, "ett antal minuter 1–1440", ge=1, le=24 * 60)
-    link_days: int = key(30, "ett antal dagar 1–365", ge=1, le=365)  # answer links live this long
-    # Reminders are stored this far ahead (from the Monday after); each refresh tops them up.
-    horizon_weeks: int = key(8, "ett antal veckor 2–104", ge=2, le=104)
-    # How long the text of a sent email is kept (shown on /paminnelser), then pruned.
-    keep_sent_days: int = key(400, "ett antal dagar 1–3650", ge=1, le=3650)
+    task_long_days: Days = key(
+        (28, 0), DAYS, doc="Days before a long task's due day (see `long_period_days`)."
+    )
+    task_short_days: Days = key((7, 0), DAYS, doc="Days before a short task's due day.")
+    long_period_days: int = key(
+        45,
+        "ett antal dagar 1–366",
+        ge=1,
+        le=366,
+        doc="A task whose series repeats less often than this is long.",
+    )
+    send_time: Clock = key(time(8, 0), CLOCK, doc="When in the day reminders are sent.")
+    held_question: bool = key(
+        True, FLAG, doc="Ask the convener after each meeting whether it was held."
+    )
+    overdue_days: int = key(
+        1,
+        "ett antal dagar 0–60",
+        ge=0,
+        le=60,
+        doc="The nudge about a task with no report, this many days after its due day.",
+    )
+    digest: Literal["off", "also", "instead"] = key(
+        "off",
+        'ett av "off", "also", "instead"',
+        doc='`"also"` (beside the single reminders) or `"instead"` sends each role a Monday digest.',
+    )
+    digest_weeks: int = key(
+        3, "ett antal veckor 1–12", ge=1, le=12, doc="The weeks a digest covers, from its Monday."
+    )
+    max_per_pass: int = key(
+        20,
+        "ett heltal 1–10000",
+        ge=1,
+        le=10_000,
+        doc=(
+            "The bounded rate: sends per dispatcher pass (`serve` goes again at once after a full "
+            "pass; `remind run-due` is one pass)."
+        ),
+    )
+    retry_minutes: Minutes = key(
+        (2, 10, 30, 120, 480),
+        "en lista med minuter 0–1440, t.ex. [2, 10, 30]",
+        doc=(
+            "The delays before each retry of a failed send, after which it has failed; `[]` "
+            "retries once, after five minutes."
+        ),
+    )
+    claim_minutes: int = key(
+        10,
+        "ett antal minuter 1–1440",
+        ge=1,
+        le=24 * 60,
+        doc="The claim lease: a claim older than this is taken to be a crashed dispatcher's.",
+    )
+    link_days: int = key(
+        30,
+        "ett antal dagar 1–365",
+        ge=1,
+        le=365,
+        doc="How long answer links live after the meeting.",
+    )
+    horizon_weeks: int = key(
+        8,
+        "ett antal veckor 2–104",
+        ge=2,
+        le=104,
+        doc=(
+            "Reminders are stored this far ahead (to the Monday after), topped up by `remind "
+            "run-due` and `serve`."
+        ),
+    )
+    keep_sent_days: int = key(
+        400,
+        "ett antal dagar 1–3650",
+        ge=1,
+        le=3650,
+        doc=(
+            "How long the text of a sent email (headers, text, HTML, .ics) is kept for "
+            "`/paminnelser`; older copies are pruned at each dispatcher pass."
+        ),
+    )
 
 
 _FOLLOWUP_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -452,16 +813,38 @@ def _followup_day(raw: object) -> MonthDayPair:
     raise ValueError("not MM-DD")
 
 
-FollowupDay = Annotated[MonthDayPair, PlainValidator(_followup_day)]
+FollowupDay = Annotated[MonthDayPair, PlainValidator(_followup_day), _json(_day_text)]
 
 
 class Followup(Section):
-    start: FollowupDay = key((11, 15), 'en dag "MM-DD", t.ex. "11-15"')  # of the plan year
-    deadline: FollowupDay = key((12, 15), 'en dag "MM-DD", t.ex. "12-15"')
-    nudge_days: int = key(7, "ett antal dagar 1–60", ge=1, le=60)
-    # The form can be opened (read only) this long after the deadline.
-    link_grace_days: int = key(14, "ett antal dagar 0–365", ge=0, le=365)
-    max_text: int = key(5000, "ett antal tecken 100–100000", ge=100, le=100_000)  # per answer
+    """The year-end follow-up campaign: each convener is asked, on a form, how their measures
+    went."""
+
+    start: FollowupDay = key(
+        (11, 15),
+        'en dag "MM-DD", t.ex. "11-15"',
+        doc="The day of the plan's year the campaign starts.",
+    )
+    deadline: FollowupDay = key(
+        (12, 15), 'en dag "MM-DD", t.ex. "12-15"', doc="The campaign's last day, after `start`."
+    )
+    nudge_days: int = key(
+        7,
+        "ett antal dagar 1–60",
+        ge=1,
+        le=60,
+        doc="Days between nudges to those who have not answered.",
+    )
+    link_grace_days: int = key(
+        14,
+        "ett antal dagar 0–365",
+        ge=0,
+        le=365,
+        doc="The form can be opened (read only) this long after the deadline.",
+    )
+    max_text: int = key(
+        5000, "ett antal tecken 100–100000", ge=100, le=100_000, doc="Characters per answer."
+    )
 
     @model_validator(mode="after")
     def _deadline_after_start(self) -> Followup:
@@ -500,16 +883,27 @@ def _hand_in(raw: object) -> HandIn | None:
     raise ValueError("not a hand-in day")
 
 
-HandInDay = Annotated[HandIn | None, PlainValidator(_hand_in)]
+def _hand_in_text(day: HandIn | None) -> str | bool:
+    if day is None:
+        return False
+    return f"tertial {day.tertial}" if day.tertial else _day_text((day.month, day.day))
+
+
+HandInDay = Annotated[HandIn | None, PlainValidator(_hand_in), _json(_hand_in_text)]
 
 
 class PlanCycle(Section):
-    """[plan_cycle]: the plan's own year. It is handed in on `hand_in` (a task for the
-    coordinator, with reminders), then followed up at the year's end ([followup])."""
+    """The plan's own year: it is handed in on `hand_in`, then followed up at the year's end
+    (`[followup]`)."""
 
     hand_in: HandInDay = key(
         HandIn(4, 30, tertial=1),
         '"tertial 1" (30 april), "tertial 2", "tertial 3", en dag "MM-DD" eller false',
+        doc=(
+            "When the plan is handed in (a task for the coordinator, with reminders): "
+            '`"tertial 1"` (30 April, with tertialrapport 1) to `"tertial 3"`, a day, or false '
+            "for none."
+        ),
     )
 
 
@@ -518,62 +912,197 @@ EXCEL_MAX_CELL_CHARS: Final = 32_767
 
 
 class Limits(Section):
-    """How much of a plan file is read before it is refused (scheduler.plan.files.limits), and
-    how large a plan may be (scheduler.plan.budget): what one district's plan may cost the
-    installation every district shares."""
+    """How much of a plan file is read before it is refused, and how large a plan may be: what
+    one district's plan may cost the installation every district shares. A plan over a limit is
+    refused in one Swedish line naming the key, and nothing is changed."""
 
-    max_rows_per_sheet: int = key(5_000, "ett heltal 10–1048576", ge=10, le=1_048_576)
-    # Cells a sheet lists, empty ones (only formatted) too: a plan has a few hundred.
-    max_cells_per_sheet: int = key(100_000, "ett heltal 1000–10000000", ge=1_000, le=10_000_000)
-    max_text_chars: int = key(10_000, f"ett heltal 100–{EXCEL_MAX_CELL_CHARS}", ge=100,
-                              le=EXCEL_MAX_CELL_CHARS)  # fmt: skip
-    max_uncompressed_mb: int = key(25, "ett heltal 1–2000", ge=1, le=2_000)
-    # Real plans have a few dozen measures (the seed 23); the benchmark's largest has 1,000.
-    max_measures_per_plan: int = key(1_500, "ett heltal 1–100000", ge=1, le=100_000)
-    # The dated meetings and tasks of one plan (one organisation's year), counted as they are
-    # placed: the seed has 72, the benchmark's 1,000-measure plan 9,877.
-    max_occurrences_per_plan: int = key(20_000, "ett heltal 10–1000000", ge=10, le=1_000_000)
-    # Levels of tables and lists inside one another in a .toml plan file (`scheduler export`
-    # writes five).
-    max_nesting: int = key(10, "ett heltal 5–100", ge=5, le=100)
+    max_rows_per_sheet: int = key(
+        5_000,
+        "ett heltal 10–1048576",
+        ge=10,
+        le=1_048_576,
+        doc="Rows a sheet of a workbook lists, empty ones too.",
+    )
+    max_cells_per_sheet: int = key(
+        100_000,
+        "ett heltal 1000–10000000",
+        ge=1_000,
+        le=10_000_000,
+        doc="Cells a sheet lists, empty (only formatted) ones too: a plan has a few hundred.",
+    )
+    max_text_chars: int = key(
+        10_000,
+        f"ett heltal 100–{EXCEL_MAX_CELL_CHARS}",
+        ge=100,
+        le=EXCEL_MAX_CELL_CHARS,
+        doc="Characters per cell and per text field (xlsx and TOML); at most Excel's limit.",
+    )
+    max_uncompressed_mb: int = key(
+        25, "ett heltal 1–2000", ge=1, le=2_000, doc="An .xlsx unpacked, or a .toml file, in MB."
+    )
+    max_measures_per_plan: int = key(
+        1_500,
+        "ett heltal 1–100000",
+        ge=1,
+        le=100_000,
+        doc=(
+            "Measures in one plan, counted as soon as the file is read. Real plans have a few dozen "
+            "(the seed 23); the benchmark's largest has 1,000."
+        ),
+    )
+    max_occurrences_per_plan: int = key(
+        20_000,
+        "ett heltal 10–1000000",
+        ge=10,
+        le=1_000_000,
+        doc=(
+            "Dated meetings and tasks of one plan in its year, counted as its measures are placed: "
+            "the seed has 72, the benchmark's 1,000-measure plan 9,877."
+        ),
+    )
+    max_nesting: int = key(
+        10,
+        "ett heltal 5–100",
+        ge=5,
+        le=100,
+        doc=(
+            "Levels of tables and lists inside one another in a .toml plan file (`scheduler export` "
+            "writes five); config.toml itself is held to the default."
+        ),
+    )
 
 
 class Server(Section):
-    host: str = key("127.0.0.1", TEXT)
-    port: int = key(8000, "ett portnummer 1–65535", ge=1, le=65535)
-    # The key that signs links; else one is made once and kept in the database.
-    secret_key: str | None = key(None, TEXT)
-    # How long a coordinator's sign-in to the workspace lasts.
-    session_hours: int = key(8, "ett heltal 1–168", ge=1, le=168)
-    # -- sign-in and sessions (docs/security.md, "Sign-in and sessions") --
-    # A session unused this long ends (OWASP ASVS 3.3.2), besides session_hours.
-    session_idle_minutes: int = key(30, "ett antal minuter 1–1440", ge=1, le=24 * 60)
-    # The proxies whose X-Forwarded-For names the client (uvicorn's forwarded_allow_ips): the
-    # address sign-in attempts are counted against. "*" trusts any (only behind a proxy).
-    trusted_proxies: Texts = key(("127.0.0.1",), 'en lista med adresser, t.ex. ["127.0.0.1"]')
-    # Attempts counted before a delay: per username, and per client address.
-    signin_free_attempts: int = key(5, "ett heltal 1–100", ge=1, le=100)
-    signin_address_attempts: int = key(20, "ett heltal 1–100000", ge=1, le=100_000)
-    # The first delay, doubling with each further attempt up to the longest.
-    signin_delay_seconds: int = key(30, "ett antal sekunder 1–3600", ge=1, le=3600)
-    signin_longest_delay_minutes: int = key(60, "ett antal minuter 1–1440", ge=1, le=24 * 60)
-    # Counted attempts are forgotten this long after the last one, and at most this many kept.
-    signin_record_hours: int = key(24, "ett antal timmar 1–8760", ge=1, le=8760)
-    signin_record_rows: int = key(10_000, "ett heltal 100–10000000", ge=100, le=10_000_000)
-    # Sign-in's database steps use at most this many threads (and pooled connections) at once:
-    # a flood of sign-ins leaves the rest to the other pages and /healthz.
-    signin_threads: int = key(4, "ett heltal 1–64", ge=1, le=64)
-    # Passwords checked at once (argon2: 64 MiB each), and how many more may wait for a turn.
-    password_checks_at_once: int = key(2, "ett heltal 1–64", ge=1, le=64)
-    password_check_queue: int = key(8, "ett heltal 0–10000", ge=0, le=10_000)
-    # zxcvbn's score a new password needs: 3 "safely unguessable", 4 "very unguessable".
-    password_min_score: int = key(3, "ett heltal 3–4", ge=3, le=4)
-    # Request limits at the edge (scheduler.web.request_limits), before uvicorn reads a request:
-    # a head over these is answered 431 or 414, one slower than the timeout 408.
-    max_header_bytes: int = key(16_384, "ett heltal 1024–1048576", ge=1024, le=1_048_576)
-    max_url_bytes: int = key(8_192, "ett heltal 256–1048576", ge=256, le=1_048_576)
-    max_headers: int = key(100, "ett heltal 10–1000", ge=10, le=1000)
-    header_timeout_seconds: int = key(10, "ett heltal 1–300", ge=1, le=300)
+    """`scheduler serve`: where it listens, the workspace's sign-in and sessions, and the limits
+    on a request at the edge."""
+
+    host: str = key("127.0.0.1", TEXT, doc="The address the server listens on.")
+    port: int = key(8000, "ett portnummer 1–65535", ge=1, le=65535, doc="The port it listens on.")
+    secret_key: str | None = key(
+        None,
+        TEXT,
+        doc=(
+            "The key that signs links; without it one is made once and kept in the database, shared "
+            "by every process."
+        ),
+    )
+    session_hours: int = key(
+        8,
+        "ett heltal 1–168",
+        ge=1,
+        le=168,
+        doc="How long a coordinator's sign-in to the workspace lasts.",
+    )
+    session_idle_minutes: int = key(
+        30,
+        "ett antal minuter 1–1440",
+        ge=1,
+        le=24 * 60,
+        doc="A session unused this long ends (OWASP ASVS 3.3.2).",
+    )
+    trusted_proxies: Texts = key(
+        ("127.0.0.1",),
+        'en lista med adresser, t.ex. ["127.0.0.1"]',
+        doc=(
+            "The proxies whose `X-Forwarded-For` names the client (uvicorn's "
+            "`forwarded_allow_ips`), for the per-address sign-in throttle: addresses or networks "
+            'such as `"10.0.0.0/8"`; `[]` trusts none, `["*"]` any (only when nothing else can '
+            "reach the server)."
+        ),
+    )
+    signin_free_attempts: int = key(
+        5,
+        "ett heltal 1–100",
+        ge=1,
+        le=100,
+        doc="Sign-in attempts counted per username before a delay.",
+    )
+    signin_address_attempts: int = key(
+        20,
+        "ett heltal 1–100000",
+        ge=1,
+        le=100_000,
+        doc="Sign-in attempts counted per client address before a delay.",
+    )
+    signin_delay_seconds: int = key(
+        30,
+        "ett antal sekunder 1–3600",
+        ge=1,
+        le=3600,
+        doc="The first delay, doubling with each further attempt up to the longest.",
+    )
+    signin_longest_delay_minutes: int = key(
+        60, "ett antal minuter 1–1440", ge=1, le=24 * 60, doc="The longest delay."
+    )
+    signin_record_hours: int = key(
+        24,
+        "ett antal timmar 1–8760",
+        ge=1,
+        le=8760,
+        doc="Counted attempts are forgotten this long after the last one.",
+    )
+    signin_record_rows: int = key(
+        10_000,
+        "ett heltal 100–10000000",
+        ge=100,
+        le=10_000_000,
+        doc="At most this many counted attempts are kept, the oldest unlocked ones leaving first.",
+    )
+    signin_threads: int = key(
+        4,
+        "ett heltal 1–64",
+        ge=1,
+        le=64,
+        doc=(
+            "Threads (and pooled database connections) sign-in's database steps use at once: a "
+            "flood of sign-ins leaves the rest to the other pages and `/healthz`."
+        ),
+    )
+    password_checks_at_once: int = key(
+        2, "ett heltal 1–64", ge=1, le=64, doc="Passwords checked at once (argon2: 64 MiB each)."
+    )
+    password_check_queue: int = key(
+        8,
+        "ett heltal 0–10000",
+        ge=0,
+        le=10_000,
+        doc="How many more checks may wait for a turn; beyond that 503 with `Retry-After`.",
+    )
+    password_min_score: int = key(
+        3,
+        "ett heltal 3–4",
+        ge=3,
+        le=4,
+        doc='zxcvbn\'s score a new password needs: 3 "safely unguessable", 4 "very unguessable".',
+    )
+    # Request limits at the edge (scheduler.web.request_limits), before uvicorn reads a request.
+    max_header_bytes: int = key(
+        16_384,
+        "ett heltal 1024–1048576",
+        ge=1024,
+        le=1_048_576,
+        doc="A request's header lines in bytes, trailers included; over it 431.",
+    )
+    max_url_bytes: int = key(
+        8_192,
+        "ett heltal 256–1048576",
+        ge=256,
+        le=1_048_576,
+        doc="A request's URL in bytes; over it 414.",
+    )
+    max_headers: int = key(
+        100, "ett heltal 10–1000", ge=10, le=1000, doc="A request's header lines; over them 431."
+    )
+    header_timeout_seconds: int = key(
+        10,
+        "ett heltal 1–300",
+        ge=1,
+        le=300,
+        doc=(
+            "Seconds for a request's head to arrive (from the connection's opening, for the first "
+            "request); else 408."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -596,12 +1125,19 @@ class Settings(Section):
     """The whole config.toml, validated; built once at start (`load_settings`) and passed on."""
 
     organisation: Organisation = section(Organisation, "organisation")
-    # Several districts in one installation: one table each, by a short name ([organisations.x]).
     organisations: dict[str, OrganisationEntry] = key(
-        {}, "en tabell per organisation ([organisations.<kort namn>])", strict=False
+        {},
+        "en tabell per organisation ([organisations.<kort namn>])",
+        strict=False,
+        doc="Several districts in one installation: one table each, by a short name.",
     )
     database: Database = section(Database, "database")
-    roles: dict[str, Role] = key({}, "en tabell per roll ([roles.<namn>])", strict=False)
+    roles: dict[str, Role] = key(
+        {},
+        "en tabell per roll ([roles.<namn>])",
+        strict=False,
+        doc="The plan's roles, one table each.",
+    )
     calendar: Calendar = section(Calendar, "calendar")
     feeds: Feeds = section(Feeds, "feeds")
     email: EmailSection = section(EmailSection, "email")

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from scheduler.base.errors import ConfigError, StoreBusyError, StoreError, StoreNotReadyError
+from scheduler.settings.model import DEFAULT_BUSY_TIMEOUT_SECONDS
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -84,10 +85,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-# How long a statement waits for a lock another process holds: `database.busy_timeout_seconds`,
-# whose default this is (scheduler.settings.model); what opens a store without the settings
-# (the tests, the benchmarks) waits as long.
-BUSY_TIMEOUT_SECONDS: Final = 10.0
+# How long a statement waits for a lock another process holds: `database.busy_timeout_seconds`;
+# what opens a store without the settings (the tests, the benchmarks) waits its default.
+BUSY_TIMEOUT_SECONDS: Final = DEFAULT_BUSY_TIMEOUT_SECONDS
 
 
 def create_store_engine(url: str, *, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> Engine:

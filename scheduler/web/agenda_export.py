@@ -8,7 +8,7 @@ word it (`event_for`), so it imports as the subscribed calendars show the same m
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -100,6 +100,7 @@ def agenda_ics(request: Request, coordinator: Annotated[Coordinator, Depends(wor
     header = FeedHeader(name=f"Agenda – {organisation}",
                         description=f"{organisation}: ett urval ur agendan, hämtat som fil.",
                         organizer_name=organisation,
-                        organizer_email=coordinator.config.organisation.email)  # fmt: skip
+                        organizer_email=coordinator.config.organisation.email,
+                        refresh=timedelta(hours=coordinator.config.feeds.refresh_hours))  # fmt: skip
     events = [event_for(entry.source.measure, entry.source.occurrence, None) for entry in shown]
     return _download(render_events(header, events), "text/calendar; charset=utf-8", "agenda.ics")

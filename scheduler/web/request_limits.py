@@ -66,10 +66,12 @@ LINGER_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class RequestLimits:
-    max_header_bytes: int = 16_384  # header lines of one request, trailers included
-    max_url_bytes: int = 8_192
-    max_headers: int = 100
-    header_timeout_seconds: float = 10
+    """The request limits of [server], made only by `from_settings`."""
+
+    max_header_bytes: int  # header lines of one request, trailers included
+    max_url_bytes: int
+    max_headers: int
+    header_timeout_seconds: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RequestLimits:

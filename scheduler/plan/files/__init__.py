@@ -14,7 +14,7 @@ from scheduler.plan.budget import (
     measures_of,
     too_many_measures,
 )
-from scheduler.plan.files.limits import ReadLimits
+from scheduler.plan.files.limits import ReadLimits, default_limits
 from scheduler.plan.files.toml_file import plan_to_toml, read_toml_plan
 
 SUFFIXES = (".toml", ".xlsx", ".xlsm")
@@ -45,7 +45,7 @@ def read_plan(
         raise PlanFileError("filen finns inte", path=shown)
     if path.is_dir():
         raise PlanFileError("är en mapp, inte en planfil", path=shown)
-    limits = limits or ReadLimits()
+    limits = limits or default_limits()
     read = _read(path, year=year, organisation=organisation,
                  default_organisation=default_organisation, limits=limits, name=name)  # fmt: skip
     # Counted as soon as the file is read, before anything is stored or placed (plan/budget.py).

@@ -12,17 +12,21 @@ from dataclasses import dataclass, fields
 from scheduler.base.swedish import grouped
 from scheduler.settings.model import EXCEL_MAX_CELL_CHARS, Limits
 
-__all__ = ["EXCEL_MAX_CELL_CHARS", "ReadLimits", "too_long"]
+__all__ = ["EXCEL_MAX_CELL_CHARS", "ReadLimits", "default_limits", "too_long"]
 
 
 @dataclass(frozen=True)
 class ReadLimits:
-    max_rows_per_sheet: int = 5_000  # rows a sheet lists, empty ones too
-    max_cells_per_sheet: int = 100_000  # cells a sheet lists, empty ones too
-    max_text_chars: int = 10_000  # per cell and per text field (xlsx and TOML)
-    max_uncompressed_mb: int = 25  # the whole .xlsx unpacked, or a .toml file
-    max_measures_per_plan: int = 1_500  # counted as soon as the file is read (plan/budget.py)
-    max_nesting: int = 10  # tables and lists inside one another in a .toml file
+    """The keys of [limits] a reader of plan files holds to (their defaults and meaning:
+    scheduler.settings.model.Limits), made only by `from_section`; `default_limits()` when the
+    caller has no settings."""
+
+    max_rows_per_sheet: int
+    max_cells_per_sheet: int
+    max_text_chars: int
+    max_uncompressed_mb: int
+    max_measures_per_plan: int  # counted as soon as the file is read (plan/budget.py)
+    max_nesting: int
 
     @classmethod
     def from_section(cls, limits: Limits) -> ReadLimits:
@@ -32,6 +36,11 @@ class ReadLimits:
     @property
     def max_bytes(self) -> int:
         return self.max_uncompressed_mb * 1024 * 1024
+
+
+def default_limits() -> ReadLimits:
+    """The limits of a config that does not set them."""
+    return ReadLimits.from_section(Limits())
 
 
 def too_long(length: int, limits: ReadLimits) -> str:

@@ -17,7 +17,7 @@ from scheduler.base.toml_nesting import too_deep
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 from scheduler.plan.files.content import binary_content
-from scheduler.plan.files.limits import ReadLimits, too_long
+from scheduler.plan.files.limits import ReadLimits, default_limits, too_long
 
 TEXT_FIELDS = (
     "title",
@@ -43,7 +43,7 @@ def read_toml_plan(
 ) -> Plan:
     """`name`: the file as its user named it, for messages (see `read_plan`)."""
     source = name or str(path)
-    limits = limits or ReadLimits()
+    limits = limits or default_limits()
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise PlanFileError(
@@ -110,7 +110,7 @@ def plan_from_mapping(
     limits: ReadLimits | None = None,
 ) -> Plan:
     lines = lines or {}
-    limits = limits or ReadLimits()
+    limits = limits or default_limits()
 
     def fail(message: str, area: int | None = None, measure: int | None = None) -> PlanFileError:
         where = []

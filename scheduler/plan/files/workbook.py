@@ -41,7 +41,7 @@ from scheduler.base.text_safety import (
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
 from scheduler.plan.files.content import not_a_workbook
-from scheduler.plan.files.limits import EXCEL_MAX_CELL_CHARS, ReadLimits, too_long
+from scheduler.plan.files.limits import EXCEL_MAX_CELL_CHARS, ReadLimits, default_limits, too_long
 from scheduler.plan.files.package import ListedSheet, listed_sheets
 from scheduler.plan.files.sheet_size import Listed, listed
 
@@ -196,7 +196,7 @@ def read_workbook_plan(
 ) -> WorkbookRead:
     """`name`: the file as its user named it, for messages (an upload is read from a temporary
     file), and for the year when the workbook does not say it."""
-    limits = limits or ReadLimits()
+    limits = limits or default_limits()
     where = _Where(name or str(path), limits)
     sheets, title = _load_sheets(path, where)
 

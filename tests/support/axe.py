@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-AXE_SCRIPT = Path(__file__).parent / "clients" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_SCRIPT = Path(__file__).parents[1] / "clients" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")
 
 _RUN = """tags => axe.run(document, {runOnly: {type: "tag", values: tags}})

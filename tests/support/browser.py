@@ -21,7 +21,7 @@ PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile":
                          "has_touch": True, "device_scale_factor": 2}  # fmt: skip
 WIDTHS = {"dator": DESKTOP, "telefon": PHONE}
 
-SCREENSHOTS = Path(__file__).parent / "screenshots"  # ignored by git; see docs/CONTRIBUTING.md
+SCREENSHOTS = Path(__file__).parents[1] / "screenshots"  # ignored by git; see docs/CONTRIBUTING.md
 
 
 @contextmanager

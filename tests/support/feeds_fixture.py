@@ -1,4 +1,5 @@
-"""A plan with its schedule in a store, for the feed and web tests."""
+"""A plan with its schedule in a store, for the feed and web tests; the web feed tests' clock, client,
+links and subscribe page."""
 
 from __future__ import annotations
 
@@ -6,20 +7,35 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
 from scheduler.plan.files import read_plan
 from scheduler.schedule.occurrences import PlanSchedule
+from scheduler.services.feeds import FeedSettings
 from scheduler.services.refresh import import_and_schedule, plan_schedule
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
+from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
-from tests.conftest import SEED_PLAN, write_config
+from scheduler.web.app import create_app
+from tests.support.cli import write_config
+from tests.support.html_page import HtmlPage
+from tests.support.seed import SEED_ORGANISATION, SEED_PLAN
 
 IMPORTED_AT = datetime(2024, 1, 8, 7, 0, tzinfo=UTC)
+NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)  # the web feed tests' clock
+
+CLIENTS = {  # the steps' sections, in the order a reader meets them
+    "outlook": "Outlook: nya Outlook och Outlook på webben",
+    "outlook-klassisk": "Outlook: klassiska Outlook i Windows",
+    "google": "Google Kalender",
+    "apple": "Apple Kalender: Mac, iPhone och iPad",
+    "thunderbird": "Thunderbird",
+}
 
 # A weekly meeting through both DST changes, so every feed test crosses them.
 DST_MEASURE = Measure(
@@ -64,3 +80,27 @@ def scheduled_plan(tmp_path: Path, url: str | None = None, plan: Plan | None = N
     result, _ = import_and_schedule(engine, config, plan or seed_with_dst_measure(), source="test",
                                     now=IMPORTED_AT)  # fmt: skip
     return Scheduled(engine, config, result.plan_id)
+
+
+def client_for(scheduled: Scheduled, recheck_seconds: float = 0.0) -> TestClient:
+    settings = replace(
+        FeedSettings.from_settings(scheduled.config), recheck_seconds=recheck_seconds
+    )
+    app = create_app(scheduled.engine, scheduled.config, clock=lambda: NOW, feed_settings=settings)
+    return TestClient(app)
+
+
+def token(scheduled: Scheduled, scope: str = "") -> str:
+    return create_token(
+        scheduled.engine,
+        organisation=SEED_ORGANISATION,
+        audience="SSP-gruppen",
+        scope=scope,
+        now=NOW,
+    )[1]
+
+
+def page_of(http: TestClient, secret: str) -> HtmlPage:
+    response = http.get(f"/feeds/{secret}/")
+    assert response.status_code == 200
+    return HtmlPage(response.text)

@@ -24,9 +24,9 @@ from scheduler.services.refresh import import_and_schedule
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
-from tests.conftest import write_config
-from tests.feeds_fixture import IMPORTED_AT, seed_with_dst_measure
-from tests.helpers import free_port
+from tests.support.cli import write_config
+from tests.support.feeds_fixture import IMPORTED_AT, seed_with_dst_measure
+from tests.support.helpers import free_port
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 LINK = re.compile(r"(https?://\S+/uppfoljning/\S+)")

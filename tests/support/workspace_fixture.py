@@ -17,8 +17,9 @@ from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
 from scheduler.store.engine import open_store
 from scheduler.web.app import create_app
-from tests.conftest import IMPORT_NOW, SEED_PLAN, Cli, upgraded_cli, write_config
-from tests.helpers import Clock
+from tests.support.cli import Cli, upgraded_cli, write_config
+from tests.support.helpers import Clock
+from tests.support.seed import IMPORT_NOW, SEED_PLAN
 
 USERNAME = "anna"
 PASSWORD = "Korrekt-häst-batteri-9"
@@ -82,7 +83,7 @@ def two_district_workspace(tmp_path: Path, store_url: str, *, extra: str = "") -
     """Kungsholmen and Norrmalm in one installation (tests/test_organisations.py), both plans
     imported, and the account "anna" of Kungsholmen."""
     from scheduler.plan.files import write_plan
-    from tests.test_organisations import norrmalm_plan, write_two_district_config
+    from tests.support.districts import norrmalm_plan, write_two_district_config
 
     workspace = workspace_of(write_two_district_config(tmp_path, store_url, extra=extra))
     write_plan(norrmalm_plan(), tmp_path / "norrmalm-2024.toml")

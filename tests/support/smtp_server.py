@@ -49,8 +49,9 @@ from scheduler.settings.model import Settings
 from scheduler.store.engine import upgrade_store
 from scheduler.store.occurrences import SyncResult, list_occurrences
 from scheduler.store.outbox import list_outbox
-from tests.conftest import SEED_PLAN, Cli, write_config
-from tests.helpers import free_port
+from tests.support.cli import Cli, write_config
+from tests.support.helpers import free_port
+from tests.support.seed import SEED_PLAN
 
 SENDER = "paminnelser@kungsholmen.example.org"
 # Before the first reminder of the 2024 plan is due (the earliest is 28 days before 9 January).
