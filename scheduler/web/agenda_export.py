@@ -24,16 +24,16 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.content import event_for
 from scheduler.feeds.ical import FeedHeader, render_events
 from scheduler.plan.files.workbook import put
-from scheduler.web.agenda_view import STATUSES, Entry, chosen_filters, entries, shown_entries
+from scheduler.web.agenda_view import AGENDA_STATUSES, Entry, chosen_filters, entries, shown_entries
 from scheduler.web.deps import ClockDep, EngineDep
 from scheduler.web.pages import PAGE_METHODS
 from scheduler.web.session import Coordinator, workspace_coordinator
 
 router = APIRouter()
 
-COLUMNS = ("Vecka", "Datum", "Veckodag och datum", "Start", "Slut", "Typ", "Möte eller uppgift",
+AGENDA_COLUMNS = ("Vecka", "Datum", "Veckodag och datum", "Start", "Slut", "Typ", "Möte eller uppgift",
            "Område", "Sammankallande", "Deltar", "Plats", "Status")  # fmt: skip
-WIDTHS = (7, 11, 26, 7, 7, 9, 50, 34, 28, 50, 24, 10)
+AGENDA_COLUMN_WIDTHS = (7, 11, 26, 7, 7, 9, 50, 34, 28, 50, 24, 10)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -57,7 +57,7 @@ def _row(entry: Entry) -> tuple[str, ...]:
     return (str(entry.week), entry.day.isoformat(), swedish_date(entry.day), start, end,
             "Uppgift" if entry.kind == "task" else "Möte", entry.name, entry.area or "Planen",
             entry.convener or "", ", ".join(entry.participants), entry.location or "",
-            STATUSES[entry.status])  # fmt: skip
+            AGENDA_STATUSES[entry.status])  # fmt: skip
 
 
 def agenda_workbook(shown: list[Entry], *, title: str) -> bytes:
@@ -66,9 +66,11 @@ def agenda_workbook(shown: list[Entry], *, title: str) -> bytes:
     sheet = book.active
     assert isinstance(sheet, Worksheet)
     sheet.title = "Agenda"
-    for column, name in enumerate(COLUMNS, 1):
+    for column, name in enumerate(AGENDA_COLUMNS, 1):
         put(sheet, 1, column, name).font = Font(bold=True)
-        sheet.column_dimensions[sheet.cell(1, column).column_letter].width = WIDTHS[column - 1]
+        sheet.column_dimensions[sheet.cell(1, column).column_letter].width = AGENDA_COLUMN_WIDTHS[
+            column - 1
+        ]
     for number, entry in enumerate(shown, 2):
         for column, value in enumerate(_row(entry), 1):
             put(sheet, number, column, value)

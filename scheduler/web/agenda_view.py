@@ -25,8 +25,8 @@ from scheduler.web.session import Coordinator
 # The filters' names in the query string, in the form's order.
 FILTERS = ("fran", "till", "omrade", "roll", "forum", "status", "typ", "sok")
 # Status and kind as the query string names them, and as the page says them.
-STATUSES = {"planerat": "Planerat", "andrat": "Ändrat", "installt": "Inställt"}
-KINDS = {"mote": "Möten", "uppgift": "Uppgifter"}
+AGENDA_STATUSES = {"planerat": "Planerat", "andrat": "Ändrat", "installt": "Inställt"}
+AGENDA_KINDS = {"mote": "Möten", "uppgift": "Uppgifter"}
 
 
 @dataclass(frozen=True)
@@ -208,7 +208,7 @@ def choices(all_entries: list[Entry], chosen: Filters) -> Choices:
         "status": lambda e: (e.status,),
         "typ": lambda e: ("uppgift" if e.kind == "task" else "mote",),
     }
-    labels = {"status": STATUSES, "typ": KINDS}
+    labels = {"status": AGENDA_STATUSES, "typ": AGENDA_KINDS}
     for name, of in values.items():
         others = [e for e in all_entries if _keeps(e, chosen, but=name)]
         everything[name] = len(others)

@@ -34,7 +34,7 @@ CHOICES = tuple(status for status in STATUSES if status != SENDING)
 
 
 @dataclass(frozen=True)
-class Filters:
+class OutboxFilters:
     """What the page shows: one status, one role, one measure (each "" for all)."""
 
     status: str
@@ -47,13 +47,13 @@ class Filters:
                 and (not self.measure or str(item.measure_id) == self.measure))  # fmt: skip
 
 
-def _filters(request: Request) -> Filters:
+def _filters(request: Request) -> OutboxFilters:
     """The query string's filters; an unknown status answers 404 (the list is fixed), an unknown
     role or measure shows no rows, with the form kept to choose again."""
     status = request.query_params.get("status", "")
     if status and status not in CHOICES:
         raise HTTPException(404)
-    return Filters(status, request.query_params.get("roll", "").strip(),
+    return OutboxFilters(status, request.query_params.get("roll", "").strip(),
                    request.query_params.get("atgard", "").strip())  # fmt: skip
 
 
