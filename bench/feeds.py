@@ -244,7 +244,7 @@ FEED_TEXT_CACHES = ("feeds.event_text", "feeds.todo_text", "feeds.organizer_line
 def rendering_row() -> Row:
     from scheduler.base import caches
     from scheduler.feeds import ical
-    from scheduler.feeds.content import Window, feed_events, feed_header
+    from scheduler.feeds.content import DateSpan, feed_events, feed_header
     from scheduler.feeds.scopes import find_scope
     from scheduler.services.feeds import EVENTS, FeedSettings, render_feed
     from tests.support.feeds_fixture import scheduled_plan
@@ -263,7 +263,7 @@ def rendering_row() -> Row:
         return render_feed(schedule, rows, "plan", EVENTS, now=now, settings=settings, link=link).body  # fmt: skip
 
     scope = find_scope(schedule, "plan")
-    events = feed_events(schedule, rows, scope, now=now, window=Window.year(2024),
+    events = feed_events(schedule, rows, scope, now=now, window=DateSpan.year(2024),
                          keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
     header = feed_header(schedule, scope, refresh=settings.refresh, organizer_email=settings.organizer_email)  # fmt: skip
     ordered = sorted(events, key=lambda e: (e.start, e.uid))

@@ -28,12 +28,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, bindparam, text, update
 
 from bench.dispatch import ROOT, SENDER, Seeded, _free_port, seeded
 from bench.report import Row
 from bench.table import print_rows
 from scheduler.mail.render import message_id
+from scheduler.model.mail import MailKind
 from scheduler.services.refresh import refresh_occurrences
 from scheduler.store.plans import newest_plan_ids
 from scheduler.store.tables import OutboxRow
@@ -121,8 +122,9 @@ def _one_per_occurrence(engine: Engine, count: int) -> list[tuple[int, str]]:
     with engine.begin() as connection:
         found = connection.execute(
             text("SELECT id, key, occurrence_id FROM outbox WHERE status = 'pending' "
-                 "AND occurrence_id IS NOT NULL AND (kind LIKE 'meeting-%' OR kind LIKE 'task-%') "
-                 "ORDER BY id")
+                 "AND occurrence_id IS NOT NULL AND kind IN :kinds ORDER BY id"
+                 ).bindparams(bindparam("kinds", expanding=True)),
+            {"kinds": [MailKind.MEETING_REMINDER, MailKind.TASK_REMINDER, MailKind.TASK_DONE_QUESTION]},
         ).all()  # fmt: skip
         seen: set[int] = set()
         chosen: list[tuple[int, str]] = []

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.base import caches
-from scheduler.cadence import CalendarPolicy, parse_when, place
-from scheduler.model.plan import ScheduleSettings
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
+from scheduler.model.plan import PolicyOverrides
 from scheduler.settings.model import Calendar
 
 CORPUS = Path(__file__).with_name("cadence_corpus.tsv")
@@ -51,12 +51,12 @@ def test_a_cached_reading_is_shared_and_nothing_in_it_can_be_changed() -> None:
         reading = parse_when(text)
         assert parse_when(text) is reading  # cached: the second caller gets the same value
         assert mutable_parts(reading) == [], text
-        assert mutable_parts(place(reading, year=2025, policy=POLICY)) == [], text
+        assert mutable_parts(place_cadence(reading, year=2025, policy=POLICY)) == [], text
 
 
 def test_changing_a_cached_placement_is_refused() -> None:
-    schedule = place(parse_when("4 ggr/år"), year=2025, policy=POLICY)
-    again = place(parse_when("4 ggr/år"), year=2025, policy=POLICY)
+    schedule = place_cadence(parse_when("4 ggr/år"), year=2025, policy=POLICY)
+    again = place_cadence(parse_when("4 ggr/år"), year=2025, policy=POLICY)
     assert again is schedule
     with pytest.raises(FrozenInstanceError):
         schedule.series[0].occurrences[0].start = datetime(2025, 1, 1)  # type: ignore[misc]
@@ -71,19 +71,19 @@ def test_a_placement_after_other_titles_were_placed_is_the_one_a_fresh_cache_giv
     """The cache is keyed by what the title and action say, not by their text: a key that left
     out something they decide would hand one measure another's placement."""
     phrases = corpus_phrases()[::8]
-    settings = ScheduleSettings()
+    settings = PolicyOverrides()
     fresh = {}
     for text in phrases:
         clear_caches()
-        fresh[text] = place(parse_when(text), year=2025, policy=POLICY, settings=settings,
+        fresh[text] = place_cadence(parse_when(text), year=2025, policy=POLICY, settings=settings,
                             title=title, action="Möten med polisen")  # fmt: skip
     clear_caches()
     for other in TITLES:  # every other title placed first, into the same cache
         for text in phrases:
-            place(parse_when(text), year=2025, policy=POLICY, settings=settings, title=other,
+            place_cadence(parse_when(text), year=2025, policy=POLICY, settings=settings, title=other,
                   action="Möten med polisen")  # fmt: skip
     for text in phrases:
-        placed = place(parse_when(text), year=2025, policy=POLICY, settings=settings, title=title,
+        placed = place_cadence(parse_when(text), year=2025, policy=POLICY, settings=settings, title=title,
                        action="Möten med polisen")  # fmt: skip
         assert placed == fresh[text], (title, text)
 
@@ -91,7 +91,9 @@ def test_a_placement_after_other_titles_were_placed_is_the_one_a_fresh_cache_giv
 def test_titles_that_place_differently_are_not_given_one_placement() -> None:
     """What the test above protects: these titles do change where "Varje vecka" goes."""
     reading = parse_when("Varje vecka")
-    placed = {title: place(reading, year=2025, policy=POLICY, title=title) for title in TITLES}
+    placed = {
+        title: place_cadence(reading, year=2025, policy=POLICY, title=title) for title in TITLES
+    }
     assert placed["SSP"] != placed["Styrgrupp"]  # a school forum keeps to the terms
     assert placed["Trygghetsvandring i centrum"] != placed["Styrgrupp"]  # its own time
     assert placed["Nyhetsbrev"] != placed["Styrgrupp"]  # a task, not a meeting

@@ -21,10 +21,10 @@ from scheduler.cadence import (
     DEADLINE_LABEL,
     Cadence,
     CalendarPolicy,
-    Schedule,
+    PlacedCadence,
     blocked_days,
     parse_when,
-    place,
+    place_cadence,
     year_calendar,
 )
 from scheduler.cadence.calendar import is_working_day
@@ -96,9 +96,9 @@ def corpus_rows(path: Path) -> list[Row]:
 ROWS: Final = corpus_rows(CORPUS)
 
 
-def _reading(text: str) -> tuple[Cadence, Schedule, Cadence]:
+def _reading(text: str) -> tuple[Cadence, PlacedCadence, Cadence]:
     cadence = parse_when(text)
-    schedule = place(cadence, year=YEAR, policy=POLICY)
+    schedule = place_cadence(cadence, year=YEAR, policy=POLICY)
     return cadence, schedule, resolve_periods(cadence, year=YEAR, policy=POLICY)
 
 
@@ -170,7 +170,7 @@ def check_row(row: Row, *, placed_warnings: bool = False) -> None:
         assert_series_is_its_rule(series)
 
 
-def _check_constraint(row: Row, cadence: Cadence, schedule: Schedule) -> None:
+def _check_constraint(row: Row, cadence: Cadence, schedule: PlacedCadence) -> None:
     expected = row.constraint
     first = cadence.series[0] if cadence.series else None
     dated = [o for s in schedule.series if s.label != DEADLINE_LABEL for o in s.occurrences]
@@ -224,7 +224,7 @@ def _numbers(text: str) -> list[int]:
     return [int(n) for n in text.split(",")]
 
 
-def _check_warnings(row: Row, cadence: Cadence, resolved: Cadence | Schedule) -> None:
+def _check_warnings(row: Row, cadence: Cadence, resolved: Cadence | PlacedCadence) -> None:
     assert cadence.partial == ("partial" in row.warnings)
     if not row.warnings:
         assert resolved.warnings == ()
@@ -246,7 +246,7 @@ PER_YEAR_WORDS: Final = ("ggr/år", "gånger per år", "gånger om året", "ggr 
 def test_a_count_per_year_gives_that_many_dates_in_that_year(
     count: int, unit: str, year: int
 ) -> None:
-    schedule = place(parse_when(f"{count} {unit}"), year=year, policy=POLICY)
+    schedule = place_cadence(parse_when(f"{count} {unit}"), year=year, policy=POLICY)
     days = [o.start.date() for o in schedule.occurrences]
     assert len(days) == count
     assert all(d.year == year for d in days)
@@ -266,7 +266,7 @@ def test_a_count_per_period_gives_that_many_in_each_period(
     count: int, unit: str, year: int
 ) -> None:
     """ "2 ggr/termin" is four a year; "1 gång/månad" is one in each of the 11 active months."""
-    schedule = place(parse_when(f"{count} ggr/{unit}"), year=year, policy=POLICY)
+    schedule = place_cadence(parse_when(f"{count} ggr/{unit}"), year=year, policy=POLICY)
     days = [o.start.date() for o in schedule.occurrences]
     assert len(days) == count * PERIODS_PER_YEAR[unit]
     assert all(d.year == year and d.month != 7 for d in days)
@@ -288,7 +288,7 @@ def test_a_named_weekday_is_kept_on_every_date_not_moved(
     weekday: str, form: str, year: int
 ) -> None:
     text = form.format(d=weekday)
-    schedule = place(parse_when(text), year=year, policy=POLICY)
+    schedule = place_cadence(parse_when(text), year=year, policy=POLICY)
     assert schedule.occurrences, text
     code = next(c for c in WEEKDAY_CODES if WEEKDAY_NAMES[c] == weekday)
     for occurrence in schedule.occurrences:
@@ -308,7 +308,7 @@ def test_named_months_hold_one_date_each_inside_the_plan_year(months: set[int], 
     text = "Årligen i " + (
         names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
     )
-    schedule = place(parse_when(text), year=year, policy=POLICY)
+    schedule = place_cadence(parse_when(text), year=year, policy=POLICY)
     days = [o.start.date() for o in schedule.occurrences]
     assert len(days) == len(months), (text, days)
     assert {d.month for d in days} == months and all(d.year == year for d in days)
@@ -321,7 +321,7 @@ def test_an_iso_week_list_gives_one_date_in_each_week(weeks: set[int], year: int
     occurrence says which week it came from."""
     ordered = sorted(weeks)
     text = ", ".join(f"vecka {w}" for w in ordered[:-1]) + f" och vecka {ordered[-1]}"
-    schedule = place(parse_when(text), year=year, policy=POLICY)
+    schedule = place_cadence(parse_when(text), year=year, policy=POLICY)
     occurrences = schedule.occurrences
     assert all(o.start.year == year for o in occurrences)
     planned = [o.moved_from or o.start.date() for o in occurrences]

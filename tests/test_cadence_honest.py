@@ -17,7 +17,7 @@ from scheduler.cadence import (
     UNSPECIFIED,
     CalendarPolicy,
     parse_when,
-    place,
+    place_cadence,
 )
 from scheduler.settings.model import Calendar
 from tests.support.cli import Cli
@@ -26,7 +26,10 @@ POLICY = CalendarPolicy.from_section(Calendar())
 
 
 def dates(text: str, year: int = 2025, policy: CalendarPolicy = POLICY) -> list[date]:
-    return [o.start.date() for o in place(parse_when(text), year=year, policy=policy).occurrences]
+    return [
+        o.start.date()
+        for o in place_cadence(parse_when(text), year=year, policy=policy).occurrences
+    ]
 
 
 def test_a_word_the_reading_did_not_use_is_quoted_but_filler_and_who_or_what_are_not() -> None:
@@ -64,7 +67,9 @@ def test_school_periods_come_from_the_configured_terms_not_fixed_dates() -> None
     policy = CalendarPolicy.from_section(
         Calendar(spring_term=((1, 8), (6, 5)), autumn_term=((8, 14), (12, 17)))
     )
-    spring_deadline = place(parse_when("Senast vårterminen"), year=2025, policy=policy).deadline
+    spring_deadline = place_cadence(
+        parse_when("Senast vårterminen"), year=2025, policy=policy
+    ).deadline
     assert spring_deadline == date(2025, 6, 5)
     summer = dates("Veckovis under sommarlovet", policy=policy)
     assert summer[0] >= date(2025, 6, 6) and summer[-1] <= date(2025, 8, 13)
@@ -141,7 +146,7 @@ def test_an_occasion_beside_a_count_keeps_the_count_and_says_what_it_did_not_pla
 
 
 def test_a_school_break_the_calendar_closes_is_said_not_silently_empty() -> None:
-    schedule = place(parse_when("En gång under sportlovet"), year=2025, policy=POLICY)
+    schedule = place_cadence(parse_when("En gång under sportlovet"), year=2025, policy=POLICY)
     assert any("sportlov_week" in w for w in schedule.warnings)
 
 

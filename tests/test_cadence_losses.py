@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 from scheduler.settings.model import Calendar
 from tests.support.cli import Cli
 
@@ -15,11 +15,14 @@ POLICY = CalendarPolicy.from_section(Calendar())
 
 
 def dates(text: str, year: int = 2025) -> list[date]:
-    return [o.start.date() for o in place(parse_when(text), year=year, policy=POLICY).occurrences]
+    return [
+        o.start.date()
+        for o in place_cadence(parse_when(text), year=year, policy=POLICY).occurrences
+    ]
 
 
 def warnings(text: str, year: int = 2025) -> tuple[str, ...]:
-    return place(parse_when(text), year=year, policy=POLICY).warnings
+    return place_cadence(parse_when(text), year=year, policy=POLICY).warnings
 
 
 def test_a_period_keeps_its_end() -> None:
@@ -29,7 +32,9 @@ def test_a_period_keeps_its_end() -> None:
     assert days and all(date(2025, 4, 1) <= d <= date(2025, 6, 20) for d in days), days
     assert len(days) >= 5
     assert not parse_when(text).partial
-    deadline = place(parse_when("Från mars till mitten av maj"), year=2025, policy=POLICY).deadline
+    deadline = place_cadence(
+        parse_when("Från mars till mitten av maj"), year=2025, policy=POLICY
+    ).deadline
     assert deadline == date(2025, 5, 20)  # the end of the period, not 3 March
 
 
@@ -45,7 +50,7 @@ def test_every_day_of_a_period_is_every_day_july_and_weekends_included() -> None
     for day in closed:  # the days the calendar closes are named, not silently gone
         assert str(day) in said
     assert {
-        o.start.hour for o in place(parse_when(text), year=2025, policy=POLICY).occurrences
+        o.start.hour for o in place_cadence(parse_when(text), year=2025, policy=POLICY).occurrences
     } == {18}
 
 

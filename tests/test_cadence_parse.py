@@ -27,9 +27,9 @@ from scheduler.cadence import (
     MonthDay,
     SeriesSpec,
     blocked_days,
-    describe,
+    describe_cadence,
     parse_when,
-    place,
+    place_cadence,
     year_calendar,
 )
 from scheduler.settings.model import Calendar
@@ -309,7 +309,7 @@ cadence_words = st.lists(st.sampled_from(WORDS), max_size=16).map(" ".join)
 def _placed_anywhere(text: str, year: int) -> None:
     """Parse, place and describe `text`: no exception, sane dates, JSON out."""
     cadence = parse_when(text)
-    schedule = place(cadence, year=year, policy=POLICY, title="SSP")
+    schedule = place_cadence(cadence, year=year, policy=POLICY, title="SSP")
     closed = blocked_days(year, POLICY)
     for occurrence in schedule.occurrences:
         day = occurrence.start.date()
@@ -322,7 +322,7 @@ def _placed_anywhere(text: str, year: int) -> None:
             assert day not in closed or closed[day].startswith("inga möten"), (text, day)
     for series in schedule.series:
         assert_series_is_its_rule(series)
-    json.dumps(describe(text, year=year, policy=POLICY))
+    json.dumps(describe_cadence(text, year=year, policy=POLICY))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -361,7 +361,7 @@ def _noise() -> list[str]:
 def test_ten_thousand_characters_of_noise_come_back_quickly(noise: str) -> None:
     started = time.perf_counter()
     cadence = parse_when(noise)
-    json.dumps(describe(noise, year=2025, policy=POLICY))
+    json.dumps(describe_cadence(noise, year=2025, policy=POLICY))
     # A guard against runaway regex backtracking (which takes minutes), not a speed target:
     # the time is measured in bench/ (~10 ms); the bound is wide so a busy machine never trips it.
     assert time.perf_counter() - started < 15.0

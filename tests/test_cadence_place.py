@@ -25,15 +25,15 @@ from scheduler.cadence import (
     UNSPECIFIED,
     CalendarPolicy,
     MonthDay,
+    PlacedCadence,
     PlacedSeries,
-    Schedule,
     blocked_days,
     parse_when,
-    place,
+    place_cadence,
     year_calendar,
 )
 from scheduler.cadence.calendar import is_working_day
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.plan import PolicyOverrides
 from scheduler.settings.config import settings_from_mapping
 from scheduler.settings.model import Calendar
 
@@ -56,7 +56,11 @@ def assert_series_is_its_rule(series: PlacedSeries) -> None:
 
 
 def assert_all_open(
-    schedule: Schedule, year: int, policy: CalendarPolicy = POLICY, *, inactive_ok: bool = False
+    schedule: PlacedCadence,
+    year: int,
+    policy: CalendarPolicy = POLICY,
+    *,
+    inactive_ok: bool = False,
 ) -> None:
     """No dated occurrence outside the plan year; no meeting on a closed day or in an inactive
     month; no task on a holiday or in a blackout (school breaks close days to meetings only).
@@ -369,7 +373,7 @@ CASES = [
 @pytest.mark.parametrize("c", CASES)
 def test_a_phrase_reads_and_places_as_a_coordinator_means_it(c: Case) -> None:
     cadence = parse_when(c.text)
-    schedule = place(cadence, year=YEAR, policy=POLICY)
+    schedule = place_cadence(cadence, year=YEAR, policy=POLICY)
     occurrences = schedule.occurrences
 
     assert cadence.kind == c.kind, cadence
@@ -404,7 +408,7 @@ def test_a_phrase_reads_and_places_as_a_coordinator_means_it(c: Case) -> None:
 
 @pytest.mark.parametrize("c", CASES)
 def test_every_placed_series_is_exactly_its_rrule_with_exdates_and_rdates(c: Case) -> None:
-    schedule = place(parse_when(c.text), year=YEAR, policy=POLICY)
+    schedule = place_cadence(parse_when(c.text), year=YEAR, policy=POLICY)
     for series in schedule.series:
         assert_series_is_its_rule(series)
         assert series.dtstart.tzinfo is not None
@@ -418,7 +422,7 @@ def _nth_weekday_of_month(day: date) -> int:
 
 
 def test_four_a_year_is_the_documented_rule() -> None:
-    (series,) = place(parse_when("4 ggr/år"), year=2024, policy=POLICY).series
+    (series,) = place_cadence(parse_when("4 ggr/år"), year=2024, policy=POLICY).series
     assert series.rrule.startswith("FREQ=MONTHLY;BYMONTH=2,5,9,11;BYDAY=2TU")
     assert series.per == "year" and series.count == 4
 
@@ -438,7 +442,7 @@ NO_HOSTLOV = CalendarPolicy.from_section(Calendar(hostlov_week=None))
     ],
 )
 def test_a_weekly_meeting_keeps_its_local_time_across_dst(day: str, offset: int) -> None:
-    schedule = place(parse_when("Varje tisdag"), year=YEAR, policy=NO_HOSTLOV)
+    schedule = place_cadence(parse_when("Varje tisdag"), year=YEAR, policy=NO_HOSTLOV)
     starts = {o.start.date(): o.start for o in schedule.occurrences}
     start = starts[date.fromisoformat(day)]
     assert start.time() == time(9, 0)
@@ -448,7 +452,7 @@ def test_a_weekly_meeting_keeps_its_local_time_across_dst(day: str, offset: int)
 
 def test_a_monthly_meeting_keeps_its_local_time_across_dst_2024() -> None:
     # Last Tuesday of March 2024 is before the change (31 March), last of October after (27th).
-    schedule = place(parse_when("Sista tisdagen i månaden"), year=2024, policy=NO_HOSTLOV)
+    schedule = place_cadence(parse_when("Sista tisdagen i månaden"), year=2024, policy=NO_HOSTLOV)
     by_month = {o.start.month: o.start for o in schedule.occurrences}
     assert by_month[3].utcoffset() == timedelta(hours=1)
     assert by_month[4].utcoffset() == timedelta(hours=2)
@@ -459,7 +463,7 @@ def test_a_monthly_meeting_keeps_its_local_time_across_dst_2024() -> None:
 
 def test_a_meeting_on_a_closed_day_moves_a_week_and_says_why() -> None:
     # 2025: the 1st Tuesday of January (7th) is open, of April (1st) too; sportlov is week 9.
-    schedule = place(parse_when("Sista torsdagen i månaden"), year=YEAR, policy=POLICY)
+    schedule = place_cadence(parse_when("Sista torsdagen i månaden"), year=YEAR, policy=POLICY)
     moved = {o.moved_from: o for o in schedule.occurrences if o.moved_from}
     # Last Thursday of February 2025 (27th) is in sportlov week 9: it moves to 6 March.
     feb = moved[date(2025, 2, 27)]
@@ -476,7 +480,7 @@ def test_a_meeting_on_a_closed_day_moves_a_week_and_says_why() -> None:
 
 def test_a_weekly_meeting_on_a_holiday_moves_within_its_week() -> None:
     # Friday 6 June 2025 is nationaldagen: the Friday meeting is held on Thursday the 5th.
-    schedule = place(parse_when("Varje fredag"), year=YEAR, policy=POLICY)
+    schedule = place_cadence(parse_when("Varje fredag"), year=YEAR, policy=POLICY)
     starts = {o.start.date(): o for o in schedule.occurrences}
     assert starts[date(2025, 6, 5)].moved_from == date(2025, 6, 6)
     assert starts[date(2025, 6, 5)].move_reason == "nationaldagen"
@@ -510,7 +514,7 @@ def test_pasklov_can_be_the_week_before_easter_or_a_fixed_week() -> None:
 
 def test_a_school_forum_follows_the_terms_two_a_term() -> None:
     cadence = parse_when("4 ggr/år")
-    schedule = place(cadence, year=YEAR, policy=POLICY, title="SSP")
+    schedule = place_cadence(cadence, year=YEAR, policy=POLICY, title="SSP")
     days = [o.start.date() for o in schedule.occurrences]
     assert len(days) == 4
     spring = [d for d in days if date(2025, 1, 15) <= d <= date(2025, 6, 14)]
@@ -520,7 +524,7 @@ def test_a_school_forum_follows_the_terms_two_a_term() -> None:
 
 def test_a_school_term_meeting_before_term_start_moves_into_the_term() -> None:
     policy = CalendarPolicy.from_section(Calendar(autumn_term=((8, 25), (12, 19))))
-    schedule = place(parse_when("Varje månad"), year=YEAR, policy=policy, title="SSP")
+    schedule = place_cadence(parse_when("Varje månad"), year=YEAR, policy=policy, title="SSP")
     august = [o for o in schedule.occurrences if o.start.month == 8]
     assert [o.start.date() for o in august] == [date(2025, 8, 26)]
     assert august[0].moved_from == date(2025, 8, 12)
@@ -528,18 +532,22 @@ def test_a_school_term_meeting_before_term_start_moves_into_the_term() -> None:
 
 
 def test_a_task_is_all_day_and_a_meeting_has_the_policy_length() -> None:
-    newsletter = place(parse_when("En gång/månad"), year=YEAR, policy=POLICY, title="Nyhetsbrev")
+    newsletter = place_cadence(
+        parse_when("En gång/månad"), year=YEAR, policy=POLICY, title="Nyhetsbrev"
+    )
     first = newsletter.occurrences[0]
     assert first.kind == "task" and first.all_day
     assert first.start.time() == time(0, 0) and first.end - first.start == timedelta(days=1)
-    forum = place(parse_when("En gång/månad"), year=YEAR, policy=POLICY, title="Samverkansforum")
+    forum = place_cadence(
+        parse_when("En gång/månad"), year=YEAR, policy=POLICY, title="Samverkansforum"
+    )
     meeting = forum.occurrences[0]
     assert meeting.kind == "meeting" and not meeting.all_day
     assert meeting.end - meeting.start == timedelta(minutes=90)
 
 
 def test_settings_override_weekday_time_length_place_months_and_kind() -> None:
-    settings = ScheduleSettings(
+    settings = PolicyOverrides(
         weekday="torsdag",
         time="13:30",
         duration_minutes=60,
@@ -547,27 +555,27 @@ def test_settings_override_weekday_time_length_place_months_and_kind() -> None:
         months=(3, 9),
         kind="task",
     )
-    schedule = place(parse_when("2 ggr/år"), year=YEAR, policy=POLICY, settings=settings)
+    schedule = place_cadence(parse_when("2 ggr/år"), year=YEAR, policy=POLICY, settings=settings)
     (series,) = schedule.series
     assert series.kind == "task" and series.location == "Kungsholmsgatan 24"
     assert [o.start.date() for o in series.occurrences] == [date(2025, 3, 13), date(2025, 9, 11)]
-    meeting = place(
+    meeting = place_cadence(
         parse_when("2 ggr/år"),
         year=YEAR,
         policy=POLICY,
-        settings=ScheduleSettings(weekday="TH", time="13:30", duration_minutes=60),
+        settings=PolicyOverrides(weekday="TH", time="13:30", duration_minutes=60),
     ).occurrences[0]
     assert meeting.start.strftime("%a %H:%M") == "Thu 13:30"
     assert meeting.end - meeting.start == timedelta(minutes=60)
 
 
 def test_settings_per_series_reach_only_that_series() -> None:
-    settings = ScheduleSettings(
+    settings = PolicyOverrides(
         time="10:00",
-        series=(("Stadshagen", ScheduleSettings(weekday="onsdag", location="Stadshagen")),),
+        series=(("Stadshagen", PolicyOverrides(weekday="onsdag", location="Stadshagen")),),
     )
     text = "4 ggr/år för forumen Fridhemsplan och Stadshagen."
-    schedule = place(parse_when(text), year=YEAR, policy=POLICY, settings=settings)
+    schedule = place_cadence(parse_when(text), year=YEAR, policy=POLICY, settings=settings)
     by_label = {s.label: s for s in schedule.series}
     assert {o.start.strftime("%a") for o in by_label["Stadshagen"].occurrences} == {"Wed"}
     assert by_label["Stadshagen"].location == "Stadshagen"
@@ -576,8 +584,8 @@ def test_settings_per_series_reach_only_that_series() -> None:
 
 
 def test_an_explicit_rrule_replaces_the_text_and_still_skips_holidays() -> None:
-    settings = ScheduleSettings(rrule="RRULE:FREQ=MONTHLY;BYMONTH=5,6;BYDAY=1FR")
-    schedule = place(parse_when("Vid behov"), year=YEAR, policy=POLICY, settings=settings)
+    settings = PolicyOverrides(rrule="RRULE:FREQ=MONTHLY;BYMONTH=5,6;BYDAY=1FR")
+    schedule = place_cadence(parse_when("Vid behov"), year=YEAR, policy=POLICY, settings=settings)
     (series,) = schedule.series
     # 1st Friday of May 2025 is 2 May; of June the 6th (nationaldagen) → 13 June.
     assert [o.start.date() for o in series.occurrences] == [date(2025, 5, 2), date(2025, 6, 13)]
@@ -586,8 +594,8 @@ def test_an_explicit_rrule_replaces_the_text_and_still_skips_holidays() -> None:
 
 
 def test_an_explicit_rrule_keeps_its_own_count_within_the_year() -> None:
-    settings = ScheduleSettings(rrule="FREQ=MONTHLY;BYMONTH=3,4,5,6;BYDAY=1WE;COUNT=2")
-    (series,) = place(parse_when(""), year=YEAR, policy=POLICY, settings=settings).series
+    settings = PolicyOverrides(rrule="FREQ=MONTHLY;BYMONTH=3,4,5,6;BYDAY=1WE;COUNT=2")
+    (series,) = place_cadence(parse_when(""), year=YEAR, policy=POLICY, settings=settings).series
     assert [o.start.date() for o in series.occurrences] == [date(2025, 3, 5), date(2025, 4, 2)]
     assert series.rrule == "FREQ=MONTHLY;BYMONTH=3,4,5,6;BYDAY=1WE;COUNT=2"
     assert_series_is_its_rule(series)
@@ -598,36 +606,36 @@ def test_an_explicit_rrule_keeps_its_own_count_within_the_year() -> None:
     ["FREQ=SECONDLY", "FREQ=MONTHLY;BYDAY=XX", "FREQ=WEEKLY;UNTIL=20250601", "BYDAY=MO", ""],
 )
 def test_an_unusable_explicit_rrule_falls_back_to_the_text_with_a_warning(rule: str) -> None:
-    settings = ScheduleSettings(rrule=rule)
-    schedule = place(parse_when("2 ggr/år"), year=YEAR, policy=POLICY, settings=settings)
+    settings = PolicyOverrides(rrule=rule)
+    schedule = place_cadence(parse_when("2 ggr/år"), year=YEAR, policy=POLICY, settings=settings)
     assert len(schedule.occurrences) == 2
     assert any("RRULE" in w for w in schedule.warnings) or not rule
 
 
 def test_a_bad_setting_is_a_warning_not_a_crash() -> None:
-    settings = ScheduleSettings(weekday="tisdg", time="25:00", rrule="FREQ=SECONDLY")
-    schedule = place(parse_when("2 ggr/år"), year=YEAR, policy=POLICY, settings=settings)
+    settings = PolicyOverrides(weekday="tisdg", time="25:00", rrule="FREQ=SECONDLY")
+    schedule = place_cadence(parse_when("2 ggr/år"), year=YEAR, policy=POLICY, settings=settings)
     assert len(schedule.occurrences) == 2
     text = " ".join(schedule.warnings)
     assert '"tisdg"' in text and '"25:00"' in text and "FREQ" in text
 
 
 def test_an_impossible_explicit_rrule_gives_no_dates_quickly() -> None:
-    settings = ScheduleSettings(rrule="FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31")
-    schedule = place(parse_when(""), year=YEAR, policy=POLICY, settings=settings)
+    settings = PolicyOverrides(rrule="FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31")
+    schedule = place_cadence(parse_when(""), year=YEAR, policy=POLICY, settings=settings)
     assert schedule.occurrences == ()
     assert any("inga datum" in w for w in schedule.warnings)
 
 
 def test_a_deadline_in_another_year_is_kept_but_not_dated_this_year() -> None:
-    schedule = place(parse_when("Våren 2024"), year=2025, policy=POLICY)
+    schedule = place_cadence(parse_when("Våren 2024"), year=2025, policy=POLICY)
     assert schedule.deadline == date(2024, 6, 14)
     assert schedule.series == ()
     assert any("2024" in w and "2025" in w for w in schedule.warnings)
 
 
 def test_a_deadline_is_a_single_task_series_labelled_klart_senast() -> None:
-    schedule = place(parse_when("Senast 31 mars 2025"), year=YEAR, policy=POLICY)
+    schedule = place_cadence(parse_when("Senast 31 mars 2025"), year=YEAR, policy=POLICY)
     (series,) = schedule.series
     assert series.label == DEADLINE_LABEL == "Klart senast"
     assert series.kind == "task" and series.per == "once" and series.count == 1
@@ -671,7 +679,7 @@ def test_a_calendar_table_is_read_with_swedish_and_rrule_weekdays() -> None:
     assert policy_from({"default_weekday": "tisdagar"}).default_weekday == "TU"
     assert policy_from({"pasklov_week": 14}).pasklov_week == 14
     assert policy_from({"pasklov_week": False}).pasklov_week is None
-    schedule = place(parse_when("4 ggr/år"), year=YEAR, policy=policy)
+    schedule = place_cadence(parse_when("4 ggr/år"), year=YEAR, policy=policy)
     assert {o.start.strftime("%a %H:%M") for o in schedule.occurrences} == {"Wed 08:30"}
 
 

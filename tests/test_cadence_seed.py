@@ -23,10 +23,10 @@ from scheduler.cadence import (
     TRIGGERED,
     UNSPECIFIED,
     CalendarPolicy,
-    Occurrence,
-    describe,
+    PlacedDate,
+    describe_cadence,
     parse_when,
-    place,
+    place_cadence,
 )
 from scheduler.settings.model import Calendar
 from tests.support.seed import SEED_TEXT
@@ -143,7 +143,7 @@ def test_a_seed_phrase_reads_as_the_plan_means_it(row: Row) -> None:
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.title[:30]}: {r.when[:30]}")
 def test_a_seed_phrase_places_as_the_plan_means_it_in_2024(row: Row) -> None:
-    schedule = place(
+    schedule = place_cadence(
         parse_when(row.when), year=PLAN_YEAR, policy=POLICY, title=row.title, action=row.action
     )
     low, high = row.occurrences
@@ -160,7 +160,7 @@ def test_a_seed_phrase_places_as_the_plan_means_it_in_2024(row: Row) -> None:
 @pytest.mark.parametrize("year", [2024, 2025, 2026])
 def test_no_seed_occurrence_falls_on_a_closed_day_in_any_year(year: int) -> None:
     for row in ROWS:
-        schedule = place(
+        schedule = place_cadence(
             parse_when(row.when), year=year, policy=POLICY, title=row.title, action=row.action
         )
         assert_all_open(schedule, year)
@@ -175,7 +175,7 @@ def test_no_seed_occurrence_falls_on_a_closed_day_in_any_year(year: int) -> None
 
 def test_ssp_is_two_series_of_four_with_two_meetings_a_term_each() -> None:
     row = by_title("SSP")
-    schedule = place(parse_when(row.when), year=PLAN_YEAR, policy=POLICY, title=row.title)
+    schedule = place_cadence(parse_when(row.when), year=PLAN_YEAR, policy=POLICY, title=row.title)
     assert len(schedule.series) == 2  # eight in all, not sixteen
     for series in schedule.series:
         days = [o.start.date() for o in series.occurrences]
@@ -196,14 +196,14 @@ def test_platssamverkan_puts_the_seasonal_forum_in_the_warm_months() -> None:
     row = by_title("Platssamverkan")
     cadence = parse_when(row.when)
     assert [s.seasonal for s in cadence.series] == [False, False, True]
-    schedule = place(cadence, year=PLAN_YEAR, policy=POLICY, title=row.title)
+    schedule = place_cadence(cadence, year=PLAN_YEAR, policy=POLICY, title=row.title)
     strand = schedule.series[2]
     assert all(4 <= o.start.month <= 10 for o in strand.occurrences)
 
 
 def test_the_spring_deadlines_are_due_in_spring_on_an_open_working_day() -> None:
     for title in ("PointSurvey", "Nattvandring"):
-        schedule = place(parse_when(by_title(title).when), year=PLAN_YEAR, policy=POLICY)
+        schedule = place_cadence(parse_when(by_title(title).when), year=PLAN_YEAR, policy=POLICY)
         assert schedule.deadline is not None
         assert date(2024, 3, 1) <= schedule.deadline <= date(2024, 6, 30)
         assert schedule.deadline.weekday() < 5
@@ -212,7 +212,7 @@ def test_the_spring_deadlines_are_due_in_spring_on_an_open_working_day() -> None
 
 
 def test_a_spring_2024_deadline_is_kept_but_not_dated_in_2025() -> None:
-    schedule = place(parse_when(by_title("Nattvandring").when), year=2025, policy=POLICY)
+    schedule = place_cadence(parse_when(by_title("Nattvandring").when), year=2025, policy=POLICY)
     assert schedule.occurrences == ()
     assert schedule.deadline is not None and schedule.deadline.year == 2024
     assert schedule.warnings
@@ -220,7 +220,7 @@ def test_a_spring_2024_deadline_is_kept_but_not_dated_in_2025() -> None:
 
 def test_the_describe_contract_for_every_seed_phrase() -> None:
     for row in ROWS:
-        described = describe(row.when, year=PLAN_YEAR, policy=POLICY)
+        described = describe_cadence(row.when, year=PLAN_YEAR, policy=POLICY)
         assert set(described) == {
             "text", "kind", "as_needed", "continuous", "deadline", "occurrences", "series",
             "warnings", "partial",
@@ -238,15 +238,15 @@ def test_the_describe_contract_for_every_seed_phrase() -> None:
 
 
 def test_describe_ssp_in_2024() -> None:
-    described = describe(by_title("SSP").when, year=PLAN_YEAR, policy=POLICY)
+    described = describe_cadence(by_title("SSP").when, year=PLAN_YEAR, policy=POLICY)
     assert described["kind"] == "recurring" and described["occurrences"] == 8
     assert described["deadline"] is None
     series = cast(list[dict[str, object]], described["series"])
     assert [s["label"] for s in series] == ["Mellan- och högstadiet", "Gymnasiet"]
 
 
-def _occurrences(row: Row) -> list[Occurrence]:
-    schedule = place(
+def _occurrences(row: Row) -> list[PlacedDate]:
+    schedule = place_cadence(
         parse_when(row.when), year=PLAN_YEAR, policy=POLICY, title=row.title, action=row.action
     )
     return list(schedule.occurrences)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.base.swedish import MONTH_NAMES, WEEKDAY_CODES, WEEKDAY_NAMES
-from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 from scheduler.cadence.activity import ACTIVITY_NOUNS
 from scheduler.cadence.describe import unused_phrases
 from scheduler.cadence.model import FILLER, QUOTED, UNSPECIFIED, USED, Cadence
@@ -23,8 +23,8 @@ from scheduler.cadence.text import normalise
 from scheduler.cadence.vocabulary import (
     DAY_SETS,
     MONTH_ABBREVIATIONS,
+    MONTH_NUMBERS,
     MONTH_PARTS,
-    MONTHS,
     NUMBER_WORDS,
     ORDINAL_WORDS,
     SCHOOL_EVENTS,
@@ -49,7 +49,7 @@ _WORD: Final = re.compile(r"[^\W_]+(?:[-:/.][^\W_]+)*-?")
 _NOT_ALONE: Final = frozenset({"i", "alla", "varje", "en", "ett"})
 TIME_WORDS: Final = frozenset(
     {
-        *MONTHS, *MONTH_ABBREVIATIONS, *WEEKDAY_NAMES.values(),
+        *MONTH_NUMBERS, *MONTH_ABBREVIATIONS, *WEEKDAY_NAMES.values(),
         *(f"{day}ar" for day in WEEKDAY_NAMES.values()), *NUMBER_WORDS, *ORDINAL_WORDS,
         *UNIT_WORDS, *UNIT_ADVERBS, *SEASON_FORMS, *TIMES_OF_DAY,
         *(word for phrase in DAY_SETS for word in phrase.split()),
@@ -212,7 +212,7 @@ def _check_what_is_used_is_in_the_reading(cadence: Cadence) -> None:
     series' months, windows or exceptions, or the deadline (or a warning names it); counts
     offered as alternatives are said to be alternatives (or quoted)."""
     resolved = resolve_periods(cadence, year=2025, policy=POLICY)
-    schedule = place(cadence, year=2025, policy=POLICY)
+    schedule = place_cadence(cadence, year=2025, policy=POLICY)
     said = " ".join(schedule.warnings).lower()
     offered = _ALTERNATIVE_COUNTS.search(cadence.text.lower())
     if offered is not None:
@@ -226,7 +226,7 @@ def _check_what_is_used_is_in_the_reading(cadence: Cadence) -> None:
         day = next((c for c, n in WEEKDAY_NAMES.items() if low.startswith(n)), None)
         if day is not None and resolved.series:
             assert day in days or WEEKDAY_NAMES[day] in said, (word, cadence.text, days)
-        month = MONTHS.get(low)
+        month = MONTH_NUMBERS.get(low)
         if month is not None and (resolved.series or resolved.deadline):
             assert month in months or low in said, (word, cadence.text, sorted(months))
 

@@ -14,14 +14,7 @@ import icalendar
 import pytest
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import (
-    CANCELLED,
-    CHANGE_CANCELLED,
-    CHANGE_MOVED,
-    SENT,
-    OutboxMail,
-    is_change,
-)
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus, is_change
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.stored import StoredMeasure
 from scheduler.plan.files import read_plan
@@ -109,7 +102,7 @@ def test_a_moved_meeting_sends_its_convener_one_email_with_the_updated_entry(
     assert result.code == 0, result.err
     assert "Sammankallande (Preventionssamordnare) får ett mejl om ändringen." in result.out
     (row,) = change_rows(world)
-    assert row.kind == CHANGE_MOVED and row.recipient == PREVENTION
+    assert row.kind == MailKind.CHANGE_MOVED and row.recipient == PREVENTION
 
     passed = world.run(CHANGED)
     assert passed.sent == 1
@@ -215,7 +208,7 @@ def test_each_change_is_told_once_and_the_next_one_once_more(
     assert sequences == [meeting.sequence + 1, meeting.sequence + 2]
     assert current(world, meeting.uid).sequence == meeting.sequence + 2
     assert first.message_id != second.message_id
-    assert {r.status for r in change_rows(world)} == {SENT}
+    assert {r.status for r in change_rows(world)} == {OutboxStatus.SENT}
 
 
 def test_two_moves_before_a_pass_send_one_email_from_where_it_was_to_where_it_is(
@@ -239,8 +232,8 @@ def test_two_moves_before_a_pass_send_one_email_from_where_it_was_to_where_it_is
     (event,) = icalendar.Calendar.from_ical(ics).events
     assert event.sequence == meeting.sequence + 2
     withdrawn, sent = sorted(change_rows(world), key=lambda r: r.created_at)
-    assert withdrawn.status == CANCELLED and "senare ändring" in withdrawn.last_error
-    assert sent.status == SENT
+    assert withdrawn.status == OutboxStatus.CANCELLED and "senare ändring" in withdrawn.last_error
+    assert sent.status == OutboxStatus.SENT
 
     # A cancellation after an unsent move: one CANCEL, naming the time the convener knew.
     smtp.handler.clear()
@@ -254,8 +247,10 @@ def test_two_moves_before_a_pass_send_one_email_from_where_it_was_to_where_it_is
     assert str(arrived.message["Subject"]).endswith(f"kl. {known:%H:%M}")
     assert f"{known.day} maj 2024 kl. {known:%H:%M} har ställts in" in arrived.text()
     assert [
-        r.kind for r in change_rows(world) if r.occurrence_id == other.id and r.status == SENT
-    ] == [CHANGE_CANCELLED]
+        r.kind
+        for r in change_rows(world)
+        if r.occurrence_id == other.id and r.status == OutboxStatus.SENT
+    ] == [MailKind.CHANGE_CANCELLED]
 
 
 def test_a_convener_without_an_address_is_named_and_nothing_is_queued(

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.mail.render import message_id
-from scheduler.model.mail import FAILED, PENDING, SENT, OutboxMail, PlannedMail, RenderedEmail
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.settings.model import Reminders
 from scheduler.store.outbox import next_due, sync_outbox
@@ -35,7 +35,7 @@ def world(tmp_path: Path, smtp: SmtpServer) -> World:
 def add_due(world: World, now: datetime, count: int = MANY) -> None:
     """`count` more rows due at `now` (stored mail, like the follow-up's), to distinct people."""
     planned = [
-        PlannedMail(key=f"connection-test|{n}", kind="test", occurrence_id=None, role="Trygghetssamordnare",
+        PlannedMail(key=f"connection-test|{n}", kind=MailKind.FOLLOWUP_START, occurrence_id=None, role="Trygghetssamordnare",
                     recipient=f"mottagare{n}@kungsholmen.example.org", due_at=now,
                     useful_until=now + timedelta(days=1),
                     email=RenderedEmail(f"Test {n}", f"Hej {n}!", f"<p>Hej {n}!</p>"), attachment=None)
@@ -45,7 +45,7 @@ def add_due(world: World, now: datetime, count: int = MANY) -> None:
 
 
 def due_at(world: World, now: datetime) -> list[OutboxMail]:
-    return [r for r in world.outbox(PENDING) if r.due_at <= now]
+    return [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= now]
 
 
 def expected_ids(rows: list[OutboxMail]) -> Counter[str]:
@@ -104,7 +104,7 @@ def test_a_connection_dropped_mid_pass_is_opened_again_and_every_message_arrives
     connections = -(-len(due) // 7)
     assert smtp.handler.connections == connections
     assert smtp.handler.drops == connections - 1
-    assert {r.key for r in world.outbox(SENT)} == {r.key for r in due}
+    assert {r.key for r in world.outbox(OutboxStatus.SENT)} == {r.key for r in due}
 
 
 def test_a_server_that_refuses_the_reconnect_leaves_the_rest_for_a_retry(
@@ -119,9 +119,9 @@ def test_a_server_that_refuses_the_reconnect_leaves_the_rest_for_a_retry(
     assert smtp.handler.connections == 1
     # One refused attempt to reconnect; the rest of the pass did not knock again and again.
     assert smtp.handler.refusals == 1
-    sent = world.outbox(SENT)
+    sent = world.outbox(OutboxStatus.SENT)
     assert smtp.handler.message_ids() == expected_ids(sent)
-    waiting = [r for r in world.outbox(PENDING) if r.key in {d.key for d in due}]
+    waiting = [r for r in world.outbox(OutboxStatus.PENDING) if r.key in {d.key for d in due}]
     assert len(waiting) == len(due) - 7
     assert {(r.attempts, r.next_attempt_at) for r in waiting} == {(1, now + timedelta(minutes=2))}
 
@@ -143,7 +143,7 @@ def test_a_refused_recipient_leaves_the_connection_for_the_next_message(
     smtp.handler.refuse_recipients[refused] = "550 5.1.1 No such user"
     result = world.run(now, settings=ROOM)
     assert (result.sent, result.failed) == (len(due) - 1, 1)
-    (failed,) = world.outbox(FAILED)
+    (failed,) = world.outbox(OutboxStatus.FAILED)
     assert failed.recipient == refused and failed.last_error.startswith("550")
     assert smtp.handler.message_ids() == expected_ids([r for r in due if r.recipient != refused])
     assert smtp.handler.connections == 1

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import PENDING, is_change
+from scheduler.model.mail import OutboxStatus, is_change
 from scheduler.store.outbox import next_due
 from tests.support.helpers import poll_until
 from tests.support.processes import Install, serving
@@ -51,7 +51,7 @@ def test_serve_sends_at_the_due_time_and_sees_a_move_from_another_process_within
 ) -> None:
     world = make_world(tmp_path, store_url, smtp)
     due = caught_up(world)
-    batch = {r.key for r in world.outbox(PENDING) if r.due_at == due}
+    batch = {r.key for r in world.outbox(OutboxStatus.PENDING) if r.due_at == due}
     assert batch
     install = Install(faketime, world.config_path, tmp_path / "outbox", tmp_path / "scheduler.log")
     # Started long enough before for a slow start (imports, the refresh) on a busy machine: a

@@ -11,7 +11,7 @@ import pytest
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import MEASURE, SERIES, all_scopes
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.model.occurrence import Occurrence, OccurrenceStatus
 from scheduler.services.feeds import EVENTS, SERIES_EXPORT, TODOS, FeedSettings, render_feed
 from scheduler.settings.model import Organisation, Settings
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
@@ -57,7 +57,7 @@ def _instant(row: Occurrence) -> str:
 
 
 def _expected(rows: list[Occurrence], uids: set[str]) -> set[tuple[str | None, str, str]]:
-    return {(r.uid, _instant(r), "CANCELLED" if r.status == CANCELLED else "CONFIRMED")
+    return {(r.uid, _instant(r), "CANCELLED" if r.status == OccurrenceStatus.CANCELLED else "CONFIRMED")
             for r in rows if r.uid in uids}  # fmt: skip
 
 
@@ -142,7 +142,7 @@ def test_series_exported_as_recurring_events_expand_to_the_same_occurrences(
     readings = _read_all(bodies)
     for index, scope in enumerate(scopes):
         wanted = sorted(
-            (*_span(r), "CANCELLED" if r.status == CANCELLED else "CONFIRMED") for r in rows
+            (*_span(r), "CANCELLED" if r.status == OccurrenceStatus.CANCELLED else "CONFIRMED") for r in rows
             if r.measure_id == scope.measure_id
             and (scope.series_label is None or r.series_label == scope.series_label)
         )  # fmt: skip
@@ -184,7 +184,7 @@ def test_uids_are_stable_across_exports_and_a_reimport(tmp_path: Path) -> None:
 
 def test_a_moved_meeting_keeps_its_uid_with_a_higher_sequence(scheduled: Scheduled) -> None:
     rows = scheduled.rows()
-    moved = next(r for r in rows if r.manual and r.status != CANCELLED)
+    moved = next(r for r in rows if r.manual and r.status != OccurrenceStatus.CANCELLED)
     assert moved.sequence == 1
     body = render_feed(scheduled.schedule(), rows, "plan", EVENTS, now=NOW, settings=SETTINGS).body
     event = next(e for e in _read_all([body])["icaljs"][0].events if e.uid == moved.uid)
@@ -194,7 +194,7 @@ def test_a_moved_meeting_keeps_its_uid_with_a_higher_sequence(scheduled: Schedul
 
 def test_a_cancelled_meeting_is_published_as_cancelled_then_leaves(scheduled: Scheduled) -> None:
     schedule, rows = scheduled.schedule(), scheduled.rows()
-    cancelled = next(r for r in rows if r.status == CANCELLED)
+    cancelled = next(r for r in rows if r.status == OccurrenceStatus.CANCELLED)
     soon = render_feed(
         schedule, rows, "plan", EVENTS, now=NOW + timedelta(days=10), settings=SETTINGS
     ).body

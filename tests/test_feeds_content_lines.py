@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.feeds.content import Window, feed_events, feed_header
+from scheduler.feeds.content import DateSpan, feed_events, feed_header
 from scheduler.feeds.content_lines import fold
 from scheduler.feeds.ical import (
     FeedEvent,
@@ -102,7 +102,7 @@ def test_the_seed_plans_feed_is_what_icalendar_writes(tmp_path: Path) -> None:
     scheduled = scheduled_plan(tmp_path)
     schedule, now = scheduled.schedule(), datetime(2024, 2, 1, tzinfo=UTC)
     scope = find_scope(schedule, "plan")
-    events = feed_events(schedule, scheduled.rows(), scope, now=now, window=Window.year(2024),
+    events = feed_events(schedule, scheduled.rows(), scope, now=now, window=DateSpan.year(2024),
                          keep_cancelled=timedelta(days=60), link=lambda m: f"http://x/feeds/t/#atgard-{m}")  # fmt: skip
     header = feed_header(schedule, scope, refresh=timedelta(hours=12), organizer_email="a@b.se")
     ordered = sorted(events, key=lambda i: (i.start, i.uid))

@@ -260,11 +260,11 @@ class _Terminal(io.StringIO):
 def test_progress_is_a_line_every_50_organisations_on_a_terminal_only(
     terminal: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from scheduler.commands.feeds import _Progress
+    from scheduler.commands.feeds import _ExportProgress
 
     stderr = _Terminal() if terminal else io.StringIO()
     monkeypatch.setattr("sys.stderr", stderr)
-    progress = _Progress()
+    progress = _ExportProgress()
     for done in (0, 120, *range(121, 301)):  # 120 unchanged at once, then one by one
         progress(done, 300)
     shown = ["… 120 av 300 organisationer", "… 150 av 300 organisationer",

@@ -16,7 +16,7 @@ import icalendar
 
 from bench.generate import SEED, generated_plan, when_phrases
 from scheduler.base.time import STOCKHOLM
-from scheduler.feeds.content import Window, feed_events, feed_header
+from scheduler.feeds.content import DateSpan, feed_events, feed_header
 from scheduler.feeds.ical import FeedEvent, render_events
 from scheduler.feeds.scopes import find_scope
 from scheduler.feeds.size import fitted
@@ -109,7 +109,7 @@ def test_trimming_shortens_descriptions_first_then_drops_the_past_then_the_far_f
     now = datetime(2024, 6, 1, 8, tzinfo=UTC)
 
     def events(brief: bool) -> list[FeedEvent]:
-        return feed_events(schedule, rows, scope, now=now, window=Window.year(2024),
+        return feed_events(schedule, rows, scope, now=now, window=DateSpan.year(2024),
                            keep_cancelled=timedelta(days=60), link=lambda m: f"http://x/feeds/t/#atgard-{m}",
                            brief=brief)  # fmt: skip
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from scheduler.followup.facts import measure_facts, prefill
-from scheduler.model.occurrence import Occurrence
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.store.engine import upgrade_store
 from scheduler.store.followups import AnswerInput, save_answers
 from scheduler.store.occurrences import list_occurrences, record_answer
@@ -22,19 +22,20 @@ NOW = datetime(2024, 11, 20, 9, 0, tzinfo=UTC)
 def _row(
     kind: str, start: datetime, held: bool | None = None, status: str = "planned"
 ) -> Occurrence:
+    """An occurrence from codes as the store holds them."""
     return Occurrence(
         id=1,
         plan_id=1,
         measure_id=1,
         uid=str(start),
         series_label="",
-        kind=kind,
+        kind=OccurrenceKind(kind),
         original_date=start.date(),
         start=start,
         end=start + timedelta(hours=1),
         all_day=False,
         location=None,
-        status=status,
+        status=OccurrenceStatus(status),
         manual=False,
         sequence=0,
         note="",

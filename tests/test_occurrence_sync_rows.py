@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from scheduler.model.occurrence import CANCELLED, PlannedOccurrence
+from scheduler.model.occurrence import OccurrenceStatus, PlannedOccurrence
 from scheduler.plan.files import read_plan
 from scheduler.services.refresh import plan_schedule
 from scheduler.settings.config import load_settings
@@ -75,5 +75,8 @@ def test_the_rows_a_sync_hands_back_are_the_rows_then_stored(engine: Engine) -> 
     assert (added, moved, cancelled) == (1, 1, 1)
     assert unchanged == len(planned) - 2
     after = {row.uid: row for row in list_occurrences(engine, plan_id=plan_id)}
-    assert after[dropped.uid].status == CANCELLED and after[cancelled_by_hand.uid].manual
+    assert (
+        after[dropped.uid].status == OccurrenceStatus.CANCELLED
+        and after[cancelled_by_hand.uid].manual
+    )
     assert after[past.uid].held is True and after[new.uid].sequence == 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 
-from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.schedule.occurrences import occurrence_uid, planned_occurrences
@@ -31,7 +31,7 @@ def test_a_uid_hashes_organisation_year_measure_series_and_rule_date() -> None:
 
 
 def test_each_series_of_a_plan_gets_its_own_uids_as_when_asked_one_by_one() -> None:
-    schedule = place(
+    schedule = place_cadence(
         parse_when(MEASURE.when_text), year=2025, policy=CalendarPolicy.from_section(Calendar())
     )
     made = {

@@ -23,7 +23,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.render import message_id
 from scheduler.mail.settings import EmailSettings
-from scheduler.model.mail import SENT
+from scheduler.model.mail import OutboxStatus
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
@@ -169,7 +169,7 @@ def test_reminders_and_follow_up_go_only_to_the_districts_own_addresses(
     for day in (date(2024, 11, 15), date(2024, 11, 16)):  # the follow-up starts for both
         installation.dispatcher_pass(morning(day))
 
-    sent = [r for r in list_outbox(installation.engine) if r.status == SENT]
+    sent = [r for r in list_outbox(installation.engine) if r.status == OutboxStatus.SENT]
     delivered = {m.message_id: set(m.rcpt_tos) for m in smtp.handler.messages}
     senders = {m.message_id: str(m.message["From"]) for m in smtp.handler.messages}
     seen_kinds: dict[str, set[str]] = {KUNGSHOLMEN: set(), NORRMALM: set()}

@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, create_engine, select
 
 from scheduler.base import caches
 from scheduler.base.swedish import grouped
-from scheduler.cadence import CalendarPolicy, parse_when, place
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 from scheduler.model.plan import Area, Measure, Plan
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.services.import_ahead import place_read_plan
@@ -72,7 +72,9 @@ def contents(url: str) -> dict[str, list[str]]:
 def occurrences_of_one(config: Path, when: str = WEEKDAYS, year: int = 2024) -> int:
     """What one measure on `when` gives in `year` under the config's calendar."""
     policy = CalendarPolicy.from_section(load_settings(str(config), environ={}).calendar)
-    return sum(len(s.occurrences) for s in place(parse_when(when), year=year, policy=policy).series)
+    return sum(
+        len(s.occurrences) for s in place_cadence(parse_when(when), year=year, policy=policy).series
+    )
 
 
 def sign_in(http: httpx.Client, username: str = USERNAME) -> httpx.Response:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from scheduler.base.errors import UsageError
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.store.engine import write_transaction
 from scheduler.store.plans import ImportResult, import_plan, load_plan
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
@@ -26,7 +26,7 @@ D1, D2, D3 = (datetime(2025, 1, day, 8, tzinfo=UTC) for day in (1, 2, 3))
 
 UNGA = Area("Unga", (
     Measure("SSP", when_text="varje månad", convener="Polis"),
-    Measure("Barn", schedule=ScheduleSettings(kind="meeting", weekday="tisdag")),
+    Measure("Barn", schedule=PolicyOverrides(kind="meeting", weekday="tisdag")),
     Measure("Barn", cause="två av samma titel"),
     Measure("Går bort"),
 ))  # fmt: skip
@@ -48,8 +48,8 @@ BACK = Plan("Norrby kommun", 2025, (VALD, UNGA, TRAFIK))
 # fmt: off
 FIRST_ROWS = {
     "plan": [
-        (1, 'Norrby kommun', 2025, 'a.toml', 1, '', 'utkast', None, None, D1, D1),
-        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'utkast', None, None, D1, D1),
+        (1, 'Norrby kommun', 2025, 'a.toml', 1, '', 'draft', None, None, D1, D1),
+        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'draft', None, None, D1, D1),
     ],
     "area": [
         (1, 1, 0, 'Unga', False),
@@ -72,8 +72,8 @@ FIRST_ROWS = {
 }
 EDITED_ROWS = {
     "plan": [
-        (1, 'Norrby kommun', 2025, 'b.toml', 2, '', 'utkast', None, None, D1, D2),
-        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'utkast', None, None, D1, D1),
+        (1, 'Norrby kommun', 2025, 'b.toml', 2, '', 'draft', None, None, D1, D2),
+        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'draft', None, None, D1, D1),
     ],
     "area": [
         (1, 1, 1, 'Unga', False),
@@ -99,8 +99,8 @@ EDITED_ROWS = {
 }
 BACK_ROWS = {
     "plan": [
-        (1, 'Norrby kommun', 2025, 'c.toml', 3, '', 'utkast', None, None, D1, D3),
-        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'utkast', None, None, D1, D1),
+        (1, 'Norrby kommun', 2025, 'c.toml', 3, '', 'draft', None, None, D1, D3),
+        (2, 'Söderby kommun', 2025, 's.toml', 1, '', 'draft', None, None, D1, D1),
     ],
     "area": [
         (1, 1, 1, 'Unga', False),

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import CANCELLED, SENT
+from scheduler.model.mail import MailKind, OutboxStatus
 from scheduler.model.occurrence import Occurrence
 from scheduler.model.stored import HAND_IN_KEY
 from scheduler.plan.files import read_plan, write_plan
@@ -104,8 +104,8 @@ def test_hand_in_reminders_carry_the_plans_check_and_stop_once_it_is_handed_in(
     assert finding_lines
 
     passes(world, date(2024, 3, 25), date(2024, 4, 10))  # the 28-day reminder (2 April)
-    sent = [r for r in world.outbox(SENT) if HAND_IN_TITLE in r.subject]
-    assert [r.kind for r in sent] == ["task-28d"]
+    sent = [r for r in world.outbox(OutboxStatus.SENT) if HAND_IN_TITLE in r.subject]
+    assert [(r.kind, r.lead_days) for r in sent] == [(MailKind.TASK_REMINDER, 28)]
     assert sent[0].recipient == COORDINATOR_ADDRESS
     assert sent[0].due_at.astimezone(STOCKHOLM).date() == date(2024, 4, 2)
     delivered = [m for m in smtp.handler.messages if HAND_IN_TITLE in str(m.message["Subject"])]
@@ -116,14 +116,19 @@ def test_hand_in_reminders_carry_the_plans_check_and_stop_once_it_is_handed_in(
     assert "kontrollen av planen" in text
     assert any(line.split(": ", 1)[-1][:40] in text for line in finding_lines)
     pending = [r for r in world.outbox() if HAND_IN_TITLE in r.subject and r.status == "pending"]
-    assert {r.kind for r in pending} >= {"task-7d", "task-0d"}
+    assert {(r.kind, r.lead_days) for r in pending} >= {
+        (MailKind.TASK_REMINDER, 7),
+        (MailKind.TASK_REMINDER, 0),
+    }
 
     handed = world.cli("plan", "hand-in", "--year", "2024")
     assert handed.code == 0 and "inlämnad" in handed.out, handed.err
     smtp.handler.clear()
     passes(world, date(2024, 4, 11), date(2024, 5, 10))
     assert not [m for m in smtp.handler.messages if HAND_IN_TITLE in str(m.message["Subject"])]
-    assert {r.status for r in world.outbox() if r.key in {p.key for p in pending}} == {CANCELLED}
+    assert {r.status for r in world.outbox() if r.key in {p.key for p in pending}} == {
+        OutboxStatus.CANCELLED
+    }
     (row,) = hand_in_rows(world)
     assert row.held is True  # the task is done
     assert json.loads(world.cli("plan", "--json", "--year", "2024").out)["state"] == "inlämnad"
@@ -215,7 +220,9 @@ def test_answering_done_to_the_hand_in_question_hands_the_plan_in(
                        now=morning(date(2024, 1, 10)))  # fmt: skip
     passes(world, date(2024, 4, 29), date(2024, 5, 6))  # the day, then the question after it
     (question,) = [
-        r for r in world.outbox(SENT) if r.kind == "task-overdue" and HAND_IN_TITLE in r.subject
+        r
+        for r in world.outbox(OutboxStatus.SENT)
+        if r.kind == MailKind.TASK_DONE_QUESTION and HAND_IN_TITLE in r.subject
     ]
     (mail,) = [m for m in smtp.handler.messages if str(m.message["Subject"]) == question.subject]
     links = re.findall(r"(https?://\S+/svar/\S+)", mail.text())

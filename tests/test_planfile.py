@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from scheduler.base.errors import PlanFileError
-from scheduler.model.plan import Measure, ScheduleSettings
+from scheduler.model.plan import Measure, PolicyOverrides
 from scheduler.plan.files import read_plan, write_plan
 from tests.support.seed import SEED_PLAN
 
@@ -40,9 +40,9 @@ def test_a_plan_round_trips_through_both_formats(tmp_path: Path, suffix: str) ->
     tuned = Measure(
         **{**area.measures[0].__dict__,
            "convener": "Preventionssamordnare",
-           "schedule": ScheduleSettings(weekday="onsdag", time="13:00", duration_minutes=120,
+           "schedule": PolicyOverrides(weekday="onsdag", time="13:00", duration_minutes=120,
                                         location="Lindhagensgatan 76", months=(2, 3, 9, 10),
-                                        series=(("Gymnasiet", ScheduleSettings(weekday="torsdag")),))},
+                                        series=(("Gymnasiet", PolicyOverrides(weekday="torsdag")),))},
     )  # fmt: skip
     plan = plan.__class__(
         plan.organisation, plan.year,

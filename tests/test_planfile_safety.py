@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 
 from scheduler.base.errors import ConfigError, PlanFileError
 from scheduler.base.text_safety import first_control_character
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.plan.files.toml_file import plan_from_mapping
@@ -161,9 +161,9 @@ def test_a_control_character_in_a_workbook_cell_is_refused_naming_sheet_row_and_
 def test_control_characters_stored_before_the_check_are_dropped_on_export(tmp_path: Path) -> None:
     """xlsx and TOML writers are the last line of defence: no IllegalCharacterError."""
     plan = _plan(Measure(title="Larm\x07", cause="a\x00b", followup_text="klar\x1b[31m",
-                         schedule=ScheduleSettings(location="Rum\x0c 2")), area="Om\x08råde")  # fmt: skip
+                         schedule=PolicyOverrides(location="Rum\x0c 2")), area="Om\x08råde")  # fmt: skip
     clean = _plan(Measure(title="Larm", cause="ab", followup_text="klar[31m",
-                          schedule=ScheduleSettings(location="Rum 2")), area="Område")  # fmt: skip
+                          schedule=PolicyOverrides(location="Rum 2")), area="Område")  # fmt: skip
     for suffix in (".xlsx", ".toml"):
         path = tmp_path / f"plan{suffix}"
         write_plan(plan, path)

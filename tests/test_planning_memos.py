@@ -10,8 +10,8 @@ from scheduler.base.links import LinkSigner
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
 from scheduler.cadence.calendar import is_working_day
-from scheduler.model.occurrence import PLANNED, Occurrence
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.occurrence import Occurrence, OccurrenceStatus
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.plan.roles import Responsibility
 from scheduler.reminders.planning import MailContext, planned_mails
@@ -39,7 +39,7 @@ def _rows(schedule: PlanSchedule) -> list[Occurrence]:
     return [
         Occurrence(id=n, plan_id=1, measure_id=o.measure_id, uid=o.uid, series_label=o.series_label,
                    kind=o.kind, original_date=o.original_date, start=o.start, end=o.end,
-                   all_day=o.all_day, location=o.location, status=PLANNED, manual=False, sequence=0,
+                   all_day=o.all_day, location=o.location, status=OccurrenceStatus.PLANNED, manual=False, sequence=0,
                    note="", held=None, held_note="", held_recorded_at=None, created_at=moment,
                    changed_at=moment)
         for n, o in enumerate(schedule.occurrences, start=1)
@@ -83,16 +83,19 @@ def _schedule(stored: StoredPlan) -> PlanSchedule:
 
 def test_two_measures_with_the_same_series_keep_their_own_reminder_days() -> None:
     stored = _plan(
-        Measure("Möte A", when_text="4 ggr/år", schedule=ScheduleSettings(reminder_days=(10,))),
-        Measure("Möte B", when_text="4 ggr/år", schedule=ScheduleSettings(reminder_days=(3,))),
+        Measure("Möte A", when_text="4 ggr/år", schedule=PolicyOverrides(reminder_days=(10,))),
+        Measure("Möte B", when_text="4 ggr/år", schedule=PolicyOverrides(reminder_days=(3,))),
     )
     kinds = _kinds_by_measure(stored, _planned(stored))
-    assert kinds == {"1:": {"meeting-10d", "held"}, "2:": {"meeting-3d", "held"}}
+    assert kinds == {
+        "1:": {"meeting-10d", "held"},
+        "2:": {"meeting-3d", "held"},
+    }  # as keys name them
 
 
 def test_two_series_of_one_measure_keep_their_own_reminder_days() -> None:
-    own = ScheduleSettings(reminder_days=(5,),
-                           series=(("Gymnasiet", ScheduleSettings(reminder_days=(9,))),))  # fmt: skip
+    own = PolicyOverrides(reminder_days=(5,),
+                           series=(("Gymnasiet", PolicyOverrides(reminder_days=(9,))),))  # fmt: skip
     stored = _plan(Measure("Skolforum", when_text=TWO_SERIES, schedule=own))
     kinds = _kinds_by_measure(stored, _planned(stored))
     assert kinds == {

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import CANCELLED, PENDING, SENT, SKIPPED, OutboxMail
+from scheduler.model.mail import OutboxMail, OutboxStatus
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import PlanTopUp
 from scheduler.settings.model import Reminders
@@ -86,7 +86,10 @@ def test_a_refresh_in_the_same_week_writes_nothing_and_the_next_week_tops_up(
     added = {key: value for key, value in after.items() if key not in before}
     assert added, "the seed plan has reminders due in the week the horizon moved over"
     assert result.reminders == len(added)
-    assert all(old_until <= due < new_until and status == PENDING for due, status in added.values())
+    assert all(
+        old_until <= due < new_until and status == OutboxStatus.PENDING
+        for due, status in added.values()
+    )
     assert {key: after[key] for key in before} == before  # nothing cancelled or moved
 
 
@@ -122,17 +125,17 @@ def test_a_downtime_longer_than_the_horizon_is_caught_up_when_the_passes_return(
     assert new, "the pass planned the weeks the horizon had not reached"
     # Nothing planned at the return was already of no use then; what it sent was due.
     assert all(r.useful_until is None or _aware(r.useful_until) > back for r in new)
-    sent = [r for r in rows if r.status == SENT]
+    sent = [r for r in rows if r.status == OutboxStatus.SENT]
     assert result.sent == len(sent) >= 1
     assert all(_aware(r.due_at) <= back for r in sent)
     assert len(smtp.handler.snapshot()) == len(sent)
     # The rows of the import that had their time are skipped with the reason, not cancelled.
     for row in rows:
-        if row.key in planned_at_import and row.status != SENT:
-            assert row.status in (SKIPPED, PENDING), (row.key, row.status)
-            if row.status == SKIPPED:
+        if row.key in planned_at_import and row.status != OutboxStatus.SENT:
+            assert row.status in (OutboxStatus.SKIPPED, OutboxStatus.PENDING), (row.key, row.status)
+            if row.status == OutboxStatus.SKIPPED:
                 assert row.last_error is not None and "passerat" in row.last_error
-    assert not [r for r in rows if r.status == CANCELLED]
+    assert not [r for r in rows if r.status == OutboxStatus.CANCELLED]
     assert max(_aware(r.due_at) for r in rows) < datetime(2024, 5, 13, tzinfo=STOCKHOLM)
     # Each reminder once: a second pass at the same time sends nothing more.
     assert world.run(back).sent == 0

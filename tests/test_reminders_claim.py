@@ -16,7 +16,7 @@ import pytest
 import scheduler.reminders.planning
 import scheduler.services.reminder_mail
 from scheduler.mail.render import message_id
-from scheduler.model.mail import PENDING, SENT, SKIPPED
+from scheduler.model.mail import MailKind, OutboxStatus
 from scheduler.model.plan import Area, Plan
 from scheduler.plan.files import read_plan
 from scheduler.services.refresh import import_and_schedule, plan_schedule
@@ -37,7 +37,7 @@ def test_a_refresh_renders_no_bodies_and_stores_none(
     monkeypatch.setattr(scheduler.reminders.planning, "render_email", no_rendering)
     monkeypatch.setattr(scheduler.reminders.planning, "_attachment", no_rendering)
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'plan.sqlite3'}", smtp)
-    rows = world.outbox(PENDING)
+    rows = world.outbox(OutboxStatus.PENDING)
     assert {r.kind.split("-")[0] for r in rows} >= {"meeting", "task", "held"}
     for row in rows:
         assert row.subject.strip() and "\n" not in row.subject
@@ -48,7 +48,11 @@ def test_a_reminder_sent_after_its_meeting_moved_rooms_carries_the_new_place(
     tmp_path: Path, smtp: SmtpServer
 ) -> None:
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'place.sqlite3'}", smtp)
-    row = next(r for r in world.outbox(PENDING) if r.kind == "meeting-2d")
+    row = next(
+        r
+        for r in world.outbox(OutboxStatus.PENDING)
+        if (r.kind, r.lead_days) == (MailKind.MEETING_REMINDER, 2)
+    )
     occurrence = next(o for o in world.occurrences() if o.id == row.occurrence_id)
     item = next(
         i
@@ -74,11 +78,11 @@ def test_a_reminder_sent_after_its_meeting_moved_rooms_carries_the_new_place(
     assert moved.location == NEW_PLACE and moved.start == occurrence.start
     # Same row, same subject: nothing the planning stores tells the change...
     (after,) = [r for r in world.outbox() if r.key == row.key]
-    assert (after.id, after.status, after.subject) == (row.id, PENDING, row.subject)
+    assert (after.id, after.status, after.subject) == (row.id, OutboxStatus.PENDING, row.subject)
     assert after.body_text == ""
 
     world.run(row.due_at)
-    assert [r.key for r in world.outbox(SENT) if r.key == row.key] == [row.key]
+    assert [r.key for r in world.outbox(OutboxStatus.SENT) if r.key == row.key] == [row.key]
     domain = SENDER.split("@")[1]
     (got,) = [m for m in smtp.handler.snapshot() if m.message_id == message_id(row.key, domain)]
     # ...and the email, rendered at claim, has the new place in its text, HTML and .ics.
@@ -99,7 +103,7 @@ def test_a_pass_of_many_reminders_computes_the_schedule_once(
     tmp_path: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'once.sqlite3'}", smtp)
-    rows = world.outbox(PENDING)
+    rows = world.outbox(OutboxStatus.PENDING)
     busiest = max({r.due_at for r in rows}, key=lambda due: sum(r.due_at == due for r in rows))
     assert sum(r.due_at == busiest for r in rows) >= 2
     computed: list[int] = []
@@ -124,7 +128,7 @@ def test_a_reminder_whose_meeting_is_gone_is_skipped_with_the_reason(
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'gone.sqlite3'}", smtp)
     now = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
     enqueue_once(world.engine, [{
-        "key": "orphan|meeting-2d|2024-01-05T10:00:00+01:00", "kind": "meeting-2d",
+        "key": "orphan|meeting-2d|2024-01-05T10:00:00+01:00", "kind": MailKind.MEETING_REMINDER, "lead_days": 2,
         "plan_id": world.plan_id, "occurrence_id": None, "role": "Trygghetssamordnare",
         "recipient": "trygghetssamordnare@kungsholmen.example.org", "due_at": now - timedelta(minutes=5),
         "useful_until": now + timedelta(days=3), "subject": "Påminnelse", "body_text": "",
@@ -132,7 +136,10 @@ def test_a_reminder_whose_meeting_is_gone_is_skipped_with_the_reason(
     }], now=now)  # fmt: skip
     result = world.run(now, refresh=False)  # the dispatcher's own check, not a refresh's
     (row,) = [r for r in world.outbox() if r.key.startswith("orphan|")]
-    assert row.status == SKIPPED and row.last_error == "Mötet eller uppgiften finns inte längre."
+    assert (
+        row.status == OutboxStatus.SKIPPED
+        and row.last_error == "Mötet eller uppgiften finns inte längre."
+    )
     assert result.skipped >= 1
     assert all("orphan" not in str(m.message["Subject"]) for m in smtp.handler.snapshot())
 
@@ -149,7 +156,7 @@ def test_a_weekly_digest_is_made_when_sent_from_what_is_then_coming(
 
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'digest.sqlite3'}", smtp,
                        extra='[reminders]\ndigest = "also"\n')  # fmt: skip
-    digests = [r for r in world.outbox(PENDING) if r.kind == "digest"]
+    digests = [r for r in world.outbox(OutboxStatus.PENDING) if r.kind == "digest"]
     assert digests and all((r.body_text, r.body_html) == ("", "") for r in digests)
     # The week with most on: after one is cancelled, there is still a digest to send.
     row = max(digests, key=lambda r: int(r.subject.split(": ", 1)[1].split(" ", 1)[0]))
@@ -169,7 +176,7 @@ def test_a_weekly_digest_is_made_when_sent_from_what_is_then_coming(
     refresh_occurrences(world.engine, world.config, plan_id=world.plan_id, now=day_before)
     for _ in range(100):  # a pass sends at most max_per_pass: catch up to the digest
         world.run(row.due_at)
-        if next(r for r in world.outbox() if r.key == row.key).status != PENDING:
+        if next(r for r in world.outbox() if r.key == row.key).status != OutboxStatus.PENDING:
             break
     domain = SENDER.split("@")[1]
     (sent,) = [m for m in smtp.handler.snapshot() if m.message_id == message_id(row.key, domain)]
@@ -177,4 +184,4 @@ def test_a_weekly_digest_is_made_when_sent_from_what_is_then_coming(
     assert len(after) == len(entries) - 1
     assert not [e for e in after if e.startswith(line_of(gone)) and titles[gone.measure_id] in e]
     (stored,) = [r for r in world.outbox() if r.key == row.key]
-    assert stored.status == SENT
+    assert stored.status == OutboxStatus.SENT

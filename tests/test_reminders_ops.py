@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.render import message_id
-from scheduler.model.mail import PENDING, SENT, OutboxMail
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus
 from scheduler.services.followup import tick as followup_tick
 from scheduler.services.reminder_mail import ReminderRenderer
 from scheduler.services.runner import DispatcherRunner
@@ -39,7 +39,7 @@ def test_a_failing_follow_up_step_does_not_skip_the_reminder_pass_of_run_due(
     tmp_path: Path, store_url: str, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = make_world(tmp_path, store_url, smtp)
-    due = [r for r in world.outbox(PENDING) if r.due_at <= MORNING]
+    due = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= MORNING]
     assert due
     break_the_follow_up(world)
     result = world.cli("remind", "run-due", "--now", MORNING.isoformat())
@@ -48,8 +48,8 @@ def test_a_failing_follow_up_step_does_not_skip_the_reminder_pass_of_run_due(
     assert line.startswith("Fel: uppföljningssteget misslyckades (")  # the database's error class
     assert line.endswith("); påminnelserna skickas ändå. Se loggen.")
     # Everything due was dealt with (sent, or skipped as overtaken by a later reminder).
-    assert not [r for r in world.outbox(PENDING) if r.due_at <= MORNING]
-    sent = [r for r in world.outbox(SENT)]
+    assert not [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= MORNING]
+    sent = [r for r in world.outbox(OutboxStatus.SENT)]
     assert result.out.startswith(f"Skickade {len(sent)},") and len(sent) >= 1
     assert len(smtp.handler.snapshot()) == len(sent)
     assert any("follow-up step failed" in r.getMessage() for r in caplog.records)
@@ -59,7 +59,7 @@ def test_a_failing_follow_up_step_does_not_skip_the_runners_pass(
     tmp_path: Path, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'runner.sqlite3'}", smtp)
-    due = [r for r in world.outbox(PENDING) if r.due_at <= MORNING]
+    due = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= MORNING]
     break_the_follow_up(world)
     email_settings = world.email
     runner = DispatcherRunner(world.engine, config=world.config, delivery=delivery_for(email_settings), email=email_settings,
@@ -98,7 +98,9 @@ def test_an_unwritable_file_outbox_is_one_warning_per_row_without_traceback_and_
     tried = [r for r in world.outbox() if r.attempts]
     assert len(tried) == result.retried
     for again in tried:  # put back to wait for a retry, with the reason
-        assert again.status == PENDING and again.attempts == 1 and again.next_attempt_at
+        assert (
+            again.status == OutboxStatus.PENDING and again.attempts == 1 and again.next_attempt_at
+        )
         assert again.last_error.startswith(
             f"Utkorgen {tmp_path / 'utkorg'} går inte att skriva till"
         )
@@ -162,7 +164,7 @@ def test_the_attached_ics_declares_utf8_and_the_method_of_its_vcalendar(
     tmp_path: Path, smtp: SmtpServer
 ) -> None:
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'ics.sqlite3'}", smtp)
-    meetings = [r for r in world.outbox() if r.kind.startswith("meeting-")]
+    meetings = [r for r in world.outbox() if r.kind == MailKind.MEETING_REMINDER]
     assert all(r.attachment is None for r in meetings)  # made when sent, not when planned
     sent = delivered(world, smtp, meetings)
     key, part = next((k, calendar_part(m)) for k, m in sent.items()
@@ -183,8 +185,7 @@ def test_task_reminders_attach_uppgift_ics_and_speak_of_a_task_not_a_forum(
 ) -> None:
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'task.sqlite3'}", smtp)
     # Reminders before a task's day carry it (on the day itself: none).
-    tasks = [r for r in world.outbox() if r.kind.startswith("task-") and r.kind[5:-1].isdigit()
-             and r.kind != "task-0d"]  # fmt: skip
+    tasks = [r for r in world.outbox() if r.kind == MailKind.TASK_REMINDER and r.lead_days]
     assert tasks
     for message in delivered(world, smtp, tasks).values():
         assert calendar_part(message).get_filename() == "uppgift.ics"

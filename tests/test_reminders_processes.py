@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.mail.render import message_id
-from scheduler.model.mail import PENDING, SENDING, SENT, SKIPPED, OutboxMail
+from scheduler.model.mail import OutboxMail, OutboxStatus
 from scheduler.store.outbox import next_due
 from tests.support.seed import ROOT
 from tests.support.smtp_server import SENDER, SmtpServer, World, make_world
@@ -49,14 +49,16 @@ def due_at_pass(world: World) -> list[OutboxMail]:
     while (due := next_due(world.engine)) is not None and due < CAUGHT_UP:
         world.run(due)
     world.smtp.handler.clear()
-    rows = [r for r in world.outbox(PENDING) if r.due_at <= PASS_AT]
+    rows = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= PASS_AT]
     assert len(rows) >= 6
     assert all(r.useful_until is None or r.useful_until > PASS_AT for r in rows)
     return rows
 
 
 def sent_since(world: World, now: datetime) -> list[OutboxMail]:
-    return [r for r in world.outbox(SENT) if r.sent_at is not None and r.sent_at >= now]
+    return [
+        r for r in world.outbox(OutboxStatus.SENT) if r.sent_at is not None and r.sent_at >= now
+    ]
 
 
 def test_two_dispatcher_processes_send_each_reminder_once(
@@ -71,7 +73,7 @@ def test_two_dispatcher_processes_send_each_reminder_once(
     outputs = [finish(first), finish(second)]
 
     rows = {r.key: r for r in world.outbox()}
-    assert {rows[r.key].status for r in due} == {SENT}
+    assert {rows[r.key].status for r in due} == {OutboxStatus.SENT}
     sent = sent_since(world, PASS_AT)
     workers = {r.claimed_by.split(":")[1] for r in sent if r.claimed_by}
     assert workers == {str(first.pid), str(second.pid)}, "both processes sent some"
@@ -104,24 +106,24 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing(
     smtp.handler.delay = 0
 
     # The row it was sending is claimed by the dead process; the rest wait, nothing is lost.
-    (in_flight,) = world.outbox(SENDING)
+    (in_flight,) = world.outbox(OutboxStatus.SENDING)
     assert message_id(in_flight.key, DOMAIN) == first.message_id
     assert in_flight.claimed_until == PASS_AT + lease
-    assert {r.key for r in world.outbox(PENDING) if r.due_at <= PASS_AT} == {r.key for r in due} - {
-        in_flight.key
-    }
+    assert {r.key for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= PASS_AT} == {
+        r.key for r in due
+    } - {in_flight.key}
 
     # Restarted while the dead one's claim still holds: everything else goes out, not that row.
     result = world.cli("remind", "run-due", "--now", (PASS_AT + lease / 2).isoformat())
     assert result.code == 0, result.err
-    assert [r.key for r in world.outbox(SENDING)] == [in_flight.key]
+    assert [r.key for r in world.outbox(OutboxStatus.SENDING)] == [in_flight.key]
     assert smtp.handler.message_ids()[first.message_id] == 1
 
     # Once the claim has run out, the in-flight message is sent again, with the same Message-ID.
     result = world.cli("remind", "run-due", "--now", (PASS_AT + lease + timedelta(minutes=1)).isoformat())  # fmt: skip
     assert result.code == 0, result.err
     rows = {r.key: r for r in world.outbox()}
-    assert {rows[r.key].status for r in due} == {SENT}
+    assert {rows[r.key].status for r in due} == {OutboxStatus.SENT}
     assert rows[in_flight.key].attempts == 1  # the first attempt never finished
     delivered = smtp.handler.message_ids()
     assert delivered[first.message_id] == 2
@@ -129,4 +131,4 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing(
     sent = sent_since(world, PASS_AT)
     assert set(delivered) == {message_id(r.key, DOMAIN) for r in sent}
     assert sum(delivered.values()) == len(sent) + 1
-    assert not [r for r in world.outbox(SKIPPED) if r.key in {d.key for d in due}]
+    assert not [r for r in world.outbox(OutboxStatus.SKIPPED) if r.key in {d.key for d in due}]

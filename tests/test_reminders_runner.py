@@ -14,7 +14,7 @@ import pytest
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.delivery import delivery_for
-from scheduler.model.mail import PENDING, SENT, PlannedMail, RenderedEmail
+from scheduler.model.mail import MailKind, OutboxStatus, PlannedMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.runner import JOB_ID, DispatcherRunner
 from scheduler.settings.model import Reminders
@@ -81,13 +81,13 @@ def test_tick_sends_what_is_due_and_arms_the_job_for_the_next_due_time(
     clock = FakeClock(first)
     runner = runner_for(world, clock, paused)
     for _ in range(6):
-        due = [r for r in world.outbox(PENDING) if r.due_at <= clock.now]
+        due = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= clock.now]
         result = runner.tick()
         assert result is not None and result.sent == len(due) >= 1
-        upcoming = min(r.due_at for r in world.outbox(PENDING))
+        upcoming = min(r.due_at for r in world.outbox(OutboxStatus.PENDING))
         assert armed_for(runner) == upcoming > clock.now
         clock.now = armed_for(runner)  # the scheduler would wake us then
-    assert len(smtp.handler.snapshot()) == len(world.outbox(SENT))
+    assert len(smtp.handler.snapshot()) == len(world.outbox(OutboxStatus.SENT))
 
     # Nothing due for longer than the poll interval: it looks again after `poll_seconds`.
     short = runner_for(world, clock, paused, poll_seconds=600)
@@ -99,7 +99,7 @@ def test_a_full_pass_goes_again_at_once(world: World, paused: list[DispatcherRun
     """At most `max_per_pass` per pass, but not per wake: a pass that took that many is followed
     at once by another, until everything due is sent; then it is armed for the next due row."""
     now = datetime(2024, 1, 9, 12, 0, tzinfo=UTC)  # a morning of several due reminders
-    due = [r for r in world.outbox(PENDING) if r.due_at <= now]
+    due = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= now]
     assert len(due) > 2
     clock = FakeClock(now)
     runner = runner_for(
@@ -108,8 +108,8 @@ def test_a_full_pass_goes_again_at_once(world: World, paused: list[DispatcherRun
     result = runner.tick()
     assert result is not None and result.sent + result.skipped + result.cancelled == len(due)
     assert result.sent > 2
-    assert not [r for r in world.outbox(PENDING) if r.due_at <= now]
-    assert armed_for(runner) == min(r.due_at for r in world.outbox(PENDING)) > now
+    assert not [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= now]
+    assert armed_for(runner) == min(r.due_at for r in world.outbox(OutboxStatus.PENDING)) > now
 
 
 def test_a_row_another_process_adds_is_seen_at_the_next_poll(
@@ -123,7 +123,11 @@ def test_a_row_another_process_adds_is_seen_at_the_next_poll(
     runner = runner_for(world, clock, paused, poll_seconds=2)
     runner.tick()
     poll = armed_for(runner)
-    assert poll == now + timedelta(seconds=2) < min(r.due_at for r in world.outbox(PENDING))
+    assert (
+        poll
+        == now + timedelta(seconds=2)
+        < min(r.due_at for r in world.outbox(OutboxStatus.PENDING))
+    )
     clock.now = poll
     assert runner.tick() is None  # nothing due: no pass (no follow-up step, no heartbeat)
     sync_outbox(world.engine, planned=[later_mail("runner-test|added", clock.now)], kinds_owned=(),
@@ -131,7 +135,7 @@ def test_a_row_another_process_adds_is_seen_at_the_next_poll(
     clock.now = armed_for(runner)
     result = runner.tick()
     assert result is not None and result.sent == 1
-    assert "runner-test|added" in {r.key for r in world.outbox(SENT)}
+    assert "runner-test|added" in {r.key for r in world.outbox(OutboxStatus.SENT)}
 
 
 def test_a_claim_held_elsewhere_wakes_the_runner_when_it_runs_out(
@@ -141,7 +145,7 @@ def test_a_claim_held_elsewhere_wakes_the_runner_when_it_runs_out(
     have crashed), not every second."""
     first = next_due(world.engine)
     assert first is not None
-    (row,) = [r for r in world.outbox(PENDING) if r.due_at <= first]
+    (row,) = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= first]
     assert row.id is not None
     lease = timedelta(minutes=world.settings.claim_minutes)
     assert claim(world.engine, row.id, worker="other-host:1:abc", now=first, lease=lease)
@@ -157,7 +161,7 @@ def test_start_runs_a_pass_in_the_background_and_shutdown_stops_it(
 ) -> None:
     now = datetime.now(UTC)
     mail = PlannedMail(
-        key="runner-test|now", kind="test", occurrence_id=None, role="Trygghetssamordnare",
+        key="runner-test|now", kind=MailKind.FOLLOWUP_START, occurrence_id=None, role="Trygghetssamordnare",
         recipient="trygghetssamordnare@kungsholmen.example.org", due_at=now - timedelta(minutes=1),
         useful_until=now + timedelta(hours=1), email=RenderedEmail("Test", "Hej!", "<p>Hej!</p>"),
         attachment=None,
@@ -175,7 +179,7 @@ def test_start_runs_a_pass_in_the_background_and_shutdown_stops_it(
     finally:
         runner.shutdown()
     assert not runner.scheduler.running
-    assert [r.key for r in world.outbox(SENT)] == ["runner-test|now"]
+    assert [r.key for r in world.outbox(OutboxStatus.SENT)] == ["runner-test|now"]
     assert len(smtp.handler.snapshot()) == 1  # the 2024 reminders were all stale: skipped
 
 
@@ -187,7 +191,7 @@ def test_shutdown_in_the_middle_of_a_pass_waits_for_it_and_returns(
     now = datetime.now(UTC)
     mails = [
         PlannedMail(
-            key=f"runner-test|{n}", kind="test", occurrence_id=None, role="Trygghetssamordnare",
+            key=f"runner-test|{n}", kind=MailKind.FOLLOWUP_START, occurrence_id=None, role="Trygghetssamordnare",
             recipient="trygghetssamordnare@kungsholmen.example.org", due_at=now - timedelta(minutes=1),
             useful_until=now + timedelta(hours=1), email=RenderedEmail(f"Test {n}", "Hej!", "<p>Hej!</p>"),
             attachment=None,
@@ -207,12 +211,15 @@ def test_shutdown_in_the_middle_of_a_pass_waits_for_it_and_returns(
     assert not stopping.is_alive(), "shutdown hangs"
     assert not runner.scheduler.running
     assert runner.scheduler.get_job(JOB_ID) is None
-    assert sorted(r.key for r in world.outbox(SENT)) == ["runner-test|1", "runner-test|2"]
+    assert sorted(r.key for r in world.outbox(OutboxStatus.SENT)) == [
+        "runner-test|1",
+        "runner-test|2",
+    ]
 
 
 def later_mail(key: str, due: datetime) -> PlannedMail:
     return PlannedMail(
-        key=key, kind="test", occurrence_id=None, role="Trygghetssamordnare",
+        key=key, kind=MailKind.FOLLOWUP_START, occurrence_id=None, role="Trygghetssamordnare",
         recipient="trygghetssamordnare@kungsholmen.example.org", due_at=due,
         useful_until=due + timedelta(hours=1), email=RenderedEmail("Senare", "Hej!", "<p>Hej!</p>"),
         attachment=None,
@@ -227,7 +234,7 @@ def test_a_row_the_follow_up_step_adds_for_later_is_armed_for_to_the_microsecond
     now = next_due(world.engine)
     assert now is not None
     due = now + timedelta(seconds=37, microseconds=250_000)
-    assert all(r.due_at > due for r in world.outbox(PENDING) if r.due_at > now)
+    assert all(r.due_at > due for r in world.outbox(OutboxStatus.PENDING) if r.due_at > now)
     clock = FakeClock(now)
     runner = runner_for(world, clock, paused)
     runner.before_pass = lambda at: sync_outbox(
@@ -239,7 +246,7 @@ def test_a_row_the_follow_up_step_adds_for_later_is_armed_for_to_the_microsecond
     clock.now = due  # the scheduler wakes then
     result = runner.tick()
     assert result is not None and result.sent == 1
-    assert [r.key for r in world.outbox(SENT) if r.key == "runner-test|later"] == [
+    assert [r.key for r in world.outbox(OutboxStatus.SENT) if r.key == "runner-test|later"] == [
         "runner-test|later"
     ]
 
@@ -263,7 +270,7 @@ def test_a_row_that_falls_due_during_a_long_pass_is_taken_as_soon_as_the_pass_en
     the pass ends, which APScheduler runs at once."""
     start = next_due(world.engine)
     assert start is not None
-    due = [r for r in world.outbox(PENDING) if r.due_at <= start]
+    due = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= start]
     for n in range(10):  # ten more sends, ten seconds each
         sync_outbox(world.engine, planned=[later_mail(f"runner-test|now|{n}", start)], kinds_owned=(),
                     plan_id=world.plan_id, now=start)  # fmt: skip
@@ -278,7 +285,7 @@ def test_a_row_that_falls_due_during_a_long_pass_is_taken_as_soon_as_the_pass_en
     assert result is not None and result.sent == len(due) + 10
     assert armed_for(runner) == during < clock.now  # past by the end of the pass: runs at once
     assert runner.tick() is not None
-    assert "runner-test|during" in {r.key for r in world.outbox(SENT)}
+    assert "runner-test|during" in {r.key for r in world.outbox(OutboxStatus.SENT)}
 
 
 def test_the_background_runner_wakes_for_a_row_due_after_it_started(
@@ -300,7 +307,7 @@ def test_the_background_runner_wakes_for_a_row_due_after_it_started(
     assert got.message["Subject"] == "Senare"
     # The Date header is the second the pass built it (seconds only): not before the due second.
     assert got.sent_at >= due.replace(microsecond=0)
-    assert [r.key for r in world.outbox(SENT)] == ["runner-test|soon"]
+    assert [r.key for r in world.outbox(OutboxStatus.SENT)] == ["runner-test|soon"]
 
 
 def test_the_runners_renderer_follows_a_move_between_passes(
@@ -315,7 +322,7 @@ def test_the_runners_renderer_follows_a_move_between_passes(
     first = runner.tick()
     assert first is not None and first.sent >= 1  # reminders rendered: the schedule is cached
     meeting = next(o for o in world.occurrences() if o.kind == "meeting" and o.start > now + timedelta(days=20)
-                   and any(r.kind.startswith("meeting-") for r in world.rows_for(o)))  # fmt: skip
+                   and any(r.kind == MailKind.MEETING_REMINDER for r in world.rows_for(o)))  # fmt: skip
     new_start = meeting.start + timedelta(days=1, hours=1)
     local = new_start.astimezone(STOCKHOLM)
     moved = world.cli(

@@ -15,7 +15,7 @@ import pytest
 
 from scheduler.mail.delivery import SmtpDelivery
 from scheduler.mail.render import address, build_message, message_id
-from scheduler.model.mail import FAILED, PENDING, SENDING, SENT, SKIPPED, OutboxMail, RenderedEmail
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus, RenderedEmail
 from scheduler.plan.files import read_plan
 from scheduler.services.dispatch import message_for, run_due
 from scheduler.store.outbox import claim, due_ids, next_due
@@ -35,7 +35,7 @@ def world(tmp_path: Path, smtp: SmtpServer) -> World:
 
 
 def due_rows(world: World, now: datetime) -> list[OutboxMail]:
-    return [r for r in world.outbox(PENDING) if r.due_at <= now]
+    return [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= now]
 
 
 def first_time_both_are_due(world: World) -> datetime:
@@ -84,7 +84,7 @@ def test_451_for_a_while_is_retried_with_growing_delays_then_sent_once(
         result = world.run(now)
         assert (result.sent, result.retried) == (0, len(due))
         rows = [r for r in world.outbox() if r.key in due]
-        assert {r.status for r in rows} == {PENDING}
+        assert {r.status for r in rows} == {OutboxStatus.PENDING}
         assert {r.attempts for r in rows} == {attempt}
         assert all(r.last_error.startswith("451 4.") for r in rows)
         (retry_at,) = {r.next_attempt_at for r in rows}
@@ -103,13 +103,13 @@ def test_451_for_a_while_is_retried_with_growing_delays_then_sent_once(
     result = world.run(now)
     assert result.sent == len(due) and not result.errors
     rows = [r for r in world.outbox() if r.key in due]
-    assert {(r.status, r.attempts, r.last_error) for r in rows} == {(SENT, 4, "")}
+    assert {(r.status, r.attempts, r.last_error) for r in rows} == {(OutboxStatus.SENT, 4, "")}
     world.run(now + timedelta(hours=1))
     delivered = smtp.handler.message_ids()
     domain = SENDER.split("@")[1]
     assert {message_id(k, domain) for k in due} <= set(delivered)
     assert max(delivered.values()) == 1
-    assert len(delivered) == len(world.outbox(SENT))
+    assert len(delivered) == len(world.outbox(OutboxStatus.SENT))
 
 
 def test_a_row_refused_every_time_fails_after_the_last_retry(
@@ -126,7 +126,7 @@ def test_a_row_refused_every_time_fails_after_the_last_retry(
         outcomes.append((result.retried, result.failed))
         now = next_due(world.engine) or now
     assert [o[1] > 0 for o in outcomes] == [False, False, True]
-    failed = world.outbox(FAILED)
+    failed = world.outbox(OutboxStatus.FAILED)
     assert failed and {r.attempts for r in failed} == {3}
     assert all(r.last_error.startswith("451 ") for r in failed)
 
@@ -145,18 +145,20 @@ def test_one_refused_address_does_not_hold_up_the_others(
     rows = {r.key: r for r in world.outbox()}
     # The others, all after the refused one in the pass, went out (or were not worth sending).
     assert result.sent >= 1
-    assert {rows[o.key].status for o in others} <= {SENT, SKIPPED}
-    assert result.sent == sum(1 for o in others if rows[o.key].status == SENT)
+    assert {rows[o.key].status for o in others} <= {OutboxStatus.SENT, OutboxStatus.SKIPPED}
+    assert result.sent == sum(1 for o in others if rows[o.key].status == OutboxStatus.SENT)
     row = rows[refused.key]
     assert row.last_error == answer  # the server's own answer, code and text
     assert row.attempts == 1
     if answer.startswith("550"):
-        assert row.status == FAILED and result.failed == 1
+        assert row.status == OutboxStatus.FAILED and result.failed == 1
         world.run(now + timedelta(hours=1))
         (again,) = [r for r in world.outbox() if r.key == refused.key]
-        assert (again.status, again.attempts) == (FAILED, 1)  # never tried again
+        assert (again.status, again.attempts) == (OutboxStatus.FAILED, 1)  # never tried again
     else:
-        assert row.status == PENDING and row.next_attempt_at == now + timedelta(minutes=2)
+        assert row.status == OutboxStatus.PENDING and row.next_attempt_at == now + timedelta(
+            minutes=2
+        )
     assert {m.rcpt_tos for m in smtp.handler.snapshot()} == {(SAFETY,)}
     if answer.startswith("550"):
         listed = world.cli("remind", "list", "--status", "failed")
@@ -168,7 +170,7 @@ def test_one_refused_address_does_not_hold_up_the_others(
         world.run(row.next_attempt_at + timedelta(hours=1))
         # Once: one message per row sent to that address (the next reminder to the same
         # convener may fall due by then too).
-        sent = [r for r in world.outbox(SENT) if r.recipient == PREVENTION]
+        sent = [r for r in world.outbox(OutboxStatus.SENT) if r.recipient == PREVENTION]
         assert refused.key in {r.key for r in sent}
         assert [m.rcpt_tos for m in smtp.handler.snapshot()].count((PREVENTION,)) == len(sent)
 
@@ -183,7 +185,7 @@ def test_a_server_that_does_not_answer_is_retried(tmp_path: Path, smtp: SmtpServ
     result = world.run(now)
     assert (result.retried, result.sent) == (len(due), 0)
     assert all("ConnectionRefusedError" in e for e in result.errors)
-    rows = [r for r in world.outbox(PENDING) if r.key in {d.key for d in due}]
+    rows = [r for r in world.outbox(OutboxStatus.PENDING) if r.key in {d.key for d in due}]
     assert {(r.attempts, r.next_attempt_at) for r in rows} == {(1, now + timedelta(minutes=2))}
 
 
@@ -201,9 +203,13 @@ def test_a_bug_while_sending_one_row_does_not_stop_the_pass(world: World, smtp: 
                      now=now)  # fmt: skip
     assert result.retried == 1 and result.sent >= 1
     assert len(smtp.handler.snapshot()) == result.sent
-    (row,) = [r for r in world.outbox(PENDING) if r.recipient == PREVENTION and r.due_at <= now]
+    (row,) = [
+        r
+        for r in world.outbox(OutboxStatus.PENDING)
+        if r.recipient == PREVENTION and r.due_at <= now
+    ]
     assert row.last_error == "RuntimeError: oväntat fel" and row.next_attempt_at is not None
-    assert world.outbox(SENDING) == []
+    assert world.outbox(OutboxStatus.SENDING) == []
 
 
 def test_claim_repeats_the_whole_readiness_test(world: World, smtp: SmtpServer) -> None:
@@ -220,15 +226,18 @@ def test_claim_repeats_the_whole_readiness_test(world: World, smtp: SmtpServer) 
     assert row.id not in due_ids(world.engine, now=soon, limit=100)
     assert row.id is not None
     assert claim(world.engine, row.id, worker="late", now=soon, lease=lease) is None
-    later = next(r for r in world.outbox(PENDING) if r.due_at > now)
+    later = next(r for r in world.outbox(OutboxStatus.PENDING) if r.due_at > now)
     assert later.id is not None
     assert claim(world.engine, later.id, worker="early", now=now, lease=lease) is None
     claimed = claim(world.engine, row.id, worker="on-time", now=row.next_attempt_at, lease=lease)
-    assert claimed is not None and claimed.status == SENDING
+    assert claimed is not None and claimed.status == OutboxStatus.SENDING
 
 
 def test_a_meeting_reminder_on_the_wire(world: World, smtp: SmtpServer) -> None:
-    row = min((r for r in world.outbox() if r.kind == "meeting-14d"), key=lambda r: r.due_at)
+    row = min(
+        (r for r in world.outbox() if (r.kind, r.lead_days) == (MailKind.MEETING_REMINDER, 14)),
+        key=lambda r: r.due_at,
+    )
     world.run(row.due_at)
     domain = SENDER.split("@")[1]
     (got,) = [m for m in smtp.handler.snapshot() if m.message_id == message_id(row.key, domain)]

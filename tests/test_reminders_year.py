@@ -19,18 +19,8 @@ import holidays
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.render import message_id
-from scheduler.model.mail import (
-    CANCELLED,
-    CHANGE_CANCELLED,
-    CHANGE_MOVED,
-    PENDING,
-    SENT,
-    SKIPPED,
-    OutboxMail,
-    is_change,
-)
-from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
-from scheduler.model.occurrence import Occurrence
+from scheduler.model.mail import MailKind, OutboxMail, OutboxStatus, is_change
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.store.occurrences import cancel_occurrence, move_occurrence
 from scheduler.store.outbox import next_due
 from tests.support.seed import ROOT, YEAR_OF_REMINDERS
@@ -95,6 +85,11 @@ def key(occurrence: Occurrence, kind: str) -> str:
     return f"{occurrence.uid}|{kind}|{occurrence.start.isoformat()}"
 
 
+def named(row: OutboxMail) -> str:
+    """A reminder as its key names it ("meeting-14d", "held"): its kind and days ahead."""
+    return row.key.split("|")[1]
+
+
 def step_through(
     world: World,
     until: datetime,
@@ -151,7 +146,7 @@ def assert_outbox_matches_deliveries(world: World, smtp: SmtpServer) -> dict[str
     """Each sent row arrived exactly once, with its own Message-ID, to its recipient; nothing
     arrived that is not a sent row."""
     delivered = delivered_by_id(smtp)
-    sent = world.outbox(SENT)
+    sent = world.outbox(OutboxStatus.SENT)
     assert len(delivered) == len(sent)
     domain = SENDER.split("@")[1]
     for row in sent:
@@ -168,7 +163,7 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
     world = make_world(tmp_path, store_url, smtp)
     addresses = role_addresses()
     by_measure = conveners(world)
-    meetings = [o for o in world.occurrences() if o.kind == "meeting"]
+    meetings = [o for o in world.occurrences() if o.kind == OccurrenceKind.MEETING]
     assert len(meetings) > 40
     ssp = [o for o in meetings if by_measure[o.measure_id][0] == "SSP"]
     assert len(ssp) == 8  # "Möten 8 ggr/år": two series of four
@@ -199,9 +194,9 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
 
     delivered = assert_outbox_matches_deliveries(world, smtp)
     rows = {row.key: row for row in world.outbox()}
-    assert not [r for r in rows.values() if r.status not in (SENT, CANCELLED)], (
-        "all sent or cancelled"
-    )
+    assert not [
+        r for r in rows.values() if r.status not in (OutboxStatus.SENT, OutboxStatus.CANCELLED)
+    ], "all sent or cancelled"
 
     # Every reminder of every meeting arrived, to the convener's address from config.toml, the
     # 14-day and the 2-day one at 08:00 before the meeting (on the working day before when that
@@ -210,17 +205,20 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
     final = {o.uid: o for o in world.occurrences()}
     checked = 0
     for occurrence in final.values():
-        if occurrence.kind != "meeting" or occurrence.status == OCCURRENCE_CANCELLED:
+        if (
+            occurrence.kind != OccurrenceKind.MEETING
+            or occurrence.status == OccurrenceStatus.CANCELLED
+        ):
             continue
         title, convener = by_measure[occurrence.measure_id]
         address = addresses[convener]
         start = local(occurrence.start)
         kinds = expected_kinds(start.date())
-        reminders = {r.kind for r in world.rows_for(occurrence) if not is_change(r.kind)}
+        reminders = {named(r) for r in world.rows_for(occurrence) if not is_change(r.kind)}
         assert reminders == set(kinds), title
         for kind in kinds:
             row = rows[key(occurrence, kind)]
-            assert row.status == SENT, (title, kind, row.status)
+            assert row.status == OutboxStatus.SENT, (title, kind, row.status)
             arrived = delivered[message_id(row.key, domain)]
             assert arrived.rcpt_tos == (address,)
             at = local(arrived.sent_at)
@@ -240,7 +238,7 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
     assert checked == sum(
         len(expected_kinds(local(o.start).date()))
         for o in final.values()
-        if o.kind == "meeting" and o.status != OCCURRENCE_CANCELLED
+        if o.kind == OccurrenceKind.MEETING and o.status != OccurrenceStatus.CANCELLED
     )
     prevention = addresses["Preventionssamordnare"]
     to_prevention = [m for m in delivered.values() if m.rcpt_tos == (prevention,)]
@@ -251,20 +249,20 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
     assert len(to_prevention) == ssp_mails + (1 if moved in ssp else 0) + changed_ssp
 
     # Each change was told to its convener once, in the pass right after it.
-    for occurrence, kind, changed_at in ((moved, CHANGE_MOVED, move_at),
-                                         (cancelled, CHANGE_CANCELLED, cancel_at)):  # fmt: skip
+    for occurrence, kind, changed_at in ((moved, MailKind.CHANGE_MOVED, move_at),
+                                         (cancelled, MailKind.CHANGE_CANCELLED, cancel_at)):  # fmt: skip
         (notice,) = [r for r in world.rows_for(occurrence) if is_change(r.kind)]
-        assert notice.kind == kind and notice.status == SENT
+        assert notice.kind == kind and notice.status == OutboxStatus.SENT
         arrived = delivered[message_id(notice.key, domain)]
         assert arrived.rcpt_tos == (addresses[by_measure[occurrence.measure_id][1]],)
         assert arrived.sent_at == changed_at
 
     # The cancelled meeting: its first reminder went out before the cancellation, nothing after.
-    assert final[cancelled.uid].status == OCCURRENCE_CANCELLED
-    assert rows[key(cancelled, "meeting-14d")].status == SENT
+    assert final[cancelled.uid].status == OccurrenceStatus.CANCELLED
+    assert rows[key(cancelled, "meeting-14d")].status == OutboxStatus.SENT
     for kind in ("meeting-2d", "held"):
         row = rows[key(cancelled, kind)]
-        assert row.status == CANCELLED
+        assert row.status == OutboxStatus.CANCELLED
         assert message_id(row.key, domain) not in delivered
     for row in world.rows_for(cancelled):
         if is_change(row.kind):
@@ -274,12 +272,14 @@ def test_a_year_of_reminders_arrives_each_exactly_once(
 
     # The moved meeting: the old 14-day reminder had gone out; the old 2-day one and the old held
     # question were cancelled; new ones for the new time went out at the new times.
-    assert rows[key(moved, "meeting-14d")].status == SENT
+    assert rows[key(moved, "meeting-14d")].status == OutboxStatus.SENT
     for kind in ("meeting-2d", "held"):
-        assert rows[key(moved, kind)].status == CANCELLED
+        assert rows[key(moved, kind)].status == OutboxStatus.CANCELLED
         assert "ändrats eller ställts in" in rows[key(moved, kind)].last_error
     assert local(final[moved.uid].start) == new_start
-    assert all(rows[key(final[moved.uid], kind)].status == SENT for kind in REMINDER_KINDS)
+    assert all(
+        rows[key(final[moved.uid], kind)].status == OutboxStatus.SENT for kind in REMINDER_KINDS
+    )
 
 
 def test_a_moved_meeting_takes_its_pending_reminders_along(
@@ -288,10 +288,12 @@ def test_a_moved_meeting_takes_its_pending_reminders_along(
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'move.sqlite3'}", smtp,
                        extra=YEAR_OF_REMINDERS)  # fmt: skip
     meeting = next(
-        o for o in world.occurrences() if o.kind == "meeting" and local(o.start).month == 3
+        o
+        for o in world.occurrences()
+        if o.kind == OccurrenceKind.MEETING and local(o.start).month == 3
     )
-    old = {r.kind: r for r in world.rows_for(meeting)}
-    assert {old[k].status for k in REMINDER_KINDS} == {PENDING}
+    old = {named(r): r for r in world.rows_for(meeting)}
+    assert {old[k].status for k in REMINDER_KINDS} == {OutboxStatus.PENDING}
 
     start = local(meeting.start) + timedelta(days=3, hours=2)
     changed = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
@@ -301,10 +303,10 @@ def test_a_moved_meeting_takes_its_pending_reminders_along(
 
     rows = {r.key: r for r in world.rows_for(meeting)}
     for kind in REMINDER_KINDS:
-        assert rows[old[kind].key].status == CANCELLED
+        assert rows[old[kind].key].status == OutboxStatus.CANCELLED
     moved = next(o for o in world.occurrences() if o.uid == meeting.uid)
     new = {kind: rows[key(moved, kind)] for kind in REMINDER_KINDS}
-    assert {r.status for r in new.values()} == {PENDING}
+    assert {r.status for r in new.values()} == {OutboxStatus.PENDING}
     assert new["meeting-14d"].due_at == morning(reminder_day(start.date(), 14))
     assert new["meeting-2d"].due_at == morning(reminder_day(start.date(), 2))
     after = moved.end + timedelta(hours=1)
@@ -335,20 +337,24 @@ def test_a_cancelled_meeting_gets_nothing_more(tmp_path: Path, smtp: SmtpServer)
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'cancel.sqlite3'}", smtp,
                        extra=YEAR_OF_REMINDERS)  # fmt: skip
     meeting = next(
-        o for o in world.occurrences() if o.kind == "meeting" and local(o.start).month == 3
+        o
+        for o in world.occurrences()
+        if o.kind == OccurrenceKind.MEETING and local(o.start).month == 3
     )
     assert world.cli("cancel", meeting.uid).code == 0
     now = morning(local(meeting.start).date() - timedelta(days=20))
     result = world.cli("remind", "run-due", "--now", now.isoformat())
     assert result.code == 0, result.err
     rows = world.rows_for(meeting)
-    assert {r.kind: r.status for r in rows} == dict.fromkeys(REMINDER_KINDS, CANCELLED)
+    assert {named(r): r.status for r in rows} == dict.fromkeys(
+        REMINDER_KINDS, OutboxStatus.CANCELLED
+    )
     listed = world.cli("remind", "list", "--status", "cancelled")
     assert "inställt" in listed.out and "ändrats eller ställts in" in listed.out
 
     step_through(world, meeting.end + timedelta(days=3))
     assert_outbox_matches_deliveries(world, smtp)
-    assert {r.status for r in world.rows_for(meeting)} == {CANCELLED}
+    assert {r.status for r in world.rows_for(meeting)} == {OutboxStatus.CANCELLED}
     domain = SENDER.split("@")[1]
     assert not {message_id(r.key, domain) for r in rows} & set(smtp.handler.message_ids())
 
@@ -362,7 +368,11 @@ def test_a_cancel_reaches_a_dispatcher_that_does_not_refresh(
     here; the CLI commands refresh as well)."""
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'serve.sqlite3'}", smtp,
                        extra=YEAR_OF_REMINDERS)  # fmt: skip
-    meetings = [o for o in world.occurrences() if o.kind == "meeting" and local(o.start).month == 3]
+    meetings = [
+        o
+        for o in world.occurrences()
+        if o.kind == OccurrenceKind.MEETING and local(o.start).month == 3
+    ]
     cancelled, moved = meetings[0], meetings[1]
     changed_at = datetime(2024, 1, 5, tzinfo=UTC)
     cancel_occurrence(world.engine, cancelled.uid, now=changed_at)
@@ -373,12 +383,12 @@ def test_a_cancel_reaches_a_dispatcher_that_does_not_refresh(
 
     step_through(world, max(cancelled.end, moved.end) + timedelta(hours=2), refresh=False)
     for meeting in (cancelled, moved):
-        statuses = {r.kind: r.status for r in world.rows_for(meeting)}
-        assert statuses == dict.fromkeys(REMINDER_KINDS, CANCELLED), statuses
+        statuses = {named(r): r.status for r in world.rows_for(meeting)}
+        assert statuses == dict.fromkeys(REMINDER_KINDS, OutboxStatus.CANCELLED), statuses
         assert all("ställts in" in r.last_error or "flyttats" in r.last_error
                    for r in world.rows_for(meeting))  # fmt: skip
     assert_outbox_matches_deliveries(world, smtp)
-    assert world.outbox(SKIPPED) == []
+    assert world.outbox(OutboxStatus.SKIPPED) == []
 
 
 def test_downtime_catch_up_sends_what_is_still_useful_at_a_bounded_rate(
@@ -388,7 +398,7 @@ def test_downtime_catch_up_sends_what_is_still_useful_at_a_bounded_rate(
     `max_per_pass` each."""
     world = make_world(tmp_path, f"sqlite:///{tmp_path / 'down.sqlite3'}", smtp,
                        extra=YEAR_OF_REMINDERS + "max_per_pass = 3\n")  # fmt: skip
-    meetings = [o for o in world.occurrences() if o.kind == "meeting"]
+    meetings = [o for o in world.occurrences() if o.kind == OccurrenceKind.MEETING]
     # Back at 10:00 on the day of the 2-day reminder of the first meeting after 10 March: its
     # 14-day reminder is due too, but overtaken.
     target = next(o for o in meetings if local(o.start) >= datetime(2024, 3, 10, tzinfo=STOCKHOLM))
@@ -411,16 +421,18 @@ def test_downtime_catch_up_sends_what_is_still_useful_at_a_bounded_rate(
     assert len(smtp.handler.snapshot()) == 3
     rows = {r.key: r for r in world.outbox()}
     for row in past:
-        assert rows[row.key].status == SKIPPED
+        assert rows[row.key].status == OutboxStatus.SKIPPED
         assert rows[row.key].last_error == "Inte längre aktuellt: tiden har redan passerat."
     for overtaken in overtaken_keys:
-        assert rows[overtaken].status == SKIPPED
+        assert rows[overtaken].status == OutboxStatus.SKIPPED
         assert rows[overtaken].last_error == "Ersatt av en senare påminnelse."
     assert first.skipped == len(past) + len(overtaken_keys)
 
     # Oldest due first; the rest waits for the next passes, three at a time.
-    sent_first = sorted((r for r in rows.values() if r.status == SENT), key=lambda r: r.due_at)
-    waiting = [r for r in rows.values() if r.status == PENDING and r.due_at <= back]
+    sent_first = sorted(
+        (r for r in rows.values() if r.status == OutboxStatus.SENT), key=lambda r: r.due_at
+    )
+    waiting = [r for r in rows.values() if r.status == OutboxStatus.PENDING and r.due_at <= back]
     assert max(r.due_at for r in sent_first) <= min(r.due_at for r in waiting)
     assert next_due(world.engine) == min(r.due_at for r in waiting)  # so the runner comes back now
     now = back
@@ -428,8 +440,8 @@ def test_downtime_catch_up_sends_what_is_still_useful_at_a_bounded_rate(
         now += timedelta(minutes=5)
         result = world.run(now)
         assert 1 <= result.sent <= 3
-        waiting = [r for r in world.outbox(PENDING) if r.due_at <= back]
-    sent = {r.key for r in world.outbox(SENT)}
+        waiting = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= back]
+    sent = {r.key for r in world.outbox(OutboxStatus.SENT)}
     assert key(target, "meeting-2d") in sent
     assert {r.key for r in latest.values()} <= sent
     assert not overtaken_keys & sent

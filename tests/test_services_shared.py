@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine
 
-from scheduler.services.agenda import agenda
+from scheduler.services.agenda import agenda_entries
 from scheduler.services.plans import chosen_plan_id
 from scheduler.services.refresh import plan_schedule
 from scheduler.services.review import review_findings
@@ -36,16 +36,16 @@ def test_the_agenda_keeps_to_its_days_both_included(seeded: tuple[Cli, Engine, S
     _cli, engine, config = seeded
     now = datetime.now(UTC)
     plan_id = chosen_plan_id(engine, year=2024, now=now)
-    whole = agenda(engine, config, [plan_id], now=now)
+    whole = agenda_entries(engine, config, [plan_id], now=now)
     days = sorted({entry.day for entry in whole})
     assert days[0].year == days[-1].year == 2024 and len(days) > 10
     first, last = days[3], days[7]
-    between = agenda(engine, config, [plan_id], now=now, first=first, last=last)
+    between = agenda_entries(engine, config, [plan_id], now=now, first=first, last=last)
     assert {entry.day for entry in between} == {day for day in days if first <= day <= last}
     assert {e.occurrence.uid for e in between} == {
         e.occurrence.uid for e in whole if first <= e.day <= last
     }
-    one_day = agenda(engine, config, [plan_id], now=now, first=last, last=last)
+    one_day = agenda_entries(engine, config, [plan_id], now=now, first=last, last=last)
     assert one_day and {entry.day for entry in one_day} == {last}
 
 
@@ -55,7 +55,7 @@ def test_the_cli_agenda_is_the_services_agenda(seeded: tuple[Cli, Engine, Settin
     assert result.code == 0, result.err
     printed = json.loads(result.out)
     plan_id = chosen_plan_id(engine, year=2024, now=datetime.now(UTC))
-    found = agenda(engine, config, [plan_id], now=datetime.now(UTC),
+    found = agenda_entries(engine, config, [plan_id], now=datetime.now(UTC),
                    first=date(2024, 3, 1), last=date(2024, 4, 30))  # fmt: skip
     assert printed and len(printed) == len(found)
     assert {e["uid"] for e in printed} == {e.occurrence.uid for e in found}

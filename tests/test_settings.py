@@ -51,8 +51,8 @@ def test_an_unknown_key_is_named_with_the_keys_its_table_knows() -> None:
         "max_kb, past_days, recheck_seconds, refresh_hours, series_max_rules, warn_kb)."
     )
     assert error_for({"kalender": {}}) == (
-        "okänd nyckel «kalender» (kända: calendar, database, email, feeds, followup, limits, "
-        "organisation, organisations, plan_cycle, reminders, roles, server)."
+        "okänd nyckel «kalender» (kända: audit, calendar, database, email, feeds, followup, "
+        "limits, oidc, organisation, organisations, plan_cycle, reminders, roles, server)."
     )
 
 

@@ -21,12 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence import CalendarPolicy, Schedule, parse_when, place
+from scheduler.cadence import CalendarPolicy, PlacedCadence, parse_when, place_cadence
 from scheduler.cadence.calendar import is_working_day, working_day_before
-from scheduler.cadence.spread import PlanItem, spread
-from scheduler.model.mail import OutboxMail
+from scheduler.cadence.spread import PlanItem, spread_plan
+from scheduler.model.mail import MailKind, OutboxMail
 from scheduler.model.measure_keys import measure_key
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.occurrence import OccurrenceKind
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.plan.files import read_plan
 from scheduler.plan.roles import RoleLexicon, read_responsibility
 from scheduler.schedule.occurrences import PlanSchedule
@@ -172,15 +173,15 @@ def test_a_reminder_before_a_meeting_goes_out_on_the_working_day_before_never_af
     starts = {
         o.uid: o.start.astimezone(STOCKHOLM)
         for o in seed.schedule.occurrences
-        if o.kind == "meeting"
+        if o.kind == OccurrenceKind.MEETING
     }
     checked = 0
     for row in seed.outbox:
-        if not row.kind.startswith("meeting-") or row.occurrence_id is None:
+        lead = row.lead_days
+        if row.kind != MailKind.MEETING_REMINDER or row.occurrence_id is None or lead is None:
             continue
         uid = row.key.split("|", 1)[0]
         start = starts[uid]
-        lead = int(row.kind.removeprefix("meeting-").removesuffix("d"))
         due = row.due_at.astimezone(STOCKHOLM)
         nominal = start.date() - timedelta(days=lead)
         assert due < start
@@ -211,10 +212,12 @@ def test_the_same_plan_gives_the_same_dates_and_rows_moved_change_nothing(tmp_pa
     """Deterministic (UIDs stay stable), and by measure identity, not by row: the areas in
     reverse order place every measure on the same dates."""
     plan = seed_2025()
-    first = _dates_by_measure(spread(_items(plan), year=2025, policy=POLICY), plan)
-    again = _dates_by_measure(spread(_items(plan), year=2025, policy=POLICY), plan)
+    first = _dates_by_measure(spread_plan(_items(plan), year=2025, policy=POLICY), plan)
+    again = _dates_by_measure(spread_plan(_items(plan), year=2025, policy=POLICY), plan)
     backwards = replace(plan, areas=tuple(reversed(plan.areas)))
-    reordered = _dates_by_measure(spread(_items(backwards), year=2025, policy=POLICY), backwards)
+    reordered = _dates_by_measure(
+        spread_plan(_items(backwards), year=2025, policy=POLICY), backwards
+    )
     assert first == again == reordered
 
 
@@ -226,8 +229,8 @@ def test_a_new_measure_of_another_convener_moves_no_series_of_the_first(tmp_path
                     responsible_text="Preventionssamordnare sammankallar.")  # fmt: skip
     last = plan.areas[-1]
     edited = replace(plan, areas=(*plan.areas[:-1], Area(last.name, (*last.measures, extra))))
-    before = _dates_by_measure(spread(_items(plan), year=2025, policy=POLICY), plan)
-    after = _dates_by_measure(spread(_items(edited), year=2025, policy=POLICY), edited)
+    before = _dates_by_measure(spread_plan(_items(plan), year=2025, policy=POLICY), plan)
+    after = _dates_by_measure(spread_plan(_items(edited), year=2025, policy=POLICY), edited)
     coordinator = {
         m.title for a in plan.areas for m in a.measures if _convener(m) == "Trygghetssamordnare"
     }
@@ -243,9 +246,9 @@ def test_a_named_weekday_or_date_is_kept_by_the_spread() -> None:
     items = [_item(str(n), "En gång/månad", "Trygghetssamordnare") for n in range(6)] + [
         _item("tisdag", "Första tisdagen varje månad", "Trygghetssamordnare"),
         _item("datum", "12/3 och 8/10", "Trygghetssamordnare"),
-        _item("fil", "En gång/månad", "Trygghetssamordnare", ScheduleSettings(weekday="fredag")),
+        _item("fil", "En gång/månad", "Trygghetssamordnare", PolicyOverrides(weekday="fredag")),
     ]
-    named, dated, filed = spread(items, year=2025, policy=POLICY)[-3:]
+    named, dated, filed = spread_plan(items, year=2025, policy=POLICY)[-3:]
     assert {o.start.strftime("%a") for o in named.occurrences if o.moved_from is None} == {"Tue"}
     assert all(o.start.day <= 7 for o in named.occurrences if o.moved_from is None)
     assert [o.start.date() for o in dated.occurrences] == [date(2025, 3, 12), date(2025, 10, 8)]
@@ -260,7 +263,7 @@ def test_many_forums_of_one_convener_stay_within_the_daily_cap_and_the_weekdays(
     never more than max_meetings_per_day for the convener, no weekday with over half."""
     items = [_item(f"Forum {n}", "En gång/månad", "Trygghetssamordnare") for n in range(forums)]
     items += [_item(f"Råd {n}", "4 ggr/år", "Trygghetssamordnare") for n in range(4)]
-    schedules = spread(items, year=2025, policy=POLICY)
+    schedules = spread_plan(items, year=2025, policy=POLICY)
     days: Counter[date] = Counter()
     for item, schedule in zip(items, schedules, strict=True):
         expected = 4 if item.title.startswith("Råd") else 11
@@ -280,7 +283,7 @@ def test_a_day_over_the_cap_that_cannot_be_avoided_is_a_warning() -> None:
     at two a day around the holidays: each day still over the cap is named, not hidden."""
     items = [_item(f"Forum {n}", "En gång/månad", "Trygghetssamordnare") for n in range(20)]
     items += [_item(f"Råd {n}", "4 ggr/år", "Trygghetssamordnare") for n in range(4)]
-    schedules = spread(items, year=2025, policy=POLICY)
+    schedules = spread_plan(items, year=2025, policy=POLICY)
     days = Counter(o.start.date() for s in schedules for o in s.occurrences)
     over = {day for day, n in days.items() if n > POLICY.max_meetings_per_day}
     assert over
@@ -294,7 +297,7 @@ def test_meeting_weekdays_and_the_daily_cap_come_from_config() -> None:
     policy = policy_from({"meeting_weekdays": ["måndag", "onsdag"], "max_meetings_per_day": 1})
     assert policy.meeting_weekdays == ("MO", "WE") and policy.max_meetings_per_day == 1
     items = [_item(f"Forum {n}", "En gång/månad", "Trygghetssamordnare") for n in range(4)]
-    schedules = spread(items, year=2025, policy=policy)
+    schedules = spread_plan(items, year=2025, policy=policy)
     kept = [o.start.date() for s in schedules for o in s.occurrences if o.moved_from is None]
     assert {CODES[d.weekday()] for d in kept} == {"MO", "WE"}
     every = [o.start.date() for s in schedules for o in s.occurrences]
@@ -304,13 +307,13 @@ def test_meeting_weekdays_and_the_daily_cap_come_from_config() -> None:
 def test_two_forums_of_one_convener_on_a_named_day_are_deconflicted_as_the_last_resort() -> None:
     """The spread cannot move a day the text names; the two meetings still do not overlap
     once deconflict (schedule_plan's last step) has moved the second to after the first."""
-    from scheduler.schedule.deconflict import deconflict
+    from scheduler.schedule.deconflict import deconflict_conveners
 
     items = [
         _item("A", "Första tisdagen varje månad", "Trygghetssamordnare"),
         _item("B", "Första tisdagen varje månad", "Trygghetssamordnare"),
     ]
-    placed, _ = deconflict(spread(items, year=2025, policy=POLICY), ["T", "T"])
+    placed, _ = deconflict_conveners(spread_plan(items, year=2025, policy=POLICY), ["T", "T"])
     a, b = ([o for o in s.occurrences] for s in placed)
     moved = [o for o in b if o.move_reason == DEDUCTED]
     assert len(moved) == len(b)
@@ -322,31 +325,37 @@ def test_two_forums_of_one_convener_on_a_named_day_are_deconflicted_as_the_last_
 
 
 def test_a_trygghetsvandring_is_at_six_in_the_evening_and_a_nattvandring_on_friday_night() -> None:
-    walk = place(parse_when("2 ggr/år"), year=2025, policy=POLICY, title="Trygghetsvandringar")
+    walk = place_cadence(
+        parse_when("2 ggr/år"), year=2025, policy=POLICY, title="Trygghetsvandringar"
+    )
     assert {o.start.time() for o in walk.occurrences} == {time(18, 0)}
-    night = place(parse_when("2 ggr/månad"), year=2025, policy=POLICY, title="Nattvandring")
+    night = place_cadence(parse_when("2 ggr/månad"), year=2025, policy=POLICY, title="Nattvandring")
     kept = [o for o in night.occurrences if o.moved_from is None]
     assert kept and {o.start.strftime("%a %H:%M") for o in kept} == {"Fri 21:00"}
     assert {o.end - o.start for o in night.occurrences} == {timedelta(hours=3)}
 
 
 def test_the_activity_is_read_from_the_title_or_the_nar_not_the_actions_prose() -> None:
-    forum = place(parse_when("4 ggr/år"), year=2025, policy=POLICY, title="Platssamverkan",
+    forum = place_cadence(parse_when("4 ggr/år"), year=2025, policy=POLICY, title="Platssamverkan",
                   action="Polisen deltar och bjuder in till trygghetsvandringar.")  # fmt: skip
     assert {o.start.time() for o in forum.occurrences} == {POLICY.default_time}
-    night = place(parse_when("Nattvandring en gång/månad"), year=2025, policy=POLICY,
+    night = place_cadence(parse_when("Nattvandring en gång/månad"), year=2025, policy=POLICY,
                   title="Trygga unga")  # fmt: skip
     kept = [o for o in night.occurrences if o.moved_from is None]
     assert kept and {o.start.strftime("%a %H:%M") for o in kept} == {"Fri 21:00"}
-    parents = place(parse_when("2 ggr/termin"), year=2025, policy=POLICY, title="Föräldramöten")
+    parents = place_cadence(
+        parse_when("2 ggr/termin"), year=2025, policy=POLICY, title="Föräldramöten"
+    )
     assert {o.start.time() for o in parents.occurrences} == {time(18, 0)}
 
 
 def test_a_time_or_day_in_the_text_or_plan_file_beats_the_activity_default() -> None:
-    walk = place(parse_when("2 ggr/år kl 10"), year=2025, policy=POLICY, title="Trygghetsvandring")
+    walk = place_cadence(
+        parse_when("2 ggr/år kl 10"), year=2025, policy=POLICY, title="Trygghetsvandring"
+    )
     assert {o.start.time() for o in walk.occurrences} == {time(10, 0)}
-    night = place(parse_when("En gång/månad"), year=2025, policy=POLICY, title="Nattvandring",
-                  settings=ScheduleSettings(weekday="lördag", time="22:00"))  # fmt: skip
+    night = place_cadence(parse_when("En gång/månad"), year=2025, policy=POLICY, title="Nattvandring",
+                  settings=PolicyOverrides(weekday="lördag", time="22:00"))  # fmt: skip
     assert {o.start.strftime("%a %H:%M") for o in night.occurrences if o.moved_from is None} == {
         "Sat 22:00"
     }
@@ -357,11 +366,15 @@ def test_a_district_changes_the_activity_table_in_config() -> None:
         "trygghetsvandring": {"time": "17:30"},
         "medborgardialog": {"weekday": "onsdag", "time": "18:30", "duration_minutes": 60},
     }})  # fmt: skip
-    walk = place(parse_when("2 ggr/år"), year=2025, policy=policy, title="Trygghetsvandring")
+    walk = place_cadence(
+        parse_when("2 ggr/år"), year=2025, policy=policy, title="Trygghetsvandring"
+    )
     assert {(o.start.time(), o.end - o.start) for o in walk.occurrences} == {
         (time(17, 30), timedelta(minutes=120))  # the built-in length stays
     }
-    dialog = place(parse_when("4 ggr/år"), year=2025, policy=policy, title="Medborgardialog")
+    dialog = place_cadence(
+        parse_when("4 ggr/år"), year=2025, policy=policy, title="Medborgardialog"
+    )
     assert {o.start.strftime("%a %H:%M") for o in dialog.occurrences if o.moved_from is None} == {
         "Wed 18:30"
     }
@@ -405,7 +418,7 @@ def test_varannan_tisdag_2025_never_has_meetings_in_two_consecutive_weeks() -> N
     """Sportlov, påsklov and Christmas used to push a Tuesday into the next week (03-04 and
     03-11, 04-29 and 05-06, 12-16 and 12-23); a meeting moved within its own week counts as
     that week's."""
-    schedule = place(parse_when("Varannan tisdag"), year=2025, policy=POLICY)
+    schedule = place_cadence(parse_when("Varannan tisdag"), year=2025, policy=POLICY)
     weeks = sorted(o.start.isocalendar().week for o in schedule.occurrences)
     assert len(weeks) >= 18
     assert all(b - a >= 2 for a, b in pairwise(weeks)), weeks
@@ -421,7 +434,7 @@ def test_varannan_tisdag_2025_never_has_meetings_in_two_consecutive_weeks() -> N
 @pytest.mark.parametrize("text", ["Var tredje vecka", "Varannan vecka", "Varannan torsdag"])
 @pytest.mark.parametrize("year", [2024, 2025, 2026, 2027])
 def test_every_n_weeks_series_keep_their_rhythm(text: str, year: int) -> None:
-    schedule = place(parse_when(text), year=year, policy=POLICY)
+    schedule = place_cadence(parse_when(text), year=year, policy=POLICY)
     weeks = sorted(o.start.isocalendar().week for o in schedule.occurrences)
     assert weeks and all(b - a >= 2 for a, b in pairwise(weeks)), weeks
 
@@ -431,7 +444,7 @@ def test_every_n_weeks_series_keep_their_rhythm(text: str, year: int) -> None:
 def test_several_a_month_keep_their_count_in_each_month(text: str, year: int) -> None:
     """A closed day moves the meeting within its own month (2026: påsklov's 7 April went to
     31 March, leaving April one meeting); a week apart from the others when the month has one."""
-    schedule = place(parse_when(text), year=year, policy=POLICY)
+    schedule = place_cadence(parse_when(text), year=year, policy=POLICY)
     per_month = Counter(o.start.month for o in schedule.occurrences)
     count = 2 if text.startswith("2") else 3
     assert per_month == dict.fromkeys(POLICY.active_months, count), per_month
@@ -445,36 +458,42 @@ def test_several_a_month_keep_their_count_in_each_month(text: str, year: int) ->
 
 def test_a_deadline_in_a_school_break_keeps_its_day() -> None:
     """ "Senast 31 mars" in 2027 is due 31 March, although påsklov (week 13) covers it."""
-    schedule = place(parse_when("Senast 31 mars"), year=2027, policy=POLICY)
+    schedule = place_cadence(parse_when("Senast 31 mars"), year=2027, policy=POLICY)
     assert schedule.deadline == date(2027, 3, 31)
     assert [o.start.date() for o in schedule.occurrences] == [date(2027, 3, 31)]
 
 
 def test_a_deadline_that_names_its_start_is_due_on_or_after_it() -> None:
     """ "Från mars" was due 28 February 2025 (1 March is a Saturday): before the work starts."""
-    assert place(parse_when("Från mars"), year=2025, policy=POLICY).deadline == date(2025, 3, 3)
-    start = place(parse_when("Med start januari"), year=2025, policy=POLICY)
+    assert place_cadence(parse_when("Från mars"), year=2025, policy=POLICY).deadline == date(
+        2025, 3, 3
+    )
+    start = place_cadence(parse_when("Med start januari"), year=2025, policy=POLICY)
     assert start.deadline == date(2025, 1, 7)  # after the Christmas blackout, not nowhere
     assert [o.start.date() for o in start.occurrences] == [date(2025, 1, 7)]
-    assert place(parse_when("Från och med april"), year=2025, policy=POLICY).deadline == date(
-        2025, 4, 1
-    )
+    assert place_cadence(
+        parse_when("Från och med april"), year=2025, policy=POLICY
+    ).deadline == date(2025, 4, 1)
 
 
 def test_a_deadline_still_avoids_weekends_holidays_and_blackouts() -> None:
-    assert place(parse_when("Senast 1 november"), year=2025, policy=POLICY).deadline == date(
-        2025, 10, 31
+    assert place_cadence(
+        parse_when("Senast 1 november"), year=2025, policy=POLICY
+    ).deadline == date(2025, 10, 31)
+    assert place_cadence(parse_when("Senast 6 juni"), year=2025, policy=POLICY).deadline == date(
+        2025, 6, 5
     )
-    assert place(parse_when("Senast 6 juni"), year=2025, policy=POLICY).deadline == date(2025, 6, 5)
-    assert place(parse_when("Senast 30 december"), year=2025, policy=POLICY).deadline == date(
-        2025, 12, 23
-    )
+    assert place_cadence(
+        parse_when("Senast 30 december"), year=2025, policy=POLICY
+    ).deadline == date(2025, 12, 23)
 
 
 def test_a_recurring_task_in_a_school_break_keeps_its_day_a_meeting_does_not() -> None:
-    task = place(parse_when("Nyhetsbrev sista tisdagen varje månad"), year=2025, policy=POLICY)
+    task = place_cadence(
+        parse_when("Nyhetsbrev sista tisdagen varje månad"), year=2025, policy=POLICY
+    )
     assert date(2025, 10, 28) in {o.start.date() for o in task.occurrences}  # höstlov v. 44
-    meeting = place(parse_when("Möte sista tisdagen varje månad"), year=2025, policy=POLICY)
+    meeting = place_cadence(parse_when("Möte sista tisdagen varje månad"), year=2025, policy=POLICY)
     assert date(2025, 10, 28) not in {o.start.date() for o in meeting.occurrences}
 
 
@@ -528,7 +547,9 @@ def _items(plan: Plan) -> list[PlanItem]:
     return items
 
 
-def _dates_by_measure(schedules: list[Schedule], plan: Plan) -> dict[str, list[tuple[str, str]]]:
+def _dates_by_measure(
+    schedules: list[PlacedCadence], plan: Plan
+) -> dict[str, list[tuple[str, str]]]:
     titles = [m.title for a in plan.areas for m in a.measures]
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for title, schedule in zip(titles, schedules, strict=True):
@@ -537,9 +558,9 @@ def _dates_by_measure(schedules: list[Schedule], plan: Plan) -> dict[str, list[t
 
 
 def _item(
-    title: str, when: str, convener: str, settings: ScheduleSettings | None = None
+    title: str, when: str, convener: str, settings: PolicyOverrides | None = None
 ) -> PlanItem:
-    return PlanItem(f"test|{title}|0", parse_when(when), settings or ScheduleSettings(), title,
+    return PlanItem(f"test|{title}|0", parse_when(when), settings or PolicyOverrides(), title,
                     "", convener)  # fmt: skip
 
 
@@ -598,7 +619,7 @@ def test_any_plan_spreads_with_its_counts_named_days_and_year_kept(
     plan: list[tuple[str, str]], year: int, seed: random.Random
 ) -> None:
     items = [_item(f"Forum {n}", when, who) for n, (when, who) in enumerate(plan)]
-    schedules = spread(items, year=year, policy=POLICY)
+    schedules = spread_plan(items, year=year, policy=POLICY)
     for (when, _), schedule in zip(plan, schedules, strict=True):
         days = [o.start.date() for o in schedule.occurrences]
         assert all(day.year == year for day in days)  # inside the plan year
@@ -610,6 +631,6 @@ def test_any_plan_spreads_with_its_counts_named_days_and_year_kept(
     # The same plan in any order gives every measure the same dates (UIDs stay stable).
     shuffled = list(range(len(items)))
     seed.shuffle(shuffled)
-    again = spread([items[i] for i in shuffled], year=year, policy=POLICY)
+    again = spread_plan([items[i] for i in shuffled], year=year, policy=POLICY)
     for position, i in enumerate(shuffled):
         assert again[position].occurrences == schedules[i].occurrences

@@ -17,12 +17,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.cadence import CalendarPolicy, parse_when, place
-from scheduler.cadence.activity import MEETING
+from scheduler.cadence import CalendarPolicy, parse_when, place_cadence
 from scheduler.cadence.place import freedom, place_series, series_specs
-from scheduler.cadence.schedule import PlacedSeries, Schedule
-from scheduler.cadence.spread import SLACK, WEEKS, PlanItem, _with_crowding, spread
-from scheduler.model.plan import ScheduleSettings
+from scheduler.cadence.placed import PlacedCadence, PlacedSeries
+from scheduler.cadence.spread import SLACK, WEEKS, PlanItem, _with_crowding, spread_plan
+from scheduler.model.occurrence import OccurrenceKind
+from scheduler.model.plan import PolicyOverrides
 from tests.test_spread import POLICY, _items, policy_from, seed_2025
 
 CORPUS = Path(__file__).with_name("cadence_corpus.tsv")
@@ -102,7 +102,11 @@ class _Load:
 def _meetings(series: PlacedSeries | None) -> list[_Occ]:
     if series is None:
         return []
-    return [_Occ(o.start, o.end) for o in series.occurrences if o.kind == MEETING and not o.all_day]
+    return [
+        _Occ(o.start, o.end)
+        for o in series.occurrences
+        if o.kind == OccurrenceKind.MEETING and not o.all_day
+    ]
 
 
 def _placed(item: PlanItem, s: int, slot: object, year: int, policy: CalendarPolicy) -> PlacedSeries | None:  # fmt: skip
@@ -113,7 +117,7 @@ def _placed(item: PlanItem, s: int, slot: object, year: int, policy: CalendarPol
                         title=item.title, action=item.action, slot=slot)  # fmt: skip
 
 
-def reference_spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> tuple[list[Schedule], dict[tuple[str, date], int]]:  # fmt: skip
+def reference_spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> tuple[list[PlacedCadence], dict[tuple[str, date], int]]:  # fmt: skip
     """The schedules (before the crowding warnings) and the crowded days, as the old pass gave."""
     from scheduler.cadence.pattern import Slot
 
@@ -156,7 +160,7 @@ def reference_spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPo
         chosen[i][s] = best
         load.add(item, _placed(item, s, best, year, policy))
     schedules = [
-        place(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
+        place_cadence(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
               action=item.action, slots=chosen.get(i))
         for i, item in enumerate(items)
     ]  # fmt: skip
@@ -165,7 +169,9 @@ def reference_spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPo
 
 def assert_same_as_reference(items: list[PlanItem], year: int, policy: CalendarPolicy) -> None:
     theirs, crowded = reference_spread(items, year=year, policy=policy)
-    assert spread(items, year=year, policy=policy) == _with_crowding(items, theirs, crowded, policy)
+    assert spread_plan(items, year=year, policy=policy) == _with_crowding(
+        items, theirs, crowded, policy
+    )
 
 
 def test_the_seed_plan_spreads_as_the_plain_greedy_pass_did() -> None:
@@ -189,7 +195,7 @@ def test_any_plan_spreads_as_the_plain_greedy_pass_did(
     plan: list[tuple[str, str, str, list[str], str | None]], year: int, policy: CalendarPolicy
 ) -> None:
     items = [
-        PlanItem(f"område|{title} {n}|0", parse_when(when), ScheduleSettings(weekday=weekday),
+        PlanItem(f"område|{title} {n}|0", parse_when(when), PolicyOverrides(weekday=weekday),
                  f"{title} {n}", "", convener, tuple(others))
         for n, (when, title, convener, others, weekday) in enumerate(plan)
     ]  # fmt: skip

@@ -14,7 +14,7 @@ import pytest
 
 from scheduler.base.swedish import MONTH_NAMES, WEEKDAYS, count, noun
 from scheduler.base.templating import swedish_date
-from scheduler.cadence import CalendarPolicy, describe
+from scheduler.cadence import CalendarPolicy, describe_cadence
 from scheduler.cadence.wording import frequency_text
 from scheduler.mail.render import render_email
 from scheduler.settings.model import Calendar
@@ -69,7 +69,7 @@ def test_how_often_is_said_in_swedish_that_agrees(
 
 
 def test_every_other_tuesday_is_described_with_its_interval() -> None:
-    described = describe(
+    described = describe_cadence(
         "Varannan tisdag", year=2025, policy=CalendarPolicy.from_section(Calendar())
     )
     (series,) = cast(list[dict[str, object]], described["series"])

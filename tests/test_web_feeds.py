@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from scheduler.model.plan import Area, Plan, ScheduleSettings
+from scheduler.model.plan import Area, Plan, PolicyOverrides
 from scheduler.services.feeds import FeedSettings
 from scheduler.services.refresh import plan_schedule
 from scheduler.store.feed_tokens import list_tokens, revoke_token
@@ -339,7 +339,7 @@ def test_after_rollover_the_same_name_answers_with_the_new_years_meetings(
 def _plan_with_slug_alike_measures() -> Plan:
     """Three dated measures whose titles slug alike, in one area, after the seed's measures."""
     seed = seed_with_dst_measure()
-    monthly = ScheduleSettings(rrule="FREQ=MONTHLY;BYDAY=1WE", time="13:00")
+    monthly = PolicyOverrides(rrule="FREQ=MONTHLY;BYDAY=1WE", time="13:00")
     alike = (
         replace(DST_MEASURE, title="Trygghetsråd/Unga"),
         replace(DST_MEASURE, title="Trygghetsråd/Unga", schedule=monthly),

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from scheduler.model.mail import FAILED, PENDING
+from scheduler.model.mail import OutboxStatus
 from scheduler.store.engine import normalise_url
 from scheduler.web.app import create_app
 from tests.support.smtp_server import SmtpServer, World, make_world, smtp_server
@@ -42,7 +42,7 @@ def test_healthz_reports_the_last_dispatcher_pass_and_due_and_failed_reminders(
 ) -> None:
     before = client(world, MORNING).get("/healthz")
     assert before.status_code == 200 and before.headers["cache-control"] == "no-store"
-    due_rows = [r for r in world.outbox(PENDING) if r.due_at <= MORNING]
+    due_rows = [r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= MORNING]
     due = len(due_rows)
     assert before.json() == {"status": "ok", "database": True, "migrations_current": True,
                              "last_dispatcher_pass": None, "due_reminders": due,
@@ -58,8 +58,12 @@ def test_healthz_reports_the_last_dispatcher_pass_and_due_and_failed_reminders(
     body = report.json()
     assert set(body) == KEYS and body["status"] == "ok"
     assert datetime.fromisoformat(body["last_dispatcher_pass"]) == MORNING
-    assert body["failed_reminders"] == len(world.outbox(FAILED)) == result.failed
-    assert body["due_reminders"] == len([r for r in world.outbox(PENDING) if r.due_at <= later]) > 0
+    assert body["failed_reminders"] == len(world.outbox(OutboxStatus.FAILED)) == result.failed
+    assert (
+        body["due_reminders"]
+        == len([r for r in world.outbox(OutboxStatus.PENDING) if r.due_at <= later])
+        > 0
+    )
     # Nothing secret: no database URL, no address, no host name.
     assert "@" not in report.text and "sqlite" not in report.text and "postgres" not in report.text
     assert store_url not in report.text

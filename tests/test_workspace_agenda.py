@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.mail import CHANGE_CANCELLED, CHANGE_MOVED, OutboxMail, is_change
+from scheduler.model.mail import MailKind, OutboxMail, is_change
 from scheduler.model.occurrence import Occurrence
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import get_occurrence
@@ -140,7 +140,7 @@ def test_moving_a_meeting_tells_the_convener_and_the_feed_shows_the_new_time(
     assert after.start == start and after.end - after.start == before.end - before.start
     assert after.sequence == before.sequence + 1 and after.note == "Krockar med lovet"
     (notice,) = change_rows(workspace)
-    assert notice.kind == CHANGE_MOVED and notice.recipient == PREVENTION
+    assert notice.kind == MailKind.CHANGE_MOVED and notice.recipient == PREVENTION
     assert notice.occurrence_id == before.id
 
     event = feed_event(http, token, uid)
@@ -175,7 +175,7 @@ def test_cancelling_a_meeting_tells_the_convener_and_the_feed_shows_it_cancelled
     after = get_occurrence(workspace.engine, uid)
     assert after.status == "cancelled" and after.sequence == before.sequence + 1
     (notice,) = change_rows(workspace)
-    assert notice.kind == CHANGE_CANCELLED and notice.recipient == PREVENTION
+    assert notice.kind == MailKind.CHANGE_CANCELLED and notice.recipient == PREVENTION
     event = feed_event(http, token, uid)
     assert str(event["STATUS"]) == "CANCELLED" and event["SEQUENCE"] == after.sequence
     item = cancelled.text.split(f'data-uid="{uid}"')[1].split("</tr>")[0]

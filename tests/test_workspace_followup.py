@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.settings import EmailSettings
-from scheduler.model.stored import FOLLOWED_UP
+from scheduler.model.stored import PlanState
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
 from scheduler.store.followups import answers, get_campaign
@@ -174,15 +174,15 @@ def test_progress_answers_and_downloads(site: Site) -> None:
         assert "Ifyllt av samordnaren" in report.text and "Åtta möten hölls" in report.text
     # A download leaves the plan as it was, after the deadline too; the page's button (a POST
     # with the CSRF token) then marks it followed up (tests/test_get_changes_nothing.py).
-    assert load_plan(site.workspace.engine, site.plan_id).state != FOLLOWED_UP
+    assert load_plan(site.workspace.engine, site.plan_id).state != PlanState.FOLLOWED_UP
     site.workspace.clock.now = datetime(2024, 12, 16, 9, 0, tzinfo=START.tzinfo)
     http = signed_in(site)
     assert http.get("/uppfoljning.md").status_code == 200
-    assert load_plan(site.workspace.engine, site.plan_id).state != FOLLOWED_UP
+    assert load_plan(site.workspace.engine, site.plan_id).state != PlanState.FOLLOWED_UP
     page = http.get("/uppfoljning")
     marked = http.post("/plan/uppfoljd?ar=2024", data={"csrf": page_token(page)})
     assert marked.status_code == 200
-    assert load_plan(site.workspace.engine, site.plan_id).state == FOLLOWED_UP
+    assert load_plan(site.workspace.engine, site.plan_id).state == PlanState.FOLLOWED_UP
     assert "planen är uppföljd" in text_of(http.get("/uppfoljning").text)
 
 

@@ -13,7 +13,7 @@ import httpx
 from fastapi.testclient import TestClient
 
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.occurrence import PLANNED
+from scheduler.model.occurrence import OccurrenceStatus
 from scheduler.store.occurrences import list_occurrences
 from scheduler.store.plans import find_plan_id, load_plan
 from tests.support.workspace_fixture import (
@@ -48,7 +48,7 @@ def planned_days(workspace: Workspace, measure: int) -> list[str]:
     return sorted(
         o.start.astimezone(STOCKHOLM).date().isoformat()
         for o in list_occurrences(workspace.engine, plan_id=plan_id(workspace))
-        if o.measure_id == measure and o.status == PLANNED
+        if o.measure_id == measure and o.status == OccurrenceStatus.PLANNED
     )
 
 
@@ -111,7 +111,11 @@ def test_nar_previewed_then_saved_replans_the_measure(tmp_path: Path, store_url:
     days = planned_days(workspace, walk)
     assert len(days) == 4 and all(day[5:7] in {"08", "09", "10", "11"} for day in days), days
     agenda = json.loads(workspace.cli("agenda", "--json", "--year", "2024").out)
-    walks = [e["start"][:10] for e in agenda if e["title"] == NIGHT_WALK and e["status"] == PLANNED]
+    walks = [
+        e["start"][:10]
+        for e in agenda
+        if e["title"] == NIGHT_WALK and e["status"] == OccurrenceStatus.PLANNED
+    ]
     assert sorted(walks) == days
 
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.settings import EmailSettings
-from scheduler.model.mail import FAILED, PENDING, SENT, OutboxMail
+from scheduler.model.mail import OutboxMail, OutboxStatus
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import PassResult, run_due
 from scheduler.services.refresh import refresh_plans_in_time
@@ -92,10 +92,10 @@ def test_the_outbox_shows_every_status_and_why_one_failed(site: Site) -> None:
     shown = text_of(page.text)
     own = site.rows(KUNGSHOLMEN)
     statuses = {r.status for r in own}
-    assert {PENDING, SENT, FAILED} <= statuses
+    assert {OutboxStatus.PENDING, OutboxStatus.SENT, OutboxStatus.FAILED} <= statuses
     for status, word in (("pending", "Väntar"), ("sent", "Skickat"), ("failed", "Misslyckat")):
         assert f"{word}: {sum(r.status == status for r in own)}" in shown
-    failed = site.rows(KUNGSHOLMEN, FAILED)
+    failed = site.rows(KUNGSHOLMEN, OutboxStatus.FAILED)
     only_failed = http.get("/paminnelser", params={"status": "failed"})
     listed = text_of(only_failed.text)
     assert f"Misslyckat ({len(failed)})" in listed
@@ -112,21 +112,26 @@ def test_a_failed_reminder_sent_again_goes_out_once_at_the_next_pass(site: Site)
     now = START + timedelta(hours=1)
     site.workspace.clock.now = now
     http = signed_in(site)
-    failed = still_useful(site.rows(KUNGSHOLMEN, FAILED), now)
+    failed = still_useful(site.rows(KUNGSHOLMEN, OutboxStatus.FAILED), now)
     token = page_token(http.get("/paminnelser", params={"status": "failed"}))
 
     done = http.post(f"/paminnelser/{failed.id}/skicka-igen", data={"csrf": token})
     assert done.status_code == 200
     assert f"«{failed.subject}» till {OWN} skickas igen vid nästa utskick." in done.text
     again = site.row(failed.id)
-    assert (again.status, again.due_at, again.attempts, again.last_error) == (PENDING, now, 0, "")
+    assert (again.status, again.due_at, again.attempts, again.last_error) == (
+        OutboxStatus.PENDING,
+        now,
+        0,
+        "",
+    )
     # Sent twice? The second post finds it pending, not failed: refused, nothing changes.
     twice = http.post(f"/paminnelser/{failed.id}/skicka-igen", data={"csrf": token})
     assert twice.status_code == 409 and "Inget ändrades" in twice.text
 
     site.run(now)
     site.run(now + timedelta(hours=2))
-    assert site.row(failed.id).status == SENT
+    assert site.row(failed.id).status == OutboxStatus.SENT
     got = [m for m in site.smtp.handler.snapshot() if m.message["Subject"] == failed.subject]
     assert [m.rcpt_tos for m in got] == [(OWN,)]  # exactly once
     listed = text_of(http.get("/paminnelser", params={"status": "sent"}).text)
@@ -136,23 +141,23 @@ def test_a_failed_reminder_sent_again_goes_out_once_at_the_next_pass(site: Site)
 def test_another_organisations_row_is_not_found(site: Site) -> None:
     http = signed_in(site)
     token = page_token(http.get("/paminnelser"))
-    theirs = site.rows(NORRMALM, FAILED)[0]
+    theirs = site.rows(NORRMALM, OutboxStatus.FAILED)[0]
     refused = http.post(f"/paminnelser/{theirs.id}/skicka-igen", data={"csrf": token})
     assert refused.status_code == 404 and "Sidan finns inte" in refused.text
     assert THEIRS not in refused.text
-    assert site.row(theirs.id).status == FAILED
+    assert site.row(theirs.id).status == OutboxStatus.FAILED
     for path in ("/paminnelser/999999/skicka-igen", "/paminnelser/x/skicka-igen"):
         assert http.post(path, data={"csrf": token}).status_code == 404
 
 
 def test_a_form_without_its_token_is_refused(site: Site) -> None:
     http = signed_in(site)
-    failed = site.rows(KUNGSHOLMEN, FAILED)[0]
+    failed = site.rows(KUNGSHOLMEN, OutboxStatus.FAILED)[0]
     for data in ({}, {"csrf": "fel"}):
         refused = http.post(f"/paminnelser/{failed.id}/skicka-igen", data=data)
         assert refused.status_code == 403
         assert "Inget ändrades" in refused.text
-    assert site.row(failed.id).status == FAILED
+    assert site.row(failed.id).status == OutboxStatus.FAILED
     signed_out = site.workspace.client()
     assert signed_out.post(f"/paminnelser/{failed.id}/skicka-igen").status_code in (303, 403)
-    assert site.row(failed.id).status == FAILED
+    assert site.row(failed.id).status == OutboxStatus.FAILED

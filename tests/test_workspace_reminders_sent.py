@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from scheduler.mail.delivery import delivery_for
 from scheduler.mail.settings import EmailSettings
-from scheduler.model.mail import SENT, OutboxMail
+from scheduler.model.mail import OutboxMail, OutboxStatus
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.dispatch import run_due
 from scheduler.services.outbox import listed_mails
@@ -36,7 +36,7 @@ def sent_now(site: Site) -> tuple[datetime, list[OutboxMail]]:
     """A pass a week after the fixture's; the Kungsholmen rows it sent."""
     now = START + timedelta(days=7)
     site.run(now)
-    rows = [r for r in site.rows(KUNGSHOLMEN, SENT) if r.sent_at == now]
+    rows = [r for r in site.rows(KUNGSHOLMEN, OutboxStatus.SENT) if r.sent_at == now]
     assert rows
     return now, rows
 
@@ -103,8 +103,12 @@ def test_the_list_is_newest_first_and_filters_by_role_and_measure(site: Site) ->
     assert selected.attrs["value"] == role
 
     item = next(item for item in every if item.measure_id is not None)
-    of_measure = http.get("/paminnelser", params={"atgard": str(item.measure_id), "status": SENT})
-    wanted = [i for i in every if i.measure_id == item.measure_id and i.mail.status == SENT]
+    of_measure = http.get(
+        "/paminnelser", params={"atgard": str(item.measure_id), "status": OutboxStatus.SENT}
+    )
+    wanted = [
+        i for i in every if i.measure_id == item.measure_id and i.mail.status == OutboxStatus.SENT
+    ]
     shown = HtmlPage(of_measure.text)
     assert f"Skickat ({len(wanted)})" in shown.text
     assert shown.text.count(f"Åtgärd {item.measure}") == len(wanted)
@@ -139,14 +143,14 @@ def test_the_copy_is_pruned_after_keep_sent_days(site: Site) -> None:
         assert ("text-part" in page.text) is kept
     shown = HtmlPage(page.text)
     assert "Texten som skickades finns inte kvar." in shown.text
-    assert site.row(rows[0].id).status == SENT
+    assert site.row(rows[0].id).status == OutboxStatus.SENT
     assert http.get(f"/paminnelser/{rows[0].id}/meddelande.eml").status_code == 404
 
 
 def test_another_organisations_email_is_not_found(site: Site) -> None:
     site.run(START + timedelta(days=7))
     http = signed_in(site)
-    theirs = next(r for r in site.rows(NORRMALM, SENT))
+    theirs = next(r for r in site.rows(NORRMALM, OutboxStatus.SENT))
     for path in (f"/paminnelser/{theirs.id}", f"/paminnelser/{theirs.id}/meddelande.eml",
                  f"/paminnelser/{theirs.id}/bilaga/mote.ics", "/paminnelser/x", "/paminnelser/99999999"):  # fmt: skip
         refused = http.get(path)

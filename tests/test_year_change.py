@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.mail.render import message_id
-from scheduler.model.mail import SENT
+from scheduler.model.mail import OutboxStatus
 from scheduler.services.feeds import FeedSettings
 from scheduler.services.followup import role_tasks
 from scheduler.services.followup import tick as followup_tick
@@ -105,7 +105,7 @@ def test_two_years_links_feeds_follow_up_and_reminders_across_the_change(
     schedule_2024 = plan_schedule(world.engine, world.config, plan_id=world.plan_id)
     asked = {task.email for task in role_tasks(schedule_2024, world.config) if task.email}
     assert len(asked) >= 3
-    followup_mail = [r for r in world.outbox(SENT) if r.kind == "followup-start"]
+    followup_mail = [r for r in world.outbox(OutboxStatus.SENT) if r.kind == "followup-start"]
     assert {r.recipient for r in followup_mail} == asked
     assert {r.plan_id for r in followup_mail} == {world.plan_id}
     delivered = {m.message_id: set(m.rcpt_tos) for m in smtp.handler.messages}
@@ -127,7 +127,7 @@ def test_two_years_links_feeds_follow_up_and_reminders_across_the_change(
     plan_feed = days_in(feed(everything, "plan"))
     assert any(d.year == 2024 and d.month == 12 for d in plan_feed), "December 2024 vanished"
     assert any(d.year == 2025 for d in plan_feed)
-    sent_2025 = [r for r in world.outbox(SENT) if r.plan_id == plan_2025
+    sent_2025 = [r for r in world.outbox(OutboxStatus.SENT) if r.plan_id == plan_2025
                  and r.kind.startswith(("meeting-", "task-"))]  # fmt: skip
     assert sent_2025, "no reminder of a 2025 meeting went out"
     assert all(r.due_at <= morning(date(2025, 1, 15)) for r in sent_2025)

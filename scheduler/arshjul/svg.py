@@ -22,9 +22,10 @@ import xml.etree.ElementTree as ET
 from calendar import monthrange
 from datetime import date
 
-from scheduler.arshjul.wheel import MEETING, Mark, Ring, Wheel
+from scheduler.arshjul.wheel import Mark, Ring, Wheel
 from scheduler.base.swedish import MONTH_WORDS, count
 from scheduler.base.templating import swedish_date
+from scheduler.model.occurrence import OccurrenceKind
 
 SVG_NS = "http://www.w3.org/2000/svg"
 WIDTH = 1400  # the wheel in the middle, its measures' labels on either side
@@ -32,7 +33,7 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, 'Liberat
 
 BACKGROUND = "#ffffff"
 RING_FILL = "#eef1f4"
-TEXT = "#1f2937"
+TEXT_COLOUR = "#1f2937"
 MUTED_TEXT = "#4b5563"
 GRID = "#9aa5b1"
 LANE_LINE = "#c9d1da"
@@ -180,7 +181,7 @@ class _Builder:
 
     def _months(self, parent: ET.Element) -> None:
         lines = _element(parent, "g", stroke=GRID, **{"stroke-width": 1})
-        labels = _element(parent, "g", fill=TEXT, **{"font-size": 16})
+        labels = _element(parent, "g", fill=TEXT_COLOUR, **{"font-size": 16})
         for month in range(12):
             start = GAP_DEGREES / 2 + month * MONTH_DEGREES
             self._radial(lines, start, HOLE_RADIUS, OUTER_RADIUS + 8)
@@ -323,7 +324,7 @@ class _Builder:
                 y += LINE if number else 0
                 _text(legend, line, x=30, y=y, size=15, fill=MUTED_TEXT)
         y += LINE + 16
-        symbols = _element(legend, "g", fill=TEXT)
+        symbols = _element(legend, "g", fill=TEXT_COLOUR)
         _element(symbols, "circle", cx=41, cy=y - 5, r=7)
         _text(symbols, "Möte", x=56, y=y, size=16)
         _element(symbols, "path", d=_diamond(151, y - 5, 8.5))
@@ -354,7 +355,7 @@ def _mark(parent: ET.Element, mark: Mark, x: float, y: float, size: float) -> No
                      **{"data-uid": mark.uid, "data-date": mark.day.isoformat(),
                         "data-kind": mark.kind})  # fmt: skip
     _text_element(group, "title", mark.title)
-    if mark.kind == MEETING:
+    if mark.kind == OccurrenceKind.MEETING:
         _element(group, "circle", r=size)
     else:  # a diamond of about the circle's area
         _element(group, "path", d=_diamond(0, 0, size * 1.25))
@@ -433,7 +434,7 @@ def _text(
     y: float,
     size: float,
     weight: str | None = None,
-    fill: str = TEXT,
+    fill: str = TEXT_COLOUR,
     dy: str | None = None,
     anchor: str | None = None,
 ) -> None:

@@ -16,11 +16,10 @@ from datetime import date
 from scheduler.base.errors import UsageError
 from scheduler.base.templating import swedish_date, swedish_time
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.cadence.placed import DEADLINE_LABELS
+from scheduler.model.display_words import kind_word
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-
-MEETING, TASK = "meeting", "task"
-DEADLINE_LABELS = {"klart senast", "deadline"}
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class Mark:
 
     uid: str
     day: date
-    kind: str  # MEETING or TASK
+    kind: OccurrenceKind
     lane: int  # which of its ring's measures, from the outside in
     title: str  # "SSP – Gymnasiet: tisdag 13 februari 2024 kl. 13:00"
 
@@ -65,11 +64,11 @@ class Ring:
 
     @property
     def meetings(self) -> int:
-        return sum(mark.kind == MEETING for mark in self.marks)
+        return sum(mark.kind == OccurrenceKind.MEETING for mark in self.marks)
 
     @property
     def tasks(self) -> int:
-        return sum(mark.kind == TASK for mark in self.marks)
+        return sum(mark.kind == OccurrenceKind.TASK for mark in self.marks)
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,9 @@ def build_wheel(
     kept: dict[int, list[Occurrence]] = {}
     for row in sorted(occurrences, key=lambda o: (o.start, o.uid)):
         item = by_measure.get(row.measure_id)
-        if item is None or row.status == CANCELLED:  # a retired measure's, or called off
+        if (
+            item is None or row.status == OccurrenceStatus.CANCELLED
+        ):  # a retired measure's, or called off
             continue
         if row.start.astimezone(STOCKHOLM).year != plan.year:  # moved out of the plan's year
             continue
@@ -207,8 +208,7 @@ def _day_of(year: int, month: int, day: int) -> date:
 
 def _mark(item: MeasureSchedule, row: Occurrence, lane: int) -> Mark:
     day = row.start.astimezone(STOCKHOLM).date()
-    kind = TASK if row.kind == TASK else MEETING
-    return Mark(row.uid, day, kind, lane, mark_title(item, row))
+    return Mark(row.uid, day, row.kind, lane, mark_title(item, row))
 
 
 def mark_title(item: MeasureSchedule, row: Occurrence) -> str:
@@ -218,6 +218,6 @@ def mark_title(item: MeasureSchedule, row: Occurrence) -> str:
     when = swedish_date(row.start)
     deadline = row.series_label.casefold() in DEADLINE_LABELS
     name = f"{title} – {row.series_label}" if row.series_label and not deadline else title
-    if row.kind == TASK:
-        return f"{name} ({'klart senast' if deadline else 'uppgift'}): {when}"
+    if row.kind == OccurrenceKind.TASK:
+        return f"{name} ({'klart senast' if deadline else kind_word(row.kind)}): {when}"
     return f"{name}: {when}" if row.all_day else f"{name}: {when} kl. {swedish_time(row.start)}"

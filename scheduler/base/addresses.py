@@ -8,14 +8,14 @@ from email.headerregistry import Address
 from scheduler.base.text import one_line
 
 # name@domain.tld, without the characters that separate addresses in a header.
-_SHAPE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+_ADDRESS_SHAPE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
 def parse_address(email: str, display_name: str = "") -> Address | None:
     """The address as a header value, or None when it is not name@domain.tld or holds a character
     no header may (a line break)."""
     email = email.strip()
-    if not _SHAPE.match(email):
+    if not _ADDRESS_SHAPE.match(email):
         return None
     user, _, domain = email.partition("@")
     try:

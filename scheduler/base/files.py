@@ -64,7 +64,7 @@ def write_bytes_atomically(path: Path, data: bytes, *, mode: int = 0o644) -> Non
 
 # A new file of this process's own (O_EXCL: never one that is there, O_NOFOLLOW: never through
 # a link planted in its place), readable by this user only until it is complete.
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _numbers = itertools.count()
 
 
@@ -78,7 +78,7 @@ def _temporary(path: Path) -> tuple[int, str]:
     for _ in range(100):
         name = f"{path.parent}/.{path.name}.{os.getpid()}-{next(_numbers)}{path.suffix}"
         try:
-            return os.open(name, _CREATE, 0o600), name
+            return os.open(name, CREATE_NEW, 0o600), name
         except FileExistsError:
             continue
         except (FileNotFoundError, NotADirectoryError) as exc:

@@ -19,11 +19,11 @@ from contextlib import suppress
 from pathlib import Path
 
 from scheduler.base.errors import ResourceError
+from scheduler.base.files import CREATE_NEW
 
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-# A new file of this process's own, as scheduler/base/files.py makes them.
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+# New files are made as scheduler/base/files.py makes them (`CREATE_NEW`).
 _numbers = itertools.count()
 
 
@@ -123,7 +123,7 @@ class Folder:
         for _ in range(100):
             temporary = f".{name}.{os.getpid()}-{next(_numbers)}{suffix}"
             try:
-                return os.open(temporary, _CREATE, 0o600, dir_fd=self.descriptor), temporary
+                return os.open(temporary, CREATE_NEW, 0o600, dir_fd=self.descriptor), temporary
             except FileExistsError:
                 continue
             except OSError as exc:

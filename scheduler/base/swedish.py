@@ -11,6 +11,9 @@ from typing import Final
 # Letters for word boundaries that know Swedish: `(?<![{LETTERS}])` instead of `\b`, which would
 # also break at digits and underscores. Matching is done on lower-cased text.
 LETTERS: Final = r"a-zåäöéü"
+# Any run of letters, in a regular expression: the rest of a word ("möte" reads "mötena"), or the
+# start of a compound ("informationsutskick").
+LETTER_RUN: Final = rf"[{LETTERS}]*"
 
 # Weekday names (lower case, as in running text) and their RFC 5545 codes, Monday first.
 WEEKDAY_CODES: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -20,8 +23,8 @@ WEEKDAY_NAMES: Final[dict[str, str]] = {code: name for name, code in WEEKDAYS.it
 
 MONTH_WORDS: Final = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                       "september", "oktober", "november", "december")  # fmt: skip
-MONTHS: Final[dict[str, int]] = {name: number for number, name in enumerate(MONTH_WORDS, 1)}
-MONTH_NAMES: Final[dict[int, str]] = {number: name for name, number in MONTHS.items()}
+MONTH_NUMBERS: Final[dict[str, int]] = {name: number for number, name in enumerate(MONTH_WORDS, 1)}
+MONTH_NAMES: Final[dict[int, str]] = {number: name for name, number in MONTH_NUMBERS.items()}
 
 # Nouns whose plural is not the singular + a regular ending, for `count` callers that pass only
 # the singular. Most callers pass both forms; this keeps the common ones short.

@@ -6,9 +6,9 @@
 Pure functions throughout: the year, the policy and the settings are arguments.
 """
 
-from scheduler.cadence.activity import MEETING, TASK, activity_kind
+from scheduler.cadence.activity import activity_kind
 from scheduler.cadence.calendar import YearCalendar, blocked_days, year_calendar
-from scheduler.cadence.describe import describe
+from scheduler.cadence.describe import describe_cadence
 from scheduler.cadence.model import (
     AS_NEEDED,
     CONTINUOUS,
@@ -23,18 +23,16 @@ from scheduler.cadence.model import (
     SeriesSpec,
 )
 from scheduler.cadence.parse import parse_when
-from scheduler.cadence.place import place
+from scheduler.cadence.place import place_cadence
+from scheduler.cadence.placed import DEADLINE_LABEL, PlacedCadence, PlacedDate, PlacedSeries
 from scheduler.cadence.policy import CalendarPolicy
-from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 
 __all__ = [
     "AS_NEEDED",
     "CONTINUOUS",
     "DEADLINE",
     "DEADLINE_LABEL",
-    "MEETING",
     "RECURRING",
-    "TASK",
     "TRIGGERED",
     "UNITS",
     "UNSPECIFIED",
@@ -42,15 +40,15 @@ __all__ = [
     "CalendarPolicy",
     "DeadlineSpec",
     "MonthDay",
-    "Occurrence",
+    "PlacedCadence",
+    "PlacedDate",
     "PlacedSeries",
-    "Schedule",
     "SeriesSpec",
     "YearCalendar",
     "activity_kind",
     "blocked_days",
-    "describe",
+    "describe_cadence",
     "parse_when",
-    "place",
+    "place_cadence",
     "year_calendar",
 ]

@@ -12,18 +12,14 @@ import re
 from typing import Final
 
 from scheduler.base.caches import memo
+from scheduler.base.swedish import LETTER_RUN
 from scheduler.base.swedish import LETTERS as _L
-
-MEETING: Final = "meeting"
-TASK: Final = "task"
-KINDS: Final = (MEETING, TASK)
-
-_W: Final = rf"[{_L}]*"
+from scheduler.model.occurrence import OccurrenceKind
 
 # Work that is delivered, not attended. Long stems also match inside compounds
 # ("informationsutskick", "trygghetsenkät").
 _TASK = re.compile(
-    rf"(?<![{_L}]){_W}?(?:nyhetsbrev|utskick|enkät|survey|kartläggning|kartlägga|implementer"
+    rf"(?<![{_L}]){LETTER_RUN}?(?:nyhetsbrev|utskick|enkät|survey|kartläggning|kartlägga|implementer"
     rf"|rapport|sammanställ|redovis|inventer|publicer|informationsblad|nyhetsmejl|uppdatera"
     rf"|revider|utvärder|analys|ansökan|upphandl|beställ|lägesbild|affisch|kampanj)"
     rf"|(?<![{_L}])(?:skicka|ta\s+fram|påbörja|starta|införa|ta\s+in)(?![{_L}])"
@@ -31,7 +27,7 @@ _TASK = re.compile(
 # Things people attend. "råd" and "est" only as whole words or known compounds: "område" and
 # "bestämma" must not count.
 _MEETING = re.compile(
-    rf"(?<![{_L}]){_W}?(?:möte|möten|mötet|mötena|träff|forum|nätverk|vandring|avstämning"
+    rf"(?<![{_L}]){LETTER_RUN}?(?:möte|möten|mötet|mötena|träff|forum|nätverk|vandring|avstämning"
     rf"|styrgrupp|arbetsgrupp|referensgrupp|workshop|seminari|konferens|dialog|samråd"
     rf"|sammanträd|utbildning|föreläsning|samverkan|samverkansforum|säkerhetsråd|trygghetsråd"
     rf"|pensionärsråd|funktionshinderråd|besök)"
@@ -39,35 +35,39 @@ _MEETING = re.compile(
 )
 
 
-def activity_kind(when: str, title: str = "", action: str = "", override: str | None = None) -> str:
-    """MEETING or TASK for a series; `override` (settings.kind) wins when it is valid."""
+def activity_kind(
+    when: str, title: str = "", action: str = "", override: str | None = None
+) -> OccurrenceKind:
+    """A meeting or a task for a series; `override` (settings.kind) wins when it is valid."""
     return series_kind(text_kind(when), named_kind(title, action), override)
 
 
-def text_kind(text: str) -> str | None:
+def text_kind(text: str) -> OccurrenceKind | None:
     """The kind the text's keywords name (the first one wins), or None."""
     return _first_keyword(text.lower())
 
 
-def named_kind(title: str, action: str) -> str | None:
+def named_kind(title: str, action: str) -> OccurrenceKind | None:
     """The kind a measure's title, else its action, names; None when neither names one."""
     return text_kind(title) or text_kind(action)
 
 
-def series_kind(when_kind: str | None, named: str | None, override: str | None = None) -> str:
+def series_kind(
+    when_kind: str | None, named: str | None, override: str | None = None
+) -> OccurrenceKind:
     """`activity_kind` from what the När text (`text_kind`) and the title and action
     (`named_kind`) name, read once."""
-    if override is not None and override in KINDS:
-        return override
-    return when_kind or named or MEETING
+    if override is not None and override in tuple(OccurrenceKind):
+        return OccurrenceKind(override)
+    return OccurrenceKind(when_kind or named or OccurrenceKind.MEETING)
 
 
-def _first_keyword(low: str) -> str | None:
+def _first_keyword(low: str) -> OccurrenceKind | None:
     task = _TASK.search(low)
     meeting = _MEETING.search(low)
     if task and (meeting is None or task.start() < meeting.start()):
-        return TASK
-    return MEETING if meeting else None
+        return OccurrenceKind.TASK
+    return OccurrenceKind.MEETING if meeting else None
 
 
 def keyword_spans(low: str) -> list[tuple[int, int]]:
@@ -83,7 +83,7 @@ def keyword_spans(low: str) -> list[tuple[int, int]]:
 WALK: Final = "walk"
 INSPECTION: Final = "inspection"
 EVENT: Final = "event"
-ACTIVITY_KINDS: Final = (MEETING, WALK, INSPECTION, EVENT, TASK)
+ACTIVITY_KINDS: Final = (OccurrenceKind.MEETING, WALK, INSPECTION, EVENT, OccurrenceKind.TASK)
 ACTIVITY_NOUNS: Final[dict[str, str]] = {
     **dict.fromkeys(
         ("möte", "möten", "mötet", "träff", "träffar", "sammanträde", "sammanträden",
@@ -91,7 +91,7 @@ ACTIVITY_NOUNS: Final[dict[str, str]] = {
          "dialogmöte", "dialogmöten", "medborgardialog", "medborgardialoger", "genomgång",
          "genomgångar", "sittning", "sittningar", "besök", "överläggning", "överläggningar",
          "nätverksträffar", "forumträffar", "lägesbildsmöten"),
-        MEETING,
+        OccurrenceKind.MEETING,
     ),
     **dict.fromkeys(
         ("vandring", "vandringar", "promenad", "promenader", "rond", "ronder",
@@ -117,7 +117,7 @@ ACTIVITY_NOUNS: Final[dict[str, str]] = {
     **dict.fromkeys(
         ("utskick", "nyhetsbrev", "nummer", "rapport", "rapporter", "enkät", "enkäter",
          "mätning", "mätningar", "kampanj", "kampanjer", "kartläggning", "kartläggningar"),
-        TASK,
+        OccurrenceKind.TASK,
     ),
 }  # fmt: skip
 _LONGEST_NOUN: Final = max(len(form) for form in ACTIVITY_NOUNS)
@@ -134,9 +134,9 @@ def activity_of(word: str) -> str | None:
     return None
 
 
-_WORD = re.compile(rf"[{_L}]+")
+_LETTER_WORD = re.compile(rf"[{_L}]+")
 
 
 def activity_spans(low: str) -> list[tuple[int, int]]:
     """Where the activity nouns of `low` are: the reading uses them to say what is counted."""
-    return [m.span() for m in _WORD.finditer(low) if activity_of(m.group()) is not None]
+    return [m.span() for m in _LETTER_WORD.finditer(low) if activity_of(m.group()) is not None]

@@ -1,4 +1,4 @@
-"""A När text explained as JSON: what the CLI's `describe` and the web's preview show.
+"""A När text explained as JSON: what the CLI's `scheduler cadence` and the web's preview show.
 
 The shape is a contract other code and people's scripts read; keep its keys stable (add keys,
 never change one). `partial` (added with issue 12) is true when some words of the text were not
@@ -11,27 +11,21 @@ word the reading used, and every word a warning quotes because it was not used.
 from __future__ import annotations
 
 from datetime import date
-from typing import Final
 
 from scheduler.cadence.calendar import month_day_in
 from scheduler.cadence.model import QUOTED, USED, Cadence, MonthDay, SeriesSpec
 from scheduler.cadence.parse import parse_when
 from scheduler.cadence.periods import resolve_periods
-from scheduler.cadence.place import place
+from scheduler.cadence.place import place_cadence
+from scheduler.cadence.placed import DEADLINE_LABEL
 from scheduler.cadence.policy import CalendarPolicy
-from scheduler.cadence.schedule import DEADLINE_LABEL
 from scheduler.cadence.wording import frequency_text
 
-# A När's kind in Swedish, as `scheduler cadence` and the workspace's plan page say it.
-KIND_WORDS: Final = {"recurring": "återkommande", "as_needed": "vid behov", "continuous": "löpande",
-                     "deadline": "klart senast", "triggered": "vid händelse",
-                     "unspecified": "ej tolkad"}  # fmt: skip
 
-
-def describe(text: str, *, year: int, policy: CalendarPolicy) -> dict[str, object]:
+def describe_cadence(text: str, *, year: int, policy: CalendarPolicy) -> dict[str, object]:
     """Kind, flags, deadline, and each series' rule and dates in `year`, JSON-serialisable."""
     cadence = parse_when(text)
-    schedule = place(cadence, year=year, policy=policy)
+    schedule = place_cadence(cadence, year=year, policy=policy)
     intervals = {spec.label: spec.interval for spec in cadence.series}
     return {
         "text": text,
@@ -58,7 +52,7 @@ def describe(text: str, *, year: int, policy: CalendarPolicy) -> dict[str, objec
 
 
 def reading_parts(cadence: Cadence, *, year: int, policy: CalendarPolicy) -> dict[str, object]:
-    """The parts of a reading, JSON-serialisable: what `describe` adds to its contract."""
+    """The parts of a reading, JSON-serialisable: what `describe_cadence` adds to its contract."""
     resolved = resolve_periods(cadence, year=year, policy=policy)
     deadline = resolved.deadline
     deadline_period = None

@@ -76,7 +76,7 @@ _ACTIVITY_COUNT_WITH_ADJECTIVE = re.compile(
 )
 # Between two counts that are alternatives: "10 gånger eller 5 gånger", "4 ggr/år alternativt
 # varannan månad". The reading takes one (the fewer), never both.
-_EITHER_GAP = re.compile(rf"\s*,?\s*(?:{_EITHER})(?:\s+också)?\s*")
+_EITHER_JOIN = re.compile(rf"\s*,?\s*(?:{_EITHER})(?:\s+också)?\s*")
 # "kvartalsvis", "varje månad", "per vecka" (alone, without a count), "månadsmöte".
 _ADVERB = re.compile(
     rf"(?<![{_L}])(?:(?P<adverb>{'|'.join(UNIT_ADVERBS)})"
@@ -129,7 +129,7 @@ _WEEK_OF_PERIOD = re.compile(
 )
 # The part of the day in a weekday compound: "fredagskvällar" is a Friday evening.
 _DAY_COMPOUND_PART = re.compile(rf"(?<![{_L}])(?:{_WEEKDAY})s?(?P<part>{_PART_FORM})(?![{_L}])")
-_CLOCK = re.compile(
+_CLOCK_PHRASE = re.compile(
     rf"(?<![\d.:{_L}])(?:kl(?:ockan|\.)?\s*(?P<h>\d{{1,2}})(?:[.:](?P<m>\d{{2}}))?"
     r"|(?P<hh>\d{1,2}):(?P<mm>\d{2}))"
     r"(?:\s*-\s*(?:kl\.?\s*)?(?P<h2>\d{1,2})(?:[.:](?P<m2>\d{2}))?)?(?![\d:])"
@@ -240,7 +240,7 @@ def _either_or(anchors: list[Anchor], low: str) -> list[Anchor]:
     kept: list[Anchor] = []
     for anchor in anchors:
         previous = kept[-1] if kept else None
-        if previous is None or not _EITHER_GAP.fullmatch(low[previous.end : anchor.start]):
+        if previous is None or not _EITHER_JOIN.fullmatch(low[previous.end : anchor.start]):
             kept.append(anchor)
             continue
         offered = (previous.alternatives or (_offer(previous),)) + (
@@ -293,7 +293,7 @@ def _joined(anchors: list[Anchor], low: str) -> list[Anchor]:
 def reader_spans(low: str) -> list[tuple[int, int]]:
     """Where every phrase this module reads is in `low`: words the reading uses."""
     patterns = (_COUNT_PER, _BARE_COUNT, _ADVERB, _INTERVAL, _ORDINAL_WEEKDAY, _WEEKDAY_WORD,
-                _WEEKDAY_RANGE, _CLOCK, _WEEK_OF_PERIOD, _TIME_OF_DAY, _DAY_SET,
+                _WEEKDAY_RANGE, _CLOCK_PHRASE, _WEEK_OF_PERIOD, _TIME_OF_DAY, _DAY_SET,
                 _DAY_COMPOUND)  # fmt: skip
     spans = [m.span() for pattern in patterns for m in pattern.finditer(low)]
     return spans + [(a.start, a.end) for a in _activity_anchors(low)]
@@ -365,7 +365,7 @@ def read_clock(low: str) -> ClockTime | None:
 
 
 def _read_clock_time(low: str) -> ClockTime | None:
-    for match in _CLOCK.finditer(low):
+    for match in _CLOCK_PHRASE.finditer(low):
         hour = int(match.group("h") or match.group("hh"))
         minute = int(match.group("m") or match.group("mm") or 0)
         if hour > 23 or minute > 59:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from scheduler.base.swedish import LETTER_RUN
 from scheduler.base.swedish import LETTERS as _L
 from scheduler.cadence.vocabulary import SCHOOL_EVENTS
-
-_W: Final = rf"[{_L}]*"  # the rest of a word
 
 
 def _words(pattern: str) -> re.Pattern[str]:
@@ -25,7 +24,7 @@ def _phrases(*phrases: str) -> re.Pattern[str]:
     parts = []
     for phrase in sorted(phrases, key=len, reverse=True):
         body = r"\s+".join(re.escape(word) for word in phrase.rstrip("*").split())
-        parts.append(body + (_W if phrase.endswith("*") else ""))
+        parts.append(body + (LETTER_RUN if phrase.endswith("*") else ""))
     return _words("|".join(parts))
 
 
@@ -83,14 +82,14 @@ TRIGGER_INTROS: Final = (r"vid", r"när", r"efter", r"ifall", r"i\s+samband\s+me
                          r"i\s+händelse\s+av", r"med\s+anledning\s+av")  # fmt: skip
 # Between them, up to two words: an article or adjectives ("vid en allvarlig händelse", "när en
 # händelse inträffar", "vid allvarliga händelser", "efter varje större incident").
-_EVENT = "|".join(TRIGGER_EVENTS)
+_EVENT_ALTERNATIVES = "|".join(TRIGGER_EVENTS)
 # School events are dated by the calendar ("efter varje skolavslutning"), not triggers.
 _SCHOOL_EVENT = "|".join(
     w.replace(" ", r"\s+") for w in sorted(SCHOOL_EVENTS, key=len, reverse=True)
 )
 _SCHOOL_WORD = rf"(?:{_SCHOOL_EVENT})(?![{_L}])"
 _TRIGGERED = _words(
-    rf"(?:{'|'.join(TRIGGER_INTROS)})\s+(?:[{_L}]+\s+){{0,2}}(?:{_EVENT}){_W}"
+    rf"(?:{'|'.join(TRIGGER_INTROS)})\s+(?:[{_L}]+\s+){{0,2}}(?:{_EVENT_ALTERNATIVES}){LETTER_RUN}"
     rf"(?:\s+(?:om|med|mot|av|på|kring)\s+[{_L}]+)?"
     rf"|vid\s+varje(?!\s+{_SCHOOL_WORD})|akut|akuta|akutt"
     rf"|efter\s+(?:varje|inträffade?)\s+(?!{_SCHOOL_WORD})[{_L}]+"
@@ -98,11 +97,11 @@ _TRIGGERED = _words(
     r"|när\s+(?:det\s+|något\s+)?(?:uppstår|inträffar|sker|händer)|om\s+det\s+(?:uppstår|inträffar|sker"
     r"|händer)|när\s+det\s+finns\s+(?:barn|misstanke|oro)|händelsestyrt|händelsestyrd"
     r"|händelsebaserat|ärendestyrt|ärendebaserat|vid\s+uppkommen\s+situation"
-    rf"|(?:vid\s+)?(?:{_EVENT}){_W}\s+(?:inträffar|uppstår|sker|händer)"
+    rf"|(?:vid\s+)?(?:{_EVENT_ALTERNATIVES}){LETTER_RUN}\s+(?:inträffar|uppstår|sker|händer)"
 )
 # "Alla våldsutövare ska erbjudas …": each case triggers the offer.
 _EVERY_CASE = re.compile(rf"(?<![{_L}])alla(?![{_L}])")
-_OFFER = re.compile(rf"(?<![{_L}])erbjud{_W}")
+_OFFER = re.compile(rf"(?<![{_L}])erbjud{LETTER_RUN}")
 
 _SCHOOL = _phrases(*SCHOOL_PHRASES)
 _SEASONAL = _phrases(*SEASONAL_PHRASES)

@@ -1,6 +1,6 @@
 """What a När text says, as values: the parser's output and the placer's input.
 
-Nothing here knows a calendar year or a policy; `place` turns these into dates.
+Nothing here knows a calendar year or a policy; `place_cadence` turns these into dates.
 """
 
 from __future__ import annotations

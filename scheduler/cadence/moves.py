@@ -47,7 +47,7 @@ def reach_of(rule: str) -> Reach:
 
 
 @dataclass(frozen=True)
-class Placement:
+class MovedDate:
     original: date
     placed: date | None  # None: dropped, nowhere to go
     reason: str | None  # why the original day was closed; None when it was kept
@@ -61,7 +61,7 @@ def place_dates(
     reach: Reach,
     weekdays: frozenset[int] = frozenset(range(5)),
     own_days: frozenset[int] | None = None,
-) -> list[Placement]:
+) -> list[MovedDate]:
     """Each date kept, moved to a free day no other date of the series uses, or dropped.
 
     `weekdays` (0 = Monday): the days a series moving within its month prefers, besides its own
@@ -79,14 +79,14 @@ def place_dates(
 
     reasons = {d: why(d) for d in dates}  # each date asked once
     taken = {d for d, reason in reasons.items() if reason is None}
-    placements: list[Placement] = []
+    placements: list[MovedDate] = []
     for original in sorted(dates):
         reason = reasons[original]
         if reason is None:
-            placements.append(Placement(original, original, None))
+            placements.append(MovedDate(original, original, None))
             continue
         if reach != "year" and outside(original) is not None:
-            placements.append(Placement(original, None, reason))
+            placements.append(MovedDate(original, None, reason))
             continue
         candidates: Iterable[date]
         if reach == "month":
@@ -103,7 +103,7 @@ def place_dates(
         target = next((d for d in candidates if d not in taken and why(d) is None), None)
         if target is not None:
             taken.add(target)
-        placements.append(Placement(original, target, reason))
+        placements.append(MovedDate(original, target, reason))
     return placements
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import time
 
 from scheduler.base.weekdays import WEEKDAY_NAMES, weekday_code
-from scheduler.cadence.activity import KINDS
 from scheduler.cadence.policy import CalendarPolicy, parse_clock
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.occurrence import OccurrenceKind
+from scheduler.model.plan import PolicyOverrides
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Resolved:
     warnings: tuple[str, ...]
 
 
-def resolve(settings: ScheduleSettings, policy: CalendarPolicy, label: str) -> Resolved:
+def resolve(settings: PolicyOverrides, policy: CalendarPolicy, label: str) -> Resolved:
     """The usable overrides in `settings`; each bad one is dropped with a warning."""
     where = f' för "{label}"' if label else ""
     warnings: list[str] = []
@@ -57,7 +57,7 @@ def resolve(settings: ScheduleSettings, policy: CalendarPolicy, label: str) -> R
             warnings.append(f"Ogiltiga månader {list(settings.months or ())}{where} ignoreras.")
             months = months or None
     kind = settings.kind
-    if kind is not None and kind not in KINDS:
+    if kind is not None and kind not in tuple(OccurrenceKind):
         warnings.append(f'Okänd typ "{kind}"{where} (ange meeting eller task) ignoreras.')
         kind = None
     return Resolved(

@@ -95,7 +95,7 @@ _RESTATEMENT = re.compile(
 )
 # A sentence that says nothing readable but has a number or "gånger" was meant as a cadence.
 _LOOKS_LIKE_CADENCE = re.compile(rf"\d|(?<![{_L}])(?:gång|gånger|ggr|gg)(?![{_L}])")
-_WORD = re.compile(rf"[{_L}\d]+")
+_WORD_OR_NUMBER = re.compile(rf"[{_L}\d]+")
 MAX_COUNT: Final = 366
 Span = tuple[int, int]
 
@@ -349,8 +349,10 @@ def _occasion_limiting(
 def _use_label_words(labels: list[str], low: str, start: int, end: int, reading: _Reading) -> None:
     """The words of a series' name are used: they say which forum meets, even when one series
     alone needs no label shown."""
-    words = {w for label in labels for w in _WORD.findall(label.lower())}
-    reading.used.extend(m.span() for m in _WORD.finditer(low, start, end) if m.group() in words)
+    words = {w for label in labels for w in _WORD_OR_NUMBER.findall(label.lower())}
+    reading.used.extend(
+        m.span() for m in _WORD_OR_NUMBER.finditer(low, start, end) if m.group() in words
+    )
 
 
 def _spec_from_anchor(anchor: Anchor, seg: str, reading: _Reading) -> SeriesSpec:
@@ -475,7 +477,7 @@ def _activity(spec: SeriesSpec, seg_low: str) -> dict[str, Any]:
     """The activity counted, or else the first activity noun of the segment ("Trygghetsvandring
     vår och höst"), and its kind: the fields of `spec` to change."""
     noun = spec.activity or next(
-        (w for w in _WORD.findall(seg_low) if activity_of(w) is not None), None
+        (w for w in _WORD_OR_NUMBER.findall(seg_low) if activity_of(w) is not None), None
     )
     if noun is None:
         return {}

@@ -17,7 +17,7 @@ from scheduler.cadence.model import SeriesSpec
 
 ALL_MONTHS: Final = tuple(range(1, 13))
 _PERIODS_PER_YEAR: Final = {"quarter": 4, "tertial": 3, "half_year": 2, "term": 2, "year": 1}
-_PERIOD_MONTHS: Final[dict[str, tuple[tuple[int, ...], ...]]] = {
+_PATTERN_PERIOD_MONTHS: Final[dict[str, tuple[tuple[int, ...], ...]]] = {
     "quarter": ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12)),
     "tertial": ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12)),
     "half_year": ((1, 2, 3, 4, 5, 6), (7, 8, 9, 10, 11, 12)),
@@ -190,7 +190,7 @@ def _periods(per: str, frame: Frame) -> list[tuple[int, ...]]:
     if per == "term" or (per == "year" and frame.by_term):
         source = frame.term_months
     else:
-        source = _PERIOD_MONTHS.get(per, _PERIOD_MONTHS["year"])
+        source = _PATTERN_PERIOD_MONTHS.get(per, _PATTERN_PERIOD_MONTHS["year"])
     return [tuple(m for m in months if m in allowed) for months in source]
 
 

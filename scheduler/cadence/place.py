@@ -30,20 +30,21 @@ from scheduler.base.hashing import cached_hash, state_without_hash
 from scheduler.base.rrules import ONE_OFF_RULE, RuleError, bounded, clean_rule
 from scheduler.base.time import STOCKHOLM
 from scheduler.base.weekdays import WEEKDAY_CODES
-from scheduler.cadence.activity import MEETING, TASK, named_kind, series_kind, text_kind
+from scheduler.cadence.activity import named_kind, series_kind, text_kind
 from scheduler.cadence.calendar import month_day_in, year_calendar
 from scheduler.cadence.deadlines import due_date
 from scheduler.cadence.markers import is_school_bound
 from scheduler.cadence.model import Cadence, MonthDay, SeriesSpec
-from scheduler.cadence.moves import Closed, Placement, place_dates, reach_of
+from scheduler.cadence.moves import Closed, MovedDate, place_dates, reach_of
 from scheduler.cadence.overrides import Resolved, resolve
 from scheduler.cadence.pattern import ONE_DAY_NOTE, Frame, Slot, pattern_for
 from scheduler.cadence.periods import resolve_periods
+from scheduler.cadence.placed import DEADLINE_LABEL, PlacedCadence, PlacedDate, PlacedSeries
 from scheduler.cadence.policy import ActivityDefault, CalendarPolicy, canonical
-from scheduler.cadence.schedule import DEADLINE_LABEL, Occurrence, PlacedSeries, Schedule
 from scheduler.cadence.season import frame_for, outside_of
 from scheduler.cadence.text import quote
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.occurrence import OccurrenceKind
+from scheduler.model.plan import PolicyOverrides
 
 ONE_DAY = timedelta(days=1)
 
@@ -74,8 +75,8 @@ class SeriesPlacing:
     spec: SeriesSpec
     index: int  # among the measure's series
     several: bool  # the measure has more than one series
-    own: ScheduleSettings  # the plan file's settings for this series
-    kind: str  # meeting or task
+    own: PolicyOverrides  # the plan file's settings for this series
+    kind: OccurrenceKind
     activity: ActivityDefault  # the measure's activity's defaults (none for a task)
     school: bool  # the title is a school forum's
     year: int
@@ -94,7 +95,7 @@ def series_placing(
     *,
     year: int,
     policy: CalendarPolicy,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     title: str,
     action: str,
 ) -> SeriesPlacing:
@@ -107,7 +108,7 @@ def _series(
     when: str,
     specs: tuple[SeriesSpec, ...],
     index: int,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     naming: Naming,
     *,
     year: int,
@@ -138,7 +139,7 @@ def _when_reading(when: str, policy: CalendarPolicy) -> tuple[str | None, Activi
 def _activity(kind: str, when: str, naming: Naming, policy: CalendarPolicy) -> ActivityDefault:
     """The defaults of the measure's activity: the title's, else the När text's (a task has
     none: it is due on a day)."""
-    if kind == TASK:
+    if kind == OccurrenceKind.TASK:
         return ActivityDefault()
     return naming.activity or _when_reading(when, policy)[1] or ActivityDefault()
 
@@ -153,16 +154,16 @@ class _Dated:
     one_off: tuple[datetime, ...]  # further dates, stored as RDATE
 
 
-def place(
+def place_cadence(
     cadence: Cadence,
     *,
     year: int,
     policy: CalendarPolicy,
-    settings: ScheduleSettings = ScheduleSettings(),  # noqa: B008 (frozen: safe to share)
+    settings: PolicyOverrides = PolicyOverrides(),  # noqa: B008 (frozen: safe to share)
     title: str = "",
     action: str = "",
     slots: Mapping[int, Slot] | None = None,
-) -> Schedule:
+) -> PlacedCadence:
     """The dated schedule of `cadence` in `year`. Pure; never raises on any parsed cadence.
 
     `slots` gives series (by their index in `series_specs(cadence, settings)`) the weekday and
@@ -178,10 +179,10 @@ def _place(
     cadence: Cadence,
     year: int,
     policy: CalendarPolicy,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     naming: Naming,
     slots: tuple[tuple[int, Slot], ...],
-) -> Schedule:
+) -> PlacedCadence:
     cadence = resolve_periods(cadence, year=year, policy=policy)
     warnings = list(cadence.warnings)
     if cadence.valid_years is not None and not (
@@ -189,7 +190,7 @@ def _place(
     ):
         first, last = cadence.valid_years
         warnings.append(f"Åtgärden gäller {first}–{last}, inte planåret {year}; inga datum i år.")
-        return Schedule((), None, tuple(warnings))
+        return PlacedCadence((), None, tuple(warnings))
     specs = series_specs(cadence, settings)
     chosen = dict(slots)
     placed = []
@@ -211,10 +212,10 @@ def _place(
                 f'Tidsfristen "{cadence.deadline.description}" ligger {deadline.year}, inte i '
                 f"planåret {year}; ingen uppgift planeras i år."
             )
-    return Schedule(tuple(placed), deadline, tuple(warnings))
+    return PlacedCadence(tuple(placed), deadline, tuple(warnings))
 
 
-def series_specs(cadence: Cadence, settings: ScheduleSettings) -> tuple[SeriesSpec, ...]:
+def series_specs(cadence: Cadence, settings: PolicyOverrides) -> tuple[SeriesSpec, ...]:
     """The series a measure is placed as: the text's, or one when only the plan file has a rule."""
     if not cadence.series and settings.rrule:
         return (SeriesSpec(),)  # the plan file gives the rule the När text does not
@@ -238,7 +239,7 @@ def freedom(
     index: int,
     *,
     policy: CalendarPolicy,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     title: str = "",
     action: str = "",
 ) -> Freedom:
@@ -251,7 +252,7 @@ def freedom(
     own = resolve(settings.for_series(spec.label), policy, spec.label)
     naming = naming_of(title, action, policy)
     kind = series_kind(_when_reading(cadence.text, policy)[0], naming.kind, own.kind)
-    if kind != MEETING or own.rrule or spec.dates:
+    if kind != OccurrenceKind.MEETING or own.rrule or spec.dates:
         return Freedom(False, False)
     activity = _activity(kind, cadence.text, naming, policy)
     weekday = not (own.weekday or spec.weekdays or activity.weekday)
@@ -265,7 +266,7 @@ def place_series(
     *,
     year: int,
     policy: CalendarPolicy,
-    settings: ScheduleSettings,
+    settings: PolicyOverrides,
     title: str,
     action: str,
     slot: Slot,
@@ -304,13 +305,13 @@ def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> Pla
         spec, own, policy, index=series.index, several=series.several, school_title=series.school,
         slot=slot, activity_weekday=activity.weekday,
     )  # fmt: skip
-    at = time(0, 0) if kind == TASK else _start_time(spec, own, policy, activity)
+    at = time(0, 0) if kind == OccurrenceKind.TASK else _start_time(spec, own, policy, activity)
     dated = _dated(spec, frame, own, at, year, warnings, name)
     if dated is None:
         return None
     reach = reach_of(dated.rule)
     calendar = year_calendar(year, policy)
-    closed = calendar.closed_to_work if kind == TASK else calendar.closed_on
+    closed = calendar.closed_to_work if kind == OccurrenceKind.TASK else calendar.closed_on
     outside = outside_of(spec, frame, policy, year)
     as_said = spec.days_as_said and not own.weekday and not own.rrule
     placements = place_dates(
@@ -340,7 +341,7 @@ def _place_series(series: SeriesPlacing, slot: Slot, warnings: list[str]) -> Pla
             f"Serien{name}: {dropped.original} ({dropped.reason}) kunde inte flyttas till en "
             "öppen dag och stryks."
         )
-    length = ONE_DAY if kind == TASK else _length(spec, own, policy, activity)
+    length = ONE_DAY if kind == OccurrenceKind.TASK else _length(spec, own, policy, activity)
     exdates, rdates, occurrences = _exceptions(dated, placements, at, length, kind, spec.label)
     return PlacedSeries(
         label=spec.label,
@@ -362,7 +363,7 @@ _NOTED_DAYS = 6
 
 
 def closed_day_notes(
-    placements: list[Placement], closed: Closed, outside: Closed, name: str
+    placements: list[MovedDate], closed: Closed, outside: Closed, name: str
 ) -> list[str]:
     """What happened to the days the calendar closes in a series placed on the days its text
     says ("helger", "fredagskvällar"): each moved one with where it went, each dropped one
@@ -489,12 +490,12 @@ def _rule(
 
 def _exceptions(
     dated: _Dated,
-    placements: list[Placement],
+    placements: list[MovedDate],
     at: time,
     length: timedelta,
-    kind: str,
+    kind: OccurrenceKind,
     label: str,
-) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[Occurrence, ...]]:
+) -> tuple[tuple[datetime, ...], tuple[datetime, ...], tuple[PlacedDate, ...]]:
     """EXDATE for each rule date not kept, RDATE for each moved or one-off date, occurrences."""
     zone = dated.dtstart.tzinfo
     from_rule = {d.date() for d in dated.from_rule}
@@ -509,10 +510,10 @@ def _exceptions(
         if placement.original not in from_rule or not kept:
             rdates.append(start)
         occurrences.append(
-            Occurrence(
+            PlacedDate(
                 start=start,
                 end=start + length,
-                all_day=kind == TASK,
+                all_day=kind == OccurrenceKind.TASK,
                 kind=kind,
                 series_label=label,
                 moved_from=None if kept else placement.original,
@@ -547,12 +548,12 @@ def _length(
 
 def _deadline_series(day: date, policy: CalendarPolicy) -> PlacedSeries:
     start = datetime.combine(day, time(0, 0), tzinfo=STOCKHOLM)
-    occurrence = Occurrence(start, start + ONE_DAY, True, TASK, DEADLINE_LABEL)
+    occurrence = PlacedDate(start, start + ONE_DAY, True, OccurrenceKind.TASK, DEADLINE_LABEL)
     return PlacedSeries(
         label=DEADLINE_LABEL,
         count=1,
         per="once",
-        kind=TASK,
+        kind=OccurrenceKind.TASK,
         rrule=ONE_OFF_RULE,
         dtstart=start,
         exdates=(),

@@ -31,7 +31,7 @@ __all__ = [
 
 DayRange = tuple[MonthDay, MonthDay]
 
-_WORD = re.compile(r"[a-zåäöéü]+")
+_LOWER_WORD = re.compile(r"[a-zåäöéü]+")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class CalendarPolicy:
         its prose mentions other activities ("… och bjuder in till trygghetsvandringar").
         """
         for text in (title, when):
-            words = _WORD.findall(text.lower())
+            words = _LOWER_WORD.findall(text.lower())
             for name, default in self.activity_defaults:
                 if any(name in word for word in words):
                     return default

@@ -40,21 +40,21 @@ from datetime import date, datetime
 from types import MappingProxyType
 
 from scheduler.base.caches import memo
-from scheduler.cadence.activity import MEETING
 from scheduler.cadence.model import Cadence
 from scheduler.cadence.pattern import Slot
 from scheduler.cadence.place import (
     Freedom,
     SeriesPlacing,
     freedom,
-    place,
+    place_cadence,
     place_in_slot,
     series_placing,
     series_specs,
 )
+from scheduler.cadence.placed import PlacedCadence
 from scheduler.cadence.policy import CalendarPolicy, canonical
-from scheduler.cadence.schedule import Schedule
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.occurrence import OccurrenceKind
+from scheduler.model.plan import PolicyOverrides
 
 WEEKS = (1, 2, 3, 4)
 _PLAN = "plan"  # the whole plan, in the weekday counts
@@ -69,7 +69,7 @@ class PlanItem:
 
     key: str  # the measure's identity across edits and re-imports
     cadence: Cadence
-    settings: ScheduleSettings = field(default_factory=ScheduleSettings)
+    settings: PolicyOverrides = field(default_factory=PolicyOverrides)
     title: str = ""
     action: str = ""
     convener: str | None = None
@@ -82,7 +82,7 @@ class PlanItem:
 
 
 @dataclass(frozen=True)
-class _Open:
+class _OpenSeries:
     """A series the spread chooses a slot for."""
 
     item: int  # index in the plan's items
@@ -122,7 +122,7 @@ def _meetings(placing: SeriesPlacing, slot: Slot) -> _Meetings:
     weekdays: Counter[int] = Counter()
     count = 0
     for o in series.occurrences:
-        if o.kind == MEETING and not o.all_day:
+        if o.kind == OccurrenceKind.MEETING and not o.all_day:
             day = o.start.date()
             spans[day].append((o.start, o.end))
             weekdays[day.weekday()] += 1
@@ -237,10 +237,12 @@ class _Load:
         }
 
 
-def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> list[Schedule]:
+def spread_plan(
+    items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy
+) -> list[PlacedCadence]:
     """Every item's schedule in `year`, its open series spread over the meeting weekdays."""
     policy = canonical(policy)
-    open_series: list[_Open] = []
+    open_series: list[_OpenSeries] = []
     fixed: list[tuple[int, SeriesPlacing]] = []
     sizes: Counter[str] = Counter()
     for i, item in enumerate(items):
@@ -255,7 +257,7 @@ def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> l
             if free.any:
                 tie = _hash(item.key, spec.label, s)
                 slots = _candidates(free, policy, tie)
-                open_series.append(_Open(i, s, placing, slots, size, tie))
+                open_series.append(_OpenSeries(i, s, placing, slots, size, tie))
             else:
                 fixed.append((i, placing))
     share = SLACK / max(1, len(policy.meeting_weekdays))
@@ -281,7 +283,7 @@ def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> l
         chosen[entry.item][entry.series] = best
         load.add(item, taken)
     schedules = [
-        place(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
+        place_cadence(item.cadence, year=year, policy=policy, settings=item.settings, title=item.title,
               action=item.action, slots=chosen.get(i))
         for i, item in enumerate(items)
     ]  # fmt: skip
@@ -290,14 +292,16 @@ def spread(items: Sequence[PlanItem], *, year: int, policy: CalendarPolicy) -> l
 
 def _with_crowding(
     items: Sequence[PlanItem],
-    schedules: list[Schedule],
+    schedules: list[PlacedCadence],
     crowded: dict[tuple[str, date], int],
     policy: CalendarPolicy,
-) -> list[Schedule]:
+) -> list[PlacedCadence]:
     """Each schedule with a warning for every day its convener has more meetings than allowed."""
     result = []
     for item, schedule in zip(items, schedules, strict=True):
-        days = sorted({o.start.date() for o in schedule.occurrences if o.kind == MEETING})
+        days = sorted(
+            {o.start.date() for o in schedule.occurrences if o.kind == OccurrenceKind.MEETING}
+        )
         notes = [
             f"{item.convener} har {crowded[(item.owner, day)]} möten {day.isoformat()} "
             f"(högst {policy.max_meetings_per_day} per dag enligt "

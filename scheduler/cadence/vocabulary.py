@@ -12,7 +12,7 @@ from typing import Final
 # cadence modules keep one vocabulary to import from.
 from scheduler.base.swedish import LETTERS
 from scheduler.base.swedish import MONTH_NAMES as MONTH_NAMES
-from scheduler.base.swedish import MONTHS as MONTHS
+from scheduler.base.swedish import MONTH_NUMBERS as MONTH_NUMBERS
 from scheduler.base.swedish import WEEKDAY_CODES as WEEKDAY_CODES
 from scheduler.base.swedish import WEEKDAY_NAMES as WEEKDAY_NAMES
 from scheduler.base.swedish import WEEKDAYS as WEEKDAYS
@@ -479,4 +479,4 @@ def ordinal_value(word: str) -> int | None:
 def month_value(word: str) -> int | None:
     """The month number for a Swedish month name or abbreviation ("mars", "okt."), else None."""
     word = word.strip().lower().rstrip(".")
-    return MONTHS.get(word) or MONTH_ABBREVIATIONS.get(word)
+    return MONTH_NUMBERS.get(word) or MONTH_ABBREVIATIONS.get(word)

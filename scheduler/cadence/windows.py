@@ -20,8 +20,8 @@ from scheduler.cadence.vocabulary import (
     EVENT_RELATIONS,
     HALF_YEARS,
     MONTH_ABBREVIATIONS,
+    MONTH_NUMBERS,
     MONTH_PARTS,
-    MONTHS,
     QUARTERS,
     SCHOOL_BREAKS,
     SCHOOL_EVENTS,
@@ -38,24 +38,26 @@ MIN_YEAR: Final = 1990  # a plan year outside this range is a typo, not a plan
 MAX_YEAR: Final = 2199
 
 _MONTH_WORD: Final = "|".join(
-    sorted([*MONTHS, *(a for a in MONTH_ABBREVIATIONS if a != "jul")], key=len, reverse=True)
+    sorted([*MONTH_NUMBERS, *(a for a in MONTH_ABBREVIATIONS if a != "jul")], key=len, reverse=True)
 )
-_YEAR: Final = r"(?:19|20|21)\d\d"
+_YEAR_DIGITS: Final = r"(?:19|20|21)\d\d"
 
-_ISO_DATE = re.compile(rf"(?<![\d{_L}])(?P<y>{_YEAR})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?!\d)")
+_ISO_DATE = re.compile(
+    rf"(?<![\d{_L}])(?P<y>{_YEAR_DIGITS})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?!\d)"
+)
 _DAY_MONTH = re.compile(
     rf"(?<![\d{_L}])(?P<d>\d{{1,2}})(?::?e|:a)?\s+(?P<m>{_MONTH_WORD})\.?"
-    rf"(?:\s+(?P<y>{_YEAR}))?(?![{_L}\d])"
+    rf"(?:\s+(?P<y>{_YEAR_DIGITS}))?(?![{_L}\d])"
 )
 # "15/6", "15/6 2025", "31.3.2025"; "13.00" is a clock time, so a dotted date needs its year.
 _NUMERIC_DATE = re.compile(
-    rf"(?<![\d{_L}/.:])(?P<d>\d{{1,2}})(?:/(?P<m>\d{{1,2}})(?:[\s/-](?P<y>{_YEAR}))?"
-    rf"|\.(?P<m2>\d{{1,2}})\.(?P<y2>{_YEAR}))(?![\d/.:])"
+    rf"(?<![\d{_L}/.:])(?P<d>\d{{1,2}})(?:/(?P<m>\d{{1,2}})(?:[\s/-](?P<y>{_YEAR_DIGITS}))?"
+    rf"|\.(?P<m2>\d{{1,2}})\.(?P<y2>{_YEAR_DIGITS}))(?![\d/.:])"
 )
 _WEEKS = re.compile(
     rf"(?<![{_L}])(?:veckorna|vecka|vecko|v\.|v)\s*(?P<list>\d{{1,2}}"
     rf"(?:\s*(?:,|och|samt|-|till|t\.o\.m\.?|till\s+och\s+med)\s*(?:vecka\s*|v\.?\s*)?"
-    rf"\d{{1,2}}){{0,30}})(?![\d/])(?:\s*,?\s*(?P<y>{_YEAR}))?"
+    rf"\d{{1,2}}){{0,30}})(?![\d/])(?:\s*,?\s*(?P<y>{_YEAR_DIGITS}))?"
 )
 # "24-33", "24 till vecka 33", "v. 24 t.o.m. v. 33" inside a week list: a range of weeks.
 _WEEK_RANGE = re.compile(
@@ -63,16 +65,16 @@ _WEEK_RANGE = re.compile(
 )
 _QUARTER = re.compile(
     rf"(?<![{_L}])(?:(?:q|kv\.?|kvartal)\s*(?P<n>[1-4])(?![\d])"
-    rf"|(?P<ord>första|andra|tredje|fjärde|sista)\s+kvartalet)(?:[\s-]*(?P<y>{_YEAR}))?"
+    rf"|(?P<ord>första|andra|tredje|fjärde|sista)\s+kvartalet)(?:[\s-]*(?P<y>{_YEAR_DIGITS}))?"
     rf"(?![{_L}\d])"
 )
-_TERTIAL = re.compile(
+_TERTIAL_WORDS = re.compile(
     rf"(?<![{_L}])(?:(?:t|tertial)\s*(?P<n>[1-3])(?![\d])"
-    rf"|(?P<ord>första|andra|tredje|sista)\s+tertialet)(?:[\s-]*(?P<y>{_YEAR}))?"
+    rf"|(?P<ord>första|andra|tredje|sista)\s+tertialet)(?:[\s-]*(?P<y>{_YEAR_DIGITS}))?"
     rf"(?![{_L}\d])"
 )
 _HALF = re.compile(
-    rf"(?<![{_L}])(?P<ord>första|andra|sista|1:a|2:a)\s+halvåret(?:\s+(?P<y>{_YEAR}))?"
+    rf"(?<![{_L}])(?P<ord>första|andra|sista|1:a|2:a)\s+halvåret(?:\s+(?P<y>{_YEAR_DIGITS}))?"
     rf"(?![{_L}\d])"
 )
 _SEASON_WORD: Final = "|".join(sorted(SEASON_FORMS, key=len, reverse=True))
@@ -84,7 +86,7 @@ _SEASON_LIST = re.compile(
 _SEASON = re.compile(
     rf"(?<![{_L}])(?P<before>(?:under|i|till|senast|på|inför|efter)\s+)?"
     rf"(?P<season>{_SEASON_WORD})"
-    rf"(?:\s*-?\s*(?P<y>{_YEAR})|-?(?P<yy>\d\d))?(?![{_L}\d])"
+    rf"(?:\s*-?\s*(?P<y>{_YEAR_DIGITS})|-?(?P<yy>\d\d))?(?![{_L}\d])"
 )
 # "före sommaren", "innan jul", "till årsskiftet": due before a break. ("Inför sommarlovet" is a
 # school event: the weeks just before it, `_events`.)
@@ -103,7 +105,7 @@ _MONTH_PART_WORD: Final = "|".join(
 _MONTH_PART = re.compile(
     rf"(?<![{_L}])(?:i\s+|under\s+)?(?:den\s+)?"
     rf"(?P<part>{_MONTH_PART_WORD})\s+av\s+"
-    rf"(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}])"
+    rf"(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR_DIGITS}))?(?![{_L}])"
 )
 _ORDINAL_WEEK: Final = "|".join(
     w.replace(" ", r"\s+") for w in sorted(WEEK_OF_MONTH_WORDS, key=len, reverse=True)
@@ -113,7 +115,7 @@ _WEEK_OF_MONTH = re.compile(
     rf"(?<![{_L}])(?:(?:den|de|under|i)\s+){{0,2}}"
     rf"(?:(?P<n>två|tre|2|3)\s+(?P<edge>första|sista)|(?P<edge2>första|sista)\s+(?P<n2>två|tre|2|3)"
     rf"|(?P<ord>{_ORDINAL_WEEK}))\s+(?:veckan|veckorna)\s+(?:i|av|under)\s+"
-    rf"(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}])"
+    rf"(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR_DIGITS}))?(?![{_L}])"
 )
 _EVENT_WORD: Final = "|".join(
     w.replace(" ", r"\s+") for w in sorted(SCHOOL_EVENTS, key=len, reverse=True)
@@ -130,10 +132,10 @@ _EVENT = re.compile(
 _VALIDITY = re.compile(
     rf"(?<![{_L}\d])(?:(?:gäller|giltig|giltigt|gällande|för|under|inom)\s+)?"
     rf"(?:(?:hela\s+)?(?:plan|tids|verksamhets)?perioden\s+|åren\s+)?"
-    rf"(?P<first>{_YEAR})\s*(?:-|till|t\.o\.m\.?)\s*(?P<last>{_YEAR})(?![\d{_L}])"
+    rf"(?P<first>{_YEAR_DIGITS})\s*(?:-|till|t\.o\.m\.?)\s*(?P<last>{_YEAR_DIGITS})(?![\d{_L}])"
 )
-_MONTH = re.compile(rf"(?<![{_L}])(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR}))?(?![{_L}\d])")
-_LONE_YEAR = re.compile(rf"(?<![\d{_L}/.:-])(?P<y>{_YEAR})(?![\d/.:-]\d|[{_L}\d])")
+_MONTH = re.compile(rf"(?<![{_L}])(?P<m>{_MONTH_WORD})\.?(?:\s+(?P<y>{_YEAR_DIGITS}))?(?![{_L}\d])")
+_LONE_YEAR = re.compile(rf"(?<![\d{_L}/.:-])(?P<y>{_YEAR_DIGITS})(?![\d/.:-]\d|[{_L}\d])")
 _LIST_GAP = re.compile(r"\s*(?:,|och|samt|&|resp\.?|respektive|eller)\s*(?:(?:i|under|på|den)\s+)?")
 # Between two seasons of a list: "våren och hösten", "en gång på våren och en på hösten".
 _SEASON_GAP = re.compile(
@@ -403,7 +405,7 @@ def _quarters(low: str, original: str) -> list[Window]:
 
 
 def _tertials(low: str, original: str) -> list[Window]:
-    return _periods(low, original, _TERTIAL, TERTIALS)
+    return _periods(low, original, _TERTIAL_WORDS, TERTIALS)
 
 
 def _halves(low: str, original: str) -> list[Window]:

@@ -1,4 +1,5 @@
-"""user add|list|password|remove: the coordinators' accounts for the workspace (`scheduler serve`)."""
+"""user add|list|password|role|remove: the workspace's accounts (`scheduler serve`), coordinators'
+and readers'."""
 
 from __future__ import annotations
 
@@ -44,15 +45,20 @@ def cmd_user_add(args: argparse.Namespace, ctx: Context) -> int:
 
     check_username(args.name)  # before the password is asked for
     organisation = _organisation(args, ctx)
+    from scheduler.model.account import COORDINATOR, READER
+
     account = create_account(ctx.engine, ctx.settings, username=args.name,
                              organisation=organisation,
-                             password=_password(args, nothing_done="Inget konto skapades."), now=now_utc())  # fmt: skip
-    ctx.print(f"Skapade kontot «{account.username}» för {account.organisation}.")
+                             password=_password(args, nothing_done="Inget konto skapades."),
+                             now=now_utc(), role=READER if args.reader else COORDINATOR)  # fmt: skip
+    kind = "läsarkontot" if account.reader else "kontot"
+    ctx.print(f"Skapade {kind} «{account.username}» för {account.organisation}.")
     return 0
 
 
 def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.time import STOCKHOLM
+    from scheduler.model.account import ROLE_NAMES
     from scheduler.services.accounts import all_accounts
 
     accounts = all_accounts(ctx.engine)
@@ -62,7 +68,9 @@ def cmd_user_list(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(f"{count(len(accounts), 'konto', 'konton')}:")
     for account in accounts:
         created = account.created_at.astimezone(STOCKHOLM)
-        ctx.print(f"  {account.username}  {account.organisation}  (skapat {created:%Y-%m-%d})")
+        how = ", via inloggningstjänsten" if account.oidc_subject else ""
+        ctx.print(f"  {account.username}  {account.organisation}  {ROLE_NAMES[account.role]}  "
+                  f"(skapat {created:%Y-%m-%d}{how})")  # fmt: skip
     return 0
 
 
@@ -77,6 +85,17 @@ def cmd_user_password(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def cmd_user_role(args: argparse.Namespace, ctx: Context) -> int:
+    from scheduler.model.account import COORDINATOR, READER, ROLE_NAMES, Role
+    from scheduler.services.accounts import change_role
+
+    role: Role = READER if args.role == ROLE_NAMES[READER] else COORDINATOR
+    account, ended = change_role(ctx.engine, username=args.name, role=role)
+    ctx.print(f"«{account.username}» är nu {ROLE_NAMES[account.role]}; "
+              f"{count(ended, 'inloggning', 'inloggningar')} avslutades.")  # fmt: skip
+    return 0
+
+
 def cmd_user_remove(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.accounts import remove_account
 
@@ -87,12 +106,15 @@ def cmd_user_remove(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def register(commands: Any) -> None:
-    user = commands.add_parser("user", help="samordnarnas konton för arbetsytan i webbläsaren")
+    user = commands.add_parser("user", help="samordnarnas och läsarnas konton för arbetsytan")
     actions = user.add_subparsers(dest="action", metavar="ÅTGÄRD", required=True)
     add = actions.add_parser("add", help="skapa ett konto (lösenordet frågas efter)")
     add.add_argument("name", metavar="NAMN", help="användarnamnet")
     add.add_argument("--password-stdin", action="store_true",
                      help="läs lösenordet från standard in (en rad) i stället för att fråga")  # fmt: skip
+    add.add_argument("--reader", action="store_true",
+                     help="ett läsarkonto: ser planen, agendan, årshjulet och uppföljningen men "
+                     "kan inte ändra något")  # fmt: skip
     add.set_defaults(run=cmd_user_add)
     listing = actions.add_parser("list", help="visa alla konton")
     listing.set_defaults(run=cmd_user_list)
@@ -103,6 +125,13 @@ def register(commands: Any) -> None:
     password.add_argument("--password-stdin", action="store_true",
                           help="läs lösenordet från standard in (en rad) i stället för att fråga")  # fmt: skip
     password.set_defaults(run=cmd_user_password)
+    role = actions.add_parser(
+        "role", help="gör kontot till samordnare eller läsare (kontots inloggningar avslutas)"
+    )
+    role.add_argument("name", metavar="NAMN", help="användarnamnet")
+    role.add_argument("role", metavar="ROLL", choices=("samordnare", "läsare"),
+                      help="samordnare eller läsare")  # fmt: skip
+    role.set_defaults(run=cmd_user_role)
     remove = actions.add_parser("remove", help="ta bort ett konto")
     remove.add_argument("name", metavar="NAMN", help="användarnamnet")
     remove.set_defaults(run=cmd_user_remove)

@@ -10,7 +10,7 @@ from scheduler.base.errors import UsageError
 from scheduler.base.swedish import count
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
 
-SUFFIXES = (".svg", ".png")
+IMAGE_SUFFIXES = (".svg", ".png")
 
 
 def cmd_arshjul(args: argparse.Namespace, ctx: Context) -> int:
@@ -24,7 +24,7 @@ def cmd_arshjul(args: argparse.Namespace, ctx: Context) -> int:
 
     path = Path(args.path)
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
+    if suffix not in IMAGE_SUFFIXES:
         raise UsageError(f"skriv årshjulet till en .svg- eller .png-fil (fick «{path.name}»).")
     now = now_utc()
     plan_id = ctx.plan_id(args.year)

@@ -10,9 +10,9 @@ from typing import Any, cast
 from scheduler.base.errors import NotFoundError, StoreNotReadyError, UsageError
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence.describe import KIND_WORDS as KINDS_SV
 from scheduler.commands.context import Context, date_argument, now_utc, year_argument
-from scheduler.model.occurrence import CANCELLED
+from scheduler.model.display_words import CADENCE_KIND_WORDS, kind_word
+from scheduler.model.occurrence import OccurrenceStatus
 from scheduler.model.stored import StoredPlan
 
 
@@ -49,18 +49,18 @@ def _may_hold_a_plan(url: str) -> bool:
 def cmd_cadence(args: argparse.Namespace, ctx: Context) -> int:
     # Only the pure cadence engine: reading a När needs no database (and loads none unless
     # there is one to take the plan's year from).
-    from scheduler.cadence import CalendarPolicy, describe
+    from scheduler.cadence import CalendarPolicy, describe_cadence
     from scheduler.cadence.wording import frequency_text
 
     year = args.year or plan_year(ctx)
-    result = describe(
+    result = describe_cadence(
         args.text, year=year, policy=CalendarPolicy.from_section(ctx.settings.calendar)
     )
     if args.json:
         ctx.print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
     ctx.print(f"«{result['text']}»")
-    flags = [KINDS_SV.get(str(result["kind"]), str(result["kind"]))]
+    flags = [CADENCE_KIND_WORDS.get(str(result["kind"]), str(result["kind"]))]
     if result["as_needed"] and result["kind"] != "as_needed":
         flags.append("samt vid behov")
     if result["continuous"] and result["kind"] != "continuous":
@@ -102,7 +102,7 @@ def _agenda_plans(args: argparse.Namespace, ctx: Context) -> list[StoredPlan]:
 def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.base.templating import swedish_date
     from scheduler.plan.review import lexicon_for
-    from scheduler.services.agenda import agenda
+    from scheduler.services.agenda import agenda_entries
 
     plans = _agenda_plans(args, ctx)
     first: date = args.from_date or date(plans[0].plan.year, 1, 1)
@@ -112,7 +112,7 @@ def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
     role = None
     if args.role:
         role = lexicon_for(ctx.config).canonical(args.role) or args.role
-    found = agenda(ctx.engine, ctx.config, [stored.id for stored in plans], now=now_utc(),
+    found = agenda_entries(ctx.engine, ctx.config, [stored.id for stored in plans], now=now_utc(),
                    first=first, last=last)  # fmt: skip
     entries: list[dict[str, Any]] = []
     for item in found:
@@ -137,9 +137,9 @@ def cmd_agenda(args: argparse.Namespace, ctx: Context) -> int:
         return 0
     for entry in entries:
         when = "heldag" if entry["all_day"] else entry["start"][11:16]
-        what = "Uppgift" if entry["kind"] == "task" else "Möte"
+        what = kind_word(entry["kind"]).capitalize()
         series = f" – {entry['series']}" if entry["series"] else ""
-        status = " (INSTÄLLT)" if entry["status"] == CANCELLED else ""
+        status = " (INSTÄLLT)" if entry["status"] == OccurrenceStatus.CANCELLED else ""
         ctx.print(f"{swedish_date(date.fromisoformat(entry['date'])):28} {when:6}  {what}: {entry['title']}{series}{status}"
                   f"  · sammankallande: {entry['convener'] or 'saknas'}")  # fmt: skip
     ctx.print(f"\n{count(len(entries), 'möte eller uppgift', 'möten och uppgifter')}.")

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from scheduler.base.time import FIRST_YEAR, LAST_YEAR
 from scheduler.model.stored import StoredPlan
 
 if TYPE_CHECKING:
@@ -114,7 +115,6 @@ def now_utc() -> datetime:
 
 # The years a plan, a date or a moment given on the command line may fall in: wide enough for
 # any plan, narrow enough that a meeting moved to the edge and lengthened stays a valid datetime.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 YEARS = f"år {FIRST_YEAR}–{LAST_YEAR}"
 MAX_MINUTES = 24 * 60
 

@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
 
 def cmd_feeds_list(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.feed_links import feed_links
+    from scheduler.services.feed_links import list_feed_links
 
-    rows = feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
+    rows = list_feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
     if not rows:
         ctx.print("Inga kalenderlänkar ännu. Skapa en med «scheduler feeds create MOTTAGARE».")
     for row in rows:
@@ -118,10 +118,10 @@ def cmd_feeds_create(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_feeds_revoke(args: argparse.Namespace, ctx: Context) -> int:
-    from scheduler.services.feed_links import feed_links, revoke_link
+    from scheduler.services.feed_links import list_feed_links, revoke_link
 
     if ctx.organisation_chosen or ctx.settings.several_organisations:
-        listed = feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
+        listed = list_feed_links(ctx.engine, organisations=_token_organisations(ctx, unbound=True))
         mine = {t.id for t in listed}
         if args.id not in mine:  # another district's link is not this one's to revoke
             raise NotFoundError(
@@ -181,7 +181,7 @@ def _export_all(args: argparse.Namespace, ctx: Context) -> int:
     from scheduler.services.feed_export import export_all
 
     reports = export_all(ctx.engine, ctx.settings, directory, now=args.now or now_utc(),
-                         workers=args.workers, progress=_Progress())  # fmt: skip
+                         workers=args.workers, progress=_ExportProgress())  # fmt: skip
     if not reports:
         raise NotFoundError("Ingen plan är importerad ännu; det finns inga kalendrar att skriva.")
     failed = [r for r in reports if r.failure is not None]
@@ -203,7 +203,7 @@ def _export_all(args: argparse.Namespace, ctx: Context) -> int:
     return failed[0].exit_code if failed else 0
 
 
-class _Progress:
+class _ExportProgress:
     """A line on stderr every `EVERY` organisations, for a person watching a long export: only
     when stderr is a terminal (cron's mail and the tests read the report, not the count)."""
 

@@ -62,12 +62,12 @@ def _compile(msgid: str) -> tuple[re.Pattern[str], list[str]]:
     return re.compile(f"^{pattern}$", re.DOTALL), names
 
 
-_COMPILED = [(_compile(msgid), msgstr) for msgid, msgstr in CATALOG.items()]
+_COMPILED_CATALOG = [(_compile(msgid), msgstr) for msgid, msgstr in CATALOG.items()]
 
 
 def translate(message: str) -> str:
     """argparse's English message in Swedish; an argument's inner message is translated too."""
-    for (pattern, names), msgstr in _COMPILED:
+    for (pattern, names), msgstr in _COMPILED_CATALOG:
         found = pattern.match(message)
         if found:
             values = {name: found.group(name) for name in names}

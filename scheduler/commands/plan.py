@@ -18,7 +18,8 @@ from scheduler.commands.context import (
     now_utc,
     year_argument,
 )
-from scheduler.model.stored import DRAFT, FOLLOWED_UP, HANDED_IN
+from scheduler.model.display_words import PLAN_STATE_WORDS
+from scheduler.model.stored import PlanState
 
 if TYPE_CHECKING:
     from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
@@ -46,7 +47,7 @@ def _import_files(paths: list[Path], args: argparse.Namespace, ctx: Context) -> 
     from scheduler.services.database import durable_at_the_end
     from scheduler.services.import_ahead import default_workers, read_ahead
 
-    progress = _Progress(len(paths))
+    progress = _ImportProgress(len(paths))
     codes = []
     workers = default_workers(len(paths)) if args.jobs is None else args.jobs
     # Each file its own transaction; all of them on disk before the summary says so. Other
@@ -86,7 +87,7 @@ def _import_one_of_many(
     return 0
 
 
-class _Progress:
+class _ImportProgress:
     """Every `EVERY` files a line on stderr, for a person watching a long run: only when
     stderr is a terminal (a log or a test reads the reports, not the count)."""
 
@@ -135,11 +136,11 @@ def _import_file(
         raise PlanFileError(str(exc), path=str(path)) from None
     for note in read.notes:
         say(f"Obs: {note}")
-    if result.state != DRAFT and (result.added or result.changed or result.retired):
+    if result.state != PlanState.DRAFT and (result.added or result.changed or result.retired):
         when = (
             f" {result.handed_in_at.astimezone(STOCKHOLM):%Y-%m-%d}" if result.handed_in_at else ""
         )
-        say(f"Obs: planen {result.organisation} {result.year} är {result.state}{when}; den "
+        say(f"Obs: planen {result.organisation} {result.year} är {PLAN_STATE_WORDS[result.state]}{when}; den "
             "inlämnade planen har ändrats. Meddela mottagarna, eller lämna in den igen.")  # fmt: skip
     measures = result.added + result.changed + result.unchanged
     if not result.changed_anything and not synced.changed_anything:
@@ -271,14 +272,14 @@ def cmd_rollover(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_hand_in(args: argparse.Namespace, ctx: Context) -> int:
     """The plan is handed in: its hand-in task is done and its reminders stop."""
-    return _mark(ctx, args.year, HANDED_IN)
+    return _mark(ctx, args.year, PlanState.HANDED_IN)
 
 
 def cmd_followed_up(args: argparse.Namespace, ctx: Context) -> int:
-    return _mark(ctx, args.year, FOLLOWED_UP)
+    return _mark(ctx, args.year, PlanState.FOLLOWED_UP)
 
 
-def _mark(ctx: Context, year: int | None, state: str) -> int:
+def _mark(ctx: Context, year: int | None, state: PlanState) -> int:
     from scheduler.plan.view import state_text
     from scheduler.services.plan_state import mark_plan
     from scheduler.services.plans import load_plan

@@ -11,12 +11,12 @@ from typing import Any
 from scheduler.base.errors import SchedulerError
 from scheduler.base.time import STOCKHOLM
 from scheduler.commands.context import Choice, Context, moment_argument, now_utc
-from scheduler.model.mail import STATUS_WORDS, STATUSES
+from scheduler.model.display_words import OUTBOX_STATUS_WORDS
+from scheduler.model.mail import OutboxStatus
 
 log = logging.getLogger(__name__)
 
-STATUS_SV = STATUS_WORDS
-STATUS_CHOICE = Choice({status: STATUS_SV.get(status, status) for status in STATUSES})
+STATUS_CHOICE = Choice({status: OUTBOX_STATUS_WORDS[status] for status in OutboxStatus})
 
 
 def cmd_run_due(args: argparse.Namespace, ctx: Context) -> int:
@@ -75,19 +75,19 @@ def cmd_list(args: argparse.Namespace, ctx: Context) -> int:
     )
     rows = outbox_mails(ctx.engine, status=args.status, organisation=organisation)
     if not rows:
-        shown = f" med status {STATUS_SV.get(args.status, args.status)}" if args.status else ""
+        shown = (
+            f" med status {OUTBOX_STATUS_WORDS[OutboxStatus(args.status)]}" if args.status else ""
+        )
         ctx.print(f"Inga påminnelser{shown}.")
         return 0
     for row in rows:
         due = row.due_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
         note = f"  ({row.last_error})" if row.last_error and row.status != "sent" else ""
-        ctx.print(
-            f"{due}  {STATUS_SV.get(row.status, row.status):12} {row.role}: {row.subject}{note}"
-        )
-    counts: dict[str, int] = {}
+        ctx.print(f"{due}  {OUTBOX_STATUS_WORDS[row.status]:12} {row.role}: {row.subject}{note}")
+    counts: dict[OutboxStatus, int] = {}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
-    ctx.print("\n" + ", ".join(f"{STATUS_SV.get(k, k)}: {v}" for k, v in sorted(counts.items())))
+    ctx.print("\n" + ", ".join(f"{OUTBOX_STATUS_WORDS[k]}: {v}" for k, v in sorted(counts.items())))
     return 0
 
 

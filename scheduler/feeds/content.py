@@ -10,30 +10,30 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from scheduler.base.time import STOCKHOLM
+from scheduler.cadence.placed import DEADLINE_LABELS
 from scheduler.feeds.ical import FeedEvent, FeedHeader
 from scheduler.feeds.scopes import Scope, ScopeIndex
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.model.display_words import kind_word
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
-
-DEADLINE_LABELS = {"klart senast", "deadline"}
 
 
 @dataclass(frozen=True)
-class Window:
+class DateSpan:
     start: date
     end: date  # exclusive
 
     @classmethod
-    def year(cls, year: int) -> Window:
+    def year(cls, year: int) -> DateSpan:
         return cls(date(year, 1, 1), date(year + 1, 1, 1))
 
     def contains(self, moment: datetime) -> bool:
         return self.start <= moment.astimezone(STOCKHOLM).date() < self.end
 
 
-def summary(item: MeasureSchedule, series_label: str, kind: str, cancelled: bool) -> str:
+def summary(item: MeasureSchedule, series_label: str, kind: OccurrenceKind, cancelled: bool) -> str:
     title = item.stored.measure.title
-    if kind == "task":
+    if kind == OccurrenceKind.TASK:
         text = (
             f"Klart senast: {title}"
             if series_label.casefold() in DEADLINE_LABELS
@@ -62,7 +62,7 @@ def description(
         lines.append(f"Område: {item.stored.area}")
     if measure.when_text and not brief:
         lines.append(f"Enligt planen: {measure.when_text}")
-    if row is not None and row.status == CANCELLED:
+    if row is not None and row.status == OccurrenceStatus.CANCELLED:
         lines.append(f"Inställt{': ' + row.note if row.note else '.'}")
     elif row is not None and row.manual:
         lines.append(f"Flyttat{': ' + row.note if row.note else '.'}")
@@ -74,14 +74,18 @@ def description(
 def is_done(row: Occurrence) -> bool:
     """A task answered done ("klart"), marked held, or the hand-in of a plan handed in (which
     records it so: scheduler/services/plan_state.py)."""
-    return row.kind == "task" and row.held is True and row.status != CANCELLED
+    return (
+        row.kind == OccurrenceKind.TASK
+        and row.held is True
+        and row.status != OccurrenceStatus.CANCELLED
+    )
 
 
 def event_for(
     item: MeasureSchedule, row: Occurrence, link: str | None, *, brief: bool = False
 ) -> FeedEvent:
     """One occurrence as a calendar entry: in feeds and attached to reminder emails."""
-    cancelled = row.status == CANCELLED
+    cancelled = row.status == OccurrenceStatus.CANCELLED
     done = row.held_recorded_at if is_done(row) else None
     return FeedEvent(
         uid=row.uid, sequence=row.sequence, stamp=max(row.changed_at, done or row.changed_at),
@@ -89,8 +93,8 @@ def event_for(
         summary=summary(item, row.series_label, row.kind, cancelled),
         description=description(item, row, link, brief=brief), location=row.location,
         cancelled=cancelled,
-        categories=tuple(c for c in (item.stored.area, "Uppgift" if row.kind == "task" else "Möte") if c),
-        url=link, task=row.kind == "task", completed=done,
+        categories=tuple(c for c in (item.stored.area, kind_word(row.kind).capitalize()) if c),
+        url=link, task=row.kind == OccurrenceKind.TASK, completed=done,
     )  # fmt: skip
 
 
@@ -100,7 +104,7 @@ def feed_events(
     scope: Scope,
     *,
     now: datetime,
-    window: Window,
+    window: DateSpan,
     keep_cancelled: timedelta,
     link: Callable[[int], str | None] = lambda _: None,
     brief: bool = False,
@@ -116,7 +120,7 @@ def events_by_scope(
     scopes: Sequence[Scope],
     *,
     now: datetime,
-    window: Window,
+    window: DateSpan,
     keep_cancelled: timedelta,
     link: Callable[[int], str | None] = lambda _: None,
     brief: bool = False,
@@ -132,7 +136,7 @@ def events_by_scope(
         item = by_measure.get(row.measure_id)
         if item is None or not window.contains(row.start):
             continue
-        if row.status == CANCELLED and now - row.changed_at > keep_cancelled:
+        if row.status == OccurrenceStatus.CANCELLED and now - row.changed_at > keep_cancelled:
             continue  # a cancellation has been shown long enough: it leaves the feed
         key = (row.measure_id, row.series_label)  # all that decides who holds it
         holders = holders_of.get(key)

@@ -41,7 +41,7 @@ from scheduler.base.swedish import WEEKDAY_CODES
 # a one-off date.
 SINGLE_RULE = "FREQ=DAILY;COUNT=1"
 # [MS-OXCICAL] count-part = ";COUNT=" 1*3DIGIT: a longer rule is split.
-MAX_COUNT = 999
+MAX_RULE_COUNT = 999
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def single_rule(days: tuple[date, ...]) -> Piece | None:
     best: Piece | None = None
     for candidate in _CANDIDATES:
         piece = candidate(days)
-        if piece is None or len(piece.given) > MAX_COUNT:
+        if piece is None or len(piece.given) > MAX_RULE_COUNT:
             continue
         if 2 * len(piece.skipped) >= len(days):
             continue  # mostly gaps: not the series' rule, though it holds its dates
@@ -161,7 +161,7 @@ def _interval(steps: list[int]) -> int:
 
 # The longest INTERVAL written, per frequency: what a person would say ("var fjärde vecka",
 # "varje halvår"). Any two dates are some interval apart; "every 13 weeks" is no cadence.
-_LONGEST = {"DAILY": 6, "WEEKLY": 4, "MONTHLY": 6}
+_LONGEST_BY_FREQUENCY = {"DAILY": 6, "WEEKLY": 4, "MONTHLY": 6}
 
 
 def _with_interval(rule: str, interval: int) -> str:
@@ -174,7 +174,7 @@ def _weekly(days: tuple[date, ...]) -> Piece | None:
     weeks = [(day - monday).days // 7 for day in days]
     interval = _interval(weeks)
     weekdays = sorted({day.weekday() for day in days})
-    if interval > _LONGEST["WEEKLY"] or len(weekdays) == len(WEEKDAY_CODES):
+    if interval > _LONGEST_BY_FREQUENCY["WEEKLY"] or len(weekdays) == len(WEEKDAY_CODES):
         return None  # every day of the week: daily says it
     given = [
         monday + timedelta(weeks=week, days=weekday)
@@ -191,7 +191,7 @@ def _weekly(days: tuple[date, ...]) -> Piece | None:
 def _daily(days: tuple[date, ...]) -> Piece | None:
     """2.1.3.2.2.1: every n days."""
     interval = _interval([(day - days[0]).days for day in days])
-    if interval > _LONGEST["DAILY"]:
+    if interval > _LONGEST_BY_FREQUENCY["DAILY"]:
         return None
     count = (days[-1] - days[0]).days // interval + 1
     given = [days[0] + timedelta(days=interval * n) for n in range(count)]
@@ -258,7 +258,7 @@ def _same_day(days: tuple[date, ...]) -> int | None:
 def _monthly_nth(days: tuple[date, ...]) -> Piece | None:
     """2.1.3.2.2.4: the nth weekday of every n months."""
     interval = _interval(_months(days))
-    if interval > _LONGEST["MONTHLY"]:
+    if interval > _LONGEST_BY_FREQUENCY["MONTHLY"]:
         return None
     for weekday, nth in _position(days):
         given = _month_steps(days, interval, partial(_nth_weekday, weekday=weekday, nth=nth))
@@ -275,7 +275,7 @@ def _monthly(days: tuple[date, ...]) -> Piece | None:
     if day is None:
         return None
     interval = _interval(_months(days))
-    if interval > _LONGEST["MONTHLY"]:
+    if interval > _LONGEST_BY_FREQUENCY["MONTHLY"]:
         return None
     given = _month_steps(days, interval, partial(_month_day, day=day))
     return _piece(_with_interval(f"FREQ=MONTHLY;BYMONTHDAY={day}", interval), given, days)

@@ -20,6 +20,13 @@ from scheduler.base.errors import NotFoundError
 from scheduler.schedule.occurrences import PlanSchedule
 
 PLAN, AREA, MEASURE, SERIES, ROLE = "plan", "area", "measure", "series", "role"
+# The calendars besides the whole plan, grouped under their headings as the subscribe page and
+# the workspace's links form show them, in that order.
+SCOPE_GROUPS = (
+    ("Områden", (AREA,)),
+    ("Åtgärder och forum", (MEASURE, SERIES)),
+    ("Roller", (ROLE,)),
+)
 
 
 def slugify(text: str) -> str:

@@ -31,10 +31,9 @@ from scheduler.cadence import PlacedSeries
 from scheduler.feeds.content import description, event_for, summary
 from scheduler.feeds.ical import FeedEvent, RecurringEvent
 from scheduler.feeds.outlook_rules import decompose
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.model.display_words import kind_word
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule, occurrence_uid
-
-TASK = "task"
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class _Shape:
     at: time
     length: timedelta
     all_day: bool
-    kind: str
+    kind: OccurrenceKind
     location: str | None
 
     def start(self, day: date) -> datetime:
@@ -128,8 +127,8 @@ def _series(
             end=first + shape.length, all_day=shape.all_day,
             summary=summary(item, label, shape.kind, False),
             description=description(item, None, None), location=shape.location, cancelled=False,
-            categories=tuple(c for c in (item.stored.area, "Uppgift" if shape.kind == TASK else "Möte") if c),
-            task=shape.kind == TASK,
+            categories=tuple(c for c in (item.stored.area, kind_word(shape.kind).capitalize()) if c),
+            task=shape.kind == OccurrenceKind.TASK,
         )  # fmt: skip
         overrides = tuple(
             replace(
@@ -152,7 +151,7 @@ def _differs(row: Occurrence, shape: _Shape, day: date) -> bool:
     start = shape.start(day)
     return (
         row.manual
-        or row.status == CANCELLED
+        or row.status == OccurrenceStatus.CANCELLED
         or row.start != start
         or row.end != start + shape.length
         or row.location != shape.location

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from scheduler.base.swedish import count, noun
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 
 STATUSES = {
     "genomford": "Genomförd enligt plan",
@@ -70,8 +70,8 @@ class MeasureFacts:
 def measure_facts(rows: Iterable[Occurrence], *, now: datetime) -> MeasureFacts:
     counts = dict.fromkeys(MeasureFacts.__dataclass_fields__, 0)
     for row in rows:
-        if row.kind == "meeting":
-            if row.status == CANCELLED:
+        if row.kind == OccurrenceKind.MEETING:
+            if row.status == OccurrenceStatus.CANCELLED:
                 counts["meetings_cancelled"] += 1
                 continue
             counts["meetings_planned"] += 1
@@ -84,7 +84,7 @@ def measure_facts(rows: Iterable[Occurrence], *, now: datetime) -> MeasureFacts:
             else:
                 counts["meetings_upcoming"] += 1
         else:
-            if row.status == CANCELLED:
+            if row.status == OccurrenceStatus.CANCELLED:
                 continue
             counts["tasks_planned"] += 1
             if row.held is True:

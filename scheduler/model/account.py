@@ -1,9 +1,18 @@
-"""A coordinator's account for the workspace, as a value: one organisation's pages only."""
+"""A workspace account, as a value: one organisation's pages only, as a coordinator (who may
+change things) or a reader (who may only look)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final, Literal
+
+Role = Literal["coordinator", "reader"]
+COORDINATOR: Final = "coordinator"
+READER: Final = "reader"
+ROLES: Final[tuple[Role, ...]] = (COORDINATOR, READER)
+# What pages and the command line call each role.
+ROLE_NAMES: Final[dict[str, str]] = {COORDINATOR: "samordnare", READER: "läsare"}
 
 
 @dataclass(frozen=True)
@@ -11,5 +20,15 @@ class Account:
     id: int
     username: str  # case-folded: "Anna" and "anna" are one account
     organisation: str
-    password_hash: str  # argon2; the password itself is never kept
+    password_hash: str  # argon2; the password itself is never kept; "" signs in only by OIDC
     created_at: datetime
+    role: Role = COORDINATOR
+    # Set for an account made by signing in through the organisation's identity provider.
+    oidc_issuer: str | None = None
+    oidc_subject: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+
+    @property
+    def reader(self) -> bool:
+        return self.role == READER

@@ -10,17 +10,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from scheduler.model.occurrence import Occurrence
 
-# An outbox row's life: pending → sending (claimed) → sent | failed | skipped | cancelled.
-PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED = (
-    "pending", "sending", "sent", "failed", "skipped", "cancelled",
-)  # fmt: skip
-STATUSES = (PENDING, SENDING, SENT, FAILED, SKIPPED, CANCELLED)
-# Each status as users read it (the CLI's `remind list`, the workspace's /paminnelser).
-STATUS_WORDS = {PENDING: "väntar", SENDING: "skickas", SENT: "skickat", FAILED: "misslyckat",
-                SKIPPED: "hoppat över", CANCELLED: "inställt"}  # fmt: skip
+
+class OutboxStatus(StrEnum):
+    """An outbox row's life: pending → sending (claimed) → sent | failed | skipped | cancelled.
+    What users read is `scheduler.model.display_words.OUTBOX_STATUS_WORDS`."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class MailKind(StrEnum):
+    """What an outbox email is, as stored. A reminder ahead of a meeting or a task's day also
+    stores how many days ahead it is (`lead_days`), in a column of its own."""
+
+    MEETING_REMINDER = "meeting-reminder"
+    TASK_REMINDER = "task-reminder"
+    HELD_QUESTION = "held"  # after a meeting: was it held?
+    TASK_DONE_QUESTION = "task-overdue"  # after a task's day: was it done?
+    DIGEST = "digest"  # Monday's overview per convening role
+    CHANGE_MOVED = "change-moved"  # a person moved a meeting or task
+    CHANGE_CANCELLED = "change-cancelled"  # a person cancelled one
+    FOLLOWUP_START = "followup-start"
+    FOLLOWUP_NUDGE = "followup-nudge"
+    FOLLOWUP_SUMMARY = "followup-summary"
 
 
 @dataclass(frozen=True)
@@ -37,7 +57,7 @@ class OutboxMail:
 
     id: int
     key: str  # unique per occurrence and kind: a reminder is stored once however often synced
-    kind: str
+    kind: str  # a MailKind's code (kept as stored: a newer version's kind is told, not raised)
     plan_id: int | None
     occurrence_id: int | None
     role: str
@@ -48,7 +68,7 @@ class OutboxMail:
     body_text: str  # empty, as body_html: rendered when claimed (`rendered_at_claim`)
     body_html: str
     attachment: str | None  # .ics text
-    status: str  # one of STATUSES
+    status: OutboxStatus
     attempts: int
     next_attempt_at: datetime | None
     claimed_by: str | None
@@ -57,6 +77,7 @@ class OutboxMail:
     last_error: str  # the mail server's answer, or why it was skipped or cancelled
     created_at: datetime
     updated_at: datetime
+    lead_days: int | None = None  # a reminder ahead: how many days ahead
 
 
 def subject_only(subject: str) -> RenderedEmail:
@@ -72,7 +93,7 @@ def rendered_at_claim(text: str, html: str) -> bool:
 @dataclass(frozen=True)
 class PlannedMail:
     key: str
-    kind: str
+    kind: MailKind
     occurrence_id: int | None
     role: str
     recipient: str
@@ -80,10 +101,16 @@ class PlannedMail:
     useful_until: datetime | None
     email: RenderedEmail  # a reminder: subject_only (bodies rendered at claim); a digest: whole
     attachment: str | None  # an .ics to attach (METHOD:PUBLISH); a reminder's is made at claim
+    lead_days: int | None = None  # a reminder ahead: how many days ahead
 
 
-def reminder_key(row: Occurrence, kind: str) -> str:
-    """Names the occurrence, the kind and the start the reminder was made for."""
+def reminder_key(row: Occurrence, kind: MailKind, lead_days: int | None = None) -> str:
+    """Names the occurrence, the kind and the start the reminder was made for. A reminder ahead
+    is named as versions before the `lead_days` column named its kind ("meeting-14d"), so that
+    a reminder stored then is recognised and never planned twice."""
+    if lead_days is not None:
+        ahead = "meeting" if kind == MailKind.MEETING_REMINDER else "task"
+        return f"{row.uid}|{ahead}-{lead_days}d|{row.start.isoformat()}"
     return f"{row.uid}|{kind}|{row.start.isoformat()}"
 
 
@@ -99,13 +126,13 @@ def made_for_start(key: str) -> datetime | None:
     return start if start.tzinfo else None
 
 
-# The email to the convener when a person moves or cancels a meeting or task.
-CHANGE_MOVED, CHANGE_CANCELLED = "change-moved", "change-cancelled"
+# What the keys of the email to the convener when a person moves or cancels a meeting or task
+# begin with.
 CHANGE_PREFIX = "change"
 
 
 def is_change(kind: str) -> bool:
-    return kind in (CHANGE_MOVED, CHANGE_CANCELLED)
+    return kind in (MailKind.CHANGE_MOVED, MailKind.CHANGE_CANCELLED)
 
 
 def change_key(uid: str, sequence: int, known_start: datetime) -> str:

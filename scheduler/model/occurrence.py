@@ -8,9 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
-PLANNED = "planned"
-CANCELLED = "cancelled"
+
+class OccurrenceKind(StrEnum):
+    """What an occurrence is: a meeting (a time and a room) or a task (due on a day). Stored
+    and compared as these codes; what users read is `scheduler.model.display_words.OCCURRENCE_KIND_WORDS`."""
+
+    MEETING = "meeting"
+    TASK = "task"
+
+
+class OccurrenceStatus(StrEnum):
+    """Whether a published occurrence still happens."""
+
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -20,7 +33,7 @@ class PlannedOccurrence:
     uid: str
     measure_id: int
     series_label: str
-    kind: str  # "meeting" or "task"
+    kind: OccurrenceKind
     original_date: date
     start: datetime
     end: datetime
@@ -37,13 +50,13 @@ class Occurrence:
     measure_id: int
     uid: str
     series_label: str
-    kind: str  # "meeting" or "task"
+    kind: OccurrenceKind
     original_date: date  # the date the rule gave: part of the UID, never changes
     start: datetime
     end: datetime
     all_day: bool
     location: str | None
-    status: str  # PLANNED or CANCELLED
+    status: OccurrenceStatus
     manual: bool  # moved or cancelled by a person: a recomputed schedule leaves it alone
     sequence: int
     note: str

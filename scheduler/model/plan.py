@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class ScheduleSettings:
+class PolicyOverrides:
     """Per-measure (or per-series) overrides of the calendar policy, as written in the plan file.
 
     Every field is optional; None means "use the policy from config.toml".
     """
 
-    kind: str | None = None  # "meeting" or "task"
+    kind: str | None = None  # an OccurrenceKind's code, as written in the plan file
     weekday: str | None = None  # Swedish weekday name ("tisdag") or RRULE code ("TU")
     time: str | None = None  # "HH:MM", local time
     duration_minutes: int | None = None
@@ -26,13 +26,13 @@ class ScheduleSettings:
     # Days before a meeting or deadline the convener is reminded, replacing config's leads.
     reminder_days: tuple[int, ...] | None = None
     # Overrides for one series of a measure, keyed by the series label ("Fridhemsplan").
-    series: tuple[tuple[str, ScheduleSettings], ...] = ()
+    series: tuple[tuple[str, PolicyOverrides], ...] = ()
 
-    def for_series(self, label: str) -> ScheduleSettings:
+    def for_series(self, label: str) -> PolicyOverrides:
         """The settings for one series: the series' own values over the measure's."""
         for name, own in self.series:
             if name.casefold() == label.casefold():
-                return ScheduleSettings(
+                return PolicyOverrides(
                     kind=own.kind or self.kind,
                     weekday=own.weekday or self.weekday,
                     time=own.time or self.time,
@@ -42,7 +42,7 @@ class ScheduleSettings:
                     rrule=own.rrule or self.rrule,
                     reminder_days=own.reminder_days or self.reminder_days,
                 )
-        return ScheduleSettings(
+        return PolicyOverrides(
             kind=self.kind,
             weekday=self.weekday,
             time=self.time,
@@ -54,7 +54,7 @@ class ScheduleSettings:
         )
 
     def is_empty(self) -> bool:
-        return self == ScheduleSettings()
+        return self == PolicyOverrides()
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Measure:
     followup_text: str = ""  # Uppföljning
     operational_goal: str = ""  # Operativa mål (optional column in Brå's template)
     convener: str | None = None  # explicit convening role; None: read from responsible_text
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    schedule: PolicyOverrides = field(default_factory=PolicyOverrides)
 
 
 @dataclass(frozen=True)

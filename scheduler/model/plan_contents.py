@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from scheduler.base.errors import NotFoundError
-from scheduler.model.plan import Measure, ScheduleSettings
-from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.model.plan import Measure, PolicyOverrides
+from scheduler.model.policy_overrides import settings_from_mapping, settings_to_mapping
 
 # The texts a coordinator edits, as the form names them, with the Measure field and the label
 # the pages and the history show.
@@ -208,7 +208,7 @@ def contents_from_json(text: str) -> PlanContents:
         measures = []
         for raw in area["measures"]:
             texts = {name: raw[name] for name, _ in _COMPARED}
-            schedule: ScheduleSettings = settings_from_mapping(raw["schedule"], fail)
+            schedule: PolicyOverrides = settings_from_mapping(raw["schedule"], fail)
             measure = Measure(**texts, convener=raw["convener"], schedule=schedule)
             measures.append(MeasureContents(raw["id"], measure))
         areas.append(AreaContents(area["id"], area["name"], tuple(measures)))

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from scheduler.base.errors import NotFoundError
 from scheduler.model.plan import Measure, Plan
 
-# A plan's state through its year: a draft until it is handed in (with tertialrapport 1), then
-# followed up once the year-end follow-up is exported after its deadline (or marked so).
-DRAFT, HANDED_IN, FOLLOWED_UP = "utkast", "inlämnad", "uppföljd"
-PLAN_STATES = (DRAFT, HANDED_IN, FOLLOWED_UP)
+
+class PlanState(StrEnum):
+    """A plan's state through its year: a draft until it is handed in (with tertialrapport 1),
+    then followed up once the year-end follow-up is exported after its deadline (or marked so).
+    Stored as these codes; what users read is `scheduler.model.display_words.PLAN_STATE_WORDS`."""
+
+    DRAFT = "draft"
+    HANDED_IN = "handed_in"
+    FOLLOWED_UP = "followed_up"
+
+
 # The plan's own tasks are stored like measures, under keys no workbook row can have.
 PLAN_TASK_PREFIX = "plan:"
 HAND_IN = "hand-in"
@@ -40,7 +48,7 @@ class StoredPlan:
     measures: tuple[StoredMeasure, ...]  # in plan order
     # The plan's own tasks (its hand-in), as stored; their texts come from the config.
     plan_tasks: tuple[StoredMeasure, ...] = ()
-    state: str = DRAFT
+    state: PlanState = PlanState.DRAFT
     handed_in_at: datetime | None = None
     followed_up_at: datetime | None = None
 

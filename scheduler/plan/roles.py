@@ -43,7 +43,7 @@ _BUILTIN_ROLES: tuple[tuple[str, str], ...] = (
     ("Räddningstjänsten", r"räddningstjänst\w*"),
 )
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_GAP = re.compile(r"(?<=[.!?])\s+")
 _CONVENES = re.compile(r"\bär\s+sammankallande\b|\bsammankallar\b", re.IGNORECASE)
 _RESPONSIBLE = re.compile(
     r"\bansvarar\b|\bhar\s+(?:ett\s+)?(?:gemensamt\s+)?ansvar\b", re.IGNORECASE
@@ -147,7 +147,7 @@ def _read_responsibility(
 def _role_before(text: str, rule: re.Pattern[str], mentions: list[RoleMention]) -> str | None:
     """The first role named in the sentence where `rule` matches, before the match."""
     offset = 0
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in _SENTENCE_GAP.split(text):
         start = text.find(sentence, offset)
         offset = start + len(sentence)
         match = rule.search(sentence)

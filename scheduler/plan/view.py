@@ -6,14 +6,15 @@ from typing import Any
 
 from scheduler.base.swedish import count
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.schedule_settings import settings_to_mapping
-from scheduler.model.stored import DRAFT, FOLLOWED_UP, StoredPlan
+from scheduler.model.display_words import PLAN_STATE_WORDS
+from scheduler.model.policy_overrides import settings_to_mapping
+from scheduler.model.stored import PlanState, StoredPlan
 from scheduler.plan.roles import Responsibility
 
 
 def plan_as_json(stored: StoredPlan, read: dict[int, Responsibility]) -> dict[str, Any]:
     """`{"organisation", "year", "state", "areas": [{"name", "measures": [...]}]}`: a contract
-    others read. `state` is "utkast", "inlämnad" or "uppföljd"."""
+    others read. `state` is the Swedish word users read: "utkast", "inlämnad" or "uppföljd"."""
     areas: list[dict[str, Any]] = [
         {"name": area.name, "measures": []} for area in stored.plan.areas
     ]
@@ -36,15 +37,15 @@ def plan_as_json(stored: StoredPlan, read: dict[int, Responsibility]) -> dict[st
             "schedule": settings_to_mapping(measure.schedule),
         })  # fmt: skip
     return {"organisation": stored.plan.organisation, "year": stored.plan.year,
-            "state": stored.state, "areas": areas}  # fmt: skip
+            "state": PLAN_STATE_WORDS[stored.state], "areas": areas}  # fmt: skip
 
 
 def state_text(stored: StoredPlan) -> str:
     """ "inlämnad 2024-04-26", "utkast" …: the state and, once there is one, its date."""
-    moment = stored.followed_up_at if stored.state == FOLLOWED_UP else stored.handed_in_at
-    if stored.state == DRAFT or moment is None:
-        return stored.state
-    return f"{stored.state} {moment.astimezone(STOCKHOLM):%Y-%m-%d}"
+    moment = stored.followed_up_at if stored.state == PlanState.FOLLOWED_UP else stored.handed_in_at
+    if stored.state == PlanState.DRAFT or moment is None:
+        return PLAN_STATE_WORDS[stored.state]
+    return f"{PLAN_STATE_WORDS[stored.state]} {moment.astimezone(STOCKHOLM):%Y-%m-%d}"
 
 
 def plan_as_text(stored: StoredPlan, read: dict[int, Responsibility]) -> str:

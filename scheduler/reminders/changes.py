@@ -7,7 +7,7 @@ it is after the second move. What it says follows that state, not the kind store
 whose move is followed by its cancellation is reported cancelled.
 
 The .ics is an iTIP message to the convener (RFC 5546): METHOD:REQUEST with the entry as it is
-now, or METHOD:CANCEL with STATUS:CANCELLED; the feeds' UID, the occurrence's SEQUENCE, DTSTAMP
+now, or METHOD:CANCEL with STATUS:OccurrenceStatus.CANCELLED; the feeds' UID, the occurrence's SEQUENCE, DTSTAMP
 the time of the change and the feeds' ORGANIZER, so the entry in their own calendar follows.
 """
 
@@ -19,15 +19,8 @@ from typing import Any
 
 from scheduler.feeds.ical import CANCEL, REQUEST, Attendee
 from scheduler.mail.render import render_email, render_subject
-from scheduler.model.mail import (
-    CHANGE_CANCELLED,
-    CHANGE_MOVED,
-    PlannedMail,
-    RenderedEmail,
-    change_key,
-    subject_only,
-)
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.model.mail import MailKind, PlannedMail, RenderedEmail, change_key, subject_only
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.reminders.planning import calendar_file, mail_facts
 from scheduler.schedule.occurrences import MeasureSchedule
 from scheduler.settings.model import RoleConfig, Settings
@@ -42,7 +35,7 @@ class ChangeContent:
 
 
 def _cancelled(row: Occurrence) -> bool:
-    return row.status == CANCELLED
+    return row.status == OccurrenceStatus.CANCELLED
 
 
 def _template(row: Occurrence) -> str:
@@ -77,7 +70,7 @@ def render_change(
     email = render_email(_template(row), _context(item, row, known_start, config))
     method = CANCEL if _cancelled(row) else REQUEST
     calendar = calendar_file(item, row, config, method=method, attendees=(convener,))
-    filename = "uppgift.ics" if row.kind == "task" else "mote.ics"
+    filename = "uppgift.ics" if row.kind == OccurrenceKind.TASK else "mote.ics"
     return ChangeContent(email, calendar, method, filename)
 
 
@@ -95,7 +88,7 @@ def planned_change(
     assert row.id is not None and role.email
     return PlannedMail(
         key=change_key(row.uid, row.sequence, known_start),
-        kind=CHANGE_CANCELLED if _cancelled(row) else CHANGE_MOVED,
+        kind=MailKind.CHANGE_CANCELLED if _cancelled(row) else MailKind.CHANGE_MOVED,
         occurrence_id=row.id,
         role=role.name,
         recipient=role.email,

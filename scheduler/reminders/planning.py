@@ -20,7 +20,6 @@ the same day become one, the longer); a question after it waits for the next wor
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -37,16 +36,15 @@ from scheduler.cadence.policy import canonical
 from scheduler.feeds.content import event_for, summary
 from scheduler.feeds.ical import PUBLISH, Attendee, FeedHeader, render_events
 from scheduler.mail.render import render_email, render_subject
-from scheduler.model.mail import PlannedMail, RenderedEmail, reminder_key, subject_only
-from scheduler.model.occurrence import CANCELLED, Occurrence
-from scheduler.model.stored import DRAFT
+from scheduler.model.mail import MailKind, PlannedMail, RenderedEmail, reminder_key, subject_only
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
+from scheduler.model.stored import PlanState
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.settings.model import RoleConfig, Settings
 
 ANSWER_PURPOSE = "answer"
 HELD, NOT_HELD, DONE, NOT_DONE = "held", "cancelled", "done", "not_done"
-_LEAD = re.compile(r"^(meeting|task)-(\d+)d$")
 
 
 @dataclass(frozen=True)
@@ -153,7 +151,7 @@ def mail_facts(item: MeasureSchedule, row: Occurrence, config: Settings) -> dict
         "all_day": row.all_day,
         "location": row.location,
         "uid": row.uid,
-        "kind": row.kind,  # "meeting" or "task": the wording differs
+        "kind": row.kind,  # a meeting or a task: the wording differs
         "findings": None,  # the plan's check, in the reminders to hand the plan in
     }
 
@@ -204,21 +202,20 @@ class UnknownKind(ValueError):
     """An outbox kind that is no reminder this version renders."""
 
 
-def _content_for(kind: str, row: Occurrence, context: MailContext, *, links: bool
-                 ) -> tuple[str, dict[str, Any], bool]:  # fmt: skip
+def _content_for(kind: str, lead_days: int | None, row: Occurrence, context: MailContext, *,
+                 links: bool) -> tuple[str, dict[str, Any], bool]:  # fmt: skip
     """A reminder kind's template, what it adds to the shared context, and whether the
     occurrence goes along as an .ics. The answer links are signed only when `links`: the body
     needs them, the subject does not."""
-    lead = _LEAD.match(kind)
-    if lead:
-        days = int(lead[2])
-        template = "meeting_reminder" if lead[1] == "meeting" else "task_reminder"
-        return template, {"days_before": days}, lead[1] == "meeting" or days > 0
-    if kind == "held":
+    if kind == MailKind.MEETING_REMINDER and lead_days is not None:
+        return "meeting_reminder", {"days_before": lead_days}, True
+    if kind == MailKind.TASK_REMINDER and lead_days is not None:
+        return "task_reminder", {"days_before": lead_days}, lead_days > 0
+    if kind == MailKind.HELD_QUESTION:
         extra = ({"held_link": answer_link(context, row, HELD),
                   "cancelled_link": answer_link(context, row, NOT_HELD)} if links else {})  # fmt: skip
         return "held_question", extra, False
-    if kind == "task-overdue":
+    if kind == MailKind.TASK_DONE_QUESTION:
         extra = ({"done_link": answer_link(context, row, DONE),
                   "not_done_link": answer_link(context, row, NOT_DONE)} if links else {})  # fmt: skip
         return "task_done_question", extra, False
@@ -231,11 +228,13 @@ def reminder_subject(
     kind: str,
     context: MailContext,
     *,
+    lead_days: int | None = None,
     facts: dict[str, Any] | None = None,
 ) -> str:
-    """The subject alone (one line, cheap): what the planning stores and compares. `facts`:
-    `mail_facts` of the occurrence, when the caller has them (its other reminders share them)."""
-    template, extra, _attach = _content_for(kind, row, context, links=False)
+    """The subject alone (one line, cheap): what the planning stores and compares. `lead_days`:
+    a reminder ahead's days ahead. `facts`: `mail_facts` of the occurrence, when the caller has
+    them (its other reminders share them)."""
+    template, extra, _attach = _content_for(kind, lead_days, row, context, links=False)
     shared = facts if facts is not None else mail_facts(item, row, context.config)
     return render_subject(template, {**shared, **extra})
 
@@ -246,12 +245,13 @@ def render_reminder(
     kind: str,
     context: MailContext,
     *,
+    lead_days: int | None = None,
     findings: Sequence[str] | None = None,
 ) -> tuple[RenderedEmail, str | None]:
     """The whole reminder, from the occurrence as it is now: subject, bodies and, for a meeting or
     a task ahead, its .ics. Made when the email is claimed for sending, not when it is planned.
     `findings`: what `scheduler check` reports, for the reminders to hand the plan in."""
-    template, extra, attach = _content_for(kind, row, context, links=True)
+    template, extra, attach = _content_for(kind, lead_days, row, context, links=True)
     if findings is not None:
         extra = {**extra, "findings": list(findings)}
     email = render_email(template, {**mail_facts(item, row, context.config), **extra})
@@ -271,19 +271,21 @@ class _Occurrence:
     def facts(self) -> dict[str, Any]:
         return mail_facts(self.item, self.row, self.context.config)
 
-    def mail(self, kind: str, due: datetime, until: datetime | None) -> PlannedMail:
+    def mail(self, kind: MailKind, due: datetime, until: datetime | None,
+             lead_days: int | None = None) -> PlannedMail:  # fmt: skip
         """Who gets it, when, and its subject; the bodies are rendered at claim."""
         row = self.row
-        subject = reminder_subject(self.item, row, kind, self.context, facts=self.facts)
+        subject = reminder_subject(self.item, row, kind, self.context, lead_days=lead_days,
+                                   facts=self.facts)  # fmt: skip
         return PlannedMail(
-            key=reminder_key(row, kind), kind=kind, occurrence_id=row.id,
+            key=reminder_key(row, kind, lead_days), kind=kind, occurrence_id=row.id,
             role=self.role.name, recipient=self.role.email or "", due_at=due, useful_until=until,
-            email=subject_only(subject), attachment=None,
+            email=subject_only(subject), attachment=None, lead_days=lead_days,
         )  # fmt: skip
 
 
 def _meeting_mails(
-    one: _Occurrence, leads: tuple[int, ...], window: _Window, days: _SendDays
+    one: _Occurrence, leads: tuple[int, ...], window: _PlanningHorizon, days: _SendDays
 ) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
@@ -295,19 +297,19 @@ def _meeting_mails(
     # Only what the window holds is made (its subject rendered): the rest comes with a later
     # refresh, or has had its time.
     mails = [
-        one.mail(f"meeting-{lead}d", due, row.start)
+        one.mail(MailKind.MEETING_REMINDER, due, row.start, lead)
         for lead, due in dues if window.holds(due, row.start)
     ]  # fmt: skip
     if context.settings.held_question:
         asked = _after(row.end + timedelta(hours=1), context, days)
         useful = row.end + timedelta(days=context.settings.link_days)
         if window.holds(asked, useful):
-            mails.append(one.mail("held", asked, useful))
+            mails.append(one.mail(MailKind.HELD_QUESTION, asked, useful))
     return mails
 
 
 def _task_mails(
-    one: _Occurrence, leads: tuple[int, ...], window: _Window, days: _SendDays
+    one: _Occurrence, leads: tuple[int, ...], window: _PlanningHorizon, days: _SendDays
 ) -> list[PlannedMail]:
     row, context = one.row, one.context
     day = _local_day(row.start)
@@ -316,14 +318,15 @@ def _task_mails(
         return []  # as for a meeting: its earliest mail is beyond the window
     dues = _one_per_due(leads, lambda lead: _before(day - timedelta(days=lead), end, days))
     mails = [
-        one.mail(f"task-{lead}d", due, end) for lead, due in dues if window.holds(due, end)
+        one.mail(MailKind.TASK_REMINDER, due, end, lead)
+        for lead, due in dues if window.holds(due, end)
     ]  # fmt: skip
     if context.settings.held_question:
         overdue = _at(day + timedelta(days=context.settings.overdue_days), context)
         asked = _after(overdue, context, days)
         useful = row.end + timedelta(days=context.settings.link_days)
         if window.holds(asked, useful):
-            mails.append(one.mail("task-overdue", asked, useful))
+            mails.append(one.mail(MailKind.TASK_DONE_QUESTION, asked, useful))
     return mails
 
 
@@ -342,7 +345,7 @@ class _OwnLeads:
 
 
 @dataclass(frozen=True)
-class _Window:
+class _PlanningHorizon:
     """Which reminders a refresh at `now` plans: those due before `until` (the planning horizon)
     and still of use at `now`."""
 
@@ -362,19 +365,21 @@ def planned_mails(
     rendered): later ones come with a later refresh, so a plan keeps weeks of rows in the outbox,
     not a year's; one whose time has passed (a plan imported in March has January behind it)
     would only be skipped."""
-    window = _Window(now, until)
+    window = _PlanningHorizon(now, until)
     days = _SendDays(context)
     by_measure = {item.stored.id: item for item in schedule.measures}
-    if schedule.stored.state != DRAFT:  # handed in: its hand-in task needs no more reminders
+    if (
+        schedule.stored.state != PlanState.DRAFT
+    ):  # handed in: its hand-in task needs no more reminders
         by_measure = {key: item for key, item in by_measure.items() if not item.is_plan_task}
     settings = context.settings
-    gaps = _series_gaps(r for r in rows if r.status != CANCELLED)
+    gaps = _series_gaps(r for r in rows if r.status != OccurrenceStatus.CANCELLED)
     mails: list[PlannedMail] = []
     roles: dict[str, RoleConfig | None] = {}  # by convener: a plan has few, and many rows
     own_leads = _OwnLeads()
     for row in rows:
         item = by_measure.get(row.measure_id)
-        if item is None or row.status == CANCELLED or row.id is None:
+        if item is None or row.status == OccurrenceStatus.CANCELLED or row.id is None:
             continue
         convener = item.responsibility.convener
         if convener and convener not in roles:
@@ -385,7 +390,7 @@ def planned_mails(
         one = _Occurrence(item, row, role, context)
         override = own_leads(item, row.series_label)
         single = settings.digest != "instead"  # with "instead", the digest replaces the leads
-        if row.kind == "meeting":
+        if row.kind == OccurrenceKind.MEETING:
             leads = override if override is not None else settings.meeting_days
             mails += _meeting_mails(one, leads if single else (), window, days)
         else:
@@ -403,7 +408,7 @@ def _digests(
     schedule: PlanSchedule,
     rows: list[Occurrence],
     context: MailContext,
-    window: _Window,
+    window: _PlanningHorizon,
     days: _SendDays,
 ) -> list[PlannedMail]:
     """Monday 08:00 (send time) per convening role: what is coming in the next weeks. Planned
@@ -427,7 +432,7 @@ def _digests(
                 continue
             iso_year, iso_week, _ = monday.isocalendar()
             mails.append(PlannedMail(
-                key=f"digest|{role.name}|{iso_year}-W{iso_week:02d}", kind="digest", occurrence_id=None,
+                key=f"digest|{role.name}|{iso_year}-W{iso_week:02d}", kind=MailKind.DIGEST, occurrence_id=None,
                 role=role.name, recipient=str(role.email), due_at=due,
                 useful_until=start + timedelta(days=7),
                 email=subject_only(render_subject("digest", _digest_context(role.name, monday, entries, context))),
@@ -463,7 +468,11 @@ def digest_entries(
     coming = []
     for row in rows:
         item = by_measure.get(row.measure_id)
-        if item is None or row.status == CANCELLED or not item.responsibility.convener:
+        if (
+            item is None
+            or row.status == OccurrenceStatus.CANCELLED
+            or not item.responsibility.convener
+        ):
             continue
         convening = context.config.role(item.responsibility.convener)
         if convening is None or convening.name != role or not start <= row.start < end:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from scheduler.base.errors import PlanBudgetError
-from scheduler.cadence import CalendarPolicy, Schedule, place
+from scheduler.cadence import CalendarPolicy, PlacedCadence, place_cadence
 from scheduler.cadence.spread import PlanItem
 from scheduler.model.plan import Plan
 from scheduler.model.stored import StoredMeasure
@@ -42,7 +42,10 @@ def check_before_placing(
 
 
 def check_placed(
-    plan: Plan, measures: Sequence[StoredMeasure], schedules: Sequence[Schedule], budget: PlanBudget
+    plan: Plan,
+    measures: Sequence[StoredMeasure],
+    schedules: Sequence[PlacedCadence],
+    budget: PlanBudget,
 ) -> None:
     """Raise PlanBudgetError when the placed plan (`schedules`, one per measure) is over either
     cap, naming the measure that crosses it."""
@@ -79,10 +82,10 @@ def _counts(items: Iterable[PlanItem], *, year: int, policy: CalendarPolicy) -> 
     """Each item's meetings and tasks placed on the policy's days, one item at a time."""
     for item in items:
         yield _occurrences(
-            place(item.cadence, year=year, policy=policy, settings=item.settings,
+            place_cadence(item.cadence, year=year, policy=policy, settings=item.settings,
                   title=item.title, action=item.action)
         )  # fmt: skip
 
 
-def _occurrences(schedule: Schedule) -> int:
+def _occurrences(schedule: PlacedCadence) -> int:
     return sum(len(series.occurrences) for series in schedule.series)

@@ -14,7 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from scheduler.cadence import Occurrence, PlacedSeries, Schedule
+from scheduler.cadence import PlacedCadence, PlacedDate, PlacedSeries
+from scheduler.model.occurrence import OccurrenceKind
 
 BREAK = timedelta(minutes=15)
 DAY_ENDS = time(17, 0)
@@ -27,7 +28,7 @@ class Booking:
     position: int
     series_index: int
     occurrence_index: int
-    occurrence: Occurrence
+    occurrence: PlacedDate
 
 
 class _Busy:
@@ -63,9 +64,9 @@ def _latest_end(day_start: datetime) -> datetime:
     return datetime.combine(day_start.date(), DAY_ENDS, tzinfo=day_start.tzinfo)
 
 
-def deconflict(
-    schedules: list[Schedule], conveners: list[str | None]
-) -> tuple[list[Schedule], list[list[str]]]:
+def deconflict_conveners(
+    schedules: list[PlacedCadence], conveners: list[str | None]
+) -> tuple[list[PlacedCadence], list[list[str]]]:
     """The schedules with each convener's overlapping meetings moved apart, and per schedule the
     warnings (in Swedish) about collisions that could not be resolved."""
     by_convener: dict[str, list[Booking]] = defaultdict(list)
@@ -74,7 +75,7 @@ def deconflict(
             continue
         for s, placed in enumerate(schedule.series):
             for o, occurrence in enumerate(placed.occurrences):
-                if occurrence.kind == "meeting" and not occurrence.all_day:
+                if occurrence.kind == OccurrenceKind.MEETING and not occurrence.all_day:
                     by_convener[convener].append(Booking(position, s, o, occurrence))
 
     moved: dict[tuple[int, int], dict[int, datetime]] = defaultdict(dict)  # by measure, series
@@ -110,8 +111,8 @@ def deconflict(
 
 
 def _moved_schedule(
-    schedule: Schedule, position: int, moved: dict[tuple[int, int], dict[int, datetime]]
-) -> Schedule:
+    schedule: PlacedCadence, position: int, moved: dict[tuple[int, int], dict[int, datetime]]
+) -> PlacedCadence:
     series = tuple(
         _moved_series(item, moved.get((position, s), {})) for s, item in enumerate(schedule.series)
     )

@@ -12,15 +12,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from scheduler.cadence import Cadence, CalendarPolicy, PlacedSeries, Schedule, parse_when
-from scheduler.cadence.spread import PlanItem, spread
+from scheduler.cadence import Cadence, CalendarPolicy, PlacedCadence, PlacedSeries, parse_when
+from scheduler.cadence.spread import PlanItem, spread_plan
 from scheduler.model.occurrence import PlannedOccurrence
 from scheduler.model.plan import Plan
 from scheduler.model.stored import StoredMeasure, StoredPlan
 from scheduler.plan.budget import PlanBudget
 from scheduler.plan.roles import Responsibility
 from scheduler.schedule.budget import check_before_placing, check_placed
-from scheduler.schedule.deconflict import deconflict
+from scheduler.schedule.deconflict import deconflict_conveners
 from scheduler.settings.model import Limits
 
 UID_DOMAIN = "atgardsplan-scheduler"
@@ -30,7 +30,7 @@ UID_DOMAIN = "atgardsplan-scheduler"
 class MeasureSchedule:
     stored: StoredMeasure
     cadence: Cadence
-    schedule: Schedule
+    schedule: PlacedCadence
     responsibility: Responsibility
 
     @property
@@ -101,8 +101,8 @@ def planned_occurrences(
 
 
 @dataclass(frozen=True)
-class Placement:
-    """The plan's measures placed as one plan: what `spread` and `deconflict` make of its items.
+class PlacedPlan:
+    """The plan's measures placed as one plan: what `spread_plan` and `deconflict_conveners` make of its items.
 
     Pure, and made wherever the items are known: a many-file import places the next files' plans
     in worker processes (services/import_ahead.py) while this process writes, and
@@ -112,7 +112,7 @@ class Placement:
     items: tuple[PlanItem, ...]
     year: int
     policy: CalendarPolicy
-    schedules: tuple[Schedule, ...]
+    schedules: tuple[PlacedCadence, ...]
     clashes: tuple[tuple[str, ...], ...]  # per item, the collisions deconflict could not resolve
 
     def made_for(self, items: tuple[PlanItem, ...], *, year: int, policy: CalendarPolicy) -> bool:
@@ -133,12 +133,12 @@ def plan_items(
     )  # fmt: skip
 
 
-def place_items(items: tuple[PlanItem, ...], *, year: int, policy: CalendarPolicy) -> Placement:
+def place_items(items: tuple[PlanItem, ...], *, year: int, policy: CalendarPolicy) -> PlacedPlan:
     """The items' meetings spread over the meeting weekdays; deconflict is the last resort."""
-    placed, clashes = deconflict(
-        spread(items, year=year, policy=policy), [item.convener for item in items]
+    placed, clashes = deconflict_conveners(
+        spread_plan(items, year=year, policy=policy), [item.convener for item in items]
     )
-    return Placement(items, year, policy, tuple(placed), tuple(map(tuple, clashes)))
+    return PlacedPlan(items, year, policy, tuple(placed), tuple(map(tuple, clashes)))
 
 
 def place_within_budget(
@@ -148,7 +148,7 @@ def place_within_budget(
     *,
     policy: CalendarPolicy,
     budget: PlanBudget,
-) -> Placement:
+) -> PlacedPlan:
     """`place_items` for a plan that fits its budget; PlanBudgetError, naming the measure over
     it, as soon as the count passes a cap (scheduler/schedule/budget.py)."""
     check_before_placing(plan, measures, items, policy=policy, budget=budget)
@@ -163,7 +163,7 @@ def schedule_plan(
     policy: CalendarPolicy,
     responsibilities: dict[int, Responsibility],
     tasks: Iterable[tuple[StoredMeasure, Responsibility]] = (),
-    placed: Placement | None = None,
+    placed: PlacedPlan | None = None,
     budget: PlanBudget = PlanBudget.from_section(Limits()),  # noqa: B008 (frozen: safe to share)
 ) -> PlanSchedule:
     """Every measure's När read and placed as one plan; then the plan's own `tasks` (each a
@@ -188,6 +188,6 @@ def schedule_plan(
         cadence = parse_when(task.measure.when_text)
         item = PlanItem(task.key, cadence, task.measure.schedule, task.measure.title,
                         task.measure.action, responsibility.convener, responsibility.participants)  # fmt: skip
-        (schedule,) = spread([item], year=year, policy=policy)
+        (schedule,) = spread_plan([item], year=year, policy=policy)
         measures.append(MeasureSchedule(task, cadence, schedule, responsibility))
     return PlanSchedule(stored, tuple(measures))

@@ -12,8 +12,9 @@ from dataclasses import replace
 from datetime import date
 
 from scheduler.base.swedish import MONTH_NAMES
-from scheduler.model.plan import ScheduleSettings
-from scheduler.model.stored import DRAFT, HAND_IN_KEY, StoredMeasure, StoredPlan
+from scheduler.model.occurrence import OccurrenceKind
+from scheduler.model.plan import PolicyOverrides
+from scheduler.model.stored import HAND_IN_KEY, PlanState, StoredMeasure, StoredPlan
 from scheduler.plan.review import Finding
 from scheduler.plan.roles import Responsibility
 from scheduler.settings.model import HandIn
@@ -38,7 +39,7 @@ def hand_in_day(year: int, hand_in: HandIn) -> date:
 
 def hand_in_findings(stored: StoredPlan, hand_in: HandIn | None, *, today: date) -> list[Finding]:
     """A plan past its hand-in day that is still a draft, for `scheduler check`."""
-    if hand_in is None or stored.state != DRAFT:
+    if hand_in is None or stored.state != PlanState.DRAFT:
         return []
     due = hand_in_day(stored.plan.year, hand_in)
     if today <= due:
@@ -48,7 +49,7 @@ def hand_in_findings(stored: StoredPlan, hand_in: HandIn | None, *, today: date)
                     "utkast; kör «scheduler plan hand-in» när den är inlämnad")]  # fmt: skip
 
 
-def plan_tasks(
+def plan_tasks_with_roles(
     stored: StoredPlan, *, hand_in: HandIn | None, coordinator: str
 ) -> list[tuple[StoredMeasure, Responsibility]]:
     """The plan's tasks with their texts and who does them; none when no hand-in is configured."""
@@ -64,7 +65,7 @@ def plan_tasks(
             when_text=hand_in_when(hand_in),
             responsible_text=coordinator,
             convener=coordinator,
-            schedule=ScheduleSettings(kind="task", reminder_days=HAND_IN_REMINDER_DAYS),
+            schedule=PolicyOverrides(kind=OccurrenceKind.TASK, reminder_days=HAND_IN_REMINDER_DAYS),
         )
         found.append(
             (

@@ -1,4 +1,5 @@
-"""Coordinator accounts: who may sign in to the workspace, and for which organisation.
+"""Workspace accounts: who may sign in, for which organisation, and as what: a coordinator, who
+may change things, or a reader (the partners of the samverkansöverenskommelse), who may only look.
 
 Passwords are hashed with argon2 and must pass the rules of scheduler.services.passwords. A new
 password and a removed account end every session of the account at once, in every web process
@@ -12,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from scheduler.base.errors import UsageError
-from scheduler.model.account import Account
+from scheduler.model.account import COORDINATOR, ROLES, Account, Role
 from scheduler.services.passwords import check_password, hash_password
 from scheduler.services.usernames import check_username, normal_username, username_subject
 from scheduler.settings.model import Settings
@@ -51,14 +52,25 @@ def existing_account(engine: Engine, username: str) -> Account:
 
 def create_account(
     engine: Engine, config: Settings, *, username: str, organisation: str, password: str,
-    now: datetime,
+    now: datetime, role: Role = COORDINATOR,
 ) -> Account:  # fmt: skip
+    """A local account with a password; `role` READER for one who may only look (what /konton
+    calls to add a reader)."""
     name = check_username(username)
     full = configured_organisation(config, organisation)
     check_password(password, username=name, min_score=config.server.password_min_score,
                    nothing_done="Inget konto skapades.")  # fmt: skip
     return stored.add_account(engine, username=name, organisation=full,
-                              password_hash=hash_password(password), now=now)  # fmt: skip
+                              password_hash=hash_password(password), now=now, role=role)  # fmt: skip
+
+
+def change_role(engine: Engine, *, username: str, role: Role) -> tuple[Account, int]:
+    """The account becomes a coordinator or a reader; its sessions end, so the new role holds
+    from its next sign-in. An account made by the identity provider gets its role from the
+    claims again at that sign-in. Returns the account and how many sessions ended."""
+    if role not in ROLES:
+        raise UsageError(f"okänd roll «{role}» (välj samordnare eller läsare).")
+    return stored.set_role(engine, existing_account(engine, username).username, role)
 
 
 def change_password(

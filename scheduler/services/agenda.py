@@ -38,7 +38,7 @@ class AgendaEntry:
         return self.occurrence.start.astimezone(STOCKHOLM).date()
 
 
-def agenda(
+def agenda_entries(
     engine: Engine,
     config: Settings,
     plan_ids: Iterable[int],

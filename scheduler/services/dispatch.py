@@ -21,7 +21,7 @@ from scheduler.mail.delivery import Delivery, DeliveryError, pass_session
 from scheduler.mail.render import Attachment, address, build_message
 from scheduler.mail.sent_copy import wire_text
 from scheduler.mail.settings import EmailSettings
-from scheduler.model.mail import OutboxMail, RenderedEmail
+from scheduler.model.mail import MailKind, OutboxMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.reminder_mail import Gone, MailContent, ReminderRenderer
 from scheduler.settings.model import Settings
@@ -64,7 +64,8 @@ class PassResult:
 
 def attachment_name(kind: str) -> str:
     """What the attached .ics is called: a task's reminder carries a task, not a meeting."""
-    return "uppgift.ics" if kind.startswith("task") else "mote.ics"
+    task = kind in (MailKind.TASK_REMINDER, MailKind.TASK_DONE_QUESTION)
+    return "uppgift.ics" if task else "mote.ics"
 
 
 def message_for(

@@ -48,7 +48,7 @@ from scheduler import __version__
 from scheduler.base.errors import NotFoundError, SchedulerError
 from scheduler.base.folder import Folder, open_subfolder
 from scheduler.base.time import STOCKHOLM
-from scheduler.feeds.content import Window, events_by_scope, feed_events, feed_header
+from scheduler.feeds.content import DateSpan, events_by_scope, feed_events, feed_header
 from scheduler.feeds.ical import FeedEvent, render_recurring
 from scheduler.feeds.scopes import Scope, UniqueNames, all_scopes, bounded, slugify
 from scheduler.model.occurrence import Occurrence
@@ -118,7 +118,7 @@ def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSe
     occurrences are gone through once for all of its calendars. The names are the served ones
     (`services.feeds.rendered`, `render_series`): `NAME.ics`, `NAME.todo.ics` (for a calendar
     with tasks), `NAME.serie.ics` (for a measure or series that Outlook can hold as one)."""
-    span = Window(min(p.span.start for p in plans), max(p.span.end for p in plans))
+    span = DateSpan(min(p.span.start for p in plans), max(p.span.end for p in plans))
     today = now.astimezone(STOCKHOLM).date()
     window = clamp(rolling_window(plans, today=today, past=settings.past), span)
     shown = [p for p in plans if p.span.start < window[1] and window[0] < p.span.end] or plans[-1:]
@@ -126,7 +126,7 @@ def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSe
     per_plan = []
     for plan in shown:
         scopes = all_scopes(plan.schedule, year_in_titles=False)
-        events = events_by_scope(plan.schedule, plan.rows, scopes, now=now, window=Window(*window),
+        events = events_by_scope(plan.schedule, plan.rows, scopes, now=now, window=DateSpan(*window),
                                  keep_cancelled=settings.keep_cancelled, link=link)  # fmt: skip
         per_plan.append((plan, {scope.name: scope for scope in scopes}, events))
     # The newest plan's occurrences by measure, for its series files (a file per measure and
@@ -146,7 +146,7 @@ def organisation_feeds(plans: list[PlanFeed], *, now: datetime, settings: FeedSe
                 return [event for _, _, found in holding for event in found]
             return [event for plan, own, _ in holding
                     for event in feed_events(plan.schedule, plan.rows, own, now=now,
-                                             window=Window(*window),
+                                             window=DateSpan(*window),
                                              keep_cancelled=settings.keep_cancelled, link=link,
                                              brief=True)]  # fmt: skip
 

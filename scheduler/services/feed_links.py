@@ -25,7 +25,7 @@ def link_organisations(organisation: str | None, *, unbound: bool = False) -> tu
     return (organisation, "") if unbound else (organisation,)
 
 
-def feed_links(engine: Engine, *, organisations: tuple[str, ...] | None) -> list[FeedLink]:
+def list_feed_links(engine: Engine, *, organisations: tuple[str, ...] | None) -> list[FeedLink]:
     """The links of `organisations` (`link_organisations`), oldest first; None: every link."""
     return list_tokens(engine, organisations=organisations)
 
@@ -44,7 +44,7 @@ def replace_links(
     """The audience's active links of `organisations` revoked, before it gets a new one (`feeds
     create --replace`). Returns how many."""
     revoked = 0
-    for old in feed_links(engine, organisations=organisations):
+    for old in list_feed_links(engine, organisations=organisations):
         if old.audience == audience and old.revoked_at is None:
             revoke_token(engine, old.id, now=now)
             revoked += 1

@@ -25,7 +25,7 @@ from scheduler.store.plans import plans_by_organisation
 
 # As long as a real link's secret part (secrets.token_urlsafe(32)): the link in every event
 # counts toward the size.
-_TOKEN = "x" * 43
+_SAMPLE_TOKEN = "x" * 43
 
 
 @dataclass(frozen=True)
@@ -72,4 +72,4 @@ def _sizes(organisation: str, plans: list[PlanFeed], config: Settings, settings:
 
 
 def _link(config: Settings, measure_id: int) -> str:
-    return f"{config.base_url}/feeds/{_TOKEN}/#atgard-{measure_id}"
+    return f"{config.base_url}/feeds/{_SAMPLE_TOKEN}/#atgard-{measure_id}"

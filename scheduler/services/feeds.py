@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 
 from scheduler.base.errors import NotFoundError, UnboundLinkError
 from scheduler.base.time import STOCKHOLM
-from scheduler.feeds.content import Window, feed_events, feed_header
+from scheduler.feeds.content import DateSpan, feed_events, feed_header
 from scheduler.feeds.ical import (
     FeedEvent,
     FeedHeader,
@@ -113,7 +113,7 @@ class PlanFeed:
 
     schedule: PlanSchedule
     rows: list[Occurrence]
-    span: Window  # every day the plan has something on, and its whole year
+    span: DateSpan  # every day the plan has something on, and its whole year
 
     @property
     def year(self) -> int:
@@ -127,19 +127,21 @@ class _Organisation:
     states: tuple[tuple[int, str], ...]  # (plan id, schedule_state)
     plans: list[PlanFeed]
 
-    def span(self) -> Window | None:
+    def span(self) -> DateSpan | None:
         if not self.plans:
             return None
-        return Window(min(p.span.start for p in self.plans), max(p.span.end for p in self.plans))
+        return DateSpan(min(p.span.start for p in self.plans), max(p.span.end for p in self.plans))
 
 
-def plan_span(schedule: PlanSchedule, rows: list[Occurrence]) -> Window:
-    year = Window.year(schedule.stored.plan.year)
+def plan_span(schedule: PlanSchedule, rows: list[Occurrence]) -> DateSpan:
+    year = DateSpan.year(schedule.stored.plan.year)
     days = [row.start.astimezone(STOCKHOLM).date() for row in rows]
-    return Window(min([year.start, *days]), max([year.end, *(d + timedelta(days=1) for d in days)]))
+    return DateSpan(
+        min([year.start, *days]), max([year.end, *(d + timedelta(days=1) for d in days)])
+    )
 
 
-def clamp(window: tuple[date, date], span: Window) -> tuple[date, date]:
+def clamp(window: tuple[date, date], span: DateSpan) -> tuple[date, date]:
     """`window` cut to `span`; a window outside it becomes the one empty window."""
     start, end = max(window[0], span.start), min(window[1], span.end)
     return (start, end) if start < end else (span.start, span.start)
@@ -421,7 +423,7 @@ def render_window(
     def events(brief: bool) -> list[FeedEvent]:
         return [event for plan, scope in found
                 for event in feed_events(plan.schedule, plan.rows, scope, now=now,
-                                         window=Window(*window), keep_cancelled=settings.keep_cancelled,
+                                         window=DateSpan(*window), keep_cancelled=settings.keep_cancelled,
                                          link=link, brief=brief)]  # fmt: skip
 
     years = sorted({p.year for p in shown})
@@ -453,7 +455,7 @@ def render_feed(
 ) -> RenderedFeed:
     """One plan's feed's bytes (`feeds export`): pure but for the values passed in."""
     scope = find_scope(schedule, name, year_in_titles=year_in_titles)
-    span = Window(*window) if window else Window.year(schedule.stored.plan.year)
+    span = DateSpan(*window) if window else DateSpan.year(schedule.stored.plan.year)
     header = feed_header(schedule, scope, refresh=settings.refresh,
                          organizer_email=settings.organizer_email,
                          years=[schedule.stored.plan.year])  # fmt: skip

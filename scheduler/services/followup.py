@@ -19,7 +19,8 @@ from scheduler.followup.facts import MeasureFacts, measure_facts
 from scheduler.followup.settings import FollowupSettings
 from scheduler.mail.render import render_email
 from scheduler.model.followup import Answer, Campaign
-from scheduler.model.stored import FOLLOWED_UP, StoredPlan
+from scheduler.model.mail import MailKind
+from scheduler.model.stored import PlanState, StoredPlan
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.plan_state import mark_plan
 from scheduler.services.refresh import (
@@ -97,9 +98,9 @@ def close_after_deadline(engine: Engine, config: Settings, stored: StoredPlan, *
     """Exported after its deadline (`followup export`), the year's follow-up is done: the plan
     becomes `uppföljd`. True when it did now."""
     campaign = get_campaign(engine, stored.id)
-    if stored.state == FOLLOWED_UP or campaign is None or now < campaign.deadline:
+    if stored.state == PlanState.FOLLOWED_UP or campaign is None or now < campaign.deadline:
         return False
-    mark_plan(engine, config, stored.id, FOLLOWED_UP, now=now)
+    mark_plan(engine, config, stored.id, PlanState.FOLLOWED_UP, now=now)
     return True
 
 
@@ -180,7 +181,7 @@ def _measure_lines(task: RoleTask, facts: dict[int, MeasureFacts]) -> list[dict[
     } for item in task.measures]  # fmt: skip
 
 
-def _mail(kind: str, key: str, role: str, email: str, due: datetime, until: datetime | None,
+def _mail(kind: MailKind, key: str, role: str, email: str, due: datetime, until: datetime | None,
           template: str, context: dict[str, Any], plan_id: int) -> dict[str, object]:  # fmt: skip
     rendered = render_email(template, context)
     return {"key": key, "kind": kind, "plan_id": plan_id, "occurrence_id": None, "role": role, "recipient": email,
@@ -224,7 +225,7 @@ def start(
             missing.append(task.role)
             continue
         context = _context(engine, config, schedule, campaign, task, facts, settings)
-        mails.append(_mail("followup-start", f"followup|{plan_id}|{task.slug}|start", task.role, task.email,
+        mails.append(_mail(MailKind.FOLLOWUP_START, f"followup|{plan_id}|{task.slug}|start", task.role, task.email,
                            now, campaign.deadline, "followup_start", context, plan_id))  # fmt: skip
     added = enqueue_once(engine, mails, now=now)
     return StartResult(campaign, created, added, tuple(missing))
@@ -277,7 +278,7 @@ def _tick_plan(engine: Engine, config: Settings, plan_id: int, *, now: datetime)
                     continue
                 context = _context(engine, config, schedule, campaign, status.task, facts, settings)
                 context |= {"answered": status.submitted, "total": len(status.task.measures)}
-                mails.append(_mail("followup-nudge", _nudge_key(plan_id, status.task, rounds),
+                mails.append(_mail(MailKind.FOLLOWUP_NUDGE, _nudge_key(plan_id, status.task, rounds),
                                    status.task.role, status.task.email, nudge_day, campaign.deadline,
                                    "followup_nudge", context, plan_id))  # fmt: skip
     else:
@@ -289,7 +290,7 @@ def _tick_plan(engine: Engine, config: Settings, plan_id: int, *, now: datetime)
         if coordinator and coordinator.email:
             rows = [{"role": s.task.role, "total": len(s.task.measures), "submitted": s.submitted,
                      "answered": s.answered, "by_coordinator": s.by_coordinator} for s in statuses(tasks, stored)]  # fmt: skip
-            mails.append(_mail("followup-summary", f"followup|{plan_id}|summary", coordinator.name, coordinator.email,
+            mails.append(_mail(MailKind.FOLLOWUP_SUMMARY, f"followup|{plan_id}|summary", coordinator.name, coordinator.email,
                                campaign.deadline, None, "followup_summary",
                                {"role": coordinator.name, "year": year, "rows": rows,
                                 "organisation": schedule.stored.plan.organisation,

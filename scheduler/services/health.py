@@ -17,7 +17,7 @@ from scheduler.store.outbox import reminder_counts
 log = logging.getLogger(__name__)
 
 
-def health(engine: Engine, *, now: datetime) -> dict[str, Any]:
+def health_report(engine: Engine, *, now: datetime) -> dict[str, Any]:
     report: dict[str, Any] = {"status": "fel", "database": False, "migrations_current": False,
                               "last_dispatcher_pass": None, "due_reminders": None,
                               "failed_reminders": None}  # fmt: skip

@@ -9,7 +9,7 @@ file order.
 
 What a worker makes is only ever a head start: the file is read as `read_plan` reads it, and the
 placement is used only if it was made for exactly the measures, year and policy the stored plan
-gives (`Placement.made_for`), else the import places the plan itself. A file a worker could not
+gives (`PlacedPlan.made_for`), else the import places the plan itself. A file a worker could not
 read is read again here, so what is wrong with it is told exactly as without workers.
 """
 
@@ -32,7 +32,7 @@ from scheduler.plan.budget import PlanBudget
 from scheduler.plan.files import PlanRead, read_plan
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.plan.review import lexicon_for, responsibilities
-from scheduler.schedule.occurrences import Placement, place_within_budget, plan_items
+from scheduler.schedule.occurrences import PlacedPlan, place_within_budget, plan_items
 from scheduler.settings.model import Settings
 
 # Files handed to a worker at a time: each hand-over wakes the pool's threads, which costs the
@@ -63,7 +63,7 @@ class ReadAhead:
     """A plan file read, and its measures placed, by a worker."""
 
     read: PlanRead
-    placed: Placement | None  # None: the plan's organisation is not configured
+    placed: PlacedPlan | None  # None: the plan's organisation is not configured
 
 
 def default_workers(files: int) -> int:
@@ -72,7 +72,7 @@ def default_workers(files: int) -> int:
     return 0 if files < 3 else max(0, min(usable_processors() - 1, files - 1))
 
 
-def place_read_plan(read: PlanRead, settings: Settings) -> Placement | None:
+def place_read_plan(read: PlanRead, settings: Settings) -> PlacedPlan | None:
     """The plan's measures placed as the import will place them once stored: keyed as the store
     keys them, read with its organisation's roles and calendar policy. None when the plan's
     organisation is not one of several configured (the import refuses it); PlanBudgetError when

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from scheduler.base.text_safety import describe_control_character
-from scheduler.model.occurrence import PLANNED, Occurrence
+from scheduler.model.occurrence import Occurrence, OccurrenceKind, OccurrenceStatus
 from scheduler.model.plan_contents import (
     TEXT_FIELDS,
     MeasureChange,
@@ -38,7 +38,7 @@ from scheduler.store.plan_contents import (
 from scheduler.store.plan_contents import (
     add_revision,
     latest_revision,
-    plan_contents,
+    load_plan_contents,
     revision_of,
     revisions,
     store_contents,
@@ -56,7 +56,7 @@ class MeetingChange:
     """A meeting or task from now on that a save adds, moves or cancels."""
 
     title: str
-    kind: str  # "meeting" or "task"
+    kind: OccurrenceKind
     start: datetime
     what: str  # "ny", "flyttad" or "inställd"
     moved_from: datetime | None = None
@@ -84,7 +84,7 @@ class _Preview(Exception):
 
 
 def contents_of(engine: Engine, plan_id: int) -> PlanContents:
-    return plan_contents(engine, plan_id)
+    return load_plan_contents(engine, plan_id)
 
 
 def revisions_of(engine: Engine, plan_id: int) -> list[Revision]:
@@ -152,14 +152,14 @@ def save_contents(
     context = mail_context(engine, settings_for_plan(engine, config, plan_id=plan_id))
     try:
         with write_transaction(engine) as connection:
-            before = plan_contents(connection, plan_id)
+            before = load_plan_contents(connection, plan_id)
             _record_imported_state(connection, plan_id, before, now=now)
             occurrences_before = list_occurrences(connection, plan_id=plan_id)
             if not store_contents(connection, plan_id, edit(before), now=now):
                 # Nothing to save: not even the imported state is kept.
                 raise _Preview(EditOutcome(saved=confirmed, changed=False))
             synced = replan(connection, context, plan_id=plan_id, now=now)
-            after = plan_contents(connection, plan_id)
+            after = load_plan_contents(connection, plan_id)
             number = add_revision(connection, plan_id, author=author, note=note,
                                   snapshot=contents_to_json(after), now=now)  # fmt: skip
             meetings, told = _meetings_changed(
@@ -217,7 +217,7 @@ def _meetings_changed(
     titles = {
         item.id: item.measure.title for c in (old, new) for a in c.areas for item in a.measures
     }
-    was = {o.uid: o for o in before if o.status == PLANNED and o.start >= now}
+    was = {o.uid: o for o in before if o.status == OccurrenceStatus.PLANNED and o.start >= now}
     out: list[MeetingChange] = []
     measures: set[int] = set()
     for o in after:
@@ -227,7 +227,7 @@ def _meetings_changed(
         if title is None:  # the plan's own task
             continue
         earlier = was.get(o.uid)
-        if o.status != PLANNED:
+        if o.status != OccurrenceStatus.PLANNED:
             if earlier is not None:
                 out.append(MeetingChange(title, o.kind, earlier.start, "inställd"))
                 measures.add(o.measure_id)

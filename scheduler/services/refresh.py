@@ -20,13 +20,14 @@ from scheduler.base.links import LinkSigner
 from scheduler.base.templating import TEMPLATES
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence import CalendarPolicy
-from scheduler.model.plan import Area, Plan, ScheduleSettings
+from scheduler.model.mail import MailKind
+from scheduler.model.plan import Area, Plan, PolicyOverrides
 from scheduler.plan.budget import PlanBudget
 from scheduler.plan.review import lexicon_for, responsibilities
 from scheduler.reminders.planning import ANSWER_PURPOSE, MailContext, planned_mails
 from scheduler.reminders.settings import ReminderSettings
-from scheduler.schedule.occurrences import Placement, PlanSchedule, schedule_plan
-from scheduler.schedule.plan_tasks import plan_tasks
+from scheduler.schedule.occurrences import PlacedPlan, PlanSchedule, schedule_plan
+from scheduler.schedule.plan_tasks import plan_tasks_with_roles
 from scheduler.settings.model import Settings
 from scheduler.store.engine import Bind, write_transaction
 from scheduler.store.occurrences import (
@@ -49,7 +50,8 @@ from scheduler.store.plans import (
 from scheduler.store.secrets import shared_secret
 
 # The outbox kinds the schedule owns: a pending one the schedule no longer calls for is cancelled.
-REMINDER_KINDS = ("meeting-", "task-", "held", "digest")
+REMINDER_KINDS = (MailKind.MEETING_REMINDER, MailKind.TASK_REMINDER, MailKind.HELD_QUESTION,
+                  MailKind.TASK_DONE_QUESTION, MailKind.DIGEST)  # fmt: skip
 # Who does the plan's own tasks (and answers for measures without a convener) when the config
 # names no coordinator role.
 COORDINATOR_FALLBACK = "Samordnare"
@@ -65,7 +67,7 @@ def plan_schedule(
     *,
     year: int | None = None,
     plan_id: int | None = None,
-    placed: Placement | None = None,
+    placed: PlacedPlan | None = None,
 ) -> PlanSchedule:
     """The plan's schedule, read with its own organisation's roles (`config` may be the whole
     installation's settings or one organisation's). `placed`: its measures placed ahead, used if
@@ -74,7 +76,7 @@ def plan_schedule(
     stored = load_plan(bind, plan_id if plan_id is not None else find_plan_id(bind, year=year))
     config = config.for_organisation(stored.plan.organisation)
     read = responsibilities(stored.measures, lexicon_for(config))
-    tasks = plan_tasks(stored, hand_in=config.plan_cycle.hand_in,
+    tasks = plan_tasks_with_roles(stored, hand_in=config.plan_cycle.hand_in,
                        coordinator=config.organisation.coordinator_role or COORDINATOR_FALLBACK)  # fmt: skip
     return schedule_plan(stored, policy=calendar_policy(config), responsibilities=read, tasks=tasks,
                          placed=placed, budget=PlanBudget.from_section(config.limits))  # fmt: skip
@@ -159,7 +161,7 @@ def _refresh(
     *,
     plan_id: int,
     now: datetime,
-    placed: Placement | None = None,
+    placed: PlacedPlan | None = None,
 ) -> SyncResult:
     schedule = plan_schedule(connection, context.config, plan_id=plan_id, placed=placed)
     synced = sync_occurrences(connection, plan_id=plan_id, planned=schedule.occurrences, now=now)
@@ -189,7 +191,7 @@ def import_and_schedule(
     source: str,
     now: datetime,
     force: bool = False,
-    placed: Placement | None = None,
+    placed: PlacedPlan | None = None,
 ) -> tuple[ImportResult, SyncResult]:
     """The plan, its occurrences and its reminders, stored in one transaction: all or nothing,
     so an import killed half-way leaves the previous plan as it was. `force` lets an import
@@ -213,7 +215,7 @@ def edit_measure_schedule(
     plan_id: int,
     measure_id: int,
     convener: str | None,
-    schedule: ScheduleSettings,
+    schedule: PolicyOverrides,
     now: datetime,
 ) -> SyncResult | None:
     """A measure's convener and schedule overrides changed, with its occurrences and reminders

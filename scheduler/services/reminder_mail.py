@@ -18,6 +18,7 @@ from sqlalchemy.exc import NoResultFound
 from scheduler.base.errors import NotFoundError
 from scheduler.feeds.ical import PUBLISH, Attendee
 from scheduler.model.mail import (
+    MailKind,
     OutboxMail,
     RenderedEmail,
     change_known_start,
@@ -34,7 +35,6 @@ from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences, schedule_state
 from scheduler.store.plans import plan_organisation
 
-DIGEST = "digest"
 # Schedules kept by a renderer that outlives a pass (the one of `scheduler serve`'s runner).
 KEPT_PLANS = 64
 
@@ -79,7 +79,7 @@ class ReminderRenderer:
             return MailContent(
                 RenderedEmail(row.subject, row.body_text, row.body_html), row.attachment
             )
-        if row.kind == DIGEST:
+        if row.kind == MailKind.DIGEST:
             return self._digest(row)
         if row.plan_id is None or row.occurrence_id is None:
             raise Gone("Mötet eller uppgiften finns inte längre.")
@@ -98,7 +98,12 @@ class ReminderRenderer:
         findings = self._findings(state.schedule) if item.is_plan_task else None
         try:
             email, attachment = render_reminder(
-                item, occurrence, row.kind, self._mail_context(state.schedule), findings=findings
+                item,
+                occurrence,
+                row.kind,
+                self._mail_context(state.schedule),
+                lead_days=row.lead_days,
+                findings=findings,
             )
         except UnknownKind:
             raise Gone(f"Okänd sorts påminnelse: {row.kind}.") from None

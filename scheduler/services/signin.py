@@ -27,8 +27,8 @@ from scheduler.services.usernames import MAX_USERNAME_CHARS, normal_username, us
 from scheduler.settings.model import Server
 from scheduler.store.accounts import find_account
 from scheduler.store.login_attempts import (
-    ACCOUNT,
-    ADDRESS,
+    BY_ACCOUNT,
+    BY_ADDRESS,
     Keeping,
     LockRule,
     Subject,
@@ -74,12 +74,12 @@ class SignInPolicy:
 
     @property
     def rules(self) -> dict[str, LockRule]:
-        return {ACCOUNT: self.lock_rule(self.free_attempts),
-                ADDRESS: self.lock_rule(self.address_attempts)}  # fmt: skip
+        return {BY_ACCOUNT: self.lock_rule(self.free_attempts),
+                BY_ADDRESS: self.lock_rule(self.address_attempts)}  # fmt: skip
 
 
 def address_subject(address: str) -> Subject:
-    return Subject(ADDRESS, hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest())
+    return Subject(BY_ADDRESS, hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def admit(engine: Engine, policy: SignInPolicy, *, username: str, address: str,
         now=now, keeping=Keeping(forget_before=now - policy.keep_for, rows=policy.max_rows),
     )  # fmt: skip
     if refused is not None:
-        return Throttled(refused.wait, per_address=refused.subject.kind == ADDRESS)
+        return Throttled(refused.wait, per_address=refused.subject.kind == BY_ADDRESS)
     name = normal_username(username)
     # A name longer than any account's is not looked up (nor sent to the database).
     account = find_account(engine, name) if len(name) <= MAX_USERNAME_CHARS else None
@@ -130,5 +130,5 @@ def settle(
     if not right or attempt.account is None:
         return None
     clear(engine, username_subject(attempt.username))
-    take_back(engine, address_subject(attempt.address), rule=policy.rules[ADDRESS])
+    take_back(engine, address_subject(attempt.address), rule=policy.rules[BY_ADDRESS])
     return attempt.account

@@ -7,7 +7,7 @@ import hashlib
 import re
 
 from scheduler.base.errors import UsageError
-from scheduler.store.login_attempts import ACCOUNT, Subject
+from scheduler.store.login_attempts import BY_ACCOUNT, Subject
 
 MAX_USERNAME_CHARS = 64
 _USERNAME = re.compile(rf"[\w.@-]{{2,{MAX_USERNAME_CHARS}}}")
@@ -32,4 +32,4 @@ def check_username(text: str) -> str:
 def username_subject(text: str) -> Subject:
     """What attempts for this username are counted against: a SHA-256 of its one spelling."""
     digest = hashlib.sha256(normal_username(text).encode("utf-8", "surrogatepass")).hexdigest()
-    return Subject(ACCOUNT, digest)
+    return Subject(BY_ACCOUNT, digest)

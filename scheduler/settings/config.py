@@ -81,13 +81,14 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: ogiltig TOML: {exc}") from exc
 
 
-# What a district's own file may hold: the two tables of a single-district config.
-_ORGANISATION_FILE_TABLES: Final = ("organisation", "roles")
+# What a district's own file may hold: the tables of a single-district config that are a
+# district's own (its identity provider too).
+_ORGANISATION_FILE_TABLES: Final = ("organisation", "roles", "oidc")
 
 
 def _with_organisation_files(raw: dict[str, Any], *, base: Path) -> dict[str, Any]:
-    """[organisations.x] with `file = "x.toml"` replaced by that file's [organisation] and
-    [roles]: a district's roles and addresses can live in a file its own coordinator edits.
+    """[organisations.x] with `file = "x.toml"` replaced by that file's [organisation], [roles]
+    and [oidc]: a district's roles and addresses can live in a file its own coordinator edits.
     A relative path is relative to the config file."""
     table = raw.get("organisations")
     if not isinstance(table, Mapping):
@@ -111,12 +112,14 @@ def _with_organisation_files(raw: dict[str, Any], *, base: Path) -> dict[str, An
         if unknown:
             raise ConfigError(
                 f"{path}: okänd tabell «{unknown[0]}» (en organisations fil har bara "
-                "[organisation] och [roles])."
+                "[organisation], [roles] och [oidc])."
             )
         organisation = content.get("organisation", {})
         if not isinstance(organisation, Mapping):
             raise ConfigError(f"{path}: «organisation» ska vara en tabell ([organisation]).")
         resolved[short] = {**organisation, "roles": content.get("roles", {})}
+        if "oidc" in content:
+            resolved[short]["oidc"] = content["oidc"]
     return {**raw, "organisations": resolved}
 
 

@@ -10,7 +10,8 @@ no message is written twice. A rule between keys (`model.rule`) brings its own m
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, get_args, get_origin
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
@@ -36,6 +37,8 @@ def describe(detail: ErrorDetails, raw: Mapping[str, Any]) -> str:
     if detail["type"] == "extra_forbidden":
         known = ", ".join(sorted(_key_names(model)))
         return f"okänd nyckel {name} (kända: {known})."
+    if detail["type"] == "missing" and field is not None and field.description:
+        return f"{name} saknas: ange {field.description}."
     shown = toml_value(_raw_value(detail, raw, path))
     if detail["type"] in _TABLE_ERRORS and len(path) >= 1:
         return (
@@ -62,6 +65,7 @@ def _walk(loc: Sequence[int | str]) -> tuple[list[str], FieldInfo | None, type[B
             break  # an unknown key of `model`
         field = found
         annotation = found.annotation
+        annotation = _optional_of(annotation)
         if get_origin(annotation) is dict and parts:
             path.append(str(parts.pop(0)))  # a free-form name, as under [roles]
             annotation = get_args(annotation)[1]
@@ -70,6 +74,15 @@ def _walk(loc: Sequence[int | str]) -> tuple[list[str], FieldInfo | None, type[B
         if parts and isinstance(parts[0], str):
             model = annotation
     return path, field, model
+
+
+def _optional_of(annotation: Any) -> Any:
+    """`X | None` is X here: an optional table's keys are named as the table's."""
+    if get_origin(annotation) in (Union, UnionType):
+        kept = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(kept) == 1:
+            return kept[0]
+    return annotation
 
 
 def _field(model: type[BaseModel], name: str) -> FieldInfo | None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -323,6 +324,57 @@ class Role(Section):
     )
 
 
+class Oidc(Section):
+    """Signing in with the organisation's own identity provider over OpenID Connect
+    (docs/single-sign-on.md): `[oidc]` for one district, `[organisations.<namn>.oidc]` for each
+    of several. Whose claim `role_claim` carries one of `coordinator_values` is a coordinator,
+    one of `reader_values` a reader; anyone else is refused."""
+
+    issuer: str = key(..., 'en webbadress, t.ex. "https://login.microsoftonline.com/<tenant>/v2.0"',
+                      min_length=1, doc="The provider's issuer URL, exactly as its ID tokens' "
+                      "`iss`; discovery is read from `<issuer>/.well-known/openid-configuration`.")  # fmt: skip
+    client_id: str = key(..., TEXT, min_length=1, doc="The registered application's client id.")
+    client_secret_env: str = key(..., "namnet på en miljövariabel", min_length=1,
+                                 doc="The environment variable that holds the client secret.")  # fmt: skip
+    scopes: Texts = key(("openid", "profile", "email"), 'en lista med texter, t.ex. ["openid"]',
+                        doc="The scopes asked for; must include `openid`.")  # fmt: skip
+    role_claim: str = key("groups", TEXT, min_length=1,
+                          doc="The ID token's claim whose values give the role.")  # fmt: skip
+    coordinator_values: Texts = key((), "en lista med texter",
+                                    doc="Values of `role_claim` that make a coordinator.")  # fmt: skip
+    reader_values: Texts = key((), "en lista med texter",
+                               doc="Values of `role_claim` that make a reader.")  # fmt: skip
+    display_name: str | None = key(None, TEXT, doc="The name on the sign-in page's button "
+                                   "(\"Logga in med …\"); the issuer's host when left out.")  # fmt: skip
+    local_passwords: bool = key(True, FLAG, doc="False: the organisation's accounts sign in only "
+                                "through the provider, never with a password.")  # fmt: skip
+    _client_secret: str = PrivateAttr("")
+
+    @property
+    def client_secret(self) -> str:
+        return self._client_secret
+
+    @property
+    def shown_name(self) -> str:
+        """What /logga-in calls the provider: `display_name`, else the issuer's host."""
+        return self.display_name or (urlsplit(self.issuer).hostname or self.issuer)
+
+    @model_validator(mode="after")
+    def _secret_from_the_environment(self, info: ValidationInfo) -> Oidc:
+        if "openid" not in self.scopes:
+            raise rule('«oidc.scopes» måste ha med "openid" (OpenID Connect kräver det).')
+        if not self.issuer.lower().startswith(("https://", "http://")):
+            raise rule(f"«oidc.issuer» ska vara en webbadress (fick {toml_value(self.issuer)}).")
+        secret = _environ(info).get(self.client_secret_env)
+        if not secret:
+            raise rule(
+                f"«oidc.client_secret_env» pekar på miljövariabeln {self.client_secret_env}, "
+                "som inte är satt."
+            )
+        self._client_secret = secret
+        return self
+
+
 class OrganisationEntry(Section):
     """One district of an installation that serves several, by a short name. It has what a
     single district's `[organisation]` and `[roles]` say; the address and `base_url` of the
@@ -355,6 +407,18 @@ class OrganisationEntry(Section):
         "en tabell ([organisations.<namn>.followup])",
         doc="The district's own follow-up: the keys it gives over the shared `[followup]`.",
     )
+    oidc: Oidc | None = key(
+        None,
+        "en tabell ([organisations.<namn>.oidc])",
+        doc="The district's own identity provider, as `[oidc]` (docs/single-sign-on.md).",
+    )
+
+
+class Audit(Section):
+    """The audit record of sign-ins, failed sign-ins and changes in the workspace (`/logg`)."""
+
+    keep_days: int = key(400, "ett antal dagar 1–3650", ge=1, le=3650,
+                         doc="How long an event is kept; older ones are deleted.")  # fmt: skip
 
 
 class ActivityDefaults(Section):
@@ -1146,13 +1210,29 @@ class Settings(Section):
     plan_cycle: PlanCycle = section(PlanCycle, "plan_cycle")
     server: Server = section(Server, "server")
     limits: Limits = section(Limits, "limits")
+    oidc: Oidc | None = key(
+        None,
+        "en tabell ([oidc])",
+        doc="The one district's identity provider; with several, each has its own.",
+    )
+    audit: Audit = section(Audit, "audit")
     # Where the settings came from: None when there was no file (all defaults).
     _path: Path | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _one_way_to_name_organisations(self) -> Settings:
         if not self.organisations:
+            if self.oidc is not None and not self.organisation.name:
+                raise rule(
+                    "[oidc] behöver «organisation.name»: inloggningen skapar konton i "
+                    "organisationen med det namnet."
+                )
             return self
+        if self.oidc is not None:
+            raise rule(
+                "[oidc] går inte ihop med «organisations»: med flera organisationer har varje "
+                "[organisations.<kort namn>.oidc] sin egen identitetsleverantör."
+            )
         if self.roles or self.organisation.name or self.organisation.coordinator_role:
             raise rule(
                 "«organisations» och «organisation.name», «organisation.coordinator_role» eller "
@@ -1227,6 +1307,14 @@ class Settings(Section):
             "plan_cycle": _over(self.plan_cycle, entry.plan_cycle),
             "followup": _over(self.followup, entry.followup),
         })  # fmt: skip
+
+    @property
+    def identity_providers(self) -> dict[str, Oidc]:
+        """Each organisation that signs in through its own provider: its full name -> [oidc]."""
+        if not self.organisations:
+            name = self.organisation.name
+            return {name: self.oidc} if self.oidc is not None and name else {}
+        return {e.name: e.oidc for e in self.organisations.values() if e.oidc is not None}
 
     @property
     def database_url(self) -> str:

@@ -33,7 +33,7 @@ from scheduler.settings.config import (
     settings_from_mapping,
 )
 from scheduler.settings.model import Section, Settings, key_doc
-from scheduler.settings.toml_text import quoted_key, toml_text
+from scheduler.settings.toml_text import quoted_key, whole_toml_value
 
 OUTPUT: Final = Path("docs") / "configuration.md"
 COMMAND: Final = "python -m scheduler.settings.reference"
@@ -99,9 +99,11 @@ def defaults_toml() -> str:
     """Every key that has a default, as a config.toml that sets it to that default."""
     blocks: list[str] = []
     built_in: list[str] = []
+    optional = {_header_of(field) for field in Settings.model_fields.values()
+                if _section_of(field) is not None and field.default is None}  # fmt: skip
     for header, model in _tables(Settings):
-        if "<" in header:
-            continue  # a table per name: none by default
+        if "<" in header or header in optional:
+            continue  # a table per name, or an optional table ([oidc]): none by default
         values: dict[str, Any] = {}
         for name, field in model.model_fields.items():
             if _section_of(field) is not None:
@@ -172,7 +174,7 @@ def _default(model: type[Section], name: str) -> str:
         return NO_DEFAULT
     if _section_of(field) is not None:
         return "built in, see below"
-    return f"`{_cell(toml_text(_written(model, name)))}`"
+    return f"`{_cell(whole_toml_value(_written(model, name)))}`"
 
 
 def _written(model: type[Section], name: str) -> Any:
@@ -193,7 +195,7 @@ def _toml_tables(header: str, tables: dict[str, dict[str, Any]]) -> str:
 
 
 def _toml_line(key: str, value: Any) -> str:
-    return f"{quoted_key(key)} = {toml_text(value)}\n"
+    return f"{quoted_key(key)} = {whole_toml_value(value)}\n"
 
 
 def _anchor(header: str) -> str:

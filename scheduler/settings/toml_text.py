@@ -17,11 +17,11 @@ def quoted_key(part: str) -> str:
 
 def toml_value(value: Any) -> str:
     """A value as config.toml writes it, shortened to fit the line."""
-    text = toml_text(value)
+    text = whole_toml_value(value)
     return text if len(text) <= _LONGEST_VALUE else text[: _LONGEST_VALUE - 1] + "…"
 
 
-def toml_text(value: Any) -> str:
+def whole_toml_value(value: Any) -> str:
     """A value as config.toml writes it, whole."""
     return _toml(value)
 

@@ -21,8 +21,8 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, select, tup
 
 from scheduler.store.tables import LoginAttemptRow
 
-ACCOUNT = "account"
-ADDRESS = "address"
+BY_ACCOUNT = "account"
+BY_ADDRESS = "address"
 
 # How long no attempt is checked after the n-th counted one (None: not locked).
 LockRule = Callable[[int], timedelta | None]
@@ -34,7 +34,7 @@ _TABLE = LoginAttemptRow.__table__  # type: ignore[attr-defined]
 class Subject:
     """What attempts are counted against: a username or an address, by its hash."""
 
-    kind: str  # ACCOUNT or ADDRESS
+    kind: str  # BY_ACCOUNT or BY_ADDRESS
     key_hash: str
 
 

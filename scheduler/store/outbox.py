@@ -5,7 +5,6 @@ sent, retried with growing delays, or skipped with a reason."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,13 +15,10 @@ from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, select
 
 from scheduler.model.mail import (
-    CANCELLED,
     CHANGE_PREFIX,
-    FAILED,
-    PENDING,
-    SENDING,
-    SKIPPED,
+    MailKind,
     OutboxMail,
+    OutboxStatus,
     PlannedMail,
     is_change,
 )
@@ -30,7 +26,6 @@ from scheduler.store.bulk import insert_many
 from scheduler.store.engine import Bind
 from scheduler.store.tables import MeasureRow, OccurrenceRow, OutboxRow, PlanRow
 
-_LEAD_KIND = re.compile(r"^(meeting|task)-\d+d$")
 # The copy of a sent message is large and read one at a time (`sent_message`): lists leave it.
 _DEFER_SENT_MESSAGE = defer(cast("QueryableAttribute[str | None]", OutboxRow.sent_message))
 
@@ -47,9 +42,9 @@ def mail_value(row: OutboxRow) -> OutboxMail:
     return OutboxMail(
         row.id, row.key, row.kind, row.plan_id, row.occurrence_id, row.role, row.recipient,
         _aware(row.due_at) or row.due_at, _aware(row.useful_until), row.subject, row.body_text,
-        row.body_html, row.attachment, row.status, row.attempts, _aware(row.next_attempt_at),
+        row.body_html, row.attachment, OutboxStatus(row.status), row.attempts, _aware(row.next_attempt_at),
         row.claimed_by, _aware(row.claimed_until), _aware(row.sent_at), row.last_error,
-        row.created_at, row.updated_at,
+        row.created_at, row.updated_at, row.lead_days,
     )  # fmt: skip
 
 
@@ -68,7 +63,7 @@ def sync_outbox(
     bind: Bind,
     *,
     planned: Iterable[PlannedMail],
-    kinds_owned: tuple[str, ...],
+    kinds_owned: tuple[MailKind, ...],
     plan_id: int,
     now: datetime,
     until: datetime | None = None,
@@ -99,28 +94,30 @@ def sync_outbox(
             # clear bodies a row kept from before. Mail planned whole (the digest) keeps its own.
             values = (mail.kind, mail.occurrence_id, mail.role, mail.recipient, mail.due_at,
                       mail.useful_until, mail.email.subject, mail.email.text, mail.email.html,
-                      mail.attachment)  # fmt: skip
+                      mail.attachment, mail.lead_days)  # fmt: skip
             if row is None:
-                new_rows.append((mail.key, plan_id, PENDING, now, now, *values))
-            elif row.status in (PENDING, CANCELLED) and _differs(row, values):
+                new_rows.append((mail.key, plan_id, OutboxStatus.PENDING, now, now, *values))
+            elif row.status in (OutboxStatus.PENDING, OutboxStatus.CANCELLED) and _differs(
+                row, values
+            ):
                 # Compare and set: a dispatcher may have claimed the row since it was read here,
                 # and a row being sent must not be put back to pending (it would go out twice).
-                updated += _update_if(session, row, (PENDING, CANCELLED), status=PENDING,
+                updated += _update_if(session, row, (OutboxStatus.PENDING, OutboxStatus.CANCELLED), status=OutboxStatus.PENDING,
                                       updated_at=now, **dict(zip(_MAIL_COLUMNS, values, strict=True)))  # fmt: skip
         for key, row in existing.items():
-            if (key not in seen and row.status == PENDING and row.kind.startswith(kinds_owned)
+            if (key not in seen and row.status == OutboxStatus.PENDING and row.kind in kinds_owned
                     and _before_horizon(row, until) and not _past_use(row, now)):  # fmt: skip
-                cancelled += _update_if(session, row, (PENDING,), status=CANCELLED, updated_at=now,
+                cancelled += _update_if(session, row, (OutboxStatus.PENDING,), status=OutboxStatus.CANCELLED, updated_at=now,
                                         last_error="Mötet eller uppgiften har ändrats eller ställts in.")  # fmt: skip
-        added = _insert_new(session, _NEW_COLUMNS, new_rows)
+        added = _insert_new(session, _NEW_MAIL_COLUMNS, new_rows)
     return OutboxSync(added, updated, cancelled)
 
 
 # What sync_outbox compares and writes of a planned mail, in its order; a new row has these after
-# _NEW_COLUMNS' first five.
+# _NEW_MAIL_COLUMNS' first five.
 _MAIL_COLUMNS = ("kind", "occurrence_id", "role", "recipient", "due_at", "useful_until", "subject",
-                 "body_text", "body_html", "attachment")  # fmt: skip
-_NEW_COLUMNS = ("key", "plan_id", "status", "created_at", "updated_at", *_MAIL_COLUMNS)
+                 "body_text", "body_html", "attachment", "lead_days")  # fmt: skip
+_NEW_MAIL_COLUMNS = ("key", "plan_id", "status", "created_at", "updated_at", *_MAIL_COLUMNS)
 
 
 def _before_horizon(row: OutboxRow, until: datetime | None) -> bool:
@@ -142,7 +139,7 @@ def enqueue_once(bind: Bind, rows: Iterable[Mapping[str, object]], *, now: datet
     with Session(bind) as session, session.begin():
         for values in rows:  # one by one: callers' rows need not have the same keys
             added += _insert_new(session, (*values, "status", "created_at", "updated_at"),
-                                 [(*values.values(), PENDING, now, now)])  # fmt: skip
+                                 [(*values.values(), OutboxStatus.PENDING, now, now)])  # fmt: skip
     return added
 
 
@@ -165,8 +162,8 @@ def cancel_pending(session: Session, *, key_prefix: str, reason: str, now: datet
     result = session.execute(
         update(OutboxRow)
         .where(col(OutboxRow.key).startswith(key_prefix, autoescape=True),
-               col(OutboxRow.status) == PENDING)
-        .values(status=CANCELLED, last_error=reason, updated_at=now)
+               col(OutboxRow.status) == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, last_error=reason, updated_at=now)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     return int(getattr(result, "rowcount", 0) or 0)
@@ -180,8 +177,8 @@ def withdraw_pending(bind: Bind, *, key_prefix: str, reason: str, now: datetime)
         rows = session.execute(
             update(OutboxRow)
             .where(col(OutboxRow.key).startswith(key_prefix, autoescape=True),
-                   col(OutboxRow.status) == PENDING)
-            .values(status=CANCELLED, last_error=reason, updated_at=now)
+                   col(OutboxRow.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED, last_error=reason, updated_at=now)
             .returning(col(OutboxRow.key))
             .execution_options(synchronize_session=False)
         ).all()  # fmt: skip
@@ -205,7 +202,7 @@ def _differs(row: OutboxRow, values: tuple[Any, ...]) -> bool:
             current = _aware(current)
         if current != value:
             return True
-    return row.status == CANCELLED
+    return row.status == OutboxStatus.CANCELLED
 
 
 def skip_stale(engine: Engine, *, now: datetime) -> int:
@@ -213,9 +210,11 @@ def skip_stale(engine: Engine, *, now: datetime) -> int:
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(OutboxRow)
-            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.useful_until) <= now)
+            .where(
+                col(OutboxRow.status) == OutboxStatus.PENDING, col(OutboxRow.useful_until) <= now
+            )
             .values(
-                status=SKIPPED,
+                status=OutboxStatus.SKIPPED,
                 last_error="Inte längre aktuellt: tiden har redan passerat.",
                 updated_at=now,
             )
@@ -225,14 +224,15 @@ def skip_stale(engine: Engine, *, now: datetime) -> int:
 
 def _due(now: datetime) -> ColumnElement[bool]:
     """Pending, due, and not waiting for a retry."""
-    return and_(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now,
+    return and_(col(OutboxRow.status) == OutboxStatus.PENDING, col(OutboxRow.due_at) <= now,
                 or_(col(OutboxRow.next_attempt_at).is_(None), col(OutboxRow.next_attempt_at) <= now))  # fmt: skip
 
 
 def _ready(now: datetime) -> ColumnElement[bool]:
     """Due, or claimed by a sender whose lease ran out (a crashed dispatcher)."""
     return or_(
-        _due(now), and_(col(OutboxRow.status) == SENDING, col(OutboxRow.claimed_until) < now)
+        _due(now),
+        and_(col(OutboxRow.status) == OutboxStatus.SENDING, col(OutboxRow.claimed_until) < now),
     )
 
 
@@ -254,15 +254,14 @@ def superseded_ids(engine: Engine, *, now: datetime) -> list[int]:
     with Session(engine) as session:
         rows = session.exec(
             select(OutboxRow.id, OutboxRow.occurrence_id, OutboxRow.kind, OutboxRow.due_at)
-            .where(col(OutboxRow.status) == PENDING, col(OutboxRow.due_at) <= now,
+            .where(col(OutboxRow.status) == OutboxStatus.PENDING, col(OutboxRow.due_at) <= now,
                    col(OutboxRow.occurrence_id).is_not(None))
         ).all()  # fmt: skip
     latest: dict[tuple[int | None, str], tuple[datetime, int | None]] = {}
     overtaken: list[int] = []
     for row_id, occurrence_id, kind, due in sorted(rows, key=lambda r: r[3]):
-        lead = _LEAD_KIND.match(kind)
-        # meeting-14d and meeting-2d are one family; so are all change notices of a meeting.
-        family = lead[1] if lead else CHANGE_PREFIX if is_change(kind) else kind
+        # The 14 and the 2 days' reminders are one family; so are all change notices of a meeting.
+        family = CHANGE_PREFIX if is_change(kind) else kind
         key = (occurrence_id, family)
         if key in latest and latest[key][1] is not None:
             overtaken.append(latest[key][1])  # type: ignore[arg-type]
@@ -281,7 +280,12 @@ def claim(
         result = session.execute(
             update(OutboxRow)
             .where(col(OutboxRow.id) == row_id, _ready(now))
-            .values(status=SENDING, claimed_by=worker, claimed_until=now + lease, updated_at=now)
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_by=worker,
+                claimed_until=now + lease,
+                updated_at=now,
+            )
         )
         if getattr(result, "rowcount", 0) != 1:
             return None
@@ -354,7 +358,9 @@ def reminder_counts(engine: Engine, *, now: datetime) -> tuple[int, int]:
     with Session(engine) as session:
         due = session.exec(select(func.count()).select_from(OutboxRow).where(_due(now))).one()
         failed = session.exec(
-            select(func.count()).select_from(OutboxRow).where(col(OutboxRow.status) == FAILED)
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(col(OutboxRow.status) == OutboxStatus.FAILED)
         ).one()
     return int(due), int(failed)
 
@@ -365,7 +371,7 @@ def next_due(engine: Engine) -> datetime | None:
     sent: that is in the past, and would wake the dispatcher every second until it is sent.
     Aggregates in the database: the runner asks every few seconds, whatever the outbox holds."""
     pending, retry, due = (
-        col(OutboxRow.status) == PENDING,
+        col(OutboxRow.status) == OutboxStatus.PENDING,
         col(OutboxRow.next_attempt_at),
         col(OutboxRow.due_at),
     )
@@ -375,7 +381,7 @@ def next_due(engine: Engine) -> datetime | None:
                 select(func.min(due)).where(pending, or_(retry.is_(None), retry <= due)).scalar_subquery(),
                 select(func.min(retry)).where(pending, retry > due).scalar_subquery(),
                 select(func.min(col(OutboxRow.claimed_until)))
-                .where(col(OutboxRow.status) == SENDING).scalar_subquery(),
+                .where(col(OutboxRow.status) == OutboxStatus.SENDING).scalar_subquery(),
             )
         ).one()  # fmt: skip
     return min(
@@ -391,11 +397,11 @@ def resend_failed(engine: Engine, row_id: int, *, organisation: str, now: dateti
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(OutboxRow)
-            .where(col(OutboxRow.id) == row_id, col(OutboxRow.status) == FAILED,
+            .where(col(OutboxRow.id) == row_id, col(OutboxRow.status) == OutboxStatus.FAILED,
                    col(OutboxRow.plan_id).in_(plans),
                    # Past its use (the meeting has begun) it would only be skipped.
                    or_(col(OutboxRow.useful_until).is_(None), col(OutboxRow.useful_until) > now))
-            .values(status=PENDING, due_at=now, attempts=0, next_attempt_at=None, claimed_by=None,
+            .values(status=OutboxStatus.PENDING, due_at=now, attempts=0, next_attempt_at=None, claimed_by=None,
                     claimed_until=None, last_error="", updated_at=now)
             .execution_options(synchronize_session=False)
         )  # fmt: skip

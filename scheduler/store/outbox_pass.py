@@ -30,36 +30,28 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, Engine, bindparam, select, update
 from sqlalchemy.exc import NoResultFound
 
-from scheduler.model.mail import (
-    CANCELLED,
-    FAILED,
-    PENDING,
-    SENDING,
-    SENT,
-    SKIPPED,
-    OutboxMail,
-    is_change,
-    made_for_start,
-)
-from scheduler.model.occurrence import CANCELLED as OCCURRENCE_CANCELLED
+from scheduler.model.mail import OutboxMail, OutboxStatus, is_change, made_for_start
+from scheduler.model.occurrence import OccurrenceStatus
 from scheduler.store.occurrences import schedule_state
 from scheduler.store.outbox import _aware, _due, _ready
 from scheduler.store.tables import OccurrenceRow, OutboxRow
 
 _ROWS = OutboxRow.__table__  # type: ignore[attr-defined]
-_OCCURRENCES = OccurrenceRow.__table__  # type: ignore[attr-defined]
+_OCCURRENCE_TABLE = OccurrenceRow.__table__  # type: ignore[attr-defined]
 _NOW: BindParameter[datetime] = bindparam("now")
 _ID: BindParameter[int] = bindparam("row_id")
 # Built once: SQLAlchemy's statement building costs as much as the statement itself.
 _CLAIM = (
     update(_ROWS)
     .where(_ROWS.c.id == _ID, _ready(_NOW))  # type: ignore[arg-type]
-    .values(status=SENDING, claimed_by=bindparam("worker"), claimed_until=bindparam("until"),
+    .values(status=OutboxStatus.SENDING, claimed_by=bindparam("worker"), claimed_until=bindparam("until"),
             updated_at=_NOW)
     # Everything an OutboxMail holds; not the copy of a sent message (a claimed row has none).
     .returning(*(column for column in _ROWS.c if column.name != "sent_message"))
 )  # fmt: skip
-_OCCURRENCE = select(_OCCURRENCES.c.status, _OCCURRENCES.c.start).where(_OCCURRENCES.c.id == _ID)
+_OCCURRENCE = select(_OCCURRENCE_TABLE.c.status, _OCCURRENCE_TABLE.c.start).where(
+    _OCCURRENCE_TABLE.c.id == _ID
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +78,7 @@ class PassLedger:
         self._lease = lease
         self._outcome: _Outcome | None = None
         self._finish = update(_ROWS).where(
-            _ROWS.c.id == _ID, _ROWS.c.status == SENDING, _ROWS.c.claimed_by == worker
+            _ROWS.c.id == _ID, _ROWS.c.status == OutboxStatus.SENDING, _ROWS.c.claimed_by == worker
         )
 
     def claim(self, row_id: int, *, now: datetime) -> Claimed | None:
@@ -98,7 +90,8 @@ class PassLedger:
                                                 "until": now + self._lease}).first()  # fmt: skip
             if found is None:
                 return None
-            row = OutboxMail(**found._asdict())
+            values = found._asdict()
+            row = OutboxMail(**{**values, "status": OutboxStatus(values["status"])})
             outdated = None
             if row.occurrence_id is not None:
                 occurrence = connection.execute(_OCCURRENCE, {"row_id": row.occurrence_id}).first()
@@ -120,7 +113,7 @@ class PassLedger:
             result = connection.execute(
                 update(_ROWS)
                 .where(_ROWS.c.id.in_(row_ids), _due(now))
-                .values(status=SKIPPED, last_error=reason, updated_at=now)
+                .values(status=OutboxStatus.SKIPPED, last_error=reason, updated_at=now)
             )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -129,22 +122,28 @@ class PassLedger:
         self, row_id: int, *, now: datetime, attempts: int, message: str | None = None
     ) -> None:
         """`message`: the message as it went to the mail server, kept with the row."""
-        self._record(row_id, status=SENT, sent_at=now, attempts=attempts, claimed_until=None,
+        self._record(row_id, status=OutboxStatus.SENT, sent_at=now, attempts=attempts, claimed_until=None,
                      last_error="", updated_at=now, sent_message=message)  # fmt: skip
 
     def retry(self, row_id: int, *, now: datetime, attempts: int, retry_at: datetime, error: str) -> None:  # fmt: skip
-        self._record(row_id, status=PENDING, attempts=attempts, next_attempt_at=retry_at,
+        self._record(row_id, status=OutboxStatus.PENDING, attempts=attempts, next_attempt_at=retry_at,
                      claimed_until=None, last_error=error, updated_at=now)  # fmt: skip
 
     def failed(self, row_id: int, *, now: datetime, attempts: int, error: str) -> None:
-        self._record(row_id, status=FAILED, attempts=attempts, claimed_until=None, last_error=error,
+        self._record(row_id, status=OutboxStatus.FAILED, attempts=attempts, claimed_until=None, last_error=error,
                      updated_at=now)  # fmt: skip
 
     def skipped(self, row_id: int, *, now: datetime, reason: str) -> None:
-        self._record(row_id, status=SKIPPED, claimed_until=None, last_error=reason, updated_at=now)
+        self._record(
+            row_id,
+            status=OutboxStatus.SKIPPED,
+            claimed_until=None,
+            last_error=reason,
+            updated_at=now,
+        )
 
     def cancelled(self, row_id: int, *, now: datetime, reason: str) -> None:
-        self._record(row_id, status=CANCELLED, claimed_until=None, last_error=reason,
+        self._record(row_id, status=OutboxStatus.CANCELLED, claimed_until=None, last_error=reason,
                      updated_at=now)  # fmt: skip
 
     def close(self) -> None:
@@ -189,7 +188,7 @@ def _outdated(row: OutboxMail, occurrence: tuple[str, datetime] | None) -> str |
         # change made by a person withdraws it when that change's own notice is added.)
         return None
     status, start = occurrence
-    if status == OCCURRENCE_CANCELLED:
+    if status == OccurrenceStatus.CANCELLED:
         return "Mötet eller uppgiften har ställts in."
     made_for = made_for_start(row.key)
     if made_for is not None and made_for != _aware(start):

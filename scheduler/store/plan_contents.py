@@ -20,14 +20,14 @@ from sqlalchemy import select as sa_select
 from scheduler.base.errors import NotFoundError
 from scheduler.model.measure_keys import measure_key
 from scheduler.model.plan_contents import AreaContents, MeasureContents, PlanContents
-from scheduler.model.schedule_settings import settings_to_mapping
+from scheduler.model.policy_overrides import settings_to_mapping
 from scheduler.store.engine import Bind, connection_of
 from scheduler.store.plans import load_plan
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRevisionRow, PlanRow
 
-_PLANS: Any = PlanRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
-_AREAS: Any = AreaRow.__table__  # type: ignore[attr-defined]
-_MEASURES: Any = MeasureRow.__table__  # type: ignore[attr-defined]
+_PLAN_ROWS: Any = PlanRow.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+_AREA_ROWS: Any = AreaRow.__table__  # type: ignore[attr-defined]
+_MEASURE_ROWS: Any = MeasureRow.__table__  # type: ignore[attr-defined]
 _REVISIONS: Any = PlanRevisionRow.__table__  # type: ignore[attr-defined]
 
 _TEXTS = ("title", "cause", "action", "when_text", "responsible_text", "followup_text",
@@ -45,14 +45,14 @@ class Revision:
     snapshot: str
 
 
-def plan_contents(bind: Bind, plan_id: int) -> PlanContents:
+def load_plan_contents(bind: Bind, plan_id: int) -> PlanContents:
     """The plan's active areas (empty ones too) and measures, with their ids, in order."""
     stored = load_plan(bind, plan_id)
     with connection_of(bind) as connection:
         area_rows = connection.execute(
-            sa_select(_AREAS.c.id, _AREAS.c.name)
-            .where(_AREAS.c.plan_id == plan_id, _AREAS.c.retired.is_(False))
-            .order_by(_AREAS.c.position)
+            sa_select(_AREA_ROWS.c.id, _AREA_ROWS.c.name)
+            .where(_AREA_ROWS.c.plan_id == plan_id, _AREA_ROWS.c.retired.is_(False))
+            .order_by(_AREA_ROWS.c.position)
         ).all()
     by_area: dict[str, list[MeasureContents]] = {}
     for item in stored.measures:
@@ -71,8 +71,8 @@ def store_contents(connection: Connection, plan_id: int, contents: PlanContents,
     NotFoundError, and nothing of the transaction is kept."""
     area_ids, areas_changed = _store_areas(connection, plan_id, contents)
     rows = {row.id: row for row in connection.execute(
-        sa_select(_MEASURES.c.id, *(_MEASURES.c[name] for name in _WRITTEN))
-        .where(_MEASURES.c.plan_id == plan_id, _MEASURES.c.plan_task.is_(None))
+        sa_select(_MEASURE_ROWS.c.id, *(_MEASURE_ROWS.c[name] for name in _WRITTEN))
+        .where(_MEASURE_ROWS.c.plan_id == plan_id, _MEASURE_ROWS.c.plan_task.is_(None))
     )}  # fmt: skip
     by_key = {row.key: row for row in rows.values()}
     wanted: dict[int, dict[str, Any]] = {}
@@ -119,20 +119,20 @@ def store_contents(connection: Connection, plan_id: int, contents: PlanContents,
     moving_keys = [
         row_id for row_id, values in changed.items() if values["key"] != rows[row_id].key
     ]
-    statement = update(_MEASURES).where(_MEASURES.c.id == bindparam("row_id"))
+    statement = update(_MEASURE_ROWS).where(_MEASURE_ROWS.c.id == bindparam("row_id"))
     if moving_keys:
         connection.execute(statement, [{"row_id": i, "key": f"edit:{i}"} for i in moving_keys])
     if changed:
         connection.execute(statement, [{"row_id": i, "updated_at": now, **values}
                                        for i, values in changed.items()])  # fmt: skip
     if new:
-        connection.execute(insert(_MEASURES),
+        connection.execute(insert(_MEASURE_ROWS),
                            [{"plan_id": plan_id, "updated_at": now, **values} for values in new])  # fmt: skip
     if not (changed or new or areas_changed):
         return False
     connection.execute(
-        update(_PLANS).where(_PLANS.c.id == plan_id)
-        .values(revision=_PLANS.c.revision + 1, updated_at=now)
+        update(_PLAN_ROWS).where(_PLAN_ROWS.c.id == plan_id)
+        .values(revision=_PLAN_ROWS.c.revision + 1, updated_at=now)
     )  # fmt: skip
     return True
 
@@ -143,8 +143,8 @@ def _store_areas(
     """The areas stored in the contents' order, renamed, added or retired: their ids in order,
     and whether anything changed."""
     rows = {row.id: row for row in connection.execute(
-        sa_select(_AREAS.c.id, _AREAS.c.name, _AREAS.c.position, _AREAS.c.retired)
-        .where(_AREAS.c.plan_id == plan_id)
+        sa_select(_AREA_ROWS.c.id, _AREA_ROWS.c.name, _AREA_ROWS.c.position, _AREA_ROWS.c.retired)
+        .where(_AREA_ROWS.c.plan_id == plan_id)
     )}  # fmt: skip
     by_name = {row.name: row for row in rows.values()}
     ids: list[int] = []
@@ -172,15 +172,15 @@ def _store_areas(
                if (values["name"], values["position"], values["retired"])
                != (rows[row_id].name, rows[row_id].position, rows[row_id].retired)}  # fmt: skip
     renamed = [row_id for row_id, values in changed.items() if values["name"] != rows[row_id].name]
-    statement = update(_AREAS).where(_AREAS.c.id == bindparam("row_id"))
+    statement = update(_AREA_ROWS).where(_AREA_ROWS.c.id == bindparam("row_id"))
     if renamed:  # names are unique per plan: through a placeholder, so two areas can swap
         connection.execute(statement, [{"row_id": i, "name": f"edit:{i}"} for i in renamed])
     if changed:
         connection.execute(statement, [{"row_id": i, **values} for i, values in changed.items()])
     for position, name in new:
         ids[position] = connection.execute(
-            insert(_AREAS).values(plan_id=plan_id, position=position, name=name, retired=False)
-            .returning(_AREAS.c.id)
+            insert(_AREA_ROWS).values(plan_id=plan_id, position=position, name=name, retired=False)
+            .returning(_AREA_ROWS.c.id)
         ).scalar_one()  # fmt: skip
     return ids, bool(changed or new)
 

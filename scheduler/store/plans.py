@@ -15,18 +15,9 @@ from sqlmodel import Session, col, select
 from scheduler.base.caches import memo
 from scheduler.base.errors import NotFoundError, PlanFileError, UsageError
 from scheduler.model.measure_keys import keyed_measures
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
-from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
-from scheduler.model.stored import (
-    DRAFT,
-    FOLLOWED_UP,
-    HAND_IN,
-    HAND_IN_KEY,
-    HANDED_IN,
-    PLAN_STATES,
-    StoredMeasure,
-    StoredPlan,
-)
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
+from scheduler.model.policy_overrides import settings_from_mapping, settings_to_mapping
+from scheduler.model.stored import HAND_IN, HAND_IN_KEY, PlanState, StoredMeasure, StoredPlan
 from scheduler.store.bulk import insert_many
 from scheduler.store.engine import Bind, connection_of, transaction_of
 from scheduler.store.tables import AreaRow, MeasureRow, PlanRow
@@ -38,9 +29,9 @@ _MEASURES: Any = MeasureRow.__table__  # type: ignore[attr-defined]
 _TEXT_FIELDS = ("title", "cause", "action", "when_text", "responsible_text", "followup_text",
                 "operational_goal")  # fmt: skip
 # What an import writes of a measure, in this order: what is compared with the stored row.
-_COMPARED = (*_TEXT_FIELDS, "area_id", "position", "convener_override", "schedule_json",
+_COMPARED_COLUMNS = (*_TEXT_FIELDS, "area_id", "position", "convener_override", "schedule_json",
              "retired")  # fmt: skip
-_NEW_MEASURE_COLUMNS = ("plan_id", "key", "updated_at", *_COMPARED)
+_NEW_MEASURE_COLUMNS = ("plan_id", "key", "updated_at", *_COMPARED_COLUMNS)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a placeholder: the hand-in task's own is `now`
 
 # The import's statements, built once (Core caches their compiled form).
@@ -51,14 +42,18 @@ _PLAN_BY_NAME = sa_select(
 _INSERT_PLAN = (
     insert(_PLANS)
     .values(
-        revision=1, schedule_fingerprint="", state=DRAFT, handed_in_at=None, followed_up_at=None
+        revision=1,
+        schedule_fingerprint="",
+        state=PlanState.DRAFT,
+        handed_in_at=None,
+        followed_up_at=None,
     )
     .returning(_PLANS.c.id)
 )
 # Updates set the columns their parameters name (Core's executemany form).
 _BUMP_PLAN = update(_PLANS).where(_PLANS.c.id == bindparam("plan_id"))
 _MEASURES_OF_PLAN = (
-    sa_select(_MEASURES.c.id, _MEASURES.c.key, *(_MEASURES.c[name] for name in _COMPARED))
+    sa_select(_MEASURES.c.id, _MEASURES.c.key, *(_MEASURES.c[name] for name in _COMPARED_COLUMNS))
     .where(_MEASURES.c.plan_id == bindparam("plan_id"), _MEASURES.c.plan_task.is_(None))
     .order_by(_MEASURES.c.id)
 )
@@ -88,7 +83,7 @@ class ImportResult:
     changed: int
     unchanged: int
     retired: int
-    state: str = DRAFT
+    state: PlanState = PlanState.DRAFT
     handed_in_at: datetime | None = None
 
     @property
@@ -126,9 +121,10 @@ def import_plan(
                 {"organisation": plan.organisation, "year": plan.year, "source": source,
                  "created_at": now, "updated_at": now},
             ).scalar_one()  # fmt: skip
-            revision, state, handed_in_at = 1, DRAFT, None
+            revision, state, handed_in_at = 1, PlanState.DRAFT, None
         else:
-            plan_id, revision, state, handed_in_at = found
+            plan_id, revision, stored_state, handed_in_at = found
+            state = PlanState(stored_state)
 
         # A new plan has nothing stored yet: no need to ask.
         existing: dict[str, Any] = (
@@ -167,7 +163,7 @@ def import_plan(
                     {
                         "row_id": measure_row.id,
                         "updated_at": now,
-                        **dict(zip(_COMPARED, values, strict=True)),
+                        **dict(zip(_COMPARED_COLUMNS, values, strict=True)),
                     }
                 )
                 changed += 1
@@ -238,7 +234,7 @@ def set_measure_schedule(
     measure_id: int,
     *,
     convener: str | None,
-    schedule: ScheduleSettings,
+    schedule: PolicyOverrides,
     now: datetime,
 ) -> bool:
     """Store a measure's convener and schedule overrides (as editing the plan file would): the
@@ -285,20 +281,18 @@ def _hand_in_task() -> tuple[tuple[str, ...], tuple[Any, ...]]:
     return ("plan_id", "updated_at", *others), tuple(getattr(task, name) for name in others)
 
 
-def set_plan_state(bind: Bind, plan_id: int, state: str, *, now: datetime) -> None:
-    """Mark the plan `state` (utkast, inlämnad, uppföljd); a change bumps the revision, so the
+def set_plan_state(bind: Bind, plan_id: int, state: PlanState, *, now: datetime) -> None:
+    """Mark the plan `state` (draft, handed in, followed up); a change bumps the revision, so the
     schedule, its reminders and the feeds follow (a handed-in plan's hand-in reminders stop)."""
-    if state not in PLAN_STATES:
-        raise UsageError(f"okänt tillstånd «{state}» (välj bland {', '.join(PLAN_STATES)}).")
     with Session(bind) as session, session.begin():
         row = session.get(PlanRow, plan_id)
         if row is None:
             raise NotFoundError(f"Plan {plan_id} finns inte.")
         if row.state != state:
             row.state = state
-            if state == HANDED_IN and row.handed_in_at is None:
+            if state == PlanState.HANDED_IN and row.handed_in_at is None:
                 row.handed_in_at = now
-            if state == FOLLOWED_UP:
+            if state == PlanState.FOLLOWED_UP:
                 row.followed_up_at = row.followed_up_at or now
                 row.handed_in_at = row.handed_in_at or now
             row.revision += 1
@@ -459,7 +453,7 @@ def load_plan(bind: Bind, plan_id: int) -> StoredPlan:
         areas.append(Area(name=area_name, measures=tuple(measures)))
     plan = Plan(organisation=row.organisation, year=row.year, areas=tuple(areas))
     return StoredPlan(row.id, row.revision, row.updated_at, plan, tuple(stored), plan_tasks=tasks,
-                      state=row.state, handed_in_at=row.handed_in_at,
+                      state=PlanState(row.state), handed_in_at=row.handed_in_at,
                       followed_up_at=row.followed_up_at)  # fmt: skip
 
 
@@ -471,7 +465,7 @@ def _measure_from_row(row: Any) -> Measure:
 
 
 @memo("store.stored_settings")
-def _stored_settings(schedule_json: str) -> ScheduleSettings:
+def _stored_settings(schedule_json: str) -> PolicyOverrides:
     """Stored settings, read once per distinct text (most measures have none, "{}"): the value
     is frozen, so measures can share it."""
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, delete, or_, select, update
 from scheduler.store.tables import AccountRow, SessionRow
 
 _SESSION = SessionRow.__table__  # type: ignore[attr-defined]
-_ACCOUNT = AccountRow.__table__  # type: ignore[attr-defined]
+_ACCOUNT_TABLE = AccountRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class StoredSession:
     organisation: str
     last_seen_at: datetime
     expires_at: datetime
+    role: str = "coordinator"
 
 
 def add_session(
@@ -52,9 +53,10 @@ def add_session(
 
 def find_session(engine: Engine, id_hash: str) -> StoredSession | None:
     query = (
-        select(_SESSION.c.id_hash, _SESSION.c.account_id, _ACCOUNT.c.username,
-               _ACCOUNT.c.organisation, _SESSION.c.last_seen_at, _SESSION.c.expires_at)
-        .join(_ACCOUNT, _ACCOUNT.c.id == _SESSION.c.account_id)
+        select(_SESSION.c.id_hash, _SESSION.c.account_id, _ACCOUNT_TABLE.c.username,
+               _ACCOUNT_TABLE.c.organisation, _SESSION.c.last_seen_at, _SESSION.c.expires_at,
+               _ACCOUNT_TABLE.c.role)
+        .join(_ACCOUNT_TABLE, _ACCOUNT_TABLE.c.id == _SESSION.c.account_id)
         .where(_SESSION.c.id_hash == id_hash)
     )  # fmt: skip
     with engine.connect() as connection:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Dialect, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, Integer, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -52,9 +52,10 @@ class PlanRow(SQLModel, table=True):
     schedule_fingerprint: str = Field(
         default="", sa_column=Column(Text, nullable=False, server_default="")
     )
-    # The plan's own life: "utkast", "inlämnad" (handed in), "uppföljd" (followed up).
+    # The plan's own life: a `scheduler.model.stored.PlanState` code ("draft", "handed_in",
+    # "followed_up"); the Swedish words are for display only.
     state: str = Field(
-        default="utkast", sa_column=Column(Text, nullable=False, server_default="utkast")
+        default="draft", sa_column=Column(Text, nullable=False, server_default="draft")
     )
     handed_in_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
@@ -117,7 +118,7 @@ class OccurrenceRow(SQLModel, table=True):
     measure_id: int = Field(foreign_key="measure.id", index=True, ondelete="CASCADE")
     uid: str = Field(sa_column=Column(Text, nullable=False, unique=True))
     series_label: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    kind: str  # "meeting" or "task"
+    kind: str  # a `scheduler.model.occurrence.OccurrenceKind` code
     original_date: date  # the date the rule gave: part of the UID, never changes
     start: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     end: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
@@ -182,7 +183,9 @@ class OutboxRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
-    kind: str = Field(index=True)
+    kind: str = Field(index=True)  # a `scheduler.model.mail.MailKind` code
+    # A reminder ahead of a meeting or a task's day: how many days ahead (the kind does not say).
+    lead_days: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     plan_id: int | None = Field(default=None, foreign_key="plan.id", index=True, ondelete="CASCADE")
     occurrence_id: int | None = Field(
         default=None, foreign_key="occurrence.id", index=True, ondelete="CASCADE"
@@ -280,10 +283,14 @@ class FollowUpRow(SQLModel, table=True):
 
 
 class AccountRow(SQLModel, table=True):
-    """A coordinator's account for the workspace: one organisation's pages only. The password is
-    kept only as an argon2 hash."""
+    """A workspace account: one organisation's pages only, as a coordinator or a reader. The
+    password is kept only as an argon2 hash ("" for an account that signs in only through the
+    organisation's identity provider, found by the provider's issuer and subject)."""
 
     __tablename__ = "account"
+    __table_args__ = (
+        UniqueConstraint("organisation", "oidc_issuer", "oidc_subject", name="uq_account_oidc"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # Case-folded: "Anna" and "anna" are one account.
@@ -291,6 +298,15 @@ class AccountRow(SQLModel, table=True):
     organisation: str = Field(sa_column=Column(Text, nullable=False))
     password_hash: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # "coordinator" or "reader" (scheduler.model.account.ROLES).
+    role: str = Field(
+        default="coordinator",
+        sa_column=Column(Text, nullable=False, server_default="coordinator"),
+    )
+    oidc_issuer: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    oidc_subject: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    display_name: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    email: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class LoginAttemptRow(SQLModel, table=True):
@@ -349,3 +365,31 @@ class PlanRevisionRow(SQLModel, table=True):
     note: str = Field(sa_column=Column(Text, nullable=False))
     snapshot: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OidcSignInRow(SQLModel, table=True):
+    """A sign-in through an identity provider under way: what the answer must match. The state is
+    kept only as its SHA-256 and is used once (the row is deleted when the answer comes)."""
+
+    __tablename__ = "oidc_sign_in"
+
+    state_hash: str = Field(sa_column=Column(Text, primary_key=True))
+    organisation: str = Field(sa_column=Column(Text, nullable=False))
+    nonce: str = Field(sa_column=Column(Text, nullable=False))
+    code_verifier: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Who did what, when and from which address: sign-ins, failed sign-ins and every change a
+    person makes (/logg). Kept `audit.keep_days`."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    organisation: str = Field(sa_column=Column(Text, nullable=False, index=True))
+    actor: str = Field(sa_column=Column(Text, nullable=False))
+    client_address: str = Field(sa_column=Column(Text, nullable=False))
+    action: str = Field(sa_column=Column(Text, nullable=False))
+    detail: str = Field(sa_column=Column(Text, nullable=False))

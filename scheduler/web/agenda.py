@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.base.templating import swedish_date
-from scheduler.base.time import STOCKHOLM
+from scheduler.base.time import FIRST_YEAR, LAST_YEAR, STOCKHOLM
 from scheduler.model.occurrence import Occurrence
 from scheduler.services import changes
 from scheduler.services.refresh import plan_schedule
@@ -43,12 +43,11 @@ from scheduler.web.session import (
 )
 
 router = APIRouter()
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # as the command line's dates
 NOTE_LENGTH = 500
 
 
 @dataclass
-class Typed:
+class TypedChange:
     """A change form as posted: the values come back with the errors, nothing is stored."""
 
     key: str
@@ -58,7 +57,7 @@ class Typed:
 
 
 def _page(engine: Engine, coordinator: Coordinator, params: Mapping[str, str], *, now: datetime,
-          status: int = 200, done: list[str] | None = None, typed: Typed | None = None) -> Response:  # fmt: skip
+          status: int = 200, done: list[str] | None = None, typed: TypedChange | None = None) -> Response:  # fmt: skip
     try:
         every = entries(engine, coordinator, now=now)
     except NotFoundError:
@@ -122,7 +121,7 @@ def _parse_clock(text: str, field_id: str, label: str, errors: list[tuple[str, s
     return clock
 
 
-def _note(typed: Typed) -> str:
+def _note(typed: TypedChange) -> str:
     note = typed.values["note"].strip()
     if len(note) > NOTE_LENGTH:
         typed.errors.append((f"note-{typed.action}-{typed.key}",
@@ -130,7 +129,7 @@ def _note(typed: Typed) -> str:
     return note
 
 
-def _new_times(row: Occurrence, typed: Typed) -> tuple[datetime, datetime] | None:
+def _new_times(row: Occurrence, typed: TypedChange) -> tuple[datetime, datetime] | None:
     """The new start and end from the move form, or None with the errors in `typed`."""
     key, values, errors = typed.key, typed.values, typed.errors
     day = _parse_day(values["datum"], key, errors)
@@ -169,7 +168,7 @@ def move(
 ) -> Response:  # fmt: skip
     row, params = _posted(engine, coordinator, form)
     key = row_key(row.uid)
-    typed = Typed(
+    typed = TypedChange(
         key, "flytta", {name: form.text(name) for name in ("datum", "tid", "slut", "note")}
     )
     note = _note(typed)
@@ -194,7 +193,7 @@ def cancel(
     engine: EngineDep, config: ConfigDep, clock: ClockDep, feeds: FeedsDep,
 ) -> Response:  # fmt: skip
     row, params = _posted(engine, coordinator, form)
-    typed = Typed(row_key(row.uid), "stall-in", {"note": form.text("note")})
+    typed = TypedChange(row_key(row.uid), "stall-in", {"note": form.text("note")})
     note = _note(typed)
     if typed.errors:
         return _page(engine, coordinator, params, now=clock(), status=422, typed=typed)

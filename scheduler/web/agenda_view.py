@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 
 from scheduler.base.swedish import MONTH_NAMES
 from scheduler.base.time import STOCKHOLM
-from scheduler.model.occurrence import CANCELLED
+from scheduler.model.occurrence import OccurrenceStatus
 from scheduler.plan.review import lexicon_for
-from scheduler.services.agenda import AgendaEntry, agenda
+from scheduler.services.agenda import AgendaEntry, agenda_entries
 from scheduler.services.plans import chosen_plan_id
 from scheduler.services.refresh import plans_in_time
 from scheduler.web.session import Coordinator
@@ -92,7 +92,7 @@ def _plan_ids(engine: Engine, coordinator: Coordinator, *, now: datetime) -> lis
 def entries(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list[Entry]:
     """Every meeting and task of the organisation's plans whose time it is, by start."""
     found = []
-    for item in agenda(
+    for item in agenda_entries(
         engine, coordinator.config, _plan_ids(engine, coordinator, now=now), now=now
     ):
         row = item.occurrence
@@ -100,7 +100,7 @@ def entries(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list[
         found.append(Entry(
             row_key(row.uid), row.uid, start.date(), start, row.end.astimezone(STOCKHOLM),
             row.all_day, row.kind, item.title, row.series_label, item.area, item.convener,
-            item.participants, row.location, row.status == CANCELLED, row.sequence, item,
+            item.participants, row.location, row.status == OccurrenceStatus.CANCELLED, row.sequence, item,
         ))  # fmt: skip
     found.sort(key=lambda e: (e.start, e.uid))
     return found

@@ -15,6 +15,7 @@ from scheduler.base.errors import SchedulerError, StoreBusyError
 from scheduler.base.templating import TEMPLATES, environment
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService, FeedSettings
+from scheduler.services.oidc import IdentityProviders
 from scheduler.services.signin import SignInPolicy
 from scheduler.settings.model import Settings
 from scheduler.web import (
@@ -22,25 +23,28 @@ from scheduler.web import (
     agenda_export,
     answers,
     arshjul,
+    audit_page,
     followup,
     followup_page,
     history_page,
     links,
     measure_page,
+    oidc_signin,
     pages,
     plan_edit_page,
     plan_page,
     reminders_page,
     signin,
 )
+from scheduler.web.audit_trail import AuditTrail
 from scheduler.web.busy import busy_response
-from scheduler.web.feed_page import feed_page
+from scheduler.web.feed_page import render_subscribe_page
 from scheduler.web.feed_serving import LeanFeeds, feed_response
 from scheduler.web.health import router as health_router
-from scheduler.web.layout import stale_form
+from scheduler.web.layout import read_only, stale_form
 from scheduler.web.pages import PAGE_METHODS
 from scheduler.web.request_limits import RequestLimits, limited_protocol, uvicorn_protocol
-from scheduler.web.session import SignInNeeded, StaleForm, forget_session_cookie
+from scheduler.web.session import ReadOnly, SignInNeeded, StaleForm, forget_session_cookie
 
 STATIC = TEMPLATES / "web" / "static"
 # The files served under /static and their types; nothing else is served from the folder.
@@ -80,11 +84,14 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.state.signin_policy = SignInPolicy.from_section(config.server)
     app.state.password_gate = signin.gate_of(config)
     app.state.signin_threads = signin.threads_of(config)
+    app.state.identity_providers = IdentityProviders()
 
     app.include_router(answers.router)
     app.include_router(followup.router)
     app.include_router(health_router)
     app.include_router(signin.router)
+    app.include_router(oidc_signin.router)
+    app.include_router(audit_page.router)
     app.include_router(arshjul.router)
     app.include_router(plan_page.router)
     app.include_router(plan_edit_page.router)
@@ -108,6 +115,10 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     @app.exception_handler(StaleForm)
     async def stale(_request: Request, exc: StaleForm) -> Response:
         return stale_form(exc.coordinator)
+
+    @app.exception_handler(ReadOnly)
+    async def reader(_request: Request, exc: ReadOnly) -> Response:
+        return read_only(exc.coordinator)
 
     # Another district's import holds the database: 503 and Retry-After, never a 500.
     @app.exception_handler(OperationalError)
@@ -135,10 +146,12 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
 
     @app.api_route("/feeds/{token}/", methods=PAGE_METHODS, response_class=HTMLResponse)
     def page(token: str) -> str:
-        return feed_page(feeds, token, now=now())
+        return render_subscribe_page(feeds, token, now=now())
 
     app.state.security_headers = pages.security_headers(config)
     pages.install(app, security=app.state.security_headers, max_body_bytes=max_body_bytes)
+    # Outermost but for the feeds' lean path: it sees the status every post ended with.
+    app.add_middleware(AuditTrail, engine=engine, config=config, clock=now)
     return app
 
 

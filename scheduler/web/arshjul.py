@@ -49,7 +49,7 @@ MEDIA_TYPES = {".svg": SVG_TYPE, ".png": "image/png", ".pdf": "application/pdf"}
 
 
 @dataclass(frozen=True)
-class Chosen:
+class ChosenWheel:
     wheel: Wheel
     schedule: PlanSchedule
     area: str | None
@@ -65,7 +65,7 @@ class UnknownChoice(Exception):
 
 
 def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
-           now: datetime) -> Chosen:  # fmt: skip
+           now: datetime) -> ChosenWheel:  # fmt: skip
     plan_id = chosen_plan_id(engine, year=None, now=now, organisation=coordinator.organisation)
     refresh_occurrences(engine, config, plan_id=plan_id, now=now)
     schedule = plan_schedule(engine, config, plan_id=plan_id)
@@ -83,7 +83,7 @@ def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: S
     state = f"{plan_id}|{schedule_state(engine, plan_id=plan_id)}"
     wheel = build_wheel(schedule, list_occurrences(engine, plan_id=plan_id), today=today,
                         area=area, role=role)  # fmt: skip
-    return Chosen(wheel, schedule, area, role, state)
+    return ChosenWheel(wheel, schedule, area, role, state)
 
 
 def _no_plan(coordinator: Coordinator) -> Response:
@@ -97,13 +97,13 @@ def _unknown(coordinator: Coordinator, exc: UnknownChoice) -> Response:
                              text=exc.message)  # fmt: skip
 
 
-def _filename(chosen: Chosen, suffix: str) -> str:
+def _filename(chosen: ChosenWheel, suffix: str) -> str:
     which = "".join(f"-{slugify(name)}" for name in (chosen.area, chosen.role) if name)
     return f"arshjul-{chosen.wheel.year}{which}{suffix}"
 
 
 def _chosen(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
-            now: datetime) -> Chosen | Response:  # fmt: skip
+            now: datetime) -> ChosenWheel | Response:  # fmt: skip
     """The wheel asked for, or the page that says why there is none."""
     try:
         return _wheel(request, coordinator, engine, config, now=now)

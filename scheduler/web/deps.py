@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from scheduler.followup.settings import FollowupSettings
 from scheduler.services.feeds import FeedService
+from scheduler.services.oidc import IdentityProviders
 from scheduler.services.signin import SignInPolicy
 from scheduler.settings.model import Settings
 from scheduler.web.password_gate import PasswordGate
@@ -64,6 +65,10 @@ async def get_signin_threads(request: Request) -> anyio.CapacityLimiter:
     return cast(anyio.CapacityLimiter, request.app.state.signin_threads)
 
 
+async def get_identity_providers(request: Request) -> IdentityProviders:
+    return cast(IdentityProviders, request.app.state.identity_providers)
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ConfigDep = Annotated[Settings, Depends(get_config)]
 ClockDep = Annotated[AppClock, Depends(get_clock)]
@@ -73,3 +78,4 @@ SignInPolicyDep = Annotated[SignInPolicy, Depends(get_signin_policy)]
 PasswordGateDep = Annotated[PasswordGate, Depends(get_password_gate)]
 SignInThreadsDep = Annotated[anyio.CapacityLimiter, Depends(get_signin_threads)]
 MaxBodyBytesDep = Annotated[int, Depends(get_max_body_bytes)]
+IdentityProvidersDep = Annotated[IdentityProviders, Depends(get_identity_providers)]

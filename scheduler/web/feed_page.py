@@ -18,8 +18,17 @@ from datetime import datetime
 
 from scheduler.base.templating import environment
 from scheduler.feeds.content import plan_years
-from scheduler.feeds.scopes import AREA, MEASURE, PLAN, ROLE, SERIES, Scope, all_scopes
-from scheduler.model.occurrence import CANCELLED, Occurrence
+from scheduler.feeds.scopes import (
+    AREA,
+    MEASURE,
+    PLAN,
+    ROLE,
+    SCOPE_GROUPS,
+    SERIES,
+    Scope,
+    all_scopes,
+)
+from scheduler.model.occurrence import Occurrence, OccurrenceStatus
 from scheduler.schedule.occurrences import MeasureSchedule
 from scheduler.services.feeds import FeedService, PlanFeed
 
@@ -29,9 +38,6 @@ from scheduler.services.feeds import FeedService, PlanFeed
 DATES_SHOWN = 10
 FOLD_AFTER = 12
 
-# The headings of the folded list of other calendars, in the order shown.
-GROUPS = ((AREA, "Områden"), (MEASURE, "Åtgärder och forum"), (ROLE, "Roller"))
-
 
 def webcal(url: str) -> str:
     """The address with the scheme calendar programs open as a subscription."""
@@ -39,7 +45,7 @@ def webcal(url: str) -> str:
 
 
 @dataclass(frozen=True)
-class Calendar:
+class SubscribeOption:
     """One calendar the link opens, as the page offers it."""
 
     name: str
@@ -81,7 +87,7 @@ class MeasureEntry:
         return self.days[len(self.shown) :]
 
 
-def _calendar(feeds: FeedService, token: str, base: str, scope: Scope, *, tasks: bool = False) -> Calendar:  # fmt: skip
+def _calendar(feeds: FeedService, token: str, base: str, scope: Scope, *, tasks: bool = False) -> SubscribeOption:  # fmt: skip
     """The calendar as offered: its series only when Outlook can hold them (else why not), its
     to-do list (`tasks`: asked for) only when it has tasks."""
     address = f"{base}/{scope.name}.ics"
@@ -90,7 +96,7 @@ def _calendar(feeds: FeedService, token: str, base: str, scope: Scope, *, tasks:
         note = feeds.refusal(token, f"{scope.name}.serie")
         series = None if note else f"{base}/{scope.name}.serie.ics"
     has_tasks = tasks and feeds.refusal(token, f"{scope.name}.todo") is None
-    return Calendar(
+    return SubscribeOption(
         name=scope.name, kind=scope.kind, title=scope.title, address=address,
         subscribe=webcal(address), download_series=series, series_note=note,
         download_tasks=f"{base}/{scope.name}.todo.ics" if has_tasks else None,
@@ -155,7 +161,7 @@ def measures_covered(
                 )  # fmt: skip
             entry.ids.append(item.stored.id)
             entry.days += [
-                Day(r.start, r.all_day, r.series_label, r.status == CANCELLED)
+                Day(r.start, r.all_day, r.series_label, r.status == OccurrenceStatus.CANCELLED)
                 for r in rows.get(item.stored.id, [])
                 if _covers(scopes, item, r.series_label)
             ]
@@ -164,7 +170,7 @@ def measures_covered(
     return list(entries.values())
 
 
-def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
+def render_subscribe_page(feeds: FeedService, token: str, *, now: datetime) -> str:
     row = feeds.token(token)
     plans = feeds.in_window(token)
     base = f"{feeds.config.base_url}/feeds/{token}"
@@ -172,9 +178,8 @@ def feed_page(feeds: FeedService, token: str, *, now: datetime) -> str:
     first = recommended(scopes)
     others = [scope for scope in scopes if scope is not first]
     groups = [
-        (heading, [_calendar(feeds, token, base, s) for s in others
-                   if s.kind in ((kind, SERIES) if kind == MEASURE else (kind,))])
-        for kind, heading in GROUPS
+        (heading, [_calendar(feeds, token, base, s) for s in others if s.kind in kinds])
+        for heading, kinds in SCOPE_GROUPS
     ]  # fmt: skip
     chosen = _calendar(feeds, token, base, first, tasks=True)
     address = chosen.address

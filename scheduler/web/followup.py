@@ -50,7 +50,7 @@ from scheduler.web.deps import ClockDep, ConfigDep, EngineDep, FollowupSettingsD
 from scheduler.web.pages import PAGE_METHODS, PostedForm, Refusal, posted_form, render
 
 router = APIRouter()
-CSRF_PURPOSE = "followup-csrf"
+FOLLOWUP_CSRF_PURPOSE = "followup-csrf"
 SUBMITTED_ALREADY = ("Svaret är redan inskickat, så det kan inte sparas som utkast. Din text finns "
                      "kvar nedan: välj «Skicka in» för att ändra det inskickade svaret.")  # fmt: skip
 
@@ -155,7 +155,7 @@ def _closed(inputs: FollowupInputs, target: FormTarget) -> bool:
 
 def _csrf(inputs: FollowupInputs, target: FormTarget) -> str:
     secret = link_secret(inputs.engine, inputs.config)
-    return bound_token(secret, purpose=CSRF_PURPOSE, value=target.action_url)
+    return bound_token(secret, purpose=FOLLOWUP_CSRF_PURPOSE, value=target.action_url)
 
 
 def _render_form(inputs: FollowupInputs, target: FormTarget, *, values: dict[int, dict[str, str]] | None = None,

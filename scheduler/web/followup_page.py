@@ -24,8 +24,9 @@ from scheduler.base.swedish import count
 from scheduler.base.templating import swedish_date
 from scheduler.followup.export import followed_up, write_report, write_workbook
 from scheduler.followup.facts import STATUSES
+from scheduler.model.display_words import PLAN_STATE_WORDS
 from scheduler.model.followup import Answer, Campaign
-from scheduler.model.stored import FOLLOWED_UP
+from scheduler.model.stored import PlanState
 from scheduler.services import followup
 from scheduler.services.plan_state import mark_plan
 from scheduler.services.plans import chosen_plan_id, load_plan
@@ -107,7 +108,7 @@ def _page(request: Request, coordinator: Coordinator, inputs: FollowupInputs, *,
     settings = inputs.settings
     campaign = followup.campaign_of(inputs.engine, plan_id)
     context: dict[str, Any] = {
-        "plan": stored.plan, "state": stored.state, "campaign": campaign,
+        "plan": stored.plan, "state": PLAN_STATE_WORDS[stored.state], "campaign": campaign,
         "start_at": settings.start_at(year), "too_late": inputs.now >= settings.deadline_at(year),
         "errors": errors or [], "error_title": error_title, "done": done or [], "roles": [],
         "deadline": None, "can_mark": False,
@@ -115,13 +116,15 @@ def _page(request: Request, coordinator: Coordinator, inputs: FollowupInputs, *,
     if campaign is not None:
         context["roles"] = _roles(inputs, plan_id, campaign)
         context["deadline"] = followup.last_day(campaign)
-        context["can_mark"] = stored.state != FOLLOWED_UP and inputs.now >= campaign.deadline
+        context["can_mark"] = (
+            stored.state != PlanState.FOLLOWED_UP and inputs.now >= campaign.deadline
+        )
     return workspace_page("followup_workspace.html", coordinator, current="/uppfoljning",
                           status=status, **context)  # fmt: skip
 
 
 @router.api_route("/uppfoljning", methods=PAGE_METHODS, response_class=HTMLResponse)
-def followup_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+def show_followup(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
                   inputs: FollowupInputsDep) -> Response:  # fmt: skip
     return _page(request, coordinator, inputs)
 
@@ -203,14 +206,14 @@ def mark_followed_up(
     if campaign is None:
         return _page(request, coordinator, inputs, status=422, error_title=refused,
                      errors=["Uppföljningen har inte startat."])  # fmt: skip
-    if stored.state == FOLLOWED_UP:
+    if stored.state == PlanState.FOLLOWED_UP:
         return _page(request, coordinator, inputs, done=[f"Planen {stored.plan.year} var redan uppföljd."])  # fmt: skip
     if now < campaign.deadline:
         deadline = swedish_date(followup.last_day(campaign))
         return _page(request, coordinator, inputs, status=422, error_title=refused,
                      errors=[f"Sista svarsdag är {deadline}; planen kan markeras som uppföljd "
                              "när den har passerat."])  # fmt: skip
-    mark_plan(engine, inputs.config, plan_id, FOLLOWED_UP, now=now)
+    mark_plan(engine, inputs.config, plan_id, PlanState.FOLLOWED_UP, now=now)
     return _page(request, coordinator, inputs, done=[f"Planen {stored.plan.year} är markerad som uppföljd."])  # fmt: skip
 
 

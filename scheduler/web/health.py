@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from scheduler.services.health import health
+from scheduler.services.health import health_report
 from scheduler.web.deps import ClockDep, EngineDep
 from scheduler.web.pages import PAGE_METHODS
 
@@ -15,7 +15,7 @@ router = APIRouter()
 
 @router.api_route("/healthz", methods=PAGE_METHODS)
 def healthz(engine: EngineDep, clock: ClockDep) -> JSONResponse:
-    report = health(engine, now=clock())
+    report = health_report(engine, now=clock())
     return JSONResponse(
         report,
         status_code=200 if report["status"] == "ok" else 503,

@@ -22,7 +22,12 @@ from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.plan_edit_page import CONFIRMED, chosen
-from scheduler.web.session import Coordinator, checked_form, workspace_coordinator
+from scheduler.web.session import (
+    Coordinator,
+    checked_form,
+    nothing_changed,
+    workspace_coordinator,
+)
 
 router = APIRouter()
 CoordinatorDep = Annotated[Coordinator, Depends(workspace_coordinator)]
@@ -40,7 +45,7 @@ class RevisionView:
 
 
 @router.api_route("/plan/historik", methods=PAGE_METHODS, response_class=HTMLResponse)
-def history_page(request: Request, coordinator: CoordinatorDep, engine: EngineDep,
+def show_history(request: Request, coordinator: CoordinatorDep, engine: EngineDep,
                  clock: ClockDep) -> Response:  # fmt: skip
     plan = chosen(request, coordinator, engine, now=clock())
     found = revisions_of(engine, plan.plan_id)
@@ -74,6 +79,8 @@ def restore_revision(
                       author=coordinator.username, now=clock(), confirmed=confirmed)  # fmt: skip
     if confirmed:
         feeds.recheck_now()
+    if not confirmed or not outcome.changed:
+        nothing_changed(request)
     return workspace_page(
         "plan_edit_confirm.html", coordinator, current="/plan", plan=plan, outcome=outcome,
         heading=f"Återställ version {number}" + ("" if confirmed else "?"),

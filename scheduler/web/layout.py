@@ -1,5 +1,6 @@
 """The workspace's pages share a layout (templates/web/workspace.html): the organisation's name on
-top, the navigation between the pages that exist, and the logout button."""
+top, the navigation between the pages that exist (a reader's without the coordinators' pages),
+and the logout button."""
 
 from __future__ import annotations
 
@@ -18,14 +19,24 @@ NAV = (
     ("/paminnelser", "Påminnelser"),
     ("/uppfoljning", "Uppföljning"),
     ("/arshjul", "Årshjul"),
+    ("/logg", "Logg"),
 )
+# The pages only coordinators see: a reader's navigation leaves them out.
+COORDINATORS_ONLY = frozenset({"/lankar", "/paminnelser", "/logg"})
 # Where a signed-in coordinator starts: the first page of the navigation.
 HOME = NAV[0][0]
 
 
+def nav_of(coordinator: Coordinator) -> tuple[tuple[str, str], ...]:
+    if not coordinator.reader:
+        return NAV
+    return tuple((href, label) for href, label in NAV if href not in COORDINATORS_ONLY)
+
+
 def workspace_page(template: str, coordinator: Coordinator, *, current: str, status: int = 200,
                    **context: Any) -> HTMLResponse:  # fmt: skip
-    return render(template, status, coordinator=coordinator, nav=NAV, current=current, **context)
+    return render(template, status, coordinator=coordinator, nav=nav_of(coordinator),
+                  current=current, **context)  # fmt: skip
 
 
 def workspace_message(coordinator: Coordinator, *, title: str, text: str, status: int) -> HTMLResponse:  # fmt: skip
@@ -39,3 +50,11 @@ def stale_form(coordinator: Coordinator) -> HTMLResponse:
                              text="Formuläret kunde inte skickas eftersom sidan var för gammal "
                              "eller öppnades på annat sätt. Inget ändrades. Ladda om sidan och "
                              "försök igen.")  # fmt: skip
+
+
+def read_only(coordinator: Coordinator) -> HTMLResponse:
+    """A reader's post, or a reader at a coordinator's page."""
+    return workspace_message(coordinator, title="Du kan läsa men inte ändra", status=403,
+                             text="Ditt konto är ett läsarkonto: du ser planen, agendan, årshjulet "
+                             "och uppföljningen, men kan inte ändra något. Inget ändrades. Behöver "
+                             "du ändra, be organisationens samordnare.")  # fmt: skip

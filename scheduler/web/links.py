@@ -15,9 +15,14 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from scheduler.base.errors import NotFoundError
-from scheduler.feeds.scopes import AREA, MEASURE, PLAN, ROLE, SERIES, Scope, all_scopes, find_scope
+from scheduler.feeds.scopes import PLAN, SCOPE_GROUPS, Scope, all_scopes, find_scope
 from scheduler.model.feed_link import FeedLink
-from scheduler.services.feed_links import create_link, feed_links, link_organisations, revoke_link
+from scheduler.services.feed_links import (
+    create_link,
+    link_organisations,
+    list_feed_links,
+    revoke_link,
+)
 from scheduler.services.plans import chosen_plan_id
 from scheduler.services.refresh import plan_schedule, refresh_occurrences
 from scheduler.settings.model import Settings
@@ -27,13 +32,12 @@ from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
     Coordinator,
     checked_form,
+    coordinator_only,
     workspace_coordinator,
 )
 
 router = APIRouter()
 AUDIENCE_LENGTH = 200
-# The choice of calendars, grouped as the form shows them.
-GROUPS = (("Områden", (AREA,)), ("Åtgärder och forum", (MEASURE, SERIES)), ("Roller", (ROLE,)))
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def _own_links(inputs: LinkPageInputs, coordinator: Coordinator) -> list[FeedLin
     """The organisation's own links: never another's, nor one from before there could be several
     that no organisation could be bound to (`scheduler feeds list` shows those)."""
     organisations = link_organisations(coordinator.organisation)
-    return feed_links(inputs.engine, organisations=organisations)
+    return list_feed_links(inputs.engine, organisations=organisations)
 
 
 def _calendar(name: str, scopes: list[Scope] | None) -> str:
@@ -98,7 +102,7 @@ def _page(inputs: LinkPageInputs, coordinator: Coordinator, *, status: int = 200
     scopes = _scopes(inputs, coordinator)
     links = [_view(row, scopes) for row in reversed(_own_links(inputs, coordinator))]
     groups = [
-        (label, [s for s in scopes if s.kind in kinds]) for label, kinds in GROUPS
+        (label, [s for s in scopes if s.kind in kinds]) for label, kinds in SCOPE_GROUPS
     ] if scopes is not None else []  # fmt: skip
     context.setdefault("errors", [])
     context.setdefault("done", [])
@@ -111,7 +115,7 @@ def _page(inputs: LinkPageInputs, coordinator: Coordinator, *, status: int = 200
 
 @router.api_route("/lankar", methods=PAGE_METHODS, response_class=HTMLResponse)
 def links_page(
-    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)], inputs: LinkPageInputsDep
+    coordinator: Annotated[Coordinator, Depends(coordinator_only)], inputs: LinkPageInputsDep
 ) -> Response:
     return _page(inputs, coordinator)
 

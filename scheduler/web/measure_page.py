@@ -6,7 +6,6 @@ reminders show the new dates at once."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
@@ -18,8 +17,10 @@ from sqlalchemy import Engine
 from scheduler.base.errors import NotFoundError
 from scheduler.base.swedish import MONTH_WORDS, WEEKDAY_NAMES, WEEKDAY_WORDS, WEEKDAYS
 from scheduler.base.text_safety import describe_control_character
-from scheduler.model.plan import ScheduleSettings
-from scheduler.model.stored import DRAFT
+from scheduler.model.display_words import PLAN_STATE_WORDS
+from scheduler.model.plan import PolicyOverrides
+from scheduler.model.policy_overrides import HH_MM
+from scheduler.model.stored import PlanState
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.plans import SyncResult, chosen_plan_id, list_occurrences
 from scheduler.services.refresh import edit_measure_schedule, plan_schedule
@@ -35,11 +36,10 @@ from scheduler.web.session import (
 
 router = APIRouter()
 LOCATION_LENGTH = 200
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass
-class Typed:
+class TypedSettings:
     """The form as typed: given back as it was when something is refused."""
 
     weekday: str = ""
@@ -50,9 +50,9 @@ class Typed:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _typed_from(settings: ScheduleSettings, convener: str | None) -> Typed:
+def _typed_from(settings: PolicyOverrides, convener: str | None) -> TypedSettings:
     weekday = settings.weekday or ""
-    return Typed(
+    return TypedSettings(
         weekday=WEEKDAY_NAMES.get(weekday.upper(), weekday.casefold()),
         time=settings.time or "",
         months=list(settings.months or ()),
@@ -61,9 +61,9 @@ def _typed_from(settings: ScheduleSettings, convener: str | None) -> Typed:
     )
 
 
-def _typed_from_form(form: PostedForm) -> Typed:
+def _typed_from_form(form: PostedForm) -> TypedSettings:
     months = form.fields.getlist("manad") if form.fields is not None else []
-    return Typed(
+    return TypedSettings(
         weekday=form.text("veckodag").strip(),
         time=form.text("tid").strip(),
         months=[int(m) for m in months if isinstance(m, str) and m.isdigit()],
@@ -72,13 +72,15 @@ def _typed_from_form(form: PostedForm) -> Typed:
     )
 
 
-def _checked(typed: Typed, coordinator: Coordinator) -> tuple[ScheduleSettings, str | None] | None:
+def _checked(
+    typed: TypedSettings, coordinator: Coordinator
+) -> tuple[PolicyOverrides, str | None] | None:
     """The overrides the form asks for, or None with the refusals in `typed.errors` (field id,
     Swedish message)."""
     errors = typed.errors
     if typed.weekday and typed.weekday not in WEEKDAYS:
         errors.append(("veckodag", f"Veckodag: «{typed.weekday}» är ingen veckodag. Välj en i listan."))  # fmt: skip
-    if typed.time and not _CLOCK.match(typed.time):
+    if typed.time and not HH_MM.match(typed.time):
         errors.append(("tid", f"Tid: «{typed.time}» är ingen tid. Skriv TT:MM, till exempel 09:30."))  # fmt: skip
     if not all(1 <= month <= 12 for month in typed.months):
         errors.append(("manad-1", "Månader: välj bland januari–december."))
@@ -92,7 +94,7 @@ def _checked(typed: Typed, coordinator: Coordinator) -> tuple[ScheduleSettings, 
                                           "inställningarna. Välj en i listan."))  # fmt: skip
     if errors:
         return None
-    overrides = ScheduleSettings(
+    overrides = PolicyOverrides(
         weekday=typed.weekday or None,
         time=typed.time or None,
         months=tuple(sorted(set(typed.months))) or None,
@@ -115,7 +117,7 @@ class Found:
         return self.schedule.stored.plan.year
 
     @property
-    def state(self) -> str:
+    def state(self) -> PlanState:
         return self.schedule.stored.state
 
 
@@ -131,7 +133,7 @@ def _find(request: Request, coordinator: Coordinator, engine: Engine, measure_id
     raise NotFoundError(f"åtgärd {measure_id} finns inte i planen")
 
 
-def _page(coordinator: Coordinator, found: Found, typed: Typed, *, status: int = 200,
+def _page(coordinator: Coordinator, found: Found, typed: TypedSettings, *, status: int = 200,
           done: list[str] | None = None) -> Response:  # fmt: skip
     measure = found.item.stored.measure
     view: MeasureView = measure_view(found.item, coordinator.config)
@@ -145,7 +147,7 @@ def _page(coordinator: Coordinator, found: Found, typed: Typed, *, status: int =
 
 
 @router.api_route("/plan/atgard/{measure_id}", methods=PAGE_METHODS, response_class=HTMLResponse)
-def measure_page(
+def show_measure(
     request: Request,
     measure_id: int,
     coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
@@ -213,7 +215,7 @@ def _saved_text(found: Found, synced: SyncResult | None, others: list[str]) -> l
         names = ", ".join(f"«{name}»" for name in others)
         lines.append(f"Obs: datumen för {names} ändrades också, eftersom samma sammankallande "
                      "inte får för många möten samma dag. Se dem i agendan.")  # fmt: skip
-    if found.state != DRAFT:
-        lines.append(f"Obs: planen är {found.state}; den inlämnade planen har ändrats. Meddela "
+    if found.state != PlanState.DRAFT:
+        lines.append(f"Obs: planen är {PLAN_STATE_WORDS[found.state]}; den inlämnade planen har ändrats. Meddela "
                      "mottagarna, eller lämna in den igen.")  # fmt: skip
     return lines

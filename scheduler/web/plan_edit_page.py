@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine
 
-from scheduler.cadence.describe import KIND_WORDS, describe
+from scheduler.cadence.describe import describe_cadence
+from scheduler.model.display_words import CADENCE_KIND_WORDS, PLAN_STATE_WORDS
 from scheduler.model.plan import Measure
 from scheduler.model.plan_contents import (
     TEXT_FIELDS,
@@ -23,7 +24,7 @@ from scheduler.model.plan_contents import (
     PlanContents,
     with_texts,
 )
-from scheduler.model.stored import DRAFT
+from scheduler.model.stored import PlanState
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.services.plan_edits import (
     Edit,
@@ -39,24 +40,37 @@ from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.plan_page import asked_year
-from scheduler.web.session import Coordinator, checked_form, workspace_coordinator
+from scheduler.web.session import (
+    Coordinator,
+    checked_form,
+    coordinator_only,
+    nothing_changed,
+    workspace_coordinator,
+)
 
 router = APIRouter()
 # The form's text fields in order: the title, then the five texts of the workbook.
 FORM_FIELDS = (("rubrik", "Rubrik"), *((form, label) for form, _, label in TEXT_FIELDS))
 CONFIRMED = "ja"
 CoordinatorDep = Annotated[Coordinator, Depends(workspace_coordinator)]
+# The editing pages themselves: a reader, who may change nothing, gets 403 there.
+EditorDep = Annotated[Coordinator, Depends(coordinator_only)]
 FormDep = Annotated[PostedForm, Depends(checked_form)]
 
 
 @dataclass(frozen=True)
-class Chosen:
+class EditedPlan:
     """The plan a page edits: its id, year and contents."""
 
     plan_id: int
     year: int
     contents: PlanContents
-    state: str = DRAFT
+    state: PlanState = PlanState.DRAFT
+
+    @property
+    def state_word(self) -> str:
+        """The plan's state as users read it."""
+        return PLAN_STATE_WORDS[self.state]
 
     def measure(self, measure_id: int) -> tuple[AreaContents, MeasureContents]:
         return self.contents.found_measure(measure_id)
@@ -70,17 +84,19 @@ class Typed:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
 
-def chosen(request: Request, coordinator: Coordinator, engine: Engine, *, now: datetime) -> Chosen:
+def chosen(
+    request: Request, coordinator: Coordinator, engine: Engine, *, now: datetime
+) -> EditedPlan:
     plan_id = chosen_plan_id(engine, year=asked_year(request), now=now,
                              organisation=coordinator.organisation)  # fmt: skip
     stored = load_plan(engine, plan_id)
-    return Chosen(plan_id, stored.plan.year, contents_of(engine, plan_id), stored.state)
+    return EditedPlan(plan_id, stored.plan.year, contents_of(engine, plan_id), stored.state)
 
 
 def when_reading(coordinator: Coordinator, text: str, year: int) -> dict[str, Any]:
     """How a När reads in the plan's year: kind, dates per series, warnings, words not used."""
-    result = describe(text, year=year, policy=calendar_policy(coordinator.config))
-    kind = KIND_WORDS.get(str(result["kind"]), str(result["kind"]))
+    result = describe_cadence(text, year=year, policy=calendar_policy(coordinator.config))
+    kind = CADENCE_KIND_WORDS.get(str(result["kind"]), str(result["kind"]))
     return {**result, "kind_words": kind}
 
 
@@ -101,7 +117,7 @@ def _author(coordinator: Coordinator) -> str:
     return coordinator.username
 
 
-def _text_page(coordinator: Coordinator, plan: Chosen, measure_id: int, typed: Typed, *,
+def _text_page(coordinator: Coordinator, plan: EditedPlan, measure_id: int, typed: Typed, *,
                status: int = 200, outcome: EditOutcome | None = None) -> Response:  # fmt: skip
     area, _ = plan.measure(measure_id)
     return workspace_page(
@@ -113,7 +129,7 @@ def _text_page(coordinator: Coordinator, plan: Chosen, measure_id: int, typed: T
 
 @router.api_route("/plan/atgard/{measure_id}/text", methods=PAGE_METHODS,
                   response_class=HTMLResponse)  # fmt: skip
-def text_page(request: Request, measure_id: int, coordinator: CoordinatorDep, engine: EngineDep,
+def text_page(request: Request, measure_id: int, coordinator: EditorDep, engine: EngineDep,
               clock: ClockDep) -> Response:  # fmt: skip
     plan = chosen(request, coordinator, engine, now=clock())
     _, item = plan.measure(measure_id)
@@ -140,12 +156,14 @@ def save_texts(request: Request, measure_id: int, coordinator: CoordinatorDep, f
     if not preview:
         feeds.recheck_now()
         plan = chosen(request, coordinator, engine, now=clock())
+    if preview or not outcome.changed:
+        nothing_changed(request)
     return _text_page(coordinator, plan, measure_id, typed, outcome=outcome)
 
 
 @router.api_route("/plan/atgard/{measure_id}/nar", methods=PAGE_METHODS,
                   response_class=HTMLResponse)  # fmt: skip
-def when_fragment(request: Request, measure_id: int, coordinator: CoordinatorDep,
+def when_fragment(request: Request, measure_id: int, coordinator: EditorDep,
                   engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
     """The reading of `?nar=` alone, as HTML for the text page's live preview (edit-when.js)."""
     plan = chosen(request, coordinator, engine, now=clock())
@@ -156,7 +174,7 @@ def when_fragment(request: Request, measure_id: int, coordinator: CoordinatorDep
                           year=plan.year)  # fmt: skip
 
 
-def _areas_page(coordinator: Coordinator, plan: Chosen, *, status: int = 200,
+def _areas_page(coordinator: Coordinator, plan: EditedPlan, *, status: int = 200,
                 errors: list[tuple[str, str]] | None = None, typed: dict[str, str] | None = None,
                 outcome: EditOutcome | None = None) -> Response:  # fmt: skip
     return workspace_page("plan_areas.html", coordinator, current="/plan", status=status,
@@ -164,15 +182,17 @@ def _areas_page(coordinator: Coordinator, plan: Chosen, *, status: int = 200,
 
 
 @router.api_route("/plan/omraden", methods=PAGE_METHODS, response_class=HTMLResponse)
-def areas_page(request: Request, coordinator: CoordinatorDep, engine: EngineDep,
+def areas_page(request: Request, coordinator: EditorDep, engine: EngineDep,
                clock: ClockDep) -> Response:  # fmt: skip
     return _areas_page(coordinator, chosen(request, coordinator, engine, now=clock()))
 
 
-def _save(request: Request, coordinator: Coordinator, engine: Engine, plan: Chosen, edit: Edit,
+def _save(request: Request, coordinator: Coordinator, engine: Engine, plan: EditedPlan, edit: Edit,
           note: str, *, now: datetime, feeds: FeedsDep) -> Response:  # fmt: skip
     outcome = save_contents(engine, coordinator.config, plan_id=plan.plan_id, edit=edit,
                             author=_author(coordinator), note=note, now=now)  # fmt: skip
+    if not outcome.changed:
+        nothing_changed(request)
     feeds.recheck_now()
     return _areas_page(coordinator, chosen(request, coordinator, engine, now=now),
                        outcome=outcome)  # fmt: skip
@@ -225,14 +245,14 @@ def move_measure(request: Request, measure_id: int, coordinator: CoordinatorDep,
                  now=clock(), feeds=feeds)  # fmt: skip
 
 
-def _new_page(coordinator: Coordinator, plan: Chosen, typed: Typed, area_id: int | None, *,
+def _new_page(coordinator: Coordinator, plan: EditedPlan, typed: Typed, area_id: int | None, *,
               status: int = 200) -> Response:  # fmt: skip
     return workspace_page("measure_new.html", coordinator, current="/plan", status=status,
                           plan=plan, typed=typed, fields=FORM_FIELDS, area_id=area_id)  # fmt: skip
 
 
 @router.api_route("/plan/atgard/ny", methods=PAGE_METHODS, response_class=HTMLResponse)
-def new_measure_page(request: Request, coordinator: CoordinatorDep, engine: EngineDep,
+def new_measure_page(request: Request, coordinator: EditorDep, engine: EngineDep,
                      clock: ClockDep) -> Response:  # fmt: skip
     plan = chosen(request, coordinator, engine, now=clock())
     asked = request.query_params.get("omrade", "")
@@ -274,6 +294,8 @@ def remove_measure(request: Request, measure_id: int, coordinator: CoordinatorDe
         author=_author(coordinator), note=f"Tog bort åtgärden «{item.measure.title}»",
         now=clock(), confirmed=confirmed,
     )  # fmt: skip
+    if not confirmed or not outcome.changed:
+        nothing_changed(request)
     if confirmed:
         feeds.recheck_now()
         return _areas_page(coordinator, chosen(request, coordinator, engine, now=clock()),

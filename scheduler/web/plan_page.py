@@ -20,8 +20,9 @@ from scheduler.base.errors import NotFoundError, SchedulerError, StoreBusyError
 from scheduler.base.swedish import count
 from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
-from scheduler.cadence.describe import KIND_WORDS, series_frequency, unused_phrases
-from scheduler.model.stored import DRAFT
+from scheduler.cadence.describe import series_frequency, unused_phrases
+from scheduler.model.display_words import CADENCE_KIND_WORDS, PLAN_STATE_WORDS, kind_word
+from scheduler.model.stored import PlanState
 from scheduler.plan.files import read_plan, write_plan
 from scheduler.plan.files.limits import ReadLimits
 from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
@@ -39,8 +40,8 @@ from scheduler.web.session import (
 )
 
 router = APIRouter()
-DEADLINE_WORDS = KIND_WORDS["deadline"]  # "klart senast"
-SUFFIXES = (".xlsx", ".toml")
+DEADLINE_WORDS = CADENCE_KIND_WORDS["deadline"]  # "klart senast"
+UPLOAD_SUFFIXES = (".xlsx", ".toml")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -79,7 +80,7 @@ class MeasureView:
 
 def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
     measure, cadence = item.stored.measure, item.cadence
-    kind = KIND_WORDS.get(cadence.kind, cadence.kind)
+    kind = CADENCE_KIND_WORDS.get(cadence.kind, cadence.kind)
     if cadence.as_needed and cadence.kind != "as_needed":
         kind += ", samt vid behov"
     if cadence.continuous and cadence.kind != "continuous":
@@ -88,7 +89,7 @@ def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
     series = [
         {"label": placed.label or "Serie",
          "often": series_frequency(placed.label, placed.count, placed.per, intervals),
-         "kind": "möte" if placed.kind == "meeting" else "uppgift",
+         "kind": kind_word(placed.kind),
          "dates": [o.start.date() for o in placed.occurrences]}
         for placed in item.schedule.series
     ]  # fmt: skip
@@ -121,7 +122,8 @@ def _plan_view(engine: Engine, coordinator: Coordinator, plan_id: int, *, today:
                 view.warnings.append(finding.message)
         else:
             general.append(finding.message)
-    return {"plan": stored.plan, "areas": areas, "general": general, "state": stored.state, "today": today,
+    return {"plan": stored.plan, "areas": areas, "general": general, "state": PLAN_STATE_WORDS[stored.state],
+            "today": today,
             "warnings": sum(len(v.warnings) for vs in areas.values() for v in vs) + len(general)}  # fmt: skip
 
 
@@ -146,11 +148,11 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, now: da
             raise
         view = None
     return workspace_page("plan.html", coordinator, current="/plan", status=status, view=view,
-                          errors=errors or [], done=done or [], suffixes=", ".join(SUFFIXES))  # fmt: skip
+                          errors=errors or [], done=done or [], suffixes=", ".join(UPLOAD_SUFFIXES))  # fmt: skip
 
 
 @router.api_route("/plan", methods=PAGE_METHODS, response_class=HTMLResponse)
-def plan_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+def show_plan(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
               engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
     return _page(request, coordinator, engine, now=clock())
 
@@ -169,7 +171,7 @@ def upload(
                      errors=["Välj en fil att importera (en arbetsbok .xlsx eller en .toml-fil)."])  # fmt: skip
     name = Path(upload.filename).name
     suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
+    if suffix not in UPLOAD_SUFFIXES:
         return _page(request, coordinator, engine, now=clock(), status=422,
                      errors=[f"«{name}» är varken en .xlsx- eller en .toml-fil. Inget ändrades."])  # fmt: skip
     try:
@@ -217,8 +219,8 @@ def _import(engine: Engine, settings: Settings, coordinator: Coordinator, name: 
         )
         lines.append(f"Kalendern: {synced.added} nya, {synced.moved} flyttade och "
                      f"{synced.cancelled} inställda möten och uppgifter.")  # fmt: skip
-    if result.state != DRAFT and (result.added or result.changed or result.retired):
-        lines.append(f"Obs: planen är {result.state}; den inlämnade planen har ändrats. Meddela "
+    if result.state != PlanState.DRAFT and (result.added or result.changed or result.retired):
+        lines.append(f"Obs: planen är {PLAN_STATE_WORDS[result.state]}; den inlämnade planen har ändrats. Meddela "
                      "mottagarna, eller lämna in den igen.")  # fmt: skip
     lines += [f"Obs: {note}" for note in read.notes]
     return lines

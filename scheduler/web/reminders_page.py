@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from scheduler.mail.sent_copy import SentCopy
-from scheduler.model.mail import FAILED, SENDING, SENT, STATUS_WORDS, STATUSES, OutboxMail
+from scheduler.model.display_words import OUTBOX_STATUS_WORDS
+from scheduler.model.mail import OutboxMail, OutboxStatus
 from scheduler.services.outbox import ListedMail, listed_mails, outbox_mails, send_again, sent_copy
 from scheduler.web.deps import ClockDep, EngineDep
 from scheduler.web.layout import workspace_message, workspace_page
@@ -25,12 +26,12 @@ from scheduler.web.pages import PAGE_METHODS, PostedForm
 from scheduler.web.session import (
     Coordinator,
     checked_form,
-    workspace_coordinator,
+    coordinator_only,
 )
 
 router = APIRouter()
 # The statuses a coordinator filters by: "sending" lasts seconds, and is shown under all.
-CHOICES = tuple(status for status in STATUSES if status != SENDING)
+CHOICES = tuple(status for status in OutboxStatus if status != OutboxStatus.SENDING)
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,13 @@ def _page(request: Request, coordinator: Coordinator, engine: Engine, *, status:
     measures = sorted({(item.measure, item.measure_id) for item in every if item.measure_id},
                       key=lambda pair: (pair[0].casefold(), pair[1] or 0))  # fmt: skip
     return workspace_page("reminders.html", coordinator, current="/paminnelser", status=status,
-                          rows=rows, counts=counts, chosen=chosen, words=STATUS_WORDS,
+                          rows=rows, counts=counts, chosen=chosen, words=OUTBOX_STATUS_WORDS,
                           choices=CHOICES, roles=roles, measures=measures, done=done,
-                          failed=FAILED, sent=SENT)  # fmt: skip
+                          failed=OutboxStatus.FAILED, sent=OutboxStatus.SENT)  # fmt: skip
 
 
 @router.api_route("/paminnelser", methods=PAGE_METHODS, response_class=HTMLResponse)
-def reminders_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+def show_reminders(request: Request, coordinator: Annotated[Coordinator, Depends(coordinator_only)],
                    engine: EngineDep) -> Response:  # fmt: skip
     return _page(request, coordinator, engine)
 
@@ -93,13 +94,13 @@ def _own_row(engine: Engine, coordinator: Coordinator, text: str) -> OutboxMail:
 
 @router.api_route("/paminnelser/{row}", methods=PAGE_METHODS, response_class=HTMLResponse)
 def sent_page(request: Request, row: str,
-              coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+              coordinator: Annotated[Coordinator, Depends(coordinator_only)],
               engine: EngineDep) -> Response:  # fmt: skip
     """One email: its facts, and when sent, exactly what went out (headers, text, HTML, .ics)."""
     found = _own_row(engine, coordinator, row)
     copy = sent_copy(engine, found.id, organisation=coordinator.organisation)
     return workspace_page("reminder.html", coordinator, current="/paminnelser", row=found,
-                          copy=copy, words=STATUS_WORDS, sent=SENT,
+                          copy=copy, words=OUTBOX_STATUS_WORDS, sent=OutboxStatus.SENT,
                           keep_days=coordinator.config.reminders.keep_sent_days)  # fmt: skip
 
 
@@ -112,7 +113,7 @@ def _kept(engine: Engine, coordinator: Coordinator, row: str) -> SentCopy:
 
 
 @router.api_route("/paminnelser/{row}/meddelande.eml", methods=PAGE_METHODS)
-def sent_message_file(row: str, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+def sent_message_file(row: str, coordinator: Annotated[Coordinator, Depends(coordinator_only)],
                       engine: EngineDep) -> Response:  # fmt: skip
     """The whole message as the mail server got it, to open in a mail program."""
     copy = _kept(engine, coordinator, row)
@@ -122,7 +123,7 @@ def sent_message_file(row: str, coordinator: Annotated[Coordinator, Depends(work
 
 @router.api_route("/paminnelser/{row}/bilaga/{name}", methods=PAGE_METHODS)
 def sent_attachment(row: str, name: str,
-                    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                    coordinator: Annotated[Coordinator, Depends(coordinator_only)],
                     engine: EngineDep) -> Response:  # fmt: skip
     """An attachment of the sent message (the .ics), as it was attached."""
     attachment = _kept(engine, coordinator, row).attachment(name)
@@ -136,7 +137,7 @@ def sent_attachment(row: str, name: str,
 def resend(
     request: Request,
     row: str,
-    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+    coordinator: Annotated[Coordinator, Depends(coordinator_only)],
     form: Annotated[PostedForm, Depends(checked_form)],
     engine: EngineDep, clock: ClockDep,
 ) -> Response:  # fmt: skip

@@ -10,13 +10,19 @@ password is changed or the account removed; the row is gone for every web proces
 Every workspace form carries a token bound to the session id (an HMAC with the link key), so a
 page of another site cannot post in the coordinator's name. The sign-in form, before there is a
 session, binds its token to a random nonce in a cookie of its own.
+
+A reader's session opens the same pages, but no form: `checked_form`, which every workspace
+form goes through, refuses a reader's post before anything is read or changed (`ReadOnly`, a
+403 page); only logging out (`signed_form`) is the reader's too. A form that passes notes who
+posted what on the request (`AUDIT_STATE`), for the audit record
+(scheduler.web.audit_trail) once the change has been made.
 """
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -25,7 +31,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from scheduler.base.links import bound_token, same_token
-from scheduler.model.account import Account
+from scheduler.model.account import COORDINATOR, READER, Account
 from scheduler.services.refresh import link_secret
 from scheduler.services.sessions import SessionRules, close_session, look_up, open_session
 from scheduler.settings.model import Settings
@@ -38,6 +44,8 @@ CSRF_PURPOSE = "workspace-csrf"
 LOGIN_CSRF_PURPOSE = "workspace-login-csrf"
 # The ASGI client is missing only for a server that does not know it (not uvicorn).
 UNKNOWN_CLIENT = "okänd"
+# Where a checked form leaves who posted what, for the audit record after the change.
+AUDIT_STATE = "audit_change"
 
 
 class SignInNeeded(Exception):
@@ -57,6 +65,12 @@ class Coordinator:
     organisation: str
     csrf: str
     config: Settings
+    role: str = COORDINATOR
+
+    @property
+    def reader(self) -> bool:
+        """Sees the plan, the agenda, the årshjul and the follow-up; changes nothing."""
+        return self.role == READER
 
 
 def client_address(request: Request) -> str:
@@ -79,9 +93,12 @@ def _cookie(config: Settings, response: Response, name: str, value: str, max_age
 
 
 def start_session(request: Request, response: Response, account: Account, *, engine: Engine,
-                  config: Settings, now: datetime) -> None:  # fmt: skip
-    """Signs `account` in on `response`: a new session, with a new id (no fixation)."""
+                  config: Settings, now: datetime, longest: timedelta | None = None) -> None:  # fmt: skip
+    """Signs `account` in on `response`: a new session, with a new id (no fixation); it ends
+    after `longest` when that is sooner than `server.session_hours`."""
     rules = _rules(config)
+    if longest is not None and longest < rules.lifetime:
+        rules = SessionRules(longest, rules.idle)
     session_id = open_session(engine, rules, account_id=account.id,
                               client_address=client_address(request), now=now)  # fmt: skip
     _cookie(config, response, SESSION_COOKIE, session_id, int(rules.lifetime.total_seconds()))
@@ -113,7 +130,7 @@ def current_coordinator(request: Request, engine: EngineDep, config: ConfigDep, 
         raise SignInNeeded()
     csrf = bound_token(link_secret(engine, config), purpose=CSRF_PURPOSE, value=session_id)
     return Coordinator(found.session.account_id, found.session.username, organisation, csrf,
-                       config.for_organisation(organisation))  # fmt: skip
+                       config.for_organisation(organisation), role=found.session.role)  # fmt: skip
 
 
 def own_organisation(request: Request, coordinator: Coordinator, config: Settings) -> None:
@@ -138,6 +155,24 @@ def workspace_coordinator(
     return coordinator
 
 
+def coordinator_only(
+    coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+) -> Coordinator:
+    """A page only coordinators see (links, reminders, the audit record): a reader gets 403."""
+    if coordinator.reader:
+        raise ReadOnly(coordinator)
+    return coordinator
+
+
+class ReadOnly(Exception):
+    """A reader asked for an action (any post but logging out) or a coordinator's page: the app
+    answers 403 with a Swedish page (`layout.read_only`) and nothing changes."""
+
+    def __init__(self, coordinator: Coordinator) -> None:
+        super().__init__("read only")
+        self.coordinator = coordinator
+
+
 class StaleForm(Exception):
     """A workspace form posted without its CSRF token: the app answers with the Swedish
     "ladda om sidan" page (`layout.stale_form`) and nothing changes."""
@@ -152,15 +187,38 @@ def csrf_matches(coordinator: Coordinator, form: PostedForm) -> bool:
     return form.fields is not None and same_token(coordinator.csrf, form.fields.get("csrf"))
 
 
-def checked_form(
+def signed_form(
     coordinator: Annotated[Coordinator, Depends(current_coordinator)],
     form: Annotated[PostedForm, Depends(posted_form)],
 ) -> PostedForm:
-    """A workspace form, as a FastAPI dependency, after its CSRF token: else StaleForm."""
+    """A form of the signed-in person, as a FastAPI dependency, after its CSRF token: else
+    StaleForm. Readers too (logging out)."""
     if not csrf_matches(coordinator, form):
         raise StaleForm(coordinator)
     assert form.fields is not None  # csrf_matches read the token from them
     return form
+
+
+def checked_form(
+    request: Request,
+    coordinator: Annotated[Coordinator, Depends(current_coordinator)],
+    form: Annotated[PostedForm, Depends(posted_form)],
+) -> PostedForm:
+    """A workspace form that changes something, as a FastAPI dependency: a reader's is refused
+    (ReadOnly) before its token is looked at; else after the CSRF token (StaleForm). Who posted
+    what is noted for the audit record."""
+    if coordinator.reader:
+        raise ReadOnly(coordinator)
+    checked = signed_form(coordinator, form)
+    setattr(request.state, AUDIT_STATE, (coordinator, form))
+    return checked
+
+
+def nothing_changed(request: Request) -> None:
+    """The checked form only previewed, or found nothing to change: no event in the audit record
+    (a preview writes nothing, not even that)."""
+    if hasattr(request.state, AUDIT_STATE):
+        delattr(request.state, AUDIT_STATE)
 
 
 def login_nonce(request: Request) -> str:

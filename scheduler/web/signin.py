@@ -7,7 +7,10 @@ gets 503 with Retry-After at once); the result is settled and a session started.
 coroutine so that waiting for a turn at the gate ties up no thread: the database steps and the
 pages run in the thread pool, the check in the gate's own worker threads.
 
-A wrong password and an unknown username get the same answer, after the same work.
+A wrong password and an unknown username get the same answer, after the same work. Both go into
+the audit record, as does every sign-in. An organisation that has switched local passwords off
+(`local_passwords = false` in its [oidc]) is signed in to only through its provider: its right
+password is refused with a page that says so.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
+from scheduler.services.audit import FAILED_SIGN_IN, SIGN_IN, record
 from scheduler.services.signin import Admitted, SignInPolicy, admit, settle
 from scheduler.services.usernames import MAX_USERNAME_CHARS
 from scheduler.settings.model import Settings
@@ -36,11 +40,11 @@ from scheduler.web.deps import (
     SignInThreadsDep,
 )
 from scheduler.web.layout import HOME
+from scheduler.web.oidc_signin import passwords_offered, provider_buttons
 from scheduler.web.pages import PAGE_METHODS, PostedForm, posted_form, render
 from scheduler.web.password_gate import GateFull, PasswordGate
 from scheduler.web.session import (
     Coordinator,
-    checked_form,
     client_address,
     current_coordinator,
     end_session,
@@ -48,6 +52,7 @@ from scheduler.web.session import (
     login_csrf,
     login_csrf_matches,
     login_nonce,
+    signed_form,
     start_session,
 )
 
@@ -64,6 +69,7 @@ STALE_FORM = ("Inloggningen kunde inte göras eftersom sidan var för gammal ell
 EMPTY = "Fyll i både användarnamn och lösenord."
 TOO_LONG = (f"Användarnamnet är för långt: ett användarnamn har högst {MAX_USERNAME_CHARS} "
             "tecken. Kontrollera att rätt text kom i fältet och försök igen.")  # fmt: skip
+PROVIDER_ONLY = "Lösenord används inte för {organisation}: logga in med {provider} i stället."
 BUSY = ("Servern har många inloggningar att kontrollera just nu. Vänta några sekunder och "
         "försök sedan igen.")  # fmt: skip
 # How long a request refused at the full gate is asked to wait: a few checks' time.
@@ -116,13 +122,16 @@ def login_page(request: Request, inputs: SignInInputs, *, status: int = 200,
     # What was typed is given back, but never more than a username can be.
     response = render("login.html", status, error=error, notice=None if error else reason,
                       username=username[:MAX_USERNAME_CHARS],
-                      csrf=csrf or login_csrf(inputs.engine, inputs.config, nonce))  # fmt: skip
+                      csrf=csrf or login_csrf(inputs.engine, inputs.config, nonce),
+                      providers=provider_buttons(inputs.config),
+                      passwords=passwords_offered(inputs.config))  # fmt: skip
     response.headers.update(headers or {})
     keep_login_nonce(inputs.config, response, nonce)
     return response
 
 
 @router.api_route("/logga-in", methods=PAGE_METHODS, response_class=HTMLResponse)
+@router.api_route("/logga-in/oidc", methods=PAGE_METHODS, response_class=HTMLResponse)
 def login_form(request: Request, inputs: SignInInputsDep) -> Response:
     return login_page(request, inputs)
 
@@ -159,10 +168,32 @@ def _counted(request: Request, inputs: SignInInputs, form: PostedForm) -> Respon
     return _Typed(username, password, form.text("csrf")), attempt
 
 
+def _organisation_of(config: Settings, attempt: Admitted) -> str:
+    """Whose record a failed attempt goes in: the account's organisation, else the one
+    district's; an unknown name in an installation of several is nobody's ("")."""
+    if attempt.account is not None:
+        return attempt.account.organisation
+    names = config.organisation_names
+    return names[0] if len(names) == 1 else ""
+
+
 def _settled(request: Request, inputs: SignInInputs, typed: _Typed, attempt: Admitted, right: bool) -> Response:  # fmt: skip
     account = settle(inputs.engine, inputs.policy, attempt, right=right)
+    now, address = inputs.clock(), client_address(request)
     if account is None:
+        record(inputs.engine, inputs.config, organisation=_organisation_of(inputs.config, attempt),
+               actor=typed.username, address=address, action=FAILED_SIGN_IN,
+               detail="fel användarnamn eller lösenord", now=now)  # fmt: skip
         return login_page(request, inputs, status=401, error=WRONG, username=typed.username)
+    provider = inputs.config.identity_providers.get(account.organisation)
+    if provider is not None and not provider.local_passwords:
+        record(inputs.engine, inputs.config, organisation=account.organisation,
+               actor=account.username, address=address, action=FAILED_SIGN_IN,
+               detail="lösenord avstängda för organisationen", now=now)  # fmt: skip
+        text = PROVIDER_ONLY.format(organisation=account.organisation, provider=provider.shown_name)
+        return login_page(request, inputs, status=403, error=text, username=typed.username)
+    record(inputs.engine, inputs.config, organisation=account.organisation, actor=account.username,
+           address=address, action=SIGN_IN, detail="med lösenord", now=now)  # fmt: skip
     response = RedirectResponse(HOME, status_code=303)
     start_session(request, response, account, engine=inputs.engine, config=inputs.config,
                   now=inputs.clock())  # fmt: skip
@@ -192,7 +223,7 @@ async def login(request: Request, form: Annotated[PostedForm, Depends(posted_for
 def logout(
     request: Request,
     coordinator: Annotated[Coordinator, Depends(current_coordinator)],
-    form: Annotated[PostedForm, Depends(checked_form)],
+    form: Annotated[PostedForm, Depends(signed_form)],
     engine: EngineDep,
 ) -> Response:
     response = RedirectResponse("/logga-in?orsak=utloggad", status_code=303)

@@ -5,8 +5,10 @@
 #   * Debian's chromium, for the browser tests (Playwright drives /usr/bin/chromium);
 #   * Debian's faketime, which shifts the clock of real processes (the year-change tests);
 #   * node + npm (Debian's nodejs and npm, unless a node is already there) and
-#     ical.js and axe-core (the accessibility checks the browser tests inject),
-#     pinned in package.json / package-lock.json, into node_modules.
+#     ical.js, axe-core (the accessibility checks the browser tests inject) and
+#     oidc-provider with jose (the real OpenID provider of the sign-in tests,
+#     tests/clients/oidc_provider.mjs), pinned in package.json / package-lock.json,
+#     into node_modules.
 # Idempotent; a second run only checks and takes about a second. Debian 12, as
 # root (or with sudo). apt-get update runs only when a package is missing.
 set -euo pipefail
@@ -97,6 +99,10 @@ fi
     const axe = JSON.parse(readFileSync("node_modules/axe-core/package.json", "utf8")).version;
     readFileSync("node_modules/axe-core/axe.min.js");
     console.log(`tests/clients/install.sh: axe-core ${axe} OK`);
+    const { default: Provider } = await import("oidc-provider");
+    if (typeof Provider !== "function") throw new Error("oidc-provider has no Provider");
+    const oidc = JSON.parse(readFileSync("node_modules/oidc-provider/package.json", "utf8")).version;
+    console.log(`tests/clients/install.sh: oidc-provider ${oidc} OK`);
 '
 /usr/bin/python3 -c '
 import gi

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from scheduler.model.occurrence import Occurrence
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
 from scheduler.plan.files import read_plan
 from scheduler.schedule.occurrences import PlanSchedule
 from scheduler.services.feeds import FeedSettings
@@ -44,7 +44,7 @@ DST_MEASURE = Measure(
     when_text="Varje vecka i mars, april, oktober och november",
     # Its own convener, so no other meeting moves it off 09:00.
     responsible_text="Kommunpolisen sammankallar. Trygghetssamordnaren deltar.",
-    schedule=ScheduleSettings(rrule="FREQ=WEEKLY;BYMONTH=3,4,10,11;BYDAY=TU", time="09:00"),
+    schedule=PolicyOverrides(rrule="FREQ=WEEKLY;BYMONTH=3,4,10,11;BYDAY=TU", time="09:00"),
 )
 
 

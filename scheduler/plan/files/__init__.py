@@ -17,7 +17,7 @@ from scheduler.plan.budget import (
 from scheduler.plan.files.limits import ReadLimits, default_limits
 from scheduler.plan.files.toml_file import plan_to_toml, read_toml_plan
 
-SUFFIXES = (".toml", ".xlsx", ".xlsm")
+PLAN_FILE_SUFFIXES = (".toml", ".xlsx", ".xlsm")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from scheduler.base.errors import PlanFileError
 from scheduler.base.text_safety import describe_control_character, without_control_characters_in
 from scheduler.base.toml_nesting import too_deep
 from scheduler.model.plan import Area, Measure, Plan
-from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.model.policy_overrides import settings_from_mapping, settings_to_mapping
 from scheduler.plan.files.content import binary_content
 from scheduler.plan.files.limits import ReadLimits, default_limits, too_long
 
-TEXT_FIELDS = (
+TOML_TEXT_FIELDS = (
     "title",
     "cause",
     "action",
@@ -28,7 +28,7 @@ TEXT_FIELDS = (
     "followup_text",
     "operational_goal",
 )
-_MEASURE_KEYS = {*TEXT_FIELDS, "convener", "schedule"}
+_MEASURE_KEYS = {*TOML_TEXT_FIELDS, "convener", "schedule"}
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -191,7 +191,7 @@ def _measure(raw: Any, fail: Any, limits: ReadLimits) -> Measure:
         if key not in _MEASURE_KEYS:
             raise fail(f"okänd nyckel «{key}» (kända: {', '.join(sorted(_MEASURE_KEYS))})")
     texts: dict[str, str] = {}
-    for key in TEXT_FIELDS:
+    for key in TOML_TEXT_FIELDS:
         value = raw.get(key, "")
         if not isinstance(value, str):
             raise fail(f"«{key}» ska vara en text, inte {shown(value)}")
@@ -249,7 +249,7 @@ def plan_to_toml(plan: Plan) -> str:
     for area in plan.areas:
         measures: list[dict[str, Any]] = []
         for measure in area.measures:
-            entry: dict[str, Any] = {key: getattr(measure, key) for key in TEXT_FIELDS}
+            entry: dict[str, Any] = {key: getattr(measure, key) for key in TOML_TEXT_FIELDS}
             if not entry["operational_goal"]:
                 del entry["operational_goal"]
             if measure.convener:

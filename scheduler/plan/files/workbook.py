@@ -38,8 +38,8 @@ from scheduler.base.text_safety import (
     without_control_characters,
     without_control_characters_in,
 )
-from scheduler.model.plan import Area, Measure, Plan, ScheduleSettings
-from scheduler.model.schedule_settings import settings_from_mapping, settings_to_mapping
+from scheduler.model.plan import Area, Measure, Plan, PolicyOverrides
+from scheduler.model.policy_overrides import settings_from_mapping, settings_to_mapping
 from scheduler.plan.files.content import not_a_workbook
 from scheduler.plan.files.limits import EXCEL_MAX_CELL_CHARS, ReadLimits, default_limits, too_long
 from scheduler.plan.files.package import ListedSheet, listed_sheets
@@ -546,7 +546,7 @@ def _year_from_name(path: Path) -> int | None:
 
 def _apply_settings(plan: Plan, rows: Iterable[tuple[int, list[Any]]], where: _Where) -> Plan:
     """Put the hidden sheet's convener and schedule overrides back on their measures."""
-    by_key: dict[tuple[str, str, int], tuple[str | None, ScheduleSettings]] = {}
+    by_key: dict[tuple[str, str, int], tuple[str | None, PolicyOverrides]] = {}
     for number, row in rows:
         if row[0] is None:
             continue

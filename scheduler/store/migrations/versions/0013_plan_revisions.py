@@ -1,7 +1,7 @@
 """plan revisions: every edit of a plan in the workspace, with who and when
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 23:00:00
 
 Each row is the whole plan (areas and measures with their ids) as JSON after one save, so the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -13,10 +13,11 @@ from typing import Any
 from scheduler.base.rrules import RuleError, clean_rule
 from scheduler.base.swedish import WEEKDAYS
 from scheduler.base.text_safety import describe_control_character
-from scheduler.model.plan import ScheduleSettings
+from scheduler.model.occurrence import OccurrenceKind
+from scheduler.model.plan import PolicyOverrides
 
-KINDS = ("meeting", "task")
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# A time of day as the plan file and the workspace's form write it: "HH:MM".
+HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 # Raised with a Swedish message naming the key; the caller adds file, sheet and row.
 Fail = Callable[[str], Exception]
@@ -24,7 +25,7 @@ Fail = Callable[[str], Exception]
 
 def settings_from_mapping(
     raw: Mapping[str, Any], fail: Fail, *, nested: bool = True
-) -> ScheduleSettings:
+) -> PolicyOverrides:
     known = {
         "kind",
         "weekday",
@@ -41,7 +42,7 @@ def settings_from_mapping(
         if key not in known:
             raise fail(f"okänd nyckel «schedule.{key}» (kända: {', '.join(sorted(known))})")
     kind = _optional_str(raw, "kind", fail)
-    if kind is not None and kind not in KINDS:
+    if kind is not None and kind not in tuple(OccurrenceKind):
         raise fail(
             f'schedule.kind ska vara "meeting" (möte) eller "task" (uppgift), inte {shown(kind)}'
         )
@@ -53,7 +54,7 @@ def settings_from_mapping(
     ):
         raise fail(f"schedule.weekday ska vara en veckodag (måndag–söndag), inte {shown(weekday)}")
     time = _optional_str(raw, "time", fail)
-    if time is not None and not _TIME.match(time):
+    if time is not None and not HH_MM.match(time):
         raise fail(f'schedule.time ska skrivas TT:MM, t.ex. "09:00", inte {shown(time)}')
     duration = raw.get("duration_minutes")
     if duration is not None and (
@@ -82,7 +83,7 @@ def settings_from_mapping(
     if rrule is not None:
         rrule = rrule.removeprefix("RRULE:")
         _check_rrule(rrule, fail)
-    series: list[tuple[str, ScheduleSettings]] = []
+    series: list[tuple[str, PolicyOverrides]] = []
     raw_series = raw.get("series", {})
     if not isinstance(raw_series, Mapping):
         raise fail("schedule.series ska vara en tabell med en deltabell per serie")
@@ -92,7 +93,7 @@ def settings_from_mapping(
         if not isinstance(own, Mapping):
             raise fail(f"schedule.series.{label} ska vara en tabell")
         series.append((label, settings_from_mapping(own, fail, nested=False)))
-    return ScheduleSettings(
+    return PolicyOverrides(
         kind=kind,
         weekday=weekday,
         time=time,
@@ -113,7 +114,7 @@ def _check_rrule(rrule: str, fail: Fail) -> None:
         raise fail(f"schedule.rrule är ingen giltig RRULE: {exc}: {shown(rrule)}") from None
 
 
-def settings_to_mapping(settings: ScheduleSettings) -> dict[str, Any]:
+def settings_to_mapping(settings: PolicyOverrides) -> dict[str, Any]:
     """The plain-dict form, leaving out what is not set."""
     out: dict[str, Any] = {}
     for key in ("kind", "weekday", "time", "duration_minutes", "location", "rrule"):
