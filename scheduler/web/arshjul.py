@@ -45,7 +45,7 @@ from scheduler.web.wheel_cache import WHEELS
 
 router = APIRouter()
 SVG_TYPE = "image/svg+xml"
-MEDIA_TYPES = {".svg": SVG_TYPE, ".png": "image/png", ".pdf": "application/pdf"}
+WHEEL_MEDIA_TYPES = {".svg": SVG_TYPE, ".png": "image/png", ".pdf": "application/pdf"}
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def _download(request: Request, coordinator: Coordinator, engine: Engine, config
     key = (id(engine), chosen.state, chosen.area, chosen.role, chosen.wheel.today, suffix, paper)
     body = WHEELS.get(key, render)
     filename = _filename(chosen, f"-{paper}{suffix}" if paper else suffix)
-    return Response(body, media_type=MEDIA_TYPES[suffix],
+    return Response(body, media_type=WHEEL_MEDIA_TYPES[suffix],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
 
 

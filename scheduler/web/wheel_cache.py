@@ -12,11 +12,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
 
-KEPT = 64  # pictures; a PNG is about half a megabyte
+WHEELS_KEPT = 64  # pictures; a PNG is about half a megabyte
 
 
 class WheelCache:
-    def __init__(self, kept: int = KEPT) -> None:
+    def __init__(self, kept: int = WHEELS_KEPT) -> None:
         self.kept = kept
         self.renders = 0
         self._pictures: OrderedDict[Hashable, bytes] = OrderedDict()
