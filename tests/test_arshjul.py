@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 
 from scheduler.arshjul.png import svg_to_png
-from scheduler.arshjul.svg import BACKGROUND, PALETTE, RING_FILL, render_svg
+from scheduler.arshjul.svg import (
+    BACKGROUND,
+    LABEL_GAP,
+    PALETTE,
+    RING_FILL,
+    WIDTH,
+    render_svg,
+    short_name,
+)
 from scheduler.arshjul.wheel import PLAN_RING, build_wheel, choose_area, choose_role
 from scheduler.base.errors import ResourceError, UsageError
 from scheduler.base.templating import swedish_date
@@ -298,8 +306,8 @@ def test_the_svg_is_an_image_with_a_title_and_a_description(seed: Scheduled) -> 
     root = parse(svg)
     assert root.tag == f"{SVG}svg"
     assert root.attrib["role"] == "img"
-    assert root.attrib["viewBox"] == f"0 0 900 {root.attrib['height']}"
-    assert root.attrib["width"] == "900"
+    assert root.attrib["viewBox"] == f"0 0 {WIDTH} {root.attrib['height']}"
+    assert root.attrib["width"] == str(WIDTH)
     title, desc = root[0], root[1]
     assert (title.tag, desc.tag) == (f"{SVG}title", f"{SVG}desc")
     assert title.text == "Årshjul 2024: Kungsholmens stadsdelsförvaltning"
@@ -464,3 +472,28 @@ def test_chromium_shows_the_wheel(seed: Scheduled, tmp_path: Path, browser: obje
     # The viewport is the picture's size (a full-page screenshot of an SVG document hangs).
     page.screenshot(path=str(SCREENSHOTS / "arshjul.png"))
     page.close()
+
+
+@pytest.mark.parametrize("chosen", [{}, {"role": "Kommunpolis"}])
+def test_every_measure_with_dates_or_a_period_has_its_name_on_the_wheel_without_overlap(
+    seed: Scheduled, chosen: dict[str, str]
+) -> None:
+    """A name per lane (a measure's series) beside the wheel, not only on mouse-over: on a phone,
+    in print and in the PNG; a leader line from its mark; on each side at least LABEL_GAP apart."""
+    root = parse(seed_svg(seed, **chosen))
+    wheel = build_wheel(seed.schedule(), seed.rows(), today=TODAY, **chosen)
+    wanted = sorted(short_name(lane) for ring in wheel.rings
+                    for n, lane in enumerate(ring.lanes)
+                    if ring.lane_marks(n) or ring.lane_period(n))  # fmt: skip
+    assert wanted
+    # What goes on over a stretch ("Löpande under året") is an arc, with its period as its title.
+    arcs = [p for p in root.iter(f"{SVG}path") if "data-period" in p.attrib]
+    assert len(arcs) == sum(len(ring.periods) for ring in wheel.rings)
+    assert all("(löpande): " in title_of(arc) for arc in arcs)
+    group = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "etiketter")
+    labels = list(group.iter(f"{SVG}text"))
+    assert sorted(str(label.text) for label in labels) == wanted
+    assert len(list(group.iter(f"{SVG}polyline"))) == len(wanted)  # each with its leader line
+    for side in (1, -1):
+        heights = sorted(float(t.attrib["y"]) for t in labels if float(t.attrib["x"]) * side > 0)
+        assert all(b - a >= LABEL_GAP - 0.01 for a, b in itertools.pairwise(heights))

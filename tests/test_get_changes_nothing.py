@@ -25,6 +25,7 @@ from scheduler.model.stored import PlanState
 from scheduler.reminders.planning import HELD
 from scheduler.services.followup import coordinator_link
 from scheduler.services.invitations import invite
+from scheduler.services.outbox import sent_copy
 from scheduler.services.refresh import answer_signer, refresh_occurrences
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.followups import get_campaign
@@ -146,6 +147,14 @@ def test_no_get_or_head_of_any_route_changes_anything(workspace: Workspace, http
     measure = load_plan(engine, plan_id(workspace)).measures[0].id
     invited = invite(engine, workspace.config, organisation=SEED_ORGANISATION, by="anna",
                      username="bertil", email="", now=workspace.clock())  # fmt: skip
+    # A sent email with its kept copy and an .ics attached (its own page and downloads).
+    sent_now = workspace.cli("remind", "run-due", "--now", "2024-03-13T08:00")
+    assert sent_now.code == 0, sent_now.err
+    # That pass planned from March: brought back in step with the page's clock, as a GET would.
+    refresh_occurrences(engine, workspace.config, plan_id=plan_id(workspace), now=workspace.clock())
+    copies = ((row, sent_copy(engine, row.id, organisation=SEED_ORGANISATION))
+              for row in list_outbox(engine, status="sent"))  # fmt: skip
+    sent, copy = next((row, c) for row, c in copies if c is not None and c.attachments)
     urls = {
         "/": "/", "/healthz": "/healthz", "/logga-in": "/logga-in", "/static/{name}": "/static/site.css",
         "/logga-in/oidc": "/logga-in/oidc", "/logga-in/oidc/svar": "/logga-in/oidc/svar?state=x&code=y",
@@ -157,6 +166,11 @@ def test_no_get_or_head_of_any_route_changes_anything(workspace: Workspace, http
         "/plan/historik": "/plan/historik",
         "/agenda": "/agenda", "/lankar": "/lankar", "/paminnelser": "/paminnelser",
         "/arshjul": "/arshjul", "/arshjul.svg": "/arshjul.svg", "/arshjul.png": "/arshjul.png",
+        "/arshjul.pdf": "/arshjul.pdf?papper=a3",
+        "/agenda.xlsx": "/agenda.xlsx?roll=Kommunpolis", "/agenda.ics": "/agenda.ics?fran=",
+        "/paminnelser/{row}": f"/paminnelser/{sent.id}",
+        "/paminnelser/{row}/meddelande.eml": f"/paminnelser/{sent.id}/meddelande.eml",
+        "/paminnelser/{row}/bilaga/{name}": f"/paminnelser/{sent.id}/bilaga/{copy.attachments[0].filename}",
         "/uppfoljning": "/uppfoljning", "/uppfoljning.xlsx": "/uppfoljning.xlsx",
         "/uppfoljning.html": "/uppfoljning.html", "/uppfoljning.md": "/uppfoljning.md",
         "/uppfoljning/{token}": form[0], "/uppfoljning/samordnare/{token}": f"/{overview}",

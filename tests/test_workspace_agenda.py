@@ -48,7 +48,7 @@ def agenda(cli: Cli, *extra: str) -> list[dict[str, object]]:
 
 
 def shown(page: str) -> list[str]:
-    return re.findall(r'<li class="entry[^"]*" id="[^"]+" data-uid="([^"]+)"', page)
+    return re.findall(r'<tr class="entry[^"]*" id="[^"]+" data-uid="([^"]+)"', page)
 
 
 def signed_in(workspace: Workspace) -> tuple[TestClient, str]:
@@ -90,9 +90,11 @@ def test_the_agenda_lists_the_upcoming_meetings_and_tasks_as_the_command_does(
     assert len(expected) > 40
     assert shown(page) == expected
     meeting = first_ssp_meeting(workspace.cli)
-    item = page.split(f'data-uid="{meeting["uid"]}"')[1].split("</li>")[0]
-    assert "<h2>SSP – " in item and "Preventionssamordnare" in item
-    assert "<dt>Datum</dt>" in item and "<dt>Plats</dt>" in item and "Möte, planerat" in item
+    item = page.split(f'data-uid="{meeting["uid"]}"')[1].split("</tr>")[0]
+    assert 'class="name">SSP – ' in item and "Preventionssamordnare" in item
+    assert (
+        'data-label="Datum"' in item and 'data-label="Plats"' in item and "Möte, planerat" in item
+    )
     assert 'aria-current="page">Agenda</a>' in page
 
 
@@ -144,7 +146,7 @@ def test_moving_a_meeting_tells_the_convener_and_the_feed_shows_the_new_time(
 
     event = feed_event(http, token, uid)
     assert start == event.DTSTART and event["SEQUENCE"] == after.sequence
-    item = moved.text.split(f'data-uid="{uid}"')[1].split("</li>")[0]
+    item = moved.text.split(f'data-uid="{uid}"')[1].split("</tr>")[0]
     assert "onsdag 17 april 2024" in item and "13:15" in item and "(ändrat)" in item
 
 
@@ -184,7 +186,7 @@ def test_cancelling_a_meeting_tells_the_convener_and_the_feed_shows_it_cancelled
     assert notice.kind == MailKind.CHANGE_CANCELLED and notice.recipient == PREVENTION
     event = feed_event(http, token, uid)
     assert str(event["STATUS"]) == "CANCELLED" and event["SEQUENCE"] == after.sequence
-    item = cancelled.text.split(f'data-uid="{uid}"')[1].split("</li>")[0]
+    item = cancelled.text.split(f'data-uid="{uid}"')[1].split("</tr>")[0]
     assert "<strong>Inställt</strong>" in item and "/agenda/stall-in" not in item
     assert 'action="/agenda/aterstall"' in item
 
@@ -260,7 +262,7 @@ def test_bad_input_is_named_in_swedish_the_values_come_back_and_nothing_changes(
     key = re.search(rf'id="(m[0-9a-f]+)" data-uid="{re.escape(uid)}"', refused.text)
     assert key
     assert f'href="#{field_id}-{key[1]}"' in refused.text
-    item = refused.text.split(f'data-uid="{uid}"')[1].split("</li>")[0]
+    item = refused.text.split(f'data-uid="{uid}"')[1].split("</tr>")[0]
     assert "<details open>" in item
     for name, value in data.items():
         if name in ("datum", "tid", "slut"):

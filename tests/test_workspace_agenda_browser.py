@@ -79,7 +79,7 @@ def test_move_and_cancel_from_the_agenda(site: Site, browser: Any, width: str) -
     page.get_by_label("Forum (åtgärd eller serie)").select_option(f"SSP – {ssp[0]['series']}")
     page.get_by_role("button", name="Visa", exact=True).click()
     page.wait_for_url(f"{site.base}/agenda?*")
-    entry = page.locator(f'li[data-uid="{moved}"]')
+    entry = page.locator(f'tr[data-uid="{moved}"]')
     entry.locator("summary").click()
     entry.get_by_label("Nytt datum (ÅÅÅÅ-MM-DD)").fill("2024-02-30")
     entry.get_by_role("button", name="Flytta").click()
@@ -88,19 +88,19 @@ def test_move_and_cancel_from_the_agenda(site: Site, browser: Any, width: str) -
     assert "Nytt datum: «2024-02-30» är inget datum." in alert.inner_text()
     assert_accessible(page, f"/agenda with an error ({width})")
     alert.get_by_role("link").click()  # the summary's link leads to the field
-    field = page.locator(f'li[data-uid="{moved}"]').get_by_label("Nytt datum (ÅÅÅÅ-MM-DD)")
+    field = page.locator(f'tr[data-uid="{moved}"]').get_by_label("Nytt datum (ÅÅÅÅ-MM-DD)")
     assert field.evaluate("node => node === document.activeElement")
     field.fill("2024-04-17")
-    page.locator(f'li[data-uid="{moved}"]').get_by_label("Ny tid (TT:MM)").fill("13:15")
-    page.locator(f'li[data-uid="{moved}"]').get_by_role("button", name="Flytta").click()
+    page.locator(f'tr[data-uid="{moved}"]').get_by_label("Ny tid (TT:MM)").fill("13:15")
+    page.locator(f'tr[data-uid="{moved}"]').get_by_role("button", name="Flytta").click()
     page.wait_for_load_state()
     assert "Flyttat: «SSP – " in page.get_by_role("status").inner_text()
-    assert "onsdag 17 april 2024" in page.locator(f'li[data-uid="{moved}"]').inner_text()
+    assert "onsdag 17 april 2024" in page.locator(f'tr[data-uid="{moved}"]').inner_text()
 
-    other = page.locator(f'li[data-uid="{cancelled}"]')
+    other = page.locator(f'tr[data-uid="{cancelled}"]')
     if other.count() == 0:  # the other series: all of the agenda
         page.goto(f"{site.base}/agenda")
-        other = page.locator(f'li[data-uid="{cancelled}"]')
+        other = page.locator(f'tr[data-uid="{cancelled}"]')
     other.locator("summary").click()
     other.get_by_label("Meddelande till den sammankallande (frivilligt)").last.fill("Lov")
     other.get_by_role("button", name="Ställ in").click()
@@ -112,7 +112,7 @@ def test_move_and_cancel_from_the_agenda(site: Site, browser: Any, width: str) -
     page.get_by_role("button", name="Ja, ställ in mötet").click()
     page.wait_for_load_state()
     assert "Inställt: «SSP – " in page.get_by_role("status").inner_text()
-    assert "Inställt" in page.locator(f'li[data-uid="{cancelled}"]').inner_text()
+    assert "Inställt" in page.locator(f'tr[data-uid="{cancelled}"]').inner_text()
     assert_accessible(page, f"/agenda after a change ({width})")
     assert (
         page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["viewport"]["width"]
@@ -229,8 +229,8 @@ def test_change_a_measures_weekday(site: Site, browser: Any, width: str) -> None
     page.get_by_label("Forum (åtgärd eller serie)").select_option(council)
     page.get_by_role("button", name="Visa", exact=True).click()
     page.wait_for_url(f"{site.base}/agenda?*")
-    shown = page.evaluate("""Array.from(document.querySelectorAll('ol.agenda > li:not(.cancelled)'))
-                             .map(li => li.querySelector('dd').textContent)""")
+    shown = page.evaluate("""Array.from(document.querySelectorAll('tr.entry:not(.cancelled)'))
+                             .map(tr => tr.querySelector('td.day').textContent)""")
     assert shown and all(text.startswith("torsdag") for text in shown), shown
 
     feed = [e for e in events(site, token).values() if str(e["SUMMARY"]).endswith(council)]

@@ -4,6 +4,7 @@ a page, SVG and PNG; one area or one role; and never another organisation's plan
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -84,10 +85,21 @@ def test_one_area_or_one_role(workspace: Workspace) -> None:
     unknown = http.get("/arshjul", params={"omrade": "Trafik"})
     assert unknown.status_code == 404
     assert "Okänt område «Trafik» (planens områden: " in unknown.text
-    assert area in unknown.text
-    both = http.get("/arshjul", params={"omrade": area, "roll": "Kommunpolis"})
-    assert both.status_code == 404
-    assert "Välj ett område eller en roll, inte båda." in both.text
+    assert area in unknown.text and '<select id="omrade"' in unknown.text  # the form stays
+    # An area and a role together: the role's measures in that area.
+    police = agenda(workspace.cli, "--role", "Kommunpolis")
+    both = http.get("/arshjul.svg", params={"omrade": area, "roll": "Kommunpolis"})
+    assert both.status_code == 200
+    assert uids(parse(both.text)) == published([e for e in police if e["area"] == area])
+    page = http.get("/arshjul", params={"omrade": area, "roll": "Kommunpolis"})
+    assert page.status_code == 200
+    assert f'<option value="{area}" selected>' in page.text
+    assert '<option value="Kommunpolis" selected>' in page.text
+    # Rings are numbered in order on every wheel, whichever areas have marks.
+    for params in ({}, {"roll": "Kommunpolis"}, {"omrade": area, "roll": "Kommunpolis"}):
+        shown = http.get("/arshjul", params=params).text
+        numbers = re.findall(r'class="ring-number ring-\d+" aria-hidden="true">(\d+)<', shown)
+        assert numbers == [str(n) for n in range(1, len(numbers) + 1)] and numbers, params
 
 
 def test_a_coordinator_sees_only_the_own_organisations_wheel(

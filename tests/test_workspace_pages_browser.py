@@ -82,7 +82,7 @@ def test_reminders_and_followup_pages(base: str, workspace: Workspace, browser: 
     screenshot(page, f"workspace-paminnelser-{width}")
     page.get_by_label("Status").select_option("failed")
     page.get_by_role("button", name="Visa").click()
-    page.wait_for_url(f"{base}/paminnelser?status=failed")
+    page.wait_for_url(f"{base}/paminnelser?status=failed*")
     assert page.get_by_text(REFUSAL).first.is_visible()
     resend = page.get_by_role("button", name="Skicka igen")
     count = resend.count()
@@ -141,4 +141,26 @@ def test_reminders_and_followup_pages(base: str, workspace: Workspace, browser: 
     assert_accessible(page, f"/uppfoljning followed up ({width})")
     fits(page, width)
     screenshot(page, f"workspace-uppfoljning-uppfoljd-{width}")
+    context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_sent_reminders_own_page(base: str, workspace: Workspace, browser: Any, width: str) -> None:  # fmt: skip
+    """From the list, filtered to sent, to one email as it went out: its headers and text part
+    on the page, the HTML part and the .ics folded open on asking; readable at both widths."""
+    context = browser.new_context(bypass_csp=True, locale="sv-SE", **WIDTHS[width])
+    page = context.new_page()
+    sign_in(page, base)
+    page.goto(f"{base}/paminnelser?status=sent")
+    first = page.locator("ul.outbox h3 a").first
+    subject = first.inner_text()
+    first.click()
+    page.wait_for_url(f"{base}/paminnelser/*")
+    assert page.get_by_role("heading", level=1).inner_text() == subject
+    assert page.locator("#text-part").is_visible() and page.locator("#text-part").inner_text()
+    page.get_by_text("HTML-delen, som den skickades").click()
+    assert page.locator("#html-part").is_visible()
+    assert_accessible(page, f"/paminnelser/<id> ({width})")
+    fits(page, width)
+    screenshot(page, f"workspace-paminnelse-{width}")
     context.close()

@@ -83,7 +83,7 @@ def test_a_messy_workbook_is_imported_and_its_readings_shown(
     )
     assert [m.measure.title for m in stored.measures if not m.is_plan_task] == [
         "Trygghetsvandring", "Lägesbild"]  # fmt: skip
-    assert text_of(http.get("/plan").text).count("Att se över") == 2
+    assert text_of(http.get("/plan").text).count("Att se över:") == 2  # by each measure
 
 
 def test_a_refused_file_changes_nothing(tmp_path: Path, store_url: str) -> None:

@@ -1,7 +1,9 @@
 """The årshjul drawn as SVG. Pure and deterministic: the same wheel gives the same bytes.
 
 The year runs clockwise from the top, January first, in twelve equal month sectors; a narrow gap
-at the top, between December and January, holds each ring's number. Rings go from the outside in
+at the top, between December and January, holds each ring's number. Each measure's short name
+stands beside the wheel with a leader line to its marks (`_labels`), so the picture reads
+without a mouse: on a phone, in print, in the PNG and the PDF. Rings go from the outside in
 in plan order, and each measure of a ring has its own lane (a circle at its own radius), so a
 measure's meetings read as a row of marks around the year. Meetings are circles and tasks
 diamonds, so colour is never the only cue; every mark's colour has at least 3:1 contrast with what
@@ -26,7 +28,7 @@ from scheduler.base.templating import swedish_date
 from scheduler.model.occurrence import OccurrenceKind
 
 SVG_NS = "http://www.w3.org/2000/svg"
-WIDTH = 900
+WIDTH = 1400  # the wheel in the middle, its measures' labels on either side
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"  # fmt: skip
 
 BACKGROUND = "#ffffff"
@@ -50,7 +52,12 @@ RING_GAP = 6.0
 MAX_LANE_WIDTH = 34.0
 WHEEL_HALF_HEIGHT = 400.0  # from the centre to beyond the month labels
 LINE = 24.0  # legend line height
-WRAP = 78  # characters per legend line
+WRAP = 120  # characters per legend line
+LABEL_X = 480.0  # from the centre to a label's edge nearest the wheel, beyond the month names
+LABEL_SIZE = 13.0
+LABEL_GAP = 17.0  # between two labels' baselines: they never overlap
+LABEL_CHARS = 30  # a measure's short name
+LEADER = "#6b7280"  # 4.8:1 on white: a leader line is seen
 
 
 def area_colour(number: int) -> str:
@@ -88,6 +95,7 @@ class _Builder:
         for ring, outer, lane_width in self.bounds:
             self._marks(drawing, ring, outer, lane_width)
         self._ring_numbers(drawing)
+        self._labels(drawing)
         self._centre(drawing)
         height = math.ceil(self._legend(body, centre_y + WHEEL_HALF_HEIGHT + 20))
 
@@ -115,11 +123,10 @@ class _Builder:
     def _description(self) -> str:
         wheel = self.wheel
         parts = ["Årets möten och uppgifter runt ett hjul med årets tolv månader, januari överst "
-                 "och medurs. Möten är cirklar och uppgifter romber."]  # fmt: skip
+                 "och medurs. Möten är cirklar och uppgifter romber; det som pågår en tid är "
+                 "en båge."]  # fmt: skip
         if wheel.rings:
-            rings = "; ".join(
-                f"{ring.number} {ring.area} ({_counts(ring)})" for ring in wheel.rings
-            )
+            rings = "; ".join(f"{ring.label} {ring.area} ({_counts(ring)})" for ring in wheel.rings)
             parts.append(f"En ring per område, utifrån och in: {rings}.")
         else:
             parts.append("Inga daterade möten eller uppgifter.")
@@ -205,11 +212,32 @@ class _Builder:
 
     def _marks(self, parent: ET.Element, ring: Ring, outer: float, lane_width: float) -> None:
         size = max(3.0, min(9.0, lane_width * 0.36))
+        self._periods(parent, ring, outer, lane_width, size)
+        if not ring.marks:
+            return
         group = _element(parent, "g", fill=area_colour(ring.number), stroke=BACKGROUND,
                          **{"stroke-width": 1, "data-area": ring.area})  # fmt: skip
         for mark in ring.marks:
             x, y = self._point(angle_of(mark.day), outer - (mark.lane + 0.5) * lane_width)
             _mark(group, mark, x, y, size)
+
+    def _periods(self, parent: ET.Element, ring: Ring, outer: float, lane_width: float,
+                 size: float) -> None:  # fmt: skip
+        """A measure that goes on over a stretch ("Löpande under året") as an arc in its lane,
+        from its first to its last day, as thick as a mark."""
+        colour = area_colour(ring.number)
+        for period in ring.periods:
+            radius = outer - (period.lane + 0.5) * lane_width
+            start, end = angle_of(period.first), angle_of(period.last)
+            x1, y1 = self._point(start, radius)
+            x2, y2 = self._point(end, radius)
+            large = 1 if end - start > 180 else 0
+            arc = _element(parent, "path", fill="none", stroke=colour, opacity=0.85,
+                           d=f"M{_number(x1)},{_number(y1)} A{_number(radius)},{_number(radius)} 0 "
+                             f"{large} 1 {_number(x2)},{_number(y2)}",
+                           **{"stroke-width": _number(size * 1.3), "stroke-linecap": "round",
+                              "data-period": f"{period.first.isoformat()}/{period.last.isoformat()}"})  # fmt: skip
+            _text_element(arc, "title", period.title)
 
     def _ring_numbers(self, parent: ET.Element) -> None:
         group = _element(parent, "g", **{"text-anchor": "middle", "font-weight": "bold"})
@@ -219,8 +247,45 @@ class _Builder:
                 continue
             y = self.cy - (outer - lane_width * len(ring.lanes) / 2)
             _element(group, "circle", cx=self.cx, cy=y, r=radius, fill=area_colour(ring.number))
-            _text(group, str(ring.number), x=self.cx, y=y, size=radius * 1.2,
+            _text(group, str(ring.label), x=self.cx, y=y, size=radius * 1.2,
                   fill=BACKGROUND, dy="0.35em")  # fmt: skip
+
+    def _labels(self, parent: ET.Element) -> None:
+        """Each measure's short name beside the wheel, on the side where its middle mark is, at
+        that mark's height where there is room; a leader line from the mark to its name. Names
+        on one side are pushed apart to LABEL_GAP, so none overlaps another."""
+        found: list[tuple[float, float, float, str, Ring]] = []  # angle, x, y, name, ring
+        for ring, outer, lane_width in self.bounds:
+            arcs = {period.lane: period for period in ring.periods}
+            for lane, title in enumerate(ring.lanes):
+                marks = ring.lane_marks(lane)
+                if marks:  # its middle mark: both sides fill
+                    angle = angle_of(marks[len(marks) // 2].day)
+                elif lane in arcs:  # the middle of its period
+                    first, last = arcs[lane].first, arcs[lane].last
+                    angle = angle_of(first + (last - first) / 2)
+                else:
+                    continue
+                x, y = self._point(angle, outer - (lane + 0.5) * lane_width)
+                found.append((angle, x, y, short_name(title), ring))
+        if not found:
+            return
+        group = _element(parent, "g", id="etiketter", **{"font-size": LABEL_SIZE})
+        for side in (1, -1):
+            placed = sorted((item for item in found if (item[0] < 180) == (side == 1)),
+                            key=lambda item: item[2])  # fmt: skip
+            for (angle, x, y, name, ring), label_y in zip(placed, _spread([i[2] for i in placed]),
+                                                          strict=True):  # fmt: skip
+                label = _element(group, "g")
+                ex, ey = self._point(angle, OUTER_RADIUS + 4)
+                lx = side * (LABEL_X - 6)
+                _element(label, "polyline", fill="none", stroke=LEADER, **{"stroke-width": 0.8},
+                         points=" ".join(f"{_number(a)},{_number(b)}"
+                                         for a, b in ((x, y), (ex, ey), (lx, label_y))))  # fmt: skip
+                _element(label, "circle", cx=side * (LABEL_X - 6), cy=label_y, r=2.5,
+                         fill=area_colour(ring.number))  # fmt: skip
+                _text(label, name, x=side * LABEL_X, y=label_y, size=LABEL_SIZE, dy="0.35em",
+                      anchor="start" if side == 1 else "end")  # fmt: skip
 
     def _centre(self, parent: ET.Element) -> None:
         wheel = self.wheel
@@ -242,7 +307,7 @@ class _Builder:
             y += LINE + 6
             colour = area_colour(ring.number)
             _element(legend, "circle", cx=41, cy=y - 5, r=11, fill=colour)
-            _text(legend, str(ring.number), x=41, y=y - 5, size=12, weight="bold",
+            _text(legend, str(ring.label), x=41, y=y - 5, size=12, weight="bold",
                   fill=BACKGROUND, dy="0.35em", anchor="middle")  # fmt: skip
             lines = _wrap(f"{ring.area} ({_counts(ring)})")
             for number, line in enumerate(lines):
@@ -296,6 +361,28 @@ def _mark(parent: ET.Element, mark: Mark, x: float, y: float, size: float) -> No
         _element(group, "path", d=_diamond(0, 0, size * 1.25))
 
 
+def short_name(title: str) -> str:
+    """A measure's name as it fits beside the wheel: whole words, at most LABEL_CHARS, "…" when
+    cut."""
+    text = _one_line(title)
+    if len(text) <= LABEL_CHARS:
+        return text
+    return textwrap.shorten(text, LABEL_CHARS, placeholder=" …", break_on_hyphens=False)
+
+
+def _spread(wanted: list[float]) -> list[float]:
+    """Heights for labels wanting `wanted` (in order), at least LABEL_GAP apart, within the
+    wheel's height where they fit: pushed down where they crowd, then back up from the bottom."""
+    top, bottom = -WHEEL_HALF_HEIGHT + 10, WHEEL_HALF_HEIGHT - 10
+    placed: list[float] = []
+    for y in wanted:
+        placed.append(max(y, top, placed[-1] + LABEL_GAP if placed else top))
+    for index in range(len(placed) - 1, -1, -1):
+        limit = bottom if index == len(placed) - 1 else placed[index + 1] - LABEL_GAP
+        placed[index] = min(placed[index], limit)
+    return placed
+
+
 def _diamond(x: float, y: float, half: float) -> str:
     points = [(x, y - half), (x + half, y), (x, y + half), (x - half, y)]
     return "M" + " L".join(f"{_number(px)},{_number(py)}" for px, py in points) + " Z"
@@ -307,6 +394,8 @@ def _counts(ring: Ring) -> str:
         parts.append(count(ring.meetings, "möte"))
     if ring.tasks:
         parts.append(count(ring.tasks, "uppgift"))
+    if ring.periods:
+        parts.append(count(len(ring.periods), "löpande åtgärd", "löpande åtgärder"))
     return ", ".join(parts)
 
 

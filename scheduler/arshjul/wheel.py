@@ -8,6 +8,7 @@ one area or role matches the whole plan's wheel.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -33,13 +34,33 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class Period:
+    """A measure that goes on over a stretch of the year rather than on dates ("Löpande under
+    året", "Kontinuerligt under sommaren"): drawn as an arc in its lane."""
+
+    lane: int
+    first: date
+    last: date
+    title: str  # "Trygghetsvandring (löpande): 1 januari–31 december 2024"
+
+
+@dataclass(frozen=True)
 class Ring:
     """One priority area: its measures with marks (a lane each, plan order) and the marks."""
 
     area: str
-    number: int  # the area's place in the plan, from 1: its label and colour
+    number: int  # the area's place in the plan, from 1: its colour, alike on every wheel
     lanes: tuple[str, ...]
     marks: tuple[Mark, ...]
+    label: int = 0  # its place on this wheel, from 1 outside in: rings read 1, 2, 3
+    periods: tuple[Period, ...] = ()
+
+    def lane_marks(self, lane: int) -> tuple[Mark, ...]:
+        """The marks of one measure (its lane), in date order."""
+        return tuple(mark for mark in self.marks if mark.lane == lane)
+
+    def lane_period(self, lane: int) -> Period | None:
+        return next((period for period in self.periods if period.lane == lane), None)
 
     @property
     def meetings(self) -> int:
@@ -106,7 +127,8 @@ def build_wheel(
     role: str | None = None,
 ) -> Wheel:
     """The wheel of the plan's year. `area` and `role` (names as the plan has them; see
-    `choose_area` and `choose_role`) keep only that area's or role's measures."""
+    `choose_area` and `choose_role`) keep only that area's or role's measures; both: the
+    role's measures in that area."""
     plan = schedule.stored.plan
     by_measure = {item.stored.id: item for item in schedule.measures}
     kept: dict[int, list[Occurrence]] = {}
@@ -120,6 +142,10 @@ def build_wheel(
             continue
         if _chosen(item, area, role):
             kept.setdefault(item.stored.id, []).append(row)
+    # A measure that goes on ("löpande", "kontinuerligt") and has no dates of its own: a period.
+    periods = {item.stored.id: period for item in schedule.measures
+               if item.stored.id not in kept and _chosen(item, area, role)
+               and (period := _period(item, plan.year)) is not None}  # fmt: skip
     rings: list[Ring] = []
     without: list[str] = []
     # The plan's own tasks (handing it in) are a ring of their own, after the areas.
@@ -128,7 +154,7 @@ def build_wheel(
         items = [
             item
             for item in schedule.measures
-            if item.stored.id in kept
+            if (item.stored.id in kept or item.stored.id in periods)
             and (item.is_plan_task if own else item.stored.area == name and not item.is_plan_task)
         ]
         if not items:
@@ -138,12 +164,15 @@ def build_wheel(
         marks = [
             _mark(item, row, lane)
             for lane, item in enumerate(items)
-            for row in kept[item.stored.id]
+            for row in kept.get(item.stored.id, ())
         ]
         marks.sort(key=lambda mark: (mark.day, mark.lane, mark.uid))
+        arcs = tuple(Period(lane, *periods[item.stored.id]) for lane, item in enumerate(items)
+                     if item.stored.id in periods)  # fmt: skip
         rings.append(Ring(name, number, tuple(i.stored.measure.title for i in items),
-                          tuple(marks)))  # fmt: skip
-    chosen = f"Område: {area}" if area else f"Roll: {role}" if role else None
+                          tuple(marks), label=len(rings) + 1, periods=arcs))  # fmt: skip
+    chosen = ", ".join(f"{word}: {value}" for word, value in (("Område", area), ("Roll", role))
+                       if value) or None  # fmt: skip
     return Wheel(plan.organisation, plan.year, today, tuple(rings), tuple(without), chosen)
 
 
@@ -155,6 +184,26 @@ def _chosen(item: MeasureSchedule, area: str | None, role: str | None) -> bool:
     if area is not None and item.stored.area != area:
         return False
     return role is None or role in item.responsibility.participants
+
+
+def _period(item: MeasureSchedule, year: int) -> tuple[date, date, str] | None:
+    """A continuing measure's stretch of `year`: its first series' window where it names one
+    ("under våren"), else the whole year; None for a measure that does not go on."""
+    if not item.cadence.continuous or item.is_plan_task:
+        return None
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    windows = [w for spec in item.cadence.series for w in spec.windows]
+    if windows:
+        start, end = (_day_of(year, *windows[0][0]), _day_of(year, *windows[0][1]))
+        if start <= end:  # a window over the new year is drawn as the whole year
+            first, last = start, end
+    when = f"{swedish_date(first).split(' ', 1)[1]}–{swedish_date(last).split(' ', 1)[1]}"
+    return first, last, f"{item.stored.measure.title} (löpande): {when}"
+
+
+def _day_of(year: int, month: int, day: int) -> date:
+    """Day 31 of a shorter month is its end (as cadence.model.MonthDay has it)."""
+    return date(year, month, min(day, monthrange(year, month)[1]))
 
 
 def _mark(item: MeasureSchedule, row: Occurrence, lane: int) -> Mark:

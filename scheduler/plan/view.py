@@ -61,10 +61,10 @@ def plan_as_text(stored: StoredPlan, read: dict[int, Responsibility]) -> str:
             lines.append("     (inga åtgärder)")
         for item in items:
             who = read[item.id]
-            convener = who.convener or "sammankallande saknas"
             when = item.measure.when_text or "saknas"
+            who_line = f"Sammankallande: {who.convener}" if who.convener else "Ingen sammankallande"
             lines.append(f"   - {item.measure.title}")
-            lines.append(f"       När: {_one_line(when)}  ·  Sammankallande: {convener}")
+            lines.append(f"       När: {_one_line(when)}  ·  {who_line}")
         lines.append("")
     return "\n".join(lines).rstrip()
 

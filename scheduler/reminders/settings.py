@@ -28,6 +28,7 @@ class ReminderSettings:
     claim_minutes: int
     link_days: int
     horizon_weeks: int
+    keep_sent_days: int
 
     @classmethod
     def from_section(cls, reminders: Reminders) -> ReminderSettings:

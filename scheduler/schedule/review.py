@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scheduler.base.text import sentences
 from scheduler.cadence.model import UNSPECIFIED
 from scheduler.plan.review import Finding
 from scheduler.schedule.occurrences import PlanSchedule
@@ -16,11 +17,11 @@ def cadence_findings(schedule: PlanSchedule) -> list[Finding]:
         if item.cadence.kind == UNSPECIFIED:
             message = f"När kunde inte tolkas: «{measure.when_text}»; inga möten planeras"
         elif item.cadence.partial:
-            message = (
-                f"När lästes bara delvis: {'; '.join(item.cadence.warnings) or measure.when_text}"
-            )
+            message = sentences(["När lästes bara delvis", *item.cadence.warnings])
+            if not item.cadence.warnings:
+                message = f"När lästes bara delvis: «{measure.when_text}»"
         elif item.schedule.warnings:
-            message = "; ".join(item.schedule.warnings)
+            message = sentences(item.schedule.warnings)
         else:
             continue
         findings.append(Finding("cadence", message, item.stored.area, measure.title))

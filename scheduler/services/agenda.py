@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from scheduler.base.time import STOCKHOLM
 from scheduler.model.occurrence import Occurrence
+from scheduler.schedule.occurrences import MeasureSchedule
 from scheduler.services.refresh import plan_schedule, refresh_occurrences
 from scheduler.settings.model import Settings
 from scheduler.store.occurrences import list_occurrences
@@ -29,6 +30,7 @@ class AgendaEntry:
     title: str  # the measure's
     convener: str | None
     participants: tuple[str, ...]
+    measure: MeasureSchedule  # the measure as scheduled: what a calendar entry is written from
 
     @property
     def day(self) -> date:
@@ -62,5 +64,5 @@ def agenda_entries(
                 continue
             who = item.responsibility
             entries.append(AgendaEntry(row, item.stored.area, item.stored.measure.title,
-                                       who.convener, tuple(who.participants)))  # fmt: skip
+                                       who.convener, tuple(who.participants), item))  # fmt: skip
     return entries

@@ -19,13 +19,14 @@ from sqlalchemy import Engine
 from scheduler.base.errors import ConfigError
 from scheduler.mail.delivery import Delivery, DeliveryError, pass_session
 from scheduler.mail.render import Attachment, address, build_message
+from scheduler.mail.sent_copy import wire_text
 from scheduler.mail.settings import EmailSettings
 from scheduler.model.mail import MailKind, OutboxMail, RenderedEmail
 from scheduler.reminders.settings import ReminderSettings
 from scheduler.services.reminder_mail import Gone, MailContent, ReminderRenderer
 from scheduler.settings.model import Settings
 from scheduler.store.heartbeat import PassCounts, record_pass
-from scheduler.store.outbox import due_ids, skip_stale, superseded_ids
+from scheduler.store.outbox import due_ids, prune_sent_messages, skip_stale, superseded_ids
 from scheduler.store.outbox_pass import PassLedger, pass_ledger
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,10 @@ def handle_one(
         # A reminder: rendered now, from its meeting as it is now (as of the claim).
         content = renderer.content(row, plan_state=claimed.plan_state)
         sender_name = renderer.sender_name(row)  # with several districts: the row's own
-        delivery.send(message_for(row, email, now=now, content=content, sender_name=sender_name))
+        message = message_for(row, email, now=now, content=content, sender_name=sender_name)
+        # Written out first: that fixes the MIME boundaries, so the copy kept is what is sent.
+        sent_copy = wire_text(message)
+        delivery.send(message)
     except Gone as gone:  # its meeting, task or measure is no more
         ledger.skipped(row.id, now=now, reason=str(gone))
         result.skipped += 1
@@ -148,7 +152,8 @@ def handle_one(
                         retry_at.isoformat(timespec="minutes"), exc)  # fmt: skip
         result.errors.append(f"{row.recipient}: {exc}")
         return
-    ledger.sent(row.id, now=now, attempts=attempts)
+    # Kept with the row: a reminder's text is rendered now and would otherwise be lost.
+    ledger.sent(row.id, now=now, attempts=attempts, message=sent_copy)
     result.sent += 1
 
 
@@ -167,6 +172,7 @@ def run_due(
     result = PassResult()
     renderer = renderer or ReminderRenderer(engine, config)
     result.skipped += skip_stale(engine, now=now)
+    prune_sent_messages(engine, before=now - timedelta(days=settings.keep_sent_days))
     lease = timedelta(minutes=settings.claim_minutes)
     # One connection for the pass's claims and marks; one SMTP connection for its messages,
     # opened at its first message (none when nothing is due).

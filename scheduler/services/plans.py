@@ -16,6 +16,7 @@ from scheduler.store.engine import Bind
 from scheduler.store.occurrences import SyncResult as SyncResult
 from scheduler.store.occurrences import get_occurrence as get_occurrence
 from scheduler.store.occurrences import list_occurrences as list_occurrences
+from scheduler.store.occurrences import schedule_state as schedule_state
 from scheduler.store.plans import find_plan_id as find_plan_id
 from scheduler.store.plans import load_plan as load_plan
 from scheduler.store.plans import newest_plan_ids as newest_plan_ids

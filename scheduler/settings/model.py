@@ -853,6 +853,16 @@ class Reminders(Section):
             "run-due` and `serve`."
         ),
     )
+    keep_sent_days: int = key(
+        400,
+        "ett antal dagar 1–3650",
+        ge=1,
+        le=3650,
+        doc=(
+            "How long the text of a sent email (headers, text, HTML, .ics) is kept for "
+            "`/paminnelser`; older copies are pruned at each dispatcher pass."
+        ),
+    )
 
 
 _FOLLOWUP_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")

@@ -265,13 +265,13 @@ def record_answer(engine: Engine, uid: str, *, held: bool, note: str, now: datet
 
 def schedule_state(bind: Bind, *, plan_id: int) -> str:
     """Everything of the stored plan a schedule refresh, a feed or a reminder reads, as one cheap
-    text: the plan's revision and the occurrences' last change, last answer and count (a move, a
-    cancel or an answer changes it; nothing else that is stored does). One statement, built
+    text: the plan's revision and the occurrences' last change, last answer, count and SEQUENCEs
+    (a move, a cancel or an answer changes it; nothing else that is stored does). One statement, built
     once: the dispatcher asks for each row it claims. Raises NoResultFound for no such plan."""
     with connection_of(bind) as connection:
         found = connection.execute(_STATE, {"plan_id": plan_id}).one()
-    revision, changed, answered, count = found
-    return f"{revision}|{changed}|{answered}|{count}"
+    revision, changed, answered, count, sequences = found
+    return f"{revision}|{changed}|{answered}|{count}|{sequences}"
 
 
 _PLAN_TABLE, _OCCURRENCES = PlanRow.__table__, OccurrenceRow.__table__  # type: ignore[attr-defined]
@@ -290,6 +290,11 @@ _STATE = sa_select(
     sa_select(func.max(_OCCURRENCES.c.changed_at)).where(_OF_PLAN).scalar_subquery(),
     sa_select(func.max(_OCCURRENCES.c.held_recorded_at)).where(_OF_PLAN).scalar_subquery(),
     sa_select(func.count()).select_from(_OCCURRENCES).where(_OF_PLAN).scalar_subquery(),
+    # A move or cancel raises a SEQUENCE even when its time is not the latest change (a clock
+    # set back, a change dated in the past).
+    sa_select(func.coalesce(func.sum(_OCCURRENCES.c.sequence), 0))
+    .where(_OF_PLAN)
+    .scalar_subquery(),
 ).where(_PLAN_TABLE.c.id == bindparam("plan_id"))
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, update
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, select
 
 from scheduler.model.mail import (
@@ -23,7 +24,10 @@ from scheduler.model.mail import (
 )
 from scheduler.store.bulk import insert_many
 from scheduler.store.engine import Bind
-from scheduler.store.tables import OutboxRow, PlanRow
+from scheduler.store.tables import MeasureRow, OccurrenceRow, OutboxRow, PlanRow
+
+# The copy of a sent message is large and read one at a time (`sent_message`): lists leave it.
+_DEFER_SENT_MESSAGE = defer(cast("QueryableAttribute[str | None]", OutboxRow.sent_message))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -74,7 +78,11 @@ def sync_outbox(
     with Session(bind) as session, session.begin():
         existing = {
             row.key: row
-            for row in session.exec(select(OutboxRow).where(OutboxRow.plan_id == plan_id))
+            for row in session.exec(
+                select(OutboxRow)
+                .options(_DEFER_SENT_MESSAGE)  # history's copies: not compared
+                .where(OutboxRow.plan_id == plan_id)
+            )
         }
         seen: set[str] = set()
         new_rows: list[tuple[Any, ...]] = []
@@ -291,13 +299,57 @@ def list_outbox(
 ) -> list[OutboxMail]:
     """The outbox by due time: every row, or those of `status`, of `organisation`'s plans."""
     with Session(engine) as session:
-        query = select(OutboxRow).order_by(col(OutboxRow.due_at), col(OutboxRow.id))
+        query = (
+            select(OutboxRow)
+            .options(_DEFER_SENT_MESSAGE)
+            .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
+        )
         if status:
             query = query.where(OutboxRow.status == status)
         if organisation is not None:
             plans = select(PlanRow.id).where(PlanRow.organisation == organisation)
             query = query.where(col(OutboxRow.plan_id).in_(plans))
         return [mail_value(row) for row in session.exec(query)]
+
+
+def sent_message(engine: Engine, row_id: int, *, organisation: str) -> str | None:
+    """The kept copy of row `row_id` as it was sent, when it is one of `organisation`'s plans'
+    and still kept; else None."""
+    plans = select(PlanRow.id).where(PlanRow.organisation == organisation)
+    with Session(engine) as session:
+        found = session.exec(
+            select(OutboxRow.sent_message).where(
+                col(OutboxRow.id) == row_id, col(OutboxRow.plan_id).in_(plans)
+            )
+        ).first()
+    return found
+
+
+def prune_sent_messages(engine: Engine, *, before: datetime) -> int:
+    """Forget the copies of messages sent before `before` (`[reminders] keep_sent_days`); the
+    rows themselves stay, as the history of what was sent when. Returns copies dropped."""
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(OutboxRow)
+            .where(col(OutboxRow.sent_message).is_not(None), col(OutboxRow.sent_at) < before)
+            .values(sent_message=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def outbox_measures(engine: Engine, *, organisation: str) -> dict[int, tuple[int, str]]:
+    """For each of `organisation`'s rows about a meeting or task: its measure's id and title."""
+    plans = select(PlanRow.id).where(PlanRow.organisation == organisation)
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxRow.id, MeasureRow.id, MeasureRow.title)
+            .join(OccurrenceRow, col(OccurrenceRow.id) == col(OutboxRow.occurrence_id))
+            .join(MeasureRow, col(MeasureRow.id) == col(OccurrenceRow.measure_id))
+            .where(col(OutboxRow.plan_id).in_(plans))
+        ).all()
+    return {row_id: (measure_id, title) for row_id, measure_id, title in rows
+            if row_id is not None and measure_id is not None}  # fmt: skip
 
 
 def reminder_counts(engine: Engine, *, now: datetime) -> tuple[int, int]:

@@ -46,7 +46,8 @@ _CLAIM = (
     .where(_ROWS.c.id == _ID, _ready(_NOW))  # type: ignore[arg-type]
     .values(status=OutboxStatus.SENDING, claimed_by=bindparam("worker"), claimed_until=bindparam("until"),
             updated_at=_NOW)
-    .returning(*_ROWS.c)
+    # Everything an OutboxMail holds; not the copy of a sent message (a claimed row has none).
+    .returning(*(column for column in _ROWS.c if column.name != "sent_message"))
 )  # fmt: skip
 _OCCURRENCE = select(_OCCURRENCE_TABLE.c.status, _OCCURRENCE_TABLE.c.start).where(
     _OCCURRENCE_TABLE.c.id == _ID
@@ -117,9 +118,12 @@ class PassLedger:
         return int(getattr(result, "rowcount", 0) or 0)
 
     # The outcome of the row just handled: written with the next claim, or when the pass ends.
-    def sent(self, row_id: int, *, now: datetime, attempts: int) -> None:
+    def sent(
+        self, row_id: int, *, now: datetime, attempts: int, message: str | None = None
+    ) -> None:
+        """`message`: the message as it went to the mail server, kept with the row."""
         self._record(row_id, status=OutboxStatus.SENT, sent_at=now, attempts=attempts, claimed_until=None,
-                     last_error="", updated_at=now)  # fmt: skip
+                     last_error="", updated_at=now, sent_message=message)  # fmt: skip
 
     def retry(self, row_id: int, *, now: datetime, attempts: int, retry_at: datetime, error: str) -> None:  # fmt: skip
         self._record(row_id, status=OutboxStatus.PENDING, attempts=attempts, next_attempt_at=retry_at,

@@ -216,6 +216,10 @@ class OutboxRow(SQLModel, table=True):
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    # The whole message as it went to the mail server (headers, text, HTML, .ics), written when
+    # it is marked sent: a reminder's bodies are rendered at claim and kept nowhere else. Cleared
+    # after `[reminders] keep_sent_days` (scheduler.store.outbox.prune_sent_messages).
+    sent_message: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class DispatcherPassRow(SQLModel, table=True):

@@ -1,17 +1,18 @@
 """The agenda in the workspace (/agenda): the organisation's upcoming meetings and tasks, from the
-plans whose time it is (as `scheduler agenda` spans plans), filtered by area, role or forum; and
-per meeting a form to move it and one to cancel it, which go through `scheduler.services.changes`
+plans whose time it is (as `scheduler agenda` spans plans), as a work list grouped by month
+(scheduler/web/agenda_view.py: the filters, their counts, the months); and per meeting a form to
+move it and one to cancel it, which go through `scheduler.services.changes`
 as `scheduler move` / `cancel` do, so the convener is told at once with the updated .ics; a
 cancelled one has a form to restore it (/agenda/aterstall). Cancelling and restoring are previewed
 first (scheduler/web/confirm.py): the meeting and who will be told."""
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,12 +23,18 @@ from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.base.templating import swedish_date
 from scheduler.base.time import FIRST_YEAR, LAST_YEAR, STOCKHOLM
 from scheduler.model.occurrence import Occurrence, OccurrenceStatus
-from scheduler.plan.review import lexicon_for
 from scheduler.services import changes
-from scheduler.services.agenda import agenda_entries
-from scheduler.services.plans import chosen_plan_id
-from scheduler.services.refresh import plan_schedule, plans_in_time
+from scheduler.services.refresh import plan_schedule
 from scheduler.settings.model import Settings
+from scheduler.web.agenda_view import (
+    FILTERS,
+    by_month,
+    choices,
+    chosen_filters,
+    entries,
+    row_key,
+    shown_entries,
+)
 from scheduler.web.confirm import Preview, carried, confirmed, preview_page
 from scheduler.web.deps import ClockDep, ConfigDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
@@ -40,32 +47,7 @@ from scheduler.web.session import (
 )
 
 router = APIRouter()
-FILTERS = ("omrade", "roll", "forum")
 NOTE_LENGTH = 500
-
-
-@dataclass
-class Entry:
-    key: str  # the row's id in the page (form fields, error links); from the UID, stable
-    uid: str
-    day: date
-    start: datetime
-    end: datetime
-    all_day: bool
-    kind: str
-    title: str
-    series: str
-    area: str
-    convener: str | None
-    participants: tuple[str, ...]
-    location: str | None
-    cancelled: bool
-    sequence: int
-
-    @property
-    def forums(self) -> tuple[str, ...]:
-        """The forums it belongs to: its measure, and its series when it has one."""
-        return (self.title, f"{self.title} – {self.series}") if self.series else (self.title,)
 
 
 @dataclass
@@ -78,85 +60,34 @@ class TypedChange:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (field id, message)
 
 
-def row_key(uid: str) -> str:
-    return "m" + hashlib.sha256(uid.encode()).hexdigest()[:12]
-
-
-def _plan_ids(engine: Engine, coordinator: Coordinator, *, now: datetime) -> list[int]:
-    """The organisation's plans whose time it is; without any, its newest (or this year's)."""
-    found = plans_in_time(engine, now=now, organisation=coordinator.organisation)
-    return found or [
-        chosen_plan_id(engine, year=None, now=now, organisation=coordinator.organisation)
-    ]
-
-
-def _entries(engine: Engine, coordinator: Coordinator, *, now: datetime, year: int | None) -> list[Entry]:  # fmt: skip
-    """From today, of the plans whose time it is; with a `year` (the year switcher), all of
-    that year's plan."""
-    today = now.astimezone(STOCKHOLM).date()
-    plan_ids = _plan_ids(engine, coordinator, now=now) if year is None else [
-        chosen_plan_id(engine, year=year, now=now, organisation=coordinator.organisation)]  # fmt: skip
-    entries = []
-    for item in agenda_entries(engine, coordinator.config, plan_ids, now=now,
-                               first=today if year is None else None):  # fmt: skip
-        row = item.occurrence
-        start = row.start.astimezone(STOCKHOLM)
-        entries.append(Entry(
-            row_key(row.uid), row.uid, start.date(), start, row.end.astimezone(STOCKHOLM),
-            row.all_day, row.kind, item.title, row.series_label, item.area, item.convener,
-            item.participants, row.location, row.status == OccurrenceStatus.CANCELLED, row.sequence,
-        ))  # fmt: skip
-    entries.sort(key=lambda e: (e.start, e.uid))
-    return entries
-
-
-def _chosen(params: dict[str, str], coordinator: Coordinator) -> dict[str, str]:
-    chosen = {name: params.get(name, "").strip() for name in FILTERS}
-    if chosen["roll"]:  # as `agenda --role`: "kommunpolisen" is Kommunpolis
-        lexicon = lexicon_for(coordinator.config)
-        chosen["roll"] = lexicon.canonical(chosen["roll"]) or chosen["roll"]
-    return chosen
-
-
-def _shown(entries: list[Entry], chosen: dict[str, str]) -> list[Entry]:
-    area, role, forum = chosen["omrade"], chosen["roll"].casefold(), chosen["forum"]
-    return [
-        e for e in entries
-        if (not area or e.area == area)
-        and (not role or role in {p.casefold() for p in e.participants})
-        and (not forum or forum in e.forums)
-    ]  # fmt: skip
-
-
-def _page(engine: Engine, coordinator: Coordinator, params: dict[str, str], *, now: datetime,
+def _page(engine: Engine, coordinator: Coordinator, params: Mapping[str, str], *, now: datetime,
           status: int = 200, done: list[str] | None = None, typed: TypedChange | None = None) -> Response:  # fmt: skip
     text = params.get("ar", "")
     year = int(text) if text.isdigit() and len(text) == 4 else None
     note = None if year else "Visar det som kommer, i planerna som gäller nu"
     try:
-        entries = _entries(engine, coordinator, now=now, year=year)
+        every = entries(engine, coordinator, now=now, year=year)
     except NotFoundError:
         if year is not None:
             raise
         return workspace_page("agenda.html", coordinator, current="/agenda", status=status,
                               entries=None, done=done or [], typed=typed, year_note=note)  # fmt: skip
-    chosen = _chosen(params, coordinator)
-    shown = _shown(entries, chosen)
+    chosen, errors = chosen_filters(params, coordinator, today=now.astimezone(STOCKHOLM).date())
+    shown = shown_entries(every, chosen)
+    query = urlencode({name: value for name, value in chosen.values.items() if value})
     return workspace_page(
         "agenda.html", coordinator, current="/agenda", status=status, entries=shown,
         shown_year=year, year_note=note,
-        total=len(entries), chosen=chosen, done=done or [], typed=typed,
-        areas=sorted({e.area for e in entries}),
-        roles=sorted({p for e in entries for p in e.participants}, key=str.casefold),
-        forums=sorted({f for e in entries for f in e.forums}, key=str.casefold),
-        filtered=any(chosen.values()),
+        months=by_month(shown), total=len(every), chosen=chosen, filter_errors=errors,
+        done=done or [], typed=typed, choices=choices(every, chosen), filter_names=FILTERS,
+        query=query,
     )  # fmt: skip
 
 
 @router.api_route("/agenda", methods=PAGE_METHODS, response_class=HTMLResponse)
 def agenda_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
                 engine: EngineDep, clock: ClockDep) -> Response:  # fmt: skip
-    return _page(engine, coordinator, dict(request.query_params), now=clock())
+    return _page(engine, coordinator, request.query_params, now=clock())
 
 
 def _posted(engine: Engine, coordinator: Coordinator, form: PostedForm) -> tuple[Occurrence, dict[str, str]]:  # fmt: skip
@@ -167,7 +98,7 @@ def _posted(engine: Engine, coordinator: Coordinator, form: PostedForm) -> tuple
         row = changes.occurrence_of(engine, form.text("uid"), organisation=coordinator.organisation)
     except NotFoundError:
         raise HTTPException(404) from None
-    return row, {name: form.text(name) for name in FILTERS}
+    return row, {name: value for name in FILTERS if (value := form.text(name))}
 
 
 def _parse_day(text: str, key: str, errors: list[tuple[str, str]]) -> date | None:

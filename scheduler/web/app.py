@@ -21,6 +21,7 @@ from scheduler.settings.model import Settings
 from scheduler.web import (
     accounts_page,
     agenda,
+    agenda_export,
     answers,
     arshjul,
     audit_page,
@@ -101,6 +102,7 @@ def create_app(engine: Engine, config: Settings, *, clock: Callable[[], datetime
     app.include_router(history_page.router)
     app.include_router(measure_page.router)
     app.include_router(agenda.router)
+    app.include_router(agenda_export.router)
     app.include_router(links.router)
     app.include_router(reminders_page.router)
     app.include_router(roles_page.router)

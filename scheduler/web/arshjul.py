@@ -1,5 +1,7 @@
-"""The årshjul in the workspace: the signed-in coordinator's plan as a wheel on a page, and as
-SVG and PNG to download (`?omrade=` / `?roll=` for one area or one role)."""
+"""The årshjul in the workspace: the signed-in coordinator's plan as a wheel on a page, with the
+wheel as a list beside it, and as SVG, PNG and A4/A3 PDF to download (`?omrade=` and `?roll=` for
+one area, one role or the role in the area), each drawn once per state of the plan and kept
+(scheduler/web/wheel_cache.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy import Engine
 
+from scheduler.arshjul.pdf import PAPERS, svg_to_pdf
 from scheduler.arshjul.png import svg_to_png
 from scheduler.arshjul.svg import render_svg
 from scheduler.arshjul.wheel import (
@@ -23,11 +26,12 @@ from scheduler.arshjul.wheel import (
     known_roles,
 )
 from scheduler.base.errors import NotFoundError, UsageError
+from scheduler.base.swedish import MONTH_WORDS
 from scheduler.base.time import STOCKHOLM
 from scheduler.feeds.scopes import slugify
 from scheduler.plan.review import lexicon_for
 from scheduler.schedule.occurrences import PlanSchedule
-from scheduler.services.plans import chosen_plan_id, list_occurrences
+from scheduler.services.plans import chosen_plan_id, list_occurrences, schedule_state
 from scheduler.services.refresh import plan_schedule, refresh_occurrences
 from scheduler.settings.model import Settings
 from scheduler.web.deps import ClockDep, ConfigDep, EngineDep
@@ -38,9 +42,11 @@ from scheduler.web.session import (
     Coordinator,
     workspace_coordinator,
 )
+from scheduler.web.wheel_cache import WHEELS
 
 router = APIRouter()
 SVG_TYPE = "image/svg+xml"
+WHEEL_MEDIA_TYPES = {".svg": SVG_TYPE, ".png": "image/png", ".pdf": "application/pdf"}
 
 
 @dataclass(frozen=True)
@@ -49,12 +55,14 @@ class ChosenWheel:
     schedule: PlanSchedule
     area: str | None
     role: str | None
+    state: str  # the plan's `schedule_state` as drawn: with the choice and the day, the cache key
 
 
 class UnknownChoice(Exception):
     def __init__(self, message: str, schedule: PlanSchedule) -> None:
         super().__init__(message)
         self.schedule = schedule
+        self.message = message[:1].upper() + message[1:]
 
 
 def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
@@ -66,8 +74,6 @@ def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: S
     area_name = request.query_params.get("omrade", "").strip()
     role_name = request.query_params.get("roll", "").strip()
     try:
-        if area_name and role_name:
-            raise UsageError("välj ett område eller en roll, inte båda.")
         area = choose_area(schedule, area_name) if area_name else None
         role = None
         if role_name:  # as `agenda --role`: "kommunpolisen" is Kommunpolis
@@ -76,9 +82,10 @@ def _wheel(request: Request, coordinator: Coordinator, engine: Engine, config: S
     except UsageError as exc:
         raise UnknownChoice(str(exc), schedule) from None
     today = now.astimezone(STOCKHOLM).date()
+    state = f"{plan_id}|{schedule_state(engine, plan_id=plan_id)}"
     wheel = build_wheel(schedule, list_occurrences(engine, plan_id=plan_id), today=today,
                         area=area, role=role)  # fmt: skip
-    return ChosenWheel(wheel, schedule, area, role)
+    return ChosenWheel(wheel, schedule, area, role, state)
 
 
 def _no_plan(coordinator: Coordinator) -> Response:
@@ -88,14 +95,13 @@ def _no_plan(coordinator: Coordinator) -> Response:
 
 
 def _unknown(coordinator: Coordinator, exc: UnknownChoice) -> Response:
-    message = str(exc)
     return workspace_message(coordinator, title="Okänt område eller roll", status=404,
-                             text=message[:1].upper() + message[1:])  # fmt: skip
+                             text=exc.message)  # fmt: skip
 
 
 def _filename(chosen: ChosenWheel, suffix: str) -> str:
-    which = chosen.area or chosen.role
-    return f"arshjul-{chosen.wheel.year}{f'-{slugify(which)}' if which else ''}{suffix}"
+    which = "".join(f"-{slugify(name)}" for name in (chosen.area, chosen.role) if name)
+    return f"arshjul-{chosen.wheel.year}{which}{suffix}"
 
 
 def _chosen(request: Request, coordinator: Coordinator, engine: Engine, config: Settings, *,
@@ -114,12 +120,22 @@ def _download(request: Request, coordinator: Coordinator, engine: Engine, config
     chosen = _chosen(request, coordinator, engine, config, now=now)
     if isinstance(chosen, Response):
         return chosen
-    svg = render_svg(chosen.wheel)
-    body, media_type = (
-        (svg_to_png(svg), "image/png") if suffix == ".png" else (svg.encode(), SVG_TYPE)
-    )
-    return Response(body, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{_filename(chosen, suffix)}"'})  # fmt: skip
+    paper = request.query_params.get("papper", "a4").casefold() if suffix == ".pdf" else ""
+    if suffix == ".pdf" and paper not in PAPERS:
+        return _unknown(coordinator, UnknownChoice(f"okänt pappersformat «{paper}» (A4 eller A3).",
+                                                   chosen.schedule))  # fmt: skip
+
+    def render() -> bytes:
+        svg = render_svg(chosen.wheel)
+        if suffix == ".png":
+            return svg_to_png(svg)
+        return svg_to_pdf(svg, paper=paper) if suffix == ".pdf" else svg.encode()
+
+    key = (id(engine), chosen.state, chosen.area, chosen.role, chosen.wheel.today, suffix, paper)
+    body = WHEELS.get(key, render)
+    filename = _filename(chosen, f"-{paper}{suffix}" if paper else suffix)
+    return Response(body, media_type=WHEEL_MEDIA_TYPES[suffix],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
 
 
 @router.api_route("/arshjul.svg", methods=PAGE_METHODS)
@@ -134,12 +150,27 @@ def arshjul_png(request: Request, coordinator: Annotated[Coordinator, Depends(wo
     return _download(request, coordinator, engine, config, now=clock(), suffix=".png")
 
 
+@router.api_route("/arshjul.pdf", methods=PAGE_METHODS)
+def arshjul_pdf(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
+                engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Response:  # fmt: skip
+    """`?papper=a4` (the default) or `a3`."""
+    return _download(request, coordinator, engine, config, now=clock(), suffix=".pdf")
+
+
 @router.api_route("/arshjul", methods=PAGE_METHODS, response_class=HTMLResponse)
 def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(workspace_coordinator)],
                  engine: EngineDep, config: ConfigDep, clock: ClockDep) -> Response:  # fmt: skip
-    chosen = _chosen(request, coordinator, engine, config, now=clock())
-    if isinstance(chosen, Response):
-        return chosen
+    try:
+        chosen = _wheel(request, coordinator, engine, config, now=clock())
+    except NotFoundError:
+        return _no_plan(coordinator)
+    except UnknownChoice as exc:  # said above the form, kept to choose again
+        return workspace_page(
+            "arshjul.html", coordinator, current="/arshjul", status=404, wheel=None,
+            error=exc.message, areas=known_areas(exc.schedule), roles=known_roles(exc.schedule),
+            area=request.query_params.get("omrade", ""), role=request.query_params.get("roll", ""),
+            year=exc.schedule.stored.plan.year,
+        )  # fmt: skip
     svg = render_svg(chosen.wheel)
     inline = svg.split("?>", 1)[1].strip() if svg.startswith("<?xml") else svg
     query = request.url.query
@@ -150,4 +181,5 @@ def arshjul_page(request: Request, coordinator: Annotated[Coordinator, Depends(w
         svg=Markup(inline),
         areas=known_areas(chosen.schedule), roles=known_roles(chosen.schedule),
         area=chosen.area or "", role=chosen.role or "", query=f"?{query}" if query else "",
+        year=chosen.wheel.year, error=None, month_words=MONTH_WORDS,
     )  # fmt: skip

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from scheduler.base.errors import NotFoundError, SchedulerError, StoreBusyError
 from scheduler.base.swedish import count
+from scheduler.base.templating import swedish_date
 from scheduler.base.time import STOCKHOLM
 from scheduler.cadence.describe import series_frequency, unused_phrases
 from scheduler.model.display_words import CADENCE_KIND_WORDS, PLAN_STATE_WORDS, kind_word
@@ -43,6 +44,7 @@ from scheduler.web.session import (
 from scheduler.web.upload_stash import keep, take
 
 router = APIRouter()
+DEADLINE_WORDS = CADENCE_KIND_WORDS["deadline"]  # "klart senast"
 UPLOAD_SUFFIXES = (".xlsx", ".toml")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -63,6 +65,21 @@ class MeasureView:
     address: str | None
     warnings: list[str] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)  # words of När the reading did not use
+
+    @property
+    def reading(self) -> str:
+        """How När was read, with its deadline: "återkommande, klart senast fredag 31 maj 2024";
+        a deadline kind names its day once ("klart senast fredag 31 maj 2024", not twice)."""
+        if self.deadline is None:
+            return self.kind
+        due = f"{DEADLINE_WORDS} {swedish_date(self.deadline)}"
+        if self.kind.startswith(DEADLINE_WORDS):
+            return due + self.kind.removeprefix(DEADLINE_WORDS)
+        return f"{self.kind}, {due}"
+
+    def next_date(self, today: date) -> date | None:
+        """The first date of any of its series from `today` on."""
+        return min((d for s in self.series for d in s["dates"] if d >= today), default=None)
 
 
 def measure_view(item: MeasureSchedule, config: Settings) -> MeasureView:
@@ -109,7 +126,8 @@ def _plan_view(engine: Engine, coordinator: Coordinator, plan_id: int, *, today:
                 view.warnings.append(finding.message)
         else:
             general.append(finding.message)
-    return {"plan": stored.plan, "areas": areas, "general": general, "state": PLAN_STATE_WORDS[stored.state], "state_code": stored.state.value,
+    return {"plan": stored.plan, "areas": areas, "general": general, "state": PLAN_STATE_WORDS[stored.state],
+            "state_code": stored.state.value, "today": today,
             "warnings": sum(len(v.warnings) for vs in areas.values() for v in vs) + len(general)}  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 sign-ins under way; the audit record
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-07 23:00:00
 
 Every existing account is a coordinator's, as it was. The numbers 0014–0015 are other branches'
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
