@@ -31,7 +31,8 @@ installed() {
 # chromium: the real browser the follow-up form tests drive through Playwright.
 # faketime: `scheduler serve` through a year change on a shifted clock, never by sleeping.
 # wrk and nginx-light: `make bench` serves feeds beside nginx (tests/test_bench.py runs it small).
-apt_packages=(libical3 gir1.2-ical-3.0 python3-gi chromium fonts-dejavu-core faketime wrk nginx-light)
+# libcairo2: CairoSVG draws the årshjul's PDF through it (chromium brings it too; named so it stays).
+apt_packages=(libical3 gir1.2-ical-3.0 python3-gi chromium fonts-dejavu-core libcairo2 faketime wrk nginx-light)
 if ! command -v node >/dev/null 2>&1 && ! command -v nodejs >/dev/null 2>&1; then
     apt_packages+=(nodejs)
 fi
