@@ -13,7 +13,7 @@ from scheduler.store.outbox import next_due
 from tests.support.districts import KUNGSHOLMEN
 from tests.support.html_page import HtmlPage
 from tests.support.seed import SEED_PLAN
-from tests.support.workspace_fixture import START
+from tests.support.workspace_fixture import START, page_token
 from tests.test_workspace_reminders import Site, signed_in, site
 
 __all__ = ["site"]  # the fixture, used by name
@@ -55,13 +55,27 @@ def test_the_seams_finder_finds_the_issues_examples() -> None:
 
 def test_no_page_email_or_command_output_has_a_seam(site: Site) -> None:
     workspace = site.workspace
+    # A person's move and cancellation (the convener's change notices) and the follow-up started
+    # by hand (each role's start email), so those kinds are read too.
+    http = signed_in(site)
+    agenda = http.get("/agenda")
+    csrf = page_token(agenda)
+    uids = re.findall(r'name="uid" value="([^"]+)"', agenda.text)
+    moved = http.post("/agenda/flytta", data={"csrf": csrf, "uid": uids[0], "datum": "2024-04-17",
+                                              "tid": "13:15", "slut": "", "note": "Krockar"})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    cancelled = http.post("/agenda/stall-in", data={"csrf": csrf, "uid": uids[-1], "note": "",
+                                                    "bekraftat": "ja"})  # fmt: skip
+    assert cancelled.status_code == 200, cancelled.text
+    started = workspace.cli("followup", "start", "--organisation", "kungsholmen", "--now",
+                            START.isoformat())  # fmt: skip
+    assert started.code == 0, started.err
     # Passes over four months: reminders, tasks' reminders, held questions, digests if any.
     now, end = START, START + timedelta(days=120)
     while (due := next_due(workspace.engine)) is not None and due < end:
         now = max(now, due)
         site.run(now)
         now += timedelta(minutes=1)
-    http = signed_in(site)
     texts: dict[str, str] = {}
     for path in ("/plan", "/agenda", "/agenda?fran=2024-01-01", "/paminnelser", "/uppfoljning",
                  "/arshjul", "/lankar"):  # fmt: skip
@@ -82,6 +96,7 @@ def test_no_page_email_or_command_output_has_a_seam(site: Site) -> None:
         texts[f"email {number} html"] = page_text(str(html.get_content()))
         kinds.add(str(got.message["Subject"]).split(":")[0])
     assert len(kinds) >= 3, kinds
+    assert {"Flyttat", "Inställt"} <= kinds and any("ppföljning" in kind for kind in kinds), kinds
     for command in (("plan",), ("check",)):
         result = workspace.cli(*command, "--organisation", "kungsholmen")
         texts[" ".join(command)] = result.out
