@@ -13,6 +13,12 @@ READER: Final = "reader"
 ROLES: Final[tuple[Role, ...]] = (COORDINATOR, READER)
 # What pages and the command line call each role.
 ROLE_NAMES: Final[dict[str, str]] = {COORDINATOR: "samordnare", READER: "läsare"}
+# What each role may do, in plain Swedish, for the one who chooses it and the one who gets it.
+ROLE_MEANINGS: Final[dict[str, str]] = {
+    COORDINATOR: "ser och ändrar allt i arbetsytan: planen, mötena, påminnelserna, rollerna och "
+    "kontona",
+    READER: "ser planen, agendan, årshjulet och uppföljningen men ändrar ingenting",
+}
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""A coordinator adds another coordinator of their organisation (/konton): a one-time link that
-lets the new person set their own password, emailed to them (through the outbox, at the next
-pass) and shown once to the one who made it. The link's secret is random and only its SHA-256
-is stored; it works once, and not after `INVITATION_HOURS`. Removing a coordinator is
-`scheduler.services.accounts.remove_account`, limited here to one's own organisation and never
-oneself. `scheduler user add` is needed for the very first account only."""
+"""A coordinator adds another account of their organisation (/konton), a coordinator or a reader:
+a one-time link that lets the new person set their own password, emailed to them (through the
+outbox, at the next pass) and shown once to the one who made it; the account it makes gets the
+role the link was made for. The link's secret is random and only its SHA-256 is stored; it works
+once, and not after `INVITATION_HOURS`. Removing an account and changing its role are
+`scheduler.services.accounts.remove_account` and `change_role`, limited here to one's own
+organisation and never oneself. `scheduler user add` is needed for the very first account
+only."""
 
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from sqlalchemy import Engine
 from scheduler.base.addresses import parse_address
 from scheduler.base.errors import NotFoundError, UsageError
 from scheduler.mail.render import render_email
-from scheduler.model.account import Account
+from scheduler.model.account import COORDINATOR, ROLE_MEANINGS, ROLE_NAMES, Account, Role
 from scheduler.model.invitation import Invitation
-from scheduler.services.accounts import all_accounts, remove_account
+from scheduler.services.accounts import all_accounts, change_role, remove_account
 from scheduler.services.passwords import check_password, hash_password
 from scheduler.services.usernames import check_username
 from scheduler.settings.model import Settings
@@ -42,7 +44,8 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def coordinators(engine: Engine, organisation: str) -> list[Account]:
+def organisation_accounts(engine: Engine, organisation: str) -> list[Account]:
+    """The organisation's accounts, coordinators and readers, by username."""
     return [a for a in all_accounts(engine) if a.organisation == organisation]
 
 
@@ -51,8 +54,9 @@ def open_invitations(engine: Engine, organisation: str, *, now: datetime) -> lis
 
 
 def invite(engine: Engine, config: Settings, *, organisation: str, by: str, username: str,
-           email: str, now: datetime) -> Invited:  # fmt: skip
-    """A one-time link for `username` of `organisation`; emailed when `email` is given."""
+           email: str, now: datetime, role: Role = COORDINATOR) -> Invited:  # fmt: skip
+    """A one-time link for `username` of `organisation`, to become `role`; emailed when `email`
+    is given."""
     name = check_username(username)
     if find_account(engine, name) is not None:
         raise UsageError(f"Det finns redan ett konto som heter «{name}». Välj ett annat namn.")
@@ -63,13 +67,14 @@ def invite(engine: Engine, config: Settings, *, organisation: str, by: str, user
     invitation = stored.add_invitation(
         engine, token_hash=_digest(token), username=name, organisation=organisation,
         email=email or None, created_by=by, now=now,
-        expires_at=now + timedelta(hours=INVITATION_HOURS),
+        expires_at=now + timedelta(hours=INVITATION_HOURS), role=role,
     )  # fmt: skip
     link = f"{config.base_url}{LINK_PATH}{token}"
     if email:
         mail = render_email("account_invitation", {
             "organisation": organisation, "username": name, "by": by, "link": link,
-            "expires": invitation.expires_at,
+            "expires": invitation.expires_at, "role_name": ROLE_NAMES[role],
+            "role_meaning": ROLE_MEANINGS[role],
         })  # fmt: skip
         enqueue_once(engine, [{
             "key": f"invitation|{invitation.id}", "kind": "account-invitation", "plan_id": None,
@@ -106,10 +111,28 @@ def withdraw(engine: Engine, invitation_id: int, *, organisation: str) -> bool:
     return stored.withdraw_invitation(engine, invitation_id, organisation)
 
 
-def remove_coordinator(engine: Engine, *, organisation: str, by: str, username: str) -> Account:
-    """Another coordinator of the same organisation removed (never oneself: someone must stay)."""
+def other_account(engine: Engine, *, organisation: str, by: str, username: str, doing: str) -> Account:  # fmt: skip
+    """The organisation's account `username`, to be changed by `by`; never one's own (someone
+    must stay a coordinator), never another organisation's. `doing` completes "Du kan inte …
+    ditt eget konto här."."""
     if username == by:
-        raise UsageError("Du kan inte ta bort ditt eget konto här.")
-    if not any(a.username == username for a in coordinators(engine, organisation)):
-        raise NotFoundError(f"{organisation} har inget konto som heter «{username}».")
+        raise UsageError(f"Du kan inte {doing} ditt eget konto här.")
+    for account in organisation_accounts(engine, organisation):
+        if account.username == username:
+            return account
+    raise NotFoundError(f"{organisation} har inget konto som heter «{username}».")
+
+
+def remove_other_account(engine: Engine, *, organisation: str, by: str, username: str) -> Account:
+    """Another account of the same organisation removed (never oneself)."""
+    other_account(engine, organisation=organisation, by=by, username=username, doing="ta bort")
     return remove_account(engine, username)
+
+
+def change_other_role(engine: Engine, *, organisation: str, by: str, username: str,
+                      role: Role) -> tuple[Account, int]:  # fmt: skip
+    """Another account of the same organisation becomes `role` (never oneself); its sessions
+    end. Returns the account and how many sessions ended."""
+    other_account(engine, organisation=organisation, by=by, username=username,
+                  doing="ändra behörigheten för")  # fmt: skip
+    return change_role(engine, username=username, role=role)

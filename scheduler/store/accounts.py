@@ -24,11 +24,16 @@ from scheduler.store.tables import AccountRow
 _ACCOUNT = AccountRow.__table__  # type: ignore[attr-defined]
 
 
+def stored_role(text: str) -> Role:
+    """A role column's text as a Role (anything but "reader" is a coordinator, as the column's
+    default)."""
+    return READER if text == READER else COORDINATOR
+
+
 def account_value(row: AccountRow) -> Account:
     assert row.id is not None  # read or flushed: the database gave it its id
-    role: Role = READER if row.role == READER else COORDINATOR
     return Account(row.id, row.username, row.organisation, row.password_hash, row.created_at,
-                   role=role, oidc_issuer=row.oidc_issuer, oidc_subject=row.oidc_subject,
+                   role=stored_role(row.role), oidc_issuer=row.oidc_issuer, oidc_subject=row.oidc_subject,
                    display_name=row.display_name, email=row.email)  # fmt: skip
 
 

@@ -1,6 +1,7 @@
-"""One-time links that let a new coordinator set their password (/konton): kept by the SHA-256 of
-their secret, used once. Accepting one creates the account and stamps the link in one
-transaction, so two tabs posting the same link make one account."""
+"""One-time links that let a new coordinator or reader set their password (/konton): kept by the
+SHA-256 of their secret, used once. Accepting one creates the account, with the role the link
+was made for, and stamps the link in one transaction, so two tabs posting the same link make one
+account."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from scheduler.base.errors import NotFoundError, UsageError
-from scheduler.model.account import Account
+from scheduler.model.account import COORDINATOR, Account, Role
 from scheduler.model.invitation import Invitation
-from scheduler.store.accounts import account_value
+from scheduler.store.accounts import account_value, stored_role
 from scheduler.store.tables import AccountRow, InvitationRow
 
 _INVITATION = InvitationRow.__table__  # type: ignore[attr-defined]
@@ -22,15 +23,16 @@ _INVITATION = InvitationRow.__table__  # type: ignore[attr-defined]
 def _value(row: InvitationRow) -> Invitation:
     assert row.id is not None
     return Invitation(row.id, row.username, row.organisation, row.email, row.created_by,
-                      row.created_at, row.expires_at, row.used_at)  # fmt: skip
+                      row.created_at, row.expires_at, row.used_at, stored_role(row.account_role))  # fmt: skip
 
 
 def add_invitation(engine: Engine, *, token_hash: str, username: str, organisation: str,
-                   email: str | None, created_by: str, now: datetime, expires_at: datetime) -> Invitation:  # fmt: skip
+                   email: str | None, created_by: str, now: datetime, expires_at: datetime,
+                   role: Role = COORDINATOR) -> Invitation:  # fmt: skip
     with Session(engine) as session, session.begin():
         row = InvitationRow(token_hash=token_hash, username=username, organisation=organisation,
                             email=email, created_by=created_by, created_at=now,
-                            expires_at=expires_at)  # fmt: skip
+                            expires_at=expires_at, account_role=role)  # fmt: skip
         session.add(row)
         session.flush()
         return _value(row)
@@ -81,7 +83,8 @@ def accept_invitation(engine: Engine, token_hash: str, *, password_hash: str, no
             select(InvitationRow).where(InvitationRow.token_hash == token_hash)
         ).one()
         row = AccountRow(username=invitation.username, organisation=invitation.organisation,
-                         password_hash=password_hash, created_at=now)  # fmt: skip
+                         password_hash=password_hash, created_at=now,
+                         role=stored_role(invitation.account_role))  # fmt: skip
         session.add(row)
         try:
             session.flush()

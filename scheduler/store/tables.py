@@ -325,8 +325,9 @@ class RoleRow(SQLModel, table=True):
 
 
 class InvitationRow(SQLModel, table=True):
-    """A one-time link for a new coordinator to set their password (/konton): only the SHA-256
-    of its secret is kept; used once (`used_at`), and no use after `expires_at`."""
+    """A one-time link for a new account to set their password (/konton): only the SHA-256 of
+    its secret is kept; used once (`used_at`), and no use after `expires_at`. The account it
+    makes gets `account_role` (a `scheduler.model.account.Role`: "coordinator" or "reader")."""
 
     __tablename__ = "account_invitation"
 
@@ -339,6 +340,10 @@ class InvitationRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    account_role: str = Field(
+        default="coordinator",
+        sa_column=Column(Text, nullable=False, server_default="coordinator"),
+    )
 
 
 class LoginAttemptRow(SQLModel, table=True):

@@ -37,7 +37,8 @@ ACTIONS: Final = {
     "/plan/nytt-ar": "Skapade nästa års plan",
     "/agenda/aterstall": "Återställde ett tillfälle",
     "/roller": "Ändrade en roll",
-    "/konton": "Bjöd in en samordnare",
+    "/konton": "Bjöd in ett nytt konto",
+    "/konton/behorighet": "Ändrade ett kontos behörighet",
     "/konton/ta-bort": "Tog bort ett konto",
 }
 # Fields that say nothing about the change (or must not be kept).

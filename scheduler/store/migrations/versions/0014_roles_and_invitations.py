@@ -1,5 +1,5 @@
 """the organisation's roles edited in the workspace (/roller), and one-time links that let a new
-coordinator set their password (/konton)
+coordinator or reader set their password (/konton)
 
 Revision ID: 0014
 Revises: 0013
@@ -8,7 +8,8 @@ Create Date: 2026-12-07 23:20:00
 `organisation_role`: a role's person and address as the coordinator set them, per organisation; a
 role named here wins over config.toml's [roles] for that organisation (config.toml gives the
 starting values). `account_invitation`: a link to set a new account's password, kept only as the
-SHA-256 of its secret, used once and then stamped, and good until `expires_at`.
+SHA-256 of its secret, used once and then stamped, and good until `expires_at`; the account it
+makes gets `account_role` ("coordinator" or "reader").
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("account_role", sa.Text(), nullable=False, server_default="coordinator"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
