@@ -73,7 +73,7 @@ def test_a_reader_sees_the_agenda_and_is_refused_a_move(site: OidcSite, browser:
     sign_in(page, site, "polis")
     page.goto(f"{site.base}/agenda")
     assert page.get_by_role("heading", name="Agenda", exact=False).first.is_visible()
-    assert page.locator("li.entry").count() > 10  # the meetings, without their actions
+    assert page.locator("tr.entry").count() > 10  # the meetings, without their actions
     assert page.get_by_text("Flytta eller ställ in").count() == 0
     assert page.get_by_role("link", name="Länkar").count() == 0
     assert_accessible(page, "/agenda as a reader")

@@ -25,7 +25,7 @@ def _context(**changes: object) -> dict[str, object]:
     values: dict[str, object] = {
         "summary": "Trygghetsvandring Fridhemsplan", "start": START,
         "end": START + timedelta(hours=2), "known_start": START, "all_day": False,
-        "kind": "meeting", "moved": True, "days_before": 14, "week": 11, "weeks": 3,
+        "kind": "meeting", "moved": True, "restored": False, "days_before": 14, "week": 11, "weeks": 3,
         "entries": [{"summary": "x"}], "year": 2025, "organisation": "Kungsholmen",
         "deadline": date(2025, 12, 1), "rows": [{"submitted": 0}, {"submitted": 1}],
         "title": "Trygghetsvandring", "role": "Samordnare", "participants": ["Polis"],
@@ -37,7 +37,7 @@ def _context(**changes: object) -> dict[str, object]:
 @pytest.mark.parametrize(
     "changes",
     [{}, {"days_before": 2, "all_day": True, "kind": "task", "moved": False, "weeks": 1,
-          "organisation": "", "start": START.astimezone(UTC)}],
+          "organisation": "", "start": START.astimezone(UTC), "restored": True}],
 )  # fmt: skip
 def test_every_subject_is_one_line(name: str, changes: dict[str, object]) -> None:
     subject = render_subject(name, _context(**changes))

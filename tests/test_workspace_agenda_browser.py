@@ -124,7 +124,7 @@ def test_move_and_cancel_from_the_agenda(site: Site, browser: Any, width: str) -
     sequence = int(str(feed[cancelled]["SEQUENCE"]))
 
     # Restored: previewed, then back in the feed with a higher SEQUENCE.
-    restore = page.locator(f'li[data-uid="{cancelled}"]').get_by_role(
+    restore = page.locator(f'tr[data-uid="{cancelled}"]').get_by_role(
         "button", name=re.compile("^Återställ")
     )
     restore.click()
