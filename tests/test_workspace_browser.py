@@ -93,6 +93,11 @@ def test_sign_in_upload_and_read_the_warning(site: Site, browser: Any, width: st
     viewport = WIDTHS[width]["viewport"]
     assert box is not None and box["width"] <= viewport["width"]  # the wheel fits the screen
     assert page.locator("[data-uid]").count() == 4 + 1  # Lägesbild's four dates, the hand-in
+    # Every series with dates is named on the wheel itself, visibly (not only on mouse-over).
+    labels = page.locator("figure.arshjul svg g#etiketter text")
+    assert labels.count() > 0
+    assert all(labels.nth(n).is_visible() and (labels.nth(n).text_content() or "").strip()
+               for n in range(labels.count()))  # fmt: skip
     assert_accessible(page, f"/arshjul ({width})")
     screenshot(page, f"workspace-arshjul-{width}")
 
