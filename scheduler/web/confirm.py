@@ -69,6 +69,12 @@ class Preview:
     fields: list[tuple[str, str]] = field(default_factory=list)
 
 
+def here(request: Request) -> str:
+    """The address the preview was asked at, query and all: where its confirming POST goes."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
 def preview_page(request: Request, coordinator: Coordinator, preview: Preview, *, current: str) -> HTMLResponse:  # fmt: skip
     """The preview as a page of its own (200: nothing went wrong, nothing was done, so nothing
     goes into the audit record either)."""

@@ -32,7 +32,7 @@ from scheduler.services import followup
 from scheduler.services.plan_state import mark_plan
 from scheduler.services.plans import chosen_plan_id, load_plan
 from scheduler.services.refresh import plan_schedule
-from scheduler.web.confirm import Listing, Preview, carried, confirmed, preview_page
+from scheduler.web.confirm import Listing, Preview, carried, confirmed, here, preview_page
 from scheduler.web.followup import FollowupInputs, FollowupInputsDep
 from scheduler.web.layout import workspace_message, workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
@@ -160,7 +160,7 @@ def start_now(
         if not confirmed(form):
             preview = followup.start_preview(inputs.engine, inputs.config, now=inputs.now,
                                              plan_id=plan_id, deadline=deadline)  # fmt: skip
-            shown = _start_preview(preview, request.url.path, request.url.query)
+            shown = _start_preview(preview, here(request))
             shown = replace(shown, fields=carried(form))
             return preview_page(request, coordinator, shown, current="/uppfoljning")
         result = followup.start(inputs.engine, inputs.config, now=inputs.now, plan_id=plan_id,
@@ -205,10 +205,8 @@ def _close(request: Request, coordinator: Coordinator, form: PostedForm, inputs:
         raise UsageError("Uppföljningen har inte startat.")
     year = load_plan(inputs.engine, plan_id).plan.year
     if not confirmed(form):
-        query = request.url.query
         return preview_page(request, coordinator, Preview(
-            title=f"Avsluta uppföljningen {year} nu?",
-            action=f"{request.url.path}?{query}" if query else request.url.path,
+            title=f"Avsluta uppföljningen {year} nu?", action=here(request),
             button=f"Ja, avsluta uppföljningen {year}", back=f"/uppfoljning?ar={year}",
             lines=["Formulären tar inte emot fler svar och inga fler påminnelser går ut. Det som "
                    "har skickats in finns kvar.",
@@ -220,8 +218,7 @@ def _close(request: Request, coordinator: Coordinator, form: PostedForm, inputs:
     return _page(request, coordinator, inputs, done=[f"Uppföljningen {year} är avslutad."])
 
 
-def _start_preview(preview: followup.StartPreview, path: str, query: str) -> Preview:
-    here = f"{path}?{query}" if query else path
+def _start_preview(preview: followup.StartPreview, action: str) -> Preview:
     warnings = []
     if preview.before_last_quarter:
         warnings.append(f"Året {preview.year} har inte nått sitt sista kvartal. Uppföljningen "
@@ -239,7 +236,7 @@ def _start_preview(preview: followup.StartPreview, path: str, query: str) -> Pre
     if preview.roles_without_address:
         listings.append(Listing("Roller utan e-postadress, som inget får",
                                 list(preview.roles_without_address)))  # fmt: skip
-    return Preview(title=f"Starta uppföljningen {preview.year}?", action=here,
+    return Preview(title=f"Starta uppföljningen {preview.year}?", action=action,
                    button=f"Ja, starta uppföljningen {preview.year} nu",
                    back=f"/uppfoljning?ar={preview.year}", lines=lines, warnings=warnings,
                    listings=listings)  # fmt: skip
@@ -302,10 +299,8 @@ def mark_followed_up(
                              "när den har passerat."])  # fmt: skip
     if not confirmed(form):
         year = stored.plan.year
-        query = request.url.query
         return preview_page(request, coordinator, Preview(
-            title=f"Markera planen {year} som uppföljd?",
-            action=f"{request.url.path}?{query}" if query else request.url.path,
+            title=f"Markera planen {year} som uppföljd?", action=here(request),
             button=f"Ja, markera planen {year} som uppföljd", back=f"/uppfoljning?ar={year}",
             lines=[f"{stored.plan.organisation}s åtgärdsplan {year} markeras som uppföljd: "
                    "årets arbete med den är klart.",

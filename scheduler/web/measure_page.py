@@ -30,7 +30,7 @@ from scheduler.schedule.occurrences import MeasureSchedule, PlanSchedule
 from scheduler.services.plans import SyncResult, chosen_plan_id, list_occurrences
 from scheduler.services.refresh import edit_measure_schedule, plan_schedule
 from scheduler.services.schedule_preview import MeasureChanges, schedule_edit_preview
-from scheduler.web.confirm import Listing, Preview, carried, confirmed, preview_page
+from scheduler.web.confirm import Listing, Preview, carried, confirmed, here, preview_page
 from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.layout import workspace_page
 from scheduler.web.pages import PAGE_METHODS, PostedForm
@@ -253,10 +253,8 @@ def _preview(request: Request, found: Found, measures: list[MeasureChanges],
                         "Inga datum ändras.") for m in measures]  # fmt: skip
     if told:
         listings.append(Listing("Sammankallande vars påminnelser följer ändringen", told))
-    query = request.url.query
     return Preview(
-        title=f"Spara schemat för «{title}»?",
-        action=f"{request.url.path}?{query}" if query else request.url.path,
+        title=f"Spara schemat för «{title}»?", action=here(request),
         button="Ja, spara schemat", back=f"/plan/atgard/{found.item.stored.id}?ar={found.year}",
         lines=lines, warnings=warnings, listings=listings, fields=fields,
     )  # fmt: skip

@@ -18,7 +18,7 @@ from scheduler.model.stored import PlanState
 from scheduler.services.plan_state import mark_plan
 from scheduler.services.plans import chosen_plan_id, load_plan
 from scheduler.services.rollover import Rollover, roll_over, rollover_preview
-from scheduler.web.confirm import Listing, Preview, confirmed, preview_page
+from scheduler.web.confirm import Listing, Preview, confirmed, here, preview_page
 from scheduler.web.deps import ClockDep, EngineDep, FeedsDep
 from scheduler.web.pages import PostedForm
 from scheduler.web.plan_page import asked_year, plan_page_response
@@ -26,11 +26,6 @@ from scheduler.web.session import Coordinator, checked_form, workspace_coordinat
 
 router = APIRouter()
 ITEMS = ("möte eller uppgift", "möten och uppgifter")
-
-
-def _here(request: Request) -> str:
-    query = request.url.query
-    return f"{request.url.path}?{query}" if query else request.url.path
 
 
 @router.post("/plan/lamna-in", response_class=HTMLResponse)
@@ -51,7 +46,7 @@ def hand_in(
                                   done=[f"Planen {year} är redan {PLAN_STATE_WORDS[stored.state]}; inget ändrades."])  # fmt: skip
     if not confirmed(form):
         return preview_page(request, coordinator, Preview(
-            title=f"Lämna in planen {year}?", action=_here(request),
+            title=f"Lämna in planen {year}?", action=here(request),
             button=f"Ja, lämna in planen {year}", back=f"/plan?ar={year}",
             lines=[f"{stored.plan.organisation}s åtgärdsplan {year} markeras som inlämnad.",
                    "Inlämningsuppgiften blir klar och dess påminnelser till samordnaren slutar. "
@@ -75,7 +70,7 @@ def _rollover_preview(request: Request, report: Rollover) -> Preview:
         warnings.append(f"{count(len(undated), 'När-text', 'När-texter')} ger inga datum {new}. "
                         "Skriv om dem för det nya året när planen är skapad.")  # fmt: skip
     return Preview(
-        title=f"Skapa planen för {new}?", action=_here(request),
+        title=f"Skapa planen för {new}?", action=here(request),
         button=f"Ja, skapa planen för {new}", back=f"/plan?ar={old}",
         lines=[f"Planen för {new} skapas som en kopia av {old}: samma områden och "
                f"{count(report.measures, 'åtgärd')}, utan uppföljningstexterna.",
