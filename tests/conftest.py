@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import Engine
@@ -17,7 +17,12 @@ from sqlalchemy import Engine
 from scheduler.store.engine import upgrade_store
 from tests.support.cli import Cli, upgraded_cli, write_config
 from tests.support.cli import CliResult as CliResult
-from tests.support.databases import PG_ENV, postgres_problem, postgres_schema
+from tests.support.databases import (
+    PG_ENV,
+    migrated_sqlite_file,
+    postgres_problem,
+    postgres_schema,
+)
 from tests.support.processes import FAKETIME
 from tests.support.pure import OPTION, PROCESSES, impure_part, refuse_processes
 from tests.support.seed import IMPORT_NOW as IMPORT_NOW
@@ -86,6 +91,7 @@ def postgres_store_url(postgres_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def engine(store_url: str) -> Iterator[Engine]:
+    migrated_sqlite_file(store_url)
     engine = upgrade_store(store_url)[0]
     yield engine
     engine.dispose()
@@ -124,10 +130,21 @@ def smtp() -> Iterator[SmtpServer]:
         yield server
 
 
-@pytest.fixture
-def browser() -> Iterator[object]:
-    """Debian's chromium through Playwright (tests/support/browser.py); skipped where it is missing."""
+@pytest.fixture(scope="session")
+def _chromium() -> Iterator[object]:
+    """One chromium per test worker: starting it costs most of a second of CPU, and each test
+    works in contexts of its own (cookies, storage and pages apart), closed after it."""
     from tests.support.browser import chromium
 
     with chromium() as instance:
         yield instance
+
+
+@pytest.fixture
+def browser(_chromium: Any) -> Iterator[object]:
+    """Debian's chromium through Playwright (tests/support/browser.py); skipped where it is
+    missing. What a test leaves open (a context, a page made with `new_page`) is closed after it,
+    so the next test starts with nothing of this one's."""
+    yield _chromium
+    for context in list(_chromium.contexts):
+        context.close()

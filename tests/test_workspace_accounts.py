@@ -10,6 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import MetaData, select
 
+from scheduler.base.errors import ConfigError
 from scheduler.settings.config import load_settings
 from scheduler.store.engine import open_store
 from tests.support.cli import Cli, CliResult, upgraded_cli
@@ -120,3 +121,26 @@ def test_with_two_districts_the_organisation_is_named(
     named = add(cli, monkeypatch, "bo", PASSWORD, "--organisation", "norrmalm")
     assert named.code == 0, named.err
     assert f"för {NORRMALM}" in named.out
+
+
+def test_hashes_are_made_at_the_configured_cost_and_checked_at_their_own(tmp_path: Path) -> None:
+    """RFC 9106's 64 MiB and 3 passes by default; `[server] password_hash_memory_kib` and
+    `password_hash_passes` change it for new hashes (never below OWASP's minimum), and a hash
+    made at one cost still signs in after the cost changed."""
+    from scheduler.services.passwords import HashCost, hash_password, verifies
+    from scheduler.settings.config import settings_from_mapping
+
+    default = HashCost.from_section(settings_from_mapping({}).server)
+    made = hash_password(PASSWORD, default)
+    assert made.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), made
+    lowered = settings_from_mapping(
+        {"server": {"password_hash_memory_kib": 19_456, "password_hash_passes": 2}}
+    )
+    cheap = hash_password(PASSWORD, HashCost.from_section(lowered.server))
+    assert cheap.startswith("$argon2id$v=19$m=19456,t=2,p=4$"), cheap
+    assert verifies(made, PASSWORD) and verifies(cheap, PASSWORD)
+    assert not verifies(cheap, PASSWORD + "x")
+    for too_low in ({"password_hash_memory_kib": 19_455}, {"password_hash_passes": 1}):
+        with pytest.raises(ConfigError) as refused:
+            settings_from_mapping({"server": too_low})
+        assert next(iter(too_low)) in str(refused.value)

@@ -71,7 +71,8 @@ KEPT: Final[dict[str, Kept]] = {
     ),
     # -- values made once per process
     "once.templates_digest": Kept(1, "the email templates read and hashed once per process"),
-    "once.dummy_hash": Kept(1, "an argon2 hash (tens of ms) for unknown usernames"),
+    "once.dummy_hash": Kept(4, "an argon2 hash (tens of ms) for unknown usernames, per cost"),
+    "once.password_hasher": Kept(4, "argon2's hasher, per configured cost"),
     "once.fonts_draw_text": Kept(2, "whether resvg finds a font: two renders"),
     "once.unread_roles": Kept(1, "the default role lexicon for the unread-word check"),
     "once.hand_in_task": Kept(1, "the hand-in task's column values from the model"),

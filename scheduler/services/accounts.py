@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from scheduler.base.errors import UsageError
 from scheduler.model.account import COORDINATOR, ROLES, Account, Role
-from scheduler.services.passwords import check_password, hash_password
+from scheduler.services.passwords import HashCost, check_password, hash_password
 from scheduler.services.usernames import check_username, normal_username, username_subject
 from scheduler.settings.model import Settings
 from scheduler.store import accounts as stored
@@ -60,8 +60,9 @@ def create_account(
     full = configured_organisation(config, organisation)
     check_password(password, username=name, min_score=config.server.password_min_score,
                    nothing_done="Inget konto skapades.")  # fmt: skip
+    password_hash = hash_password(password, HashCost.from_section(config.server))
     return stored.add_account(engine, username=name, organisation=full,
-                              password_hash=hash_password(password), now=now, role=role)  # fmt: skip
+                              password_hash=password_hash, now=now, role=role)  # fmt: skip
 
 
 def change_role(engine: Engine, *, username: str, role: Role) -> tuple[Account, int]:
@@ -81,7 +82,8 @@ def change_password(
     name = existing_account(engine, username).username  # before the password is judged
     check_password(password, username=name, min_score=config.server.password_min_score,
                    nothing_done="Lösenordet ändrades inte.")  # fmt: skip
-    return stored.set_password_hash(engine, name, hash_password(password),
+    password_hash = hash_password(password, HashCost.from_section(config.server))
+    return stored.set_password_hash(engine, name, password_hash,
                                     attempts=username_subject(name))  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from scheduler.mail.render import render_email
 from scheduler.model.account import COORDINATOR, ROLE_MEANINGS, ROLE_NAMES, Account, Role
 from scheduler.model.invitation import Invitation
 from scheduler.services.accounts import all_accounts, change_role, remove_account
-from scheduler.services.passwords import check_password, hash_password
+from scheduler.services.passwords import HashCost, check_password, hash_password
 from scheduler.services.usernames import check_username
 from scheduler.settings.model import Settings
 from scheduler.store import invitations as stored
@@ -103,7 +103,8 @@ def accept(engine: Engine, config: Settings, token: str, *, password: str, now: 
     check_password(password, username=invitation.username,
                    min_score=config.server.password_min_score,
                    nothing_done="Inget konto skapades.")  # fmt: skip
-    return stored.accept_invitation(engine, _digest(token), password_hash=hash_password(password),
+    password_hash = hash_password(password, HashCost.from_section(config.server))
+    return stored.accept_invitation(engine, _digest(token), password_hash=password_hash,
                                     now=now)  # fmt: skip
 
 

@@ -1,9 +1,10 @@
 """Coordinator passwords: how they are hashed and checked, and which are good enough to set.
 
-Hashes are argon2id with argon2-cffi's recommended parameters (RFC 9106's low-memory choice:
-64 MiB and three passes per hash), so a password is never stored or logged as typed. A check
-costs that memory too, which is why the web server runs only a few at once
-(scheduler.web.password_gate).
+Hashes are argon2id, by default with argon2-cffi's recommended parameters (RFC 9106's low-memory
+choice: 64 MiB and three passes per hash; `[server] password_hash_memory_kib` and
+`password_hash_passes`, no lower than OWASP's minimum), so a password is never stored or logged as
+typed. A hash carries the cost it was made with, and is checked at that cost. A check costs that
+memory too, which is why the web server runs only a few at once (scheduler.web.password_gate).
 
 A new password is measured with zxcvbn (Dropbox's estimator: the common-password lists, words,
 names, keyboard rows, repeats, sequences and dates) besides the plain rules below; a guessable
@@ -13,18 +14,20 @@ one is refused with a Swedish line saying why.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from scheduler.base.caches import memo
 from scheduler.base.errors import UsageError
+from scheduler.settings.model import Server
 
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 200
 DEFAULT_MIN_SCORE = 3  # zxcvbn: "safely unguessable: moderate protection from offline attacks"
 
-_hasher = PasswordHasher()
+_checker = PasswordHasher()  # checks a hash at the cost written in it, whatever that was
 
 # Why zxcvbn found a password guessable, by the kind of pattern it matched (its `sequence`).
 _DICTIONARY_REASONS = {
@@ -41,23 +44,40 @@ _PATTERN_REASONS = {
 }
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+@dataclass(frozen=True)
+class HashCost:
+    """argon2id's cost for new hashes: the `password_hash_` keys of [server]."""
+
+    memory_kib: int = 65_536
+    passes: int = 3
+
+    @classmethod
+    def from_section(cls, server: Server) -> HashCost:
+        return cls(memory_kib=server.password_hash_memory_kib, passes=server.password_hash_passes)
+
+
+@memo("once.password_hasher")
+def _hasher(cost: HashCost) -> PasswordHasher:
+    return PasswordHasher(time_cost=cost.passes, memory_cost=cost.memory_kib)
+
+
+def hash_password(password: str, cost: HashCost) -> str:
+    return _hasher(cost).hash(password)
 
 
 def verifies(password_hash: str, password: str) -> bool:
-    """The password matches the hash (64 MiB and some tenths of a second of work)."""
+    """The password matches the hash (the hash's own memory and passes of work)."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _checker.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 @memo("once.dummy_hash")
-def dummy_hash() -> str:
-    """A hash no password matches in practice: an unknown username is checked against it, so it
-    takes as long as a known one."""
-    return _hasher.hash(secrets.token_urlsafe(16))
+def dummy_hash(cost: HashCost) -> str:
+    """A hash no password matches in practice, made at the configured cost: an unknown username
+    is checked against it, so it takes as long as a known one."""
+    return _hasher(cost).hash(secrets.token_urlsafe(16))
 
 
 def check_password(

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from scheduler.model.account import Account
-from scheduler.services.passwords import dummy_hash, verifies
+from scheduler.services.passwords import HashCost, dummy_hash, verifies
 from scheduler.services.usernames import MAX_USERNAME_CHARS, normal_username, username_subject
 from scheduler.settings.model import Server
 from scheduler.store.accounts import find_account
@@ -49,6 +49,7 @@ class SignInPolicy:
     longest_delay: timedelta
     keep_for: timedelta
     max_rows: int
+    hash_cost: HashCost  # an unknown username's dummy check costs what a real one does
 
     @classmethod
     def from_section(cls, server: Server) -> SignInPolicy:
@@ -59,6 +60,7 @@ class SignInPolicy:
             longest_delay=timedelta(minutes=server.signin_longest_delay_minutes),
             keep_for=timedelta(hours=server.signin_record_hours),
             max_rows=server.signin_record_rows,
+            hash_cost=HashCost.from_section(server),
         )
 
     def lock_rule(self, free: int) -> LockRule:
@@ -97,12 +99,14 @@ class Admitted:
     username: str
     address: str
     account: Account | None
+    hash_cost: HashCost
 
     def check(self, password: str) -> bool:
-        """The password check itself: argon2, 64 MiB, the expensive part (run it in a worker
+        """The password check itself: argon2 at the hash's cost, the expensive part (run it in a worker
         thread, a few at once: scheduler.web.password_gate)."""
         if self.account is None:
-            verifies(dummy_hash(), password)  # as long as a real check: the time tells nothing
+            # As long as a real check: the time tells nothing.
+            verifies(dummy_hash(self.hash_cost), password)
             return False
         return verifies(self.account.password_hash, password)
 
@@ -119,7 +123,7 @@ def admit(engine: Engine, policy: SignInPolicy, *, username: str, address: str,
     name = normal_username(username)
     # A name longer than any account's is not looked up (nor sent to the database).
     account = find_account(engine, name) if len(name) <= MAX_USERNAME_CHARS else None
-    return Admitted(username, address, account)
+    return Admitted(username, address, account, policy.hash_cost)
 
 
 def settle(

@@ -1123,7 +1123,29 @@ class Server(Section):
         ),
     )
     password_checks_at_once: int = key(
-        2, "ett heltal 1–64", ge=1, le=64, doc="Passwords checked at once (argon2: 64 MiB each)."
+        2,
+        "ett heltal 1–64",
+        ge=1,
+        le=64,
+        doc="Passwords checked at once (each takes `password_hash_memory_kib` of memory).",
+    )
+    password_hash_memory_kib: int = key(
+        65_536,
+        "ett antal KiB 19456–4194304",
+        ge=19_456,
+        le=4_194_304,
+        doc=(
+            "argon2id's memory per password hash and check, in KiB: RFC 9106's 64 MiB by "
+            "default; the least allowed is OWASP's minimum (19 MiB with 2 passes). A hash keeps "
+            "the cost it was made with: a changed value holds for passwords set after it."
+        ),
+    )
+    password_hash_passes: int = key(
+        3,
+        "ett heltal 2–16",
+        ge=2,
+        le=16,
+        doc="argon2id's passes over that memory (time cost): RFC 9106's 3 by default.",
     )
     password_check_queue: int = key(
         8,

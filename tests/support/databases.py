@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from scheduler.store.engine import normalise_url
+from scheduler.store.engine import normalise_url, upgrade_store
 
 PG_ENV = "SCHEDULER_TEST_DATABASE_URL"
 
@@ -46,3 +49,33 @@ def postgres_schema(base: str) -> Iterator[str]:
             )  # fmt: skip
             connection.execute(text(f'drop schema "{schema}" cascade'))
         admin.dispose()
+
+
+# A database at the newest schema, made once per test process and copied for each test that
+# needs one: running the sixteen migrations is a tenth of a second of CPU, a copy a millisecond.
+# The migrations themselves are tested from an empty database (tests/test_startup.py,
+# tests/test_old_links.py, tests/test_stored_codes.py), and the copy is what they made.
+_migrated_sqlite: list[Path] = []
+
+
+def migrated_sqlite_file(url: str) -> None:
+    """For a SQLite file URL whose file does not exist yet: put a database at the newest schema
+    there (so the upgrade that follows finds nothing to do). Any other URL is left alone."""
+    if not url.startswith("sqlite:///"):
+        return
+    target = Path(url.removeprefix("sqlite:///"))
+    if not str(target) or str(target) == ":memory:" or target.exists():
+        return
+    if not _migrated_sqlite:
+        folder = Path(tempfile.mkdtemp(prefix="migrated-sqlite-"))
+        template = folder / "template.sqlite3"
+        engine = upgrade_store(f"sqlite:///{template}")[0]
+        engine.dispose()
+        _migrated_sqlite.append(template)
+    source = sqlite3.connect(_migrated_sqlite[0])
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)  # the pages as they are, WAL mode and schema version included
+    finally:
+        copy.close()
+        source.close()

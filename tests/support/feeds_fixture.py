@@ -23,6 +23,7 @@ from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
 from scheduler.web.app import create_app
 from tests.support.cli import write_config
+from tests.support.databases import migrated_sqlite_file
 from tests.support.html_page import HtmlPage
 from tests.support.seed import SEED_ORGANISATION, SEED_PLAN
 
@@ -76,6 +77,7 @@ def scheduled_plan(tmp_path: Path, url: str | None = None, plan: Plan | None = N
     config = load_settings(
         str(write_config(tmp_path / "config.toml", url, extra=extra)), environ={}
     )
+    migrated_sqlite_file(config.database_url)  # a copy: the upgrade finds it done
     engine = upgrade_store(config.database_url)[0]
     result, _ = import_and_schedule(engine, config, plan or seed_with_dst_measure(), source="test",
                                     now=IMPORTED_AT)  # fmt: skip
