@@ -62,6 +62,9 @@ class Served:
 @contextmanager
 def serve(tmp_path: Path, extra: str = "") -> Iterator[Served]:
     """`scheduler serve` as its own process on a config of the test's own; stopped with SIGINT."""
+    # At the default cost (64 MiB a check), not the suite's cheaper one: memory is what is judged.
+    cost = "password_hash_memory_kib = 65536\npassword_hash_passes = 3\n"
+    extra = extra.replace("[server]\n", f"[server]\n{cost}") if "[server]" in extra else f"{extra}\n[server]\n{cost}"  # fmt: skip
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'flood.sqlite3'}",
                           extra)  # fmt: skip
     upgraded_cli(config)
