@@ -1,6 +1,7 @@
-"""`scheduler serve` as a real process on a shifted clock (Debian's `faketime`, started half a
-minute before a batch of reminders is due, its clock running on from there): the batch leaves at
-its due time, not at a later tick, and a change notice that another process adds (`scheduler move`
+"""`scheduler serve` as a real process on a shifted clock (Debian's libfaketime, reading its offset
+from a file: the server starts well before a batch of reminders is due and, once it answers, its
+clock is moved to seconds before the due time and runs on from there): the batch leaves at its
+due time, not at a later tick, and a change notice that another process adds (`scheduler move`
 as its own process) is sent within the runner's short poll, not the old five-minute one. SQLite
 and PostgreSQL. Nothing sleeps for time to pass: the test waits for messages to arrive.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from scheduler.base.time import STOCKHOLM
 from scheduler.model.mail import OutboxStatus, is_change
 from scheduler.store.outbox import next_due
 from tests.support.helpers import poll_until
-from tests.support.processes import Install, serving
+from tests.support.processes import Install, MovableClock, serving
 from tests.support.seed import ROOT
 from tests.support.smtp_server import SmtpServer, World, make_world
 
@@ -54,17 +54,13 @@ def test_serve_sends_at_the_due_time_and_sees_a_move_from_another_process_within
     batch = {r.key for r in world.outbox(OutboxStatus.PENDING) if r.due_at == due}
     assert batch
     install = Install(faketime, world.config_path, tmp_path / "outbox", tmp_path / "scheduler.log")
-    # Started long enough before for a slow start (imports, the refresh) on a busy machine: a
-    # CI run with every test in parallel once took over 28 s to answer.
-    start = due - timedelta(seconds=75)
-    launched = time.monotonic()
+    clock = MovableClock(tmp_path / "faketime.rc")
+    clock.set(due - timedelta(minutes=10))  # however slow the start, nothing falls due in it
+    server_now = clock.now
 
-    def server_now() -> datetime:
-        return start + timedelta(seconds=time.monotonic() - launched)
-
-    with serving(install, start.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M:%S"), "due"):
-        assert server_now() < due - timedelta(seconds=2), "the server started too slowly to tell"
+    with serving(install, clock, "due"):
         assert not sent_keys(world) & batch  # not before its time
+        clock.set(due - timedelta(seconds=4))
         poll_until(lambda: batch <= sent_keys(world), timeout=120)
         rows = {r.key: r for r in world.outbox()}
         for key in batch:

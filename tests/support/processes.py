@@ -16,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +27,9 @@ from tests.support.helpers import free_port, poll_until
 from tests.support.seed import ROOT
 
 FAKETIME = shutil.which("faketime")
+# The library `faketime` preloads (Debian's libfaketime): a process started with it directly can
+# read its clock's offset from a file, which the test changes while the process runs.
+LIBFAKETIME = next(iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))), None)
 FOLLOWUP_SUBJECT = "Uppföljning av åtgärdsplanen 2024"
 STARTUP_TIMEOUT = 90.0  # a bound for a busy machine (CI shares its cores), not a speed test
 EVENT = re.compile(r"BEGIN:VEVENT\r\n(.*?)END:VEVENT", re.S)
@@ -41,8 +45,10 @@ class Install:
     outbox: Path
     log_file: Path
 
-    def argv(self, when: str, *argv: str) -> list[str]:
-        return [self.faketime, when, sys.executable, "-m", "scheduler", "--config", str(self.config),
+    def argv(self, when: str | None, *argv: str) -> list[str]:
+        """The command under `faketime` at `when`, or as it is (None: its environment says)."""
+        shifted = [self.faketime, when] if when is not None else []
+        return [*shifted, sys.executable, "-m", "scheduler", "--config", str(self.config),
                 "--log-file", str(self.log_file), *argv]  # fmt: skip
 
     def run(self, when: str, *argv: str) -> str:
@@ -107,16 +113,47 @@ def _server_pid(wrapper: subprocess.Popen[bytes]) -> int | None:
     return int(pids[0]) if pids else None
 
 
+@dataclass(frozen=True)
+class MovableClock:
+    """A clock the test moves forward while the processes that read it run: libfaketime reads the
+    offset from real time in `path` (re-read at most once a second), so a server can start at
+    leisure and then be put seconds before a due time, instead of the test waiting for the
+    real clock to get there. The monotonic clock is left alone, as under `faketime`."""
+
+    path: Path
+
+    def set(self, when: datetime) -> None:
+        """From now on (within a second, for a running process) the clock reads `when`."""
+        seconds = round((when - datetime.now(UTC)).total_seconds())
+        self.path.write_text(f"{seconds:+d}\n", encoding="ascii")
+
+    def now(self) -> datetime:
+        """What the clock reads now (the offset is whole seconds)."""
+        seconds = int(self.path.read_text(encoding="ascii"))
+        return datetime.now(UTC) + timedelta(seconds=seconds)
+
+    def environment(self) -> dict[str, str]:
+        assert LIBFAKETIME is not None, "libfaketime is not installed"
+        return {"LD_PRELOAD": str(LIBFAKETIME), "FAKETIME_TIMESTAMP_FILE": str(self.path),
+                "FAKETIME_CACHE_DURATION": "1"}  # fmt: skip
+
+
 @contextmanager
-def serving(install: Install, when: str, name: str) -> Iterator[Server]:
-    """`scheduler serve` on a free port, its clock at `when`; stopped at the end with Ctrl+C
-    (SIGINT), which ends it as `scheduler` ends on Ctrl+C: «Avbrutet.», exit code 130."""
+def serving(install: Install, when: str | MovableClock, name: str) -> Iterator[Server]:
+    """`scheduler serve` on a free port, its clock at `when` (or read from a movable clock);
+    stopped at the end with Ctrl+C (SIGINT), which ends it as `scheduler` ends on Ctrl+C:
+    «Avbrutet.», exit code 130."""
     port = free_port()
     log = install.config.parent / f"serve-{name}.log"
+    serve = ["serve", "--port", str(port)]
+    if isinstance(when, MovableClock):
+        argv = install.argv(None, *serve)
+        environment = _environment() | when.environment()
+    else:
+        argv, environment = install.argv(when, *serve), _environment()
     with log.open("wb") as output:
-        wrapper = subprocess.Popen(install.argv(when, "serve", "--port", str(port)), cwd=ROOT,
-                                   env=_environment(), stdout=output, stderr=subprocess.STDOUT,
-                                   start_new_session=True)  # fmt: skip
+        wrapper = subprocess.Popen(argv, cwd=ROOT, env=environment, stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
         poll_until(lambda: wrapper.poll() is not None or _answers(base), timeout=STARTUP_TIMEOUT)
@@ -126,7 +163,7 @@ def serving(install: Install, when: str, name: str) -> Iterator[Server]:
         os.killpg(wrapper.pid, signal.SIGKILL)  # the wrapper and the server, both started here
         wrapper.wait(timeout=30)
         raise
-    pid = _server_pid(wrapper)
+    pid = wrapper.pid if isinstance(when, MovableClock) else _server_pid(wrapper)
     assert pid is not None, f"serve at {when} is gone:\n{log.read_text()}"
     os.kill(pid, signal.SIGINT)
     try:
