@@ -23,6 +23,7 @@ from tests.support.databases import (
     postgres_problem,
     postgres_schema,
 )
+from tests.support.ordering import longest_first
 from tests.support.processes import FAKETIME
 from tests.support.pure import OPTION, PROCESSES, impure_part, refuse_processes
 from tests.support.seed import IMPORT_NOW as IMPORT_NOW
@@ -47,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not config.getoption(OPTION):
+        longest_first(items)
         return
     impure = [item for item in items if impure_part(item) is not None]
     if impure:

@@ -46,10 +46,11 @@ _PATTERN_REASONS = {
 
 @dataclass(frozen=True)
 class HashCost:
-    """argon2id's cost for new hashes: the `password_hash_` keys of [server]."""
+    """argon2id's cost for new hashes: the `password_hash_` keys of [server], made only by
+    `from_section`."""
 
-    memory_kib: int = 65_536
-    passes: int = 3
+    memory_kib: int
+    passes: int
 
     @classmethod
     def from_section(cls, server: Server) -> HashCost:
