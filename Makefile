@@ -7,6 +7,12 @@ BIN    := $(VENV)/bin
 SEED   := db/seed/kungsholmen-2024.toml
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
+# This machine (and CI's) sets PYTHONDONTWRITEBYTECODE: every Python process would then compile
+# the package, and pytest rewrite every test module, from source each time it starts. The suite
+# starts hundreds of `scheduler` processes and a worker per core, so bytecode is cached here as
+# Python does by default (__pycache__/, ignored by git).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test quick install install-test clients lint typecheck unit bench bench-smoke clean
 
 $(BIN)/python:
@@ -46,8 +52,10 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
+# Three workers on two cores: the process and browser tests wait on other processes part of the
+# time. The longest tests are handed out first (tests/support/ordering.py).
 unit: install-test
-	$(BIN)/pytest -q -n 2
+	$(BIN)/pytest -q -n 3
 
 test: install-test clients lint typecheck unit
 

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.pure import impure_part
+from tests.support.pure import PROCESSES as PROCESSES_MARK
 
-# What keeps a test out of `make quick`, ranked by how long such tests take.
-RANKS = {"processes": 0, "faketime": 0, "browser": 1, "PostgreSQL": 2}
-REST = 3
+PROCESSES, BROWSER, POSTGRESQL, REST = range(4)  # ranks, the longest tests first
 
 
 def rank(item: pytest.Item) -> int:
-    part = impure_part(item)
-    return RANKS.get(part, REST) if part is not None else REST
+    """Real processes (the mark, or `faketime`), then the browser, then PostgreSQL, then the
+    rest; a test that is several of these takes the first rank it has."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if item.get_closest_marker(PROCESSES_MARK) is not None or "faketime" in fixtures:
+        return PROCESSES
+    if "browser" in fixtures:
+        return BROWSER
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("store_url") == "postgresql":
+        return POSTGRESQL
+    return REST
 
 
 def longest_first(items: list[pytest.Item]) -> None:
