@@ -53,9 +53,10 @@ typecheck: install-test
 	$(BIN)/mypy
 
 # Three workers on two cores: the process and browser tests wait on other processes part of the
-# time. The longest tests are handed out first (tests/support/ordering.py).
+# time. The longest tests are handed out first (tests/support/ordering.py), two at a time
+# (--maxschedchunk): xdist would otherwise give the first worker the whole first quarter.
 unit: install-test
-	$(BIN)/pytest -q -n 3
+	$(BIN)/pytest -q -n 3 --maxschedchunk 2
 
 test: install-test clients lint typecheck unit
 

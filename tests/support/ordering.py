@@ -2,9 +2,9 @@
 
 pytest-xdist hands out tests in the order they were collected, and a worker that meets a
 half-minute process test near the end runs it alone while the other cores idle. Started first,
-the long tests (real processes, the browser, PostgreSQL) overlap with the many short ones, and
-`--dist worksteal` (the Makefile) evens out what is left. The sort is stable: within a rank,
-modules and their tests keep their order (module fixtures are made once).
+the long tests (real processes, the browser, PostgreSQL) overlap with the many short ones;
+handing them out two at a time (`--maxschedchunk 2`, the Makefile) keeps them spread over the
+workers. The sort is stable: within a rank, modules and their tests keep their order.
 """
 
 from __future__ import annotations
