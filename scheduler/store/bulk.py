@@ -17,19 +17,26 @@ On PostgreSQL a batch of `COPY_FROM_ROWS` rows or more goes by COPY, psycopg's p
 `Cursor.copy` and `Copy.write_row`: the rows stream to the server as one message flow, where
 executemany sends a bind and an execute per row and the server plans and runs each (a fifth of
 importing 300 plans was psycopg's executemany). They are copied into a temporary table of the
-statement's columns and an order number (`ON COMMIT DROP`, dropped as soon as it is used), then
-moved by one `INSERT … SELECT … ORDER BY` with the same `ON CONFLICT (key) DO NOTHING`: the
-insert is an ordinary statement run by `exec_driver_sql`, so a conflict skips the same rows, the
-count is the rows added, ids are drawn in the callers' order (a skipped row draws one too, as in
-executemany), lock waits and constraint errors are SQLAlchemy's as before, and a copy into a
-fresh temporary table has nothing to wait for or conflict with. Smaller batches (a plan's
-re-import adding a few reminders) stay with executemany, where the temporary table's two extra
-statements would cost more than they save. `tests/test_store_bulk_copy.py` writes the same
+statement's columns and an order number, then moved by one `WITH moved AS (DELETE FROM
+temporary RETURNING …) INSERT … SELECT … FROM moved ORDER BY …` with the same `ON CONFLICT (key)
+DO NOTHING`: the insert is an ordinary statement run by `exec_driver_sql`, so a conflict skips
+the same rows, the count is the rows added, ids are drawn in the callers' order (a skipped row
+draws one too, as in executemany), lock waits and constraint errors are SQLAlchemy's as before,
+and a copy into a temporary table (this session's alone) has nothing to wait for or conflict
+with. The temporary table is made once per connection (`CREATE … IF NOT EXISTS`, a no-op after)
+and kept: creating and dropping one per batch wrote the system catalogs four times per plan and
+was a tenth of the server's work in a many-plan import. The same statement empties it, and
+`ON COMMIT DELETE ROWS` empties it at every commit (a failed transaction's rows are gone with
+it, and so is a table it created). Its name carries a digest of its columns and their types,
+so a connection kept across a schema change makes a new one rather than use a stale one.
+Smaller batches (a plan's re-import adding a few reminders) stay with executemany, where the
+extra statements would cost more than they save. `tests/test_store_bulk_copy.py` writes the same
 rows, and imports the same plans, both ways and compares what is stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -56,7 +63,6 @@ class CopyStatements:
     create: str
     copy: str
     insert: str
-    drop: str
 
 
 @dataclass(frozen=True)
@@ -151,16 +157,18 @@ def _statement(
     processors = tuple(_processor(column, dialect) for column in sent)
     copy = None
     if dialect.name == "postgresql":
-        temporary = quote(f"bulk_{table.name}")
+        shape = ",".join(f"{c.name} {c.type.compile(dialect=dialect)}" for c in sent)
+        digest = hashlib.sha256(f"{table.name}({shape})".encode()).hexdigest()[:12]
+        temporary = quote(f"bulk_{table.name}_{digest}")
         copy = CopyStatements(
             # Only the columns and their types: no defaults (an id drawn here would be lost),
-            # no constraints, no indexes. ON COMMIT DROP: gone with a transaction that failed.
-            create=(f"CREATE TEMPORARY TABLE {temporary} ON COMMIT DROP AS "
+            # no constraints, no indexes. Kept for the session, emptied at every commit.
+            create=(f"CREATE TEMPORARY TABLE IF NOT EXISTS {temporary} ON COMMIT DELETE ROWS AS "
                     f"SELECT 0::bigint AS {_ORDER}, {names} FROM {quote(table.name)} WITH NO DATA"),
             copy=f"COPY {temporary} ({_ORDER}, {names}) FROM STDIN",
-            insert=(f"INSERT INTO {quote(table.name)} ({names}) "
-                    f"SELECT {names} FROM {temporary} ORDER BY {_ORDER}{on_conflict}"),
-            drop=f"DROP TABLE {temporary}",
+            insert=(f"WITH moved AS (DELETE FROM {temporary} RETURNING {_ORDER}, {names}) "
+                    f"INSERT INTO {quote(table.name)} ({names}) "
+                    f"SELECT {names} FROM moved ORDER BY {_ORDER}{on_conflict}"),
         )  # fmt: skip
     return Statement(sql + on_conflict, tuple(sources), tuple(defaults), processors, copy)
 
@@ -175,9 +183,7 @@ def _copied(connection: Connection, statements: CopyStatements, rows: list[tuple
     with driver.cursor() as cursor, cursor.copy(statements.copy) as copy:
         for number, row in enumerate(rows):
             copy.write_row((number, *row))
-    added = connection.exec_driver_sql(statements.insert).rowcount
-    connection.exec_driver_sql(statements.drop)
-    return int(added)
+    return int(connection.exec_driver_sql(statements.insert).rowcount)
 
 
 def _processor(column: Column[Any], dialect: Dialect) -> Convert | None:

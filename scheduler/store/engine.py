@@ -257,7 +257,15 @@ def durable_at_the_end(engine: Engine) -> Iterator[None]:
     file, which holds every commit not yet checkpointed, synced. PostgreSQL:
     `synchronous_commit = off` likewise, then one transaction that commits with an id and waits
     for the WAL to be flushed up to it, which includes every earlier commit. An fsync per plan
-    was a fifth of importing 300 plans."""
+    was a fifth of importing 300 plans.
+
+    On PostgreSQL each setting is a round trip and a commit of its own, and an import takes a
+    connection three times per file (roles, secret, the write): setting it at every checkout and
+    back at every checkin was twelve round trips per file, more than the file's own writes. So
+    a connection is relaxed once, at its first checkout in the block (its pool entry remembers),
+    and at the end the pool is emptied (`Engine.dispose`) instead of each connection set back:
+    the next connection is a new one, strict as the server's default. A connection still
+    checked out then is no longer the pool's and is closed, not reused, when given back."""
     dialect = engine.dialect.name
     if dialect not in ("sqlite", "postgresql"):
         yield
@@ -272,7 +280,14 @@ def durable_at_the_end(engine: Engine) -> Iterator[None]:
     # psycopg opens a transaction for a SET: it is committed at once (sqlite3 opens none).
     commit = dialect == "postgresql"
 
-    def relax(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    # PostgreSQL: relaxed once per connection, the pool emptied at the end (see above).
+    once = dialect == "postgresql"
+
+    def relax(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if once:
+            if record.info.get(_RELAXED) is block:
+                return
+            record.info[_RELAXED] = block
         for statement in relaxed:
             _execute_alone(dbapi_connection, statement, commit=commit)
 
@@ -280,15 +295,20 @@ def durable_at_the_end(engine: Engine) -> Iterator[None]:
         for statement in strict:
             _execute_alone(dbapi_connection, statement, commit=commit)
 
+    block = object()  # this block's mark on the connections it relaxed
     event.listen(engine, "checkout", relax)
-    event.listen(engine, "checkin", restore)
+    if not once:
+        event.listen(engine, "checkin", restore)
     completed = False
     try:
         yield
         completed = True
     finally:
         event.remove(engine, "checkout", relax)
-        event.remove(engine, "checkin", restore)
+        if once:
+            engine.dispose()  # the relaxed connections closed, not handed out again
+        else:
+            event.remove(engine, "checkin", restore)
         if completed:
             _make_durable(engine)
         else:
@@ -305,6 +325,7 @@ def durable_at_the_end(engine: Engine) -> Iterator[None]:
 # at all during the block the WAL grew to ten times the database (half a gigabyte), which every
 # reader then searches.
 _WAL_PAGES = 1000
+_RELAXED: Final = "scheduler.relaxed_by"  # a pool entry's info: the block that relaxed it
 _WAL_PAGES_DURING_BLOCK = 10_000
 
 
