@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -68,6 +70,7 @@ def migrated_sqlite_file(url: str) -> None:
         return
     if not _migrated_sqlite:
         folder = Path(tempfile.mkdtemp(prefix="migrated-sqlite-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)  # with the test process
         template = folder / "template.sqlite3"
         engine = upgrade_store(f"sqlite:///{template}")[0]
         engine.dispose()
