@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import Engine
 
-from scheduler.store.engine import upgrade_store
 from tests.support.cli import Cli, upgraded_cli, write_config
 from tests.support.cli import CliResult as CliResult
 from tests.support.databases import (
     PG_ENV,
-    migrated_sqlite_file,
     postgres_problem,
     postgres_schema,
+    upgraded_engine,
 )
 from tests.support.ordering import longest_first
 from tests.support.processes import FAKETIME
@@ -93,8 +92,7 @@ def postgres_store_url(postgres_url: str) -> Iterator[str]:
 
 @pytest.fixture
 def engine(store_url: str) -> Iterator[Engine]:
-    migrated_sqlite_file(store_url)
-    engine = upgrade_store(store_url)[0]
+    engine = upgraded_engine(store_url)
     yield engine
     engine.dispose()
 

@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 from scheduler.settings.config import load_settings
 from scheduler.store.engine import open_store
 from scheduler.store.tables import LoginAttemptRow
-from tests.support.cli import upgraded_cli, write_config
+from tests.support.cli import DEFAULT_HASH_COST, upgraded_cli, with_hash_cost, write_config
 from tests.support.helpers import free_port, poll_until
 from tests.support.seed import ROOT
 
@@ -63,8 +63,7 @@ class Served:
 def serve(tmp_path: Path, extra: str = "") -> Iterator[Served]:
     """`scheduler serve` as its own process on a config of the test's own; stopped with SIGINT."""
     # At the default cost (64 MiB a check), not the suite's cheaper one: memory is what is judged.
-    cost = "password_hash_memory_kib = 65536\npassword_hash_passes = 3\n"
-    extra = extra.replace("[server]\n", f"[server]\n{cost}") if "[server]" in extra else f"{extra}\n[server]\n{cost}"  # fmt: skip
+    extra = with_hash_cost(extra, DEFAULT_HASH_COST)
     config = write_config(tmp_path / "config.toml", f"sqlite:///{tmp_path / 'flood.sqlite3'}",
                           extra)  # fmt: skip
     upgraded_cli(config)

@@ -38,6 +38,7 @@ class Cli:
 # than the default 64 MiB and 3 passes: a fifth of the CPU for each of the suite's thousand
 # hashes and checks. The default cost has its own test (tests/test_workspace_accounts.py).
 HASH_COST = "password_hash_memory_kib = 19456\npassword_hash_passes = 2\n"
+DEFAULT_HASH_COST = "password_hash_memory_kib = 65536\npassword_hash_passes = 3\n"
 SERVER_TABLE = re.compile(r"^\[server\][ \t]*$", re.MULTILINE)
 
 
@@ -50,13 +51,14 @@ def write_config(path: Path, database_url: str, extra: str = "") -> Path:
     return path
 
 
-def with_hash_cost(extra: str) -> str:
-    """`extra` with HASH_COST in its [server] table (one added when it has none)."""
+def with_hash_cost(extra: str, cost: str = HASH_COST) -> str:
+    """`extra` with `cost` in its [server] table (one added when it has none), unless it sets
+    a cost already."""
     if "password_hash_" in extra:
         return extra
     if SERVER_TABLE.search(extra):
-        return SERVER_TABLE.sub(lambda found: f"{found[0]}\n{HASH_COST}", extra, count=1)
-    return f"{extra}\n\n[server]\n{HASH_COST}"
+        return SERVER_TABLE.sub(lambda found: f"{found[0]}\n{cost}", extra, count=1)
+    return f"{extra}\n\n[server]\n{cost}"
 
 
 def upgraded_cli(config: Path) -> Cli:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from scheduler.store.engine import normalise_url, upgrade_store
 
@@ -82,3 +82,10 @@ def migrated_sqlite_file(url: str) -> None:
     finally:
         copy.close()
         source.close()
+
+
+def upgraded_engine(url: str) -> Engine:
+    """The store at `url` brought to the newest schema (a SQLite file by copying the migrated
+    template, then the upgrade that finds it done), as an engine."""
+    migrated_sqlite_file(url)
+    return upgrade_store(url)[0]

@@ -18,12 +18,11 @@ from scheduler.services.feeds import FeedSettings
 from scheduler.services.refresh import import_and_schedule, plan_schedule
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
-from scheduler.store.engine import upgrade_store
 from scheduler.store.feed_tokens import create_token
 from scheduler.store.occurrences import list_occurrences
 from scheduler.web.app import create_app
 from tests.support.cli import write_config
-from tests.support.databases import migrated_sqlite_file
+from tests.support.databases import upgraded_engine
 from tests.support.html_page import HtmlPage
 from tests.support.seed import SEED_ORGANISATION, SEED_PLAN
 
@@ -77,8 +76,7 @@ def scheduled_plan(tmp_path: Path, url: str | None = None, plan: Plan | None = N
     config = load_settings(
         str(write_config(tmp_path / "config.toml", url, extra=extra)), environ={}
     )
-    migrated_sqlite_file(config.database_url)  # a copy: the upgrade finds it done
-    engine = upgrade_store(config.database_url)[0]
+    engine = upgraded_engine(config.database_url)
     result, _ = import_and_schedule(engine, config, plan or seed_with_dst_measure(), source="test",
                                     now=IMPORTED_AT)  # fmt: skip
     return Scheduled(engine, config, result.plan_id)

@@ -23,9 +23,8 @@ from scheduler.services.dispatch import PassResult, run_due
 from scheduler.services.refresh import import_and_schedule
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
-from scheduler.store.engine import upgrade_store
 from tests.support.cli import write_config
-from tests.support.databases import migrated_sqlite_file
+from tests.support.databases import upgraded_engine
 from tests.support.feeds_fixture import IMPORTED_AT, seed_with_dst_measure
 from tests.support.helpers import free_port
 
@@ -106,8 +105,7 @@ def followup_world(
             encoding="utf-8",
         )
     config = load_settings(str(path), environ={})
-    migrated_sqlite_file(config.database_url)  # a copy: the upgrade finds it done
-    engine = upgrade_store(config.database_url)[0]
+    engine = upgraded_engine(config.database_url)
     result, _ = import_and_schedule(
         engine, config, seed_with_dst_measure(), source="test", now=IMPORTED_AT
     )

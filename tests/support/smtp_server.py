@@ -46,11 +46,10 @@ from scheduler.services.refresh import (
 )
 from scheduler.settings.config import load_settings
 from scheduler.settings.model import Settings
-from scheduler.store.engine import upgrade_store
 from scheduler.store.occurrences import SyncResult, list_occurrences
 from scheduler.store.outbox import list_outbox
 from tests.support.cli import Cli, write_config
-from tests.support.databases import migrated_sqlite_file
+from tests.support.databases import upgraded_engine
 from tests.support.helpers import free_port
 from tests.support.seed import SEED_PLAN
 
@@ -319,8 +318,7 @@ def make_world(tmp_path: Path, url: str, smtp: SmtpServer, *, extra: str = "",
     if edit is not None:
         path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     config = load_settings(str(path), environ={})
-    migrated_sqlite_file(config.database_url)  # a copy: the upgrade finds it done
-    engine = upgrade_store(config.database_url)[0]
+    engine = upgraded_engine(config.database_url)
     plan = plan or read_plan(SEED_PLAN).plan
     result, _ = import_and_schedule(engine, config, plan, source="test", now=now)
     return World(engine, config, path, result.plan_id, smtp)
